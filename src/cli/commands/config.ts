@@ -1,0 +1,11 @@
+import { loadConfig, redactedConfig } from '../../config/load-config.js';
+import type { CommandContext } from '../main.js';
+
+export const description = 'print the resolved configuration (secrets redacted)';
+
+export async function run({ flags, stdout }: CommandContext): Promise<number> {
+  const { json: _json, ...rest } = flags;
+  const config = loadConfig({ flags: rest });
+  stdout.write(JSON.stringify(redactedConfig(config), null, 2) + '\n');
+  return 0;
+}

@@ -1,0 +1,124 @@
+/**
+ * Every default in one frozen object (SPEC values in `code`). The loader layers a config file,
+ * environment variables and CLI flags over it, then validates the result.
+ */
+
+export const NETWORK_ENDPOINTS = Object.freeze({
+  finney: 'wss://entrypoint-finney.opentensor.ai:443',
+  test: 'wss://test.finney.opentensor.ai:443',
+  local: 'ws://127.0.0.1:9944',
+  // The embedded network starts its own stand-in node; the endpoint is filled in at start-up.
+  embedded: '',
+} as const);
+
+export const PLATFORMS = Object.freeze(['youtube/video', 'instagram/reel', 'instagram/post'] as const);
+export type Platform = (typeof PLATFORMS)[number];
+
+const MiB = 1024 * 1024;
+
+export const DEFAULTS = deepFreeze({
+  netuid: 89,
+  wallet: {
+    name: 'default',
+    hotkey: 'default',
+    path: '~/.bittensor/wallets',
+  },
+  subtensor: {
+    network: 'finney' as 'finney' | 'test' | 'local' | 'embedded',
+    chain_endpoint: undefined as string | undefined,
+    block_time_ms: 12_000,
+    connect_timeout_ms: 30_000,
+    inclusion_timeout_ms: 120_000,
+  },
+  mongodb: {
+    uri: undefined as string | undefined,
+    db: 'infinitevibe',
+    data_dir: undefined as string | undefined,
+  },
+  services: undefined as 'http' | 'inprocess' | 'embedded' | undefined,
+  platform_tracker: {
+    url: 'http://localhost:12001',
+    port: 12001,
+  },
+  ai_detector: {
+    url: 'http://localhost:12002',
+    port: 12002,
+  },
+  gist: {
+    base_url: 'https://gist.githubusercontent.com',
+    timeout_ms: 15_000,
+    max_bytes: 1 * MiB,
+    max_lines: 10_000,
+    max_line_bytes: 8 * 1024,
+    concurrency: 32,
+  },
+  youtube: {
+    api_key: undefined as string | undefined,
+    base_url: 'https://www.googleapis.com',
+    daily_quota_units: 10_000,
+  },
+  apify: {
+    api_key: undefined as string | undefined,
+    base_url: 'https://api.apify.com',
+    post_actor: 'RB9HEZitC8hIUXAha',
+    profile_actor: 'apify~instagram-profile-scraper',
+    sync_limit_s: 300,
+  },
+  sightengine: {
+    api_user: undefined as string | undefined,
+    api_secret: undefined as string | undefined,
+    base_url: 'https://api.sightengine.com',
+  },
+  ai: {
+    threshold: 0.3,
+    frames: 10,
+    max_video_bytes: 200 * MiB,
+    download_timeout_ms: 120_000,
+  },
+  submission_update_interval: 7200,
+  set_weights_interval: 1200,
+  max_submissions_per_hotkey: 5,
+  require_signed_submissions: false,
+  allowed_platforms: [...PLATFORMS] as string[],
+  scoring: {
+    policy: 'engagement' as 'engagement' | 'growth',
+    alpha: 0.95,
+    top_miners: 5,
+    growth_min_followers: 500,
+    growth_min_history_hours: 12,
+  },
+  weights: {
+    version_key: 0,
+  },
+  pool: {
+    threads: 2,
+    batch_size: 64,
+    idle_timeout_ms: 60_000,
+    max_queue: 4096,
+  },
+  concurrency: {
+    platform_tracker: 8,
+    ai_detector: 4,
+    store: 16,
+  },
+  metrics: {
+    host: '0.0.0.0',
+    port: 9108,
+  },
+  logging: {
+    level: 'info' as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent',
+  },
+  once: false,
+});
+
+export type Defaults = typeof DEFAULTS;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+export { deepFreeze };

@@ -1,0 +1,343 @@
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { DEFAULTS, NETWORK_ENDPOINTS, PLATFORMS, deepFreeze } from './defaults.js';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const positive = () => z.coerce.number().positive().finite();
+const bool = () =>
+  z.preprocess((v) => {
+    if (typeof v === 'string') {
+      if (/^(true|1|yes|on)$/i.test(v)) return true;
+      if (/^(false|0|no|off)$/i.test(v)) return false;
+    }
+    return v;
+  }, z.boolean());
+const httpUrl = () =>
+  z.string().refine((s) => /^https?:\/\/[^\s/]+/i.test(s) && URL.canParse(s), 'must be an http(s) URL');
+const wsUrl = () =>
+  z.string().refine((s) => /^wss?:\/\/[^\s/]+/i.test(s) && URL.canParse(s), 'must be a ws:// or wss:// URL');
+const optionalSecret = () => z.string().min(1).optional();
+
+const schema = z
+  .object({
+    netuid: int(0, 65535),
+    wallet: z.object({ name: z.string().min(1), hotkey: z.string().min(1), path: z.string().min(1) }).strict(),
+    subtensor: z
+      .object({
+        network: z.enum(['finney', 'test', 'local', 'embedded']),
+        chain_endpoint: wsUrl().optional(),
+        block_time_ms: int(10, 600_000),
+        connect_timeout_ms: int(100, 600_000),
+        inclusion_timeout_ms: int(100, 3_600_000),
+      })
+      .strict(),
+    mongodb: z
+      .object({
+        uri: z
+          .string()
+          .refine((s) => /^mongodb(\+srv)?:\/\//.test(s), 'must start with mongodb:// or mongodb+srv://')
+          .optional(),
+        db: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be 1-63 letters, digits, _ or -'),
+        data_dir: z.string().min(1).optional(),
+      })
+      .strict(),
+    services: z.enum(['http', 'inprocess', 'embedded']).optional(),
+    platform_tracker: z.object({ url: httpUrl(), port: int(0, 65535) }).strict(),
+    ai_detector: z.object({ url: httpUrl(), port: int(0, 65535) }).strict(),
+    gist: z
+      .object({
+        base_url: httpUrl(),
+        timeout_ms: int(1, 600_000),
+        max_bytes: int(1, 64 * 1024 * 1024),
+        max_lines: int(1, 1_000_000),
+        max_line_bytes: int(16, 1024 * 1024),
+        concurrency: int(1, 1024),
+      })
+      .strict(),
+    youtube: z
+      .object({ api_key: optionalSecret(), base_url: httpUrl(), daily_quota_units: int(1, 100_000_000) })
+      .strict(),
+    apify: z
+      .object({
+        api_key: optionalSecret(),
+        base_url: httpUrl(),
+        post_actor: z.string().min(1),
+        profile_actor: z.string().min(1),
+        sync_limit_s: int(1, 3600),
+      })
+      .strict(),
+    sightengine: z
+      .object({ api_user: optionalSecret(), api_secret: optionalSecret(), base_url: httpUrl() })
+      .strict(),
+    ai: z
+      .object({
+        threshold: z.coerce.number().min(0).max(1),
+        frames: int(1, 100),
+        max_video_bytes: int(1, 4 * 1024 * 1024 * 1024),
+        download_timeout_ms: int(1, 3_600_000),
+      })
+      .strict(),
+    submission_update_interval: positive(),
+    set_weights_interval: positive(),
+    max_submissions_per_hotkey: int(1, 10_000),
+    require_signed_submissions: bool(),
+    allowed_platforms: z.array(z.enum(PLATFORMS)).min(1),
+    scoring: z
+      .object({
+        policy: z.enum(['engagement', 'growth']),
+        alpha: z.coerce.number().gt(0).max(1),
+        top_miners: int(1, 4096),
+        growth_min_followers: int(0, 1_000_000_000),
+        growth_min_history_hours: positive(),
+      })
+      .strict(),
+    weights: z.object({ version_key: int(0, Number.MAX_SAFE_INTEGER) }).strict(),
+    pool: z
+      .object({
+        threads: int(1, 256),
+        batch_size: int(1, 100_000),
+        idle_timeout_ms: int(0, 3_600_000),
+        max_queue: int(0, 10_000_000),
+      })
+      .strict(),
+    concurrency: z
+      .object({ platform_tracker: int(1, 1024), ai_detector: int(1, 1024), store: int(1, 1024) })
+      .strict(),
+    metrics: z.object({ host: z.string().min(1), port: int(0, 65535) }).strict(),
+    logging: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }).strict(),
+    once: bool(),
+  })
+  .strict();
+
+type Parsed = z.infer<typeof schema>;
+
+/** The validated, frozen configuration every component receives. */
+export type Config = Readonly<
+  Parsed & {
+    subtensor: Parsed['subtensor'] & { chain_endpoint: string };
+    services: 'http' | 'inprocess' | 'embedded';
+  }
+>;
+
+/** Environment variables with names operators already use; the rest follow INFINITEVIBE_<PATH>. */
+const ENV_ALIASES: Readonly<Record<string, string>> = Object.freeze({
+  MONGODB_URI: 'mongodb.uri',
+  YOUTUBE_API_KEY: 'youtube.api_key',
+  APIFY_API_KEY: 'apify.api_key',
+  SIGHTENGINE_USER: 'sightengine.api_user',
+  SIGHTENGINE_SECRET: 'sightengine.api_secret',
+  NETUID: 'netuid',
+});
+
+const SECTIONS = new Set(
+  Object.entries(DEFAULTS)
+    .filter(([, v]) => v !== null && typeof v === 'object' && !Array.isArray(v))
+    .map(([k]) => k),
+);
+
+export interface LoadOptions {
+  /** Parsed CLI flags as flat `{ 'wallet.name': 'x' }` or nested objects; keys may use - or _. */
+  flags?: Record<string, unknown>;
+  env?: NodeJS.ProcessEnv;
+  /** Path of a JSON config file; also taken from `--config` or INFINITEVIBE_CONFIG. */
+  configFile?: string;
+}
+
+/**
+ * Turns a flag spelled any of the Bittensor ways (`--wallet.name`, `--wallet-name`,
+ * `--wallet_name`, `--subtensor.chain-endpoint`) into its config path (`wallet.name`).
+ */
+export function canonicalKey(flag: string): string {
+  let key = flag.replace(/^-+/, '').replace(/-/g, '_');
+  if (!key.includes('.')) {
+    const section = [...SECTIONS].find((s) => key.startsWith(s + '_') && key.length > s.length + 1);
+    if (section) key = section + '.' + key.slice(section.length + 1);
+  }
+  return key;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function flatten(obj: Record<string, unknown>, prefix = '', out: Record<string, unknown> = {}) {
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (isPlainObject(v)) flatten(v, key, out);
+    else out[key] = v;
+  }
+  return out;
+}
+
+function knownPaths(): Set<string> {
+  const paths = new Set(Object.keys(flatten(DEFAULTS as unknown as Record<string, unknown>)));
+  // Optional leaves are undefined in DEFAULTS and so flattened as leaves already.
+  return paths;
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown) {
+  const parts = path.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    if (!isPlainObject(node[part])) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1]!] = value;
+}
+
+function getPath(source: Record<string, unknown>, path: string): unknown {
+  let node: unknown = source;
+  for (const part of path.split('.')) {
+    if (!isPlainObject(node)) return undefined;
+    node = node[part];
+  }
+  return node;
+}
+
+function cloneDefaults(): Record<string, unknown> {
+  return structuredClone(DEFAULTS) as unknown as Record<string, unknown>;
+}
+
+function applyLayer(
+  target: Record<string, unknown>,
+  layer: Record<string, unknown>,
+  source: (key: string) => string,
+  origins: Map<string, string>,
+) {
+  const known = knownPaths();
+  for (const [rawKey, value] of Object.entries(flatten(layer))) {
+    if (value === undefined) continue;
+    const key = canonicalKey(rawKey);
+    if (!known.has(key)) {
+      throw new ConfigError(`unknown option ${source(rawKey)}`, source(rawKey));
+    }
+    let v = value;
+    if (key === 'allowed_platforms' && typeof v === 'string') v = v.split(',').map((s) => s.trim());
+    setPath(target, key, v);
+    origins.set(key, source(rawKey));
+  }
+}
+
+function expandHome(p: string): string {
+  return p === '~' || p.startsWith('~/') ? homedir() + p.slice(1) : p;
+}
+
+function describeAllowed(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_value' && 'values' in issue) {
+    return `one of ${(issue.values as unknown[]).map((v) => String(v)).join(', ')}`;
+  }
+  if (issue.code === 'too_small' && 'minimum' in issue) return `at least ${String(issue.minimum)}`;
+  if (issue.code === 'too_big' && 'maximum' in issue) return `at most ${String(issue.maximum)}`;
+  if (issue.code === 'invalid_type' && 'expected' in issue) return `a ${String(issue.expected)}`;
+  return issue.message;
+}
+
+/**
+ * Builds the configuration: defaults < config file < environment < CLI flags, validated and
+ * frozen. Any bad value throws a ConfigError naming the flag, the value and what is allowed.
+ */
+export function loadConfig(options: LoadOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const flags = { ...(options.flags ?? {}) };
+  const configFile =
+    options.configFile ?? (flags['config'] as string | undefined) ?? env['INFINITEVIBE_CONFIG'] ?? undefined;
+  delete flags['config'];
+
+  const merged = cloneDefaults();
+  const origins = new Map<string, string>();
+
+  if (configFile) {
+    let text: string;
+    try {
+      text = readFileSync(expandHome(configFile), 'utf8');
+    } catch (cause) {
+      throw new ConfigError(`--config ${configFile}: cannot read the file`, '--config', { cause });
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (cause) {
+      throw new ConfigError(`--config ${configFile}: not valid JSON (${(cause as Error).message})`, '--config', {
+        cause,
+      });
+    }
+    if (!isPlainObject(parsed)) throw new ConfigError(`--config ${configFile}: must hold a JSON object`, '--config');
+    applyLayer(merged, parsed, (k) => `${k} in ${configFile}`, origins);
+  }
+
+  const envLayer: Record<string, unknown> = {};
+  const envNames = new Map<string, string>();
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined || value === '') continue;
+    let key: string | undefined = ENV_ALIASES[name];
+    if (!key && name.startsWith('INFINITEVIBE_') && name !== 'INFINITEVIBE_CONFIG') {
+      key = name.slice('INFINITEVIBE_'.length).toLowerCase().replace(/__/g, '.');
+    }
+    if (key) {
+      envLayer[key] = value;
+      envNames.set(key, name);
+    }
+  }
+  applyLayer(merged, envLayer, (k) => `environment variable ${envNames.get(k) ?? k}`, origins);
+  applyLayer(merged, flags, (k) => `--${canonicalKey(k)}`, origins);
+
+  const result = schema.safeParse(merged);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const path = issue.path.join('.');
+    const topPath = issue.path.length > 0 && typeof issue.path[issue.path.length - 1] === 'number'
+      ? issue.path.slice(0, -1).join('.')
+      : path;
+    const origin = origins.get(topPath) ?? `--${topPath}`;
+    if (issue.code === 'unrecognized_keys') {
+      const keys = (issue as { keys: string[] }).keys.join(', ');
+      throw new ConfigError(`unknown option${path ? ` in ${path}` : ''}: ${keys}`, origin);
+    }
+    const value = getPath(merged, topPath);
+    throw new ConfigError(
+      `${origin}: invalid value ${JSON.stringify(value)}; expected ${describeAllowed(issue)}`,
+      origin,
+    );
+  }
+
+  const data = result.data;
+  const network = data.subtensor.network;
+  const endpoint = data.subtensor.chain_endpoint ?? NETWORK_ENDPOINTS[network];
+  const services = data.services ?? (network === 'embedded' ? 'embedded' : 'http');
+  const config = {
+    ...data,
+    wallet: { ...data.wallet, path: expandHome(data.wallet.path) },
+    mongodb: { ...data.mongodb, data_dir: data.mongodb.data_dir ? expandHome(data.mongodb.data_dir) : undefined },
+    subtensor: { ...data.subtensor, chain_endpoint: endpoint },
+    services,
+  };
+  if (services === 'inprocess') {
+    // In-process clients talk to the real APIs, which need keys; say so at start-up, not mid-cycle.
+    const missing = [
+      ['youtube.api_key', 'YOUTUBE_API_KEY', config.youtube.api_key],
+      ['apify.api_key', 'APIFY_API_KEY', config.apify.api_key],
+      ['sightengine.api_user', 'SIGHTENGINE_USER', config.sightengine.api_user],
+      ['sightengine.api_secret', 'SIGHTENGINE_SECRET', config.sightengine.api_secret],
+    ].filter(([, , v]) => !v);
+    if (missing.length > 0) {
+      throw new ConfigError(
+        `--services inprocess needs API keys: set ${missing.map(([, e]) => e).join(', ')}`,
+        '--services',
+      );
+    }
+  }
+  return deepFreeze(config) as Config;
+}
+
+/** The config with secrets masked, for printing and logging. */
+export function redactedConfig(config: Config): Record<string, unknown> {
+  const copy = structuredClone(config) as unknown as Record<string, unknown>;
+  for (const path of ['youtube.api_key', 'apify.api_key', 'sightengine.api_user', 'sightengine.api_secret']) {
+    if (getPath(copy, path) !== undefined) setPath(copy, path, '[redacted]');
+  }
+  const uri = getPath(copy, 'mongodb.uri');
+  if (typeof uri === 'string') setPath(copy, 'mongodb.uri', uri.replace(/\/\/([^@/]*)@/, '//[redacted]@'));
+  return copy;
+}

@@ -1,0 +1,43 @@
+import type { Platform } from '../config/defaults.js';
+
+export interface ParsedCommitment {
+  readonly githubUser: string;
+  readonly gistId: string;
+}
+
+/** One accepted gist line. */
+export interface Submission {
+  readonly platform: Platform;
+  readonly content_id: string;
+  readonly direct_video_url: string;
+  /** 0x-hex sr25519 signature over the canonical line message, when the miner signed it. */
+  readonly signature?: string;
+  /** 1-based line number in the gist. */
+  readonly line: number;
+}
+
+export type GistRejectionReason =
+  | 'invalid_json'
+  | 'not_an_object'
+  | 'missing_field'
+  | 'invalid_content_id'
+  | 'invalid_platform'
+  | 'platform_not_allowed'
+  | 'invalid_url'
+  | 'invalid_signature_format'
+  | 'duplicate'
+  | 'line_too_long'
+  | 'over_line_limit'
+  | 'over_submission_cap';
+
+export interface GistRejection {
+  readonly line: number;
+  readonly reason: GistRejectionReason;
+  readonly excerpt: string;
+  readonly detail?: string;
+}
+
+export interface ParsedGist {
+  readonly submissions: Submission[];
+  readonly rejections: GistRejection[];
+}

@@ -1,0 +1,307 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every Prometheus instrument the validator exports, in one place so dashboards, alert rules and
+ * code agree on names. Labels are bounded: uid-free aggregates here, reason/outcome codes from
+ * fixed sets, never a content id or URL.
+ */
+
+const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+const CYCLE_BUCKETS = [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
+
+export class ValidatorMetrics {
+  readonly registry: Registry;
+
+  // Cycle and stages
+  readonly cycleDuration: Histogram<'policy'>;
+  readonly cyclesTotal: Counter<'result'>;
+  readonly stageDuration: Histogram<'stage'>;
+
+  // Submissions
+  readonly submissionsTotal: Counter<'outcome' | 'reason'>;
+  readonly commitmentsTotal: Counter<'result'>;
+  readonly gistFetchesTotal: Counter<'result'>;
+  readonly snapshotsWrittenTotal: Counter;
+  readonly minerScore: Gauge<'uid'>;
+
+  // Actors and supervisor
+  readonly actorsRunning: Gauge;
+  readonly actorRestartsTotal: Counter<'reason'>;
+  readonly actorFailuresTotal: Counter<'stage'>;
+  readonly metagraphEventsTotal: Counter<'kind'>;
+  readonly dependencyInFlight: Gauge<'dependency'>;
+  readonly dependencyQueueDepth: Gauge<'dependency'>;
+
+  // Worker pool
+  readonly poolThreads: Gauge;
+  readonly poolUtilization: Gauge;
+  readonly poolQueueSize: Gauge;
+  readonly poolTaskWait: Histogram<'kind'>;
+  readonly poolTaskRun: Histogram<'kind'>;
+  readonly poolTasksTotal: Counter<'kind' | 'result'>;
+  readonly poolItemsTotal: Counter<'kind'>;
+
+  // External services
+  readonly externalRequestsTotal: Counter<'service' | 'status'>;
+  readonly externalRequestDuration: Histogram<'service'>;
+  readonly externalQuotaUnitsUsed: Gauge<'service'>;
+  readonly externalCostDollarsTotal: Counter<'service'>;
+  readonly aiDetectionsTotal: Counter<'result'>;
+
+  // Chain and weights
+  readonly chainBlockHeight: Gauge;
+  readonly chainConnected: Gauge;
+  readonly chainReconnectsTotal: Counter;
+  readonly metagraphNeurons: Gauge;
+  readonly validatorPermit: Gauge;
+  readonly weightCommitsTotal: Counter<'mode' | 'result'>;
+  readonly lastWeightCommitTimestamp: Gauge;
+  readonly secondsSinceLastWeightCommit: Gauge;
+  readonly weightsSetUids: Gauge;
+
+  // Store
+  readonly storeOperationsTotal: Counter<'operation' | 'result'>;
+  readonly storePendingWrites: Gauge;
+
+  constructor(options: { registry?: Registry; defaultMetrics?: boolean } = {}) {
+    const registry = options.registry ?? new Registry();
+    this.registry = registry;
+    const registers = [registry];
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+
+    this.cycleDuration = new Histogram({
+      name: 'infinitevibe_cycle_duration_seconds',
+      help: 'Wall time of one full validation cycle.',
+      labelNames: ['policy'],
+      buckets: CYCLE_BUCKETS,
+      registers,
+    });
+    this.cyclesTotal = new Counter({
+      name: 'infinitevibe_cycles_total',
+      help: 'Validation cycles finished, by result (ok, partial, failed).',
+      labelNames: ['result'],
+      registers,
+    });
+    this.stageDuration = new Histogram({
+      name: 'infinitevibe_stage_duration_seconds',
+      help: 'Latency of one pipeline stage for one miner (gist, metrics, ai, verify, score, persist, metagraph, commitments, weights).',
+      labelNames: ['stage'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.submissionsTotal = new Counter({
+      name: 'infinitevibe_submissions_total',
+      help: 'Gist lines processed, by outcome (accepted, rejected, ignored) and reason code.',
+      labelNames: ['outcome', 'reason'],
+      registers,
+    });
+    this.commitmentsTotal = new Counter({
+      name: 'infinitevibe_commitments_total',
+      help: 'Miner commitments read, by result (ok, missing, or a format reason code).',
+      labelNames: ['result'],
+      registers,
+    });
+    this.gistFetchesTotal = new Counter({
+      name: 'infinitevibe_gist_fetches_total',
+      help: 'Gist fetches, by result (ok, not_found, timeout, too_large, not_utf8, http_error, network_error).',
+      labelNames: ['result'],
+      registers,
+    });
+    this.snapshotsWrittenTotal = new Counter({
+      name: 'infinitevibe_snapshots_written_total',
+      help: 'Metric snapshots newly stored (re-writes of an existing snapshot are not counted).',
+      registers,
+    });
+    this.minerScore = new Gauge({
+      name: 'infinitevibe_miner_score',
+      help: 'Latest score of each miner uid under the active policy.',
+      labelNames: ['uid'],
+      registers,
+    });
+    this.actorsRunning = new Gauge({
+      name: 'infinitevibe_actors_running',
+      help: 'Miner actors currently alive.',
+      registers,
+    });
+    this.actorRestartsTotal = new Counter({
+      name: 'infinitevibe_actor_restarts_total',
+      help: 'Actor (re)starts by reason (joined, hotkey_replaced, crashed).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.actorFailuresTotal = new Counter({
+      name: 'infinitevibe_actor_failures_total',
+      help: 'Contained actor failures by stage.',
+      labelNames: ['stage'],
+      registers,
+    });
+    this.metagraphEventsTotal = new Counter({
+      name: 'infinitevibe_metagraph_events_total',
+      help: 'Metagraph diff events by kind (joined, left, replaced, permit_changed).',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.dependencyInFlight = new Gauge({
+      name: 'infinitevibe_dependency_in_flight',
+      help: 'Requests in flight per external dependency (gist, platform_tracker, ai_detector, store).',
+      labelNames: ['dependency'],
+      registers,
+    });
+    this.dependencyQueueDepth = new Gauge({
+      name: 'infinitevibe_dependency_queue_depth',
+      help: 'Requests waiting for a concurrency slot per external dependency.',
+      labelNames: ['dependency'],
+      registers,
+    });
+    this.poolThreads = new Gauge({
+      name: 'infinitevibe_pool_threads',
+      help: 'Worker threads in the pool.',
+      registers,
+    });
+    this.poolUtilization = new Gauge({
+      name: 'infinitevibe_pool_utilization_ratio',
+      help: 'Share of pool capacity busy running tasks (0-1).',
+      registers,
+    });
+    this.poolQueueSize = new Gauge({
+      name: 'infinitevibe_pool_queue_size',
+      help: 'Tasks waiting for a worker thread.',
+      registers,
+    });
+    this.poolTaskWait = new Histogram({
+      name: 'infinitevibe_pool_task_wait_seconds',
+      help: 'Time a pool task waited in the queue, by task kind (verify, score).',
+      labelNames: ['kind'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.poolTaskRun = new Histogram({
+      name: 'infinitevibe_pool_task_run_seconds',
+      help: 'Time a pool task ran on a worker, by task kind.',
+      labelNames: ['kind'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.poolTasksTotal = new Counter({
+      name: 'infinitevibe_pool_tasks_total',
+      help: 'Pool tasks finished, by kind and result (ok, error).',
+      labelNames: ['kind', 'result'],
+      registers,
+    });
+    this.poolItemsTotal = new Counter({
+      name: 'infinitevibe_pool_items_total',
+      help: 'Items processed inside pool tasks (signatures verified, miners scored), by kind.',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.externalRequestsTotal = new Counter({
+      name: 'infinitevibe_external_requests_total',
+      help: 'Calls to external services (gist, youtube, apify, sightengine, platform_tracker, ai_detector) by HTTP status class or error.',
+      labelNames: ['service', 'status'],
+      registers,
+    });
+    this.externalRequestDuration = new Histogram({
+      name: 'infinitevibe_external_request_duration_seconds',
+      help: 'Latency of calls to external services.',
+      labelNames: ['service'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.externalQuotaUnitsUsed = new Gauge({
+      name: 'infinitevibe_external_quota_units_used',
+      help: 'Quota units used today per service (YouTube Data API units, SightEngine operations).',
+      labelNames: ['service'],
+      registers,
+    });
+    this.externalCostDollarsTotal = new Counter({
+      name: 'infinitevibe_external_cost_dollars_total',
+      help: 'Estimated spend on metered services (Apify runs) in US dollars.',
+      labelNames: ['service'],
+      registers,
+    });
+    this.aiDetectionsTotal = new Counter({
+      name: 'infinitevibe_ai_detections_total',
+      help: 'AI-detection lookups by result (cache_hit, scored, error).',
+      labelNames: ['result'],
+      registers,
+    });
+    this.chainBlockHeight = new Gauge({
+      name: 'infinitevibe_chain_block_height',
+      help: 'Latest finalized block seen.',
+      registers,
+    });
+    this.chainConnected = new Gauge({
+      name: 'infinitevibe_chain_connected',
+      help: '1 while the chain WebSocket is connected, else 0.',
+      registers,
+    });
+    this.chainReconnectsTotal = new Counter({
+      name: 'infinitevibe_chain_reconnects_total',
+      help: 'Chain WebSocket reconnections.',
+      registers,
+    });
+    this.metagraphNeurons = new Gauge({
+      name: 'infinitevibe_metagraph_neurons',
+      help: 'Neurons registered on the subnet at the latest metagraph sync.',
+      registers,
+    });
+    this.validatorPermit = new Gauge({
+      name: 'infinitevibe_validator_permit',
+      help: '1 when this validator hotkey holds a validator permit, else 0.',
+      registers,
+    });
+    this.weightCommitsTotal = new Counter({
+      name: 'infinitevibe_weight_commits_total',
+      help: 'Weight commit attempts by mode (set, commit, reveal) and result (success, rate_limited, error).',
+      labelNames: ['mode', 'result'],
+      registers,
+    });
+    this.lastWeightCommitTimestamp = new Gauge({
+      name: 'infinitevibe_last_weight_commit_timestamp_seconds',
+      help: 'Unix time of the last successful weight commit.',
+      registers,
+    });
+    const lastCommit = this.lastWeightCommitTimestamp;
+    const startedAt = Date.now() / 1000;
+    this.secondsSinceLastWeightCommit = new Gauge({
+      name: 'infinitevibe_seconds_since_last_weight_commit',
+      help: 'Seconds since the last successful weight commit (since start-up when none yet).',
+      registers,
+      async collect() {
+        const value = (await lastCommit.get()).values[0]?.value ?? 0;
+        this.set(Date.now() / 1000 - (value > 0 ? value : startedAt));
+      },
+    });
+    this.weightsSetUids = new Gauge({
+      name: 'infinitevibe_weights_set_uids',
+      help: 'Uids given a non-zero weight in the last successful commit.',
+      registers,
+    });
+    this.storeOperationsTotal = new Counter({
+      name: 'infinitevibe_store_operations_total',
+      help: 'Store operations by operation and result (ok, error, retried).',
+      labelNames: ['operation', 'result'],
+      registers,
+    });
+    this.storePendingWrites = new Gauge({
+      name: 'infinitevibe_store_pending_writes',
+      help: 'Writes buffered in memory while the store is unreachable.',
+      registers,
+    });
+  }
+
+  /** Prometheus text exposition of every instrument. */
+  async expose(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** Observe a promise's duration into a labelled histogram. */
+  async time<T>(histogram: Histogram<string>, labels: Record<string, string>, work: () => Promise<T>): Promise<T> {
+    const end = histogram.startTimer(labels);
+    try {
+      return await work();
+    } finally {
+      end();
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import type { Platform } from '../config/defaults.js';
+
+/**
+ * The contract between the platform tracker / AI detector (in-process or over HTTP) and the
+ * miner actors. Field names follow the original's HTTP API (SPEC §5–6) so the same objects
+ * travel over the wire unchanged.
+ */
+
+export interface ContentRef {
+  readonly platform: Platform;
+  readonly content_id: string;
+}
+
+export interface ContentMetrics {
+  readonly platform: Platform;
+  readonly content_id: string;
+  readonly caption: string;
+  readonly view_count: number;
+  readonly like_count: number;
+  readonly comment_count: number;
+  readonly owner_username: string;
+  readonly owner_follower_count: number;
+  readonly published_at: string; // ISO 8601
+  /** The platform's own copy of the video when the tracker knows it (Instagram videoUrl). */
+  readonly video_url: string | null;
+  readonly fetched_at: string; // ISO 8601
+}
+
+export interface MetricsError extends ContentRef {
+  readonly code: string;
+  readonly message: string;
+  readonly retryable: boolean;
+}
+
+export interface MetricsBatchResult {
+  readonly results: ContentMetrics[];
+  readonly errors: MetricsError[];
+}
+
+export interface MetricsProvider {
+  getMetrics(items: readonly ContentRef[], options?: { signal?: AbortSignal }): Promise<MetricsBatchResult>;
+  close?(): Promise<void>;
+}
+
+export interface AiDetectionResult {
+  readonly url: string;
+  readonly mean_ai_generated: number;
+  readonly per_frame: number[];
+  readonly cached: boolean;
+}
+
+export interface AiDetector {
+  /** Throws AiDetectionError when the video cannot be scored; never returns a default pass. */
+  detect(url: string, options?: { signal?: AbortSignal }): Promise<AiDetectionResult>;
+  close?(): Promise<void>;
+}

@@ -1,0 +1,33 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { main, parseArgv } from '../../src/cli/main.js';
+
+function capture() {
+  const stream = new PassThrough();
+  let text = '';
+  stream.on('data', (c: Buffer) => (text += c.toString()));
+  return { stream, text: () => text };
+}
+
+describe('cli', () => {
+  it('keeps dotted Bittensor flags flat', () => {
+    const { command, flags } = parseArgv(['metagraph', '--netuid', '89', '--wallet.name', 'w', '--json']);
+    expect(command).toBe('metagraph');
+    expect(flags).toMatchObject({ netuid: 89, 'wallet.name': 'w', json: true });
+  });
+
+  it('prints the resolved config and fails a bad flag with exit 2', async () => {
+    const out = capture();
+    const err = capture();
+    expect(await main(['config', '--netuid', '5'], { stdout: out.stream, stderr: err.stream })).toBe(0);
+    expect(JSON.parse(out.text()).netuid).toBe(5);
+    expect(await main(['config', '--netuid', 'x'], { stdout: out.stream, stderr: err.stream })).toBe(2);
+    expect(err.text()).toMatch(/configuration error: --netuid: invalid value "x"/);
+  });
+
+  it('rejects an unknown command', async () => {
+    const err = capture();
+    expect(await main(['frobnicate'], { stdout: capture().stream, stderr: err.stream })).toBe(2);
+    expect(err.text()).toMatch(/unknown command "frobnicate"/);
+  });
+});

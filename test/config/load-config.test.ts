@@ -1,0 +1,117 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/errors.js';
+import { canonicalKey, loadConfig, redactedConfig } from '../../src/config/load-config.js';
+
+const noEnv = {};
+
+describe('loadConfig', () => {
+  it('gives SPEC defaults, frozen', () => {
+    const c = loadConfig({ env: noEnv });
+    expect(c.netuid).toBe(89);
+    expect(c.subtensor.network).toBe('finney');
+    expect(c.subtensor.chain_endpoint).toBe('wss://entrypoint-finney.opentensor.ai:443');
+    expect(c.gist.max_bytes).toBe(1024 * 1024);
+    expect(c.ai.threshold).toBe(0.3);
+    expect(c.services).toBe('http');
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.wallet)).toBe(true);
+    expect(c.wallet.path.startsWith('~')).toBe(false);
+  });
+
+  it('accepts Bittensor flags and their hyphen and underscore twins', () => {
+    expect(canonicalKey('wallet.name')).toBe('wallet.name');
+    expect(canonicalKey('--wallet-name')).toBe('wallet.name');
+    expect(canonicalKey('wallet_hotkey')).toBe('wallet.hotkey');
+    expect(canonicalKey('subtensor.chain-endpoint')).toBe('subtensor.chain_endpoint');
+    expect(canonicalKey('subtensor-chain-endpoint')).toBe('subtensor.chain_endpoint');
+    const c = loadConfig({
+      env: noEnv,
+      flags: { 'wallet-name': 'cold', 'wallet.hotkey': 'hot', 'subtensor.network': 'test', netuid: '7' },
+    });
+    expect(c.wallet.name).toBe('cold');
+    expect(c.wallet.hotkey).toBe('hot');
+    expect(c.netuid).toBe(7);
+    expect(c.subtensor.chain_endpoint).toBe('wss://test.finney.opentensor.ai:443');
+  });
+
+  it('layers defaults < file < env < flags', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iv-config-'));
+    const file = join(dir, 'c.json');
+    writeFileSync(file, JSON.stringify({ netuid: 1, wallet: { name: 'file' }, gist: { concurrency: 3 } }));
+    const c = loadConfig({
+      configFile: file,
+      env: { INFINITEVIBE_NETUID: '2', INFINITEVIBE_WALLET__NAME: 'env', MONGODB_URI: 'mongodb://u:p@h:27017' },
+      flags: { netuid: 3 },
+    });
+    expect(c.netuid).toBe(3);
+    expect(c.wallet.name).toBe('env');
+    expect(c.gist.concurrency).toBe(3);
+    expect(c.mongodb.uri).toBe('mongodb://u:p@h:27017');
+    expect(redactedConfig(c)).toMatchObject({ mongodb: { uri: 'mongodb://[redacted]@h:27017' } });
+  });
+
+  it('embedded network implies embedded services', () => {
+    const c = loadConfig({ env: noEnv, flags: { 'subtensor.network': 'embedded' } });
+    expect(c.services).toBe('embedded');
+  });
+
+  it('reads API keys from the environment and redacts them', () => {
+    const c = loadConfig({ env: { YOUTUBE_API_KEY: 'yt-secret', SIGHTENGINE_SECRET: 's' } });
+    expect(c.youtube.api_key).toBe('yt-secret');
+    expect(JSON.stringify(redactedConfig(c))).not.toContain('yt-secret');
+  });
+
+  const bad: Array<[Record<string, unknown>, RegExp]> = [
+    [{ netuid: '70000' }, /--netuid: invalid value "70000"; expected at most 65535/],
+    [{ netuid: 'abc' }, /--netuid: invalid value "abc"; expected a number/],
+    [{ 'subtensor.network': 'mainnet' }, /--subtensor.network: invalid value "mainnet"; expected one of finney, test, local, embedded/],
+    [{ 'subtensor.chain_endpoint': 'http://x' }, /--subtensor.chain_endpoint: invalid value "http:\/\/x"; expected must be a ws/],
+    [{ 'mongodb.uri': 'postgres://x' }, /--mongodb.uri: invalid value "postgres:\/\/x"; expected must start with mongodb/],
+    [{ 'gist.base_url': 'ftp://x' }, /--gist.base_url: invalid value "ftp:\/\/x"; expected must be an http/],
+    [{ 'ai.threshold': '1.5' }, /--ai.threshold: invalid value "1.5"; expected at most 1/],
+    [{ 'scoring.policy': 'vibes' }, /--scoring.policy: invalid value "vibes"; expected one of engagement, growth/],
+    [{ require_signed_submissions: 'maybe' }, /--require_signed_submissions: invalid value "maybe"; expected a boolean/],
+    [{ allowed_platforms: 'tiktok/video' }, /--allowed_platforms: invalid value \["tiktok\/video"\]; expected one of/],
+    [{ 'wallet.colour': 'red' }, /unknown option --wallet.colour/],
+    [{ 'pool.threads': '0' }, /--pool.threads: invalid value "0"; expected at least 1/],
+  ];
+  for (const [flags, message] of bad) {
+    it(`rejects ${JSON.stringify(flags)}`, () => {
+      let error: unknown;
+      try {
+        loadConfig({ env: noEnv, flags });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).code).toBe('ERR_CONFIG_INVALID');
+      expect((error as Error).message).toMatch(message);
+    });
+  }
+
+  it('names the environment variable that holds a bad value', () => {
+    expect(() => loadConfig({ env: { INFINITEVIBE_NETUID: '-1' } })).toThrow(
+      /environment variable INFINITEVIBE_NETUID: invalid value "-1"; expected at least 0/,
+    );
+  });
+
+  it('names the config file on bad JSON or unknown keys', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iv-config-'));
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '{ nope');
+    expect(() => loadConfig({ env: noEnv, configFile: broken })).toThrow(/not valid JSON/);
+    const unknown = join(dir, 'unknown.json');
+    writeFileSync(unknown, JSON.stringify({ nope: 1 }));
+    expect(() => loadConfig({ env: noEnv, configFile: unknown })).toThrow(/unknown option nope in/);
+    expect(() => loadConfig({ env: noEnv, configFile: join(dir, 'missing.json') })).toThrow(/cannot read the file/);
+  });
+
+  it('refuses in-process services without API keys, naming the variables', () => {
+    expect(() => loadConfig({ env: { YOUTUBE_API_KEY: 'k' }, flags: { services: 'inprocess' } })).toThrow(
+      /APIFY_API_KEY, SIGHTENGINE_USER, SIGHTENGINE_SECRET/,
+    );
+  });
+});
