@@ -29,8 +29,6 @@ export const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = 
   weights: () => import('./commands/weights.js'),
   commit: () => import('./commands/commit.js'),
   serve: () => import('./commands/serve.js'),
-  bench: () => import('./commands/bench.js'),
-  loadtest: () => import('./commands/loadtest.js'),
 });
 
 const BOOLEAN_FLAGS = ['json', 'once', 'help', 'require_signed_submissions', 'require-signed-submissions'];
@@ -65,8 +63,6 @@ function usage(): string {
     '  commit        set a miner commitment (--gist user:gistid)',
     '  serve         serve platform-tracker | ai-detector over HTTP',
     '  config        print the resolved configuration',
-    '  bench         run the benchmarks',
-    '  loadtest      run the load test against the stand-ins',
     '',
     'common flags: --netuid 89 --wallet.name NAME --wallet.hotkey NAME --wallet.path DIR',
     '  --subtensor.network finney|test|local|embedded --subtensor.chain_endpoint URL',
