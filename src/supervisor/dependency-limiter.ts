@@ -1,0 +1,143 @@
+import PQueue from 'p-queue';
+import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
+
+/** The external dependencies whose concurrency the runtime bounds globally, across all miners. */
+export const DEPENDENCIES = Object.freeze(['gist', 'platform_tracker', 'ai_detector', 'store'] as const);
+export type Dependency = (typeof DEPENDENCIES)[number];
+
+export interface DependencyLimits {
+  /** Requests allowed in flight at once. */
+  readonly concurrency: number;
+  /** Requests allowed to wait for a slot; a producer beyond it waits before enqueueing. */
+  readonly maxQueue: number;
+}
+
+export interface DependencyLimiterOptions {
+  readonly limits: Readonly<Record<Dependency, DependencyLimits>>;
+  readonly metrics?: ValidatorMetrics;
+}
+
+/**
+ * One bounded p-queue per external dependency. Actors call `run(dep, fn)`; when the queue is
+ * full the caller is held (backpressure) instead of piling up promises, so 4,096 miners cannot
+ * flood the tracker or the store. Queue depth and in-flight counts are exported as gauges.
+ */
+export class DependencyLimiter {
+  readonly #queues = new Map<Dependency, PQueue>();
+  readonly #limits: Readonly<Record<Dependency, DependencyLimits>>;
+  readonly #metrics: ValidatorMetrics | undefined;
+  /** Producers waiting for room in a full queue, counted in the depth gauge too. */
+  readonly #held = new Map<Dependency, number>();
+
+  constructor(options: DependencyLimiterOptions) {
+    if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+    if (options.limits === null || typeof options.limits !== 'object') {
+      throw new TypeError('options.limits must be an object keyed by dependency');
+    }
+    for (const dep of DEPENDENCIES) {
+      const limit = options.limits[dep];
+      if (!limit) throw new TypeError(`options.limits.${dep} is required`);
+      if (!Number.isInteger(limit.concurrency) || limit.concurrency < 1) {
+        throw new RangeError(`options.limits.${dep}.concurrency must be an integer >= 1, got ${String(limit.concurrency)}`);
+      }
+      if (!Number.isInteger(limit.maxQueue) || limit.maxQueue < 1) {
+        throw new RangeError(`options.limits.${dep}.maxQueue must be an integer >= 1, got ${String(limit.maxQueue)}`);
+      }
+    }
+    this.#limits = options.limits;
+    this.#metrics = options.metrics;
+    for (const dep of DEPENDENCIES) {
+      const queue = new PQueue({ concurrency: options.limits[dep].concurrency });
+      const update = () => this.#observe(dep);
+      queue.on('add', update);
+      queue.on('active', update);
+      queue.on('next', update);
+      queue.on('idle', update);
+      this.#queues.set(dep, queue);
+      this.#held.set(dep, 0);
+    }
+  }
+
+  /**
+   * Runs `work` when a slot for `dep` is free. Aborting `signal` while waiting removes the task
+   * from the queue (p-queue rejects it); aborting while running is up to `work`.
+   */
+  async run<T>(dep: Dependency, work: (signal?: AbortSignal) => Promise<T>, options: { signal?: AbortSignal } = {}): Promise<T> {
+    const queue = this.#queue(dep);
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const limit = this.#limits[dep].maxQueue;
+    while (queue.size >= limit) {
+      this.#held.set(dep, (this.#held.get(dep) ?? 0) + 1);
+      this.#observe(dep);
+      try {
+        await raceAbort(queue.onSizeLessThan(limit), signal);
+      } finally {
+        this.#held.set(dep, (this.#held.get(dep) ?? 1) - 1);
+        this.#observe(dep);
+      }
+    }
+    return queue.add(() => work(signal), signal ? { signal } : {}) as Promise<T>;
+  }
+
+  stats(dep: Dependency): { inFlight: number; queued: number; held: number } {
+    const queue = this.#queue(dep);
+    return { inFlight: queue.pending, queued: queue.size, held: this.#held.get(dep) ?? 0 };
+  }
+
+  /** Resolves when every queue has nothing queued or running. */
+  async onIdle(): Promise<void> {
+    await Promise.all([...this.#queues.values()].map((q) => q.onIdle()));
+  }
+
+  /** Drops queued (not running) work; used on shutdown after accepting no more. */
+  clear(): void {
+    for (const queue of this.#queues.values()) queue.clear();
+    for (const dep of DEPENDENCIES) this.#observe(dep);
+  }
+
+  #queue(dep: Dependency): PQueue {
+    const queue = this.#queues.get(dep);
+    if (!queue) throw new TypeError(`unknown dependency "${String(dep)}"; expected one of ${DEPENDENCIES.join(', ')}`);
+    return queue;
+  }
+
+  #observe(dep: Dependency): void {
+    if (!this.#metrics) return;
+    const queue = this.#queues.get(dep)!;
+    this.#metrics.dependencyInFlight.set({ dependency: dep }, queue.pending);
+    this.#metrics.dependencyQueueDepth.set({ dependency: dep }, queue.size + (this.#held.get(dep) ?? 0));
+  }
+}
+
+function raceAbort(promise: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return promise;
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Limits from the config object (`concurrency.*`, `gist.concurrency`), with queues 4× deep. */
+export function limitsFromConfig(config: {
+  gist: { concurrency: number };
+  concurrency: { platform_tracker: number; ai_detector: number; store: number };
+}): Record<Dependency, DependencyLimits> {
+  const make = (concurrency: number) => ({ concurrency, maxQueue: Math.max(16, concurrency * 4) });
+  return {
+    gist: make(config.gist.concurrency),
+    platform_tracker: make(config.concurrency.platform_tracker),
+    ai_detector: make(config.concurrency.ai_detector),
+    store: make(config.concurrency.store),
+  };
+}

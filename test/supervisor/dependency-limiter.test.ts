@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { DependencyLimiter, limitsFromConfig } from '../../src/supervisor/dependency-limiter.js';
+import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+const limits = (concurrency: number, maxQueue: number) => ({
+  gist: { concurrency, maxQueue },
+  platform_tracker: { concurrency, maxQueue },
+  ai_detector: { concurrency, maxQueue },
+  store: { concurrency, maxQueue },
+});
+
+describe('DependencyLimiter', () => {
+  it('never runs more than the concurrency limit and reports in-flight / queue gauges', async () => {
+    const metrics = new ValidatorMetrics({ defaultMetrics: false });
+    const limiter = new DependencyLimiter({ limits: limits(2, 100), metrics });
+    const gates = Array.from({ length: 5 }, deferred);
+    let running = 0;
+    let peak = 0;
+    const tasks = gates.map((gate) =>
+      limiter.run('gist', async () => {
+        running++;
+        peak = Math.max(peak, running);
+        await gate.promise;
+        running--;
+      }),
+    );
+    await new Promise((r) => setImmediate(r));
+    expect(limiter.stats('gist')).toEqual({ inFlight: 2, queued: 3, held: 0 });
+    const inFlight = await metrics.dependencyInFlight.get();
+    expect(inFlight.values.find((v) => v.labels.dependency === 'gist')?.value).toBe(2);
+    const depth = await metrics.dependencyQueueDepth.get();
+    expect(depth.values.find((v) => v.labels.dependency === 'gist')?.value).toBe(3);
+    for (const gate of gates) gate.resolve();
+    await Promise.all(tasks);
+    expect(peak).toBe(2);
+    expect(limiter.stats('gist')).toEqual({ inFlight: 0, queued: 0, held: 0 });
+  });
+
+  it('holds producers when the queue is full (backpressure) and releases them as it drains', async () => {
+    const limiter = new DependencyLimiter({ limits: limits(1, 2) });
+    const gate = deferred();
+    const order: number[] = [];
+    const tasks = [0, 1, 2, 3, 4].map((i) =>
+      limiter.run('store', async () => {
+        order.push(i);
+        await gate.promise;
+      }),
+    );
+    await new Promise((r) => setImmediate(r));
+    const stats = limiter.stats('store');
+    expect(stats.inFlight).toBe(1);
+    expect(stats.queued).toBe(2);
+    expect(stats.held).toBe(2);
+    gate.resolve();
+    await Promise.all(tasks);
+    expect(order.sort()).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('isolates dependencies: a saturated gist queue does not delay the store', async () => {
+    const limiter = new DependencyLimiter({ limits: limits(1, 10) });
+    const gate = deferred();
+    const slow = limiter.run('gist', () => gate.promise);
+    await expect(limiter.run('store', async () => 'stored')).resolves.toBe('stored');
+    gate.resolve();
+    await slow;
+  });
+
+  it('an aborted waiter leaves the queue', async () => {
+    const limiter = new DependencyLimiter({ limits: limits(1, 10) });
+    const gate = deferred();
+    const first = limiter.run('ai_detector', () => gate.promise);
+    const controller = new AbortController();
+    let ran = false;
+    const second = limiter.run('ai_detector', async () => void (ran = true), { signal: controller.signal });
+    controller.abort(new Error('miner left'));
+    await expect(second).rejects.toThrow();
+    gate.resolve();
+    await first;
+    expect(ran).toBe(false);
+  });
+
+  it('validates options precisely', () => {
+    expect(() => new DependencyLimiter({ limits: {} as never })).toThrow(/options.limits.gist is required/);
+    expect(() => new DependencyLimiter({ limits: limits(0, 1) })).toThrow(RangeError);
+    expect(() => new DependencyLimiter({ limits: limits(1, 0) })).toThrow(/maxQueue must be an integer >= 1, got 0/);
+    const limiter = new DependencyLimiter({ limits: limits(1, 1) });
+    expect(() => limiter.stats('redis' as never)).toThrow(/unknown dependency "redis"/);
+  });
+
+  it('derives limits from the config', () => {
+    const l = limitsFromConfig({ gist: { concurrency: 32 }, concurrency: { platform_tracker: 8, ai_detector: 4, store: 16 } });
+    expect(l.gist).toEqual({ concurrency: 32, maxQueue: 128 });
+    expect(l.ai_detector).toEqual({ concurrency: 4, maxQueue: 16 });
+  });
+});
