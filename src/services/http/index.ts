@@ -1,0 +1,3 @@
+export { createServiceDispatcher, type ServiceDispatcherOptions } from './service-dispatcher.js';
+export { callService, statusLabel, type ServiceCall, type ServiceResponse } from './call-service.js';
+export { HttpError, readJsonBody, sendJson } from './json-server.js';
