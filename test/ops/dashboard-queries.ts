@@ -1,0 +1,58 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface PanelQuery {
+  dashboard: string;
+  panel: string;
+  expr: string;
+}
+
+export const DASHBOARD_DIR = join(import.meta.dirname, '../../grafana/dashboards');
+
+interface Panel {
+  title: string;
+  datasource?: { uid?: string };
+  targets?: Array<{ expr?: string }>;
+  panels?: Panel[];
+}
+
+export function loadDashboards(): Array<{ file: string; json: Record<string, unknown> }> {
+  return readdirSync(DASHBOARD_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .map((file) => ({ file, json: JSON.parse(readFileSync(join(DASHBOARD_DIR, file), 'utf8')) as Record<string, unknown> }));
+}
+
+export function panelQueries(): PanelQuery[] {
+  const out: PanelQuery[] = [];
+  const walk = (dashboard: string, panels: Panel[]) => {
+    for (const p of panels) {
+      for (const t of p.targets ?? []) if (t.expr) out.push({ dashboard, panel: p.title, expr: t.expr });
+      if (p.panels) walk(dashboard, p.panels);
+    }
+  };
+  for (const { file, json } of loadDashboards()) walk(file, (json['panels'] as Panel[]) ?? []);
+  return out;
+}
+
+/** Grafana's interval variables, replaced the way Grafana would for a short range. */
+export function toPromQL(expr: string): string {
+  return expr.replace(/\$__rate_interval|\$__interval|\$__range/g, '1m');
+}
+
+const PROMQL_WORDS = new Set([
+  'sum', 'by', 'rate', 'increase', 'histogram_quantile', 'topk', 'and', 'or', 'unless', 'without',
+  'avg', 'max', 'min', 'count', 'le', 'on', 'ignoring', 'group_left', 'group_right', 'offset',
+]);
+
+/** Metric names a PromQL expression reads (identifiers followed by `{`, `[` or a delimiter). */
+export function metricNames(expr: string): string[] {
+  const names = new Set<string>();
+  const stripped = expr.replace(/"[^"]*"/g, '""').replace(/\{[^}]*\}/g, '{}');
+  for (const m of stripped.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*/g)) {
+    const word = m[0];
+    const after = stripped[m.index + word.length];
+    if (PROMQL_WORDS.has(word) || after === '(') continue;
+    if (/^(infinitevibe_|up$|process_|nodejs_)/.test(word)) names.add(word);
+  }
+  return [...names];
+}

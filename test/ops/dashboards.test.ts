@@ -1,0 +1,93 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
+import { loadDashboards, metricNames, panelQueries } from './dashboard-queries.js';
+
+const root = join(import.meta.dirname, '../..');
+
+async function exportedNames(): Promise<Set<string>> {
+  const metrics = new ValidatorMetrics();
+  const names = new Set<string>();
+  for (const m of await metrics.registry.getMetricsAsJSON()) {
+    names.add(m.name);
+    if (m.type === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(m.name + s);
+  }
+  return names;
+}
+
+function hasBinary(name: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
+}
+
+describe('grafana dashboards', () => {
+  it('are classic JSON with schemaVersion >= 39 and the provisioned datasource uid', () => {
+    const provisioning = readFileSync(join(root, 'grafana/provisioning/datasources/prometheus.yml'), 'utf8');
+    const uid = /uid:\s*(\S+)/.exec(provisioning)![1];
+    const dashboards = loadDashboards();
+    expect(dashboards.map((d) => d.file).sort()).toEqual([
+      'chain-weights.json',
+      'external-services.json',
+      'throughput.json',
+      'worker-pool.json',
+    ]);
+    for (const { file, json } of dashboards) {
+      expect(json['schemaVersion'], file).toBeGreaterThanOrEqual(39);
+      const text = JSON.stringify(json);
+      const uids = [...text.matchAll(/"uid":"([^"]+)"/g)].map((m) => m[1]).filter((u) => !String(u).startsWith('iv-'));
+      expect(new Set(uids), file).toEqual(new Set([uid]));
+    }
+    const provider = readFileSync(join(root, 'grafana/provisioning/dashboards/infinitevibe.yml'), 'utf8');
+    expect(provider).toContain('/var/lib/grafana/dashboards');
+    expect(readFileSync(join(root, 'docker-compose.yml'), 'utf8')).toContain('./grafana/dashboards:/var/lib/grafana/dashboards');
+  });
+
+  it('only query metrics the validator exports', async () => {
+    const exported = await exportedNames();
+    const queries = panelQueries();
+    expect(queries.length).toBeGreaterThan(30);
+    for (const q of queries) {
+      const names = metricNames(q.expr).filter((n) => n !== 'up');
+      expect(names.length, `${q.dashboard} / ${q.panel}: ${q.expr}`).toBeGreaterThan(0);
+      for (const n of names) expect(exported.has(n), `${q.dashboard} / ${q.panel} reads ${n}`).toBe(true);
+    }
+  });
+
+  it('alert rules only read exported metrics', async () => {
+    const exported = await exportedNames();
+    const rules = readFileSync(join(root, 'prometheus/alerts.yml'), 'utf8');
+    const exprs = [...rules.matchAll(/expr:\s*\|?\s*\n?([\s\S]*?)\n\s+for:/g)].map((m) => m[1]!);
+    expect(exprs.length).toBe(5);
+    for (const e of exprs) for (const n of metricNames(e).filter((x) => x !== 'up')) expect(exported.has(n), n).toBe(true);
+  });
+});
+
+describe('prometheus configuration', () => {
+  // .ci/run installs Debian's prometheus package (which ships promtool) before the tests.
+  const promtool = hasBinary('promtool');
+
+  it(promtool ? 'passes promtool check config' : 'is consistent (promtool unavailable: file checks only)', () => {
+    const config = join(root, 'prometheus/prometheus.yml');
+    if (promtool) {
+      const out = execFileSync('promtool', ['check', 'config', config], { encoding: 'utf8' });
+      expect(out).toMatch(/SUCCESS: 5 rules found/);
+    } else {
+      const text = readFileSync(config, 'utf8');
+      expect(text).toContain('validator:9108');
+      expect(existsSync(join(root, 'prometheus', /-\s*(\S+\.yml)/.exec(text)![1]!))).toBe(true);
+    }
+  });
+
+  it(promtool ? 'alert rules pass promtool test rules' : 'alert rule tests exist (promtool unavailable)', () => {
+    if (promtool) {
+      const out = execFileSync('promtool', ['test', 'rules', 'alerts.test.yml'], {
+        cwd: join(root, 'prometheus'),
+        encoding: 'utf8',
+      });
+      expect(out).toContain('SUCCESS');
+    } else {
+      expect(readFileSync(join(root, 'prometheus/alerts.test.yml'), 'utf8')).toContain('alert_rule_test');
+    }
+  });
+});
