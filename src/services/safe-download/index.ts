@@ -1,0 +1,8 @@
+export { safeDownload, type SafeDownloadOptions, type SafeDownloadResult } from './safe-download.js';
+export {
+  DownloadError,
+  RefusedUrlError,
+  type DownloadErrorCode,
+  type RefusalReason,
+} from './download-errors.js';
+export { PrivateHostAllowance, isForbiddenAddress } from './address-policy.js';
