@@ -1,0 +1,305 @@
+import { describe, expect, it } from 'vitest';
+import { FormatError } from '../../src/errors.js';
+import { gistExcerpt, parseGist, type ParseGistOptions } from '../../src/formats/gist.js';
+import type { GistRejectionReason } from '../../src/formats/types.js';
+
+const OPTS: ParseGistOptions = {
+  maxBytes: 1024 * 1024,
+  maxLines: 100,
+  maxLineBytes: 8192,
+  maxSubmissions: 5,
+  allowedPlatforms: ['youtube/video', 'instagram/reel', 'instagram/post'],
+};
+const SIG = `0x${'ab'.repeat(64)}`;
+
+const entry = (content_id: string, extra: Record<string, unknown> = {}): string =>
+  JSON.stringify({
+    content_id,
+    platform: 'youtube/video',
+    direct_video_url: `https://cdn.test/${content_id}.mp4`,
+    ...extra,
+  });
+
+function single(
+  line: string,
+  options: Partial<ParseGistOptions> = {},
+): { reason?: GistRejectionReason; accepted: number } {
+  const parsed = parseGist(line, { ...OPTS, ...options });
+  return { reason: parsed.rejections[0]?.reason, accepted: parsed.submissions.length };
+}
+
+describe('parseGist: accepted lines', () => {
+  it('parses the documented example line', () => {
+    const parsed = parseGist(
+      '{"content_id": "video_id_1", "platform": "youtube/video", "direct_video_url": "https://example.com/video1.mp4"}',
+      OPTS,
+    );
+    expect(parsed).toEqual({
+      submissions: [
+        {
+          content_id: 'video_id_1',
+          platform: 'youtube/video',
+          direct_video_url: 'https://example.com/video1.mp4',
+          line: 1,
+        },
+      ],
+      rejections: [],
+    });
+  });
+
+  it('keeps a well-formed signature and numbers lines physically, skipping blanks', () => {
+    const body = `\n   \n${entry('a', { signature: SIG })}\r\n\r\n${entry('b')}\n`;
+    const parsed = parseGist(body, OPTS);
+    expect(parsed.rejections).toEqual([]);
+    expect(parsed.submissions.map((s) => [s.content_id, s.line, s.signature])).toEqual([
+      ['a', 3, SIG],
+      ['b', 5, undefined],
+    ]);
+    expect('signature' in parsed.submissions[1]!).toBe(false);
+  });
+
+  it('ignores unknown keys, including checked_for_ai', () => {
+    const parsed = parseGist(
+      entry('a', { checked_for_ai: true, contains_subnet_tag: false, extra: { deep: [1] } }),
+      OPTS,
+    );
+    expect(parsed.submissions[0]).toEqual({
+      content_id: 'a',
+      platform: 'youtube/video',
+      direct_video_url: 'https://cdn.test/a.mp4',
+      line: 1,
+    });
+    expect(parsed.submissions[0]).not.toHaveProperty('checked_for_ai');
+  });
+
+  it('treats a null signature as unsigned', () => {
+    expect(parseGist(entry('a', { signature: null }), OPTS).submissions[0]).not.toHaveProperty('signature');
+  });
+
+  it('accepts Uint8Array bodies and drops a UTF-8 BOM', () => {
+    const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(entry('a'))]);
+    expect(parseGist(bytes, OPTS).submissions).toHaveLength(1);
+    expect(parseGist(`\ufeff${entry('a')}`, OPTS).submissions).toHaveLength(1);
+  });
+
+  it('accepts lines separated by lone CR', () => {
+    expect(parseGist(`${entry('a')}\r${entry('b')}`, OPTS).submissions.map((s) => s.line)).toEqual([1, 2]);
+  });
+
+  it('accepts both http and https video URLs, with ports and queries', () => {
+    expect(
+      single(entry('a', { direct_video_url: 'http://10.0.0.1:8080/v.mp4?sig=a:b&x=%20' })).accepted,
+    ).toBe(1);
+  });
+});
+
+describe('parseGist: every rejection reason', () => {
+  it.each<[string, string, GistRejectionReason]>([
+    ['docs {} line', '{}', 'missing_field'],
+    ['truncated JSON', '{"content_id": "a",', 'invalid_json'],
+    ['single quotes', "{'content_id': 'a'}", 'invalid_json'],
+    ['array', '[1,2]', 'not_an_object'],
+    ['string', '"hello"', 'not_an_object'],
+    ['number', '42', 'not_an_object'],
+    ['null', 'null', 'not_an_object'],
+    ['missing url', '{"content_id":"a","platform":"youtube/video"}', 'missing_field'],
+    ['null field', entry('a', { platform: null }), 'missing_field'],
+    [
+      'REST-server shape',
+      '{"id":"1","content_id":"a","platform":"youtube/video","status":"x","hotkey":"5F"}',
+      'missing_field',
+    ],
+    [
+      'field only via __proto__',
+      '{"__proto__":{"content_id":"a","platform":"youtube/video","direct_video_url":"https://x.test/a"}}',
+      'missing_field',
+    ],
+    ['empty content_id', entry(''), 'invalid_content_id'],
+    ['content_id too long', entry('a'.repeat(65)), 'invalid_content_id'],
+    ['content_id with slash', entry('a/b'), 'invalid_content_id'],
+    ['content_id with colon', entry('a:b'), 'invalid_content_id'],
+    [
+      'numeric content_id',
+      JSON.stringify({ content_id: 12, platform: 'youtube/video', direct_video_url: 'https://x.test' }),
+      'invalid_content_id',
+    ],
+    ['unknown platform', entry('a', { platform: 'tiktok/video' }), 'invalid_platform'],
+    ['platform wrong case', entry('a', { platform: 'YouTube/video' }), 'invalid_platform'],
+    ['platform not a string', entry('a', { platform: ['youtube/video'] }), 'invalid_platform'],
+    ['javascript: URL', entry('a', { direct_video_url: 'javascript:alert(1)' }), 'invalid_url'],
+    ['ftp URL', entry('a', { direct_video_url: 'ftp://x.test/a.mp4' }), 'invalid_url'],
+    ['file URL', entry('a', { direct_video_url: 'file:///etc/passwd' }), 'invalid_url'],
+    ['relative URL', entry('a', { direct_video_url: '/a.mp4' }), 'invalid_url'],
+    ['URL with space', entry('a', { direct_video_url: 'https://x.test/a b.mp4' }), 'invalid_url'],
+    ['URL with newline', entry('a', { direct_video_url: 'https://x.test/a\n.mp4' }), 'invalid_url'],
+    ['URL not a string', entry('a', { direct_video_url: 5 }), 'invalid_url'],
+    ['signature without 0x', entry('a', { signature: 'ab'.repeat(64) }), 'invalid_signature_format'],
+    ['signature too short', entry('a', { signature: '0xabcd' }), 'invalid_signature_format'],
+    ['signature non-hex', entry('a', { signature: `0x${'zz'.repeat(64)}` }), 'invalid_signature_format'],
+    ['signature not a string', entry('a', { signature: true }), 'invalid_signature_format'],
+  ])('%s → %s', (_name, line, reason) => {
+    const parsed = parseGist(line, OPTS);
+    expect(parsed.submissions).toEqual([]);
+    expect(parsed.rejections).toHaveLength(1);
+    expect(parsed.rejections[0]).toMatchObject({ line: 1, reason });
+    expect(parsed.rejections[0]!.detail).toBeTruthy();
+  });
+
+  it('platform_not_allowed for a known platform outside allowedPlatforms', () => {
+    const parsed = parseGist(entry('a'), { ...OPTS, allowedPlatforms: ['instagram/reel', 'instagram/post'] });
+    expect(parsed.rejections).toEqual([expect.objectContaining({ line: 1, reason: 'platform_not_allowed' })]);
+  });
+
+  it('duplicate (platform, content_id) counts once; the same id on another platform is distinct', () => {
+    const body = [
+      entry('a'),
+      entry('a', { direct_video_url: 'https://other.test/x.mp4' }),
+      entry('a', { platform: 'instagram/reel' }),
+    ].join('\n');
+    const parsed = parseGist(body, OPTS);
+    expect(parsed.submissions.map((s) => [s.platform, s.line])).toEqual([
+      ['youtube/video', 1],
+      ['instagram/reel', 3],
+    ]);
+    expect(parsed.rejections).toEqual([expect.objectContaining({ line: 2, reason: 'duplicate' })]);
+  });
+
+  it('over_submission_cap keeps the first maxSubmissions valid lines in gist order', () => {
+    const body = ['{}', ...Array.from({ length: 8 }, (_, i) => entry(`c${i}`))].join('\n');
+    const parsed = parseGist(body, { ...OPTS, maxSubmissions: 5 });
+    expect(parsed.submissions.map((s) => s.content_id)).toEqual(['c0', 'c1', 'c2', 'c3', 'c4']);
+    expect(parsed.rejections.map((r) => [r.line, r.reason])).toEqual([
+      [1, 'missing_field'],
+      [7, 'over_submission_cap'],
+      [8, 'over_submission_cap'],
+      [9, 'over_submission_cap'],
+    ]);
+  });
+
+  it('a duplicate after the cap is reported as duplicate, not as over the cap', () => {
+    const parsed = parseGist([entry('a'), entry('b'), entry('a')].join('\n'), { ...OPTS, maxSubmissions: 1 });
+    expect(parsed.rejections.map((r) => r.reason)).toEqual(['over_submission_cap', 'duplicate']);
+  });
+
+  it('over_line_limit is a single rejection at the first unread line, blank lines not counted', () => {
+    const body = [entry('a'), '', entry('b'), entry('c'), '', entry('d'), 'garbage'].join('\n');
+    const parsed = parseGist(body, { ...OPTS, maxLines: 2 });
+    expect(parsed.submissions.map((s) => s.content_id)).toEqual(['a', 'b']);
+    expect(parsed.rejections).toHaveLength(1);
+    expect(parsed.rejections[0]).toMatchObject({ line: 4, reason: 'over_line_limit' });
+    expect(parsed.rejections[0]!.detail).toMatch(/^3 line\(s\) from line 4/);
+  });
+
+  it('handles a huge line count within the byte cap', () => {
+    const body = `${entry('a')}\n${'x\n'.repeat(200_000)}`;
+    const parsed = parseGist(body, { ...OPTS, maxLines: 10 });
+    expect(parsed.submissions).toHaveLength(1);
+    expect(parsed.rejections.filter((r) => r.reason === 'invalid_json')).toHaveLength(9);
+    expect(parsed.rejections.at(-1)).toMatchObject({ line: 11, reason: 'over_line_limit' });
+  });
+
+  it('line_too_long measures UTF-8 bytes, not characters', () => {
+    const line = entry('a', { note: 'é'.repeat(60) });
+    const bytes = Buffer.byteLength(line);
+    expect(single(line, { maxLineBytes: bytes }).accepted).toBe(1);
+    expect(single(line, { maxLineBytes: bytes - 1 }).reason).toBe('line_too_long');
+    expect(line.length).toBeLessThan(bytes - 1);
+  });
+
+  it('one bad line never affects its neighbours', () => {
+    const body = [entry('a'), '{"content_id":', entry('b', { platform: 'x' }), entry('c')].join('\n');
+    const parsed = parseGist(body, OPTS);
+    expect(parsed.submissions.map((s) => s.content_id)).toEqual(['a', 'c']);
+    expect(parsed.rejections.map((r) => [r.line, r.reason])).toEqual([
+      [2, 'invalid_json'],
+      [3, 'invalid_platform'],
+    ]);
+  });
+});
+
+describe('parseGist: whole-body failures', () => {
+  it('throws too_large for a string body over maxBytes (bytes, not characters)', () => {
+    const body = 'é'.repeat(600);
+    expect(() => parseGist(body, { ...OPTS, maxBytes: 1000 })).toThrow(FormatError);
+    try {
+      parseGist(body, { ...OPTS, maxBytes: 1000 });
+    } catch (e) {
+      expect((e as FormatError).reason).toBe('too_large');
+      expect((e as FormatError).code).toBe('ERR_FORMAT_TOO_LARGE');
+    }
+  });
+
+  it('throws too_large for a byte body over maxBytes', () => {
+    expect(() => parseGist(new Uint8Array(11), { ...OPTS, maxBytes: 10 })).toThrow(
+      /11 bytes, more than the 10-byte limit/,
+    );
+  });
+
+  it.each([
+    ['invalid continuation', new Uint8Array([0x7b, 0xc3, 0x28, 0x7d])],
+    ['lone 0xff', new Uint8Array([0xff])],
+    ['overlong encoding', new Uint8Array([0xc0, 0xaf])],
+    ['UTF-16 LE with BOM', new Uint8Array([0xff, 0xfe, 0x7b, 0x00])],
+  ])('throws not_utf8 for %s', (_name, bytes) => {
+    try {
+      parseGist(bytes, OPTS);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(FormatError);
+      expect((e as FormatError).reason).toBe('not_utf8');
+    }
+  });
+
+  it('throws not_utf8 for a string with a lone surrogate', () => {
+    expect(() => parseGist(`${entry('a')}\n"\ud800"`, OPTS)).toThrow(/unpaired UTF-16 surrogates/);
+  });
+});
+
+describe('parseGist: options', () => {
+  it.each<[Partial<ParseGistOptions>, RegExp]>([
+    [{ maxBytes: 0 }, /options\.maxBytes must be at least 1/],
+    [{ maxLines: 1.5 }, /options\.maxLines must be an integer/],
+    [{ maxLineBytes: -1 }, /options\.maxLineBytes must be at least 1/],
+    [{ maxSubmissions: Number.NaN }, /options\.maxSubmissions must be an integer/],
+    [{ allowedPlatforms: 'youtube/video' as unknown as string[] }, /allowedPlatforms must be an iterable/],
+    [{ allowedPlatforms: ['tiktok'] }, /unknown platform "tiktok"/],
+  ])('rejects %j', (change, message) => {
+    expect(() => parseGist('', { ...OPTS, ...change })).toThrow(message);
+  });
+
+  it('rejects a body of the wrong type', () => {
+    expect(() => parseGist(42 as unknown as string, OPTS)).toThrow(TypeError);
+  });
+
+  it('accepts any iterable of platforms', () => {
+    expect(
+      parseGist(entry('a'), { ...OPTS, allowedPlatforms: new Set(['youtube/video']) }).submissions,
+    ).toHaveLength(1);
+  });
+});
+
+describe('gistExcerpt', () => {
+  it('escapes control, bidi and separator characters', () => {
+    expect(gistExcerpt('a\nb\tc\u0000d\u001b[31me\u202ef\u2028g\u0085')).toBe(
+      'a\\nb\\tc\\u0000d\\u001b[31me\\u202ef\\u2028g\\u0085',
+    );
+  });
+
+  it('is at most 120 characters and marks truncation', () => {
+    const ex = gistExcerpt('x'.repeat(10_000));
+    expect(ex).toHaveLength(120);
+    expect(ex.endsWith('…')).toBe(true);
+    expect(gistExcerpt('\u0001'.repeat(100))).toHaveLength(120);
+    expect(gistExcerpt('y'.repeat(120))).toBe('y'.repeat(120));
+  });
+
+  it('does not split a surrogate pair when truncating', () => {
+    const ex = gistExcerpt(`${'x'.repeat(118)}😀😀`);
+    expect(ex).toBe(`${'x'.repeat(118)}…`);
+  });
+
+  it('is used for rejections, so hostile lines cannot forge log lines', () => {
+    const parsed = parseGist('{"content_id": "a\\n", "x": "\u001b[2J"}', OPTS);
+    expect([...parsed.rejections[0]!.excerpt].every((c) => c.charCodeAt(0) >= 0x20)).toBe(true);
+  });
+});
