@@ -1,0 +1,158 @@
+import type { Platform } from '../config/defaults.js';
+import type { MetricSnapshot } from '../store/types.js';
+import { isSnapshotValid } from './snapshot-validity.js';
+import type { BotAnalysis, GrowthParams, GrowthResult, GrowthZeroReason } from './types.js';
+
+/**
+ * The `growth` policy, version 1: the formulas of the original's growth-focused validator
+ * (HEAD `enhanced_validator_v2.py` / `new_growth_scoring.py`, SPEC §8), fed from our own stored
+ * snapshots so that it actually produces scores. The original could never see 12 h of history
+ * (it took the oldest sample *inside* the window) and so always scored 0; we compare the latest
+ * sample with the nearest sample at or before `latest − minHistoryHours`.
+ * Pure: "now" is the time of the latest sample, never the wall clock.
+ */
+
+export const GROWTH_POLICY = Object.freeze({ name: 'growth', version: 1 } as const);
+
+export const DEFAULT_GROWTH_PARAMS: GrowthParams = Object.freeze({
+  minFollowers: 500,
+  minHistoryHours: 12,
+  maxHourlyGrowth: 0.01,
+  growthWeight: 0.7,
+  engagementCap: 8,
+  botThreshold: 0.6,
+  botConfidence: 0.5,
+});
+
+export interface GrowthPolicyParams {
+  readonly aiThreshold: number;
+  readonly allowedPlatforms: readonly Platform[];
+  readonly growth: GrowthParams;
+}
+
+const HOUR_MS = 3_600_000;
+
+function millis(value: Date | string | number): number {
+  return value instanceof Date ? value.getTime() : new Date(value).getTime();
+}
+
+/** The original's authenticity factor: a penalty only for a confident, high bot probability. */
+export function botMultiplier(bot: BotAnalysis | null | undefined, params: GrowthParams): number {
+  if (!bot) return 1;
+  return bot.probability > params.botThreshold && bot.confidence > params.botConfidence
+    ? Math.max(0.1, 1 - 0.9 * bot.probability)
+    : 1;
+}
+
+/** g of SPEC §8 from a (capped) fractional hourly growth: 100·log10(1 + 100 r') if r' > 0, else 500 r'. */
+export function rawGrowthScore(cappedHourlyGrowth: number): number {
+  const percentPerHour = 100 * cappedHourlyGrowth;
+  return percentPerHour > 0 ? 100 * Math.log10(1 + percentPerHour) : 5 * percentPerHour;
+}
+
+/** 0.5 + (e/cap)·1.5 with e = min(cap, 100·(likes+comments)/followers); in [0.5, 2]. */
+export function engagementMultiplier(likes: number, comments: number, followers: number, params: GrowthParams): { rate: number; multiplier: number } {
+  if (followers <= 0) return { rate: 0, multiplier: 0 };
+  const rate = Math.min(params.engagementCap, ((likes + comments) / followers) * 100);
+  return { rate, multiplier: 0.5 + (rate / params.engagementCap) * 1.5 };
+}
+
+interface Sample {
+  readonly t: number;
+  readonly followers: number;
+  readonly account: string;
+}
+
+/**
+ * Scores one miner under the growth policy. Only valid snapshots (same validity as the engagement
+ * policy: caption, AI, owner, signature) with a positive follower count are follower samples; the
+ * original skipped validity here, which let any account be scored.
+ */
+export function scoreMinerGrowth(
+  history: readonly MetricSnapshot[],
+  params: GrowthPolicyParams,
+  bot?: BotAnalysis | null,
+): GrowthResult {
+  const g = params.growth;
+  const allowed = new Set<Platform>(params.allowedPlatforms);
+  const valid = history.filter((s) => allowed.has(s.platform) && isSnapshotValid(s, params.aiThreshold));
+
+  const samples: Sample[] = [];
+  for (const s of valid) {
+    const t = millis(s.fetched_at);
+    if (s.owner_follower_count > 0 && Number.isFinite(t)) samples.push({ t, followers: s.owner_follower_count, account: s.owner_username });
+  }
+
+  // Likes and comments of the latest valid snapshot of each content, as the engagement policy sums them.
+  const latestByContent = new Map<string, MetricSnapshot>();
+  for (const s of valid) {
+    const key = `${s.platform}\u0000${s.content_id}`;
+    const seen = latestByContent.get(key);
+    if (!seen || s.interval >= seen.interval) latestByContent.set(key, s);
+  }
+  let likes = 0;
+  let comments = 0;
+  for (const s of latestByContent.values()) {
+    likes += s.like_count;
+    comments += s.comment_count;
+  }
+
+  const multiplier = botMultiplier(bot, g);
+  const zero = (reason: GrowthZeroReason, extra: Partial<GrowthResult> = {}): GrowthResult => ({
+    policy: 'growth',
+    version: 1,
+    score: 0,
+    reason,
+    account: null,
+    followersNow: 0,
+    followersThen: null,
+    hours: null,
+    hourlyGrowth: null,
+    cappedHourlyGrowth: null,
+    rawGrowthScore: 0,
+    botMultiplier: multiplier,
+    growthScore: 0,
+    engagementRate: 0,
+    engagementMultiplier: 0,
+    likes,
+    comments,
+    ...extra,
+  });
+
+  if (samples.length === 0) return zero('no_valid_snapshots');
+
+  // The account whose growth is measured: the one of the latest sample (more followers, then the
+  // smaller name, on a tie) so a miner posting from several accounts is measured on one series.
+  samples.sort((a, b) => b.t - a.t || b.followers - a.followers || (a.account < b.account ? -1 : a.account > b.account ? 1 : 0));
+  const latest = samples[0]!;
+  const series = samples.filter((s) => s.account === latest.account);
+  const engagement = engagementMultiplier(likes, comments, latest.followers, g);
+  const base = {
+    account: latest.account,
+    followersNow: latest.followers,
+    engagementRate: engagement.rate,
+    engagementMultiplier: engagement.multiplier,
+  };
+
+  if (latest.followers < g.minFollowers) return zero('below_min_followers', base);
+
+  const cutoff = latest.t - g.minHistoryHours * HOUR_MS;
+  // series is newest first: the first sample at or before the cutoff is the nearest one.
+  const then = series.find((s) => s.t <= cutoff);
+  if (!then) return zero('insufficient_history', base);
+
+  const hours = (latest.t - then.t) / HOUR_MS;
+  const hourlyGrowth = (latest.followers - then.followers) / then.followers / hours;
+  const capped = Math.min(hourlyGrowth, g.maxHourlyGrowth);
+  const raw = rawGrowthScore(capped);
+  // Same product order as the original: growth_score · auth · growth_weight.
+  const growthScore = raw * multiplier * g.growthWeight;
+  const measured = { ...base, followersThen: then.followers, hours, hourlyGrowth, cappedHourlyGrowth: capped, rawGrowthScore: raw, growthScore };
+  if (!(growthScore > 0)) return zero('non_positive_growth', measured);
+
+  return {
+    ...zero('non_positive_growth', measured),
+    score: growthScore * engagement.multiplier,
+    reason: null,
+  };
+}

@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { PLATFORMS } from '../../src/config/defaults.js';
+import {
+  DEFAULT_GROWTH_PARAMS,
+  botMultiplier,
+  engagementMultiplier,
+  rawGrowthScore,
+  scoreMinerGrowth,
+} from '../../src/scoring/growth-policy.js';
+import type { MetricSnapshot } from '../../src/store/types.js';
+import { hoursKey, snap } from './fixtures.js';
+
+const params = { aiThreshold: 0.3, allowedPlatforms: [...PLATFORMS], growth: DEFAULT_GROWTH_PARAMS };
+
+/** Follower samples of one account at the given hours. */
+function followers(points: Array<[hours: number, count: number]>, overrides: Partial<MetricSnapshot> = {}): MetricSnapshot[] {
+  return points.map(([h, count]) => snap({ interval: hoursKey(h), owner_follower_count: count, ...overrides }));
+}
+
+describe('growth policy formulas (SPEC §8)', () => {
+  it('g = 100·log10(1 + 100 r′) for r′ > 0, else 500 r′', () => {
+    expect(rawGrowthScore(0.005)).toBeCloseTo(100 * Math.log10(1.5), 12);
+    expect(rawGrowthScore(0.01)).toBeCloseTo(100 * Math.log10(2), 12); // max 30.103
+    expect(rawGrowthScore(0)).toBe(0);
+    expect(rawGrowthScore(-0.002)).toBeCloseTo(-1, 12);
+  });
+
+  it('bot multiplier max(0.1, 1 − 0.9p) only when p > 0.6 and confidence > 0.5', () => {
+    const g = DEFAULT_GROWTH_PARAMS;
+    expect(botMultiplier(undefined, g)).toBe(1);
+    expect(botMultiplier({ probability: 0.8, confidence: 0.6 }, g)).toBeCloseTo(0.28, 12);
+    expect(botMultiplier({ probability: 0.8, confidence: 0.5 }, g)).toBe(1);
+    expect(botMultiplier({ probability: 0.6, confidence: 0.9 }, g)).toBe(1);
+    expect(botMultiplier({ probability: 1, confidence: 1 }, g)).toBeCloseTo(0.1, 12);
+  });
+
+  it('engagement multiplier 0.5 + (min(8, e)/8)·1.5', () => {
+    const g = DEFAULT_GROWTH_PARAMS;
+    expect(engagementMultiplier(30, 10, 1000, g)).toEqual({ rate: 4, multiplier: 0.5 + (4 / 8) * 1.5 });
+    expect(engagementMultiplier(500, 500, 1000, g)).toEqual({ rate: 8, multiplier: 2 });
+    expect(engagementMultiplier(0, 0, 1000, g)).toEqual({ rate: 0, multiplier: 0.5 });
+    expect(engagementMultiplier(5, 5, 0, g)).toEqual({ rate: 0, multiplier: 0 });
+  });
+});
+
+describe('growth policy on stored history', () => {
+  it('scores 12 h of growth: G = 0.7·g·m, final = G·multiplier', () => {
+    const history = [
+      ...followers([[0, 1000], [6, 1030]]),
+      snap({ interval: hoursKey(12), owner_follower_count: 1060, like_count: 30, comment_count: 10 }),
+    ];
+    const r = scoreMinerGrowth(history, params);
+    const rate = (1060 - 1000) / 1000 / 12; // 0.005 per hour
+    const g = 100 * Math.log10(1 + 100 * rate);
+    const G = g * 1 * 0.7;
+    const e = ((30 + 10) / 1060) * 100;
+    expect(r.reason).toBeNull();
+    expect(r.hours).toBe(12);
+    expect(r.followersThen).toBe(1000);
+    expect(r.hourlyGrowth).toBeCloseTo(rate, 15);
+    expect(r.growthScore).toBeCloseTo(G, 12);
+    expect(r.engagementRate).toBeCloseTo(e, 12);
+    expect(r.score).toBeCloseTo(G * (0.5 + (e / 8) * 1.5), 12);
+  });
+
+  it('caps growth at 1 %/h', () => {
+    const r = scoreMinerGrowth(followers([[0, 1000], [12, 2000]]), params);
+    expect(r.cappedHourlyGrowth).toBe(0.01);
+    expect(r.rawGrowthScore).toBeCloseTo(100 * Math.log10(2), 12);
+  });
+
+  it('applies the bot multiplier given as input', () => {
+    const history = followers([[0, 1000], [12, 1060]]);
+    const clean = scoreMinerGrowth(history, params);
+    const botted = scoreMinerGrowth(history, params, { probability: 0.8, confidence: 0.9 });
+    expect(botted.botMultiplier).toBeCloseTo(0.28, 12);
+    expect(botted.score).toBeCloseTo(clean.score * 0.28, 10);
+  });
+
+  it('compares with the nearest sample at or before latest − 12 h', () => {
+    // latest at 25 h: cutoff 13 h; samples at 0, 6, 13 → "then" is the 13 h sample
+    const r = scoreMinerGrowth(followers([[0, 600], [6, 700], [13, 1000], [25, 1060]]), params);
+    expect(r.followersThen).toBe(1000);
+    expect(r.hours).toBe(12);
+  });
+
+  it('less than 12 h of history scores 0 (insufficient_history)', () => {
+    const r = scoreMinerGrowth(followers([[0, 1000], [11, 1100]]), params);
+    expect(r).toMatchObject({ score: 0, reason: 'insufficient_history', followersNow: 1100 });
+  });
+
+  it('fewer than 500 followers now scores 0 (below_min_followers)', () => {
+    const r = scoreMinerGrowth(followers([[0, 300], [12, 499]]), params);
+    expect(r).toMatchObject({ score: 0, reason: 'below_min_followers' });
+    const ok = scoreMinerGrowth(followers([[0, 300], [12, 500]]), params);
+    expect(ok.score).toBeGreaterThan(0);
+  });
+
+  it('thresholds come from the params', () => {
+    const loose = { ...params, growth: { ...DEFAULT_GROWTH_PARAMS, minFollowers: 100, minHistoryHours: 4 } };
+    expect(scoreMinerGrowth(followers([[0, 300], [4, 310]]), loose).score).toBeGreaterThan(0);
+  });
+
+  it('flat or falling followers score 0 (G ≤ 0)', () => {
+    expect(scoreMinerGrowth(followers([[0, 1000], [12, 1000]]), params)).toMatchObject({ score: 0, reason: 'non_positive_growth' });
+    const falling = scoreMinerGrowth(followers([[0, 1000], [12, 900]]), params);
+    expect(falling).toMatchObject({ score: 0, reason: 'non_positive_growth' });
+    expect(falling.rawGrowthScore).toBeLessThan(0);
+  });
+
+  it('only valid snapshots are follower samples', () => {
+    const history = [
+      ...followers([[0, 1000]], { ai_score: 0.1 }),
+      ...followers([[12, 1060]]),
+    ];
+    expect(scoreMinerGrowth(history, params).reason).toBe('insufficient_history');
+    expect(scoreMinerGrowth(followers([[0, 1000]], { caption_ok: false }), params).reason).toBe('no_valid_snapshots');
+    expect(scoreMinerGrowth([], params).reason).toBe('no_valid_snapshots');
+  });
+
+  it('measures the account of the latest sample only', () => {
+    const history = [
+      ...followers([[0, 100_000]], { owner_username: 'other', content_id: 'x' }),
+      ...followers([[0, 1000], [12, 1060]], { owner_username: 'main' }),
+    ];
+    const r = scoreMinerGrowth(history, params);
+    expect(r.account).toBe('main');
+    expect(r.followersThen).toBe(1000);
+  });
+});
