@@ -1,0 +1,194 @@
+/**
+ * Loads the validator/miner hotkey from a Bittensor wallet file (unencrypted JSON, as btwallet
+ * writes it). Messages name the file and the flags to fix it but never echo file contents, which
+ * hold secrets.
+ */
+import { readFile } from 'node:fs/promises';
+import { Keyring } from '@polkadot/keyring';
+import type { KeyringPair } from '@polkadot/keyring/types';
+import { hexToU8a, u8aEq } from '@polkadot/util';
+import {
+  decodeAddress,
+  encodeAddress,
+  mnemonicToMiniSecret,
+  mnemonicValidate,
+  sr25519PairFromSeed,
+  sr25519Verify,
+} from '@polkadot/util-crypto';
+import { WalletError } from '../errors.js';
+import { initCrypto } from '../crypto/signed-line.js';
+import { hotkeyFilePath, type HotkeyLocation } from './hotkey-location.js';
+import { canonicalToExpandedSecret } from './secret-key.js';
+
+export const SS58_FORMAT = 42;
+
+const SEED_RE = /^0x[0-9a-fA-F]{64}$/;
+const PRIVATE_KEY_RE = /^0x[0-9a-fA-F]{128}$/;
+const PUBLIC_KEY_FIELDS = ['ss58Address', 'publicKey', 'accountId'] as const;
+const ENCRYPTION_PREFIXES: ReadonlyArray<[string, string]> = [
+  ['$NACL', 'NaCl'],
+  ['$ANSIBLE_VAULT', 'Ansible Vault'],
+  ['gAAAAA', 'legacy (Fernet)'],
+];
+const FIX_FLAGS =
+  'set --wallet.path, --wallet.name and --wallet.hotkey (or INFINITEVIBE_WALLET__PATH, __NAME, __HOTKEY) to an existing hotkey';
+
+type KeyPairBytes = { publicKey: Uint8Array; secretKey: Uint8Array };
+
+function invalid(file: string, why: string): WalletError {
+  return new WalletError(`hotkey file ${file}: ${why}`, 'ERR_WALLET_INVALID', file);
+}
+
+async function readHotkeyText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new WalletError(
+        `hotkey file ${file} does not exist; ${FIX_FLAGS}`,
+        'ERR_WALLET_NOT_FOUND',
+        file,
+        { cause },
+      );
+    }
+    if (code === 'EISDIR') throw invalid(file, 'is a directory, not a hotkey file');
+    throw new WalletError(
+      `hotkey file ${file}: cannot be read (${code ?? 'unknown error'})`,
+      'ERR_WALLET_INVALID',
+      file,
+      {
+        cause,
+      },
+    );
+  }
+}
+
+function optionalString(data: Record<string, unknown>, key: string, file: string): string | undefined {
+  const value = data[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw invalid(file, `${key} must be a string`);
+  return value;
+}
+
+function pairFromPhrase(phrase: string, file: string): KeyPairBytes {
+  const normalised = phrase.trim().split(/\s+/).join(' ');
+  if (!mnemonicValidate(normalised)) throw invalid(file, 'secretPhrase is not a valid BIP39 mnemonic');
+  // Same as btwallet's from_phrase(m, None): mini-secret without password, no derivation path.
+  return sr25519PairFromSeed(mnemonicToMiniSecret(normalised));
+}
+
+function decodePublicKey(field: string, value: string, file: string): Uint8Array {
+  try {
+    const key = decodeAddress(value);
+    if (key.length === 32) return key;
+  } catch {
+    // reported below
+  }
+  throw invalid(file, `${field} is not a valid SS58 address or 32-byte hex key`);
+}
+
+/**
+ * Reads `<path>/<name>/hotkeys/<hotkey>` and returns an sr25519 KeyringPair (SS58 format 42).
+ * Secret preference: `secretSeed` (0x + 64 hex), then `secretPhrase`, then `privateKey` (canonical
+ * schnorrkel form). Throws WalletError: ERR_WALLET_NOT_FOUND, ERR_WALLET_INVALID (unreadable,
+ * encrypted, bad JSON, no usable secret), ERR_WALLET_MISMATCH (a stored public field, or a second
+ * secret, disagrees with the key the secret gives).
+ */
+export async function loadHotkey(location: HotkeyLocation): Promise<KeyringPair> {
+  const file = hotkeyFilePath(location);
+  const text = await readHotkeyText(file);
+  await initCrypto();
+  return hotkeyPairFromText(text, file);
+}
+
+/** The parsing half of loadHotkey, for callers that already hold the file contents. */
+export function hotkeyPairFromText(text: string, file = '<memory>'): KeyringPair {
+  const body = text.trimStart();
+  for (const [prefix, kind] of ENCRYPTION_PREFIXES) {
+    if (body.startsWith(prefix)) {
+      throw invalid(
+        file,
+        `is ${kind}-encrypted; the validator needs an unencrypted hotkey (btcli wallet regen_hotkey without --use-password)`,
+      );
+    }
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(body);
+  } catch {
+    // The parser's message quotes the input, which may contain the secret: do not chain it.
+    throw invalid(file, 'is not valid JSON');
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data))
+    throw invalid(file, 'must hold a JSON object');
+  const record = data as Record<string, unknown>;
+
+  const seed = optionalString(record, 'secretSeed', file);
+  const phrase = optionalString(record, 'secretPhrase', file);
+  const privateKey = optionalString(record, 'privateKey', file);
+
+  let pair: KeyPairBytes;
+  let source: string;
+  if (seed !== undefined && SEED_RE.test(seed)) {
+    pair = sr25519PairFromSeed(hexToU8a(seed));
+    source = 'secretSeed';
+    if (phrase !== undefined && phrase.trim() !== '') {
+      const fromPhrase = pairFromPhrase(phrase, file);
+      if (!u8aEq(fromPhrase.publicKey, pair.publicKey)) {
+        throw new WalletError(
+          `hotkey file ${file}: secretSeed and secretPhrase give different keys`,
+          'ERR_WALLET_MISMATCH',
+          file,
+        );
+      }
+    }
+  } else if (phrase !== undefined && phrase.trim() !== '') {
+    // btwallet writes a seed that happens to be UTF-8 as raw text; the phrase is then authoritative.
+    pair = pairFromPhrase(phrase, file);
+    source = 'secretPhrase';
+  } else if (privateKey !== undefined) {
+    if (!PRIVATE_KEY_RE.test(privateKey))
+      throw invalid(file, 'privateKey must be 0x followed by 128 hex digits');
+    const field = PUBLIC_KEY_FIELDS.find((f) => typeof record[f] === 'string');
+    if (!field) throw invalid(file, 'privateKey alone needs publicKey, accountId or ss58Address next to it');
+    const publicKey = decodePublicKey(field, record[field] as string, file);
+    pair = { publicKey, secretKey: canonicalToExpandedSecret(hexToU8a(privateKey)) };
+    source = 'privateKey';
+  } else if (seed !== undefined) {
+    throw invalid(
+      file,
+      'secretSeed is not 0x followed by 64 hex digits and there is no secretPhrase to fall back to',
+    );
+  } else {
+    throw invalid(file, 'has no secretSeed, secretPhrase or privateKey');
+  }
+
+  for (const field of PUBLIC_KEY_FIELDS) {
+    const value = optionalString(record, field, file);
+    if (value === undefined) continue;
+    const stored = decodePublicKey(field, value, file);
+    if (!u8aEq(stored, pair.publicKey)) {
+      throw new WalletError(
+        `hotkey file ${file}: ${field} ${value} does not match the key from ${source} (${encodeAddress(pair.publicKey, SS58_FORMAT)})`,
+        'ERR_WALLET_MISMATCH',
+        file,
+      );
+    }
+  }
+
+  const keyring = new Keyring({ type: 'sr25519', ss58Format: SS58_FORMAT });
+  const keyringPair = keyring.addFromPair(pair);
+  if (source === 'privateKey') {
+    // A privateKey cannot be checked against the public key without signing: do it once here.
+    const probe = new TextEncoder().encode('infinitevibe:wallet-check');
+    if (!sr25519Verify(probe, keyringPair.sign(probe), pair.publicKey)) {
+      throw new WalletError(
+        `hotkey file ${file}: privateKey does not belong to the stored public key`,
+        'ERR_WALLET_MISMATCH',
+        file,
+      );
+    }
+  }
+  return keyringPair;
+}
