@@ -34,7 +34,12 @@ export type MetagraphDiff =
       readonly neuron: Neuron;
       readonly block: number;
     }
-  | { readonly kind: 'permit_changed'; readonly uid: number; readonly neuron: Neuron; readonly block: number };
+  | {
+      readonly kind: 'permit_changed';
+      readonly uid: number;
+      readonly neuron: Neuron;
+      readonly block: number;
+    };
 
 export interface CommitmentRecord {
   readonly hotkey: string;
@@ -110,4 +115,23 @@ export interface ChainClient {
   /** Weights currently stored on chain for a uid (SubtensorModule.Weights). */
   weightsOf(netuid: number, uid: number): Promise<OnChainWeights>;
   close(): Promise<void>;
+}
+
+/** What a commit returns: everything the reveal needs, to persist across restarts. */
+export interface WeightCommitReceipt extends WeightCommitOutcome {
+  readonly mode: 'commit';
+  readonly commitHash: string;
+  readonly salt: number[];
+  readonly commitBlock: number;
+  readonly revealFromBlock: number;
+  readonly uids: readonly number[];
+  readonly values: readonly number[];
+  readonly versionKey: bigint;
+}
+
+/** An extrinsic included in a block without a dispatch error. */
+export interface TxReceipt {
+  readonly block: number;
+  readonly blockHash: string;
+  readonly txHash: string;
 }
