@@ -1,0 +1,124 @@
+import { Binary, Decimal128, Double, EJSON, Int32, Long, ObjectId, Timestamp, type Document } from 'bson';
+
+/** The BSON type name MongoDB uses in error messages (`$type` aliases). */
+export function bsonTypeName(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (value === null) return 'null';
+  if (typeof value === 'string') return 'string';
+  if (typeof value === 'boolean') return 'bool';
+  if (typeof value === 'number') return Number.isInteger(value) && Math.abs(value) <= 0x7fffffff ? 'int' : 'double';
+  if (typeof value === 'bigint' || value instanceof Long) return 'long';
+  if (Array.isArray(value)) return 'array';
+  if (value instanceof Date) return 'date';
+  if (value instanceof ObjectId) return 'objectId';
+  if (value instanceof Decimal128) return 'decimal';
+  if (value instanceof Binary) return 'binData';
+  if (value instanceof Timestamp) return 'timestamp';
+  if (value instanceof RegExp) return 'regex';
+  if (value instanceof Double) return 'double';
+  if (value instanceof Int32) return 'int';
+  return 'object';
+}
+
+export function isPlainObject(value: unknown): value is Document {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+export function isNumeric(value: unknown): boolean {
+  return typeof value === 'number' || value instanceof Long || value instanceof Decimal128 || value instanceof Double || value instanceof Int32;
+}
+
+/**
+ * Copies the mutable parts of a document (plain objects, arrays, Dates) so an update can be tried
+ * and thrown away; BSON value classes are immutable in practice and are shared.
+ */
+export function cloneDocument<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((v: unknown) => cloneDocument(v)) as T;
+  if (value instanceof Date) return new Date(value.getTime()) as T;
+  if (isPlainObject(value)) {
+    const out: Document = {};
+    for (const key of Object.keys(value)) out[key] = cloneDocument(value[key]);
+    return out as T;
+  }
+  return value;
+}
+
+/** Reads a dotted path through objects and (numerically indexed) arrays; undefined when absent. */
+export function getPath(doc: unknown, path: string): unknown {
+  let current: unknown = doc;
+  for (const part of path.split('.')) {
+    if (Array.isArray(current)) {
+      if (!/^\d+$/.test(part)) return undefined;
+      current = current[Number(part)];
+    } else if (isPlainObject(current)) {
+      current = current[part];
+    } else {
+      return undefined;
+    }
+    if (current === undefined) return undefined;
+  }
+  return current;
+}
+
+/**
+ * The first prefix of `path` holding a scalar: MongoDB refuses to create a field inside it
+ * (error 28, PathNotViable), while mingo would silently skip the update.
+ */
+export function blockingPrefix(doc: Document, path: string): { prefix: string; value: unknown } | null {
+  const parts = path.split('.');
+  let current: unknown = doc;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const part = parts[i]!;
+    // Positional segments and array elements are resolved (and checked) by the update engine.
+    if (part.startsWith('$') || Array.isArray(current)) return null;
+    const next: unknown = isPlainObject(current) ? current[part] : undefined;
+    if (next === undefined) return null;
+    if (!isPlainObject(next) && !Array.isArray(next)) return { prefix: parts.slice(0, i + 1).join('.'), value: next };
+    current = next;
+  }
+  return null;
+}
+
+/** A canonical string for equality of BSON values, used as a hash-index key. */
+export function valueKey(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return `s${value}`;
+    case 'number':
+      return `n${value}`;
+    case 'boolean':
+      return value ? 'b1' : 'b0';
+    case 'undefined':
+      return 'z';
+    default:
+      break;
+  }
+  if (value === null) return 'z';
+  if (value instanceof Date) return `d${value.getTime()}`;
+  if (value instanceof ObjectId) return `o${value.toHexString()}`;
+  if (value instanceof Long) return value.lessThanOrEqual(Long.fromNumber(Number.MAX_SAFE_INTEGER)) && value.greaterThanOrEqual(Long.fromNumber(Number.MIN_SAFE_INTEGER)) ? `n${value.toNumber()}` : `l${value.toString()}`;
+  return `j${EJSON.stringify(value as Document, { relaxed: false })}`;
+}
+
+/** Renders a value the way mongod prints it inside error messages (`{ a: "x", n: 1 }`). */
+export function formatValue(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (value === null) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value instanceof ObjectId) return `ObjectId('${value.toHexString()}')`;
+  if (value instanceof Date) return `new Date(${value.getTime()})`;
+  if (Array.isArray(value)) return `[ ${value.map(formatValue).join(', ')} ]`;
+  if (isPlainObject(value)) {
+    const keys = Object.keys(value);
+    return keys.length === 0 ? '{}' : `{ ${keys.map((k) => `${k}: ${formatValue(value[k])}`).join(', ')} }`;
+  }
+  return EJSON.stringify(value as Document);
+}
+
+/** Structural equality over stored (promoted) values, order-sensitive for object keys like BSON. */
+export function sameValue(a: unknown, b: unknown): boolean {
+  return valueKey(a) === valueKey(b);
+}

@@ -1,0 +1,148 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Document } from 'bson';
+import type { Logger } from '../../log.js';
+import { commandError } from './command-error.js';
+import { CommandExecutor, type ConnectionInfo } from './command-executor.js';
+import { MemoryCatalog } from './memory-catalog.js';
+import { decodeMessage, encodeOpMsg, encodeOpReply, MessageFramer, WireProtocolError, type WireRequest } from './wire-protocol.js';
+
+export interface EmbeddedMongoServerOptions {
+  /** TCP port; 0 (the default) picks a free ephemeral port. */
+  readonly port?: number;
+  /** Interface to bind; loopback by default (there is no authentication). */
+  readonly host?: string;
+  /** Directory for the write journal; without it the data lives in memory only. */
+  readonly dataDir?: string;
+  readonly logger?: Logger;
+}
+
+const HANDSHAKE_COMMANDS = new Set(['hello', 'isMaster', 'ismaster']);
+
+/**
+ * A MongoDB-wire-compatible server for development and tests: the official driver connects to it
+ * as to a standalone MongoDB 7.0 (wire version 21). Queries and updates are evaluated by mingo;
+ * unique indexes are enforced; with `dataDir` every acknowledged write is journaled and fsynced.
+ * Not a production database: single-threaded, no auth, no transactions, no replication.
+ */
+export class EmbeddedMongoServer {
+  readonly host: string;
+  readonly port: number;
+  readonly uri: string;
+  readonly dataDir: string | undefined;
+  #server: Server;
+  #sockets = new Set<Socket>();
+  #catalog: MemoryCatalog;
+  #executor: CommandExecutor;
+  #logger: Logger | undefined;
+  #nextConnectionId = 1;
+  #nextRequestId = 1;
+  #closing: Promise<void> | null = null;
+
+  private constructor(server: Server, host: string, port: number, catalog: MemoryCatalog, options: EmbeddedMongoServerOptions) {
+    this.#server = server;
+    this.host = host;
+    this.port = port;
+    this.uri = `mongodb://${host.includes(':') ? `[${host}]` : host}:${port}/?directConnection=true`;
+    this.dataDir = options.dataDir;
+    this.#catalog = catalog;
+    this.#executor = new CommandExecutor(catalog);
+    this.#logger = options.logger;
+  }
+
+  static async start(options: EmbeddedMongoServerOptions = {}): Promise<EmbeddedMongoServer> {
+    const port = options.port ?? 0;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port must be an integer in [0, 65535], got ${String(port)}`);
+    const host = options.host ?? '127.0.0.1';
+    if (typeof host !== 'string' || host === '') throw new TypeError('host must be a non-empty string');
+    if (options.dataDir !== undefined && (typeof options.dataDir !== 'string' || options.dataDir === '')) {
+      throw new TypeError('dataDir must be a non-empty string when given');
+    }
+    const catalog = MemoryCatalog.open(options.dataDir);
+    const server = createServer();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (error) {
+      catalog.close();
+      throw error;
+    }
+    const address = server.address();
+    const bound = typeof address === 'object' && address ? address.port : port;
+    const instance = new EmbeddedMongoServer(server, host, bound, catalog, options);
+    server.on('connection', (socket) => instance.#accept(socket));
+    instance.#logger?.info({ port: bound, host, dataDir: options.dataDir }, 'embedded MongoDB server listening');
+    return instance;
+  }
+
+  /** Open client connections (driver pools plus monitors). */
+  get connections(): number {
+    return this.#sockets.size;
+  }
+
+  #accept(socket: Socket): void {
+    this.#sockets.add(socket);
+    socket.setNoDelay(true);
+    const conn: ConnectionInfo = { connectionId: this.#nextConnectionId++, remote: `${socket.remoteAddress ?? ''}:${socket.remotePort ?? 0}` };
+    const framer = new MessageFramer();
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        for (const message of framer.push(chunk)) this.#handle(socket, decodeMessage(message), conn);
+      } catch (error) {
+        // A framing or protocol violation leaves the stream unusable: MongoDB closes it too.
+        this.#logger?.warn({ err: error, connectionId: conn.connectionId }, 'closing connection after a wire protocol error');
+        socket.destroy();
+      }
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => this.#sockets.delete(socket));
+  }
+
+  #handle(socket: Socket, request: WireRequest, conn: ConnectionInfo): void {
+    if (request.kind === 'query') {
+      const db = request.fullCollectionName.replace(/\.\$cmd$/, '');
+      const name = Object.keys(request.command)[0] ?? '';
+      const reply = HANDSHAKE_COMMANDS.has(name)
+        ? this.#executor.execute(db, request.command, conn)
+        : commandError('UnsupportedOpQueryCommand', `Unsupported OP_QUERY command: ${name}. The client driver may require an upgrade.`).toReply();
+      socket.write(encodeOpReply(this.#nextRequestId++, request.header.requestId, reply));
+      return;
+    }
+    const db = request.command.$db;
+    const reply: Document =
+      typeof db === 'string'
+        ? this.#executor.execute(db, request.command, conn)
+        : commandError('Location40414', `BSON field 'OpMsg.$db' is missing but a required field`).toReply();
+    if (request.moreToCome) return; // w:0 / fire-and-forget: the client reads no reply
+    let encoded: Buffer;
+    try {
+      encoded = encodeOpMsg(this.#nextRequestId++, request.header.requestId, reply);
+    } catch (error) {
+      if (!(error instanceof Error)) throw error;
+      encoded = encodeOpMsg(this.#nextRequestId++, request.header.requestId, commandError('BadValue', `reply could not be encoded: ${error.message}`).toReply());
+    }
+    socket.write(encoded);
+  }
+
+  /** Stops listening, drops every connection and makes the journal compact and durable. */
+  close(): Promise<void> {
+    this.#closing ??= new Promise<void>((resolve, reject) => {
+      this.#server.close(() => {
+        try {
+          this.#catalog.close();
+          resolve();
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      });
+      for (const socket of this.#sockets) socket.destroy();
+    });
+    return this.#closing;
+  }
+}
+
+export { WireProtocolError };
