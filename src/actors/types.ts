@@ -1,0 +1,159 @@
+import type { CommitmentRecord } from '../chain/types.js';
+import type { Platform } from '../config/defaults.js';
+import type { GistRejection, ParsedCommitment, Submission } from '../formats/types.js';
+import type { Logger } from '../log.js';
+import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
+import type { AiDetector, MetricsProvider } from '../services/types.js';
+import type { MetricSnapshot, SubmissionRecord, UpsertSummary } from '../store/types.js';
+import type { DependencyLimiter } from '../supervisor/dependency-limiter.js';
+
+/**
+ * Ports the miner actor talks through. The runtime binds them to the gist fetcher, the
+ * platform tracker, the AI detector, the worker pool and the store; each is small enough that
+ * HTTP clients and in-process services fit alike.
+ */
+
+export interface GistSource {
+  fetch(commitment: ParsedCommitment, options?: { signal?: AbortSignal }): Promise<string>;
+}
+
+export interface VerifyRequest {
+  readonly hotkey: string;
+  /** The caption/description the platform returned for this content. */
+  readonly caption: string;
+  readonly submission: Submission;
+}
+
+export interface VerifyOutcome {
+  readonly caption_ok: boolean;
+  readonly signature: 'valid' | 'invalid' | 'unsigned';
+}
+
+/** Batched ownership checks (caption token, signed line); the pool runs them on worker threads. */
+export interface SubmissionVerifier {
+  verify(items: readonly VerifyRequest[]): Promise<VerifyOutcome[]>;
+}
+
+/** Where snapshots go: normally a buffered writer that holds them while the store is down. */
+export interface SnapshotSink {
+  write(snapshots: readonly MetricSnapshot[]): Promise<UpsertSummary & { buffered?: number }>;
+}
+
+export interface SubmissionSink {
+  upsert(record: SubmissionRecord): Promise<void>;
+}
+
+export interface GistParseLimits {
+  readonly maxBytes: number;
+  readonly maxLines: number;
+  readonly maxLineBytes: number;
+  readonly maxSubmissions: number;
+  readonly allowedPlatforms: readonly string[];
+}
+
+export interface RetryPolicy {
+  /** Attempts after the first one. */
+  readonly retries: number;
+  readonly minTimeoutMs: number;
+  readonly maxTimeoutMs: number;
+}
+
+export interface MinerActorDeps {
+  readonly netuid: number;
+  readonly gists: GistSource;
+  readonly metricsProvider: MetricsProvider;
+  readonly aiDetector: AiDetector;
+  readonly verifier: SubmissionVerifier;
+  readonly snapshots: SnapshotSink;
+  readonly submissions: SubmissionSink;
+  readonly limiter: DependencyLimiter;
+  readonly gistLimits: GistParseLimits;
+  readonly requireSignedSubmissions: boolean;
+  readonly aiThreshold: number;
+  readonly retry: RetryPolicy;
+  readonly logger: Logger;
+  readonly metrics: ValidatorMetrics;
+  /** Wall clock for fetched_at; injectable so simulated networks stay consistent. */
+  readonly now?: () => Date;
+}
+
+/** A snapshot before one-owner resolution (owner_ok is decided across miners). */
+export type CandidateSnapshot = Omit<MetricSnapshot, 'owner_ok'>;
+
+export type CollectStatus =
+  | 'ok'
+  | 'no_commitment'
+  | 'bad_commitment'
+  | 'gist_failed'
+  /** Gist fetch failed; the last good submissions were reused. */
+  | 'stale';
+
+export interface StageFailure {
+  readonly stage: 'commitment' | 'gist' | 'metrics' | 'ai' | 'verify' | 'persist';
+  readonly code: string;
+  readonly message: string;
+  readonly platform?: Platform;
+  readonly content_id?: string;
+}
+
+export interface CollectReport {
+  readonly uid: number;
+  readonly hotkey: string;
+  readonly interval: string;
+  readonly status: CollectStatus;
+  readonly commitment: string | null;
+  readonly commitmentBlock: number | null;
+  readonly submissions: readonly Submission[];
+  readonly rejections: readonly GistRejection[];
+  readonly candidates: readonly CandidateSnapshot[];
+  /** Submissions with no snapshot this interval, and why (rejected, or a dependency failed). */
+  readonly skipped: ReadonlyArray<{
+    readonly platform: Platform;
+    readonly content_id: string;
+    readonly outcome: 'rejected' | 'ignored';
+    readonly reason: string;
+  }>;
+  readonly failures: readonly StageFailure[];
+  readonly durationMs: number;
+}
+
+export interface PersistReport {
+  readonly uid: number;
+  readonly hotkey: string;
+  readonly interval: string;
+  readonly inserted: number;
+  readonly matched: number;
+  readonly buffered: number;
+  readonly accepted: number;
+  readonly rejectedByReason: Readonly<Record<string, number>>;
+}
+
+export type ActorState = 'idle' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+export type ActorResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: Error; readonly code: string };
+
+/** How an actor tells its parent about things the parent must act on. */
+export interface ActorParent {
+  actorFailed(uid: number, hotkey: string, error: Error): void;
+  actorStateChanged?(uid: number, hotkey: string, state: ActorState): void;
+}
+
+export interface CollectRequest {
+  readonly interval: string;
+  readonly commitment: CommitmentRecord | undefined;
+  /** Ends the work for this cycle (deadline passed, miner left, shutdown). */
+  readonly signal?: AbortSignal;
+  /** Delay before starting, spreading load across the cycle. */
+  readonly jitterMs?: number;
+}
+
+export interface PersistRequest {
+  readonly interval: string;
+  /** Keys `platform|content_id` this hotkey lost in one-owner resolution. */
+  readonly lostClaims: ReadonlySet<string>;
+  readonly signal?: AbortSignal;
+}
+
+export const claimKey = (platform: string, contentId: string): string => `${platform}|${contentId}`;
