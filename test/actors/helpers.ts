@@ -163,7 +163,7 @@ export function makeDeps(overrides: Partial<MinerActorDeps> & Pick<MinerActorDep
 }
 
 export async function counterValue(
-  metric: { get(): Promise<{ values: Array<{ labels: Record<string, string | number>; value: number }> }> },
+  metric: { get(): Promise<{ values: Array<{ labels: Partial<Record<string, string | number>>; value: number }> }> },
   labels: Record<string, string> = {},
 ): Promise<number> {
   const { values } = await metric.get();
