@@ -1,0 +1,262 @@
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Piscina } from 'piscina';
+import type { Config } from '../config/load-config.js';
+import { PoolError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
+import { validateScoringOptions } from '../scoring/policies.js';
+import type { MinerPolicyResult, MinerScoringInput, ScoringOptions } from '../scoring/types.js';
+import { runningFromSource } from '../util/paths.js';
+import {
+  epochMs,
+  type ScoreEnvelope,
+  type ScoreTask,
+  type TaskEnvelope,
+  type VerifyEnvelope,
+  type VerifyOutcome,
+  type VerifyRequest,
+  type VerifyTask,
+} from './tasks.js';
+
+export type PoolTaskKind = 'verify' | 'score';
+
+export interface WorkerPoolOptions {
+  /** Worker threads (default 2). */
+  readonly threads?: number;
+  /** Most items per task (default 64, at least 16: a task must amortise its thread hop). */
+  readonly batchSize?: number;
+  /** An idle thread above the minimum exits after this long (default 60 000 ms). */
+  readonly idleTimeoutMs?: number;
+  /** Tasks allowed to wait for a thread; beyond that calls fail fast with ERR_POOL_QUEUE_FULL (default 4096). */
+  readonly maxQueue?: number;
+  /** Netuid the signed lines are bound to (default 89). */
+  readonly netuid?: number;
+  readonly metrics?: ValidatorMetrics;
+  readonly logger?: Logger;
+  /** Worker entry points, to substitute a module (tests, embedding); defaults to workers/verify and workers/score. */
+  readonly workerFiles?: Partial<Record<PoolTaskKind, string>>;
+}
+
+export interface RunOptions {
+  readonly signal?: AbortSignal;
+}
+
+/** A signed line needs this many items per task at least, so the pool never sends tiny batches. */
+export const MIN_BATCH_SIZE = 16;
+
+const DEFAULTS = Object.freeze({ threads: 2, batchSize: 64, idleTimeoutMs: 60_000, maxQueue: 4096, netuid: 89 });
+
+function checkInteger(name: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number') throw new TypeError(`options.${name} must be a number, got ${value === null ? 'null' : typeof value}`);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`options.${name} must be an integer in [${min}, ${max}], got ${value}`);
+  }
+  return value;
+}
+
+/** Where the worker modules live: beside the source tree (TypeScript) or the compiled dist/ tree. */
+function defaultWorkerFile(kind: PoolTaskKind): string {
+  const ext = runningFromSource() ? 'ts' : 'js';
+  // src/pool/worker-pool.{ts,js} → ../../workers/<kind>.{ts,js}, the same relative path under dist/.
+  return fileURLToPath(new URL(`../../workers/${kind}.${ext}`, import.meta.url));
+}
+
+/**
+ * From source the workers are TypeScript, so each thread needs tsx's loader; processes started
+ * by tsx already carry it in execArgv, test runners usually do not.
+ */
+function workerExecArgv(): string[] {
+  const argv = [...process.execArgv];
+  if (!runningFromSource() || argv.some((a) => a.includes('tsx'))) return argv;
+  const loader = createRequire(import.meta.url).resolve('tsx');
+  return [...argv, '--import', pathToFileURL(loader).href];
+}
+
+function splitEven<T>(items: readonly T[], batches: number): T[][] {
+  const out: T[][] = [];
+  const base = Math.floor(items.length / batches);
+  let extra = items.length % batches;
+  let at = 0;
+  for (let b = 0; b < batches; b++) {
+    const size = base + (extra > 0 ? 1 : 0);
+    if (extra > 0) extra--;
+    out.push(items.slice(at, at + size));
+    at += size;
+  }
+  return out;
+}
+
+/**
+ * A Piscina worker-thread pool for the CPU-bound parts of a cycle: signature/caption checks
+ * (`verify`) and per-miner scoring (`score`). Both task kinds share the threads; work is split
+ * into batches so both threads get a share and every task carries at least 16 items.
+ */
+export class WorkerPool {
+  readonly threads: number;
+  readonly batchSize: number;
+  readonly netuid: number;
+  #piscina: Piscina;
+  #files: Record<PoolTaskKind, string>;
+  #metrics: ValidatorMetrics | undefined;
+  #logger: Logger | undefined;
+  #closing: Promise<void> | undefined;
+  #inflight = new Set<Promise<unknown>>();
+
+  constructor(options: WorkerPoolOptions = {}) {
+    if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+    this.threads = checkInteger('threads', options.threads, DEFAULTS.threads, 1, 256);
+    this.batchSize = checkInteger('batchSize', options.batchSize, DEFAULTS.batchSize, MIN_BATCH_SIZE, 100_000);
+    const idleTimeoutMs = checkInteger('idleTimeoutMs', options.idleTimeoutMs, DEFAULTS.idleTimeoutMs, 0, 3_600_000);
+    const maxQueue = checkInteger('maxQueue', options.maxQueue, DEFAULTS.maxQueue, 0, 10_000_000);
+    this.netuid = checkInteger('netuid', options.netuid, DEFAULTS.netuid, 0, 65_535);
+    for (const [kind, file] of Object.entries(options.workerFiles ?? {})) {
+      if (kind !== 'verify' && kind !== 'score') throw new RangeError(`options.workerFiles: unknown task kind ${kind}`);
+      if (typeof file !== 'string' || file.length === 0) throw new TypeError(`options.workerFiles.${kind} must be a file path`);
+    }
+    this.#files = {
+      verify: options.workerFiles?.verify ?? defaultWorkerFile('verify'),
+      score: options.workerFiles?.score ?? defaultWorkerFile('score'),
+    };
+    this.#metrics = options.metrics;
+    this.#logger = options.logger;
+    this.#piscina = new Piscina({
+      filename: this.#files.verify,
+      // One thread stays warm (WASM compiled, modules loaded); the others start with a burst of
+      // work and leave after idleTimeoutMs, since cycles run hours apart.
+      minThreads: 1,
+      maxThreads: this.threads,
+      idleTimeout: idleTimeoutMs,
+      maxQueue,
+      execArgv: workerExecArgv(),
+    });
+    this.#piscina.on('error', (err: unknown) => this.#logger?.error({ err }, 'worker pool error'));
+    this.#metrics?.poolThreads.set(this.threads);
+  }
+
+  /** A pool sized from `pool.*` and `netuid` of the config. */
+  static fromConfig(config: Pick<Config, 'pool' | 'netuid'>, deps: Pick<WorkerPoolOptions, 'metrics' | 'logger'> = {}): WorkerPool {
+    return new WorkerPool({
+      threads: config.pool.threads,
+      batchSize: Math.max(MIN_BATCH_SIZE, config.pool.batch_size),
+      idleTimeoutMs: config.pool.idle_timeout_ms,
+      maxQueue: config.pool.max_queue,
+      netuid: config.netuid,
+      ...deps,
+    });
+  }
+
+  /** Tasks waiting for a thread. */
+  get queueSize(): number {
+    return this.#piscina.queueSize;
+  }
+
+  /** Share of capacity spent running tasks since start (0–1), as Piscina measures it. */
+  get utilization(): number {
+    return this.#piscina.utilization;
+  }
+
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /**
+   * Caption-token and signature checks, one outcome per item in input order. Items are split into
+   * even batches of about `batchSize`, at least one per thread, never fewer than 16 items each.
+   */
+  async verify(items: readonly VerifyRequest[], options: RunOptions = {}): Promise<VerifyOutcome[]> {
+    if (!Array.isArray(items)) throw new TypeError('items must be an array of verify requests');
+    if (items.length === 0) return [];
+    // Enough batches to respect batchSize and to give every thread a share, but never one under
+    // 16 items (unless the whole call is smaller): below that the thread hop costs more than it buys.
+    const most = Math.max(1, Math.floor(items.length / MIN_BATCH_SIZE));
+    const count = Math.min(most, Math.max(Math.ceil(items.length / this.batchSize), this.threads));
+    const batches = splitEven(items, count);
+    const envelopes = await Promise.all(
+      batches.map((batch) => this.#run<VerifyTask, VerifyEnvelope>('verify', { netuid: this.netuid, items: batch }, batch.length, options)),
+    );
+    return envelopes.flatMap((e) => e.results);
+  }
+
+  /** Per-miner scores under `scoringOptions.policy`, one result per miner in input order. */
+  async score(miners: readonly MinerScoringInput[], scoringOptions: ScoringOptions, options: RunOptions = {}): Promise<MinerPolicyResult[]> {
+    if (!Array.isArray(miners)) throw new TypeError('miners must be an array of miner scoring inputs');
+    // Fail in the caller's thread with the precise message rather than once per worker task.
+    const validated = validateScoringOptions(scoringOptions);
+    if (miners.length === 0) return [];
+    const count = Math.min(miners.length, Math.max(Math.ceil(miners.length / this.batchSize), this.threads));
+    const batches = splitEven(miners, count);
+    const envelopes = await Promise.all(
+      batches.map((batch) => this.#run<ScoreTask, ScoreEnvelope>('score', { options: validated, miners: batch }, batch.length, options)),
+    );
+    return envelopes.flatMap((e) => e.results);
+  }
+
+  /** Finishes queued and running tasks, then stops the threads. New calls fail with ERR_POOL_CLOSED. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      // Piscina's close() waits only for tasks already on a thread and cancels queued ones, so
+      // drain everything accepted before closing (nothing new is accepted once #closing is set).
+      await Promise.allSettled([...this.#inflight]);
+      await this.#piscina.close();
+      this.#metrics?.poolThreads.set(0);
+      this.#metrics?.poolQueueSize.set(0);
+    })();
+    return this.#closing;
+  }
+
+  async #run<T, R extends TaskEnvelope<unknown>>(kind: PoolTaskKind, task: T, items: number, options: RunOptions): Promise<R> {
+    if (this.#closing) throw new PoolError('worker pool is closed', 'ERR_POOL_CLOSED');
+    const submittedAt = epochMs();
+    const metrics = this.#metrics;
+    let envelope: R;
+    const pending = this.#piscina.run(task, { filename: this.#files[kind], signal: options.signal ?? null }) as Promise<R>;
+    this.#inflight.add(pending);
+    metrics?.poolQueueSize.set(this.#piscina.queueSize);
+    try {
+      envelope = await pending;
+    } catch (err) {
+      metrics?.poolTasksTotal.inc({ kind, result: 'error' });
+      this.#updateGauges();
+      throw this.#toPoolError(kind, err);
+    } finally {
+      this.#inflight.delete(pending);
+    }
+    if (metrics) {
+      metrics.poolTaskWait.observe({ kind }, Math.max(0, envelope.startedAt - submittedAt) / 1000);
+      metrics.poolTaskRun.observe({ kind }, Math.max(0, envelope.finishedAt - envelope.startedAt) / 1000);
+      metrics.poolTasksTotal.inc({ kind, result: 'ok' });
+      metrics.poolItemsTotal.inc({ kind }, items);
+      this.#updateGauges();
+    }
+    return envelope;
+  }
+
+  #updateGauges(): void {
+    const metrics = this.#metrics;
+    if (!metrics) return;
+    metrics.poolThreads.set(this.#piscina.threads.length);
+    metrics.poolUtilization.set(this.#piscina.utilization);
+    metrics.poolQueueSize.set(this.#piscina.queueSize);
+  }
+
+  #toPoolError(kind: PoolTaskKind, err: unknown): PoolError {
+    if (err instanceof PoolError) return err;
+    const message = err instanceof Error ? err.message : String(err);
+    if (message === 'Task queue is at limit' || message.startsWith('No task queue available')) {
+      return new PoolError(`worker pool queue is full (${this.#piscina.queueSize} tasks waiting); retry later`, 'ERR_POOL_QUEUE_FULL', { cause: err });
+    }
+    if (/^worker exited with code/.test(message)) {
+      this.#logger?.warn({ kind, err }, 'worker thread crashed; the pool replaces it');
+      return new PoolError(`${kind} worker crashed (${message})`, 'ERR_POOL_WORKER_CRASHED', { cause: err });
+    }
+    if (err instanceof Error && (err.name === 'AbortError' || message.includes('aborted'))) {
+      return new PoolError(`${kind} task aborted`, 'ERR_POOL_ABORTED', { cause: err });
+    }
+    if (message === 'Terminating worker thread') {
+      return new PoolError(`${kind} task cancelled: the pool is shutting down`, 'ERR_POOL_CLOSED', { cause: err });
+    }
+    return new PoolError(`${kind} task failed: ${message}`, 'ERR_POOL_TASK_FAILED', { cause: err });
+  }
+}
