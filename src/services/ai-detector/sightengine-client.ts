@@ -1,0 +1,332 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import pRetry from 'p-retry';
+import { Agent, FormData, request, type Dispatcher } from 'undici';
+import { QuotaExceededError, ServiceError } from '../../errors.js';
+import type { ValidatorMetrics } from '../../metrics/validator-metrics.js';
+
+export interface SightEngineClientOptions {
+  /** e.g. `https://api.sightengine.com`, or a stand-in's base URL. */
+  readonly baseUrl: string;
+  readonly apiUser: string;
+  readonly apiSecret: string;
+  /** Per attempt. Default 30 s (the original had none). */
+  readonly timeoutMs?: number;
+  /** Extra attempts after a 429, a 5xx or a network failure. Default 3. */
+  readonly retries?: number;
+  /** First backoff delay; doubles per attempt. Default 500 ms. */
+  readonly minRetryDelayMs?: number;
+  /** Longest wait we honour from a Retry-After header. Default 30 s. */
+  readonly maxRetryAfterMs?: number;
+  readonly metrics?: ValidatorMetrics;
+  readonly dispatcher?: Dispatcher;
+}
+
+/** The documented `genai` answer (fields we read; the rest is ignored). */
+export interface SightEngineGenAiResponse {
+  readonly status: 'success';
+  readonly request: { readonly id: string; readonly timestamp: number; readonly operations: number };
+  readonly type: { readonly ai_generated: number };
+  readonly media: { readonly id: string; readonly uri: string | null };
+}
+
+export interface FrameScore {
+  readonly aiGenerated: number;
+  readonly requestId: string;
+  readonly operations: number;
+}
+
+/** Anything that turns one still image into an AI-generated probability. */
+export interface FrameScorer {
+  scoreFrame(
+    image: Uint8Array,
+    options?: { signal?: AbortSignal; contentType?: string },
+  ): Promise<FrameScore>;
+}
+
+const SERVICE = 'sightengine';
+
+/**
+ * SightEngine's `check.json` with the `genai` model, one frame per call. Failures are typed:
+ * `usage_limit` is a QuotaExceededError (never retried: it will not clear within a cycle),
+ * credentials, media and argument errors are non-retryable ServiceErrors, and 429/5xx/network
+ * failures are retried with exponential backoff, honouring Retry-After.
+ */
+export class SightEngineClient implements FrameScorer {
+  readonly #endpoint: URL;
+  readonly #apiUser: string;
+  readonly #apiSecret: string;
+  readonly #timeoutMs: number;
+  readonly #retries: number;
+  readonly #minRetryDelayMs: number;
+  readonly #maxRetryAfterMs: number;
+  readonly #metrics: ValidatorMetrics | undefined;
+  readonly #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+  #quotaDay = '';
+  #operationsToday = 0;
+
+  constructor(options: SightEngineClientOptions) {
+    if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+    let base: URL;
+    try {
+      base = new URL(options.baseUrl);
+    } catch (cause) {
+      throw new TypeError(`options.baseUrl must be an absolute URL, got ${JSON.stringify(options.baseUrl)}`, {
+        cause,
+      });
+    }
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') {
+      throw new TypeError(`options.baseUrl must be http(s), got ${base.protocol}`);
+    }
+    for (const key of ['apiUser', 'apiSecret'] as const) {
+      if (typeof options[key] !== 'string' || options[key] === '') {
+        throw new TypeError(
+          `options.${key} must be a non-empty string (sightengine.${key === 'apiUser' ? 'api_user' : 'api_secret'})`,
+        );
+      }
+    }
+    this.#timeoutMs = positive(options.timeoutMs ?? 30_000, 'timeoutMs');
+    this.#retries = nonNegativeInteger(options.retries ?? 3, 'retries');
+    this.#minRetryDelayMs = nonNegative(options.minRetryDelayMs ?? 500, 'minRetryDelayMs');
+    this.#maxRetryAfterMs = nonNegative(options.maxRetryAfterMs ?? 30_000, 'maxRetryAfterMs');
+    this.#endpoint = new URL('1.0/check.json', base.href.endsWith('/') ? base.href : `${base.href}/`);
+    this.#apiUser = options.apiUser;
+    this.#apiSecret = options.apiSecret;
+    this.#metrics = options.metrics;
+    this.#ownsDispatcher = options.dispatcher === undefined;
+    this.#dispatcher = options.dispatcher ?? new Agent({ connections: 8 });
+  }
+
+  /** Operations SightEngine reported as spent since UTC midnight, by this client. */
+  get operationsToday(): number {
+    return this.#quotaDay === utcDay() ? this.#operationsToday : 0;
+  }
+
+  async scoreFrame(
+    image: Uint8Array,
+    options: { signal?: AbortSignal; contentType?: string } = {},
+  ): Promise<FrameScore> {
+    if (!(image instanceof Uint8Array) || image.length === 0)
+      throw new TypeError('image must be a non-empty Uint8Array');
+    return pRetry(() => this.#attempt(image, options), {
+      retries: this.#retries,
+      minTimeout: this.#minRetryDelayMs,
+      factor: 2,
+      randomize: true,
+      signal: options.signal,
+      shouldRetry: ({ error }) => error instanceof ServiceError && error.retryable,
+      onFailedAttempt: async ({ error, retriesLeft }) => {
+        const wait =
+          error instanceof SightEngineRetryAfter ? Math.min(error.retryAfterMs, this.#maxRetryAfterMs) : 0;
+        if (wait > 0 && retriesLeft > 0) await delay(wait, undefined, { signal: options.signal });
+      },
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  }
+
+  async #attempt(
+    image: Uint8Array,
+    options: { signal?: AbortSignal; contentType?: string },
+  ): Promise<FrameScore> {
+    const form = new FormData();
+    const contentType = options.contentType ?? 'image/png';
+    form.append(
+      'media',
+      new Blob([image], { type: contentType }),
+      contentType === 'image/png' ? 'frame.png' : 'frame.jpg',
+    );
+    form.append('models', 'genai');
+    form.append('api_user', this.#apiUser);
+    form.append('api_secret', this.#apiSecret);
+
+    const timeout = AbortSignal.timeout(this.#timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const started = performance.now();
+    let status: number;
+    let text: string;
+    let retryAfter: string | undefined;
+    try {
+      const response = await request(this.#endpoint, {
+        method: 'POST',
+        body: form,
+        dispatcher: this.#dispatcher,
+        signal,
+      });
+      status = response.statusCode;
+      const header = response.headers['retry-after'];
+      retryAfter = Array.isArray(header) ? header[0] : header;
+      text = await response.body.text();
+    } catch (cause) {
+      this.#observe('error', started);
+      if (options.signal?.aborted) throw options.signal.reason ?? cause;
+      const what = timeout.aborted
+        ? `no answer within ${this.#timeoutMs} ms`
+        : `unreachable (${describe(cause)})`;
+      throw new ServiceError(SERVICE, what, {
+        code: timeout.aborted ? 'ERR_SIGHTENGINE_TIMEOUT' : 'ERR_SIGHTENGINE_UNREACHABLE',
+        retryable: true,
+        cause,
+      });
+    }
+    this.#observe(`${Math.floor(status / 100)}xx`, started);
+    return this.#interpret(status, text, retryAfter);
+  }
+
+  #interpret(status: number, text: string, retryAfter: string | undefined): FrameScore {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    const failure = readFailure(body);
+    if (failure) {
+      const message = `${failure.type} (${failure.code}): ${failure.message}`;
+      if (failure.type === 'usage_limit') throw new QuotaExceededError(SERVICE, message, { status });
+      const retryable =
+        status === 429 || status >= 500 || failure.type === 'api_error' || failure.type === 'unknown_error';
+      const code = `ERR_SIGHTENGINE_${failure.type.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`;
+      if (retryable) throw new SightEngineRetryAfter(message, code, status, parseRetryAfter(retryAfter));
+      throw new ServiceError(SERVICE, message, { code, status, retryable: false });
+    }
+    if (status === 429 || status >= 500) {
+      throw new SightEngineRetryAfter(
+        `HTTP ${status}`,
+        'ERR_SIGHTENGINE_HTTP',
+        status,
+        parseRetryAfter(retryAfter),
+      );
+    }
+    if (status < 200 || status >= 300) {
+      throw new ServiceError(SERVICE, `HTTP ${status}: ${text.slice(0, 200)}`, {
+        code: 'ERR_SIGHTENGINE_HTTP',
+        status,
+        retryable: false,
+      });
+    }
+    const parsed = readSuccess(body);
+    if (!parsed) {
+      // The original read a missing score as 0.0; a malformed answer is an error here, never a score.
+      throw new ServiceError(SERVICE, `unexpected response shape: ${text.slice(0, 200)}`, {
+        code: 'ERR_SIGHTENGINE_BAD_RESPONSE',
+        status,
+        retryable: false,
+      });
+    }
+    this.#countOperations(parsed.request.operations);
+    return {
+      aiGenerated: parsed.type.ai_generated,
+      requestId: parsed.request.id,
+      operations: parsed.request.operations,
+    };
+  }
+
+  #observe(statusClass: string, started: number): void {
+    if (!this.#metrics) return;
+    this.#metrics.externalRequestsTotal.inc({ service: SERVICE, status: statusClass });
+    this.#metrics.externalRequestDuration.observe({ service: SERVICE }, (performance.now() - started) / 1000);
+  }
+
+  #countOperations(operations: number): void {
+    const today = utcDay();
+    if (today !== this.#quotaDay) {
+      this.#quotaDay = today;
+      this.#operationsToday = 0;
+    }
+    this.#operationsToday += operations;
+    this.#metrics?.externalQuotaUnitsUsed.set({ service: SERVICE }, this.#operationsToday);
+  }
+}
+
+/** A retryable SightEngine failure that may say how long to wait. */
+class SightEngineRetryAfter extends ServiceError {
+  readonly retryAfterMs: number;
+  constructor(message: string, code: string, status: number, retryAfterMs: number) {
+    super(SERVICE, message, { code, status, retryable: true });
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+interface Failure {
+  type: string;
+  code: number | string;
+  message: string;
+}
+
+function readFailure(body: unknown): Failure | undefined {
+  if (!isRecord(body) || body.status !== 'failure') return undefined;
+  const error = isRecord(body.error) ? body.error : {};
+  return {
+    type: typeof error.type === 'string' ? error.type : 'unknown_error',
+    code: typeof error.code === 'number' || typeof error.code === 'string' ? error.code : 0,
+    message: typeof error.message === 'string' ? error.message : 'no message',
+  };
+}
+
+function readSuccess(body: unknown): SightEngineGenAiResponse | undefined {
+  if (!isRecord(body) || body.status !== 'success') return undefined;
+  const type = body.type;
+  const req = body.request;
+  if (
+    !isRecord(type) ||
+    typeof type.ai_generated !== 'number' ||
+    !(type.ai_generated >= 0 && type.ai_generated <= 1)
+  )
+    return undefined;
+  const operations = isRecord(req) && typeof req.operations === 'number' ? req.operations : 1;
+  const id = isRecord(req) && typeof req.id === 'string' ? req.id : '';
+  const timestamp = isRecord(req) && typeof req.timestamp === 'number' ? req.timestamp : 0;
+  const media = isRecord(body.media) ? body.media : {};
+  return {
+    status: 'success',
+    request: { id, timestamp, operations },
+    type: { ai_generated: type.ai_generated },
+    media: {
+      id: typeof media.id === 'string' ? media.id : '',
+      uri: typeof media.uri === 'string' ? media.uri : null,
+    },
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function parseRetryAfter(value: string | undefined): number {
+  if (!value) return 0;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : 0;
+}
+
+function utcDay(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+function describe(error: unknown): string {
+  if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string')
+    return error.code;
+  return error instanceof Error ? error.message : String(error);
+}
+
+function positive(value: number, name: string): number {
+  if (!Number.isFinite(value) || value <= 0)
+    throw new RangeError(`options.${name} must be a positive number, got ${String(value)}`);
+  return value;
+}
+
+function nonNegative(value: number, name: string): number {
+  if (!Number.isFinite(value) || value < 0)
+    throw new RangeError(`options.${name} must be a non-negative number, got ${String(value)}`);
+  return value;
+}
+
+function nonNegativeInteger(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 0)
+    throw new RangeError(`options.${name} must be a non-negative integer, got ${String(value)}`);
+  return value;
+}
