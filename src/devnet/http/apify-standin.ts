@@ -1,0 +1,341 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  FaultInjector,
+  SimulatedClock,
+  StandinStats,
+  countsAt,
+  readBody,
+  sendJson,
+  sleep,
+  type FaultOptions,
+  type StandinContent,
+} from './standin-server.js';
+
+/**
+ * A stand-in for the Apify API v2 as the platform tracker uses it: actor runs (sync with dataset
+ * items, or async with run polling and dataset fetch), the Instagram API scraper's `details`
+ * items and the Instagram profile scraper's profile items, with Apify's error bodies
+ * (`{error: {type, message}}`) and a run's `usageTotalUsd`.
+ */
+
+export const INSTAGRAM_POST_ACTORS = Object.freeze(['RB9HEZitC8hIUXAha', 'apify~instagram-api-scraper']);
+export const INSTAGRAM_PROFILE_ACTORS = Object.freeze(['dSCLg0C3YEZ83HzYX', 'apify~instagram-profile-scraper', '7RQ4RlfRihUhflQtJ']);
+
+export interface ApifyStandinOptions extends FaultOptions {
+  readonly contents: readonly StandinContent[];
+  readonly clock: SimulatedClock;
+  readonly epochMs?: number;
+  /** Accepted tokens; any non-empty token when omitted. */
+  readonly tokens?: readonly string[];
+  /** Where `videoUrl` points (the stand-in video host); a CDN-like URL when omitted. */
+  readonly videoBaseUrl?: string;
+  /** Real milliseconds an async run stays RUNNING. */
+  readonly runDurationMs?: number;
+  readonly startFeeUsd?: number;
+  readonly pricePerResultUsd?: number;
+}
+
+type RunStatus = 'READY' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+
+interface RunRecord {
+  id: string;
+  actId: string;
+  status: RunStatus;
+  startedAt: string;
+  finishedAt: string | null;
+  finishesAt: number;
+  datasetId: string;
+  items: unknown[];
+  usageTotalUsd: number;
+}
+
+export interface ApifyStandin {
+  readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
+  readonly stats: StandinStats;
+  readonly faults: FaultInjector;
+  /** Every run started, sync or async, with its input, for assertions. */
+  readonly runs: readonly { actorId: string; mode: 'sync' | 'async'; input: unknown; items: number }[];
+}
+
+function apifyError(res: ServerResponse, status: number, type: string, message: string, headers: Record<string, string> = {}): void {
+  sendJson(res, status, { error: { type, message } }, headers);
+}
+
+const SHORTCODE_URL = /^https?:\/\/(?:www\.)?instagram\.com\/(?:reel|reels|p|tv)\/([A-Za-z0-9_-]+)\/?(?:\?.*)?$/;
+
+export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
+  const stats = new StandinStats();
+  const faults = new FaultInjector(options);
+  const clock = options.clock;
+  const epochMs = options.epochMs ?? clock.now();
+  const tokens = options.tokens ? new Set(options.tokens) : undefined;
+  const runDurationMs = options.runDurationMs ?? 30;
+  const startFee = options.startFeeUsd ?? 0.0005;
+  const perResult = options.pricePerResultUsd ?? 0.0023;
+  const posts = new Map<string, StandinContent>();
+  const owners = new Map<string, StandinContent[]>();
+  for (const c of options.contents) {
+    if (c.platform === 'youtube/video') continue;
+    posts.set(c.content_id, c);
+    owners.set(c.owner_username, [...(owners.get(c.owner_username) ?? []), c]);
+  }
+  const runs = new Map<string, RunRecord>();
+  const datasets = new Map<string, RunRecord>();
+  const lastRunOf = new Map<string, RunRecord>();
+  const runLog: { actorId: string; mode: 'sync' | 'async'; input: unknown; items: number }[] = [];
+
+  const id17 = () => randomBytes(13).toString('base64url').replace(/[-_]/g, 'x').slice(0, 17);
+
+  function postItem(url: string): unknown {
+    const code = SHORTCODE_URL.exec(url)?.[1];
+    const c = code ? posts.get(code) : undefined;
+    if (!c) return { inputUrl: url, error: 'no_items', errorDescription: 'Empty or private data for provided input' };
+    const counts = countsAt(c, clock.now(), epochMs);
+    const numericId = BigInt('0x' + createHash('sha256').update(c.content_id).digest('hex').slice(0, 15)).toString();
+    const isReel = c.platform === 'instagram/reel';
+    const videoUrl = options.videoBaseUrl
+      ? new URL(c.video_path ?? `/videos/${c.content_id}.mp4`, options.videoBaseUrl).toString()
+      : `https://scontent.cdninstagram.com/o1/v/t16/f2/m86/${c.content_id}.mp4`;
+    return {
+      inputUrl: url,
+      id: numericId,
+      type: 'Video',
+      shortCode: c.content_id,
+      caption: c.caption,
+      hashtags: [...c.caption.matchAll(/#(\w+)/g)].map((m) => m[1]),
+      mentions: [...c.caption.matchAll(/@([\w.]+)/g)].map((m) => m[1]),
+      url: `https://www.instagram.com/${isReel ? 'reel' : 'p'}/${c.content_id}/`,
+      commentsCount: counts.comments,
+      firstComment: '',
+      latestComments: [],
+      dimensionsHeight: 1920,
+      dimensionsWidth: 1080,
+      displayUrl: `https://scontent.cdninstagram.com/v/t51.2885-15/${c.content_id}.jpg`,
+      images: [],
+      videoUrl,
+      alt: null,
+      likesCount: counts.likes,
+      videoViewCount: Math.floor(counts.views * 0.6),
+      videoPlayCount: counts.views,
+      timestamp: new Date(c.published_at).toISOString().replace(/\.\d{3}Z$/, '.000Z'),
+      childPosts: [],
+      ownerFullName: c.owner_username,
+      ownerUsername: c.owner_username,
+      ownerId: BigInt('0x' + createHash('sha256').update(c.owner_username).digest('hex').slice(0, 12)).toString(),
+      productType: isReel ? 'clips' : 'feed',
+      videoDuration: 12.5,
+      isSponsored: false,
+    };
+  }
+
+  function profileItem(username: string): unknown {
+    const owned = owners.get(username);
+    if (!owned) return { username, error: 'not_found', errorDescription: 'Profile does not exist or is private' };
+    const followers = Math.max(...owned.map((c) => countsAt(c, clock.now(), epochMs).followers));
+    return {
+      inputUrl: `https://www.instagram.com/${username}`,
+      id: BigInt('0x' + createHash('sha256').update(username).digest('hex').slice(0, 12)).toString(),
+      username,
+      url: `https://www.instagram.com/${username}`,
+      fullName: username,
+      biography: '',
+      externalUrls: [],
+      followersCount: followers,
+      followsCount: 120,
+      hasChannel: false,
+      highlightReelCount: 0,
+      isBusinessAccount: false,
+      joinedRecently: false,
+      businessCategoryName: null,
+      private: false,
+      verified: false,
+      profilePicUrl: `https://scontent.cdninstagram.com/v/t51.2885-19/${username}.jpg`,
+      postsCount: owned.length,
+    };
+  }
+
+  /** Runs the actor on its input; a string is an input error message. */
+  function execute(actorId: string, input: unknown): unknown[] | string {
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) return 'Input is not valid: input must be a JSON object';
+    const obj = input as Record<string, unknown>;
+    if (INSTAGRAM_POST_ACTORS.includes(actorId)) {
+      const urls = obj['directUrls'];
+      if (!Array.isArray(urls) || urls.some((u) => typeof u !== 'string')) return 'Input is not valid: Field input.directUrls must be array of strings';
+      if (obj['resultsType'] !== undefined && !['posts', 'comments', 'details', 'mentions', 'reels', 'stories'].includes(String(obj['resultsType']))) {
+        return `Input is not valid: Field input.resultsType must be equal to one of the allowed values`;
+      }
+      return (urls as string[]).map(postItem);
+    }
+    const names = obj['usernames'];
+    if (!Array.isArray(names) || names.some((u) => typeof u !== 'string')) return 'Input is not valid: Field input.usernames must be array of strings';
+    return (names as string[]).map(profileItem);
+  }
+
+  function runView(r: RunRecord) {
+    if (r.status === 'RUNNING' && Date.now() >= r.finishesAt) {
+      r.status = 'SUCCEEDED';
+      r.finishedAt = new Date().toISOString();
+    }
+    const done = r.status === 'SUCCEEDED';
+    return {
+      id: r.id,
+      actId: r.actId,
+      userId: 'standinUser000001',
+      actorTaskId: null,
+      startedAt: r.startedAt,
+      finishedAt: r.finishedAt,
+      status: r.status,
+      statusMessage: done ? 'Finished' : 'Running',
+      isStatusMessageTerminal: done,
+      meta: { origin: 'API', userAgent: 'standin' },
+      stats: { inputBodyLen: 0, restartCount: 0, resurrectCount: 0, computeUnits: done ? 0.01 : 0 },
+      options: { build: 'latest', timeoutSecs: 3600, memoryMbytes: 1024, diskMbytes: 2048 },
+      buildId: 'standinBuild00001',
+      exitCode: done ? 0 : null,
+      defaultKeyValueStoreId: 'kvs' + r.id.slice(3),
+      defaultDatasetId: r.datasetId,
+      defaultRequestQueueId: 'rq' + r.id.slice(2),
+      buildNumber: '0.0.1',
+      containerUrl: `https://${r.id}.runs.apify.net`,
+      usage: { ACTOR_COMPUTE_UNITS: done ? 0.01 : 0 },
+      usageTotalUsd: done ? r.usageTotalUsd : 0,
+    };
+  }
+
+  function startRun(actorId: string, items: unknown[], durationMs: number): RunRecord {
+    const run: RunRecord = {
+      id: id17(),
+      actId: actorId,
+      status: durationMs > 0 ? 'RUNNING' : 'SUCCEEDED',
+      startedAt: new Date().toISOString(),
+      finishedAt: durationMs > 0 ? null : new Date().toISOString(),
+      finishesAt: Date.now() + durationMs,
+      datasetId: id17(),
+      items,
+      usageTotalUsd: Number((startFee + perResult * items.filter((i) => !(i as { error?: unknown }).error).length).toFixed(6)),
+    };
+    runs.set(run.id, run);
+    datasets.set(run.datasetId, run);
+    lastRunOf.set(actorId, run);
+    return run;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://standin');
+    const path = url.pathname;
+    const method = req.method ?? 'GET';
+    let route = 'other';
+    let m: RegExpExecArray | null;
+    if ((m = /^\/v2\/acts\/([^/]+)\/run-sync-get-dataset-items\/?$/.exec(path)) && method === 'POST') route = 'run-sync';
+    else if ((m = /^\/v2\/acts\/([^/]+)\/runs\/last\/?$/.exec(path)) && method === 'GET') route = 'last-run';
+    else if ((m = /^\/v2\/acts\/([^/]+)\/runs\/?$/.exec(path)) && method === 'POST') route = 'run-start';
+    else if ((m = /^\/v2\/actor-runs\/([^/]+)\/?$/.exec(path)) && method === 'GET') route = 'run-get';
+    else if ((m = /^\/v2\/datasets\/([^/]+)\/items\/?$/.exec(path)) && method === 'GET') route = 'dataset-items';
+    const param = m?.[1] ? decodeURIComponent(m[1]) : '';
+    const record = (status: number) => stats.record(route, { method, path, status, at: Date.now() });
+    const body = method === 'POST' ? await readBody(req) : Buffer.alloc(0);
+    if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+    const fault = faults.next();
+    if (fault) {
+      record(fault.status);
+      const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
+      if (fault.status === 429) return apifyError(res, 429, 'rate-limit-exceeded', 'You have exceeded the rate limit of 30 requests per second', headers);
+      return apifyError(res, fault.status, 'internal-server-error', 'Internal server error', headers);
+    }
+    if (route === 'other') {
+      record(404);
+      return apifyError(res, 404, 'page-not-found', 'We have bad news: there is no API endpoint at this URL. Did you specify it correctly?');
+    }
+    const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const token = url.searchParams.get('token') ?? bearer;
+    if (!token) {
+      record(401);
+      return apifyError(res, 401, 'token-not-provided', 'Authentication token was not provided');
+    }
+    if (tokens && !tokens.has(token)) {
+      record(401);
+      return apifyError(res, 401, 'user-or-token-not-found', 'User was not found or authentication token is not valid');
+    }
+    const actorId = param.replace('/', '~');
+    const knownActor = INSTAGRAM_POST_ACTORS.includes(actorId) || INSTAGRAM_PROFILE_ACTORS.includes(actorId);
+    if ((route === 'run-sync' || route === 'run-start' || route === 'last-run') && !knownActor) {
+      record(404);
+      return apifyError(res, 404, 'record-not-found', 'Actor was not found');
+    }
+    if (route === 'run-sync' || route === 'run-start') {
+      let input: unknown;
+      try {
+        input = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+      } catch {
+        record(400);
+        return apifyError(res, 400, 'invalid-input', 'Input is not valid: request body must be valid JSON');
+      }
+      const items = execute(actorId, input);
+      if (typeof items === 'string') {
+        record(400);
+        return apifyError(res, 400, 'invalid-input', items);
+      }
+      const timeout = url.searchParams.get('timeout');
+      if (timeout !== null && !/^\d+$/.test(timeout)) {
+        record(400);
+        return apifyError(res, 400, 'invalid-parameter', `Parameter "timeout" must be a non-negative integer, got "${timeout}"`);
+      }
+      runLog.push({ actorId, mode: route === 'run-sync' ? 'sync' : 'async', input, items: items.length });
+      if (route === 'run-sync') {
+        startRun(actorId, items, 0);
+        record(201);
+        return sendJson(res, 201, items);
+      }
+      const run = startRun(actorId, items, runDurationMs);
+      record(201);
+      return sendJson(res, 201, { data: runView(run) });
+    }
+    if (route === 'last-run') {
+      const run = lastRunOf.get(actorId);
+      if (!run) {
+        record(404);
+        return apifyError(res, 404, 'record-not-found', 'Actor run was not found');
+      }
+      record(200);
+      return sendJson(res, 200, { data: runView(run) });
+    }
+    if (route === 'run-get') {
+      const run = runs.get(param);
+      if (!run) {
+        record(404);
+        return apifyError(res, 404, 'record-not-found', 'Actor run was not found');
+      }
+      const wait = Math.min(60, Number(url.searchParams.get('waitForFinish') ?? 0) || 0);
+      if (wait > 0 && run.status === 'RUNNING') await sleep(Math.max(0, Math.min(run.finishesAt - Date.now(), wait * 1000)));
+      record(200);
+      return sendJson(res, 200, { data: runView(run) });
+    }
+    const run = datasets.get(param);
+    if (!run) {
+      record(404);
+      return apifyError(res, 404, 'record-not-found', 'Dataset was not found');
+    }
+    const offset = Number(url.searchParams.get('offset') ?? 0) || 0;
+    const limit = Number(url.searchParams.get('limit') ?? run.items.length) || run.items.length;
+    const slice = run.status === 'SUCCEEDED' || Date.now() >= run.finishesAt ? run.items.slice(offset, offset + limit) : [];
+    record(200);
+    return sendJson(res, 200, slice, {
+      'x-apify-pagination-offset': String(offset),
+      'x-apify-pagination-limit': String(limit),
+      'x-apify-pagination-count': String(slice.length),
+      'x-apify-pagination-total': String(run.items.length),
+    });
+  }
+
+  return {
+    handler: (req, res) => {
+      handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) apifyError(res, 500, 'internal-server-error', String(error));
+      });
+    },
+    stats,
+    faults,
+    runs: runLog,
+  };
+}

@@ -1,0 +1,75 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FaultInjector, StandinStats, sleep, type FaultOptions } from './standin-server.js';
+
+/**
+ * A stand-in for gist.githubusercontent.com: `GET /<user>/<gist_id>/raw` answers the gist's
+ * body as text/plain, an unknown gist `404: Not Found` as GitHub does.
+ */
+
+export type GistBody = string | Buffer;
+
+export interface GistHostOptions extends FaultOptions {
+  /** `'<user>/<gist_id>'` → body. */
+  readonly gists?: Readonly<Record<string, GistBody>> | ReadonlyMap<string, GistBody>;
+}
+
+export interface GistHost {
+  readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
+  readonly stats: StandinStats;
+  readonly faults: FaultInjector;
+  set(user: string, gistId: string, body: GistBody | null): void;
+}
+
+export function createGistHost(options: GistHostOptions = {}): GistHost {
+  const stats = new StandinStats();
+  const faults = new FaultInjector(options);
+  const gists = new Map<string, GistBody>(options.gists instanceof Map ? options.gists : Object.entries(options.gists ?? {}));
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://standin');
+    const record = (status: number) => stats.record('raw', { method: req.method ?? 'GET', path: url.pathname, status, at: Date.now() });
+    if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+    const fault = faults.next();
+    if (fault) {
+      record(fault.status);
+      res.writeHead(fault.status, {
+        'content-type': 'text/plain; charset=utf-8',
+        ...(fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {}),
+      });
+      res.end(fault.status === 429 ? '429: Too Many Requests' : `${fault.status}: Service Unavailable`);
+      return;
+    }
+    const m = /^\/([^/]+)\/([^/]+)\/raw\/?$/.exec(url.pathname);
+    const key = m ? `${decodeURIComponent(m[1]!)}/${decodeURIComponent(m[2]!)}` : undefined;
+    const body = key === undefined ? undefined : gists.get(key);
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || body === undefined) {
+      record(404);
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('404: Not Found');
+      return;
+    }
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    record(200);
+    res.writeHead(200, {
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': bytes.length,
+      'cache-control': 'max-age=300',
+      'x-content-type-options': 'nosniff',
+    });
+    res.end(req.method === 'HEAD' ? undefined : bytes);
+  }
+
+  return {
+    handler: (req, res) => {
+      handle(req, res).catch(() => {
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+    },
+    stats,
+    faults,
+    set(user, gistId, body) {
+      if (body === null) gists.delete(`${user}/${gistId}`);
+      else gists.set(`${user}/${gistId}`, body);
+    },
+  };
+}

@@ -1,0 +1,180 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { metricsAt, type ScenarioContent } from '../scenario.js';
+
+/**
+ * Shared parts of the HTTP stand-ins for external services: a simulated clock, deterministic
+ * fault injection (latency, 429 with Retry-After, 5xx), call counting, and a loopback server.
+ */
+
+/** Simulated time for the stand-ins; tests and the embedded network advance it explicitly. */
+export class SimulatedClock {
+  #now: number;
+  constructor(startMs = Date.now()) {
+    if (!Number.isFinite(startMs)) throw new TypeError(`startMs must be a finite number, got ${String(startMs)}`);
+    this.#now = startMs;
+  }
+  now(): number {
+    return this.#now;
+  }
+  advance(ms: number): number {
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`advance() takes a non-negative number of ms, got ${String(ms)}`);
+    this.#now += ms;
+    return this.#now;
+  }
+  set(ms: number): void {
+    if (!Number.isFinite(ms)) throw new TypeError(`set() takes a finite number, got ${String(ms)}`);
+    this.#now = ms;
+  }
+}
+
+export interface InjectedFault {
+  readonly status: number;
+  /** Seconds sent in Retry-After (429 / 503). */
+  readonly retryAfterSeconds?: number;
+}
+
+export interface CallRecord {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly at: number; // wall clock ms
+}
+
+/** Call counters of one stand-in, keyed by route name (e.g. 'videos.list'). */
+export class StandinStats {
+  readonly calls: CallRecord[] = [];
+  readonly byRoute = new Map<string, number>();
+  record(route: string, call: CallRecord): void {
+    this.calls.push(call);
+    this.byRoute.set(route, (this.byRoute.get(route) ?? 0) + 1);
+  }
+  count(route?: string): number {
+    return route === undefined ? this.calls.length : (this.byRoute.get(route) ?? 0);
+  }
+  reset(): void {
+    this.calls.length = 0;
+    this.byRoute.clear();
+  }
+}
+
+export interface FaultOptions {
+  /** Added to every answer, in real milliseconds. */
+  readonly latencyMs?: number;
+  /** Share of calls (0..1) answered with a fault instead, chosen by a seeded generator. */
+  readonly failureRate?: number;
+  /** Seed of that generator, so a failing run can be replayed. */
+  readonly seed?: number;
+}
+
+/** mulberry32: tiny, seedable, good enough to pick which calls fail. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Latency and failures for one stand-in: random by rate, or queued explicitly by tests. */
+export class FaultInjector {
+  #latencyMs: number;
+  #failureRate: number;
+  #random: () => number;
+  #queued: InjectedFault[] = [];
+  constructor(options: FaultOptions = {}) {
+    const latency = options.latencyMs ?? 0;
+    if (!Number.isFinite(latency) || latency < 0) throw new RangeError(`latencyMs must be >= 0, got ${String(latency)}`);
+    const rate = options.failureRate ?? 0;
+    if (!(rate >= 0 && rate <= 1)) throw new RangeError(`failureRate must be within [0, 1], got ${String(rate)}`);
+    this.#latencyMs = latency;
+    this.#failureRate = rate;
+    this.#random = seeded(options.seed ?? 89);
+  }
+  set latencyMs(ms: number) {
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`latencyMs must be >= 0, got ${String(ms)}`);
+    this.#latencyMs = ms;
+  }
+  get latencyMs(): number {
+    return this.#latencyMs;
+  }
+  set failureRate(rate: number) {
+    if (!(rate >= 0 && rate <= 1)) throw new RangeError(`failureRate must be within [0, 1], got ${String(rate)}`);
+    this.#failureRate = rate;
+  }
+  /** The next calls are answered with these faults, in order. */
+  failNext(...faults: InjectedFault[]): void {
+    this.#queued.push(...faults);
+  }
+  next(): InjectedFault | undefined {
+    const queued = this.#queued.shift();
+    if (queued) return queued;
+    if (this.#failureRate > 0 && this.#random() < this.#failureRate) {
+      // Alternate the two kinds of trouble real APIs give: throttling and server errors.
+      return this.#random() < 0.5 ? { status: 429, retryAfterSeconds: 0 } : { status: 503 };
+    }
+    return undefined;
+  }
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload), ...headers });
+  res.end(payload);
+}
+
+export async function readBody(req: IncomingMessage, maxBytes = 8 * 1024 * 1024): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw new RangeError(`body over ${maxBytes} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface RunningServer {
+  readonly server: Server;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Listens on 127.0.0.1 (port 0 = ephemeral) and closes keep-alive sockets on close(). */
+export async function listenLoopback(listener: RequestListener, port = 0): Promise<RunningServer> {
+  const server = createServer(listener);
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port: bound } = server.address() as AddressInfo;
+  return {
+    server,
+    url: `http://127.0.0.1:${bound}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** A content as the platform stand-ins serve it: the shared scenario's content. */
+export type StandinContent = ScenarioContent;
+
+/** Counters of a content at a simulated instant, never negative. */
+export function countsAt(content: StandinContent, atMs: number, epochMs: number): { views: number; likes: number; comments: number; followers: number } {
+  const m = metricsAt(content, atMs, epochMs);
+  return { views: Math.max(0, m.views), likes: Math.max(0, m.likes), comments: Math.max(0, m.comments), followers: Math.max(0, m.followers) };
+}

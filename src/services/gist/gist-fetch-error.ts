@@ -1,0 +1,19 @@
+import { ServiceError } from '../../errors.js';
+
+/** Why a gist could not be read; the same words label metrics.gistFetchesTotal. */
+export type GistFailureReason = 'not_found' | 'timeout' | 'too_large' | 'not_utf8' | 'http_error' | 'network_error';
+
+/** A gist that could not be fetched, with a reason from a fixed set (code `ERR_GIST_<REASON>`). */
+export class GistFetchError extends ServiceError {
+  readonly reason: GistFailureReason;
+  constructor(reason: GistFailureReason, message: string, opts: { status?: number; cause?: unknown } = {}) {
+    super('gist', message, {
+      code: `ERR_GIST_${reason.toUpperCase()}`,
+      status: opts.status,
+      // A missing or oversized gist stays so until the miner edits it; the rest may pass.
+      retryable: reason === 'timeout' || reason === 'network_error' || (reason === 'http_error' && (opts.status === 429 || (opts.status ?? 0) >= 500)),
+      cause: opts.cause,
+    });
+    this.reason = reason;
+  }
+}

@@ -1,0 +1,164 @@
+import PQueue from 'p-queue';
+import { interceptors, request, type Dispatcher } from 'undici';
+import type { ValidatorMetrics } from '../../metrics/validator-metrics.js';
+import { createServiceDispatcher } from '../http/index.js';
+import { GistFetchError } from './gist-fetch-error.js';
+
+export interface GistCommitment {
+  readonly githubUser: string;
+  readonly gistId: string;
+}
+
+export interface GistFetcherOptions {
+  /** `https://gist.githubusercontent.com` in production. */
+  readonly baseUrl?: string;
+  /** Whole fetch, retries included (SPEC §3: 15 s). */
+  readonly timeoutMs?: number;
+  /** Body cap (SPEC §3: 1 MiB); the stream is aborted when exceeded. */
+  readonly maxBytes?: number;
+  /** Fetches in flight (SPEC §3: 32); the rest wait. */
+  readonly concurrency?: number;
+  readonly dispatcher?: Dispatcher;
+  readonly metrics?: ValidatorMetrics;
+}
+
+const USER = /^[A-Za-z0-9-]{1,39}$/;
+const GIST_ID = /^[A-Za-z0-9]{1,64}$/;
+
+function positiveInt(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
+  return value;
+}
+
+/**
+ * Fetches a miner's raw gist, `<base>/<user>/<gist_id>/raw`, with the limits of SPEC §3. The
+ * body is returned whole (the parser applies line limits); failures are GistFetchError with a
+ * reason that also labels the fetch counter.
+ */
+export class GistFetcher {
+  readonly #base: string;
+  readonly #timeoutMs: number;
+  readonly #maxBytes: number;
+  readonly #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+  readonly #metrics: ValidatorMetrics | undefined;
+  readonly #queue: PQueue;
+
+  constructor(options: GistFetcherOptions = {}) {
+    const base = options.baseUrl ?? 'https://gist.githubusercontent.com';
+    if (typeof base !== 'string' || !/^https?:\/\//.test(base) || !URL.canParse(base)) throw new TypeError(`baseUrl must be an http(s) URL, got ${String(base)}`);
+    this.#base = base.replace(/\/+$/, '');
+    this.#timeoutMs = positiveInt('timeoutMs', options.timeoutMs ?? 15_000);
+    this.#maxBytes = positiveInt('maxBytes', options.maxBytes ?? 1024 * 1024);
+    const concurrency = positiveInt('concurrency', options.concurrency ?? 32);
+    this.#ownsDispatcher = options.dispatcher === undefined;
+    // GitHub answers raw URLs directly today; following a redirect or two keeps working if not.
+    this.#dispatcher =
+      options.dispatcher ??
+      createServiceDispatcher({ retries: 2, minRetryDelayMs: 200, maxRetryDelayMs: 5_000, connections: concurrency }).compose(
+        interceptors.redirect({ maxRedirections: 3 }),
+      );
+    this.#metrics = options.metrics;
+    this.#queue = new PQueue({ concurrency });
+  }
+
+  /** Fetches waiting for a slot. */
+  get queued(): number {
+    return this.#queue.size;
+  }
+
+  /** The raw gist URL for a commitment, with each part encoded. */
+  url(commitment: GistCommitment): string {
+    return `${this.#base}/${encodeURIComponent(commitment.githubUser)}/${encodeURIComponent(commitment.gistId)}/raw`;
+  }
+
+  async fetch(commitment: GistCommitment, options: { signal?: AbortSignal } = {}): Promise<string> {
+    if (!commitment || typeof commitment.githubUser !== 'string' || !USER.test(commitment.githubUser)) {
+      throw new TypeError(`githubUser must be 1-39 characters of [A-Za-z0-9-], got ${JSON.stringify(commitment?.githubUser)}`);
+    }
+    if (typeof commitment.gistId !== 'string' || !GIST_ID.test(commitment.gistId)) {
+      throw new TypeError(`gistId must be 1-64 letters or digits, got ${JSON.stringify(commitment.gistId)}`);
+    }
+    const metrics = this.#metrics;
+    metrics?.dependencyQueueDepth.set({ dependency: 'gist' }, this.#queue.size + 1);
+    const body = await this.#queue.add(async () => {
+      metrics?.dependencyQueueDepth.set({ dependency: 'gist' }, this.#queue.size);
+      metrics?.dependencyInFlight.set({ dependency: 'gist' }, this.#queue.pending);
+      try {
+        const text = await this.#fetchOnce(commitment, options.signal);
+        metrics?.gistFetchesTotal.inc({ result: 'ok' });
+        return text;
+      } catch (error) {
+        if (error instanceof GistFetchError) metrics?.gistFetchesTotal.inc({ result: error.reason });
+        throw error;
+      } finally {
+        metrics?.dependencyInFlight.set({ dependency: 'gist' }, this.#queue.pending - 1);
+      }
+    });
+    return body as string;
+  }
+
+  async close(): Promise<void> {
+    await this.#queue.onIdle();
+    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  }
+
+  async #fetchOnce(commitment: GistCommitment, callerSignal?: AbortSignal): Promise<string> {
+    const url = this.url(commitment);
+    const timeout = AbortSignal.timeout(this.#timeoutMs);
+    const signal = callerSignal ? AbortSignal.any([timeout, callerSignal]) : timeout;
+    const end = this.#metrics?.externalRequestDuration.startTimer({ service: 'gist' });
+    const count = (status: string) => this.#metrics?.externalRequestsTotal.inc({ service: 'gist', status });
+    const who = `${commitment.githubUser}/${commitment.gistId}`;
+    const fail = (error: unknown): never => {
+      if (error instanceof GistFetchError) throw error;
+      if (timeout.aborted) {
+        count('timeout');
+        throw new GistFetchError('timeout', `gist ${who} not read within ${this.#timeoutMs} ms`, { cause: error });
+      }
+      if (callerSignal?.aborted) throw callerSignal.reason ?? error;
+      count('error');
+      throw new GistFetchError('network_error', `gist ${who}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    };
+    try {
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await request(url, { method: 'GET', signal, dispatcher: this.#dispatcher, headers: { accept: 'text/plain, */*' } });
+      } catch (error) {
+        return fail(error);
+      }
+      count(`${Math.floor(res.statusCode / 100)}xx`);
+      if (res.statusCode !== 200) {
+        res.body.resume();
+        if (res.statusCode === 404) throw new GistFetchError('not_found', `gist ${who} not found (404)`, { status: 404 });
+        throw new GistFetchError('http_error', `gist ${who} answered HTTP ${res.statusCode}`, { status: res.statusCode });
+      }
+      const declared = Number(res.headers['content-length']);
+      if (Number.isFinite(declared) && declared > this.#maxBytes) {
+        res.body.destroy();
+        throw new GistFetchError('too_large', `gist ${who} is ${declared} bytes, over the ${this.#maxBytes}-byte cap`, { status: 200 });
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      try {
+        for await (const chunk of res.body) {
+          size += (chunk as Buffer).length;
+          if (size > this.#maxBytes) {
+            res.body.destroy();
+            throw new GistFetchError('too_large', `gist ${who} exceeds the ${this.#maxBytes}-byte cap`, { status: 200 });
+          }
+          chunks.push(chunk as Buffer);
+        }
+      } catch (error) {
+        return fail(error);
+      }
+      try {
+        return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(Buffer.concat(chunks));
+      } catch (error) {
+        throw new GistFetchError('not_utf8', `gist ${who} is not valid UTF-8`, { status: 200, cause: error });
+      }
+    } finally {
+      end?.();
+    }
+  }
+}

@@ -1,0 +1,211 @@
+import type { Dispatcher } from 'undici';
+import { QuotaExceededError, ServiceError } from '../../errors.js';
+import type { ValidatorMetrics } from '../../metrics/validator-metrics.js';
+import { callService, createServiceDispatcher, type ServiceResponse } from '../http/index.js';
+import { apifyErrorSchema, apifyRunResponseSchema, type ApifyRun } from './apify-schemas.js';
+
+export interface ApifyClientOptions {
+  readonly token: string;
+  /** `https://api.apify.com` in production. */
+  readonly baseUrl?: string;
+  readonly dispatcher?: Dispatcher;
+  readonly metrics?: ValidatorMetrics;
+  /** The run-sync endpoints give up after 300 s; bigger batches go through an async run. */
+  readonly syncLimitSeconds?: number;
+  /** Estimated wall time of a run over `n` inputs (start-up ~30-40 s plus per input). */
+  readonly estimateRunSeconds?: (inputs: number) => number;
+  /** Waits between run polls; each poll also asks Apify to hold the answer up to 60 s. */
+  readonly pollIntervalMs?: number;
+  /** Give up on an async run after this long. */
+  readonly runTimeoutMs?: number;
+}
+
+export interface ActorRunResult {
+  readonly items: unknown[];
+  readonly mode: 'sync' | 'async';
+  readonly runId: string | undefined;
+  readonly costUsd: number | undefined;
+}
+
+const SERVICE = 'apify';
+const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED-OUT', 'ABORTED']);
+
+export const defaultRunEstimate = (inputs: number): number => 40 + 0.5 * inputs;
+
+/**
+ * Apify API v2 actor runs. A batch whose estimated run time fits the run-sync limit (300 s) goes
+ * through `run-sync-get-dataset-items` in one request; larger ones start an async run, poll it
+ * and read its dataset. Each run's `usageTotalUsd` is added to the cost counter.
+ */
+export class ApifyClient {
+  readonly #token: string;
+  readonly #base: string;
+  readonly #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+  readonly #metrics: ValidatorMetrics | undefined;
+  readonly #syncLimit: number;
+  readonly #estimate: (inputs: number) => number;
+  readonly #pollMs: number;
+  readonly #runTimeoutMs: number;
+  #spentUsd = 0;
+
+  constructor(options: ApifyClientOptions) {
+    if (typeof options?.token !== 'string' || options.token.length === 0) {
+      throw new TypeError('ApifyClient needs token (apify.api_key / APIFY_API_KEY)');
+    }
+    const base = options.baseUrl ?? 'https://api.apify.com';
+    if (!/^https?:\/\//.test(base) || !URL.canParse(base)) throw new TypeError(`baseUrl must be an http(s) URL, got ${base}`);
+    const syncLimit = options.syncLimitSeconds ?? 300;
+    if (!Number.isInteger(syncLimit) || syncLimit < 1 || syncLimit > 300) {
+      throw new RangeError(`syncLimitSeconds must be an integer within [1, 300] (Apify's run-sync limit), got ${String(syncLimit)}`);
+    }
+    const pollMs = options.pollIntervalMs ?? 2_000;
+    if (!Number.isInteger(pollMs) || pollMs < 0) throw new RangeError(`pollIntervalMs must be a non-negative integer, got ${String(pollMs)}`);
+    this.#token = options.token;
+    this.#base = base.replace(/\/+$/, '');
+    this.#ownsDispatcher = options.dispatcher === undefined;
+    // Replaying a POST that drew 429/5xx can start a second run; that costs cents, losing the
+    // batch costs a cycle.
+    this.#dispatcher = options.dispatcher ?? createServiceDispatcher({ retries: 3, retryMethods: ['GET', 'POST'] });
+    this.#metrics = options.metrics;
+    this.#syncLimit = syncLimit;
+    this.#estimate = options.estimateRunSeconds ?? defaultRunEstimate;
+    this.#pollMs = pollMs;
+    this.#runTimeoutMs = options.runTimeoutMs ?? 15 * 60_000;
+  }
+
+  /** Total USD reported by the runs this client made. */
+  get spentUsd(): number {
+    return this.#spentUsd;
+  }
+
+  /** Whether a run over `inputs` inputs goes through the run-sync endpoint. */
+  fitsSync(inputs: number): boolean {
+    return this.#estimate(inputs) <= this.#syncLimit;
+  }
+
+  /** Runs an actor on `input` (which has `inputs` URLs or names) and returns its dataset items. */
+  async runActor(actorId: string, input: Record<string, unknown>, inputs: number, options: { signal?: AbortSignal } = {}): Promise<ActorRunResult> {
+    if (typeof actorId !== 'string' || !/^[A-Za-z0-9~/_.-]+$/.test(actorId)) throw new TypeError(`actorId must be an Apify actor id or owner/name, got ${String(actorId)}`);
+    const act = encodeURIComponent(actorId.replace('/', '~'));
+    return this.fitsSync(inputs) ? this.#runSync(act, input, options.signal) : this.#runAsync(act, input, options.signal);
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  }
+
+  #url(path: string, params: Record<string, string> = {}): URL {
+    const url = new URL(`${this.#base}/v2/${path}`);
+    url.searchParams.set('token', this.#token);
+    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+    return url;
+  }
+
+  async #runSync(act: string, input: Record<string, unknown>, signal?: AbortSignal): Promise<ActorRunResult> {
+    const res = await callService({
+      service: SERVICE,
+      method: 'POST',
+      url: this.#url(`acts/${act}/run-sync-get-dataset-items`, { timeout: String(this.#syncLimit), format: 'json', clean: 'true' }),
+      json: input,
+      dispatcher: this.#dispatcher,
+      timeoutMs: (this.#syncLimit + 30) * 1000,
+      signal,
+      metrics: this.#metrics,
+    });
+    if ((res.status !== 200 && res.status !== 201) || !Array.isArray(res.json)) throw this.#error('run-sync', res);
+    // run-sync answers items only; the run it made is the actor's last run, which carries the cost.
+    let runId: string | undefined;
+    let cost: number | undefined;
+    try {
+      const last = await this.#getRun(`acts/${act}/runs/last`, {}, signal);
+      runId = last.id;
+      cost = this.#account(last);
+    } catch {
+      // Cost accounting is best-effort; the items are what the caller paid for.
+    }
+    return { items: res.json, mode: 'sync', runId, costUsd: cost };
+  }
+
+  async #runAsync(act: string, input: Record<string, unknown>, signal?: AbortSignal): Promise<ActorRunResult> {
+    const started = await callService({
+      service: SERVICE,
+      method: 'POST',
+      url: this.#url(`acts/${act}/runs`),
+      json: input,
+      dispatcher: this.#dispatcher,
+      timeoutMs: 60_000,
+      signal,
+      metrics: this.#metrics,
+    });
+    if (started.status !== 201 && started.status !== 200) throw this.#error('start run', started);
+    let run = apifyRunResponseSchema.parse(started.json).data;
+    const deadline = Date.now() + this.#runTimeoutMs;
+    while (!TERMINAL.has(run.status)) {
+      if (Date.now() > deadline) {
+        throw new ServiceError(SERVICE, `run ${run.id} not finished after ${this.#runTimeoutMs} ms`, { code: 'ERR_APIFY_RUN_TIMEOUT', retryable: true });
+      }
+      if (this.#pollMs > 0) await new Promise((resolve) => setTimeout(resolve, this.#pollMs));
+      signal?.throwIfAborted();
+      run = await this.#getRun(`actor-runs/${encodeURIComponent(run.id)}`, { waitForFinish: '60' }, signal);
+    }
+    const cost = this.#account(run);
+    if (run.status !== 'SUCCEEDED') {
+      throw new ServiceError(SERVICE, `run ${run.id} ended ${run.status}`, { code: 'ERR_APIFY_RUN_FAILED', retryable: true });
+    }
+    const res = await callService({
+      service: SERVICE,
+      url: this.#url(`datasets/${encodeURIComponent(run.defaultDatasetId)}/items`, { format: 'json', clean: 'true' }),
+      dispatcher: this.#dispatcher,
+      timeoutMs: 120_000,
+      signal,
+      metrics: this.#metrics,
+    });
+    if (res.status !== 200 || !Array.isArray(res.json)) throw this.#error('dataset items', res);
+    return { items: res.json, mode: 'async', runId: run.id, costUsd: cost };
+  }
+
+  async #getRun(path: string, params: Record<string, string>, signal?: AbortSignal): Promise<ApifyRun> {
+    const res = await callService({
+      service: SERVICE,
+      url: this.#url(path, params),
+      dispatcher: this.#dispatcher,
+      timeoutMs: 90_000,
+      signal,
+      metrics: this.#metrics,
+    });
+    if (res.status !== 200) throw this.#error('get run', res);
+    return apifyRunResponseSchema.parse(res.json).data;
+  }
+
+  #account(run: ApifyRun): number | undefined {
+    if (run.usageTotalUsd === undefined || !(run.usageTotalUsd >= 0)) return undefined;
+    this.#spentUsd += run.usageTotalUsd;
+    this.#metrics?.externalCostDollarsTotal.inc({ service: SERVICE }, run.usageTotalUsd);
+    return run.usageTotalUsd;
+  }
+
+  #error(what: string, res: ServiceResponse): ServiceError {
+    const parsed = apifyErrorSchema.safeParse(res.json);
+    const type = parsed.success ? parsed.data.error.type : undefined;
+    const message = parsed.success ? parsed.data.error.message : res.text.slice(0, 200);
+    if (res.status === 402 || type === 'not-enough-usage-to-run-paid-actor' || type === 'actor-memory-limit-exceeded' || type === 'platform-feature-disabled') {
+      return new QuotaExceededError(SERVICE, `${what}: ${type ?? res.status}: ${message}`, { status: res.status });
+    }
+    const code =
+      res.status === 401 || res.status === 403
+        ? 'ERR_APIFY_AUTH'
+        : res.status === 404
+          ? 'ERR_APIFY_NOT_FOUND'
+          : res.status === 408
+            ? 'ERR_APIFY_RUN_TIMEOUT'
+            : res.status === 429 || res.status >= 500
+              ? 'ERR_APIFY_UNAVAILABLE'
+              : 'ERR_APIFY_BAD_REQUEST';
+    return new ServiceError(SERVICE, `${what} answered ${res.status}${type ? ` (${type})` : ''}: ${message}`, {
+      code,
+      status: res.status,
+      retryable: res.status === 408 || res.status === 429 || res.status >= 500 || res.status === 200 || res.status === 201,
+    });
+  }
+}

@@ -1,0 +1,166 @@
+import PQueue from 'p-queue';
+import type { Dispatcher } from 'undici';
+import { ServiceError, errorCode } from '../../errors.js';
+import type { ValidatorMetrics } from '../../metrics/validator-metrics.js';
+import { callService, createServiceDispatcher } from '../http/index.js';
+import type { ContentMetrics, ContentRef, MetricsBatchResult, MetricsError, MetricsProvider } from '../types.js';
+import { fromWire, toRequest } from './wire-format.js';
+
+export interface HttpPlatformTrackerClientOptions {
+  /** e.g. http://localhost:12001 */
+  readonly baseUrl: string;
+  readonly dispatcher?: Dispatcher;
+  readonly metrics?: ValidatorMetrics;
+  /** The original validator waited 64 s for a lookup. */
+  readonly timeoutMs?: number;
+  /** Single lookups in flight when the server has no batch endpoint. */
+  readonly concurrency?: number;
+  /** Items per batch request. */
+  readonly batchSize?: number;
+}
+
+const SERVICE = 'platform_tracker';
+const errorBody = (json: unknown): { detail?: string; code?: string; retryable?: boolean } =>
+  json && typeof json === 'object' ? (json as { detail?: string; code?: string; retryable?: boolean }) : {};
+
+/**
+ * A remote platform tracker. Uses `POST /get_metrics/batch`; when the server answers 404/405
+ * there (the original service has no batch endpoint) it remembers that and falls back to single
+ * `POST /get_metrics` calls, at most `concurrency` at a time.
+ */
+export class HttpPlatformTrackerClient implements MetricsProvider {
+  readonly #base: string;
+  readonly #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+  readonly #metrics: ValidatorMetrics | undefined;
+  readonly #timeoutMs: number;
+  readonly #queue: PQueue;
+  readonly #batchSize: number;
+  #batchSupported: boolean | undefined;
+
+  constructor(options: HttpPlatformTrackerClientOptions) {
+    const base = options?.baseUrl;
+    if (typeof base !== 'string' || !/^https?:\/\//.test(base) || !URL.canParse(base)) {
+      throw new TypeError(`baseUrl must be an http(s) URL, got ${String(base)}`);
+    }
+    const timeoutMs = options.timeoutMs ?? 64_000;
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new RangeError(`timeoutMs must be a positive integer, got ${String(timeoutMs)}`);
+    const concurrency = options.concurrency ?? 4;
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${String(concurrency)}`);
+    const batchSize = options.batchSize ?? 200;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${String(batchSize)}`);
+    this.#base = base.replace(/\/+$/, '');
+    this.#ownsDispatcher = options.dispatcher === undefined;
+    // Metric lookups are reads; replaying them is safe. 500/502 carry a definitive per-item
+    // answer from the service, so only overload answers are retried.
+    this.#dispatcher = options.dispatcher ?? createServiceDispatcher({ retries: 3, retryMethods: ['POST'], retryStatusCodes: [429, 503, 504] });
+    this.#metrics = options.metrics;
+    this.#timeoutMs = timeoutMs;
+    this.#queue = new PQueue({ concurrency });
+    this.#batchSize = batchSize;
+  }
+
+  /** undefined until the first batch call tells. */
+  get batchSupported(): boolean | undefined {
+    return this.#batchSupported;
+  }
+
+  async getMetrics(items: readonly ContentRef[], options: { signal?: AbortSignal } = {}): Promise<MetricsBatchResult> {
+    if (!Array.isArray(items)) throw new TypeError('getMetrics takes an array of {platform, content_id}');
+    const results: ContentMetrics[] = [];
+    const errors: MetricsError[] = [];
+    for (let i = 0; i < items.length; i += this.#batchSize) {
+      const chunk = items.slice(i, i + this.#batchSize);
+      if (this.#batchSupported !== false) {
+        const batched = await this.#batch(chunk, options.signal);
+        if (batched) {
+          results.push(...batched.results);
+          errors.push(...batched.errors);
+          continue;
+        }
+      }
+      const singles = await Promise.all(chunk.map((ref) => this.#queue.add(() => this.#single(ref, options.signal))));
+      for (const s of singles) {
+        if (s?.ok) results.push(s.value);
+        else if (s) errors.push(s.error);
+      }
+    }
+    return { results, errors };
+  }
+
+  async close(): Promise<void> {
+    await this.#queue.onIdle();
+    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  }
+
+  async #batch(refs: readonly ContentRef[], signal?: AbortSignal): Promise<MetricsBatchResult | undefined> {
+    const res = await callService({
+      service: SERVICE,
+      method: 'POST',
+      url: `${this.#base}/get_metrics/batch`,
+      json: { items: refs.map(toRequest) },
+      dispatcher: this.#dispatcher,
+      timeoutMs: this.#timeoutMs,
+      signal,
+      metrics: this.#metrics,
+    });
+    if (res.status === 404 || res.status === 405) {
+      this.#batchSupported = false;
+      return undefined;
+    }
+    if (res.status !== 200) {
+      const body = errorBody(res.json);
+      throw new ServiceError(SERVICE, `batch answered ${res.status}: ${body.detail ?? res.text.slice(0, 200)}`, {
+        code: body.code ?? 'ERR_PLATFORM_TRACKER',
+        status: res.status,
+      });
+    }
+    this.#batchSupported = true;
+    const body = res.json as { results?: unknown[]; errors?: MetricsError[] };
+    if (!Array.isArray(body?.results) || !Array.isArray(body.errors)) {
+      throw new ServiceError(SERVICE, 'batch answer lacks results/errors arrays', { code: 'ERR_PLATFORM_TRACKER_PROTOCOL', status: 200 });
+    }
+    const wanted = new Map(refs.map((r) => [`${r.platform}:${r.content_id}`, r]));
+    const results = body.results.map((raw) => {
+      const r = raw as { platform?: string; platform_name?: string; content_id?: string };
+      const ref = wanted.get(`${r.platform ?? r.platform_name}:${r.content_id}`) ?? refs[0]!;
+      return fromWire(raw, ref);
+    });
+    return { results, errors: body.errors };
+  }
+
+  async #single(ref: ContentRef, signal?: AbortSignal): Promise<{ ok: true; value: ContentMetrics } | { ok: false; error: MetricsError }> {
+    try {
+      const res = await callService({
+        service: SERVICE,
+        method: 'POST',
+        url: `${this.#base}/get_metrics`,
+        json: toRequest(ref),
+        dispatcher: this.#dispatcher,
+        timeoutMs: this.#timeoutMs,
+        signal,
+        metrics: this.#metrics,
+      });
+      if (res.status === 200) return { ok: true, value: fromWire(res.json, ref) };
+      const body = errorBody(res.json);
+      const error: MetricsError = {
+        ...ref,
+        code: body.code ?? (res.status === 404 ? 'ERR_CONTENT_NOT_FOUND' : `ERR_HTTP_${res.status}`),
+        message: body.detail ?? res.text.slice(0, 200),
+        retryable: body.retryable ?? (res.status >= 500 || res.status === 429),
+      };
+      return { ok: false, error };
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      return {
+        ok: false,
+        error: {
+          ...ref,
+          code: errorCode(error),
+          message: error instanceof Error ? error.message : String(error),
+          retryable: error instanceof ServiceError ? error.retryable : true,
+        },
+      };
+    }
+  }
+}

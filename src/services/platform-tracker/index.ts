@@ -1,0 +1,10 @@
+export { ApifyClient, defaultRunEstimate, type ActorRunResult, type ApifyClientOptions } from './apify-client.js';
+export { HttpPlatformTrackerClient, type HttpPlatformTrackerClientOptions } from './http-platform-tracker-client.js';
+export { PlatformTracker, instagramUrl, type PlatformTrackerOptions } from './platform-tracker.js';
+export { createPlatformTrackerServer, type PlatformTrackerServerOptions } from './platform-tracker-server.js';
+export { QuotaLedger } from './quota-ledger.js';
+export { RequestCoalescer, type BatchExecutor, type RequestCoalescerOptions } from './request-coalescer.js';
+export { YOUTUBE_IDS_PER_CALL, YouTubeClient, type YouTubeClientOptions } from './youtube-client.js';
+export { fromWire, toWire, toRequest, metricsRequestSchema } from './wire-format.js';
+export * from './youtube-schemas.js';
+export * from './apify-schemas.js';

@@ -1,0 +1,89 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { ValidatorMetrics } from '../../metrics/validator-metrics.js';
+import { HttpError, readJsonBody, sendJson } from '../http/index.js';
+import type { MetricsProvider } from '../types.js';
+import { describeIssues, fromRequest, metricsRequestSchema, toWire } from './wire-format.js';
+
+export interface PlatformTrackerServerOptions {
+  readonly logger?: Logger;
+  readonly metrics?: ValidatorMetrics;
+  /** Items accepted in one batch request. */
+  readonly maxBatchItems?: number;
+  /** What `GET /platforms` lists (default: both platforms). */
+  readonly platforms?: Record<string, { supported_content_types: string[] }>;
+}
+
+const DEFAULT_PLATFORMS = { youtube: { supported_content_types: ['video'] }, instagram: { supported_content_types: ['post', 'reel'] } };
+
+/** The original's status for an item error: not found is the caller's problem, the rest upstream's. */
+function statusOf(code: string): number {
+  if (code === 'ERR_CONTENT_NOT_FOUND') return 404;
+  if (code === 'ERR_PLATFORM_UNAVAILABLE') return 501;
+  return 502;
+}
+
+/**
+ * The platform tracker over HTTP, request/response compatible with the original service (SPEC
+ * §5): `POST /get_metrics`, our `POST /get_metrics/batch`, `GET /platforms`, `GET /health`.
+ * Bad bodies get 400 with the reason; errors are `{detail, code, retryable}`.
+ */
+export function createPlatformTrackerServer(tracker: MetricsProvider, options: PlatformTrackerServerOptions = {}): Server {
+  const maxBatch = options.maxBatchItems ?? 500;
+  if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError(`maxBatchItems must be a positive integer, got ${String(maxBatch)}`);
+  const platforms = options.platforms ?? (tracker as { supportedPlatforms?: () => Record<string, { supported_content_types: string[] }> }).supportedPlatforms?.() ?? DEFAULT_PLATFORMS;
+  const logger = options.logger;
+  const batchSchema = z.object({ items: z.array(z.unknown(), { error: 'items must be an array' }).max(maxBatch, `at most ${maxBatch} items per batch`) });
+
+  async function single(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const parsed = metricsRequestSchema.safeParse(await readJsonBody(req));
+    if (!parsed.success) throw new HttpError(400, 'ERR_BAD_REQUEST', describeIssues(parsed.error));
+    const ref = fromRequest(parsed.data);
+    const { results, errors } = await tracker.getMetrics([ref]);
+    const result = results[0];
+    if (result) return sendJson(res, 200, toWire(result));
+    const error = errors[0];
+    const code = error?.code ?? 'ERR_UNKNOWN';
+    sendJson(res, statusOf(code), { detail: `Failed to get metadata: ${error?.message ?? 'no result'}`, code, retryable: error?.retryable ?? true });
+  }
+
+  async function batch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = batchSchema.safeParse(await readJsonBody(req, 4 * 1024 * 1024));
+    if (!body.success) throw new HttpError(400, 'ERR_BAD_REQUEST', describeIssues(body.error));
+    const refs = body.data.items.map((item, i) => {
+      const parsed = metricsRequestSchema.safeParse(item);
+      if (!parsed.success) throw new HttpError(400, 'ERR_BAD_REQUEST', describeIssues(parsed.error, `items[${i}].`));
+      return fromRequest(parsed.data);
+    });
+    const { results, errors } = await tracker.getMetrics(refs);
+    sendJson(res, 200, { results: results.map(toWire), errors });
+  }
+
+  const routes: Record<string, Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void> | void>> = {
+    '/get_metrics': { POST: single },
+    '/get_metrics/batch': { POST: batch },
+    '/platforms': { GET: (_req, res) => sendJson(res, 200, { supported_platforms: platforms }) },
+    '/health': {
+      GET: (_req, res) => sendJson(res, 200, { status: 'healthy', supported_platforms: Object.keys(platforms), redis_connected: false }),
+    },
+  };
+
+  return createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://tracker').pathname.replace(/\/+$/, '') || '/';
+    const route = routes[path];
+    if (!route) return sendJson(res, 404, { detail: 'Not Found', code: 'ERR_NOT_FOUND' });
+    const handler = route[req.method ?? 'GET'];
+    if (!handler) return sendJson(res, 405, { detail: 'Method Not Allowed', code: 'ERR_METHOD_NOT_ALLOWED' }, { allow: Object.keys(route).join(', ') });
+    Promise.resolve()
+      .then(() => handler(req, res))
+      .catch((error: unknown) => {
+        if (error instanceof HttpError) {
+          sendJson(res, error.status, { detail: error.message, code: error.code });
+          return;
+        }
+        logger?.error({ err: error, path }, 'platform tracker request failed');
+        if (!res.headersSent) sendJson(res, 500, { detail: `Failed to get metadata: ${(error as Error)?.message ?? String(error)}`, code: 'ERR_INTERNAL' });
+      });
+  });
+}

@@ -1,0 +1,252 @@
+import type { Logger } from 'pino';
+import { PLATFORMS, type Platform } from '../../config/defaults.js';
+import { ServiceError, errorCode } from '../../errors.js';
+import type { ValidatorMetrics } from '../../metrics/validator-metrics.js';
+import type { ContentMetrics, ContentRef, MetricsBatchResult, MetricsError, MetricsProvider } from '../types.js';
+import type { ApifyClient } from './apify-client.js';
+import { instagramPostItemSchema, instagramProfileItemSchema, scraperErrorItemSchema, type InstagramPostItem } from './apify-schemas.js';
+import { RequestCoalescer } from './request-coalescer.js';
+import type { YouTubeClient } from './youtube-client.js';
+
+export interface PlatformTrackerOptions {
+  readonly youtube?: YouTubeClient;
+  readonly apify?: ApifyClient;
+  /** Actor ids (SPEC §5): the Instagram API scraper and a profile scraper. */
+  readonly instagramPostActor?: string;
+  readonly instagramProfileActor?: string;
+  /** Coalescing window and batch caps per platform. */
+  readonly windowMs?: number;
+  readonly maxBatch?: { readonly youtube?: number; readonly instagram?: number };
+  readonly logger?: Logger;
+  readonly metrics?: ValidatorMetrics;
+  readonly now?: () => number;
+}
+
+const KEY = (ref: ContentRef) => `${ref.platform}:${ref.content_id}`;
+const CONTENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function instagramUrl(ref: ContentRef): string {
+  return `https://www.instagram.com/${ref.platform === 'instagram/reel' ? 'reel' : 'p'}/${ref.content_id}/`;
+}
+
+const SHORTCODE = /instagram\.com\/(?:reel|reels|p|tv)\/([A-Za-z0-9_-]+)/;
+
+function notFound(ref: ContentRef, detail: string): ServiceError {
+  return new ServiceError('platform_tracker', `${ref.platform} ${ref.content_id}: ${detail}`, {
+    code: 'ERR_CONTENT_NOT_FOUND',
+    status: 404,
+    retryable: false,
+  });
+}
+
+const count = (s: string | undefined): number => (s === undefined ? 0 : Number(s));
+
+/**
+ * Platform metrics for submissions (SPEC §5), batched: every lookup goes through a per-platform
+ * coalescer, so the lookups of many actors within one window become one `videos.list` per 50
+ * YouTube ids and one Apify run per Instagram batch.
+ */
+export class PlatformTracker implements MetricsProvider {
+  readonly #youtube: YouTubeClient | undefined;
+  readonly #apify: ApifyClient | undefined;
+  readonly #postActor: string;
+  readonly #profileActor: string;
+  readonly #logger: Logger | undefined;
+  readonly #now: () => number;
+  readonly youtubeBatches: RequestCoalescer<ContentRef, ContentMetrics>;
+  readonly instagramBatches: RequestCoalescer<ContentRef, ContentMetrics>;
+
+  constructor(options: PlatformTrackerOptions = {}) {
+    this.#youtube = options.youtube;
+    this.#apify = options.apify;
+    this.#postActor = options.instagramPostActor ?? 'RB9HEZitC8hIUXAha';
+    this.#profileActor = options.instagramProfileActor ?? 'apify~instagram-profile-scraper';
+    this.#logger = options.logger;
+    this.#now = options.now ?? Date.now;
+    this.youtubeBatches = new RequestCoalescer({
+      execute: (refs) => this.#youtubeBatch(refs),
+      keyOf: KEY,
+      windowMs: options.windowMs,
+      maxBatch: options.maxBatch?.youtube ?? 500,
+    });
+    this.instagramBatches = new RequestCoalescer({
+      execute: (refs) => this.#instagramBatch(refs),
+      keyOf: KEY,
+      windowMs: options.windowMs,
+      maxBatch: options.maxBatch?.instagram ?? 200,
+    });
+  }
+
+  /** Platforms this tracker can serve, by the original's names. */
+  supportedPlatforms(): Record<string, { supported_content_types: string[] }> {
+    const out: Record<string, { supported_content_types: string[] }> = {};
+    if (this.#youtube) out['youtube'] = { supported_content_types: ['video'] };
+    if (this.#apify) out['instagram'] = { supported_content_types: ['post', 'reel'] };
+    return out;
+  }
+
+  async getMetrics(items: readonly ContentRef[], options: { signal?: AbortSignal } = {}): Promise<MetricsBatchResult> {
+    if (!Array.isArray(items)) throw new TypeError('getMetrics takes an array of {platform, content_id}');
+    const unique = new Map<string, ContentRef>();
+    for (const [i, item] of items.entries()) {
+      if (!item || !PLATFORMS.includes(item.platform)) {
+        throw new TypeError(`items[${i}].platform must be one of ${PLATFORMS.join(', ')}, got ${String(item?.platform)}`);
+      }
+      if (typeof item.content_id !== 'string' || !CONTENT_ID.test(item.content_id)) {
+        throw new TypeError(`items[${i}].content_id must be 1-64 characters of [A-Za-z0-9_-], got ${JSON.stringify(item.content_id)}`);
+      }
+      unique.set(KEY(item), { platform: item.platform, content_id: item.content_id });
+    }
+    const refs = [...unique.values()];
+    const aborted = new Promise<never>((_, reject) => {
+      options.signal?.addEventListener('abort', () => reject(options.signal!.reason), { once: true });
+    });
+    aborted.catch(() => undefined);
+    options.signal?.throwIfAborted();
+    const settled = await Promise.all(
+      refs.map((ref) =>
+        Promise.race([this.#lookup(ref), aborted]).then(
+          (value) => ({ ok: true as const, value }),
+          (error: unknown) => ({ ok: false as const, ref, error }),
+        ),
+      ),
+    );
+    options.signal?.throwIfAborted();
+    const results: ContentMetrics[] = [];
+    const errors: MetricsError[] = [];
+    for (const s of settled) {
+      if (s.ok) results.push(s.value);
+      else
+        errors.push({
+          platform: s.ref.platform,
+          content_id: s.ref.content_id,
+          code: errorCode(s.error),
+          message: s.error instanceof Error ? s.error.message : String(s.error),
+          retryable: s.error instanceof ServiceError ? s.error.retryable : true,
+        });
+    }
+    return { results, errors };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.youtubeBatches.drain(), this.instagramBatches.drain()]);
+  }
+
+  #lookup(ref: ContentRef): Promise<ContentMetrics> {
+    if (ref.platform === 'youtube/video') {
+      if (!this.#youtube) return Promise.reject(unavailable('youtube', 'youtube.api_key'));
+      return this.youtubeBatches.load(ref);
+    }
+    if (!this.#apify) return Promise.reject(unavailable('instagram', 'apify.api_key'));
+    return this.instagramBatches.load(ref);
+  }
+
+  async #youtubeBatch(refs: ContentRef[]): Promise<Map<string, ContentMetrics | Error>> {
+    const youtube = this.#youtube!;
+    const videos = await youtube.videos(refs.map((r) => r.content_id));
+    const byId = new Map(videos.map((v) => [v.id, v]));
+    const channelIds = [...new Set(videos.map((v) => v.snippet.channelId))];
+    const channels = channelIds.length > 0 ? await youtube.channels(channelIds) : [];
+    const subscribers = new Map(channels.map((c) => [c.id, count(c.statistics.subscriberCount)]));
+    const fetchedAt = new Date(this.#now()).toISOString();
+    const out = new Map<string, ContentMetrics | Error>();
+    for (const ref of refs) {
+      const v = byId.get(ref.content_id);
+      if (!v) {
+        out.set(KEY(ref), notFound(ref, 'no such public video'));
+        continue;
+      }
+      out.set(KEY(ref), {
+        platform: 'youtube/video',
+        content_id: ref.content_id,
+        caption: v.snippet.description,
+        view_count: count(v.statistics.viewCount),
+        like_count: count(v.statistics.likeCount),
+        comment_count: count(v.statistics.commentCount),
+        owner_username: v.snippet.channelTitle ?? v.snippet.channelId,
+        owner_follower_count: subscribers.get(v.snippet.channelId) ?? 0,
+        published_at: new Date(v.snippet.publishedAt).toISOString(),
+        video_url: null,
+        fetched_at: fetchedAt,
+      });
+    }
+    this.#logger?.debug({ ids: refs.length, channels: channelIds.length }, 'youtube batch');
+    return out;
+  }
+
+  async #instagramBatch(refs: ContentRef[]): Promise<Map<string, ContentMetrics | Error>> {
+    const apify = this.#apify!;
+    const directUrls = refs.map(instagramUrl);
+    const run = await apify.runActor(this.#postActor, { directUrls, resultsType: 'details', resultsLimit: 1, addParentData: false }, directUrls.length);
+    const posts = new Map<string, InstagramPostItem>();
+    const failures = new Map<string, string>();
+    for (const raw of run.items) {
+      const post = instagramPostItemSchema.safeParse(raw);
+      if (post.success) {
+        posts.set(post.data.shortCode, post.data);
+        continue;
+      }
+      const failed = scraperErrorItemSchema.safeParse(raw);
+      const code = failed.success ? SHORTCODE.exec(failed.data.inputUrl ?? failed.data.url ?? '')?.[1] : undefined;
+      if (failed.success && code) failures.set(code, failed.data.errorDescription ?? failed.data.error);
+      else this.#logger?.warn({ issues: post.error.issues.slice(0, 3) }, 'instagram item with an unexpected shape skipped');
+    }
+    const usernames = [...new Set([...posts.values()].map((p) => p.ownerUsername))];
+    const followers = new Map<string, number>();
+    let followerError: Error | undefined;
+    if (usernames.length > 0) {
+      try {
+        const profiles = await apify.runActor(this.#profileActor, { usernames }, usernames.length);
+        for (const raw of profiles.items) {
+          const p = instagramProfileItemSchema.safeParse(raw);
+          if (p.success) followers.set(p.data.username, p.data.followersCount);
+        }
+      } catch (error) {
+        followerError = error as Error;
+      }
+    }
+    const fetchedAt = new Date(this.#now()).toISOString();
+    const out = new Map<string, ContentMetrics | Error>();
+    for (const ref of refs) {
+      const p = posts.get(ref.content_id);
+      if (!p) {
+        out.set(KEY(ref), notFound(ref, failures.get(ref.content_id) ?? 'not in the scraper output'));
+        continue;
+      }
+      const owners = followers.get(p.ownerUsername);
+      if (owners === undefined) {
+        // Engagement rate divides by followers; a made-up 0 would poison scoring, so retry later.
+        out.set(
+          KEY(ref),
+          new ServiceError('apify', `no follower count for ${p.ownerUsername}${followerError ? `: ${followerError.message}` : ''}`, {
+            code: 'ERR_FOLLOWERS_UNAVAILABLE',
+            retryable: true,
+            cause: followerError,
+          }),
+        );
+        continue;
+      }
+      out.set(KEY(ref), {
+        platform: ref.platform as Platform,
+        content_id: ref.content_id,
+        caption: p.caption ?? '',
+        view_count: p.videoPlayCount ?? p.videoViewCount ?? 0,
+        like_count: Math.max(0, p.likesCount),
+        comment_count: p.commentsCount,
+        owner_username: p.ownerUsername,
+        owner_follower_count: owners,
+        published_at: new Date(p.timestamp).toISOString(),
+        video_url: p.videoUrl ?? null,
+        fetched_at: fetchedAt,
+      });
+    }
+    return out;
+  }
+}
+
+function unavailable(platform: string, key: string): ServiceError {
+  return new ServiceError('platform_tracker', `${platform} is not configured (set ${key})`, {
+    code: 'ERR_PLATFORM_UNAVAILABLE',
+    retryable: false,
+  });
+}

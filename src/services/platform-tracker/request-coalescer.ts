@@ -1,0 +1,108 @@
+/**
+ * Turns many single lookups that arrive within a short window into one batched call. Actors ask
+ * for their own few videos; the coalescer hands the platform client one list per window (or per
+ * `maxBatch` keys, whichever comes first). Identical keys in one window share one lookup.
+ */
+
+export type BatchExecutor<K, V> = (keys: K[]) => Promise<ReadonlyMap<string, V | Error>>;
+
+export interface RequestCoalescerOptions<K, V> {
+  readonly execute: BatchExecutor<K, V>;
+  /** Identity of a key; results are looked up by it. */
+  readonly keyOf: (key: K) => string;
+  /** How long the first lookup of a batch waits for company. */
+  readonly windowMs?: number;
+  /** A batch this big is sent at once. */
+  readonly maxBatch?: number;
+}
+
+interface Pending<V> {
+  resolve(value: V): void;
+  reject(error: unknown): void;
+  promise: Promise<V>;
+}
+
+export class RequestCoalescer<K, V> {
+  readonly #execute: BatchExecutor<K, V>;
+  readonly #keyOf: (key: K) => string;
+  readonly #windowMs: number;
+  readonly #maxBatch: number;
+  #batch = new Map<string, { key: K; pending: Pending<V> }>();
+  #timer: NodeJS.Timeout | undefined;
+  #batches = 0;
+  #inFlight = new Set<Promise<void>>();
+
+  constructor(options: RequestCoalescerOptions<K, V>) {
+    if (typeof options?.execute !== 'function') throw new TypeError('execute must be a function (keys) => Promise<Map>');
+    if (typeof options.keyOf !== 'function') throw new TypeError('keyOf must be a function (key) => string');
+    const windowMs = options.windowMs ?? 20;
+    if (!Number.isFinite(windowMs) || windowMs < 0) throw new RangeError(`windowMs must be a non-negative number, got ${String(windowMs)}`);
+    const maxBatch = options.maxBatch ?? 100;
+    if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError(`maxBatch must be a positive integer, got ${String(maxBatch)}`);
+    this.#execute = options.execute;
+    this.#keyOf = options.keyOf;
+    this.#windowMs = windowMs;
+    this.#maxBatch = maxBatch;
+  }
+
+  /** Batched calls made so far. */
+  get batches(): number {
+    return this.#batches;
+  }
+
+  /** Lookups waiting for the current window to close. */
+  get pending(): number {
+    return this.#batch.size;
+  }
+
+  load(key: K): Promise<V> {
+    const id = this.#keyOf(key);
+    const existing = this.#batch.get(id);
+    if (existing) return existing.pending.promise;
+    let resolve!: (value: V) => void;
+    let reject!: (error: unknown) => void;
+    const promise = new Promise<V>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    this.#batch.set(id, { key, pending: { resolve, reject, promise } });
+    if (this.#batch.size >= this.#maxBatch) this.flush();
+    else this.#timer ??= setTimeout(() => this.flush(), this.#windowMs);
+    return promise;
+  }
+
+  /** Sends the current batch now. */
+  flush(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#batch.size === 0) return;
+    const batch = this.#batch;
+    this.#batch = new Map();
+    this.#batches += 1;
+    const run = this.#run(batch);
+    this.#inFlight.add(run);
+    void run.finally(() => this.#inFlight.delete(run));
+  }
+
+  /** Flushes and waits for every batch in flight (for shutdown). */
+  async drain(): Promise<void> {
+    this.flush();
+    await Promise.allSettled([...this.#inFlight]);
+  }
+
+  async #run(batch: Map<string, { key: K; pending: Pending<V> }>): Promise<void> {
+    let results: ReadonlyMap<string, V | Error>;
+    try {
+      results = await this.#execute([...batch.values()].map((b) => b.key));
+    } catch (error) {
+      for (const { pending } of batch.values()) pending.reject(error);
+      return;
+    }
+    for (const [id, { pending }] of batch) {
+      const result = results.get(id);
+      if (result === undefined) pending.reject(new Error(`batch returned no result for ${id}`));
+      else if (result instanceof Error) pending.reject(result);
+      else pending.resolve(result);
+    }
+  }
+}

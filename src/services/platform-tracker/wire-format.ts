@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { PLATFORMS, type Platform } from '../../config/defaults.js';
+import type { ContentMetrics, ContentRef } from '../types.js';
+
+/**
+ * The platform tracker's HTTP wire format, compatible with the original service
+ * (`POST /get_metrics` with `{platform, content_type, content_id, get_direct_url}` answered by a
+ * field-name dict). Responses carry the original's names (`platform_name`, `video_play_count`,
+ * `crawl_video_url`, `ai_score`) next to ours, so either side can be the original.
+ */
+
+export const metricsRequestSchema = z
+  .object({
+    platform: z.string().transform((s) => s.toLowerCase()).pipe(z.enum(['youtube', 'instagram'], { error: 'platform must be "youtube" or "instagram"' })),
+    content_type: z.string().transform((s) => s.toLowerCase()).pipe(z.enum(['video', 'reel', 'post'], { error: 'content_type must be "video", "reel" or "post"' })),
+    content_id: z.string({ error: 'content_id must be a string' }).regex(/^[A-Za-z0-9_-]{1,64}$/, 'content_id must be 1-64 characters of [A-Za-z0-9_-]'),
+    get_direct_url: z.boolean({ error: 'get_direct_url must be a boolean' }).optional(),
+  })
+  .refine((r) => PLATFORMS.includes(`${r.platform}/${r.content_type}` as Platform), {
+    message: 'content_type is not supported for this platform (youtube: video; instagram: reel, post)',
+    path: ['content_type'],
+  });
+
+export type MetricsRequest = z.input<typeof metricsRequestSchema>;
+
+export function toRequest(ref: ContentRef): { platform: string; content_type: string; content_id: string; get_direct_url: boolean } {
+  const [platform, contentType] = ref.platform.split('/') as [string, string];
+  return { platform, content_type: contentType, content_id: ref.content_id, get_direct_url: false };
+}
+
+export function fromRequest(body: z.output<typeof metricsRequestSchema>): ContentRef {
+  return { platform: `${body.platform}/${body.content_type}` as Platform, content_id: body.content_id };
+}
+
+/** Formats zod issues as one line a client can act on. */
+export function describeIssues(error: z.ZodError, prefix = ''): string {
+  return error.issues.map((i) => `${prefix}${i.path.length ? i.path.join('.') + ': ' : ''}${i.message}`).join('; ');
+}
+
+export function toWire(m: ContentMetrics): Record<string, unknown> {
+  return {
+    ...m,
+    platform_name: m.platform,
+    ai_score: 0,
+    ...(m.platform === 'youtube/video' ? {} : { video_play_count: m.view_count }),
+    crawl_video_url: m.video_url ?? '',
+  };
+}
+
+const num = z.coerce.number().finite().nonnegative();
+const wireSchema = z
+  .object({
+    platform: z.enum(PLATFORMS).optional(),
+    platform_name: z.enum(PLATFORMS).optional(),
+    content_id: z.string().optional(),
+    caption: z.string().default(''),
+    view_count: num.optional(),
+    video_play_count: num.optional(),
+    like_count: num.default(0),
+    comment_count: num.default(0),
+    owner_username: z.string().optional(),
+    owner_follower_count: num.default(0),
+    published_at: z.string(),
+    video_url: z.string().nullable().optional(),
+    crawl_video_url: z.string().nullable().optional(),
+    fetched_at: z.string().optional(),
+  })
+  .loose();
+
+/** Reads a metric object from either our service or the original one. */
+export function fromWire(body: unknown, ref: ContentRef, now: () => number = Date.now): ContentMetrics {
+  const w = wireSchema.parse(body);
+  return {
+    platform: w.platform ?? w.platform_name ?? ref.platform,
+    content_id: w.content_id ?? ref.content_id,
+    caption: w.caption,
+    view_count: w.view_count ?? w.video_play_count ?? 0,
+    like_count: w.like_count,
+    comment_count: w.comment_count,
+    owner_username: w.owner_username ?? '',
+    owner_follower_count: w.owner_follower_count,
+    published_at: new Date(w.published_at).toISOString(),
+    video_url: w.video_url ?? (w.crawl_video_url ? w.crawl_video_url : null),
+    fetched_at: w.fetched_at ?? new Date(now()).toISOString(),
+  };
+}

@@ -1,0 +1,146 @@
+import PQueue from 'p-queue';
+import type { Dispatcher } from 'undici';
+import { QuotaExceededError, ServiceError } from '../../errors.js';
+import type { ValidatorMetrics } from '../../metrics/validator-metrics.js';
+import { callService, createServiceDispatcher, type ServiceResponse } from '../http/index.js';
+import { QuotaLedger } from './quota-ledger.js';
+import {
+  googleErrorSchema,
+  youtubeChannelListSchema,
+  youtubeVideoListSchema,
+  type YouTubeChannel,
+  type YouTubeVideo,
+} from './youtube-schemas.js';
+
+export interface YouTubeClientOptions {
+  readonly apiKey: string;
+  /** `https://www.googleapis.com` in production; a stand-in's URL in tests. */
+  readonly baseUrl?: string;
+  /** Units per day (YouTube's default project quota is 10,000). */
+  readonly dailyQuotaUnits?: number;
+  readonly dispatcher?: Dispatcher;
+  readonly metrics?: ValidatorMetrics;
+  readonly timeoutMs?: number;
+  /** Parallel list calls when one request needs several. */
+  readonly concurrency?: number;
+  readonly now?: () => number;
+}
+
+/** Ids per list call, the API's documented maximum. */
+export const YOUTUBE_IDS_PER_CALL = 50;
+const SERVICE = 'youtube';
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * YouTube Data API v3 `videos.list` and `channels.list`, batched 50 ids per call, with the daily
+ * quota counted locally (1 unit per list call, whatever the id count) so work that would exceed
+ * the budget is refused before any call is made.
+ */
+export class YouTubeClient {
+  readonly #key: string;
+  readonly #base: string;
+  readonly #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+  readonly #metrics: ValidatorMetrics | undefined;
+  readonly #timeoutMs: number;
+  readonly #queue: PQueue;
+  readonly quota: QuotaLedger;
+
+  constructor(options: YouTubeClientOptions) {
+    if (typeof options?.apiKey !== 'string' || options.apiKey.length === 0) {
+      throw new TypeError('YouTubeClient needs apiKey (youtube.api_key / YOUTUBE_API_KEY)');
+    }
+    const base = options.baseUrl ?? 'https://www.googleapis.com';
+    if (!/^https?:\/\//.test(base) || !URL.canParse(base)) throw new TypeError(`baseUrl must be an http(s) URL, got ${base}`);
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new RangeError(`timeoutMs must be a positive integer, got ${String(timeoutMs)}`);
+    const concurrency = options.concurrency ?? 4;
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${String(concurrency)}`);
+    this.#key = options.apiKey;
+    this.#base = base.replace(/\/+$/, '');
+    this.#ownsDispatcher = options.dispatcher === undefined;
+    this.#dispatcher = options.dispatcher ?? createServiceDispatcher({ retries: 3 });
+    this.#metrics = options.metrics;
+    this.#timeoutMs = timeoutMs;
+    this.#queue = new PQueue({ concurrency });
+    this.quota = new QuotaLedger({ service: SERVICE, dailyUnits: options.dailyQuotaUnits ?? 10_000, now: options.now });
+  }
+
+  /** `videos.list?part=snippet,statistics` for any number of ids (1 unit per 50). */
+  async videos(ids: readonly string[], options: { signal?: AbortSignal } = {}): Promise<YouTubeVideo[]> {
+    const unique = [...new Set(ids)];
+    const batches = chunk(unique, YOUTUBE_IDS_PER_CALL);
+    this.quota.reserve(batches.length);
+    this.#publishQuota();
+    const pages = await Promise.all(
+      batches.map((batch) => this.#queue.add(() => this.#list('videos', 'snippet,statistics', batch, options.signal))),
+    );
+    return pages.flatMap((json) => youtubeVideoListSchema.parse(json).items);
+  }
+
+  /** `channels.list?part=statistics` (subscriberCount) for any number of ids (1 unit per 50). */
+  async channels(ids: readonly string[], options: { signal?: AbortSignal } = {}): Promise<YouTubeChannel[]> {
+    const unique = [...new Set(ids)];
+    const batches = chunk(unique, YOUTUBE_IDS_PER_CALL);
+    this.quota.reserve(batches.length);
+    this.#publishQuota();
+    const pages = await Promise.all(
+      batches.map((batch) => this.#queue.add(() => this.#list('channels', 'statistics', batch, options.signal))),
+    );
+    return pages.flatMap((json) => youtubeChannelListSchema.parse(json).items);
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  }
+
+  #publishQuota(): void {
+    this.#metrics?.externalQuotaUnitsUsed.set({ service: SERVICE }, this.quota.used);
+  }
+
+  async #list(resource: 'videos' | 'channels', part: string, ids: string[], signal?: AbortSignal): Promise<unknown> {
+    const url = new URL(`${this.#base}/youtube/v3/${resource}`);
+    url.searchParams.set('part', part);
+    url.searchParams.set('id', ids.join(','));
+    url.searchParams.set('maxResults', String(YOUTUBE_IDS_PER_CALL));
+    url.searchParams.set('key', this.#key);
+    const res = await callService({
+      service: SERVICE,
+      url,
+      dispatcher: this.#dispatcher,
+      timeoutMs: this.#timeoutMs,
+      signal,
+      metrics: this.#metrics,
+    });
+    if (res.status === 200) return res.json;
+    throw this.#error(resource, res);
+  }
+
+  #error(resource: string, res: ServiceResponse): ServiceError {
+    const parsed = googleErrorSchema.safeParse(res.json);
+    const reasons = parsed.success ? (parsed.data.error.errors ?? []).map((e) => e.reason) : [];
+    const message = parsed.success ? parsed.data.error.message : res.text.slice(0, 200);
+    if (reasons.includes('quotaExceeded') || reasons.includes('dailyLimitExceeded')) {
+      this.quota.exhaust();
+      this.#publishQuota();
+      return new QuotaExceededError(SERVICE, `${resource}.list: daily quota exhausted (${message})`, { status: res.status });
+    }
+    const code =
+      res.status === 400 && reasons.includes('badRequest') && /API key/i.test(message)
+        ? 'ERR_YOUTUBE_AUTH'
+        : res.status === 403
+          ? 'ERR_YOUTUBE_FORBIDDEN'
+          : res.status === 429 || res.status >= 500
+            ? 'ERR_YOUTUBE_UNAVAILABLE'
+            : 'ERR_YOUTUBE_BAD_REQUEST';
+    return new ServiceError(SERVICE, `${resource}.list answered ${res.status}${reasons.length ? ` (${reasons.join(', ')})` : ''}: ${message}`, {
+      code,
+      status: res.status,
+    });
+  }
+}
