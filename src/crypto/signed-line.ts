@@ -81,15 +81,27 @@ export function cryptoReady(): boolean {
   return isReady();
 }
 
+// SS58 decoding (base58 + checksum) costs about half a verify, and a subnet has at most a few
+// thousand hotkeys, so decoded keys are memoised; the map is simply dropped when it grows large.
+const PUBLIC_KEY_CACHE_LIMIT = 8192;
+const publicKeyCache = new Map<string, Uint8Array | null>();
+
 /** The 32-byte public key of an SS58 address (any prefix) or 0x-hex key, or undefined when malformed. */
 export function publicKeyOf(hotkey: string): Uint8Array | undefined {
   if (typeof hotkey !== 'string' || hotkey.length === 0) return undefined;
-  try {
-    const key = decodeAddress(hotkey);
-    return key.length === 32 ? key : undefined;
-  } catch {
-    return undefined;
+  let key = publicKeyCache.get(hotkey);
+  if (key === undefined) {
+    try {
+      const decoded = decodeAddress(hotkey);
+      key = decoded.length === 32 ? decoded : null;
+    } catch {
+      key = null;
+    }
+    if (publicKeyCache.size >= PUBLIC_KEY_CACHE_LIMIT) publicKeyCache.clear();
+    publicKeyCache.set(hotkey, key);
   }
+  // A copy, so a caller mutating the result cannot poison the cache.
+  return key === null ? undefined : key.slice();
 }
 
 /** Parses a 0x-hex sr25519 signature, or undefined when it is not exactly 64 bytes of hex. */

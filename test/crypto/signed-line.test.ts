@@ -203,6 +203,14 @@ describe('helpers', () => {
     expect(parseSignature(undefined)).toBeUndefined();
   });
 
+  it('publicKeyOf memoises without letting callers corrupt the cached key', () => {
+    const first = publicKeyOf(miner.address)!;
+    first.fill(0);
+    expect(publicKeyOf(miner.address)).toEqual(miner.publicKey);
+    expect(publicKeyOf('garbage')).toBeUndefined();
+    expect(publicKeyOf('garbage')).toBeUndefined();
+  });
+
   it('publicKeyOf decodes SS58 and refuses short hex', () => {
     expect(publicKeyOf(miner.address)).toEqual(miner.publicKey);
     expect(publicKeyOf('0xabcd')).toBeUndefined();
