@@ -1,0 +1,477 @@
+import type { Extrinsic } from '@polkadot/types/interfaces';
+import type { CallBase, AnyTuple } from '@polkadot/types/types';
+import type { Codec } from '@polkadot/types/types';
+
+type Call = CallBase<AnyTuple>;
+import { bnToU8a, compactToU8a, stringCamelCase, u8aConcat, u8aToHex } from '@polkadot/util';
+import { blake2AsHex, blake2AsU8a, signatureVerify } from '@polkadot/util-crypto';
+import type { DevnetState, WeightCommit } from './devnet-state.js';
+import { RpcError } from './rpc-error.js';
+import type { RuntimeData } from './runtime-metadata.js';
+
+/** A transaction accepted into the pool. */
+export interface PooledExtrinsic {
+  readonly hex: string;
+  readonly hash: string;
+  readonly signer: string;
+  readonly nonce: number;
+  readonly extrinsic: Extrinsic;
+}
+
+export interface ChainView {
+  /** Number of the best block. */
+  bestNumber(): number;
+  hashOf(number: number): string | undefined;
+}
+
+type DispatchResult = { ok: true } | { ok: false; error: Uint8Array };
+
+/** Raised inside a dispatch to fail it with a module error; the state change is rolled back. */
+class DispatchFailure extends Error {
+  readonly encoded: Uint8Array;
+  constructor(encoded: Uint8Array, name: string) {
+    super(name);
+    this.encoded = encoded;
+  }
+}
+
+const U16_MAX = 65535;
+const MAX_UNREVEALED_COMMITS = 10;
+const COMMITMENT_RATE_LIMIT = 100;
+
+/** Weight reported in DispatchInfo; the stand-in does not meter, so a fixed plausible figure. */
+const DISPATCH_WEIGHT = { refTime: 100_000_000, proofSize: 10_000 };
+
+/**
+ * The stand-in's runtime: validates transactions as the pool does (`validate_transaction`:
+ * signature, era, nonce, Subtensor's signed extension) and dispatches the calls a validator and a
+ * miner use, with the spec-218 checks in the spec-218 order, emitting the same events and module
+ * errors (indices taken from the metadata).
+ */
+export class RuntimeExecutive {
+  readonly #rt: RuntimeData;
+  readonly #state: DevnetState;
+  readonly #chain: ChainView;
+  readonly #palletIndex = new Map<string, number>();
+  #events: Uint8Array[] = [];
+
+  constructor(runtime: RuntimeData, state: DevnetState, chain: ChainView) {
+    this.#rt = runtime;
+    this.#state = state;
+    this.#chain = chain;
+    for (const p of runtime.metadata.asLatest.pallets) this.#palletIndex.set(stringCamelCase(p.name.toString()), p.index.toNumber());
+  }
+
+  /** Pool validation. Throws RpcError exactly where a node would refuse the transaction. */
+  validate(hex: string, pendingNonce: (signer: string) => number): PooledExtrinsic {
+    const registry = this.#rt.registry;
+    let extrinsic: Extrinsic;
+    try {
+      extrinsic = registry.createType('Extrinsic', hex);
+      if (extrinsic.toHex() !== hex.toLowerCase()) throw new Error('trailing or non-canonical bytes');
+    } catch (cause) {
+      throw new RpcError(1001, 'Extrinsic has invalid format', (cause as Error).message);
+    }
+    if (!extrinsic.isSigned) throw RpcError.invalid('Transaction call is not expected');
+    const signer = extrinsic.signer.toString();
+    const nonce = extrinsic.nonce.toNumber();
+    const current = this.#chain.bestNumber() + 1;
+    let blockHash = this.#rt.genesisHash;
+    if (extrinsic.era.isMortalEra) {
+      const birth = extrinsic.era.asMortalEra.birth(current);
+      const hash = birth >= current ? undefined : this.#chain.hashOf(birth);
+      if (!hash) throw RpcError.invalid('Transaction has an ancient birth block');
+      blockHash = hash;
+    }
+    if (extrinsic.mode.toNumber() !== 0) {
+      // CheckMetadataHash mode 1 signs over the metadata digest, which this stand-in does not compute.
+      throw RpcError.invalid('Transaction has a bad signature');
+    }
+    const payload = registry.createType(
+      'ExtrinsicPayload',
+      {
+        method: extrinsic.method.toHex(),
+        era: extrinsic.era,
+        nonce: extrinsic.nonce,
+        tip: extrinsic.tip,
+        specVersion: this.#rt.runtimeVersion.specVersion,
+        transactionVersion: this.#rt.runtimeVersion.transactionVersion,
+        genesisHash: this.#rt.genesisHash,
+        blockHash,
+        mode: 0,
+      },
+      { version: 4 },
+    );
+    const u8a = payload.toU8a({ method: true });
+    const message = u8a.length > 256 ? blake2AsU8a(u8a, 256) : u8a;
+    const signature = (extrinsic.inner as unknown as { signature: { multiSignature: Codec } }).signature.multiSignature.toU8a();
+    if (!signatureVerify(message, signature, signer).isValid) throw RpcError.invalid('Transaction has a bad signature');
+    const accountNonce = this.#state.nonceOf(signer);
+    if (nonce < accountNonce) throw RpcError.invalid('Transaction is outdated');
+    const expected = pendingNonce(signer);
+    if (nonce < expected) throw new RpcError(1014, 'Priority is too low', `(0 vs 0)`);
+    if (nonce > expected) {
+      // A node would park it in the future queue; the stand-in keeps one ready queue only.
+      throw RpcError.invalid('Transaction will be valid in the future');
+    }
+    this.#validateCall(extrinsic.method, signer);
+    return { hex: hex.toLowerCase(), hash: blake2AsHex(extrinsic.toU8a(), 256), signer, nonce, extrinsic };
+  }
+
+  /** Starts collecting a block's events. */
+  beginBlock(): void {
+    this.#events = [];
+  }
+
+  /** Applies one pooled transaction at position `index` of the block being built. */
+  apply(tx: PooledExtrinsic, index: number): void {
+    const account = this.#state.account(tx.signer);
+    account.nonce += 1;
+    this.#state.touchAccount(tx.signer);
+    const call = tx.extrinsic.method;
+    const operational = call.section === 'commitments' && call.method === 'setCommitment';
+    let result: DispatchResult;
+    const before = this.#events.length;
+    try {
+      this.#dispatch(call, tx.signer, index);
+      result = { ok: true };
+    } catch (err) {
+      if (!(err instanceof DispatchFailure)) throw err;
+      this.#events.length = before;
+      result = { ok: false, error: err.encoded };
+    }
+    this.#event(index, 'transactionPayment', 'TransactionFeePaid', [tx.signer, 0, 0]);
+    const info = { weight: DISPATCH_WEIGHT, class: operational ? 'Operational' : 'Normal', paysFee: 'No' };
+    if (result.ok) this.#event(index, 'system', 'ExtrinsicSuccess', [info]);
+    else this.#eventRaw(index, 'system', 'ExtrinsicFailed', [result.error, this.#encodeField('system', 'ExtrinsicFailed', 1, info)]);
+  }
+
+  /** SCALE `Vec<EventRecord>` of the block. */
+  endBlock(): string {
+    return u8aToHex(u8aConcat(compactToU8a(this.#events.length), ...this.#events));
+  }
+
+  /** Module error as `DispatchError::Module` bytes, index looked up by name in the metadata. */
+  moduleError(section: string, name: string): DispatchFailure {
+    const errors = (this.#rt.decorated.errors as Record<string, Record<string, { meta: { index: { toNumber(): number } } }> | undefined>)[section];
+    const meta = errors?.[name];
+    const pallet = this.#palletIndex.get(section);
+    if (!meta || pallet === undefined) throw new Error(`error ${section}.${name} is not in the metadata`);
+    // DispatchError::Module is variant 3: { index: u8, error: [u8; 4] }.
+    return new DispatchFailure(new Uint8Array([3, pallet, meta.meta.index.toNumber(), 0, 0, 0]), name);
+  }
+
+  // ------------------------------------------------------------------ pool-level checks
+
+  #validateCall(call: Call, signer: string): void {
+    const key = `${call.section}.${call.method}`;
+    if (!SUPPORTED.has(key)) {
+      throw RpcError.invalid(`Transaction call is not expected (the devnet does not implement ${key})`);
+    }
+    // SubtensorSignedExtension::validate at spec 218: stake below WeightsMinStake is refused by
+    // the pool with a custom code, before any block.
+    const custom = { setWeights: 3, commitWeights: 1, revealWeights: 2, batchRevealWeights: 2 }[call.method];
+    if (call.section === 'subtensorModule' && custom !== undefined) {
+      const netuid = num(call.args[0]);
+      const stake = this.#stakeOf(signer, netuid);
+      if (stake < this.#state.weightsMinStake) throw RpcError.invalid(`Custom error: ${custom}`);
+    }
+  }
+
+  #stakeOf(hotkey: string, netuid: number): bigint {
+    if (!this.#state.hasSubnet(netuid)) return 0n;
+    const uid = this.#state.uidOf(hotkey, netuid);
+    return uid === null ? 0n : (this.#state.neurons(netuid)[uid]?.stake ?? 0n);
+  }
+
+  // ------------------------------------------------------------------ dispatch
+
+  #dispatch(call: Call, who: string, index: number): void {
+    const key = `${call.section}.${call.method}`;
+    const a = call.args;
+    switch (key) {
+      case 'subtensorModule.setWeights': {
+        const netuid = num(a[0]);
+        if (this.#state.subnetRecord(netuid)?.hyper.commitRevealWeightsEnabled) throw this.moduleError('subtensorModule', 'CommitRevealEnabled');
+        this.#setWeights(who, netuid, nums(a[1]), nums(a[2]), big(a[3]), true, index);
+        return;
+      }
+      case 'subtensorModule.commitWeights':
+        this.#commitWeights(who, num(a[0]), a[1]!.toHex(), index);
+        return;
+      case 'subtensorModule.revealWeights':
+        this.#revealWeights(who, num(a[0]), nums(a[1]), nums(a[2]), nums(a[3]), big(a[4]), index);
+        return;
+      case 'subtensorModule.burnedRegister':
+        this.#burnedRegister(who, num(a[0]), a[1]!.toString(), index);
+        return;
+      case 'commitments.setCommitment':
+        this.#setCommitment(who, num(a[0]), a[1]!.toU8a(), index);
+        return;
+      case 'sudo.sudo':
+        this.#sudo(who, a[0] as Call, index);
+        return;
+      default:
+        throw new Error(`unreachable: ${key} passed validation`);
+    }
+  }
+
+  /** `do_set_weights` at spec 218 (reference §3.1 table); `checkRateLimit` is off for reveals. */
+  #setWeights(who: string, netuid: number, uids: number[], values: number[], versionKey: bigint, checkRateLimit: boolean, index: number): void {
+    const E = (name: string): DispatchFailure => this.moduleError('subtensorModule', name);
+    if (netuid === 0) throw E('CanNotSetRootNetworkWeights');
+    if (uids.length !== values.length) throw E('WeightVecNotEqualSize');
+    const subnet = this.#state.subnetRecord(netuid);
+    if (!subnet) throw E('SubNetworkDoesNotExist');
+    const n = subnet.neurons.length;
+    if (uids.length > n) throw E('UidsLengthExceedUidsInSubNet');
+    const uid = this.#state.uidOf(who, netuid);
+    if (uid === null) throw E('HotKeyNotRegisteredInSubNet');
+    const neuron = subnet.neurons[uid]!;
+    if (neuron.stake < this.#state.weightsMinStake) throw E('NotEnoughStakeToSetWeights');
+    const required = subnet.hyper.weightsVersionKey;
+    if (required !== 0n && versionKey < required) throw E('IncorrectWeightVersionKey');
+    const now = this.#state.pendingBlock;
+    if (checkRateLimit && !subnet.hyper.commitRevealWeightsEnabled) {
+      if (neuron.lastUpdate !== 0 && now - neuron.lastUpdate < subnet.hyper.weightsSetRateLimit) throw E('SettingWeightsTooFast');
+    }
+    const isSelf = uids.length === 1 && uids[0] === uid;
+    if (!isSelf && !neuron.validatorPermit) throw E('NeuronNoValidatorPermit');
+    if (new Set(uids).size !== uids.length) throw E('DuplicateUids');
+    if (uids.some((u) => u >= n)) throw E('UidVecContainInvalidOne');
+    if (!isSelf && uids.length < Math.min(subnet.hyper.minAllowedWeights, n)) throw E('WeightVecLengthIsLow');
+    const upscaled = maxUpscale(values);
+    if (!isSelf && !maxWeightWithinLimit(upscaled, subnet.hyper.maxWeightsLimit)) throw E('MaxWeightExceeded');
+    this.#state.setWeights(
+      netuid,
+      uid,
+      uids.map((u, i) => [u, upscaled[i]!]),
+    );
+    this.#state.updateNeuron(netuid, uid, { lastUpdate: now });
+    this.#event(index, 'subtensorModule', 'WeightsSet', [netuid, uid]);
+  }
+
+  #commitWeights(who: string, netuid: number, hash: string, index: number): void {
+    const E = (name: string): DispatchFailure => this.moduleError('subtensorModule', name);
+    const subnet = this.#state.subnetRecord(netuid);
+    if (!subnet?.hyper.commitRevealWeightsEnabled) throw E('CommitRevealDisabled');
+    const uid = this.#state.uidOf(who, netuid);
+    if (uid === null) throw E('HotKeyNotRegisteredInSubNet');
+    const neuron = subnet.neurons[uid]!;
+    const now = this.#state.pendingBlock;
+    if (neuron.lastUpdate !== 0 && now - neuron.lastUpdate < subnet.hyper.weightsSetRateLimit) throw E('CommittingWeightsTooFast');
+    const commits = this.#state.weightCommitsOf(who, netuid).filter((c) => !this.#isExpired(netuid, c.commitBlock));
+    if (commits.length >= MAX_UNREVEALED_COMMITS) throw E('TooManyUnrevealedCommits');
+    const { tempo, revealPeriodEpochs } = subnet.hyper;
+    const first = (epochOf(now, netuid, tempo) + revealPeriodEpochs) * (tempo + 1) - (netuid + 1);
+    const commit: WeightCommit = { hash, commitBlock: now, firstRevealBlock: first, lastRevealBlock: first + tempo };
+    this.#state.setWeightCommits(netuid, who, [...commits, commit]);
+    this.#state.updateNeuron(netuid, uid, { lastUpdate: now });
+    this.#event(index, 'subtensorModule', 'WeightsCommitted', [who, netuid, hash]);
+  }
+
+  #revealWeights(who: string, netuid: number, uids: number[], values: number[], salt: number[], versionKey: bigint, index: number): void {
+    const E = (name: string): DispatchFailure => this.moduleError('subtensorModule', name);
+    const subnet = this.#state.subnetRecord(netuid);
+    if (!subnet?.hyper.commitRevealWeightsEnabled) throw E('CommitRevealDisabled');
+    const hash = blake2AsHex(
+      this.#rt.registry.createType('(AccountId32,u16,Vec<u16>,Vec<u16>,Vec<u16>,u64)', [who, netuid, uids, values, salt, versionKey]).toU8a(),
+      256,
+    );
+    let commits = [...this.#state.weightCommitsOf(who, netuid)];
+    if (commits.length === 0) throw E('NoWeightsCommitFound');
+    while (commits.length > 0 && this.#isExpired(netuid, commits[0]!.commitBlock)) commits.shift();
+    if (commits.length === 0) throw E('ExpiredWeightCommit');
+    const position = commits.findIndex((c) => c.hash === hash);
+    if (position < 0) throw E('InvalidRevealCommitHashNotMatch');
+    const { tempo, revealPeriodEpochs } = subnet.hyper;
+    const now = this.#state.pendingBlock;
+    if (epochOf(now, netuid, tempo) !== epochOf(commits[position]!.commitBlock, netuid, tempo) + revealPeriodEpochs) throw E('RevealTooEarly');
+    commits = commits.slice(position + 1);
+    this.#setWeights(who, netuid, uids, values, versionKey, false, index);
+    this.#state.setWeightCommits(netuid, who, commits);
+    this.#event(index, 'subtensorModule', 'WeightsRevealed', [who, netuid, hash]);
+  }
+
+  #isExpired(netuid: number, commitBlock: number): boolean {
+    const subnet = this.#state.subnetRecord(netuid);
+    if (!subnet) return true;
+    const { tempo, revealPeriodEpochs } = subnet.hyper;
+    return epochOf(this.#state.pendingBlock, netuid, tempo) > epochOf(commitBlock, netuid, tempo) + revealPeriodEpochs;
+  }
+
+  #burnedRegister(coldkey: string, netuid: number, hotkey: string, index: number): void {
+    const E = (name: string): DispatchFailure => this.moduleError('subtensorModule', name);
+    if (netuid === 0) throw E('RegistrationNotPermittedOnRootSubnet');
+    const subnet = this.#state.subnetRecord(netuid);
+    if (!subnet) throw E('SubNetworkDoesNotExist');
+    if (!subnet.hyper.registrationAllowed) throw E('SubNetRegistrationDisabled');
+    if (this.#state.uidOf(hotkey, netuid) !== null) throw E('HotKeyAlreadyRegisteredInSubNet');
+    const owner = this.#ownerOf(hotkey);
+    if (owner !== null && owner !== coldkey) throw E('NonAssociatedColdKey');
+    const account = this.#state.account(coldkey);
+    const burn = subnet.hyper.burn;
+    if (account.free < burn) throw E('NotEnoughBalanceToStake');
+    const now = this.#state.pendingBlock;
+    const record = { hotkey, coldkey, stake: 0n, active: true, validatorPermit: true, lastUpdate: now, blockAtRegistration: now };
+    let uid: number;
+    if (subnet.neurons.length < subnet.hyper.maxAllowedUids) {
+      uid = this.#state.appendNeuron(netuid, record);
+    } else {
+      uid = this.#neuronToPrune(netuid);
+      this.#state.updateNeuron(netuid, uid, record);
+    }
+    account.free -= burn;
+    this.#state.touchAccount(coldkey);
+    this.#event(index, 'subtensorModule', 'NeuronRegistered', [netuid, uid, hotkey]);
+  }
+
+  /** `get_neuron_to_prune`: lowest pruning score among non-immune uids (all uids if every one is immune), lowest uid on ties. */
+  #neuronToPrune(netuid: number): number {
+    const subnet = this.#state.subnetRecord(netuid)!;
+    const now = this.#state.pendingBlock;
+    let max = 0n;
+    for (const n of subnet.neurons) if (n.stake > max) max = n.stake;
+    const score = (s: bigint): number => (max === 0n ? 0 : Number((s * BigInt(U16_MAX)) / max));
+    let best = -1;
+    let bestScore = Infinity;
+    let bestImmune = true;
+    subnet.neurons.forEach((n, uid) => {
+      const immune = now - n.blockAtRegistration < subnet.hyper.immunityPeriod;
+      const s = score(n.stake);
+      if ((bestImmune && !immune) || (immune === bestImmune && s < bestScore)) {
+        best = uid;
+        bestScore = s;
+        bestImmune = immune;
+      }
+    });
+    return best;
+  }
+
+  #ownerOf(hotkey: string): string | null {
+    for (const netuid of this.#state.netuids) {
+      const n = this.#state.neurons(netuid).find((x) => x.hotkey === hotkey);
+      if (n) return n.coldkey;
+    }
+    return null;
+  }
+
+  #setCommitment(who: string, netuid: number, info: Uint8Array, index: number): void {
+    const E = (name: string): DispatchFailure => this.moduleError('commitments', name);
+    if (!this.#state.hasSubnet(netuid) || this.#state.uidOf(who, netuid) === null) throw E('AccountNotAllowedCommit');
+    // info = compact(len) ++ fields; MaxFields = 1 at spec 218.
+    const fields = this.#rt.registry.createType('PalletCommitmentsCommitmentInfo', info) as unknown as { fields: { length: number } };
+    if (fields.fields.length > 1) throw E('TooManyFieldsInCommitmentInfo');
+    const now = this.#state.pendingBlock;
+    const last = this.#state.commitmentRecord(netuid, who);
+    if (last && now < last.block + COMMITMENT_RATE_LIMIT) throw E('CommitmentSetRateLimitExceeded');
+    this.#state.setCommitmentInfo(netuid, who, info, now);
+    this.#event(index, 'commitments', 'Commitment', [netuid, who]);
+  }
+
+  #sudo(who: string, inner: Call, index: number): void {
+    if (this.#state.sudoKey === null || this.#state.sudoKey !== who) throw this.moduleError('sudo', 'RequireSudo');
+    const a = inner.args;
+    const setters: Record<string, () => void> = {
+      sudoSetWeightsSetRateLimit: () => this.#state.setHyperparameter('weightsSetRateLimit', Number(big(a[1])), num(a[0])),
+      sudoSetWeightsVersionKey: () => this.#state.setHyperparameter('weightsVersionKey', big(a[1]), num(a[0])),
+      sudoSetMinAllowedWeights: () => this.#state.setHyperparameter('minAllowedWeights', num(a[1]), num(a[0])),
+      sudoSetMaxWeightLimit: () => this.#state.setHyperparameter('maxWeightsLimit', num(a[1]), num(a[0])),
+      sudoSetCommitRevealWeightsEnabled: () => this.#state.setHyperparameter('commitRevealWeightsEnabled', a[1]!.toJSON() === true, num(a[0])),
+      sudoSetCommitRevealWeightsInterval: () => this.#state.setHyperparameter('revealPeriodEpochs', Number(big(a[1])), num(a[0])),
+      sudoSetTempo: () => this.#state.setHyperparameter('tempo', num(a[1]), num(a[0])),
+      sudoSetImmunityPeriod: () => this.#state.setHyperparameter('immunityPeriod', num(a[1]), num(a[0])),
+      sudoSetMaxAllowedUids: () => this.#state.setHyperparameter('maxAllowedUids', num(a[1]), num(a[0])),
+      sudoSetMaxAllowedValidators: () => this.#state.setHyperparameter('maxAllowedValidators', num(a[1]), num(a[0])),
+      sudoSetWeightsMinStake: () => {
+        for (const netuid of this.#state.netuids) this.#state.setHyperparameter('weightsMinStake', big(a[0]), netuid);
+      },
+    };
+    const setter = inner.section === 'adminUtils' ? setters[inner.method] : undefined;
+    let ok = true;
+    if (!setter) ok = false;
+    else {
+      const netuid = inner.method === 'sudoSetWeightsMinStake' ? null : num(a[0]);
+      if (netuid !== null && !this.#state.hasSubnet(netuid)) ok = false;
+      else setter();
+    }
+    // Sudid carries the inner result; an unsupported inner call reports DispatchError::Other.
+    const result = ok ? new Uint8Array([0]) : new Uint8Array([1, 0]);
+    this.#eventRaw(index, 'sudo', 'Sudid', [result]);
+  }
+
+  // ------------------------------------------------------------------ events
+
+  #event(index: number, section: string, name: string, args: unknown[]): void {
+    this.#eventRaw(
+      index,
+      section,
+      name,
+      args.map((v, i) => this.#encodeField(section, name, i, v)),
+    );
+  }
+
+  #eventRaw(index: number, section: string, name: string, fields: Uint8Array[]): void {
+    const meta = this.#eventMeta(section, name);
+    const pallet = this.#palletIndex.get(section)!;
+    // EventRecord { phase: ApplyExtrinsic(u32), event, topics: Vec<H256> = [] }
+    this.#events.push(u8aConcat(new Uint8Array([0]), bnToU8a(index, { bitLength: 32 }), new Uint8Array([pallet, meta.index.toNumber()]), ...fields, new Uint8Array([0])));
+  }
+
+  #encodeField(section: string, name: string, i: number, value: unknown): Uint8Array {
+    const field = this.#eventMeta(section, name).fields[i];
+    if (!field) throw new Error(`event ${section}.${name} has no field ${i}`);
+    const registry = this.#rt.registry;
+    return registry.createType(registry.createLookupType(field.type), value).toU8a();
+  }
+
+  #eventMeta(section: string, name: string): { index: { toNumber(): number }; fields: { type: Parameters<RuntimeData['registry']['createLookupType']>[0] }[] } {
+    const ev = (this.#rt.decorated.events as Record<string, Record<string, { meta: unknown }> | undefined>)[section]?.[name];
+    if (!ev) throw new Error(`event ${section}.${name} is not in the metadata`);
+    return ev.meta as never;
+  }
+}
+
+const SUPPORTED = new Set([
+  'subtensorModule.setWeights',
+  'subtensorModule.commitWeights',
+  'subtensorModule.revealWeights',
+  'subtensorModule.burnedRegister',
+  'commitments.setCommitment',
+  'sudo.sudo',
+]);
+
+/** Spec 218: `epoch(b) = (b + netuid + 1) / (tempo + 1)`. */
+export function epochOf(block: number, netuid: number, tempo: number): number {
+  return Math.floor((block + netuid + 1) / (tempo + 1));
+}
+
+/** `vec_u16_max_upscale_to_u16`: the largest value becomes 65535, the rest scale with it (rounded). */
+export function maxUpscale(values: readonly number[]): number[] {
+  const max = values.reduce((m, v) => (v > m ? v : m), 0);
+  if (max === 0) return values.map(() => 0);
+  if (max === U16_MAX) return [...values];
+  return values.map((v) => Number((BigInt(v) * BigInt(U16_MAX) + BigInt(max) / 2n) / BigInt(max)));
+}
+
+/** `check_length`/`max_weight_limited`: max(w)/Σw ≤ limit/65535, or the limit is off. */
+export function maxWeightWithinLimit(upscaled: readonly number[], limit: number): boolean {
+  if (limit === U16_MAX) return true;
+  const sum = upscaled.reduce((s, v) => s + v, 0);
+  if (sum === 0) return true;
+  const max = upscaled.reduce((m, v) => (v > m ? v : m), 0);
+  // Compare as the runtime does after normalising to u16: floor(max * 65535 / sum) <= limit.
+  return Math.floor((max * U16_MAX) / sum) <= limit;
+}
+
+function num(codec: Codec | undefined): number {
+  return Number((codec as unknown as { toString(): string }).toString());
+}
+
+function big(codec: Codec | undefined): bigint {
+  return BigInt((codec as unknown as { toString(): string }).toString());
+}
+
+function nums(codec: Codec | undefined): number[] {
+  return (codec as unknown as Codec[]).map((c) => num(c));
+}
