@@ -84,3 +84,16 @@ export function gistRawUrl(baseUrl: string, commitment: ParsedCommitment): strin
   const prefix = base.href.replace(/\/+$/, '');
   return `${prefix}/${encodeURIComponent(githubUser)}/${encodeURIComponent(gistId)}/raw`;
 }
+
+/** The canonical on-chain string for a commitment; throws FormatError if the parts are not valid. */
+export function formatCommitment(commitment: ParsedCommitment): string {
+  if (commitment === null || typeof commitment !== 'object')
+    throw new TypeError('commitment must be a ParsedCommitment');
+  const text = `${String(commitment.githubUser)}:${String(commitment.gistId)}`;
+  const parsed = parseCommitment(text);
+  if (parsed.githubUser !== commitment.githubUser || parsed.gistId !== commitment.gistId) {
+    // Surrounding whitespace would be trimmed away by readers, so it is not canonical.
+    throw new FormatError(`commitment parts must not have surrounding whitespace`, 'invalid_user');
+  }
+  return text;
+}

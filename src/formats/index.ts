@@ -1,5 +1,11 @@
 export { captionMatches, captionToken, CAPTION_TOKEN_PREFIX, CAPTION_SUFFIX_LENGTH } from './caption.js';
-export { gistRawUrl, parseCommitment, MAX_GIST_ID_LENGTH, MAX_GITHUB_USER_LENGTH } from './commitment.js';
+export {
+  formatCommitment,
+  gistRawUrl,
+  parseCommitment,
+  MAX_GIST_ID_LENGTH,
+  MAX_GITHUB_USER_LENGTH,
+} from './commitment.js';
 export type { CommitmentRejectionReason } from './commitment.js';
 export { gistExcerpt, parseGist, MAX_EXCERPT_LENGTH } from './gist.js';
 export type { ParseGistOptions } from './gist.js';

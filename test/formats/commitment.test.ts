@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '../../src/errors.js';
-import { gistRawUrl, parseCommitment } from '../../src/formats/commitment.js';
+import { formatCommitment, gistRawUrl, parseCommitment } from '../../src/formats/commitment.js';
 
 function reasonOf(raw: string): string {
   try {
@@ -97,5 +97,26 @@ describe('gistRawUrl', () => {
 
   it('rejects an empty commitment part', () => {
     expect(() => gistRawUrl('https://g.test', { githubUser: '', gistId: 'a' })).toThrow(/githubUser/);
+  });
+});
+
+describe('formatCommitment', () => {
+  it('round-trips with parseCommitment', () => {
+    const text = formatCommitment({ githubUser: 'octocat', gistId: 'aa5a315d' });
+    expect(text).toBe('octocat:aa5a315d');
+    expect(parseCommitment(text)).toEqual({ githubUser: 'octocat', gistId: 'aa5a315d' });
+  });
+
+  it.each([
+    [{ githubUser: 'octo cat', gistId: 'aa' }, 'invalid_user'],
+    [{ githubUser: 'octocat', gistId: 'xyz' }, 'invalid_gist_id'],
+    [{ githubUser: ' octocat', gistId: 'aa' }, 'invalid_user'],
+  ])('refuses %j', (c, reason) => {
+    expect(() => formatCommitment(c)).toThrow(FormatError);
+    try {
+      formatCommitment(c);
+    } catch (error) {
+      expect((error as FormatError).reason).toBe(reason);
+    }
   });
 });
