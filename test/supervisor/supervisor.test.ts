@@ -1,0 +1,235 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Subject } from 'rxjs';
+import { MinerActor } from '../../src/actors/miner-actor.js';
+import type { GistSource, SubmissionVerifier } from '../../src/actors/types.js';
+import type { ChainClient, CommitmentRecord, MetagraphDiff, MetagraphSnapshot, Neuron } from '../../src/chain/types.js';
+import { scoreMiner } from '../../src/scoring/policies.js';
+import { DEFAULT_GROWTH_PARAMS } from '../../src/scoring/growth-policy.js';
+import { Supervisor, type CycleScores } from '../../src/supervisor/supervisor.js';
+import type { ScoringOptions } from '../../src/scoring/types.js';
+import { TableAi, TableMetrics, counterValue, inlineVerifier, keypair, makeDeps, signedLine, tokenFor } from '../actors/helpers.js';
+
+const SCORING: ScoringOptions = {
+  policy: 'engagement',
+  alpha: 0.95,
+  topMiners: 5,
+  aiThreshold: 0.3,
+  allowedPlatforms: ['youtube/video', 'instagram/reel', 'instagram/post'],
+  growth: DEFAULT_GROWTH_PARAMS,
+};
+
+/** A ChainClient fed by hand: the contract, not the project's chain code, is what is stubbed. */
+class FedChain {
+  readonly diffs = new Subject<MetagraphDiff>();
+  neurons: Neuron[] = [];
+  commitmentRecords: CommitmentRecord[] = [];
+  block = 100;
+  metagraphDiffs$() {
+    return this.diffs.asObservable();
+  }
+  async metagraph(netuid: number): Promise<MetagraphSnapshot> {
+    return { netuid, block: this.block, blockHash: '0x', neurons: this.neurons };
+  }
+  async commitments(): Promise<CommitmentRecord[]> {
+    return this.commitmentRecords;
+  }
+  join(neuron: Neuron) {
+    this.neurons = [...this.neurons.filter((n) => n.uid !== neuron.uid), neuron];
+    this.diffs.next({ kind: 'joined', uid: neuron.uid, neuron, block: this.block });
+  }
+  leave(uid: number) {
+    const old = this.neurons.find((n) => n.uid === uid)!;
+    this.neurons = this.neurons.filter((n) => n.uid !== uid);
+    this.diffs.next({ kind: 'left', uid, hotkey: old.hotkey, block: this.block });
+  }
+  replace(neuron: Neuron) {
+    const old = this.neurons.find((n) => n.uid === neuron.uid)!;
+    this.neurons = [...this.neurons.filter((n) => n.uid !== neuron.uid), neuron];
+    this.diffs.next({ kind: 'replaced', uid: neuron.uid, previousHotkey: old.hotkey, neuron, block: this.block });
+  }
+}
+
+const neuron = (uid: number, hotkey: string, extra: Partial<Neuron> = {}): Neuron => ({
+  uid,
+  hotkey,
+  coldkey: hotkey,
+  stake: 1_000_000_000n,
+  active: true,
+  validatorPermit: false,
+  lastUpdate: 0,
+  blockAtRegistration: 0,
+  ...extra,
+});
+
+async function setup(options: { gists?: (hotkey: string) => GistSource; verifier?: SubmissionVerifier; deadlineMs?: number } = {}) {
+  const chain = new FedChain();
+  const metrics = new TableMetrics();
+  const ai = new TableAi();
+  const keys = await Promise.all([1, 2, 3, 4].map((i) => keypair(`//Sup/miner/${i}`)));
+  const validator = await keypair('//Sup/validator');
+  const bodies = new Map<string, string>();
+  for (const [i, key] of keys.entries()) {
+    const id = `vid${i + 1}`;
+    bodies.set(key.address, signedLine(key, 'youtube/video', id, `https://cdn.example/${id}.mp4`));
+    metrics.add({ platform: 'youtube/video', content_id: id, caption: `${tokenFor(key.address)}`, views: 100 * (i + 1), video_url: null });
+    ai.scores.set(`https://cdn.example/${id}.mp4`, 0.9);
+    chain.commitmentRecords.push({ hotkey: key.address, block: 10 + i, value: `miner-${i + 1}:abc${i + 1}` });
+  }
+  const deps = makeDeps({ gists: { fetch: async () => '' }, metricsProvider: metrics, aiDetector: ai, verifier: options.verifier ?? inlineVerifier });
+  const scores: CycleScores[] = [];
+  const created: MinerActor[] = [];
+  const supervisor = new Supervisor({
+    chain: chain as unknown as Pick<ChainClient, 'metagraphDiffs$' | 'metagraph' | 'commitments'>,
+    netuid: 89,
+    selfHotkey: validator.address,
+    createActor: (n, parent) => {
+      const gists: GistSource = options.gists?.(n.hotkey) ?? { fetch: async () => bodies.get(n.hotkey) ?? '' };
+      const actor = new MinerActor({ uid: n.uid, hotkey: n.hotkey, deps: { ...deps, gists }, parent });
+      created.push(actor);
+      return actor;
+    },
+    scorer: { score: async (miners) => miners.map((m) => scoreMiner(m, SCORING)) },
+    history: {
+      history: async (hotkey) => [...deps.sinks.snapshots.values()].filter((s) => s.hotkey === hotkey),
+    },
+    limiter: deps.limiter,
+    policy: 'engagement',
+    topMiners: 5,
+    requireSignedSubmissions: false,
+    cycleIntervalMs: 60_000,
+    cycleDeadlineMs: options.deadlineMs ?? 10_000,
+    restartDelayMs: { min: 10, max: 50 },
+    now: () => new Date(Date.UTC(2026, 0, 1, 2, 0, 0)),
+    onScores: (s) => scores.push(s),
+    logger: deps.logger,
+    metrics: deps.metrics,
+  });
+  return { chain, supervisor, keys, validator, deps, scores, created };
+}
+
+describe('Supervisor', () => {
+  let stop: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await stop?.();
+    stop = undefined;
+  });
+
+  it('starts, stops and replaces actors as miners join, leave and change hotkeys; skips validators and itself', async () => {
+    const s = await setup();
+    stop = () => s.supervisor.stop();
+    s.supervisor.watch();
+    s.chain.join(neuron(0, s.validator.address, { validatorPermit: true }));
+    s.chain.join(neuron(1, s.keys[0]!.address));
+    s.chain.join(neuron(2, s.keys[1]!.address));
+    s.chain.join(neuron(3, s.keys[2]!.address, { validatorPermit: true }));
+    s.chain.join(neuron(5, s.validator.address));
+    expect(s.supervisor.actorUids).toEqual([1, 2]);
+
+    const first = s.supervisor.actor(2)!;
+    s.chain.replace(neuron(2, s.keys[3]!.address));
+    expect(s.supervisor.actor(2)!.hotkey).toBe(s.keys[3]!.address);
+    await vi.waitFor(() => expect(first.state).toBe('stopped'));
+
+    const leaving = s.supervisor.actor(1)!;
+    s.chain.leave(1);
+    expect(s.supervisor.actorUids).toEqual([2]);
+    await vi.waitFor(() => expect(leaving.state).toBe('stopped'));
+
+    // Losing the permit makes a validator a miner.
+    s.chain.diffs.next({ kind: 'permit_changed', uid: 3, neuron: neuron(3, s.keys[2]!.address), block: 101 });
+    expect(s.supervisor.actorUids).toEqual([2, 3]);
+    expect(await counterValue(s.deps.metrics.actorRestartsTotal, { reason: 'hotkey_replaced' })).toBe(1);
+    expect(await counterValue(s.deps.metrics.metagraphEventsTotal, { kind: 'left' })).toBe(1);
+  });
+
+  it('a deregistered miner has its in-flight work aborted', async () => {
+    const seen: AbortSignal[] = [];
+    const s = await setup({
+      gists: (hotkey) => ({
+        fetch: (_c, o) =>
+          new Promise((resolve, reject) => {
+            if (!o?.signal) return resolve('');
+            seen.push(o.signal);
+            o.signal.addEventListener('abort', () => reject(o.signal!.reason));
+            void hotkey;
+          }),
+      }),
+    });
+    stop = () => s.supervisor.stop();
+    s.chain.join(neuron(1, s.keys[0]!.address));
+    s.chain.join(neuron(2, s.keys[1]!.address));
+    s.supervisor.watch();
+    const cycle = s.supervisor.runCycle();
+    await vi.waitFor(() => expect(seen).toHaveLength(2));
+    s.chain.leave(1);
+    await vi.waitFor(() => expect(seen[0]!.aborted || seen[1]!.aborted).toBe(true));
+    await s.supervisor.stop();
+    const summary = await cycle;
+    expect(summary.reported).toBe(0);
+  });
+
+  it('runs a full cycle: snapshots persisted, owners resolved, scores handed on', async () => {
+    const s = await setup();
+    stop = () => s.supervisor.stop();
+    s.chain.neurons = s.keys.map((k, i) => neuron(i + 1, k.address));
+    const summary = await s.supervisor.runCycle();
+    expect(summary).toMatchObject({ interval: '2026-01-01-02-00', result: 'ok', actors: 4, reported: 4, scored: true, block: 100 });
+    expect(summary.submissions.accepted).toBe(4);
+    expect(summary.snapshots.inserted).toBe(4);
+    expect(s.scores).toHaveLength(1);
+    expect(s.scores[0]!.neurons).toEqual([1, 2, 3, 4]);
+    expect(s.scores[0]!.selection.top).toHaveLength(4);
+    // Same interval again (a restart mid-cycle): nothing written twice.
+    const again = await s.supervisor.runCycle();
+    expect(again.snapshots).toEqual({ inserted: 0, matched: 4, buffered: 0 });
+    expect(s.deps.sinks.snapshots.size).toBe(4);
+  });
+
+  it('an actor crashing does not stop the others, and is restarted', async () => {
+    const crashFor = (await keypair('//Sup/miner/2')).address;
+    let crashes = 0;
+    const verifier: SubmissionVerifier = {
+      async verify(items) {
+        if (items.some((i) => i.hotkey === crashFor) && crashes++ === 0) throw new Error('worker blew up');
+        return inlineVerifier.verify(items);
+      },
+    };
+    const t = await setup({ verifier });
+    stop = () => t.supervisor.stop();
+    t.chain.neurons = t.keys.map((k, i) => neuron(i + 1, k.address));
+    const summary = await t.supervisor.runCycle();
+    expect(summary.reported).toBe(3);
+    expect(summary.snapshots.inserted).toBe(3);
+    expect(summary.result).toBe('ok');
+    await vi.waitFor(async () => expect(await counterValue(t.deps.metrics.actorRestartsTotal, { reason: 'crashed' })).toBe(1));
+    await vi.waitFor(() => expect(t.supervisor.actor(2)!.state).toBe('idle'));
+    const next = await t.supervisor.runCycle();
+    expect(next.reported).toBe(4);
+    expect(next.snapshots.inserted).toBe(1);
+  });
+
+  it('a slow miner is cut off at the cycle deadline without holding up the others', async () => {
+    let slowHotkey = '';
+    const s = await setup({
+      deadlineMs: 300,
+      gists: (hotkey) =>
+        hotkey === slowHotkey
+          ? { fetch: (_c, o) => new Promise((_r, reject) => o?.signal?.addEventListener('abort', () => reject(o.signal!.reason))) }
+          : undefined!,
+    });
+    slowHotkey = s.keys[0]!.address;
+    stop = () => s.supervisor.stop();
+    s.chain.neurons = s.keys.map((k, i) => neuron(i + 1, k.address));
+    const summary = await s.supervisor.runCycle();
+    expect(summary.timedOut).toBe(1);
+    expect(summary.reported).toBe(3);
+    expect(summary.snapshots.inserted).toBe(3);
+    expect(summary.result).toBe('partial');
+    expect(summary.scored).toBe(true);
+  });
+
+  it('validates its options', () => {
+    expect(() => new Supervisor({ createActor: 1 } as never)).toThrow(/createActor must be a function/);
+    expect(() => new Supervisor({ createActor: () => undefined, cycleIntervalMs: 0 } as never)).toThrow(RangeError);
+  });
+});
