@@ -646,10 +646,11 @@ export class SubtensorClient implements ChainClient {
       throw new ChainError(`subnet ${netuid} does not exist on ${this.endpoint}`, 'ERR_CHAIN_NO_SUBNET');
     return Object.freeze({
       tempo: v[1]!.toNumber(),
-      weightsSetRateLimit: v[2]!.toNumber(),
+      // u64 on chain: go through bigint so an absurd value is reported, not thrown on.
+      weightsSetRateLimit: Number(v[2]!.toBigInt()),
       weightsVersionKey: v[3]!.toBigInt(),
       commitRevealEnabled: v[4]!.isTrue,
-      revealPeriodEpochs: v[5]!.toNumber(),
+      revealPeriodEpochs: Number(v[5]!.toBigInt()),
       minAllowedWeights: v[6]!.toNumber(),
       maxWeightsLimit: v[7]!.toNumber(),
       immunityPeriod: v[8]!.toNumber(),

@@ -1,8 +1,40 @@
+import { connectFromConfig, splitFlags, toJson } from '../../chain/inspect.js';
+import { ConfigError } from '../../errors.js';
+import { parseCommitment } from '../../formats/commitment.js';
+import { loadHotkey } from '../../wallet/index.js';
 import type { CommandContext } from '../main.js';
 
-export const description = 'commit';
+export const description = "set this hotkey's miner commitment (--gist <github_user>:<gist_id>)";
 
-export async function run({ stderr }: CommandContext): Promise<number> {
-  stderr.write('infinitevibe commit: not available in this build yet\n');
-  return 1;
+export async function run({ flags, stdout }: CommandContext): Promise<number> {
+  const { own, config } = splitFlags(flags, ['json', 'gist']);
+  const raw = own['gist'];
+  if (typeof raw !== 'string' || raw.trim() === '') {
+    throw new ConfigError('commit needs --gist <github_user>:<gist_id>', 'gist');
+  }
+  // Same rules the validator applies when it reads commitments back (SPEC §3): refuse early.
+  const parsed = parseCommitment(raw);
+  const value = `${parsed.githubUser}:${parsed.gistId}`;
+  const signer = await loadHotkey(config.wallet);
+  const client = await connectFromConfig(config);
+  try {
+    const receipt = await client.setCommitment(config.netuid, value, signer);
+    if (own['json'])
+      stdout.write(
+        toJson({
+          endpoint: client.endpoint,
+          netuid: config.netuid,
+          hotkey: signer.address,
+          value,
+          ...receipt,
+        }),
+      );
+    else
+      stdout.write(
+        `committed "${value}" for ${signer.address} on netuid ${config.netuid} in block ${receipt.block} (${receipt.blockHash})\n`,
+      );
+    return 0;
+  } finally {
+    await client.close();
+  }
 }

@@ -1,8 +1,47 @@
+import { connectFromConfig, parseUidFlag, renderTable, splitFlags, toJson } from '../../chain/inspect.js';
+import { ConfigError } from '../../errors.js';
+import { loadHotkey } from '../../wallet/index.js';
 import type { CommandContext } from '../main.js';
 
-export const description = 'weights';
+export const description = "show a validator's weights on chain (the wallet hotkey's uid, or --uid N)";
 
-export async function run({ stderr }: CommandContext): Promise<number> {
-  stderr.write('infinitevibe weights: not available in this build yet\n');
-  return 1;
+export async function run({ flags, stdout }: CommandContext): Promise<number> {
+  const { own, config } = splitFlags(flags, ['json', 'uid']);
+  let uid = parseUidFlag(own['uid']);
+  let hotkey: string | undefined;
+  if (uid === undefined) hotkey = (await loadHotkey(config.wallet)).address;
+  const client = await connectFromConfig(config);
+  try {
+    if (hotkey !== undefined) {
+      const status = await client.validatorStatus(config.netuid, hotkey);
+      if (status.uid === null) {
+        throw new ConfigError(
+          `hotkey ${hotkey} is not registered on netuid ${config.netuid}; pass --uid N to inspect another uid`,
+          'uid',
+        );
+      }
+      uid = status.uid;
+    }
+    const onChain = await client.weightsOf(config.netuid, uid as number);
+    const total = onChain.weights.reduce((a, w) => a + w.value, 0);
+    const weights = onChain.weights.map((w) => ({ ...w, share: total > 0 ? w.value / total : 0 }));
+    if (own['json']) {
+      stdout.write(
+        toJson({ endpoint: client.endpoint, netuid: config.netuid, uid, hotkey: hotkey ?? null, weights }),
+      );
+      return 0;
+    }
+    stdout.write(
+      `netuid ${config.netuid}, uid ${String(uid)}${hotkey ? ` (${hotkey})` : ''}: ${weights.length} weights\n`,
+    );
+    stdout.write(
+      renderTable(
+        ['uid', 'weight (u16)', 'share'],
+        weights.map((w) => [String(w.uid), String(w.value), `${(w.share * 100).toFixed(2)}%`]),
+      ),
+    );
+    return 0;
+  } finally {
+    await client.close();
+  }
 }
