@@ -67,18 +67,25 @@ export class FrameSampler {
     return Array.from({ length: this.frames }, (_, i) => (duration * (i + 0.5)) / this.frames);
   }
 
-  async probeDuration(path: string, signal?: AbortSignal): Promise<number> {
+  /** Duration in seconds and frame rate (0 when unknown) of the first video stream. */
+  async probe(path: string, signal?: AbortSignal): Promise<{ duration: number; fps: number }> {
     const ffprobe = this.#ffprobePath ?? (await ffprobeBinary());
     let stdout: string;
     try {
       ({ stdout } = await run(
         ffprobe,
-        ['-v', 'error', '-show_entries', 'format=duration', '-of', 'json', path],
-        {
-          timeout: this.#timeoutMs,
-          signal,
-          maxBuffer: 1 << 20,
-        },
+        [
+          '-v',
+          'error',
+          '-select_streams',
+          'v:0',
+          '-show_entries',
+          'format=duration:stream=avg_frame_rate,r_frame_rate',
+          '-of',
+          'json',
+          path,
+        ],
+        { timeout: this.#timeoutMs, signal, maxBuffer: 1 << 20 },
       ));
     } catch (cause) {
       if (signal?.aborted) throw signal.reason ?? cause;
@@ -86,54 +93,37 @@ export class FrameSampler {
         cause,
       });
     }
-    let duration = Number.NaN;
+    let parsed: {
+      format?: { duration?: string };
+      streams?: Array<{ avg_frame_rate?: string; r_frame_rate?: string }>;
+    } = {};
     try {
-      duration = Number((JSON.parse(stdout) as { format?: { duration?: string } }).format?.duration);
+      parsed = JSON.parse(stdout) as typeof parsed;
     } catch {
-      // fall through to the error below
+      // fall through to the checks below
     }
-    if (!Number.isFinite(duration) || duration <= 0) {
+    const stream = parsed.streams?.[0];
+    if (!stream) throw new AiDetectionError('file has no video stream', 'ERR_VIDEO_UNDECODABLE');
+    const duration = Number(parsed.format?.duration);
+    if (!Number.isFinite(duration) || duration <= 0)
       throw new AiDetectionError('video has no usable duration', 'ERR_VIDEO_UNDECODABLE');
-    }
-    return duration;
+    const fps = rate(stream.avg_frame_rate) || rate(stream.r_frame_rate);
+    return { duration, fps };
   }
 
   async sample(path: string, options: { signal?: AbortSignal } = {}): Promise<SampleResult> {
-    const duration = await this.probeDuration(path, options.signal);
-    const ffmpeg = this.#ffmpegPath ?? (await ffmpegBinary());
+    const { duration, fps } = await this.probe(path, options.signal);
     const frames: SampledFrame[] = [];
-    const scale = `scale='min(${this.#maxDimension},iw)':'min(${this.#maxDimension},ih)':force_original_aspect_ratio=decrease`;
     // Sequential on purpose: each call is short (input seeking), and the detector already runs
     // several videos at once; more processes would only fight over two cores.
-    for (const [index, timestamp] of this.timestamps(duration).entries()) {
-      try {
-        const { stdout } = await run(
-          ffmpeg,
-          [
-            '-v',
-            'error',
-            '-nostdin',
-            '-ss',
-            timestamp.toFixed(3),
-            '-i',
-            path,
-            '-frames:v',
-            '1',
-            '-vf',
-            scale,
-            '-f',
-            'image2pipe',
-            '-c:v',
-            'png',
-            '-',
-          ],
-          { timeout: this.#timeoutMs, signal: options.signal, encoding: 'buffer', maxBuffer: 64 << 20 },
-        );
-        if (stdout.length > 0) frames.push({ index, timestamp, png: stdout });
-      } catch (cause) {
-        if (options.signal?.aborted) throw options.signal.reason ?? cause;
-        // One undecodable frame is a gap; the detector decides whether enough remain.
-      }
+    for (const [index, midpoint] of this.timestamps(duration).entries()) {
+      // Seek to the start of the frame showing at the midpoint: seeking past the last frame's
+      // timestamp (the final slice of a short clip) would otherwise decode nothing.
+      const timestamp = fps > 0 ? Math.floor(midpoint * fps + 1e-6) / fps : midpoint;
+      let png = await this.#extract(path, timestamp, options.signal);
+      if (png === undefined && fps > 0 && timestamp >= 1 / fps)
+        png = await this.#extract(path, timestamp - 1 / fps, options.signal);
+      if (png !== undefined) frames.push({ index, timestamp, png });
     }
     if (frames.length === 0)
       throw new AiDetectionError(
@@ -141,6 +131,44 @@ export class FrameSampler {
         'ERR_VIDEO_UNDECODABLE',
       );
     return { duration, requested: this.frames, frames };
+  }
+
+  /** One PNG at `timestamp`, or undefined when ffmpeg cannot produce it (a gap the detector accounts for). */
+  async #extract(
+    path: string,
+    timestamp: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Buffer | undefined> {
+    const ffmpeg = this.#ffmpegPath ?? (await ffmpegBinary());
+    const scale = `scale='min(${this.#maxDimension},iw)':'min(${this.#maxDimension},ih)':force_original_aspect_ratio=decrease`;
+    try {
+      const { stdout } = await run(
+        ffmpeg,
+        [
+          '-v',
+          'error',
+          '-nostdin',
+          '-ss',
+          timestamp.toFixed(3),
+          '-i',
+          path,
+          '-frames:v',
+          '1',
+          '-vf',
+          scale,
+          '-f',
+          'image2pipe',
+          '-c:v',
+          'png',
+          '-',
+        ],
+        { timeout: this.#timeoutMs, signal, encoding: 'buffer', maxBuffer: 64 << 20 },
+      );
+      return stdout.length > 0 ? stdout : undefined;
+    } catch (cause) {
+      if (signal?.aborted) throw signal.reason ?? cause;
+      return undefined;
+    }
   }
 }
 
@@ -157,6 +185,13 @@ export function ffmpegBinary(): Promise<string> {
 export function ffprobeBinary(): Promise<string> {
   ffprobePathPromise ??= import('@ffprobe-installer/ffprobe').then((m) => m.default.path);
   return ffprobePathPromise;
+}
+
+function rate(value: string | undefined): number {
+  if (!value) return 0;
+  const [num, den] = value.split('/').map(Number);
+  const fps = den === undefined ? num! : num! / den;
+  return Number.isFinite(fps) && fps > 0 && fps < 1000 ? fps : 0;
 }
 
 function firstLine(error: unknown): string {

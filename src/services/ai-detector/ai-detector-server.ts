@@ -1,0 +1,129 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import {
+  AiDetectionError,
+  QuotaExceededError,
+  ServiceError,
+  UnsafeUrlError,
+  errorCode,
+} from '../../errors.js';
+import { silentLogger } from '../../log.js';
+import type { ValidatorMetrics } from '../../metrics/validator-metrics.js';
+import type { AiDetector } from '../types.js';
+
+export interface AiDetectorServerOptions {
+  readonly logger?: Logger;
+  readonly metrics?: ValidatorMetrics;
+}
+
+/** JSON body of every error answer: a stable code clients can branch on, and a message for people. */
+export interface AiDetectorErrorBody {
+  readonly error: { readonly code: string; readonly message: string; readonly retryable: boolean };
+}
+
+/**
+ * The detector's HTTP API (SPEC §6), compatible with the original's `POST /detect?url=`:
+ * 200 `{mean_ai_generated, per_frame, cached}`; 422 for a request we will not serve (no URL, an
+ * unsafe URL); 502 when the video or SightEngine failed (the caller retries later); `GET /health`.
+ * The caller must percent-encode the URL (the original's client concatenated it raw, so a video
+ * URL with `&` lost its tail).
+ */
+export function createAiDetectorServer(detector: AiDetector, options: AiDetectorServerOptions = {}): Server {
+  if (!detector || typeof detector.detect !== 'function')
+    throw new TypeError('detector must implement detect(url)');
+  const logger = (options.logger ?? silentLogger()).child({ component: 'ai-detector-server' });
+  const metrics = options.metrics;
+
+  return createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      logger.error({ err: error }, 'unhandled error in the AI detector server');
+      if (!res.headersSent) send(res, 500, errorBody('ERR_INTERNAL', 'internal error', true));
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://detector.invalid');
+    if (url.pathname === '/health') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res, 'GET');
+      return send(res, 200, { status: 'ok' });
+    }
+    if (url.pathname !== '/detect')
+      return send(res, 404, errorBody('ERR_NOT_FOUND', `no route ${url.pathname}`, false));
+    if (req.method !== 'POST') return methodNotAllowed(res, 'POST');
+    req.resume();
+
+    const target = url.searchParams.get('url');
+    if (target === null || target.trim() === '') {
+      return send(
+        res,
+        422,
+        errorBody('ERR_MISSING_URL', 'query parameter url is required (percent-encoded)', false),
+      );
+    }
+
+    // A client that hangs up should not keep a download and ten SightEngine calls running for it.
+    const controller = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) controller.abort(new Error('client disconnected'));
+    });
+
+    try {
+      const result = await detector.detect(target, { signal: controller.signal });
+      metrics?.aiDetectionsTotal.inc({ result: result.cached ? 'cache_hit' : 'scored' });
+      send(res, 200, {
+        mean_ai_generated: result.mean_ai_generated,
+        per_frame: result.per_frame,
+        cached: result.cached,
+      });
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      metrics?.aiDetectionsTotal.inc({ result: 'error' });
+      const { status, body } = describeFailure(error);
+      (status >= 500 ? logger.warn.bind(logger) : logger.info.bind(logger))(
+        { code: body.error.code, err: error },
+        'detection failed',
+      );
+      send(res, status, body);
+    }
+  }
+}
+
+function describeFailure(error: unknown): { status: number; body: AiDetectorErrorBody } {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof UnsafeUrlError)
+    return { status: 422, body: errorBody(error.code, message, false, reasonOf(error)) };
+  if (error instanceof AiDetectionError && error.code === 'ERR_AI_BAD_URL')
+    return { status: 422, body: errorBody(error.code, message, false) };
+  if (error instanceof QuotaExceededError)
+    return { status: 502, body: errorBody(error.code, message, false) };
+  if (error instanceof ServiceError)
+    return { status: 502, body: errorBody(error.code, message, error.retryable) };
+  if (error instanceof AiDetectionError) {
+    const retryable = 'retryable' in error && typeof error.retryable === 'boolean' ? error.retryable : true;
+    return { status: 502, body: errorBody(error.code, message, retryable) };
+  }
+  return { status: 500, body: errorBody(errorCode(error), message, true) };
+}
+
+function reasonOf(error: UnsafeUrlError): string | undefined {
+  return 'reason' in error && typeof error.reason === 'string' ? error.reason : undefined;
+}
+
+function errorBody(code: string, message: string, retryable: boolean, reason?: string): AiDetectorErrorBody {
+  return { error: { code, message, retryable, ...(reason ? { reason } : {}) } };
+}
+
+function methodNotAllowed(res: ServerResponse, allow: string): void {
+  res.setHeader('allow', allow);
+  send(res, 405, errorBody('ERR_METHOD_NOT_ALLOWED', `use ${allow}`, false));
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(payload),
+  });
+  res.end(payload);
+}

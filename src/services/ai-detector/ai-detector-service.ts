@@ -1,0 +1,239 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { AiDetectionError, QuotaExceededError } from '../../errors.js';
+import { silentLogger } from '../../log.js';
+import type { AiDetectionResult, AiDetector } from '../types.js';
+import { safeDownload } from '../safe-download/index.js';
+import { toAiResultCache, type AiResultCache, type AiResultRepository } from './ai-result-cache.js';
+import { FrameSampler } from './frame-sampler.js';
+import { MemoryAiResultCache } from './memory-ai-result-cache.js';
+import type { FrameScorer } from './sightengine-client.js';
+
+const MiB = 1024 * 1024;
+
+export interface AiDetectorServiceOptions {
+  /** Scores one frame (SightEngineClient, or anything with the same method). */
+  readonly scorer: FrameScorer & { close?(): Promise<void> };
+  readonly sampler?: FrameSampler;
+  /** A detector cache or the store's `aiResults` repository. Default: in memory. */
+  readonly cache?: AiResultCache | AiResultRepository;
+  /** Default 200 MiB (SPEC §6). */
+  readonly maxVideoBytes?: number;
+  /** Default 120 s (SPEC §6). */
+  readonly downloadTimeoutMs?: number;
+  /** Stand-in hosts the downloader may reach on private addresses (see safeDownload). */
+  readonly allowPrivate?: boolean | readonly string[];
+  /** Fraction of the sampled frames that must be scored for a result. Default 0.5. */
+  readonly minScoredFraction?: number;
+  /** SightEngine calls in flight per video. Default 2. */
+  readonly frameConcurrency?: number;
+  /** Where videos are downloaded to (one private subdirectory per video). Default os.tmpdir(). */
+  readonly tmpDir?: string;
+  readonly logger?: Logger;
+}
+
+export interface DetectOptions {
+  readonly signal?: AbortSignal;
+  /** Recorded with the result: the platform's own copy of the video, or the miner's URL. Default 'miner'. */
+  readonly source?: 'platform' | 'miner';
+}
+
+/**
+ * The AI detector of SPEC §6, in process: guarded download → `frames` evenly spaced stills →
+ * SightEngine per frame → mean. Results are cached by URL and frames by content hash, concurrent
+ * requests for one URL share a single run, and a video that cannot be scored is an error
+ * (AiDetectionError, or QuotaExceededError when SightEngine's quota is spent), never a default.
+ *
+ * Partial failure rule: the mean is taken over the frames that were scored, provided that at
+ * least `minScoredFraction` (half) of the requested frames were; otherwise the whole video is an
+ * error and nothing is cached, so the next cycle tries again.
+ */
+export class AiDetectorService implements AiDetector {
+  readonly #scorer: AiDetectorServiceOptions['scorer'];
+  readonly #sampler: FrameSampler;
+  readonly #cache: AiResultCache;
+  readonly #maxVideoBytes: number;
+  readonly #downloadTimeoutMs: number;
+  readonly #allowPrivate: boolean | readonly string[];
+  readonly #minScoredFraction: number;
+  readonly #frameConcurrency: number;
+  readonly #tmpDir: string;
+  readonly #logger: Logger;
+  readonly #inflight = new Map<string, Promise<AiDetectionResult>>();
+  readonly #closing = new AbortController();
+
+  constructor(options: AiDetectorServiceOptions) {
+    if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+    if (!options.scorer || typeof options.scorer.scoreFrame !== 'function')
+      throw new TypeError('options.scorer must have a scoreFrame(image) method');
+    this.#scorer = options.scorer;
+    this.#sampler = options.sampler ?? new FrameSampler();
+    this.#cache = options.cache ? toAiResultCache(options.cache) : new MemoryAiResultCache();
+    this.#maxVideoBytes = options.maxVideoBytes ?? 200 * MiB;
+    if (!Number.isSafeInteger(this.#maxVideoBytes) || this.#maxVideoBytes <= 0) {
+      throw new RangeError(
+        `options.maxVideoBytes must be a positive integer, got ${String(options.maxVideoBytes)}`,
+      );
+    }
+    this.#downloadTimeoutMs = options.downloadTimeoutMs ?? 120_000;
+    if (!Number.isFinite(this.#downloadTimeoutMs) || this.#downloadTimeoutMs <= 0) {
+      throw new RangeError(
+        `options.downloadTimeoutMs must be a positive number, got ${String(options.downloadTimeoutMs)}`,
+      );
+    }
+    this.#minScoredFraction = options.minScoredFraction ?? 0.5;
+    if (!(this.#minScoredFraction > 0 && this.#minScoredFraction <= 1)) {
+      throw new RangeError(
+        `options.minScoredFraction must be in (0, 1], got ${String(options.minScoredFraction)}`,
+      );
+    }
+    this.#frameConcurrency = options.frameConcurrency ?? 2;
+    if (!Number.isInteger(this.#frameConcurrency) || this.#frameConcurrency < 1) {
+      throw new RangeError(
+        `options.frameConcurrency must be a positive integer, got ${String(options.frameConcurrency)}`,
+      );
+    }
+    this.#allowPrivate = options.allowPrivate ?? false;
+    this.#tmpDir = options.tmpDir ?? tmpdir();
+    this.#logger = (options.logger ?? silentLogger()).child({ component: 'ai-detector' });
+  }
+
+  async detect(url: string, options: DetectOptions = {}): Promise<AiDetectionResult> {
+    if (typeof url !== 'string' || url.trim() === '')
+      throw new AiDetectionError('url must be a non-empty string', 'ERR_AI_BAD_URL');
+    options.signal?.throwIfAborted();
+    const hit = await this.#cache.getVideo(url).catch((error: unknown) => {
+      this.#logger.warn({ err: error }, 'AI result cache unavailable; scoring without it');
+      return null;
+    });
+    if (hit)
+      return { url, mean_ai_generated: hit.mean_ai_generated, per_frame: [...hit.per_frame], cached: true };
+
+    let work = this.#inflight.get(url);
+    if (!work) {
+      work = this.#score(url, options.source ?? 'miner').finally(() => this.#inflight.delete(url));
+      this.#inflight.set(url, work);
+    }
+    return options.signal ? abortable(work, options.signal) : work;
+  }
+
+  async close(): Promise<void> {
+    this.#closing.abort(new AiDetectionError('detector closed', 'ERR_AI_DETECTOR_CLOSED'));
+    await Promise.allSettled([...this.#inflight.values()]);
+    await this.#scorer.close?.();
+  }
+
+  async #score(url: string, source: 'platform' | 'miner'): Promise<AiDetectionResult> {
+    const signal = this.#closing.signal;
+    const dir = await mkdtemp(join(this.#tmpDir, 'iv-ai-'));
+    try {
+      const file = join(dir, 'video');
+      const download = await safeDownload(url, {
+        maxBytes: this.#maxVideoBytes,
+        timeoutMs: this.#downloadTimeoutMs,
+        allowPrivate: this.#allowPrivate,
+        signal,
+        destination: file,
+      });
+      const sample = await this.#sampler.sample(file, { signal });
+      const outcomes = await this.#scoreFrames(
+        sample.frames.map((f) => f.png),
+        signal,
+      );
+      const scored = outcomes.filter((o): o is { score: number } => 'score' in o).map((o) => o.score);
+      const failures = outcomes.filter((o): o is { error: unknown } => 'error' in o).map((o) => o.error);
+      const needed = Math.ceil(sample.requested * this.#minScoredFraction);
+      if (scored.length < needed) {
+        const quota = failures.find((e) => e instanceof QuotaExceededError);
+        if (quota) throw quota;
+        const cause = new AggregateError(failures, 'frame failures');
+        if (scored.length === 0) {
+          throw new AiDetectionError(
+            `no frame of ${redact(url)} could be scored (${failures.length} failed)`,
+            'ERR_AI_NO_FRAMES_SCORED',
+            { cause },
+          );
+        }
+        throw new AiDetectionError(
+          `only ${scored.length} of ${sample.requested} frames of ${redact(url)} were scored (${needed} needed)`,
+          'ERR_AI_TOO_FEW_FRAMES',
+          { cause },
+        );
+      }
+      const mean = scored.reduce((sum, s) => sum + s, 0) / scored.length;
+      this.#logger.debug(
+        { url: redact(url), bytes: download.bytes, frames: scored.length, mean },
+        'video scored',
+      );
+      await this.#cache
+        .putVideo({ url, mean_ai_generated: mean, per_frame: scored, source, checked_at: new Date() })
+        .catch((error: unknown) => {
+          this.#logger.warn({ err: error }, 'could not cache an AI result; it will be recomputed');
+        });
+      return { url, mean_ai_generated: mean, per_frame: scored, cached: false };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async #scoreFrames(
+    frames: Buffer[],
+    signal: AbortSignal,
+  ): Promise<Array<{ score: number } | { error: unknown }>> {
+    const outcomes: Array<{ score: number } | { error: unknown }> = new Array(frames.length);
+    let next = 0;
+    let quotaSpent = false;
+    const worker = async (): Promise<void> => {
+      while (next < frames.length) {
+        const index = next++;
+        if (quotaSpent) {
+          outcomes[index] = {
+            error: new AiDetectionError('skipped: SightEngine quota exceeded', 'ERR_AI_FRAME_SKIPPED'),
+          };
+          continue;
+        }
+        try {
+          outcomes[index] = { score: await this.#scoreFrame(frames[index]!, signal) };
+        } catch (error) {
+          if (signal.aborted) throw error;
+          if (error instanceof QuotaExceededError) quotaSpent = true;
+          outcomes[index] = { error };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#frameConcurrency, frames.length) }, worker));
+    return outcomes;
+  }
+
+  async #scoreFrame(png: Buffer, signal: AbortSignal): Promise<number> {
+    const hash = createHash('sha256').update(png).digest('hex');
+    const cached = await this.#cache.getFrame(hash).catch(() => null);
+    if (cached !== null) return cached;
+    const { aiGenerated } = await this.#scorer.scoreFrame(png, { signal, contentType: 'image/png' });
+    await this.#cache.putFrame(hash, aiGenerated).catch((error: unknown) => {
+      this.#logger.warn({ err: error }, 'could not cache a frame score');
+    });
+    return aiGenerated;
+  }
+}
+
+function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return url.slice(0, 100);
+  }
+}

@@ -1,0 +1,33 @@
+export {
+  AiDetectorService,
+  type AiDetectorServiceOptions,
+  type DetectOptions,
+} from './ai-detector-service.js';
+export {
+  createAiDetectorServer,
+  type AiDetectorServerOptions,
+  type AiDetectorErrorBody,
+} from './ai-detector-server.js';
+export { HttpAiDetectorClient, type HttpAiDetectorClientOptions } from './http-ai-detector-client.js';
+export {
+  SightEngineClient,
+  type SightEngineClientOptions,
+  type SightEngineGenAiResponse,
+  type FrameScore,
+  type FrameScorer,
+} from './sightengine-client.js';
+export {
+  FrameSampler,
+  ffmpegBinary,
+  ffprobeBinary,
+  type FrameSamplerOptions,
+  type SampledFrame,
+  type SampleResult,
+} from './frame-sampler.js';
+export { MemoryAiResultCache } from './memory-ai-result-cache.js';
+export {
+  cacheFromRepository,
+  toAiResultCache,
+  type AiResultCache,
+  type AiResultRepository,
+} from './ai-result-cache.js';

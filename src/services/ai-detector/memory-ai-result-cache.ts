@@ -1,0 +1,49 @@
+import type { AiResultRecord } from '../../store/types.js';
+import type { AiResultCache } from './ai-result-cache.js';
+
+/**
+ * The process-local cache used when no store is configured (a stand-alone detector service).
+ * Bounded by entry count with least-recently-inserted eviction; results never go stale (a
+ * frame's pixels do not change), so there is no TTL.
+ */
+export class MemoryAiResultCache implements AiResultCache {
+  readonly #videos = new Map<string, AiResultRecord>();
+  readonly #frames = new Map<string, number>();
+  readonly #maxEntries: number;
+
+  constructor(options: { maxEntries?: number } = {}) {
+    const maxEntries = options.maxEntries ?? 100_000;
+    if (!Number.isInteger(maxEntries) || maxEntries < 1)
+      throw new RangeError(`options.maxEntries must be a positive integer, got ${String(maxEntries)}`);
+    this.#maxEntries = maxEntries;
+  }
+
+  get size(): { videos: number; frames: number } {
+    return { videos: this.#videos.size, frames: this.#frames.size };
+  }
+
+  async getVideo(url: string): Promise<AiResultRecord | null> {
+    return this.#videos.get(url) ?? null;
+  }
+
+  async putVideo(record: AiResultRecord): Promise<void> {
+    bounded(this.#videos, record.url, record, this.#maxEntries);
+  }
+
+  async getFrame(hash: string): Promise<number | null> {
+    return this.#frames.get(hash) ?? null;
+  }
+
+  async putFrame(hash: string, score: number): Promise<void> {
+    bounded(this.#frames, hash, score, this.#maxEntries);
+  }
+}
+
+function bounded<V>(map: Map<string, V>, key: string, value: V, max: number): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > max) {
+    const oldest = map.keys().next();
+    if (!oldest.done) map.delete(oldest.value);
+  }
+}

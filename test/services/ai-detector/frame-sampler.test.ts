@@ -1,0 +1,61 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AiDetectionError } from '../../../src/errors.js';
+import { FrameSampler } from '../../../src/services/ai-detector/index.js';
+import { rampVideo, testsrcVideo } from './media-helpers.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'iv-frame-sampler-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('FrameSampler', () => {
+  it('spreads the timestamps evenly: the midpoints of equal slices', () => {
+    expect(new FrameSampler({ frames: 4 }).timestamps(2)).toEqual([0.25, 0.75, 1.25, 1.75]);
+    expect(new FrameSampler().timestamps(10)).toEqual([0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.5, 9.5]);
+  });
+
+  it('extracts exactly 10 PNG frames from a real video, in time order', async () => {
+    const sample = await new FrameSampler().sample(await testsrcVideo(dir));
+    expect(sample.requested).toBe(10);
+    expect(sample.duration).toBeCloseTo(1, 1);
+    expect(sample.frames).toHaveLength(10);
+    expect(sample.frames.map((f) => f.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // A 1 s clip at 10 fps has exactly 10 frames: each slice gets its own.
+    expect(new Set(sample.frames.map((f) => f.timestamp)).size).toBe(10);
+    for (const frame of sample.frames) {
+      const image = PNG.sync.read(frame.png);
+      expect([image.width, image.height]).toEqual([64, 64]);
+    }
+  });
+
+  it('takes frames from across the duration (a brightening clip gives rising frames)', async () => {
+    const sample = await new FrameSampler({ frames: 5 }).sample(await rampVideo(dir));
+    const brightness = sample.frames.map((f) => PNG.sync.read(f.png).data[0]!);
+    for (let i = 1; i < brightness.length; i++) expect(brightness[i]!).toBeGreaterThan(brightness[i - 1]!);
+  });
+
+  it('scales big frames down to maxDimension', async () => {
+    const sample = await new FrameSampler({ frames: 1, maxDimension: 32 }).sample(await testsrcVideo(dir));
+    const image = PNG.sync.read(sample.frames[0]!.png);
+    expect(Math.max(image.width, image.height)).toBe(32);
+  });
+
+  it('a file that is not a video is a typed error', async () => {
+    const file = join(dir, 'page.html');
+    await writeFile(file, '<html>not a video</html>');
+    const error = await new FrameSampler().sample(file).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AiDetectionError);
+    expect(error).toMatchObject({ code: 'ERR_VIDEO_UNDECODABLE' });
+  });
+
+  it('validates its options', () => {
+    expect(() => new FrameSampler({ frames: 0 })).toThrow(RangeError);
+    expect(() => new FrameSampler({ frames: 2.5 })).toThrow(/frames/);
+    expect(() => new FrameSampler({ timeoutMs: 0 })).toThrow(/timeoutMs/);
+  });
+});
