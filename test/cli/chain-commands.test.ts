@@ -1,0 +1,179 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { main } from '../../src/cli/main.js';
+import { SubtensorDevnet } from '../../src/devnet/subtensor/subtensor-devnet.js';
+import { writeHotkeyFile } from '../../src/wallet/index.js';
+
+await cryptoWaitReady();
+const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+const NETUID = 89;
+
+async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const code = await main(argv, { stdout, stderr });
+  return { code, out, err };
+}
+
+describe('chain inspection commands against the stand-in node', () => {
+  let devnet: SubtensorDevnet;
+  let walletDir: string;
+  let validatorAddress: string;
+  let minerAddress: string;
+  let flags: string[];
+
+  beforeAll(async () => {
+    walletDir = await mkdtemp(join(tmpdir(), 'iv-cli-wallet-'));
+    validatorAddress = (await writeHotkeyFile({ path: walletDir, name: 'validator', hotkey: 'default' }))
+      .ss58Address;
+    minerAddress = (await writeHotkeyFile({ path: walletDir, name: 'miner', hotkey: 'default' })).ss58Address;
+    const coldkey = keyring.addFromUri('//Alice').address;
+    devnet = await SubtensorDevnet.start({
+      port: 0,
+      blockTimeMs: 150,
+      netuid: NETUID,
+      neurons: [
+        { hotkey: validatorAddress, coldkey, stake: 2_500_000_000n },
+        { hotkey: minerAddress, coldkey, stake: 1_000_000_000n, validatorPermit: false },
+        { hotkey: keyring.addFromUri('//m2').address, coldkey, stake: 0n, commitment: 'octocat:1234abcd' },
+        { hotkey: keyring.addFromUri('//m3').address, coldkey, stake: 0n, commitment: 'not a commitment' },
+      ],
+    });
+    devnet.state.setWeights(NETUID, 0, [
+      [1, 65_535],
+      [2, 21_845],
+    ]);
+    await new Promise((r) => setTimeout(r, 400));
+    flags = [
+      '--subtensor.chain_endpoint',
+      devnet.url,
+      '--netuid',
+      String(NETUID),
+      '--wallet.path',
+      walletDir,
+    ];
+  }, 60_000);
+  afterAll(async () => {
+    await devnet?.close();
+    await rm(walletDir, { recursive: true, force: true });
+  });
+
+  it('metagraph --json lists every uid with stake as a string of rao', async () => {
+    const { code, out, err } = await cli(['metagraph', '--json', ...flags]);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    const json = JSON.parse(out) as { netuid: number; neurons: Array<Record<string, unknown>> };
+    expect(json.netuid).toBe(NETUID);
+    expect(json.neurons).toHaveLength(4);
+    expect(json.neurons[0]).toMatchObject({
+      uid: 0,
+      hotkey: validatorAddress,
+      stake: '2500000000',
+      validatorPermit: true,
+    });
+    expect(json.neurons[1]).toMatchObject({ uid: 1, hotkey: minerAddress, validatorPermit: false });
+  });
+
+  it('metagraph prints a table', async () => {
+    const { code, out } = await cli(['metagraph', ...flags]);
+    expect(code).toBe(0);
+    expect(out).toMatch(/uid\s+hotkey\s+coldkey\s+stake \(alpha\)\s+permit\s+active\s+last update/);
+    expect(out).toContain('2.500000000');
+    expect(out).toContain(validatorAddress);
+  });
+
+  it('commitments --json shows the parsed commitment and why a bad one is refused', async () => {
+    const { code, out } = await cli(['commitments', '--json', ...flags]);
+    expect(code).toBe(0);
+    const json = JSON.parse(out) as { commitments: Array<Record<string, unknown>> };
+    expect(json.commitments).toEqual([
+      expect.objectContaining({
+        uid: 2,
+        value: 'octocat:1234abcd',
+        parsed: { githubUser: 'octocat', gistId: '1234abcd' },
+        error: null,
+      }),
+      expect.objectContaining({ uid: 3, value: 'not a commitment', parsed: null, error: expect.any(String) }),
+    ]);
+  });
+
+  it("weights --json reads the wallet hotkey's uid, or --uid", async () => {
+    const mine = await cli(['weights', '--json', ...flags, '--wallet.name', 'validator']);
+    expect(mine.err).toBe('');
+    const json = JSON.parse(mine.out) as {
+      uid: number;
+      hotkey: string;
+      weights: Array<{ uid: number; value: number; share: number }>;
+    };
+    expect(json.uid).toBe(0);
+    expect(json.hotkey).toBe(validatorAddress);
+    expect(json.weights.map((w) => [w.uid, w.value])).toEqual([
+      [1, 65_535],
+      [2, 21_845],
+    ]);
+    expect(json.weights[0]?.share).toBeCloseTo(0.75, 4);
+    const other = await cli(['weights', '--json', ...flags, '--uid', '1']);
+    expect(JSON.parse(other.out)).toMatchObject({ uid: 1, weights: [] });
+  });
+
+  it('weights names the problem when the wallet is missing or the uid is bad', async () => {
+    const missing = await cli(['weights', ...flags, '--wallet.name', 'nobody']);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/ERR_WALLET_NOT_FOUND/);
+    const bad = await cli(['weights', ...flags, '--uid', 'x']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--uid must be an integer/);
+  });
+
+  it('commit --gist validates, signs with the wallet hotkey and the value reads back', async () => {
+    const refused = await cli(['commit', '--gist', 'bad user:zz', ...flags, '--wallet.name', 'miner']);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/ERR_FORMAT_/);
+    const missing = await cli(['commit', ...flags, '--wallet.name', 'miner']);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/--gist/);
+    const done = await cli([
+      'commit',
+      '--json',
+      '--gist',
+      ' torvalds:aa5a315d61ae9438b18d ',
+      ...flags,
+      '--wallet.name',
+      'miner',
+    ]);
+    expect(done.err).toBe('');
+    expect(done.code).toBe(0);
+    expect(JSON.parse(done.out)).toMatchObject({
+      hotkey: minerAddress,
+      value: 'torvalds:aa5a315d61ae9438b18d',
+    });
+    await new Promise((r) => setTimeout(r, 400));
+    const read = JSON.parse((await cli(['commitments', '--json', ...flags])).out) as {
+      commitments: Array<Record<string, unknown>>;
+    };
+    expect(read.commitments).toContainEqual(
+      expect.objectContaining({ uid: 1, value: 'torvalds:aa5a315d61ae9438b18d' }),
+    );
+  });
+
+  it('an endpoint with nothing listening fails cleanly', async () => {
+    const { code, err } = await cli([
+      'metagraph',
+      '--subtensor.chain_endpoint',
+      'ws://127.0.0.1:9',
+      '--subtensor.connect_timeout_ms',
+      '2000',
+    ]);
+    expect(code).toBe(1);
+    expect(err).toMatch(/ERR_CHAIN_(DISCONNECTED|TIMEOUT)/);
+  });
+});
