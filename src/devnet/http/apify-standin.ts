@@ -198,7 +198,7 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
       defaultRequestQueueId: 'rq' + r.id.slice(2),
       buildNumber: '0.0.1',
       containerUrl: `https://${r.id}.runs.apify.net`,
-      usage: { ACTOR_COMPUTE_UNITS: done ? 0.01 : 0 },
+      usage: { ACTOR_COMPUTE_UNITS: done ? 0.01 : 0, DATASET_WRITES: done ? r.items.length : 0 },
       usageTotalUsd: done ? r.usageTotalUsd : 0,
     };
   }

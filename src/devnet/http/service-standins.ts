@@ -1,14 +1,15 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { renderGistBody, type Scenario } from '../scenario.js';
 import { createApifyStandin, type ApifyStandin } from './apify-standin.js';
 import { createGistHost, type GistBody, type GistHost } from './gist-host.js';
+import { createSightEngineStandin, type SightEngineStandin } from './sightengine-standin.js';
+import { createVideoHost, type VideoHost } from './video-host.js';
 import { SimulatedClock, listenLoopback, type FaultInjector, type RunningServer, type StandinContent, type StandinStats } from './standin-server.js';
 import { createYouTubeStandin, type YouTubeStandin } from './youtube-standin.js';
 
 /**
  * Every external HTTP service the validator talks to, as loopback stand-ins fed from one
- * scenario: YouTube Data API, Apify, the gist host, and (when their modules are present) the
- * SightEngine and video-host stand-ins. Clients only see different base URLs.
+ * scenario: YouTube Data API, Apify, the gist host, SightEngine and the video host. Clients only
+ * see different base URLs.
  */
 
 export interface ServiceStandinsOptions {
@@ -24,7 +25,7 @@ export interface ServiceStandinsOptions {
   /** YouTube keys and daily quota the stand-in enforces. */
   readonly youtube?: { readonly apiKeys?: readonly string[]; readonly dailyQuotaUnits?: number };
   readonly apify?: { readonly tokens?: readonly string[]; readonly runDurationMs?: number };
-  /** Mount the AI-side stand-ins (SightEngine, video host) when available (default true). */
+  /** Also start the SightEngine and video-host stand-ins (default true). */
   readonly aiStandins?: boolean;
 }
 
@@ -39,46 +40,10 @@ export interface ServiceStandins {
   readonly youtube: YouTubeStandin;
   readonly apify: ApifyStandin;
   readonly gistHost: GistHost;
+  readonly sightengine?: SightEngineStandin;
+  readonly videoHost?: VideoHost;
   readonly clock: SimulatedClock;
   close(): Promise<void>;
-}
-
-type Listener = (req: IncomingMessage, res: ServerResponse) => void;
-type OptionalStandin = { url: string; close(): Promise<void> };
-
-/** Starts the AI-side stand-ins, whose modules a teammate maintains; absent modules are skipped. */
-async function startOptional(
-  specifier: string,
-  factory: string,
-  options: Record<string, unknown>,
-): Promise<OptionalStandin | undefined> {
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(specifier)) as Record<string, unknown>;
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' || /Cannot find module|Failed to load url/.test(String(error))) return undefined;
-    throw error;
-  }
-  const create = mod[factory];
-  if (typeof create !== 'function') return undefined;
-  const made: unknown = await (create as (o: Record<string, unknown>) => unknown)(options);
-  if (typeof made === 'function') return listenLoopback(made as Listener);
-  const obj = made as { handler?: Listener; url?: string; close?: () => Promise<void>; listen?: unknown };
-  if (typeof obj.handler === 'function') {
-    const running = await listenLoopback(obj.handler);
-    return { url: running.url, close: async () => { await running.close(); await obj.close?.(); } };
-  }
-  if (typeof obj.url === 'string' && typeof obj.close === 'function') return { url: obj.url, close: obj.close.bind(obj) };
-  if (obj && typeof (obj as { listen?: unknown }).listen === 'function') {
-    const server = obj as unknown as import('node:http').Server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address() as import('node:net').AddressInfo;
-    return {
-      url: `http://127.0.0.1:${address.port}`,
-      close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
-    };
-  }
-  return undefined;
 }
 
 export async function startServiceStandins(options: ServiceStandinsOptions = {}): Promise<ServiceStandins> {
@@ -89,14 +54,15 @@ export async function startServiceStandins(options: ServiceStandinsOptions = {})
   const fault = { latencyMs: options.latencyMs, failureRate: options.failureRate, seed: options.seed };
   const started: { close(): Promise<void> }[] = [];
   try {
-    let videoHost: OptionalStandin | undefined;
-    let sightengine: OptionalStandin | undefined;
+    let videoHost: VideoHost | undefined;
+    let sightengine: SightEngineStandin | undefined;
     if (options.aiStandins ?? true) {
-      const aiScores = Object.fromEntries(contents.map((c) => [c.content_id, c.ai_score]));
-      videoHost = await startOptional('./video-host.js', 'createVideoHost', { scenario, contents, aiScores });
-      if (videoHost) started.push(videoHost);
-      sightengine = await startOptional('./sightengine-standin.js', 'createSightEngineStandin', { scenario, contents, aiScores, ...fault });
-      if (sightengine) started.push(sightengine);
+      videoHost = createVideoHost({ contents, latencyMs: options.latencyMs });
+      started.push(videoHost);
+      await videoHost.listen();
+      sightengine = createSightEngineStandin(fault);
+      started.push(sightengine);
+      await sightengine.listen();
     }
     const videoBaseUrl = videoHost?.url;
 
@@ -127,6 +93,8 @@ export async function startServiceStandins(options: ServiceStandinsOptions = {})
       youtube,
       apify,
       gistHost,
+      ...(sightengine ? { sightengine } : {}),
+      ...(videoHost ? { videoHost } : {}),
       clock,
       close: async () => {
         await Promise.all(started.map((s) => s.close()));

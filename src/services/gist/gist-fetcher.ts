@@ -129,13 +129,13 @@ export class GistFetcher {
       }
       count(`${Math.floor(res.statusCode / 100)}xx`);
       if (res.statusCode !== 200) {
-        res.body.resume();
+        discard(res.body);
         if (res.statusCode === 404) throw new GistFetchError('not_found', `gist ${who} not found (404)`, { status: 404 });
         throw new GistFetchError('http_error', `gist ${who} answered HTTP ${res.statusCode}`, { status: res.statusCode });
       }
       const declared = Number(res.headers['content-length']);
       if (Number.isFinite(declared) && declared > this.#maxBytes) {
-        res.body.destroy();
+        discard(res.body);
         throw new GistFetchError('too_large', `gist ${who} is ${declared} bytes, over the ${this.#maxBytes}-byte cap`, { status: 200 });
       }
       const chunks: Buffer[] = [];
@@ -144,7 +144,7 @@ export class GistFetcher {
         for await (const chunk of res.body) {
           size += (chunk as Buffer).length;
           if (size > this.#maxBytes) {
-            res.body.destroy();
+            discard(res.body);
             throw new GistFetchError('too_large', `gist ${who} exceeds the ${this.#maxBytes}-byte cap`, { status: 200 });
           }
           chunks.push(chunk as Buffer);
@@ -161,4 +161,10 @@ export class GistFetcher {
       end?.();
     }
   }
+}
+
+/** Drops a response body; undici reports the abort as an 'error' nobody needs to hear. */
+function discard(body: NodeJS.ReadableStream & { destroy(): void }): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }

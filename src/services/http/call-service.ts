@@ -68,7 +68,7 @@ export async function callService(call: ServiceCall): Promise<ServiceResponse> {
     for await (const chunk of res.body) {
       size += (chunk as Buffer).length;
       if (size > maxBytes) {
-        res.body.destroy();
+        discard(res.body);
         throw new ServiceError(call.service, `response larger than ${maxBytes} bytes`, {
           code: 'ERR_SERVICE_RESPONSE_TOO_LARGE',
           status: res.statusCode,
@@ -117,4 +117,10 @@ export async function callService(call: ServiceCall): Promise<ServiceResponse> {
   } finally {
     end?.();
   }
+}
+
+/** Drops a response body; undici reports the abort as an 'error' nobody needs to hear. */
+function discard(body: NodeJS.ReadableStream & { destroy(): void }): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }

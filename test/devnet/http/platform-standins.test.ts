@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServiceStandins, type ServiceStandins } from '../../../src/devnet/http/service-standins.js';
+import { SimulatedClock } from '../../../src/devnet/http/standin-server.js';
+import { callService, createServiceDispatcher } from '../../../src/services/http/index.js';
+import { content } from '../../services/platform-tracker/helpers.js';
+
+let s: ServiceStandins;
+const dispatcher = createServiceDispatcher({ retries: 0 });
+const get = (url: string) => callService({ service: 't', url, dispatcher });
+const post = (url: string, json: unknown) => callService({ service: 't', url, json, dispatcher });
+
+beforeAll(async () => {
+  s = await startServiceStandins({
+    contents: [content('youtube/video', 'vid00000001'), content('instagram/reel', 'ReelOne1')],
+    clock: new SimulatedClock(Date.UTC(2026, 0, 1)),
+    apify: { runDurationMs: 30 },
+    aiStandins: false,
+  });
+});
+afterAll(async () => {
+  await s.close();
+  await dispatcher.close();
+});
+
+describe('YouTube stand-in', () => {
+  it('requires part, refuses more than 50 ids and unknown parts like Google', async () => {
+    const noPart = await get(`${s.youtubeBaseUrl}/youtube/v3/videos?id=a&key=k`);
+    expect(noPart.status).toBe(400);
+    expect(noPart.json).toMatchObject({ error: { errors: [{ reason: 'required', location: 'part' }] } });
+    const many = Array.from({ length: 51 }, (_, i) => `v${i}`).join(',');
+    expect((await get(`${s.youtubeBaseUrl}/youtube/v3/videos?part=snippet&id=${many}&key=k`)).status).toBe(400);
+    const unknownPart = await get(`${s.youtubeBaseUrl}/youtube/v3/videos?part=bogus&id=a&key=k`);
+    expect(unknownPart.json).toMatchObject({ error: { errors: [{ reason: 'unknownPart' }] } });
+    expect((await get(`${s.youtubeBaseUrl}/youtube/v3/search?part=snippet&key=k`)).status).toBe(404);
+  });
+
+  it('answers only the parts asked for, counts as strings, unknown ids omitted', async () => {
+    const res = await get(`${s.youtubeBaseUrl}/youtube/v3/videos?part=statistics&id=vid00000001,nope&key=k`);
+    const body = res.json as { items: Record<string, unknown>[] };
+    expect(body.items).toHaveLength(1);
+    expect(body.items[0]).not.toHaveProperty('snippet');
+    expect(body.items[0]!['statistics']).toEqual({ viewCount: '1000', likeCount: '100', favoriteCount: '0', commentCount: '10' });
+  });
+});
+
+describe('Apify stand-in', () => {
+  it('keeps an async run RUNNING until done, then serves its dataset; waitForFinish holds the answer', async () => {
+    const started = await post(`${s.apifyBaseUrl}/v2/acts/RB9HEZitC8hIUXAha/runs?token=t`, { directUrls: ['https://www.instagram.com/reel/ReelOne1/'] });
+    const run = (started.json as { data: { id: string; status: string; defaultDatasetId: string } }).data;
+    expect(run.status).toBe('RUNNING');
+    const early = await get(`${s.apifyBaseUrl}/v2/datasets/${run.defaultDatasetId}/items?token=t`);
+    expect(early.json).toEqual([]);
+    const done = await get(`${s.apifyBaseUrl}/v2/actor-runs/${run.id}?token=t&waitForFinish=5`);
+    expect((done.json as { data: { status: string; usageTotalUsd: number } }).data).toMatchObject({ status: 'SUCCEEDED', usageTotalUsd: expect.any(Number) });
+    const items = await get(`${s.apifyBaseUrl}/v2/datasets/${run.defaultDatasetId}/items?token=t`);
+    expect(items.json).toEqual([expect.objectContaining({ shortCode: 'ReelOne1', videoPlayCount: 1000 })]);
+    expect(items.headers['x-apify-pagination-total']).toBe('1');
+  });
+
+  it('accepts the token as a Bearer header too, and answers 404s in Apify form', async () => {
+    const res = await callService({
+      service: 't',
+      url: `${s.apifyBaseUrl}/v2/acts/RB9HEZitC8hIUXAha/run-sync-get-dataset-items`,
+      json: { directUrls: [] },
+      headers: { authorization: 'Bearer t' },
+      dispatcher,
+    });
+    expect(res.status).toBe(201);
+    expect((await get(`${s.apifyBaseUrl}/v2/actor-runs/nope?token=t`)).json).toEqual({ error: { type: 'record-not-found', message: 'Actor run was not found' } });
+    expect((await get(`${s.apifyBaseUrl}/v2/whatever?token=t`)).status).toBe(404);
+  });
+});

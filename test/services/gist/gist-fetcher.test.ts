@@ -1,0 +1,154 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startServiceStandins, type ServiceStandins } from '../../../src/devnet/http/service-standins.js';
+import { ValidatorMetrics } from '../../../src/metrics/validator-metrics.js';
+import { GistFetchError, GistFetcher } from '../../../src/services/gist/index.js';
+
+let standins: ServiceStandins | undefined;
+const closers: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of closers.splice(0)) await c();
+  await standins?.close();
+  standins = undefined;
+});
+
+const LINE = JSON.stringify({ content_id: 'abc', platform: 'youtube/video', direct_video_url: 'https://v/x.mp4' });
+
+async function setup(gists: Record<string, string | Buffer>, opts: { timeoutMs?: number; maxBytes?: number; concurrency?: number } = {}) {
+  standins = await startServiceStandins({ gists, aiStandins: false });
+  const metrics = new ValidatorMetrics({ defaultMetrics: false });
+  const fetcher = new GistFetcher({ baseUrl: standins.gistBaseUrl, metrics, ...opts });
+  closers.push(() => fetcher.close());
+  return { fetcher, metrics, standins };
+}
+
+async function failure(p: Promise<unknown>): Promise<GistFetchError> {
+  const error = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(GistFetchError);
+  return error as GistFetchError;
+}
+
+describe('GistFetcher', () => {
+  it('fetches <base>/<user>/<gist_id>/raw and counts ok', async () => {
+    const { fetcher, metrics, standins } = await setup({ 'alice/0123abcd': `${LINE}\n` });
+    await expect(fetcher.fetch({ githubUser: 'alice', gistId: '0123abcd' })).resolves.toBe(`${LINE}\n`);
+    expect(standins.stats.gist.calls[0]!.path).toBe('/alice/0123abcd/raw');
+    expect(await metrics.expose()).toMatch(/infinitevibe_gist_fetches_total\{result="ok"\} 1/);
+  });
+
+  it('returns a body with a huge line count whole, for the parser to limit', async () => {
+    const body = `${LINE}\n`.repeat(12_000);
+    expect(Buffer.byteLength(body)).toBeLessThan(1024 * 1024);
+    const { fetcher } = await setup({ 'bob/ff': body });
+    const text = await fetcher.fetch({ githubUser: 'bob', gistId: 'ff' });
+    expect(text.split('\n')).toHaveLength(12_001);
+    expect(text).toBe(body);
+  });
+
+  it('404 → not_found, not retried', async () => {
+    const { fetcher, metrics, standins } = await setup({});
+    const error = await failure(fetcher.fetch({ githubUser: 'ghost', gistId: 'dead' }));
+    expect(error).toMatchObject({ reason: 'not_found', code: 'ERR_GIST_NOT_FOUND', status: 404, retryable: false });
+    expect(standins.stats.gist.count()).toBe(1);
+    expect(await metrics.expose()).toMatch(/infinitevibe_gist_fetches_total\{result="not_found"\} 1/);
+  });
+
+  it('a slow host → timeout', async () => {
+    const { fetcher, standins } = await setup({ 'slow/1': LINE }, { timeoutMs: 150 });
+    standins.faults.gist.latencyMs = 1_000;
+    const error = await failure(fetcher.fetch({ githubUser: 'slow', gistId: '1' }));
+    expect(error).toMatchObject({ reason: 'timeout', code: 'ERR_GIST_TIMEOUT', retryable: true });
+    expect(error.message).toMatch(/not read within 150 ms/);
+  });
+
+  it('a declared oversize body → too_large', async () => {
+    const { fetcher } = await setup({ 'big/1': 'x'.repeat(2048) }, { maxBytes: 1024 });
+    const error = await failure(fetcher.fetch({ githubUser: 'big', gistId: '1' }));
+    expect(error).toMatchObject({ reason: 'too_large', code: 'ERR_GIST_TOO_LARGE', retryable: false });
+  });
+
+  it('an oversize stream without Content-Length is aborted once it passes the cap', async () => {
+    let written = 0;
+    let closed = false;
+    const server: Server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const chunk = Buffer.alloc(16 * 1024, 0x61);
+      const timer = setInterval(() => {
+        written += chunk.length;
+        res.write(chunk);
+      }, 1);
+      res.on('close', () => {
+        closed = true;
+        clearInterval(timer);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    closers.push(() => new Promise((r) => { server.close(r); server.closeAllConnections(); }));
+    const fetcher = new GistFetcher({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, maxBytes: 64 * 1024 });
+    closers.push(() => fetcher.close());
+    const error = await failure(fetcher.fetch({ githubUser: 'stream', gistId: '1' }));
+    expect(error.reason).toBe('too_large');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(closed).toBe(true);
+    expect(written).toBeLessThan(10 * 1024 * 1024);
+  });
+
+  it('non-UTF-8 bytes → not_utf8', async () => {
+    const { fetcher } = await setup({ 'latin/1': Buffer.from([0x7b, 0x22, 0xe9, 0x22, 0x7d, 0x0a]) });
+    const error = await failure(fetcher.fetch({ githubUser: 'latin', gistId: '1' }));
+    expect(error).toMatchObject({ reason: 'not_utf8', code: 'ERR_GIST_NOT_UTF8' });
+  });
+
+  it('5xx is retried, then http_error when it persists', async () => {
+    const { fetcher, standins } = await setup({ 'flaky/1': LINE });
+    standins.faults.gist.failNext({ status: 503 });
+    await expect(fetcher.fetch({ githubUser: 'flaky', gistId: '1' })).resolves.toBe(LINE);
+    standins.faults.gist.failNext({ status: 500 }, { status: 500 }, { status: 500 });
+    const error = await failure(fetcher.fetch({ githubUser: 'flaky', gistId: '1' }));
+    expect(error).toMatchObject({ reason: 'http_error', status: 500, retryable: true });
+  });
+
+  it('a refused connection → network_error', async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise((r) => server.close(r));
+    const fetcher = new GistFetcher({ baseUrl: `http://127.0.0.1:${port}` });
+    closers.push(() => fetcher.close());
+    const error = await failure(fetcher.fetch({ githubUser: 'x', gistId: '1' }));
+    expect(error).toMatchObject({ reason: 'network_error', code: 'ERR_GIST_NETWORK_ERROR' });
+  });
+
+  it('keeps at most `concurrency` fetches in flight', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const server = createServer((_req, res) => {
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      setTimeout(() => {
+        inFlight -= 1;
+        res.end('ok');
+      }, 20);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    closers.push(() => new Promise((r) => { server.close(r); server.closeAllConnections(); }));
+    const fetcher = new GistFetcher({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, concurrency: 3 });
+    closers.push(() => fetcher.close());
+    await Promise.all(Array.from({ length: 12 }, (_, i) => fetcher.fetch({ githubUser: 'u', gistId: String(i) })));
+    expect(peak).toBe(3);
+  });
+
+  it('rejects malformed commitments and options precisely', async () => {
+    const fetcher = new GistFetcher({ baseUrl: 'http://127.0.0.1:9' });
+    closers.push(() => fetcher.close());
+    await expect(fetcher.fetch({ githubUser: 'bad user', gistId: '1' })).rejects.toThrow(/githubUser must be 1-39 characters/);
+    await expect(fetcher.fetch({ githubUser: 'ok', gistId: '../x' })).rejects.toThrow(/gistId must be 1-64 letters or digits/);
+    expect(() => new GistFetcher({ baseUrl: 'file:///etc' })).toThrow(/baseUrl must be an http\(s\) URL/);
+    expect(() => new GistFetcher({ maxBytes: 0 })).toThrow(/maxBytes must be a positive integer/);
+    expect(fetcher.url({ githubUser: 'a-b', gistId: 'ff00' })).toBe('http://127.0.0.1:9/a-b/ff00/raw');
+  });
+});

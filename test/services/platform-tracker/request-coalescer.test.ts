@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { RequestCoalescer } from '../../../src/services/platform-tracker/index.js';
+
+function make(options: { windowMs?: number; maxBatch?: number; fail?: boolean } = {}) {
+  const calls: string[][] = [];
+  const coalescer = new RequestCoalescer<string, string>({
+    keyOf: (k) => k,
+    windowMs: options.windowMs ?? 20,
+    maxBatch: options.maxBatch,
+    execute: async (keys) => {
+      calls.push(keys);
+      if (options.fail) throw new Error('upstream down');
+      return new Map(keys.map((k) => [k, k === 'missing' ? new Error('no such key') : k.toUpperCase()]));
+    },
+  });
+  return { coalescer, calls };
+}
+
+describe('RequestCoalescer', () => {
+  it('turns concurrent single lookups into one batched call', async () => {
+    const { coalescer, calls } = make();
+    const values = await Promise.all(['a', 'b', 'c', 'd'].map((k) => coalescer.load(k)));
+    expect(values).toEqual(['A', 'B', 'C', 'D']);
+    expect(calls).toEqual([['a', 'b', 'c', 'd']]);
+    expect(coalescer.batches).toBe(1);
+  });
+
+  it('shares one lookup between identical keys', async () => {
+    const { coalescer, calls } = make();
+    const [x, y] = await Promise.all([coalescer.load('a'), coalescer.load('a')]);
+    expect([x, y]).toEqual(['A', 'A']);
+    expect(calls).toEqual([['a']]);
+  });
+
+  it('sends a full batch at once and starts a new one', async () => {
+    const { coalescer, calls } = make({ maxBatch: 3, windowMs: 10_000 });
+    const pending = ['a', 'b', 'c', 'd'].map((k) => coalescer.load(k));
+    await Promise.all(pending.slice(0, 3));
+    expect(calls).toEqual([['a', 'b', 'c']]);
+    expect(coalescer.pending).toBe(1);
+    await coalescer.drain();
+    await expect(pending[3]).resolves.toBe('D');
+    expect(calls).toEqual([['a', 'b', 'c'], ['d']]);
+  });
+
+  it('rejects only the lookups whose result is an error', async () => {
+    const { coalescer } = make();
+    const [ok, missing] = await Promise.allSettled([coalescer.load('a'), coalescer.load('missing')]);
+    expect(ok).toEqual({ status: 'fulfilled', value: 'A' });
+    expect(missing).toMatchObject({ status: 'rejected', reason: { message: 'no such key' } });
+  });
+
+  it('rejects the whole batch when the call fails', async () => {
+    const { coalescer } = make({ fail: true });
+    const results = await Promise.allSettled([coalescer.load('a'), coalescer.load('b')]);
+    expect(results.every((r) => r.status === 'rejected' && (r.reason as Error).message === 'upstream down')).toBe(true);
+  });
+
+  it('lookups in separate windows make separate calls', async () => {
+    const { coalescer, calls } = make({ windowMs: 1 });
+    await coalescer.load('a');
+    await coalescer.load('b');
+    expect(calls).toEqual([['a'], ['b']]);
+  });
+
+  it('validates its options', () => {
+    const execute = async () => new Map();
+    expect(() => new RequestCoalescer({ execute, keyOf: String, windowMs: -1 })).toThrow(/windowMs must be a non-negative number/);
+    expect(() => new RequestCoalescer({ execute, keyOf: String, maxBatch: 0 })).toThrow(/maxBatch must be a positive integer/);
+    expect(() => new RequestCoalescer({ execute: undefined as never, keyOf: String })).toThrow(TypeError);
+  });
+});
