@@ -24,7 +24,8 @@ export interface AiDetectorErrorBody {
 /**
  * The detector's HTTP API (SPEC §6), compatible with the original's `POST /detect?url=`:
  * 200 `{mean_ai_generated, per_frame, cached}`; 422 for a request we will not serve (no URL, an
- * unsafe URL); 502 when the video or SightEngine failed (the caller retries later); `GET /health`.
+ * unsafe URL); 502 when the video or SightEngine failed (the caller retries later); `GET /health`;
+ * `GET /metrics` (Prometheus text) when metrics are given.
  * The caller must percent-encode the URL (the original's client concatenated it raw, so a video
  * URL with `&` lost its tail).
  */
@@ -47,6 +48,13 @@ export function createAiDetectorServer(detector: AiDetector, options: AiDetector
     if (url.pathname === '/health') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res, 'GET');
       return send(res, 200, { status: 'ok' });
+    }
+    if (url.pathname === '/metrics' && metrics) {
+      if (req.method !== 'GET') return methodNotAllowed(res, 'GET');
+      const text = await metrics.expose();
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      res.end(text);
+      return;
     }
     if (url.pathname !== '/detect')
       return send(res, 404, errorBody('ERR_NOT_FOUND', `no route ${url.pathname}`, false));

@@ -31,3 +31,9 @@ export {
   type AiResultCache,
   type AiResultRepository,
 } from './ai-result-cache.js';
+export {
+  createAiDetector,
+  startAiDetectorService,
+  type AiDetectorDeps,
+  type RunningAiDetectorService,
+} from './ai-detector-runtime.js';
