@@ -1,0 +1,6 @@
+export { openStore, type OpenStoreOptions } from './open-store.js';
+export { MongoStore, COLLECTIONS, type MongoStoreOptions } from './mongo-store.js';
+export { BufferedSnapshotWriter, type BufferedSnapshotWriterOptions, type BufferedWriteResult } from './buffered-snapshot-writer.js';
+export { toStoreError } from './store-error-mapping.js';
+export { metricSnapshotSchema, checkSnapshots } from './snapshot-schema.js';
+export type * from './types.js';

@@ -1,0 +1,238 @@
+import { ObjectId, type AnyBulkWriteOperation, type Collection, type Db, type Document, type IndexDescription, type MongoClient } from 'mongodb';
+import { StoreError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
+import { checkSnapshots } from './snapshot-schema.js';
+import { toStoreError } from './store-error-mapping.js';
+import type { AiResultRecord, MetricSnapshot, ScoreRecord, Store, SubmissionRecord, UpsertSummary, WeightCommitRecord } from './types.js';
+
+export const COLLECTIONS = Object.freeze({
+  submissions: 'submissions',
+  snapshots: 'metric_snapshots',
+  aiResults: 'ai_results',
+  aiFrames: 'ai_frames',
+  scores: 'scores',
+  weightCommits: 'weight_commits',
+});
+
+/** Every index the store relies on; created at open, which is idempotent on MongoDB. */
+const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
+  [COLLECTIONS.submissions]: [{ key: { hotkey: 1 }, name: 'hotkey_unique', unique: true }],
+  [COLLECTIONS.snapshots]: [
+    { key: { hotkey: 1, platform: 1, content_id: 1, interval: 1 }, name: 'snapshot_key', unique: true },
+    { key: { interval: 1 }, name: 'interval' },
+  ],
+  [COLLECTIONS.aiResults]: [{ key: { url: 1 }, name: 'url_unique', unique: true }],
+  [COLLECTIONS.aiFrames]: [{ key: { hash: 1 }, name: 'hash_unique', unique: true }],
+  [COLLECTIONS.scores]: [{ key: { policy: 1, computed_at: -1 }, name: 'policy_computed_at' }],
+  [COLLECTIONS.weightCommits]: [
+    { key: { attempted_at: -1 }, name: 'attempted_at' },
+    { key: { netuid: 1, mode: 1, result: 1 }, name: 'netuid_mode_result' },
+  ],
+};
+
+const SNAPSHOT_KEY = ['hotkey', 'platform', 'content_id', 'interval'] as const;
+const MAX_RECENT = 10_000;
+
+export interface MongoStoreOptions {
+  readonly client: MongoClient;
+  readonly db: string;
+  readonly logger?: Logger;
+  readonly metrics?: ValidatorMetrics;
+  /** Runs after the client is closed (openStore uses it to stop an embedded server). */
+  readonly onClose?: () => Promise<void>;
+}
+
+function nonEmpty(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '') throw new TypeError(`${name} must be a non-empty string, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function objectId(id: unknown): ObjectId {
+  if (typeof id !== 'string' || !/^[0-9a-f]{24}$/i.test(id)) throw new TypeError(`weight commit id must be a 24-character hex string, got ${JSON.stringify(id)}`);
+  return new ObjectId(id);
+}
+
+/**
+ * The validator's repositories over the official MongoDB driver (SPEC §7). Works the same
+ * against a real MongoDB and the embedded server. Driver errors are mapped to the project's
+ * StoreError family; every operation is counted in `infinitevibe_store_operations_total`.
+ */
+export class MongoStore implements Store {
+  readonly submissions: Store['submissions'];
+  readonly snapshots: Store['snapshots'];
+  readonly aiResults: Store['aiResults'];
+  readonly scores: Store['scores'];
+  readonly weightCommits: Store['weightCommits'];
+  #client: MongoClient;
+  #db: Db;
+  #metrics: ValidatorMetrics | undefined;
+  #logger: Logger | undefined;
+  #onClose: (() => Promise<void>) | undefined;
+  #closed: Promise<void> | null = null;
+
+  constructor(options: MongoStoreOptions) {
+    this.#client = options.client;
+    this.#db = options.client.db(nonEmpty('db', options.db));
+    this.#metrics = options.metrics;
+    this.#logger = options.logger;
+    this.#onClose = options.onClose;
+    const submissions = this.#db.collection<SubmissionRecord>(COLLECTIONS.submissions);
+    const snapshots = this.#db.collection<MetricSnapshot>(COLLECTIONS.snapshots);
+    const aiResults = this.#db.collection<AiResultRecord>(COLLECTIONS.aiResults);
+    const aiFrames = this.#db.collection<{ hash: string; score: number; updated_at: Date }>(COLLECTIONS.aiFrames);
+    const scores = this.#db.collection<ScoreRecord>(COLLECTIONS.scores);
+    const commits = this.#db.collection<WeightCommitRecord>(COLLECTIONS.weightCommits);
+
+    this.submissions = {
+      upsert: (record) =>
+        this.#run('submissions.upsert', async () => {
+          nonEmpty('record.hotkey', record?.hotkey);
+          await submissions.replaceOne({ hotkey: record.hotkey }, { ...record }, { upsert: true });
+        }),
+      latest: (hotkey) =>
+        this.#run('submissions.latest', () => submissions.findOne({ hotkey: nonEmpty('hotkey', hotkey) }, { projection: { _id: 0 } })),
+    };
+
+    this.snapshots = {
+      upsertMany: (batch) => this.#run('snapshots.upsertMany', () => this.#upsertSnapshots(snapshots, batch)),
+      history: (hotkey) =>
+        this.#run('snapshots.history', () =>
+          snapshots
+            .find({ hotkey: nonEmpty('hotkey', hotkey) }, { projection: { _id: 0 } })
+            .sort({ platform: 1, content_id: 1, interval: 1 })
+            .toArray(),
+        ),
+      count: (filter = {}) =>
+        this.#run('snapshots.count', () => {
+          const query: Document = {};
+          for (const key of ['hotkey', 'interval', 'platform'] as const) {
+            if (filter[key] !== undefined) query[key] = nonEmpty(`filter.${key}`, filter[key]);
+          }
+          for (const key of Object.keys(filter)) {
+            if (!['hotkey', 'interval', 'platform'].includes(key)) throw new TypeError(`filter.${key} is not a snapshot count filter (hotkey, interval, platform)`);
+          }
+          return snapshots.countDocuments(query);
+        }),
+    };
+
+    this.aiResults = {
+      get: (url) => this.#run('aiResults.get', () => aiResults.findOne({ url: nonEmpty('url', url) }, { projection: { _id: 0 } })),
+      put: (record) =>
+        this.#run('aiResults.put', async () => {
+          nonEmpty('record.url', record?.url);
+          await aiResults.replaceOne({ url: record.url }, { ...record }, { upsert: true });
+        }),
+      getFrame: (hash) =>
+        this.#run('aiResults.getFrame', async () => {
+          const doc = await aiFrames.findOne({ hash: frameHash(hash) }, { projection: { _id: 0, score: 1 } });
+          return doc ? doc.score : null;
+        }),
+      putFrame: (hash, score) =>
+        this.#run('aiResults.putFrame', async () => {
+          if (typeof score !== 'number' || !Number.isFinite(score)) throw new TypeError(`frame score must be a finite number, got ${String(score)}`);
+          await aiFrames.updateOne({ hash: frameHash(hash) }, { $set: { score, updated_at: new Date() } }, { upsert: true });
+        }),
+    };
+
+    this.scores = {
+      record: (records) =>
+        this.#run('scores.record', async () => {
+          if (!Array.isArray(records)) throw new TypeError('score records must be an array');
+          if (records.length === 0) return;
+          for (const r of records) nonEmpty('record.policy', r?.policy);
+          await scores.insertMany(records.map((r) => ({ ...r })), { ordered: true });
+        }),
+      latest: (policy) =>
+        this.#run('scores.latest', async () => {
+          nonEmpty('policy', policy);
+          // "Latest" is the most recent computation: every record sharing its computed_at.
+          const last = await scores.findOne({ policy }, { sort: { computed_at: -1, _id: -1 }, projection: { computed_at: 1 } });
+          if (!last) return [];
+          return scores.find({ policy, computed_at: last.computed_at }, { projection: { _id: 0 } }).sort({ uid: 1 }).toArray();
+        }),
+    };
+
+    this.weightCommits = {
+      record: (record) =>
+        this.#run('weightCommits.record', async () => {
+          if (!record || typeof record !== 'object') throw new TypeError('weight commit record must be an object');
+          const { insertedId } = await commits.insertOne({ ...record });
+          return insertedId.toHexString();
+        }),
+      update: (id, patch) =>
+        this.#run('weightCommits.update', async () => {
+          const _id = objectId(id);
+          if (!patch || typeof patch !== 'object') throw new TypeError('patch must be an object');
+          if (Object.keys(patch).length === 0) return;
+          const result = await commits.updateOne({ _id }, { $set: { ...patch } });
+          if (result.matchedCount === 0) throw new StoreError(`no weight commit with id ${id}`, 'ERR_STORE_NOT_FOUND');
+        }),
+      recent: (limit) =>
+        this.#run('weightCommits.recent', () => {
+          if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RECENT) throw new RangeError(`limit must be an integer in [1, ${MAX_RECENT}], got ${String(limit)}`);
+          return commits.find({}, { projection: { _id: 0 } }).sort({ attempted_at: -1, _id: -1 }).limit(limit).toArray();
+        }),
+      pendingReveals: (netuid) =>
+        this.#run('weightCommits.pendingReveals', async () => {
+          if (!Number.isInteger(netuid) || netuid < 0 || netuid > 65535) throw new RangeError(`netuid must be an integer in [0, 65535], got ${String(netuid)}`);
+          const docs = await commits.find({ netuid, mode: 'commit', result: 'success', revealed: { $ne: true } }).sort({ attempted_at: 1, _id: 1 }).toArray();
+          return docs.map(({ _id, ...rest }) => ({ ...rest, id: _id.toHexString() }));
+        }),
+    };
+  }
+
+  /** Creates every index (idempotent). Called by openStore; fails fast when the database is unreachable. */
+  async ensureIndexes(): Promise<void> {
+    await this.#run('ensureIndexes', async () => {
+      for (const [name, indexes] of Object.entries(INDEXES)) {
+        await this.#db.collection(name).createIndexes([...indexes]);
+      }
+    });
+  }
+
+  async #upsertSnapshots(collection: Collection<MetricSnapshot>, batch: readonly MetricSnapshot[]): Promise<UpsertSummary> {
+    checkSnapshots(batch);
+    if (batch.length === 0) return { inserted: 0, matched: 0 };
+    // $setOnInsert: the first write of a snapshot wins; a re-write (after a restart or a retry
+    // that did reach the server) matches and changes nothing, so nothing is duplicated.
+    const ops: AnyBulkWriteOperation<MetricSnapshot>[] = batch.map((snapshot) => {
+      const filter: Document = {};
+      for (const key of SNAPSHOT_KEY) filter[key] = snapshot[key];
+      return { updateOne: { filter, update: { $setOnInsert: { ...snapshot } }, upsert: true } };
+    });
+    const result = await collection.bulkWrite(ops, { ordered: true });
+    return { inserted: result.upsertedCount, matched: result.matchedCount };
+  }
+
+  async #run<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    try {
+      const value = await work();
+      this.#metrics?.storeOperationsTotal.inc({ operation, result: 'ok' });
+      return value;
+    } catch (error) {
+      this.#metrics?.storeOperationsTotal.inc({ operation, result: 'error' });
+      if (error instanceof TypeError || error instanceof RangeError) throw error;
+      const mapped = toStoreError(error, operation);
+      this.#logger?.debug({ err: mapped, operation }, 'store operation failed');
+      throw mapped;
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.#run('ping', () => this.#db.command({ ping: 1 }));
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      await this.#client.close();
+      await this.#onClose?.();
+    })();
+    return this.#closed;
+  }
+}
+
+function frameHash(hash: unknown): string {
+  if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash)) throw new TypeError(`frame hash must be 64 lowercase hex characters (sha256), got ${JSON.stringify(hash)}`);
+  return hash;
+}

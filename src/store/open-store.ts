@@ -1,0 +1,64 @@
+import { MongoClient } from 'mongodb';
+import { EmbeddedMongoServer } from '../devnet/mongo/embedded-mongo-server.js';
+import type { Logger } from '../log.js';
+import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
+import { MongoStore } from './mongo-store.js';
+import { toStoreError } from './store-error-mapping.js';
+
+export interface OpenStoreOptions {
+  /** mongodb:// or mongodb+srv:// URI; undefined starts the embedded server in-process. */
+  readonly uri?: string | undefined;
+  readonly db: string;
+  /** Embedded server only: directory of its write journal (in-memory when undefined). */
+  readonly dataDir?: string | undefined;
+  readonly logger?: Logger;
+  readonly metrics?: ValidatorMetrics;
+  /** How long an operation waits for a reachable server before failing with StoreUnavailableError. */
+  readonly serverSelectionTimeoutMS?: number;
+  readonly connectTimeoutMS?: number;
+}
+
+const DB_NAME = /^[A-Za-z0-9_-]{1,63}$/;
+
+/**
+ * Connects the store: to `uri`, or to an embedded MongoDB-wire server started here (its data in
+ * `dataDir` when given). Indexes are created before it returns. `close()` also stops the
+ * embedded server. An unreachable database fails with StoreUnavailableError after
+ * `serverSelectionTimeoutMS` (default 5 s: short, so an outage is noticed and buffered quickly).
+ */
+export async function openStore(options: OpenStoreOptions): Promise<MongoStore> {
+  if (!options || typeof options !== 'object') throw new TypeError('openStore options must be an object');
+  const { uri, db, dataDir, logger, metrics } = options;
+  if (typeof db !== 'string' || !DB_NAME.test(db)) throw new TypeError(`db must be 1-63 letters, digits, _ or -, got ${JSON.stringify(db)}`);
+  if (uri !== undefined && (typeof uri !== 'string' || !/^mongodb(\+srv)?:\/\//.test(uri))) {
+    throw new TypeError('uri must start with mongodb:// or mongodb+srv://');
+  }
+  if (uri !== undefined && dataDir !== undefined) throw new TypeError('dataDir applies to the embedded server only; do not combine it with uri');
+  const serverSelectionTimeoutMS = options.serverSelectionTimeoutMS ?? 5_000;
+  const connectTimeoutMS = options.connectTimeoutMS ?? 5_000;
+  for (const [name, value] of [
+    ['serverSelectionTimeoutMS', serverSelectionTimeoutMS],
+    ['connectTimeoutMS', connectTimeoutMS],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1 || value > 600_000) throw new RangeError(`${name} must be an integer in [1, 600000], got ${String(value)}`);
+  }
+
+  const embedded = uri === undefined ? await EmbeddedMongoServer.start({ dataDir, logger: logger?.child({ component: 'embedded-mongo' }) }) : undefined;
+  const client = new MongoClient(uri ?? embedded!.uri, {
+    serverSelectionTimeoutMS,
+    connectTimeoutMS,
+    appName: 'infinitevibe-validator',
+  });
+  const store = new MongoStore({ client, db, logger, metrics, onClose: embedded ? () => embedded.close() : undefined });
+  try {
+    await client.connect().catch((error: unknown) => {
+      throw toStoreError(error, 'connect');
+    });
+    await store.ensureIndexes();
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+  logger?.info({ db, embedded: embedded !== undefined, dataDir }, 'store opened');
+  return store;
+}

@@ -1,0 +1,201 @@
+import { MongoServerError } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DuplicateKeyError, StoreError, StoreUnavailableError } from '../../src/errors.js';
+import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
+import { COLLECTIONS, type MongoStore } from '../../src/store/mongo-store.js';
+import { openStore } from '../../src/store/open-store.js';
+import { toStoreError } from '../../src/store/store-error-mapping.js';
+import type { ScoreRecord, SubmissionRecord, WeightCommitRecord } from '../../src/store/types.js';
+import { snapshot, startBackend, type StoreBackend } from './backend.js';
+
+let backend: StoreBackend;
+let store: MongoStore;
+let metrics: ValidatorMetrics;
+
+beforeAll(async () => {
+  backend = await startBackend();
+  metrics = new ValidatorMetrics({ defaultMetrics: false });
+  store = await openStore({ uri: backend.uri, db: backend.db, metrics, serverSelectionTimeoutMS: 2_000 });
+});
+
+afterAll(async () => {
+  await store?.close();
+  await backend?.stop();
+});
+
+function submission(hotkey: string, interval: string): SubmissionRecord {
+  return {
+    hotkey,
+    uid: 3,
+    commitment: 'gist-abc',
+    commitment_block: 120,
+    interval,
+    submissions: [{ platform: 'youtube/video', content_id: 'vid1', direct_video_url: 'https://example.invalid/v.mp4', line: 1 }],
+    rejections: [{ line: 2, reason: 'invalid_json', excerpt: '{oops' }],
+    updated_at: new Date(Date.UTC(2026, 10, 26)),
+  };
+}
+
+function commit(overrides: Partial<WeightCommitRecord> = {}): WeightCommitRecord {
+  return {
+    attempted_at: new Date(Date.UTC(2026, 10, 26, 6, 0, 0)),
+    netuid: 89,
+    mode: 'set',
+    result: 'success',
+    uids: [1, 2],
+    values: [65535, 1000],
+    version_key: '1000',
+    block: 500,
+    tx_hash: '0xabc',
+    error_code: null,
+    error_message: null,
+    ...overrides,
+  };
+}
+
+describe(`MongoStore (${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded'} backend)`, () => {
+  it('creates the indexes it relies on, idempotently', async () => {
+    await store.ensureIndexes();
+    const indexes = await backend.client.db(backend.db).collection(COLLECTIONS.snapshots).indexes();
+    expect(indexes.find((i) => i.name === 'snapshot_key')).toMatchObject({ key: { hotkey: 1, platform: 1, content_id: 1, interval: 1 }, unique: true });
+    for (const [collection, name] of [
+      [COLLECTIONS.submissions, 'hotkey_unique'],
+      [COLLECTIONS.aiResults, 'url_unique'],
+      [COLLECTIONS.aiFrames, 'hash_unique'],
+    ]) {
+      const found = (await backend.client.db(backend.db).collection(collection!).indexes()).find((i) => i.name === name);
+      expect(found?.unique).toBe(true);
+    }
+  });
+
+  it('keeps one submissions document per hotkey', async () => {
+    await store.submissions.upsert(submission('5Sub', '2026-11-26-04-00'));
+    await store.submissions.upsert(submission('5Sub', '2026-11-26-06-00'));
+    expect(await backend.client.db(backend.db).collection(COLLECTIONS.submissions).countDocuments({ hotkey: '5Sub' })).toBe(1);
+    expect(await store.submissions.latest('5Sub')).toEqual(submission('5Sub', '2026-11-26-06-00'));
+    expect(await store.submissions.latest('5Nobody')).toBeNull();
+    await expect(store.submissions.upsert({ ...submission('x', 'y'), hotkey: '' })).rejects.toThrow(new TypeError('record.hotkey must be a non-empty string, got ""'));
+  });
+
+  it('stores a snapshot once: re-writing it is matched, not duplicated, and the first write wins', async () => {
+    const batch = [0, 1, 2].map((i) => snapshot(i, { hotkey: '5Idem' }));
+    expect(await store.snapshots.upsertMany(batch)).toEqual({ inserted: 3, matched: 0 });
+    const rewritten = batch.map((s) => ({ ...s, view_count: 999_999 }));
+    expect(await store.snapshots.upsertMany(rewritten)).toEqual({ inserted: 0, matched: 3 });
+    expect(await store.snapshots.count({ hotkey: '5Idem' })).toBe(3);
+    const history = await store.snapshots.history('5Idem');
+    // platform, then content: instagram/reel content-1 before youtube/video content-0 and content-2
+    expect(history).toEqual([batch[1], batch[0], batch[2]]);
+    expect(await store.snapshots.upsertMany([])).toEqual({ inserted: 0, matched: 0 });
+  });
+
+  it('orders history by content then interval', async () => {
+    await store.snapshots.upsertMany([
+      snapshot(1, { hotkey: '5Hist', content_id: 'b', interval: '2026-11-26-02-00' }),
+      snapshot(1, { hotkey: '5Hist', content_id: 'a', interval: '2026-11-26-04-00' }),
+      snapshot(1, { hotkey: '5Hist', content_id: 'a', interval: '2026-11-26-02-00' }),
+    ]);
+    expect((await store.snapshots.history('5Hist')).map((s) => `${s.content_id}@${s.interval}`)).toEqual(['a@2026-11-26-02-00', 'a@2026-11-26-04-00', 'b@2026-11-26-02-00']);
+  });
+
+  it('bulk-upserts 10,000 snapshots in one call, and reports all of them matched the second time', async () => {
+    const batch = Array.from({ length: 10_000 }, (_, i) => snapshot(i, { interval: '2026-11-26-08-00' }));
+    expect(await store.snapshots.upsertMany(batch)).toEqual({ inserted: 10_000, matched: 0 });
+    expect(await store.snapshots.upsertMany(batch)).toEqual({ inserted: 0, matched: 10_000 });
+    expect(await store.snapshots.count({ interval: '2026-11-26-08-00' })).toBe(10_000);
+    expect(await store.snapshots.count({ interval: '2026-11-26-08-00', platform: 'youtube/video' })).toBe(5_000);
+  });
+
+  it('refuses malformed snapshots and filters with precise errors, storing nothing', async () => {
+    await expect(store.snapshots.upsertMany([snapshot(1, { hotkey: '5Bad' }), snapshot(2, { hotkey: '5Bad', interval: '2026-11-26' })])).rejects.toThrow(
+      new TypeError('snapshot 1: interval: must be YYYY-MM-DD-HH-MM'),
+    );
+    await expect(store.snapshots.upsertMany([snapshot(1, { hotkey: '5Bad', platform: 'tiktok' as never })])).rejects.toThrow(/snapshot 0: platform/);
+    await expect(store.snapshots.upsertMany([snapshot(1, { hotkey: '5Bad', view_count: -1 })])).rejects.toThrow(/snapshot 0: view_count/);
+    expect(await store.snapshots.count({ hotkey: '5Bad' })).toBe(0);
+    await expect(store.snapshots.count({ owner: 'x' } as never)).rejects.toThrow(new TypeError('filter.owner is not a snapshot count filter (hotkey, interval, platform)'));
+  });
+
+  it('caches AI results per URL and frame scores per hash', async () => {
+    const url = 'https://cdn.example.invalid/v1.mp4';
+    expect(await store.aiResults.get(url)).toBeNull();
+    const record = { url, mean_ai_generated: 0.8, per_frame: [0.7, 0.9], source: 'platform' as const, checked_at: new Date(1_000) };
+    await store.aiResults.put(record);
+    await store.aiResults.put({ ...record, mean_ai_generated: 0.6 });
+    expect(await store.aiResults.get(url)).toEqual({ ...record, mean_ai_generated: 0.6 });
+    const hash = 'a'.repeat(64);
+    expect(await store.aiResults.getFrame(hash)).toBeNull();
+    await store.aiResults.putFrame(hash, 0.42);
+    await store.aiResults.putFrame(hash, 0.43);
+    expect(await store.aiResults.getFrame(hash)).toBe(0.43);
+    await expect(store.aiResults.getFrame('not-a-hash')).rejects.toThrow(TypeError);
+    await expect(store.aiResults.putFrame(hash, Number.NaN)).rejects.toThrow(new TypeError('frame score must be a finite number, got NaN'));
+  });
+
+  it('returns the latest score computation of a policy, by uid', async () => {
+    const at = (m: number): Date => new Date(Date.UTC(2026, 10, 26, 6, m));
+    const rec = (uid: number, score: number, computed_at: Date, policy = 'engagement'): ScoreRecord => ({ interval: '2026-11-26-06-00', policy, hotkey: `5H${uid}`, uid, score, details: { n: uid }, computed_at });
+    expect(await store.scores.latest('engagement')).toEqual([]);
+    await store.scores.record([rec(2, 0.5, at(0)), rec(1, 0.5, at(0))]);
+    await store.scores.record([rec(3, 0.7, at(20)), rec(1, 0.3, at(20))]);
+    await store.scores.record([rec(9, 1, at(30), 'growth')]);
+    await store.scores.record([]);
+    expect((await store.scores.latest('engagement')).map((r) => [r.uid, r.score])).toEqual([
+      [1, 0.3],
+      [3, 0.7],
+    ]);
+    expect(await store.scores.latest('growth')).toEqual([rec(9, 1, at(30), 'growth')]);
+  });
+
+  it('keeps the weight-commit audit trail and the pending reveals', async () => {
+    const setId = await store.weightCommits.record(commit());
+    expect(setId).toMatch(/^[0-9a-f]{24}$/);
+    const commitId = await store.weightCommits.record(commit({ mode: 'commit', attempted_at: new Date(Date.UTC(2026, 10, 26, 7)), salt: [1, 2, 3], commit_hash: '0xhash', reveal_from_block: 600, revealed: false }));
+    await store.weightCommits.record(commit({ mode: 'commit', result: 'rate_limited', attempted_at: new Date(Date.UTC(2026, 10, 26, 8)), error_code: 'ERR_CHAIN_MODULE_CommittingWeightsTooFast' }));
+    const pending = await store.weightCommits.pendingReveals(89);
+    expect(pending).toHaveLength(1);
+    expect(pending[0]).toMatchObject({ id: commitId, salt: [1, 2, 3], commit_hash: '0xhash', reveal_from_block: 600 });
+    expect(await store.weightCommits.pendingReveals(1)).toEqual([]);
+    await store.weightCommits.update(commitId, { revealed: true });
+    expect(await store.weightCommits.pendingReveals(89)).toEqual([]);
+    const recent = await store.weightCommits.recent(2);
+    expect(recent.map((r) => [r.mode, r.result])).toEqual([
+      ['commit', 'rate_limited'],
+      ['commit', 'success'],
+    ]);
+    expect(recent[1]?.revealed).toBe(true);
+    await expect(store.weightCommits.update('0123456789abcdef01234567', { revealed: true })).rejects.toMatchObject({ code: 'ERR_STORE_NOT_FOUND' });
+    await expect(store.weightCommits.update('nope', { revealed: true })).rejects.toThrow(TypeError);
+    await expect(store.weightCommits.recent(0)).rejects.toThrow(new RangeError('limit must be an integer in [1, 10000], got 0'));
+    await expect(store.weightCommits.pendingReveals(-1)).rejects.toThrow(RangeError);
+  });
+
+  it('answers ping and counts operations by result', async () => {
+    await store.ping();
+    const values = (await metrics.storeOperationsTotal.get()).values;
+    expect(values.find((v) => v.labels.operation === 'ping' && v.labels.result === 'ok')?.value).toBeGreaterThanOrEqual(1);
+    expect(values.find((v) => v.labels.operation === 'weightCommits.update' && v.labels.result === 'error')?.value).toBeGreaterThanOrEqual(1);
+  });
+
+  it('maps driver errors: E11000 → DuplicateKeyError with keyValue, others → StoreError', async () => {
+    const raw = backend.client.db(backend.db).collection(COLLECTIONS.aiFrames);
+    await raw.insertOne({ hash: 'b'.repeat(64), score: 1 });
+    const single = await raw.insertOne({ hash: 'b'.repeat(64), score: 2 }).catch((e: unknown) => e);
+    expect(single).toBeInstanceOf(MongoServerError);
+    const mapped = toStoreError(single, 'frames.insert');
+    expect(mapped).toBeInstanceOf(DuplicateKeyError);
+    expect(mapped.code).toBe('ERR_STORE_DUPLICATE_KEY');
+    expect((mapped as DuplicateKeyError).keyValue).toEqual({ hash: 'b'.repeat(64) });
+    expect(mapped.message).toMatch(/^frames\.insert: E11000 duplicate key error/);
+    const bulk = await raw.insertMany([{ hash: 'c'.repeat(64) }, { hash: 'b'.repeat(64) }]).catch((e: unknown) => e);
+    const bulkMapped = toStoreError(bulk, 'frames.insertMany');
+    // The driver keeps only code and errmsg of each bulk write error, so keyValue is not known here.
+    expect(bulkMapped).toBeInstanceOf(DuplicateKeyError);
+    expect(bulkMapped.message).toMatch(/^frames\.insertMany: E11000 duplicate key error .* dup key: \{ hash: "b{64}" \}$/);
+    const other = await backend.client.db(backend.db).command({ noSuchCommandHere: 1 }).catch((e: unknown) => e);
+    const otherMapped = toStoreError(other, 'cmd');
+    expect(otherMapped).toBeInstanceOf(StoreError);
+    expect(otherMapped).not.toBeInstanceOf(StoreUnavailableError);
+    expect(otherMapped.code).toBe('ERR_STORE_COMMAND');
+  });
+});
