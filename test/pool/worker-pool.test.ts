@@ -220,6 +220,19 @@ describe('WorkerPool faults and backpressure', () => {
     }
   });
 
+  it('an aborted call rejects with ERR_POOL_ABORTED', async () => {
+    const pool = new WorkerPool({ threads: 1 });
+    try {
+      const controller = new AbortController();
+      controller.abort();
+      const err = await poolErrorOf(pool.verify([request(alice, 1)], { signal: controller.signal }));
+      expect(err.code).toBe('ERR_POOL_ABORTED');
+      expect(await pool.verify([request(alice, 2)])).toHaveLength(1);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('close() drains in-flight work, then refuses new calls with ERR_POOL_CLOSED', async () => {
     const pool = new WorkerPool({ threads: 2, batchSize: 16 });
     const inflight = pool.verify(Array.from({ length: 64 }, (_, i) => request(alice, i)));
