@@ -1,4 +1,9 @@
-export { safeDownload, type SafeDownloadOptions, type SafeDownloadResult } from './safe-download.js';
+export {
+  guardedLookup,
+  safeDownload,
+  type SafeDownloadOptions,
+  type SafeDownloadResult,
+} from './safe-download.js';
 export {
   DownloadError,
   RefusedUrlError,

@@ -216,7 +216,11 @@ async function checkTarget(url: URL, allowance: PrivateHostAllowance): Promise<v
   if (forbidden) throw refusedAddress(url, forbidden.address);
 }
 
-function guardedLookup(allowance: PrivateHostAllowance): LookupFunction {
+/**
+ * A `net.connect` lookup that refuses hostnames resolving to forbidden addresses; used by every
+ * guarded connection so the rule also holds at connect time, after the pre-flight check.
+ */
+export function guardedLookup(allowance: PrivateHostAllowance): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) {

@@ -110,6 +110,17 @@ describe('AiDetectorService end to end (real ffmpeg, stand-in SightEngine over H
     expect(counters().downloads - before.downloads).toBe(1);
   });
 
+  it('one caller giving up does not cancel the shared run for the others', async () => {
+    const service = detector();
+    const url = `${ramp.url}/shared.mp4`;
+    const controller = new AbortController();
+    const impatient = service.detect(url, { signal: controller.signal });
+    const patient = service.detect(url);
+    controller.abort(new Error('cycle deadline'));
+    await expect(impatient).rejects.toThrow('cycle deadline');
+    expect((await patient).per_frame).toHaveLength(10);
+  });
+
   it('uses a store-shaped aiResults repository and records the source', async () => {
     const videoRecords = new Map<string, AiResultRecord>();
     const frameRecords = new Map<string, number>();

@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnsafeUrlError } from '../../../src/errors.js';
 import {
   DownloadError,
+  PrivateHostAllowance,
   RefusedUrlError,
+  guardedLookup,
   isForbiddenAddress,
   safeDownload,
 } from '../../../src/services/safe-download/index.js';
@@ -224,6 +226,32 @@ describe('safeDownload: the address guard', () => {
       safeDownload(`${host.base}/ok`, { ...caps, allowPrivate: [`127.0.0.1:${host.port + 1}`] }),
     );
     expect(error.reason).toBe('private_address');
+  });
+});
+
+describe('guardedLookup (the connect-time check against DNS rebinding)', () => {
+  const resolve = (allow: boolean | string[], hostname: string, all: boolean) =>
+    new Promise<{ error: unknown; result: unknown }>((done) => {
+      guardedLookup(new PrivateHostAllowance(allow))(hostname, { all }, (error: unknown, result: unknown) =>
+        done({ error, result }),
+      );
+    });
+
+  it('refuses a hostname whose answer is private when the connection is made', async () => {
+    for (const all of [true, false]) {
+      const { error } = await resolve(false, 'localhost', all);
+      expect(error).toBeInstanceOf(RefusedUrlError);
+      expect((error as RefusedUrlError).reason).toBe('private_address');
+    }
+  });
+
+  it('passes the answer through for an allowed host, in either callback form', async () => {
+    const single = await resolve(['localhost'], 'localhost', false);
+    expect(single.error).toBeNull();
+    expect(['127.0.0.1', '::1']).toContain(single.result);
+    const many = await resolve(['localhost'], 'localhost', true);
+    expect(many.error).toBeNull();
+    expect(Array.isArray(many.result)).toBe(true);
   });
 });
 
