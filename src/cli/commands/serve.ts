@@ -1,8 +1,72 @@
+import { loadConfig } from '../../config/load-config.js';
+import { createLogger } from '../../log.js';
+import { ValidatorMetrics } from '../../metrics/validator-metrics.js';
 import type { CommandContext } from '../main.js';
 
-export const description = 'serve';
+export const description = 'serve platform-tracker | ai-detector over HTTP (--port N --host ADDR)';
 
-export async function run({ stderr }: CommandContext): Promise<number> {
-  stderr.write('infinitevibe serve: not available in this build yet\n');
-  return 1;
+const USAGE = 'usage: infinitevibe serve <platform-tracker|ai-detector> [--port N] [--host 127.0.0.1] [--services embedded]\n';
+
+/** Flags of this command, removed before the rest goes to loadConfig. */
+const OWN_FLAGS = ['port', 'host', 'json', 'miners', 'seed'];
+
+function optionalInt(flags: Record<string, unknown>, name: string, min: number, max: number): number | undefined {
+  const raw = flags[name];
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`--${name} must be an integer within [${min}, ${max}], got ${String(raw)}`);
+  return value;
+}
+
+/** Resolves on SIGINT/SIGTERM so the service shuts down cleanly. */
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (signal: string) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(signal);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+export async function run({ args, flags, stdout, stderr }: CommandContext): Promise<number> {
+  const service = args[0];
+  const own: Record<string, unknown> = {};
+  const rest: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(flags)) (OWN_FLAGS.includes(k) ? own : rest)[k] = v;
+  let port: number | undefined;
+  let miners: number | undefined;
+  let seed: number | undefined;
+  try {
+    port = optionalInt(own, 'port', 0, 65535);
+    miners = optionalInt(own, 'miners', 1, 4096);
+    seed = optionalInt(own, 'seed', 0, 2 ** 32 - 1);
+  } catch (error) {
+    stderr.write(`infinitevibe serve: ${(error as Error).message}\n`);
+    return 2;
+  }
+  const host = typeof own['host'] === 'string' ? own['host'] : '127.0.0.1';
+
+  switch (service) {
+    // ---- platform-tracker (SPEC §5) -------------------------------------------------------------
+    case 'platform-tracker': {
+      const config = loadConfig({ flags: rest });
+      const logger = createLogger({ level: config.logging.level, name: 'platform-tracker' });
+      const metrics = new ValidatorMetrics();
+      const { startPlatformTrackerService } = await import('../../services/platform-tracker/serve-platform-tracker.js');
+      const running = await startPlatformTrackerService(config, { port: port ?? config.platform_tracker.port, host, logger, metrics, miners, seed });
+      stdout.write(JSON.stringify({ service: 'platform-tracker', url: running.url, embedded: running.standins !== undefined }) + '\n');
+      logger.info({ url: running.url, services: config.services }, 'platform tracker listening');
+      const signal = await untilSignal();
+      logger.info({ signal }, 'platform tracker shutting down');
+      await running.close();
+      return 0;
+    }
+    // ---- ai-detector (SPEC §6): its case goes here ----------------------------------------------
+    default:
+      stderr.write(service ? `infinitevibe serve: unknown service "${service}"\n${USAGE}` : USAGE);
+      return 2;
+  }
 }
