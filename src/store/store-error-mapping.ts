@@ -21,6 +21,11 @@ export function toStoreError(error: unknown, operation: string): StoreError {
   if (error instanceof StoreError) return error;
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof MongoBulkWriteError) {
+    // A bulk write cut short by a dropped connection wraps the network error it met.
+    const inner: unknown = error.errorResponse;
+    if (inner instanceof MongoError && inner !== error && isUnavailable(inner)) {
+      return new StoreUnavailableError(`${operation}: store unreachable: ${message}`, { cause: error });
+    }
     const first = [error.writeErrors].flat()[0];
     if (first?.code === 11000) {
       const keyValue = (first.err as { keyValue?: Record<string, unknown> } | undefined)?.keyValue;
@@ -30,15 +35,19 @@ export function toStoreError(error: unknown, operation: string): StoreError {
   if (error instanceof MongoServerError && error.code === 11000) {
     return new DuplicateKeyError(`${operation}: ${message}`, error.keyValue, { cause: error });
   }
-  if (
+  if (isUnavailable(error)) {
+    return new StoreUnavailableError(`${operation}: store unreachable: ${message}`, { cause: error });
+  }
+  if (error instanceof MongoError) return new StoreError(`${operation}: ${message}`, 'ERR_STORE_COMMAND', { cause: error });
+  return new StoreError(`${operation}: ${message}`, 'ERR_STORE', { cause: error });
+}
+
+function isUnavailable(error: unknown): boolean {
+  return (
     error instanceof MongoNetworkError ||
     error instanceof MongoServerSelectionError ||
     error instanceof MongoTopologyClosedError ||
     error instanceof MongoNotConnectedError ||
     (error instanceof MongoServerError && typeof error.code === 'number' && UNAVAILABLE_CODES.has(error.code))
-  ) {
-    return new StoreUnavailableError(`${operation}: store unreachable: ${message}`, { cause: error });
-  }
-  if (error instanceof MongoError) return new StoreError(`${operation}: ${message}`, 'ERR_STORE_COMMAND', { cause: error });
-  return new StoreError(`${operation}: ${message}`, 'ERR_STORE', { cause: error });
+  );
 }
