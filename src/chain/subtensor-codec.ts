@@ -194,7 +194,20 @@ function vecField<T>(struct: StructLike, name: string, what: string): VecLike<T>
   return value;
 }
 
-const toAddress = (value: Codec): string => encodeAddress(value.toU8a(true), SS58_PREFIX);
+// Metagraph reads repeat the same few thousand keys; the SS58 checksum (blake2) dominates decoding.
+const addressCache = new Map<string, string>();
+export function ss58Of(publicKey: Uint8Array): string {
+  const id = u8aToHex(publicKey);
+  let address = addressCache.get(id);
+  if (address === undefined) {
+    if (addressCache.size >= 20_000) addressCache.clear();
+    address = encodeAddress(publicKey, SS58_PREFIX);
+    addressCache.set(id, address);
+  }
+  return address;
+}
+
+const toAddress = (value: Codec): string => ss58Of(value.toU8a(true));
 
 /**
  * The per-uid vectors of a SubnetState (spec 218) or SelectiveMetagraph (newer runtimes, whose
@@ -242,10 +255,155 @@ export function neuronsFromColumns(struct: StructLike, what: string): Neuron[] {
 }
 
 /**
- * Decodes the opaque answer of `SubnetInfoRuntimeApi.get_subnet_state` at spec 218. Returns null
- * when the subnet does not exist (`None`).
+ * A cursor over SCALE bytes for the one layout read on every metagraph sync. @polkadot/types
+ * builds an object per element (≈ 70 000 for 4096 uids, most of the read time), so the spec-218
+ * SubnetState is walked directly; `decodeSubnetState218Generic` stays as the reference the tests
+ * compare it with.
  */
-export function decodeSubnetState218(registry: Registry, raw: Uint8Array): Neuron[] | null {
+class ScaleCursor {
+  offset = 0;
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly what: string,
+  ) {}
+
+  #need(n: number): void {
+    if (this.offset + n > this.bytes.length) {
+      throw new ChainMetadataError(
+        `${this.what}: ran out of bytes at offset ${this.offset} (${this.bytes.length} in all)`,
+      );
+    }
+  }
+
+  byte(): number {
+    this.#need(1);
+    return this.bytes[this.offset++] as number;
+  }
+
+  compact(): bigint {
+    const first = this.byte();
+    switch (first & 3) {
+      case 0:
+        return BigInt(first >>> 2);
+      case 1:
+        return BigInt((first | (this.byte() << 8)) >>> 2);
+      case 2: {
+        this.#need(3);
+        const b = this.bytes;
+        const o = this.offset;
+        this.offset += 3;
+        return BigInt(Math.floor((first + (b[o]! << 8) + (b[o + 1]! << 16) + b[o + 2]! * 0x1000000) / 4));
+      }
+      default: {
+        const length = (first >>> 2) + 4;
+        this.#need(length);
+        let value = 0n;
+        for (let i = length - 1; i >= 0; i--)
+          value = (value << 8n) | BigInt(this.bytes[this.offset + i] as number);
+        this.offset += length;
+        return value;
+      }
+    }
+  }
+
+  length(): number {
+    const n = this.compact();
+    if (n > BigInt(this.bytes.length - this.offset))
+      throw new ChainMetadataError(`${this.what}: vector length ${n} exceeds the remaining bytes`);
+    return Number(n);
+  }
+
+  accounts(): Uint8Array[] {
+    const n = this.length();
+    this.#need(n * 32);
+    const out = new Array<Uint8Array>(n);
+    for (let i = 0; i < n; i++)
+      out[i] = this.bytes.subarray(this.offset + i * 32, this.offset + (i + 1) * 32);
+    this.offset += n * 32;
+    return out;
+  }
+
+  bools(): boolean[] {
+    const n = this.length();
+    const out = new Array<boolean>(n);
+    for (let i = 0; i < n; i++) {
+      const b = this.byte();
+      if (b > 1)
+        throw new ChainMetadataError(`${this.what}: invalid bool byte ${b} at offset ${this.offset - 1}`);
+      out[i] = b === 1;
+    }
+    return out;
+  }
+
+  compacts(): bigint[] {
+    const n = this.length();
+    const out = new Array<bigint>(n);
+    for (let i = 0; i < n; i++) out[i] = this.compact();
+    return out;
+  }
+}
+
+/**
+ * Decodes the opaque answer of `SubnetInfoRuntimeApi.get_subnet_state` at spec 218 (layout
+ * `SubnetState218`). Returns null when the subnet does not exist (`None`); throws
+ * ChainMetadataError unless every byte is consumed.
+ */
+export function decodeSubnetState218(_registry: Registry, raw: Uint8Array): Neuron[] | null {
+  const what = 'SubnetInfoRuntimeApi.get_subnet_state';
+  const c = new ScaleCursor(stripOpaqueLength(raw), what);
+  const tag = c.byte();
+  if (tag === 0 && c.bytes.length === 1) return null;
+  if (tag !== 1)
+    throw new ChainMetadataError(`${what}: invalid Option tag ${tag} (or trailing bytes after None)`);
+  c.compact(); // netuid
+  const hotkeys = c.accounts();
+  const coldkeys = c.accounts();
+  const active = c.bools();
+  const permit = c.bools();
+  c.compacts(); // pruning_score
+  const lastUpdate = c.compacts();
+  for (let i = 0; i < 6; i++) c.compacts(); // emission, dividends, incentives, consensus, trust, rank
+  const registration = c.compacts();
+  c.compacts(); // alpha_stake
+  c.compacts(); // tao_stake
+  const totalStake = c.compacts();
+  const rows = c.length();
+  for (let i = 0; i < rows; i++) c.compacts(); // emission_history
+  if (c.offset !== c.bytes.length) {
+    throw new ChainMetadataError(
+      `${what}: decoded ${c.offset} of ${c.bytes.length} bytes as Option<SubnetState218>; the runtime's layout differs from the one this client knows`,
+    );
+  }
+  const n = hotkeys.length;
+  for (const [name, column] of [
+    ['coldkeys', coldkeys],
+    ['active', active],
+    ['validator_permit', permit],
+    ['last_update', lastUpdate],
+    ['block_at_registration', registration],
+    ['total_stake', totalStake],
+  ] as const) {
+    if (column.length !== n)
+      throw new ChainMetadataError(`${what}: ${name} has ${column.length} entries for ${n} hotkeys`);
+  }
+  const neurons = new Array<Neuron>(n);
+  for (let uid = 0; uid < n; uid++) {
+    neurons[uid] = Object.freeze({
+      uid,
+      hotkey: ss58Of(hotkeys[uid] as Uint8Array),
+      coldkey: ss58Of(coldkeys[uid] as Uint8Array),
+      stake: totalStake[uid] as bigint,
+      active: active[uid] as boolean,
+      validatorPermit: permit[uid] as boolean,
+      lastUpdate: Number(lastUpdate[uid]),
+      blockAtRegistration: Number(registration[uid]),
+    });
+  }
+  return neurons;
+}
+
+/** The same decode through @polkadot/types and the registered `SubnetState218` type. */
+export function decodeSubnetState218Generic(registry: Registry, raw: Uint8Array): Neuron[] | null {
   const inner = stripOpaqueLength(raw);
   const option = decodeExact<{ encodedLength: number; isSome: boolean; unwrap(): StructLike }>(
     registry,

@@ -7,6 +7,7 @@ import {
   decodeCommitmentValue,
   decodeNeuronsLite,
   decodeSubnetState218,
+  decodeSubnetState218Generic,
   epochOf,
   firstRevealBlock,
   storageValueType,
@@ -81,6 +82,60 @@ describe('get_subnet_state decoding', () => {
     const state = subnetState(3).unwrap().toJSON() as Record<string, unknown>;
     const bad = registry.createType('Option<SubnetState218>', { ...state, active: [true] });
     expect(() => decodeSubnetState218(registry, bad.toU8a())).toThrow(/active has 1 entries for 3 hotkeys/);
+  });
+});
+
+describe('the direct SubnetState walker', () => {
+  it('agrees with the @polkadot/types decode on every compact width and stake above 2^53', () => {
+    const keys = Array.from({ length: 5 }, (_, i) => keyring.addFromUri(`//walker/${i}`).address);
+    const widths = [
+      0n,
+      63n,
+      64n,
+      16_383n,
+      16_384n,
+      1_073_741_823n,
+      1_073_741_824n,
+      18_446_744_073_709_551_615n,
+    ];
+    for (const big of widths) {
+      const state = registry.createType('Option<SubnetState218>', {
+        netuid: 16_384,
+        hotkeys: keys,
+        coldkeys: keys.map((_, i) => keys[(i + 1) % keys.length]),
+        active: [true, false, true, false, true],
+        validator_permit: [false, true, false, true, false],
+        pruning_score: [1, 2, 3, 4, 5],
+        last_update: keys.map((_, i) => (big > 2n ** 52n ? 2n ** 52n + BigInt(i) : big / BigInt(i + 1))),
+        emission: keys.map(() => big),
+        dividends: [],
+        incentives: [],
+        consensus: [],
+        trust: [],
+        rank: [],
+        block_at_registration: keys.map((_, i) => BigInt(i) * 1_000_000n),
+        alpha_stake: keys.map(() => big),
+        tao_stake: keys.map(() => 0),
+        total_stake: keys.map((_, i) => (big - BigInt(i) < 0n ? 0n : big - BigInt(i))),
+        emission_history: [[1, 2], [], [big]],
+      });
+      const raw = compactAddLength(state.toU8a());
+      const fast = decodeSubnetState218(registry, raw);
+      const generic = decodeSubnetState218Generic(registry, raw);
+      expect(fast).toHaveLength(5);
+      expect(fast).toEqual(generic);
+    }
+  });
+
+  it('refuses a bool byte other than 0/1 and a truncated buffer', () => {
+    const inner = subnetState(2).toU8a();
+    const bad = inner.slice();
+    // Option tag, netuid compact (2 bytes for 89), 2 hotkeys, 2 coldkeys, then `active`: len, b0
+    bad[1 + 2 + 1 + 64 + 1 + 64 + 1] = 7;
+    expect(() => decodeSubnetState218(registry, bad)).toThrow(/invalid bool byte 7/);
+    expect(() =>
+      decodeSubnetState218(registry, compactAddLength(inner.subarray(0, inner.length - 5))),
+    ).toThrow(ChainMetadataError);
   });
 });
 
