@@ -230,6 +230,7 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
     if ((m = /^\/v2\/acts\/([^/]+)\/run-sync-get-dataset-items\/?$/.exec(path)) && method === 'POST') route = 'run-sync';
     else if ((m = /^\/v2\/acts\/([^/]+)\/runs\/last\/?$/.exec(path)) && method === 'GET') route = 'last-run';
     else if ((m = /^\/v2\/acts\/([^/]+)\/runs\/?$/.exec(path)) && method === 'POST') route = 'run-start';
+    else if ((m = /^\/v2\/acts\/([^/]+)\/runs\/?$/.exec(path)) && method === 'GET') route = 'run-list';
     else if ((m = /^\/v2\/actor-runs\/([^/]+)\/?$/.exec(path)) && method === 'GET') route = 'run-get';
     else if ((m = /^\/v2\/datasets\/([^/]+)\/items\/?$/.exec(path)) && method === 'GET') route = 'dataset-items';
     const param = m?.[1] ? decodeURIComponent(m[1]) : '';
@@ -259,7 +260,7 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
     }
     const actorId = param.replace('/', '~');
     const knownActor = INSTAGRAM_POST_ACTORS.includes(actorId) || INSTAGRAM_PROFILE_ACTORS.includes(actorId);
-    if ((route === 'run-sync' || route === 'run-start' || route === 'last-run') && !knownActor) {
+    if ((route === 'run-sync' || route === 'run-start' || route === 'last-run' || route === 'run-list') && !knownActor) {
       record(404);
       return apifyError(res, 404, 'record-not-found', 'Actor was not found');
     }
@@ -290,6 +291,33 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
       const run = startRun(actorId, items, runDurationMs);
       record(201);
       return sendJson(res, 201, { data: runView(run) });
+    }
+    if (route === 'run-list') {
+      const desc = /^(1|true)$/.test(url.searchParams.get('desc') ?? '');
+      const offset = Number(url.searchParams.get('offset') ?? 0) || 0;
+      const limit = Math.min(1000, Number(url.searchParams.get('limit') ?? 1000) || 1000);
+      const mine = [...runs.values()].filter((r) => r.actId === actorId);
+      if (desc) mine.reverse();
+      const page = mine.slice(offset, offset + limit).map((r) => {
+        const v = runView(r);
+        return {
+          id: v.id,
+          actId: v.actId,
+          actorTaskId: v.actorTaskId,
+          status: v.status,
+          startedAt: v.startedAt,
+          finishedAt: v.finishedAt,
+          buildId: v.buildId,
+          buildNumber: v.buildNumber,
+          meta: v.meta,
+          usageTotalUsd: v.usageTotalUsd,
+          defaultKeyValueStoreId: v.defaultKeyValueStoreId,
+          defaultDatasetId: v.defaultDatasetId,
+          defaultRequestQueueId: v.defaultRequestQueueId,
+        };
+      });
+      record(200);
+      return sendJson(res, 200, { data: { total: mine.length, offset, limit, desc, count: page.length, items: page } });
     }
     if (route === 'last-run') {
       const run = lastRunOf.get(actorId);

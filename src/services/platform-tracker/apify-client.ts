@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import { QuotaExceededError, ServiceError } from '../../errors.js';
 import type { ValidatorMetrics } from '../../metrics/validator-metrics.js';
 import { callService, createServiceDispatcher, type ServiceResponse } from '../http/index.js';
-import { apifyErrorSchema, apifyRunResponseSchema, type ApifyRun } from './apify-schemas.js';
+import { apifyErrorSchema, apifyRunListSchema, apifyRunResponseSchema, type ApifyRun } from './apify-schemas.js';
 
 export interface ApifyClientOptions {
   readonly token: string;
@@ -48,6 +48,8 @@ export class ApifyClient {
   readonly #pollMs: number;
   readonly #runTimeoutMs: number;
   #spentUsd = 0;
+  /** Runs whose cost is already booked, so concurrent batches never count one twice. */
+  readonly #accounted = new Set<string>();
 
   constructor(options: ApifyClientOptions) {
     if (typeof options?.token !== 'string' || options.token.length === 0) {
@@ -103,6 +105,8 @@ export class ApifyClient {
   }
 
   async #runSync(act: string, input: Record<string, unknown>, signal?: AbortSignal): Promise<ActorRunResult> {
+    // Apify stamps startedAt on its own clock; a minute of slack absorbs skew between the two.
+    const startedAt = Date.now() - 60_000;
     const res = await callService({
       service: SERVICE,
       method: 'POST',
@@ -114,13 +118,15 @@ export class ApifyClient {
       metrics: this.#metrics,
     });
     if ((res.status !== 200 && res.status !== 201) || !Array.isArray(res.json)) throw this.#error('run-sync', res);
-    // run-sync answers items only; the run it made is the actor's last run, which carries the cost.
+    // run-sync answers items only. Its run is among the actor's runs started since the call
+    // began; book every finished one not booked yet (a concurrent batch's run may be booked here
+    // and then skipped by that batch, the total stays right).
     let runId: string | undefined;
     let cost: number | undefined;
     try {
-      const last = await this.#getRun(`acts/${act}/runs/last`, {}, signal);
-      runId = last.id;
-      cost = this.#account(last);
+      const booked = await this.#bookRecentRuns(act, startedAt, signal);
+      runId = booked[0]?.id;
+      cost = booked.reduce((sum, r) => sum + (r.usageTotalUsd ?? 0), 0);
     } catch {
       // Cost accounting is best-effort; the items are what the caller paid for.
     }
@@ -178,8 +184,30 @@ export class ApifyClient {
     return apifyRunResponseSchema.parse(res.json).data;
   }
 
+  async #bookRecentRuns(act: string, sinceMs: number, signal?: AbortSignal): Promise<ApifyRun[]> {
+    const res = await callService({
+      service: SERVICE,
+      url: this.#url(`acts/${act}/runs`, { desc: '1', limit: '25' }),
+      dispatcher: this.#dispatcher,
+      timeoutMs: 30_000,
+      signal,
+      metrics: this.#metrics,
+    });
+    if (res.status !== 200) throw this.#error('list runs', res);
+    const runs = apifyRunListSchema.parse(res.json).data.items;
+    const booked: ApifyRun[] = [];
+    for (const run of runs) {
+      if (!TERMINAL.has(run.status) || Date.parse(run.startedAt) < sinceMs || this.#accounted.has(run.id)) continue;
+      if (this.#account(run) !== undefined) booked.push(run);
+    }
+    return booked;
+  }
+
   #account(run: ApifyRun): number | undefined {
+    if (this.#accounted.has(run.id)) return undefined;
     if (run.usageTotalUsd === undefined || !(run.usageTotalUsd >= 0)) return undefined;
+    this.#accounted.add(run.id);
+    if (this.#accounted.size > 10_000) this.#accounted.delete(this.#accounted.values().next().value!);
     this.#spentUsd += run.usageTotalUsd;
     this.#metrics?.externalCostDollarsTotal.inc({ service: SERVICE }, run.usageTotalUsd);
     return run.usageTotalUsd;

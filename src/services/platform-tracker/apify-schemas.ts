@@ -14,6 +14,18 @@ export const apifyRunSchema = z.object({
 
 export const apifyRunResponseSchema = z.object({ data: apifyRunSchema });
 
+/** `GET /v2/acts/{actorId}/runs`: a page of run summaries (which carry `usageTotalUsd`). */
+export const apifyRunListSchema = z.object({
+  data: z.object({
+    total: z.number(),
+    offset: z.number(),
+    limit: z.number(),
+    count: z.number(),
+    desc: z.boolean(),
+    items: z.array(apifyRunSchema),
+  }),
+});
+
 export const apifyErrorSchema = z.object({ error: z.object({ type: z.string(), message: z.string() }) });
 
 /** An `apify/instagram-api-scraper` item for resultsType `details` (a post or reel). */

@@ -66,6 +66,16 @@ describe('ApifyClient', () => {
     expect(run.costUsd).toBeCloseTo(0.0005 + 12 * 0.0023, 6);
   });
 
+  it('books each concurrent run-sync run exactly once', async () => {
+    const { urls, client, metrics, standins } = await setup(12);
+    const runs = await Promise.all([urls.slice(0, 2), urls.slice(2, 5), urls.slice(5, 12)].map((batch) => client.runActor('RB9HEZitC8hIUXAha', INPUT(batch), batch.length)));
+    expect(runs.map((r) => r.items.length)).toEqual([2, 3, 7]);
+    expect(standins.apify.runs).toHaveLength(3);
+    const expected = 3 * 0.0005 + 12 * 0.0023;
+    expect(client.spentUsd).toBeCloseTo(expected, 9);
+    expect(await metrics.expose()).toMatch(new RegExp(`infinitevibe_external_cost_dollars_total\\{service="apify"\\} ${expected.toFixed(4).replace('.', '\\.')}`));
+  });
+
   it('reads follower counts from the profile scraper', async () => {
     const { client } = await setup(3);
     const run = await client.runActor('apify~instagram-profile-scraper', { usernames: ['owner_IG0', 'nobody_here'] }, 2);

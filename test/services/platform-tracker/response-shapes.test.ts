@@ -5,6 +5,7 @@ import { SimulatedClock } from '../../../src/devnet/http/standin-server.js';
 import { callService, createServiceDispatcher } from '../../../src/services/http/index.js';
 import {
   apifyErrorSchema,
+  apifyRunListSchema,
   apifyRunResponseSchema,
   googleErrorSchema,
   instagramPostItemSchema,
@@ -133,6 +134,11 @@ describe('Apify response shapes', () => {
     expect(apifyRunResponseSchema.safeParse(started.json).success).toBe(true);
     const polled = await get(`${standins.apifyBaseUrl}/v2/actor-runs/${(started.json as { data: { id: string } }).data.id}?token=t`);
     expect(missingFrom(shapeOf(documented), shapeOf(polled.json))).toEqual([]);
+    const documentedList = fixture('apify/actor-runs-list.json');
+    expect(apifyRunListSchema.safeParse(documentedList).success).toBe(true);
+    const listed = await get(`${standins.apifyBaseUrl}/v2/acts/RB9HEZitC8hIUXAha/runs?token=t&desc=1`);
+    expect(apifyRunListSchema.parse(listed.json).data.items.length).toBeGreaterThanOrEqual(1);
+    expect(missingFrom(shapeOf(documentedList), shapeOf(listed.json))).toEqual([]);
     for (const name of ['error-record-not-found', 'error-token-not-provided']) expect(apifyErrorSchema.safeParse(fixture(`apify/${name}.json`)).success).toBe(true);
     const noToken = await post(`${standins.apifyBaseUrl}/v2/acts/RB9HEZitC8hIUXAha/runs`, {});
     expect(noToken.status).toBe(401);
