@@ -9,7 +9,6 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { Keyring } from '@polkadot/keyring';
-import type { KeyringPair } from '@polkadot/keyring/types';
 import { MongoClient, type AnyBulkWriteOperation, type Document } from 'mongodb';
 import { PLATFORMS, type Platform } from '../src/config/defaults.js';
 import { initCrypto, signSubmission } from '../src/crypto/index.js';
@@ -44,7 +43,10 @@ const options: ScoringOptions = {
 
 interface Miner {
   readonly uid: number;
-  readonly pair: KeyringPair;
+  /** SS58 address, computed once: KeyringPair.address re-encodes (base58 + checksum) on every read. */
+  readonly hotkey: string;
+  /** The caption a real post would carry (platform metrics are precomputed, zero-latency). */
+  readonly token: string;
   readonly gist: string;
   readonly prior: MetricSnapshot[];
 }
@@ -59,7 +61,7 @@ function intervalAt(hours: number): { key: string; at: Date } {
 function metricsFor(miner: Miner, platform: Platform, contentId: string, hours: number) {
   const seed = miner.uid * 31 + contentId.length;
   return {
-    caption: `AI short ${contentId} ${captionToken(miner.pair.address)}`,
+    caption: `AI short ${contentId} ${miner.token}`,
     view_count: 1000 + seed * 10 + hours * 150,
     like_count: 50 + seed + hours * 3,
     comment_count: 5 + (seed % 7) + hours,
@@ -74,7 +76,7 @@ function snapshotOf(miner: Miner, platform: Platform, contentId: string, hours: 
   const m = metricsFor(miner, platform, contentId, hours);
   const { key, at } = intervalAt(hours);
   return {
-    hotkey: miner.pair.address,
+    hotkey: miner.hotkey,
     platform,
     content_id: contentId,
     interval: key,
@@ -100,7 +102,8 @@ function buildMiners(): Miner[] {
   for (let uid = 0; uid < MINERS; uid++) {
     const pair = keyring.addFromUri(`//InfiniteVibe/bench/${uid}`);
     const lines: string[] = [];
-    const miner: Miner = { uid, pair, gist: '', prior: [] };
+    const hotkey = pair.address;
+    const miner: Miner = { uid, hotkey, token: captionToken(hotkey), gist: '', prior: [] };
     for (let s = 0; s < SUBS; s++) {
       const platform = PLATFORMS[s % PLATFORMS.length]!;
       const line = { platform, content_id: `m${uid}_c${s}`, direct_video_url: `https://videos.example/${uid}/${s}.mp4` };
@@ -147,19 +150,31 @@ async function openSink(run: string): Promise<Sink> {
   };
 }
 
-async function runPipeline(miners: Miner[], threads: number, persist: boolean): Promise<{ seconds: number; submissions: number; top: readonly number[] }> {
+interface RunFigures {
+  readonly seconds: number;
+  readonly submissions: number;
+  /** CPU time of the whole process (main thread, workers, in-process store) per submission, µs. */
+  readonly cpuMicrosPerSubmission: number;
+  /** Share of wall time the main thread's event loop was busy. */
+  readonly mainThreadBusy: number;
+  readonly top: readonly number[];
+}
+
+async function runPipeline(miners: Miner[], threads: number, persist: boolean): Promise<RunFigures> {
   const pool = new WorkerPool({ threads, batchSize: 64, netuid: NETUID });
   const sink = persist ? await openSink(`t${threads}`) : null;
   const round = PRIOR_INTERVALS * 2;
   const roundKey = intervalAt(round).key;
   try {
     // Warm-up: every thread up, WASM compiled, modules loaded; not measured.
-    await pool.verify(Array.from({ length: 16 * threads }, (_, i) => ({ hotkey: miners[0]!.pair.address, platform: 'youtube/video', content_id: `w${i}`, direct_video_url: 'https://w.example/a.mp4', caption: null })));
-    await pool.score(miners.slice(0, threads).map((m) => ({ uid: m.uid, hotkey: m.pair.address, stake: 1n, validator_permit: false, history: m.prior })), options);
+    await pool.verify(Array.from({ length: 16 * threads }, (_, i) => ({ hotkey: miners[0]!.hotkey, platform: 'youtube/video', content_id: `w${i}`, direct_video_url: 'https://w.example/a.mp4', caption: null })));
+    await pool.score(miners.slice(0, threads).map((m) => ({ uid: m.uid, hotkey: m.hotkey, stake: 1n, validator_permit: false, history: m.prior })), options);
 
     const results: MinerPolicyResult[] = [];
     let submissions = 0;
     const started = performance.now();
+    const cpuStart = process.cpuUsage();
+    const eluStart = performance.eventLoopUtilization();
 
     const step = async (chunk: Miner[]): Promise<void> => {
       // 1. parse gists
@@ -170,7 +185,7 @@ async function runPipeline(miners: Miner[], threads: number, persist: boolean): 
         const miner = chunk[i]!;
         for (const sub of gist.submissions) {
           const m = metricsFor(miner, sub.platform, sub.content_id, round);
-          requests.push({ hotkey: miner.pair.address, platform: sub.platform, content_id: sub.content_id, direct_video_url: sub.direct_video_url, signature: sub.signature ?? null, caption: m.caption });
+          requests.push({ hotkey: miner.hotkey, platform: sub.platform, content_id: sub.content_id, direct_video_url: sub.direct_video_url, signature: sub.signature ?? null, caption: m.caption });
           owners.push({ miner, platform: sub.platform, content_id: sub.content_id });
         }
       });
@@ -187,7 +202,7 @@ async function runPipeline(miners: Miner[], threads: number, persist: boolean): 
       });
       const inputs: MinerScoringInput[] = chunk.map((m) => ({
         uid: m.uid,
-        hotkey: m.pair.address,
+        hotkey: m.hotkey,
         stake: 1_000_000_000n,
         validator_permit: false,
         history: [...m.prior, ...(fresh.get(m.uid) ?? [])],
@@ -222,7 +237,15 @@ async function runPipeline(miners: Miner[], threads: number, persist: boolean): 
     );
     const selection = selectWeights(results, { policy: 'engagement', topMiners: 5 });
     const seconds = (performance.now() - started) / 1000;
-    return { seconds, submissions, top: selection.top };
+    const cpu = process.cpuUsage(cpuStart);
+    const elu = performance.eventLoopUtilization(eluStart);
+    return {
+      seconds,
+      submissions,
+      cpuMicrosPerSubmission: (cpu.user + cpu.system) / submissions,
+      mainThreadBusy: elu.utilization,
+      top: selection.top,
+    };
   } finally {
     await pool.close();
     await sink?.close();
@@ -232,9 +255,11 @@ async function runPipeline(miners: Miner[], threads: number, persist: boolean): 
 export default async function pipelineBench(): Promise<void> {
   await initCrypto();
   const miners = buildMiners();
+  const cores = availableParallelism();
   const [load1] = loadavg();
-  process.stdout.write(`pipeline: ${availableParallelism()} cores, load average ${load1!.toFixed(2)} at start\n`);
+  process.stdout.write(`pipeline: ${cores} cores, load average ${load1!.toFixed(2)} at start\n`);
   for (const persist of PERSIST ? [false, true] : [false]) {
+    const label = persist ? 'with persistence' : 'CPU only';
     const rates: number[] = [];
     let top: readonly number[] = [];
     for (const threads of [1, 2]) {
@@ -243,12 +268,12 @@ export default async function pipelineBench(): Promise<void> {
       rates.push(rate);
       top = r.top;
       process.stdout.write(
-        `pipeline ${persist ? 'with persistence' : 'CPU only       '} pool=${threads}: ${Math.round(rate).toLocaleString('en-US')} submissions/s ` +
-          `(${r.submissions} submissions = ${MINERS} miners × ${SUBS}, ${r.seconds.toFixed(2)} s)\n`,
+        `pipeline ${label} pool=${threads}: ${Math.round(rate).toLocaleString('en-US')} submissions/s ` +
+          `(${r.submissions} submissions = ${MINERS} miners × ${SUBS}, ${r.seconds.toFixed(2)} s; ` +
+          `${Math.round(r.cpuMicrosPerSubmission)} µs CPU/submission, main thread ${(100 * r.mainThreadBusy).toFixed(0)} % busy)\n`,
       );
     }
-    process.stdout.write(
-      `pipeline ${persist ? 'with persistence' : 'CPU only       '} pool 1→2 ratio: ${(rates[1]! / rates[0]!).toFixed(2)}× (top-5 uids ${top.join(',')})\n`,
-    );
+    process.stdout.write(`pipeline ${label} pool 1→2 ratio: ${(rates[1]! / rates[0]!).toFixed(2)}× (top-5 uids ${top.join(',')})\n`);
   }
+  process.stdout.write(`pipeline: load average ${loadavg()[0]!.toFixed(2)} at end\n`);
 }
