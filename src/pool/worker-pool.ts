@@ -132,7 +132,11 @@ export class WorkerPool {
       execArgv: workerExecArgv(),
     });
     this.#piscina.on('error', (err: unknown) => this.#logger?.error({ err }, 'worker pool error'));
-    this.#metrics?.poolThreads.set(this.threads);
+    // Threads come and go (idle exit, crash replacement); keep the gauge on the real count.
+    const countThreads = (): void => this.#metrics?.poolThreads.set(this.#piscina.threads.length);
+    this.#piscina.on('workerCreate', countThreads);
+    this.#piscina.on('workerDestroy', countThreads);
+    countThreads();
   }
 
   /** A pool sized from `pool.*` and `netuid` of the config. */

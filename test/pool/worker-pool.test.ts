@@ -182,6 +182,7 @@ describe('WorkerPool faults and backpressure', () => {
       ]);
       const text = await metrics.expose();
       expect(text).toMatch(/infinitevibe_pool_tasks_total\{kind="verify",result="error"\} 1/);
+      expect(text).toMatch(/infinitevibe_pool_threads 1\n/);
     } finally {
       await pool.close();
     }
