@@ -9,10 +9,8 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { Keyring } from '@polkadot/keyring';
-import { MongoClient, type AnyBulkWriteOperation, type Document } from 'mongodb';
 import { PLATFORMS, type Platform } from '../src/config/defaults.js';
 import { initCrypto, signSubmission } from '../src/crypto/index.js';
-import { EmbeddedMongoServer } from '../src/devnet/mongo/embedded-mongo-server.js';
 import { captionToken } from '../src/formats/caption.js';
 import { parseGist } from '../src/formats/gist.js';
 import type { VerifyRequest } from '../src/pool/tasks.js';
@@ -20,6 +18,7 @@ import { WorkerPool } from '../src/pool/worker-pool.js';
 import { DEFAULT_GROWTH_PARAMS } from '../src/scoring/growth-policy.js';
 import { selectWeights } from '../src/scoring/select-weights.js';
 import type { MinerPolicyResult, MinerScoringInput, ScoringOptions } from '../src/scoring/types.js';
+import { openStore } from '../src/store/open-store.js';
 import type { MetricSnapshot, ScoreRecord } from '../src/store/types.js';
 
 const NETUID = 89;
@@ -120,33 +119,15 @@ interface Sink {
   close(): Promise<void>;
 }
 
-/**
- * The store's write path: one bulkWrite of `$setOnInsert` upserts keyed by the snapshot's unique
- * key, against the embedded MongoDB-wire server through the official driver.
- */
+/** The project's store (`openStore`) on its embedded MongoDB-wire server, as the validator runs it. */
 async function openSink(run: string): Promise<Sink> {
-  const server = await EmbeddedMongoServer.start();
-  const client = await MongoClient.connect(server.uri);
-  const db = client.db(`bench_${run}`);
-  const snapshots = db.collection('metric_snapshots');
-  await snapshots.createIndex({ hotkey: 1, platform: 1, content_id: 1, interval: 1 }, { unique: true });
-  const scores = db.collection('scores');
+  const store = await openStore({ db: `bench_${run}` });
   return {
-    async persist(batch, scoreRecords) {
-      const ops: AnyBulkWriteOperation<Document>[] = batch.map((s) => ({
-        updateOne: {
-          filter: { hotkey: s.hotkey, platform: s.platform, content_id: s.content_id, interval: s.interval },
-          update: { $setOnInsert: s },
-          upsert: true,
-        },
-      }));
-      await snapshots.bulkWrite(ops, { ordered: true });
-      if (scoreRecords.length > 0) await scores.insertMany(scoreRecords.map((r) => ({ ...r })));
+    async persist(snapshots, scores) {
+      await store.snapshots.upsertMany(snapshots);
+      if (scores.length > 0) await store.scores.record(scores);
     },
-    async close() {
-      await client.close();
-      await server.close();
-    },
+    close: () => store.close(),
   };
 }
 
