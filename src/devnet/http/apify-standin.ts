@@ -32,6 +32,8 @@ export interface ApifyStandinOptions extends FaultOptions {
   readonly videoBaseUrl?: string;
   /** Real milliseconds an async run stays RUNNING. */
   readonly runDurationMs?: number;
+  /** Simulated run time over `n` inputs; run-sync answers 408 past 300 s, as Apify does. */
+  readonly simulatedRunSeconds?: (inputs: number) => number;
   readonly startFeeUsd?: number;
   readonly pricePerResultUsd?: number;
 }
@@ -71,6 +73,7 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
   const epochMs = options.epochMs ?? clock.now();
   const tokens = options.tokens ? new Set(options.tokens) : undefined;
   const runDurationMs = options.runDurationMs ?? 30;
+  const simulatedSeconds = options.simulatedRunSeconds ?? ((n: number) => 40 + 0.5 * n);
   const startFee = options.startFeeUsd ?? 0.0005;
   const perResult = options.pricePerResultUsd ?? 0.0023;
   const posts = new Map<string, StandinContent>();
@@ -283,6 +286,12 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
         return apifyError(res, 400, 'invalid-parameter', `Parameter "timeout" must be a non-negative integer, got "${timeout}"`);
       }
       runLog.push({ actorId, mode: route === 'run-sync' ? 'sync' : 'async', input, items: items.length });
+      if (route === 'run-sync' && simulatedSeconds(items.length) > Math.min(300, timeout === null ? 300 : Number(timeout))) {
+        // The run goes on (and is billed) after the sync endpoint gives up.
+        startRun(actorId, items, runDurationMs);
+        record(408);
+        return apifyError(res, 408, 'run-timeout-exceeded', 'Actor run exceeded the timeout of 300 seconds for this API endpoint');
+      }
       if (route === 'run-sync') {
         startRun(actorId, items, 0);
         record(201);

@@ -24,7 +24,7 @@ export interface ServiceStandinsOptions {
   readonly clock?: SimulatedClock;
   /** YouTube keys and daily quota the stand-in enforces. */
   readonly youtube?: { readonly apiKeys?: readonly string[]; readonly dailyQuotaUnits?: number };
-  readonly apify?: { readonly tokens?: readonly string[]; readonly runDurationMs?: number };
+  readonly apify?: { readonly tokens?: readonly string[]; readonly runDurationMs?: number; readonly simulatedRunSeconds?: (inputs: number) => number };
   /** Also start the SightEngine and video-host stand-ins (default true). */
   readonly aiStandins?: boolean;
 }

@@ -98,19 +98,27 @@ export class PlatformTracker implements MetricsProvider {
       unique.set(KEY(item), { platform: item.platform, content_id: item.content_id });
     }
     const refs = [...unique.values()];
+    options.signal?.throwIfAborted();
+    // A caller that gives up stops waiting; the shared batch still serves the other callers.
+    let onAbort: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {
-      options.signal?.addEventListener('abort', () => reject(options.signal!.reason), { once: true });
+      onAbort = () => reject(options.signal!.reason);
+      options.signal?.addEventListener('abort', onAbort, { once: true });
     });
     aborted.catch(() => undefined);
-    options.signal?.throwIfAborted();
-    const settled = await Promise.all(
-      refs.map((ref) =>
-        Promise.race([this.#lookup(ref), aborted]).then(
-          (value) => ({ ok: true as const, value }),
-          (error: unknown) => ({ ok: false as const, ref, error }),
+    let settled;
+    try {
+      settled = await Promise.all(
+        refs.map((ref) =>
+          Promise.race([this.#lookup(ref), aborted]).then(
+            (value) => ({ ok: true as const, value }),
+            (error: unknown) => ({ ok: false as const, ref, error }),
+          ),
         ),
-      ),
-    );
+      );
+    } finally {
+      if (onAbort) options.signal?.removeEventListener('abort', onAbort);
+    }
     options.signal?.throwIfAborted();
     const results: ContentMetrics[] = [];
     const errors: MetricsError[] = [];

@@ -76,6 +76,20 @@ describe('ApifyClient', () => {
     expect(await metrics.expose()).toMatch(new RegExp(`infinitevibe_external_cost_dollars_total\\{service="apify"\\} ${expected.toFixed(4).replace('.', '\\.')}`));
   });
 
+  it('a run-sync past 300 s is a retryable ERR_APIFY_RUN_TIMEOUT (the client estimated wrong)', async () => {
+    const { urls, standins } = await setup(4);
+    const slow = await startServiceStandins({ contents: [], apify: { simulatedRunSeconds: () => 301 }, aiStandins: false });
+    try {
+      const wrong = new ApifyClient({ token: 't', baseUrl: slow.apifyBaseUrl, estimateRunSeconds: () => 10 });
+      clients.push(wrong);
+      await expect(wrong.runActor('RB9HEZitC8hIUXAha', INPUT(urls), 4)).rejects.toMatchObject({ code: 'ERR_APIFY_RUN_TIMEOUT', status: 408, retryable: true });
+      expect(slow.stats.apify.count('run-sync')).toBe(1);
+    } finally {
+      await slow.close();
+    }
+    expect(standins.stats.apify.count()).toBe(0);
+  });
+
   it('reads follower counts from the profile scraper', async () => {
     const { client } = await setup(3);
     const run = await client.runActor('apify~instagram-profile-scraper', { usernames: ['owner_IG0', 'nobody_here'] }, 2);

@@ -111,6 +111,19 @@ describe('PlatformTracker', () => {
     expect(standins.stats.youtube.count('channels.list')).toBe(0);
   });
 
+  it('lets one caller give up while the shared batch still serves the others', async () => {
+    const { tracker, ytRefs, standins } = await setup({ yt: 2 });
+    standins.faults.youtube.latencyMs = 300;
+    const controller = new AbortController();
+    const quitter = tracker.getMetrics([ytRefs[0]!], { signal: controller.signal });
+    const stayer = tracker.getMetrics([ytRefs[1]!]);
+    setTimeout(() => controller.abort(new Error('actor stopped')), 30);
+    await expect(quitter).rejects.toThrow('actor stopped');
+    const { results } = await stayer;
+    expect(results.map((r) => r.content_id)).toEqual([ytRefs[1]!.content_id]);
+    expect(standins.stats.youtube.count('videos.list')).toBe(1);
+  });
+
   it('says which platform is not configured', async () => {
     const tracker = new PlatformTracker({});
     const { errors } = await tracker.getMetrics([{ platform: 'instagram/reel', content_id: 'abc' }]);
