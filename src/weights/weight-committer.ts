@@ -222,7 +222,8 @@ export class WeightCommitter {
         hyper = await o.chain.hyperparameters(o.netuid);
         mode = hyper.commitRevealEnabled ? 'commit' : 'set';
         const status = await o.chain.validatorStatus(o.netuid, o.signer.address);
-        if (status.lastUpdate !== null && hyper.weightsSetRateLimit > 0) {
+        // LastUpdate 0 means "never set": the runtime lets a first-time setter through.
+        if (status.lastUpdate !== null && status.lastUpdate !== 0 && hyper.weightsSetRateLimit > 0) {
           const allowedAt = status.lastUpdate + hyper.weightsSetRateLimit;
           if (block < allowedAt) {
             this.#logger.info({ block, allowedAt }, 'waiting for the weights rate limit');

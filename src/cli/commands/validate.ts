@@ -1,8 +1,79 @@
+import { loadConfig } from '../../config/load-config.js';
+import { ConfigError } from '../../errors.js';
+import { createLogger } from '../../log.js';
 import type { CommandContext } from '../main.js';
 
-export const description = 'validate';
+export const description = 'run the validator (npm start = validate --subtensor.network embedded)';
 
-export async function run({ stderr }: CommandContext): Promise<number> {
-  stderr.write('infinitevibe validate: not available in this build yet\n');
-  return 1;
+/** Short embedded intervals so progress shows within seconds; any flag overrides them. */
+const EMBEDDED_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({
+  submission_update_interval: 15,
+  set_weights_interval: 30,
+  'subtensor.block_time_ms': 1000,
+});
+
+function intFlag(flags: Record<string, unknown>, name: string, fallback: number | undefined, min: number, max: number): number | undefined {
+  const raw = flags[name];
+  delete flags[name];
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`--${name}: invalid value ${JSON.stringify(raw)}; expected an integer from ${min} to ${max}`, `--${name}`);
+  }
+  return value;
+}
+
+/**
+ * `infinitevibe validate`: the validator. `--once` runs one full cycle and one weight commit,
+ * prints a one-line JSON summary and exits 0. `--miners N` / `--seed S` size the deterministic
+ * scenario of the embedded network or of the in-process stand-ins (`--services embedded`).
+ */
+export async function run({ flags: rawFlags, stdout, stderr }: CommandContext): Promise<number> {
+  const flags: Record<string, unknown> = { ...rawFlags };
+  delete flags['json'];
+  const miners = intFlag(flags, 'miners', undefined, 0, 4095);
+  const seed = intFlag(flags, 'seed', undefined, 0, 2 ** 31 - 1);
+  const network = flags['subtensor.network'] ?? flags['subtensor_network'] ?? flags['subtensor-network'];
+  const layered = network === 'embedded' ? { ...EMBEDDED_DEFAULTS, ...flags } : flags;
+  const config = loadConfig({ flags: layered });
+  const logger = createLogger({ level: config.logging.level }, process.stderr);
+  const { startValidator } = await import('../../runtime/validator-app.js');
+  const app = await startValidator(config, {
+    logger,
+    ...(miners !== undefined ? { miners } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+    // --once must finish its cycle, not be cut off at 80 % of a 15 s embedded period.
+    ...(config.once ? { cycleDeadlineMs: Math.max(300_000, config.submission_update_interval * 800), jitterMs: 0 } : {}),
+  });
+
+  if (config.once) {
+    try {
+      const summary = await app.runOnce();
+      stdout.write(JSON.stringify(summary) + '\n');
+      return summary.weights.committed ? 0 : 1;
+    } finally {
+      await app.stop();
+    }
+  }
+
+  app.run();
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        stderr.write(`infinitevibe: ${signal} again, exiting now\n`);
+        process.exit(130);
+      }
+      stopping = true;
+      logger.info({ signal }, 'signal received');
+      void app.stop().finally(() => {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        resolve();
+      });
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  return 0;
 }

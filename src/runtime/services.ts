@@ -1,0 +1,108 @@
+import type { Config } from '../config/load-config.js';
+import type { ServiceStandins } from '../devnet/http/service-standins.js';
+import { ConfigError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
+import { createAiDetector } from '../services/ai-detector/index.js';
+import { GistFetcher } from '../services/gist/index.js';
+import { ApifyClient, HttpPlatformTrackerClient, PlatformTracker, YouTubeClient } from '../services/platform-tracker/index.js';
+import type { AiDetector, MetricsProvider } from '../services/types.js';
+import type { Store } from '../store/types.js';
+
+export interface ValidatorServices {
+  readonly mode: Config['services'];
+  readonly gists: GistFetcher;
+  readonly metricsProvider: MetricsProvider;
+  readonly aiDetector: AiDetector;
+  close(): Promise<void>;
+}
+
+export interface ServiceWiring {
+  readonly logger: Logger;
+  readonly metrics: ValidatorMetrics;
+  readonly store: Pick<Store, 'aiResults'>;
+  /** Required for `embedded`: the stand-ins the in-process services talk to. */
+  readonly standins?: ServiceStandins;
+}
+
+/** Placeholder credentials the stand-ins accept; real services never see them. */
+const STANDIN_KEY = 'embedded-standin';
+
+/**
+ * The validator's three external dependencies for `config.services`:
+ * - `embedded`: in-process PlatformTracker and AI detector pointed at the stand-ins;
+ * - `inprocess`: the same clients against the real YouTube / Apify / SightEngine APIs (keys);
+ * - `http`: the remote platform-tracker and ai-detector services (`serve ...`).
+ * Gists always come straight from the gist host.
+ */
+export function createServices(config: Config, wiring: ServiceWiring): ValidatorServices {
+  const { logger, metrics, store } = wiring;
+  const mode = config.services;
+  if (mode === 'embedded' && !wiring.standins) {
+    throw new ConfigError('--services embedded needs the in-process stand-ins, which were not started', '--services');
+  }
+  const standins = mode === 'embedded' ? wiring.standins! : undefined;
+  const gists = new GistFetcher({
+    baseUrl: standins?.gistBaseUrl ?? config.gist.base_url,
+    timeoutMs: config.gist.timeout_ms,
+    maxBytes: config.gist.max_bytes,
+    concurrency: config.gist.concurrency,
+    metrics,
+  });
+
+  let metricsProvider: MetricsProvider;
+  const clients: Array<{ close(): Promise<void> }> = [];
+  if (mode === 'http') {
+    metricsProvider = new HttpPlatformTrackerClient({ baseUrl: config.platform_tracker.url, metrics });
+  } else {
+    const youtubeKey = standins ? STANDIN_KEY : config.youtube.api_key;
+    const apifyKey = standins ? STANDIN_KEY : config.apify.api_key;
+    const youtube = youtubeKey
+      ? new YouTubeClient({
+          apiKey: youtubeKey,
+          baseUrl: standins?.youtubeBaseUrl ?? config.youtube.base_url,
+          dailyQuotaUnits: config.youtube.daily_quota_units,
+          metrics,
+        })
+      : undefined;
+    const apify = apifyKey
+      ? new ApifyClient({
+          token: apifyKey,
+          baseUrl: standins?.apifyBaseUrl ?? config.apify.base_url,
+          syncLimitSeconds: config.apify.sync_limit_s,
+          metrics,
+        })
+      : undefined;
+    if (youtube) clients.push(youtube);
+    if (apify) clients.push(apify);
+    metricsProvider = new PlatformTracker({
+      ...(youtube ? { youtube } : {}),
+      ...(apify ? { apify } : {}),
+      instagramPostActor: config.apify.post_actor,
+      instagramProfileActor: config.apify.profile_actor,
+      logger: logger.child({ component: 'platform-tracker' }),
+      metrics,
+    });
+  }
+
+  const aiDetector = createAiDetector(config, {
+    logger: logger.child({ component: 'ai-detector' }),
+    metrics,
+    cache: store.aiResults,
+    ...(standins?.sightengineBaseUrl ? { sightengineBaseUrl: standins.sightengineBaseUrl } : {}),
+    // The video host of the stand-ins lives on loopback.
+    ...(standins ? { allowPrivate: true } : {}),
+  });
+
+  return {
+    mode,
+    gists,
+    metricsProvider,
+    aiDetector,
+    close: async () => {
+      // The tracker drains its batches first; then its HTTP clients can go.
+      await Promise.allSettled([gists.close(), metricsProvider.close?.(), aiDetector.close?.()]);
+      await Promise.allSettled(clients.map((c) => c.close()));
+    },
+  };
+}
