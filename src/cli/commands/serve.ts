@@ -64,7 +64,21 @@ export async function run({ args, flags, stdout, stderr }: CommandContext): Prom
       await running.close();
       return 0;
     }
-    // ---- ai-detector (SPEC §6): its case goes here ----------------------------------------------
+    // ---- ai-detector (SPEC §6) ------------------------------------------------------------------
+    case 'ai-detector': {
+      const config = loadConfig({ flags: rest });
+      const logger = createLogger({ level: config.logging.level, name: 'ai-detector' });
+      const metrics = new ValidatorMetrics();
+      const { startAiDetectorService } = await import('../../services/ai-detector/ai-detector-runtime.js');
+      const running = await startAiDetectorService(config, { port: port ?? config.ai_detector.port, host, logger, metrics });
+      stdout.write(
+        JSON.stringify({ service: 'ai-detector', url: running.url, embedded: running.sightengineUrl !== null, sightengine_url: running.sightengineUrl }) + '\n',
+      );
+      const signal = await untilSignal();
+      logger.info({ signal }, 'AI detector shutting down');
+      await running.close();
+      return 0;
+    }
     default:
       stderr.write(service ? `infinitevibe serve: unknown service "${service}"\n${USAGE}` : USAGE);
       return 2;
