@@ -112,6 +112,23 @@ function scanFilter(filter: unknown): void {
   }
 }
 
+/**
+ * true/false when `filter` is only field = scalar conditions that the document's non-array
+ * values settle; undefined when mingo must decide (operators, arrays, missing fields).
+ */
+function equalityMatch(filter: Document, doc: Document): boolean | undefined {
+  for (const [key, raw] of Object.entries(filter)) {
+    if (key.startsWith('$')) return undefined;
+    const value: unknown = isPlainObject(raw) && Object.keys(raw).length === 1 && '$eq' in raw ? raw.$eq : raw;
+    const t = typeof value;
+    if (!(t === 'string' || t === 'number' || t === 'boolean' || value instanceof Date)) return undefined;
+    const actual = getPath(doc, key);
+    if (actual === undefined || actual === null || Array.isArray(actual) || isPlainObject(actual)) return undefined;
+    if (valueKey(actual) !== valueKey(value)) return false;
+  }
+  return true;
+}
+
 function checkSort(sort: Document | undefined): void {
   if (!sort) return;
   for (const [field, direction] of Object.entries(sort)) {
@@ -258,6 +275,15 @@ export class CommandExecutor {
     const f = filter ?? {};
     const candidates = collection.candidates(f);
     if (Object.keys(f).length === 0) return limit === Infinity ? candidates : candidates.slice(0, limit);
+    scanFilter(f);
+    if (candidates.length <= 1) {
+      // The index fast path usually leaves zero or one document; decide plain equality directly.
+      const decided = candidates.length === 0 ? false : equalityMatch(f, candidates[0]!);
+      if (decided !== undefined) {
+        if (candidates.length === 0) this.#query(f); // still reject a malformed filter
+        return decided ? candidates : [];
+      }
+    }
     const query = this.#query(f);
     const out: Document[] = [];
     try {

@@ -154,9 +154,31 @@ export function applyUpdate(doc: Document, update: Document, options: { arrayFil
     modifier = options.inserting ? { ...others, $set: { ...(others.$set as Document | undefined), ...($setOnInsert as Document) } } : others;
   }
   if (!options.inserting) checkImmutableId(modifier);
+  const fast = plainSet(doc, modifier);
+  if (fast) return fast;
   const next = cloneDocument(doc);
   checkTargets(next, modifier);
   const modified = runMingo(next, modifier, options.arrayFilters);
+  return { doc: modified ? next : doc, modified };
+}
+
+/**
+ * `{$set: {a: …, b: …}}` with top-level field names only (the shape of every snapshot upsert):
+ * plain assignment gives exactly MongoDB's result, without building mingo's operator context
+ * for each document, which dominates a 10,000-statement bulk write otherwise.
+ */
+function plainSet(doc: Document, modifier: Document): UpdateOutcome | null {
+  const keys = Object.keys(modifier);
+  if (keys.length !== 1 || keys[0] !== '$set') return null;
+  const fields = modifier.$set as Document;
+  for (const path of Object.keys(fields)) if (path.includes('.') || path.startsWith('$')) return null;
+  let modified = false;
+  const next: Document = { ...doc };
+  for (const [field, value] of Object.entries(fields)) {
+    if (field in doc && sameValue(doc[field], value)) continue;
+    next[field] = cloneDocument(value);
+    modified = true;
+  }
   return { doc: modified ? next : doc, modified };
 }
 
