@@ -15,7 +15,7 @@ const run = promisify(execFile);
  * A loopback stand-in for the hosts miners' videos live on: `GET /videos/<content_id>.mp4`
  * answers a real H.264 MP4, a short flat gray clip whose gray level encodes the content's
  * `ai_score` (level = round(score · 255)). Decoded by ffmpeg and scored by the SightEngine
- * stand-in (mean luminance / 255), it comes back as that score within about ±0.01. Clips are
+ * stand-in (mean luminance / 255), it comes back as that score to within the 1/255 quantisation. Clips are
  * encoded once per gray level and kept in memory, so 300 videos cost a handful of encodes.
  */
 
@@ -206,8 +206,9 @@ export class VideoHost {
           `color=c=0x${hex}${hex}${hex}:s=${this.#size}x${this.#size}:d=${this.#durationSeconds}:r=10`,
           '-c:v',
           'libx264',
+          // Full-range YUV: a flat gray decodes back to exactly its level (limited range loses ±1).
           '-pix_fmt',
-          'yuv420p',
+          'yuvj420p',
           '-movflags',
           '+faststart',
           file,

@@ -41,7 +41,7 @@ describe('VideoHost', () => {
         expect(sample.duration).toBeCloseTo(2, 1);
         expect(sample.frames).toHaveLength(3);
         for (const frame of sample.frames)
-          expect(Math.abs(meanLuminance(frame.png) - score)).toBeLessThanOrEqual(0.01);
+          expect(Math.abs(meanLuminance(frame.png) - score)).toBeLessThanOrEqual(0.003);
       }
     } finally {
       await host.close();
