@@ -5,6 +5,10 @@ import { SUBTENSOR_TYPES } from '../../src/chain/subtensor-codec.js';
 
 /** A registry built from the real spec-218 metadata, as a node would serve it. */
 export function spec218Registry(): TypeRegistry {
+  return spec218().registry;
+}
+
+export function spec218(): { registry: TypeRegistry; metadata: Metadata } {
   const hex = readFileSync(
     fileURLToPath(new URL('../../src/devnet/subtensor/data/metadata-v15-spec218.hex', import.meta.url)),
     'utf8',
@@ -13,5 +17,5 @@ export function spec218Registry(): TypeRegistry {
   const metadata = new Metadata(registry, hex as `0x${string}`);
   registry.setMetadata(metadata, undefined, undefined, true);
   registry.register(SUBTENSOR_TYPES);
-  return registry;
+  return { registry, metadata };
 }

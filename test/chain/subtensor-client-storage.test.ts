@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SubtensorClient } from '../../src/chain/subtensor-client.js';
+import type { MetagraphDiff } from '../../src/chain/types.js';
+import { ChainTimeoutError, ChainTransactionRejectedError } from '../../src/errors.js';
 import { harness, miner, neurons, validator, type Harness } from './devnet-fixture.js';
 
 const NETUID = 89;
@@ -55,19 +58,18 @@ describe('commit-reveal round trip', () => {
 
   it('submitWeights commits, an early reveal is RevealTooEarly, a reveal in the window stores the weights', async () => {
     const vector = { uids: [1, 2, 3], values: [65_535, 30_000, 5], versionKey: 0n };
+    // Commit in the first block of an epoch (epoch(b) = (b + 90) / 5) so the next block is early.
+    while (((await h.client.bestBlockNumber()) + 1 + 90) % 5 !== 0) await h.block();
     const receipt = await h.included(h.client.submitWeights(NETUID, vector, validator));
     expect(receipt.mode).toBe('commit');
     if (receipt.mode !== 'commit' || !('salt' in receipt)) throw new Error('expected a commit receipt');
     expect(receipt.commitHash).toMatch(/^0x[0-9a-f]{64}$/);
     expect(receipt.salt).toHaveLength(8);
-    // epoch(b) = (b + 90) / 5: the reveal window starts at the next epoch boundary.
-    expect(receipt.revealFromBlock).toBe((Math.floor((receipt.commitBlock + 90) / 5) + 1) * 5 - 90);
+    expect(receipt.revealFromBlock).toBe(receipt.commitBlock + 5);
     const early = await h
       .included(h.client.revealWeights(NETUID, vector, receipt.salt, validator))
       .catch((e: unknown) => e);
-    if ((await h.client.bestBlockNumber()) < receipt.revealFromBlock) {
-      expect(early).toMatchObject({ errorName: 'RevealTooEarly', retryLater: true });
-    }
+    expect(early).toMatchObject({ errorName: 'RevealTooEarly', retryLater: true });
     while ((await h.client.bestBlockNumber()) < receipt.revealFromBlock - 1) await h.block();
     const wrong = await h
       .included(
@@ -88,5 +90,85 @@ describe('commit-reveal round trip', () => {
       { uid: 2, value: 30_000 },
       { uid: 3, value: 5 },
     ]);
+  });
+});
+
+describe('pool rejections, timeouts and replaced uids', () => {
+  let h: Harness;
+  let stateCalls = 0;
+  let storageReads = 0;
+  beforeAll(async () => {
+    h = await harness({
+      neurons: neurons(3),
+      hyperparameters: { weightsSetRateLimit: 0, maxAllowedUids: 4, immunityPeriod: 0 },
+      onRequest: (method) => {
+        if (method === 'state_call') stateCalls++;
+        if (method === 'state_queryStorageAt') storageReads++;
+      },
+    });
+  }, 60_000);
+  afterAll(() => h?.close());
+
+  it('too little stake is refused by the pool (RPC 1010), not in a block', async () => {
+    h.devnet.state.setHyperparameter('weightsMinStake', 10n ** 15n);
+    await h.block();
+    const error = await h
+      .included(h.client.setWeights(NETUID, { uids: [1], values: [1], versionKey: 0n }, miner(2)))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ChainTransactionRejectedError);
+    expect(error).toMatchObject({ rpcCode: 1010, code: 'ERR_CHAIN_TX_REJECTED' });
+    expect((error as ChainTransactionRejectedError).detail).toMatch(/Custom error: 3/);
+    h.devnet.state.setHyperparameter('weightsMinStake', 0n);
+    await h.block();
+  });
+
+  it('an extrinsic that never reaches a block times out with ChainTimeoutError', async () => {
+    const impatient = await SubtensorClient.connect({ endpoint: h.devnet.url, inclusionTimeoutMs: 300 });
+    try {
+      const error = await impatient
+        .setWeights(NETUID, { uids: [1], values: [1], versionKey: 0n }, validator)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ChainTimeoutError);
+      expect((error as Error).message).toMatch(/set_weights not included within 300 ms/);
+    } finally {
+      await impatient.close();
+    }
+    await h.block(); // the pooled transaction lands now
+  });
+
+  it('quiet blocks cost one storage read and no runtime call; a replaced uid (full subnet) is seen through its NeuronRegistered event', async () => {
+    const diffs: MetagraphDiff[] = [];
+    const sub = h.client.metagraphDiffs$(NETUID).subscribe((d) => diffs.push(d));
+    const waitFor = async (n: number) => {
+      const started = Date.now();
+      while (diffs.length < n && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 20));
+    };
+    await waitFor(4);
+    expect(diffs.splice(0).map((d) => d.kind)).toEqual(['joined', 'joined', 'joined', 'joined']);
+    await h.block();
+    await new Promise((r) => setTimeout(r, 100));
+    const calls = stateCalls;
+    const reads = storageReads;
+    await h.block();
+    await h.block();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(stateCalls).toBe(calls);
+    expect(storageReads - reads).toBe(2);
+
+    // A registration on a full subnet recycles the weakest uid: SubnetworkN and the permits stay
+    // the same, only the event tells.
+    const coldkey = miner(70);
+    h.devnet.state.setBalance(coldkey.address, 10n ** 12n);
+    await h.block();
+    await h.included(
+      h.client.api.tx['subtensorModule']!['burnedRegister']!(NETUID, miner(71).address).signAndSend(coldkey, {
+        nonce: -1,
+      }),
+    );
+    await waitFor(1);
+    expect(diffs).toMatchObject([
+      { kind: 'replaced', uid: 1, previousHotkey: miner(1).address, neuron: { hotkey: miner(71).address } },
+    ]);
+    sub.unsubscribe();
   });
 });
