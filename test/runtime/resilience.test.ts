@@ -1,0 +1,95 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { EmbeddedMongoServer } from '../../src/devnet/mongo/embedded-mongo-server.js';
+import { silentLogger } from '../../src/log.js';
+import { startEmbeddedNetwork, type EmbeddedNetwork } from '../../src/runtime/embedded-network.js';
+import { startValidator } from '../../src/runtime/validator-app.js';
+import { openStore } from '../../src/store/open-store.js';
+import { embeddedConfig } from './helpers.js';
+
+describe('runtime resilience', () => {
+  let network: EmbeddedNetwork;
+  beforeAll(async () => {
+    network = await startEmbeddedNetwork({ miners: 16, blockTimeMs: 500 });
+  }, 60_000);
+  afterAll(async () => {
+    await network?.close();
+  });
+
+  it('a restart mid-cycle loses no snapshot and does not write one twice', async () => {
+    const store = await openStore({ db: 'restart' });
+    const epoch = network.scenario.epochMs;
+    try {
+      // First process: stopped while its miners are still collecting.
+      network.standins.clock.set(epoch);
+      const a = await startValidator(embeddedConfig(), { network, storeInstance: store, metricsServer: false, jitterMs: 0 });
+      const interrupted = a.supervisor.runCycle();
+      await new Promise((r) => setTimeout(r, 1_500));
+      await a.stop();
+      const cut = await interrupted;
+      const interval = cut.interval;
+      expect(cut.reported).toBeLessThan(16);
+
+      // Second process, same interval (simulated time restarts with the process).
+      network.standins.clock.set(epoch);
+      const b = await startValidator(embeddedConfig(), { network, storeInstance: store, metricsServer: false, jitterMs: 0 });
+      const full = await b.supervisor.runCycle();
+      await b.stop();
+      expect(full.interval).toBe(interval);
+      expect(full.reported).toBe(16);
+      const stored = await store.snapshots.count({ interval });
+      expect(stored).toBe(cut.snapshots.inserted + full.snapshots.inserted);
+      expect(full.snapshots.inserted + full.snapshots.matched).toBe(stored);
+
+      // Third process, same interval again: everything matched, nothing added.
+      network.standins.clock.set(epoch);
+      const c = await startValidator(embeddedConfig(), { network, storeInstance: store, metricsServer: false, jitterMs: 0 });
+      const again = await c.supervisor.runCycle();
+      await c.stop();
+      expect(again.snapshots).toEqual({ inserted: 0, matched: stored, buffered: 0 });
+      expect(await store.snapshots.count({ interval })).toBe(stored);
+    } finally {
+      await store.close();
+    }
+  }, 240_000);
+
+  it('a Mongo outage mid-run buffers snapshots and audit records, recovers without loss, and the due weight commit still happens', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'iv-outage-'));
+    let mongo = await EmbeddedMongoServer.start({ dataDir });
+    const port = mongo.port;
+    const store = await openStore({ uri: mongo.uri, db: 'outage', serverSelectionTimeoutMS: 300, connectTimeoutMS: 300 });
+    const app = await startValidator(embeddedConfig(), { network, storeInstance: store, metricsServer: false, jitterMs: 0 });
+    try {
+      const first = await app.supervisor.runCycle();
+      expect(first.result).toBe('ok');
+      const before = await store.snapshots.count();
+      expect(before).toBe(first.snapshots.inserted);
+
+      await mongo.close();
+      const during = await app.supervisor.runCycle();
+      expect(during.snapshots.buffered).toBeGreaterThan(0);
+      expect(during.snapshots.inserted).toBe(0);
+      expect(app.pendingSnapshots).toBe(during.snapshots.buffered);
+      // Scoring could not read the store; the first cycle's scores stand and the commit goes out.
+      expect(during.scored).toBe(false);
+      const commit = await app.committer.commitNow();
+      expect(commit.ok).toBe(true);
+      expect(commit.uids.length).toBeGreaterThan(0);
+      expect(app.committer.auditBacklog).toBeGreaterThan(0);
+
+      mongo = await EmbeddedMongoServer.start({ port, dataDir });
+      await vi.waitFor(() => expect(app.pendingSnapshots).toBe(0), { timeout: 30_000, interval: 200 });
+      expect(await store.snapshots.count()).toBe(before + during.snapshots.buffered);
+      expect(await app.committer.flushAudit()).toBe(true);
+      const audit = await store.weightCommits.recent(10);
+      expect(audit.some((r) => r.result === 'success' && r.block === commit.block)).toBe(true);
+    } finally {
+      await app.stop();
+      await store.close();
+      await mongo.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 240_000);
+});
