@@ -198,6 +198,30 @@ describe('SightEngineClient against the documented responses', () => {
     }
   });
 
+  it('an endpoint that never answers times out per attempt', async () => {
+    const { createServer: create } = await import('node:http');
+    const silent = create(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const client = new SightEngineClient({
+      baseUrl: url,
+      apiUser: 'u',
+      apiSecret: 's',
+      retries: 0,
+      timeoutMs: 100,
+    });
+    try {
+      await expect(client.scoreFrame(frame)).rejects.toMatchObject({
+        code: 'ERR_SIGHTENGINE_TIMEOUT',
+        retryable: true,
+      });
+    } finally {
+      await client.close();
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
   it('validates its options and input', async () => {
     expect(() => new SightEngineClient({ baseUrl: 'nope', apiUser: 'u', apiSecret: 's' })).toThrow(/baseUrl/);
     expect(() => new SightEngineClient({ baseUrl: 'ftp://x', apiUser: 'u', apiSecret: 's' })).toThrow(/http/);
