@@ -56,6 +56,8 @@ export interface ApifyStandin {
   readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
   readonly stats: StandinStats;
   readonly faults: FaultInjector;
+  /** Finishes every running run now (tests that must not depend on timing). */
+  completeRuns(): void;
   /** Every run started, sync or async, with its input, for assertions. */
   readonly runs: readonly { actorId: string; mode: 'sync' | 'async'; input: unknown; items: number }[];
 }
@@ -344,7 +346,8 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
         return apifyError(res, 404, 'record-not-found', 'Actor run was not found');
       }
       const wait = Math.min(60, Number(url.searchParams.get('waitForFinish') ?? 0) || 0);
-      if (wait > 0 && run.status === 'RUNNING') await sleep(Math.max(0, Math.min(run.finishesAt - Date.now(), wait * 1000)));
+      const deadline = Date.now() + wait * 1000;
+      while (runView(run).status === 'RUNNING' && Date.now() < deadline) await sleep(Math.min(10, deadline - Date.now()));
       record(200);
       return sendJson(res, 200, { data: runView(run) });
     }
@@ -374,5 +377,8 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
     stats,
     faults,
     runs: runLog,
+    completeRuns() {
+      for (const run of runs.values()) if (run.status === 'RUNNING') run.finishesAt = Date.now();
+    },
   };
 }

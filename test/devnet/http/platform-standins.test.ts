@@ -13,7 +13,7 @@ beforeAll(async () => {
   s = await startServiceStandins({
     contents: [content('youtube/video', 'vid00000001'), content('instagram/reel', 'ReelOne1')],
     clock: new SimulatedClock(Date.UTC(2026, 0, 1)),
-    apify: { runDurationMs: 30 },
+    apify: { runDurationMs: 600_000 },
     aiStandins: false,
   });
 });
@@ -50,7 +50,9 @@ describe('Apify stand-in', () => {
     expect(run.status).toBe('RUNNING');
     const early = await get(`${s.apifyBaseUrl}/v2/datasets/${run.defaultDatasetId}/items?token=t`);
     expect(early.json).toEqual([]);
-    const done = await get(`${s.apifyBaseUrl}/v2/actor-runs/${run.id}?token=t&waitForFinish=5`);
+    const waiting = get(`${s.apifyBaseUrl}/v2/actor-runs/${run.id}?token=t&waitForFinish=60`);
+    setTimeout(() => s.apify.completeRuns(), 50);
+    const done = await waiting;
     expect((done.json as { data: { status: string; usageTotalUsd: number } }).data).toMatchObject({ status: 'SUCCEEDED', usageTotalUsd: expect.any(Number) });
     const items = await get(`${s.apifyBaseUrl}/v2/datasets/${run.defaultDatasetId}/items?token=t`);
     expect(items.json).toEqual([expect.objectContaining({ shortCode: 'ReelOne1', videoPlayCount: 1000 })]);
