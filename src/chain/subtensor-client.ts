@@ -136,7 +136,7 @@ function assertSigner(signer: KeyringPair): void {
 /** `1010: Invalid Transaction: Custom error: 3` (node) or `1010: {"invalid":{"custom":3}}` (chopsticks). */
 export function rpcRejection(error: unknown): ChainTransactionRejectedError | null {
   const message = error instanceof Error ? error.message : String(error);
-  const match = /^(?:[^:]*?)?\b(101\d)\s*:\s*([\s\S]*)$/.exec(message);
+  const match = /(?:^|\s)(101[0-4])\s*:\s*([\s\S]*)$/.exec(message);
   if (!match) return null;
   return new ChainTransactionRejectedError(Number(match[1]), (match[2] ?? '').trim(), { cause: error });
 }
