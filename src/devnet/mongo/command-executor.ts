@@ -129,6 +129,16 @@ function equalityMatch(filter: Document, doc: Document): boolean | undefined {
   return true;
 }
 
+/** Field = scalar pairs only: nothing in it for mingo to reject. */
+function plainEqualityFilter(filter: Document): boolean {
+  for (const [key, value] of Object.entries(filter)) {
+    if (key.startsWith('$')) return false;
+    const t = typeof value;
+    if (!(t === 'string' || t === 'number' || t === 'boolean' || value instanceof Date)) return false;
+  }
+  return true;
+}
+
 function checkSort(sort: Document | undefined): void {
   if (!sort) return;
   for (const [field, direction] of Object.entries(sort)) {
@@ -280,7 +290,7 @@ export class CommandExecutor {
       // The index fast path usually leaves zero or one document; decide plain equality directly.
       const decided = candidates.length === 0 ? false : equalityMatch(f, candidates[0]!);
       if (decided !== undefined) {
-        if (candidates.length === 0) this.#query(f); // still reject a malformed filter
+        if (candidates.length === 0 && !plainEqualityFilter(f)) this.#query(f); // still reject a malformed filter
         return decided ? candidates : [];
       }
     }

@@ -166,23 +166,31 @@ export function encodeOpReply(requestId: number, responseTo: number, doc: Docume
 export class MessageFramer {
   #chunks: Buffer[] = [];
   #buffered = 0;
+  /** Length of the message being assembled, once its first 4 bytes are in. */
+  #expected = 0;
 
   push(chunk: Buffer): Buffer[] {
     this.#chunks.push(chunk);
     this.#buffered += chunk.length;
     const out: Buffer[] = [];
-    while (this.#buffered >= 4) {
-      const first = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#buffered);
-      this.#chunks = [first];
-      const length = first.readInt32LE(0);
-      if (length < HEADER_SIZE || length > MAX_MESSAGE_SIZE) {
-        throw new WireProtocolError(`message length ${length} outside [${HEADER_SIZE}, ${MAX_MESSAGE_SIZE}]`);
+    for (;;) {
+      if (this.#expected === 0) {
+        if (this.#buffered < 4) break;
+        if (this.#chunks[0]!.length < 4) this.#chunks = [Buffer.concat(this.#chunks, this.#buffered)];
+        const length = this.#chunks[0]!.readInt32LE(0);
+        if (length < HEADER_SIZE || length > MAX_MESSAGE_SIZE) {
+          throw new WireProtocolError(`message length ${length} outside [${HEADER_SIZE}, ${MAX_MESSAGE_SIZE}]`);
+        }
+        this.#expected = length;
       }
-      if (first.length < length) break;
-      out.push(first.subarray(0, length));
-      const rest = first.subarray(length);
+      // Concatenate once per message, not once per TCP chunk: large bulk writes arrive in many.
+      if (this.#buffered < this.#expected) break;
+      const all = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#buffered);
+      out.push(all.subarray(0, this.#expected));
+      const rest = all.subarray(this.#expected);
       this.#chunks = rest.length ? [rest] : [];
       this.#buffered = rest.length;
+      this.#expected = 0;
     }
     return out;
   }

@@ -98,6 +98,26 @@ describe('EmbeddedMongoServer: CRUD through the official driver', () => {
     expect(await c.updateOne({ _id: 'x' as never }, { $set: { v: 6 } })).toMatchObject({ matchedCount: 1, modifiedCount: 1 });
   });
 
+  it('matches array fields and nested equality the way MongoDB does (not only by exact value)', async () => {
+    const c = db.collection('arrays');
+    await c.createIndex({ code: 1 }, { unique: true });
+    await c.insertMany([
+      { code: 'a', tags: ['x', 'y'], nested: { n: 1 } },
+      { code: 'b', tags: ['z'], nested: { n: 2 } },
+    ]);
+    expect((await c.find({ tags: 'y' }).toArray()).map((d) => d.code)).toEqual(['a']);
+    expect((await c.find({ code: 'a', tags: 'y' }).toArray()).map((d) => d.code)).toEqual(['a']);
+    expect(await c.find({ code: 'a', tags: 'z' }).toArray()).toEqual([]);
+    expect((await c.find({ 'nested.n': 2 }).toArray()).map((d) => d.code)).toEqual(['b']);
+    expect(await c.find({ code: 'a', missing: 'q' }).toArray()).toEqual([]);
+    expect((await c.find({ code: 'a', missing: null }).toArray()).map((d) => d.code)).toEqual(['a']);
+    // A replacement of an equal nested value modifies nothing; a changed Date does.
+    expect(await c.updateOne({ code: 'b' }, { $set: { nested: { n: 2 } } })).toMatchObject({ matchedCount: 1, modifiedCount: 0 });
+    expect(await c.updateOne({ code: 'b' }, { $set: { at: new Date(1) } })).toMatchObject({ modifiedCount: 1 });
+    expect(await c.updateOne({ code: 'b' }, { $set: { at: new Date(2) } })).toMatchObject({ modifiedCount: 1 });
+    expect((await c.findOne({ code: 'b' }))?.at).toEqual(new Date(2));
+  });
+
   it('pages a cursor with getMore over more than 101 documents and honours batchSize', async () => {
     const c = db.collection('cursor');
     await c.insertMany(Array.from({ length: 250 }, (_, i) => ({ i })));
