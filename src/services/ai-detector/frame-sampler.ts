@@ -26,6 +26,7 @@ export interface SampledFrame {
 
 export interface SampleResult {
   readonly duration: number;
+  /** Frames asked for: `frames` for a video, 1 for a still image. */
   readonly requested: number;
   /** Frames ffmpeg could decode; a frame it could not is left out, not faked. */
   readonly frames: SampledFrame[];
@@ -67,8 +68,14 @@ export class FrameSampler {
     return Array.from({ length: this.frames }, (_, i) => (duration * (i + 0.5)) / this.frames);
   }
 
-  /** Duration in seconds and frame rate (0 when unknown) of the first video stream. */
-  async probe(path: string, signal?: AbortSignal): Promise<{ duration: number; fps: number }> {
+  /**
+   * Duration in seconds and frame rate (0 when unknown) of the first video stream; `still` for a
+   * single image (an Instagram image post's media), which has no duration.
+   */
+  async probe(
+    path: string,
+    signal?: AbortSignal,
+  ): Promise<{ duration: number; fps: number; still: boolean }> {
     const ffprobe = this.#ffprobePath ?? (await ffprobeBinary());
     let stdout: string;
     try {
@@ -80,7 +87,7 @@ export class FrameSampler {
           '-select_streams',
           'v:0',
           '-show_entries',
-          'format=duration:stream=avg_frame_rate,r_frame_rate',
+          'format=duration,format_name:stream=avg_frame_rate,r_frame_rate',
           '-of',
           'json',
           path,
@@ -94,7 +101,7 @@ export class FrameSampler {
       });
     }
     let parsed: {
-      format?: { duration?: string };
+      format?: { duration?: string; format_name?: string };
       streams?: Array<{ avg_frame_rate?: string; r_frame_rate?: string }>;
     } = {};
     try {
@@ -104,15 +111,24 @@ export class FrameSampler {
     }
     const stream = parsed.streams?.[0];
     if (!stream) throw new AiDetectionError('file has no video stream', 'ERR_VIDEO_UNDECODABLE');
+    const fps = rate(stream.avg_frame_rate) || rate(stream.r_frame_rate);
+    const formatName = parsed.format?.format_name ?? '';
+    if (/(^|,)(image2|[a-z0-9]+_pipe)(,|$)/.test(formatName)) return { duration: 0, fps, still: true };
     const duration = Number(parsed.format?.duration);
     if (!Number.isFinite(duration) || duration <= 0)
       throw new AiDetectionError('video has no usable duration', 'ERR_VIDEO_UNDECODABLE');
-    const fps = rate(stream.avg_frame_rate) || rate(stream.r_frame_rate);
-    return { duration, fps };
+    return { duration, fps, still: false };
   }
 
   async sample(path: string, options: { signal?: AbortSignal } = {}): Promise<SampleResult> {
-    const { duration, fps } = await this.probe(path, options.signal);
+    const { duration, fps, still } = await this.probe(path, options.signal);
+    if (still) {
+      // One image is one frame: asking for ten copies of it would only bill ten identical checks.
+      const png = await this.#extract(path, 0, options.signal);
+      if (png === undefined)
+        throw new AiDetectionError('the image could not be decoded', 'ERR_VIDEO_UNDECODABLE');
+      return { duration: 0, requested: 1, frames: [{ index: 0, timestamp: 0, png }] };
+    }
     const frames: SampledFrame[] = [];
     // Sequential on purpose: each call is short (input seeking), and the detector already runs
     // several videos at once; more processes would only fight over two cores.
@@ -148,8 +164,7 @@ export class FrameSampler {
           '-v',
           'error',
           '-nostdin',
-          '-ss',
-          timestamp.toFixed(3),
+          ...(timestamp > 0 ? ['-ss', timestamp.toFixed(3)] : []),
           '-i',
           path,
           '-frames:v',

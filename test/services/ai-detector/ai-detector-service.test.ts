@@ -15,7 +15,7 @@ import {
   type AiDetectorServiceOptions,
 } from '../../../src/services/ai-detector/index.js';
 import type { AiResultRecord } from '../../../src/store/types.js';
-import { fileServer, rampVideo } from './media-helpers.js';
+import { fileServer, rampVideo, stillImage } from './media-helpers.js';
 
 let standin: SightEngineStandin;
 let videos: VideoHost;
@@ -119,6 +119,19 @@ describe('AiDetectorService end to end (real ffmpeg, stand-in SightEngine over H
     controller.abort(new Error('cycle deadline'));
     await expect(impatient).rejects.toThrow('cycle deadline');
     expect((await patient).per_frame).toHaveLength(10);
+  });
+
+  it('an image post is scored from its single image', async () => {
+    const image = await fileServer(await stillImage(dir));
+    try {
+      const before = counters();
+      const result = await detector({ allowPrivate: [image.url] }).detect(`${image.url}/post.jpg`);
+      expect(result.per_frame).toHaveLength(1);
+      expect(counters().checks - before.checks).toBe(1);
+      expect(Math.abs(result.mean_ai_generated - 128 / 255)).toBeLessThanOrEqual(0.01);
+    } finally {
+      await image.close();
+    }
   });
 
   it('uses a store-shaped aiResults repository and records the source', async () => {

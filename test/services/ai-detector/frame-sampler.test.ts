@@ -5,7 +5,7 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AiDetectionError } from '../../../src/errors.js';
 import { FrameSampler } from '../../../src/services/ai-detector/index.js';
-import { rampVideo, testsrcVideo } from './media-helpers.js';
+import { rampVideo, stillImage, testsrcVideo } from './media-helpers.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -43,6 +43,13 @@ describe('FrameSampler', () => {
     const sample = await new FrameSampler({ frames: 1, maxDimension: 32 }).sample(await testsrcVideo(dir));
     const image = PNG.sync.read(sample.frames[0]!.png);
     expect(Math.max(image.width, image.height)).toBe(32);
+  });
+
+  it('a still image is one frame, asked for once', async () => {
+    const sample = await new FrameSampler().sample(await stillImage(dir));
+    expect(sample.requested).toBe(1);
+    expect(sample.frames).toHaveLength(1);
+    expect(PNG.sync.read(sample.frames[0]!.png).width).toBe(64);
   });
 
   it('a file that is not a video is a typed error', async () => {

@@ -63,6 +63,25 @@ export async function testsrcVideo(dir: string): Promise<string> {
   return file;
 }
 
+/** A single JPEG image (what an Instagram image post's media URL returns). */
+export async function stillImage(dir: string): Promise<string> {
+  const file = join(dir, 'still.jpg');
+  await run(await ffmpegBinary(), [
+    '-v',
+    'error',
+    '-nostdin',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'color=c=0x808080:s=64x64:d=1',
+    '-frames:v',
+    '1',
+    file,
+  ]);
+  return file;
+}
+
 /** Serves one file at every path and records each request's path and query. */
 export async function fileServer(
   path: string,
