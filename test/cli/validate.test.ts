@@ -1,0 +1,86 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { buildScenario } from '../../src/devnet/scenario.js';
+import { SubtensorDevnet } from '../../src/devnet/subtensor/index.js';
+import { EMBEDDED_HYPERPARAMETERS, scenarioNeurons } from '../../src/runtime/embedded-network.js';
+
+async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  const chunks: string[] = [];
+  const errChunks: string[] = [];
+  out.on('data', (c: Buffer) => chunks.push(c.toString()));
+  err.on('data', (c: Buffer) => errChunks.push(c.toString()));
+  const code = await main(argv, { stdout: out, stderr: err });
+  return { code, stdout: chunks.join(''), stderr: errChunks.join('') };
+}
+
+const QUIET = ['--logging.level', 'silent', '--metrics.host', '127.0.0.1', '--metrics.port', '0'];
+
+describe('infinitevibe validate', () => {
+  it('--once on the embedded network runs a cycle, commits weights and prints a one-line JSON summary', async () => {
+    const { code, stdout } = await cli(['validate', '--subtensor.network', 'embedded', '--once', '--miners', '16', ...QUIET]);
+    expect(code).toBe(0);
+    const lines = stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const summary = JSON.parse(lines[0]!);
+    expect(summary).toMatchObject({ network: 'embedded', miners: 17, actors: 16, cycle: 'ok' });
+    expect(summary.submissions.accepted).toBeGreaterThan(0);
+    expect(summary.submissions.rejected_by_reason).toMatchObject({ invalid_json: expect.any(Number), invalid_signature: expect.any(Number) });
+    expect(summary.snapshots.written).toBeGreaterThan(0);
+    expect(summary.weights).toMatchObject({ committed: true, mode: 'set', error: null });
+    expect(summary.weights.uids.length).toBeGreaterThan(0);
+    expect(summary.weights.uids.length).toBe(summary.weights.values.length);
+    expect(summary.weights.block).toBeGreaterThan(0);
+    expect(summary.durations_ms.total).toBeGreaterThan(0);
+  }, 240_000);
+
+  it('--services embedded against a separately started node: the weights it commits are the ones `weights --json` reads', async () => {
+    const scenario = await buildScenario({ miners: 16 });
+    const devnet = await SubtensorDevnet.start({
+      port: 0,
+      blockTimeMs: 500,
+      netuid: scenario.netuid,
+      neurons: scenarioNeurons(scenario),
+      hyperparameters: EMBEDDED_HYPERPARAMETERS,
+    });
+    devnet.produceBlock();
+    try {
+      const run = await cli([
+        'validate',
+        '--once',
+        '--subtensor.chain_endpoint',
+        devnet.url,
+        '--subtensor.network',
+        'local',
+        '--services',
+        'embedded',
+        '--miners',
+        '16',
+        '--wallet.path',
+        '/nonexistent-wallets',
+        ...QUIET,
+      ]);
+      expect(run.code).toBe(0);
+      const summary = JSON.parse(run.stdout);
+      expect(summary.weights.committed).toBe(true);
+      const read = await cli(['weights', '--json', '--uid', '0', '--subtensor.chain_endpoint', devnet.url]);
+      expect(read.code).toBe(0);
+      const onChain = JSON.parse(read.stdout);
+      expect(onChain.weights.map((w: { uid: number }) => w.uid)).toEqual(summary.weights.uids);
+      expect(onChain.weights.map((w: { value: number }) => w.value)).toEqual(summary.weights.values);
+    } finally {
+      await devnet.close();
+    }
+  }, 240_000);
+
+  it('rejects bad flags with a clear message', async () => {
+    const bad = await cli(['validate', '--subtensor.network', 'embedded', '--once', '--miners', 'lots']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--miners: invalid value "lots"; expected an integer from 0 to 4095/);
+    const unknown = await cli(['validate', '--subtensor.network', 'embedded', '--once', '--cycle-speed', '3']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown option/);
+  });
+});
