@@ -651,6 +651,25 @@ export class SubtensorClient implements ChainClient {
 
   /** Signs with the node's next nonce and waits for inclusion; dispatch errors become typed errors. */
   async #submit(tx: SubmittableExtrinsic<'promise'>, signer: KeyringPair, what: string): Promise<TxReceipt> {
+    try {
+      return await this.#submitOnce(tx, signer, what);
+    } catch (error) {
+      // Right after an inclusion a node can still report the previous nonce (`1010 … stale`);
+      // the pool never saw this transaction, so signing again with a fresh nonce is safe.
+      if (error instanceof ChainTransactionRejectedError && /stale|outdated/i.test(error.detail)) {
+        this.#logger.debug({ what }, 'stale nonce; signing again');
+        await new Promise((r) => setTimeout(r, 250));
+        return this.#submitOnce(tx, signer, what);
+      }
+      throw error;
+    }
+  }
+
+  async #submitOnce(
+    tx: SubmittableExtrinsic<'promise'>,
+    signer: KeyringPair,
+    what: string,
+  ): Promise<TxReceipt> {
     this.#assertOpen();
     const api = this.#api;
     const included = await new Promise<{ blockHash: string; txHash: string }>((resolve, reject) => {
