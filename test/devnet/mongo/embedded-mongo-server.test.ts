@@ -1,3 +1,4 @@
+import { BSON } from 'bson';
 import { mkdtempSync, appendFileSync, rmSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -436,5 +437,99 @@ describe('EmbeddedMongoServer: persistence', () => {
       await s.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('EmbeddedMongoServer: update operators and command surface', () => {
+  it('applies the array and numeric update operators, with arrayFilters', async () => {
+    const c = db.collection('ops');
+    await c.insertOne({ _id: 1 as never, n: 2, arr: [1, 2, 3], set: ['a'], old: 'x', items: [{ q: 1 }, { q: 5 }] });
+    await c.updateOne({ _id: 1 as never }, { $push: { arr: { $each: [4, 5] } }, $addToSet: { set: 'a' }, $mul: { n: 5 }, $rename: { old: 'renamed' } } as never);
+    await c.updateOne({ _id: 1 as never }, { $pull: { arr: 1 }, $min: { n: 3 }, $currentDate: { touched: true }, $unset: { renamed: '' } } as never);
+    await c.updateOne({ _id: 1 as never }, { $set: { 'items.$[big].q': 0 } }, { arrayFilters: [{ 'big.q': { $gt: 2 } }] });
+    const doc = await c.findOne({ _id: 1 as never });
+    expect(doc).toMatchObject({ n: 3, arr: [2, 3, 4, 5], set: ['a'], items: [{ q: 1 }, { q: 0 }] });
+    expect(doc?.touched).toBeInstanceOf(Date);
+    expect(doc).not.toHaveProperty('renamed');
+    expect(doc).not.toHaveProperty('old');
+    expect((await serverError(c.updateOne({ _id: 1 as never }, { $pull: { n: 1 } } as never))).code).toBe(2);
+    expect((await serverError(c.updateOne({ _id: 1 as never }, { $pullAll: { arr: 1 } } as never))).code).toBe(2);
+    expect((await serverError(c.updateOne({ _id: 1 as never }, { $pop: { arr: 2 } } as never))).code).toBe(9);
+    expect((await serverError(c.updateOne({ _id: 1 as never }, { $set: 5 } as never))).code).toBe(9);
+    expect((await serverError(c.updateOne({ _id: 1 as never }, [{ $set: { a: 1 } }]))).code).toBe(238);
+  });
+
+  it('validates write statements like mongod', async () => {
+    const r1 = await serverError(db.command({ delete: 'x', deletes: [{ q: {}, limit: 2 }] }));
+    expect([r1.code, r1.message]).toEqual([9, 'The limit field in delete objects must be 0 or 1. Got 2']);
+    expect((await serverError(db.command({ update: 'x', updates: [{ q: {}, u: {}, frob: 1 }] }))).code).toBe(40415);
+    expect((await serverError(db.command({ update: 'x', updates: [{ q: {} }] }))).code).toBe(40414);
+    // Statement-level failures come back as writeErrors of an ok:1 reply, as from mongod.
+    const multi = await db.command({ update: 'x', updates: [{ q: {}, u: { a: 1 }, multi: true, upsert: true }] });
+    expect(multi).toMatchObject({ ok: 1, n: 0, writeErrors: [{ index: 0, code: 9, errmsg: 'multi update is not supported for replacement-style update' }] });
+    expect((await serverError(db.command({ insert: 'x', documents: 5 }))).code).toBe(14);
+    expect((await serverError(db.command({ insert: 'bad$name', documents: [{}] }))).code).toBe(73);
+    const fam = [
+      [{ findAndModify: 'x' }, 'Either an update or remove=true must be specified'],
+      [{ findAndModify: 'x', remove: true, update: { $set: { a: 1 } } }, 'Cannot specify both an update and remove=true'],
+      [{ findAndModify: 'x', remove: true, new: true }, "Cannot specify both new=true and remove=true; 'remove' always returns the deleted document"],
+    ] as const;
+    for (const [cmd, message] of fam) expect((await serverError(db.command(cmd))).message).toBe(message);
+  });
+
+  it('answers count, distinct, getMore errors, dropIndexes, listDatabases and getParameter', async () => {
+    const c = db.collection('surface');
+    await c.insertMany([{ k: 1, tags: ['a', 'b'] }, { k: 2, tags: ['b'] }, { k: 3 }]);
+    expect(await db.command({ count: 'surface', query: { k: { $gt: 1 } } })).toMatchObject({ n: 2 });
+    expect(await db.command({ count: 'surface', skip: 1, limit: 1 })).toMatchObject({ n: 1 });
+    expect((await c.distinct('tags')).sort()).toEqual(['a', 'b']);
+    expect((await serverError(db.command({ getMore: 'nope', collection: 'surface' }))).code).toBe(14);
+    expect((await serverError(db.command({ getMore: 123456789, collection: 'surface' }))).code).toBe(43);
+    await c.createIndex({ k: 1 });
+    await c.createIndex({ tags: 1 });
+    expect(await db.command({ dropIndexes: 'surface', index: '*' })).toMatchObject({ nIndexesWas: 3 });
+    expect((await c.indexes()).map((i) => i.name)).toEqual(['_id_']);
+    expect((await serverError(db.command({ dropIndexes: 'surface', index: '_id_' }))).code).toBe(72);
+    expect((await serverError(db.command({ dropIndexes: 'surface', index: 'nope' }))).code).toBe(27);
+    const dbs = await client.db('admin').command({ listDatabases: 1, nameOnly: true });
+    expect(dbs.databases.map((d: { name: string }) => d.name)).toContain('embedded_test');
+    expect((await serverError(db.command({ listDatabases: 1 }))).code).toBe(20);
+    expect(await client.db('admin').command({ getParameter: 1, featureCompatibilityVersion: 1 })).toMatchObject({ featureCompatibilityVersion: { version: '7.0' } });
+    expect((await serverError(client.db('admin').command({ getParameter: 1, nope: 1 }))).code).toBe(72);
+    expect(await db.command({ connectionStatus: 1 })).toMatchObject({ ok: 1 });
+  });
+
+  it('answers only the handshake over legacy OP_QUERY', async () => {
+    const socket = connect(server.port, '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    const query = (doc: Record<string, unknown>): Buffer => {
+      const body = Buffer.from(BSON.serialize(doc));
+      const ns = Buffer.from('admin.$cmd\0');
+      const head = Buffer.alloc(20);
+      head.writeInt32LE(16 + 4 + ns.length + 8 + body.length, 0);
+      head.writeInt32LE(42, 4);
+      head.writeInt32LE(2004, 12);
+      return Buffer.concat([head, ns, Buffer.alloc(8), body]);
+    };
+    const replies: Buffer[] = [];
+    const got = (n: number): Promise<void> =>
+      new Promise((resolve) => {
+        const check = (): void => {
+          if (Buffer.concat(replies).length >= n) resolve();
+          else socket.once('data', (d: Buffer) => (replies.push(d), check()));
+        };
+        check();
+      });
+    socket.write(query({ ismaster: 1 }));
+    await got(4);
+    const first = Buffer.concat(replies);
+    const hello = BSON.deserialize(first.subarray(36, first.readInt32LE(0)));
+    expect(hello).toMatchObject({ ismaster: true, maxWireVersion: 21, ok: 1 });
+    replies.length = 0;
+    socket.write(query({ find: 'x' }));
+    await got(4);
+    const second = Buffer.concat(replies);
+    expect(BSON.deserialize(second.subarray(36, second.readInt32LE(0)))).toMatchObject({ ok: 0, code: 352 });
+    socket.destroy();
   });
 });
