@@ -142,8 +142,11 @@ export class DevnetState {
   readonly #typeCache = new Map<StorageEntry, string>();
   #weightsMinStake = 0n;
   #sudoKey: string | null = null;
-  /** Number of the block being built (best + 1). */
-  #pendingBlock = 1;
+  /**
+   * Number of the block being built (best + 1). Seeding happens before genesis, so seeded neurons
+   * carry LastUpdate = BlockAtRegistration = 0, like genesis-registered ones on a real chain.
+   */
+  #pendingBlock = 0;
 
   // Dirty sets, drained by flush().
   readonly #dirtySubnets = new Set<number>();
@@ -570,7 +573,8 @@ export class DevnetState {
       type = this.#registry.createLookupType(t.isPlain ? t.asPlain : t.asMap.value);
       this.#typeCache.set(entry, type);
     }
-    return this.#registry.createType(type, value).toHex();
+    // toU8a, not toHex: integers' toHex is the big-endian number, not their SCALE bytes.
+    return u8aToHex(this.#registry.createType(type, value).toU8a());
   }
 }
 

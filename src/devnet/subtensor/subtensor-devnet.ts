@@ -66,8 +66,10 @@ interface JsonRpcRequest {
   readonly params?: unknown;
 }
 
-/** Delay between a transaction's `inBlock` and `finalized` statuses when finality is instant. */
-const FINALIZED_STATUS_DELAY_MS = 100;
+/** Longest wait for a watcher to read a block's events before its `finalized` status is sent anyway. */
+const FINAL_STATUS_FALLBACK_MS = 1000;
+/** Pause between the events answer and the `finalized` status. */
+const FINAL_STATUS_SETTLE_MS = 50;
 
 const ALICE = '5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY';
 
@@ -124,6 +126,8 @@ export class SubtensorDevnet {
   /** Included, not yet finalized: tx hash → block number. */
   readonly #awaitingFinality = new Map<string, number>();
   readonly #apiCache = new WeakMap<SubnetSnapshot, Map<string, string>>();
+  readonly #pendingFinal = new Map<string, { socket: WebSocket; txHash: string; blockHash: string; fire: () => void; timer: NodeJS.Timeout }>();
+  #eventsKey = '';
   readonly #sockets = new Set<WebSocket>();
   readonly #finalityLag: number;
   readonly #blockTimeMs: number;
@@ -139,7 +143,11 @@ export class SubtensorDevnet {
     this.#state = new DevnetState(this.#rt, this.#storage);
     this.#executive = new RuntimeExecutive(this.#rt, this.#state, {
       bestNumber: () => this.bestNumber,
-      hashOf: (n) => this.#blocks[n]?.hash,
+      hashesOf: (n) => {
+        const block = this.#blocks[n];
+        if (!block) return [];
+        return n === 0 ? [block.hash, this.#rt.registry.createType('Header', block.header).hash.toHex()] : [block.hash];
+      },
     });
     this.#log = options.logger ?? silentLogger();
     this.#onRequest = options.onRequest;
@@ -231,6 +239,8 @@ export class SubtensorDevnet {
     this.#sockets.clear();
     this.#subs.clear();
     this.#watchers.clear();
+    for (const entry of this.#pendingFinal.values()) clearTimeout(entry.timer);
+    this.#pendingFinal.clear();
   }
 
   async close(): Promise<void> {
@@ -252,6 +262,7 @@ export class SubtensorDevnet {
   #httpServer: import('node:http').Server | undefined;
 
   #genesis(): void {
+    this.#eventsKey = this.#state.storageKey('system', 'events');
     this.#writeBlockInherents(0);
     this.#storage.set(this.#state.storageKey('system', 'events'), '0x00', 0);
     this.#state.flush(0);
@@ -302,25 +313,53 @@ export class SubtensorDevnet {
       const fin = this.#blocks[n]!;
       for (const sub of this.#subs.values()) if (sub.kind === 'finalizedHead') this.#notify(sub, fin.header);
     }
-    const finalizedTxs: [string, string][] = [];
     for (const [txHash, included] of this.#awaitingFinality) {
       if (included > this.#finalized) continue;
       this.#awaitingFinality.delete(txHash);
-      finalizedTxs.push([txHash, this.#blocks[included]!.hash]);
+      const blockHash = this.#blocks[included]!.hash;
+      for (const id of this.#watchers.get(txHash) ?? []) this.#deferFinal(id, txHash, blockHash);
+      this.#watchers.delete(txHash);
     }
-    if (finalizedTxs.length === 0) return;
-    // @polkadot/api handles each status by fetching the block's events and drops that work when
-    // the next status arrives; a `finalized` sent together with `inBlock` would hide `inBlock`
-    // from callers, so it follows a moment later, as it does (much later) on a real node.
-    const timer = setTimeout(() => {
-      for (const [txHash, blockHash] of finalizedTxs) {
-        this.#notifyTx(txHash, { finalized: blockHash });
-        // A node ends the watch after the final status.
-        for (const id of this.#watchers.get(txHash) ?? []) this.#subs.delete(id);
-        this.#watchers.delete(txHash);
-      }
-    }, FINALIZED_STATUS_DELAY_MS);
+  }
+
+  /**
+   * @polkadot/api handles each status by fetching the block's events and drops that work when
+   * the next status arrives (switchMap), so a `finalized` sent together with `inBlock` would hide
+   * `inBlock` from callers. The final status therefore waits until the watcher's socket has read
+   * `System.Events` at that block, or FINAL_STATUS_FALLBACK_MS for clients that do not.
+   */
+  #deferFinal(subId: string, txHash: string, blockHash: string): void {
+    const sub = this.#subs.get(subId);
+    if (!sub) return;
+    const fire = (): void => {
+      const entry = this.#pendingFinal.get(subId);
+      if (!entry) return;
+      clearTimeout(entry.timer);
+      this.#pendingFinal.delete(subId);
+      if (this.#subs.get(subId) !== sub) return;
+      this.#notify(sub, { finalized: blockHash });
+      // A node ends the watch after the final status.
+      this.#subs.delete(subId);
+    };
+    const timer = setTimeout(fire, FINAL_STATUS_FALLBACK_MS);
     timer.unref?.();
+    this.#pendingFinal.set(subId, { socket: sub.socket, txHash, blockHash, fire, timer });
+  }
+
+  /** Called after answering a request: a read of System.Events at a block releases its final statuses. */
+  #afterRequest(ws: WebSocket, method: string, params: readonly unknown[]): void {
+    if (this.#pendingFinal.size === 0) return;
+    if (method !== 'state_getStorage' && method !== 'state_queryStorageAt') return;
+    const keys = method === 'state_getStorage' ? [params[0]] : Array.isArray(params[0]) ? params[0] : [];
+    if (!keys.includes(this.#eventsKey)) return;
+    const at = params[1];
+    for (const entry of this.#pendingFinal.values()) {
+      if (entry.socket !== ws || entry.blockHash !== at) continue;
+      // The events answer is already on the wire; a short pause lets the client finish the
+      // inBlock callback before the next status replaces it.
+      const t = setTimeout(entry.fire, FINAL_STATUS_SETTLE_MS);
+      t.unref?.();
+    }
   }
 
   #notifyStorage(sub: Subscription, block: BlockRecord): void {
@@ -400,9 +439,11 @@ export class SubtensorDevnet {
       for (const a of answers) a.after?.();
       return;
     }
-    const { response, after } = this.#handle(ws, parsed as JsonRpcRequest);
+    const request = parsed as JsonRpcRequest;
+    const { response, after } = this.#handle(ws, request);
     send(ws, response);
     after?.();
+    if (typeof request?.method === 'string' && Array.isArray(request.params)) this.#afterRequest(ws, request.method, request.params);
   }
 
   #handle(ws: WebSocket, req: JsonRpcRequest): { response: unknown; after?: () => void } {
@@ -603,7 +644,7 @@ export class SubtensorDevnet {
     const rt = this.#rt;
     switch (method) {
       case 'Metadata_metadata_versions':
-        return rt.registry.createType('Vec<u32>', [14, 15]).toHex();
+        return u8aToHex(rt.registry.createType('Vec<u32>', [14, 15]).toU8a());
       case 'Metadata_metadata':
         return u8aToHex(compactAddLength(hexToU8a(rt.metadataHexV14)));
       case 'Metadata_metadata_at_version': {
@@ -616,7 +657,7 @@ export class SubtensorDevnet {
         return u8aToHex(bnToU8a(this.#state.nonceOf(account), { bitLength: 32 }));
       }
       case 'TransactionPaymentApi_query_info':
-        return rt.registry.createType('(SpWeightsWeightV2Weight, FrameSupportDispatchDispatchClass, u64)', [PAYMENT_INFO.weight, 'Normal', 0]).toHex();
+        return u8aToHex(rt.registry.createType('(SpWeightsWeightV2Weight, FrameSupportDispatchDispatchClass, u64)', [PAYMENT_INFO.weight, 'Normal', 0]).toU8a());
       default:
         break;
     }

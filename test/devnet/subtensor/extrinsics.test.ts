@@ -1,0 +1,324 @@
+import type { ApiPromise } from '@polkadot/api';
+import { hexToU8a, u8aToHex, u8aToString } from '@polkadot/util';
+import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SubtensorDevnet } from '../../../src/devnet/subtensor/subtensor-devnet.js';
+import { connect, fakeAddress, keyring, produce, rawRpc, submit, TAO, type KeyringPair, type Untyped } from './helpers.js';
+
+const NETUID = 89;
+
+interface World {
+  devnet: SubtensorDevnet;
+  api: ApiPromise;
+  tx: Untyped;
+  query: Untyped;
+  validator: KeyringPair;
+  miners: KeyringPair[];
+  alice: KeyringPair;
+}
+
+async function world(hyperparameters: Record<string, unknown> = {}, minerCount = 4): Promise<World> {
+  await cryptoWaitReady();
+  const kr = keyring();
+  const validator = kr.addFromUri('//InfiniteVibe/validator');
+  const alice = kr.addFromUri('//Alice');
+  const miners = Array.from({ length: minerCount }, (_, i) => kr.addFromUri(`//InfiniteVibe/miner/${i + 1}`));
+  const devnet = await SubtensorDevnet.start({
+    netuid: NETUID,
+    autoBlocks: false,
+    neurons: [
+      { hotkey: validator.address, coldkey: alice.address, stake: 1000n * TAO },
+      ...miners.map((m, i) => ({ hotkey: m.address, coldkey: fakeAddress(500 + i), stake: BigInt(i + 1) * TAO })),
+    ],
+    hyperparameters: { weightsSetRateLimit: 5, ...hyperparameters },
+  });
+  const api = await connect(devnet);
+  return { devnet, api, tx: api.tx as Untyped, query: api.query as Untyped, validator, miners, alice };
+}
+
+async function teardown(w: World | undefined): Promise<void> {
+  await w?.api.disconnect();
+  await w?.devnet.close();
+}
+
+describe('set_weights through a signed extrinsic', () => {
+  let w: World;
+  beforeAll(async () => {
+    w = await world();
+  });
+  afterAll(() => teardown(w));
+
+  it('applies signed set_weights and stores max-upscaled weights', async () => {
+    const out = await submit(w.api, w.devnet, w.tx.subtensorModule.setWeights(NETUID, [1, 2, 3], [1000, 1, 500], 0), w.validator);
+    expect(out.error).toBeNull();
+    expect(out.events).toEqual(['subtensorModule.WeightsSet', 'transactionPayment.TransactionFeePaid', 'system.ExtrinsicSuccess']);
+    const stored = (await w.query.subtensorModule.weights(NETUID, 0)).toJSON();
+    expect(stored).toEqual([
+      [1, 65535],
+      [2, 66],
+      [3, 32768],
+    ]);
+    expect(w.devnet.state.weightsOf(0)).toEqual(stored);
+    const lastUpdate = (await w.query.subtensorModule.lastUpdate(NETUID)).toJSON() as number[];
+    expect(lastUpdate[0]).toBe(w.devnet.bestNumber);
+    expect((await w.query.system.account(w.validator.address)).nonce.toNumber()).toBe(1);
+  });
+
+  it('fails a second set_weights inside the rate limit with SettingWeightsTooFast', async () => {
+    const out = await submit(w.api, w.devnet, w.tx.subtensorModule.setWeights(NETUID, [1], [5], 0), w.validator);
+    expect(out.error).toBe('subtensorModule.SettingWeightsTooFast');
+    expect(out.events).toEqual(['transactionPayment.TransactionFeePaid', 'system.ExtrinsicFailed']);
+    // The failed call still consumed the nonce, as on a node.
+    expect((await w.query.system.account(w.validator.address)).nonce.toNumber()).toBe(2);
+    produce(w.devnet, 5);
+    const later = await submit(w.api, w.devnet, w.tx.subtensorModule.setWeights(NETUID, [2], [5], 0), w.validator);
+    expect(later.error).toBeNull();
+  });
+
+  it('names IncorrectWeightVersionKey, DuplicateUids, UidVecContainInvalidOne, WeightVecNotEqualSize and MaxWeightExceeded', async () => {
+    const m = w.miners;
+    const set = (signer: KeyringPair, uids: number[], values: number[], vk = 0): Promise<string | null> =>
+      submit(w.api, w.devnet, w.tx.subtensorModule.setWeights(NETUID, uids, values, vk), signer).then((o) => o.error);
+    w.devnet.state.setHyperparameter('weightsVersionKey', 5n);
+    w.devnet.produceBlock();
+    expect(await set(m[0]!, [0], [1], 4)).toBe('subtensorModule.IncorrectWeightVersionKey');
+    w.devnet.state.setHyperparameter('weightsVersionKey', 0n);
+    expect(await set(m[0]!, [0, 0], [1, 2])).toBe('subtensorModule.DuplicateUids');
+    expect(await set(m[0]!, [0, 99], [1, 2])).toBe('subtensorModule.UidVecContainInvalidOne');
+    expect(await set(m[0]!, [0, 2], [1])).toBe('subtensorModule.WeightVecNotEqualSize');
+    w.devnet.state.setHyperparameter('maxWeightsLimit', 40000);
+    expect(await set(m[0]!, [0, 2], [65535, 10])).toBe('subtensorModule.MaxWeightExceeded');
+    w.devnet.state.setHyperparameter('maxWeightsLimit', 65535);
+    w.devnet.state.setValidatorPermit(2, false);
+    expect(await set(m[1]!, [0, 1], [1, 1])).toBe('subtensorModule.NeuronNoValidatorPermit');
+    w.devnet.state.setHyperparameter('minAllowedWeights', 3);
+    expect(await set(m[2]!, [0, 1], [1, 1])).toBe('subtensorModule.WeightVecLengthIsLow');
+    w.devnet.state.setHyperparameter('minAllowedWeights', 1);
+    expect(await set(w.alice, [0], [1])).toBe('subtensorModule.HotKeyNotRegisteredInSubNet');
+  });
+
+  it('refuses in the pool, with 1010 Custom error 3, a hotkey below WeightsMinStake', async () => {
+    w.devnet.state.setHyperparameter('weightsMinStake', 100n * TAO);
+    w.devnet.produceBlock();
+    expect((await w.query.subtensorModule.weightsMinStake()).toBigInt()).toBe(100n * TAO);
+    await expect(submit(w.api, w.devnet, w.tx.subtensorModule.setWeights(NETUID, [0], [1], 0), w.miners[3]!)).rejects.toThrow(
+      /1010: Invalid Transaction: Custom error: 3/,
+    );
+    w.devnet.state.setHyperparameter('weightsMinStake', 0n);
+  });
+
+  it('rejects a bad signature with 1010 and leaves the nonce alone', async () => {
+    const signed = await w.tx.subtensorModule.setWeights(NETUID, [1], [1], 0).signAsync(w.miners[3]!, { nonce: -1 });
+    const bytes = hexToU8a(signed.toHex());
+    // The sr25519 signature follows the length, version byte, address (0x00 + 32) and type byte.
+    const sigStart = bytes.length - signed.method.toU8a().length - 1 - 1 - 64;
+    bytes[sigStart + 10] = bytes[sigStart + 10]! ^ 0xff;
+    await expect(w.api.rpc.author.submitExtrinsic(u8aToHex(bytes))).rejects.toThrow(/1010: Invalid Transaction: Transaction has a bad signature/);
+    expect(w.devnet.pendingExtrinsics).toBe(0);
+    // A payload signed for another chain (wrong genesis) fails the same way.
+    const other = w.api.registry.createType('ExtrinsicPayload', {
+      method: w.tx.subtensorModule.setWeights(NETUID, [1], [1], 0).method.toHex(),
+      era: '0x00',
+      nonce: 0,
+      tip: 0,
+      specVersion: 218,
+      transactionVersion: 1,
+      genesisHash: `0x${'11'.repeat(32)}`,
+      blockHash: `0x${'11'.repeat(32)}`,
+      mode: 0,
+    }, { version: 4 });
+    const { signature } = other.sign(w.miners[3]!);
+    const tx = w.tx.subtensorModule.setWeights(NETUID, [1], [1], 0);
+    tx.addSignature(w.miners[3]!.address, signature, other.toU8a());
+    await expect(w.api.rpc.author.submitExtrinsic(tx.toHex())).rejects.toThrow(/bad signature/);
+  });
+
+  it('rejects a stale nonce with 1010 Transaction is outdated', async () => {
+    await expect(submit(w.api, w.devnet, w.tx.subtensorModule.setWeights(NETUID, [1], [1], 0), w.validator, { nonce: 0 })).rejects.toThrow(
+      /1010: Invalid Transaction: Transaction is outdated/,
+    );
+    await expect(submit(w.api, w.devnet, w.tx.subtensorModule.setWeights(NETUID, [1], [1], 0), w.validator, { nonce: 50 })).rejects.toThrow(
+      /1010: Invalid Transaction: Transaction will be valid in the future/,
+    );
+  });
+
+  it('rejects undecodable bytes as an invalid format', async () => {
+    const answer = await rawRpc(w.devnet.url, 'author_submitExtrinsic', ['0x1234']);
+    expect(answer.error?.code).toBe(1001);
+    expect(answer.error?.message).toBe('Extrinsic has invalid format');
+  });
+});
+
+describe('commitments through set_commitment', () => {
+  let w: World;
+  beforeAll(async () => {
+    w = await world();
+  });
+  afterAll(() => teardown(w));
+
+  it('stores a commitment, emits Commitment and enforces the 100-block rate limit', async () => {
+    const text = 'octocat:0123456789abcdef';
+    const bytes = new TextEncoder().encode(text);
+    const call = w.tx.commitments.setCommitment(NETUID, { fields: [{ [`Raw${bytes.length}`]: bytes }] });
+    const out = await submit(w.api, w.devnet, call, w.miners[0]!);
+    expect(out.error).toBeNull();
+    expect(out.events[0]).toBe('commitments.Commitment');
+    const reg = (await w.query.commitments.commitmentOf(NETUID, w.miners[0]!.address)).unwrap();
+    expect(u8aToString(reg.info.fields[0].value.toU8a(true))).toBe(text);
+    expect(reg.block.toNumber()).toBe(w.devnet.bestNumber);
+    const again = await submit(w.api, w.devnet, call, w.miners[0]!);
+    expect(again.error).toBe('commitments.CommitmentSetRateLimitExceeded');
+    const stranger = keyring().addFromUri('//Stranger');
+    expect((await submit(w.api, w.devnet, call, stranger)).error).toBe('commitments.AccountNotAllowedCommit');
+  });
+
+  it('lets tests set and clear commitments directly', async () => {
+    w.devnet.state.setCommitment(w.miners[1]!.address, 'alice:gist');
+    w.devnet.produceBlock();
+    const reg = (await w.query.commitments.commitmentOf(NETUID, w.miners[1]!.address)).unwrap();
+    expect(reg.info.toHuman()).toEqual({ fields: [{ Raw10: 'alice:gist' }] });
+    w.devnet.state.setCommitment(w.miners[1]!.address, null);
+    w.devnet.produceBlock();
+    expect((await w.query.commitments.commitmentOf(NETUID, w.miners[1]!.address)).isNone).toBe(true);
+  });
+});
+
+describe('commit-reveal v2', () => {
+  let w: World;
+  beforeAll(async () => {
+    w = await world({ commitRevealWeightsEnabled: true, tempo: 9, weightsSetRateLimit: 0, revealPeriodEpochs: 1 });
+  });
+  afterAll(() => teardown(w));
+
+  const hashOf = (who: string, uids: number[], values: number[], salt: number[], vk: bigint): string =>
+    blake2AsHex(w.api.createType('(AccountId32,u16,Vec<u16>,Vec<u16>,Vec<u16>,u64)', [who, NETUID, uids, values, salt, vk]).toU8a(), 256);
+  const epoch = (block: number): number => Math.floor((block + NETUID + 1) / 10);
+
+  it('refuses set_weights with CommitRevealEnabled', async () => {
+    const out = await submit(w.api, w.devnet, w.tx.subtensorModule.setWeights(NETUID, [1], [1], 0), w.validator);
+    expect(out.error).toBe('subtensorModule.CommitRevealEnabled');
+  });
+
+  it('commits, refuses an early or wrong reveal, then reveals in the next epoch', async () => {
+    const uids = [1, 2, 3];
+    const values = [65535, 30000, 5];
+    const salt = [11, 22, 33, 44];
+    const hash = hashOf(w.validator.address, uids, values, salt, 0n);
+    // Start right after an epoch boundary so the early reveal lands in the commit epoch.
+    while (epoch(w.devnet.bestNumber + 1) !== epoch(w.devnet.bestNumber + 3)) w.devnet.produceBlock();
+    const commit = await submit(w.api, w.devnet, w.tx.subtensorModule.commitWeights(NETUID, hash), w.validator);
+    expect(commit.error).toBeNull();
+    expect(commit.events[0]).toBe('subtensorModule.WeightsCommitted');
+    const commitBlock = w.devnet.bestNumber;
+    const stored = (await w.query.subtensorModule.weightCommits(NETUID, w.validator.address)).unwrap().toJSON();
+    const first = (epoch(commitBlock) + 1) * 10 - (NETUID + 1);
+    expect(stored).toEqual([[hash, commitBlock, first, first + 9]]);
+
+    const reveal = (s: number[]): Untyped => w.tx.subtensorModule.revealWeights(NETUID, uids, values, s, 0);
+    expect((await submit(w.api, w.devnet, reveal(salt), w.validator)).error).toBe('subtensorModule.RevealTooEarly');
+    while (w.devnet.bestNumber + 1 < first) w.devnet.produceBlock();
+    expect((await submit(w.api, w.devnet, reveal([1, 2]), w.validator)).error).toBe('subtensorModule.InvalidRevealCommitHashNotMatch');
+    const ok = await submit(w.api, w.devnet, reveal(salt), w.validator);
+    expect(ok.error).toBeNull();
+    expect(ok.events.slice(0, 2)).toEqual(['subtensorModule.WeightsSet', 'subtensorModule.WeightsRevealed']);
+    expect((await w.query.subtensorModule.weights(NETUID, 0)).toJSON()).toEqual([
+      [1, 65535],
+      [2, 30000],
+      [3, 5],
+    ]);
+    expect((await w.query.subtensorModule.weightCommits(NETUID, w.validator.address)).isNone).toBe(true);
+  });
+
+  it('expires a commit that was not revealed in its epoch', async () => {
+    const hash = hashOf(w.miners[0]!.address, [0], [1], [7], 0n);
+    expect((await submit(w.api, w.devnet, w.tx.subtensorModule.commitWeights(NETUID, hash), w.miners[0]!)).error).toBeNull();
+    produce(w.devnet, 25);
+    const out = await submit(w.api, w.devnet, w.tx.subtensorModule.revealWeights(NETUID, [0], [1], [7], 0), w.miners[0]!);
+    expect(out.error).toBe('subtensorModule.ExpiredWeightCommit');
+  });
+
+  it('caps unrevealed commits at 10 and rate-limits commits', async () => {
+    w.devnet.state.setHyperparameter('tempo', 1000);
+    const signer = w.miners[1]!;
+    for (let i = 0; i < 10; i++) {
+      const out = await submit(w.api, w.devnet, w.tx.subtensorModule.commitWeights(NETUID, hashOf(signer.address, [0], [1], [i], 0n)), signer);
+      expect(out.error).toBeNull();
+    }
+    const eleventh = await submit(w.api, w.devnet, w.tx.subtensorModule.commitWeights(NETUID, hashOf(signer.address, [0], [1], [99], 0n)), signer);
+    expect(eleventh.error).toBe('subtensorModule.TooManyUnrevealedCommits');
+    w.devnet.state.setHyperparameter('weightsSetRateLimit', 50);
+    const tooFast = await submit(w.api, w.devnet, w.tx.subtensorModule.commitWeights(NETUID, hashOf(w.validator.address, [0], [1], [1], 0n)), w.validator);
+    expect(tooFast.error).toBe('subtensorModule.CommittingWeightsTooFast');
+  });
+});
+
+describe('registration and sudo', () => {
+  let w: World;
+  beforeAll(async () => {
+    w = await world({ maxAllowedUids: 6, immunityPeriod: 3, burn: 2n * TAO });
+  });
+  afterAll(() => teardown(w));
+
+  it('registers a hotkey with burned_register at the next uid and charges the burn', async () => {
+    const kr = keyring();
+    const coldkey = kr.addFromUri('//NewColdkey');
+    const hotkey = kr.addFromUri('//NewHotkey');
+    const call = w.tx.subtensorModule.burnedRegister(NETUID, hotkey.address);
+    expect((await submit(w.api, w.devnet, call, coldkey)).error).toBe('subtensorModule.NotEnoughBalanceToStake');
+    w.devnet.state.setBalance(coldkey.address, 5n * TAO);
+    const out = await submit(w.api, w.devnet, call, coldkey);
+    expect(out.error).toBeNull();
+    const registered = out.result.events.find(({ event }) => event.method === 'NeuronRegistered')!.event.data.toJSON();
+    expect(registered).toEqual([NETUID, 5, hotkey.address]);
+    expect((await w.query.subtensorModule.subnetworkN(NETUID)).toNumber()).toBe(6);
+    expect((await w.query.subtensorModule.keys(NETUID, 5)).toString()).toBe(hotkey.address);
+    expect((await w.query.system.account(coldkey.address)).data.free.toBigInt()).toBe(3n * TAO);
+    const again = await submit(w.api, w.devnet, call, coldkey);
+    expect(again.error).toBe('subtensorModule.HotKeyAlreadyRegisteredInSubNet');
+  });
+
+  it('replaces the lowest-pruning non-immune uid when the subnet is full', async () => {
+    // uid 5 was registered two blocks ago and is still immune (ImmunityPeriod 3); uids 0..4 are not.
+    expect(w.devnet.bestNumber + 1 - w.devnet.state.neurons()[5]!.blockAtRegistration).toBeLessThan(3);
+    const kr = keyring();
+    const coldkey = kr.addFromUri('//Coldkey2');
+    const hotkey = kr.addFromUri('//Hotkey2');
+    w.devnet.state.setBalance(coldkey.address, 5n * TAO);
+    // Stakes: uid 0 1000, uids 1..4 = 1..4 TAO, uid 5 (just registered, immune) 0.
+    const out = await submit(w.api, w.devnet, w.tx.subtensorModule.burnedRegister(NETUID, hotkey.address), coldkey);
+    expect(out.error).toBeNull();
+    const registered = out.result.events.find(({ event }) => event.method === 'NeuronRegistered')!.event.data.toJSON();
+    expect(registered).toEqual([NETUID, 1, hotkey.address]);
+    expect((await w.query.subtensorModule.subnetworkN(NETUID)).toNumber()).toBe(6);
+    expect((await w.query.subtensorModule.keys(NETUID, 1)).toString()).toBe(hotkey.address);
+    expect((await w.query.subtensorModule.uids(NETUID, w.miners[0]!.address)).isNone).toBe(true);
+    expect((await w.query.subtensorModule.blockAtRegistration(NETUID, 1)).toNumber()).toBe(w.devnet.bestNumber);
+  });
+
+  it('applies AdminUtils setters through Sudo and refuses other signers', async () => {
+    const inner = w.tx.adminUtils.sudoSetCommitRevealWeightsEnabled(NETUID, true);
+    const out = await submit(w.api, w.devnet, w.tx.sudo.sudo(inner), w.alice);
+    expect(out.error).toBeNull();
+    expect(out.events[0]).toBe('sudo.Sudid');
+    expect((await w.query.subtensorModule.commitRevealWeightsEnabled(NETUID)).isTrue).toBe(true);
+    const denied = await submit(w.api, w.devnet, w.tx.sudo.sudo(w.tx.adminUtils.sudoSetTempo(NETUID, 5)), w.validator);
+    expect(denied.error).toBe('sudo.RequireSudo');
+    expect((await w.query.subtensorModule.tempo(NETUID)).toNumber()).toBe(30);
+  });
+
+  it('refuses calls it does not implement in the pool, naming them', async () => {
+    const call = w.tx.balances.transferKeepAlive(w.validator.address, 1n);
+    await expect(submit(w.api, w.devnet, call, w.alice)).rejects.toThrow(/1010: Invalid Transaction: .*balances\.transferKeepAlive/);
+  });
+
+  it('deregisters a neuron from a test, compacting the uids above it', async () => {
+    const before = w.devnet.state.neurons().map((n) => n.hotkey);
+    w.devnet.state.deregisterNeuron(2);
+    w.devnet.produceBlock();
+    expect((await w.query.subtensorModule.subnetworkN(NETUID)).toNumber()).toBe(5);
+    expect((await w.query.subtensorModule.keys(NETUID, 2)).toString()).toBe(before[3]);
+    expect((await w.query.subtensorModule.uids(NETUID, before[2])).isNone).toBe(true);
+    expect((await w.query.subtensorModule.blockAtRegistration.keys(NETUID)).length).toBe(5);
+    expect(() => w.devnet.state.deregisterNeuron(42)).toThrow(/uid 42 is not registered on subnet 89/);
+  });
+});
