@@ -380,12 +380,14 @@ export class CommandExecutor {
     const raw = cmd.getMore;
     if (typeof raw !== 'number' && !(raw instanceof Long)) throw commandError('TypeMismatch', `Field 'getMore' must be of type long in: ${formatValue(cmd)}`);
     const key = raw.toString();
-    const collection = checkCollectionName(db, required('getMore', cmd, 'collection'));
+    const rawCollection = required('getMore', cmd, 'collection');
+    // listCollections cursors live on the pseudo-collection "$cmd.listCollections".
+    const collection = rawCollection === '$cmd.listCollections' ? rawCollection : checkCollectionName(db, rawCollection);
     const batchSize = expectInt('getMore', 'batchSize', cmd.batchSize, 0);
     const cursor = this.#cursors.get(key);
     if (!cursor) throw commandError('CursorNotFound', `cursor id ${key} not found`);
     const ns = `${db}.${collection}`;
-    if (cursor.ns !== ns && !cursor.ns.startsWith(`${db}.$cmd`)) {
+    if (cursor.ns !== ns) {
       throw commandError('BadValue', `Requested getMore on namespace '${ns}', but cursor belongs to a different namespace ${cursor.ns}`);
     }
     const end = this.#takeBatch(cursor.docs, cursor.position, batchSize);

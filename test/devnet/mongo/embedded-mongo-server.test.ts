@@ -499,6 +499,14 @@ describe('EmbeddedMongoServer: update operators and command surface', () => {
     expect(await db.command({ connectionStatus: 1 })).toMatchObject({ ok: 1 });
   });
 
+  it('pages listCollections and listIndexes cursors with getMore', async () => {
+    for (const name of ['l1', 'l2', 'l3']) await db.createCollection(name);
+    const names = await db.listCollections({}, { nameOnly: true, batchSize: 1 }).toArray();
+    expect(names.map((x) => x.name).sort()).toEqual(['l1', 'l2', 'l3']);
+    await db.collection('l1').createIndexes([{ key: { a: 1 } }, { key: { b: 1 } }]);
+    expect((await db.collection('l1').listIndexes({ batchSize: 1 }).toArray()).map((i) => i.name)).toEqual(['_id_', 'a_1', 'b_1']);
+  });
+
   it('answers only the handshake over legacy OP_QUERY', async () => {
     const socket = connect(server.port, '127.0.0.1');
     await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
