@@ -428,6 +428,37 @@ describe('EmbeddedMongoServer: persistence', () => {
     }
   });
 
+  it('replays dropped indexes, collections and databases', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iv-embedded-'));
+    try {
+      let s = await EmbeddedMongoServer.start({ dataDir: dir });
+      let c = new MongoClient(s.uri, { serverSelectionTimeoutMS: 2_000 });
+      const keep = c.db('keep');
+      await keep.collection('a').createIndex({ u: 1 }, { unique: true, name: 'u_unique' });
+      await keep.collection('a').createIndex({ v: 1 }, { name: 'v_1' });
+      await keep.collection('a').insertMany([{ u: 1, v: 1 }, { u: 2, v: 1 }]);
+      await keep.collection('a').dropIndex('v_1');
+      await keep.collection('gone').insertOne({ x: 1 });
+      await keep.collection('gone').drop();
+      await c.db('dropped').collection('z').insertOne({ x: 1 });
+      await c.db('dropped').dropDatabase();
+      await c.close();
+      await s.close();
+
+      s = await EmbeddedMongoServer.start({ dataDir: dir });
+      c = new MongoClient(s.uri, { serverSelectionTimeoutMS: 2_000 });
+      expect((await c.db('keep').collection('a').indexes()).map((i) => i.name)).toEqual(['_id_', 'u_unique']);
+      expect((await c.db('keep').listCollections({}, { nameOnly: true }).toArray()).map((x) => x.name)).toEqual(['a']);
+      const dbs = await c.db('admin').command({ listDatabases: 1, nameOnly: true });
+      expect(dbs.databases.map((d: { name: string }) => d.name)).toEqual(['keep']);
+      expect((await serverError(c.db('keep').collection('a').insertOne({ u: 2 }))).code).toBe(11000);
+      await c.close();
+      await s.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a data directory that another running server holds', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'iv-embedded-'));
     const s = await EmbeddedMongoServer.start({ dataDir: dir });
