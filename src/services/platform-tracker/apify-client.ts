@@ -185,20 +185,29 @@ export class ApifyClient {
   }
 
   async #bookRecentRuns(act: string, sinceMs: number, signal?: AbortSignal): Promise<ApifyRun[]> {
-    const res = await callService({
-      service: SERVICE,
-      url: this.#url(`acts/${act}/runs`, { desc: '1', limit: '25' }),
-      dispatcher: this.#dispatcher,
-      timeoutMs: 30_000,
-      signal,
-      metrics: this.#metrics,
-    });
-    if (res.status !== 200) throw this.#error('list runs', res);
-    const runs = apifyRunListSchema.parse(res.json).data.items;
     const booked: ApifyRun[] = [];
-    for (const run of runs) {
-      if (!TERMINAL.has(run.status) || Date.parse(run.startedAt) < sinceMs || this.#accounted.has(run.id)) continue;
-      if (this.#account(run) !== undefined) booked.push(run);
+    const limit = 1000; // Apify's page maximum
+    // Newest first, back to the first run older than this call: its own run is always in there.
+    for (let offset = 0, page = 0; page < 10; page += 1, offset += limit) {
+      const res = await callService({
+        service: SERVICE,
+        url: this.#url(`acts/${act}/runs`, { desc: '1', limit: String(limit), offset: String(offset) }),
+        dispatcher: this.#dispatcher,
+        timeoutMs: 30_000,
+        signal,
+        metrics: this.#metrics,
+      });
+      if (res.status !== 200) throw this.#error('list runs', res);
+      const runs = apifyRunListSchema.parse(res.json).data.items;
+      let older = false;
+      for (const run of runs) {
+        if (Date.parse(run.startedAt) < sinceMs) {
+          older = true;
+          break;
+        }
+        if (TERMINAL.has(run.status) && this.#account(run) !== undefined) booked.push(run);
+      }
+      if (older || runs.length < limit) break;
     }
     return booked;
   }
