@@ -41,6 +41,8 @@ export interface MongoStoreOptions {
   readonly metrics?: ValidatorMetrics;
   /** Runs after the client is closed (openStore uses it to stop an embedded server). */
   readonly onClose?: () => Promise<void>;
+  /** Where the embedded server started by openStore listens (for tools that connect alongside). */
+  readonly embedded?: { readonly uri: string; readonly port: number; readonly dataDir: string | undefined };
 }
 
 function nonEmpty(name: string, value: unknown): string {
@@ -64,6 +66,8 @@ export class MongoStore implements Store {
   readonly aiResults: Store['aiResults'];
   readonly scores: Store['scores'];
   readonly weightCommits: Store['weightCommits'];
+  /** Set when openStore started an embedded server for this store; undefined for an external MongoDB. */
+  readonly embedded: MongoStoreOptions['embedded'];
   #client: MongoClient;
   #db: Db;
   #metrics: ValidatorMetrics | undefined;
@@ -77,6 +81,7 @@ export class MongoStore implements Store {
     this.#metrics = options.metrics;
     this.#logger = options.logger;
     this.#onClose = options.onClose;
+    this.embedded = options.embedded ? Object.freeze({ ...options.embedded }) : undefined;
     const submissions = this.#db.collection<SubmissionRecord>(COLLECTIONS.submissions);
     const snapshots = this.#db.collection<MetricSnapshot>(COLLECTIONS.snapshots);
     const aiResults = this.#db.collection<AiResultRecord>(COLLECTIONS.aiResults);

@@ -49,7 +49,14 @@ export async function openStore(options: OpenStoreOptions): Promise<MongoStore> 
     connectTimeoutMS,
     appName: 'infinitevibe-validator',
   });
-  const store = new MongoStore({ client, db, logger, metrics, onClose: embedded ? () => embedded.close() : undefined });
+  const store = new MongoStore({
+    client,
+    db,
+    logger,
+    metrics,
+    onClose: embedded ? () => embedded.close() : undefined,
+    embedded: embedded ? { uri: embedded.uri, port: embedded.port, dataDir: embedded.dataDir } : undefined,
+  });
   try {
     await client.connect().catch((error: unknown) => {
       throw toStoreError(error, 'connect');

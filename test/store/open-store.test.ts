@@ -21,6 +21,8 @@ describe('openStore', () => {
     const store = await openStore({ db: 'infinitevibe' });
     try {
       await store.ping();
+      expect(store.embedded?.uri).toBe(`mongodb://127.0.0.1:${store.embedded?.port}/?directConnection=true`);
+      expect(store.embedded?.dataDir).toBeUndefined();
       expect(await store.snapshots.upsertMany([snapshot(1)])).toEqual({ inserted: 1, matched: 0 });
       expect(await store.snapshots.count()).toBe(1);
     } finally {
@@ -66,10 +68,11 @@ describe('openStore', () => {
 
   it('fails with StoreUnavailableError when the database cannot be reached', async () => {
     const port = await closedPort();
-    const error = await openStore({ uri: `mongodb://127.0.0.1:${port}/?directConnection=true`, db: 'x', serverSelectionTimeoutMS: 300 }).catch((e: unknown) => e);
+    const error = await openStore({ uri: `mongodb://user:s3cr3t@127.0.0.1:${port}/?directConnection=true`, db: 'x', serverSelectionTimeoutMS: 300 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect((error as StoreUnavailableError).code).toBe('ERR_STORE_UNAVAILABLE');
     expect((error as Error).message).toMatch(/^connect: store unreachable: /);
+    expect((error as Error).message).not.toContain('s3cr3t');
   });
 
   it('validates its options', async () => {
