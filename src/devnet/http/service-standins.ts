@@ -21,6 +21,8 @@ export interface ServiceStandinsOptions {
   readonly latencyMs?: number;
   readonly failureRate?: number;
   readonly seed?: number;
+  /** Retry-After (seconds) on the random 429s. */
+  readonly retryAfterSeconds?: number;
   readonly clock?: SimulatedClock;
   /** YouTube keys and daily quota the stand-in enforces. */
   readonly youtube?: { readonly apiKeys?: readonly string[]; readonly dailyQuotaUnits?: number };
@@ -51,7 +53,7 @@ export async function startServiceStandins(options: ServiceStandinsOptions = {})
   const clock = options.clock ?? new SimulatedClock(scenario?.epochMs ?? Date.now());
   const epochMs = scenario?.epochMs ?? clock.now();
   const contents = options.contents ?? scenario?.contents ?? [];
-  const fault = { latencyMs: options.latencyMs, failureRate: options.failureRate, seed: options.seed };
+  const fault = { latencyMs: options.latencyMs, failureRate: options.failureRate, seed: options.seed, retryAfterSeconds: options.retryAfterSeconds };
   const started: { close(): Promise<void> }[] = [];
   try {
     let videoHost: VideoHost | undefined;

@@ -65,6 +65,8 @@ export interface FaultOptions {
   readonly failureRate?: number;
   /** Seed of that generator, so a failing run can be replayed. */
   readonly seed?: number;
+  /** Retry-After (seconds) sent with random 429s. Default 0. */
+  readonly retryAfterSeconds?: number;
 }
 
 /** mulberry32: tiny, seedable, good enough to pick which calls fail. */
@@ -85,6 +87,7 @@ export class FaultInjector {
   #failureRate: number;
   #random: () => number;
   #queued: InjectedFault[] = [];
+  readonly #retryAfter: number;
   constructor(options: FaultOptions = {}) {
     const latency = options.latencyMs ?? 0;
     if (!Number.isFinite(latency) || latency < 0) throw new RangeError(`latencyMs must be >= 0, got ${String(latency)}`);
@@ -93,6 +96,9 @@ export class FaultInjector {
     this.#latencyMs = latency;
     this.#failureRate = rate;
     this.#random = seeded(options.seed ?? 89);
+    const retryAfter = options.retryAfterSeconds ?? 0;
+    if (!Number.isInteger(retryAfter) || retryAfter < 0) throw new RangeError(`retryAfterSeconds must be a non-negative integer, got ${String(retryAfter)}`);
+    this.#retryAfter = retryAfter;
   }
   set latencyMs(ms: number) {
     if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`latencyMs must be >= 0, got ${String(ms)}`);
@@ -114,7 +120,7 @@ export class FaultInjector {
     if (queued) return queued;
     if (this.#failureRate > 0 && this.#random() < this.#failureRate) {
       // Alternate the two kinds of trouble real APIs give: throttling and server errors.
-      return this.#random() < 0.5 ? { status: 429, retryAfterSeconds: 0 } : { status: 503 };
+      return this.#random() < 0.5 ? { status: 429, retryAfterSeconds: this.#retryAfter } : { status: 503 };
     }
     return undefined;
   }

@@ -98,5 +98,9 @@ describe('stand-in helpers', () => {
     const again = new FaultInjector({ failureRate: 0.5, seed: 7 });
     expect(Array.from({ length: 20 }, () => again.next()?.status ?? 200)).toEqual(a);
     expect(new Set(a)).toEqual(new Set([200, 429, 503]));
+    const throttled = new FaultInjector({ failureRate: 1, retryAfterSeconds: 2, seed: 1 });
+    const seen = Array.from({ length: 10 }, () => throttled.next()!);
+    expect(seen.filter((f) => f.status === 429).every((f) => f.retryAfterSeconds === 2)).toBe(true);
+    expect(() => new FaultInjector({ retryAfterSeconds: 1.5 })).toThrow(/retryAfterSeconds must be a non-negative integer/);
   });
 });
