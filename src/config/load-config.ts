@@ -65,7 +65,7 @@ const schema = z
         base_url: httpUrl(),
         post_actor: z.string().min(1),
         profile_actor: z.string().min(1),
-        sync_limit_s: int(1, 3600),
+        sync_limit_s: int(1, 300), // Apify's run-sync endpoint gives up at 300 s
       })
       .strict(),
     sightengine: z
