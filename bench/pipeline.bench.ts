@@ -5,12 +5,12 @@
  * 1→2 ratio. Network services are replaced by precomputed metrics, so this measures our CPU work
  * and the store, not external APIs.
  *
- *   npm run bench pipeline     (IV_BENCH_MINERS, IV_BENCH_SUBS; IV_BENCH_PERSIST=0 skips the store runs)
+ *   npm run bench pipeline   (IV_BENCH_MINERS, IV_BENCH_SUBS, IV_BENCH_TRIALS; IV_BENCH_PERSIST=0 skips the store runs)
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { Keyring } from '@polkadot/keyring';
 import { PLATFORMS, type Platform } from '../src/config/defaults.js';
-import { initCrypto, signSubmission } from '../src/crypto/index.js';
+import { initCrypto, signSubmission, verifySubmissionSignature } from '../src/crypto/index.js';
 import { captionToken } from '../src/formats/caption.js';
 import { parseGist } from '../src/formats/gist.js';
 import type { VerifyRequest } from '../src/pool/tasks.js';
@@ -25,6 +25,7 @@ const NETUID = 89;
 const MINERS = Number(process.env.IV_BENCH_MINERS ?? 1024);
 const SUBS = Number(process.env.IV_BENCH_SUBS ?? 5);
 const PERSIST = process.env.IV_BENCH_PERSIST !== '0';
+const TRIALS = Math.max(1, Number(process.env.IV_BENCH_TRIALS ?? 3));
 /** Miners handled per pipeline step; several steps are in flight so both threads stay busy. */
 const CHUNK = 64;
 const IN_FLIGHT = 4;
@@ -112,6 +113,21 @@ function buildMiners(): Miner[] {
     miners.push({ ...miner, gist: lines.join('\n') + '\n' });
   }
   return miners;
+}
+
+/**
+ * Bare signature checks per second on one thread at this moment: the yardstick for the pipeline
+ * figures, since on a shared machine the CPU available changes from run to run.
+ */
+function calibrate(miner: Miner): number {
+  const line = JSON.parse(miner.gist.split('\n')[0]!) as { platform: string; content_id: string; direct_video_url: string; signature: string };
+  let n = 0;
+  const started = performance.now();
+  while (performance.now() - started < 500) {
+    if (verifySubmissionSignature(NETUID, line, miner.hotkey) !== 'valid') throw new Error('calibration signature does not verify');
+    n++;
+  }
+  return n / ((performance.now() - started) / 1000);
 }
 
 interface Sink {
@@ -237,24 +253,31 @@ export default async function pipelineBench(): Promise<void> {
   await initCrypto();
   const miners = buildMiners();
   const cores = availableParallelism();
-  const [load1] = loadavg();
-  process.stdout.write(`pipeline: ${cores} cores, load average ${load1!.toFixed(2)} at start\n`);
+  process.stdout.write(`pipeline: ${cores} cores, load average ${loadavg()[0]!.toFixed(2)} at start, best of ${TRIALS} interleaved trials\n`);
+  process.stdout.write(`pipeline: reference, bare sr25519 verifies on this thread right now: ${Math.round(calibrate(miners[0]!)).toLocaleString('en-US')}/s\n`);
   for (const persist of PERSIST ? [false, true] : [false]) {
     const label = persist ? 'with persistence' : 'CPU only';
+    // Interleave pool sizes so a burst of load from other processes hits both alike; keep the best.
+    const best = new Map<number, RunFigures>();
+    for (let trial = 0; trial < TRIALS; trial++) {
+      for (const threads of [1, 2]) {
+        const r = await runPipeline(miners, threads, persist);
+        const seen = best.get(threads);
+        if (!seen || r.submissions / r.seconds > seen.submissions / seen.seconds) best.set(threads, r);
+      }
+    }
     const rates: number[] = [];
-    let top: readonly number[] = [];
     for (const threads of [1, 2]) {
-      const r = await runPipeline(miners, threads, persist);
+      const r = best.get(threads)!;
       const rate = r.submissions / r.seconds;
       rates.push(rate);
-      top = r.top;
       process.stdout.write(
         `pipeline ${label} pool=${threads}: ${Math.round(rate).toLocaleString('en-US')} submissions/s ` +
           `(${r.submissions} submissions = ${MINERS} miners × ${SUBS}, ${r.seconds.toFixed(2)} s; ` +
           `${Math.round(r.cpuMicrosPerSubmission)} µs CPU/submission, main thread ${(100 * r.mainThreadBusy).toFixed(0)} % busy)\n`,
       );
     }
-    process.stdout.write(`pipeline ${label} pool 1→2 ratio: ${(rates[1]! / rates[0]!).toFixed(2)}× (top-5 uids ${top.join(',')})\n`);
+    process.stdout.write(`pipeline ${label} pool 1→2 ratio: ${(rates[1]! / rates[0]!).toFixed(2)}× (top-5 uids ${best.get(2)!.top.join(',')})\n`);
   }
   process.stdout.write(`pipeline: load average ${loadavg()[0]!.toFixed(2)} at end\n`);
 }
