@@ -21,6 +21,7 @@ import { loadHotkey } from '../wallet/index.js';
 import { WeightCommitter, type CommitAttemptResult } from '../weights/weight-committer.js';
 import { SIMULATED_CYCLE_MS, startEmbeddedNetwork, type EmbeddedNetwork } from './embedded-network.js';
 import { createServices, type ValidatorServices } from './services.js';
+import type { AiDetector } from '../services/types.js';
 
 export interface ValidatorAppOptions {
   readonly logger?: Logger;
@@ -43,6 +44,8 @@ export interface ValidatorAppOptions {
   readonly store?: { readonly serverSelectionTimeoutMS?: number };
   /** Use this store instead of opening one (tests share one across restarts). */
   readonly storeInstance?: Store;
+  /** Replaces the configured AI detector (a load test's fixed-latency stand-in, for one). */
+  readonly aiDetector?: AiDetector;
   /** Attempts per due weight commit. */
   readonly weightAttempts?: number;
 }
@@ -222,7 +225,7 @@ export class ValidatorApp {
         netuid: config.netuid,
         gists: services.gists,
         metricsProvider: services.metricsProvider,
-        aiDetector: services.aiDetector,
+        aiDetector: options.aiDetector ?? services.aiDetector,
         verifier,
         snapshots: writer,
         submissions: store.submissions,

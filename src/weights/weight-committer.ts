@@ -21,6 +21,8 @@ import type { Store, WeightCommitRecord } from '../store/types.js';
 import type { CycleScores } from '../supervisor/supervisor.js';
 import { buildWeightVector, type ProcessedWeights } from './process-weights.js';
 
+const MODE_SWITCH_ERRORS: ReadonlySet<string> = new Set(['CommitRevealEnabled', 'CommitRevealDisabled']);
+
 /** The slice of the chain client the committer uses (SubtensorClient implements it). */
 export interface WeightChain {
   readonly connected$: Observable<boolean>;
@@ -272,6 +274,10 @@ export class WeightCommitter {
           await this.#waitReconnected().catch(() => undefined);
         } else if (error instanceof ChainTransactionRejectedError) {
           this.#logger.warn({ attempt, code: lastError, detail: error.detail }, 'weights transaction refused by the pool; retrying next block');
+          await this.#waitBlocks(1).catch(() => undefined);
+        } else if (error instanceof ChainModuleError && MODE_SWITCH_ERRORS.has(error.errorName)) {
+          // The subnet switched between set and commit-reveal since we read it: re-read, retry.
+          this.#logger.warn({ attempt, code: lastError }, 'commit-reveal setting changed; retrying in the other mode');
           await this.#waitBlocks(1).catch(() => undefined);
         } else if (error instanceof ChainModuleError) {
           // IncorrectWeightVersionKey, NeuronNoValidatorPermit…: retrying now cannot help.

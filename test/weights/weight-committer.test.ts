@@ -247,6 +247,26 @@ describe('WeightCommitter', () => {
     expect(audit.records.map((r) => r.result)).toEqual(['success']);
   });
 
+  it('switches to commit-reveal when the chain says it was enabled after the hyperparameters were read', async () => {
+    signer = await keypair('//Committer/validator');
+    const chain = new FedChain();
+    chain.lastUpdate = 0;
+    const audit = new MemoryAudit();
+    const { c } = committer(chain, audit);
+    cleanups.push(() => c.stop());
+    c.update(SCORES);
+    chain.failures.push(() => {
+      chain.hyper = { ...HYPER, commitRevealEnabled: true };
+      return new ChainModuleError('SubtensorModule', 'CommitRevealEnabled');
+    });
+    const pending = c.commitNow();
+    await vi.waitFor(() => expect(audit.records).toHaveLength(1));
+    chain.produce(1);
+    const result = await pending;
+    expect(result).toMatchObject({ ok: true, mode: 'commit', attempts: 2 });
+    expect(audit.records.map((r) => `${r.mode}:${r.result}`)).toEqual(['set:error', 'commit:success']);
+  });
+
   it('a permanent runtime refusal is recorded once and left for the next interval', async () => {
     signer = await keypair('//Committer/validator');
     const chain = new FedChain();

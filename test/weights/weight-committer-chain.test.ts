@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { silentLogger } from '../../src/log.js';
+import { startEmbeddedNetwork, type EmbeddedNetwork } from '../../src/runtime/embedded-network.js';
+import { startValidator, type ValidatorApp } from '../../src/runtime/validator-app.js';
+import type { CycleScores } from '../../src/supervisor/supervisor.js';
+import { WeightCommitter } from '../../src/weights/weight-committer.js';
+import { embeddedConfig } from '../runtime/helpers.js';
+
+const SCORES: CycleScores = {
+  interval: '2026-01-01-02-00',
+  neurons: [0, 1, 2, 3, 4],
+  computedAt: new Date(),
+  selection: {
+    policy: 'engagement@1',
+    scores: [
+      { uid: 1, hotkey: 'a', score: 4 },
+      { uid: 2, hotkey: 'b', score: 2 },
+      { uid: 3, hotkey: 'c', score: 1 },
+    ],
+    ranking: [],
+    top: [1, 2, 3],
+    fallback: [1, 2, 3],
+    skip: null,
+  },
+};
+
+/** The committer on the real chain client against the Subtensor stand-in over WebSocket. */
+describe('WeightCommitter on the stand-in chain', () => {
+  let network: EmbeddedNetwork;
+  let app: ValidatorApp;
+  const made: WeightCommitter[] = [];
+  const committer = () => {
+    const c = new WeightCommitter({
+      chain: app.chain,
+      netuid: network.scenario.netuid,
+      signer: app.signer,
+      audit: app.store.weightCommits,
+      intervalMs: 60_000,
+      versionKey: 0n,
+      retryDelayMs: 100,
+      waitTimeoutMs: 60_000,
+      countAttempts: false,
+      logger: silentLogger(),
+      metrics: app.metrics,
+    });
+    c.update(SCORES);
+    made.push(c);
+    return c;
+  };
+  beforeAll(async () => {
+    network = await startEmbeddedNetwork({ miners: 4, blockTimeMs: 250 });
+    app = await startValidator(embeddedConfig({ 'subtensor.block_time_ms': 250 }), { network, metricsServer: false });
+  }, 60_000);
+  afterAll(async () => {
+    for (const c of made) await c.stop();
+    await app?.stop();
+    await network?.close();
+  });
+
+  it('sets weights, and a second commit waits out WeightsSetRateLimit instead of being refused', async () => {
+    const c = committer();
+    const first = await c.commitNow();
+    expect(first).toMatchObject({ ok: true, mode: 'set', uids: [1, 2, 3], values: [65535, 32768, 16384] });
+    const second = await c.commitNow();
+    expect(second.ok).toBe(true);
+    expect(second.attempts).toBe(1);
+    expect(second.block! - first.block!).toBeGreaterThanOrEqual(10);
+    const onChain = await app.chain.weightsOf(network.scenario.netuid, 0);
+    expect(onChain.weights).toEqual([
+      { uid: 1, value: 65535 },
+      { uid: 2, value: 32768 },
+      { uid: 3, value: 16384 },
+    ]);
+    const audit = await app.store.weightCommits.recent(10);
+    expect(audit.filter((r) => r.result === 'success' && r.mode === 'set')).toHaveLength(2);
+    expect(audit.some((r) => r.result === 'rate_limited')).toBe(false);
+  }, 60_000);
+
+  it('dropped sockets mid-commit: the attempt is retried after the reconnect and lands', async () => {
+    const c = committer();
+    const pending = c.commitNow();
+    // Drop while the committer waits for the rate limit / submits.
+    setTimeout(() => network.devnet!.dropConnections(), 300);
+    setTimeout(() => network.devnet!.dropConnections(), 1_500);
+    const result = await pending;
+    expect(result.ok).toBe(true);
+    const audit = await app.store.weightCommits.recent(10);
+    expect(audit[0]).toMatchObject({ result: 'success', block: result.block });
+  }, 90_000);
+
+  it('commit-reveal: commits the hash, keeps the salt in the store and reveals in the reveal epoch', async () => {
+    network.devnet!.state.setHyperparameter('commitRevealWeightsEnabled', true, network.scenario.netuid);
+    const c = committer();
+    c.start();
+    await vi.waitFor(async () => expect((await app.store.weightCommits.recent(1))[0]).toMatchObject({ mode: 'commit', result: 'success' }), {
+      timeout: 30_000,
+      interval: 250,
+    });
+    const [commit] = await app.store.weightCommits.recent(1);
+    expect(commit!.salt!.length).toBeGreaterThan(0);
+    expect(commit!.reveal_from_block).toBeGreaterThan(commit!.block!);
+    await vi.waitFor(
+      async () => {
+        const recent = await app.store.weightCommits.recent(3);
+        expect(recent.some((r) => r.mode === 'reveal' && r.result === 'success')).toBe(true);
+      },
+      { timeout: 60_000, interval: 500 },
+    );
+    expect(await app.store.weightCommits.pendingReveals(network.scenario.netuid)).toHaveLength(0);
+    await c.stop();
+  }, 120_000);
+});
