@@ -366,7 +366,6 @@ export class SubtensorClient implements ChainClient {
     }
     if (!neurons)
       throw new ChainError(`subnet ${netuid} does not exist on ${this.endpoint}`, 'ERR_CHAIN_NO_SUBNET');
-    this.#metrics?.metagraphNeurons.set(neurons.length);
     this.#metrics?.stageDuration.observe({ stage: 'metagraph' }, (performance.now() - started) / 1000);
     return Object.freeze({
       netuid,
@@ -449,7 +448,6 @@ export class SubtensorClient implements ChainClient {
                 const diffs = diffMetagraph(previous, snapshot.neurons, block.number);
                 previous = snapshot.neurons;
                 for (const diff of diffs) {
-                  this.#metrics?.metagraphEventsTotal.inc({ kind: diff.kind });
                   subscriber.next(diff);
                 }
               })().catch((error: unknown) => {
@@ -565,7 +563,6 @@ export class SubtensorClient implements ChainClient {
         const value = values.get(key);
         if (!value) continue;
         const record = decodeCommitmentValue(registry, type, hotkey, hexToU8a(value));
-        this.#metrics?.commitmentsTotal.inc({ result: record.value === null ? 'undecodable' : 'decoded' });
         records.push(Object.freeze(record));
       }
     }
@@ -624,7 +621,6 @@ export class SubtensorClient implements ChainClient {
     ];
     const uid = uidOption.isSome ? uidOption.unwrap().toNumber() : null;
     const validatorPermit = uid !== null && (permits[uid]?.isTrue ?? false);
-    this.#metrics?.validatorPermit.set(validatorPermit ? 1 : 0);
     return Object.freeze({
       hotkey,
       uid,
@@ -732,19 +728,6 @@ export class SubtensorClient implements ChainClient {
     return { block: header.number.toNumber(), blockHash: included.blockHash, txHash: included.txHash };
   }
 
-  #record(mode: 'set' | 'commit' | 'reveal', error: unknown, uids?: number): void {
-    const m = this.#metrics;
-    if (!m) return;
-    if (error === null) {
-      m.weightCommitsTotal.inc({ mode, result: 'success' });
-      m.lastWeightCommitTimestamp.set(Date.now() / 1000);
-      if (uids !== undefined) m.weightsSetUids.set(uids);
-    } else {
-      const rateLimited = error instanceof ChainModuleError && error.retryLater;
-      m.weightCommitsTotal.inc({ mode, result: rateLimited ? 'rate_limited' : 'error' });
-    }
-  }
-
   async setWeights(netuid: number, vector: WeightVector, signer: KeyringPair): Promise<WeightCommitOutcome> {
     assertU16(netuid, 'netuid');
     assertVector(vector);
@@ -755,14 +738,8 @@ export class SubtensorClient implements ChainClient {
       [...vector.values],
       vector.versionKey,
     );
-    try {
-      const receipt = await this.#submit(tx, signer, 'set_weights');
-      this.#record('set', null, vector.uids.length);
-      return Object.freeze({ mode: 'set', ...receipt });
-    } catch (error) {
-      this.#record('set', error);
-      throw error;
-    }
+    const receipt = await this.#submit(tx, signer, 'set_weights');
+    return Object.freeze({ mode: 'set', ...receipt });
   }
 
   async commitWeights(
@@ -782,29 +759,23 @@ export class SubtensorClient implements ChainClient {
       salt,
       versionKey: vector.versionKey,
     });
-    try {
-      const receipt = await this.#submit(
-        this.#api.tx['subtensorModule']!['commitWeights']!(netuid, commitHash),
-        signer,
-        'commit_weights',
-      );
-      const hyper = await this.hyperparameters(netuid);
-      this.#record('commit', null);
-      return Object.freeze({
-        mode: 'commit',
-        ...receipt,
-        commitHash,
-        salt,
-        commitBlock: receipt.block,
-        revealFromBlock: firstRevealBlock(receipt.block, netuid, hyper.tempo, hyper.revealPeriodEpochs),
-        uids: [...vector.uids],
-        values: [...vector.values],
-        versionKey: vector.versionKey,
-      });
-    } catch (error) {
-      this.#record('commit', error);
-      throw error;
-    }
+    const receipt = await this.#submit(
+      this.#api.tx['subtensorModule']!['commitWeights']!(netuid, commitHash),
+      signer,
+      'commit_weights',
+    );
+    const hyper = await this.hyperparameters(netuid);
+    return Object.freeze({
+      mode: 'commit',
+      ...receipt,
+      commitHash,
+      salt,
+      commitBlock: receipt.block,
+      revealFromBlock: firstRevealBlock(receipt.block, netuid, hyper.tempo, hyper.revealPeriodEpochs),
+      uids: [...vector.uids],
+      values: [...vector.values],
+      versionKey: vector.versionKey,
+    });
   }
 
   async revealWeights(
@@ -826,14 +797,8 @@ export class SubtensorClient implements ChainClient {
       [...salt],
       vector.versionKey,
     );
-    try {
-      const receipt = await this.#submit(tx, signer, 'reveal_weights');
-      this.#record('reveal', null, vector.uids.length);
-      return Object.freeze({ mode: 'reveal', ...receipt });
-    } catch (error) {
-      this.#record('reveal', error);
-      throw error;
-    }
+    const receipt = await this.#submit(tx, signer, 'reveal_weights');
+    return Object.freeze({ mode: 'reveal', ...receipt });
   }
 
   /** set_weights, or commit_weights when the subnet has commit-reveal on (set_weights would fail). */

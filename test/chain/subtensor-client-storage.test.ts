@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SubtensorClient } from '../../src/chain/subtensor-client.js';
+import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
 import type { MetagraphDiff } from '../../src/chain/types.js';
 import { ChainTimeoutError, ChainTransactionRejectedError } from '../../src/errors.js';
 import { harness, miner, neurons, validator, type Harness } from './devnet-fixture.js';
@@ -160,15 +161,41 @@ describe('pool rejections, timeouts and replaced uids', () => {
     const coldkey = miner(70);
     h.devnet.state.setBalance(coldkey.address, 10n ** 12n);
     await h.block();
-    await h.included(
-      h.client.api.tx['subtensorModule']!['burnedRegister']!(NETUID, miner(71).address).signAndSend(coldkey, {
-        nonce: -1,
-      }),
+    // Without a status callback signAndSend resolves once the pool has the extrinsic.
+    await h.client.api.tx['subtensorModule']!['burnedRegister']!(NETUID, miner(71).address).signAndSend(
+      coldkey,
+      { nonce: -1 },
     );
+    await h.block();
     await waitFor(1);
     expect(diffs).toMatchObject([
       { kind: 'replaced', uid: 1, previousHotkey: miner(1).address, neuron: { hotkey: miner(71).address } },
     ]);
     sub.unsubscribe();
   });
+
+  it('keeps the chain gauges: connected, block height, reconnects', async () => {
+    const metrics = new ValidatorMetrics({ defaultMetrics: false });
+    const client = await SubtensorClient.connect({ endpoint: h.devnet.url, metrics });
+    try {
+      const value = async (name: string) =>
+        (await metrics.registry.getSingleMetric(name)!.get()).values[0]?.value;
+      const number = await h.block();
+      const started = Date.now();
+      while ((await value('infinitevibe_chain_block_height')) !== number && Date.now() - started < 5_000)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(await value('infinitevibe_chain_block_height')).toBe(number);
+      expect(await value('infinitevibe_chain_connected')).toBe(1);
+      h.devnet.dropConnections();
+      while (client.reconnects === 0 && Date.now() - started < 15_000)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(await value('infinitevibe_chain_reconnects_total')).toBe(1);
+      expect(await value('infinitevibe_chain_connected')).toBe(1);
+    } finally {
+      await client.close();
+    }
+    expect(
+      (await metrics.registry.getSingleMetric('infinitevibe_chain_connected')!.get()).values[0]?.value,
+    ).toBe(0);
+  }, 30_000);
 });
