@@ -1,7 +1,7 @@
 import type { TypeRegistry } from '@polkadot/types';
 import type { StorageEntry } from '@polkadot/types/primitive/types';
-import { compactStripLength, u8aConcat, u8aToHex, stringToU8a, bnToU8a } from '@polkadot/util';
-import { decodeAddress, encodeAddress } from '@polkadot/util-crypto';
+import { bnToU8a, compactStripLength, compactToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
+import { blake2AsU8a, decodeAddress, encodeAddress, xxhashAsU8a } from '@polkadot/util-crypto';
 import type { RuntimeData } from './runtime-metadata.js';
 import type { VersionedStorage } from './versioned-storage.js';
 
@@ -81,6 +81,8 @@ interface SubnetRecord {
   readonly netuid: number;
   hyper: DevnetHyperparameters;
   neurons: NeuronRecord[];
+  /** hotkey → uid, kept in step with `neurons`. */
+  readonly uidByHotkey: Map<string, number>;
   readonly weights: Map<number, [number, number][]>;
   readonly weightCommits: Map<string, WeightCommit[]>;
   /** hotkey → SCALE `CommitmentInfo` bytes and the block it was set. */
@@ -113,11 +115,37 @@ const U16_MAX = 65535;
 
 /** Normalises any SS58 or 0x public key to SS58 with prefix 42. */
 export function toSs58(address: string, what = 'address'): string {
-  try {
-    return encodeAddress(decodeAddress(address), 42);
-  } catch (cause) {
-    throw new TypeError(`${what} is not a valid SS58 address or 32-byte public key: ${JSON.stringify(address)} (${(cause as Error).message})`);
+  let ss58 = ss58Cache.get(address);
+  if (ss58 === undefined) {
+    try {
+      ss58 = encodeAddress(publicKeyOf(address), 42);
+    } catch (cause) {
+      throw new TypeError(`${what} is not a valid SS58 address or 32-byte public key: ${JSON.stringify(address)} (${(cause as Error).message})`);
+    }
+    remember(ss58Cache, address, ss58);
   }
+  return ss58;
+}
+
+// Base58 decoding dominates bulk seeding (every key and value names accounts), so decoded
+// addresses are memoised; the caches are bounded and simply start over when full.
+const CACHE_LIMIT = 100_000;
+const ss58Cache = new Map<string, string>();
+const publicKeyCache = new Map<string, Uint8Array>();
+
+function remember<V>(cache: Map<string, V>, key: string, value: V): void {
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(key, value);
+}
+
+/** Public key of an SS58 address or 0x key; throws on anything else. The result must not be mutated. */
+function publicKeyOf(address: string): Uint8Array {
+  let pk = publicKeyCache.get(address);
+  if (!pk) {
+    pk = decodeAddress(address);
+    remember(publicKeyCache, address, pk);
+  }
+  return pk;
 }
 
 /** SCALE `CommitmentInfo` holding one `Raw<N>` field with the UTF-8 bytes of `text`. */
@@ -139,7 +167,8 @@ export class DevnetState {
   readonly #storage: VersionedStorage;
   readonly #subnets = new Map<number, SubnetRecord>();
   readonly #accounts = new Map<string, AccountRecord>();
-  readonly #typeCache = new Map<StorageEntry, string>();
+  readonly #keyCodecs = new Map<string, (args: unknown[]) => string>();
+  readonly #valueCodecs = new Map<string, (value: unknown) => string>();
   #weightsMinStake = 0n;
   #sudoKey: string | null = null;
   /**
@@ -182,6 +211,7 @@ export class DevnetState {
       netuid,
       hyper,
       neurons: [],
+      uidByHotkey: new Map(),
       weights: new Map(),
       weightCommits: new Map(),
       commitments: new Map(),
@@ -203,6 +233,7 @@ export class DevnetState {
     const commitment = neuron.commitment === undefined ? undefined : encodeCommitmentText(neuron.commitment);
     const uid = subnet.neurons.length;
     const block = this.#pendingBlock;
+    subnet.uidByHotkey.set(hotkey, uid);
     subnet.neurons.push({
       hotkey,
       coldkey,
@@ -227,6 +258,8 @@ export class DevnetState {
     if (!removed) throw new RangeError(`uid ${uid} is not registered on subnet ${netuid}`);
     const last = subnet.neurons.length - 1;
     subnet.neurons.splice(uid, 1);
+    subnet.uidByHotkey.clear();
+    subnet.neurons.forEach((n, u) => subnet.uidByHotkey.set(n.hotkey, u));
     this.#removedHotkeys.push({ netuid, hotkey: removed.hotkey });
     this.#removedUids.push({ netuid, uid: last });
     for (let u = uid; u < last; u++) {
@@ -309,9 +342,7 @@ export class DevnetState {
   }
 
   uidOf(hotkey: string, netuid = this.defaultNetuid): number | null {
-    const ss58 = toSs58(hotkey, 'hotkey');
-    const idx = this.#subnet(netuid).neurons.findIndex((n) => n.hotkey === ss58);
-    return idx < 0 ? null : idx;
+    return this.#subnet(netuid).uidByHotkey.get(toSs58(hotkey, 'hotkey')) ?? null;
   }
 
   /** Stored weights of `uid`: `[dest uid, max-upscaled u16]` pairs. */
@@ -368,6 +399,8 @@ export class DevnetState {
     const current = subnet.neurons[uid];
     if (!current) throw new RangeError(`uid ${uid} is not registered on subnet ${netuid}`);
     if (patch.hotkey !== undefined && patch.hotkey !== current.hotkey) {
+      subnet.uidByHotkey.delete(current.hotkey);
+      subnet.uidByHotkey.set(patch.hotkey, uid);
       this.#removedHotkeys.push({ netuid, hotkey: current.hotkey });
       subnet.weights.delete(uid);
       this.#dirtyWeights.add(`${netuid}|${uid}`);
@@ -380,6 +413,7 @@ export class DevnetState {
     const subnet = this.#subnet(netuid);
     subnet.neurons.push(record);
     const uid = subnet.neurons.length - 1;
+    subnet.uidByHotkey.set(record.hotkey, uid);
     this.#markUid(netuid, uid);
     return uid;
   }
@@ -560,21 +594,133 @@ export class DevnetState {
   }
 
   #key(section: string, method: string, ...args: unknown[]): string {
-    const entry = this.#entry(section, method);
-    const raw = (entry as unknown as (...a: unknown[]) => Uint8Array)(...args);
-    return u8aToHex(compactStripLength(raw)[1]);
+    const id = `${section}.${method}`;
+    let codec = this.#keyCodecs.get(id);
+    if (!codec) this.#keyCodecs.set(id, (codec = this.#keyCodec(this.#entry(section, method))));
+    return codec(args);
+  }
+
+  /**
+   * Key builder for one storage item. Seeding thousands of neurons writes tens of thousands of
+   * keys, so keys whose parts are u16/u32/u64 or AccountId32 are hashed directly (same hashers,
+   * same bytes as @polkadot/types); anything else goes through the decorated entry.
+   */
+  #keyCodec(entry: StorageEntry): (args: unknown[]) => string {
+    const slow = (args: unknown[]): string => u8aToHex(compactStripLength((entry as unknown as (...a: unknown[]) => Uint8Array)(...args))[1]);
+    const t = entry.meta.type;
+    const prefix = u8aToHex(entry.keyPrefix());
+    if (t.isPlain) return () => prefix;
+    const map = t.asMap;
+    const hashers = map.hashers.map((h) => h.type);
+    const keyIds = hashers.length === 1 ? [map.key] : this.#registry.lookup.getSiType(map.key).def.asTuple.map((x) => x);
+    const encoders = keyIds.map((id) => primitiveEncoder(this.#registry.lookup.getTypeDef(id).type));
+    if (encoders.some((e) => e === null) || hashers.some((h) => !['Identity', 'Blake2128Concat', 'Twox64Concat'].includes(h))) return slow;
+    return (args) => {
+      if (args.length !== encoders.length) return slow(args);
+      let out = prefix;
+      for (let i = 0; i < encoders.length; i++) {
+        const bytes = encoders[i]!(args[i]);
+        if (!bytes) return slow(args);
+        const h = hashers[i];
+        if (h === 'Blake2128Concat') out += u8aToHex(blake2AsU8a(bytes, 128)).slice(2);
+        else if (h === 'Twox64Concat') out += u8aToHex(xxhashAsU8a(bytes, 64)).slice(2);
+        out += u8aToHex(bytes).slice(2);
+      }
+      return out;
+    };
   }
 
   #value(section: string, method: string, value: unknown): string {
-    const entry = this.#entry(section, method);
-    let type = this.#typeCache.get(entry);
-    if (!type) {
-      const t = entry.meta.type;
-      type = this.#registry.createLookupType(t.isPlain ? t.asPlain : t.asMap.value);
-      this.#typeCache.set(entry, type);
-    }
+    const id = `${section}.${method}`;
+    let codec = this.#valueCodecs.get(id);
+    if (!codec) this.#valueCodecs.set(id, (codec = this.#valueCodec(this.#entry(section, method))));
+    return codec(value);
+  }
+
+  #valueCodec(entry: StorageEntry): (value: unknown) => string {
+    const t = entry.meta.type;
+    const typeId = t.isPlain ? t.asPlain : t.asMap.value;
+    const type = this.#registry.createLookupType(typeId);
     // toU8a, not toHex: integers' toHex is the big-endian number, not their SCALE bytes.
-    return u8aToHex(this.#registry.createType(type, value).toU8a());
+    const slow = (value: unknown): string => u8aToHex(this.#registry.createType(type, value).toU8a());
+    const fast = primitiveEncoder(this.#registry.lookup.getTypeDef(typeId).type);
+    if (!fast) return slow;
+    return (value) => {
+      const bytes = fast(value);
+      return bytes ? u8aToHex(bytes) : slow(value);
+    };
+  }
+}
+
+/** Little-endian unsigned integer of `bytes` width written at `offset`; false if out of range. */
+function writeUint(out: Uint8Array, offset: number, bytes: number, value: unknown): boolean {
+  let v: bigint;
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value) || value < 0) return false;
+    if (bytes <= 4) {
+      if (value >= 2 ** (8 * bytes)) return false;
+      for (let i = 0; i < bytes; i++) out[offset + i] = (value >>> (8 * i)) & 0xff;
+      return true;
+    }
+    v = BigInt(value);
+  } else if (typeof value === 'bigint') v = value;
+  else return false;
+  if (v < 0n || v >= 1n << BigInt(8 * bytes)) return false;
+  for (let i = 0; i < bytes; i++) {
+    out[offset + i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return true;
+}
+
+function compactLength(n: number): Uint8Array {
+  return compactToU8a(n);
+}
+
+/** Direct SCALE encoders for the key/value types the stand-in writes in bulk; null falls back to the registry. */
+function primitiveEncoder(type: string): ((value: unknown) => Uint8Array | null) | null {
+  const widths: Record<string, number> = { u8: 1, u16: 2, u32: 4, u64: 8 };
+  const scalar = widths[type];
+  if (scalar !== undefined) {
+    return (value) => {
+      const out = new Uint8Array(scalar);
+      return writeUint(out, 0, scalar, value) ? out : null;
+    };
+  }
+  const vec = /^Vec<(u8|u16|u32|u64|bool)>$/.exec(type);
+  if (vec) {
+    const inner = vec[1]!;
+    const width = inner === 'bool' ? 1 : widths[inner]!;
+    return (value) => {
+      if (!Array.isArray(value)) return null;
+      const prefix = compactLength(value.length);
+      const out = new Uint8Array(prefix.length + width * value.length);
+      out.set(prefix, 0);
+      for (let i = 0; i < value.length; i++) {
+        const v: unknown = value[i];
+        const at = prefix.length + i * width;
+        if (inner === 'bool') {
+          if (typeof v !== 'boolean') return null;
+          out[at] = v ? 1 : 0;
+        } else if (!writeUint(out, at, width, v)) return null;
+      }
+      return out;
+    };
+  }
+  switch (type) {
+    case 'bool':
+      return (value) => (typeof value === 'boolean' ? new Uint8Array([value ? 1 : 0]) : null);
+    case 'AccountId32':
+      return (value) => {
+        if (typeof value !== 'string') return null;
+        try {
+          return publicKeyOf(value);
+        } catch {
+          return null;
+        }
+      };
+    default:
+      return null;
   }
 }
 
