@@ -32,8 +32,8 @@ import {
   decodeExact,
   decodeNeuronsLite,
   decodeSubnetState218,
+  decodeTypedColumns,
   firstRevealBlock,
-  neuronsFromColumns,
   storageValueType,
   stripOpaqueLength,
   weightCommitHash,
@@ -329,38 +329,21 @@ export class SubtensorClient implements ChainClient {
     if (source.kind === 'selective') {
       const params = registry.createType('(u16, Vec<u16>)', [netuid, SELECTIVE_INDEXES]).toU8a();
       const raw = await this.#stateCall('SubnetInfoRuntimeApi_get_selective_metagraph', params, head.hash);
-      const option = decodeExact<{
-        encodedLength: number;
-        isSome: boolean;
-        unwrap(): { get(n: string): unknown };
-      }>(
+      neurons = decodeTypedColumns(
         registry,
-        `Option<${source.output.replace(/^Option<(.*)>$/, '$1')}>`,
+        source.output,
         raw,
         'SubnetInfoRuntimeApi.get_selective_metagraph',
       );
-      neurons = option.isSome
-        ? neuronsFromColumns(option.unwrap(), 'SubnetInfoRuntimeApi.get_selective_metagraph')
-        : null;
     } else if (source.kind === 'subnetState') {
       const raw = await this.#stateCall(
         'SubnetInfoRuntimeApi_get_subnet_state',
         registry.createType('u16', netuid).toU8a(),
         head.hash,
       );
-      if (source.output) {
-        const option = decodeExact<{
-          encodedLength: number;
-          isSome?: boolean;
-          unwrap?(): { get(n: string): unknown };
-        }>(registry, source.output, raw, 'SubnetInfoRuntimeApi.get_subnet_state');
-        const inner = option.isSome === undefined ? option : option.isSome ? option.unwrap?.() : undefined;
-        neurons = inner
-          ? neuronsFromColumns(inner as { get(n: string): unknown }, 'SubnetInfoRuntimeApi.get_subnet_state')
-          : null;
-      } else {
-        neurons = decodeSubnetState218(registry, raw);
-      }
+      neurons = source.output
+        ? decodeTypedColumns(registry, source.output, raw, 'SubnetInfoRuntimeApi.get_subnet_state')
+        : decodeSubnetState218(registry, raw);
     } else {
       neurons = await this.#metagraphFromNeuronsLite(netuid, head.hash);
     }

@@ -415,6 +415,26 @@ export function decodeSubnetState218Generic(registry: Registry, raw: Uint8Array)
   return neuronsFromColumns(option.unwrap(), 'SubnetInfoRuntimeApi.get_subnet_state');
 }
 
+/**
+ * Decodes a runtime API answer whose type the node's metadata (v15+) describes: an
+ * `Option<SubnetState>` or `Option<SelectiveMetagraph>` of newer runtimes, whose per-uid columns
+ * may themselves be `Option`-wrapped. `type` is the lookup name of the API's output type.
+ */
+export function decodeTypedColumns(
+  registry: Registry,
+  type: string,
+  raw: Uint8Array,
+  what: string,
+): Neuron[] | null {
+  const value = decodeExact<
+    { encodedLength: number; isNone?: boolean; isSome?: boolean; unwrap?(): StructLike } & StructLike
+  >(registry, type, raw, what);
+  if (typeof value.isSome === 'boolean' && typeof value.unwrap === 'function') {
+    return value.isSome ? neuronsFromColumns(value.unwrap(), what) : null;
+  }
+  return neuronsFromColumns(value, what);
+}
+
 export interface NeuronLite {
   readonly uid: number;
   readonly hotkey: string;

@@ -8,6 +8,7 @@ import {
   decodeNeuronsLite,
   decodeSubnetState218,
   decodeSubnetState218Generic,
+  decodeTypedColumns,
   epochOf,
   firstRevealBlock,
   storageValueType,
@@ -239,5 +240,67 @@ describe('commit-reveal', () => {
     expect(firstRevealBlock(167, 2, 30, 1)).toBe(183);
     expect(epochOf(183, 2, 30)).toBe(6);
     expect(epochOf(182, 2, 30)).toBe(5);
+  });
+});
+
+describe('typed answers of newer runtimes', () => {
+  // Lookup types from metadata carry camelCase keys and Option-wrapped SelectiveMetagraph columns.
+  const typed = spec218Registry();
+  typed.register({
+    SelectiveLike: {
+      netuid: 'Compact<u16>',
+      hotkeys: 'Option<Vec<AccountId32>>',
+      coldkeys: 'Option<Vec<AccountId32>>',
+      active: 'Option<Vec<bool>>',
+      validatorPermit: 'Option<Vec<bool>>',
+      lastUpdate: 'Option<Vec<Compact<u64>>>',
+      blockAtRegistration: 'Option<Vec<Compact<u64>>>',
+      alphaStake: 'Option<Vec<Compact<u64>>>',
+      totalStake: 'Option<Vec<Compact<u64>>>',
+    },
+  });
+
+  it('decodes Option-wrapped camelCase columns and None', () => {
+    const value = typed.createType('Option<SelectiveLike>', {
+      netuid: 89,
+      hotkeys: [bob.address, alice.address],
+      coldkeys: [alice.address, alice.address],
+      active: [true, false],
+      validatorPermit: [true, false],
+      lastUpdate: [5, 6],
+      blockAtRegistration: [1, 2],
+      alphaStake: [1, 2],
+      totalStake: [10, 20],
+    });
+    expect(decodeTypedColumns(typed, 'Option<SelectiveLike>', value.toU8a(), 'test')).toEqual([
+      {
+        uid: 0,
+        hotkey: bob.address,
+        coldkey: alice.address,
+        stake: 10n,
+        active: true,
+        validatorPermit: true,
+        lastUpdate: 5,
+        blockAtRegistration: 1,
+      },
+      {
+        uid: 1,
+        hotkey: alice.address,
+        coldkey: alice.address,
+        stake: 20n,
+        active: false,
+        validatorPermit: false,
+        lastUpdate: 6,
+        blockAtRegistration: 2,
+      },
+    ]);
+    expect(decodeTypedColumns(typed, 'Option<SelectiveLike>', new Uint8Array([0]), 'test')).toBeNull();
+  });
+
+  it('names a column the runtime left out', () => {
+    const value = typed.createType('Option<SelectiveLike>', { netuid: 89, hotkeys: [bob.address] });
+    expect(() => decodeTypedColumns(typed, 'Option<SelectiveLike>', value.toU8a(), 'test')).toThrow(
+      /field coldkeys is missing/,
+    );
   });
 });
