@@ -165,6 +165,12 @@ describe('chain inspection commands against the stand-in node', () => {
     );
   });
 
+  it('the embedded network has no endpoint of its own: a configuration error naming the flag', async () => {
+    const { code, err } = await cli(['metagraph', '--subtensor.network', 'embedded']);
+    expect(code).toBe(2);
+    expect(err).toMatch(/--subtensor.chain_endpoint/);
+  });
+
   it('an endpoint with nothing listening fails cleanly', async () => {
     const { code, err } = await cli([
       'metagraph',
