@@ -139,7 +139,7 @@ function remember<V>(cache: Map<string, V>, key: string, value: V): void {
 }
 
 /** Public key of an SS58 address or 0x key; throws on anything else. The result must not be mutated. */
-function publicKeyOf(address: string): Uint8Array {
+export function publicKeyOf(address: string): Uint8Array {
   let pk = publicKeyCache.get(address);
   if (!pk) {
     pk = decodeAddress(address);

@@ -1,6 +1,6 @@
 import type { TypeRegistry } from '@polkadot/types';
-import { compactAddLength, hexToU8a, u8aToHex } from '@polkadot/util';
-import { pruningScores, type NeuronRecord, type SubnetSnapshot } from './devnet-state.js';
+import { compactAddLength, compactToU8a, hexToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
+import { publicKeyOf, pruningScores, type NeuronRecord, type SubnetSnapshot } from './devnet-state.js';
 import { RpcError } from './rpc-error.js';
 
 /**
@@ -10,32 +10,16 @@ import { RpcError } from './rpc-error.js';
  * answers from that block's state.
  */
 
-const EMPTY_AXON = { block: 0, version: 0, ip: 0, port: 0, ip_type: 0, protocol: 0, placeholder1: 0, placeholder2: 0 };
-const EMPTY_PROMETHEUS = { block: 0, version: 0, ip: 0, port: 0, ip_type: 0 };
-
-function neuronLite(netuid: number, uid: number, n: NeuronRecord, pruning: number): Record<string, unknown> {
-  return {
-    hotkey: n.hotkey,
-    coldkey: n.coldkey,
-    uid,
-    netuid,
-    active: n.active,
-    axon_info: EMPTY_AXON,
-    prometheus_info: EMPTY_PROMETHEUS,
-    // Built from the legacy `Stake(hotkey, coldkey)` map, which dynamic TAO leaves at 0 (reference §1.1).
-    stake: [[n.coldkey, 0]],
-    rank: 0,
-    emission: 0,
-    incentive: 0,
-    consensus: 0,
-    trust: 0,
-    validator_trust: 0,
-    dividends: 0,
-    last_update: n.lastUpdate,
-    validator_permit: n.validatorPermit,
-    pruning_score: pruning,
-  };
-}
+const BOOL = [new Uint8Array([0]), new Uint8Array([1])];
+const ONE = new Uint8Array([1]);
+/** Compact length 1. */
+const VEC_OF_ONE = new Uint8Array([4]);
+const ZERO_COMPACT = new Uint8Array([0]);
+const SEVEN_ZERO_COMPACTS = new Uint8Array(7);
+/** AxonInfo {block u64, version u32, ip u128, port u16, ip_type u8, protocol u8, placeholder1 u8, placeholder2 u8}, all zero. */
+const ZERO_AXON = new Uint8Array(8 + 4 + 16 + 2 + 4);
+/** PrometheusInfo {block u64, version u32, ip u128, port u16, ip_type u8}, all zero. */
+const ZERO_PROMETHEUS = new Uint8Array(8 + 4 + 16 + 2 + 1);
 
 function opaque(bytes: Uint8Array): string {
   return u8aToHex(compactAddLength(bytes));
@@ -46,45 +30,83 @@ function readU16(params: Uint8Array, offset: number, method: string): number {
   return params[offset]! | (params[offset + 1]! << 8);
 }
 
-export function getNeuronsLite(registry: TypeRegistry, snap: SubnetSnapshot | null): string {
+/**
+ * SCALE of `NeuronInfoLite` written directly: the metagraph of a 4096-neuron subnet would
+ * otherwise build ~100k codec objects per call. The layout is the one the registry types in
+ * runtime-metadata.ts describe; tests compare both encodings byte for byte.
+ */
+export function encodeNeuronInfoLite(netuid: number, uid: number, n: NeuronRecord, pruning: number): Uint8Array {
+  const coldkey = publicKeyOf(n.coldkey);
+  return u8aConcat(
+    publicKeyOf(n.hotkey),
+    coldkey,
+    compactToU8a(uid),
+    compactToU8a(netuid),
+    BOOL[n.active ? 1 : 0]!,
+    ZERO_AXON,
+    ZERO_PROMETHEUS,
+    // stake: one (coldkey, Compact(0)) entry from the legacy Stake map (reference §1.1).
+    VEC_OF_ONE,
+    coldkey,
+    ZERO_COMPACT,
+    // rank, emission, incentive, consensus, trust, validator_trust, dividends.
+    SEVEN_ZERO_COMPACTS,
+    compactToU8a(n.lastUpdate),
+    BOOL[n.validatorPermit ? 1 : 0]!,
+    compactToU8a(pruning),
+  );
+}
+
+export function getNeuronsLite(_registry: TypeRegistry, snap: SubnetSnapshot | null): string {
   if (!snap) return opaque(new Uint8Array([0]));
   const pruning = pruningScores(snap.neurons);
-  const list = snap.neurons.map((n, uid) => neuronLite(snap.netuid, uid, n, pruning[uid]!));
-  return opaque(registry.createType('Vec<NeuronInfoLite>', list).toU8a());
+  const parts = snap.neurons.map((n, uid) => encodeNeuronInfoLite(snap.netuid, uid, n, pruning[uid]!));
+  return opaque(u8aConcat(compactToU8a(parts.length), ...parts));
 }
 
-export function getNeuronLite(registry: TypeRegistry, snap: SubnetSnapshot | null, uid: number): string {
+export function getNeuronLite(_registry: TypeRegistry, snap: SubnetSnapshot | null, uid: number): string {
   const n = snap?.neurons[uid];
   if (!snap || !n) return opaque(new Uint8Array());
-  return opaque(registry.createType('NeuronInfoLite', neuronLite(snap.netuid, uid, n, pruningScores(snap.neurons)[uid]!)).toU8a());
+  return opaque(encodeNeuronInfoLite(snap.netuid, uid, n, pruningScores(snap.neurons)[uid]!));
 }
 
-export function getSubnetState(registry: TypeRegistry, snap: SubnetSnapshot | null, subnetCount: number): string {
-  if (!snap) return opaque(new Uint8Array([0]));
+/** SCALE of `Option<SubnetState>` (spec 218), written directly for the same reason. */
+export function encodeSubnetState(snap: SubnetSnapshot, subnetCount: number): Uint8Array {
   const ns = snap.neurons;
-  const zeros = ns.map(() => 0);
-  const value = {
-    netuid: snap.netuid,
-    hotkeys: ns.map((n) => n.hotkey),
-    coldkeys: ns.map((n) => n.coldkey),
-    active: ns.map((n) => n.active),
-    validator_permit: ns.map((n) => n.validatorPermit),
-    pruning_score: pruningScores(ns),
-    last_update: ns.map((n) => n.lastUpdate),
-    emission: zeros,
-    dividends: zeros,
-    incentives: zeros,
-    consensus: zeros,
-    trust: zeros,
-    rank: zeros,
-    block_at_registration: ns.map((n) => n.blockAtRegistration),
-    alpha_stake: ns.map((n) => n.stake),
-    tao_stake: zeros,
-    total_stake: ns.map((n) => n.stake),
-    // One row per subnet, one column per neuron (reference §1.1).
-    emission_history: Array.from({ length: subnetCount }, () => zeros),
-  };
-  return opaque(registry.createType('Option<SubnetState218>', value).toU8a());
+  const count = compactToU8a(ns.length);
+  const compacts = (values: readonly (number | bigint)[]): Uint8Array => u8aConcat(count, ...values.map((v) => compactToU8a(v)));
+  const zeros = u8aConcat(count, new Uint8Array(ns.length));
+  const stakes = compacts(ns.map((n) => n.stake));
+  return u8aConcat(
+    ONE,
+    compactToU8a(snap.netuid),
+    u8aConcat(count, ...ns.map((n) => publicKeyOf(n.hotkey))),
+    u8aConcat(count, ...ns.map((n) => publicKeyOf(n.coldkey))),
+    u8aConcat(count, Uint8Array.from(ns, (n) => (n.active ? 1 : 0))),
+    u8aConcat(count, Uint8Array.from(ns, (n) => (n.validatorPermit ? 1 : 0))),
+    compacts(pruningScores(ns)),
+    compacts(ns.map((n) => n.lastUpdate)),
+    // emission, dividends, incentives, consensus, trust, rank
+    zeros,
+    zeros,
+    zeros,
+    zeros,
+    zeros,
+    zeros,
+    compacts(ns.map((n) => n.blockAtRegistration)),
+    stakes,
+    // tao_stake
+    zeros,
+    // total_stake = alpha (no root stake on the stand-in)
+    stakes,
+    // emission_history: one row per subnet, one column per neuron (reference §1.1).
+    u8aConcat(compactToU8a(subnetCount), ...Array.from({ length: subnetCount }, () => zeros)),
+  );
+}
+
+export function getSubnetState(_registry: TypeRegistry, snap: SubnetSnapshot | null, subnetCount: number): string {
+  if (!snap) return opaque(new Uint8Array([0]));
+  return opaque(encodeSubnetState(snap, subnetCount));
 }
 
 export function getSubnetHyperparams(registry: TypeRegistry, snap: SubnetSnapshot | null): string {
