@@ -35,7 +35,6 @@ import {
   decodeTypedColumns,
   firstRevealBlock,
   storageValueType,
-  stripOpaqueLength,
   weightCommitHash,
 } from './subtensor-codec.js';
 import { diffMetagraph } from './metagraph-diff.js';
@@ -908,4 +907,3 @@ export function checkChainFeatures(api: ChainFeatureView): MetagraphSource {
   return source;
 }
 
-export { stripOpaqueLength };
