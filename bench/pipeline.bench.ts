@@ -163,9 +163,9 @@ async function runPipeline(miners: Miner[], threads: number, persist: boolean): 
   const round = PRIOR_INTERVALS * 2;
   const roundKey = intervalAt(round).key;
   try {
-    // Warm-up: every thread up, WASM compiled, modules loaded; not measured.
-    await pool.verify(Array.from({ length: 16 * threads }, (_, i) => ({ hotkey: miners[0]!.hotkey, platform: 'youtube/video', content_id: `w${i}`, direct_video_url: 'https://w.example/a.mp4', caption: null })));
-    await pool.score(miners.slice(0, threads).map((m) => ({ uid: m.uid, hotkey: m.hotkey, stake: 1n, validator_permit: false, history: m.prior })), options);
+    // Warm-up: every thread up, WASM compiled, both worker modules loaded; not measured.
+    const warm = await pool.warmUp();
+    if (warm !== threads) throw new Error(`only ${warm} of ${threads} threads warmed up`);
 
     const results: MinerPolicyResult[] = [];
     let submissions = 0;

@@ -2,6 +2,7 @@
  * Piscina worker: batched ownership checks (SPEC §4.1–4.2). One task carries many submissions
  * (the pool sends ≥16) so the cost of crossing threads is paid once per batch, not per signature.
  */
+import { threadId } from 'node:worker_threads';
 import { initCrypto, verifySubmissionSignature } from '../src/crypto/index.js';
 import { captionMatches } from '../src/formats/caption.js';
 import { epochMs, type VerifyEnvelope, type VerifyOutcome, type VerifyRequest, type VerifyTask } from '../src/pool/tasks.js';
@@ -32,5 +33,5 @@ export default async function verify(task: VerifyTask): Promise<VerifyEnvelope> 
         ? { caption_ok: false, signature: 'invalid' }
         : { caption_ok: captionOk(item), signature: verifySubmissionSignature(task.netuid, item, item.hotkey) };
   }
-  return { results, startedAt, finishedAt: epochMs() };
+  return { results, startedAt, finishedAt: epochMs(), threadId };
 }

@@ -39,6 +39,8 @@ export interface TaskEnvelope<T> {
   /** Epoch milliseconds (performance.timeOrigin + performance.now()) when the worker started the task. */
   readonly startedAt: number;
   readonly finishedAt: number;
+  /** worker_threads threadId of the thread that ran the task. */
+  readonly threadId: number;
 }
 
 export type VerifyEnvelope = TaskEnvelope<VerifyOutcome>;

@@ -5,6 +5,7 @@ import type { Config } from '../config/load-config.js';
 import { PoolError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
+import { DEFAULT_GROWTH_PARAMS } from '../scoring/growth-policy.js';
 import { validateScoringOptions } from '../scoring/policies.js';
 import type { MinerPolicyResult, MinerScoringInput, ScoringOptions } from '../scoring/types.js';
 import { runningFromSource } from '../util/paths.js';
@@ -44,6 +45,15 @@ export interface RunOptions {
 
 /** A signed line needs this many items per task at least, so the pool never sends tiny batches. */
 export const MIN_BATCH_SIZE = 16;
+
+const WARM_UP_SCORING: ScoringOptions = {
+  policy: 'engagement',
+  alpha: 0.95,
+  topMiners: 1,
+  aiThreshold: 0.3,
+  allowedPlatforms: [],
+  growth: DEFAULT_GROWTH_PARAMS,
+};
 
 const DEFAULTS = Object.freeze({ threads: 2, batchSize: 64, idleTimeoutMs: 60_000, maxQueue: 4096, netuid: 89 });
 
@@ -151,6 +161,11 @@ export class WorkerPool {
     });
   }
 
+  /** Threads currently running (between 1 and `threads`; idle ones exit). */
+  get threadCount(): number {
+    return this.#piscina.threads.length;
+  }
+
   /** Tasks waiting for a thread. */
   get queueSize(): number {
     return this.#piscina.queueSize;
@@ -195,6 +210,30 @@ export class WorkerPool {
       batches.map((batch) => this.#run<ScoreTask, ScoreEnvelope>('score', { options: validated, miners: batch }, batch.length, options)),
     );
     return envelopes.flatMap((e) => e.results);
+  }
+
+  /**
+   * Starts every thread and waits until each has loaded both worker modules and initialised
+   * its WASM, so the first real batch does not pay for thread start-up (or a benchmark measure
+   * it). Resolves with the number of threads seen warm; gives up quietly after `timeoutMs`.
+   */
+  async warmUp({ timeoutMs = 30_000 }: { timeoutMs?: number } = {}): Promise<number> {
+    const verifyThreads = new Set<number>();
+    const scoreThreads = new Set<number>();
+    const deadline = Date.now() + timeoutMs;
+    const probe: VerifyRequest = { hotkey: '', platform: '', content_id: '', direct_video_url: '', caption: null };
+    const options = validateScoringOptions(WARM_UP_SCORING);
+    while ((verifyThreads.size < this.threads || scoreThreads.size < this.threads) && Date.now() < deadline) {
+      // Several tiny tasks per thread each round: once a new thread is ready the balancer hands
+      // it some, and each answer names the thread that ran it.
+      const round = Array.from({ length: 2 * this.threads }, () => [
+        this.#run<VerifyTask, VerifyEnvelope>('verify', { netuid: this.netuid, items: [probe] }, 0, {}).then((e) => verifyThreads.add(e.threadId)),
+        this.#run<ScoreTask, ScoreEnvelope>('score', { options, miners: [] }, 0, {}).then((e) => scoreThreads.add(e.threadId)),
+      ]).flat();
+      await Promise.all(round);
+      if (verifyThreads.size < this.threads || scoreThreads.size < this.threads) await new Promise((r) => setTimeout(r, 20));
+    }
+    return Math.min(verifyThreads.size, scoreThreads.size);
   }
 
   /** Finishes queued and running tasks, then stops the threads. New calls fail with ERR_POOL_CLOSED. */

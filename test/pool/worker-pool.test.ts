@@ -104,6 +104,11 @@ describe('WorkerPool.verify through real worker threads', () => {
     expect(text).toMatch(/infinitevibe_pool_utilization_ratio /);
   });
 
+  it('warmUp() brings every thread up with both worker modules loaded', async () => {
+    expect(await pool.warmUp()).toBe(2);
+    expect(pool.threadCount).toBe(2);
+  });
+
   it('an empty input needs no task', async () => {
     expect(await pool.verify([])).toEqual([]);
   });
