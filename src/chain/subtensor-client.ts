@@ -285,6 +285,7 @@ export class SubtensorClient implements ChainClient {
   }
 
   async #finalizedHead(): Promise<FinalizedBlock> {
+    this.#assertOpen();
     if (this.#lastFinalized) return this.#lastFinalized;
     const hash = await this.#api.rpc.chain.getFinalizedHead();
     const header = await this.#api.rpc.chain.getHeader(hash);
@@ -443,7 +444,10 @@ export class SubtensorClient implements ChainClient {
             ),
           ),
         )
-        .subscribe({ error: (error: unknown) => subscriber.error(error) });
+        .subscribe({
+          error: (error: unknown) => subscriber.error(error),
+          complete: () => subscriber.complete(),
+        });
       return () => {
         sub.unsubscribe();
         reconnectSub.unsubscribe();
@@ -906,4 +910,3 @@ export function checkChainFeatures(api: ChainFeatureView): MetagraphSource {
   }
   return source;
 }
-

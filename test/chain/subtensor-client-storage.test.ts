@@ -198,4 +198,17 @@ describe('pool rejections, timeouts and replaced uids', () => {
       (await metrics.registry.getSingleMetric('infinitevibe_chain_connected')!.get()).values[0]?.value,
     ).toBe(0);
   }, 30_000);
+
+  it('closing the client completes its streams and refuses further calls', async () => {
+    const client = await SubtensorClient.connect({ endpoint: h.devnet.url });
+    let diffsDone = false;
+    let blocksDone = false;
+    client.metagraphDiffs$(NETUID).subscribe({ complete: () => (diffsDone = true) });
+    client.finalizedBlocks$.subscribe({ complete: () => (blocksDone = true) });
+    await client.close();
+    expect(diffsDone).toBe(true);
+    expect(blocksDone).toBe(true);
+    await expect(client.commitments(NETUID)).rejects.toMatchObject({ code: 'ERR_CHAIN_DISCONNECTED' });
+    await client.close(); // idempotent
+  });
 });
