@@ -128,6 +128,8 @@ export class SubtensorDevnet {
   readonly #apiCache = new WeakMap<SubnetSnapshot, Map<string, string>>();
   readonly #pendingFinal = new Map<string, { socket: WebSocket; txHash: string; blockHash: string; fire: () => void; timer: NodeJS.Timeout }>();
   #eventsKey = '';
+  /** Per socket: block hashes whose System.Events the client has read (recent ones only). */
+  readonly #eventsRead = new WeakMap<WebSocket, Set<string>>();
   readonly #sockets = new Set<WebSocket>();
   readonly #finalityLag: number;
   readonly #blockTimeMs: number;
@@ -341,18 +343,24 @@ export class SubtensorDevnet {
       // A node ends the watch after the final status.
       this.#subs.delete(subId);
     };
-    const timer = setTimeout(fire, FINAL_STATUS_FALLBACK_MS);
+    // With a finality lag the client has usually read the events long before.
+    const alreadyRead = this.#eventsRead.get(sub.socket)?.has(blockHash) ?? false;
+    const timer = setTimeout(fire, alreadyRead ? FINAL_STATUS_SETTLE_MS : FINAL_STATUS_FALLBACK_MS);
     timer.unref?.();
     this.#pendingFinal.set(subId, { socket: sub.socket, txHash, blockHash, fire, timer });
   }
 
   /** Called after answering a request: a read of System.Events at a block releases its final statuses. */
   #afterRequest(ws: WebSocket, method: string, params: readonly unknown[]): void {
-    if (this.#pendingFinal.size === 0) return;
     if (method !== 'state_getStorage' && method !== 'state_queryStorageAt') return;
     const keys = method === 'state_getStorage' ? [params[0]] : Array.isArray(params[0]) ? params[0] : [];
-    if (!keys.includes(this.#eventsKey)) return;
+    if (!keys.includes(this.#eventsKey) || typeof params[1] !== 'string') return;
     const at = params[1];
+    let read = this.#eventsRead.get(ws);
+    if (!read) this.#eventsRead.set(ws, (read = new Set()));
+    read.add(at);
+    // Only recent blocks matter: forget the oldest beyond a small window.
+    if (read.size > 64) read.delete(read.values().next().value!);
     for (const entry of this.#pendingFinal.values()) {
       if (entry.socket !== ws || entry.blockHash !== at) continue;
       // The events answer is already on the wire; a short pause lets the client finish the

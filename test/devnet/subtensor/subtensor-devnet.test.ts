@@ -228,6 +228,41 @@ describe('SubtensorDevnet options and seeding', () => {
     }
   });
 
+  it('lags finality by finalityLag blocks for heads and transaction statuses', async () => {
+    await cryptoWaitReady();
+    const signer = keyring().addFromUri('//InfiniteVibe/validator');
+    const devnet = await SubtensorDevnet.start({ neurons: [{ hotkey: signer.address, coldkey: signer.address, stake: TAO }], autoBlocks: false, finalityLag: 2 });
+    const api = await connect(devnet);
+    try {
+      devnet.produceBlock();
+      devnet.produceBlock();
+      devnet.produceBlock();
+      expect(devnet.finalizedNumber).toBe(1);
+      expect((await api.rpc.chain.getFinalizedHead()).toHex()).toBe((await api.rpc.chain.getBlockHash(1)).toHex());
+      const statuses: string[] = [];
+      const done = new Promise<void>((resolve, reject) => {
+        (api.tx as Untyped).subtensorModule
+          .setWeights(89, [0], [1], 0)
+          .signAndSend(signer, { nonce: -1 }, (r: Untyped) => {
+            statuses.push(r.status.type);
+            if (r.status.isReady) devnet.produceBlock();
+            if (r.status.isInBlock) {
+              devnet.produceBlock();
+              setTimeout(() => devnet.produceBlock(), 50);
+            }
+            if (r.status.isFinalized) resolve();
+          })
+          .catch(reject);
+      });
+      await done;
+      expect(statuses).toEqual(['Ready', 'InBlock', 'Finalized']);
+      expect(devnet.finalizedNumber).toBe(devnet.bestNumber - 2);
+    } finally {
+      await api.disconnect();
+      await devnet.close();
+    }
+  });
+
   it('produces blocks on its own timer', async () => {
     const devnet = await SubtensorDevnet.start({ blockTimeMs: 20 });
     try {
