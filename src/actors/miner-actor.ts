@@ -305,8 +305,10 @@ export class MinerActor {
     const verifyStarted = performance.now();
     let verdicts: VerifyOutcome[];
     try {
-      verdicts = await deps.verifier.verify(
-        withMetrics.map(({ submission, metrics }) => ({ hotkey: this.hotkey, caption: metrics.caption, submission })),
+      // The pool cannot cancel a queued task, but this actor must not outlive its signal.
+      verdicts = await abortable(
+        deps.verifier.verify(withMetrics.map(({ submission, metrics }) => ({ hotkey: this.hotkey, caption: metrics.caption, submission }))),
+        signal,
       );
       if (verdicts.length !== withMetrics.length) {
         throw new ActorError(`verifier returned ${verdicts.length} verdicts for ${withMetrics.length} items`, 'ERR_ACTOR_VERIFY');
@@ -458,6 +460,24 @@ export class MinerActor {
   #withRetry<T>(dep: Dependency, work: (signal: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<T> {
     return pRetry(() => this.#deps.limiter.run(dep, () => work(signal), { signal }), this.#retryOptions(signal));
   }
+}
+
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
 }
 
 function isRetryable(error: unknown): boolean {

@@ -1,0 +1,59 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageRoot } from '../../src/util/paths.js';
+
+
+/** The validator as its own process, stopped by a signal like an operator or systemd would. */
+describe('validate: graceful shutdown', () => {
+  let dir: string;
+  let entry: string;
+  beforeAll(async () => {
+    // A file entry point: worker threads inherit execArgv, so no `-e` here.
+    dir = await mkdtemp(join(tmpdir(), 'iv-validate-'));
+    entry = join(dir, 'entry.mjs');
+    const main = pathToFileURL(join(packageRoot(), 'src/cli/main.ts')).href;
+    await writeFile(entry, `const { main } = await import(${JSON.stringify(main)});\nprocess.exitCode = await main(process.argv.slice(2));\n`);
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`on ${signal} finishes its work, closes everything and exits 0`, async () => {
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          entry,
+          'validate',
+          '--subtensor.network',
+          'embedded',
+          '--miners',
+          '8',
+          '--metrics.host',
+          '127.0.0.1',
+          '--metrics.port',
+          '0',
+        ],
+        { cwd: packageRoot(), stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let log = '';
+      child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      // Wait for a first cycle to be under way, then stop it.
+      const deadline = Date.now() + 90_000;
+      while (!log.includes('validator ready') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(log).toContain('validator ready');
+      await new Promise((r) => setTimeout(r, 1_000));
+      child.kill(signal);
+      const code = await exited;
+      expect(code).toBe(0);
+      expect(log).toContain('shutting down: finishing in-flight writes');
+      expect(log).toContain('validator stopped');
+    }, 120_000);
+  }
+});
