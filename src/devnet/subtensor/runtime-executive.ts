@@ -209,6 +209,9 @@ export class RuntimeExecutive {
       case 'subtensorModule.revealWeights':
         this.#revealWeights(who, num(a[0]), nums(a[1]), nums(a[2]), nums(a[3]), big(a[4]), index);
         return;
+      case 'subtensorModule.batchRevealWeights':
+        this.#batchRevealWeights(who, num(a[0]), numLists(a[1]), numLists(a[2]), numLists(a[3]), (a[4] as unknown as Codec[]).map((c) => big(c)), index);
+        return;
       case 'subtensorModule.burnedRegister':
         this.#burnedRegister(who, num(a[0]), a[1]!.toString(), index);
         return;
@@ -281,10 +284,7 @@ export class RuntimeExecutive {
     const E = (name: string): DispatchFailure => this.moduleError('subtensorModule', name);
     const subnet = this.#state.subnetRecord(netuid);
     if (!subnet?.hyper.commitRevealWeightsEnabled) throw E('CommitRevealDisabled');
-    const hash = blake2AsHex(
-      this.#rt.registry.createType('(AccountId32,u16,Vec<u16>,Vec<u16>,Vec<u16>,u64)', [who, netuid, uids, values, salt, versionKey]).toU8a(),
-      256,
-    );
+    const hash = this.#commitHash(who, netuid, uids, values, salt, versionKey);
     let commits = [...this.#state.weightCommitsOf(who, netuid)];
     if (commits.length === 0) throw E('NoWeightsCommitFound');
     while (commits.length > 0 && this.#isExpired(netuid, commits[0]!.commitBlock)) commits.shift();
@@ -298,6 +298,36 @@ export class RuntimeExecutive {
     this.#setWeights(who, netuid, uids, values, versionKey, false, index);
     this.#state.setWeightCommits(netuid, who, commits);
     this.#event(index, 'subtensorModule', 'WeightsRevealed', [who, netuid, hash]);
+  }
+
+  /** `do_batch_reveal_weights`: each reveal removes only its own commit; all or nothing. */
+  #batchRevealWeights(who: string, netuid: number, uidsList: number[][], valuesList: number[][], saltsList: number[][], versionKeys: bigint[], index: number): void {
+    const E = (name: string): DispatchFailure => this.moduleError('subtensorModule', name);
+    const n = uidsList.length;
+    if (valuesList.length !== n || saltsList.length !== n || versionKeys.length !== n) throw E('InputLengthsUnequal');
+    const subnet = this.#state.subnetRecord(netuid);
+    if (!subnet?.hyper.commitRevealWeightsEnabled) throw E('CommitRevealDisabled');
+    let commits = [...this.#state.weightCommitsOf(who, netuid)];
+    if (commits.length === 0) throw E('NoWeightsCommitFound');
+    while (commits.length > 0 && this.#isExpired(netuid, commits[0]!.commitBlock)) commits.shift();
+    const { tempo, revealPeriodEpochs } = subnet.hyper;
+    const now = this.#state.pendingBlock;
+    const hashes: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const hash = this.#commitHash(who, netuid, uidsList[i]!, valuesList[i]!, saltsList[i]!, versionKeys[i]!);
+      const position = commits.findIndex((c) => c.hash === hash);
+      if (position < 0) throw E(commits.length === 0 ? 'ExpiredWeightCommit' : 'InvalidRevealCommitHashNotMatch');
+      if (epochOf(now, netuid, tempo) !== epochOf(commits[position]!.commitBlock, netuid, tempo) + revealPeriodEpochs) throw E('RevealTooEarly');
+      commits = commits.filter((_, j) => j !== position);
+      this.#setWeights(who, netuid, uidsList[i]!, valuesList[i]!, versionKeys[i]!, false, index);
+      hashes.push(hash);
+    }
+    this.#state.setWeightCommits(netuid, who, commits);
+    this.#event(index, 'subtensorModule', 'WeightsBatchRevealed', [who, netuid, hashes]);
+  }
+
+  #commitHash(who: string, netuid: number, uids: number[], values: number[], salt: number[], versionKey: bigint): string {
+    return blake2AsHex(this.#rt.registry.createType('(AccountId32,u16,Vec<u16>,Vec<u16>,Vec<u16>,u64)', [who, netuid, uids, values, salt, versionKey]).toU8a(), 256);
   }
 
   #isExpired(netuid: number, commitBlock: number): boolean {
@@ -443,6 +473,7 @@ const SUPPORTED = new Set([
   'subtensorModule.setWeights',
   'subtensorModule.commitWeights',
   'subtensorModule.revealWeights',
+  'subtensorModule.batchRevealWeights',
   'subtensorModule.burnedRegister',
   'commitments.setCommitment',
   'sudo.sudo',
@@ -481,4 +512,8 @@ function big(codec: Codec | undefined): bigint {
 
 function nums(codec: Codec | undefined): number[] {
   return (codec as unknown as Codec[]).map((c) => num(c));
+}
+
+function numLists(codec: Codec | undefined): number[][] {
+  return (codec as unknown as Codec[]).map((c) => nums(c));
 }

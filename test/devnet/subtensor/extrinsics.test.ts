@@ -237,6 +237,36 @@ describe('commit-reveal v2', () => {
     expect(out.error).toBe('subtensorModule.ExpiredWeightCommit');
   });
 
+  it('batch-reveals several commits at once, all or nothing', async () => {
+    const signer = w.miners[2]!;
+    const a = { uids: [0, 1], values: [10, 20], salt: [1] };
+    const b = { uids: [3], values: [5], salt: [2, 2] };
+    while (epoch(w.devnet.bestNumber + 1) !== epoch(w.devnet.bestNumber + 4)) w.devnet.produceBlock();
+    for (const c of [a, b]) {
+      const out = await submit(w.api, w.devnet, w.tx.subtensorModule.commitWeights(NETUID, hashOf(signer.address, c.uids, c.values, c.salt, 0n)), signer);
+      expect(out.error).toBeNull();
+    }
+    const first = (epoch(w.devnet.bestNumber) + 1) * 10 - (NETUID + 1);
+    while (w.devnet.bestNumber + 1 < first) w.devnet.produceBlock();
+    const batch = (list: (typeof a)[], keys = list.map(() => 0)): Untyped =>
+      w.tx.subtensorModule.batchRevealWeights(
+        NETUID,
+        list.map((c) => c.uids),
+        list.map((c) => c.values),
+        list.map((c) => c.salt),
+        keys,
+      );
+    expect((await submit(w.api, w.devnet, batch([a, b], [0]), signer)).error).toBe('subtensorModule.InputLengthsUnequal');
+    expect((await submit(w.api, w.devnet, batch([a, { ...b, salt: [9] }]), signer)).error).toBe('subtensorModule.InvalidRevealCommitHashNotMatch');
+    // The failed batch changed nothing: both commits are still there.
+    expect(w.devnet.state.weightCommitsOf(signer.address).length).toBe(2);
+    const ok = await submit(w.api, w.devnet, batch([a, b]), signer);
+    expect(ok.error).toBeNull();
+    expect(ok.events.slice(0, 3)).toEqual(['subtensorModule.WeightsSet', 'subtensorModule.WeightsSet', 'subtensorModule.WeightsBatchRevealed']);
+    expect(w.devnet.state.weightsOf(3)).toEqual([[3, 65535]]);
+    expect((await w.query.subtensorModule.weightCommits(NETUID, signer.address)).isNone).toBe(true);
+  });
+
   it('caps unrevealed commits at 10 and rate-limits commits', async () => {
     w.devnet.state.setHyperparameter('tempo', 1000);
     const signer = w.miners[1]!;
@@ -246,7 +276,7 @@ describe('commit-reveal v2', () => {
     }
     const eleventh = await submit(w.api, w.devnet, w.tx.subtensorModule.commitWeights(NETUID, hashOf(signer.address, [0], [1], [99], 0n)), signer);
     expect(eleventh.error).toBe('subtensorModule.TooManyUnrevealedCommits');
-    w.devnet.state.setHyperparameter('weightsSetRateLimit', 50);
+    w.devnet.state.setHyperparameter('weightsSetRateLimit', 10_000);
     const tooFast = await submit(w.api, w.devnet, w.tx.subtensorModule.commitWeights(NETUID, hashOf(w.validator.address, [0], [1], [1], 0n)), w.validator);
     expect(tooFast.error).toBe('subtensorModule.CommittingWeightsTooFast');
   });
