@@ -294,7 +294,7 @@ export class WorkerPool {
       this.#logger?.warn({ kind, err }, 'worker thread crashed; the pool replaces it');
       return new PoolError(`${kind} worker crashed (${message})`, 'ERR_POOL_WORKER_CRASHED', { cause: err });
     }
-    if (err instanceof Error && (err.name === 'AbortError' || message.includes('aborted'))) {
+    if (err instanceof Error && err.name === 'AbortError') {
       return new PoolError(`${kind} task aborted`, 'ERR_POOL_ABORTED', { cause: err });
     }
     if (message === 'Terminating worker thread') {
