@@ -200,7 +200,7 @@ export class RuntimeExecutive {
       case 'subtensorModule.setWeights': {
         const netuid = num(a[0]);
         if (this.#state.subnetRecord(netuid)?.hyper.commitRevealWeightsEnabled) throw this.moduleError('subtensorModule', 'CommitRevealEnabled');
-        this.#setWeights(who, netuid, nums(a[1]), nums(a[2]), big(a[3]), true, index);
+        this.#checkSetWeights(who, netuid, nums(a[1]), nums(a[2]), big(a[3]), false, index)();
         return;
       }
       case 'subtensorModule.commitWeights':
@@ -226,8 +226,12 @@ export class RuntimeExecutive {
     }
   }
 
-  /** `do_set_weights` at spec 218 (reference §3.1 table); `checkRateLimit` is off for reveals. */
-  #setWeights(who: string, netuid: number, uids: number[], values: number[], versionKey: bigint, checkRateLimit: boolean, index: number): void {
+  /**
+   * `do_set_weights` at spec 218 (reference §3.1 table). Runs every check and returns the write,
+   * so a batch can check all its items before changing anything. A reveal (`isReveal`) skips the
+   * rate limit and leaves LastUpdate alone (only the commit moves it, reference §3.2).
+   */
+  #checkSetWeights(who: string, netuid: number, uids: number[], values: number[], versionKey: bigint, isReveal: boolean, index: number): () => void {
     const E = (name: string): DispatchFailure => this.moduleError('subtensorModule', name);
     if (netuid === 0) throw E('CanNotSetRootNetworkWeights');
     if (uids.length !== values.length) throw E('WeightVecNotEqualSize');
@@ -242,7 +246,7 @@ export class RuntimeExecutive {
     const required = subnet.hyper.weightsVersionKey;
     if (required !== 0n && versionKey < required) throw E('IncorrectWeightVersionKey');
     const now = this.#state.pendingBlock;
-    if (checkRateLimit && !subnet.hyper.commitRevealWeightsEnabled) {
+    if (!isReveal && !subnet.hyper.commitRevealWeightsEnabled) {
       if (neuron.lastUpdate !== 0 && now - neuron.lastUpdate < subnet.hyper.weightsSetRateLimit) throw E('SettingWeightsTooFast');
     }
     const isSelf = uids.length === 1 && uids[0] === uid;
@@ -252,13 +256,15 @@ export class RuntimeExecutive {
     if (!isSelf && uids.length < Math.min(subnet.hyper.minAllowedWeights, n)) throw E('WeightVecLengthIsLow');
     const upscaled = maxUpscale(values);
     if (!isSelf && !maxWeightWithinLimit(upscaled, subnet.hyper.maxWeightsLimit)) throw E('MaxWeightExceeded');
-    this.#state.setWeights(
-      netuid,
-      uid,
-      uids.map((u, i) => [u, upscaled[i]!]),
-    );
-    this.#state.updateNeuron(netuid, uid, { lastUpdate: now });
-    this.#event(index, 'subtensorModule', 'WeightsSet', [netuid, uid]);
+    return () => {
+      this.#state.setWeights(
+        netuid,
+        uid,
+        uids.map((u, i) => [u, upscaled[i]!]),
+      );
+      if (!isReveal) this.#state.updateNeuron(netuid, uid, { lastUpdate: now });
+      this.#event(index, 'subtensorModule', 'WeightsSet', [netuid, uid]);
+    };
   }
 
   #commitWeights(who: string, netuid: number, hash: string, index: number): void {
@@ -295,7 +301,7 @@ export class RuntimeExecutive {
     const now = this.#state.pendingBlock;
     if (epochOf(now, netuid, tempo) !== epochOf(commits[position]!.commitBlock, netuid, tempo) + revealPeriodEpochs) throw E('RevealTooEarly');
     commits = commits.slice(position + 1);
-    this.#setWeights(who, netuid, uids, values, versionKey, false, index);
+    this.#checkSetWeights(who, netuid, uids, values, versionKey, true, index)();
     this.#state.setWeightCommits(netuid, who, commits);
     this.#event(index, 'subtensorModule', 'WeightsRevealed', [who, netuid, hash]);
   }
@@ -313,15 +319,17 @@ export class RuntimeExecutive {
     const { tempo, revealPeriodEpochs } = subnet.hyper;
     const now = this.#state.pendingBlock;
     const hashes: string[] = [];
+    const writes: (() => void)[] = [];
     for (let i = 0; i < n; i++) {
       const hash = this.#commitHash(who, netuid, uidsList[i]!, valuesList[i]!, saltsList[i]!, versionKeys[i]!);
       const position = commits.findIndex((c) => c.hash === hash);
       if (position < 0) throw E(commits.length === 0 ? 'ExpiredWeightCommit' : 'InvalidRevealCommitHashNotMatch');
       if (epochOf(now, netuid, tempo) !== epochOf(commits[position]!.commitBlock, netuid, tempo) + revealPeriodEpochs) throw E('RevealTooEarly');
       commits = commits.filter((_, j) => j !== position);
-      this.#setWeights(who, netuid, uidsList[i]!, valuesList[i]!, versionKeys[i]!, false, index);
+      writes.push(this.#checkSetWeights(who, netuid, uidsList[i]!, valuesList[i]!, versionKeys[i]!, true, index));
       hashes.push(hash);
     }
+    for (const write of writes) write();
     this.#state.setWeightCommits(netuid, who, commits);
     this.#event(index, 'subtensorModule', 'WeightsBatchRevealed', [who, netuid, hashes]);
   }

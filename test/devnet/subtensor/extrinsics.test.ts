@@ -227,6 +227,8 @@ describe('commit-reveal v2', () => {
       [3, 5],
     ]);
     expect((await w.query.subtensorModule.weightCommits(NETUID, w.validator.address)).isNone).toBe(true);
+    // The commit moved LastUpdate; the reveal does not.
+    expect(((await w.query.subtensorModule.lastUpdate(NETUID)).toJSON() as number[])[0]).toBe(commitBlock);
   });
 
   it('expires a commit that was not revealed in its epoch', async () => {
@@ -258,8 +260,9 @@ describe('commit-reveal v2', () => {
       );
     expect((await submit(w.api, w.devnet, batch([a, b], [0]), signer)).error).toBe('subtensorModule.InputLengthsUnequal');
     expect((await submit(w.api, w.devnet, batch([a, { ...b, salt: [9] }]), signer)).error).toBe('subtensorModule.InvalidRevealCommitHashNotMatch');
-    // The failed batch changed nothing: both commits are still there.
+    // The failed batch changed nothing: both commits are still there and no weights were written.
     expect(w.devnet.state.weightCommitsOf(signer.address).length).toBe(2);
+    expect(w.devnet.state.weightsOf(3)).toEqual([]);
     const ok = await submit(w.api, w.devnet, batch([a, b]), signer);
     expect(ok.error).toBeNull();
     expect(ok.events.slice(0, 3)).toEqual(['subtensorModule.WeightsSet', 'subtensorModule.WeightsSet', 'subtensorModule.WeightsBatchRevealed']);
