@@ -26,8 +26,14 @@ export class DependencyLimiter {
   readonly #queues = new Map<Dependency, PQueue>();
   readonly #limits: Readonly<Record<Dependency, DependencyLimits>>;
   readonly #metrics: ValidatorMetrics | undefined;
-  /** Producers waiting for room in a full queue, counted in the depth gauge too. */
-  readonly #held = new Map<Dependency, number>();
+  /**
+   * Producers waiting for room in a full queue, in arrival order, counted in the depth gauge.
+   * They are woken one per free slot (with a reservation), not all at once: with thousands of
+   * miners, waking every waiter on every completion would cost O(n²) wake-ups per cycle.
+   */
+  readonly #waiters = new Map<Dependency, Array<() => void>>();
+  /** Slots promised to woken producers that have not enqueued yet. */
+  readonly #reserved = new Map<Dependency, number>();
 
   constructor(options: DependencyLimiterOptions) {
     if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
@@ -50,11 +56,18 @@ export class DependencyLimiter {
       const queue = new PQueue({ concurrency: options.limits[dep].concurrency });
       const update = () => this.#observe(dep);
       queue.on('add', update);
-      queue.on('active', update);
-      queue.on('next', update);
+      queue.on('active', () => {
+        this.#pump(dep);
+        update();
+      });
+      queue.on('next', () => {
+        this.#pump(dep);
+        update();
+      });
       queue.on('idle', update);
       this.#queues.set(dep, queue);
-      this.#held.set(dep, 0);
+      this.#waiters.set(dep, []);
+      this.#reserved.set(dep, 0);
     }
   }
 
@@ -66,23 +79,51 @@ export class DependencyLimiter {
     const queue = this.#queue(dep);
     const { signal } = options;
     signal?.throwIfAborted();
-    const limit = this.#limits[dep].maxQueue;
-    while (queue.size >= limit) {
-      this.#held.set(dep, (this.#held.get(dep) ?? 0) + 1);
-      this.#observe(dep);
-      try {
-        await raceAbort(queue.onSizeLessThan(limit), signal);
-      } finally {
-        this.#held.set(dep, (this.#held.get(dep) ?? 1) - 1);
-        this.#observe(dep);
-      }
+    const waiters = this.#waiters.get(dep)!;
+    if (waiters.length > 0 || queue.size + this.#reserved.get(dep)! >= this.#limits[dep].maxQueue) {
+      await this.#wait(dep, signal);
+      // Woken with a reservation: trade it for the real queue entry below.
+      this.#reserved.set(dep, this.#reserved.get(dep)! - 1);
     }
-    return queue.add(() => work(signal), signal ? { signal } : {}) as Promise<T>;
+    const task = queue.add(() => work(signal), signal ? { signal } : {}) as Promise<T>;
+    // A queued task removed by its signal frees room without an 'active' event.
+    task.then(undefined, () => this.#pump(dep));
+    return task;
+  }
+
+  #wait(dep: Dependency, signal: AbortSignal | undefined): Promise<void> {
+    const waiters = this.#waiters.get(dep)!;
+    return new Promise<void>((resolve, reject) => {
+      const wake = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        const index = waiters.indexOf(wake);
+        if (index >= 0) waiters.splice(index, 1);
+        this.#observe(dep);
+        reject(signal!.reason as Error);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      waiters.push(wake);
+      this.#observe(dep);
+    });
+  }
+
+  /** A task left the queue for a worker slot: hand the room to the longest-waiting producers. */
+  #pump(dep: Dependency): void {
+    const queue = this.#queues.get(dep)!;
+    const waiters = this.#waiters.get(dep)!;
+    const limit = this.#limits[dep].maxQueue;
+    while (waiters.length > 0 && queue.size + this.#reserved.get(dep)! < limit) {
+      this.#reserved.set(dep, this.#reserved.get(dep)! + 1);
+      waiters.shift()!();
+    }
   }
 
   stats(dep: Dependency): { inFlight: number; queued: number; held: number } {
     const queue = this.#queue(dep);
-    return { inFlight: queue.pending, queued: queue.size, held: this.#held.get(dep) ?? 0 };
+    return { inFlight: queue.pending, queued: queue.size, held: this.#waiters.get(dep)!.length };
   }
 
   /** Resolves when every queue has nothing queued or running. */
@@ -106,26 +147,8 @@ export class DependencyLimiter {
     if (!this.#metrics) return;
     const queue = this.#queues.get(dep)!;
     this.#metrics.dependencyInFlight.set({ dependency: dep }, queue.pending);
-    this.#metrics.dependencyQueueDepth.set({ dependency: dep }, queue.size + (this.#held.get(dep) ?? 0));
+    this.#metrics.dependencyQueueDepth.set({ dependency: dep }, queue.size + this.#waiters.get(dep)!.length);
   }
-}
-
-function raceAbort(promise: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
-  if (!signal) return promise;
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /** Limits from the config object (`concurrency.*`, `gist.concurrency`), with queues 4× deep. */
