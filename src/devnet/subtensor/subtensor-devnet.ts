@@ -212,6 +212,8 @@ export class SubtensorDevnet {
     const txs = this.#pool.splice(0);
     this.#executive.beginBlock();
     this.#writeBlockInherents(number);
+    // frame_system records the parent's hash under its number when a block starts.
+    this.#storage.set(this.#state.storageKey('system', 'blockHash', number - 1), this.#state.storageValue('system', 'blockHash', parent.hash), number);
     txs.forEach((tx, i) => this.#executive.apply(tx, i));
     const events = this.#executive.endBlock();
     this.#storage.set(this.#state.storageKey('system', 'events'), events, number);

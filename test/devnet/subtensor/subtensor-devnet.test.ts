@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ApiPromise } from '@polkadot/api';
-import { compactStripLength, u8aToHex, u8aToString } from '@polkadot/util';
+import { Metadata, TypeRegistry } from '@polkadot/types';
+import { compactStripLength, hexToU8a, u8aToHex, u8aToString } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SubtensorDevnet } from '../../../src/devnet/subtensor/subtensor-devnet.js';
@@ -150,6 +151,8 @@ describe('SubtensorDevnet serving @polkadot/api (256 neurons)', () => {
     expect((await api.rpc.chain.getFinalizedHead()).toHex()).toBe(block.hash);
     const signed = await api.rpc.chain.getBlock(block.hash);
     expect(signed.block.header.number.toNumber()).toBe(block.number);
+    expect((await (api.query as Untyped).system.number()).toNumber()).toBe(block.number);
+    expect((await (api.query as Untyped).system.blockHash(block.number - 1)).toHex()).toBe(before);
   });
 
   it('notifies storage subscriptions only when a value changes', async () => {
@@ -162,6 +165,20 @@ describe('SubtensorDevnet serving @polkadot/api (256 neurons)', () => {
     await waitFor(() => seen.length === 2, 'the change');
     unsub();
     expect(seen).toEqual(['65535', '40000']);
+  });
+
+  it('serves v14 metadata at version 14, v15 with the runtime APIs at 15, and None otherwise', async () => {
+    const versions = await rawRpc(devnet.url, 'state_call', ['Metadata_metadata_versions', '0x']);
+    expect(api.createType('Vec<u32>', hexToU8a(versions.result as string)).toJSON()).toEqual([14, 15]);
+    const v14 = await rawRpc(devnet.url, 'state_call', ['Metadata_metadata_at_version', '0x0e000000']);
+    const opaque14 = api.createType('Option<OpaqueMetadata>', hexToU8a(v14.result as string)).unwrap();
+    expect(u8aToHex(opaque14.toU8a(true))).toBe(METADATA_HEX);
+    const none = await rawRpc(devnet.url, 'state_call', ['Metadata_metadata_at_version', '0x10000000']);
+    expect(none.result).toBe('0x00');
+    const apis = api.runtimeMetadata.asLatest.apis.map((a) => a.name.toString());
+    expect(apis).toEqual(['NeuronInfoRuntimeApi', 'SubnetInfoRuntimeApi']);
+    // Same pallets and calls as the served v14.
+    expect(api.runtimeMetadata.asLatest.pallets.length).toBe(new Metadata(new TypeRegistry(), METADATA_HEX as `0x${string}`).asLatest.pallets.length);
   });
 
   it('answers an unknown method with -32601 naming it, and an unknown block hash with 4003', async () => {
