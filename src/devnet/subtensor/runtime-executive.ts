@@ -55,6 +55,8 @@ export class RuntimeExecutive {
   readonly #chain: ChainView;
   readonly #palletIndex = new Map<string, number>();
   #events: Uint8Array[] = [];
+  /** The last unexpected error a dispatch raised (reported as DispatchError::Other), for logs. */
+  lastInternalError: Error | null = null;
 
   constructor(runtime: RuntimeData, state: DevnetState, chain: ChainView) {
     this.#rt = runtime;
@@ -143,9 +145,11 @@ export class RuntimeExecutive {
       this.#dispatch(call, tx.signer, index);
       result = { ok: true };
     } catch (err) {
-      if (!(err instanceof DispatchFailure)) throw err;
       this.#events.length = before;
-      result = { ok: false, error: err.encoded };
+      // A fault in the stand-in itself fails the extrinsic (DispatchError::Other) instead of
+      // losing the whole block.
+      result = { ok: false, error: err instanceof DispatchFailure ? err.encoded : new Uint8Array([0]) };
+      if (!(err instanceof DispatchFailure)) this.lastInternalError = err as Error;
     }
     this.#event(index, 'transactionPayment', 'TransactionFeePaid', [tx.signer, 0, 0]);
     const info = { weight: DISPATCH_WEIGHT, class: operational ? 'Operational' : 'Normal', paysFee: 'No' };

@@ -167,7 +167,14 @@ export class SubtensorDevnet {
     devnet.#genesis();
     await devnet.#listen(options.host ?? '127.0.0.1', options.port ?? 0);
     if (options.autoBlocks ?? true) {
-      devnet.#timer = setInterval(() => devnet.produceBlock(), devnet.#blockTimeMs);
+      devnet.#timer = setInterval(() => {
+        try {
+          devnet.produceBlock();
+        } catch (err) {
+          // A failed block must not take the process down; the next tick tries again.
+          devnet.#log.error({ err }, 'devnet block production failed');
+        }
+      }, devnet.#blockTimeMs);
       devnet.#timer.unref?.();
     }
     return devnet;
@@ -215,6 +222,10 @@ export class SubtensorDevnet {
     // frame_system records the parent's hash under its number when a block starts.
     this.#storage.set(this.#state.storageKey('system', 'blockHash', number - 1), this.#state.storageValue('system', 'blockHash', parent.hash), number);
     txs.forEach((tx, i) => this.#executive.apply(tx, i));
+    if (this.#executive.lastInternalError) {
+      this.#log.error({ err: this.#executive.lastInternalError, block: number }, 'devnet dispatch fault (reported as DispatchError::Other)');
+      this.#executive.lastInternalError = null;
+    }
     const events = this.#executive.endBlock();
     this.#storage.set(this.#state.storageKey('system', 'events'), events, number);
     this.#storage.set(this.#state.storageKey('system', 'eventCount'), u8aToHex(bnToU8a(txs.length * 2, { bitLength: 32 })), number);
