@@ -234,7 +234,34 @@ function buildV15(v14Hex: string): string {
     if (accountId === undefined) throw new ChainMetadataError('spec-218 metadata has no AccountId32 type');
     return accountId;
   };
-  json.apis = SUBTENSOR_APIS.map((api) => ({
+  const u32 = primitive('u32');
+  const u64 = primitive('u64');
+  const byPath = (path: string): number => {
+    const id = findId((t) => t.type.path.join('::') === path);
+    if (id === undefined) throw new ChainMetadataError(`spec-218 metadata has no ${path} type`);
+    return id;
+  };
+  const extrinsicType = (json as unknown as { extrinsic: { type?: number } }).extrinsic.type ?? byPath('fp_self_contained::unchecked_extrinsic::UncheckedExtrinsic');
+  const runtimeDispatchInfo = append({
+    composite: {
+      fields: [
+        { name: 'weight', type: byPath('sp_weights::weight_v2::Weight'), typeName: 'Weight', docs: [] },
+        { name: 'class', type: byPath('frame_support::dispatch::DispatchClass'), typeName: 'DispatchClass', docs: [] },
+        { name: 'partial_fee', type: u64, typeName: 'Balance', docs: [] },
+      ],
+    },
+  });
+  types[runtimeDispatchInfo]!.type.path = ['pallet_transaction_payment', 'types', 'RuntimeDispatchInfo'];
+  const standard = [
+    // Clients use these two while signing: the next nonce and the fee quote.
+    { name: 'AccountNonceApi', methods: [{ name: 'account_nonce', inputs: [{ name: 'account', type: idOf('AccountId32') }], output: u32, docs: [] }], docs: [] },
+    {
+      name: 'TransactionPaymentApi',
+      methods: [{ name: 'query_info', inputs: [{ name: 'uxt', type: extrinsicType }, { name: 'len', type: u32 }], output: runtimeDispatchInfo, docs: [] }],
+      docs: [],
+    },
+  ];
+  json.apis = [...standard, ...SUBTENSOR_APIS.map((api) => ({
     name: api.name,
     methods: api.methods.map((m) => ({
       name: m.name,
@@ -243,7 +270,7 @@ function buildV15(v14Hex: string): string {
       docs: [],
     })),
     docs: [],
-  }));
+  }))];
   const v15 = new Metadata(scratch, { magicNumber: 0x6174656d, metadata: { v15: json } } as never);
   return v15.toHex();
 }

@@ -142,6 +142,24 @@ describe('set_weights through a signed extrinsic', () => {
     );
   });
 
+  it('quotes a zero fee, counts pooled transactions in the next index, and refuses metadata-hash mode', async () => {
+    const tx = w.tx.subtensorModule.setWeights(NETUID, [1], [1], 0);
+    const info = await tx.paymentInfo(w.miners[3]!);
+    expect(info.partialFee.toBigInt()).toBe(0n);
+    const signer = w.miners[3]!;
+    const base = (await w.api.rpc.system.accountNextIndex(signer.address)).toNumber();
+    const first = await w.tx.subtensorModule.setWeights(NETUID, [1], [1], 0).signAsync(signer, { nonce: base });
+    await w.api.rpc.author.submitExtrinsic(first.toHex());
+    expect((await w.api.rpc.system.accountNextIndex(signer.address)).toNumber()).toBe(base + 1);
+    await expect(w.api.rpc.author.submitExtrinsic(first.toHex())).rejects.toThrow(/1013/);
+    w.devnet.produceBlock();
+    expect((await w.api.rpc.system.accountNextIndex(signer.address)).toNumber()).toBe(base + 1);
+    const withHash = await w.tx.subtensorModule
+      .setWeights(NETUID, [1], [1], 0)
+      .signAsync(signer, { nonce: base + 1, mode: 1, metadataHash: `0x${'11'.repeat(32)}` });
+    await expect(w.api.rpc.author.submitExtrinsic(withHash.toHex())).rejects.toThrow(/1010: Invalid Transaction: Transaction has a bad signature/);
+  });
+
   it('rejects undecodable bytes as an invalid format', async () => {
     const answer = await rawRpc(w.devnet.url, 'author_submitExtrinsic', ['0x1234']);
     expect(answer.error?.code).toBe(1001);

@@ -176,7 +176,7 @@ describe('SubtensorDevnet serving @polkadot/api (256 neurons)', () => {
     const none = await rawRpc(devnet.url, 'state_call', ['Metadata_metadata_at_version', '0x10000000']);
     expect(none.result).toBe('0x00');
     const apis = api.runtimeMetadata.asLatest.apis.map((a) => a.name.toString());
-    expect(apis).toEqual(['NeuronInfoRuntimeApi', 'SubnetInfoRuntimeApi']);
+    expect(apis).toEqual(['AccountNonceApi', 'TransactionPaymentApi', 'NeuronInfoRuntimeApi', 'SubnetInfoRuntimeApi']);
     // Same pallets and calls as the served v14.
     expect(api.runtimeMetadata.asLatest.pallets.length).toBe(new Metadata(new TypeRegistry(), METADATA_HEX as `0x${string}`).asLatest.pallets.length);
   });
