@@ -58,13 +58,16 @@ export async function run({ flags: rawFlags, stdout, stderr }: CommandContext): 
 
   app.run();
   await new Promise<void>((resolve) => {
-    let stopping = false;
+    let stoppingSince: number | undefined;
     const onSignal = (signal: NodeJS.Signals) => {
-      if (stopping) {
+      if (stoppingSince !== undefined) {
+        // Supervisors such as timeout(1) signal the process and its group at once; only a
+        // deliberate second signal (an operator pressing Ctrl-C again) cuts the shutdown short.
+        if (Date.now() - stoppingSince < 2_000) return;
         stderr.write(`infinitevibe: ${signal} again, exiting now\n`);
         process.exit(130);
       }
-      stopping = true;
+      stoppingSince = Date.now();
       logger.info({ signal }, 'signal received');
       void app.stop().finally(() => {
         process.off('SIGINT', onSignal);
