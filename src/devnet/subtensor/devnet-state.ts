@@ -367,6 +367,65 @@ export class DevnetState {
 
   // ---------------------------------------------------------------- runtime internals
 
+  /**
+   * Captures everything a dispatch can change, so a failed call can be undone as the runtime's
+   * transactional dispatch does. Neuron records and stored vectors are immutable and shared;
+   * only containers are copied.
+   */
+  checkpoint(): () => void {
+    const subnets = [...this.#subnets.values()].map((sn) => ({
+      sn,
+      hyper: sn.hyper,
+      neurons: [...sn.neurons],
+      uidByHotkey: new Map(sn.uidByHotkey),
+      weights: new Map(sn.weights),
+      weightCommits: new Map(sn.weightCommits),
+      commitments: new Map(sn.commitments),
+    }));
+    const accounts = new Map([...this.#accounts].map(([k, a]) => [k, { ...a }]));
+    const weightsMinStake = this.#weightsMinStake;
+    const sudoKey = this.#sudoKey;
+    const dirty = {
+      subnets: new Set(this.#dirtySubnets),
+      uids: new Map([...this.#dirtyUids].map(([k, v]) => [k, new Set(v)])),
+      accounts: new Set(this.#dirtyAccounts),
+      commitments: new Set(this.#dirtyCommitments),
+      weights: new Set(this.#dirtyWeights),
+      weightCommits: new Set(this.#dirtyWeightCommits),
+      removedHotkeys: [...this.#removedHotkeys],
+      removedUids: [...this.#removedUids],
+      global: this.#dirtyGlobal,
+    };
+    return () => {
+      for (const saved of subnets) {
+        const sn = saved.sn;
+        sn.hyper = saved.hyper;
+        sn.neurons = saved.neurons;
+        replaceMap(sn.uidByHotkey, saved.uidByHotkey);
+        replaceMap(sn.weights, saved.weights);
+        replaceMap(sn.weightCommits, saved.weightCommits);
+        replaceMap(sn.commitments, saved.commitments);
+      }
+      // Account records are mutated in place by callers holding them; restore values, not objects.
+      for (const [k, a] of this.#accounts) {
+        const before = accounts.get(k);
+        if (before) Object.assign(a, before);
+        else this.#accounts.delete(k);
+      }
+      this.#weightsMinStake = weightsMinStake;
+      this.#sudoKey = sudoKey;
+      replaceSet(this.#dirtySubnets, dirty.subnets);
+      replaceMap(this.#dirtyUids, dirty.uids);
+      replaceSet(this.#dirtyAccounts, dirty.accounts);
+      replaceSet(this.#dirtyCommitments, dirty.commitments);
+      replaceSet(this.#dirtyWeights, dirty.weights);
+      replaceSet(this.#dirtyWeightCommits, dirty.weightCommits);
+      this.#removedHotkeys.splice(0, this.#removedHotkeys.length, ...dirty.removedHotkeys);
+      this.#removedUids.splice(0, this.#removedUids.length, ...dirty.removedUids);
+      this.#dirtyGlobal = dirty.global;
+    };
+  }
+
   /** Block being built; extrinsics and test changes land in it. */
   get pendingBlock(): number {
     return this.#pendingBlock;
@@ -730,6 +789,16 @@ export function pruningScores(neurons: readonly NeuronRecord[]): number[] {
   for (const n of neurons) if (n.stake > max) max = n.stake;
   if (max === 0n) return neurons.map(() => 0);
   return neurons.map((n) => Number((n.stake * BigInt(U16_MAX)) / max));
+}
+
+function replaceMap<K, V>(target: Map<K, V>, source: Map<K, V>): void {
+  target.clear();
+  for (const [k, v] of source) target.set(k, v);
+}
+
+function replaceSet<T>(target: Set<T>, source: Set<T>): void {
+  target.clear();
+  for (const v of source) target.add(v);
 }
 
 function splitId(id: string): [number, string] {

@@ -141,10 +141,13 @@ export class RuntimeExecutive {
     const operational = call.section === 'commitments' && call.method === 'setCommitment';
     let result: DispatchResult;
     const before = this.#events.length;
+    // The nonce is spent whatever happens; everything else is undone on failure.
+    const rollback = this.#state.checkpoint();
     try {
       this.#dispatch(call, tx.signer, index);
       result = { ok: true };
     } catch (err) {
+      rollback();
       this.#events.length = before;
       // A fault in the stand-in itself fails the extrinsic (DispatchError::Other) instead of
       // losing the whole block.
@@ -174,15 +177,16 @@ export class RuntimeExecutive {
 
   // ------------------------------------------------------------------ pool-level checks
 
-  #validateCall(call: Call, signer: string): void {
+  #validateCall(call: Call, signer: string, nested = false): void {
     const key = `${call.section}.${call.method}`;
     if (!SUPPORTED.has(key)) {
       throw RpcError.invalid(`Transaction call is not expected (the devnet does not implement ${key})`);
     }
+    if (call.section === 'utility') for (const inner of call.args[0] as unknown as Call[]) this.#validateCall(inner, signer, true);
     // SubtensorSignedExtension::validate at spec 218: stake below WeightsMinStake is refused by
     // the pool with a custom code, before any block.
     const custom = { setWeights: 3, commitWeights: 1, revealWeights: 2, batchRevealWeights: 2 }[call.method];
-    if (call.section === 'subtensorModule' && custom !== undefined) {
+    if (!nested && call.section === 'subtensorModule' && custom !== undefined) {
       const netuid = num(call.args[0]);
       const stake = this.#stakeOf(signer, netuid);
       if (stake < this.#state.weightsMinStake) throw RpcError.invalid(`Custom error: ${custom}`);
@@ -224,6 +228,11 @@ export class RuntimeExecutive {
         return;
       case 'sudo.sudo':
         this.#sudo(who, a[0] as Call, index);
+        return;
+      case 'utility.batch':
+      case 'utility.batchAll':
+      case 'utility.forceBatch':
+        this.#batch(call.method, who, a[0] as unknown as Call[], index);
         return;
       default:
         throw new Error(`unreachable: ${key} passed validation`);
@@ -418,6 +427,38 @@ export class RuntimeExecutive {
     this.#event(index, 'commitments', 'Commitment', [netuid, who]);
   }
 
+  /**
+   * pallet_utility: `batch` stops at the first failing call (BatchInterrupted, the batch itself
+   * succeeds), `batchAll` fails as a whole with that call's error, `forceBatch` carries on
+   * (ItemFailed, then BatchCompletedWithErrors). Each inner call is transactional on its own.
+   */
+  #batch(kind: string, who: string, calls: Call[], index: number): void {
+    let failed = false;
+    for (let i = 0; i < calls.length; i++) {
+      const call = calls[i]!;
+      const key = `${call.section}.${call.method}`;
+      if (!SUPPORTED.has(key)) throw new Error(`the devnet does not implement ${key} inside a batch`);
+      const rollback = this.#state.checkpoint();
+      const before = this.#events.length;
+      try {
+        this.#dispatch(call, who, index);
+      } catch (err) {
+        if (!(err instanceof DispatchFailure) || kind === 'batchAll') throw err;
+        rollback();
+        this.#events.length = before;
+        if (kind === 'batch') {
+          this.#eventRaw(index, 'utility', 'BatchInterrupted', [bnToU8a(i, { bitLength: 32 }), err.encoded]);
+          return;
+        }
+        failed = true;
+        this.#eventRaw(index, 'utility', 'ItemFailed', [err.encoded]);
+        continue;
+      }
+      this.#eventRaw(index, 'utility', 'ItemCompleted', []);
+    }
+    this.#eventRaw(index, 'utility', failed ? 'BatchCompletedWithErrors' : 'BatchCompleted', []);
+  }
+
   #sudo(who: string, inner: Call, index: number): void {
     if (this.#state.sudoKey === null || this.#state.sudoKey !== who) throw this.moduleError('sudo', 'RequireSudo');
     const a = inner.args;
@@ -489,6 +530,9 @@ const SUPPORTED = new Set([
   'subtensorModule.burnedRegister',
   'commitments.setCommitment',
   'sudo.sudo',
+  'utility.batch',
+  'utility.batchAll',
+  'utility.forceBatch',
 ]);
 
 /** Spec 218: `epoch(b) = (b + netuid + 1) / (tempo + 1)`. */

@@ -373,3 +373,59 @@ describe('registration and sudo', () => {
     expect(() => w.devnet.state.deregisterNeuron(42)).toThrow(/uid 42 is not registered on subnet 89/);
   });
 });
+
+describe('utility batches', () => {
+  let w: World;
+  beforeAll(async () => {
+    w = await world({ burn: 2n * TAO });
+  });
+  afterAll(() => teardown(w));
+
+  const register = (hotkey: string): Untyped => w.tx.subtensorModule.burnedRegister(NETUID, hotkey);
+
+  it('batchAll applies every call or none, failing with the inner error', async () => {
+    const kr = keyring();
+    const coldkey = kr.addFromUri('//BatchColdkey');
+    w.devnet.state.setBalance(coldkey.address, 5n * TAO);
+    const [h1, h2, h3] = [1, 2, 3].map((i) => kr.addFromUri(`//BatchHotkey/${i}`).address);
+    // Two burns fit in 5 TAO, three do not: the third fails and undoes the first two.
+    const failed = await submit(w.api, w.devnet, w.tx.utility.batchAll([register(h1!), register(h2!), register(h3!)]), coldkey);
+    expect(failed.error).toBe('subtensorModule.NotEnoughBalanceToStake');
+    expect(failed.events).toEqual(['transactionPayment.TransactionFeePaid', 'system.ExtrinsicFailed']);
+    expect((await w.query.subtensorModule.subnetworkN(NETUID)).toNumber()).toBe(5);
+    expect((await w.query.system.account(coldkey.address)).data.free.toBigInt()).toBe(5n * TAO);
+    expect((await w.query.system.account(coldkey.address)).nonce.toNumber()).toBe(1);
+
+    const ok = await submit(w.api, w.devnet, w.tx.utility.batchAll([register(h1!), register(h2!)]), coldkey);
+    expect(ok.error).toBeNull();
+    expect(ok.events.filter((e) => e === 'subtensorModule.NeuronRegistered').length).toBe(2);
+    expect(ok.events).toContain('utility.BatchCompleted');
+    expect((await w.query.subtensorModule.subnetworkN(NETUID)).toNumber()).toBe(7);
+  });
+
+  it('batch stops at the first failure and forceBatch carries on', async () => {
+    const kr = keyring();
+    const coldkey = kr.addFromUri('//BatchColdkey2');
+    w.devnet.state.setBalance(coldkey.address, 3n * TAO);
+    const [h4, h5] = [4, 5].map((i) => kr.addFromUri(`//BatchHotkey/${i}`).address);
+    const out = await submit(w.api, w.devnet, w.tx.utility.batch([register(h4!), register(h5!)]), coldkey);
+    expect(out.error).toBeNull();
+    expect(out.events.slice(0, 3)).toEqual(['subtensorModule.NeuronRegistered', 'utility.ItemCompleted', 'utility.BatchInterrupted']);
+    const interrupted = out.result.events.find(({ event }) => event.method === 'BatchInterrupted')!.event.data as Untyped;
+    expect(interrupted[0].toNumber()).toBe(1);
+    expect(w.api.registry.findMetaError(interrupted[1].asModule).name).toBe('NotEnoughBalanceToStake');
+    expect((await w.query.subtensorModule.subnetworkN(NETUID)).toNumber()).toBe(8);
+
+    w.devnet.state.setBalance(coldkey.address, 2n * TAO);
+    const forced = await submit(w.api, w.devnet, w.tx.utility.forceBatch([register(h4!), register(h5!)]), coldkey);
+    expect(forced.error).toBeNull();
+    expect(forced.events.slice(0, 3)).toEqual(['utility.ItemFailed', 'subtensorModule.NeuronRegistered', 'utility.ItemCompleted']);
+    expect(forced.events).toContain('utility.BatchCompletedWithErrors');
+    expect((await w.query.subtensorModule.keys(NETUID, 8)).toString()).toBe(h5);
+  });
+
+  it('refuses a batch holding a call the devnet does not implement', async () => {
+    const call = w.tx.utility.batch([w.tx.balances.transferKeepAlive(w.validator.address, 1n)]);
+    await expect(submit(w.api, w.devnet, call, w.alice)).rejects.toThrow(/1010: Invalid Transaction: .*balances\.transferKeepAlive/);
+  });
+});
