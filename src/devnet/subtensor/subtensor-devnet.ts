@@ -37,7 +37,9 @@ interface BlockRecord {
   readonly hash: string;
   readonly header: HeaderJson;
   readonly extrinsics: readonly string[];
-  readonly snapshots: ReadonlyMap<number, SubnetSnapshot>;
+  /** Emptied when the block's state is pruned. */
+  snapshots: ReadonlyMap<number, SubnetSnapshot>;
+  pruned?: boolean;
 }
 
 interface HeaderJson {
@@ -70,6 +72,9 @@ interface JsonRpcRequest {
 const FINAL_STATUS_FALLBACK_MS = 1000;
 /** Pause between the events answer and the `finalized` status. */
 const FINAL_STATUS_SETTLE_MS = 50;
+
+/** Blocks whose state stays queryable (matches VersionedStorage's default history depth). */
+const STATE_PRUNING_BLOCKS = 4096;
 
 const ALICE = '5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY';
 
@@ -243,6 +248,13 @@ export class SubtensorDevnet {
     const block: BlockRecord = { number, hash, header, extrinsics, snapshots: this.#snapshots() };
     this.#blocks.push(block);
     this.#byHash.set(hash, block);
+    // Like a pruning node, keep state for the recent blocks only (headers and bodies stay); the
+    // versioned storage keeps as many versions per key, so older reads could not be exact anyway.
+    const old = this.#blocks[number - STATE_PRUNING_BLOCKS];
+    if (old && old.number > 0) {
+      old.snapshots = new Map();
+      old.pruned = true;
+    }
     this.#log.debug({ number, hash, extrinsics: extrinsics.length }, 'devnet block');
     this.#announce(block, txs);
     return { number, hash };
@@ -716,7 +728,8 @@ export class SubtensorDevnet {
     if (param === undefined || param === null) return this.#blocks[this.bestNumber]!;
     const hash = hexValue(param, 'block hash').toLowerCase();
     const block = this.#byHash.get(hash);
-    if (block) return block;
+    if (block && (lenient || !block.pruned)) return block;
+    if (block) throw new RpcError(4003, 'Client error', `State already discarded for ${hash}`);
     if (lenient) return null;
     throw new RpcError(4003, 'Client error', `UnknownBlock: Header was not found in the database: ${hash}`);
   }

@@ -280,6 +280,24 @@ describe('SubtensorDevnet options and seeding', () => {
     }
   });
 
+  it('prunes state older than 4096 blocks but keeps the headers', async () => {
+    const devnet = await SubtensorDevnet.start({ autoBlocks: false });
+    try {
+      const first = devnet.produceBlock();
+      for (let i = 0; i < 4096; i++) devnet.produceBlock();
+      const key = devnet.state.storageKey('system', 'number');
+      const old = await rawRpc(devnet.url, 'state_getStorage', [key, first.hash]);
+      expect(old.error?.code).toBe(4003);
+      expect(old.error?.data).toMatch(/State already discarded/);
+      const header = await rawRpc(devnet.url, 'chain_getHeader', [first.hash]);
+      expect((header.result as { number: string }).number).toBe('0x1');
+      const recent = await rawRpc(devnet.url, 'state_getStorage', [key, devnet.bestHash]);
+      expect(recent.result).toBe(devnet.state.storageValue('system', 'number', devnet.bestNumber));
+    } finally {
+      await devnet.close();
+    }
+  });
+
   it('produces blocks on its own timer', async () => {
     const devnet = await SubtensorDevnet.start({ blockTimeMs: 20 });
     try {
