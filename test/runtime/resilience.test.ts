@@ -54,7 +54,7 @@ describe('runtime resilience', () => {
     }
   }, 240_000);
 
-  it('a Mongo outage mid-run buffers snapshots and audit records, recovers without loss, and the due weight commit still happens', async () => {
+  it('a Mongo outage mid-cycle buffers snapshots and audit records, recovers without loss, and the due weight commit still happens', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'iv-outage-'));
     let mongo = await EmbeddedMongoServer.start({ dataDir });
     const port = mongo.port;
@@ -66,8 +66,10 @@ describe('runtime resilience', () => {
       const before = await store.snapshots.count();
       expect(before).toBe(first.snapshots.inserted);
 
+      // The store goes away after the cycle has started.
+      const cycle = app.supervisor.runCycle();
       await mongo.close();
-      const during = await app.supervisor.runCycle();
+      const during = await cycle;
       expect(during.snapshots.buffered).toBeGreaterThan(0);
       expect(during.snapshots.inserted).toBe(0);
       expect(app.pendingSnapshots).toBe(during.snapshots.buffered);
