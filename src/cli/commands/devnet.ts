@@ -135,7 +135,9 @@ export async function runDevnet(options: DevnetCommandOptions, io: { stdout: Nod
       hyperparameters: seed.hyperparameters,
     });
   } catch (cause) {
-    if (cause instanceof RangeError || cause instanceof TypeError) throw new ConfigError((cause as Error).message);
+    // Bad seeds and an unusable --port/--host are the operator's to fix: exit 2 with the reason.
+    const listenFailure = ((cause as Error).cause as NodeJS.ErrnoException | undefined)?.code !== undefined;
+    if (cause instanceof RangeError || cause instanceof TypeError || listenFailure) throw new ConfigError((cause as Error).message);
     throw cause;
   }
   io.stdout.write(

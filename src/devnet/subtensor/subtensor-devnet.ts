@@ -431,9 +431,10 @@ export class SubtensorDevnet {
       this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws));
     });
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      const fail = (err: NodeJS.ErrnoException): void => reject(new Error(`devnet cannot listen on ${host}:${port}: ${err.code ?? err.message}`, { cause: err }));
+      server.once('error', fail);
       server.listen(port, host, () => {
-        server.off('error', reject);
+        server.off('error', fail);
         resolve();
       });
     });

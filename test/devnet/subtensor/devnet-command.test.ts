@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { devnetSeed, parseDevnetFlags, runDevnet } from '../../../src/cli/commands/devnet.js';
 import { main } from '../../../src/cli/main.js';
-import type { SubtensorDevnet } from '../../../src/devnet/subtensor/subtensor-devnet.js';
+import { SubtensorDevnet } from '../../../src/devnet/subtensor/subtensor-devnet.js';
 import { connect, fakeAddress, type Untyped } from './helpers.js';
 
 function sink(): { stream: PassThrough; text: () => string } {
@@ -28,6 +28,18 @@ describe('infinitevibe devnet', () => {
     const err = sink();
     expect(await main(['devnet', '--netuid', '0'], { stdout: sink().stream, stderr: err.stream })).toBe(2);
     expect(err.text()).toMatch(/configuration error: --netuid must be >= 1/);
+  });
+
+  it('exits 2 naming the address when the port is taken', async () => {
+    const holder = await SubtensorDevnet.start({ autoBlocks: false });
+    try {
+      const port = new URL(holder.url).port;
+      const err = sink();
+      expect(await main(['devnet', '--port', port, '--miners', '2'], { stdout: sink().stream, stderr: err.stream })).toBe(2);
+      expect(err.text()).toContain(`devnet cannot listen on 127.0.0.1:${port}: EADDRINUSE`);
+    } finally {
+      await holder.close();
+    }
   });
 
   it('serves the shared scenario until aborted', async () => {

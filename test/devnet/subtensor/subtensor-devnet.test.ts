@@ -226,6 +226,16 @@ describe('SubtensorDevnet options and seeding', () => {
     ).rejects.toThrow(/129 bytes; Data::Raw holds at most 128/);
   });
 
+  it('says which address it cannot listen on', async () => {
+    const first = await SubtensorDevnet.start({ autoBlocks: false });
+    try {
+      const port = Number(new URL(first.url).port);
+      await expect(SubtensorDevnet.start({ port, autoBlocks: false })).rejects.toThrow(`devnet cannot listen on 127.0.0.1:${port}: EADDRINUSE`);
+    } finally {
+      await first.close();
+    }
+  });
+
   it('seeds 4096 neurons without extrinsics and serves them', async () => {
     const neurons = Array.from({ length: 4096 }, (_, i) => ({ hotkey: fakeAddress(i), coldkey: fakeAddress(900_000), stake: BigInt(i), commitment: `u${i}:g${i}` }));
     const devnet = await SubtensorDevnet.start({ neurons, autoBlocks: false });
