@@ -52,6 +52,8 @@ export interface ValidatorAppOptions {
 
 export interface OnceSummary {
   readonly network: string;
+  /** The node actually used (the in-process stand-in's URL on the embedded network). */
+  readonly endpoint: string;
   readonly interval: string;
   readonly cycle: CycleSummary['result'];
   readonly miners: number;
@@ -351,7 +353,8 @@ export class ValidatorApp {
     // Writes buffered during an outage are part of "this cycle"; give them a moment.
     await this.#writer.flush(AbortSignal.timeout(10_000)).catch(() => undefined);
     return {
-      network: this.network?.chainUrl ? 'embedded' : this.config.subtensor.network,
+      network: this.config.subtensor.network,
+      endpoint: this.chain.endpoint,
       interval: cycle.interval,
       cycle: cycle.result,
       miners: cycle.miners,
