@@ -83,5 +83,20 @@ describe('infinitevibe validate', () => {
     const unknown = await cli(['validate', '--subtensor.network', 'embedded', '--once', '--cycle-speed', '3']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown option/);
+    // A real network needs the wallet's hotkey: say which file is missing and how to point at it.
+    const noWallet = await cli([
+      'validate',
+      '--once',
+      '--subtensor.chain_endpoint',
+      'ws://127.0.0.1:9',
+      '--wallet.path',
+      '/nonexistent-wallets',
+      '--wallet.name',
+      'vali',
+      ...QUIET,
+    ]);
+    expect(noWallet.code).toBe(1);
+    expect(noWallet.stderr).toMatch(/ERR_WALLET_NOT_FOUND/);
+    expect(noWallet.stderr).toContain('/nonexistent-wallets/vali/hotkeys/default');
   });
 });
