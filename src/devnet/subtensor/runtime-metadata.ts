@@ -111,14 +111,14 @@ export const SUBTENSOR_RUNTIME_TYPES = Object.freeze({
 
 /**
  * Runtime APIs of the spec-218 subtensor runtime that return opaque `Vec<u8>`
- * (`runtime/src/lib.rs` at the matching commit). Only their shape goes into the v15 metadata.
+ * (`runtime/src/lib.rs` at the matching commit), limited to those the stand-in answers: the
+ * real runtime also has get_neurons/get_neuron, get_subnet(s)_info(_v2) and the dynamic-info
+ * calls, which are left out so a client never discovers an API that would then fail.
  */
 const SUBTENSOR_APIS: readonly { name: string; methods: readonly { name: string; inputs: readonly [string, 'u16' | 'AccountId32' | 'Vec<u8>'][] }[] }[] = [
   {
     name: 'NeuronInfoRuntimeApi',
     methods: [
-      { name: 'get_neurons', inputs: [['netuid', 'u16']] },
-      { name: 'get_neuron', inputs: [['netuid', 'u16'], ['uid', 'u16']] },
       { name: 'get_neurons_lite', inputs: [['netuid', 'u16']] },
       { name: 'get_neuron_lite', inputs: [['netuid', 'u16'], ['uid', 'u16']] },
     ],
@@ -126,13 +126,7 @@ const SUBTENSOR_APIS: readonly { name: string; methods: readonly { name: string;
   {
     name: 'SubnetInfoRuntimeApi',
     methods: [
-      { name: 'get_subnet_info', inputs: [['netuid', 'u16']] },
-      { name: 'get_subnets_info', inputs: [] },
-      { name: 'get_subnet_info_v2', inputs: [['netuid', 'u16']] },
-      { name: 'get_subnets_info_v2', inputs: [] },
       { name: 'get_subnet_hyperparams', inputs: [['netuid', 'u16']] },
-      { name: 'get_all_dynamic_info', inputs: [] },
-      { name: 'get_dynamic_info', inputs: [['netuid', 'u16']] },
       { name: 'get_subnet_state', inputs: [['netuid', 'u16']] },
     ],
   },
