@@ -27,7 +27,7 @@ function intArg(name: string, fallback: number, min: number, max: number): numbe
   return v;
 }
 
-const miners = intArg('miners', 1024, 1, 4096);
+const miners = intArg('miners', 1024, 1, 4095);
 const submissions = intArg('submissions', 5, 1, 100);
 const aiLatencyMs = intArg('ai-latency-ms', 0, 0, 60_000);
 const maxSeconds = intArg('max-seconds', 600, 10, 86_400);

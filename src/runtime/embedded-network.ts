@@ -62,8 +62,8 @@ export function scenarioNeurons(scenario: Scenario): DevnetNeuron[] {
  */
 export async function startEmbeddedNetwork(options: EmbeddedNetworkOptions = {}): Promise<EmbeddedNetwork> {
   const miners = options.miners ?? 64;
-  if (!Number.isInteger(miners) || miners < 0 || miners > 16_384) {
-    throw new RangeError(`options.miners must be an integer from 0 to 16384, got ${String(miners)}`);
+  if (!Number.isInteger(miners) || miners < 0 || miners > 4095) {
+    throw new RangeError(`options.miners must be an integer from 0 to 4095 (4096 uids with the validator), got ${String(miners)}`);
   }
   const scenario = await buildScenario({
     miners,

@@ -31,7 +31,7 @@ function intFlag(flags: Record<string, unknown>, name: string, fallback: number 
 export async function run({ flags: rawFlags, stdout, stderr }: CommandContext): Promise<number> {
   const flags: Record<string, unknown> = { ...rawFlags };
   delete flags['json'];
-  const miners = intFlag(flags, 'miners', undefined, 0, 4096);
+  const miners = intFlag(flags, 'miners', undefined, 0, 4095);
   const seed = intFlag(flags, 'seed', undefined, 0, 2 ** 31 - 1);
   const network = flags['subtensor.network'] ?? flags['subtensor_network'] ?? flags['subtensor-network'];
   const layered = network === 'embedded' ? { ...EMBEDDED_DEFAULTS, ...flags } : flags;
