@@ -133,6 +133,7 @@ export class SubtensorDevnet {
   readonly #apiCache = new WeakMap<SubnetSnapshot, Map<string, string>>();
   readonly #pendingFinal = new Map<string, { socket: WebSocket; txHash: string; blockHash: string; fire: () => void; timer: NodeJS.Timeout }>();
   #eventsKey = '';
+  #genesisHeaderHash = '';
   /** Per socket: block hashes whose System.Events the client has read (recent ones only). */
   readonly #eventsRead = new WeakMap<WebSocket, Set<string>>();
   readonly #sockets = new Set<WebSocket>();
@@ -153,7 +154,7 @@ export class SubtensorDevnet {
       hashesOf: (n) => {
         const block = this.#blocks[n];
         if (!block) return [];
-        return n === 0 ? [block.hash, this.#rt.registry.createType('Header', block.header).hash.toHex()] : [block.hash];
+        return n === 0 ? [block.hash, this.#genesisHeaderHash] : [block.hash];
       },
     });
     this.#log = options.logger ?? silentLogger();
@@ -305,6 +306,10 @@ export class SubtensorDevnet {
     const block: BlockRecord = { number: 0, hash: this.#rt.genesisHash, header, extrinsics: [], snapshots: this.#snapshots() };
     this.#blocks.push(block);
     this.#byHash.set(block.hash, block);
+    // A client that hashes the genesis header itself (as @polkadot/api does when signing at
+    // genesis) gets this other hash; it names the same block.
+    this.#genesisHeaderHash = this.#rt.registry.createType('Header', header).hash.toHex();
+    this.#byHash.set(this.#genesisHeaderHash, block);
   }
 
   #writeBlockInherents(number: number): void {

@@ -48,6 +48,11 @@ describe('SubtensorDevnet serving @polkadot/api (256 neurons)', () => {
     const props = await api.rpc.system.properties();
     expect(props.ss58Format.unwrap().toNumber()).toBe(42);
     expect(props.tokenSymbol.unwrap()[0]!.toString()).toBe('TAO');
+    // Block 0 also answers to the hash a client computes from its header.
+    const genesisHeader = await api.rpc.chain.getHeader(api.genesisHash);
+    expect(genesisHeader.number.toNumber()).toBe(0);
+    const atAlias = await rawRpc(devnet.url, 'state_getStorage', [devnet.state.storageKey('system', 'number'), genesisHeader.hash.toHex()]);
+    expect(atAlias.result).toBe('0x00000000');
     const raw = await rawRpc(devnet.url, 'state_getMetadata');
     expect(raw.result).toBe(METADATA_HEX);
     // The api picked the v15 form (runtime APIs included) through Metadata_metadata_at_version.
