@@ -254,8 +254,6 @@ export class ValidatorApp {
         audit: store.weightCommits,
         intervalMs: config.set_weights_interval * 1000,
         versionKey: BigInt(config.weights.version_key),
-        // The chain client counts each extrinsic it submits.
-        countAttempts: false,
         waitTimeoutMs: Math.max(60_000, config.subtensor.block_time_ms * 400),
         retryDelayMs: Math.min(5_000, config.subtensor.block_time_ms),
         ...(options.weightAttempts !== undefined ? { maxAttempts: options.weightAttempts } : {}),
