@@ -313,6 +313,12 @@ export function loadConfig(options: LoadOptions = {}): Config {
     subtensor: { ...data.subtensor, chain_endpoint: endpoint },
     services,
   };
+  if (config.mongodb.uri !== undefined && config.mongodb.data_dir !== undefined) {
+    throw new ConfigError(
+      '--mongodb.data_dir keeps the embedded server\'s data and cannot be combined with --mongodb.uri; drop one of them',
+      '--mongodb.data_dir',
+    );
+  }
   if (services === 'inprocess') {
     // In-process clients talk to the real APIs, which need keys; say so at start-up, not mid-cycle.
     const missing = [

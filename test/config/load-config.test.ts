@@ -109,6 +109,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: noEnv, configFile: join(dir, 'missing.json') })).toThrow(/cannot read the file/);
   });
 
+  it('refuses an embedded data dir next to an external MongoDB', () => {
+    expect(() =>
+      loadConfig({ env: { MONGODB_URI: 'mongodb://db:27017' }, flags: { 'mongodb.data_dir': '/tmp/x' } }),
+    ).toThrow(/--mongodb.data_dir keeps the embedded server's data and cannot be combined with --mongodb.uri/);
+  });
+
   it('refuses in-process services without API keys, naming the variables', () => {
     expect(() => loadConfig({ env: { YOUTUBE_API_KEY: 'k' }, flags: { services: 'inprocess' } })).toThrow(
       /APIFY_API_KEY, SIGHTENGINE_USER, SIGHTENGINE_SECRET/,
