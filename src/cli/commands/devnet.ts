@@ -106,6 +106,8 @@ export async function devnetSeed(
       hotkey: m.hotkey,
       coldkey: m.coldkey,
       stake: m.stake,
+      // Miners hold no permit, as in the embedded network: the validator scores non-permit uids.
+      validatorPermit: false,
       ...(m.commitment === null ? {} : { commitment: m.commitment }),
     })),
   ];

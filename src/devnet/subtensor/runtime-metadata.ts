@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Metadata, TypeRegistry } from '@polkadot/types';
 import { expandMetadata } from '@polkadot/types/metadata/decorate';
 import type { DecoratedMeta } from '@polkadot/types/metadata/decorate/types';
 import type { MetadataV15 } from '@polkadot/types/interfaces';
 import { ChainMetadataError } from '../../errors.js';
+import { join } from 'node:path';
+import { packageRoot } from '../../util/paths.js';
 
 /**
  * The spec-218 runtime as data: the metadata the node serves, its runtime version and chain
@@ -146,8 +147,9 @@ export interface RuntimeData {
   readonly properties: Readonly<Record<string, unknown>>;
 }
 
+/** The runtime data ships beside the source, so the compiled node under dist/ finds it too. */
 function dataPath(name: string): string {
-  return fileURLToPath(new URL(`./data/${name}`, import.meta.url));
+  return join(packageRoot(), 'src', 'devnet', 'subtensor', 'data', name);
 }
 
 let cached: RuntimeData | undefined;
