@@ -63,6 +63,9 @@ describe('infinitevibe devnet', () => {
       expect((await query.commitments.commitmentOf.entries(89)).length).toBe(withCommitment);
       expect(withCommitment).toBeGreaterThan(0);
       expect(withCommitment).toBeLessThan(17);
+      // Only the validator holds a permit: a validator pointed at this node has 16 miners to score.
+      const permits = (await query.subtensorModule.validatorPermit(89)).toJSON() as boolean[];
+      expect(permits).toEqual([true, ...Array<boolean>(16).fill(false)]);
     } finally {
       await api.disconnect();
     }
