@@ -390,7 +390,7 @@ export class MinerActor {
     const report = this.#lastCollect;
     const result = { uid: this.uid, hotkey: this.hotkey, interval: request.interval, inserted: 0, matched: 0, buffered: 0, accepted: 0 };
     const rejectedByReason: Record<string, number> = {};
-    if (!report || report.interval !== request.interval) return { ...result, rejectedByReason };
+    if (!report || report.interval !== request.interval) return { ...result, rejectedByReason, snapshots: [] };
     const started = performance.now();
 
     const snapshots = report.candidates.map((c) => ({ ...c, owner_ok: !request.lostClaims.has(claimKey(c.platform, c.content_id)) }));
@@ -442,7 +442,7 @@ export class MinerActor {
       if (written.inserted > 0) deps.metrics.snapshotsWrittenTotal.inc(written.inserted);
     }
     deps.metrics.stageDuration.observe({ stage: 'persist' }, (performance.now() - started) / 1000);
-    return { ...result, rejectedByReason };
+    return { ...result, rejectedByReason, snapshots };
   }
 
   #retryOptions(signal: AbortSignal) {

@@ -126,6 +126,8 @@ export interface PersistReport {
   readonly buffered: number;
   readonly accepted: number;
   readonly rejectedByReason: Readonly<Record<string, number>>;
+  /** What was handed to the store (stored, already there, or buffered). */
+  readonly snapshots: readonly MetricSnapshot[];
 }
 
 export type ActorState = 'idle' | 'running' | 'stopping' | 'stopped' | 'failed';

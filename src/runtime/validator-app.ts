@@ -16,6 +16,7 @@ import { BufferedSnapshotWriter } from '../store/buffered-snapshot-writer.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/types.js';
 import { DependencyLimiter, limitsFromConfig } from '../supervisor/dependency-limiter.js';
+import { HistoryCache } from '../supervisor/history-cache.js';
 import { Supervisor, type CycleSummary } from '../supervisor/supervisor.js';
 import { loadHotkey } from '../wallet/index.js';
 import { WeightCommitter, type CommitAttemptResult } from '../weights/weight-committer.js';
@@ -268,7 +269,7 @@ export class ValidatorApp {
         selfHotkey: signer.address,
         createActor: (neuron, parent) => new MinerActor({ uid: neuron.uid, hotkey: neuron.hotkey, deps, parent }),
         scorer: { score: (miners) => pool.score(miners, scoring) },
-        history: store.snapshots,
+        history: new HistoryCache(store.snapshots),
         scoreLog: store.scores,
         limiter,
         policy: config.scoring.policy,

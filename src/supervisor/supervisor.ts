@@ -36,6 +36,10 @@ export interface MinerScorer {
 
 export interface SnapshotHistory {
   history(hotkey: string): Promise<MetricSnapshot[]>;
+  /** Told what was persisted (a HistoryCache keeps loaded histories current with it). */
+  record?(snapshots: readonly MetricSnapshot[]): void;
+  /** Told that a hotkey left the subnet. */
+  forget?(hotkey: string): void;
 }
 
 export interface ScoreLog {
@@ -281,6 +285,7 @@ export class Supervisor implements ActorParent {
     if (!slot) return;
     this.#slots.delete(uid);
     clearTimeout(slot.restartTimer);
+    this.#o.history.forget?.(slot.actor.hotkey);
     // Aborts the actor's in-flight HTTP calls; its pending messages resolve as stopped.
     void slot.actor.stop(reason);
     this.#o.metrics.actorsRunning.set(this.#slots.size);
@@ -395,6 +400,7 @@ export class Supervisor implements ActorParent {
         continue;
       }
       const p = result.value;
+      o.history.record?.(p.snapshots);
       totals.accepted += p.accepted;
       for (const [reason, n] of Object.entries(p.rejectedByReason)) {
         totals.rejected += n;

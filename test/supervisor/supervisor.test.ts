@@ -228,6 +228,40 @@ describe('Supervisor', () => {
     expect(summary.scored).toBe(true);
   });
 
+  it('when histories cannot be read the cycle still persists, and no new scores replace the last ones', async () => {
+    const s = await setup();
+    stop = () => s.supervisor.stop();
+    s.chain.neurons = s.keys.map((k, i) => neuron(i + 1, k.address));
+    await s.supervisor.runCycle();
+    expect(s.scores).toHaveLength(1);
+    s.deps.sinks.snapshots.clear();
+    const broken = new Supervisor({
+      chain: s.chain as never,
+      netuid: 89,
+      selfHotkey: s.validator.address,
+      createActor: (n, parent) => new MinerActor({ uid: n.uid, hotkey: n.hotkey, deps: s.deps, parent }),
+      scorer: { score: async () => [] },
+      history: { history: async () => Promise.reject(new Error('store unreachable')) },
+      limiter: s.deps.limiter,
+      policy: 'engagement',
+      topMiners: 5,
+      requireSignedSubmissions: false,
+      cycleIntervalMs: 60_000,
+      onScores: (x) => s.scores.push(x),
+      logger: s.deps.logger,
+      metrics: s.deps.metrics,
+    });
+    try {
+      const summary = await broken.runCycle();
+      expect(summary.scored).toBe(false);
+      expect(summary.result).toBe('partial');
+      expect(summary.errors).toEqual(['score: ERR_UNKNOWN']);
+      expect(s.scores).toHaveLength(1);
+    } finally {
+      await broken.stop();
+    }
+  });
+
   it('validates its options', () => {
     expect(() => new Supervisor({ createActor: 1 } as never)).toThrow(/createActor must be a function/);
     expect(() => new Supervisor({ createActor: () => undefined, cycleIntervalMs: 0 } as never)).toThrow(RangeError);

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HistoryCache } from '../../src/supervisor/history-cache.js';
+import { openStore } from '../../src/store/open-store.js';
+import type { MetricSnapshot, Store } from '../../src/store/types.js';
+
+const snap = (hotkey: string, content: string, interval: string, views = 1): MetricSnapshot => ({
+  hotkey,
+  platform: 'youtube/video',
+  content_id: content,
+  interval,
+  caption: 'c',
+  view_count: views,
+  like_count: 1,
+  comment_count: 0,
+  owner_username: 'o',
+  owner_follower_count: 10,
+  published_at: '2026-01-01T00:00:00.000Z',
+  ai_score: 0.9,
+  ai_source: 'miner',
+  caption_ok: true,
+  signature_ok: null,
+  owner_ok: true,
+  fetched_at: new Date('2026-01-01T02:00:00.000Z'),
+});
+
+describe('HistoryCache over the store', () => {
+  let store: Store;
+  let reads = 0;
+  const source = { history: (hotkey: string) => (reads++, store.snapshots.history(hotkey)) };
+  beforeAll(async () => {
+    store = await openStore({ db: 'history_cache' });
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  it('reads a hotkey once, then stays current from recorded writes, in the store order', async () => {
+    await store.snapshots.upsertMany([snap('hk-a', 'v2', '2026-01-01-02-00'), snap('hk-a', 'v1', '2026-01-01-02-00')]);
+    const cache = new HistoryCache(source);
+    const first = await cache.history('hk-a');
+    expect(first.map((s) => s.content_id)).toEqual(['v1', 'v2']);
+    expect(reads).toBe(1);
+
+    const next = [snap('hk-a', 'v1', '2026-01-01-04-00', 5), snap('hk-a', 'v1', '2026-01-01-02-00', 999), snap('hk-b', 'x', '2026-01-01-04-00')];
+    await store.snapshots.upsertMany(next);
+    cache.record(next);
+    const second = await cache.history('hk-a');
+    expect(reads).toBe(1);
+    // Same as a fresh read of the store: the re-write of an existing key keeps the first one.
+    const fresh = await store.snapshots.history('hk-a');
+    expect(second.map((s) => [s.content_id, s.interval, s.view_count])).toEqual(fresh.map((s) => [s.content_id, s.interval, s.view_count]));
+    expect(second.find((s) => s.interval === '2026-01-01-02-00' && s.content_id === 'v1')!.view_count).toBe(1);
+    // hk-b was never loaded: its first read comes from the store and includes the write.
+    expect((await cache.history('hk-b')).map((s) => s.content_id)).toEqual(['x']);
+    expect(reads).toBe(2);
+    expect(cache.size).toBe(4);
+  });
+
+  it('forgets a hotkey that left and starts over past its bound', async () => {
+    const cache = new HistoryCache(source, { maxSnapshots: 3 });
+    reads = 0;
+    await cache.history('hk-a');
+    expect(reads).toBe(1);
+    cache.forget('hk-a');
+    await cache.history('hk-a');
+    expect(reads).toBe(2);
+    expect(cache.size).toBe(3);
+    cache.record([snap('hk-a', 'v9', '2026-01-01-06-00')]);
+    expect(cache.size).toBe(0);
+    await cache.history('hk-a');
+    expect(reads).toBe(3);
+  });
+
+  it('validates its options', () => {
+    expect(() => new HistoryCache({} as never)).toThrow(/history\(hotkey\)/);
+    expect(() => new HistoryCache(source, { maxSnapshots: 0 })).toThrow(RangeError);
+  });
+});
