@@ -320,6 +320,8 @@ export class Supervisor implements ActorParent {
     const log = this.#logger.child({ interval });
 
     let block: number | null = null;
+    const stage = (name: string, since: number) => o.metrics.stageDuration.observe({ stage: name }, (performance.now() - since) / 1000);
+    const tMetagraph = performance.now();
     try {
       const snapshot = await o.chain.metagraph(o.netuid);
       block = snapshot.block;
@@ -328,12 +330,15 @@ export class Supervisor implements ActorParent {
       errors.push(`metagraph: ${errorCode(error)}`);
       log.warn({ err: error }, 'metagraph read failed; using the last known neurons');
     }
+    stage('metagraph', tMetagraph);
+    const tCommitments = performance.now();
     try {
       this.#lastCommitments = await o.chain.commitments(o.netuid);
     } catch (error) {
       errors.push(`commitments: ${errorCode(error)}`);
       log.warn({ err: error }, 'commitments read failed; using the last ones read');
     }
+    stage('commitments', tCommitments);
     const commitments = new Map(this.#lastCommitments.map((c) => [c.hotkey, c]));
 
     // Collect: every actor in parallel, each bounded by the shared dependency queues.
@@ -427,6 +432,7 @@ export class Supervisor implements ActorParent {
       }
     }
     const scoreMs = performance.now() - tScore;
+    stage('score', tScore);
     const totalMs = performance.now() - t0;
 
     const result: CycleSummary['result'] = errors.length === 0 && timedOut === 0 ? 'ok' : scored || reports.length > 0 ? 'partial' : 'failed';

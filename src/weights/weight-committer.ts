@@ -400,6 +400,7 @@ export class WeightCommitter {
 
   #finish(result: CommitAttemptResult): CommitAttemptResult {
     this.#lastResult = result;
+    if (result.attempts > 0) this.#o.metrics.stageDuration.observe({ stage: 'weights' }, result.latencyMs / 1000);
     return result;
   }
 
