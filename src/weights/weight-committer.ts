@@ -145,10 +145,11 @@ export class WeightCommitter {
       }
     });
     void this.#refreshRevealSchedule().catch(() => undefined);
+    // Counted from start-up until the first success, so a validator that never manages to
+    // commit still trips the "weights not committed" alert.
+    const startedAt = Date.now();
     this.#ageTimer = setInterval(() => {
-      if (this.#lastSuccessAt !== undefined) {
-        this.#o.metrics.secondsSinceLastWeightCommit.set((Date.now() - this.#lastSuccessAt) / 1000);
-      }
+      this.#o.metrics.secondsSinceLastWeightCommit.set((Date.now() - (this.#lastSuccessAt ?? startedAt)) / 1000);
     }, 5_000);
     this.#ageTimer.unref();
     const loop = async () => {
