@@ -17,6 +17,7 @@ import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/types.js';
 import { DependencyLimiter, limitsFromConfig } from '../supervisor/dependency-limiter.js';
 import { HistoryCache } from '../supervisor/history-cache.js';
+import { VerifyBatcher } from '../supervisor/verify-batcher.js';
 import { Supervisor, type CycleSummary } from '../supervisor/supervisor.js';
 import { loadHotkey } from '../wallet/index.js';
 import { WeightCommitter, type CommitAttemptResult } from '../weights/weight-committer.js';
@@ -204,7 +205,8 @@ export class ValidatorApp {
 
       const limiter = new DependencyLimiter({ limits: limitsFromConfig(config), metrics });
       const scoring = scoringOptionsFromConfig(config);
-      const verifier: SubmissionVerifier = {
+      // Actors' few-item requests are pooled into pool-sized calls (SPEC §4: ≥16 per task).
+      const verifier: SubmissionVerifier = new VerifyBatcher({
         verify: (items) =>
           pool.verify(
             items.map((i) => ({
@@ -216,7 +218,7 @@ export class ValidatorApp {
               caption: i.caption,
             })),
           ),
-      };
+      });
 
       // On the stand-ins simulated time drives interval keys, so each cycle is a new interval
       // and engagement visibly grows; elsewhere the wall clock and the configured grid do.
