@@ -203,7 +203,10 @@ export class ValidatorApp {
       });
       closers.push({ name: 'services', close: () => services.close() });
 
-      const limiter = new DependencyLimiter({ limits: limitsFromConfig(config), metrics });
+      const limiter = new DependencyLimiter({
+        limits: limitsFromConfig(config, { coalescingTracker: config.services !== 'http' }),
+        metrics,
+      });
       const scoring = scoringOptionsFromConfig(config);
       // Actors' few-item requests are pooled into pool-sized calls (SPEC §4: ≥16 per task).
       const verifier: SubmissionVerifier = new VerifyBatcher({

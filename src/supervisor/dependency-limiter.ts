@@ -151,15 +151,25 @@ export class DependencyLimiter {
   }
 }
 
-/** Limits from the config object (`concurrency.*`, `gist.concurrency`), with queues 4× deep. */
-export function limitsFromConfig(config: {
-  gist: { concurrency: number };
-  concurrency: { platform_tracker: number; ai_detector: number; store: number };
-}): Record<Dependency, DependencyLimits> {
+/**
+ * Limits from the config object (`concurrency.*`, `gist.concurrency`), with queues 4× deep.
+ * `coalescingTracker`: the in-process platform tracker merges concurrent lookups into batched
+ * upstream calls (its own clients bound those), so a caller slot there is not an upstream
+ * request; capping callers at the HTTP limit would starve the batches (8 actors per batch at
+ * 1024 miners made metrics the slowest stage). Callers get 32× the configured limit instead.
+ */
+export function limitsFromConfig(
+  config: {
+    gist: { concurrency: number };
+    concurrency: { platform_tracker: number; ai_detector: number; store: number };
+  },
+  options: { coalescingTracker?: boolean } = {},
+): Record<Dependency, DependencyLimits> {
   const make = (concurrency: number) => ({ concurrency, maxQueue: Math.max(16, concurrency * 4) });
+  const tracker = config.concurrency.platform_tracker * (options.coalescingTracker ? 32 : 1);
   return {
     gist: make(config.gist.concurrency),
-    platform_tracker: make(config.concurrency.platform_tracker),
+    platform_tracker: make(tracker),
     ai_detector: make(config.concurrency.ai_detector),
     store: make(config.concurrency.store),
   };

@@ -98,5 +98,8 @@ describe('DependencyLimiter', () => {
     const l = limitsFromConfig({ gist: { concurrency: 32 }, concurrency: { platform_tracker: 8, ai_detector: 4, store: 16 } });
     expect(l.gist).toEqual({ concurrency: 32, maxQueue: 128 });
     expect(l.ai_detector).toEqual({ concurrency: 4, maxQueue: 16 });
+    expect(l.platform_tracker).toEqual({ concurrency: 8, maxQueue: 32 });
+    const coalescing = limitsFromConfig({ gist: { concurrency: 32 }, concurrency: { platform_tracker: 8, ai_detector: 4, store: 16 } }, { coalescingTracker: true });
+    expect(coalescing.platform_tracker).toEqual({ concurrency: 256, maxQueue: 1024 });
   });
 });
