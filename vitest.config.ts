@@ -12,7 +12,7 @@ export default defineConfig({
       include: ['src/**/*.ts', 'workers/**/*.ts'],
       exclude: ['src/cli/**'],
       reporter: ['text-summary', 'json-summary'],
-      thresholds: { lines: 70, functions: 70, statements: 70, branches: 60 },
+      thresholds: { lines: 88, functions: 85, statements: 85, branches: 75 },
     },
   },
 });
