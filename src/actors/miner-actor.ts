@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pRetry from 'p-retry';
 import type { Logger } from '../log.js';
@@ -167,7 +168,10 @@ export class MinerActor {
   }
 
   #signal(request: { signal?: AbortSignal }): AbortSignal {
-    return request.signal ? AbortSignal.any([this.#lifecycle.signal, request.signal]) : this.#lifecycle.signal;
+    const signal = request.signal ? AbortSignal.any([this.#lifecycle.signal, request.signal]) : this.#lifecycle.signal;
+    // Every concurrent call of this miner (up to one per submission) listens on it.
+    setMaxListeners(0, signal);
+    return signal;
   }
 
   async #collect(request: CollectRequest): Promise<CollectReport> {

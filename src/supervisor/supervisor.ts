@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Subscription } from 'rxjs';
 import type { ChainClient, CommitmentRecord, MetagraphDiff, Neuron } from '../chain/types.js';
 import { errorCode } from '../errors.js';
@@ -345,6 +346,8 @@ export class Supervisor implements ActorParent {
     const tCollect = performance.now();
     const deadline = AbortSignal.timeout(o.cycleDeadlineMs ?? Math.max(1_000, o.cycleIntervalMs * 0.8));
     const signal = AbortSignal.any([deadline, this.#collectAbort.signal]);
+    // Shared by every actor of the cycle: thousands of listeners are expected, not a leak.
+    setMaxListeners(0, signal, this.#collectAbort.signal);
     const jitter = o.jitterMs ?? 0;
     const slots = [...this.#slots.values()];
     const results = await Promise.all(
