@@ -84,10 +84,6 @@ export async function startEmbeddedNetwork(options: EmbeddedNetworkOptions = {})
         hyperparameters: { ...EMBEDDED_HYPERPARAMETERS, ...options.hyperparameters },
         ...(options.logger ? { logger: options.logger.child({ component: 'subtensor-devnet' }) } : {}),
       });
-      // The stand-in's genesis hash is the real chain's constant, not the hash of its header, so
-      // a client that hashes the genesis header itself would ask for an unknown block: start
-      // past it.
-      devnet.produceBlock();
     }
   } catch (error) {
     await standins.close();

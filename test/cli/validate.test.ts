@@ -45,7 +45,6 @@ describe('infinitevibe validate', () => {
       neurons: scenarioNeurons(scenario),
       hyperparameters: EMBEDDED_HYPERPARAMETERS,
     });
-    devnet.produceBlock();
     try {
       const run = await cli([
         'validate',
