@@ -3,6 +3,10 @@ import type { KeyringPair } from '@polkadot/keyring/types';
 import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import type { Platform } from '../config/defaults.js';
+import { signedLineMessage } from '../crypto/index.js';
+import { captionToken } from '../formats/caption.js';
+import { seededRandom } from './seeded-random.js';
+import type { DevnetNeuron } from './subtensor/index.js';
 
 /**
  * The deterministic world the stand-ins serve: a validator, N miners of assorted honesty, their
@@ -117,18 +121,6 @@ const KIND_CYCLE: readonly MinerKind[] = [
 const TAO = 1_000_000_000n;
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';
 
-/** mulberry32: tiny, fast, good enough for reproducible test data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function pick<T>(rand: () => number, items: readonly T[]): T {
   return items[Math.floor(rand() * items.length)]!;
 }
@@ -141,20 +133,6 @@ function randomId(rand: () => number, length: number, alphabet = ID_ALPHABET): s
 
 function between(rand: () => number, lo: number, hi: number): number {
   return lo + rand() * (hi - lo);
-}
-
-export function captionTokenFor(hotkey: string): string {
-  return `Made with @infinitevibe.ai on #bittensor --- ${hotkey.slice(-5)}`;
-}
-
-/** The canonical signed-line message of SPEC §4.2. */
-export function signedLineMessage(
-  netuid: number,
-  line: { platform: string; content_id: string; direct_video_url: string },
-): Uint8Array {
-  return new TextEncoder().encode(
-    `infinitevibe:v1:${netuid}:${line.platform}:${line.content_id}:${line.direct_video_url}`,
-  );
 }
 
 /** Engagement of a video at a simulated instant: linear growth from its base, whole numbers. */
@@ -201,7 +179,7 @@ export async function buildScenario(options: ScenarioOptions): Promise<Scenario>
   const epochMs = options.epochMs ?? SCENARIO_DEFAULTS.epochMs;
   await cryptoWaitReady();
   const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
 
   const validatorHot = keyring.addFromUri('//InfiniteVibe/validator');
   const validatorCold = keyring.addFromUri('//InfiniteVibe/validator-owner');
@@ -245,8 +223,8 @@ export async function buildScenario(options: ScenarioOptions): Promise<Scenario>
       const contentId = randomId(rand, 11);
       const token =
         kind === 'bad_caption'
-          ? captionTokenFor(randomId(rand, 5, 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz123456789'))
-          : captionTokenFor(hotkey.address);
+          ? captionToken(randomId(rand, 5, 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz123456789'))
+          : captionToken(hotkey.address);
       const views = Math.floor(between(rand, 500, 50_000));
       const content: ScenarioContent = {
         platform,
@@ -382,4 +360,18 @@ export async function renderGistBody(scenario: Scenario, miner: ScenarioMiner, v
       return JSON.stringify(parsed);
     });
   return lines.join('\n') + '\n';
+}
+
+/** The scenario's neurons as the stand-in node seeds them: validator first (uid 0), miners after. */
+export function scenarioNeurons(scenario: Scenario): DevnetNeuron[] {
+  return [
+    { hotkey: scenario.validator.hotkey, coldkey: scenario.validator.coldkey, stake: scenario.validator.stake, validatorPermit: true },
+    ...scenario.miners.map((m) => ({
+      hotkey: m.hotkey,
+      coldkey: m.coldkey,
+      stake: m.stake,
+      validatorPermit: false,
+      ...(m.commitment !== null ? { commitment: m.commitment } : {}),
+    })),
+  ];
 }

@@ -1,6 +1,8 @@
 import { SubtensorDevnet } from '../devnet/subtensor/index.js';
-import type { DevnetHyperparameters, DevnetNeuron } from '../devnet/subtensor/index.js';
-import { buildScenario, type Scenario } from '../devnet/scenario.js';
+import type { DevnetHyperparameters } from '../devnet/subtensor/index.js';
+import { buildScenario, scenarioNeurons, type Scenario } from '../devnet/scenario.js';
+
+export { scenarioNeurons };
 import { startServiceStandins, type ServiceStandins } from '../devnet/http/service-standins.js';
 import type { Logger } from '../log.js';
 
@@ -39,20 +41,6 @@ export interface EmbeddedNetwork {
   /** Moves simulated time on; engagement grows with it. */
   advance(ms: number): void;
   close(): Promise<void>;
-}
-
-/** The scenario's neurons as the stand-in node seeds them: validator first (uid 0), miners after. */
-export function scenarioNeurons(scenario: Scenario): DevnetNeuron[] {
-  return [
-    { hotkey: scenario.validator.hotkey, coldkey: scenario.validator.coldkey, stake: scenario.validator.stake, validatorPermit: true },
-    ...scenario.miners.map((m) => ({
-      hotkey: m.hotkey,
-      coldkey: m.coldkey,
-      stake: m.stake,
-      validatorPermit: false,
-      ...(m.commitment !== null ? { commitment: m.commitment } : {}),
-    })),
-  ];
 }
 
 /**

@@ -1,6 +1,8 @@
 import { cryptoWaitReady, decodeAddress, signatureVerify } from '@polkadot/util-crypto';
 import { describe, expect, it } from 'vitest';
-import { buildScenario, captionTokenFor, metricsAt, renderGistBody, signedLineMessage } from '../../src/devnet/scenario.js';
+import { signedLineMessage } from '../../src/crypto/index.js';
+import { buildScenario, metricsAt, renderGistBody } from '../../src/devnet/scenario.js';
+import { captionToken } from '../../src/formats/caption.js';
 
 describe('scenario', () => {
   it('is deterministic for the same options', async () => {
@@ -22,8 +24,8 @@ describe('scenario', () => {
     const byKind = new Map(s.miners.map((m) => [m.kind, m]));
     expect(s.miners.filter((m) => m.kind === 'honest')).toHaveLength(8);
     const honest = byKind.get('honest')!;
-    for (const c of honest.contents) expect(c.caption).toContain(captionTokenFor(honest.hotkey));
-    expect(byKind.get('bad_caption')!.contents[0]!.caption).not.toContain(captionTokenFor(byKind.get('bad_caption')!.hotkey));
+    for (const c of honest.contents) expect(c.caption).toContain(captionToken(honest.hotkey));
+    expect(byKind.get('bad_caption')!.contents[0]!.caption).not.toContain(captionToken(byKind.get('bad_caption')!.hotkey));
     expect(byKind.get('non_ai')!.contents.every((c) => c.ai_score < 0.3)).toBe(true);
     expect(byKind.get('dead_gist')!.gistBody).toBeNull();
     expect(byKind.get('no_commitment')!.commitment).toBeNull();

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConfigError } from '../../errors.js';
 import type { CommandContext } from '../main.js';
-import { buildScenario } from '../../devnet/scenario.js';
+import { buildScenario, scenarioNeurons } from '../../devnet/scenario.js';
 import { SubtensorDevnet } from '../../devnet/subtensor/subtensor-devnet.js';
 import type { DevnetHyperparameters, DevnetNeuron } from '../../devnet/subtensor/devnet-state.js';
 
@@ -100,17 +100,7 @@ export async function devnetSeed(
     netuid = file.data.netuid ?? netuid;
   }
   const scenario = await buildScenario({ miners, netuid, ...(seed === undefined ? {} : { seed }) });
-  const neurons: DevnetNeuron[] = [
-    { hotkey: scenario.validator.hotkey, coldkey: scenario.validator.coldkey, stake: scenario.validator.stake, validatorPermit: true },
-    ...scenario.miners.map((m) => ({
-      hotkey: m.hotkey,
-      coldkey: m.coldkey,
-      stake: m.stake,
-      // Miners hold no permit, as in the embedded network: the validator scores non-permit uids.
-      validatorPermit: false,
-      ...(m.commitment === null ? {} : { commitment: m.commitment }),
-    })),
-  ];
+  const neurons = scenarioNeurons(scenario);
   return { netuid: scenario.netuid, neurons, hyperparameters: {}, validatorHotkey: scenario.validator.hotkey };
 }
 

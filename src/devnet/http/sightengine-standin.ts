@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { PNG } from 'pngjs';
 import { Response } from 'undici';
+import { seededRandom } from '../seeded-random.js';
 
 /**
  * A loopback stand-in for SightEngine's `POST /1.0/check.json` with the `genai` model: same
@@ -57,7 +58,7 @@ export class SightEngineStandin {
     this.#latencyMs = checkLatency(options.latencyMs ?? 0);
     this.#failureRate = checkRate(options.failureRate ?? 0);
     this.#maxUploadBytes = options.maxUploadBytes ?? 16 * 1024 * 1024;
-    this.#random = mulberry32(options.seed ?? 89);
+    this.#random = seededRandom(options.seed ?? 89);
     this.handler = this.handler.bind(this);
   }
 
@@ -277,17 +278,6 @@ async function readCapped(req: IncomingMessage, maxBytes: number): Promise<Buffe
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 function requestId(prefix: string): string {
   return prefix + Array.from(randomBytes(21), (b) => ID_ALPHABET[b % ID_ALPHABET.length]).join('');
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function checkLatency(ms: number): number {

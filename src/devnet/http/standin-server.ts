@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { metricsAt, type ScenarioContent } from '../scenario.js';
+import { seededRandom } from '../seeded-random.js';
 
 /**
  * Shared parts of the HTTP stand-ins for external services: a simulated clock, deterministic
@@ -69,18 +70,6 @@ export interface FaultOptions {
   readonly retryAfterSeconds?: number;
 }
 
-/** mulberry32: tiny, seedable, good enough to pick which calls fail. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Latency and failures for one stand-in: random by rate, or queued explicitly by tests. */
 export class FaultInjector {
   #latencyMs: number;
@@ -95,7 +84,7 @@ export class FaultInjector {
     if (!(rate >= 0 && rate <= 1)) throw new RangeError(`failureRate must be within [0, 1], got ${String(rate)}`);
     this.#latencyMs = latency;
     this.#failureRate = rate;
-    this.#random = seeded(options.seed ?? 89);
+    this.#random = seededRandom(options.seed ?? 89);
     const retryAfter = options.retryAfterSeconds ?? 0;
     if (!Number.isInteger(retryAfter) || retryAfter < 0) throw new RangeError(`retryAfterSeconds must be a non-negative integer, got ${String(retryAfter)}`);
     this.#retryAfter = retryAfter;
