@@ -264,7 +264,20 @@ export class Supervisor implements ActorParent {
         else this.#retire(diff.uid, 'validator permit');
         break;
     }
+    this.#observeMetagraph();
+  }
+
+  /** Metagraph gauges, including whether our own hotkey holds a permit (an operator's first question). */
+  #observeMetagraph(): void {
     this.#o.metrics.metagraphNeurons.set(this.#neurons.size);
+    let permit = 0;
+    for (const neuron of this.#neurons.values()) {
+      if (neuron.hotkey === this.#o.selfHotkey) {
+        permit = neuron.validatorPermit ? 1 : 0;
+        break;
+      }
+    }
+    this.#o.metrics.validatorPermit.set(permit);
   }
 
   #ensure(neuron: Neuron, reason: 'joined' | 'hotkey_replaced'): void {
@@ -308,7 +321,7 @@ export class Supervisor implements ActorParent {
         this.#retire(uid, 'deregistered');
       }
     }
-    this.#o.metrics.metagraphNeurons.set(this.#neurons.size);
+    this.#observeMetagraph();
   }
 
   async #runCycle(): Promise<CycleSummary> {

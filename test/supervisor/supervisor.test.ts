@@ -124,6 +124,8 @@ describe('Supervisor', () => {
     s.chain.join(neuron(3, s.keys[2]!.address, { validatorPermit: true }));
     s.chain.join(neuron(5, s.validator.address));
     expect(s.supervisor.actorUids).toEqual([1, 2]);
+    expect((await s.deps.metrics.metagraphNeurons.get()).values[0]?.value).toBe(5);
+    expect((await s.deps.metrics.validatorPermit.get()).values[0]?.value).toBe(1);
 
     const first = s.supervisor.actor(2)!;
     s.chain.replace(neuron(2, s.keys[3]!.address));
