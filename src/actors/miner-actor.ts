@@ -335,7 +335,7 @@ export class MinerActor {
           aiSource = metrics.video_url ? 'platform' : 'miner';
           const url = metrics.video_url ?? submission.direct_video_url;
           try {
-            aiScore = await this.#aiScore(url, signal);
+            aiScore = await this.#aiScore(url, aiSource, signal);
           } catch (error) {
             if (signal.aborted) throw error;
             deps.metrics.actorFailuresTotal.inc({ stage: 'ai' });
@@ -379,11 +379,17 @@ export class MinerActor {
     return finish({ status, submissions, rejections, candidates, skipped });
   }
 
-  async #aiScore(url: string, signal: AbortSignal): Promise<number> {
+  async #aiScore(url: string, source: 'platform' | 'miner', signal: AbortSignal): Promise<number> {
     const cached = this.#aiCache.get(url);
     if (cached !== undefined) return cached;
-    const result = await this.#withRetry('ai_detector', (s) => this.#deps.aiDetector.detect(url, { signal: s }), signal);
-    this.#deps.metrics.aiDetectionsTotal.inc({ result: result.cached ? 'cached' : 'ok' });
+    let result;
+    try {
+      result = await this.#withRetry('ai_detector', (s) => this.#deps.aiDetector.detect(url, { signal: s, source }), signal);
+    } catch (error) {
+      this.#deps.metrics.aiDetectionsTotal.inc({ result: 'error' });
+      throw error;
+    }
+    this.#deps.metrics.aiDetectionsTotal.inc({ result: result.cached ? 'cache_hit' : 'scored' });
     this.#aiCache.set(url, result.mean_ai_generated);
     return result.mean_ai_generated;
   }

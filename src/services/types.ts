@@ -51,6 +51,9 @@ export interface AiDetectionResult {
 
 export interface AiDetector {
   /** Throws AiDetectionError when the video cannot be scored; never returns a default pass. */
-  detect(url: string, options?: { signal?: AbortSignal }): Promise<AiDetectionResult>;
+  detect(
+    url: string,
+    options?: { signal?: AbortSignal; source?: 'platform' | 'miner' },
+  ): Promise<AiDetectionResult>;
   close?(): Promise<void>;
 }

@@ -75,10 +75,12 @@ export class TableMetrics implements MetricsProvider {
 
 export class TableAi implements AiDetector {
   readonly calls: string[] = [];
+  readonly sources: Array<string | undefined> = [];
   scores = new Map<string, number>();
   failuresLeft = new Map<string, number>();
-  async detect(url: string) {
+  async detect(url: string, options: { source?: 'platform' | 'miner' } = {}) {
     this.calls.push(url);
+    this.sources.push(options.source);
     const left = this.failuresLeft.get(url) ?? 0;
     if (left > 0) {
       this.failuresLeft.set(url, left - 1);

@@ -61,6 +61,9 @@ describe('MinerActor', () => {
     expect(byId.get('forged1')).toMatchObject({ signature_ok: false, ai_score: null, ai_source: null });
     expect(byId.get('nocap')).toMatchObject({ caption_ok: false, ai_score: null });
     expect(w.ai.calls.sort()).toEqual(['https://cdn.example/yt1.mp4', 'https://ig.example/reel1-platform.mp4']);
+    // The detector is told which copy it checks, so its cache records the source too.
+    expect([...w.ai.sources].sort()).toEqual(['miner', 'platform']);
+    expect(await counterValue(deps.metrics.aiDetectionsTotal, { result: 'scored' })).toBe(2);
     expect(w.metrics.calls).toHaveLength(1);
 
     const persisted = await actor.persist({ interval: INTERVAL, lostClaims: new Set(['instagram/reel|reel1']) });
