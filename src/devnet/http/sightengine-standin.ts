@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { PNG } from 'pngjs';
 import { Response } from 'undici';
 import { seededRandom } from '../seeded-random.js';
+import { listenLoopback, type RunningServer } from './standin-server.js';
 
 /**
  * A loopback stand-in for SightEngine's `POST /1.0/check.json` with the `genai` model: same
@@ -48,7 +48,7 @@ export class SightEngineStandin {
   #queued: SightEngineFault[] = [];
   #operations = 0;
   #requests = 0;
-  #server: Server | undefined;
+  #running: RunningServer | undefined;
   #url: string | undefined;
 
   constructor(options: SightEngineStandinOptions = {}) {
@@ -95,29 +95,16 @@ export class SightEngineStandin {
   }
 
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
-    if (this.#server) return this.url;
-    const server = createServer(this.handler);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = server.address() as AddressInfo;
-    this.#server = server;
-    this.#url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+    if (this.#running) return this.url;
+    this.#running = await listenLoopback(this.handler, port, host);
+    this.#url = this.#running.url;
     return this.#url;
   }
 
   async close(): Promise<void> {
-    const server = this.#server;
-    this.#server = undefined;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    const running = this.#running;
+    this.#running = undefined;
+    await running?.close();
   }
 
   handler(req: IncomingMessage, res: ServerResponse): void {

@@ -143,20 +143,20 @@ export interface RunningServer {
 }
 
 /** Listens on 127.0.0.1 (port 0 = ephemeral) and closes keep-alive sockets on close(). */
-export async function listenLoopback(listener: RequestListener, port = 0): Promise<RunningServer> {
+export async function listenLoopback(listener: RequestListener, port = 0, host = '127.0.0.1'): Promise<RunningServer> {
   const server = createServer(listener);
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       resolve();
     });
   });
-  const { port: bound } = server.address() as AddressInfo;
+  const address = server.address() as AddressInfo;
   return {
     server,
-    url: `http://127.0.0.1:${bound}`,
+    url: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,13 +1,13 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { ffmpegBinary } from '../../services/ai-detector/frame-sampler.js';
 import type { Scenario, ScenarioContent } from '../scenario.js';
+import { listenLoopback, type RunningServer } from './standin-server.js';
 
 const run = promisify(execFile);
 
@@ -45,7 +45,7 @@ export class VideoHost {
   #latencyMs: number;
   #encodes = 0;
   #requests = 0;
-  #server: Server | undefined;
+  #running: RunningServer | undefined;
   #url: string | undefined;
 
   constructor(options: VideoHostOptions = {}) {
@@ -127,29 +127,16 @@ export class VideoHost {
   }
 
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
-    if (this.#server) return this.url;
-    const server = createServer(this.handler);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = server.address() as AddressInfo;
-    this.#server = server;
-    this.#url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+    if (this.#running) return this.url;
+    this.#running = await listenLoopback(this.handler, port, host);
+    this.#url = this.#running.url;
     return this.#url;
   }
 
   async close(): Promise<void> {
-    const server = this.#server;
-    this.#server = undefined;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    const running = this.#running;
+    this.#running = undefined;
+    await running?.close();
   }
 
   handler(req: IncomingMessage, res: ServerResponse): void {
