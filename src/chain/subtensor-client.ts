@@ -287,8 +287,8 @@ export class SubtensorClient implements ChainClient {
   async #finalizedHead(): Promise<FinalizedBlock> {
     this.#assertOpen();
     if (this.#lastFinalized) return this.#lastFinalized;
-    const hash = await this.#api.rpc.chain.getFinalizedHead();
-    const header = await this.#api.rpc.chain.getHeader(hash);
+    const hash = await this.#viaApi('chain_getFinalizedHead', () => this.#api.rpc.chain.getFinalizedHead());
+    const header = await this.#viaApi('chain_getHeader', () => this.#api.rpc.chain.getHeader(hash));
     return { number: header.number.toNumber(), hash: hash.toHex() };
   }
 
@@ -305,6 +305,19 @@ export class SubtensorClient implements ChainClient {
     }
   }
 
+  /**
+   * @polkadot/api rejects calls cut off by a dropped socket with plain Errors; typed here like
+   * #send does, so callers (the weight committer) wait for the reconnect instead of guessing.
+   */
+  async #viaApi<T>(what: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (this.#api.isConnected || error instanceof ChainError) throw error;
+      throw new ChainDisconnectedError(`${what}: not connected to ${this.endpoint}`, { cause: error });
+    }
+  }
+
   async #stateCall(method: string, params: Uint8Array, at: string): Promise<Uint8Array> {
     const hex = await this.#send<string>('state_call', [method, u8aToHex(params), at]);
     return hexToU8a(hex);
@@ -312,7 +325,7 @@ export class SubtensorClient implements ChainClient {
 
   async bestBlockNumber(): Promise<number> {
     this.#assertOpen();
-    const header = await this.#api.rpc.chain.getHeader();
+    const header = await this.#viaApi('chain_getHeader', () => this.#api.rpc.chain.getHeader());
     return header.number.toNumber();
   }
 
@@ -561,18 +574,20 @@ export class SubtensorClient implements ChainClient {
     this.#assertOpen();
     const sm = this.#api.query['subtensorModule']!;
     const minStake = sm['weightsMinStake'] ?? sm['stakeThreshold'];
-    const values = await this.#api.queryMulti([
-      [sm['networksAdded']!, netuid],
-      [sm['tempo']!, netuid],
-      [sm['weightsSetRateLimit']!, netuid],
-      [sm['weightsVersionKey']!, netuid],
-      [sm['commitRevealWeightsEnabled']!, netuid],
-      [sm['revealPeriodEpochs']!, netuid],
-      [sm['minAllowedWeights']!, netuid],
-      [sm['maxWeightsLimit']!, netuid],
-      [sm['immunityPeriod']!, netuid],
-      minStake!,
-    ] as never);
+    const values = await this.#viaApi('hyperparameters', () =>
+      this.#api.queryMulti([
+        [sm['networksAdded']!, netuid],
+        [sm['tempo']!, netuid],
+        [sm['weightsSetRateLimit']!, netuid],
+        [sm['weightsVersionKey']!, netuid],
+        [sm['commitRevealWeightsEnabled']!, netuid],
+        [sm['revealPeriodEpochs']!, netuid],
+        [sm['minAllowedWeights']!, netuid],
+        [sm['maxWeightsLimit']!, netuid],
+        [sm['immunityPeriod']!, netuid],
+        minStake!,
+      ] as never),
+    );
     const v = values as unknown as Array<{ toNumber(): number; toBigInt(): bigint; isTrue: boolean }>;
     if (!v[0]!.isTrue)
       throw new ChainError(`subnet ${netuid} does not exist on ${this.endpoint}`, 'ERR_CHAIN_NO_SUBNET');
@@ -594,12 +609,14 @@ export class SubtensorClient implements ChainClient {
     assertU16(netuid, 'netuid');
     this.#assertOpen();
     const sm = this.#api.query['subtensorModule']!;
-    const [uidOption, permits, lastUpdates, stake] = (await this.#api.queryMulti([
-      [sm['uids']!, [netuid, hotkey]],
-      [sm['validatorPermit']!, netuid],
-      [sm['lastUpdate']!, netuid],
-      [sm['totalHotkeyAlpha']!, [hotkey, netuid]],
-    ] as never)) as unknown as [
+    const [uidOption, permits, lastUpdates, stake] = (await this.#viaApi('validatorStatus', () =>
+      this.#api.queryMulti([
+        [sm['uids']!, [netuid, hotkey]],
+        [sm['validatorPermit']!, netuid],
+        [sm['lastUpdate']!, netuid],
+        [sm['totalHotkeyAlpha']!, [hotkey, netuid]],
+      ] as never),
+    )) as unknown as [
       { isSome: boolean; unwrap(): { toNumber(): number } },
       Array<{ isTrue: boolean }>,
       Array<{ toNumber(): number }>,
@@ -620,9 +637,9 @@ export class SubtensorClient implements ChainClient {
     assertU16(netuid, 'netuid');
     assertU16(uid, 'uid');
     this.#assertOpen();
-    const pairs = (await this.#api.query['subtensorModule']!['weights']!(netuid, uid)) as unknown as Array<
-      [{ toNumber(): number }, { toNumber(): number }]
-    >;
+    const pairs = (await this.#viaApi('weightsOf', () =>
+      this.#api.query['subtensorModule']!['weights']!(netuid, uid),
+    )) as unknown as Array<[{ toNumber(): number }, { toNumber(): number }]>;
     return Object.freeze({
       uid,
       weights: pairs.map(([u, v]) => Object.freeze({ uid: u.toNumber(), value: v.toNumber() })),
