@@ -1,7 +1,8 @@
 import { setMaxListeners } from 'node:events';
-import type { Subscription } from 'rxjs';
+import pRetry from 'p-retry';
+import { filter, firstValueFrom, timeout, type Subscription } from 'rxjs';
 import type { ChainClient, CommitmentRecord, MetagraphDiff, Neuron } from '../chain/types.js';
-import { errorCode } from '../errors.js';
+import { ChainDisconnectedError, ChainTimeoutError, errorCode } from '../errors.js';
 import { intervalKey, intervalStart } from '../formats/interval.js';
 import type { Logger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
@@ -74,7 +75,7 @@ export interface CycleSummary {
 }
 
 export interface SupervisorOptions {
-  readonly chain: Pick<ChainClient, 'metagraphDiffs$' | 'metagraph' | 'commitments'>;
+  readonly chain: Pick<ChainClient, 'metagraphDiffs$' | 'metagraph' | 'commitments'> & Partial<Pick<ChainClient, 'connected$'>>;
   readonly netuid: number;
   /** This validator's hotkey: never run as a miner. */
   readonly selfHotkey: string;
@@ -324,6 +325,32 @@ export class Supervisor implements ActorParent {
     this.#observeMetagraph();
   }
 
+  /**
+   * A cycle-start chain read that outlives a dropped socket: wait for the reconnect and read
+   * again, a few times. Without it the first cycle after a drop would run with no commitments
+   * (there is nothing earlier to fall back on) and every miner would lose that interval.
+   */
+  #chainRead<T>(read: () => Promise<T>): Promise<T> {
+    const chain = this.#o.chain;
+    return pRetry(read, {
+      retries: 3,
+      minTimeout: 100,
+      maxTimeout: 2_000,
+      signal: this.#collectAbort.signal,
+      shouldRetry: ({ error }) => error instanceof ChainDisconnectedError || error instanceof ChainTimeoutError,
+      onFailedAttempt: async ({ error, attemptNumber }) => {
+        this.#logger.warn({ err: error, attemptNumber }, 'chain read failed; waiting for the connection');
+        if (!chain.connected$) return;
+        await firstValueFrom(
+          chain.connected$.pipe(
+            filter((up) => up),
+            timeout({ first: 30_000 }),
+          ),
+        ).catch(() => undefined);
+      },
+    });
+  }
+
   async #runCycle(): Promise<CycleSummary> {
     const o = this.#o;
     const t0 = performance.now();
@@ -337,7 +364,7 @@ export class Supervisor implements ActorParent {
     const stage = (name: string, since: number) => o.metrics.stageDuration.observe({ stage: name }, (performance.now() - since) / 1000);
     const tMetagraph = performance.now();
     try {
-      const snapshot = await o.chain.metagraph(o.netuid);
+      const snapshot = await this.#chainRead(() => o.chain.metagraph(o.netuid));
       block = snapshot.block;
       this.#reconcile(snapshot.neurons);
     } catch (error) {
@@ -347,7 +374,7 @@ export class Supervisor implements ActorParent {
     stage('metagraph', tMetagraph);
     const tCommitments = performance.now();
     try {
-      this.#lastCommitments = await o.chain.commitments(o.netuid);
+      this.#lastCommitments = await this.#chainRead(() => o.chain.commitments(o.netuid));
     } catch (error) {
       errors.push(`commitments: ${errorCode(error)}`);
       log.warn({ err: error }, 'commitments read failed; using the last ones read');

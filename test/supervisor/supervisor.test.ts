@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Subject } from 'rxjs';
+import { BehaviorSubject, Subject } from 'rxjs';
+import { ChainDisconnectedError } from '../../src/errors.js';
 import { MinerActor } from '../../src/actors/miner-actor.js';
 import type { GistSource, SubmissionVerifier } from '../../src/actors/types.js';
 import type { ChainClient, CommitmentRecord, MetagraphDiff, MetagraphSnapshot, Neuron } from '../../src/chain/types.js';
@@ -24,6 +25,13 @@ class FedChain {
   neurons: Neuron[] = [];
   commitmentRecords: CommitmentRecord[] = [];
   block = 100;
+  readonly connected = new BehaviorSubject(true);
+  /** Commitment reads that fail as if the socket dropped, each followed by a reconnect. */
+  commitmentDrops = 0;
+  commitmentReads = 0;
+  get connected$() {
+    return this.connected.asObservable();
+  }
   metagraphDiffs$() {
     return this.diffs.asObservable();
   }
@@ -31,6 +39,13 @@ class FedChain {
     return { netuid, block: this.block, blockHash: '0x', neurons: this.neurons };
   }
   async commitments(): Promise<CommitmentRecord[]> {
+    this.commitmentReads++;
+    if (this.commitmentDrops > 0) {
+      this.commitmentDrops--;
+      this.connected.next(false);
+      setTimeout(() => this.connected.next(true), 50);
+      throw new ChainDisconnectedError('socket dropped during the commitments read');
+    }
     return this.commitmentRecords;
   }
   join(neuron: Neuron) {
@@ -79,7 +94,7 @@ async function setup(options: { gists?: (hotkey: string) => GistSource; verifier
   const scores: CycleScores[] = [];
   const created: MinerActor[] = [];
   const supervisor = new Supervisor({
-    chain: chain as unknown as Pick<ChainClient, 'metagraphDiffs$' | 'metagraph' | 'commitments'>,
+    chain: chain as unknown as Pick<ChainClient, 'metagraphDiffs$' | 'metagraph' | 'commitments' | 'connected$'>,
     netuid: 89,
     selfHotkey: validator.address,
     createActor: (n, parent) => {
@@ -185,6 +200,18 @@ describe('Supervisor', () => {
     const again = await s.supervisor.runCycle();
     expect(again.snapshots).toEqual({ inserted: 0, matched: 4, buffered: 0 });
     expect(s.deps.sinks.snapshots.size).toBe(4);
+  });
+
+  it('a socket dropped during the cycle-start commitments read is waited out, not a lost interval', async () => {
+    const s = await setup();
+    stop = () => s.supervisor.stop();
+    s.chain.neurons = s.keys.map((k, i) => neuron(i + 1, k.address));
+    s.chain.commitmentDrops = 2;
+    const summary = await s.supervisor.runCycle();
+    expect(s.chain.commitmentReads).toBe(3);
+    expect(summary.errors.filter((e) => e.startsWith('commitments'))).toEqual([]);
+    expect(summary).toMatchObject({ result: 'ok', reported: 4 });
+    expect(summary.snapshots.inserted).toBe(4);
   });
 
   it('an actor crashing does not stop the others, and is restarted', async () => {
