@@ -227,17 +227,14 @@ export function neuronsFromColumns(struct: StructLike, what: string): Neuron[] {
     stake = vecField<NumberLike>(struct, 'alpha_stake', what);
   }
   const n = hotkeys.length;
-  for (const [name, column] of [
+  checkColumns(what, n, [
     ['coldkeys', coldkeys],
     ['active', active],
     ['validator_permit', permit],
     ['last_update', lastUpdate],
     ['block_at_registration', registration],
     ['stake', stake],
-  ] as const) {
-    if (column.length !== n)
-      throw new ChainMetadataError(`${what}: ${name} has ${column.length} entries for ${n} hotkeys`);
-  }
+  ]);
   const neurons: Neuron[] = new Array(n);
   for (let uid = 0; uid < n; uid++) {
     neurons[uid] = Object.freeze({
@@ -375,17 +372,14 @@ export function decodeSubnetState218(_registry: Registry, raw: Uint8Array): Neur
     );
   }
   const n = hotkeys.length;
-  for (const [name, column] of [
+  checkColumns(what, n, [
     ['coldkeys', coldkeys],
     ['active', active],
     ['validator_permit', permit],
     ['last_update', lastUpdate],
     ['block_at_registration', registration],
     ['total_stake', totalStake],
-  ] as const) {
-    if (column.length !== n)
-      throw new ChainMetadataError(`${what}: ${name} has ${column.length} entries for ${n} hotkeys`);
-  }
+  ]);
   const neurons = new Array<Neuron>(n);
   for (let uid = 0; uid < n; uid++) {
     neurons[uid] = Object.freeze({
@@ -567,4 +561,11 @@ export function firstRevealBlock(
 
 export function toHex(bytes: Uint8Array): string {
   return u8aToHex(bytes);
+}
+
+/** Every per-uid column of a subnet state must have one entry per hotkey. */
+function checkColumns(what: string, n: number, columns: ReadonlyArray<readonly [string, { readonly length: number }]>): void {
+  for (const [name, column] of columns) {
+    if (column.length !== n) throw new ChainMetadataError(`${what}: ${name} has ${column.length} entries for ${n} hotkeys`);
+  }
 }

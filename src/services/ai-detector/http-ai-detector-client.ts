@@ -2,6 +2,7 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { AiDetectionError, QuotaExceededError } from '../../errors.js';
 import type { ValidatorMetrics } from '../../metrics/validator-metrics.js';
 import type { AiDetectionResult, AiDetector } from '../types.js';
+import { parseBaseUrl } from '../http/base-url.js';
 
 export interface HttpAiDetectorClientOptions {
   /** The detector service, e.g. `http://localhost:12002`. */
@@ -28,16 +29,7 @@ export class HttpAiDetectorClient implements AiDetector {
 
   constructor(options: HttpAiDetectorClientOptions) {
     if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
-    let base: URL;
-    try {
-      base = new URL(options.baseUrl);
-    } catch (cause) {
-      throw new TypeError(`options.baseUrl must be an absolute URL, got ${JSON.stringify(options.baseUrl)}`, {
-        cause,
-      });
-    }
-    if (base.protocol !== 'http:' && base.protocol !== 'https:')
-      throw new TypeError(`options.baseUrl must be http(s), got ${base.protocol}`);
+    const base = parseBaseUrl(options.baseUrl);
     this.#endpoint = new URL('detect', base.href.endsWith('/') ? base.href : `${base.href}/`);
     this.#timeoutMs = options.timeoutMs ?? 300_000;
     if (!Number.isFinite(this.#timeoutMs) || this.#timeoutMs <= 0)

@@ -3,6 +3,7 @@ import pRetry from 'p-retry';
 import { Agent, FormData, request, type Dispatcher } from 'undici';
 import { QuotaExceededError, ServiceError } from '../../errors.js';
 import type { ValidatorMetrics } from '../../metrics/validator-metrics.js';
+import { parseBaseUrl } from '../http/base-url.js';
 
 export interface SightEngineClientOptions {
   /** e.g. `https://api.sightengine.com`, or a stand-in's base URL. */
@@ -67,17 +68,7 @@ export class SightEngineClient implements FrameScorer {
 
   constructor(options: SightEngineClientOptions) {
     if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
-    let base: URL;
-    try {
-      base = new URL(options.baseUrl);
-    } catch (cause) {
-      throw new TypeError(`options.baseUrl must be an absolute URL, got ${JSON.stringify(options.baseUrl)}`, {
-        cause,
-      });
-    }
-    if (base.protocol !== 'http:' && base.protocol !== 'https:') {
-      throw new TypeError(`options.baseUrl must be http(s), got ${base.protocol}`);
-    }
+    const base = parseBaseUrl(options.baseUrl);
     for (const key of ['apiUser', 'apiSecret'] as const) {
       if (typeof options[key] !== 'string' || options[key] === '') {
         throw new TypeError(

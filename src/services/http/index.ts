@@ -1,3 +1,4 @@
 export { createServiceDispatcher, type ServiceDispatcherOptions } from './service-dispatcher.js';
 export { callService, statusLabel, type ServiceCall, type ServiceResponse } from './call-service.js';
 export { HttpError, readJsonBody, sendJson } from './json-server.js';
+export { parseBaseUrl } from './base-url.js';
