@@ -136,13 +136,22 @@ export function clipShares(
   const suffix = new Array<number>(n + 1).fill(0);
   for (let i = n - 1; i >= 0; i--) suffix[i] = (suffix[i + 1] as number) + (sorted[i] as [number, number])[1];
   for (let m = 0; m < n; m++) {
-    const k = (1 - m * limit) / (suffix[m] as number);
+    const remaining = 1 - m * limit;
+    // m entries at the cap already take everything: clipping more would make the rest negative.
+    if (remaining < 0) break;
+    const k = remaining / (suffix[m] as number);
+    if (!Number.isFinite(k)) {
+      // The rest are too small to scale (subnormal shares overflow k): give them equal parts.
+      const even = remaining / (n - m);
+      if (even <= limit) return sorted.map(([u], i) => [u, i < m ? limit : even]);
+      continue;
+    }
     const next = (sorted[m] as [number, number])[1];
     if (next * k <= limit) {
       return sorted.map(([u, s], i) => [u, i < m ? limit : s * k]);
     }
   }
-  /* c8 ignore next */
+  // n · limit >= 1 here, so equal shares are within the limit.
   return sorted.map(([u]) => [u, 1 / n]);
 }
 

@@ -228,6 +228,28 @@ describe('buildWeightVector', () => {
     );
   });
 
+  it('clips a vector whose small shares are subnormal without making any of them negative', () => {
+    // Found by the property below: one real score beside scores of 5e-324 overflowed the scale
+    // factor, and the clip went on to give the last uid a negative share.
+    const out = buildWeightVector({
+      scores: new Map([
+        [0, 5e-324],
+        [2, 5e-324],
+        [3, 5.32952648120952e-15],
+        [1, 5e-324],
+      ]),
+      neurons: [0, 1, 2, 3],
+      hyper: { minAllowedWeights: 0, maxWeightsLimit: 21_846, weightsVersionKey: 0n },
+      versionKey: 0n,
+      topFallback: [0, 1, 2, 3],
+    });
+    expect(out.uids).toEqual([0, 1, 2, 3]);
+    for (const v of out.values) expect(v).toBeGreaterThan(0);
+    expect(Math.max(...out.values)).toBe(65_535);
+    const sum = out.values.reduce((a, b) => a + b, 0);
+    expect(65_535 * 65_535).toBeLessThanOrEqual(21_846 * sum);
+  });
+
   it('property: every output passes the runtime checks', () => {
     fc.assert(
       fc.property(
