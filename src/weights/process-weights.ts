@@ -1,4 +1,5 @@
 import type { WeightHyperparameters, WeightVector } from '../chain/types.js';
+import { normaliseLikeNumpyFloat32 } from './numpy-float32.js';
 
 /**
  * Turns policy scores into the u16 vector `set_weights` accepts (SPEC §9). Pure: the chain's
@@ -183,12 +184,24 @@ export function buildWeightVector(options: BuildWeightVectorOptions): ProcessedW
     options.versionKey > hyper.weightsVersionKey ? options.versionKey : hyper.weightsVersionKey;
 
   // Scores of uids that left the metagraph cannot be set (UidVecContainInvalidOne); negatives
-  // count as zero, like the original's max(0, score).
-  const positive: Array<[number, number]> = [];
+  // count as zero, like the original's max(0, score). The vector spans every registered uid in
+  // uid order and is normalised in float32 exactly as the original's numpy code does, so a score
+  // too small for float32 is a zero there too (and can trigger the fallback).
+  const ordered = [...registered].sort((a, b) => a - b);
+  const byUid = new Map<number, number>();
   for (const [uid, score] of scoreEntries(options.scores)) {
-    if (registered.has(uid) && score > 0) positive.push([uid, score]);
+    if (registered.has(uid) && score > 0) byUid.set(uid, score);
   }
-  let total = positive.reduce((acc, [, s]) => acc + s, 0);
+  const float32Shares = normaliseLikeNumpyFloat32(ordered.map((uid) => byUid.get(uid) ?? 0));
+  const positive: Array<[number, number]> = [];
+  let total = 0;
+  for (let i = 0; i < ordered.length; i++) {
+    const share = float32Shares[i] as number;
+    if (share > 0) {
+      positive.push([ordered[i] as number, share]);
+      total += share;
+    }
+  }
   let fallback = false;
   if (positive.length === 0 || !(total > 0)) {
     fallback = true;
@@ -207,7 +220,9 @@ export function buildWeightVector(options: BuildWeightVectorOptions): ProcessedW
   }
 
   // Sum-normalise (SPEC §9); only ratios survive the u16 upscale, but the limit is a share.
-  let shares: Array<[number, number]> = positive.map(([u, s]) => [u, s / total]);
+  // Already shares (float32, as the original hands them to bittensor); the clip below needs
+  // them to sum to 1 in float64, which only matters when MaxWeightsLimit is in force.
+  let shares: Array<[number, number]> = fallback ? positive.map(([u, s]) => [u, s / total]) : positive;
   let clipped = false;
   if (maxWeightsLimit < U16_MAX) {
     // A small margin keeps u16 rounding from pushing the top share over the runtime's check.
@@ -216,7 +231,8 @@ export function buildWeightVector(options: BuildWeightVectorOptions): ProcessedW
     if (maxShare > limit) {
       const present = new Set(shares.map(([u]) => u));
       const others = [...neurons].filter((u) => !present.has(u)).sort((a, b) => a - b);
-      shares = clipShares(shares, limit, [...new Set(others)]);
+      const sum = shares.reduce((acc, [, v]) => acc + v, 0);
+      shares = clipShares(shares.map(([u, v]) => [u, v / sum]), limit, [...new Set(others)]);
       clipped = true;
     }
   }

@@ -43,8 +43,8 @@ describe('buildWeightVector', () => {
     expect(out.values).toEqual([65_535, 16_384]); // 65535/4 = 16383.75
   });
 
-  it('rounds half to even like the original (Python round) and drops what rounds to zero', () => {
-    // 5/131070·65535 = 2.5 → 2 ; 1/131070·65535 = 0.5 → 0 (dropped)
+  it('normalises in float32 like the original: 5/131070 and 1/131070 of the top become 3 and 1', () => {
+    // float64 would give 2.5 → 2 and 0.5 → 0; the original's float32 shares land just above.
     const out = buildWeightVector({
       scores: new Map([
         [1, 131_070],
@@ -55,8 +55,8 @@ describe('buildWeightVector', () => {
       hyper,
       versionKey: 0n,
     });
-    expect(out.uids).toEqual([1, 2]);
-    expect(out.values).toEqual([65_535, 2]);
+    expect(out.uids).toEqual([1, 2, 3]);
+    expect(out.values).toEqual([65_535, 3, 1]);
   });
 
   it('normalisation does not change the u16 result (only ratios matter)', () => {
