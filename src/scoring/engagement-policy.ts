@@ -1,7 +1,7 @@
 import type { Platform } from '../config/defaults.js';
 import type { MetricSnapshot } from '../store/types.js';
 import { isSnapshotValid } from './snapshot-validity.js';
-import type { ContentScore, EngagementResult } from './types.js';
+import type { ContentScore, Count, EngagementResult } from './types.js';
 
 /**
  * The `engagement` policy, version 1: the original validator's production scoring
@@ -19,9 +19,9 @@ export interface EngagementParams {
 }
 
 interface ContentDoc {
-  readonly platform: Platform;
   readonly content_id: string;
-  readonly firstInput: number;
+  /** The platform of the latest snapshot (what the document's newest metric came from). */
+  readonly platform: Platform;
   /** Snapshots sorted by interval, one per interval. */
   readonly snapshots: MetricSnapshot[];
 }
@@ -36,37 +36,68 @@ export function originalPlatformName(platform: Platform): Platform {
   return platform.startsWith('instagram/') ? 'instagram/reel' : platform;
 }
 
+/** MongoDB's default string order: UTF-8 bytes, which is what an index on content_id serves. */
+export function compareUtf8(a: string, b: string): number {
+  if (a === b) return 0;
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+function laterWrite(a: MetricSnapshot, b: MetricSnapshot): MetricSnapshot {
+  // Two snapshots of one content in one interval (listed as reel and as post): the original keeps
+  // one metric per interval key, the one written last.
+  return b.fetched_at.getTime() >= a.fetched_at.getTime() ? b : a;
+}
+
 /**
- * Groups a hotkey's history into one "performance document" per content, the unit the original
- * scores. Deliberate difference: the original keys documents by (hotkey, content_id) without the
- * platform, so the same id on two platforms would share (and overwrite) one history; we keep them
- * apart because which one wins there depends on gist order, which snapshots do not carry.
+ * Groups a hotkey's history into the original's performance documents: one per content_id
+ * (whatever the platform, as the original keys them by (hotkey, content_id)), returned in the
+ * order `find({hotkey})` serves them through the (hotkey, content_id) index: content_id bytes.
  */
 function groupByContent(history: readonly MetricSnapshot[]): ContentDoc[] {
-  const docs = new Map<string, { platform: Platform; content_id: string; firstInput: number; byInterval: Map<string, MetricSnapshot> }>();
-  for (let i = 0; i < history.length; i++) {
-    const snap = history[i]!;
-    const key = `${snap.platform}\u0000${snap.content_id}`;
-    let doc = docs.get(key);
-    if (!doc) {
-      doc = { platform: snap.platform, content_id: snap.content_id, firstInput: i, byInterval: new Map() };
-      docs.set(key, doc);
-    }
-    // One value per interval key, like the original's dict: a repeated key keeps the last write.
-    doc.byInterval.delete(snap.interval);
-    doc.byInterval.set(snap.interval, snap);
+  const docs = new Map<string, Map<string, MetricSnapshot>>();
+  for (const snap of history) {
+    let byInterval = docs.get(snap.content_id);
+    if (!byInterval) docs.set(snap.content_id, (byInterval = new Map()));
+    const existing = byInterval.get(snap.interval);
+    byInterval.set(snap.interval, existing ? laterWrite(existing, snap) : snap);
   }
   const out: ContentDoc[] = [];
-  for (const doc of docs.values()) {
+  for (const [content_id, byInterval] of docs) {
     // Interval keys are YYYY-MM-DD-HH-MM, so lexicographic order is chronological (as in Python's sorted()).
-    const snapshots = [...doc.byInterval.values()].sort((a, b) => compareStrings(a.interval, b.interval));
-    out.push({ platform: doc.platform, content_id: doc.content_id, firstInput: doc.firstInput, snapshots });
+    const snapshots = [...byInterval.values()].sort((a, b) => compareStrings(a.interval, b.interval));
+    out.push({ content_id, platform: snapshots[snapshots.length - 1]!.platform, snapshots });
   }
-  return out;
+  return out.sort((a, b) => compareUtf8(a.content_id, b.content_id));
 }
 
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * `current − prev` of two view counts as Python computes it: exactly on integers of any size,
+ * then converted to a float (round half to even, as Number(bigint) does). Counts above 2^53
+ * arrive as bigint or decimal strings; plain safe integers take the fast path.
+ */
+export function countDifference(current: Count, previous: Count): number {
+  if (typeof current === 'number' && typeof previous === 'number' && Number.isSafeInteger(current) && Number.isSafeInteger(previous)) {
+    return current - previous;
+  }
+  const a = toBigIntCount(current);
+  const b = toBigIntCount(previous);
+  if (a === null || b === null) return Number(current) - Number(previous);
+  return Number(a - b);
+}
+
+/** A count as Python's float(int) sees it. */
+export function countToNumber(value: Count): number {
+  return typeof value === 'number' ? value : Number(value);
+}
+
+function toBigIntCount(value: Count): bigint | null {
+  if (typeof value === 'bigint') return value;
+  if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : null;
+  return /^-?\d+$/.test(value) ? BigInt(value) : null;
 }
 
 /**
@@ -78,7 +109,7 @@ function compareStrings(a: string, b: string): number {
 export function scoreContent(snapshots: readonly MetricSnapshot[], params: EngagementParams): Omit<ContentScore, 'platform' | 'content_id'> {
   const allowed = new Set<Platform>(params.allowedPlatforms);
   let score = 0;
-  let prev: number | null = null;
+  let prev: Count | null = null;
   let intervals = 0;
   let validIntervals = 0;
   let resets = 0;
@@ -88,10 +119,10 @@ export function scoreContent(snapshots: readonly MetricSnapshot[], params: Engag
     if (isSnapshotValid(m, params.aiThreshold)) {
       validIntervals++;
       // to_scalar(): view count (Instagram: video play count, mapped to view_count by the tracker).
-      const cur = m.view_count;
+      const cur = m.view_count as Count;
       // QUIRK: the baseline scores nothing (028cfe3); the increment is not divided by elapsed
       // time, so a short interval (restart, cached metrics) collapses the score toward 0.
-      if (prev !== null) score = params.alpha * (cur - prev) + (1 - params.alpha) * score;
+      if (prev !== null) score = countDifference(cur, prev) * params.alpha + score * (1 - params.alpha);
       prev = cur;
     } else {
       // QUIRK: one invalid interval (including a transient AI-detector failure) wipes the chain.
@@ -100,7 +131,7 @@ export function scoreContent(snapshots: readonly MetricSnapshot[], params: Engag
       prev = null;
     }
   }
-  return { score, baseline: prev, intervals, validIntervals, resets };
+  return { score, baseline: prev === null ? null : countToNumber(prev), intervals, validIntervals, resets };
 }
 
 /**
@@ -116,30 +147,27 @@ export function scoreMinerEngagement(history: readonly MetricSnapshot[], params:
     const s = scoreContent(doc.snapshots, params);
     contents.push({ platform: doc.platform, content_id: doc.content_id, ...s });
     // QUIRK: every stored document counts, including content that left the gist long ago
-    // (frozen at its last score), and the sum may be negative.
+    // (frozen at its last score), and the sum may be negative. Summed in content_id order, as
+    // _hotkey_scores reads the documents through the same index.
     contentScore += s.score;
   }
 
-  // The original iterates perf docs in MongoDB natural order, i.e. the order documents were first
-  // written: by first interval, and within one cycle in gist order. Snapshots do not carry gist
-  // order, so within one first interval we keep the order of the input history.
-  const inCreationOrder = [...docs].sort(
-    (a, b) => compareStrings(a.snapshots[0]!.interval, b.snapshots[0]!.interval) || a.firstInput - b.firstInput,
-  );
-
+  // The original reads the documents with find({hotkey}), which its (hotkey, content_id) index
+  // serves in content_id order; the follower count of the last document that has one wins.
+  // Likes and comments accumulate as Python floats (they start at 0.0).
   let likes = 0;
   let comments = 0;
   let validPosts = 0;
   let followerCount = 0;
-  for (const doc of inCreationOrder) {
+  for (const doc of docs) {
     // QUIRK: only the latest interval of each document counts, and no platform filter applies here.
     const m = doc.snapshots[doc.snapshots.length - 1]!;
     // QUIRK: the follower count is taken before the validity check and overwritten by each later
     // document, so it is the last non-zero count of any document, valid or not.
-    if (m.owner_follower_count > 0) followerCount = m.owner_follower_count;
+    if (countToNumber(m.owner_follower_count as Count) > 0) followerCount = countToNumber(m.owner_follower_count as Count);
     if (isSnapshotValid(m, params.aiThreshold)) {
-      likes += m.like_count;
-      comments += m.comment_count;
+      likes += countToNumber(m.like_count as Count);
+      comments += countToNumber(m.comment_count as Count);
       validPosts += 1;
     }
   }
@@ -147,7 +175,7 @@ export function scoreMinerEngagement(history: readonly MetricSnapshot[], params:
   // QUIRK: no valid post or no follower count gives rate 0 (the miner can still be in the top 5
   // when fewer than 5 miners have a positive rate).
   const engagementRate =
-    validPosts === 0 || followerCount === 0 ? 0 : (((likes + comments) / validPosts) / followerCount) * 100;
+    validPosts === 0 || followerCount === 0 ? 0 : ((likes + comments) / validPosts / followerCount) * 100;
 
   return {
     policy: 'engagement',

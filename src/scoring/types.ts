@@ -8,6 +8,12 @@ import type { MetricSnapshot } from '../store/types.js';
 
 export type ScoringPolicyName = 'engagement' | 'growth';
 
+/**
+ * A platform count (views, likes, comments, followers). Python keeps these as exact integers of
+ * any size; counts above 2^53 travel as bigint (or a decimal string) so differences stay exact.
+ */
+export type Count = number | bigint | string;
+
 /** Bot analysis of a miner's audience, when one exists. The original never produced one. */
 export interface BotAnalysis {
   /** Probability in [0, 1] that the audience is bought or automated. */
