@@ -5,6 +5,7 @@
  */
 import { FormatError } from '../errors.js';
 import { PLATFORMS, type Platform } from '../config/defaults.js';
+import { pythonSplitLines, pythonStrip, validateOriginalLine, type OriginalLineResult } from './original-line.js';
 import type { GistRejection, GistRejectionReason, ParsedGist, Submission } from './types.js';
 
 export interface ParseGistOptions {
@@ -29,11 +30,10 @@ const SIGNATURE_RE = /^0x[0-9a-fA-F]{128}$/;
 const URL_FORBIDDEN_RE = /[\s\u0000-\u001f\u007f-\u009f]/u;
 /* eslint-enable no-control-regex */
 const KNOWN_PLATFORMS: ReadonlySet<string> = new Set(PLATFORMS);
-const REQUIRED_FIELDS = ['content_id', 'platform', 'direct_video_url'] as const;
 
 // String.prototype.isWellFormed is ES2024; this is the same test.
 const LONE_SURROGATE_RE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+const utf8Decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 /**
  * Escapes characters that could forge log lines or reorder text in a terminal: C0/C1 controls,
@@ -109,7 +109,7 @@ function decodeBody(body: string | Uint8Array, maxBytes: number): string {
       throw new FormatError(`gist is ${bytes} bytes, more than the ${maxBytes}-byte limit`, 'too_large');
     if (LONE_SURROGATE_RE.test(body))
       throw new FormatError('gist text contains unpaired UTF-16 surrogates', 'not_utf8');
-    return body.charCodeAt(0) === 0xfeff ? body.slice(1) : body;
+    return body;
   }
   if (!(body instanceof Uint8Array)) throw new TypeError('gist body must be a string or a Uint8Array');
   if (body.byteLength > maxBytes) {
@@ -118,21 +118,10 @@ function decodeBody(body: string | Uint8Array, maxBytes: number): string {
       'too_large',
     );
   }
-  try {
-    // The decoder drops a leading BOM.
-    return utf8Decoder.decode(body);
-  } catch (cause) {
-    const error = new FormatError('gist is not valid UTF-8', 'not_utf8');
-    (error as { cause?: unknown }).cause = cause;
-    throw error;
-  }
+  // As the original's `r.text`: invalid bytes become U+FFFD (only the lines they sit in can
+  // suffer) and a byte-order mark stays, so a BOM-prefixed first line is not JSON there either.
+  return utf8Decoder.decode(body);
 }
-
-type LineResult =
-  | { ok: true; submission: Omit<Submission, 'line'> }
-  | { ok: false; reason: GistRejectionReason; detail: string };
-
-const fail = (reason: GistRejectionReason, detail: string): LineResult => ({ ok: false, reason, detail });
 
 function isValidUrl(value: string): boolean {
   if (URL_FORBIDDEN_RE.test(value)) return false;
@@ -145,130 +134,110 @@ function isValidUrl(value: string): boolean {
   return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname.length > 0;
 }
 
-function parseLine(text: string, allowed: ReadonlySet<string>): LineResult {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return fail('invalid_json', error instanceof Error ? error.message : 'not JSON');
+/**
+ * Our checks on a line the original accepted: ids and URLs end up in requests, logs and signed
+ * messages, so they are held to a strict shape. Returns the reason the line is refused, if any.
+ */
+function strictCheck(line: Extract<OriginalLineResult, { ok: true }>): { reason: GistRejectionReason; detail: string } | null {
+  if (!CONTENT_ID_RE.test(line.content_id)) {
+    return { reason: 'invalid_content_id', detail: 'content_id must be 1-64 characters of A-Z, a-z, 0-9, _ or -' };
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return fail(
-      'not_an_object',
-      `line is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}, not an object`,
-    );
+  if (!isValidUrl(line.direct_video_url)) {
+    return { reason: 'invalid_url', detail: 'direct_video_url must be an absolute http(s) URL without whitespace' };
   }
-  const obj = value as Record<string, unknown>;
-  // Own properties only: a `__proto__` key must not smuggle fields in.
-  const missing = REQUIRED_FIELDS.filter((k) => !Object.hasOwn(obj, k) || obj[k] === null);
-  if (missing.length > 0) return fail('missing_field', `missing ${missing.join(', ')}`);
-
-  const { content_id, platform, direct_video_url } = obj;
-  if (typeof content_id !== 'string' || !CONTENT_ID_RE.test(content_id)) {
-    return fail('invalid_content_id', 'content_id must be 1-64 characters of A-Z, a-z, 0-9, _ or -');
+  const signature = Object.hasOwn(line.fields, 'signature') ? line.fields.signature : undefined;
+  if (signature !== undefined && signature !== null && (typeof signature !== 'string' || !SIGNATURE_RE.test(signature))) {
+    return { reason: 'invalid_signature_format', detail: 'signature must be 0x followed by 128 hex digits' };
   }
-  if (typeof platform !== 'string' || !KNOWN_PLATFORMS.has(platform)) {
-    return fail('invalid_platform', `platform must be one of ${PLATFORMS.join(', ')}`);
-  }
-  if (!allowed.has(platform)) {
-    return fail('platform_not_allowed', `platform ${platform} is not in allowed_platforms`);
-  }
-  if (typeof direct_video_url !== 'string' || !isValidUrl(direct_video_url)) {
-    return fail('invalid_url', 'direct_video_url must be an absolute http(s) URL without whitespace');
-  }
-  const signature = Object.hasOwn(obj, 'signature') ? obj.signature : undefined;
-  if (
-    signature !== undefined &&
-    signature !== null &&
-    (typeof signature !== 'string' || !SIGNATURE_RE.test(signature))
-  ) {
-    return fail('invalid_signature_format', 'signature must be 0x followed by 128 hex digits');
-  }
-  return {
-    ok: true,
-    submission: {
-      platform: platform as Platform,
-      content_id,
-      direct_video_url,
-      ...(typeof signature === 'string' ? { signature } : {}),
-    },
-  };
+  return null;
 }
-
-const LINE_SPLIT_RE = /\r\n|\n|\r/;
 
 /**
  * Parses a gist body. Throws FormatError (`too_large`, `not_utf8`) when the body as a whole is
  * unusable, TypeError/RangeError for bad options; otherwise never throws, whatever the content.
+ *
+ * The cap is applied as the original applies it: the first `maxSubmissions` lines that its
+ * pydantic model accepts (on an allowed platform) fill it, whatever our stricter checks say of
+ * them afterwards. A content listed twice within the cap keeps its last line (the original writes
+ * both, the later one last). A line with `checked_for_ai: true` is kept, flagged: the original
+ * never runs detection for it, so it is never valid, and its metrics still count as a reset.
  */
 export function parseGist(body: string | Uint8Array, options: ParseGistOptions): ParsedGist {
   const { maxBytes, maxLines, maxLineBytes, maxSubmissions, allowed } = validateOptions(options);
   const text = decodeBody(body, maxBytes);
 
-  const submissions: Submission[] = [];
+  const capped: Submission[] = [];
   const rejections: GistRejection[] = [];
-  const seen = new Set<string>();
   const reject = (line: number, raw: string, reason: GistRejectionReason, detail: string): void => {
     rejections.push({ line, reason, excerpt: gistExcerpt(raw), detail });
   };
 
-  const lines = text.split(LINE_SPLIT_RE);
+  const lines = pythonSplitLines(text);
   let read = 0;
   for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i]!;
-    const trimmed = raw.trim();
+    const trimmed = pythonStrip(lines[i]!);
     if (trimmed.length === 0) continue;
     const lineNo = i + 1;
     if (read === maxLines) {
       let rest = 0;
-      for (let j = i; j < lines.length; j++) if (lines[j]!.trim().length > 0) rest++;
-      reject(
-        lineNo,
-        trimmed,
-        'over_line_limit',
-        `${rest} line(s) from line ${lineNo} on not read: limit is ${maxLines} lines`,
-      );
+      for (let j = i; j < lines.length; j++) if (pythonStrip(lines[j]!).length > 0) rest++;
+      reject(lineNo, trimmed, 'over_line_limit', `${rest} line(s) from line ${lineNo} on not read: limit is ${maxLines} lines`);
       break;
     }
     read++;
-    const bytes = Buffer.byteLength(raw, 'utf8');
-    if (bytes > maxLineBytes) {
-      reject(lineNo, trimmed, 'line_too_long', `line is ${bytes} bytes, limit is ${maxLineBytes}`);
+    const line = validateOriginalLine(trimmed);
+    if (!line.ok) {
+      reject(lineNo, trimmed, line.reason, line.detail);
       continue;
     }
-    let result: LineResult;
-    try {
-      result = parseLine(trimmed, allowed);
-    } catch (error) {
-      // JSON.parse can still throw RangeError on pathological nesting; that is a bad line, not a bad gist.
-      result = fail('invalid_json', error instanceof Error ? error.message : 'unparseable');
-    }
-    if (!result.ok) {
-      reject(lineNo, trimmed, result.reason, result.detail);
+    if (!allowed.has(line.platform)) {
+      reject(lineNo, trimmed, 'platform_not_allowed', `platform ${line.platform} is not in allowed_platforms`);
       continue;
     }
-    const { submission } = result;
-    const identity = `${submission.platform}\u0000${submission.content_id}`;
-    if (seen.has(identity)) {
-      reject(
-        lineNo,
-        trimmed,
-        'duplicate',
-        `${submission.platform} ${submission.content_id} already listed earlier in the gist`,
-      );
+    if (capped.length >= maxSubmissions) {
+      reject(lineNo, trimmed, 'over_submission_cap', `only the first ${maxSubmissions} submission(s) are processed`);
       continue;
     }
-    seen.add(identity);
-    if (submissions.length >= maxSubmissions) {
-      reject(
-        lineNo,
-        trimmed,
-        'over_submission_cap',
-        `only the first ${maxSubmissions} submission(s) are processed`,
-      );
-      continue;
+    const bytes = Buffer.byteLength(trimmed, 'utf8');
+    const refused =
+      bytes > maxLineBytes ? { reason: 'line_too_long' as const, detail: `line is ${bytes} bytes, limit is ${maxLineBytes}` } : strictCheck(line);
+    const signature = line.fields.signature;
+    const submission: Submission = {
+      platform: line.platform as Platform,
+      content_id: line.content_id,
+      direct_video_url: line.direct_video_url,
+      ...(typeof signature === 'string' && refused === null ? { signature } : {}),
+      line: lineNo,
+      ...(line.checked_for_ai ? { checked_for_ai: true as const } : {}),
+    };
+    if (refused === null) {
+      capped.push(submission);
+    } else if (refused.reason === 'invalid_url' && CONTENT_ID_RE.test(line.content_id)) {
+      // The original still tracks such a line; its detector call fails, so the interval is
+      // recorded as not AI. Keep it, flagged, so the history resets as the original's does.
+      capped.push({ ...submission, direct_video_url: '', unusable_url: true });
+      reject(lineNo, trimmed, refused.reason, refused.detail);
+    } else {
+      // Still fills a slot of the cap, as it does in the original.
+      capped.push({ ...submission, refused: true });
+      reject(lineNo, trimmed, refused.reason, refused.detail);
     }
-    submissions.push({ ...submission, line: lineNo });
   }
+
+  // One line per content_id: the later one wins, the earlier ones are reported.
+  const lastLine = new Map<string, number>();
+  for (const s of capped) lastLine.set(s.content_id, s.line);
+  const submissions: Submission[] = [];
+  for (const s of capped) {
+    const keptLine = lastLine.get(s.content_id)!;
+    if (s.line !== keptLine) {
+      reject(s.line, pythonStrip(lines[s.line - 1]!), 'duplicate', `${s.content_id} is listed again at line ${keptLine}; the later line is used`);
+      continue;
+    }
+    if (s.refused) continue;
+    const { refused: _refused, ...kept } = s;
+    submissions.push(kept);
+  }
+  rejections.sort((a, b) => a.line - b.line);
   return { submissions, rejections };
 }

@@ -14,12 +14,23 @@ export interface Submission {
   readonly signature?: string;
   /** 1-based line number in the gist. */
   readonly line: number;
+  /**
+   * The miner set `checked_for_ai: true`. The original then never runs detection, so the content
+   * is never valid; its metrics are still recorded (as not AI), which resets its history.
+   */
+  readonly checked_for_ai?: true;
+  /** direct_video_url failed our URL check: tracked, but recorded as not AI (no download). */
+  readonly unusable_url?: true;
+  /** Internal to the parser: fills a cap slot, never returned. */
+  readonly refused?: true;
 }
 
 export type GistRejectionReason =
   | 'invalid_json'
   | 'not_an_object'
   | 'missing_field'
+  | 'invalid_field_type'
+  | 'checked_for_ai'
   | 'invalid_content_id'
   | 'invalid_platform'
   | 'platform_not_allowed'

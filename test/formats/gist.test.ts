@@ -58,9 +58,9 @@ describe('parseGist: accepted lines', () => {
     expect('signature' in parsed.submissions[1]!).toBe(false);
   });
 
-  it('ignores unknown keys, including checked_for_ai', () => {
+  it('ignores unknown keys; checked_for_ai: false changes nothing', () => {
     const parsed = parseGist(
-      entry('a', { checked_for_ai: true, contains_subnet_tag: false, extra: { deep: [1] } }),
+      entry('a', { checked_for_ai: false, contains_subnet_tag: false, extra: { deep: [1] } }),
       OPTS,
     );
     expect(parsed.submissions[0]).toEqual({
@@ -69,17 +69,25 @@ describe('parseGist: accepted lines', () => {
       direct_video_url: 'https://cdn.test/a.mp4',
       line: 1,
     });
-    expect(parsed.submissions[0]).not.toHaveProperty('checked_for_ai');
+  });
+
+  it('checked_for_ai: true (or a pydantic-true value) keeps the line, flagged as never valid', () => {
+    for (const flag of [true, 1, 'YES', 'on', 't']) {
+      const parsed = parseGist(entry('a', { checked_for_ai: flag }), OPTS);
+      expect(parsed.submissions[0]).toMatchObject({ content_id: 'a', checked_for_ai: true });
+    }
   });
 
   it('treats a null signature as unsigned', () => {
     expect(parseGist(entry('a', { signature: null }), OPTS).submissions[0]).not.toHaveProperty('signature');
   });
 
-  it('accepts Uint8Array bodies and drops a UTF-8 BOM', () => {
-    const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(entry('a'))]);
-    expect(parseGist(bytes, OPTS).submissions).toHaveLength(1);
-    expect(parseGist(`\ufeff${entry('a')}`, OPTS).submissions).toHaveLength(1);
+  it('accepts Uint8Array bodies; a BOM makes the first line invalid JSON, as in the original', () => {
+    const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(`${entry('a')}\n${entry('b')}`)]);
+    const parsed = parseGist(bytes, OPTS);
+    expect(parsed.submissions.map((s) => s.content_id)).toEqual(['b']);
+    expect(parsed.rejections).toEqual([expect.objectContaining({ line: 1, reason: 'invalid_json' })]);
+    expect(parseGist(`\ufeff${entry('a')}`, OPTS).submissions).toHaveLength(0);
   });
 
   it('accepts lines separated by lone CR', () => {
@@ -103,7 +111,11 @@ describe('parseGist: every rejection reason', () => {
     ['number', '42', 'not_an_object'],
     ['null', 'null', 'not_an_object'],
     ['missing url', '{"content_id":"a","platform":"youtube/video"}', 'missing_field'],
-    ['null field', entry('a', { platform: null }), 'missing_field'],
+    ['null field', entry('a', { platform: null }), 'invalid_platform'],
+    ['null content_id', entry('a', { content_id: null }), 'invalid_field_type'],
+    ['checked_for_ai not a boolean', entry('a', { checked_for_ai: 'maybe' }), 'invalid_field_type'],
+    ['contains_subnet_tag null', entry('a', { contains_subnet_tag: null }), 'invalid_field_type'],
+    ['checked_for_ai 2', entry('a', { checked_for_ai: 2 }), 'invalid_field_type'],
     [
       'REST-server shape',
       '{"id":"1","content_id":"a","platform":"youtube/video","status":"x","hotkey":"5F"}',
@@ -121,18 +133,12 @@ describe('parseGist: every rejection reason', () => {
     [
       'numeric content_id',
       JSON.stringify({ content_id: 12, platform: 'youtube/video', direct_video_url: 'https://x.test' }),
-      'invalid_content_id',
+      'invalid_field_type',
     ],
     ['unknown platform', entry('a', { platform: 'tiktok/video' }), 'invalid_platform'],
     ['platform wrong case', entry('a', { platform: 'YouTube/video' }), 'invalid_platform'],
     ['platform not a string', entry('a', { platform: ['youtube/video'] }), 'invalid_platform'],
-    ['javascript: URL', entry('a', { direct_video_url: 'javascript:alert(1)' }), 'invalid_url'],
-    ['ftp URL', entry('a', { direct_video_url: 'ftp://x.test/a.mp4' }), 'invalid_url'],
-    ['file URL', entry('a', { direct_video_url: 'file:///etc/passwd' }), 'invalid_url'],
-    ['relative URL', entry('a', { direct_video_url: '/a.mp4' }), 'invalid_url'],
-    ['URL with space', entry('a', { direct_video_url: 'https://x.test/a b.mp4' }), 'invalid_url'],
-    ['URL with newline', entry('a', { direct_video_url: 'https://x.test/a\n.mp4' }), 'invalid_url'],
-    ['URL not a string', entry('a', { direct_video_url: 5 }), 'invalid_url'],
+    ['URL not a string', entry('a', { direct_video_url: 5 }), 'invalid_field_type'],
     ['signature without 0x', entry('a', { signature: 'ab'.repeat(64) }), 'invalid_signature_format'],
     ['signature too short', entry('a', { signature: '0xabcd' }), 'invalid_signature_format'],
     ['signature non-hex', entry('a', { signature: `0x${'zz'.repeat(64)}` }), 'invalid_signature_format'],
@@ -145,23 +151,78 @@ describe('parseGist: every rejection reason', () => {
     expect(parsed.rejections[0]!.detail).toBeTruthy();
   });
 
+  it.each([
+    ['javascript: URL', 'javascript:alert(1)'],
+    ['ftp URL', 'ftp://x.test/a.mp4'],
+    ['file URL', 'file:///etc/passwd'],
+    ['relative URL', '/a.mp4'],
+    ['URL with space', 'https://x.test/a b.mp4'],
+    ['URL with newline', 'https://x.test/a\n.mp4'],
+  ])('%s: invalid_url, tracked but never downloaded (the original records it as not AI)', (_name, url) => {
+    const parsed = parseGist(entry('a', { direct_video_url: url }), OPTS);
+    expect(parsed.rejections).toEqual([expect.objectContaining({ line: 1, reason: 'invalid_url' })]);
+    expect(parsed.submissions).toEqual([{ content_id: 'a', platform: 'youtube/video', direct_video_url: '', line: 1, unusable_url: true }]);
+  });
+
   it('platform_not_allowed for a known platform outside allowedPlatforms', () => {
     const parsed = parseGist(entry('a'), { ...OPTS, allowedPlatforms: ['instagram/reel', 'instagram/post'] });
     expect(parsed.rejections).toEqual([expect.objectContaining({ line: 1, reason: 'platform_not_allowed' })]);
   });
 
-  it('duplicate (platform, content_id) counts once; the same id on another platform is distinct', () => {
+  it('a content_id listed again (any platform) keeps its last line; every listing fills a cap slot', () => {
     const body = [
       entry('a'),
       entry('a', { direct_video_url: 'https://other.test/x.mp4' }),
       entry('a', { platform: 'instagram/reel' }),
+      entry('b'),
     ].join('\n');
-    const parsed = parseGist(body, OPTS);
-    expect(parsed.submissions.map((s) => [s.platform, s.line])).toEqual([
-      ['youtube/video', 1],
-      ['instagram/reel', 3],
+    const parsed = parseGist(body, { ...OPTS, maxSubmissions: 3 });
+    expect(parsed.submissions.map((s) => [s.platform, s.line])).toEqual([['instagram/reel', 3]]);
+    expect(parsed.rejections.map((r) => [r.line, r.reason])).toEqual([
+      [1, 'duplicate'],
+      [2, 'duplicate'],
+      [4, 'over_submission_cap'],
     ]);
-    expect(parsed.rejections).toEqual([expect.objectContaining({ line: 2, reason: 'duplicate' })]);
+  });
+
+  it('lines A, A, B, C, D, E with a cap of 5: the duplicate takes a slot and E is over the cap', () => {
+    const parsed = parseGist(['A', 'A', 'B', 'C', 'D', 'E'].map((id) => entry(id)).join('\n'), OPTS);
+    expect(parsed.submissions.map((s) => s.content_id)).toEqual(['A', 'B', 'C', 'D']);
+    expect(parsed.rejections.map((r) => [r.line, r.reason])).toEqual([
+      [1, 'duplicate'],
+      [6, 'over_submission_cap'],
+    ]);
+  });
+
+  it('lines the original accepts fill the cap even when our stricter checks refuse them', () => {
+    const body = [entry('bad id'), entry('b', { signature: '0x12' }), entry('c'), entry('d')].join('\n');
+    const parsed = parseGist(body, { ...OPTS, maxSubmissions: 3 });
+    expect(parsed.submissions.map((s) => s.content_id)).toEqual(['c']);
+    expect(parsed.rejections.map((r) => [r.line, r.reason])).toEqual([
+      [1, 'invalid_content_id'],
+      [2, 'invalid_signature_format'],
+      [4, 'over_submission_cap'],
+    ]);
+  });
+
+  it('lines the original refuses do not fill the cap', () => {
+    const body = ['{}', entry('a', { checked_for_ai: 'maybe' }), entry('x', { platform: 'tiktok/video' }), entry('c')].join('\n');
+    const parsed = parseGist(body, { ...OPTS, maxSubmissions: 1 });
+    expect(parsed.submissions.map((s) => s.content_id)).toEqual(['c']);
+  });
+
+  it('splits and strips lines as Python does (\\x1e ends a line, \\x1f is stripped)', () => {
+    const parsed = parseGist(`${entry('a')}\x1f\x1e${entry('b')}\u2028${entry('c')}`, OPTS);
+    expect(parsed.submissions.map((s) => [s.content_id, s.line])).toEqual([
+      ['a', 1],
+      ['b', 2],
+      ['c', 3],
+    ]);
+  });
+
+  it('an escaped lone surrogate anywhere makes the line invalid JSON, as pydantic decides', () => {
+    const parsed = parseGist('{"content_id":"a","platform":"youtube/video","direct_video_url":"https://x.test/a","x":"\\ud800"}', OPTS);
+    expect(parsed.rejections).toEqual([expect.objectContaining({ reason: 'invalid_json' })]);
   });
 
   it('over_submission_cap keeps the first maxSubmissions valid lines in gist order', () => {
@@ -176,9 +237,10 @@ describe('parseGist: every rejection reason', () => {
     ]);
   });
 
-  it('a duplicate after the cap is reported as duplicate, not as over the cap', () => {
+  it('a repeat after the cap is over the cap, as in the original', () => {
     const parsed = parseGist([entry('a'), entry('b'), entry('a')].join('\n'), { ...OPTS, maxSubmissions: 1 });
-    expect(parsed.rejections.map((r) => r.reason)).toEqual(['over_submission_cap', 'duplicate']);
+    expect(parsed.rejections.map((r) => r.reason)).toEqual(['over_submission_cap', 'over_submission_cap']);
+    expect(parsed.submissions.map((s) => s.line)).toEqual([1]);
   });
 
   it('over_line_limit is a single rejection at the first unread line, blank lines not counted', () => {
@@ -236,18 +298,20 @@ describe('parseGist: whole-body failures', () => {
   });
 
   it.each([
-    ['invalid continuation', new Uint8Array([0x7b, 0xc3, 0x28, 0x7d])],
-    ['lone 0xff', new Uint8Array([0xff])],
-    ['overlong encoding', new Uint8Array([0xc0, 0xaf])],
-    ['UTF-16 LE with BOM', new Uint8Array([0xff, 0xfe, 0x7b, 0x00])],
-  ])('throws not_utf8 for %s', (_name, bytes) => {
-    try {
-      parseGist(bytes, OPTS);
-      expect.unreachable();
-    } catch (e) {
-      expect(e).toBeInstanceOf(FormatError);
-      expect((e as FormatError).reason).toBe('not_utf8');
-    }
+    ['invalid continuation', [0x7b, 0xc3, 0x28, 0x7d]],
+    ['lone 0xff', [0xff]],
+    ['overlong encoding', [0xc0, 0xaf]],
+    ['UTF-16 LE with BOM', [0xff, 0xfe, 0x7b, 0x00]],
+  ])('invalid UTF-8 (%s) only costs its own line: the rest of the gist counts', (_name, bad) => {
+    const enc = new TextEncoder();
+    const bytes = new Uint8Array([...enc.encode(`${entry('a')}\n`), ...bad, ...enc.encode(`\n${entry('b')}`)]);
+    const parsed = parseGist(bytes, OPTS);
+    expect(parsed.submissions.map((s) => s.content_id)).toEqual(['a', 'b']);
+    expect(parsed.rejections.map((r) => r.line)).toEqual([2]);
+  });
+
+  it('a byte body is still checked against maxBytes before decoding', () => {
+    expect(() => parseGist(new Uint8Array(11), { ...OPTS, maxBytes: 10 })).toThrow(FormatError);
   });
 
   it('throws not_utf8 for a string with a lone surrogate', () => {
