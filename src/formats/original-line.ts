@@ -7,6 +7,7 @@
  */
 
 /** str.splitlines() boundaries: \n \r \r\n \v \f \x1c \x1d \x1e \x85 U+2028 U+2029. */
+// eslint-disable-next-line no-control-regex -- these control characters are line breaks to Python
 const PY_LINE_SPLIT_RE = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/u;
 
 /** str.isspace() characters, which str.strip() removes from both ends. */
