@@ -55,9 +55,11 @@ export class MinerActor {
   #draining: Promise<void> | undefined;
   /** Cleared synchronously when the mailbox runs dry, so no message slips past a finishing loop. */
   #busy = false;
-  /** The last gist that parsed, reused when a later fetch fails (the original wiped it instead). */
-  #lastGood: { commitment: string; submissions: readonly Submission[] } | undefined;
-  #lastCollect: CollectReport | undefined;
+  /**
+   * Collect reports waiting for their persist, by interval. A collection that missed its cycle's
+   * deadline is persisted after the next cycle's collect may already have run.
+   */
+  readonly #collected = new Map<string, CollectReport>();
   /** A video is scored once, not every cycle; keyed by the URL actually checked. */
   readonly #aiCache = new Map<string, number>();
 
@@ -190,7 +192,9 @@ export class MinerActor {
     };
     const finish = (report: Omit<CollectReport, keyof typeof base | 'durationMs' | 'failures'>): CollectReport => {
       const full: CollectReport = { ...base, ...report, failures, durationMs: performance.now() - started };
-      this.#lastCollect = full;
+      this.#collected.set(full.interval, full);
+      // Only the latest few intervals can still be persisted; older reports are dropped.
+      for (const key of this.#collected.keys()) if (this.#collected.size > 3) this.#collected.delete(key);
       return full;
     };
     const empty = { submissions: [], rejections: [], candidates: [], skipped: [] };
@@ -215,7 +219,7 @@ export class MinerActor {
     // Gist
     let submissions: readonly Submission[];
     let rejections: CollectReport['rejections'] = [];
-    let status: CollectReport['status'] = 'ok';
+    const status: CollectReport['status'] = 'ok';
     const gistStarted = performance.now();
     try {
       const body = await this.#withRetry('gist', (s) => deps.gists.fetch(commitment, { signal: s }), signal);
@@ -226,21 +230,17 @@ export class MinerActor {
       for (const rejection of parsed.rejections) {
         deps.metrics.submissionsTotal.inc({ outcome: 'rejected', reason: rejection.reason });
       }
-      this.#lastGood = { commitment: record.value!, submissions };
     } catch (error) {
       if (signal.aborted) throw error;
       const result = gistFailureResult(error);
       deps.metrics.gistFetchesTotal.inc({ result });
       deps.metrics.actorFailuresTotal.inc({ stage: 'gist' });
-      failures.push({ stage: 'gist', code: errorCode(error), message: (error as Error).message });
-      if (this.#lastGood && this.#lastGood.commitment === record.value) {
-        this.#logger.warn({ result, err: error }, 'gist fetch failed; reusing the last good gist');
-        submissions = this.#lastGood.submissions;
-        status = 'stale';
-      } else {
-        this.#logger.warn({ result, err: error }, 'gist fetch failed; no submissions this cycle');
-        return finish({ status: 'gist_failed', ...empty });
-      }
+      const code = errorCode(error);
+      failures.push({ stage: 'gist', code, message: (error as Error).message });
+      // As the original: a gist that cannot be read drops the miner for this cycle (its stored
+      // history still scores). An expected failure: one line, no stack.
+      this.#logger.warn({ result, code, reason: (error as Error).message }, 'gist fetch failed; no submissions this cycle');
+      return finish({ status: 'gist_failed', gistResult: result, ...empty });
     } finally {
       deps.metrics.stageDuration.observe({ stage: 'gist' }, (performance.now() - gistStarted) / 1000);
     }
@@ -248,7 +248,7 @@ export class MinerActor {
     const skipped: Array<CollectReport['skipped'][number]> = [];
     const wanted: Submission[] = [];
     for (const submission of submissions) {
-      if (deps.requireSignedSubmissions && !submission.signature) {
+      if (deps.requireSignedSubmissions && !deps.original && !submission.signature) {
         skipped.push({ platform: submission.platform, content_id: submission.content_id, outcome: 'rejected', reason: 'unsigned' });
       } else {
         wanted.push(submission);
@@ -328,31 +328,7 @@ export class MinerActor {
     await Promise.all(
       withMetrics.map(async ({ submission, metrics }, i) => {
         const verdict = verdicts[i]!;
-        const signatureOk = verdict.signature === 'unsigned' ? null : verdict.signature === 'valid';
-        let aiScore: number | null = null;
-        let aiSource: 'platform' | 'miner' | null = null;
-        if (verdict.caption_ok && signatureOk !== false) {
-          aiSource = metrics.video_url ? 'platform' : 'miner';
-          const url = metrics.video_url ?? submission.direct_video_url;
-          try {
-            aiScore = await this.#aiScore(url, aiSource, signal);
-          } catch (error) {
-            if (signal.aborted) throw error;
-            deps.metrics.actorFailuresTotal.inc({ stage: 'ai' });
-            failures.push({
-              stage: 'ai',
-              code: errorCode(error),
-              message: (error as Error).message,
-              platform: submission.platform,
-              content_id: submission.content_id,
-            });
-            this.#logger.warn({ err: error, content_id: submission.content_id, source: aiSource }, 'AI detection failed; retried next cycle');
-            // Unknown is not a verdict: no snapshot this interval, so the EMA chain is not reset.
-            skipped.push({ platform: submission.platform, content_id: submission.content_id, outcome: 'ignored', reason: 'ai_unavailable' });
-            return;
-          }
-        }
-        candidates.push({
+        const candidate = (aiScore: number | null, aiSource: 'platform' | 'miner' | null): CandidateSnapshot => ({
           hotkey: this.hotkey,
           platform: submission.platform,
           content_id: submission.content_id,
@@ -370,6 +346,48 @@ export class MinerActor {
           signature_ok: signatureOk,
           fetched_at: now,
         });
+        // Signed lines are ours; the original ignores the field.
+        const signatureOk = deps.original || verdict.signature === 'unsigned' ? null : verdict.signature === 'valid';
+        let aiScore: number | null = null;
+        let aiSource: 'platform' | 'miner' | null = null;
+        if (submission.checked_for_ai || submission.unusable_url) {
+          // The original never scores these (checked_for_ai) or fails to download them: ai 0.0.
+          aiScore = 0;
+        } else if (verdict.caption_ok && signatureOk !== false) {
+          // Ours checks the platform's own copy when there is one (harder to fool); the original
+          // checks the miner's file.
+          aiSource = metrics.video_url && !deps.original ? 'platform' : 'miner';
+          const url = aiSource === 'platform' ? metrics.video_url! : submission.direct_video_url;
+          try {
+            aiScore = await this.#aiScore(url, aiSource, signal);
+          } catch (error) {
+            if (signal.aborted) throw error;
+            if (deps.original) {
+              // The original records a failed detection as ai 0.0, which resets the history.
+              aiScore = 0;
+              deps.metrics.actorFailuresTotal.inc({ stage: 'ai' });
+              this.#logger.warn({ code: errorCode(error), content_id: submission.content_id }, 'AI detection failed; recorded as not AI');
+              candidates.push(candidate(aiScore, aiSource));
+              return;
+            }
+            deps.metrics.actorFailuresTotal.inc({ stage: 'ai' });
+            failures.push({
+              stage: 'ai',
+              code: errorCode(error),
+              message: (error as Error).message,
+              platform: submission.platform,
+              content_id: submission.content_id,
+            });
+            this.#logger.warn(
+              { code: errorCode(error), reason: (error as Error).message, content_id: submission.content_id, source: aiSource },
+              'AI detection failed; retried next cycle',
+            );
+            // Unknown is not a verdict: no snapshot this interval, so the EMA chain is not reset.
+            skipped.push({ platform: submission.platform, content_id: submission.content_id, outcome: 'ignored', reason: 'ai_unavailable' });
+            return;
+          }
+        }
+        candidates.push(candidate(aiScore, aiSource));
       }),
     );
     deps.metrics.stageDuration.observe({ stage: 'ai' }, (performance.now() - aiStarted) / 1000);
@@ -397,10 +415,11 @@ export class MinerActor {
   async #persist(request: PersistRequest): Promise<PersistReport> {
     const signal = this.#signal(request);
     const deps = this.#deps;
-    const report = this.#lastCollect;
+    const report = this.#collected.get(request.interval);
+    this.#collected.delete(request.interval);
     const result = { uid: this.uid, hotkey: this.hotkey, interval: request.interval, inserted: 0, matched: 0, buffered: 0, accepted: 0 };
     const rejectedByReason: Record<string, number> = {};
-    if (!report || report.interval !== request.interval) return { ...result, rejectedByReason, snapshots: [] };
+    if (!report) return { ...result, rejectedByReason, snapshots: [] };
     const started = performance.now();
 
     const snapshots = report.candidates.map((c) => ({ ...c, owner_ok: !request.lostClaims.has(claimKey(c.platform, c.content_id)) }));
@@ -411,8 +430,13 @@ export class MinerActor {
     };
     for (const rejection of report.rejections) rejectedByReason[rejection.reason] = (rejectedByReason[rejection.reason] ?? 0) + 1;
     for (const skip of report.skipped) count(skip.outcome, skip.reason);
+    const flagged = new Map(report.submissions.map((s) => [claimKey(s.platform, s.content_id), s]));
     for (const s of snapshots) {
-      if (s.signature_ok === false) count('rejected', 'invalid_signature');
+      const line = flagged.get(claimKey(s.platform, s.content_id));
+      // Already counted as the gist's invalid_url rejection.
+      if (line?.unusable_url) continue;
+      if (line?.checked_for_ai) count('rejected', 'checked_for_ai');
+      else if (s.signature_ok === false) count('rejected', 'invalid_signature');
       else if (!s.caption_ok) count('rejected', 'caption_mismatch');
       else if (!s.owner_ok) count('rejected', 'not_owner');
       else if (s.ai_score === null || s.ai_score <= deps.aiThreshold) count('rejected', 'not_ai');
@@ -421,7 +445,7 @@ export class MinerActor {
 
     try {
       // The gist view of a failed fetch is not news; keep the stored one.
-      if (report.status !== 'gist_failed' && report.status !== 'stale') {
+      if (report.status !== 'gist_failed') {
         await this.#withRetry(
           'store',
           () =>

@@ -69,6 +69,11 @@ export interface MinerActorDeps {
   readonly limiter: DependencyLimiter;
   readonly gistLimits: GistParseLimits;
   readonly requireSignedSubmissions: boolean;
+  /**
+   * `compat: original`: AI on the miner's file, a failed detection recorded as ai 0.0, signed
+   * lines ignored. Off by default: those are our deliberate deviations (README).
+   */
+  readonly original?: boolean;
   readonly aiThreshold: number;
   readonly retry: RetryPolicy;
   readonly logger: Logger;
@@ -84,9 +89,8 @@ export type CollectStatus =
   | 'ok'
   | 'no_commitment'
   | 'bad_commitment'
-  | 'gist_failed'
-  /** Gist fetch failed; the last good submissions were reused. */
-  | 'stale';
+  /** The gist could not be read: no submissions this cycle, as in the original. */
+  | 'gist_failed';
 
 export interface StageFailure {
   readonly stage: 'commitment' | 'gist' | 'metrics' | 'ai' | 'verify' | 'persist';
@@ -115,6 +119,8 @@ export interface CollectReport {
   }>;
   readonly failures: readonly StageFailure[];
   readonly durationMs: number;
+  /** Why the gist could not be read (gistFetchesTotal's result label), when it could not. */
+  readonly gistResult?: string;
 }
 
 export interface PersistReport {

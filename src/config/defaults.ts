@@ -79,6 +79,11 @@ export const DEFAULTS = deepFreeze({
   set_weights_interval: 1200,
   max_submissions_per_hotkey: 5,
   require_signed_submissions: false,
+  /**
+   * `original` turns off every deliberate deviation from the original validator (README,
+   * "Agreement with the original"), for the highest agreement over hardening.
+   */
+  compat: 'none' as 'none' | 'original',
   allowed_platforms: [...PLATFORMS] as string[],
   scoring: {
     policy: 'engagement' as 'engagement' | 'growth',

@@ -83,6 +83,7 @@ const schema = z
     set_weights_interval: positive(),
     max_submissions_per_hotkey: int(1, 10_000),
     require_signed_submissions: bool(),
+    compat: z.enum(['none', 'original']),
     allowed_platforms: z.array(z.enum(PLATFORMS)).min(1),
     scoring: z
       .object({

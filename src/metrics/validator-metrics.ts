@@ -15,6 +15,7 @@ export class ValidatorMetrics {
   // Cycle and stages
   readonly cycleDuration: Histogram<'policy'>;
   readonly cyclesTotal: Counter<'result'>;
+  readonly cycleCoverage: Gauge;
   readonly stageDuration: Histogram<'stage'>;
 
   // Submissions
@@ -80,6 +81,11 @@ export class ValidatorMetrics {
       name: 'infinitevibe_cycles_total',
       help: 'Validation cycles finished, by result (ok, partial, failed).',
       labelNames: ['result'],
+      registers,
+    });
+    this.cycleCoverage = new Gauge({
+      name: 'infinitevibe_cycle_coverage_ratio',
+      help: 'Miners that reported in the latest cycle over miners with a commitment (late reports raise it when they land).',
       registers,
     });
     this.stageDuration = new Histogram({

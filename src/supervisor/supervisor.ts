@@ -6,73 +6,17 @@ import { ChainDisconnectedError, ChainTimeoutError, errorCode } from '../errors.
 import { intervalKey, intervalStart } from '../formats/interval.js';
 import type { Logger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
-import { resolveOwners, type OwnershipClaim } from '../scoring/resolve-owners.js';
-import { selectWeights } from '../scoring/select-weights.js';
-import type { MinerPolicyResult, MinerScoringInput, ScoringPolicyName, WeightSelection } from '../scoring/types.js';
-import type { MetricSnapshot, ScoreRecord } from '../store/types.js';
-import type {
-  ActorParent,
-  ActorResult,
-  ActorState,
-  CollectReport,
-  CollectRequest,
-  PersistReport,
-  PersistRequest,
-} from '../actors/types.js';
-import { claimKey } from '../actors/types.js';
+import type { ScoringPolicyName, WeightSelection } from '../scoring/types.js';
+import type { ActorParent, CollectReport } from '../actors/types.js';
+import type { ActorHandle } from './actor-handle.js';
+import { claimsOf, collectUntilDeadline, isCovered, lostClaimsByHotkey, type LateCollect } from './collect-phase.js';
+import { coverageOf, type CycleScores, type CycleSummary } from './cycle-types.js';
 import type { DependencyLimiter } from './dependency-limiter.js';
+import { scoreNeurons, type MinerScorer, type ScoreLog, type SnapshotHistory } from './score-cycle.js';
 
-/** What the supervisor needs of an actor; MinerActor is the implementation. */
-export interface ActorHandle {
-  readonly uid: number;
-  readonly hotkey: string;
-  readonly state: ActorState;
-  collect(request: CollectRequest): Promise<ActorResult<CollectReport>>;
-  persist(request: PersistRequest): Promise<ActorResult<PersistReport>>;
-  stop(reason?: string): Promise<void>;
-}
-
-export interface MinerScorer {
-  score(miners: readonly MinerScoringInput[]): Promise<MinerPolicyResult[]>;
-}
-
-export interface SnapshotHistory {
-  history(hotkey: string): Promise<MetricSnapshot[]>;
-  /** Told what was persisted (a HistoryCache keeps loaded histories current with it). */
-  record?(snapshots: readonly MetricSnapshot[]): void;
-  /** Told that a hotkey left the subnet. */
-  forget?(hotkey: string): void;
-}
-
-export interface ScoreLog {
-  record(records: readonly ScoreRecord[]): Promise<void>;
-}
-
-/** What one cycle hands to the weight committer. */
-export interface CycleScores {
-  readonly interval: string;
-  readonly selection: WeightSelection;
-  /** Every uid of the metagraph at scoring time. */
-  readonly neurons: readonly number[];
-  readonly computedAt: Date;
-}
-
-export interface CycleSummary {
-  readonly interval: string;
-  readonly result: 'ok' | 'partial' | 'failed';
-  readonly block: number | null;
-  readonly miners: number;
-  readonly actors: number;
-  readonly reported: number;
-  readonly timedOut: number;
-  readonly submissions: { readonly accepted: number; readonly rejected: number; readonly rejectedByReason: Record<string, number> };
-  readonly snapshots: { readonly inserted: number; readonly matched: number; readonly buffered: number };
-  readonly contested: number;
-  readonly scored: boolean;
-  readonly top: readonly number[];
-  readonly errors: readonly string[];
-  readonly durationsMs: { readonly collect: number; readonly persist: number; readonly score: number; readonly total: number };
-}
+export type { ActorHandle } from './actor-handle.js';
+export type { CycleCoverage, CycleScores, CycleSummary } from './cycle-types.js';
+export type { MinerScorer, ScoreLog, SnapshotHistory } from './score-cycle.js';
 
 export interface SupervisorOptions {
   readonly chain: Pick<ChainClient, 'metagraphDiffs$' | 'metagraph' | 'commitments'> & Partial<Pick<ChainClient, 'connected$'>>;
@@ -91,8 +35,18 @@ export interface SupervisorOptions {
   readonly cycleIntervalMs: number;
   /** Grid of interval keys in seconds (default: the cycle period, at least 60 s). */
   readonly intervalSeconds?: number;
-  /** Per-cycle budget for miners to report; late miners are aborted and skipped this cycle. */
+  /**
+   * Per-cycle budget for miners to report. Late miners are not aborted: their results are
+   * persisted when they land and the scores are recomputed then.
+   */
   readonly cycleDeadlineMs?: number;
+  /** One owner per video (SPEC §4.3); off reproduces the original, which pays every claimant. */
+  readonly resolveOwnership?: boolean;
+  /**
+   * Interval keys on the cycle grid (default). Off keys each cycle by its start minute, as the
+   * original does, so a restart mid-interval records an extra interval there too.
+   */
+  readonly alignIntervals?: boolean;
   /** Miners start within a random delay of up to this, spreading load over the cycle. */
   readonly jitterMs?: number;
   /** Clock for interval keys (simulated on the embedded network). */
@@ -135,6 +89,10 @@ export class Supervisor implements ActorParent {
   #lastCommitments: CommitmentRecord[] = [];
   #cycles = 0;
   #lastSummary: CycleSummary | undefined;
+  /** Bumped by every cycle; late results only rescore while their cycle is still the latest. */
+  #cycleSeq = 0;
+  /** Late collections of past cycles still running; stop() waits for their writes. */
+  readonly #late = new Set<Promise<void>>();
 
   constructor(options: SupervisorOptions) {
     if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
@@ -212,6 +170,7 @@ export class Supervisor implements ActorParent {
     this.#subscription = undefined;
     this.#collectAbort.abort(new Error('validator shutting down'));
     await this.#cycle?.catch(() => undefined);
+    await Promise.allSettled([...this.#late]);
     const slots = [...this.#slots.values()];
     this.#slots.clear();
     for (const slot of slots) clearTimeout(slot.restartTimer);
@@ -239,8 +198,9 @@ export class Supervisor implements ActorParent {
   }
 
   #eligible(neuron: Neuron): boolean {
-    // The original excludes validators (permit holders) from mining, and never scores itself.
-    return !neuron.validatorPermit && neuron.hotkey !== this.#o.selfHotkey;
+    // The original collects for every committed hotkey of the metagraph and ranks anyone with
+    // stake and no permit: our own hotkey included, when it has no permit.
+    return !neuron.validatorPermit;
   }
 
   #apply(diff: MetagraphDiff): void {
@@ -354,10 +314,14 @@ export class Supervisor implements ActorParent {
   async #runCycle(): Promise<CycleSummary> {
     const o = this.#o;
     const t0 = performance.now();
+    const seq = ++this.#cycleSeq;
     const errors: string[] = [];
     await o.beforeCycle?.();
     const now = o.now?.() ?? new Date();
-    const interval = intervalKey(intervalStart(now, o.intervalSeconds ?? Math.max(60, Math.round(o.cycleIntervalMs / 1000))));
+    const interval =
+      o.alignIntervals === false
+        ? intervalKey(now)
+        : intervalKey(intervalStart(now, o.intervalSeconds ?? Math.max(60, Math.round(o.cycleIntervalMs / 1000))));
     const log = this.#logger.child({ interval });
 
     let block: number | null = null;
@@ -380,95 +344,71 @@ export class Supervisor implements ActorParent {
       log.warn({ err: error }, 'commitments read failed; using the last ones read');
     }
     stage('commitments', tCommitments);
-    const commitments = new Map(this.#lastCommitments.map((c) => [c.hotkey, c]));
+    const commitments = new Map<string, CommitmentRecord>(this.#lastCommitments.map((c) => [c.hotkey, c]));
 
     // Collect: every actor in parallel, each bounded by the shared dependency queues.
     const tCollect = performance.now();
-    const deadline = AbortSignal.timeout(o.cycleDeadlineMs ?? Math.max(1_000, o.cycleIntervalMs * 0.8));
-    const signal = AbortSignal.any([deadline, this.#collectAbort.signal]);
     // Shared by every actor of the cycle: thousands of listeners are expected, not a leak.
-    setMaxListeners(0, signal, this.#collectAbort.signal);
-    const jitter = o.jitterMs ?? 0;
-    const slots = [...this.#slots.values()];
-    const results = await Promise.all(
-      slots.map((slot) =>
-        slot.actor.collect({
-          interval,
-          commitment: commitments.get(slot.actor.hotkey),
-          signal,
-          jitterMs: jitter > 0 ? Math.floor(Math.random() * jitter) : 0,
-        }),
-      ),
-    );
+    setMaxListeners(0, this.#collectAbort.signal);
+    const actors = [...this.#slots.values()].map((slot) => slot.actor);
+    const expected = actors.filter((a) => commitments.has(a.hotkey)).length;
+    const collected = await collectUntilDeadline({
+      actors,
+      interval,
+      commitments,
+      signal: this.#collectAbort.signal,
+      deadlineMs: o.cycleDeadlineMs ?? Math.max(1_000, o.cycleIntervalMs * 0.8),
+      jitterMs: o.jitterMs ?? 0,
+    });
     const collectMs = performance.now() - tCollect;
-    const reports: CollectReport[] = [];
-    let timedOut = 0;
-    for (const result of results) {
-      if (result.ok) reports.push(result.value);
-      else if (result.code === 'ERR_ACTOR_ABORTED') timedOut++;
-    }
+    const { reports, late } = collected;
+    for (const code of collected.failures) errors.push(`collect: ${code}`);
 
-    // One owner per video, across every miner that reported.
-    const claims: OwnershipClaim[] = [];
-    for (const report of reports) {
-      for (const c of report.candidates) {
-        claims.push({
-          uid: report.uid,
-          hotkey: report.hotkey,
-          platform: c.platform,
-          content_id: c.content_id,
-          caption_ok: c.caption_ok,
-          signature: c.signature_ok === null ? 'unsigned' : c.signature_ok ? 'valid' : 'invalid',
-          commitment_block: report.commitmentBlock,
-        });
-      }
-    }
-    const resolution = resolveOwners(claims, { requireSigned: o.requireSignedSubmissions });
-    const lost = new Map<string, Set<string>>();
-    for (const loss of resolution.losers) {
-      let set = lost.get(loss.hotkey);
-      if (!set) lost.set(loss.hotkey, (set = new Set()));
-      set.add(claimKey(loss.platform, loss.content_id));
-    }
+    const claims = claimsOf(reports);
+    const owners = lostClaimsByHotkey(claims, { enabled: o.resolveOwnership !== false, requireSigned: o.requireSignedSubmissions });
 
-    // Persist: not bound to the collect deadline, so a shutdown still finishes its writes.
+    // Persist: not bound to any deadline, so a shutdown still finishes its writes.
     const tPersist = performance.now();
-    const reported = new Set(reports.map((r) => r.uid));
-    const persisted = await Promise.all(
-      slots
-        .filter((slot) => reported.has(slot.actor.uid))
-        .map((slot) => slot.actor.persist({ interval, lostClaims: lost.get(slot.actor.hotkey) ?? new Set() })),
-    );
-    const persistMs = performance.now() - tPersist;
+    const reportedUids = new Set(reports.map((r) => r.uid));
     const totals = { accepted: 0, rejected: 0, rejectedByReason: {} as Record<string, number> };
     const snapshots = { inserted: 0, matched: 0, buffered: 0 };
-    for (const result of persisted) {
-      if (!result.ok) {
-        if (result.code !== 'ERR_ACTOR_STOPPED') errors.push(`persist: ${result.code}`);
-        continue;
-      }
-      const p = result.value;
-      o.history.record?.(p.snapshots);
-      totals.accepted += p.accepted;
-      for (const [reason, n] of Object.entries(p.rejectedByReason)) {
-        totals.rejected += n;
-        totals.rejectedByReason[reason] = (totals.rejectedByReason[reason] ?? 0) + n;
-      }
-      snapshots.inserted += p.inserted;
-      snapshots.matched += p.matched;
-      snapshots.buffered += p.buffered;
-    }
+    await Promise.all(
+      actors
+        .filter((actor) => reportedUids.has(actor.uid))
+        .map(async (actor) => {
+          const result = await actor.persist({ interval, lostClaims: owners.lost.get(actor.hotkey) ?? new Set() });
+          if (!result.ok) {
+            if (result.code !== 'ERR_ACTOR_STOPPED') errors.push(`persist: ${result.code}`);
+            return;
+          }
+          const p = result.value;
+          o.history.record?.(p.snapshots);
+          totals.accepted += p.accepted;
+          for (const [reason, n] of Object.entries(p.rejectedByReason)) {
+            totals.rejected += n;
+            totals.rejectedByReason[reason] = (totals.rejectedByReason[reason] ?? 0) + n;
+          }
+          snapshots.inserted += p.inserted;
+          snapshots.matched += p.matched;
+          snapshots.buffered += p.buffered;
+        }),
+    );
+    const persistMs = performance.now() - tPersist;
 
-    // Score every miner from its stored history, on the pool.
+    const covered = reports.filter((r) => commitments.has(r.hotkey) && isCovered(r)).length;
+    const coverage = coverageOf(covered, expected);
+    o.metrics.cycleCoverage.set(coverage.ratio);
+
+    // Score every neuron from its stored history, on the pool.
     const tScore = performance.now();
     let scored = false;
     let top: readonly number[] = [];
     if (!this.#stopping) {
       try {
-        const selection = await this.#score(interval);
+        const selection = await this.#score(interval, log);
         scored = true;
         top = selection.top;
-        o.onScores?.({ interval, selection, neurons: [...this.#neurons.keys()].sort((a, b) => a - b), computedAt: new Date() });
+        o.onScores?.(this.#cycleScores(interval, selection, coverage));
       } catch (error) {
         errors.push(`score: ${errorCode(error)}`);
         log.warn({ err: error }, 'scoring skipped this cycle; the last scores stay in force');
@@ -478,18 +418,25 @@ export class Supervisor implements ActorParent {
     stage('score', tScore);
     const totalMs = performance.now() - t0;
 
-    const result: CycleSummary['result'] = errors.length === 0 && timedOut === 0 ? 'ok' : scored || reports.length > 0 ? 'partial' : 'failed';
+    const withGists = reports.filter((r) => commitments.has(r.hotkey) && r.status !== 'no_commitment' && r.status !== 'bad_commitment');
+    const everyGistFailed = withGists.length > 0 && withGists.every((r) => r.status === 'gist_failed');
+    if (everyGistFailed) errors.push('gists: every fetch failed');
+    const timedOutUids = late.map((l) => l.actor.uid).sort((a, b) => a - b);
+    const result: CycleSummary['result'] =
+      everyGistFailed || (!scored && reports.length === 0) ? 'failed' : errors.length === 0 && late.length === 0 ? 'ok' : 'partial';
     const summary: CycleSummary = {
       interval,
       result,
       block,
       miners: this.#neurons.size,
-      actors: slots.length,
+      actors: actors.length,
       reported: reports.length,
-      timedOut,
+      timedOut: late.length,
+      timedOutUids,
+      coverage,
       submissions: totals,
       snapshots,
-      contested: resolution.winners.size,
+      contested: owners.contested,
       scored,
       top,
       errors,
@@ -504,7 +451,9 @@ export class Supervisor implements ActorParent {
         result,
         miners: summary.miners,
         reported: summary.reported,
-        timedOut,
+        timedOut: late.length,
+        timedOutUids,
+        coverage: coverage.ratio,
         accepted: totals.accepted,
         rejected: totals.rejected,
         snapshots: snapshots.inserted,
@@ -516,54 +465,70 @@ export class Supervisor implements ActorParent {
         `${snapshots.inserted} snapshots, top ${top.join(',') || '-'} in ${(totalMs / 1000).toFixed(1)} s`,
     );
     o.onCycle?.(summary);
+    if (late.length > 0) this.#track(this.#finishLate({ seq, interval, late, claims, commitments, covered, expected, log }));
     return summary;
   }
 
-  async #score(interval: string): Promise<WeightSelection> {
+  #cycleScores(interval: string, selection: WeightSelection, coverage: CycleScores['coverage']): CycleScores {
+    return { interval, selection, neurons: [...this.#neurons.keys()].sort((a, b) => a - b), computedAt: new Date(), coverage };
+  }
+
+  #score(interval: string, log: Logger): Promise<WeightSelection> {
+    return scoreNeurons(this.#o, this.#neurons.values(), interval, log);
+  }
+
+  #track(work: Promise<void>): void {
+    this.#late.add(work);
+    void work.finally(() => this.#late.delete(work));
+  }
+
+  /**
+   * Persists collections that missed the deadline as they land (owners decided against the
+   * cycle's claims), then rescores with the fuller coverage while that cycle is still the
+   * latest, so a slow first cycle still produces weights from complete data.
+   */
+  async #finishLate(c: {
+    seq: number;
+    interval: string;
+    late: readonly LateCollect[];
+    claims: ReturnType<typeof claimsOf>;
+    commitments: ReadonlyMap<string, CommitmentRecord>;
+    covered: number;
+    expected: number;
+    log: Logger;
+  }): Promise<void> {
     const o = this.#o;
-    const miners = [...this.#neurons.values()].filter((n) => this.#eligible(n)).sort((a, b) => a.uid - b.uid);
-    const inputs = await Promise.all(
-      miners.map(async (neuron) => ({
-        uid: neuron.uid,
-        hotkey: neuron.hotkey,
-        stake: neuron.stake,
-        validator_permit: neuron.validatorPermit,
-        history: await o.limiter.run('store', () => o.history.history(neuron.hotkey)),
-      })),
+    const claims = [...c.claims];
+    let covered = c.covered;
+    let landed = 0;
+    await Promise.all(
+      c.late.map(async ({ actor, result }) => {
+        const r = await result;
+        if (!r.ok || this.#stopping) return;
+        const report: CollectReport = r.value;
+        claims.push(...claimsOf([report]));
+        const owners = lostClaimsByHotkey(claims, { enabled: o.resolveOwnership !== false, requireSigned: o.requireSignedSubmissions });
+        const persisted = await actor.persist({ interval: c.interval, lostClaims: owners.lost.get(actor.hotkey) ?? new Set() });
+        if (!persisted.ok) return;
+        o.history.record?.(persisted.value.snapshots);
+        landed++;
+        if (c.commitments.has(report.hotkey) && isCovered(report)) covered++;
+      }),
     );
-    const results = await o.scorer.score(inputs);
-    const selection = selectWeights(results, { policy: o.policy, topMiners: o.topMiners });
-    for (const entry of selection.scores) o.metrics.minerScore.set({ uid: String(entry.uid) }, entry.score);
-    if (o.scoreLog) {
-      const byUid = new Map(results.map((r) => [r.uid, r]));
-      const computedAt = new Date();
-      const records: ScoreRecord[] = selection.scores.map((s) => ({
-        interval,
-        policy: selection.policy,
-        hotkey: s.hotkey,
-        uid: s.uid,
-        score: s.score,
-        details: summarizeResult(byUid.get(s.uid)),
-        computed_at: computedAt,
-      }));
-      // Audit data: a failed write is logged, not allowed to block the weights.
-      await o.limiter.run('store', () => o.scoreLog!.record(records)).catch((error: unknown) => {
-        this.#logger.warn({ err: error }, 'score history not stored this cycle');
-      });
+    if (landed === 0 || this.#stopping || c.seq !== this.#cycleSeq) return;
+    const coverage = coverageOf(covered, c.expected);
+    o.metrics.cycleCoverage.set(coverage.ratio);
+    try {
+      const selection = await this.#score(c.interval, c.log);
+      if (c.seq !== this.#cycleSeq) return;
+      o.onScores?.(this.#cycleScores(c.interval, selection, coverage));
+      c.log.info({ landed, coverage: coverage.ratio, top: selection.top }, `late miners reported: ${landed}; scores updated`);
+    } catch (error) {
+      c.log.warn({ err: error }, 'rescoring after late miners failed; the last scores stay in force');
     }
-    return selection;
   }
 }
 
 function round(ms: number): number {
   return Math.round(ms);
-}
-
-function summarizeResult(result: MinerPolicyResult | undefined): Record<string, unknown> {
-  if (!result) return {};
-  const r = result.result;
-  if (r.policy === 'engagement') {
-    return { active: result.active, contentScore: r.contentScore, engagementRate: r.engagementRate, contents: r.contents.length };
-  }
-  return { active: result.active, score: r.score, reason: r.reason, followersNow: r.followersNow };
 }

@@ -123,21 +123,22 @@ describe('MinerActor', () => {
     expect(await counterValue(deps.metrics.commitmentsTotal)).toBe(3);
   });
 
-  it('a failed gist fetch reuses the last good gist instead of wiping the miner', async () => {
+  it('a failed gist fetch drops the miner for the cycle, as the original does (no stale reuse)', async () => {
     const w = await world();
     const deps = makeDeps({ gists: w.gists, metricsProvider: w.metrics, aiDetector: w.ai });
     const actor = new MinerActor({ uid: 1, hotkey: w.miner.address, deps, parent: parent() });
-    await actor.collect({ interval: INTERVAL, commitment: commitment('u:abc') });
+    const first = await actor.collect({ interval: INTERVAL, commitment: commitment('u:abc') });
+    expect(first.ok && first.value.candidates).toHaveLength(4);
     w.gists.body = new ServiceError('gist', 'HTTP 404', { status: 404, code: 'ERR_GIST_NOT_FOUND' });
-    const stale = await actor.collect({ interval: '2026-01-01-02-00', commitment: commitment('u:abc') });
-    expect(stale.ok && stale.value.status).toBe('stale');
-    expect(stale.ok && stale.value.candidates).toHaveLength(4);
+    const next = await actor.collect({ interval: '2026-01-01-02-00', commitment: commitment('u:abc') });
+    expect(next.ok && next.value.status).toBe('gist_failed');
+    expect(next.ok && next.value.gistResult).toBe('not_found');
+    expect(next.ok && next.value.candidates).toEqual([]);
     // 404 is not retried.
     expect(w.gists.calls).toBe(2);
     expect(await counterValue(deps.metrics.gistFetchesTotal, { result: 'not_found' })).toBe(1);
-    // A new commitment has no last good gist.
-    const fresh = await actor.collect({ interval: '2026-01-01-02-00', commitment: commitment('u:def') });
-    expect(fresh.ok && fresh.value.status).toBe('gist_failed');
+    const persisted = await actor.persist({ interval: '2026-01-01-02-00', lostClaims: new Set() });
+    expect(persisted.ok && persisted.value.snapshots).toEqual([]);
   });
 
   it('retries transient failures with backoff and skips (not zeroes) content whose AI check keeps failing', async () => {

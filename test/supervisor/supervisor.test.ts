@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BehaviorSubject, Subject } from 'rxjs';
-import { ChainDisconnectedError } from '../../src/errors.js';
+import { ChainDisconnectedError, ServiceError } from '../../src/errors.js';
 import { MinerActor } from '../../src/actors/miner-actor.js';
 import type { GistSource, SubmissionVerifier } from '../../src/actors/types.js';
 import type { ChainClient, CommitmentRecord, MetagraphDiff, MetagraphSnapshot, Neuron } from '../../src/chain/types.js';
@@ -129,7 +129,7 @@ describe('Supervisor', () => {
     stop = undefined;
   });
 
-  it('starts, stops and replaces actors as miners join, leave and change hotkeys; skips validators and itself', async () => {
+  it('starts, stops and replaces actors as miners join, leave and change hotkeys; skips permit holders, not itself', async () => {
     const s = await setup();
     stop = () => s.supervisor.stop();
     s.supervisor.watch();
@@ -138,7 +138,8 @@ describe('Supervisor', () => {
     s.chain.join(neuron(2, s.keys[1]!.address));
     s.chain.join(neuron(3, s.keys[2]!.address, { validatorPermit: true }));
     s.chain.join(neuron(5, s.validator.address));
-    expect(s.supervisor.actorUids).toEqual([1, 2]);
+    // Our own hotkey without a permit is collected and ranked like any miner, as in the original.
+    expect(s.supervisor.actorUids).toEqual([1, 2, 5]);
     expect((await s.deps.metrics.metagraphNeurons.get()).values[0]?.value).toBe(5);
     expect((await s.deps.metrics.validatorPermit.get()).values[0]?.value).toBe(1);
 
@@ -149,12 +150,12 @@ describe('Supervisor', () => {
 
     const leaving = s.supervisor.actor(1)!;
     s.chain.leave(1);
-    expect(s.supervisor.actorUids).toEqual([2]);
+    expect(s.supervisor.actorUids).toEqual([2, 5]);
     await vi.waitFor(() => expect(leaving.state).toBe('stopped'));
 
     // Losing the permit makes a validator a miner.
     s.chain.diffs.next({ kind: 'permit_changed', uid: 3, neuron: neuron(3, s.keys[2]!.address), block: 101 });
-    expect(s.supervisor.actorUids).toEqual([2, 3]);
+    expect(s.supervisor.actorUids).toEqual([2, 3, 5]);
     expect(await counterValue(s.deps.metrics.actorRestartsTotal, { reason: 'hotkey_replaced' })).toBe(1);
     expect(await counterValue(s.deps.metrics.metagraphEventsTotal, { kind: 'left' })).toBe(1);
   });
@@ -229,7 +230,9 @@ describe('Supervisor', () => {
     const summary = await t.supervisor.runCycle();
     expect(summary.reported).toBe(3);
     expect(summary.snapshots.inserted).toBe(3);
-    expect(summary.result).toBe('ok');
+    // One miner lost its cycle to the crash: the cycle is partial, and says why.
+    expect(summary.result).toBe('partial');
+    expect(summary.errors).toEqual(['collect: ERR_UNKNOWN']);
     await vi.waitFor(async () => expect(await counterValue(t.deps.metrics.actorRestartsTotal, { reason: 'crashed' })).toBe(1));
     await vi.waitFor(() => expect(t.supervisor.actor(2)!.state).toBe('idle'));
     const next = await t.supervisor.runCycle();
@@ -237,13 +240,19 @@ describe('Supervisor', () => {
     expect(next.snapshots.inserted).toBe(1);
   });
 
-  it('a slow miner is cut off at the cycle deadline without holding up the others', async () => {
+  it('a slow miner misses the deadline without holding up the others, and counts when it lands', async () => {
     let slowHotkey = '';
+    let release: (() => void) | undefined;
     const s = await setup({
       deadlineMs: 300,
       gists: (hotkey) =>
         hotkey === slowHotkey
-          ? { fetch: (_c, o) => new Promise((_r, reject) => o?.signal?.addEventListener('abort', () => reject(o.signal!.reason))) }
+          ? {
+              fetch: () =>
+                new Promise<string>((resolve) => {
+                  release = () => resolve(signedLine(s.keys[0]!, 'youtube/video', 'vid1', 'https://cdn.example/vid1.mp4'));
+                }),
+            }
           : undefined!,
     });
     slowHotkey = s.keys[0]!.address;
@@ -251,10 +260,36 @@ describe('Supervisor', () => {
     s.chain.neurons = s.keys.map((k, i) => neuron(i + 1, k.address));
     const summary = await s.supervisor.runCycle();
     expect(summary.timedOut).toBe(1);
+    expect(summary.timedOutUids).toEqual([1]);
     expect(summary.reported).toBe(3);
+    expect(summary.coverage).toEqual({ reported: 3, expected: 4, ratio: 0.75 });
     expect(summary.snapshots.inserted).toBe(3);
     expect(summary.result).toBe('partial');
     expect(summary.scored).toBe(true);
+    expect(s.scores.at(-1)!.coverage).toEqual({ reported: 3, expected: 4, ratio: 0.75 });
+    // The late miner's work was not thrown away: it lands, is stored, and the scores are redone.
+    expect(release).toBeDefined();
+    release!();
+    await vi.waitFor(() => expect(s.scores.at(-1)!.coverage).toEqual({ reported: 4, expected: 4, ratio: 1 }));
+    expect([...s.deps.sinks.snapshots.values()].filter((x) => x.hotkey === slowHotkey)).toHaveLength(1);
+    expect(await s.deps.metrics.cycleCoverage.get()).toMatchObject({ values: [{ value: 1 }] });
+  });
+
+  it('a cycle whose every gist fetch failed is failed; a 404 still counts as reported, a network error does not', async () => {
+    const s = await setup({
+      gists: (hotkey) => ({
+        fetch: async () => {
+          if (hotkey === s.keys[0]!.address) throw new ServiceError('gist', 'HTTP 404', { status: 404, code: 'ERR_GIST_NOT_FOUND' });
+          throw new ServiceError('gist', 'connect ECONNREFUSED', { retryable: false });
+        },
+      }),
+    });
+    stop = () => s.supervisor.stop();
+    s.chain.neurons = s.keys.map((k, i) => neuron(i + 1, k.address));
+    const summary = await s.supervisor.runCycle();
+    expect(summary.result).toBe('failed');
+    expect(summary.errors).toContain('gists: every fetch failed');
+    expect(summary.coverage).toEqual({ reported: 1, expected: 4, ratio: 0.25 });
   });
 
   it('when histories cannot be read the cycle still persists, and no new scores replace the last ones', async () => {

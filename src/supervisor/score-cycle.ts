@@ -1,0 +1,86 @@
+import type { Neuron } from '../chain/types.js';
+import type { Logger } from '../log.js';
+import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
+import { selectWeights } from '../scoring/select-weights.js';
+import type { MinerPolicyResult, MinerScoringInput, ScoringPolicyName, WeightSelection } from '../scoring/types.js';
+import type { MetricSnapshot, ScoreRecord } from '../store/types.js';
+import type { DependencyLimiter } from './dependency-limiter.js';
+
+export interface MinerScorer {
+  score(miners: readonly MinerScoringInput[]): Promise<MinerPolicyResult[]>;
+}
+
+export interface SnapshotHistory {
+  history(hotkey: string): Promise<MetricSnapshot[]>;
+  /** Told what was persisted (a HistoryCache keeps loaded histories current with it). */
+  record?(snapshots: readonly MetricSnapshot[]): void;
+  /** Told that a hotkey left the subnet. */
+  forget?(hotkey: string): void;
+}
+
+export interface ScoreLog {
+  record(records: readonly ScoreRecord[]): Promise<void>;
+}
+
+export interface ScoreCycleOptions {
+  readonly scorer: MinerScorer;
+  readonly history: SnapshotHistory;
+  readonly scoreLog?: ScoreLog;
+  readonly limiter: DependencyLimiter;
+  readonly policy: ScoringPolicyName;
+  readonly topMiners: number;
+  readonly metrics: ValidatorMetrics;
+}
+
+/**
+ * Scores every neuron of the metagraph from its stored history, on the pool. Every neuron goes
+ * in, our own hotkey included: the policy decides who ranks (the original ranks any uid with
+ * stake and no permit, a validator without a permit too).
+ */
+export async function scoreNeurons(
+  o: ScoreCycleOptions,
+  neurons: Iterable<Neuron>,
+  interval: string,
+  logger: Logger,
+): Promise<WeightSelection> {
+  const miners = [...neurons].sort((a, b) => a.uid - b.uid);
+  const inputs = await Promise.all(
+    miners.map(async (neuron) => ({
+      uid: neuron.uid,
+      hotkey: neuron.hotkey,
+      stake: neuron.stake,
+      validator_permit: neuron.validatorPermit,
+      history: await o.limiter.run('store', () => o.history.history(neuron.hotkey)),
+    })),
+  );
+  const results = await o.scorer.score(inputs);
+  const selection = selectWeights(results, { policy: o.policy, topMiners: o.topMiners });
+  for (const entry of selection.scores) o.metrics.minerScore.set({ uid: String(entry.uid) }, entry.score);
+  if (o.scoreLog) {
+    const byUid = new Map(results.map((r) => [r.uid, r]));
+    const computedAt = new Date();
+    const records: ScoreRecord[] = selection.scores.map((s) => ({
+      interval,
+      policy: selection.policy,
+      hotkey: s.hotkey,
+      uid: s.uid,
+      score: s.score,
+      details: summarizeResult(byUid.get(s.uid)),
+      computed_at: computedAt,
+    }));
+    // Audit data: a failed write is logged, not allowed to block the weights.
+    await o.limiter.run('store', () => o.scoreLog!.record(records)).catch((error: unknown) => {
+      logger.warn({ err: error }, 'score history not stored this cycle');
+    });
+  }
+  return selection;
+}
+
+function summarizeResult(result: MinerPolicyResult | undefined): Record<string, unknown> {
+  if (!result) return {};
+  const r = result.result;
+  if (r.policy === 'engagement') {
+    return { active: result.active, contentScore: r.contentScore, engagementRate: r.engagementRate, contents: r.contents.length };
+  }
+  return { active: result.active, score: r.score, reason: r.reason, followersNow: r.followersNow };
+}
