@@ -1,14 +1,15 @@
 import { setMaxListeners } from 'node:events';
-import pRetry from 'p-retry';
-import { filter, firstValueFrom, timeout, type Subscription } from 'rxjs';
-import type { ChainClient, CommitmentRecord, MetagraphDiff, Neuron } from '../chain/types.js';
-import { ChainDisconnectedError, ChainTimeoutError, errorCode } from '../errors.js';
+import type { Subscription } from 'rxjs';
+import type { ChainClient, CommitmentRecord, Neuron } from '../chain/types.js';
+import { errorCode } from '../errors.js';
 import { intervalKey, intervalStart } from '../formats/interval.js';
 import type { Logger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
 import type { ScoringPolicyName, WeightSelection } from '../scoring/types.js';
 import type { ActorParent, CollectReport } from '../actors/types.js';
 import type { ActorHandle } from './actor-handle.js';
+import { ActorRegistry } from './actor-registry.js';
+import { readThroughReconnects } from './chain-read.js';
 import { claimsOf, collectUntilDeadline, isCovered, lostClaimsByHotkey, type LateCollect } from './collect-phase.js';
 import { coverageOf, type CycleScores, type CycleSummary } from './cycle-types.js';
 import type { DependencyLimiter } from './dependency-limiter.js';
@@ -61,25 +62,15 @@ export interface SupervisorOptions {
   readonly metrics: ValidatorMetrics;
 }
 
-interface Slot {
-  actor: ActorHandle;
-  neuron: Neuron;
-  crashes: number;
-  restartTimer?: NodeJS.Timeout;
-}
-
 /**
- * Keeps one actor per miner uid in step with the metagraph and drives the validation cycle:
- * every actor collects in parallel under a deadline, ownership is resolved across miners, the
- * actors persist, and the stored histories are scored through the pool. A miner that is slow,
- * failing or crashing only loses its own cycle.
+ * Drives the validation cycle over the actor registry: every actor collects in parallel, owners
+ * are resolved across miners, the actors persist, and stored histories are scored on the pool.
+ * A slow, failing or crashing miner only loses its own cycle, and a slow one not even that.
  */
-export class Supervisor implements ActorParent {
+export class Supervisor {
   readonly #o: SupervisorOptions;
   readonly #logger: Logger;
-  readonly #slots = new Map<number, Slot>();
-  /** Every neuron (miners, validators, ourselves): the weight vector spans the metagraph. */
-  readonly #neurons = new Map<number, Neuron>();
+  readonly #registry: ActorRegistry;
   #subscription: Subscription | undefined;
   #timer: NodeJS.Timeout | undefined;
   #cycle: Promise<CycleSummary> | undefined;
@@ -108,15 +99,23 @@ export class Supervisor implements ActorParent {
     }
     this.#o = options;
     this.#logger = options.logger.child({ component: 'supervisor' });
+    this.#registry = new ActorRegistry({
+      selfHotkey: options.selfHotkey,
+      createActor: options.createActor,
+      ...(options.history.forget ? { forget: (hotkey: string) => options.history.forget!(hotkey) } : {}),
+      ...(options.restartDelayMs ? { restartDelayMs: options.restartDelayMs } : {}),
+      logger: this.#logger,
+      metrics: options.metrics,
+    });
   }
 
   /** Uids with a live actor. */
   get actorUids(): number[] {
-    return [...this.#slots.keys()].sort((a, b) => a - b);
+    return this.#registry.uids;
   }
 
   actor(uid: number): ActorHandle | undefined {
-    return this.#slots.get(uid)?.actor;
+    return this.#registry.actor(uid);
   }
 
   get cycles(): number {
@@ -131,7 +130,7 @@ export class Supervisor implements ActorParent {
   watch(): void {
     if (this.#subscription) return;
     this.#subscription = this.#o.chain.metagraphDiffs$(this.#o.netuid).subscribe({
-      next: (diff) => this.#apply(diff),
+      next: (diff) => this.#registry.apply(diff),
       error: (error: unknown) => this.#logger.error({ err: error }, 'metagraph diff stream failed'),
     });
   }
@@ -171,144 +170,11 @@ export class Supervisor implements ActorParent {
     this.#collectAbort.abort(new Error('validator shutting down'));
     await this.#cycle?.catch(() => undefined);
     await Promise.allSettled([...this.#late]);
-    const slots = [...this.#slots.values()];
-    this.#slots.clear();
-    for (const slot of slots) clearTimeout(slot.restartTimer);
-    await Promise.all(slots.map((slot) => slot.actor.stop('validator shutting down')));
-    this.#o.metrics.actorsRunning.set(0);
+    await this.#registry.close();
   }
 
-  actorFailed(uid: number, hotkey: string, error: Error): void {
-    const slot = this.#slots.get(uid);
-    if (!slot || slot.actor.hotkey !== hotkey || this.#stopping) return;
-    slot.crashes++;
-    const { min, max } = this.#o.restartDelayMs ?? { min: 1_000, max: 60_000 };
-    const delay = Math.min(max, min * 2 ** (slot.crashes - 1));
-    this.#logger.warn({ uid, hotkey: hotkey.slice(0, 8), err: error, delayMs: delay }, 'actor crashed; restarting');
-    clearTimeout(slot.restartTimer);
-    slot.restartTimer = setTimeout(() => {
-      const current = this.#slots.get(uid);
-      if (current !== slot || this.#stopping) return;
-      void slot.actor.stop('crashed');
-      const actor = this.#o.createActor(slot.neuron, this);
-      this.#slots.set(uid, { actor, neuron: slot.neuron, crashes: slot.crashes });
-      this.#o.metrics.actorRestartsTotal.inc({ reason: 'crashed' });
-    }, delay);
-    slot.restartTimer.unref?.();
-  }
-
-  #eligible(neuron: Neuron): boolean {
-    // The original collects for every committed hotkey of the metagraph and ranks anyone with
-    // stake and no permit: our own hotkey included, when it has no permit.
-    return !neuron.validatorPermit;
-  }
-
-  #apply(diff: MetagraphDiff): void {
-    this.#o.metrics.metagraphEventsTotal.inc({ kind: diff.kind });
-    switch (diff.kind) {
-      case 'joined':
-        this.#neurons.set(diff.uid, diff.neuron);
-        this.#ensure(diff.neuron, 'joined');
-        break;
-      case 'left':
-        this.#neurons.delete(diff.uid);
-        this.#retire(diff.uid, 'deregistered');
-        break;
-      case 'replaced':
-        this.#neurons.set(diff.uid, diff.neuron);
-        this.#retire(diff.uid, 'hotkey replaced');
-        this.#ensure(diff.neuron, 'hotkey_replaced');
-        break;
-      case 'permit_changed':
-        this.#neurons.set(diff.uid, diff.neuron);
-        if (this.#eligible(diff.neuron)) this.#ensure(diff.neuron, 'joined');
-        else this.#retire(diff.uid, 'validator permit');
-        break;
-    }
-    this.#observeMetagraph();
-  }
-
-  /** Metagraph gauges, including whether our own hotkey holds a permit (an operator's first question). */
-  #observeMetagraph(): void {
-    this.#o.metrics.metagraphNeurons.set(this.#neurons.size);
-    let permit = 0;
-    for (const neuron of this.#neurons.values()) {
-      if (neuron.hotkey === this.#o.selfHotkey) {
-        permit = neuron.validatorPermit ? 1 : 0;
-        break;
-      }
-    }
-    this.#o.metrics.validatorPermit.set(permit);
-  }
-
-  #ensure(neuron: Neuron, reason: 'joined' | 'hotkey_replaced'): void {
-    if (this.#stopping || !this.#eligible(neuron)) return;
-    const slot = this.#slots.get(neuron.uid);
-    if (slot && slot.actor.hotkey === neuron.hotkey) {
-      slot.neuron = neuron;
-      return;
-    }
-    if (slot) this.#retire(neuron.uid, 'hotkey replaced');
-    const actor = this.#o.createActor(neuron, this);
-    this.#slots.set(neuron.uid, { actor, neuron, crashes: 0 });
-    this.#o.metrics.actorRestartsTotal.inc({ reason });
-    this.#o.metrics.actorsRunning.set(this.#slots.size);
-  }
-
-  #retire(uid: number, reason: string): void {
-    const slot = this.#slots.get(uid);
-    if (!slot) return;
-    this.#slots.delete(uid);
-    clearTimeout(slot.restartTimer);
-    this.#o.history.forget?.(slot.actor.hotkey);
-    // Aborts the actor's in-flight HTTP calls; its pending messages resolve as stopped.
-    void slot.actor.stop(reason);
-    this.#o.metrics.actorsRunning.set(this.#slots.size);
-  }
-
-  /** Brings actors in line with a full metagraph read (diffs may have been missed). */
-  #reconcile(neurons: readonly Neuron[]): void {
-    const seen = new Set<number>();
-    for (const neuron of neurons) {
-      seen.add(neuron.uid);
-      const known = this.#neurons.get(neuron.uid);
-      this.#neurons.set(neuron.uid, neuron);
-      if (!this.#eligible(neuron)) this.#retire(neuron.uid, 'validator permit');
-      else this.#ensure(neuron, known && known.hotkey !== neuron.hotkey ? 'hotkey_replaced' : 'joined');
-    }
-    for (const uid of [...this.#neurons.keys()]) {
-      if (!seen.has(uid)) {
-        this.#neurons.delete(uid);
-        this.#retire(uid, 'deregistered');
-      }
-    }
-    this.#observeMetagraph();
-  }
-
-  /**
-   * A cycle-start chain read that outlives a dropped socket: wait for the reconnect and read
-   * again, a few times. Without it the first cycle after a drop would run with no commitments
-   * (there is nothing earlier to fall back on) and every miner would lose that interval.
-   */
   #chainRead<T>(read: () => Promise<T>): Promise<T> {
-    const chain = this.#o.chain;
-    return pRetry(read, {
-      retries: 3,
-      minTimeout: 100,
-      maxTimeout: 2_000,
-      signal: this.#collectAbort.signal,
-      shouldRetry: ({ error }) => error instanceof ChainDisconnectedError || error instanceof ChainTimeoutError,
-      onFailedAttempt: async ({ error, attemptNumber }) => {
-        this.#logger.warn({ err: error, attemptNumber }, 'chain read failed; waiting for the connection');
-        if (!chain.connected$) return;
-        await firstValueFrom(
-          chain.connected$.pipe(
-            filter((up) => up),
-            timeout({ first: 30_000 }),
-          ),
-        ).catch(() => undefined);
-      },
-    });
+    return readThroughReconnects(read, { chain: this.#o.chain, signal: this.#collectAbort.signal, logger: this.#logger });
   }
 
   async #runCycle(): Promise<CycleSummary> {
@@ -330,7 +196,7 @@ export class Supervisor implements ActorParent {
     try {
       const snapshot = await this.#chainRead(() => o.chain.metagraph(o.netuid));
       block = snapshot.block;
-      this.#reconcile(snapshot.neurons);
+      this.#registry.reconcile(snapshot.neurons);
     } catch (error) {
       errors.push(`metagraph: ${errorCode(error)}`);
       log.warn({ err: error }, 'metagraph read failed; using the last known neurons');
@@ -350,7 +216,7 @@ export class Supervisor implements ActorParent {
     const tCollect = performance.now();
     // Shared by every actor of the cycle: thousands of listeners are expected, not a leak.
     setMaxListeners(0, this.#collectAbort.signal);
-    const actors = [...this.#slots.values()].map((slot) => slot.actor);
+    const actors = this.#registry.actors;
     const expected = actors.filter((a) => commitments.has(a.hotkey)).length;
     const collected = await collectUntilDeadline({
       actors,
@@ -428,7 +294,7 @@ export class Supervisor implements ActorParent {
       interval,
       result,
       block,
-      miners: this.#neurons.size,
+      miners: this.#registry.neurons.size,
       actors: actors.length,
       reported: reports.length,
       timedOut: late.length,
@@ -470,11 +336,11 @@ export class Supervisor implements ActorParent {
   }
 
   #cycleScores(interval: string, selection: WeightSelection, coverage: CycleScores['coverage']): CycleScores {
-    return { interval, selection, neurons: [...this.#neurons.keys()].sort((a, b) => a - b), computedAt: new Date(), coverage };
+    return { interval, selection, neurons: [...this.#registry.neurons.keys()].sort((a, b) => a - b), computedAt: new Date(), coverage };
   }
 
   #score(interval: string, log: Logger): Promise<WeightSelection> {
-    return scoreNeurons(this.#o, this.#neurons.values(), interval, log);
+    return scoreNeurons(this.#o, this.#registry.neurons.values(), interval, log);
   }
 
   #track(work: Promise<void>): void {
