@@ -1,29 +1,27 @@
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pRetry from 'p-retry';
 import type { Logger } from '../log.js';
-import { ActorError, FormatError, ServiceError, errorCode } from '../errors.js';
-import { parseCommitment } from '../formats/commitment.js';
-import { parseGist } from '../formats/gist.js';
-import type { ParsedCommitment, Submission } from '../formats/types.js';
-import type { ContentMetrics } from '../services/types.js';
-import type { Dependency } from '../supervisor/dependency-limiter.js';
-import {
-  claimKey,
-  type ActorParent,
-  type ActorResult,
-  type ActorState,
-  type CandidateSnapshot,
-  type CollectReport,
-  type CollectRequest,
-  type MinerActorDeps,
-  type PersistReport,
-  type PersistRequest,
-  type StageFailure,
-  type VerifyOutcome,
+import { ActorError, errorCode } from '../errors.js';
+import type { Submission } from '../formats/types.js';
+import { AiScoreCache } from './stages/ai-score-cache.js';
+import { checkCandidates } from './stages/check-candidates.js';
+import { fetchMetrics } from './stages/fetch-metrics.js';
+import { persistReport } from './stages/persist-report.js';
+import { readSubmissions } from './stages/read-submissions.js';
+import type { Skipped, StageContext } from './stages/stage.js';
+import type {
+  ActorParent,
+  ActorResult,
+  ActorState,
+  CollectReport,
+  CollectRequest,
+  MinerActorDeps,
+  PersistReport,
+  PersistRequest,
+  StageFailure,
 } from './types.js';
 
-const GIST_RESULTS = new Set(['not_found', 'timeout', 'too_large', 'not_utf8', 'http_error', 'network_error']);
+export { gistFailureResult } from './stages/read-submissions.js';
 
 type Message =
   | { kind: 'collect'; request: CollectRequest; resolve: (r: ActorResult<CollectReport>) => void }
@@ -61,7 +59,7 @@ export class MinerActor {
    */
   readonly #collected = new Map<string, CollectReport>();
   /** A video is scored once, not every cycle; keyed by the URL actually checked. */
-  readonly #aiCache = new Map<string, number>();
+  readonly #aiCache = new AiScoreCache();
 
   constructor(options: MinerActorOptions) {
     if (!Number.isInteger(options.uid) || options.uid < 0 || options.uid > 65535) {
@@ -178,74 +176,34 @@ export class MinerActor {
 
   async #collect(request: CollectRequest): Promise<CollectReport> {
     const started = performance.now();
-    const signal = this.#signal(request);
-    const deps = this.#deps;
-    if (request.jitterMs && request.jitterMs > 0) await sleep(request.jitterMs, undefined, { signal });
+    const ctx = this.#context(request);
+    const { deps } = ctx;
+    if (request.jitterMs && request.jitterMs > 0) await sleep(request.jitterMs, undefined, { signal: ctx.signal });
     const failures: StageFailure[] = [];
     const record = request.commitment;
-    const base = {
-      uid: this.uid,
-      hotkey: this.hotkey,
-      interval: request.interval,
-      commitment: record?.value ?? null,
-      commitmentBlock: record?.block ?? null,
-    };
-    const finish = (report: Omit<CollectReport, keyof typeof base | 'durationMs' | 'failures'>): CollectReport => {
-      const full: CollectReport = { ...base, ...report, failures, durationMs: performance.now() - started };
+    const finish = (report: Pick<CollectReport, 'status' | 'submissions' | 'rejections' | 'candidates' | 'skipped'> & { gistResult?: string }): CollectReport => {
+      const full: CollectReport = {
+        uid: this.uid,
+        hotkey: this.hotkey,
+        interval: request.interval,
+        commitment: record?.value ?? null,
+        commitmentBlock: record?.block ?? null,
+        ...report,
+        failures,
+        durationMs: performance.now() - started,
+      };
       this.#collected.set(full.interval, full);
       // Only the latest few intervals can still be persisted; older reports are dropped.
       for (const key of this.#collected.keys()) if (this.#collected.size > 3) this.#collected.delete(key);
       return full;
     };
-    const empty = { submissions: [], rejections: [], candidates: [], skipped: [] };
 
-    if (!record) {
-      deps.metrics.commitmentsTotal.inc({ result: 'missing' });
-      return finish({ status: 'no_commitment', ...empty });
-    }
-    let commitment: ParsedCommitment;
-    try {
-      if (record.value === null) throw new FormatError(record.error ?? 'commitment is not a UTF-8 Raw field', 'undecodable');
-      commitment = parseCommitment(record.value);
-      deps.metrics.commitmentsTotal.inc({ result: 'ok' });
-    } catch (error) {
-      const reason = error instanceof FormatError ? error.reason : 'invalid';
-      deps.metrics.commitmentsTotal.inc({ result: reason });
-      failures.push({ stage: 'commitment', code: errorCode(error), message: (error as Error).message });
-      this.#logger.info({ reason, commitment: excerpt(record.value) }, 'commitment rejected; no submissions this cycle');
-      return finish({ status: 'bad_commitment', ...empty });
-    }
+    const read = await readSubmissions(ctx, record);
+    failures.push(...read.failures);
+    const { status, submissions, rejections } = read.value;
+    if (status !== 'ok') return finish({ ...read.value, candidates: [], skipped: [] });
 
-    // Gist
-    let submissions: readonly Submission[];
-    let rejections: CollectReport['rejections'] = [];
-    const status: CollectReport['status'] = 'ok';
-    const gistStarted = performance.now();
-    try {
-      const body = await this.#withRetry('gist', (s) => deps.gists.fetch(commitment, { signal: s }), signal);
-      const parsed = parseGist(body, deps.gistLimits);
-      deps.metrics.gistFetchesTotal.inc({ result: 'ok' });
-      submissions = parsed.submissions;
-      rejections = parsed.rejections;
-      for (const rejection of parsed.rejections) {
-        deps.metrics.submissionsTotal.inc({ outcome: 'rejected', reason: rejection.reason });
-      }
-    } catch (error) {
-      if (signal.aborted) throw error;
-      const result = gistFailureResult(error);
-      deps.metrics.gistFetchesTotal.inc({ result });
-      deps.metrics.actorFailuresTotal.inc({ stage: 'gist' });
-      const code = errorCode(error);
-      failures.push({ stage: 'gist', code, message: (error as Error).message });
-      // As the original: a gist that cannot be read drops the miner for this cycle (its stored
-      // history still scores). An expected failure: one line, no stack.
-      this.#logger.warn({ result, code, reason: (error as Error).message }, 'gist fetch failed; no submissions this cycle');
-      return finish({ status: 'gist_failed', gistResult: result, ...empty });
-    } finally {
-      deps.metrics.stageDuration.observe({ stage: 'gist' }, (performance.now() - gistStarted) / 1000);
-    }
-
-    const skipped: Array<CollectReport['skipped'][number]> = [];
+    const skipped: Skipped[] = [];
     const wanted: Submission[] = [];
     for (const submission of submissions) {
       if (deps.requireSignedSubmissions && !deps.original && !submission.signature) {
@@ -256,296 +214,31 @@ export class MinerActor {
     }
     if (wanted.length === 0) return finish({ status, submissions, rejections, candidates: [], skipped });
 
-    // Platform metrics (one batched call; the tracker coalesces across miners)
-    const metricsByKey = new Map<string, ContentMetrics>();
-    const metricsStarted = performance.now();
-    let refs = wanted.map((s) => ({ platform: s.platform, content_id: s.content_id }));
-    const lastErrors = new Map<string, { code: string; message: string }>();
-    try {
-      await pRetry(
-        async () => {
-          const batch = await deps.limiter.run('platform_tracker', (s) => deps.metricsProvider.getMetrics(refs, { signal: s ?? signal }), {
-            signal,
-          });
-          for (const result of batch.results) {
-            metricsByKey.set(claimKey(result.platform, result.content_id), result);
-            lastErrors.delete(claimKey(result.platform, result.content_id));
-          }
-          const retryable = batch.errors.filter((e) => e.retryable);
-          for (const e of batch.errors) lastErrors.set(claimKey(e.platform, e.content_id), { code: e.code, message: e.message });
-          refs = retryable.map((e) => ({ platform: e.platform, content_id: e.content_id }));
-          if (refs.length > 0) throw new ServiceError('platform_tracker', `${refs.length} items failed transiently`, { retryable: true });
-        },
-        this.#retryOptions(signal),
-      );
-    } catch (error) {
-      if (signal.aborted) throw error;
-      deps.metrics.actorFailuresTotal.inc({ stage: 'metrics' });
-      failures.push({ stage: 'metrics', code: errorCode(error), message: (error as Error).message });
-      this.#logger.warn({ err: error }, 'platform metrics unavailable for some submissions');
-    } finally {
-      deps.metrics.stageDuration.observe({ stage: 'metrics' }, (performance.now() - metricsStarted) / 1000);
-    }
-    const withMetrics: Array<{ submission: Submission; metrics: ContentMetrics }> = [];
-    for (const submission of wanted) {
-      const key = claimKey(submission.platform, submission.content_id);
-      const metrics = metricsByKey.get(key);
-      if (metrics) {
-        withMetrics.push({ submission, metrics });
-        continue;
-      }
-      const error = lastErrors.get(key);
-      skipped.push({
-        platform: submission.platform,
-        content_id: submission.content_id,
-        outcome: 'ignored',
-        reason: error ? `metrics_${error.code}` : 'metrics_unavailable',
-      });
-      if (error) failures.push({ stage: 'metrics', code: error.code, message: error.message, platform: submission.platform, content_id: submission.content_id });
-    }
-    if (withMetrics.length === 0) return finish({ status, submissions, rejections, candidates: [], skipped });
+    const fetched = await fetchMetrics(ctx, wanted);
+    failures.push(...fetched.failures);
+    skipped.push(...fetched.value.skipped);
+    if (fetched.value.withMetrics.length === 0) return finish({ status, submissions, rejections, candidates: [], skipped });
 
-    // Ownership checks through the pool (caption token + signed line)
-    const verifyStarted = performance.now();
-    let verdicts: VerifyOutcome[];
-    try {
-      // The pool cannot cancel a queued task, but this actor must not outlive its signal.
-      verdicts = await abortable(
-        deps.verifier.verify(withMetrics.map(({ submission, metrics }) => ({ hotkey: this.hotkey, caption: metrics.caption, submission }))),
-        signal,
-      );
-      if (verdicts.length !== withMetrics.length) {
-        throw new ActorError(`verifier returned ${verdicts.length} verdicts for ${withMetrics.length} items`, 'ERR_ACTOR_VERIFY');
-      }
-    } finally {
-      deps.metrics.stageDuration.observe({ stage: 'verify' }, (performance.now() - verifyStarted) / 1000);
-    }
-
-    // AI detection: only for content that could still be valid, each video once
-    const aiStarted = performance.now();
-    const candidates: CandidateSnapshot[] = [];
-    const now = deps.now?.() ?? new Date();
-    await Promise.all(
-      withMetrics.map(async ({ submission, metrics }, i) => {
-        const verdict = verdicts[i]!;
-        const candidate = (aiScore: number | null, aiSource: 'platform' | 'miner' | null): CandidateSnapshot => ({
-          hotkey: this.hotkey,
-          platform: submission.platform,
-          content_id: submission.content_id,
-          interval: request.interval,
-          caption: metrics.caption,
-          view_count: metrics.view_count,
-          like_count: metrics.like_count,
-          comment_count: metrics.comment_count,
-          owner_username: metrics.owner_username,
-          owner_follower_count: metrics.owner_follower_count,
-          published_at: metrics.published_at,
-          ai_score: aiScore,
-          ai_source: aiSource,
-          caption_ok: verdict.caption_ok,
-          signature_ok: signatureOk,
-          fetched_at: now,
-        });
-        // Signed lines are ours; the original ignores the field.
-        const signatureOk = deps.original || verdict.signature === 'unsigned' ? null : verdict.signature === 'valid';
-        let aiScore: number | null = null;
-        let aiSource: 'platform' | 'miner' | null = null;
-        if (submission.checked_for_ai || submission.unusable_url) {
-          // The original never scores these (checked_for_ai) or fails to download them: ai 0.0.
-          aiScore = 0;
-        } else if (verdict.caption_ok && signatureOk !== false) {
-          // Ours checks the platform's own copy when there is one (harder to fool); the original
-          // checks the miner's file.
-          aiSource = metrics.video_url && !deps.original ? 'platform' : 'miner';
-          const url = aiSource === 'platform' ? metrics.video_url! : submission.direct_video_url;
-          try {
-            aiScore = await this.#aiScore(url, aiSource, signal);
-          } catch (error) {
-            if (signal.aborted) throw error;
-            if (deps.original) {
-              // The original records a failed detection as ai 0.0, which resets the history.
-              aiScore = 0;
-              deps.metrics.actorFailuresTotal.inc({ stage: 'ai' });
-              this.#logger.warn({ code: errorCode(error), content_id: submission.content_id }, 'AI detection failed; recorded as not AI');
-              candidates.push(candidate(aiScore, aiSource));
-              return;
-            }
-            deps.metrics.actorFailuresTotal.inc({ stage: 'ai' });
-            failures.push({
-              stage: 'ai',
-              code: errorCode(error),
-              message: (error as Error).message,
-              platform: submission.platform,
-              content_id: submission.content_id,
-            });
-            this.#logger.warn(
-              { code: errorCode(error), reason: (error as Error).message, content_id: submission.content_id, source: aiSource },
-              'AI detection failed; retried next cycle',
-            );
-            // Unknown is not a verdict: no snapshot this interval, so the EMA chain is not reset.
-            skipped.push({ platform: submission.platform, content_id: submission.content_id, outcome: 'ignored', reason: 'ai_unavailable' });
-            return;
-          }
-        }
-        candidates.push(candidate(aiScore, aiSource));
-      }),
-    );
-    deps.metrics.stageDuration.observe({ stage: 'ai' }, (performance.now() - aiStarted) / 1000);
-    // Gist order, whatever order the AI calls finished in.
-    const order = new Map(submissions.map((s, i) => [claimKey(s.platform, s.content_id), i]));
-    candidates.sort((a, b) => order.get(claimKey(a.platform, a.content_id))! - order.get(claimKey(b.platform, b.content_id))!);
-    return finish({ status, submissions, rejections, candidates, skipped });
-  }
-
-  async #aiScore(url: string, source: 'platform' | 'miner', signal: AbortSignal): Promise<number> {
-    const cached = this.#aiCache.get(url);
-    if (cached !== undefined) return cached;
-    let result;
-    try {
-      result = await this.#withRetry('ai_detector', (s) => this.#deps.aiDetector.detect(url, { signal: s, source }), signal);
-    } catch (error) {
-      this.#deps.metrics.aiDetectionsTotal.inc({ result: 'error' });
-      throw error;
-    }
-    this.#deps.metrics.aiDetectionsTotal.inc({ result: result.cached ? 'cache_hit' : 'scored' });
-    this.#aiCache.set(url, result.mean_ai_generated);
-    return result.mean_ai_generated;
+    const checked = await checkCandidates(ctx, fetched.value.withMetrics, request.interval, this.#aiCache);
+    failures.push(...checked.failures);
+    skipped.push(...checked.value.skipped);
+    return finish({ status, submissions, rejections, candidates: checked.value.candidates, skipped });
   }
 
   async #persist(request: PersistRequest): Promise<PersistReport> {
-    const signal = this.#signal(request);
-    const deps = this.#deps;
     const report = this.#collected.get(request.interval);
     this.#collected.delete(request.interval);
-    const result = { uid: this.uid, hotkey: this.hotkey, interval: request.interval, inserted: 0, matched: 0, buffered: 0, accepted: 0 };
-    const rejectedByReason: Record<string, number> = {};
-    if (!report) return { ...result, rejectedByReason, snapshots: [] };
-    const started = performance.now();
-
-    const snapshots = report.candidates.map((c) => ({ ...c, owner_ok: !request.lostClaims.has(claimKey(c.platform, c.content_id)) }));
-    const count = (outcome: 'accepted' | 'rejected' | 'ignored', reason: string) => {
-      deps.metrics.submissionsTotal.inc({ outcome, reason });
-      if (outcome === 'rejected') rejectedByReason[reason] = (rejectedByReason[reason] ?? 0) + 1;
-      if (outcome === 'accepted') result.accepted++;
-    };
-    for (const rejection of report.rejections) rejectedByReason[rejection.reason] = (rejectedByReason[rejection.reason] ?? 0) + 1;
-    for (const skip of report.skipped) count(skip.outcome, skip.reason);
-    const flagged = new Map(report.submissions.map((s) => [claimKey(s.platform, s.content_id), s]));
-    for (const s of snapshots) {
-      const line = flagged.get(claimKey(s.platform, s.content_id));
-      // Already counted as the gist's invalid_url rejection.
-      if (line?.unusable_url) continue;
-      if (line?.checked_for_ai) count('rejected', 'checked_for_ai');
-      else if (s.signature_ok === false) count('rejected', 'invalid_signature');
-      else if (!s.caption_ok) count('rejected', 'caption_mismatch');
-      else if (!s.owner_ok) count('rejected', 'not_owner');
-      else if (s.ai_score === null || s.ai_score <= deps.aiThreshold) count('rejected', 'not_ai');
-      else count('accepted', 'ok');
+    if (!report) {
+      return { uid: this.uid, hotkey: this.hotkey, interval: request.interval, inserted: 0, matched: 0, buffered: 0, accepted: 0, rejectedByReason: {}, snapshots: [] };
     }
-
-    try {
-      // The gist view of a failed fetch is not news; keep the stored one.
-      if (report.status !== 'gist_failed') {
-        await this.#withRetry(
-          'store',
-          () =>
-            deps.submissions.upsert({
-              hotkey: this.hotkey,
-              uid: this.uid,
-              commitment: report.commitment,
-              commitment_block: report.commitmentBlock,
-              interval: report.interval,
-              submissions: report.submissions.map((s) => ({ ...s })),
-              rejections: report.rejections.map((r) => ({ line: r.line, reason: r.reason, excerpt: r.excerpt })),
-              updated_at: deps.now?.() ?? new Date(),
-            }),
-          signal,
-        );
-      }
-    } catch (error) {
-      if (signal.aborted) throw error;
-      deps.metrics.actorFailuresTotal.inc({ stage: 'persist' });
-      this.#logger.warn({ err: error }, 'submissions record not stored this cycle');
-    }
-    if (snapshots.length > 0) {
-      // The sink buffers while the store is down, so this does not fail on an outage.
-      const written = await deps.limiter.run('store', () => deps.snapshots.write(snapshots), { signal });
-      result.inserted = written.inserted;
-      result.matched = written.matched;
-      result.buffered = written.buffered ?? 0;
-      if (written.inserted > 0) deps.metrics.snapshotsWrittenTotal.inc(written.inserted);
-    }
-    deps.metrics.stageDuration.observe({ stage: 'persist' }, (performance.now() - started) / 1000);
-    return { ...result, rejectedByReason, snapshots };
+    return persistReport(this.#context(request), report, request);
   }
 
-  #retryOptions(signal: AbortSignal) {
-    const { retries, minTimeoutMs, maxTimeoutMs } = this.#deps.retry;
-    return {
-      retries,
-      minTimeout: minTimeoutMs,
-      maxTimeout: maxTimeoutMs,
-      randomize: true,
-      signal,
-      shouldRetry: ({ error }: { error: unknown }) => !signal.aborted && isRetryable(error),
-    };
+  #context(request: { signal?: AbortSignal }): StageContext {
+    return { deps: this.#deps, uid: this.uid, hotkey: this.hotkey, logger: this.#logger, signal: this.#signal(request) };
   }
-
-  #withRetry<T>(dep: Dependency, work: (signal: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<T> {
-    return pRetry(() => this.#deps.limiter.run(dep, () => work(signal), { signal }), this.#retryOptions(signal));
-  }
-}
-
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
-}
-
-function isRetryable(error: unknown): boolean {
-  if (error instanceof ServiceError) return error.retryable;
-  if (error instanceof FormatError) return false;
-  if (error && typeof error === 'object' && 'retryable' in error && typeof error.retryable === 'boolean') return error.retryable;
-  return true;
 }
 
 function isAbort(error: Error, signal: AbortSignal | undefined): boolean {
   return error.name === 'AbortError' || (signal?.aborted ?? false);
-}
-
-/** Maps a gist failure onto the bounded label set of gistFetchesTotal. */
-export function gistFailureResult(error: unknown): string {
-  if (error instanceof FormatError && GIST_RESULTS.has(error.reason)) return error.reason;
-  if (error && typeof error === 'object') {
-    for (const field of ['reason', 'result'] as const) {
-      const value = (error as Record<string, unknown>)[field];
-      if (typeof value === 'string' && GIST_RESULTS.has(value)) return value;
-    }
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string') {
-      const lowered = code.toLowerCase();
-      for (const result of GIST_RESULTS) if (lowered.endsWith(result)) return result;
-    }
-    if (error instanceof ServiceError && error.status !== undefined) return error.status === 404 ? 'not_found' : 'http_error';
-  }
-  return 'network_error';
-}
-
-function excerpt(value: string | null): string | null {
-  if (value === null) return null;
-  // eslint-disable-next-line no-control-regex
-  const clean = value.replace(/[\u0000-\u001f\u007f]/g, '?');
-  return clean.length > 80 ? `${clean.slice(0, 80)}…` : clean;
 }

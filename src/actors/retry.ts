@@ -1,0 +1,53 @@
+import pRetry from 'p-retry';
+import { FormatError, ServiceError } from '../errors.js';
+import type { Dependency } from '../supervisor/dependency-limiter.js';
+import type { MinerActorDeps } from './types.js';
+
+/** p-retry options for one miner's calls: backoff with jitter, stopped by the actor's signal. */
+export function retryOptions(deps: Pick<MinerActorDeps, 'retry'>, signal: AbortSignal) {
+  const { retries, minTimeoutMs, maxTimeoutMs } = deps.retry;
+  return {
+    retries,
+    minTimeout: minTimeoutMs,
+    maxTimeout: maxTimeoutMs,
+    randomize: true,
+    signal,
+    shouldRetry: ({ error }: { error: unknown }) => !signal.aborted && isRetryable(error),
+  };
+}
+
+/** A call to one dependency, queued behind its concurrency bound and retried when transient. */
+export function withRetry<T>(
+  deps: Pick<MinerActorDeps, 'retry' | 'limiter'>,
+  dep: Dependency,
+  work: (signal: AbortSignal) => Promise<T>,
+  signal: AbortSignal,
+): Promise<T> {
+  return pRetry(() => deps.limiter.run(dep, () => work(signal), { signal }), retryOptions(deps, signal));
+}
+
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof ServiceError) return error.retryable;
+  if (error instanceof FormatError) return false;
+  if (error && typeof error === 'object' && 'retryable' in error && typeof error.retryable === 'boolean') return error.retryable;
+  return true;
+}
+
+/** The pool cannot cancel a queued task, but an actor must not outlive its signal. */
+export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}

@@ -1,0 +1,107 @@
+import { ActorError, errorCode } from '../../errors.js';
+import { abortable, withRetry } from '../retry.js';
+import { claimKey, type CandidateSnapshot, type StageFailure, type VerifyOutcome } from '../types.js';
+import type { AiScoreCache } from './ai-score-cache.js';
+import type { WithMetrics } from './fetch-metrics.js';
+import { timed, type Skipped, type StageContext, type StageOutcome } from './stage.js';
+
+/**
+ * Ownership checks (caption token, signed line) on the pool, then AI detection for content that
+ * could still be valid, each video once. Returns one candidate snapshot per content that has a
+ * verdict this interval, in gist order.
+ */
+export async function checkCandidates(
+  ctx: StageContext,
+  items: readonly WithMetrics[],
+  interval: string,
+  aiCache: AiScoreCache,
+): Promise<StageOutcome<{ candidates: CandidateSnapshot[]; skipped: Skipped[] }>> {
+  const { deps, hotkey, signal } = ctx;
+  const failures: StageFailure[] = [];
+  const skipped: Skipped[] = [];
+  const verdicts: VerifyOutcome[] = await timed(ctx, 'verify', async () => {
+    const out = await abortable(deps.verifier.verify(items.map(({ submission, metrics }) => ({ hotkey, caption: metrics.caption, submission }))), signal);
+    if (out.length !== items.length) throw new ActorError(`verifier returned ${out.length} verdicts for ${items.length} items`, 'ERR_ACTOR_VERIFY');
+    return out;
+  });
+
+  const candidates: CandidateSnapshot[] = [];
+  const now = deps.now?.() ?? new Date();
+  await timed(ctx, 'ai', () =>
+    Promise.all(
+      items.map(async ({ submission, metrics }, i) => {
+        const verdict = verdicts[i]!;
+        // Signed lines are ours; the original ignores the field.
+        const signatureOk = deps.original || verdict.signature === 'unsigned' ? null : verdict.signature === 'valid';
+        const candidate = (aiScore: number | null, aiSource: 'platform' | 'miner' | null): CandidateSnapshot => ({
+          hotkey,
+          platform: submission.platform,
+          content_id: submission.content_id,
+          interval,
+          caption: metrics.caption,
+          view_count: metrics.view_count,
+          like_count: metrics.like_count,
+          comment_count: metrics.comment_count,
+          owner_username: metrics.owner_username,
+          owner_follower_count: metrics.owner_follower_count,
+          published_at: metrics.published_at,
+          ai_score: aiScore,
+          ai_source: aiSource,
+          caption_ok: verdict.caption_ok,
+          signature_ok: signatureOk,
+          fetched_at: now,
+        });
+        if (submission.checked_for_ai || submission.unusable_url) {
+          // The original never scores these (checked_for_ai) or fails to download them: ai 0.0.
+          candidates.push(candidate(0, null));
+          return;
+        }
+        if (!verdict.caption_ok || signatureOk === false) {
+          candidates.push(candidate(null, null));
+          return;
+        }
+        // Ours checks the platform's own copy when there is one (harder to fool); the original
+        // checks the miner's file.
+        const source = metrics.video_url && !deps.original ? 'platform' : 'miner';
+        const url = source === 'platform' ? metrics.video_url! : submission.direct_video_url;
+        try {
+          candidates.push(candidate(await aiScore(ctx, aiCache, url, source), source));
+        } catch (error) {
+          if (signal.aborted) throw error;
+          deps.metrics.actorFailuresTotal.inc({ stage: 'ai' });
+          const code = errorCode(error);
+          if (deps.original) {
+            // The original records a failed detection as ai 0.0, which resets the history.
+            ctx.logger.warn({ code, content_id: submission.content_id }, 'AI detection failed; recorded as not AI');
+            candidates.push(candidate(0, source));
+            return;
+          }
+          failures.push({ stage: 'ai', code, message: (error as Error).message, platform: submission.platform, content_id: submission.content_id });
+          ctx.logger.warn({ code, reason: (error as Error).message, content_id: submission.content_id, source }, 'AI detection failed; retried next cycle');
+          // Unknown is not a verdict: no snapshot this interval, so the EMA chain is not reset.
+          skipped.push({ platform: submission.platform, content_id: submission.content_id, outcome: 'ignored', reason: 'ai_unavailable' });
+        }
+      }),
+    ),
+  );
+  // Gist order, whatever order the AI calls finished in.
+  const order = new Map(items.map(({ submission: s }, i) => [claimKey(s.platform, s.content_id), i]));
+  candidates.sort((a, b) => order.get(claimKey(a.platform, a.content_id))! - order.get(claimKey(b.platform, b.content_id))!);
+  return { value: { candidates, skipped }, failures };
+}
+
+async function aiScore(ctx: StageContext, cache: AiScoreCache, url: string, source: 'platform' | 'miner'): Promise<number> {
+  const cached = cache.get(url);
+  if (cached !== undefined) return cached;
+  const { deps, signal } = ctx;
+  let result;
+  try {
+    result = await withRetry(deps, 'ai_detector', (s) => deps.aiDetector.detect(url, { signal: s, source }), signal);
+  } catch (error) {
+    deps.metrics.aiDetectionsTotal.inc({ result: 'error' });
+    throw error;
+  }
+  deps.metrics.aiDetectionsTotal.inc({ result: result.cached ? 'cache_hit' : 'scored' });
+  cache.set(url, result.mean_ai_generated);
+  return result.mean_ai_generated;
+}

@@ -1,0 +1,68 @@
+import pRetry from 'p-retry';
+import { ServiceError, errorCode } from '../../errors.js';
+import type { Submission } from '../../formats/types.js';
+import type { ContentMetrics } from '../../services/types.js';
+import { retryOptions } from '../retry.js';
+import { claimKey, type StageFailure } from '../types.js';
+import { timed, type Skipped, type StageContext, type StageOutcome } from './stage.js';
+
+export interface WithMetrics {
+  readonly submission: Submission;
+  readonly metrics: ContentMetrics;
+}
+
+/**
+ * Platform metrics for the miner's submissions in one batched call (the tracker coalesces across
+ * miners); items that failed transiently are retried alone. A submission without metrics is
+ * skipped this interval, not zeroed: the original records nothing for it either.
+ */
+export async function fetchMetrics(
+  ctx: StageContext,
+  wanted: readonly Submission[],
+): Promise<StageOutcome<{ withMetrics: WithMetrics[]; skipped: Skipped[] }>> {
+  const { deps, signal } = ctx;
+  const failures: StageFailure[] = [];
+  const metricsByKey = new Map<string, ContentMetrics>();
+  let refs = wanted.map((s) => ({ platform: s.platform, content_id: s.content_id }));
+  const lastErrors = new Map<string, { code: string; message: string }>();
+  await timed(ctx, 'metrics', async () => {
+    try {
+      await pRetry(async () => {
+        const batch = await deps.limiter.run('platform_tracker', (s) => deps.metricsProvider.getMetrics(refs, { signal: s ?? signal }), {
+          signal,
+        });
+        for (const result of batch.results) {
+          metricsByKey.set(claimKey(result.platform, result.content_id), result);
+          lastErrors.delete(claimKey(result.platform, result.content_id));
+        }
+        for (const e of batch.errors) lastErrors.set(claimKey(e.platform, e.content_id), { code: e.code, message: e.message });
+        refs = batch.errors.filter((e) => e.retryable).map((e) => ({ platform: e.platform, content_id: e.content_id }));
+        if (refs.length > 0) throw new ServiceError('platform_tracker', `${refs.length} items failed transiently`, { retryable: true });
+      }, retryOptions(deps, signal));
+    } catch (error) {
+      if (signal.aborted) throw error;
+      deps.metrics.actorFailuresTotal.inc({ stage: 'metrics' });
+      failures.push({ stage: 'metrics', code: errorCode(error), message: (error as Error).message });
+      ctx.logger.warn({ code: errorCode(error), reason: (error as Error).message }, 'platform metrics unavailable for some submissions');
+    }
+  });
+  const withMetrics: WithMetrics[] = [];
+  const skipped: Skipped[] = [];
+  for (const submission of wanted) {
+    const key = claimKey(submission.platform, submission.content_id);
+    const metrics = metricsByKey.get(key);
+    if (metrics) {
+      withMetrics.push({ submission, metrics });
+      continue;
+    }
+    const error = lastErrors.get(key);
+    skipped.push({
+      platform: submission.platform,
+      content_id: submission.content_id,
+      outcome: 'ignored',
+      reason: error ? `metrics_${error.code}` : 'metrics_unavailable',
+    });
+    if (error) failures.push({ stage: 'metrics', code: error.code, message: error.message, platform: submission.platform, content_id: submission.content_id });
+  }
+  return { value: { withMetrics, skipped }, failures };
+}

@@ -1,0 +1,70 @@
+import { withRetry } from '../retry.js';
+import { claimKey, type CollectReport, type PersistReport, type PersistRequest } from '../types.js';
+import { timed, type StageContext } from './stage.js';
+
+/**
+ * Writes one interval's collect report: the submissions record, then the snapshots with the
+ * owner decision of the cycle. Counts every line's outcome under its reason.
+ */
+export async function persistReport(ctx: StageContext, report: CollectReport, request: PersistRequest): Promise<PersistReport> {
+  const { deps, signal } = ctx;
+  const result = { uid: ctx.uid, hotkey: ctx.hotkey, interval: request.interval, inserted: 0, matched: 0, buffered: 0, accepted: 0 };
+  const rejectedByReason: Record<string, number> = {};
+  return timed(ctx, 'persist', async () => {
+    const snapshots = report.candidates.map((c) => ({ ...c, owner_ok: !request.lostClaims.has(claimKey(c.platform, c.content_id)) }));
+    const count = (outcome: 'accepted' | 'rejected' | 'ignored', reason: string) => {
+      deps.metrics.submissionsTotal.inc({ outcome, reason });
+      if (outcome === 'rejected') rejectedByReason[reason] = (rejectedByReason[reason] ?? 0) + 1;
+      if (outcome === 'accepted') result.accepted++;
+    };
+    for (const rejection of report.rejections) rejectedByReason[rejection.reason] = (rejectedByReason[rejection.reason] ?? 0) + 1;
+    for (const skip of report.skipped) count(skip.outcome, skip.reason);
+    const lines = new Map(report.submissions.map((s) => [claimKey(s.platform, s.content_id), s]));
+    for (const s of snapshots) {
+      const line = lines.get(claimKey(s.platform, s.content_id));
+      // Already counted as the gist's invalid_url rejection.
+      if (line?.unusable_url) continue;
+      if (line?.checked_for_ai) count('rejected', 'checked_for_ai');
+      else if (s.signature_ok === false) count('rejected', 'invalid_signature');
+      else if (!s.caption_ok) count('rejected', 'caption_mismatch');
+      else if (!s.owner_ok) count('rejected', 'not_owner');
+      else if (s.ai_score === null || s.ai_score <= deps.aiThreshold) count('rejected', 'not_ai');
+      else count('accepted', 'ok');
+    }
+
+    try {
+      // The gist view of a failed fetch is not news; keep the stored one.
+      if (report.status !== 'gist_failed') {
+        await withRetry(
+          deps,
+          'store',
+          () =>
+            deps.submissions.upsert({
+              hotkey: ctx.hotkey,
+              uid: ctx.uid,
+              commitment: report.commitment,
+              commitment_block: report.commitmentBlock,
+              interval: report.interval,
+              submissions: report.submissions.map((s) => ({ ...s })),
+              rejections: report.rejections.map((r) => ({ line: r.line, reason: r.reason, excerpt: r.excerpt })),
+              updated_at: deps.now?.() ?? new Date(),
+            }),
+          signal,
+        );
+      }
+    } catch (error) {
+      if (signal.aborted) throw error;
+      deps.metrics.actorFailuresTotal.inc({ stage: 'persist' });
+      ctx.logger.warn({ err: error }, 'submissions record not stored this cycle');
+    }
+    if (snapshots.length > 0) {
+      // The sink buffers while the store is down, so this does not fail on an outage.
+      const written = await deps.limiter.run('store', () => deps.snapshots.write(snapshots), { signal });
+      result.inserted = written.inserted;
+      result.matched = written.matched;
+      result.buffered = written.buffered ?? 0;
+      if (written.inserted > 0) deps.metrics.snapshotsWrittenTotal.inc(written.inserted);
+    }
+    return { ...result, rejectedByReason, snapshots };
+  });
+}

@@ -1,0 +1,95 @@
+import { FormatError, ServiceError, errorCode } from '../../errors.js';
+import { parseCommitment } from '../../formats/commitment.js';
+import { parseGist } from '../../formats/gist.js';
+import type { GistRejection, ParsedCommitment, Submission } from '../../formats/types.js';
+import type { CommitmentRecord } from '../../chain/types.js';
+import { withRetry } from '../retry.js';
+import type { CollectStatus, StageFailure } from '../types.js';
+import { timed, type StageContext, type StageOutcome } from './stage.js';
+
+const GIST_RESULTS = new Set(['not_found', 'timeout', 'too_large', 'not_utf8', 'http_error', 'network_error', 'redirect_refused']);
+
+export interface SubmissionsRead {
+  readonly status: CollectStatus;
+  readonly submissions: readonly Submission[];
+  readonly rejections: readonly GistRejection[];
+  readonly gistResult?: string;
+}
+
+const none = (status: CollectStatus, gistResult?: string): SubmissionsRead => ({
+  status,
+  submissions: [],
+  rejections: [],
+  ...(gistResult ? { gistResult } : {}),
+});
+
+/**
+ * Commitment → gist → parsed lines. A missing or malformed commitment, or a gist that cannot
+ * be read, leaves the miner without submissions this cycle, as in the original (its stored
+ * history still scores).
+ */
+export async function readSubmissions(ctx: StageContext, record: CommitmentRecord | undefined): Promise<StageOutcome<SubmissionsRead>> {
+  const { deps, logger, signal } = ctx;
+  const failures: StageFailure[] = [];
+  if (!record) {
+    deps.metrics.commitmentsTotal.inc({ result: 'missing' });
+    return { value: none('no_commitment'), failures };
+  }
+  let commitment: ParsedCommitment;
+  try {
+    if (record.value === null) throw new FormatError(record.error ?? 'commitment is not a UTF-8 Raw field', 'undecodable');
+    commitment = parseCommitment(record.value);
+    deps.metrics.commitmentsTotal.inc({ result: 'ok' });
+  } catch (error) {
+    const reason = error instanceof FormatError ? error.reason : 'invalid';
+    deps.metrics.commitmentsTotal.inc({ result: reason });
+    failures.push({ stage: 'commitment', code: errorCode(error), message: (error as Error).message });
+    logger.info({ reason, commitment: excerpt(record.value) }, 'commitment rejected; no submissions this cycle');
+    return { value: none('bad_commitment'), failures };
+  }
+
+  return timed(ctx, 'gist', async () => {
+    try {
+      const body = await withRetry(deps, 'gist', (s) => deps.gists.fetch(commitment, { signal: s }), signal);
+      const parsed = parseGist(body, deps.gistLimits);
+      deps.metrics.gistFetchesTotal.inc({ result: 'ok' });
+      for (const rejection of parsed.rejections) deps.metrics.submissionsTotal.inc({ outcome: 'rejected', reason: rejection.reason });
+      return { value: { status: 'ok' as const, submissions: parsed.submissions, rejections: parsed.rejections }, failures };
+    } catch (error) {
+      if (signal.aborted) throw error;
+      const result = gistFailureResult(error);
+      deps.metrics.gistFetchesTotal.inc({ result });
+      deps.metrics.actorFailuresTotal.inc({ stage: 'gist' });
+      const code = errorCode(error);
+      failures.push({ stage: 'gist', code, message: (error as Error).message });
+      // An expected failure: one line, no stack.
+      logger.warn({ result, code, reason: (error as Error).message }, 'gist fetch failed; no submissions this cycle');
+      return { value: none('gist_failed', result), failures };
+    }
+  });
+}
+
+/** Maps a gist failure onto the bounded label set of gistFetchesTotal. */
+export function gistFailureResult(error: unknown): string {
+  if (error instanceof FormatError && GIST_RESULTS.has(error.reason)) return error.reason;
+  if (error && typeof error === 'object') {
+    for (const field of ['reason', 'result'] as const) {
+      const value = (error as Record<string, unknown>)[field];
+      if (typeof value === 'string' && GIST_RESULTS.has(value)) return value;
+    }
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string') {
+      const lowered = code.toLowerCase();
+      for (const result of GIST_RESULTS) if (lowered.endsWith(result)) return result;
+    }
+    if (error instanceof ServiceError && error.status !== undefined) return error.status === 404 ? 'not_found' : 'http_error';
+  }
+  return 'network_error';
+}
+
+function excerpt(value: string | null): string | null {
+  if (value === null) return null;
+  // eslint-disable-next-line no-control-regex
+  const clean = value.replace(/[\u0000-\u001f\u007f]/g, '?');
+  return clean.length > 80 ? `${clean.slice(0, 80)}…` : clean;
+}
