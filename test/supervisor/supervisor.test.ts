@@ -76,7 +76,9 @@ const neuron = (uid: number, hotkey: string, extra: Partial<Neuron> = {}): Neuro
   ...extra,
 });
 
-async function setup(options: { gists?: (hotkey: string) => GistSource; verifier?: SubmissionVerifier; deadlineMs?: number } = {}) {
+async function setup(
+  options: { gists?: (hotkey: string) => GistSource; verifier?: SubmissionVerifier; deadlineMs?: number; original?: boolean; now?: Date } = {},
+) {
   const chain = new FedChain();
   const metrics = new TableMetrics();
   const ai = new TableAi();
@@ -112,9 +114,11 @@ async function setup(options: { gists?: (hotkey: string) => GistSource; verifier
     topMiners: 5,
     requireSignedSubmissions: false,
     cycleIntervalMs: 60_000,
+    intervalSeconds: 7_200,
     cycleDeadlineMs: options.deadlineMs ?? 10_000,
     restartDelayMs: { min: 10, max: 50 },
-    now: () => new Date(Date.UTC(2026, 0, 1, 2, 0, 0)),
+    now: () => options.now ?? new Date(Date.UTC(2026, 0, 1, 2, 0, 0)),
+    ...(options.original ? { resolveOwnership: false, alignIntervals: false } : {}),
     onScores: (s) => scores.push(s),
     logger: deps.logger,
     metrics: deps.metrics,
@@ -323,6 +327,20 @@ describe('Supervisor', () => {
       expect(s.scores).toHaveLength(1);
     } finally {
       await broken.stop();
+    }
+  });
+
+  it('compat original keys each cycle by its start minute; ours by the cycle grid', async () => {
+    const now = new Date(Date.UTC(2026, 0, 1, 2, 20, 31));
+    const aligned = await setup({ now });
+    const original = await setup({ now, original: true });
+    try {
+      for (const s of [aligned, original]) s.chain.neurons = s.keys.map((k, i) => neuron(i + 1, k.address));
+      expect((await aligned.supervisor.runCycle()).interval).toBe('2026-01-01-02-00');
+      expect((await original.supervisor.runCycle()).interval).toBe('2026-01-01-02-20');
+    } finally {
+      await aligned.supervisor.stop();
+      await original.supervisor.stop();
     }
   });
 

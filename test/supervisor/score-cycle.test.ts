@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import pino from 'pino';
+import type { Neuron } from '../../src/chain/types.js';
+import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
+import { DEFAULT_GROWTH_PARAMS } from '../../src/scoring/growth-policy.js';
+import { scoreMiner } from '../../src/scoring/policies.js';
+import type { ScoringOptions } from '../../src/scoring/types.js';
+import { DependencyLimiter } from '../../src/supervisor/dependency-limiter.js';
+import { scoreNeurons } from '../../src/supervisor/score-cycle.js';
+import { hoursKey, snap } from '../scoring/fixtures.js';
+
+const SCORING: ScoringOptions = {
+  policy: 'engagement',
+  alpha: 0.95,
+  topMiners: 5,
+  aiThreshold: 0.3,
+  allowedPlatforms: ['youtube/video', 'instagram/reel', 'instagram/post'],
+  growth: DEFAULT_GROWTH_PARAMS,
+};
+
+const neuron = (uid: number, hotkey: string, extra: Partial<Neuron> = {}): Neuron => ({
+  uid,
+  hotkey,
+  coldkey: hotkey,
+  stake: 1n,
+  active: true,
+  validatorPermit: false,
+  lastUpdate: 0,
+  blockAtRegistration: 0,
+  ...extra,
+});
+
+describe('scoreNeurons', () => {
+  it("ranks our own hotkey like any miner when it has stake and no permit, as the original does", async () => {
+    const limit = { concurrency: 4, maxQueue: 64 };
+    const options = {
+      scorer: { score: async (miners: Parameters<typeof scoreMiner>[0][]) => miners.map((m) => scoreMiner(m, SCORING)) },
+      history: {
+        history: async (hotkey: string) =>
+          hotkey === 'miner-2'
+            ? [
+                snap({ hotkey, interval: hoursKey(0), view_count: 10, like_count: 5 }),
+                snap({ hotkey, interval: hoursKey(2), view_count: 30, like_count: 5 }),
+              ]
+            : [],
+      },
+      limiter: new DependencyLimiter({ limits: { gist: limit, platform_tracker: limit, ai_detector: limit, store: limit } }),
+      policy: 'engagement' as const,
+      topMiners: 5,
+      metrics: new ValidatorMetrics(),
+    };
+    const neurons = [
+      neuron(0, 'validator-with-permit', { validatorPermit: true }),
+      neuron(1, 'ourselves'),
+      neuron(2, 'miner-2'),
+      neuron(3, 'no-stake', { stake: 0n }),
+    ];
+    const selection = await scoreNeurons(options, neurons, '2026-01-01-02-00', pino({ level: 'silent' }));
+    // miner-2 has a rate; then ties at 0 in uid order: ourselves (uid 1).
+    expect(selection.ranking.map((r) => r.uid)).toEqual([2, 1]);
+    expect(selection.top).toEqual([2, 1]);
+    expect(selection.scores.find((s) => s.uid === 2)!.score).toBeCloseTo(0.95 * 20, 10);
+  });
+});
