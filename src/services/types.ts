@@ -1,3 +1,4 @@
+import type { ExactCount } from '../formats/count.js';
 import type { Platform } from '../config/defaults.js';
 
 /**
@@ -15,7 +16,8 @@ export interface ContentMetrics {
   readonly platform: Platform;
   readonly content_id: string;
   readonly caption: string;
-  readonly view_count: number;
+  /** Exact: a bigint past 2^53 (see formats/count). */
+  readonly view_count: ExactCount;
   readonly like_count: number;
   readonly comment_count: number;
   readonly owner_username: string;

@@ -104,7 +104,8 @@ export class MongoStore implements Store {
       history: (hotkey) =>
         this.#run('snapshots.history', () =>
           snapshots
-            .find({ hotkey: nonEmpty('hotkey', hotkey) }, { projection: { _id: 0 } })
+            // int64 counts (past 2^53) come back exact, as bigint.
+            .find({ hotkey: nonEmpty('hotkey', hotkey) }, { projection: { _id: 0 }, useBigInt64: true })
             .sort({ platform: 1, content_id: 1, interval: 1 })
             .toArray(),
         ),

@@ -11,7 +11,7 @@ export const metricSnapshotSchema = z.object({
   content_id: z.string().min(1),
   interval: z.string().regex(/^\d{4}-\d{2}-\d{2}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD-HH-MM'),
   caption: z.string(),
-  view_count: count,
+  view_count: z.union([count, z.bigint().nonnegative()]),
   like_count: count,
   comment_count: count,
   owner_username: z.string(),

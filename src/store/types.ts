@@ -1,4 +1,5 @@
 import type { Platform } from '../config/defaults.js';
+import type { ExactCount } from '../formats/count.js';
 
 /**
  * Documents the validator keeps (SPEC §7). Repositories over the official mongodb driver
@@ -29,7 +30,8 @@ export interface MetricSnapshot {
   readonly content_id: string;
   readonly interval: string; // YYYY-MM-DD-HH-MM, UTC cycle start
   readonly caption: string;
-  readonly view_count: number;
+  /** Exact: a bigint past 2^53, stored as int64. */
+  readonly view_count: ExactCount;
   readonly like_count: number;
   readonly comment_count: number;
   readonly owner_username: string;

@@ -98,6 +98,13 @@ describe(`MongoStore (${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded'} ba
     expect((await store.snapshots.history('5Hist')).map((s) => `${s.content_id}@${s.interval}`)).toEqual(['a@2026-11-26-02-00', 'a@2026-11-26-04-00', 'b@2026-11-26-02-00']);
   });
 
+  it('keeps view counts past 2^53 exact through the store (int64 in, bigint out)', async () => {
+    const big = 2n ** 53n + 1n;
+    await store.snapshots.upsertMany([snapshot(1, { hotkey: '5BigViews', view_count: big }), snapshot(2, { hotkey: '5BigViews', view_count: 42 })]);
+    const history = await store.snapshots.history('5BigViews');
+    expect(history.map((h) => h.view_count)).toEqual([big, 42]);
+  });
+
   it('bulk-upserts 10,000 snapshots in one call, and reports all of them matched the second time', async () => {
     const batch = Array.from({ length: 10_000 }, (_, i) => snapshot(i, { interval: '2026-11-26-08-00' }));
     expect(await store.snapshots.upsertMany(batch)).toEqual({ inserted: 10_000, matched: 0 });

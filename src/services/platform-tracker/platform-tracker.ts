@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { exactCount } from '../../formats/count.js';
 import { PLATFORMS, type Platform } from '../../config/defaults.js';
 import { ServiceError, errorCode } from '../../errors.js';
 import type { ValidatorMetrics } from '../../metrics/validator-metrics.js';
@@ -168,7 +169,7 @@ export class PlatformTracker implements MetricsProvider {
         platform: 'youtube/video',
         content_id: ref.content_id,
         caption: v.snippet.description,
-        view_count: count(v.statistics.viewCount),
+        view_count: v.statistics.viewCount === undefined ? 0 : exactCount(v.statistics.viewCount),
         like_count: count(v.statistics.likeCount),
         comment_count: count(v.statistics.commentCount),
         owner_username: v.snippet.channelTitle ?? v.snippet.channelId,

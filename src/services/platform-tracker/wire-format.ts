@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PLATFORMS, type Platform } from '../../config/defaults.js';
+import { countToJson, exactCount } from '../../formats/count.js';
 import type { ContentMetrics, ContentRef } from '../types.js';
 
 /**
@@ -40,22 +41,25 @@ export function describeIssues(error: z.ZodError, prefix = ''): string {
 export function toWire(m: ContentMetrics): Record<string, unknown> {
   return {
     ...m,
+    // A count past 2^53 travels as a decimal string so no digit is lost on the way.
+    view_count: countToJson(m.view_count),
     platform_name: m.platform,
     ai_score: 0,
-    ...(m.platform === 'youtube/video' ? {} : { video_play_count: m.view_count }),
+    ...(m.platform === 'youtube/video' ? {} : { video_play_count: countToJson(m.view_count) }),
     crawl_video_url: m.video_url ?? '',
   };
 }
 
 const num = z.coerce.number().finite().nonnegative();
+const exact = z.union([z.number().finite().nonnegative(), z.string().regex(/^\d+$/, 'must be a decimal count')]).transform((v) => exactCount(v));
 const wireSchema = z
   .object({
     platform: z.enum(PLATFORMS).optional(),
     platform_name: z.enum(PLATFORMS).optional(),
     content_id: z.string().optional(),
     caption: z.string().default(''),
-    view_count: num.optional(),
-    video_play_count: num.optional(),
+    view_count: exact.optional(),
+    video_play_count: exact.optional(),
     like_count: num.default(0),
     comment_count: num.default(0),
     owner_username: z.string().optional(),
