@@ -1,5 +1,5 @@
 import { readSubnetWeights, type WeightsReaderChain } from '../chain/weights-reader.js';
-import { errorCode } from '../errors.js';
+import { ChainTimeoutError, errorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
 import { buildConsensusReport, type ConsensusReport, type OwnVector } from './consensus-report.js';
@@ -14,6 +14,8 @@ export interface ConsensusMonitorOptions {
   readonly intervalMs: number;
   /** The committer's latest attempt: a landed vector is ours, a refused one a fallback. */
   readonly latest: () => (OwnVector & { readonly ok: boolean }) | undefined;
+  /** Longest a reading may take before it counts as failed (default 30 s). */
+  readonly readTimeoutMs?: number;
   readonly metrics: ValidatorMetrics;
   readonly logger: Logger;
 }
@@ -42,6 +44,8 @@ export class ConsensusMonitor {
     if (!Number.isFinite(options.intervalMs) || options.intervalMs <= 0)
       throw new RangeError(`options.intervalMs must be a positive number, got ${String(options.intervalMs)}`);
     if (typeof options.latest !== 'function') throw new TypeError('options.latest must be a function');
+    if (options.readTimeoutMs !== undefined && (!Number.isInteger(options.readTimeoutMs) || options.readTimeoutMs <= 0))
+      throw new RangeError(`options.readTimeoutMs must be a positive integer of milliseconds, got ${String(options.readTimeoutMs)}`);
     this.#o = options;
     this.#logger = options.logger.child({ component: 'consensus' });
   }
@@ -82,7 +86,7 @@ export class ConsensusMonitor {
     const latest = o.latest();
     let report: ConsensusReport;
     try {
-      const read = await readSubnetWeights(o.chain, o.netuid);
+      const read = await withTimeout(readSubnetWeights(o.chain, o.netuid), o.readTimeoutMs ?? 30_000);
       report = buildConsensusReport(read, {
         selfHotkey: o.selfHotkey,
         topK: o.topK,
@@ -118,4 +122,14 @@ export class ConsensusMonitor {
     );
     return report;
   }
+}
+
+/** A hung read must not hold up `validate --once` or shutdown; the late answer is dropped. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ChainTimeoutError(`weight consensus read took longer than ${ms} ms`)), ms);
+  });
+  promise.catch(() => undefined);
+  return Promise.race([promise, timedOut]).finally(() => clearTimeout(timer));
 }

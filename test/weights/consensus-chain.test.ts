@@ -181,10 +181,31 @@ describe('weight consensus read from the stand-in node, seeded by signed set_wei
     }
   });
 
+  it('a failed read returns null and leaves the gauges as they were', async () => {
+    const closed = await SubtensorClient.connect({ endpoint: devnet.url, connectTimeoutMs: 10_000 });
+    await closed.close();
+    const kept = new ValidatorMetrics({ defaultMetrics: false });
+    kept.weightsConsensusAgreement.set(0.42);
+    const failing = new ConsensusMonitor({
+      chain: closed,
+      netuid: NETUID,
+      selfHotkey: validators[0]!.address,
+      topK: 5,
+      intervalMs: 60_000,
+      latest: () => ({ ok: true, uids: [7], values: [1] }),
+      metrics: kept,
+      logger: silentLogger(),
+    });
+    expect(await failing.refresh()).toBeNull();
+    expect(failing.lastReport).toBeUndefined();
+    expect((await gauge(kept.weightsConsensusAgreement))[0]!.value).toBe(0.42);
+  });
+
   it('rejects bad options with precise errors', () => {
     const base = { chain: client, netuid: NETUID, selfHotkey: validators[0]!.address, topK: 5, intervalMs: 1, latest: () => undefined, metrics, logger: silentLogger() };
     expect(() => new ConsensusMonitor({ ...base, topK: 0 })).toThrow(/options.topK must be an integer >= 1/);
     expect(() => new ConsensusMonitor({ ...base, intervalMs: 0 })).toThrow(/options.intervalMs must be a positive number/);
     expect(() => new ConsensusMonitor({ ...base, selfHotkey: '' })).toThrow(/options.selfHotkey/);
+    expect(() => new ConsensusMonitor({ ...base, readTimeoutMs: 0.5 })).toThrow(/options.readTimeoutMs must be a positive integer/);
   });
 });
