@@ -271,16 +271,7 @@ export class ValidatorApp {
         metrics,
       });
 
-      const consensus = new ConsensusMonitor({
-        chain,
-        netuid: config.netuid,
-        selfHotkey: signer.address,
-        topK: config.scoring.top_miners,
-        intervalMs: config.set_weights_interval * 1000,
-        latest: () => committer.lastResult,
-        metrics,
-        logger,
-      });
+      const consensus = ConsensusMonitor.fromConfig(config, { chain, selfHotkey: signer.address, latest: () => committer.lastResult, metrics, logger });
       closers.push({ name: 'consensus', close: () => consensus.stop() });
 
       const cycleIntervalMs = config.submission_update_interval * 1000;

@@ -1,4 +1,5 @@
 import { readSubnetWeights, type WeightsReaderChain } from '../chain/weights-reader.js';
+import type { Config } from '../config/load-config.js';
 import { ChainTimeoutError, errorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
@@ -48,6 +49,19 @@ export class ConsensusMonitor {
       throw new RangeError(`options.readTimeoutMs must be a positive integer of milliseconds, got ${String(options.readTimeoutMs)}`);
     this.#o = options;
     this.#logger = options.logger.child({ component: 'consensus' });
+  }
+
+  /** Netuid, top k and interval from the config: one reading per set_weights_interval. */
+  static fromConfig(
+    config: Pick<Config, 'netuid' | 'set_weights_interval'> & { readonly scoring: Pick<Config['scoring'], 'top_miners'> },
+    parts: Pick<ConsensusMonitorOptions, 'chain' | 'selfHotkey' | 'latest' | 'metrics' | 'logger'>,
+  ): ConsensusMonitor {
+    return new ConsensusMonitor({
+      ...parts,
+      netuid: config.netuid,
+      topK: config.scoring.top_miners,
+      intervalMs: config.set_weights_interval * 1000,
+    });
   }
 
   get lastReport(): ConsensusReport | undefined {
