@@ -40,6 +40,10 @@ export interface ConsensusResult {
 
 export const DEFAULT_KAPPA = 0.5;
 
+/** Shares closer than this are equal: ties then go to the lower uid, not to rounding noise. */
+const TIE = 1e-12;
+const byDescending = (a: number, b: number) => (Math.abs(b - a) <= TIE ? 0 : b - a);
+
 function assertVectorValues(weights: readonly WeightEntry[], what: string): void {
   if (!Array.isArray(weights)) throw new TypeError(`${what} must be an array of { uid, value }`);
   for (const w of weights) {
@@ -110,7 +114,7 @@ export function stakeWeightedConsensus(
   for (const row of rows.values()) for (const uid of row.keys()) columns.add(uid);
   const raw = new Map<number, number>();
   // Rounding noise must not turn an exact κ share (2 of 4 equal stakes) into a minority.
-  const needed = kappa - 1e-12;
+  const needed = kappa - TIE;
   for (const uid of [...columns].sort((a, b) => a - b)) {
     // Descending by weight: the first weight at which the stake at or above it reaches κ.
     const given = counted
@@ -146,7 +150,7 @@ export function topK(vector: ReadonlyMap<number, number>, k: number): number[] {
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be an integer >= 1, got ${String(k)}`);
   return [...vector]
     .filter(([, w]) => w > 0)
-    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .sort((a, b) => byDescending(a[1], b[1]) || a[0] - b[0])
     .slice(0, k)
     .map(([uid]) => uid);
 }
@@ -189,6 +193,6 @@ export function largestGaps(
       const c = consensus.get(uid) ?? 0;
       return { uid, ours: o, consensus: c, gap: o - c };
     })
-    .sort((a, b) => Math.abs(b.gap) - Math.abs(a.gap) || a.uid - b.uid)
+    .sort((a, b) => byDescending(Math.abs(a.gap), Math.abs(b.gap)) || a.uid - b.uid)
     .slice(0, n);
 }
