@@ -31,7 +31,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = 
   serve: () => import('./commands/serve.js'),
 });
 
-const BOOLEAN_FLAGS = ['json', 'once', 'help', 'require_signed_submissions', 'require-signed-submissions'];
+const BOOLEAN_FLAGS = ['json', 'once', 'compare', 'help', 'require_signed_submissions', 'require-signed-submissions'];
 
 /** Parses argv into a command name, positionals and flat flags (dots are not nested). */
 export function parseArgv(argv: readonly string[]): { command: string | undefined; args: string[]; flags: Record<string, unknown> } {
@@ -59,7 +59,7 @@ function usage(): string {
     '  devnet        run the local Subtensor stand-in node',
     '  metagraph     show the subnet metagraph',
     '  commitments   show miner commitments',
-    '  weights       show this validator\'s weights on chain',
+    '  weights       show this validator\'s weights on chain (--compare: against the consensus)',
     '  commit        set a miner commitment (--gist user:gistid)',
     '  serve         serve platform-tracker | ai-detector over HTTP',
     '  config        print the resolved configuration',

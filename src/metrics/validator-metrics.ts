@@ -64,6 +64,11 @@ export class ValidatorMetrics {
   readonly storeOperationsTotal: Counter<'operation' | 'result'>;
   readonly storePendingWrites: Gauge;
 
+  // Weight consensus
+  readonly weightsConsensusAgreement: Gauge;
+  readonly weightsConsensusDivergence: Gauge<'uid'>;
+  readonly weightsConsensusTopkOverlap: Gauge;
+
   constructor(options: { registry?: Registry; defaultMetrics?: boolean } = {}) {
     const registry = options.registry ?? new Registry();
     this.registry = registry;
@@ -292,6 +297,22 @@ export class ValidatorMetrics {
     this.storePendingWrites = new Gauge({
       name: 'infinitevibe_store_pending_writes',
       help: 'Writes buffered in memory while the store is unreachable.',
+      registers,
+    });
+    this.weightsConsensusAgreement = new Gauge({
+      name: 'infinitevibe_weights_consensus_agreement_ratio',
+      help: "Sum over uids of min(our weight share, the subnet's stake-weighted consensus share), 0-1, each weight interval.",
+      registers,
+    });
+    this.weightsConsensusDivergence = new Gauge({
+      name: 'infinitevibe_weights_consensus_divergence',
+      help: 'Our weight share minus the consensus share, for the 10 uids with the largest gap at the latest weight interval.',
+      labelNames: ['uid'],
+      registers,
+    });
+    this.weightsConsensusTopkOverlap = new Gauge({
+      name: 'infinitevibe_weights_consensus_topk_overlap_ratio',
+      help: 'Share of our top-k uids (k = scoring.top_miners) that are also in the consensus top k, 0-1.',
       registers,
     });
   }

@@ -21,6 +21,7 @@ import { VerifyBatcher } from '../supervisor/verify-batcher.js';
 import { Supervisor, type CycleSummary } from '../supervisor/supervisor.js';
 import { loadHotkey } from '../wallet/index.js';
 import { WeightCommitter, type CommitAttemptResult } from '../weights/weight-committer.js';
+import { ConsensusMonitor } from '../weights/consensus-monitor.js';
 import { SIMULATED_CYCLE_MS, startEmbeddedNetwork, type EmbeddedNetwork } from './embedded-network.js';
 import { createServices, type ValidatorServices } from './services.js';
 import type { AiDetector } from '../services/types.js';
@@ -90,6 +91,7 @@ export class ValidatorApp {
   readonly store: Store;
   readonly supervisor: Supervisor;
   readonly committer: WeightCommitter;
+  readonly consensus: ConsensusMonitor;
   readonly network: EmbeddedNetwork | undefined;
   readonly signer: KeyringPair;
   readonly #logger: Logger;
@@ -106,6 +108,7 @@ export class ValidatorApp {
     store: Store;
     supervisor: Supervisor;
     committer: WeightCommitter;
+    consensus: ConsensusMonitor;
     network: EmbeddedNetwork | undefined;
     signer: KeyringPair;
     logger: Logger;
@@ -119,6 +122,7 @@ export class ValidatorApp {
     this.store = parts.store;
     this.supervisor = parts.supervisor;
     this.committer = parts.committer;
+    this.consensus = parts.consensus;
     this.network = parts.network;
     this.signer = parts.signer;
     this.#logger = parts.logger;
@@ -268,6 +272,9 @@ export class ValidatorApp {
         metrics,
       });
 
+      const consensus = ConsensusMonitor.fromConfig(config, { chain, selfHotkey: signer.address, latest: () => committer.lastResult, metrics, logger });
+      closers.push({ name: 'consensus', close: () => consensus.stop() });
+
       const cycleIntervalMs = config.submission_update_interval * 1000;
       const supervisor = new Supervisor({
         chain,
@@ -336,7 +343,7 @@ export class ValidatorApp {
         'validator ready',
       );
 
-      return new ValidatorApp({ config, metrics, chain, store, supervisor, committer, network, signer, logger, writer, metricsServer, closers });
+      return new ValidatorApp({ config, metrics, chain, store, supervisor, committer, consensus, network, signer, logger, writer, metricsServer, closers });
     } catch (error) {
       return fail(error);
     }
@@ -348,6 +355,7 @@ export class ValidatorApp {
     this.#started = true;
     this.supervisor.start();
     this.committer.start();
+    this.consensus.start();
   }
 
   /** One full cycle and one weight commit, for `validate --once`. */
@@ -357,6 +365,7 @@ export class ValidatorApp {
     const tWeights = performance.now();
     const weights = await this.committer.commitNow();
     const weightsMs = performance.now() - tWeights;
+    await this.consensus.refresh();
     // Writes buffered during an outage are part of "this cycle"; give them a moment.
     await this.#writer.flush(AbortSignal.timeout(10_000)).catch(() => undefined);
     return {

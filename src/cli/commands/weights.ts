@@ -2,16 +2,28 @@ import { connectFromConfig, parseUidFlag, renderTable, splitFlags, toJson } from
 import { ConfigError } from '../../errors.js';
 import { loadHotkey } from '../../wallet/index.js';
 import type { CommandContext } from '../main.js';
+import { compareJson, compareText, compareWeights } from './weights-compare.js';
 
-export const description = "show a validator's weights on chain (the wallet hotkey's uid, or --uid N)";
+export const description =
+  "show a validator's weights on chain (the wallet hotkey's uid, or --uid N); --compare sets them against the subnet's stake-weighted consensus";
 
 export async function run({ flags, stdout }: CommandContext): Promise<number> {
-  const { own, config } = splitFlags(flags, ['json', 'uid']);
+  const { own, config } = splitFlags(flags, ['json', 'uid', 'compare']);
   let uid = parseUidFlag(own['uid']);
   let hotkey: string | undefined;
   if (uid === undefined) hotkey = (await loadHotkey(config.wallet)).address;
   const client = await connectFromConfig(config);
   try {
+    if (own['compare']) {
+      const report = await compareWeights(client, {
+        netuid: config.netuid,
+        topK: config.scoring.top_miners,
+        ...(uid !== undefined ? { selfUid: uid } : {}),
+        ...(hotkey !== undefined ? { selfHotkey: hotkey } : {}),
+      });
+      stdout.write(own['json'] ? compareJson(client.endpoint, report) : compareText(report));
+      return 0;
+    }
     if (hotkey !== undefined) {
       const status = await client.validatorStatus(config.netuid, hotkey);
       if (status.uid === null) {
