@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { OperatorMetrics } from './operator-metrics.js';
 
 /**
  * Every Prometheus instrument the validator exports, in one place so dashboards, alert rules and
@@ -11,6 +12,8 @@ const CYCLE_BUCKETS = [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600]
 
 export class ValidatorMetrics {
   readonly registry: Registry;
+  /** Identity, configured intervals, event-loop load, committed weights, cycle health. */
+  readonly ops: OperatorMetrics;
 
   // Cycle and stages
   readonly cycleDuration: Histogram<'policy'>;
@@ -35,6 +38,8 @@ export class ValidatorMetrics {
   // Worker pool
   readonly poolThreads: Gauge;
   readonly poolUtilization: Gauge;
+  readonly poolBusySeconds: Counter<'kind'>;
+  readonly poolThreadsMax: Gauge;
   readonly poolQueueSize: Gauge;
   readonly poolTaskWait: Histogram<'kind'>;
   readonly poolTaskRun: Histogram<'kind'>;
@@ -45,6 +50,7 @@ export class ValidatorMetrics {
   readonly externalRequestsTotal: Counter<'service' | 'status'>;
   readonly externalRequestDuration: Histogram<'service'>;
   readonly externalQuotaUnitsUsed: Gauge<'service'>;
+  readonly externalQuotaUnitsLimit: Gauge<'service'>;
   readonly externalCostDollarsTotal: Counter<'service'>;
   readonly aiDetectionsTotal: Counter<'result'>;
 
@@ -68,6 +74,7 @@ export class ValidatorMetrics {
     this.registry = registry;
     const registers = [registry];
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+    this.ops = new OperatorMetrics(registry);
 
     this.cycleDuration = new Histogram({
       name: 'infinitevibe_cycle_duration_seconds',
@@ -160,7 +167,18 @@ export class ValidatorMetrics {
     });
     this.poolUtilization = new Gauge({
       name: 'infinitevibe_pool_utilization_ratio',
-      help: 'Share of pool capacity busy running tasks (0-1).',
+      help: 'Share of pool capacity busy since start-up (0-1; a lifetime average, so use rate(infinitevibe_pool_busy_seconds_total) for current load).',
+      registers,
+    });
+    this.poolBusySeconds = new Counter({
+      name: 'infinitevibe_pool_busy_seconds_total',
+      help: 'Seconds worker threads spent running tasks, summed over threads, by task kind; rate() / infinitevibe_pool_threads_max is utilisation.',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.poolThreadsMax = new Gauge({
+      name: 'infinitevibe_pool_threads_max',
+      help: 'Configured most worker threads (pool capacity).',
       registers,
     });
     this.poolQueueSize = new Gauge({
@@ -210,6 +228,12 @@ export class ValidatorMetrics {
     this.externalQuotaUnitsUsed = new Gauge({
       name: 'infinitevibe_external_quota_units_used',
       help: 'Quota units used today per service (YouTube Data API units, SightEngine operations).',
+      labelNames: ['service'],
+      registers,
+    });
+    this.externalQuotaUnitsLimit = new Gauge({
+      name: 'infinitevibe_external_quota_units_limit',
+      help: 'Daily quota units allowed per service.',
       labelNames: ['service'],
       registers,
     });
