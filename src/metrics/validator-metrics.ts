@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { OperatorMetrics } from './operator-metrics.js';
+import { defineExternalMetrics, LATENCY_BUCKETS, type MeteredServiceMetrics } from './service-metrics.js';
 
 /**
  * Every Prometheus instrument the validator exports, in one place so dashboards, alert rules and
@@ -7,10 +8,9 @@ import { OperatorMetrics } from './operator-metrics.js';
  * fixed sets, never a content id or URL.
  */
 
-const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const CYCLE_BUCKETS = [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 
-export class ValidatorMetrics {
+export class ValidatorMetrics implements MeteredServiceMetrics {
   readonly registry: Registry;
   /** Identity, configured intervals, event-loop load, committed weights, cycle health. */
   readonly ops: OperatorMetrics;
@@ -212,37 +212,12 @@ export class ValidatorMetrics {
       labelNames: ['kind'],
       registers,
     });
-    this.externalRequestsTotal = new Counter({
-      name: 'infinitevibe_external_requests_total',
-      help: 'Calls to external services (gist, youtube, apify, sightengine, platform_tracker, ai_detector) by HTTP status class or error.',
-      labelNames: ['service', 'status'],
-      registers,
-    });
-    this.externalRequestDuration = new Histogram({
-      name: 'infinitevibe_external_request_duration_seconds',
-      help: 'Latency of calls to external services.',
-      labelNames: ['service'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.externalQuotaUnitsUsed = new Gauge({
-      name: 'infinitevibe_external_quota_units_used',
-      help: 'Quota units used today per service (YouTube Data API units, SightEngine operations).',
-      labelNames: ['service'],
-      registers,
-    });
-    this.externalQuotaUnitsLimit = new Gauge({
-      name: 'infinitevibe_external_quota_units_limit',
-      help: 'Daily quota units allowed per service.',
-      labelNames: ['service'],
-      registers,
-    });
-    this.externalCostDollarsTotal = new Counter({
-      name: 'infinitevibe_external_cost_dollars_total',
-      help: 'Estimated spend on metered services (Apify runs) in US dollars.',
-      labelNames: ['service'],
-      registers,
-    });
+    const external = defineExternalMetrics(registry);
+    this.externalRequestsTotal = external.externalRequestsTotal;
+    this.externalRequestDuration = external.externalRequestDuration;
+    this.externalQuotaUnitsUsed = external.externalQuotaUnitsUsed;
+    this.externalQuotaUnitsLimit = external.externalQuotaUnitsLimit;
+    this.externalCostDollarsTotal = external.externalCostDollarsTotal;
     this.aiDetectionsTotal = new Counter({
       name: 'infinitevibe_ai_detections_total',
       help: 'AI-detection lookups by result (cache_hit, scored, error).',
