@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
 import { loadDashboards, metricNames, panelQueries } from './dashboard-queries.js';
 
@@ -15,6 +16,13 @@ async function exportedNames(): Promise<Set<string>> {
     if (String(m.type) === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(m.name + s);
   }
   return names;
+}
+
+const ALERT_COUNT = 13;
+
+function alertRules(): Array<{ alert: string; expr: string }> {
+  const doc = parse(readFileSync(join(root, 'prometheus/alerts.yml'), 'utf8')) as { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> };
+  return doc.groups.flatMap((g) => g.rules);
 }
 
 function hasBinary(name: string): boolean {
@@ -56,10 +64,21 @@ describe('grafana dashboards', () => {
 
   it('alert rules only read exported metrics', async () => {
     const exported = await exportedNames();
-    const rules = readFileSync(join(root, 'prometheus/alerts.yml'), 'utf8');
-    const exprs = [...rules.matchAll(/expr:\s*\|?\s*\n?([\s\S]*?)\n\s+for:/g)].map((m) => m[1]!);
-    expect(exprs.length).toBe(5);
-    for (const e of exprs) for (const n of metricNames(e).filter((x) => x !== 'up')) expect(exported.has(n), n).toBe(true);
+    const rules = alertRules();
+    expect(rules.length).toBe(ALERT_COUNT);
+    for (const r of rules) for (const n of metricNames(r.expr).filter((x) => x !== 'up')) expect(exported.has(n), `${r.alert} reads ${n}`).toBe(true);
+  });
+
+  it('every alert rule has a promtool case in which it fires, and one in which it does not', () => {
+    const tests = parse(readFileSync(join(root, 'prometheus/alerts.test.yml'), 'utf8')) as {
+      tests: Array<{ alert_rule_test?: Array<{ alertname: string; exp_alerts?: unknown[] }> }>;
+    };
+    const cases = tests.tests.flatMap((t) => t.alert_rule_test ?? []);
+    for (const { alert } of alertRules()) {
+      const mine = cases.filter((c) => c.alertname === alert);
+      expect(mine.some((c) => (c.exp_alerts ?? []).length > 0), `${alert} fires in a test`).toBe(true);
+      expect(mine.some((c) => (c.exp_alerts ?? []).length === 0), `${alert} stays quiet in a test`).toBe(true);
+    }
   });
 });
 
@@ -71,7 +90,7 @@ describe('prometheus configuration', () => {
     const config = join(root, 'prometheus/prometheus.yml');
     if (promtool) {
       const out = execFileSync('promtool', ['check', 'config', config], { encoding: 'utf8' });
-      expect(out).toMatch(/SUCCESS: 5 rules found/);
+      expect(out).toMatch(new RegExp(`SUCCESS: ${ALERT_COUNT} rules found`));
     } else {
       const text = readFileSync(config, 'utf8');
       expect(text).toContain('validator:9108');
