@@ -179,6 +179,23 @@ describe('dashboards against a live validator', () => {
     120_000,
   );
 
+  it('names the validator on one info series only, and its build on another', async () => {
+    const text = await (await fetch(new URL('/metrics', app.metricsUrl))).text();
+    const info = /^infinitevibe_validator_info\{([^}]*)\} 1$/m.exec(text);
+    expect(info?.[1]).toBe(`netuid="${app.config.netuid}",hotkey="${app.signer.address}"`);
+    expect(text).toMatch(new RegExp(`^infinitevibe_build_info\\{version="[^"]+",node="${process.version}",runtime_spec="\\d+"\\} 1$`, 'm'));
+    const carriers = new Set(
+      text
+        .split('\n')
+        .filter((line) => !line.startsWith('#') && /[{,](netuid|hotkey)="/.test(line))
+        .map((line) => line.slice(0, line.indexOf('{'))),
+    );
+    expect([...carriers]).toEqual(['infinitevibe_validator_info']);
+    expect(text).toMatch(new RegExp(`^infinitevibe_config_set_weights_interval_seconds ${app.config.set_weights_interval}$`, 'm'));
+    expect(text).toMatch(new RegExp(`^infinitevibe_config_submission_update_interval_seconds ${app.config.submission_update_interval}$`, 'm'));
+    expect(text).toMatch(/^infinitevibe_cycle_timed_out_miners \d+$/m);
+  });
+
   it.runIf(prometheusBinary)('shows pool and event-loop utilisation moving while the cycle ran, per instance', async () => {
     const pool = toPromQL(
       'sum by (instance) (rate(infinitevibe_pool_busy_seconds_total{instance=~"$instance"}[$__rate_interval])) / sum by (instance) (infinitevibe_pool_threads_max{instance=~"$instance"})',
