@@ -47,14 +47,24 @@ export class OperatorMetrics {
   readonly cycleTimedOutMiners: Gauge;
   readonly cyclesConsecutiveNotOk: Gauge;
   #pendingReveals: number[] = [];
+  readonly #identity: { runtimeSpec?: () => string | number; shownSpec?: string } = {};
 
   constructor(registry: Registry) {
     const registers = [registry];
+    const identity = this.#identity;
     this.buildInfo = new Gauge({
       name: 'infinitevibe_build_info',
       help: 'Always 1: the validator version, the Node.js version and the chain runtime spec version it talks to.',
       labelNames: ['version', 'node', 'runtime_spec'],
       registers,
+      // A runtime upgrade changes the spec under a running validator; read it at each scrape.
+      collect() {
+        const spec = identity.runtimeSpec?.();
+        if (spec === undefined || String(spec) === identity.shownSpec) return;
+        identity.shownSpec = String(spec);
+        this.reset();
+        this.set({ version: packageVersion(), node: process.version, runtime_spec: identity.shownSpec }, 1);
+      },
     });
     this.validatorInfo = new Gauge({
       name: 'infinitevibe_validator_info',
@@ -139,10 +149,11 @@ export class OperatorMetrics {
     });
   }
 
-  /** Identity series; call once the chain's runtime version is known. */
-  identify(info: { netuid: number; hotkey: string; runtimeSpec: string | number }): void {
-    this.buildInfo.reset();
-    this.buildInfo.set({ version: packageVersion(), node: process.version, runtime_spec: String(info.runtimeSpec) }, 1);
+  /** Identity series; `runtimeSpec` is read at every scrape (a value, or a function for a live one). */
+  identify(info: { netuid: number; hotkey: string; runtimeSpec: string | number | (() => string | number) }): void {
+    const spec = info.runtimeSpec;
+    this.#identity.runtimeSpec = typeof spec === 'function' ? spec : () => spec;
+    this.#identity.shownSpec = undefined;
     this.validatorInfo.reset();
     this.validatorInfo.set({ netuid: String(info.netuid), hotkey: info.hotkey }, 1);
   }

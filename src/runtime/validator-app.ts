@@ -178,7 +178,7 @@ export class ValidatorApp {
       });
       closers.push({ name: 'chain', close: () => chain.close() });
       // Identity and the configured intervals the alert rules compare against.
-      metrics.ops.identify({ netuid: config.netuid, hotkey: signer.address, runtimeSpec: chain.api.runtimeVersion.specVersion.toString() });
+      metrics.ops.identify({ netuid: config.netuid, hotkey: signer.address, runtimeSpec: () => chain.api.runtimeVersion.specVersion.toString() });
       metrics.ops.configure({ setWeightsSeconds: config.set_weights_interval, submissionUpdateSeconds: config.submission_update_interval });
 
       const store =

@@ -79,3 +79,16 @@ describe('operator metrics', () => {
     expect(ratio).toBeLessThanOrEqual(1);
   });
 });
+
+describe('build info', () => {
+  it('follows the chain runtime spec across a runtime upgrade, one series at a time', async () => {
+    const metrics = new ValidatorMetrics({ defaultMetrics: false });
+    let spec = 218;
+    metrics.ops.identify({ netuid: 89, hotkey: '5Hotkey', runtimeSpec: () => spec });
+    expect(await metrics.expose()).toMatch(/^infinitevibe_build_info\{[^}]*runtime_spec="218"\} 1$/m);
+    spec = 219;
+    const text = await metrics.expose();
+    expect(text).toMatch(/^infinitevibe_build_info\{[^}]*runtime_spec="219"\} 1$/m);
+    expect(text).not.toContain('runtime_spec="218"');
+  });
+});
