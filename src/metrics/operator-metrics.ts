@@ -15,6 +15,8 @@ import { packageRoot } from '../util/paths.js';
 export interface CycleOutcome {
   readonly result: 'ok' | 'partial' | 'failed';
   readonly timedOut: number;
+  /** The uids that timed out, when the summary names them. */
+  readonly timedOutUids?: readonly number[];
 }
 
 let cachedVersion: string | undefined;
@@ -45,6 +47,7 @@ export class OperatorMetrics {
   readonly consensusAgreement: Gauge;
   readonly consensusDivergence: Gauge<'uid'>;
   readonly cycleTimedOutMiners: Gauge;
+  readonly minerTimedOut: Gauge<'uid'>;
   readonly cyclesConsecutiveNotOk: Gauge;
   #pendingReveals: number[] = [];
   readonly #identity: { runtimeSpec?: () => string | number; shownSpec?: string } = {};
@@ -142,6 +145,12 @@ export class OperatorMetrics {
       help: 'Miners whose actor ran out of time in the last finished cycle.',
       registers,
     });
+    this.minerTimedOut = new Gauge({
+      name: 'infinitevibe_miner_timed_out',
+      help: 'Set to 1 for each uid whose actor ran out of time in the last finished cycle (no series for the others).',
+      labelNames: ['uid'],
+      registers,
+    });
     this.cyclesConsecutiveNotOk = new Gauge({
       name: 'infinitevibe_cycles_consecutive_not_ok',
       help: 'Finished cycles in a row whose result was partial or failed (0 after an ok cycle).',
@@ -185,6 +194,8 @@ export class OperatorMetrics {
 
   recordCycle(outcome: CycleOutcome): void {
     this.cycleTimedOutMiners.set(outcome.timedOut);
+    this.minerTimedOut.reset();
+    for (const uid of outcome.timedOutUids ?? []) this.minerTimedOut.set({ uid: String(uid) }, 1);
     if (outcome.result === 'ok') this.cyclesConsecutiveNotOk.set(0);
     else this.cyclesConsecutiveNotOk.inc();
   }

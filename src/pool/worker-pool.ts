@@ -148,6 +148,8 @@ export class WorkerPool {
     this.#piscina.on('workerDestroy', countThreads);
     countThreads();
     this.#metrics?.poolThreadsMax.set(this.threads);
+    // Busy time starts at 0 per kind, so the first task's run time shows as an increase.
+    for (const kind of ['verify', 'score'] as const) this.#metrics?.poolBusySeconds.inc({ kind }, 0);
   }
 
   /** A pool sized from `pool.*` and `netuid` of the config. */

@@ -48,10 +48,15 @@ describe('operator metrics', () => {
     metrics.ops.recordCycle({ result: 'failed', timedOut: 0 });
     expect(await valueOf(metrics.ops.cyclesConsecutiveNotOk)).toBe(2);
     expect(await valueOf(metrics.ops.cycleTimedOutMiners)).toBe(0);
-    metrics.ops.recordCycle({ result: 'partial', timedOut: 4 });
-    expect(await valueOf(metrics.ops.cycleTimedOutMiners)).toBe(4);
-    metrics.ops.recordCycle({ result: 'ok', timedOut: 0 });
+    metrics.ops.recordCycle({ result: 'partial', timedOut: 2, timedOutUids: [7, 12] });
+    expect(await valueOf(metrics.ops.cycleTimedOutMiners)).toBe(2);
+    expect((await metrics.ops.minerTimedOut.get()).values.map((v) => [v.labels.uid, v.value])).toEqual([
+      ['7', 1],
+      ['12', 1],
+    ]);
+    metrics.ops.recordCycle({ result: 'ok', timedOut: 0, timedOutUids: [] });
     expect(await valueOf(metrics.ops.cyclesConsecutiveNotOk)).toBe(0);
+    expect((await metrics.ops.minerTimedOut.get()).values).toEqual([]);
   });
 
   it('tracks pending reveals and the oldest one’s reveal block', async () => {
