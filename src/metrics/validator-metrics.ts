@@ -1,4 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { OperatorMetrics } from './operator-metrics.js';
+import { defineExternalMetrics, LATENCY_BUCKETS, type MeteredServiceMetrics } from './service-metrics.js';
 
 /**
  * Every Prometheus instrument the validator exports, in one place so dashboards, alert rules and
@@ -6,11 +8,12 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  * fixed sets, never a content id or URL.
  */
 
-const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const CYCLE_BUCKETS = [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 
-export class ValidatorMetrics {
+export class ValidatorMetrics implements MeteredServiceMetrics {
   readonly registry: Registry;
+  /** Identity, configured intervals, event-loop load, committed weights, cycle health. */
+  readonly ops: OperatorMetrics;
 
   // Cycle and stages
   readonly cycleDuration: Histogram<'policy'>;
@@ -36,6 +39,8 @@ export class ValidatorMetrics {
   // Worker pool
   readonly poolThreads: Gauge;
   readonly poolUtilization: Gauge;
+  readonly poolBusySeconds: Counter<'kind'>;
+  readonly poolThreadsMax: Gauge;
   readonly poolQueueSize: Gauge;
   readonly poolTaskWait: Histogram<'kind'>;
   readonly poolTaskRun: Histogram<'kind'>;
@@ -46,6 +51,7 @@ export class ValidatorMetrics {
   readonly externalRequestsTotal: Counter<'service' | 'status'>;
   readonly externalRequestDuration: Histogram<'service'>;
   readonly externalQuotaUnitsUsed: Gauge<'service'>;
+  readonly externalQuotaUnitsLimit: Gauge<'service'>;
   readonly externalCostDollarsTotal: Counter<'service'>;
   readonly aiDetectionsTotal: Counter<'result'>;
 
@@ -74,6 +80,7 @@ export class ValidatorMetrics {
     this.registry = registry;
     const registers = [registry];
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+    this.ops = new OperatorMetrics(registry);
 
     this.cycleDuration = new Histogram({
       name: 'infinitevibe_cycle_duration_seconds',
@@ -171,7 +178,18 @@ export class ValidatorMetrics {
     });
     this.poolUtilization = new Gauge({
       name: 'infinitevibe_pool_utilization_ratio',
-      help: 'Share of pool capacity busy running tasks (0-1).',
+      help: 'Share of pool capacity busy since start-up (0-1; a lifetime average, so use rate(infinitevibe_pool_busy_seconds_total) for current load).',
+      registers,
+    });
+    this.poolBusySeconds = new Counter({
+      name: 'infinitevibe_pool_busy_seconds_total',
+      help: 'Seconds worker threads spent running tasks, summed over threads, by task kind; rate() / infinitevibe_pool_threads_max is utilisation.',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.poolThreadsMax = new Gauge({
+      name: 'infinitevibe_pool_threads_max',
+      help: 'Configured most worker threads (pool capacity).',
       registers,
     });
     this.poolQueueSize = new Gauge({
@@ -205,31 +223,12 @@ export class ValidatorMetrics {
       labelNames: ['kind'],
       registers,
     });
-    this.externalRequestsTotal = new Counter({
-      name: 'infinitevibe_external_requests_total',
-      help: 'Calls to external services (gist, youtube, apify, sightengine, platform_tracker, ai_detector) by HTTP status class or error.',
-      labelNames: ['service', 'status'],
-      registers,
-    });
-    this.externalRequestDuration = new Histogram({
-      name: 'infinitevibe_external_request_duration_seconds',
-      help: 'Latency of calls to external services.',
-      labelNames: ['service'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.externalQuotaUnitsUsed = new Gauge({
-      name: 'infinitevibe_external_quota_units_used',
-      help: 'Quota units used today per service (YouTube Data API units, SightEngine operations).',
-      labelNames: ['service'],
-      registers,
-    });
-    this.externalCostDollarsTotal = new Counter({
-      name: 'infinitevibe_external_cost_dollars_total',
-      help: 'Estimated spend on metered services (Apify runs) in US dollars.',
-      labelNames: ['service'],
-      registers,
-    });
+    const external = defineExternalMetrics(registry);
+    this.externalRequestsTotal = external.externalRequestsTotal;
+    this.externalRequestDuration = external.externalRequestDuration;
+    this.externalQuotaUnitsUsed = external.externalQuotaUnitsUsed;
+    this.externalQuotaUnitsLimit = external.externalQuotaUnitsLimit;
+    this.externalCostDollarsTotal = external.externalCostDollarsTotal;
     this.aiDetectionsTotal = new Counter({
       name: 'infinitevibe_ai_detections_total',
       help: 'AI-detection lookups by result (cache_hit, scored, error).',

@@ -147,6 +147,9 @@ export class WorkerPool {
     this.#piscina.on('workerCreate', countThreads);
     this.#piscina.on('workerDestroy', countThreads);
     countThreads();
+    this.#metrics?.poolThreadsMax.set(this.threads);
+    // Busy time starts at 0 per kind, so the first task's run time shows as an increase.
+    for (const kind of ['verify', 'score'] as const) this.#metrics?.poolBusySeconds.inc({ kind }, 0);
   }
 
   /** A pool sized from `pool.*` and `netuid` of the config. */
@@ -171,7 +174,7 @@ export class WorkerPool {
     return this.#piscina.queueSize;
   }
 
-  /** Share of capacity spent running tasks since start (0–1), as Piscina measures it. */
+  /** Share of capacity spent running tasks since start (0–1), as Piscina measures it: a lifetime average. */
   get utilization(): number {
     return this.#piscina.utilization;
   }
@@ -268,7 +271,10 @@ export class WorkerPool {
     }
     if (metrics) {
       metrics.poolTaskWait.observe({ kind }, Math.max(0, envelope.startedAt - submittedAt) / 1000);
-      metrics.poolTaskRun.observe({ kind }, Math.max(0, envelope.finishedAt - envelope.startedAt) / 1000);
+      const runSeconds = Math.max(0, envelope.finishedAt - envelope.startedAt) / 1000;
+      metrics.poolTaskRun.observe({ kind }, runSeconds);
+      // A counter of busy time stays meaningful under rate(); Piscina's utilization is a lifetime average.
+      metrics.poolBusySeconds.inc({ kind }, runSeconds);
       metrics.poolTasksTotal.inc({ kind, result: 'ok' });
       metrics.poolItemsTotal.inc({ kind }, items);
       this.#updateGauges();

@@ -181,6 +181,9 @@ export class ValidatorApp {
         inclusionTimeoutMs: config.subtensor.inclusion_timeout_ms,
       });
       closers.push({ name: 'chain', close: () => chain.close() });
+      // Identity and the configured intervals the alert rules compare against.
+      metrics.ops.identify({ netuid: config.netuid, hotkey: signer.address, runtimeSpec: () => chain.api.runtimeVersion.specVersion.toString() });
+      metrics.ops.configure({ setWeightsSeconds: config.set_weights_interval, submissionUpdateSeconds: config.submission_update_interval });
 
       const store =
         options.storeInstance ??
@@ -297,6 +300,7 @@ export class ValidatorApp {
         now,
         ...(simulated ? { beforeCycle: () => network!.advance(simulatedCycleMs) } : {}),
         onScores: (scores) => committer.update(scores),
+        onCycle: (summary) => metrics.ops.recordCycle(summary),
         logger,
         metrics,
       });

@@ -3,7 +3,7 @@
  * writes it). Messages name the file and the flags to fix it but never echo file contents, which
  * hold secrets.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import { hexToU8a, u8aEq } from '@polkadot/util';
@@ -18,6 +18,7 @@ import {
 import { WalletError } from '../errors.js';
 import { initCrypto } from '../crypto/signed-line.js';
 import { hotkeyFilePath, type HotkeyLocation } from './hotkey-location.js';
+import { permissionHint } from './permission-hint.js';
 import { canonicalToExpandedSecret } from './secret-key.js';
 
 export const SS58_FORMAT = 42;
@@ -53,6 +54,10 @@ async function readHotkeyText(file: string): Promise<string> {
       );
     }
     if (code === 'EISDIR') throw invalid(file, 'is a directory, not a hotkey file');
+    if (code === 'EACCES' || code === 'EPERM') {
+      const owner = await stat(file).catch(() => null);
+      throw new WalletError(permissionHint(file, owner, process.getuid?.() ?? null), 'ERR_WALLET_INVALID', file, { cause });
+    }
     throw new WalletError(
       `hotkey file ${file}: cannot be read (${code ?? 'unknown error'})`,
       'ERR_WALLET_INVALID',

@@ -223,6 +223,7 @@ export class WeightCommitter {
         const block = await o.chain.bestBlockNumber();
         await this.#revealDue(block);
         hyper = await o.chain.hyperparameters(o.netuid);
+        o.metrics.ops.subnetTempo.set(hyper.tempo);
         mode = hyper.commitRevealEnabled ? 'commit' : 'set';
         const status = await o.chain.validatorStatus(o.netuid, o.signer.address);
         // LastUpdate 0 means "never set": the runtime lets a first-time setter through.
@@ -254,6 +255,7 @@ export class WeightCommitter {
             revealed: false,
           });
           this.#scheduleReveal(receipt.revealFromBlock);
+          o.metrics.ops.addPendingReveal(receipt.revealFromBlock);
           this.#succeeded('commit', vector);
           return this.#finish({ ok: true, mode, uids: vector.uids, values: vector.values, block: receipt.block, attempts: attempt, error: null, latencyMs: performance.now() - started, fallback: vector.fallback });
         }
@@ -312,10 +314,13 @@ export class WeightCommitter {
       this.#logger.warn({ err: error }, 'pending reveals unreadable (store down); retried later');
       return;
     }
+    // What is still unrevealed after this pass, for the reveal-overdue alert.
+    const left: number[] = [];
     for (const commit of pending) {
       if (commit.reveal_from_block === undefined || !commit.salt) continue;
       if (block < commit.reveal_from_block) {
         this.#scheduleReveal(commit.reveal_from_block);
+        left.push(commit.reveal_from_block);
         continue;
       }
       const vector: WeightVector = { uids: commit.uids, values: commit.values, versionKey: BigInt(commit.version_key) };
@@ -333,15 +338,18 @@ export class WeightCommitter {
           await o.audit.update(commit.id, { revealed: true, error_code: code }).catch(() => undefined);
         } else {
           this.#scheduleReveal(block + 1);
+          left.push(commit.reveal_from_block);
         }
         this.#logger.warn({ code }, 'weight reveal failed');
       }
     }
+    o.metrics.ops.setPendingReveals(left);
   }
 
   async #refreshRevealSchedule(): Promise<void> {
     const pending = await this.#o.audit.pendingReveals(this.#o.netuid);
     for (const commit of pending) if (commit.reveal_from_block !== undefined) this.#scheduleReveal(commit.reveal_from_block);
+    this.#o.metrics.ops.setPendingReveals(pending.flatMap((c) => (c.reveal_from_block === undefined ? [] : [c.reveal_from_block])));
   }
 
   #scheduleReveal(block: number): void {
@@ -395,6 +403,7 @@ export class WeightCommitter {
       m.lastWeightCommitTimestamp.set(this.#lastSuccessAt / 1000);
       if (mode !== 'commit') m.weightsSetUids.set(vector.uids.length);
     }
+    if (mode !== 'reveal') m.ops.recordCommittedWeights(vector.uids, vector.values);
     m.secondsSinceLastWeightCommit.set(0);
     this.#logger.info({ mode, uids: vector.uids, values: vector.values }, `weights ${mode === 'commit' ? 'committed' : mode === 'reveal' ? 'revealed' : 'set'} for ${vector.uids.length} uids`);
   }

@@ -5,6 +5,8 @@ export interface PanelQuery {
   dashboard: string;
   panel: string;
   expr: string;
+  /** Evaluated once at the range end (bar gauges, tables) rather than over the range. */
+  instant: boolean;
 }
 
 export const DASHBOARD_DIR = join(import.meta.dirname, '../../grafana/dashboards');
@@ -12,7 +14,7 @@ export const DASHBOARD_DIR = join(import.meta.dirname, '../../grafana/dashboards
 interface Panel {
   title: string;
   datasource?: { uid?: string };
-  targets?: Array<{ expr?: string }>;
+  targets?: Array<{ expr?: string; instant?: boolean }>;
   panels?: Panel[];
 }
 
@@ -26,7 +28,7 @@ export function panelQueries(): PanelQuery[] {
   const out: PanelQuery[] = [];
   const walk = (dashboard: string, panels: Panel[]) => {
     for (const p of panels) {
-      for (const t of p.targets ?? []) if (t.expr) out.push({ dashboard, panel: p.title, expr: t.expr });
+      for (const t of p.targets ?? []) if (t.expr) out.push({ dashboard, panel: p.title, expr: t.expr, instant: t.instant === true });
       if (p.panels) walk(dashboard, p.panels);
     }
   };
@@ -34,9 +36,26 @@ export function panelQueries(): PanelQuery[] {
   return out;
 }
 
-/** Grafana's interval variables, replaced the way Grafana would for a short range. */
+/** Grafana's variables, replaced the way Grafana would for a short range and "All" instances. */
 export function toPromQL(expr: string): string {
-  return expr.replace(/\$__rate_interval|\$__interval|\$__range/g, '1m');
+  return expr.replace(/\$__rate_interval|\$__interval|\$__range/g, '1m').replace(/\$instance\b/g, '.+');
+}
+
+/** Every `metric{…}` selector of an expression, with its label matchers (empty when it has none). */
+export function selectors(expr: string): Array<{ name: string; matchers: string }> {
+  const out: Array<{ name: string; matchers: string }> = [];
+  for (const m of expr.matchAll(/\b((?:infinitevibe_|process_|nodejs_)[a-zA-Z0-9_:]*|up)\b(\{[^}]*\})?/g)) {
+    out.push({ name: m[1]!, matchers: m[2] ?? '' });
+  }
+  return out;
+}
+
+/** Counter series (`_total`, `_bucket`, `_sum`, `_count`) read raw instead of through rate() or increase(). */
+export function rawCounters(expr: string): string[] {
+  const wrapped = /\b(?:rate|irate|increase)\(\s*[a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?\[[^\]]+\]\s*\)/g;
+  return selectors(expr.replace(wrapped, ''))
+    .map((s) => s.name)
+    .filter((n) => /_(total|bucket|sum|count)$/.test(n));
 }
 
 const PROMQL_WORDS = new Set([

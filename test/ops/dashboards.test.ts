@@ -2,19 +2,30 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ServiceMetrics } from '../../src/metrics/service-metrics.js';
 import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
-import { loadDashboards, metricNames, panelQueries } from './dashboard-queries.js';
+import { loadDashboards, metricNames, panelQueries, rawCounters, selectors } from './dashboard-queries.js';
 
 const root = join(import.meta.dirname, '../..');
 
+/** Names the validator and the standalone services export (the platform tracker's lookups, for one). */
 async function exportedNames(): Promise<Set<string>> {
-  const metrics = new ValidatorMetrics();
   const names = new Set<string>();
-  for (const m of await metrics.registry.getMetricsAsJSON()) {
-    names.add(m.name);
-    if (String(m.type) === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(m.name + s);
+  for (const registry of [new ValidatorMetrics().registry, new ServiceMetrics({ service: 'platform_tracker' }).registry]) {
+    for (const m of await registry.getMetricsAsJSON()) {
+      names.add(m.name);
+      if (String(m.type) === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(m.name + s);
+    }
   }
   return names;
+}
+
+const ALERT_COUNT = 13;
+
+function alertRules(): Array<{ alert: string; expr: string }> {
+  const doc = parse(readFileSync(join(root, 'prometheus/alerts.yml'), 'utf8')) as { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> };
+  return doc.groups.flatMap((g) => g.rules);
 }
 
 function hasBinary(name: string): boolean {
@@ -34,32 +45,72 @@ describe('grafana dashboards', () => {
     ]);
     for (const { file, json } of dashboards) {
       expect(json['schemaVersion'], file).toBeGreaterThanOrEqual(39);
+      // Every panel reads the $datasource variable, which defaults to the provisioned datasource.
       const text = JSON.stringify(json);
       const uids = [...text.matchAll(/"uid":"([^"]+)"/g)].map((m) => m[1]).filter((u) => !String(u).startsWith('iv-'));
-      expect(new Set(uids), file).toEqual(new Set([uid]));
+      expect(new Set(uids), file).toEqual(new Set(['${datasource}']));
+      const variables = (json['templating'] as { list: Array<{ name: string; type: string; current?: { value?: unknown }; multi?: boolean; includeAll?: boolean }> }).list;
+      const datasource = variables.find((v) => v.name === 'datasource');
+      expect(datasource?.type, file).toBe('datasource');
+      expect(datasource?.current?.value, file).toBe(uid);
+      const instance = variables.find((v) => v.name === 'instance');
+      expect(instance, file).toMatchObject({ type: 'query', multi: true, includeAll: true });
     }
     const provider = readFileSync(join(root, 'grafana/provisioning/dashboards/infinitevibe.yml'), 'utf8');
     expect(provider).toContain('/var/lib/grafana/dashboards');
     expect(readFileSync(join(root, 'docker-compose.yml'), 'utf8')).toContain('./grafana/dashboards:/var/lib/grafana/dashboards');
   });
 
-  it('only query metrics the validator exports', async () => {
+  it('only query metrics the validator or its services export', async () => {
     const exported = await exportedNames();
     const queries = panelQueries();
     expect(queries.length).toBeGreaterThan(30);
     for (const q of queries) {
       const names = metricNames(q.expr).filter((n) => n !== 'up');
-      expect(names.length, `${q.dashboard} / ${q.panel}: ${q.expr}`).toBeGreaterThan(0);
+      expect(names.length > 0 || /\bup\{/.test(q.expr), `${q.dashboard} / ${q.panel}: ${q.expr}`).toBe(true);
       for (const n of names) expect(exported.has(n), `${q.dashboard} / ${q.panel} reads ${n}`).toBe(true);
+    }
+  });
+
+  it('filter every series by $instance, so several validators never merge', () => {
+    for (const q of panelQueries()) {
+      for (const sel of selectors(q.expr)) {
+        expect(sel.matchers, `${q.dashboard} / ${q.panel}: ${sel.name} in ${q.expr}`).toContain('instance=~"$instance"');
+      }
+      // An aggregation that drops `instance` would sum validators together.
+      for (const m of q.expr.matchAll(/\b(?:sum|avg|max|min|count|topk)\s+by\s*\(([^)]*)\)/g)) {
+        expect(m[1]!.split(',').map((l) => l.trim()), `${q.dashboard} / ${q.panel}: ${q.expr}`).toContain('instance');
+      }
+    }
+  });
+
+  it('plot counters through rate() or increase(), never raw', () => {
+    for (const q of panelQueries()) expect(rawCounters(q.expr), `${q.dashboard} / ${q.panel}: ${q.expr}`).toEqual([]);
+  });
+
+  it('rank with topk only at one instant, so a range never shows more than k series', () => {
+    for (const q of panelQueries().filter((x) => /\btopk\b/.test(x.expr))) {
+      expect(q.instant || /@\s*end\(\)/.test(q.expr), `${q.dashboard} / ${q.panel}: ${q.expr}`).toBe(true);
     }
   });
 
   it('alert rules only read exported metrics', async () => {
     const exported = await exportedNames();
-    const rules = readFileSync(join(root, 'prometheus/alerts.yml'), 'utf8');
-    const exprs = [...rules.matchAll(/expr:\s*\|?\s*\n?([\s\S]*?)\n\s+for:/g)].map((m) => m[1]!);
-    expect(exprs.length).toBe(5);
-    for (const e of exprs) for (const n of metricNames(e).filter((x) => x !== 'up')) expect(exported.has(n), n).toBe(true);
+    const rules = alertRules();
+    expect(rules.length).toBe(ALERT_COUNT);
+    for (const r of rules) for (const n of metricNames(r.expr).filter((x) => x !== 'up')) expect(exported.has(n), `${r.alert} reads ${n}`).toBe(true);
+  });
+
+  it('every alert rule has a promtool case in which it fires, and one in which it does not', () => {
+    const tests = parse(readFileSync(join(root, 'prometheus/alerts.test.yml'), 'utf8')) as {
+      tests: Array<{ alert_rule_test?: Array<{ alertname: string; exp_alerts?: unknown[] }> }>;
+    };
+    const cases = tests.tests.flatMap((t) => t.alert_rule_test ?? []);
+    for (const { alert } of alertRules()) {
+      const mine = cases.filter((c) => c.alertname === alert);
+      expect(mine.some((c) => (c.exp_alerts ?? []).length > 0), `${alert} fires in a test`).toBe(true);
+      expect(mine.some((c) => (c.exp_alerts ?? []).length === 0), `${alert} stays quiet in a test`).toBe(true);
+    }
   });
 });
 
@@ -71,7 +122,7 @@ describe('prometheus configuration', () => {
     const config = join(root, 'prometheus/prometheus.yml');
     if (promtool) {
       const out = execFileSync('promtool', ['check', 'config', config], { encoding: 'utf8' });
-      expect(out).toMatch(/SUCCESS: 5 rules found/);
+      expect(out).toMatch(new RegExp(`SUCCESS: ${ALERT_COUNT} rules found`));
     } else {
       const text = readFileSync(config, 'utf8');
       expect(text).toContain('validator:9108');

@@ -102,6 +102,12 @@ describe('WorkerPool.verify through real worker threads', () => {
     expect(text).toMatch(/infinitevibe_pool_task_wait_seconds_count\{kind="verify"\} \d+/);
     expect(text).toMatch(/infinitevibe_pool_threads [12]/);
     expect(text).toMatch(/infinitevibe_pool_utilization_ratio /);
+    expect(text).toMatch(/infinitevibe_pool_threads_max 2/);
+    // Busy time is a counter of the same run times the histogram observes, so rate() works on it.
+    const busy = (await metrics.poolBusySeconds.get()).values.find((v) => v.labels.kind === 'verify')?.value ?? 0;
+    const runSum = (await metrics.poolTaskRun.get()).values.find((v) => v.labels.kind === 'verify' && v.metricName?.endsWith('_sum'))?.value;
+    expect(busy).toBeGreaterThan(0);
+    expect(busy).toBeCloseTo(runSum ?? -1, 9);
   });
 
   it('warmUp() brings every thread up with both worker modules loaded', async () => {

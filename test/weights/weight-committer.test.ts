@@ -210,6 +210,14 @@ describe('WeightCommitter', () => {
     const committed = await first.c.commitNow();
     expect(committed).toMatchObject({ ok: true, mode: 'commit' });
     expect(audit.records[0]).toMatchObject({ mode: 'commit', result: 'success', salt: [1, 2, 3], reveal_from_block: 111, revealed: false });
+    // What the reveal-overdue alert and the per-uid weights panel read.
+    const gauge = async (g: { get(): Promise<{ values: Array<{ value: number; labels: Record<string, unknown> }> }> }) => (await g.get()).values;
+    expect((await gauge(first.metrics.ops.weightsPendingReveals))[0]?.value).toBe(1);
+    expect((await gauge(first.metrics.ops.weightsOldestPendingReveal))[0]?.value).toBe(111);
+    expect((await gauge(first.metrics.ops.subnetTempo))[0]?.value).toBe(HYPER.tempo);
+    const committedWeights = await gauge(first.metrics.ops.weightsCommitted);
+    expect(committedWeights.map((v) => v.labels['uid']).sort()).toEqual(committed.uids.map(String).sort());
+    expect(committedWeights.reduce((a, v) => a + v.value, 0)).toBeCloseTo(1, 9);
     await first.c.stop();
 
     // A new process: nothing in memory, only the store.
@@ -227,6 +235,8 @@ describe('WeightCommitter', () => {
     expect(reveal.vector.uids).toEqual([1, 2]);
     await vi.waitFor(() => expect(audit.records[0]!.revealed).toBe(true));
     expect(audit.records.some((r) => r.mode === 'reveal' && r.result === 'success')).toBe(true);
+    await vi.waitFor(async () => expect((await second.metrics.ops.weightsPendingReveals.get()).values[0]?.value).toBe(0));
+    expect((await second.metrics.ops.weightsOldestPendingReveal.get()).values[0]?.value).toBe(0);
   });
 
   it('a store outage does not hold up a due commit; the audit record is written when the store is back', async () => {

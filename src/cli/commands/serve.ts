@@ -1,6 +1,6 @@
 import { loadConfig } from '../../config/load-config.js';
 import { createLogger } from '../../log.js';
-import { ValidatorMetrics } from '../../metrics/validator-metrics.js';
+import { ServiceMetrics } from '../../metrics/service-metrics.js';
 import type { CommandContext } from '../main.js';
 
 export const description = 'serve platform-tracker | ai-detector over HTTP (--port N --host ADDR)';
@@ -54,7 +54,7 @@ export async function run({ args, flags, stdout, stderr }: CommandContext): Prom
     case 'platform-tracker': {
       const config = loadConfig({ flags: rest });
       const logger = createLogger({ level: config.logging.level, name: 'platform-tracker' });
-      const metrics = new ValidatorMetrics();
+      const metrics = new ServiceMetrics({ service: 'platform_tracker' });
       const { startPlatformTrackerService } = await import('../../services/platform-tracker/serve-platform-tracker.js');
       const running = await startPlatformTrackerService(config, { port: port ?? config.platform_tracker.port, host, logger, metrics, miners, seed });
       stdout.write(JSON.stringify({ service: 'platform-tracker', url: running.url, embedded: running.standins !== undefined }) + '\n');
@@ -68,7 +68,7 @@ export async function run({ args, flags, stdout, stderr }: CommandContext): Prom
     case 'ai-detector': {
       const config = loadConfig({ flags: rest });
       const logger = createLogger({ level: config.logging.level, name: 'ai-detector' });
-      const metrics = new ValidatorMetrics();
+      const metrics = new ServiceMetrics({ service: 'ai_detector' });
       const { startAiDetectorService } = await import('../../services/ai-detector/ai-detector-runtime.js');
       const running = await startAiDetectorService(config, { port: port ?? config.ai_detector.port, host, logger, metrics });
       stdout.write(

@@ -8,7 +8,7 @@ import {
 } from '../../devnet/http/sightengine-standin.js';
 import { ConfigError } from '../../errors.js';
 import { silentLogger } from '../../log.js';
-import type { ValidatorMetrics } from '../../metrics/validator-metrics.js';
+import type { AiDetectorMetrics } from './ai-detector-server.js';
 import type { AiDetector } from '../types.js';
 import type { AiResultCache, AiResultRepository } from './ai-result-cache.js';
 import { AiDetectorService } from './ai-detector-service.js';
@@ -19,7 +19,7 @@ import { SightEngineClient } from './sightengine-client.js';
 
 export interface AiDetectorDeps {
   readonly logger?: Logger;
-  readonly metrics?: ValidatorMetrics;
+  readonly metrics?: AiDetectorMetrics;
   /** The store's `aiResults` repository (or any detector cache); default in memory. */
   readonly cache?: AiResultCache | AiResultRepository;
   /** Stand-in hosts the downloader may reach on loopback (the devnet video host). */

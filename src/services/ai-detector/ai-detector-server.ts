@@ -8,12 +8,15 @@ import {
   errorCode,
 } from '../../errors.js';
 import { silentLogger } from '../../log.js';
-import type { ValidatorMetrics } from '../../metrics/validator-metrics.js';
+import type { ExposedMetrics, MeteredServiceMetrics, ServiceMetrics } from '../../metrics/service-metrics.js';
+
+/** The validator's registry or a standalone detector's. */
+export type AiDetectorMetrics = MeteredServiceMetrics & ExposedMetrics & Pick<ServiceMetrics, 'aiDetectionsTotal'> & Partial<Pick<ServiceMetrics, 'requestsServedTotal'>>;
 import type { AiDetector } from '../types.js';
 
 export interface AiDetectorServerOptions {
   readonly logger?: Logger;
-  readonly metrics?: ValidatorMetrics;
+  readonly metrics?: AiDetectorMetrics;
 }
 
 /** JSON body of every error answer: a stable code clients can branch on, and a message for people. */
@@ -36,6 +39,11 @@ export function createAiDetectorServer(detector: AiDetector, options: AiDetector
   const metrics = options.metrics;
 
   return createServer((req, res) => {
+    res.once('finish', () => {
+      const path = new URL(req.url ?? '/', 'http://detector.invalid').pathname;
+      const route = ['/health', '/metrics', '/detect'].includes(path) ? path : 'other';
+      metrics?.requestsServedTotal?.inc({ service: 'ai_detector', route, status: `${Math.floor(res.statusCode / 100)}xx` });
+    });
     handle(req, res).catch((error: unknown) => {
       logger.error({ err: error }, 'unhandled error in the AI detector server');
       if (!res.headersSent) send(res, 500, errorBody('ERR_INTERNAL', 'internal error', true));

@@ -1,6 +1,6 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import { AiDetectionError, QuotaExceededError } from '../../errors.js';
-import type { ValidatorMetrics } from '../../metrics/validator-metrics.js';
+import type { ExternalCallMetrics } from '../../metrics/service-metrics.js';
 import type { AiDetectionResult, AiDetector } from '../types.js';
 import { parseBaseUrl } from '../http/base-url.js';
 
@@ -9,7 +9,7 @@ export interface HttpAiDetectorClientOptions {
   readonly baseUrl: string;
   /** Whole request; a cold video is a download plus ten SightEngine calls. Default 300 s. */
   readonly timeoutMs?: number;
-  readonly metrics?: ValidatorMetrics;
+  readonly metrics?: ExternalCallMetrics;
   readonly dispatcher?: Dispatcher;
 }
 
@@ -23,7 +23,7 @@ const SERVICE = 'ai_detector';
 export class HttpAiDetectorClient implements AiDetector {
   readonly #endpoint: URL;
   readonly #timeoutMs: number;
-  readonly #metrics: ValidatorMetrics | undefined;
+  readonly #metrics: ExternalCallMetrics | undefined;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
 

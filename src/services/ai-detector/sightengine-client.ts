@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import pRetry from 'p-retry';
 import { Agent, FormData, request, type Dispatcher } from 'undici';
 import { QuotaExceededError, ServiceError } from '../../errors.js';
-import type { ValidatorMetrics } from '../../metrics/validator-metrics.js';
+import type { MeteredServiceMetrics } from '../../metrics/service-metrics.js';
 import { parseBaseUrl } from '../http/base-url.js';
 
 export interface SightEngineClientOptions {
@@ -18,7 +18,7 @@ export interface SightEngineClientOptions {
   readonly minRetryDelayMs?: number;
   /** Longest wait we honour from a Retry-After header. Default 30 s. */
   readonly maxRetryAfterMs?: number;
-  readonly metrics?: ValidatorMetrics;
+  readonly metrics?: MeteredServiceMetrics;
   readonly dispatcher?: Dispatcher;
 }
 
@@ -60,7 +60,7 @@ export class SightEngineClient implements FrameScorer {
   readonly #retries: number;
   readonly #minRetryDelayMs: number;
   readonly #maxRetryAfterMs: number;
-  readonly #metrics: ValidatorMetrics | undefined;
+  readonly #metrics: MeteredServiceMetrics | undefined;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
   #quotaDay = '';

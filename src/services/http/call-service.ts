@@ -1,6 +1,6 @@
 import { errors as undiciErrors, request, type Dispatcher } from 'undici';
 import { ServiceError } from '../../errors.js';
-import type { ValidatorMetrics } from '../../metrics/validator-metrics.js';
+import type { ExternalCallMetrics } from '../../metrics/service-metrics.js';
 
 export interface ServiceCall {
   /** Label for metrics and error messages: youtube, apify, gist, platform_tracker … */
@@ -15,7 +15,7 @@ export interface ServiceCall {
   readonly signal?: AbortSignal;
   /** Cap on the response body; more is an error (services never need huge JSON). */
   readonly maxBytes?: number;
-  readonly metrics?: ValidatorMetrics;
+  readonly metrics?: ExternalCallMetrics;
 }
 
 export interface ServiceResponse {

@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { QuotaExceededError, ServiceError } from '../../errors.js';
-import type { ValidatorMetrics } from '../../metrics/validator-metrics.js';
+import type { MeteredServiceMetrics } from '../../metrics/service-metrics.js';
 import { callService, createServiceDispatcher, type ServiceResponse } from '../http/index.js';
 import { apifyErrorSchema, apifyRunListSchema, apifyRunResponseSchema, type ApifyRun } from './apify-schemas.js';
 
@@ -9,7 +9,7 @@ export interface ApifyClientOptions {
   /** `https://api.apify.com` in production. */
   readonly baseUrl?: string;
   readonly dispatcher?: Dispatcher;
-  readonly metrics?: ValidatorMetrics;
+  readonly metrics?: MeteredServiceMetrics;
   /** The run-sync endpoints give up after 300 s; bigger batches go through an async run. */
   readonly syncLimitSeconds?: number;
   /** Estimated wall time of a run over `n` inputs (start-up ~30-40 s plus per input). */
@@ -42,7 +42,7 @@ export class ApifyClient {
   readonly #base: string;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
-  readonly #metrics: ValidatorMetrics | undefined;
+  readonly #metrics: MeteredServiceMetrics | undefined;
   readonly #syncLimit: number;
   readonly #estimate: (inputs: number) => number;
   readonly #pollMs: number;

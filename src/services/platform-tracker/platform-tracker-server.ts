@@ -1,14 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { ValidatorMetrics } from '../../metrics/validator-metrics.js';
+import type { ExposedMetrics, ServiceMetrics } from '../../metrics/service-metrics.js';
 import { HttpError, readJsonBody, sendJson } from '../http/index.js';
 import type { MetricsProvider } from '../types.js';
 import { describeIssues, fromRequest, metricsRequestSchema, toWire } from './wire-format.js';
 
 export interface PlatformTrackerServerOptions {
   readonly logger?: Logger;
-  readonly metrics?: ValidatorMetrics;
+  /** Served on `GET /metrics`; requests are counted by route and status when it has the counter. */
+  readonly metrics?: ExposedMetrics & Partial<Pick<ServiceMetrics, 'requestsServedTotal'>>;
   /** Items accepted in one batch request. */
   readonly maxBatchItems?: number;
   /** What `GET /platforms` lists (default: both platforms). */
@@ -34,6 +35,7 @@ export function createPlatformTrackerServer(tracker: MetricsProvider, options: P
   if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError(`maxBatchItems must be a positive integer, got ${String(maxBatch)}`);
   const platforms = options.platforms ?? (tracker as { supportedPlatforms?: () => Record<string, { supported_content_types: string[] }> }).supportedPlatforms?.() ?? DEFAULT_PLATFORMS;
   const logger = options.logger;
+  const metrics = options.metrics;
   const batchSchema = z.object({ items: z.array(z.unknown(), { error: 'items must be an array' }).max(maxBatch, `at most ${maxBatch} items per batch`) });
 
   async function single(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -68,10 +70,23 @@ export function createPlatformTrackerServer(tracker: MetricsProvider, options: P
       GET: (_req, res) => sendJson(res, 200, { status: 'healthy', supported_platforms: Object.keys(platforms), redis_connected: false }),
     },
   };
+  if (metrics) {
+    routes['/metrics'] = {
+      GET: async (_req, res) => {
+        const body = await metrics.expose();
+        res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        res.end(body);
+      },
+    };
+  }
 
   return createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://tracker').pathname.replace(/\/+$/, '') || '/';
     const route = routes[path];
+    // Route labels come from the fixed route table, never from the request path.
+    res.once('finish', () =>
+      metrics?.requestsServedTotal?.inc({ service: 'platform_tracker', route: route ? path : 'other', status: `${Math.floor(res.statusCode / 100)}xx` }),
+    );
     if (!route) return sendJson(res, 404, { detail: 'Not Found', code: 'ERR_NOT_FOUND' });
     const handler = route[req.method ?? 'GET'];
     if (!handler) return sendJson(res, 405, { detail: 'Method Not Allowed', code: 'ERR_METHOD_NOT_ALLOWED' }, { allow: Object.keys(route).join(', ') });

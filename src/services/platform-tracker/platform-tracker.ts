@@ -2,12 +2,15 @@ import type { Logger } from 'pino';
 import { exactCount } from '../../formats/count.js';
 import { PLATFORMS, type Platform } from '../../config/defaults.js';
 import { ServiceError, errorCode } from '../../errors.js';
-import type { ValidatorMetrics } from '../../metrics/validator-metrics.js';
+import type { MeteredServiceMetrics, ServiceMetrics } from '../../metrics/service-metrics.js';
 import type { ContentMetrics, ContentRef, MetricsBatchResult, MetricsError, MetricsProvider } from '../types.js';
 import type { ApifyClient } from './apify-client.js';
 import { instagramPostItemSchema, instagramProfileItemSchema, scraperErrorItemSchema, type InstagramPostItem } from './apify-schemas.js';
 import { RequestCoalescer } from './request-coalescer.js';
 import type { YouTubeClient } from './youtube-client.js';
+
+/** The validator's registry (embedded tracker) or a standalone tracker's, which also counts lookups. */
+export type TrackerMetrics = MeteredServiceMetrics & Partial<Pick<ServiceMetrics, 'trackerLookupsTotal'>>;
 
 export interface PlatformTrackerOptions {
   readonly youtube?: YouTubeClient;
@@ -19,7 +22,8 @@ export interface PlatformTrackerOptions {
   readonly windowMs?: number;
   readonly maxBatch?: { readonly youtube?: number; readonly instagram?: number };
   readonly logger?: Logger;
-  readonly metrics?: ValidatorMetrics;
+  /** Counts lookups by platform and whether a pending batch already had them. */
+  readonly metrics?: TrackerMetrics;
   readonly now?: () => number;
 }
 
@@ -54,6 +58,7 @@ export class PlatformTracker implements MetricsProvider {
   readonly #profileActor: string;
   readonly #logger: Logger | undefined;
   readonly #now: () => number;
+  readonly #metrics: TrackerMetrics | undefined;
   readonly youtubeBatches: RequestCoalescer<ContentRef, ContentMetrics>;
   readonly instagramBatches: RequestCoalescer<ContentRef, ContentMetrics>;
 
@@ -64,6 +69,7 @@ export class PlatformTracker implements MetricsProvider {
     this.#profileActor = options.instagramProfileActor ?? 'apify~instagram-profile-scraper';
     this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
+    this.#metrics = options.metrics;
     this.youtubeBatches = new RequestCoalescer({
       execute: (refs) => this.#youtubeBatch(refs),
       keyOf: KEY,
@@ -144,10 +150,17 @@ export class PlatformTracker implements MetricsProvider {
   #lookup(ref: ContentRef): Promise<ContentMetrics> {
     if (ref.platform === 'youtube/video') {
       if (!this.#youtube) return Promise.reject(unavailable('youtube', 'youtube.api_key'));
-      return this.youtubeBatches.load(ref);
+      return this.#load(this.youtubeBatches, 'youtube', ref);
     }
     if (!this.#apify) return Promise.reject(unavailable('instagram', 'apify.api_key'));
-    return this.instagramBatches.load(ref);
+    return this.#load(this.instagramBatches, 'instagram', ref);
+  }
+
+  #load(batches: RequestCoalescer<ContentRef, ContentMetrics>, platform: string, ref: ContentRef): Promise<ContentMetrics> {
+    const before = batches.coalesced;
+    const result = batches.load(ref);
+    this.#metrics?.trackerLookupsTotal?.inc({ platform, result: batches.coalesced > before ? 'coalesced' : 'batched' });
+    return result;
   }
 
   async #youtubeBatch(refs: ContentRef[]): Promise<Map<string, ContentMetrics | Error>> {

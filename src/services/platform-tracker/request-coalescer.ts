@@ -30,6 +30,7 @@ export class RequestCoalescer<K, V> {
   #batch = new Map<string, { key: K; pending: Pending<V> }>();
   #timer: NodeJS.Timeout | undefined;
   #batches = 0;
+  #coalesced = 0;
   #inFlight = new Set<Promise<void>>();
 
   constructor(options: RequestCoalescerOptions<K, V>) {
@@ -50,6 +51,11 @@ export class RequestCoalescer<K, V> {
     return this.#batches;
   }
 
+  /** Lookups that joined a pending lookup of the same key instead of adding to the batch. */
+  get coalesced(): number {
+    return this.#coalesced;
+  }
+
   /** Lookups waiting for the current window to close. */
   get pending(): number {
     return this.#batch.size;
@@ -58,7 +64,10 @@ export class RequestCoalescer<K, V> {
   load(key: K): Promise<V> {
     const id = this.#keyOf(key);
     const existing = this.#batch.get(id);
-    if (existing) return existing.pending.promise;
+    if (existing) {
+      this.#coalesced += 1;
+      return existing.pending.promise;
+    }
     let resolve!: (value: V) => void;
     let reject!: (error: unknown) => void;
     const promise = new Promise<V>((res, rej) => {

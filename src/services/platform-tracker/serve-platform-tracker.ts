@@ -5,7 +5,8 @@ import type { Config } from '../../config/load-config.js';
 import { startServiceStandins, type ServiceStandins } from '../../devnet/http/service-standins.js';
 import { buildScenario } from '../../devnet/scenario.js';
 import { ConfigError } from '../../errors.js';
-import type { ValidatorMetrics } from '../../metrics/validator-metrics.js';
+import type { ExposedMetrics, ServiceMetrics } from '../../metrics/service-metrics.js';
+import type { TrackerMetrics } from './platform-tracker.js';
 import { ApifyClient } from './apify-client.js';
 import { PlatformTracker } from './platform-tracker.js';
 import { createPlatformTrackerServer } from './platform-tracker-server.js';
@@ -15,7 +16,8 @@ export interface PlatformTrackerServiceOptions {
   readonly port?: number;
   readonly host?: string;
   readonly logger?: Logger;
-  readonly metrics?: ValidatorMetrics;
+  /** The tracker's own registry (`serve platform-tracker` passes a ServiceMetrics), served on /metrics. */
+  readonly metrics?: TrackerMetrics & ExposedMetrics & Partial<Pick<ServiceMetrics, 'requestsServedTotal'>>;
   /** Scenario size for `services: embedded` (the stand-ins serve its videos). */
   readonly miners?: number;
   readonly seed?: number;

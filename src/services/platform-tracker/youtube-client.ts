@@ -1,7 +1,7 @@
 import PQueue from 'p-queue';
 import type { Dispatcher } from 'undici';
 import { QuotaExceededError, ServiceError } from '../../errors.js';
-import type { ValidatorMetrics } from '../../metrics/validator-metrics.js';
+import type { MeteredServiceMetrics } from '../../metrics/service-metrics.js';
 import { callService, createServiceDispatcher, type ServiceResponse } from '../http/index.js';
 import { QuotaLedger } from './quota-ledger.js';
 import {
@@ -19,7 +19,7 @@ export interface YouTubeClientOptions {
   /** Units per day (YouTube's default project quota is 10,000). */
   readonly dailyQuotaUnits?: number;
   readonly dispatcher?: Dispatcher;
-  readonly metrics?: ValidatorMetrics;
+  readonly metrics?: MeteredServiceMetrics;
   readonly timeoutMs?: number;
   /** Parallel list calls when one request needs several. */
   readonly concurrency?: number;
@@ -46,7 +46,7 @@ export class YouTubeClient {
   readonly #base: string;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
-  readonly #metrics: ValidatorMetrics | undefined;
+  readonly #metrics: MeteredServiceMetrics | undefined;
   readonly #timeoutMs: number;
   readonly #queue: PQueue;
   readonly quota: QuotaLedger;
@@ -69,6 +69,7 @@ export class YouTubeClient {
     this.#timeoutMs = timeoutMs;
     this.#queue = new PQueue({ concurrency });
     this.quota = new QuotaLedger({ service: SERVICE, dailyUnits: options.dailyQuotaUnits ?? 10_000, now: options.now });
+    this.#publishQuota();
   }
 
   /** `videos.list?part=snippet,statistics` for any number of ids (1 unit per 50). */
@@ -101,6 +102,7 @@ export class YouTubeClient {
 
   #publishQuota(): void {
     this.#metrics?.externalQuotaUnitsUsed.set({ service: SERVICE }, this.quota.used);
+    this.#metrics?.externalQuotaUnitsLimit.set({ service: SERVICE }, this.quota.dailyUnits);
   }
 
   async #list(resource: 'videos' | 'channels', part: string, ids: string[], signal?: AbortSignal): Promise<unknown> {
