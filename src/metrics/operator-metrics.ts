@@ -44,8 +44,6 @@ export class OperatorMetrics {
   readonly weightsPendingReveals: Gauge;
   readonly weightsOldestPendingReveal: Gauge;
   readonly subnetTempo: Gauge;
-  readonly consensusAgreement: Gauge;
-  readonly consensusDivergence: Gauge<'uid'>;
   readonly cycleTimedOutMiners: Gauge;
   readonly minerTimedOut: Gauge<'uid'>;
   readonly cyclesConsecutiveNotOk: Gauge;
@@ -127,17 +125,6 @@ export class OperatorMetrics {
     this.subnetTempo = new Gauge({
       name: 'infinitevibe_subnet_tempo_blocks',
       help: 'Subnet tempo in blocks (the length of an epoch and of a reveal window).',
-      registers,
-    });
-    this.consensusAgreement = new Gauge({
-      name: 'infinitevibe_weights_consensus_agreement_ratio',
-      help: "Agreement (0-1) between this validator's weights and the subnet consensus.",
-      registers,
-    });
-    this.consensusDivergence = new Gauge({
-      name: 'infinitevibe_weights_consensus_divergence',
-      help: "Per-uid difference between this validator's weight and the subnet consensus.",
-      labelNames: ['uid'],
       registers,
     });
     this.cycleTimedOutMiners = new Gauge({
