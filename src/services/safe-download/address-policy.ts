@@ -54,28 +54,29 @@ function v4(hi: number, lo: number): ipaddr.IPv4 {
  * Every standard way an IPv6 address carries an IPv4 one, with where the IPv4 address sits.
  * Compatible, mapped and translated addresses reach the IPv4 host through the local stack.
  */
-const EMBEDDINGS: ReadonlyArray<{ readonly range: Cidr; readonly embedded: (w: number[]) => ipaddr.IPv4[] }> = [
-  // IPv4-compatible (deprecated, RFC 4291 §2.5.5.1); `::` and `::1` are caught above.
-  { range: ipaddr.parseCIDR('::/96'), embedded: (w) => [v4(w[6]!, w[7]!)] },
-  // IPv4-mapped (RFC 4291 §2.5.5.2).
-  { range: ipaddr.parseCIDR('::ffff:0:0/96'), embedded: (w) => [v4(w[6]!, w[7]!)] },
-  // IPv4-translated (RFC 2765 §2.1).
-  { range: ipaddr.parseCIDR('::ffff:0:0:0/96'), embedded: (w) => [v4(w[6]!, w[7]!)] },
-  // NAT64 well-known prefix (RFC 6052 §2.2).
-  { range: ipaddr.parseCIDR('64:ff9b::/96'), embedded: (w) => [v4(w[6]!, w[7]!)] },
-  // NAT64 local-use /48 (RFC 8215, RFC 6052 §2.2: octets 6-7 then 9-10, skipping the u octet).
-  {
-    range: ipaddr.parseCIDR('64:ff9b:1::/48'),
-    embedded: (w) => [v4(w[3]!, ((w[4]! & 0xff) << 8) | (w[5]! >> 8))],
-  },
-  // 6to4 (RFC 3056 §2): the relay's IPv4 address follows the prefix.
-  { range: ipaddr.parseCIDR('2002::/16'), embedded: (w) => [v4(w[1]!, w[2]!)] },
-  // Teredo (RFC 4380 §4): the server's IPv4 address, and the client's stored bitwise inverted.
-  {
-    range: ipaddr.parseCIDR('2001::/32'),
-    embedded: (w) => [v4(w[2]!, w[3]!), v4(~w[6]! & 0xffff, ~w[7]! & 0xffff)],
-  },
-];
+const EMBEDDINGS: ReadonlyArray<{ readonly range: Cidr; readonly embedded: (w: number[]) => ipaddr.IPv4[] }> =
+  [
+    // IPv4-compatible (deprecated, RFC 4291 §2.5.5.1); `::` and `::1` are caught above.
+    { range: ipaddr.parseCIDR('::/96'), embedded: (w) => [v4(w[6]!, w[7]!)] },
+    // IPv4-mapped (RFC 4291 §2.5.5.2).
+    { range: ipaddr.parseCIDR('::ffff:0:0/96'), embedded: (w) => [v4(w[6]!, w[7]!)] },
+    // IPv4-translated (RFC 2765 §2.1).
+    { range: ipaddr.parseCIDR('::ffff:0:0:0/96'), embedded: (w) => [v4(w[6]!, w[7]!)] },
+    // NAT64 well-known prefix (RFC 6052 §2.2).
+    { range: ipaddr.parseCIDR('64:ff9b::/96'), embedded: (w) => [v4(w[6]!, w[7]!)] },
+    // NAT64 local-use /48 (RFC 8215, RFC 6052 §2.2: octets 6-7 then 9-10, skipping the u octet).
+    {
+      range: ipaddr.parseCIDR('64:ff9b:1::/48'),
+      embedded: (w) => [v4(w[3]!, ((w[4]! & 0xff) << 8) | (w[5]! >> 8))],
+    },
+    // 6to4 (RFC 3056 §2): the relay's IPv4 address follows the prefix.
+    { range: ipaddr.parseCIDR('2002::/16'), embedded: (w) => [v4(w[1]!, w[2]!)] },
+    // Teredo (RFC 4380 §4): the server's IPv4 address, and the client's stored bitwise inverted.
+    {
+      range: ipaddr.parseCIDR('2001::/32'),
+      embedded: (w) => [v4(w[2]!, w[3]!), v4(~w[6]! & 0xffff, ~w[7]! & 0xffff)],
+    },
+  ];
 
 /** The IPv4 addresses an IPv6 address carries (none for an ordinary one). */
 export function embeddedIpv4(address: ipaddr.IPv6): ipaddr.IPv4[] {
