@@ -4,6 +4,7 @@ import pRetry from 'p-retry';
 import type { Logger } from '../log.js';
 import { ActorError, FormatError, ServiceError, errorCode } from '../errors.js';
 import { parseCommitment } from '../formats/commitment.js';
+import { escapeUntrusted, escapeUntrustedOrNull } from '../formats/escape-untrusted.js';
 import { parseGist } from '../formats/gist.js';
 import type { ParsedCommitment, Submission } from '../formats/types.js';
 import type { ContentMetrics } from '../services/types.js';
@@ -208,7 +209,7 @@ export class MinerActor {
       const reason = error instanceof FormatError ? error.reason : 'invalid';
       deps.metrics.commitmentsTotal.inc({ result: reason });
       failures.push({ stage: 'commitment', code: errorCode(error), message: (error as Error).message });
-      this.#logger.info({ reason, commitment: excerpt(record.value) }, 'commitment rejected; no submissions this cycle');
+      this.#logger.info({ reason, commitment: escapeUntrustedOrNull(record.value, 80) }, 'commitment rejected; no submissions this cycle');
       return finish({ status: 'bad_commitment', ...empty });
     }
 
@@ -346,7 +347,7 @@ export class MinerActor {
               platform: submission.platform,
               content_id: submission.content_id,
             });
-            this.#logger.warn({ err: error, content_id: submission.content_id, source: aiSource }, 'AI detection failed; retried next cycle');
+            this.#logger.warn({ err: error, content_id: escapeUntrusted(submission.content_id), source: aiSource }, 'AI detection failed; retried next cycle');
             // Unknown is not a verdict: no snapshot this interval, so the EMA chain is not reset.
             skipped.push({ platform: submission.platform, content_id: submission.content_id, outcome: 'ignored', reason: 'ai_unavailable' });
             return;
@@ -517,11 +518,4 @@ export function gistFailureResult(error: unknown): string {
     if (error instanceof ServiceError && error.status !== undefined) return error.status === 404 ? 'not_found' : 'http_error';
   }
   return 'network_error';
-}
-
-function excerpt(value: string | null): string | null {
-  if (value === null) return null;
-  // eslint-disable-next-line no-control-regex
-  const clean = value.replace(/[\u0000-\u001f\u007f]/g, '?');
-  return clean.length > 80 ? `${clean.slice(0, 80)}…` : clean;
 }
