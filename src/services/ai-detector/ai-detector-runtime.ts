@@ -68,7 +68,11 @@ function localDetector(
     maxConcurrentFfmpeg: config.ai_detector.max_concurrent_ffmpeg,
     maxFramePixels: config.ai_detector.max_frame_pixels,
     registry: deps.metrics?.registry,
+    logger: (deps.logger ?? silentLogger()).child({ component: 'frame-sampler' }),
   });
+  // Resolve (and log) the binaries now rather than at the first video; a failure is reported
+  // again by every detection, and awaited by the service at start-up.
+  sampler.tools().catch(() => undefined);
   const detector = new AiDetectorService({
     scorer,
     sampler,
@@ -111,13 +115,7 @@ export async function startAiDetectorService(
     sightengineBaseUrl: deps.sightengineBaseUrl ?? standin?.url,
   });
   try {
-    const tools = await sampler.tools();
-    logger.info(
-      { ...tools, maxConcurrent: sampler.limiter.maxConcurrent },
-      tools.sameBuild
-        ? 'ffmpeg binaries in use'
-        : 'ffmpeg binaries in use; ffprobe is another build, so files are probed with ffmpeg itself',
-    );
+    await sampler.tools();
   } catch (error) {
     await detector.close();
     await standin?.close();

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { AiDetectionError } from '../../errors.js';
 import { FfmpegLimiter } from './ffmpeg-limiter.js';
@@ -28,6 +29,8 @@ export interface FrameSamplerOptions {
   readonly maxConcurrentFfmpeg?: number;
   /** Registry for the limiter's queue gauges (the detector's `/metrics`). Ignored with `limiter`. */
   readonly registry?: Registry;
+  /** Gets one line naming the binaries and versions in use, once they are resolved. */
+  readonly logger?: Logger;
   /** Per ffmpeg/ffprobe invocation. Default 60 s. */
   readonly timeoutMs?: number;
   /** Longest side of an extracted frame; larger frames are scaled down. Default 1280. */
@@ -67,6 +70,7 @@ export class FrameSampler {
   readonly #maxFramePixels: number;
   readonly #limiter: FfmpegLimiter;
   readonly #toolOptions: Pick<FrameSamplerOptions, 'ffmpegPath' | 'ffprobePath' | 'env'>;
+  readonly #logger: Logger | undefined;
   #tools: Promise<FfmpegTools> | undefined;
 
   constructor(options: FrameSamplerOptions = {}) {
@@ -95,16 +99,28 @@ export class FrameSampler {
       ffprobePath: options.ffprobePath,
       env: options.env,
     };
+    this.#logger = options.logger;
   }
 
-  /** The binaries in use, resolved once (callers log them at start-up). */
+  /** The binaries in use, resolved and logged once; callers await it at start-up to fail early. */
   tools(): Promise<FfmpegTools> {
-    this.#tools ??= resolveFfmpegTools(this.#toolOptions);
-    // A failed resolution is retried on the next call rather than cached.
-    this.#tools.catch(() => {
-      this.#tools = undefined;
-    });
-    return this.#tools;
+    if (this.#tools) return this.#tools;
+    const resolving = resolveFfmpegTools(this.#toolOptions);
+    this.#tools = resolving;
+    resolving.then(
+      (tools) =>
+        this.#logger?.info(
+          { ...tools, maxConcurrent: this.#limiter.maxConcurrent },
+          tools.sameBuild
+            ? 'ffmpeg binaries in use'
+            : 'ffmpeg binaries in use; ffprobe is another build, so files are probed with ffmpeg itself',
+        ),
+      // A failed resolution is retried on the next call rather than cached.
+      () => {
+        if (this.#tools === resolving) this.#tools = undefined;
+      },
+    );
+    return resolving;
   }
 
   get limiter(): FfmpegLimiter {
