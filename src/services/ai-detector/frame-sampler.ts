@@ -5,7 +5,7 @@ import type { Registry } from 'prom-client';
 import { AiDetectionError } from '../../errors.js';
 import { FfmpegLimiter } from './ffmpeg-limiter.js';
 import { resolveFfmpegTools, type FfmpegTools } from './ffmpeg-tools.js';
-import { INPUT_GUARD, probeMedia, type MediaInfo } from './media-probe.js';
+import { INPUT_GUARD, probeMedia, type MediaInfo, type ProbeTool } from './media-probe.js';
 
 const run = promisify(execFile);
 
@@ -29,6 +29,8 @@ export interface FrameSamplerOptions {
   readonly maxConcurrentFfmpeg?: number;
   /** Registry for the limiter's queue gauges (the detector's `/metrics`). Ignored with `limiter`. */
   readonly registry?: Registry;
+  /** Which tool probes a file; default `auto` (see ProbeTool). */
+  readonly probeWith?: ProbeTool;
   /** Gets one line naming the binaries and versions in use, once they are resolved. */
   readonly logger?: Logger;
   /** Per ffmpeg/ffprobe invocation. Default 60 s. */
@@ -71,6 +73,7 @@ export class FrameSampler {
   readonly #limiter: FfmpegLimiter;
   readonly #toolOptions: Pick<FrameSamplerOptions, 'ffmpegPath' | 'ffprobePath' | 'env'>;
   readonly #logger: Logger | undefined;
+  readonly #probeWith: ProbeTool;
   #tools: Promise<FfmpegTools> | undefined;
 
   constructor(options: FrameSamplerOptions = {}) {
@@ -100,6 +103,10 @@ export class FrameSampler {
       env: options.env,
     };
     this.#logger = options.logger;
+    const probeWith = options.probeWith ?? 'auto';
+    if (!['auto', 'ffprobe', 'ffmpeg'].includes(probeWith))
+      throw new RangeError(`options.probeWith must be auto, ffprobe or ffmpeg, got ${String(probeWith)}`);
+    this.#probeWith = probeWith;
   }
 
   /** The binaries in use, resolved and logged once; callers await it at start-up to fail early. */
@@ -137,7 +144,12 @@ export class FrameSampler {
     const tools = await this.tools();
     return this.#limiter.run(
       () =>
-        probeMedia(tools, path, { timeoutMs: this.#timeoutMs, maxFramePixels: this.#maxFramePixels, signal }),
+        probeMedia(tools, path, {
+          timeoutMs: this.#timeoutMs,
+          maxFramePixels: this.#maxFramePixels,
+          signal,
+          via: this.#probeWith,
+        }),
       signal,
     );
   }

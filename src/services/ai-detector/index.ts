@@ -36,7 +36,7 @@ export {
   FFMPEG_QUEUE_LENGTH,
   type FfmpegLimiterOptions,
 } from './ffmpeg-limiter.js';
-export { FORMAT_WHITELIST, RefusedMediaError, type MediaInfo } from './media-probe.js';
+export { FORMAT_WHITELIST, RefusedMediaError, type MediaInfo, type ProbeTool } from './media-probe.js';
 export { MemoryAiResultCache } from './memory-ai-result-cache.js';
 export {
   cacheFromRepository,

@@ -57,16 +57,24 @@ export interface MediaInfo {
 }
 
 /**
- * Reads format, duration, frame rate and size of the first video stream with the extractor's
- * own build: ffprobe when it is the same build as ffmpeg, else ffmpeg's input report. A file
- * whose format is not allowed, or whose frames exceed `maxFramePixels`, is a RefusedMediaError.
+ * Which tool reads a file: `auto` (the default) is ffprobe when it is the same build as ffmpeg,
+ * else ffmpeg's own input report, so the probe and the extractor read a file alike. Either way
+ * the extractor is bound to the probed demuxer.
+ */
+export type ProbeTool = 'auto' | 'ffprobe' | 'ffmpeg';
+
+/**
+ * Reads format, duration, frame rate and size of the first video stream. A file whose format
+ * is not allowed, or whose frames exceed `maxFramePixels`, is a RefusedMediaError.
  */
 export async function probeMedia(
   tools: FfmpegTools,
   path: string,
-  options: { timeoutMs: number; maxFramePixels: number; signal?: AbortSignal },
+  options: { timeoutMs: number; maxFramePixels: number; signal?: AbortSignal; via?: ProbeTool },
 ): Promise<MediaInfo> {
-  const raw = tools.sameBuild
+  const via = options.via ?? 'auto';
+  const withFfprobe = via === 'ffprobe' || (via === 'auto' && tools.sameBuild);
+  const raw = withFfprobe
     ? await probeWithFfprobe(tools.ffprobe, path, options)
     : await probeWithFfmpeg(tools.ffmpeg, path, options);
   const container = CONTAINERS[raw.formatName];

@@ -152,3 +152,16 @@ describe.each([
     }
   });
 });
+
+describe('FrameSampler: the extractor is bound to the probed demuxer', () => {
+  it('when the probe reads the disguised playlist as MPEG-TS, the frames come from the MPEG-TS stream only', async () => {
+    // The exact pair: the npm ffprobe (a newer build) sees MPEG-TS, while the npm ffmpeg
+    // (2018), left to probe the bytes itself, would pick HLS and decode the local red file.
+    const { crafted } = await playlistDisguisedAsTs(dir);
+    const sampler = new FrameSampler({ frames: 4, probeWith: 'ffprobe', ...(await npmTools()) });
+    expect(await sampler.probe(crafted)).toMatchObject({ demuxer: 'mpegts', still: false });
+    const sample = await sampler.sample(crafted);
+    expect(sample.frames.length).toBeGreaterThan(0);
+    expect(sample.frames.filter((f) => !isBlue(f.png))).toEqual([]);
+  });
+});
