@@ -43,6 +43,12 @@ export const DEFAULTS = deepFreeze({
   ai_detector: {
     url: 'http://localhost:12002',
     port: 12002,
+    // Unset: ffmpeg/ffprobe on the PATH, else the binaries shipped with the npm packages.
+    ffmpeg_path: undefined as string | undefined,
+    ffprobe_path: undefined as string | undefined,
+    // Unset: one ffmpeg/ffprobe process per core.
+    max_concurrent_ffmpeg: undefined as number | undefined,
+    max_frame_pixels: 4096 * 4096,
   },
   gist: {
     base_url: 'https://gist.githubusercontent.com',

@@ -45,7 +45,16 @@ const schema = z
       .strict(),
     services: z.enum(['http', 'inprocess', 'embedded']).optional(),
     platform_tracker: z.object({ url: httpUrl(), port: int(0, 65535) }).strict(),
-    ai_detector: z.object({ url: httpUrl(), port: int(0, 65535) }).strict(),
+    ai_detector: z
+      .object({
+        url: httpUrl(),
+        port: int(0, 65535),
+        ffmpeg_path: z.string().min(1).optional(),
+        ffprobe_path: z.string().min(1).optional(),
+        max_concurrent_ffmpeg: int(1, 1024).optional(),
+        max_frame_pixels: int(256, 1 << 30),
+      })
+      .strict(),
     gist: z
       .object({
         base_url: httpUrl(),

@@ -4,6 +4,7 @@
  * UTF-8) throws. Fields are validated strictly because they end up in URLs, logs and signatures.
  */
 import { FormatError } from '../errors.js';
+import { escapeUntrusted } from './escape-untrusted.js';
 import { PLATFORMS, type Platform } from '../config/defaults.js';
 import { pythonSplitLines, pythonStrip, validateOriginalLine, type OriginalLineResult } from './original-line.js';
 import type { GistRejection, GistRejectionReason, ParsedGist, Submission } from './types.js';
@@ -35,30 +36,9 @@ const KNOWN_PLATFORMS: ReadonlySet<string> = new Set(PLATFORMS);
 const LONE_SURROGATE_RE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const utf8Decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
-/**
- * Escapes characters that could forge log lines or reorder text in a terminal: C0/C1 controls,
- * DEL, line/paragraph separators and bidirectional overrides.
- */
-/* eslint-disable no-control-regex -- matching control characters is the point */
-const UNSAFE_CHARS_RE =
-  /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/gu;
-/* eslint-enable no-control-regex */
-const NAMED_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-
 /** Log-safe excerpt of a line: unsafe characters escaped, at most MAX_EXCERPT_LENGTH characters. */
 export function gistExcerpt(line: string): string {
-  // Escaping expands characters, so cut a bounded prefix first; long lines only need their start.
-  const head = line.length > MAX_EXCERPT_LENGTH * 2 ? line.slice(0, MAX_EXCERPT_LENGTH * 2) : line;
-  const escaped = head.replace(
-    UNSAFE_CHARS_RE,
-    (c) => NAMED_ESCAPES[c] ?? `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`,
-  );
-  if (escaped.length <= MAX_EXCERPT_LENGTH && head.length === line.length) return escaped;
-  let cut = escaped.slice(0, MAX_EXCERPT_LENGTH - 1);
-  // Never leave half a surrogate pair at the end.
-  const last = cut.charCodeAt(cut.length - 1);
-  if (last >= 0xd800 && last <= 0xdbff) cut = cut.slice(0, -1);
-  return `${cut}…`;
+  return escapeUntrusted(line, MAX_EXCERPT_LENGTH);
 }
 
 function positiveInt(value: unknown, name: string): number {

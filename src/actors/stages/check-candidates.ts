@@ -1,4 +1,5 @@
 import { ActorError, errorCode } from '../../errors.js';
+import { escapeUntrusted } from '../../formats/escape-untrusted.js';
 import { abortable, withRetry } from '../retry.js';
 import { claimKey, type CandidateSnapshot, type StageFailure, type VerifyOutcome } from '../types.js';
 import type { AiScoreCache } from './ai-score-cache.js';
@@ -72,12 +73,15 @@ export async function checkCandidates(
           const code = errorCode(error);
           if (deps.original) {
             // The original records a failed detection as ai 0.0, which resets the history.
-            ctx.logger.warn({ code, content_id: submission.content_id }, 'AI detection failed; recorded as not AI');
+            ctx.logger.warn({ code, content_id: escapeUntrusted(submission.content_id) }, 'AI detection failed; recorded as not AI');
             candidates.push(candidate(0, source));
             return;
           }
           failures.push({ stage: 'ai', code, message: (error as Error).message, platform: submission.platform, content_id: submission.content_id });
-          ctx.logger.warn({ code, reason: (error as Error).message, content_id: submission.content_id, source }, 'AI detection failed; retried next cycle');
+          ctx.logger.warn(
+            { code, reason: escapeUntrusted((error as Error).message), content_id: escapeUntrusted(submission.content_id), source },
+            'AI detection failed; retried next cycle',
+          );
           // Unknown is not a verdict: no snapshot this interval, so the EMA chain is not reset.
           skipped.push({ platform: submission.platform, content_id: submission.content_id, outcome: 'ignored', reason: 'ai_unavailable' });
         }

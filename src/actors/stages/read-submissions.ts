@@ -1,5 +1,6 @@
 import { FormatError, ServiceError, errorCode } from '../../errors.js';
 import { parseCommitment } from '../../formats/commitment.js';
+import { escapeUntrusted, escapeUntrustedOrNull } from '../../formats/escape-untrusted.js';
 import { parseGist } from '../../formats/gist.js';
 import type { GistRejection, ParsedCommitment, Submission } from '../../formats/types.js';
 import type { CommitmentRecord } from '../../chain/types.js';
@@ -44,7 +45,7 @@ export async function readSubmissions(ctx: StageContext, record: CommitmentRecor
     const reason = error instanceof FormatError ? error.reason : 'invalid';
     deps.metrics.commitmentsTotal.inc({ result: reason });
     failures.push({ stage: 'commitment', code: errorCode(error), message: (error as Error).message });
-    logger.info({ reason, commitment: excerpt(record.value) }, 'commitment rejected; no submissions this cycle');
+    logger.info({ reason, commitment: escapeUntrustedOrNull(record.value, 80) }, 'commitment rejected; no submissions this cycle');
     return { value: none('bad_commitment'), failures };
   }
 
@@ -63,7 +64,7 @@ export async function readSubmissions(ctx: StageContext, record: CommitmentRecor
       const code = errorCode(error);
       failures.push({ stage: 'gist', code, message: (error as Error).message });
       // An expected failure: one line, no stack.
-      logger.warn({ result, code, reason: (error as Error).message }, 'gist fetch failed; no submissions this cycle');
+      logger.warn({ result, code, reason: escapeUntrusted((error as Error).message, 200) }, 'gist fetch failed; no submissions this cycle');
       return { value: none('gist_failed', result), failures };
     }
   });
@@ -85,11 +86,4 @@ export function gistFailureResult(error: unknown): string {
     if (error instanceof ServiceError && error.status !== undefined) return error.status === 404 ? 'not_found' : 'http_error';
   }
   return 'network_error';
-}
-
-function excerpt(value: string | null): string | null {
-  if (value === null) return null;
-  // eslint-disable-next-line no-control-regex
-  const clean = value.replace(/[\u0000-\u001f\u007f]/g, '?');
-  return clean.length > 80 ? `${clean.slice(0, 80)}…` : clean;
 }

@@ -1,6 +1,7 @@
 import { connectFromConfig, renderTable, splitFlags, toJson } from '../../chain/inspect.js';
 import { FormatError } from '../../errors.js';
 import { parseCommitment } from '../../formats/commitment.js';
+import { escapeUntrusted } from '../../formats/escape-untrusted.js';
 import type { CommandContext } from '../main.js';
 
 export const description =
@@ -56,7 +57,8 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
           r.uid === null ? '-' : String(r.uid),
           r.hotkey,
           String(r.block),
-          JSON.stringify(r.value ?? null),
+          // Miner-written: escaped, so a control or bidi character cannot rewrite the table.
+          r.value === null ? 'null' : `"${escapeUntrusted(r.value, 120)}"`,
           r.error ?? 'ok',
         ]),
       ),

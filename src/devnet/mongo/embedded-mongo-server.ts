@@ -13,8 +13,15 @@ export interface EmbeddedMongoServerOptions {
   readonly host?: string;
   /** Directory for the write journal; without it the data lives in memory only. */
   readonly dataDir?: string;
+  /** Open connections accepted at once; later ones are closed on arrival. Default 1,000. */
+  readonly maxConnections?: number;
+  /** A connection that sends and receives nothing for this long is closed; 0 never. Default 10 min. */
+  readonly idleTimeoutMs?: number;
   readonly logger?: Logger;
 }
+
+const DEFAULT_MAX_CONNECTIONS = 1_000;
+const DEFAULT_IDLE_TIMEOUT_MS = 600_000;
 
 const HANDSHAKE_COMMANDS = new Set(['hello', 'isMaster', 'ismaster']);
 
@@ -34,6 +41,7 @@ export class EmbeddedMongoServer {
   #catalog: MemoryCatalog;
   #executor: CommandExecutor;
   #logger: Logger | undefined;
+  #idleTimeoutMs: number;
   #nextConnectionId = 1;
   #nextRequestId = 1;
   #closing: Promise<void> | null = null;
@@ -47,6 +55,7 @@ export class EmbeddedMongoServer {
     this.#catalog = catalog;
     this.#executor = new CommandExecutor(catalog);
     this.#logger = options.logger;
+    this.#idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   }
 
   static async start(options: EmbeddedMongoServerOptions = {}): Promise<EmbeddedMongoServer> {
@@ -57,8 +66,18 @@ export class EmbeddedMongoServer {
     if (options.dataDir !== undefined && (typeof options.dataDir !== 'string' || options.dataDir === '')) {
       throw new TypeError('dataDir must be a non-empty string when given');
     }
+    const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    if (!Number.isInteger(maxConnections) || maxConnections < 1 || maxConnections > 1_000_000) {
+      throw new RangeError(`maxConnections must be an integer in [1, 1000000], got ${String(maxConnections)}`);
+    }
+    const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    if (!Number.isInteger(idleTimeoutMs) || idleTimeoutMs < 0 || idleTimeoutMs > 2 ** 31 - 1) {
+      throw new RangeError(`idleTimeoutMs must be an integer in [0, 2147483647], got ${String(idleTimeoutMs)}`);
+    }
     const catalog = MemoryCatalog.open(options.dataDir);
     const server = createServer();
+    // net.Server closes connections past this count as they arrive (and emits 'drop').
+    server.maxConnections = maxConnections;
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -75,6 +94,9 @@ export class EmbeddedMongoServer {
     const bound = typeof address === 'object' && address ? address.port : port;
     const instance = new EmbeddedMongoServer(server, host, bound, catalog, options);
     server.on('connection', (socket) => instance.#accept(socket));
+    server.on('drop', (dropped) => {
+      instance.#logger?.warn({ remote: dropped?.remoteAddress, maxConnections }, 'connection refused: too many open connections');
+    });
     instance.#logger?.info({ port: bound, host, dataDir: options.dataDir }, 'embedded MongoDB server listening');
     return instance;
   }
@@ -100,6 +122,12 @@ export class EmbeddedMongoServer {
     });
     socket.on('error', () => socket.destroy());
     socket.on('close', () => this.#sockets.delete(socket));
+    if (this.#idleTimeoutMs > 0) {
+      socket.setTimeout(this.#idleTimeoutMs, () => {
+        this.#logger?.debug({ connectionId: conn.connectionId }, 'closing an idle connection');
+        socket.destroy();
+      });
+    }
   }
 
   #handle(socket: Socket, request: WireRequest, conn: ConnectionInfo): void {

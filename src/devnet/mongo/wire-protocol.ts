@@ -160,13 +160,18 @@ export function encodeOpReply(requestId: number, responseTo: number, doc: Docume
   return Buffer.concat([header(length, requestId, responseTo, OP_REPLY), fixed, body], length);
 }
 
+/** Request opcodes a client may send; anything else is refused from its header alone. */
+const REQUEST_OPCODES: ReadonlySet<number> = new Set([OP_MSG, OP_QUERY]);
+
 /**
- * Splits a TCP byte stream into whole messages. Bytes are kept until a full message is in.
+ * Splits a TCP byte stream into whole messages. Bytes are kept until a full message is in, but a
+ * message is judged by its 16-byte header first: a length outside the limits or an opcode we do
+ * not serve throws before any of the body is buffered, so garbage costs at most one header.
  */
 export class MessageFramer {
   #chunks: Buffer[] = [];
   #buffered = 0;
-  /** Length of the message being assembled, once its first 4 bytes are in. */
+  /** Length of the message being assembled, once its header is in and accepted. */
   #expected = 0;
 
   push(chunk: Buffer): Buffer[] {
@@ -176,10 +181,21 @@ export class MessageFramer {
     for (;;) {
       if (this.#expected === 0) {
         if (this.#buffered < 4) break;
-        if (this.#chunks[0]!.length < 4) this.#chunks = [Buffer.concat(this.#chunks, this.#buffered)];
-        const length = this.#chunks[0]!.readInt32LE(0);
+        if (this.#chunks[0]!.length < Math.min(HEADER_SIZE, this.#buffered))
+          this.#chunks = [Buffer.concat(this.#chunks, this.#buffered)];
+        const first = this.#chunks[0]!;
+        const length = first.readInt32LE(0);
         if (length < HEADER_SIZE || length > MAX_MESSAGE_SIZE) {
           throw new WireProtocolError(`message length ${length} outside [${HEADER_SIZE}, ${MAX_MESSAGE_SIZE}]`);
+        }
+        if (this.#buffered < HEADER_SIZE) break;
+        const opCode = first.readInt32LE(12);
+        if (!REQUEST_OPCODES.has(opCode)) {
+          throw new WireProtocolError(
+            opCode === OP_COMPRESSED
+              ? 'OP_COMPRESSED is not supported: no compressors are advertised'
+              : `unsupported opCode ${opCode} in a ${length}-byte message header`,
+          );
         }
         this.#expected = length;
       }

@@ -41,6 +41,13 @@ export function createAiDetector(config: Config, deps: AiDetectorDeps = {}): AiD
 }
 
 function createLocalDetector(config: Config, deps: AiDetectorDeps): AiDetectorService {
+  return localDetector(config, deps).detector;
+}
+
+function localDetector(
+  config: Config,
+  deps: AiDetectorDeps,
+): { detector: AiDetectorService; sampler: FrameSampler } {
   const embedded = config.services === 'embedded';
   const baseUrl = deps.sightengineBaseUrl ?? config.sightengine.base_url;
   const apiUser =
@@ -54,15 +61,28 @@ function createLocalDetector(config: Config, deps: AiDetectorDeps): AiDetectorSe
     );
   }
   const scorer = new SightEngineClient({ baseUrl, apiUser, apiSecret, metrics: deps.metrics });
-  return new AiDetectorService({
+  const sampler = new FrameSampler({
+    frames: config.ai.frames,
+    ffmpegPath: config.ai_detector.ffmpeg_path,
+    ffprobePath: config.ai_detector.ffprobe_path,
+    maxConcurrentFfmpeg: config.ai_detector.max_concurrent_ffmpeg,
+    maxFramePixels: config.ai_detector.max_frame_pixels,
+    registry: deps.metrics?.registry,
+    logger: (deps.logger ?? silentLogger()).child({ component: 'frame-sampler' }),
+  });
+  // Resolve (and log) the binaries now rather than at the first video; a failure is reported
+  // again by every detection, and awaited by the service at start-up.
+  sampler.tools().catch(() => undefined);
+  const detector = new AiDetectorService({
     scorer,
-    sampler: new FrameSampler({ frames: config.ai.frames }),
+    sampler,
     cache: deps.cache,
     maxVideoBytes: config.ai.max_video_bytes,
     downloadTimeoutMs: config.ai.download_timeout_ms,
     allowPrivate: deps.allowPrivate ?? (embedded ? true : false),
     logger: deps.logger,
   });
+  return { detector, sampler };
 }
 
 export interface RunningAiDetectorService {
@@ -89,11 +109,18 @@ export async function startAiDetectorService(
     standin = new SightEngineStandin();
     await standin.listen();
   }
-  const detector = createLocalDetector(config, {
+  const { detector, sampler } = localDetector(config, {
     ...deps,
     logger,
     sightengineBaseUrl: deps.sightengineBaseUrl ?? standin?.url,
   });
+  try {
+    await sampler.tools();
+  } catch (error) {
+    await detector.close();
+    await standin?.close();
+    throw error;
+  }
   const server = createAiDetectorServer(detector, { logger, metrics: deps.metrics });
   const host = deps.host ?? '127.0.0.1';
   const port = deps.port ?? config.ai_detector.port;

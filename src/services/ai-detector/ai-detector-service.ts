@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { AiDetectionError, QuotaExceededError } from '../../errors.js';
+import { escapeUntrusted } from '../../formats/escape-untrusted.js';
 import { silentLogger } from '../../log.js';
 import type { AiDetectionResult, AiDetector } from '../types.js';
 import { safeDownload } from '../safe-download/index.js';
@@ -229,11 +230,12 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
+/** A miner's URL for a log line or an error message: no query (it may hold tokens), escaped. */
 function redact(url: string): string {
   try {
     const parsed = new URL(url);
-    return `${parsed.origin}${parsed.pathname}`;
+    return escapeUntrusted(`${parsed.origin}${parsed.pathname}`, 200);
   } catch {
-    return url.slice(0, 100);
+    return escapeUntrusted(url, 100);
   }
 }

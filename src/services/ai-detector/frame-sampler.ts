@@ -1,16 +1,38 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { AiDetectionError } from '../../errors.js';
+import { FfmpegLimiter } from './ffmpeg-limiter.js';
+import { resolveFfmpegTools, type FfmpegTools } from './ffmpeg-tools.js';
+import { INPUT_GUARD, probeMedia, type MediaInfo, type ProbeTool } from './media-probe.js';
 
 const run = promisify(execFile);
+
+// Older import site (the devnet video host) reaches the shipped binary through this module.
+export { ffmpegBinary, ffprobeBinary } from './ffmpeg-tools.js';
 
 export interface FrameSamplerOptions {
   /** Frames per video, spread evenly over its duration. Default 10 (SPEC §6). */
   readonly frames?: number;
-  /** Defaults to the binary shipped in `@ffmpeg-installer/ffmpeg`. */
+  /** `ai_detector.ffmpeg_path`; default ffmpeg on the PATH, else the npm-shipped one (see resolveFfmpegTools). */
   readonly ffmpegPath?: string;
-  /** Defaults to the binary shipped in `@ffprobe-installer/ffprobe`. */
+  /** `ai_detector.ffprobe_path`; default the ffprobe beside ffmpeg, on the PATH, else the npm-shipped one. */
   readonly ffprobePath?: string;
+  /** Environment whose PATH is searched for the binaries; default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Largest width×height accepted (`ai_detector.max_frame_pixels`). Default 4096×4096. */
+  readonly maxFramePixels?: number;
+  /** Shared process limit; default a new one of `maxConcurrentFfmpeg` slots. */
+  readonly limiter?: FfmpegLimiter;
+  /** `ai_detector.max_concurrent_ffmpeg`; default the number of cores. Ignored with `limiter`. */
+  readonly maxConcurrentFfmpeg?: number;
+  /** Registry for the limiter's queue gauges (the detector's `/metrics`). Ignored with `limiter`. */
+  readonly registry?: Registry;
+  /** Which tool probes a file; default `auto` (see ProbeTool). */
+  readonly probeWith?: ProbeTool;
+  /** Gets one line naming the binaries and versions in use, once they are resolved. */
+  readonly logger?: Logger;
   /** Per ffmpeg/ffprobe invocation. Default 60 s. */
   readonly timeoutMs?: number;
   /** Longest side of an extracted frame; larger frames are scaled down. Default 1280. */
@@ -35,15 +57,24 @@ export interface SampleResult {
 /**
  * Picks `frames` stills at the midpoints of equal slices of the video, so the choice depends on
  * the video alone (the original seeded a PRNG with a salted hash of a random temp path, so two
- * runs never looked at the same frames). Binaries come from npm packages that carry them, so an
- * `npm ci` is enough on a bare machine.
+ * runs never looked at the same frames).
+ *
+ * The file is hostile input: it is probed with the extractor's own build, only the container
+ * formats of media-probe.ts are accepted, and the extractor is told that format (`-f`) and may
+ * open local files only, so a playlist disguised as a video cannot make ffmpeg read other files.
+ * Frames above `maxFramePixels` are refused before decoding, and every ffmpeg/ffprobe process
+ * waits for a slot of the limiter.
  */
 export class FrameSampler {
   readonly frames: number;
   readonly #timeoutMs: number;
   readonly #maxDimension: number;
-  readonly #ffmpegPath: string | undefined;
-  readonly #ffprobePath: string | undefined;
+  readonly #maxFramePixels: number;
+  readonly #limiter: FfmpegLimiter;
+  readonly #toolOptions: Pick<FrameSamplerOptions, 'ffmpegPath' | 'ffprobePath' | 'env'>;
+  readonly #logger: Logger | undefined;
+  readonly #probeWith: ProbeTool;
+  #tools: Promise<FfmpegTools> | undefined;
 
   constructor(options: FrameSamplerOptions = {}) {
     const frames = options.frames ?? 10;
@@ -56,11 +87,51 @@ export class FrameSampler {
     const maxDimension = options.maxDimension ?? 1280;
     if (!Number.isInteger(maxDimension) || maxDimension < 16)
       throw new RangeError(`options.maxDimension must be an integer >= 16, got ${String(maxDimension)}`);
+    const maxFramePixels = options.maxFramePixels ?? 4096 * 4096;
+    if (!Number.isSafeInteger(maxFramePixels) || maxFramePixels < 16 * 16)
+      throw new RangeError(`options.maxFramePixels must be an integer >= 256, got ${String(maxFramePixels)}`);
     this.frames = frames;
     this.#timeoutMs = timeoutMs;
     this.#maxDimension = maxDimension;
-    this.#ffmpegPath = options.ffmpegPath;
-    this.#ffprobePath = options.ffprobePath;
+    this.#maxFramePixels = maxFramePixels;
+    this.#limiter =
+      options.limiter ??
+      new FfmpegLimiter({ maxConcurrent: options.maxConcurrentFfmpeg, registry: options.registry });
+    this.#toolOptions = {
+      ffmpegPath: options.ffmpegPath,
+      ffprobePath: options.ffprobePath,
+      env: options.env,
+    };
+    this.#logger = options.logger;
+    const probeWith = options.probeWith ?? 'auto';
+    if (!['auto', 'ffprobe', 'ffmpeg'].includes(probeWith))
+      throw new RangeError(`options.probeWith must be auto, ffprobe or ffmpeg, got ${String(probeWith)}`);
+    this.#probeWith = probeWith;
+  }
+
+  /** The binaries in use, resolved and logged once; callers await it at start-up to fail early. */
+  tools(): Promise<FfmpegTools> {
+    if (this.#tools) return this.#tools;
+    const resolving = resolveFfmpegTools(this.#toolOptions);
+    this.#tools = resolving;
+    resolving.then(
+      (tools) =>
+        this.#logger?.info(
+          { ...tools, maxConcurrent: this.#limiter.maxConcurrent },
+          tools.sameBuild
+            ? 'ffmpeg binaries in use'
+            : 'ffmpeg binaries in use; ffprobe is another build, so files are probed with ffmpeg itself',
+        ),
+      // A failed resolution is retried on the next call rather than cached.
+      () => {
+        if (this.#tools === resolving) this.#tools = undefined;
+      },
+    );
+    return resolving;
+  }
+
+  get limiter(): FfmpegLimiter {
+    return this.#limiter;
   }
 
   /** Timestamps (seconds) of the frames sampled from a video of this duration. */
@@ -68,63 +139,27 @@ export class FrameSampler {
     return Array.from({ length: this.frames }, (_, i) => (duration * (i + 0.5)) / this.frames);
   }
 
-  /**
-   * Duration in seconds and frame rate (0 when unknown) of the first video stream; `still` for a
-   * single image (an Instagram image post's media), which has no duration.
-   */
-  async probe(
-    path: string,
-    signal?: AbortSignal,
-  ): Promise<{ duration: number; fps: number; still: boolean }> {
-    const ffprobe = this.#ffprobePath ?? (await ffprobeBinary());
-    let stdout: string;
-    try {
-      ({ stdout } = await run(
-        ffprobe,
-        [
-          '-v',
-          'error',
-          '-select_streams',
-          'v:0',
-          '-show_entries',
-          'format=duration,format_name:stream=avg_frame_rate,r_frame_rate',
-          '-of',
-          'json',
-          path,
-        ],
-        { timeout: this.#timeoutMs, signal, maxBuffer: 1 << 20 },
-      ));
-    } catch (cause) {
-      if (signal?.aborted) throw signal.reason ?? cause;
-      throw new AiDetectionError(`not a readable video: ${firstLine(cause)}`, 'ERR_VIDEO_UNDECODABLE', {
-        cause,
-      });
-    }
-    let parsed: {
-      format?: { duration?: string; format_name?: string };
-      streams?: Array<{ avg_frame_rate?: string; r_frame_rate?: string }>;
-    } = {};
-    try {
-      parsed = JSON.parse(stdout) as typeof parsed;
-    } catch {
-      // fall through to the checks below
-    }
-    const stream = parsed.streams?.[0];
-    if (!stream) throw new AiDetectionError('file has no video stream', 'ERR_VIDEO_UNDECODABLE');
-    const fps = rate(stream.avg_frame_rate) || rate(stream.r_frame_rate);
-    const formatName = parsed.format?.format_name ?? '';
-    if (/(^|,)(image2|[a-z0-9]+_pipe)(,|$)/.test(formatName)) return { duration: 0, fps, still: true };
-    const duration = Number(parsed.format?.duration);
-    if (!Number.isFinite(duration) || duration <= 0)
-      throw new AiDetectionError('video has no usable duration', 'ERR_VIDEO_UNDECODABLE');
-    return { duration, fps, still: false };
+  /** Format, duration, frame rate and size of the first video stream; refuses formats and sizes we do not decode. */
+  async probe(path: string, signal?: AbortSignal): Promise<MediaInfo> {
+    const tools = await this.tools();
+    return this.#limiter.run(
+      () =>
+        probeMedia(tools, path, {
+          timeoutMs: this.#timeoutMs,
+          maxFramePixels: this.#maxFramePixels,
+          signal,
+          via: this.#probeWith,
+        }),
+      signal,
+    );
   }
 
   async sample(path: string, options: { signal?: AbortSignal } = {}): Promise<SampleResult> {
-    const { duration, fps, still } = await this.probe(path, options.signal);
-    if (still) {
+    const media = await this.probe(path, options.signal);
+    const { duration, fps } = media;
+    if (media.still) {
       // One image is one frame: asking for ten copies of it would only bill ten identical checks.
-      const png = await this.#extract(path, 0, options.signal);
+      const png = await this.#extract(media, path, 0, options.signal);
       if (png === undefined)
         throw new AiDetectionError('the image could not be decoded', 'ERR_VIDEO_UNDECODABLE');
       return { duration: 0, requested: 1, frames: [{ index: 0, timestamp: 0, png }] };
@@ -136,9 +171,9 @@ export class FrameSampler {
       // Seek to the start of the frame showing at the midpoint: seeking past the last frame's
       // timestamp (the final slice of a short clip) would otherwise decode nothing.
       const timestamp = fps > 0 ? Math.floor(midpoint * fps + 1e-6) / fps : midpoint;
-      let png = await this.#extract(path, timestamp, options.signal);
+      let png = await this.#extract(media, path, timestamp, options.signal);
       if (png === undefined && fps > 0 && timestamp >= 1 / fps)
-        png = await this.#extract(path, timestamp - 1 / fps, options.signal);
+        png = await this.#extract(media, path, timestamp - 1 / fps, options.signal);
       if (png !== undefined) frames.push({ index, timestamp, png });
     }
     if (frames.length === 0)
@@ -151,33 +186,45 @@ export class FrameSampler {
 
   /** One PNG at `timestamp`, or undefined when ffmpeg cannot produce it (a gap the detector accounts for). */
   async #extract(
+    media: MediaInfo,
     path: string,
     timestamp: number,
     signal: AbortSignal | undefined,
   ): Promise<Buffer | undefined> {
-    const ffmpeg = this.#ffmpegPath ?? (await ffmpegBinary());
+    const { ffmpeg } = await this.tools();
     const scale = `scale='min(${this.#maxDimension},iw)':'min(${this.#maxDimension},ih)':force_original_aspect_ratio=decrease`;
     try {
-      const { stdout } = await run(
-        ffmpeg,
-        [
-          '-v',
-          'error',
-          '-nostdin',
-          ...(timestamp > 0 ? ['-ss', timestamp.toFixed(3)] : []),
-          '-i',
-          path,
-          '-frames:v',
-          '1',
-          '-vf',
-          scale,
-          '-f',
-          'image2pipe',
-          '-c:v',
-          'png',
-          '-',
-        ],
-        { timeout: this.#timeoutMs, signal, encoding: 'buffer', maxBuffer: 64 << 20 },
+      const { stdout } = await this.#limiter.run(
+        () =>
+          run(
+            ffmpeg,
+            [
+              '-v',
+              'error',
+              '-nostdin',
+              ...INPUT_GUARD,
+              // The demuxer the probe found and allowed: ffmpeg must not pick another one itself.
+              '-f',
+              media.demuxer,
+              ...(timestamp > 0 ? ['-ss', timestamp.toFixed(3)] : []),
+              '-i',
+              path,
+              // The stream that was probed and size-checked, not the one ffmpeg would rank best.
+              '-map',
+              '0:v:0',
+              '-frames:v',
+              '1',
+              '-vf',
+              scale,
+              '-f',
+              'image2pipe',
+              '-c:v',
+              'png',
+              '-',
+            ],
+            { timeout: this.#timeoutMs, signal, encoding: 'buffer', maxBuffer: 64 << 20 },
+          ),
+        signal,
       );
       return stdout.length > 0 ? stdout : undefined;
     } catch (cause) {
@@ -185,32 +232,4 @@ export class FrameSampler {
       return undefined;
     }
   }
-}
-
-let ffmpegPathPromise: Promise<string> | undefined;
-let ffprobePathPromise: Promise<string> | undefined;
-
-/** The ffmpeg binary shipped in `@ffmpeg-installer/ffmpeg`. */
-export function ffmpegBinary(): Promise<string> {
-  ffmpegPathPromise ??= import('@ffmpeg-installer/ffmpeg').then((m) => m.default.path);
-  return ffmpegPathPromise;
-}
-
-/** The ffprobe binary shipped in `@ffprobe-installer/ffprobe`. */
-export function ffprobeBinary(): Promise<string> {
-  ffprobePathPromise ??= import('@ffprobe-installer/ffprobe').then((m) => m.default.path);
-  return ffprobePathPromise;
-}
-
-function rate(value: string | undefined): number {
-  if (!value) return 0;
-  const [num, den] = value.split('/').map(Number);
-  const fps = den === undefined ? num! : num! / den;
-  return Number.isFinite(fps) && fps > 0 && fps < 1000 ? fps : 0;
-}
-
-function firstLine(error: unknown): string {
-  const stderr = error && typeof error === 'object' && 'stderr' in error ? String(error.stderr) : '';
-  const text = stderr.trim() || (error instanceof Error ? error.message : String(error));
-  return text.split('\n')[0]!.slice(0, 200);
 }

@@ -18,12 +18,25 @@ export {
 } from './sightengine-client.js';
 export {
   FrameSampler,
-  ffmpegBinary,
-  ffprobeBinary,
   type FrameSamplerOptions,
   type SampledFrame,
   type SampleResult,
 } from './frame-sampler.js';
+export {
+  ffmpegBinary,
+  ffprobeBinary,
+  resolveFfmpegTools,
+  type FfmpegTools,
+  type ResolveFfmpegOptions,
+  type ToolSource,
+} from './ffmpeg-tools.js';
+export {
+  FfmpegLimiter,
+  FFMPEG_IN_FLIGHT,
+  FFMPEG_QUEUE_LENGTH,
+  type FfmpegLimiterOptions,
+} from './ffmpeg-limiter.js';
+export { FORMAT_WHITELIST, RefusedMediaError, type MediaInfo, type ProbeTool } from './media-probe.js';
 export { MemoryAiResultCache } from './memory-ai-result-cache.js';
 export {
   cacheFromRepository,

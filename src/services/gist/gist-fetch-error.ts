@@ -1,7 +1,14 @@
 import { ServiceError } from '../../errors.js';
 
 /** Why a gist could not be read; the same words label metrics.gistFetchesTotal. */
-export type GistFailureReason = 'not_found' | 'timeout' | 'too_large' | 'not_utf8' | 'http_error' | 'network_error';
+export type GistFailureReason =
+  | 'not_found'
+  | 'timeout'
+  | 'too_large'
+  | 'not_utf8'
+  | 'http_error'
+  | 'network_error'
+  | 'redirect_refused';
 
 /** A gist that could not be fetched, with a reason from a fixed set (code `ERR_GIST_<REASON>`). */
 export class GistFetchError extends ServiceError {
@@ -10,7 +17,7 @@ export class GistFetchError extends ServiceError {
     super('gist', message, {
       code: `ERR_GIST_${reason.toUpperCase()}`,
       status: opts.status,
-      // A missing or oversized gist stays so until the miner edits it; the rest may pass.
+      // A missing or oversized gist, or a refused redirect, stays so until the miner edits it; the rest may pass.
       retryable: reason === 'timeout' || reason === 'network_error' || (reason === 'http_error' && (opts.status === 429 || (opts.status ?? 0) >= 500)),
       cause: opts.cause,
     });

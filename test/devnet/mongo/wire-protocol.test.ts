@@ -64,4 +64,17 @@ describe('wire protocol', () => {
     tooBig.writeInt32LE(50_000_000, 0);
     expect(() => new MessageFramer().push(tooBig)).toThrow('message length 50000000 outside [16, 48000000]');
   });
+
+  it('judges a message by its header: an opcode we do not serve throws before the body is awaited', () => {
+    const garbage = Buffer.alloc(16);
+    garbage.writeInt32LE(40_000_000, 0);
+    garbage.writeInt32LE(0x7a7a7a7a, 12);
+    const framer = new MessageFramer();
+    expect(framer.push(garbage.subarray(0, 10))).toEqual([]); // not a whole header yet
+    expect(() => framer.push(garbage.subarray(10))).toThrow(/unsupported opCode 2054847098/);
+    const compressed = Buffer.alloc(16);
+    compressed.writeInt32LE(1_000, 0);
+    compressed.writeInt32LE(2012, 12);
+    expect(() => new MessageFramer().push(compressed)).toThrow(/OP_COMPRESSED/);
+  });
 });

@@ -2,13 +2,32 @@ import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { VideoHost } from '../../../src/devnet/http/video-host.js';
 import { loadConfig } from '../../../src/config/load-config.js';
+import { ConfigError } from '../../../src/errors.js';
+import { createLogger } from '../../../src/log.js';
 import { ValidatorMetrics } from '../../../src/metrics/validator-metrics.js';
 import {
   AiDetectorService,
   HttpAiDetectorClient,
   createAiDetector,
+  ffmpegBinary,
   startAiDetectorService,
 } from '../../../src/services/ai-detector/index.js';
+
+function capturedLogger(): {
+  logger: ReturnType<typeof createLogger>;
+  lines: Array<Record<string, unknown>>;
+} {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = createLogger(
+    { level: 'info' },
+    {
+      write: (line: string) => {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      },
+    },
+  );
+  return { logger, lines };
+}
 
 describe('AI detector runtime wiring', () => {
   it('serve ai-detector, embedded: its own SightEngine stand-in, loopback videos allowed, /metrics exposed', async () => {
@@ -47,5 +66,51 @@ describe('AI detector runtime wiring', () => {
     });
     expect(local).toBeInstanceOf(AiDetectorService);
     await local.close?.();
+  });
+
+  it('logs the ffmpeg binaries and versions at start-up and exposes the ffmpeg queue gauges', async () => {
+    const config = loadConfig({
+      flags: { services: 'embedded', 'ai_detector.max_concurrent_ffmpeg': 3 },
+      env: {},
+    });
+    const metrics = new ValidatorMetrics({ defaultMetrics: false });
+    const { logger, lines } = capturedLogger();
+    const running = await startAiDetectorService(config, { port: 0, metrics, logger });
+    try {
+      const line = lines.find((l) => String(l['msg']).startsWith('ffmpeg binaries in use'));
+      expect(line).toMatchObject({ maxConcurrent: 3 });
+      expect(line?.['ffmpeg']).toMatch(/ffmpeg$/);
+      expect(line?.['ffprobe']).toMatch(/ffprobe$/);
+      expect(line?.['ffmpegVersion']).toMatch(/\S/);
+      expect(line?.['ffprobeVersion']).toMatch(/\S/);
+      expect(['path', 'npm']).toContain(line?.['ffmpegSource']);
+      const exposed = await (await request(`${running.url}/metrics`)).body.text();
+      expect(exposed).toMatch(/^infinitevibe_ai_detector_ffmpeg_queue_length 0$/m);
+      expect(exposed).toMatch(/^infinitevibe_ai_detector_ffmpeg_in_flight 0$/m);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('uses ai_detector.ffmpeg_path as configured, and refuses to start when it is not an executable', async () => {
+    const npmFfmpeg = await ffmpegBinary();
+    const { logger, lines } = capturedLogger();
+    const running = await startAiDetectorService(
+      loadConfig({ flags: { services: 'embedded', 'ai_detector.ffmpeg_path': npmFfmpeg }, env: {} }),
+      { port: 0, logger },
+    );
+    await running.close();
+    expect(lines.find((l) => String(l['msg']).startsWith('ffmpeg binaries'))).toMatchObject({
+      ffmpeg: npmFfmpeg,
+      ffmpegSource: 'config',
+    });
+
+    const missing = loadConfig({
+      flags: { services: 'embedded', 'ai_detector.ffmpeg_path': '/nonexistent/ffmpeg' },
+      env: {},
+    });
+    const error = await startAiDetectorService(missing, { port: 0 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toMatchObject({ flag: '--ai_detector.ffmpeg_path' });
   });
 });

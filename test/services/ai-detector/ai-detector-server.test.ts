@@ -18,12 +18,13 @@ import {
   SightEngineClient,
   createAiDetectorServer,
 } from '../../../src/services/ai-detector/index.js';
-import { fileServer, rampVideo } from './media-helpers.js';
+import { fileServer, playlistDisguisedAsTs, rampVideo } from './media-helpers.js';
 
 let standin: SightEngineStandin;
 let videos: VideoHost;
 let videoBase: string;
 let recorder: Awaited<ReturnType<typeof fileServer>>;
+let hostile: Awaited<ReturnType<typeof fileServer>>;
 let service: AiDetectorService;
 let server: Server;
 let base: string;
@@ -38,12 +39,13 @@ beforeAll(async () => {
   videoBase = await videos.listen();
   dir = await mkdtemp(join(tmpdir(), 'iv-ai-server-'));
   recorder = await fileServer(await rampVideo(dir));
+  hostile = await fileServer((await playlistDisguisedAsTs(dir)).crafted);
   const scorer = new SightEngineClient({
     baseUrl: standin.url,
     ...SIGHTENGINE_STANDIN_CREDENTIALS,
     retries: 0,
   });
-  service = new AiDetectorService({ scorer, allowPrivate: [videoBase, recorder.url], frameConcurrency: 1 });
+  service = new AiDetectorService({ scorer, allowPrivate: [videoBase, recorder.url, hostile.url], frameConcurrency: 1 });
   metrics = new ValidatorMetrics({ defaultMetrics: false });
   server = createAiDetectorServer(service, { metrics });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -58,7 +60,7 @@ afterAll(async () => {
     server.closeAllConnections();
   });
   await service.close();
-  await Promise.all([standin.close(), videos.close(), recorder.close()]);
+  await Promise.all([standin.close(), videos.close(), recorder.close(), hostile.close()]);
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -115,6 +117,17 @@ describe('AI detector HTTP service', () => {
     const error = await client.detect(url).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AiDetectionError);
     expect(error).toMatchObject({ code: 'ERR_DOWNLOAD_STATUS' });
+  });
+
+  it('a playlist disguised as a video → 502 ERR_VIDEO_FORMAT_REFUSED, not retryable, no frame scored', async () => {
+    const before = standin.requests;
+    const { status, body } = await post(`/detect?url=${encodeURIComponent(`${hostile.url}/clip.ts`)}`);
+    expect(status).toBe(502);
+    expect(body.error).toMatchObject({ code: 'ERR_VIDEO_FORMAT_REFUSED', retryable: false });
+    expect(standin.requests).toBe(before);
+    const error = await client.detect(`${hostile.url}/clip.ts`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AiDetectionError);
+    expect(error).toMatchObject({ code: 'ERR_VIDEO_FORMAT_REFUSED' });
   });
 
   it('SightEngine quota exhaustion → 502 ERR_QUOTA_EXCEEDED; the client throws QuotaExceededError', async () => {

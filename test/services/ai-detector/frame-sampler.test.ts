@@ -4,8 +4,24 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AiDetectionError } from '../../../src/errors.js';
-import { FrameSampler } from '../../../src/services/ai-detector/index.js';
-import { rampVideo, stillImage, testsrcVideo } from './media-helpers.js';
+import {
+  FrameSampler,
+  RefusedMediaError,
+  ffmpegBinary,
+  ffprobeBinary,
+  type SampleResult,
+} from '../../../src/services/ai-detector/index.js';
+import {
+  isBlue,
+  isRed,
+  playlistDisguisedAsTs,
+  rampVideo,
+  solidVideo,
+  stillImage,
+  testsrcVideo,
+  tsVideo,
+  webmVideo,
+} from './media-helpers.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -64,5 +80,88 @@ describe('FrameSampler', () => {
     expect(() => new FrameSampler({ frames: 0 })).toThrow(RangeError);
     expect(() => new FrameSampler({ frames: 2.5 })).toThrow(/frames/);
     expect(() => new FrameSampler({ timeoutMs: 0 })).toThrow(/timeoutMs/);
+  });
+});
+
+/** The binaries shipped with the npm packages: two different builds, so probing uses ffmpeg. */
+async function npmTools(): Promise<{ ffmpegPath: string; ffprobePath: string }> {
+  return { ffmpegPath: await ffmpegBinary(), ffprobePath: await ffprobeBinary() };
+}
+
+describe.each([
+  ['the installed ffmpeg', async () => ({})],
+  ['the npm-shipped binaries', npmTools],
+])('FrameSampler with %s: hostile files', (_name, tools) => {
+  it('a playlist disguised as MPEG-TS never yields frames of the local file it names', async () => {
+    const { crafted, secret } = await playlistDisguisedAsTs(dir);
+    // The secret file alone decodes (to red): what the extractor would score if it followed the playlist.
+    const direct = await new FrameSampler({ frames: 1, ...(await tools()) }).sample(secret);
+    expect(isRed(direct.frames[0]!.png)).toBe(true);
+
+    const sampler = new FrameSampler({ frames: 4, ...(await tools()) });
+    const outcome = await sampler.sample(crafted).catch((e: unknown) => e);
+    if (outcome instanceof Error) {
+      expect(outcome).toBeInstanceOf(RefusedMediaError);
+      expect(outcome).toMatchObject({ code: 'ERR_VIDEO_FORMAT_REFUSED', retryable: false });
+      expect(outcome.message).toMatch(/hls/);
+    } else {
+      // Had the probe read the bytes as MPEG-TS, only the stream after the playlist (blue) may show.
+      const frames = (outcome as SampleResult).frames;
+      expect(frames.length).toBeGreaterThan(0);
+      expect(frames.filter((f) => isRed(f.png) || !isBlue(f.png))).toEqual([]);
+    }
+  });
+
+  it('a concat script naming a local file is refused', async () => {
+    const { secret } = await playlistDisguisedAsTs(dir);
+    const file = join(dir, 'concat-script');
+    await writeFile(file, `ffconcat version 1.0\nfile '${secret}'\n`);
+    const error = await new FrameSampler({ frames: 2, ...(await tools()) })
+      .sample(file)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RefusedMediaError);
+    expect(error).toMatchObject({ code: 'ERR_VIDEO_FORMAT_REFUSED' });
+  });
+
+  it('frames larger than maxFramePixels are refused before decoding', async () => {
+    const error = await new FrameSampler({ frames: 2, maxFramePixels: 64 * 63, ...(await tools()) })
+      .sample(await testsrcVideo(dir))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RefusedMediaError);
+    expect(error).toMatchObject({ code: 'ERR_VIDEO_FRAME_TOO_LARGE', retryable: false });
+    expect((error as Error).message).toMatch(/64×64/);
+  });
+
+  it('by default a 4112×4096 video is refused and a 64×64 one is sampled', async () => {
+    const sampler = new FrameSampler({ frames: 1, ...(await tools()) });
+    const error = await sampler.sample(await solidVideo(dir, 'huge', 4112, 4096)).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_VIDEO_FRAME_TOO_LARGE' });
+    expect((await sampler.sample(await testsrcVideo(dir))).frames).toHaveLength(1);
+  });
+
+  it('a JPEG image is one frame', async () => {
+    const sample = await new FrameSampler({ ...(await tools()) }).sample(await stillImage(dir));
+    expect(sample.requested).toBe(1);
+    expect(PNG.sync.read(sample.frames[0]!.png).width).toBe(64);
+  });
+
+  it('samples WebM and MPEG-TS as well as MP4', async () => {
+    for (const file of [await webmVideo(dir), await tsVideo(dir)]) {
+      const sample = await new FrameSampler({ frames: 3, ...(await tools()) }).sample(file);
+      expect(sample.frames).toHaveLength(3);
+    }
+  });
+});
+
+describe('FrameSampler: the extractor is bound to the probed demuxer', () => {
+  it('when the probe reads the disguised playlist as MPEG-TS, the frames come from the MPEG-TS stream only', async () => {
+    // The issue's exact pair: the npm ffprobe (a newer build) sees MPEG-TS, while the npm ffmpeg
+    // (2018), left to probe the bytes itself, would pick HLS and decode the local red file.
+    const { crafted } = await playlistDisguisedAsTs(dir);
+    const sampler = new FrameSampler({ frames: 4, probeWith: 'ffprobe', ...(await npmTools()) });
+    expect(await sampler.probe(crafted)).toMatchObject({ demuxer: 'mpegts', still: false });
+    const sample = await sampler.sample(crafted);
+    expect(sample.frames.length).toBeGreaterThan(0);
+    expect(sample.frames.filter((f) => !isBlue(f.png))).toEqual([]);
   });
 });
