@@ -55,6 +55,11 @@ export interface CycleScores {
   /** Every uid of the metagraph at scoring time. */
   readonly neurons: readonly number[];
   readonly computedAt: Date;
+  /**
+   * Miners that reported this cycle ÷ miners with a commitment. Below weights.min_coverage the
+   * committer keeps the last good vector; absent means full coverage.
+   */
+  readonly coverage?: { readonly reported: number; readonly expected: number; readonly ratio: number };
 }
 
 export interface CycleSummary {
