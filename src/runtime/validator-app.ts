@@ -260,6 +260,8 @@ export class ValidatorApp {
         audit: store.weightCommits,
         intervalMs: config.set_weights_interval * 1000,
         versionKey: BigInt(config.weights.version_key),
+        minCoverage: config.weights.min_coverage,
+        dryRun: config.weights.dry_run,
         waitTimeoutMs: Math.max(60_000, config.subtensor.block_time_ms * 400),
         retryDelayMs: Math.min(5_000, config.subtensor.block_time_ms),
         ...(options.weightAttempts !== undefined ? { maxAttempts: options.weightAttempts } : {}),
@@ -329,6 +331,7 @@ export class ValidatorApp {
           metrics: metricsServer?.url ?? null,
           cycle_s: config.submission_update_interval,
           weights_s: config.set_weights_interval,
+          weights_dry_run: config.weights.dry_run,
         },
         'validator ready',
       );
