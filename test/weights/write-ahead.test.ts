@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ChainDisconnectedError } from '../../src/errors.js';
 import type { WeightCommitRecord } from '../../src/store/types.js';
-import type { WeightAudit } from '../../src/weights/weight-committer.js';
 import { counterValue, keypair } from '../actors/helpers.js';
+import { CrashAfterInclusion } from './crash-audit.js';
 import { FedChain, HYPER, MemoryAudit, SCORES, makeCommitter } from './fed-chain.js';
 
 async function commitRevealChain() {
@@ -10,29 +10,6 @@ async function commitRevealChain() {
   chain.lastUpdate = 0;
   chain.hyper = { ...HYPER, commitRevealEnabled: true };
   return chain;
-}
-
-/**
- * The store as seen by a process that dies right after its commit is included: the write that
- * would mark it `committed` never completes, and nothing that process does reaches the store
- * afterwards.
- */
-class CrashAfterInclusion implements WeightAudit {
-  crashed = false;
-  constructor(readonly inner: MemoryAudit) {}
-  #dead<T>(): Promise<T> {
-    return new Promise<T>(() => undefined);
-  }
-  record(record: WeightCommitRecord) {
-    return this.crashed ? this.#dead<string>() : this.inner.record(record);
-  }
-  update(id: string, patch: Partial<WeightCommitRecord>) {
-    if (patch.state === 'committed') this.crashed = true;
-    return this.crashed ? this.#dead<void>() : this.inner.update(id, patch);
-  }
-  pendingReveals(netuid: number) {
-    return this.crashed ? this.#dead<Array<WeightCommitRecord & { id: string }>>() : this.inner.pendingReveals(netuid);
-  }
 }
 
 describe('write-ahead commits', () => {
