@@ -140,7 +140,7 @@ export function auditRecord(
   mode: WeightCommitRecord['mode'],
   result: WeightCommitRecord['result'],
   vector: WeightVector | null,
-  outcome: Pick<WeightCommitOutcome, 'block' | 'txHash'> | null,
+  outcome: (Pick<WeightCommitOutcome, 'block'> & { readonly txHash?: string }) | null,
   error?: { code: string; message: string },
 ): WeightCommitRecord {
   return {

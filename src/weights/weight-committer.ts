@@ -355,7 +355,7 @@ export class WeightCommitter {
   }
 
   async #dryRun(vector: ProcessedWeights, block: number, started: number): Promise<CommitAttemptResult> {
-    await this.#trail.record(auditRecord(this.#base(), 'dry_run', 'success', vector, { block, txHash: '' }));
+    await this.#trail.record(auditRecord(this.#base(), 'dry_run', 'success', vector, { block }));
     this.#logger.info({ uids: vector.uids, values: vector.values, block }, `dry run: weights for ${vector.uids.length} uids recorded, nothing submitted`);
     return this.#finish({ ok: true, mode: 'dry_run', uids: vector.uids, values: vector.values, block, attempts: 1, error: null, latencyMs: performance.now() - started, fallback: vector.fallback });
   }
