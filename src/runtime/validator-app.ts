@@ -318,6 +318,8 @@ export class ValidatorApp {
         closers.push({ name: 'metrics server', close: () => server.close() });
       }
 
+      // Commits a previous run left (revealable or never landed) are settled before any new one.
+      await committer.reconcile().catch((error: unknown) => logger.warn({ err: error }, 'weight commits not reconciled at start-up (store or chain down); retried before the next commit'));
       const status = await chain.validatorStatus(config.netuid, signer.address);
       if (status.uid === null) logger.warn({ hotkey: signer.address }, 'this hotkey is not registered on the subnet; weights will be refused');
       else if (!status.validatorPermit) logger.warn({ uid: status.uid }, 'no validator permit; weights will be refused until one is granted');
