@@ -219,7 +219,8 @@ export class WeightCommitter {
         this.#logger.info({ uids: stored.uids, from: stored.from }, 'last applied weights loaded; used until a cycle reaches the coverage threshold');
       }
     }
-    if (this.#reconciled || o.dryRun) return null;
+    if (o.dryRun) this.#reconciled = true; // nothing of a dry run is on chain
+    if (this.#reconciled) return null;
     const summary = await this.#reveals.reconcile();
     // A pending commit too recent to judge is looked at again at the next chance.
     this.#reconciled = summary.undecided === 0;
@@ -270,7 +271,6 @@ export class WeightCommitter {
         hyper = await o.chain.hyperparameters(o.netuid);
         vector = vectorFrom(source, hyper, o.versionKey);
         if (o.dryRun) return await this.#dryRun(vector, block, started);
-        await this.#reveals.revealDue().catch((error: unknown) => this.#logger.warn({ err: error }, 'due reveals not sent; retried at the next block'));
         mode = hyper.commitRevealEnabled ? 'commit' : 'set';
         const status = await o.chain.validatorStatus(o.netuid, o.signer.address);
         // LastUpdate 0 means "never set": the runtime lets a first-time setter through.
@@ -281,6 +281,8 @@ export class WeightCommitter {
             await this.#waits.forBlock(allowedAt);
           }
         }
+        // Reveals skip the rate limit; one that came due during the wait goes first.
+        await this.#reveals.revealDue().catch((error: unknown) => this.#logger.warn({ err: error }, 'due reveals not sent; retried at the next block'));
         if (vector.uids.length === 0) {
           await this.#trail.record(auditRecord(this.#base(), mode, 'error', vector, null, { code: 'ERR_WEIGHTS_EMPTY', message: 'no uid to give weight to' }));
           return fail('ERR_WEIGHTS_EMPTY', mode, attempt);
