@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ChainDisconnectedError } from '../../src/errors.js';
+import { ChainDisconnectedError, ChainModuleError } from '../../src/errors.js';
 import type { WeightCommitRecord } from '../../src/store/types.js';
 import { counterValue, keypair } from '../actors/helpers.js';
 import { CrashAfterInclusion } from './crash-audit.js';
@@ -167,5 +167,66 @@ describe('write-ahead commits', () => {
     audit.down = false;
     expect(await c.flushAudit()).toBe(true);
     expect(audit.records.map((r) => `${r.mode}:${r.result}`)).toEqual(['set:success']);
+  });
+
+  it('a reveal cut off by a dropped socket that landed anyway is recorded as revealed and never sent again', async () => {
+    const chain = await commitRevealChain();
+    const audit = new MemoryAudit();
+    const { c } = makeCommitter(chain, audit);
+    cleanups.push(() => c.stop());
+    c.update(SCORES);
+    expect(await c.commitNow()).toMatchObject({ ok: true, mode: 'commit' });
+    c.start();
+    // The reveal lands on chain but its answer is lost with the socket.
+    const reveal = chain.revealWeights.bind(chain);
+    let cutOff = 0;
+    chain.revealWeights = async (...args) => {
+      await reveal(...args);
+      cutOff++;
+      throw new ChainDisconnectedError('reveal_weights: connection lost');
+    };
+    chain.produce(11);
+    await vi.waitFor(() => expect(audit.records.some((r) => r.mode === 'reveal' && r.error_code === 'ERR_CHAIN_DISCONNECTED')).toBe(true));
+    chain.produce(1);
+    await vi.waitFor(() => expect(audit.records[0]).toMatchObject({ state: 'revealed', revealed: true }));
+    chain.produce(5);
+    expect(cutOff).toBe(1);
+    expect(chain.reveals()).toHaveLength(1);
+  });
+
+  it('a reveal the runtime refuses for good marks the commit failed and is not retried', async () => {
+    const chain = await commitRevealChain();
+    const audit = new MemoryAudit();
+    const { c } = makeCommitter(chain, audit);
+    cleanups.push(() => c.stop());
+    c.update(SCORES);
+    await c.commitNow();
+    c.start();
+    chain.revealWeights = async () => {
+      throw new ChainModuleError('SubtensorModule', 'InvalidRevealCommitHashNotMatch');
+    };
+    chain.produce(11);
+    await vi.waitFor(() => expect(audit.records[0]).toMatchObject({ state: 'failed', error_code: 'ERR_CHAIN_MODULE_InvalidRevealCommitHashNotMatch' }));
+    chain.produce(5);
+    expect(audit.records.filter((r) => r.mode === 'reveal').map((r) => r.result)).toEqual(['error']);
+  });
+
+  it('with the store down after the commit, the reveal still goes out from memory and its record follows when the store is back', async () => {
+    const chain = await commitRevealChain();
+    const audit = new MemoryAudit();
+    const { c } = makeCommitter(chain, audit);
+    cleanups.push(() => c.stop());
+    c.update(SCORES);
+    await c.commitNow();
+    c.start();
+    audit.down = true;
+    chain.produce(11);
+    await vi.waitFor(() => expect(chain.reveals()).toHaveLength(1));
+    await vi.waitFor(() => expect(c.auditBacklog).toBe(2)); // the reveal record and the state update
+    expect(audit.records[0]!.state).toBe('committed');
+    audit.down = false;
+    expect(await c.flushAudit()).toBe(true);
+    expect(audit.records[0]).toMatchObject({ state: 'revealed', revealed: true });
+    expect(audit.records.filter((r) => r.mode === 'reveal').map((r) => r.result)).toEqual(['success']);
   });
 });
