@@ -50,6 +50,7 @@ export class RevealScheduler {
   readonly #o: RevealSchedulerOptions;
   readonly #tracked = new Map<string, TrackedCommit & { attempted: boolean }>();
   readonly #revealed = new Set<string>();
+  #running: Promise<void> | undefined;
 
   constructor(options: RevealSchedulerOptions) {
     this.#o = options;
@@ -122,8 +123,16 @@ export class RevealScheduler {
     return { tracked, dropped, undecided };
   }
 
-  /** Reveals every tracked commit whose window has opened; errors leave it for the next block. */
-  async revealDue(): Promise<void> {
+  /**
+   * Reveals every tracked commit whose window has opened; errors leave it for the next block.
+   * Single-flight: a call while one runs joins it, so no reveal is ever sent twice in parallel.
+   */
+  revealDue(): Promise<void> {
+    this.#running ??= this.#revealDue().finally(() => (this.#running = undefined));
+    return this.#running;
+  }
+
+  async #revealDue(): Promise<void> {
     const o = this.#o;
     if (this.nextDue === null) return;
     const head = await o.chain.bestBlockNumber();

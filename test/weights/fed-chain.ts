@@ -61,7 +61,9 @@ export class FedChain implements WeightChain {
   async hyperparameters() {
     return this.hyper;
   }
+  statusReads = 0;
   async validatorStatus(): Promise<ValidatorStatus> {
+    this.statusReads++;
     return { hotkey: 'v', uid: 0, validatorPermit: true, lastUpdate: this.lastUpdate, stake: 1n };
   }
   async weightCommits(): Promise<OnChainWeightCommit[]> {

@@ -162,5 +162,7 @@ describe('WeightCommitter', () => {
     expect(() => committer(chain, audit, { versionKey: 1 as never })).toThrow(/versionKey must be a non-negative bigint/);
     expect(() => committer(chain, audit, { maxAttempts: 0 })).toThrow(RangeError);
     expect(() => committer(chain, {} as never)).toThrow(/audit/);
+    expect(() => committer(chain, audit, { minCoverage: 1.5 })).toThrow(new RangeError('options.minCoverage must be a number in [0, 1], got 1.5'));
+    expect(() => committer(chain, audit, { pendingGraceBlocks: -1 })).toThrow(RangeError);
   });
 });

@@ -229,4 +229,23 @@ describe('write-ahead commits', () => {
     expect(audit.records[0]).toMatchObject({ state: 'revealed', revealed: true });
     expect(audit.records.filter((r) => r.mode === 'reveal').map((r) => r.result)).toEqual(['success']);
   });
+
+  it('a reveal that comes due while the next commit waits out the rate limit goes out in its window, not after the wait', async () => {
+    const chain = await commitRevealChain();
+    chain.hyper = { ...chain.hyper, weightsSetRateLimit: 30, tempo: 10 };
+    const audit = new MemoryAudit();
+    const { c } = makeCommitter(chain, audit);
+    cleanups.push(() => c.stop());
+    c.update(SCORES);
+    expect(await c.commitNow()).toMatchObject({ ok: true, block: 100 });
+    const reads = chain.statusReads;
+    c.start(); // its first due commit reads LastUpdate 100, then waits for block 130
+    await vi.waitFor(() => expect(chain.statusReads).toBeGreaterThan(reads));
+    chain.produce(11);
+    await vi.waitFor(() => expect(chain.reveals()).toEqual([expect.objectContaining({ block: 111 })]));
+    expect(chain.calls.filter((call) => call.kind === 'commit')).toHaveLength(1);
+    chain.produce(19);
+    await vi.waitFor(() => expect(chain.calls.filter((call) => call.kind === 'commit').map((call) => call.block)).toEqual([100, 130]));
+    expect(chain.reveals()).toHaveLength(1);
+  });
 });
