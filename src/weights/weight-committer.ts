@@ -51,6 +51,8 @@ export class WeightCommitter {
     this.#o = options;
     this.#logger = options.logger.child({ component: 'weights' });
     this.#trail = new AuditTrail(options.audit, this.#logger, options.metrics);
+    // Both reasons exported from the start, so rate() and increase() see a series at zero.
+    for (const reason of ['low_coverage', 'store_unavailable']) options.metrics.weightsSkippedTotal.inc({ reason }, 0);
     this.#waits = new ChainWaits(options.chain, this.#stop.signal, options.waitTimeoutMs ?? 10 * 60_000);
     this.#reveals = new RevealScheduler({
       chain: options.chain,
