@@ -1,6 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { WeightCommitOutcome, WeightVector } from '../chain/types.js';
 import { commitHashOf } from '../chain/weight-commits-reader.js';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { StoreError, StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';

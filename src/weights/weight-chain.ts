@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import { EmptyError, filter, firstValueFrom, fromEvent, takeUntil, type Observable } from 'rxjs';
 import type {
@@ -9,7 +10,6 @@ import type {
   WeightVector,
 } from '../chain/types.js';
 import type { OnChainWeightCommit } from '../chain/weight-commits-reader.js';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ChainTimeoutError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RetryAction } from './retry-policy.js';
