@@ -41,6 +41,7 @@ export class WeightCommitter {
   #chainTurn: Promise<unknown> = Promise.resolve();
   #revealQueued = false;
   #rateLimitWait = false;
+  #retryingStartUp = false;
   #blocks: Subscription | undefined;
   #lastResult: CommitAttemptResult | undefined;
   #lastSuccessAt: number | undefined;
@@ -108,7 +109,11 @@ export class WeightCommitter {
     this.#ageTimer = setInterval(() => {
       this.#o.metrics.secondsSinceLastWeightCommit.set((Date.now() - (this.#lastSuccessAt ?? startedAt)) / 1000);
       if (this.#trail.backlog > 0) void this.#trail.flush();
-      if (!this.#reconciled || !this.#storedLoaded) void this.reconcile().catch(() => undefined);
+      // One retry at a time: a commit waiting out a rate limit must not pile them up behind it.
+      if ((!this.#reconciled || !this.#storedLoaded) && !this.#retryingStartUp) {
+        this.#retryingStartUp = true;
+        void this.reconcile().catch(() => undefined).finally(() => (this.#retryingStartUp = false));
+      }
     }, 5_000);
     this.#ageTimer.unref();
     const loop = async () => {
