@@ -38,6 +38,7 @@ import {
   weightCommitHash,
 } from './subtensor-codec.js';
 import { diffMetagraph } from './metagraph-diff.js';
+import { readWeightCommits, type OnChainWeightCommit } from './weight-commits-reader.js';
 import type {
   ChainClient,
   CommitmentRecord,
@@ -124,6 +125,11 @@ function assertVector(vector: WeightVector): void {
   if (typeof vector.versionKey !== 'bigint' || vector.versionKey < 0n) {
     throw new TypeError(`versionKey must be a non-negative bigint, got ${String(vector.versionKey)}`);
   }
+}
+
+function assertSalt(salt: readonly number[]): void {
+  if (!Array.isArray(salt) || salt.length === 0) throw new TypeError('salt must be a non-empty array of u16');
+  salt.forEach((s, i) => assertU16(s, `salt[${i}]`));
 }
 
 function assertSigner(signer: KeyringPair): void {
@@ -745,15 +751,17 @@ export class SubtensorClient implements ChainClient {
     return Object.freeze({ mode: 'set', ...receipt });
   }
 
+  /** The salt comes from the caller, who persists it before the commit is sent. */
   async commitWeights(
     netuid: number,
     vector: WeightVector,
+    salt: readonly number[],
     signer: KeyringPair,
   ): Promise<WeightCommitReceipt> {
     assertU16(netuid, 'netuid');
     assertVector(vector);
+    assertSalt(salt);
     assertSigner(signer);
-    const salt = Array.from(crypto.getRandomValues(new Uint16Array(8)));
     const commitHash = weightCommitHash(this.#api.registry, {
       hotkey: signer.publicKey,
       netuid,
@@ -772,13 +780,21 @@ export class SubtensorClient implements ChainClient {
       mode: 'commit',
       ...receipt,
       commitHash,
-      salt,
+      salt: [...salt],
       commitBlock: receipt.block,
       revealFromBlock: firstRevealBlock(receipt.block, netuid, hyper.tempo, hyper.revealPeriodEpochs),
       uids: [...vector.uids],
       values: [...vector.values],
       versionKey: vector.versionKey,
     });
+  }
+
+  /** Unrevealed commits of `hotkey` (SubtensorModule.WeightCommits), oldest first. */
+  async weightCommits(netuid: number, hotkey: string): Promise<OnChainWeightCommit[]> {
+    assertU16(netuid, 'netuid');
+    this.#assertOpen();
+    const hyper = await this.hyperparameters(netuid);
+    return this.#viaApi('weightCommits', () => readWeightCommits(this.#api, { netuid, ...hyper }, hotkey));
   }
 
   async revealWeights(
@@ -790,9 +806,7 @@ export class SubtensorClient implements ChainClient {
     assertU16(netuid, 'netuid');
     assertVector(vector);
     assertSigner(signer);
-    if (!Array.isArray(salt) || salt.length === 0)
-      throw new TypeError('salt must be the non-empty u16 array returned by commitWeights');
-    salt.forEach((s, i) => assertU16(s, `salt[${i}]`));
+    assertSalt(salt);
     const tx = this.#api.tx['subtensorModule']!['revealWeights']!(
       netuid,
       [...vector.uids],
@@ -808,11 +822,12 @@ export class SubtensorClient implements ChainClient {
   async submitWeights(
     netuid: number,
     vector: WeightVector,
+    salt: readonly number[],
     signer: KeyringPair,
   ): Promise<WeightCommitOutcome | WeightCommitReceipt> {
     const hyper = await this.hyperparameters(netuid);
     return hyper.commitRevealEnabled
-      ? this.commitWeights(netuid, vector, signer)
+      ? this.commitWeights(netuid, vector, salt, signer)
       : this.setWeights(netuid, vector, signer);
   }
 

@@ -31,7 +31,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = 
   serve: () => import('./commands/serve.js'),
 });
 
-const BOOLEAN_FLAGS = ['json', 'once', 'compare', 'help', 'require_signed_submissions', 'require-signed-submissions'];
+const BOOLEAN_FLAGS = ['json', 'once', 'compare', 'help', 'require_signed_submissions', 'require-signed-submissions', 'weights.dry_run', 'weights.dry-run', 'weights-dry-run', 'weights_dry_run'];
 
 /** Parses argv into a command name, positionals and flat flags (dots are not nested). */
 export function parseArgv(argv: readonly string[]): { command: string | undefined; args: string[]; flags: Record<string, unknown> } {

@@ -100,6 +100,10 @@ export const DEFAULTS = deepFreeze({
   },
   weights: {
     version_key: 0,
+    /** A cycle's vector replaces the weights on chain only when reported ÷ committed miners ≥ this. */
+    min_coverage: 0.9,
+    /** Record and log the vector that would be set; submit nothing. */
+    dry_run: false,
   },
   pool: {
     threads: 2,

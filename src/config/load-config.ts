@@ -103,7 +103,9 @@ const schema = z
         growth_min_history_hours: positive(),
       })
       .strict(),
-    weights: z.object({ version_key: int(0, Number.MAX_SAFE_INTEGER) }).strict(),
+    weights: z
+      .object({ version_key: int(0, Number.MAX_SAFE_INTEGER), min_coverage: z.coerce.number().min(0).max(1), dry_run: bool() })
+      .strict(),
     pool: z
       .object({
         threads: int(1, 256),

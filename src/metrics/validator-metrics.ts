@@ -65,6 +65,7 @@ export class ValidatorMetrics implements MeteredServiceMetrics {
   readonly lastWeightCommitTimestamp: Gauge;
   readonly secondsSinceLastWeightCommit: Gauge;
   readonly weightsSetUids: Gauge;
+  readonly weightsSkippedTotal: Counter<'reason'>;
 
   // Store
   readonly storeOperationsTotal: Counter<'operation' | 'result'>;
@@ -285,6 +286,12 @@ export class ValidatorMetrics implements MeteredServiceMetrics {
     this.weightsSetUids = new Gauge({
       name: 'infinitevibe_weights_set_uids',
       help: 'Uids given a non-zero weight in the last successful commit.',
+      registers,
+    });
+    this.weightsSkippedTotal = new Counter({
+      name: 'infinitevibe_weights_skipped_total',
+      help: 'Due weight commits that did not use the latest cycle (low_coverage) or were held back (store_unavailable: the commit salt could not be persisted).',
+      labelNames: ['reason'],
       registers,
     });
     this.storeOperationsTotal = new Counter({

@@ -268,6 +268,8 @@ export class ValidatorApp {
         audit: store.weightCommits,
         intervalMs: config.set_weights_interval * 1000,
         versionKey: BigInt(config.weights.version_key),
+        minCoverage: config.weights.min_coverage,
+        dryRun: config.weights.dry_run,
         waitTimeoutMs: Math.max(60_000, config.subtensor.block_time_ms * 400),
         retryDelayMs: Math.min(5_000, config.subtensor.block_time_ms),
         ...(options.weightAttempts !== undefined ? { maxAttempts: options.weightAttempts } : {}),
@@ -330,6 +332,8 @@ export class ValidatorApp {
         closers.push({ name: 'metrics server', close: () => server.close() });
       }
 
+      // Commits a previous run left (revealable or never landed) are settled before any new one.
+      await committer.reconcile().catch((error: unknown) => logger.warn({ err: error }, 'weight commits not reconciled at start-up (store or chain down); retried before the next commit'));
       const status = await chain.validatorStatus(config.netuid, signer.address);
       if (status.uid === null) logger.warn({ hotkey: signer.address }, 'this hotkey is not registered on the subnet; weights will be refused');
       else if (!status.validatorPermit) logger.warn({ uid: status.uid }, 'no validator permit; weights will be refused until one is granted');
@@ -343,6 +347,7 @@ export class ValidatorApp {
           metrics: metricsServer?.url ?? null,
           cycle_s: config.submission_update_interval,
           weights_s: config.set_weights_interval,
+          weights_dry_run: config.weights.dry_run,
         },
         'validator ready',
       );

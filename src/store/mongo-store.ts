@@ -28,6 +28,7 @@ const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
   [COLLECTIONS.weightCommits]: [
     { key: { attempted_at: -1 }, name: 'attempted_at' },
     { key: { netuid: 1, mode: 1, result: 1 }, name: 'netuid_mode_result' },
+    { key: { netuid: 1, mode: 1, state: 1 }, name: 'netuid_mode_state' },
   ],
 };
 
@@ -181,9 +182,22 @@ export class MongoStore implements Store {
         }),
       pendingReveals: (netuid) =>
         this.#run('weightCommits.pendingReveals', async () => {
-          if (!Number.isInteger(netuid) || netuid < 0 || netuid > 65535) throw new RangeError(`netuid must be an integer in [0, 65535], got ${String(netuid)}`);
-          const docs = await commits.find({ netuid, mode: 'commit', result: 'success', revealed: { $ne: true } }).sort({ attempted_at: 1, _id: 1 }).toArray();
+          checkNetuid(netuid);
+          const docs = await commits
+            .find({
+              netuid,
+              mode: 'commit',
+              $or: [{ state: { $in: ['pending', 'committed'] } }, { state: { $exists: false }, result: 'success', revealed: { $ne: true } }],
+            })
+            .sort({ attempted_at: 1, _id: 1 })
+            .toArray();
           return docs.map(({ _id, ...rest }) => ({ ...rest, id: _id.toHexString() }));
+        }),
+      latestSuccess: (netuid, modes) =>
+        this.#run('weightCommits.latestSuccess', () => {
+          checkNetuid(netuid);
+          if (!Array.isArray(modes) || modes.length === 0) throw new TypeError('modes must be a non-empty array of weight commit modes');
+          return commits.findOne({ netuid, mode: { $in: [...modes] }, result: 'success' }, { sort: { attempted_at: -1, _id: -1 }, projection: { _id: 0 } });
         }),
     };
   }
@@ -236,6 +250,10 @@ export class MongoStore implements Store {
     })();
     return this.#closed;
   }
+}
+
+function checkNetuid(netuid: unknown): void {
+  if (!Number.isInteger(netuid) || (netuid as number) < 0 || (netuid as number) > 65535) throw new RangeError(`netuid must be an integer in [0, 65535], got ${String(netuid)}`);
 }
 
 function frameHash(hash: unknown): string {

@@ -66,11 +66,21 @@ export interface ScoreRecord {
   readonly computed_at: Date;
 }
 
+/**
+ * Where a commit-reveal commit stands. `pending` is written before the commit is sent (salt
+ * included), so a crash at any later point leaves enough to reveal or to drop it at start-up.
+ * `pending` with an error code means the outcome is unknown (e.g. the socket dropped while
+ * waiting for inclusion) until the chain's WeightCommits says otherwise.
+ */
+export type WeightCommitState = 'pending' | 'committed' | 'failed' | 'revealed' | 'dropped' | 'expired';
+
 export interface WeightCommitRecord {
   readonly attempted_at: Date;
   readonly netuid: number;
-  readonly mode: 'set' | 'commit' | 'reveal';
-  readonly result: 'success' | 'rate_limited' | 'error';
+  /** `dry_run`: the vector that would have been set; nothing was submitted. */
+  readonly mode: 'set' | 'commit' | 'reveal' | 'dry_run';
+  /** `pending`: written ahead of a commit; `skipped`: a due commit that used no new vector. */
+  readonly result: 'success' | 'rate_limited' | 'error' | 'pending' | 'skipped';
   readonly uids: number[];
   readonly values: number[];
   readonly version_key: string;
@@ -78,11 +88,18 @@ export interface WeightCommitRecord {
   readonly tx_hash: string | null;
   readonly error_code: string | null;
   readonly error_message: string | null;
-  /** Commit-reveal: salt and hash kept so a restart can still reveal. */
+  /** Commit-reveal: everything a restarted validator needs to recompute the hash and reveal. */
+  readonly state?: WeightCommitState;
+  readonly hotkey?: string;
+  readonly intended_at?: Date;
+  /** Best block when the commit was about to be sent (bounds when it can still land). */
+  readonly intended_block?: number;
   readonly salt?: number[];
   readonly commit_hash?: string;
   readonly reveal_from_block?: number;
+  readonly reveal_until_block?: number;
   readonly revealed?: boolean;
+  readonly revealed_block?: number;
 }
 
 export interface UpsertSummary {
@@ -117,7 +134,10 @@ export interface Store {
     record(record: WeightCommitRecord): Promise<string>;
     update(id: string, patch: Partial<WeightCommitRecord>): Promise<void>;
     recent(limit: number): Promise<WeightCommitRecord[]>;
+    /** Commits that may still need a reveal: `pending` or `committed` (and older records without a state). */
     pendingReveals(netuid: number): Promise<Array<WeightCommitRecord & { id: string }>>;
+    /** The newest successful record of one of `modes`: the last vector applied (or dry-run). */
+    latestSuccess(netuid: number, modes: ReadonlyArray<WeightCommitRecord['mode']>): Promise<WeightCommitRecord | null>;
   };
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,121 +1,75 @@
-import type { KeyringPair } from '@polkadot/keyring/types';
-import { firstValueFrom, filter, type Observable, type Subscription } from 'rxjs';
-import type {
-  FinalizedBlock,
-  ValidatorStatus,
-  WeightCommitOutcome,
-  WeightCommitReceipt,
-  WeightHyperparameters,
-  WeightVector,
-} from '../chain/types.js';
-import {
-  ChainDisconnectedError,
-  ChainModuleError,
-  ChainTimeoutError,
-  ChainTransactionRejectedError,
-  errorCode,
-} from '../errors.js';
+import type { Subscription } from 'rxjs';
+import type { WeightHyperparameters, WeightVector } from '../chain/types.js';
 import type { Logger } from '../log.js';
-import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
-import type { Store, WeightCommitRecord } from '../store/types.js';
 import type { CycleScores } from '../supervisor/supervisor.js';
-import { buildWeightVector, type ProcessedWeights } from './process-weights.js';
+import { AuditTrail, auditRecord, pendingCommitRecord, type AuditRef } from './audit-trail.js';
+import { checkCommitterOptions, type CommitAttemptResult, type WeightCommitterOptions } from './committer-options.js';
+import { gateCycle, storedSource, vectorFrom, type VectorSource } from './coverage-gate.js';
+import type { ProcessedWeights } from './process-weights.js';
+import { decideRetry } from './retry-policy.js';
+import { RevealScheduler, type ReconcileSummary } from './reveal-scheduler.js';
+import { ChainWaits } from './weight-chain.js';
 
-const MODE_SWITCH_ERRORS: ReadonlySet<string> = new Set(['CommitRevealEnabled', 'CommitRevealDisabled']);
+export type { WeightAudit } from './audit-trail.js';
+export type { CommitAttemptResult, WeightCommitterOptions } from './committer-options.js';
+export type { WeightChain } from './weight-chain.js';
 
-/** The slice of the chain client the committer uses (SubtensorClient implements it). */
-export interface WeightChain {
-  readonly connected$: Observable<boolean>;
-  readonly finalizedBlocks$: Observable<FinalizedBlock>;
-  bestBlockNumber(): Promise<number>;
-  hyperparameters(netuid: number): Promise<WeightHyperparameters>;
-  validatorStatus(netuid: number, hotkey: string): Promise<ValidatorStatus>;
-  setWeights(netuid: number, vector: WeightVector, signer: KeyringPair): Promise<WeightCommitOutcome>;
-  commitWeights(netuid: number, vector: WeightVector, signer: KeyringPair): Promise<WeightCommitReceipt>;
-  revealWeights(netuid: number, vector: WeightVector, salt: readonly number[], signer: KeyringPair): Promise<WeightCommitOutcome>;
-}
-
-export type WeightAudit = Pick<Store['weightCommits'], 'record' | 'update' | 'pendingReveals'>;
-
-export interface WeightCommitterOptions {
-  readonly chain: WeightChain;
-  readonly netuid: number;
-  readonly signer: KeyringPair;
-  readonly audit: WeightAudit;
-  /** set_weights_interval, in ms. */
-  readonly intervalMs: number;
-  /** Configured version key; the chain's WeightsVersionKey wins when larger. */
-  readonly versionKey: bigint;
-  /** Attempts per due commit (rate-limit waits and reconnects included). */
-  readonly maxAttempts?: number;
-  /** Pause after an error that is neither a rate limit nor a disconnect. */
-  readonly retryDelayMs?: number;
-  /** Longest wait for a block or a reconnect before the attempt counts as failed. */
-  readonly waitTimeoutMs?: number;
-  /**
-   * Count attempts in weightCommitsTotal here. Off when the chain client already counts the
-   * extrinsics it submits, so the counter is not doubled.
-   */
-  readonly countAttempts?: boolean;
-  readonly logger: Logger;
-  readonly metrics: ValidatorMetrics;
-}
-
-export interface CommitAttemptResult {
-  readonly ok: boolean;
-  readonly mode: 'set' | 'commit' | 'reveal' | null;
-  readonly uids: readonly number[];
-  readonly values: readonly number[];
-  readonly block: number | null;
-  readonly attempts: number;
-  readonly error: string | null;
-  readonly latencyMs: number;
-  readonly fallback: boolean;
-}
+type Mode = 'set' | 'commit';
 
 /**
  * Sets weights every `set_weights_interval` from the latest cycle scores, never faster than
- * WeightsSetRateLimit blocks after our LastUpdate, by set_weights or commit/reveal as the
- * subnet demands. Every attempt lands in the audit trail; a store outage queues audit records
- * instead of holding up the chain. Pending reveals live in the store with their salt, so a
- * restarted validator still reveals what it committed.
+ * WeightsSetRateLimit blocks after our LastUpdate, by set_weights or commit/reveal as the subnet
+ * demands. A thin cycle (coverage below minCoverage) never replaces the weights on chain: the
+ * last good vector is committed instead. Commits are written ahead: the salt is generated here
+ * and stored before the commit is sent, so a crash at any point still leaves a revealable record,
+ * reconciled with the chain's WeightCommits at start-up.
  */
 export class WeightCommitter {
   readonly #o: WeightCommitterOptions;
   readonly #logger: Logger;
+  readonly #trail: AuditTrail;
+  readonly #reveals: RevealScheduler;
+  readonly #stop = new AbortController();
+  readonly #waits: ChainWaits;
   #scores: CycleScores | undefined;
+  #lastGood: VectorSource | null = null;
+  #storedLoaded = false;
+  #reconciled = false;
   #timer: NodeJS.Timeout | undefined;
   #running = false;
-  readonly #stop = new AbortController();
   /** Commits and reveals never overlap (nonces, rate limits). */
   #chainTurn: Promise<unknown> = Promise.resolve();
-  /** Audit records the store could not take yet, flushed in order. */
-  readonly #auditBacklog: Array<{ record: WeightCommitRecord; patch?: Partial<WeightCommitRecord> }> = [];
+  #revealQueued = false;
+  #rateLimitWait = false;
+  #retryingStartUp = false;
   #blocks: Subscription | undefined;
-  #nextReveal: number | null = null;
   #lastResult: CommitAttemptResult | undefined;
   #lastSuccessAt: number | undefined;
   #ageTimer: NodeJS.Timeout | undefined;
 
   constructor(options: WeightCommitterOptions) {
-    if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
-    if (!options.chain) throw new TypeError('options.chain is required');
-    if (!options.signer || typeof options.signer.address !== 'string') throw new TypeError('options.signer must be a KeyringPair');
-    if (!options.audit || typeof options.audit.record !== 'function') throw new TypeError('options.audit must have record(), update() and pendingReveals()');
-    if (!Number.isFinite(options.intervalMs) || options.intervalMs <= 0) {
-      throw new RangeError(`options.intervalMs must be a positive number, got ${String(options.intervalMs)}`);
-    }
-    if (typeof options.versionKey !== 'bigint' || options.versionKey < 0n) {
-      throw new TypeError(`options.versionKey must be a non-negative bigint, got ${String(options.versionKey)}`);
-    }
-    if (options.maxAttempts !== undefined && (!Number.isInteger(options.maxAttempts) || options.maxAttempts < 1)) {
-      throw new RangeError(`options.maxAttempts must be an integer >= 1, got ${String(options.maxAttempts)}`);
-    }
+    checkCommitterOptions(options);
     this.#o = options;
     this.#logger = options.logger.child({ component: 'weights' });
+    this.#trail = new AuditTrail(options.audit, this.#logger, options.metrics);
+    // Both reasons exported from the start, so rate() and increase() see a series at zero.
+    for (const reason of ['low_coverage', 'store_unavailable']) options.metrics.weightsSkippedTotal.inc({ reason }, 0);
+    this.#waits = new ChainWaits(options.chain, this.#stop.signal, options.waitTimeoutMs ?? 10 * 60_000);
+    this.#reveals = new RevealScheduler({
+      chain: options.chain,
+      netuid: options.netuid,
+      signer: options.signer,
+      trail: this.#trail,
+      versionKey: options.versionKey,
+      pendingGraceBlocks: options.pendingGraceBlocks ?? 10,
+      logger: this.#logger,
+      onRevealed: (vector) => this.#succeeded('reveal', vector),
+      onAttempt: (result) => this.#count('reveal', result),
+      onPendingChanged: (blocks) => options.metrics.ops.setPendingReveals(blocks),
+    });
   }
 
-  /** Latest scores; the next due commit uses them. */
+  /** Latest scores; the next due commit uses them (if their coverage allows). */
   update(scores: CycleScores): void {
     this.#scores = scores;
   }
@@ -129,7 +83,7 @@ export class WeightCommitter {
   }
 
   get auditBacklog(): number {
-    return this.#auditBacklog.length;
+    return this.#trail.backlog;
   }
 
   /** Commits every intervalMs (the first as soon as scores exist) and reveals when due. */
@@ -137,19 +91,30 @@ export class WeightCommitter {
     if (this.#running) return;
     this.#running = true;
     this.#blocks = this.#o.chain.finalizedBlocks$.subscribe((block) => {
-      if (this.#nextReveal !== null && block.number >= this.#nextReveal) {
-        this.#nextReveal = null;
-        void this.#serial(() => this.#revealDue(block.number)).catch((error: unknown) =>
-          this.#logger.warn({ err: error }, 'reveal failed; retried at the next commit'),
-        );
-      }
+      const due = this.#reveals.nextDue;
+      if (due === null || block.number < due) return;
+      const failed = (error: unknown) => this.#logger.warn({ err: error }, 'reveal failed; retried at the next block');
+      // A commit waiting out the rate limit sends nothing meanwhile: reveals need not queue behind it.
+      if (this.#rateLimitWait) return void this.#reveals.revealDue().catch(failed);
+      if (this.#revealQueued) return;
+      this.#revealQueued = true;
+      void this.#serial(() => {
+        this.#revealQueued = false;
+        return this.#reveals.revealDue();
+      }).catch(failed);
     });
-    void this.#refreshRevealSchedule().catch(() => undefined);
+    void this.reconcile().catch((error: unknown) => this.#logger.warn({ err: error }, 'start-up reconciliation failed (store or chain down); retried'));
     // Counted from start-up until the first success, so a validator that never manages to
     // commit still trips the "weights not committed" alert.
     const startedAt = Date.now();
     this.#ageTimer = setInterval(() => {
       this.#o.metrics.secondsSinceLastWeightCommit.set((Date.now() - (this.#lastSuccessAt ?? startedAt)) / 1000);
+      if (this.#trail.backlog > 0) void this.#trail.flush();
+      // One retry at a time: a commit waiting out a rate limit must not pile them up behind it.
+      if ((!this.#reconciled || !this.#storedLoaded) && !this.#retryingStartUp) {
+        this.#retryingStartUp = true;
+        void this.reconcile().catch(() => undefined).finally(() => (this.#retryingStartUp = false));
+      }
     }, 5_000);
     this.#ageTimer.unref();
     const loop = async () => {
@@ -178,18 +143,8 @@ export class WeightCommitter {
   }
 
   /** Writes queued audit records; true when nothing is left. */
-  async flushAudit(): Promise<boolean> {
-    while (this.#auditBacklog.length > 0) {
-      const next = this.#auditBacklog[0]!;
-      try {
-        const id = await this.#o.audit.record(next.record);
-        if (next.patch) await this.#o.audit.update(id, next.patch);
-      } catch {
-        return false;
-      }
-      this.#auditBacklog.shift();
-    }
-    return true;
+  flushAudit(): Promise<boolean> {
+    return this.#trail.flush();
   }
 
   #serial<T>(work: () => Promise<T>): Promise<T> {
@@ -198,32 +153,78 @@ export class WeightCommitter {
     return run;
   }
 
+  /**
+   * Start-up work, retried until done: loads the last applied vector and reconciles the commits
+   * a previous run left with the chain. start() runs it; callers may await it.
+   */
+  reconcile(): Promise<ReconcileSummary | null> {
+    return this.#serial(() => this.#startUp());
+  }
+
+  async #startUp(): Promise<ReconcileSummary | null> {
+    const o = this.#o;
+    if (!this.#storedLoaded) {
+      const latest = o.audit.latestSuccess ? await o.audit.latestSuccess(o.netuid, o.dryRun ? ['dry_run'] : ['set', 'commit']) : null;
+      this.#storedLoaded = true;
+      const stored = storedSource(latest);
+      if (stored && this.#lastGood === null) {
+        this.#lastGood = stored;
+        this.#logger.info({ uids: stored.uids, from: stored.from }, 'last applied weights loaded; used until a cycle reaches the coverage threshold');
+      }
+    }
+    if (o.dryRun) this.#reconciled = true; // nothing of a dry run is on chain
+    if (this.#reconciled) return null;
+    const summary = await this.#reveals.reconcile();
+    // A pending commit too recent to judge is looked at again at the next chance.
+    this.#reconciled = summary.undecided === 0;
+    return summary;
+  }
+
   async #commitDue(): Promise<CommitAttemptResult> {
     const o = this.#o;
     const started = performance.now();
     const scores = this.#scores;
-    const maxAttempts = o.maxAttempts ?? 6;
-    const empty = { uids: [], values: [], block: null, fallback: false };
-    if (!scores) {
-      return this.#finish({ ok: false, mode: null, ...empty, attempts: 0, error: 'ERR_WEIGHTS_NO_SCORES', latencyMs: 0 });
+    const fail = (error: string, mode: CommitAttemptResult['mode'] = null, attempts = 0): CommitAttemptResult =>
+      this.#finish({ ok: false, mode, uids: [], values: [], block: null, fallback: false, attempts, error, latencyMs: performance.now() - started });
+    if (!scores) return fail('ERR_WEIGHTS_NO_SCORES');
+    await this.#startUp().catch((error: unknown) => this.#logger.warn({ err: error }, 'start-up reconciliation not done yet (store or chain down); retried'));
+    const gate = gateCycle(scores, this.#lastGood, o.minCoverage ?? 0.9);
+    if (gate.skipped) {
+      o.metrics.weightsSkippedTotal.inc({ reason: gate.skipped });
+      this.#logger.warn(
+        { interval: scores.interval, coverage: scores.coverage ?? null, min: o.minCoverage ?? 0.9, fallback: gate.source?.kind ?? null },
+        gate.source ? 'cycle coverage below weights.min_coverage: committing the last good vector instead' : 'cycle coverage below weights.min_coverage and no good vector yet: waiting for the next cycle',
+      );
+      if (!gate.source) {
+        const message = `coverage ${gate.coverage.toFixed(3)} below ${o.minCoverage ?? 0.9} and no earlier good vector`;
+        await this.#trail.record(auditRecord(this.#base(), o.dryRun ? 'dry_run' : 'set', 'skipped', null, null, { code: 'ERR_WEIGHTS_LOW_COVERAGE', message }));
+        return fail('ERR_WEIGHTS_LOW_COVERAGE');
+      }
+    } else {
+      this.#lastGood = gate.source;
     }
-    if (scores.selection.skip) {
+    const source = gate.source!;
+    if (source.kind === 'cycle' && source.scores.selection.skip) {
       // The original sets nothing when no miner is active; recorded so operators see why.
-      await this.#audit(this.#record('set', 'error', null, null, { code: 'ERR_WEIGHTS_NO_ACTIVE_MINERS', message: scores.selection.skip }));
-      return this.#finish({ ok: false, mode: null, ...empty, attempts: 0, error: 'ERR_WEIGHTS_NO_ACTIVE_MINERS', latencyMs: 0 });
+      await this.#trail.record(auditRecord(this.#base(), 'set', 'error', null, null, { code: 'ERR_WEIGHTS_NO_ACTIVE_MINERS', message: source.scores.selection.skip }));
+      return fail('ERR_WEIGHTS_NO_ACTIVE_MINERS');
     }
-    await this.flushAudit();
+    await this.#trail.flush();
+    const maxAttempts = o.maxAttempts ?? 6;
     let lastError = 'ERR_UNKNOWN';
     let vector: ProcessedWeights | undefined;
-    let mode: 'set' | 'commit' = 'set';
+    let mode: Mode = 'set';
+    let held = false;
     for (let attempt = 1; attempt <= maxAttempts && !this.#stop.signal.aborted; attempt++) {
       let hyper: WeightHyperparameters | undefined;
+      let ahead: AuditRef | undefined;
       try {
-        await this.#waitConnected();
+        await this.#waits.connected();
         const block = await o.chain.bestBlockNumber();
-        await this.#revealDue(block);
         hyper = await o.chain.hyperparameters(o.netuid);
         o.metrics.ops.subnetTempo.set(hyper.tempo);
+        vector = vectorFrom(source, hyper, o.versionKey);
+        if (o.dryRun) return await this.#dryRun(vector, block, started);
         mode = hyper.commitRevealEnabled ? 'commit' : 'set';
         const status = await o.chain.validatorStatus(o.netuid, o.signer.address);
         // LastUpdate 0 means "never set": the runtime lets a first-time setter through.
@@ -231,65 +232,70 @@ export class WeightCommitter {
           const allowedAt = status.lastUpdate + hyper.weightsSetRateLimit;
           if (block < allowedAt) {
             this.#logger.info({ block, allowedAt }, 'waiting for the weights rate limit');
-            await this.#waitForBlock(allowedAt);
+            this.#rateLimitWait = true;
+            await this.#waits.forBlock(allowedAt).finally(() => (this.#rateLimitWait = false));
           }
         }
-        vector = buildWeightVector({
-          scores: new Map(scores.selection.scores.map((s) => [s.uid, s.score])),
-          neurons: scores.neurons,
-          hyper,
-          versionKey: o.versionKey,
-          topFallback: scores.selection.fallback,
-        });
+        // Reveals skip the rate limit; one that came due during the wait goes first.
+        await this.#reveals.revealDue().catch((error: unknown) => this.#logger.warn({ err: error }, 'due reveals not sent; retried at the next block'));
         if (vector.uids.length === 0) {
-          await this.#audit(this.#record(mode, 'error', vector, null, { code: 'ERR_WEIGHTS_EMPTY', message: 'no uid to give weight to' }));
-          return this.#finish({ ok: false, mode, ...empty, attempts: attempt, error: 'ERR_WEIGHTS_EMPTY', latencyMs: performance.now() - started });
+          await this.#trail.record(auditRecord(this.#base(), mode, 'error', vector, null, { code: 'ERR_WEIGHTS_EMPTY', message: 'no uid to give weight to' }));
+          return fail('ERR_WEIGHTS_EMPTY', mode, attempt);
         }
+        let landed: number;
         if (mode === 'commit') {
-          const receipt = await o.chain.commitWeights(o.netuid, vector, o.signer);
-          await this.#audit({
-            ...this.#record('commit', 'success', vector, receipt),
-            salt: [...receipt.salt],
-            commit_hash: receipt.commitHash,
-            reveal_from_block: receipt.revealFromBlock,
-            revealed: false,
+          const salt = Array.from(crypto.getRandomValues(new Uint16Array(8)));
+          const intended = await o.chain.bestBlockNumber();
+          // A salt held only in memory is lost with the process: no commit before it is stored.
+          ahead = await this.#trail.writeAheadWhenUp(pendingCommitRecord(this.#base(), o.signer.address, vector, salt, intended), {
+            signal: this.#waits.signal(),
+            retryDelayMs: o.retryDelayMs ?? 1_000,
+            onHold: () => {
+              if (held) return;
+              held = true;
+              o.metrics.weightsSkippedTotal.inc({ reason: 'store_unavailable' });
+            },
           });
-          this.#scheduleReveal(receipt.revealFromBlock);
-          o.metrics.ops.addPendingReveal(receipt.revealFromBlock);
-          this.#succeeded('commit', vector);
-          return this.#finish({ ok: true, mode, uids: vector.uids, values: vector.values, block: receipt.block, attempts: attempt, error: null, latencyMs: performance.now() - started, fallback: vector.fallback });
+          const receipt = await o.chain.commitWeights(o.netuid, vector, salt, o.signer);
+          const window = { firstRevealBlock: receipt.revealFromBlock, lastRevealBlock: receipt.revealFromBlock + hyper.tempo };
+          this.#reveals.track({ ref: ahead, hash: receipt.commitHash, vector, salt, ...window });
+          await this.#trail.update(ahead, {
+            state: 'committed',
+            result: 'success',
+            block: receipt.block,
+            tx_hash: receipt.txHash,
+            reveal_from_block: window.firstRevealBlock,
+            reveal_until_block: window.lastRevealBlock,
+          });
+          landed = receipt.block;
+        } else {
+          const outcome = await o.chain.setWeights(o.netuid, vector, o.signer);
+          await this.#trail.record(auditRecord(this.#base(), 'set', 'success', vector, outcome));
+          landed = outcome.block;
         }
-        const outcome = await o.chain.setWeights(o.netuid, vector, o.signer);
-        await this.#audit(this.#record('set', 'success', vector, outcome));
-        this.#succeeded('set', vector);
-        return this.#finish({ ok: true, mode, uids: vector.uids, values: vector.values, block: outcome.block, attempts: attempt, error: null, latencyMs: performance.now() - started, fallback: vector.fallback });
+        this.#succeeded(mode, vector);
+        return this.#finish({ ok: true, mode, uids: vector.uids, values: vector.values, block: landed, attempts: attempt, error: null, latencyMs: performance.now() - started, fallback: vector.fallback });
       } catch (error) {
         if (this.#stop.signal.aborted) break;
-        lastError = errorCode(error);
-        const rateLimited = error instanceof ChainModuleError && error.retryLater;
-        await this.#audit(this.#record(mode, rateLimited ? 'rate_limited' : 'error', vector ?? null, null, { code: lastError, message: (error as Error).message }));
-        if (o.countAttempts ?? true) o.metrics.weightCommitsTotal.inc({ mode, result: rateLimited ? 'rate_limited' : 'error' });
-        if (rateLimited) {
-          this.#logger.warn({ attempt, code: lastError }, 'weights rate-limited by the chain; retrying at the next allowed block');
-          await this.#waitAfterRateLimit(hyper).catch(() => undefined);
-        } else if (error instanceof ChainDisconnectedError || error instanceof ChainTimeoutError) {
-          this.#logger.warn({ attempt, code: lastError }, 'chain unavailable during the weight commit; retrying after reconnect');
-          await this.#waitReconnected().catch(() => undefined);
-        } else if (error instanceof ChainTransactionRejectedError) {
-          this.#logger.warn({ attempt, code: lastError, detail: error.detail }, 'weights transaction refused by the pool; retrying next block');
-          await this.#waitBlocks(1).catch(() => undefined);
-        } else if (error instanceof ChainModuleError && MODE_SWITCH_ERRORS.has(error.errorName)) {
-          // The subnet switched between set and commit-reveal since we read it: re-read, retry.
-          this.#logger.warn({ attempt, code: lastError }, 'commit-reveal setting changed; retrying in the other mode');
-          await this.#waitBlocks(1).catch(() => undefined);
-        } else if (error instanceof ChainModuleError) {
-          // IncorrectWeightVersionKey, NeuronNoValidatorPermit…: retrying now cannot help.
-          this.#logger.error({ attempt, code: lastError }, 'weights refused by the runtime; next try at the next interval');
-          break;
+        const decision = decideRetry(error);
+        lastError = decision.code;
+        const detail = { code: decision.code, message: (error as Error).message };
+        if (ahead) {
+          // Refused for sure: failed. Cut off: may be on chain, so it stays pending until reconciled.
+          await this.#trail.update(ahead, decision.mayHaveLanded ? { result: decision.result, error_code: detail.code, error_message: detail.message } : { state: 'failed', result: decision.result, error_code: detail.code, error_message: detail.message });
+          if (decision.mayHaveLanded) this.#reconciled = false;
         } else {
-          this.#logger.warn({ attempt, err: error }, 'weight commit attempt failed; retrying');
-          await delay(o.retryDelayMs ?? 1_000, this.#stop.signal).catch(() => undefined);
+          await this.#trail.record(auditRecord(this.#base(), mode, decision.result, vector ?? null, null, detail));
         }
+        this.#count(mode, decision.result);
+        await this.#waits.after(decision.action, {
+          attempt,
+          error,
+          retryDelayMs: o.retryDelayMs ?? 1_000,
+          logger: this.#logger,
+          rateLimitTarget: () => this.#rateLimitTarget(hyper),
+        });
+        if (decision.action === 'give_up') break;
       }
     }
     return this.#finish({
@@ -305,94 +311,18 @@ export class WeightCommitter {
     });
   }
 
-  async #revealDue(block: number): Promise<void> {
-    const o = this.#o;
-    let pending: Awaited<ReturnType<WeightAudit['pendingReveals']>>;
-    try {
-      pending = await o.audit.pendingReveals(o.netuid);
-    } catch (error) {
-      this.#logger.warn({ err: error }, 'pending reveals unreadable (store down); retried later');
-      return;
-    }
-    // What is still unrevealed after this pass, for the reveal-overdue alert.
-    const left: number[] = [];
-    for (const commit of pending) {
-      if (commit.reveal_from_block === undefined || !commit.salt) continue;
-      if (block < commit.reveal_from_block) {
-        this.#scheduleReveal(commit.reveal_from_block);
-        left.push(commit.reveal_from_block);
-        continue;
-      }
-      const vector: WeightVector = { uids: commit.uids, values: commit.values, versionKey: BigInt(commit.version_key) };
-      try {
-        const outcome = await o.chain.revealWeights(o.netuid, vector, commit.salt, o.signer);
-        await this.#audit(this.#record('reveal', 'success', vector, outcome));
-        await o.audit.update(commit.id, { revealed: true }).catch(() => undefined);
-        this.#succeeded('reveal', vector);
-      } catch (error) {
-        const code = errorCode(error);
-        const rateLimited = error instanceof ChainModuleError && error.retryLater;
-        await this.#audit(this.#record('reveal', rateLimited ? 'rate_limited' : 'error', vector, null, { code, message: (error as Error).message }));
-        if (error instanceof ChainModuleError && !error.retryLater) {
-          // Expired or mismatched commits can never be revealed; stop trying.
-          await o.audit.update(commit.id, { revealed: true, error_code: code }).catch(() => undefined);
-        } else {
-          this.#scheduleReveal(block + 1);
-          left.push(commit.reveal_from_block);
-        }
-        this.#logger.warn({ code }, 'weight reveal failed');
-      }
-    }
-    o.metrics.ops.setPendingReveals(left);
+  async #dryRun(vector: ProcessedWeights, block: number, started: number): Promise<CommitAttemptResult> {
+    await this.#trail.record(auditRecord(this.#base(), 'dry_run', 'success', vector, { block }));
+    this.#logger.info({ uids: vector.uids, values: vector.values, block }, `dry run: weights for ${vector.uids.length} uids recorded, nothing submitted`);
+    return this.#finish({ ok: true, mode: 'dry_run', uids: vector.uids, values: vector.values, block, attempts: 1, error: null, latencyMs: performance.now() - started, fallback: vector.fallback });
   }
 
-  async #refreshRevealSchedule(): Promise<void> {
-    const pending = await this.#o.audit.pendingReveals(this.#o.netuid);
-    for (const commit of pending) if (commit.reveal_from_block !== undefined) this.#scheduleReveal(commit.reveal_from_block);
-    this.#o.metrics.ops.setPendingReveals(pending.flatMap((c) => (c.reveal_from_block === undefined ? [] : [c.reveal_from_block])));
+  #base(): { netuid: number; versionKey: bigint } {
+    return { netuid: this.#o.netuid, versionKey: this.#o.versionKey };
   }
 
-  #scheduleReveal(block: number): void {
-    this.#nextReveal = this.#nextReveal === null ? block : Math.min(this.#nextReveal, block);
-  }
-
-  #record(
-    mode: 'set' | 'commit' | 'reveal',
-    result: WeightCommitRecord['result'],
-    vector: WeightVector | null,
-    outcome: WeightCommitOutcome | null,
-    error?: { code: string; message: string },
-  ): WeightCommitRecord {
-    return {
-      attempted_at: new Date(),
-      netuid: this.#o.netuid,
-      mode,
-      result,
-      uids: vector ? [...vector.uids] : [],
-      values: vector ? [...vector.values] : [],
-      version_key: (vector?.versionKey ?? this.#o.versionKey).toString(),
-      block: outcome?.block ?? null,
-      tx_hash: outcome?.txHash ?? null,
-      error_code: error?.code ?? null,
-      error_message: error?.message ?? null,
-    };
-  }
-
-  /** Audit first-class, but never at the cost of the commit: a store outage queues the record. */
-  async #audit(record: WeightCommitRecord): Promise<void> {
-    if (this.#auditBacklog.length === 0) {
-      try {
-        await this.#o.audit.record(record);
-        return;
-      } catch (error) {
-        this.#logger.warn({ err: error }, 'audit record queued until the store is back');
-      }
-    }
-    this.#auditBacklog.push({ record });
-    this.#o.metrics.storePendingWrites.inc();
-    void this.flushAudit().then((done) => {
-      if (done) this.#o.metrics.storePendingWrites.set(0);
-    });
+  #count(mode: 'set' | 'commit' | 'reveal', result: 'success' | 'rate_limited' | 'error'): void {
+    if (this.#o.countAttempts ?? true) this.#o.metrics.weightCommitsTotal.inc({ mode, result });
   }
 
   #succeeded(mode: 'set' | 'commit' | 'reveal', vector: WeightVector): void {
@@ -414,67 +344,12 @@ export class WeightCommitter {
     return result;
   }
 
-  async #waitConnected(): Promise<void> {
-    await this.#raceStop(firstValueFrom(this.#o.chain.connected$.pipe(filter(Boolean))), 'reconnect');
-  }
-
-  /** After a disconnect the state may still read "connected" until the socket notices. */
-  async #waitReconnected(): Promise<void> {
-    await delay(Math.min(1_000, this.#o.retryDelayMs ?? 1_000), this.#stop.signal);
-    await this.#waitConnected();
-  }
-
-  async #waitForBlock(target: number): Promise<void> {
-    await this.#raceStop(firstValueFrom(this.#o.chain.finalizedBlocks$.pipe(filter((b) => b.number >= target))), `block ${target}`);
-  }
-
-  async #waitBlocks(n: number): Promise<void> {
-    const now = await this.#o.chain.bestBlockNumber();
-    await this.#waitForBlock(now + n);
-  }
-
-  async #waitAfterRateLimit(hyper: WeightHyperparameters | undefined): Promise<void> {
+  /** Where a rate-limited attempt may go again: WeightsSetRateLimit after LastUpdate, at least a block on. */
+  async #rateLimitTarget(hyper: WeightHyperparameters | undefined): Promise<number> {
     const o = this.#o;
     const status = await o.chain.validatorStatus(o.netuid, o.signer.address);
     const limit = hyper?.weightsSetRateLimit ?? (await o.chain.hyperparameters(o.netuid)).weightsSetRateLimit;
     const block = await o.chain.bestBlockNumber();
-    // The chain said "too fast" even though our read said otherwise: at least one more block.
-    const target = Math.max(block + 1, (status.lastUpdate ?? block) + limit);
-    await this.#waitForBlock(target);
+    return Math.max(block + 1, (status.lastUpdate ?? block) + limit);
   }
-
-  async #raceStop<T>(promise: Promise<T>, what: string): Promise<T> {
-    const timeoutMs = this.#o.waitTimeoutMs ?? 10 * 60_000;
-    const signal = AbortSignal.any([this.#stop.signal, AbortSignal.timeout(timeoutMs)]);
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = () => reject(new ChainTimeoutError(`gave up waiting for ${what}`, { cause: signal.reason }));
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      promise.then(
-        (v) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(v);
-        },
-        (e: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(e instanceof Error ? e : new Error(String(e)));
-        },
-      );
-    });
-  }
-}
-
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

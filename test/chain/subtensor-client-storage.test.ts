@@ -61,7 +61,7 @@ describe('commit-reveal round trip', () => {
     const vector = { uids: [1, 2, 3], values: [65_535, 30_000, 5], versionKey: 0n };
     // Commit in the first block of an epoch (epoch(b) = (b + 90) / 5) so the next block is early.
     while (((await h.client.bestBlockNumber()) + 1 + 90) % 5 !== 0) await h.block();
-    const receipt = await h.included(h.client.submitWeights(NETUID, vector, validator));
+    const receipt = await h.included(h.client.submitWeights(NETUID, vector, [11, 22, 33, 44, 55, 66, 77, 88], validator));
     expect(receipt.mode).toBe('commit');
     if (receipt.mode !== 'commit' || !('salt' in receipt)) throw new Error('expected a commit receipt');
     expect(receipt.commitHash).toMatch(/^0x[0-9a-f]{64}$/);

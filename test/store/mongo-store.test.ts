@@ -177,6 +177,29 @@ describe(`MongoStore (${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded'} ba
     await expect(store.weightCommits.pendingReveals(-1)).rejects.toThrow(RangeError);
   });
 
+  it('write-ahead commits: pending and committed ones await a reveal; latestSuccess finds the last applied vector', async () => {
+    const netuid = 7;
+    const at = (h: number) => new Date(Date.UTC(2026, 10, 27, h));
+    const pendingId = await store.weightCommits.record(commit({ netuid, mode: 'commit', result: 'pending', state: 'pending', attempted_at: at(1), salt: [5], hotkey: '5Hk', intended_at: at(1), intended_block: 10, commit_hash: '0xa', block: null }));
+    const committedId = await store.weightCommits.record(commit({ netuid, mode: 'commit', result: 'success', state: 'committed', attempted_at: at(2), salt: [6], uids: [4], values: [65535] }));
+    await store.weightCommits.record(commit({ netuid, mode: 'commit', result: 'error', state: 'failed', attempted_at: at(3), salt: [7] }));
+    await store.weightCommits.record(commit({ netuid, mode: 'set', result: 'error', attempted_at: at(4), uids: [9] }));
+    await store.weightCommits.record(commit({ netuid, mode: 'dry_run', result: 'success', attempted_at: at(5), uids: [8] }));
+    expect((await store.weightCommits.pendingReveals(netuid)).map((r) => [r.id, r.state])).toEqual([
+      [pendingId, 'pending'],
+      [committedId, 'committed'],
+    ]);
+    expect((await store.weightCommits.pendingReveals(netuid))[0]).toMatchObject({ salt: [5], hotkey: '5Hk', intended_at: at(1), intended_block: 10, commit_hash: '0xa' });
+    await store.weightCommits.update(pendingId, { state: 'dropped', error_code: 'ERR_WEIGHTS_COMMIT_NOT_ON_CHAIN' });
+    await store.weightCommits.update(committedId, { state: 'revealed', revealed: true });
+    expect(await store.weightCommits.pendingReveals(netuid)).toEqual([]);
+    expect(await store.weightCommits.latestSuccess(netuid, ['set', 'commit'])).toMatchObject({ mode: 'commit', uids: [4], values: [65535] });
+    expect(await store.weightCommits.latestSuccess(netuid, ['dry_run'])).toMatchObject({ mode: 'dry_run', uids: [8] });
+    expect(await store.weightCommits.latestSuccess(netuid + 1, ['set'])).toBeNull();
+    await expect(store.weightCommits.latestSuccess(netuid, [])).rejects.toThrow(TypeError);
+    await expect(store.weightCommits.latestSuccess(70_000, ['set'])).rejects.toThrow(RangeError);
+  });
+
   it('answers ping and counts operations by result', async () => {
     await store.ping();
     const values = (await metrics.storeOperationsTotal.get()).values;

@@ -3,7 +3,8 @@ import { silentLogger } from '../../src/log.js';
 import { startEmbeddedNetwork, type EmbeddedNetwork } from '../../src/runtime/embedded-network.js';
 import { startValidator, type ValidatorApp } from '../../src/runtime/validator-app.js';
 import type { CycleScores } from '../../src/supervisor/supervisor.js';
-import { WeightCommitter } from '../../src/weights/weight-committer.js';
+import { WeightCommitter, type WeightAudit } from '../../src/weights/weight-committer.js';
+import { CrashAfterInclusion } from './crash-audit.js';
 import { embeddedConfig } from '../runtime/helpers.js';
 
 const SCORES: CycleScores = {
@@ -29,12 +30,12 @@ describe('WeightCommitter on the stand-in chain', () => {
   let network: EmbeddedNetwork;
   let app: ValidatorApp;
   const made: WeightCommitter[] = [];
-  const committer = () => {
+  const committer = (audit: WeightAudit = app.store.weightCommits, keep = true) => {
     const c = new WeightCommitter({
       chain: app.chain,
       netuid: network.scenario.netuid,
       signer: app.signer,
-      audit: app.store.weightCommits,
+      audit,
       intervalMs: 60_000,
       versionKey: 0n,
       retryDelayMs: 100,
@@ -44,7 +45,7 @@ describe('WeightCommitter on the stand-in chain', () => {
       metrics: app.metrics,
     });
     c.update(SCORES);
-    made.push(c);
+    if (keep) made.push(c);
     return c;
   };
   beforeAll(async () => {
@@ -108,5 +109,38 @@ describe('WeightCommitter on the stand-in chain', () => {
     );
     expect(await app.store.weightCommits.pendingReveals(network.scenario.netuid)).toHaveLength(0);
     await c.stop();
+  }, 120_000);
+
+  it('commit-reveal: a crash after the commit is included and before the store write; the restarted committer reveals it in the window', async () => {
+    const devnet = network.devnet!;
+    const netuid = network.scenario.netuid;
+    devnet.state.setHyperparameter('commitRevealWeightsEnabled', true, netuid);
+    const crashing = new CrashAfterInclusion(app.store.weightCommits);
+    const dead = committer(crashing, false);
+    void dead.commitNow();
+    await vi.waitFor(() => expect(crashing.crashed).toBe(true), { timeout: 60_000, interval: 50 });
+    void dead.stop(); // the process is gone; its in-flight store write never completes
+    const [onChain] = devnet.state.weightCommitsOf(app.signer.address, netuid);
+    expect(onChain).toBeDefined();
+    const [pending] = await app.store.weightCommits.pendingReveals(netuid);
+    expect(pending).toMatchObject({ state: 'pending', block: null, commit_hash: onChain!.hash, hotkey: app.signer.address });
+
+    const restarted = committer();
+    expect(await restarted.reconcile()).toEqual({ tracked: 1, dropped: 0, undecided: 0 });
+    restarted.start();
+    await vi.waitFor(
+      async () => expect((await app.store.weightCommits.recent(5)).find((r) => r.commit_hash === onChain!.hash && r.mode === 'commit')).toMatchObject({ state: 'revealed' }),
+      { timeout: 60_000, interval: 250 },
+    );
+    const trail = await app.store.weightCommits.recent(10);
+    const record = trail.find((r) => r.commit_hash === onChain!.hash && r.mode === 'commit')!;
+    expect(record).toMatchObject({ block: onChain!.commitBlock, reveal_from_block: onChain!.firstRevealBlock, reveal_until_block: onChain!.lastRevealBlock });
+    expect(record.revealed_block).toBeGreaterThanOrEqual(onChain!.firstRevealBlock);
+    expect(record.revealed_block).toBeLessThanOrEqual(onChain!.lastRevealBlock);
+    expect(trail.filter((r) => r.mode === 'reveal' && r.commit_hash === onChain!.hash).map((r) => r.result)).toEqual(['success']);
+    // (The restarted committer also commits anew as its interval starts; that one is another hash.)
+    expect(devnet.state.weightCommitsOf(app.signer.address, netuid).map((c) => c.hash)).not.toContain(onChain!.hash);
+    expect(devnet.state.weightsOf(0, netuid)).toEqual(record.uids.map((uid, i) => [uid, record.values[i]]));
+    await restarted.stop();
   }, 120_000);
 });

@@ -1,148 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BehaviorSubject, Subject } from 'rxjs';
-import type { KeyringPair } from '@polkadot/keyring/types';
-import type {
-  FinalizedBlock,
-  ValidatorStatus,
-  WeightCommitOutcome,
-  WeightCommitReceipt,
-  WeightHyperparameters,
-  WeightVector,
-} from '../../src/chain/types.js';
-import { ChainDisconnectedError, ChainModuleError, StoreUnavailableError } from '../../src/errors.js';
-import { silentLogger } from '../../src/log.js';
-import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
-import type { WeightCommitRecord } from '../../src/store/types.js';
-import type { CycleScores } from '../../src/supervisor/supervisor.js';
-import { WeightCommitter, type WeightAudit, type WeightChain } from '../../src/weights/weight-committer.js';
+import { ChainDisconnectedError, ChainModuleError } from '../../src/errors.js';
 import { counterValue, keypair } from '../actors/helpers.js';
+import { FedChain, HYPER, MemoryAudit, SCORES, makeCommitter } from './fed-chain.js';
 
-const HYPER: WeightHyperparameters = {
-  tempo: 10,
-  weightsSetRateLimit: 10,
-  weightsVersionKey: 0n,
-  commitRevealEnabled: false,
-  revealPeriodEpochs: 1,
-  minAllowedWeights: 1,
-  maxWeightsLimit: 65535,
-  weightsMinStake: 0n,
-  immunityPeriod: 0,
-};
-
-type Call = { kind: 'set' | 'commit' | 'reveal'; block: number; vector: WeightVector; salt?: readonly number[] };
-
-/** A hand-fed WeightChain (the chain contract), with blocks produced by the test. */
-class FedChain implements WeightChain {
-  readonly connected$ = new BehaviorSubject(true);
-  readonly blocks = new Subject<FinalizedBlock>();
-  readonly finalizedBlocks$ = this.blocks.asObservable();
-  block = 100;
-  lastUpdate: number | null = 95;
-  hyper: WeightHyperparameters = HYPER;
-  readonly calls: Call[] = [];
-  /** Scripted failures for the next submissions, consumed in order. */
-  failures: Array<() => Error> = [];
-  produce(n = 1) {
-    for (let i = 0; i < n; i++) {
-      this.block++;
-      this.blocks.next({ number: this.block, hash: `0x${this.block}` });
-    }
-  }
-  async bestBlockNumber() {
-    return this.block;
-  }
-  async hyperparameters() {
-    return this.hyper;
-  }
-  async validatorStatus(): Promise<ValidatorStatus> {
-    return { hotkey: 'v', uid: 0, validatorPermit: true, lastUpdate: this.lastUpdate, stake: 1n };
-  }
-  #submit(kind: Call['kind'], vector: WeightVector, salt?: readonly number[]): WeightCommitOutcome {
-    const failure = this.failures.shift();
-    if (failure) throw failure();
-    this.calls.push({ kind, block: this.block, vector, ...(salt ? { salt } : {}) });
-    if (kind !== 'commit') this.lastUpdate = this.block;
-    return { mode: kind, block: this.block, blockHash: `0x${this.block}`, txHash: `0xtx${this.calls.length}` };
-  }
-  async setWeights(_n: number, vector: WeightVector) {
-    return this.#submit('set', vector);
-  }
-  async commitWeights(_n: number, vector: WeightVector): Promise<WeightCommitReceipt> {
-    const outcome = this.#submit('commit', vector);
-    return {
-      ...outcome,
-      mode: 'commit',
-      commitHash: '0xhash',
-      salt: [1, 2, 3],
-      commitBlock: outcome.block,
-      revealFromBlock: outcome.block + 11,
-      uids: [...vector.uids],
-      values: [...vector.values],
-      versionKey: vector.versionKey,
-    };
-  }
-  async revealWeights(_n: number, vector: WeightVector, salt: readonly number[]) {
-    return this.#submit('reveal', vector, salt);
-  }
+async function fixture() {
+  return new FedChain(await keypair('//Committer/validator'));
 }
-
-class MemoryAudit implements WeightAudit {
-  readonly records: Array<WeightCommitRecord & { id: string }> = [];
-  down = false;
-  async record(record: WeightCommitRecord) {
-    if (this.down) throw new StoreUnavailableError('store is down');
-    const id = String(this.records.length + 1);
-    this.records.push({ ...record, id });
-    return id;
-  }
-  async update(id: string, patch: Partial<WeightCommitRecord>) {
-    if (this.down) throw new StoreUnavailableError('store is down');
-    const i = this.records.findIndex((r) => r.id === id);
-    this.records[i] = { ...this.records[i]!, ...patch };
-  }
-  async pendingReveals(netuid: number) {
-    if (this.down) throw new StoreUnavailableError('store is down');
-    return this.records.filter((r) => r.netuid === netuid && r.mode === 'commit' && r.result === 'success' && r.revealed === false);
-  }
-}
-
-const SCORES: CycleScores = {
-  interval: '2026-01-01-00-00',
-  neurons: [0, 1, 2, 3],
-  computedAt: new Date(),
-  selection: {
-    policy: 'engagement@1',
-    scores: [
-      { uid: 1, hotkey: 'a', score: 30 },
-      { uid: 2, hotkey: 'b', score: 10 },
-      { uid: 3, hotkey: 'c', score: 0 },
-    ],
-    ranking: [],
-    top: [1, 2],
-    fallback: [1, 2],
-    skip: null,
-  },
-};
-
-let signer: KeyringPair;
-
-function committer(chain: FedChain, audit: MemoryAudit, extra: Partial<ConstructorParameters<typeof WeightCommitter>[0]> = {}) {
-  const metrics = new ValidatorMetrics({ defaultMetrics: false });
-  const c = new WeightCommitter({
-    chain,
-    netuid: 89,
-    signer,
-    audit,
-    intervalMs: 60_000,
-    versionKey: 0n,
-    retryDelayMs: 5,
-    waitTimeoutMs: 5_000,
-    logger: silentLogger(),
-    metrics,
-    ...extra,
-  });
-  return { c, metrics };
-}
+const committer = makeCommitter;
 
 describe('WeightCommitter', () => {
   const cleanups: Array<() => Promise<void>> = [];
@@ -151,16 +15,15 @@ describe('WeightCommitter', () => {
   });
 
   it('waits for WeightsSetRateLimit since LastUpdate, and on SettingWeightsTooFast retries at the next allowed block', async () => {
-    signer = await keypair('//Committer/validator');
-    const chain = new FedChain();
+    const chain = await fixture();
     const audit = new MemoryAudit();
     const { c, metrics } = committer(chain, audit);
     cleanups.push(() => c.stop());
     c.update(SCORES);
     chain.failures.push(() => new ChainModuleError('SubtensorModule', 'SettingWeightsTooFast'));
     const pending = c.commitNow();
-    // LastUpdate 95 + limit 10: nothing is sent before block 105.
-    await new Promise((r) => setTimeout(r, 20));
+    // LastUpdate 95 + limit 10: nothing is sent before block 105; the committer waits on blocks.
+    await vi.waitFor(() => expect(chain.blocks.observed).toBe(true));
     expect(chain.calls).toHaveLength(0);
     chain.produce(5); // 105: allowed, but the chain answers "too fast" once
     await vi.waitFor(() => expect(audit.records).toHaveLength(1));
@@ -177,8 +40,7 @@ describe('WeightCommitter', () => {
   });
 
   it('a disconnect mid-commit is recorded and retried after the reconnect', async () => {
-    signer = await keypair('//Committer/validator');
-    const chain = new FedChain();
+    const chain = await fixture();
     chain.lastUpdate = 0;
     const audit = new MemoryAudit();
     const { c } = committer(chain, audit);
@@ -191,7 +53,8 @@ describe('WeightCommitter', () => {
     const pending = c.commitNow();
     await vi.waitFor(() => expect(audit.records).toHaveLength(1));
     expect(audit.records[0]).toMatchObject({ result: 'error', error_code: 'ERR_CHAIN_DISCONNECTED' });
-    await new Promise((r) => setTimeout(r, 30));
+    // The committer now waits for the socket to come back, and sends nothing meanwhile.
+    await vi.waitFor(() => expect(chain.connected$.observed).toBe(true));
     expect(chain.calls).toHaveLength(0);
     chain.connected$.next(true);
     const result = await pending;
@@ -200,8 +63,7 @@ describe('WeightCommitter', () => {
   });
 
   it('commit-reveal: stores the salt, and a restarted committer reveals from the store at the reveal block', async () => {
-    signer = await keypair('//Committer/validator');
-    const chain = new FedChain();
+    const chain = await fixture();
     chain.lastUpdate = 0;
     chain.hyper = { ...HYPER, commitRevealEnabled: true };
     const audit = new MemoryAudit();
@@ -209,7 +71,10 @@ describe('WeightCommitter', () => {
     first.c.update(SCORES);
     const committed = await first.c.commitNow();
     expect(committed).toMatchObject({ ok: true, mode: 'commit' });
-    expect(audit.records[0]).toMatchObject({ mode: 'commit', result: 'success', salt: [1, 2, 3], reveal_from_block: 111, revealed: false });
+    expect(audit.records[0]).toMatchObject({ mode: 'commit', result: 'success', state: 'committed', reveal_from_block: 111, reveal_until_block: 121, revealed: false });
+    const salt = audit.records[0]!.salt!;
+    expect(salt).toHaveLength(8);
+    expect(chain.calls[0]!.salt).toEqual(salt);
     // What the reveal-overdue alert and the per-uid weights panel read.
     const gauge = async (g: { get(): Promise<{ values: Array<{ value: number; labels: Record<string, unknown> }> }> }) => (await g.get()).values;
     expect((await gauge(first.metrics.ops.weightsPendingReveals))[0]?.value).toBe(1);
@@ -224,24 +89,23 @@ describe('WeightCommitter', () => {
     const second = committer(chain, audit);
     cleanups.push(() => second.c.stop());
     second.c.start();
-    await new Promise((r) => setTimeout(r, 20));
+    expect(await second.c.reconcile()).toBeNull(); // start() already reconciled
+    // Block events reach the schedule synchronously: nothing is due before 111.
     chain.produce(10);
-    await new Promise((r) => setTimeout(r, 20));
     expect(chain.calls.filter((call) => call.kind === 'reveal')).toHaveLength(0);
     chain.produce(1);
     await vi.waitFor(() => expect(chain.calls.filter((call) => call.kind === 'reveal')).toHaveLength(1));
     const reveal = chain.calls.find((call) => call.kind === 'reveal')!;
-    expect(reveal.salt).toEqual([1, 2, 3]);
+    expect(reveal.salt).toEqual(salt);
     expect(reveal.vector.uids).toEqual([1, 2]);
-    await vi.waitFor(() => expect(audit.records[0]!.revealed).toBe(true));
+    await vi.waitFor(() => expect(audit.records[0]).toMatchObject({ revealed: true, state: 'revealed', revealed_block: 111 }));
     expect(audit.records.some((r) => r.mode === 'reveal' && r.result === 'success')).toBe(true);
     await vi.waitFor(async () => expect((await second.metrics.ops.weightsPendingReveals.get()).values[0]?.value).toBe(0));
     expect((await second.metrics.ops.weightsOldestPendingReveal.get()).values[0]?.value).toBe(0);
   });
 
   it('a store outage does not hold up a due commit; the audit record is written when the store is back', async () => {
-    signer = await keypair('//Committer/validator');
-    const chain = new FedChain();
+    const chain = await fixture();
     chain.lastUpdate = 0;
     const audit = new MemoryAudit();
     audit.down = true;
@@ -258,8 +122,7 @@ describe('WeightCommitter', () => {
   });
 
   it('switches to commit-reveal when the chain says it was enabled after the hyperparameters were read', async () => {
-    signer = await keypair('//Committer/validator');
-    const chain = new FedChain();
+    const chain = await fixture();
     chain.lastUpdate = 0;
     const audit = new MemoryAudit();
     const { c } = committer(chain, audit);
@@ -278,8 +141,7 @@ describe('WeightCommitter', () => {
   });
 
   it('a permanent runtime refusal is recorded once and left for the next interval', async () => {
-    signer = await keypair('//Committer/validator');
-    const chain = new FedChain();
+    const chain = await fixture();
     chain.lastUpdate = 0;
     const audit = new MemoryAudit();
     const { c } = committer(chain, audit);
@@ -292,8 +154,7 @@ describe('WeightCommitter', () => {
   });
 
   it('with no active miner it records why and sets nothing; without scores it does nothing', async () => {
-    signer = await keypair('//Committer/validator');
-    const chain = new FedChain();
+    const chain = await fixture();
     const audit = new MemoryAudit();
     const { c } = committer(chain, audit);
     cleanups.push(() => c.stop());
@@ -305,12 +166,13 @@ describe('WeightCommitter', () => {
   });
 
   it('validates its options', async () => {
-    signer = await keypair('//Committer/validator');
-    const chain = new FedChain();
+    const chain = await fixture();
     const audit = new MemoryAudit();
     expect(() => committer(chain, audit, { intervalMs: 0 })).toThrow(/intervalMs must be a positive number/);
     expect(() => committer(chain, audit, { versionKey: 1 as never })).toThrow(/versionKey must be a non-negative bigint/);
     expect(() => committer(chain, audit, { maxAttempts: 0 })).toThrow(RangeError);
     expect(() => committer(chain, {} as never)).toThrow(/audit/);
+    expect(() => committer(chain, audit, { minCoverage: 1.5 })).toThrow(new RangeError('options.minCoverage must be a number in [0, 1], got 1.5'));
+    expect(() => committer(chain, audit, { pendingGraceBlocks: -1 })).toThrow(RangeError);
   });
 });

@@ -1,0 +1,143 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Keyring } from '@polkadot/keyring';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.js';
+import { initCrypto } from '../../src/crypto/index.js';
+import { buildScenario, type Scenario } from '../../src/devnet/scenario.js';
+import { SubtensorDevnet } from '../../src/devnet/subtensor/index.js';
+import { EMBEDDED_HYPERPARAMETERS, scenarioNeurons } from '../../src/runtime/embedded-network.js';
+import { startValidator } from '../../src/runtime/validator-app.js';
+import { openStore } from '../../src/store/open-store.js';
+import type { MongoStore } from '../../src/store/mongo-store.js';
+import { packageRoot } from '../../src/util/paths.js';
+
+const MINERS = 8;
+const DB = 'crash-restart';
+
+/**
+ * A validator process killed between the inclusion of its commit and the store write that
+ * records it, against a separately started stand-in node with commit-reveal on: the validator
+ * started next reveals that commit inside its window.
+ */
+describe('commit-reveal across a validator crash (stand-in node)', () => {
+  let dir: string;
+  let entry: string;
+  let scenario: Scenario;
+  let devnet: SubtensorDevnet;
+  let store: MongoStore;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'iv-crash-'));
+    entry = join(dir, 'entry.mjs');
+    const main = pathToFileURL(join(packageRoot(), 'src/cli/main.ts')).href;
+    await writeFile(entry, `const { main } = await import(${JSON.stringify(main)});\nprocess.exitCode = await main(process.argv.slice(2));\n`);
+    scenario = await buildScenario({ miners: MINERS });
+    // Blocks only when the test makes them, so the crash lands between two known blocks.
+    devnet = await SubtensorDevnet.start({
+      port: 0,
+      autoBlocks: false,
+      netuid: scenario.netuid,
+      neurons: scenarioNeurons(scenario),
+      hyperparameters: { ...EMBEDDED_HYPERPARAMETERS, commitRevealWeightsEnabled: true },
+    });
+    store = await openStore({ db: DB });
+  }, 60_000);
+  afterAll(async () => {
+    await store?.close();
+    await devnet?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Produces a block every 100 ms until `until()` holds. */
+  const blocksUntil = (until: () => boolean, timeoutMs: number) =>
+    new Promise<void>((resolve, reject) => {
+      const deadline = Date.now() + timeoutMs;
+      const timer = setInterval(() => {
+        if (until()) {
+          clearInterval(timer);
+          resolve();
+        } else if (Date.now() > deadline) {
+          clearInterval(timer);
+          reject(new Error('condition not reached while producing blocks'));
+        } else devnet.produceBlock();
+      }, 100);
+    });
+
+  it('the restarted validator reveals the commit the killed one never recorded as included', async () => {
+    await initCrypto();
+    const hotkey = new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri(scenario.validator.uri).address;
+    const flags = {
+      'subtensor.network': 'local',
+      'subtensor.chain_endpoint': devnet.url,
+      services: 'embedded',
+      'wallet.path': '/nonexistent-wallets',
+      'mongodb.db': DB,
+      'pool.threads': 1,
+      submission_update_interval: 15,
+      set_weights_interval: 30,
+      'metrics.host': '127.0.0.1',
+      'metrics.port': 0,
+    };
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        entry,
+        'validate',
+        '--once',
+        '--miners',
+        String(MINERS),
+        '--mongodb.uri',
+        store.embedded!.uri,
+        '--logging.level',
+        'warn',
+        ...Object.entries(flags).flatMap(([k, v]) => [`--${k}`, String(v)]),
+      ],
+      { cwd: packageRoot(), stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let log = '';
+    child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    try {
+      // The commit reaches the pool: freeze the process, include the commit, then kill it.
+      await blocksUntil(() => devnet.pendingExtrinsics > 0, 180_000);
+      child.kill('SIGSTOP');
+      devnet.produceBlock();
+      child.kill('SIGKILL');
+      expect(await exited).toBe('SIGKILL');
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw new Error(`${(error as Error).message}; validator log:\n${log}`);
+    }
+    const [onChain] = devnet.state.weightCommitsOf(hotkey, scenario.netuid);
+    expect(onChain).toBeDefined();
+    const [pending] = await store.weightCommits.pendingReveals(scenario.netuid);
+    expect(pending).toMatchObject({ state: 'pending', block: null, hotkey, commit_hash: onChain!.hash });
+
+    const app = await startValidator(loadConfig({ env: {}, flags: { ...flags, 'logging.level': 'silent' } }), {
+      storeInstance: store,
+      miners: MINERS,
+      metricsServer: false,
+    });
+    try {
+      expect(app.signer.address).toBe(hotkey);
+      // Start-up found the commit on chain by the hash of the stored fields.
+      expect(await app.committer.reconcile()).toBeNull();
+      expect((await store.weightCommits.pendingReveals(scenario.netuid))[0]).toMatchObject({ state: 'committed', block: onChain!.commitBlock, reveal_from_block: onChain!.firstRevealBlock });
+      app.committer.start();
+      await blocksUntil(() => devnet.state.weightCommitsOf(hotkey, scenario.netuid).length === 0, 60_000);
+      await vi.waitFor(async () => expect((await store.weightCommits.recent(1))[0]).toMatchObject({ mode: 'reveal', result: 'success' }), { timeout: 30_000, interval: 100 });
+      const [record] = (await store.weightCommits.recent(10)).filter((r) => r.mode === 'commit');
+      expect(record).toMatchObject({ state: 'revealed', block: onChain!.commitBlock, salt: pending!.salt });
+      expect(record!.revealed_block).toBeGreaterThanOrEqual(onChain!.firstRevealBlock);
+      expect(record!.revealed_block).toBeLessThanOrEqual(onChain!.lastRevealBlock);
+      expect(devnet.state.weightsOf(0, scenario.netuid)).toEqual(pending!.uids.map((uid, i) => [uid, pending!.values[i]]));
+    } finally {
+      await app.stop();
+    }
+  }, 300_000);
+});
