@@ -4,6 +4,7 @@ import { MinerActor } from '../actors/miner-actor.js';
 import type { MinerActorDeps, SubmissionVerifier } from '../actors/types.js';
 import { SubtensorClient } from '../chain/subtensor-client.js';
 import type { Config } from '../config/load-config.js';
+import { networkLabel } from '../config/network-label.js';
 import { initCrypto } from '../crypto/index.js';
 import { ConfigError, WalletError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -357,7 +358,7 @@ export class ValidatorApp {
     // Writes buffered during an outage are part of "this cycle"; give them a moment.
     await this.#writer.flush(AbortSignal.timeout(10_000)).catch(() => undefined);
     return {
-      network: this.config.subtensor.network,
+      network: networkLabel(this.config.subtensor),
       endpoint: this.chain.endpoint,
       interval: cycle.interval,
       cycle: cycle.result,

@@ -1,5 +1,5 @@
 import { loadConfig } from '../../config/load-config.js';
-import { createLogger } from '../../log.js';
+import { createLogger, logDestination } from '../../log.js';
 import { ValidatorMetrics } from '../../metrics/validator-metrics.js';
 import type { CommandContext } from '../main.js';
 
@@ -53,7 +53,7 @@ export async function run({ args, flags, stdout, stderr }: CommandContext): Prom
     // ---- platform-tracker (SPEC §5) -------------------------------------------------------------
     case 'platform-tracker': {
       const config = loadConfig({ flags: rest });
-      const logger = createLogger({ level: config.logging.level, name: 'platform-tracker' });
+      const logger = createLogger({ level: config.logging.level, name: 'platform-tracker' }, logDestination(config.logging.stream));
       const metrics = new ValidatorMetrics();
       const { startPlatformTrackerService } = await import('../../services/platform-tracker/serve-platform-tracker.js');
       const running = await startPlatformTrackerService(config, { port: port ?? config.platform_tracker.port, host, logger, metrics, miners, seed });
@@ -67,7 +67,7 @@ export async function run({ args, flags, stdout, stderr }: CommandContext): Prom
     // ---- ai-detector (SPEC §6) ------------------------------------------------------------------
     case 'ai-detector': {
       const config = loadConfig({ flags: rest });
-      const logger = createLogger({ level: config.logging.level, name: 'ai-detector' });
+      const logger = createLogger({ level: config.logging.level, name: 'ai-detector' }, logDestination(config.logging.stream));
       const metrics = new ValidatorMetrics();
       const { startAiDetectorService } = await import('../../services/ai-detector/ai-detector-runtime.js');
       const running = await startAiDetectorService(config, { port: port ?? config.ai_detector.port, host, logger, metrics });

@@ -1,6 +1,7 @@
-import { loadConfig } from '../../config/load-config.js';
+import { loadConfig, type Config } from '../../config/load-config.js';
 import { ConfigError } from '../../errors.js';
-import { createLogger } from '../../log.js';
+import { createLogger, logDestination, type Logger } from '../../log.js';
+import { routePolkadotConsole } from '../../polkadot-log-bridge.js';
 import type { CommandContext } from '../main.js';
 
 export const description = 'run the validator (npm start = validate --subtensor.network embedded)';
@@ -36,7 +37,20 @@ export async function run({ flags: rawFlags, stdout, stderr }: CommandContext): 
   const network = flags['subtensor.network'] ?? flags['subtensor_network'] ?? flags['subtensor-network'];
   const layered = network === 'embedded' ? { ...EMBEDDED_DEFAULTS, ...flags } : flags;
   const config = loadConfig({ flags: layered });
-  const logger = createLogger({ level: config.logging.level }, process.stderr);
+  const logger = createLogger({ level: config.logging.level }, logDestination(config.logging.stream));
+  const restoreConsole = routePolkadotConsole(logger);
+  try {
+    return await runValidator(config, logger, { miners, seed, stdout, stderr });
+  } finally {
+    restoreConsole();
+  }
+}
+
+async function runValidator(
+  config: Config,
+  logger: Logger,
+  { miners, seed, stdout, stderr }: { miners: number | undefined; seed: number | undefined; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
+): Promise<number> {
   const { startValidator } = await import('../../runtime/validator-app.js');
   const app = await startValidator(config, {
     logger,
