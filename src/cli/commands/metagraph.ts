@@ -1,8 +1,13 @@
 import { connectFromConfig, formatRao, renderTable, splitFlags, toJson } from '../../chain/inspect.js';
 import type { CommandContext } from '../main.js';
+import type { FlagSpec } from '../help.js';
 
 export const description =
-  'show the subnet metagraph (uid, hotkey, coldkey, stake, permit, active, last update)';
+  'show the subnet metagraph (uid, hotkey, coldkey, stake, trust, consensus, incentive, dividends, emission, permit, active, last update)';
+
+export const flags: readonly FlagSpec[] = [
+  { name: 'json', description: 'print JSON instead of a table', default: false },
+];
 
 export async function run({ flags, stdout }: CommandContext): Promise<number> {
   const { own, config } = splitFlags(flags, ['json']);

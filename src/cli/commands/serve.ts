@@ -2,8 +2,19 @@ import { loadConfig } from '../../config/load-config.js';
 import { createLogger, logDestination } from '../../log.js';
 import { ValidatorMetrics } from '../../metrics/validator-metrics.js';
 import type { CommandContext } from '../main.js';
+import type { FlagSpec } from '../help.js';
 
 export const description = 'serve platform-tracker | ai-detector over HTTP (--port N --host ADDR)';
+
+export const usage = 'serve <platform-tracker|ai-detector> [flags]';
+
+export const flags: readonly FlagSpec[] = [
+  { name: 'port', value: 'N', description: 'port (default: platform_tracker.port or ai_detector.port)' },
+  { name: 'host', value: 'ADDR', description: 'address to bind', default: '127.0.0.1' },
+  { name: 'miners', value: 'N', description: 'miners of the embedded stand-ins (--services embedded)' },
+  { name: 'seed', value: 'N', description: 'scenario seed of the embedded stand-ins' },
+  { name: 'json', description: 'accepted; the start line is always JSON', default: true },
+];
 
 const USAGE = 'usage: infinitevibe serve <platform-tracker|ai-detector> [--port N] [--host 127.0.0.1] [--services embedded]\n';
 

@@ -3,8 +3,15 @@ import { ConfigError } from '../../errors.js';
 import { createLogger, logDestination, type Logger } from '../../log.js';
 import { routePolkadotConsole } from '../../polkadot-log-bridge.js';
 import type { CommandContext } from '../main.js';
+import type { FlagSpec } from '../help.js';
 
 export const description = 'run the validator (npm start = validate --subtensor.network embedded)';
+
+export const flags: readonly FlagSpec[] = [
+  { name: 'once', description: 'run one cycle and one weight commit, print a JSON summary, exit', default: false },
+  { name: 'miners', value: 'N', description: 'miners of the embedded network or stand-ins', default: 64 },
+  { name: 'seed', value: 'N', description: 'scenario seed of the embedded network or stand-ins' },
+];
 
 /** Short embedded intervals so progress shows within seconds; any flag overrides them. */
 const EMBEDDED_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({

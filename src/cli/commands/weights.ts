@@ -2,8 +2,14 @@ import { connectFromConfig, parseUidFlag, renderTable, splitFlags, toJson } from
 import { ConfigError } from '../../errors.js';
 import { loadHotkey } from '../../wallet/index.js';
 import type { CommandContext } from '../main.js';
+import type { FlagSpec } from '../help.js';
 
 export const description = "show a validator's weights on chain (the wallet hotkey's uid, or --uid N)";
+
+export const flags: readonly FlagSpec[] = [
+  { name: 'uid', value: 'N', description: "the validator's uid (default: the wallet hotkey's uid)" },
+  { name: 'json', description: 'print JSON instead of a table', default: false },
+];
 
 export async function run({ flags, stdout }: CommandContext): Promise<number> {
   const { own, config } = splitFlags(flags, ['json', 'uid']);
