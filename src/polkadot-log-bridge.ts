@@ -11,7 +11,7 @@ import { componentLogger } from './log.js';
 type ConsoleMethod = 'log' | 'warn' | 'error' | 'debug';
 const METHODS: readonly ConsoleMethod[] = ['log', 'warn', 'error', 'debug'];
 const DATE = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
-const ORIGIN = /^\s*([A-Z0-9][A-Z0-9_-]*):$/;
+const ORIGIN = /^\s*([A-Z0-9][A-Z0-9_/.-]*):$/;
 /**
  * Lines that only restate a lost connection: the chain client logs the outage and its end
  * itself (once, then at most once a minute), so these are kept for debugging only.

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pRetry from 'p-retry';
-import type { Logger } from '../log.js';
+import { failureFields, type Logger } from '../log.js';
 import { ActorError, FormatError, ServiceError, errorCode } from '../errors.js';
 import { parseCommitment } from '../formats/commitment.js';
 import { parseGist } from '../formats/gist.js';
@@ -234,11 +234,11 @@ export class MinerActor {
       deps.metrics.actorFailuresTotal.inc({ stage: 'gist' });
       failures.push({ stage: 'gist', code: errorCode(error), message: (error as Error).message });
       if (this.#lastGood && this.#lastGood.commitment === record.value) {
-        this.#logger.warn({ result, err: error }, 'gist fetch failed; reusing the last good gist');
+        this.#logger.warn({ result, ...failureFields(error) }, 'gist fetch failed; reusing the last good gist');
         submissions = this.#lastGood.submissions;
         status = 'stale';
       } else {
-        this.#logger.warn({ result, err: error }, 'gist fetch failed; no submissions this cycle');
+        this.#logger.warn({ result, ...failureFields(error) }, 'gist fetch failed; no submissions this cycle');
         return finish({ status: 'gist_failed', ...empty });
       }
     } finally {
@@ -282,7 +282,7 @@ export class MinerActor {
       if (signal.aborted) throw error;
       deps.metrics.actorFailuresTotal.inc({ stage: 'metrics' });
       failures.push({ stage: 'metrics', code: errorCode(error), message: (error as Error).message });
-      this.#logger.warn({ err: error }, 'platform metrics unavailable for some submissions');
+      this.#logger.warn(failureFields(error), 'platform metrics unavailable for some submissions');
     } finally {
       deps.metrics.stageDuration.observe({ stage: 'metrics' }, (performance.now() - metricsStarted) / 1000);
     }
@@ -346,7 +346,7 @@ export class MinerActor {
               platform: submission.platform,
               content_id: submission.content_id,
             });
-            this.#logger.warn({ err: error, content_id: submission.content_id, source: aiSource }, 'AI detection failed; retried next cycle');
+            this.#logger.warn({ ...failureFields(error), content_id: submission.content_id, source: aiSource }, 'AI detection failed; retried next cycle');
             // Unknown is not a verdict: no snapshot this interval, so the EMA chain is not reset.
             skipped.push({ platform: submission.platform, content_id: submission.content_id, outcome: 'ignored', reason: 'ai_unavailable' });
             return;
@@ -441,7 +441,7 @@ export class MinerActor {
     } catch (error) {
       if (signal.aborted) throw error;
       deps.metrics.actorFailuresTotal.inc({ stage: 'persist' });
-      this.#logger.warn({ err: error }, 'submissions record not stored this cycle');
+      this.#logger.warn(failureFields(error), 'submissions record not stored this cycle');
     }
     if (snapshots.length > 0) {
       // The sink buffers while the store is down, so this does not fail on an outage.

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { AiDetectionError, QuotaExceededError } from '../../errors.js';
-import { silentLogger } from '../../log.js';
+import { componentLogger, silentLogger } from '../../log.js';
 import type { AiDetectionResult, AiDetector } from '../types.js';
 import { safeDownload } from '../safe-download/index.js';
 import { toAiResultCache, type AiResultCache, type AiResultRepository } from './ai-result-cache.js';
@@ -98,7 +98,7 @@ export class AiDetectorService implements AiDetector {
     }
     this.#allowPrivate = options.allowPrivate ?? false;
     this.#tmpDir = options.tmpDir ?? tmpdir();
-    this.#logger = (options.logger ?? silentLogger()).child({ component: 'ai-detector' });
+    this.#logger = componentLogger(options.logger ?? silentLogger(), 'ai-detector');
   }
 
   async detect(url: string, options: DetectOptions = {}): Promise<AiDetectionResult> {
