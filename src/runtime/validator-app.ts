@@ -6,7 +6,7 @@ import { SubtensorClient } from '../chain/subtensor-client.js';
 import type { Config } from '../config/load-config.js';
 import { networkLabel } from '../config/network-label.js';
 import { initCrypto } from '../crypto/index.js';
-import { ConfigError, WalletError } from '../errors.js';
+import { ConfigError, HotkeyNotRegisteredError, WalletError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { MetricsServer } from '../metrics/metrics-server.js';
@@ -178,6 +178,16 @@ export class ValidatorApp {
         inclusionTimeoutMs: config.subtensor.inclusion_timeout_ms,
       });
       closers.push({ name: 'chain', close: () => chain.close() });
+      // Refuse to start unregistered rather than run a whole cycle whose weights the chain refuses.
+      const status = await chain.validatorStatus(config.netuid, signer.address);
+      if (status.uid === null) throw new HotkeyNotRegisteredError(signer.address, config.netuid);
+      metrics.validatorPermit.set(status.validatorPermit ? 1 : 0);
+      if (!status.validatorPermit) {
+        logger.warn(
+          { uid: status.uid, hotkey: signer.address, netuid: config.netuid, metric: 'infinitevibe_validator_permit' },
+          `NO VALIDATOR PERMIT for uid ${status.uid} on netuid ${config.netuid}: weights will be refused until the permit is granted (more stake)`,
+        );
+      }
 
       const store =
         options.storeInstance ??
@@ -317,9 +327,6 @@ export class ValidatorApp {
         closers.push({ name: 'metrics server', close: () => server.close() });
       }
 
-      const status = await chain.validatorStatus(config.netuid, signer.address);
-      if (status.uid === null) logger.warn({ hotkey: signer.address }, 'this hotkey is not registered on the subnet; weights will be refused');
-      else if (!status.validatorPermit) logger.warn({ uid: status.uid }, 'no validator permit; weights will be refused until one is granted');
       logger.info(
         {
           endpoint,
