@@ -28,6 +28,11 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
       }
       uid = status.uid;
     }
+    if (hotkey === undefined) {
+      // --uid N: name the hotkey that holds the uid now, so the output says whose weights these are.
+      const snapshot = await client.metagraph(config.netuid);
+      hotkey = snapshot.neurons.find((n) => n.uid === uid)?.hotkey;
+    }
     const onChain = await client.weightsOf(config.netuid, uid as number);
     const total = onChain.weights.reduce((a, w) => a + w.value, 0);
     const weights = onChain.weights.map((w) => ({ ...w, share: total > 0 ? w.value / total : 0 }));
