@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { closest, distance } from 'fastest-levenshtein';
 import { DEFAULTS } from '../config/defaults.js';
 import { canonicalKey } from '../config/load-config.js';
-import { packageRoot } from '../util/paths.js';
+import { version } from '../util/version.js';
 
 /** One flag of a command, as its --help lists it. */
 export interface FlagSpec {
@@ -84,10 +82,7 @@ export function suggestFlag(name: string, known: Iterable<string>): string | und
   return distance(name, best) <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
 }
 
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: string };
-  return pkg.version ?? '0.0.0';
-}
+export { version };
 
 function flagLines(flags: readonly FlagSpec[]): string[] {
   const left = flags.map((f) => `  --${f.name}${f.value ? ` ${f.value}` : ''}`);

@@ -19,7 +19,10 @@ import type { Store } from '../store/types.js';
 import { DependencyLimiter, limitsFromConfig } from '../supervisor/dependency-limiter.js';
 import { HistoryCache } from '../supervisor/history-cache.js';
 import { VerifyBatcher } from '../supervisor/verify-batcher.js';
+import { CycleProgress } from '../supervisor/cycle-progress.js';
 import { Supervisor, type CycleSummary } from '../supervisor/supervisor.js';
+import { version } from '../util/version.js';
+import { healthProbe } from './health-report.js';
 import { loadHotkey } from '../wallet/index.js';
 import { WeightCommitter, type CommitAttemptResult } from '../weights/weight-committer.js';
 import { SIMULATED_CYCLE_MS, startEmbeddedNetwork, type EmbeddedNetwork } from './embedded-network.js';
@@ -51,6 +54,8 @@ export interface ValidatorAppOptions {
   readonly aiDetector?: AiDetector;
   /** Attempts per due weight commit. */
   readonly weightAttempts?: number;
+  /** Between progress lines of a running cycle (default 30 s). */
+  readonly progressIntervalMs?: number;
 }
 
 export interface OnceSummary {
@@ -61,6 +66,7 @@ export interface OnceSummary {
   readonly cycle: CycleSummary['result'];
   readonly miners: number;
   readonly actors: number;
+  readonly timed_out_uids: readonly number[];
   readonly submissions: {
     readonly accepted: number;
     readonly rejected: number;
@@ -278,6 +284,12 @@ export class ValidatorApp {
         metrics,
       });
 
+      const progress = new CycleProgress({
+        logger: logger.child({ component: 'cycle-progress' }),
+        metrics,
+        limiter,
+        ...(options.progressIntervalMs !== undefined ? { intervalMs: options.progressIntervalMs } : {}),
+      });
       const cycleIntervalMs = config.submission_update_interval * 1000;
       const supervisor = new Supervisor({
         chain,
@@ -298,14 +310,27 @@ export class ValidatorApp {
         now,
         ...(simulated ? { beforeCycle: () => network!.advance(simulatedCycleMs) } : {}),
         onScores: (scores) => committer.update(scores),
+        progress,
         logger,
         metrics,
       });
       closers.push({ name: 'supervisor', close: () => supervisor.stop() });
 
-      let chainUp = true;
-      const connection = chain.connected$.subscribe((up) => (chainUp = up));
-      closers.push({ name: 'connection watch', close: async () => connection.unsubscribe() });
+      const health = healthProbe({
+        version: version(),
+        network: networkLabel(config.subtensor),
+        endpoint,
+        netuid: config.netuid,
+        hotkey: signer.address,
+        connected$: chain.connected$,
+        finalizedBlocks$: chain.finalizedBlocks$,
+        supervisor,
+        progress: () => progress.current,
+        committer,
+        pendingSnapshots: () => writer.pending,
+        store,
+      });
+      closers.push({ name: 'health probe', close: async () => health.close() });
       let metricsServer: MetricsServer | undefined;
       if (options.metricsServer ?? true) {
         metricsServer = await MetricsServer.start({
@@ -313,15 +338,7 @@ export class ValidatorApp {
           host: config.metrics.host,
           port: config.metrics.port,
           logger,
-          health: () => ({
-            ok: chainUp,
-            chain: chainUp ? 'connected' : 'disconnected',
-            actors: supervisor.actorUids.length,
-            cycles: supervisor.cycles,
-            last_cycle: supervisor.lastSummary?.interval ?? null,
-            pending_snapshots: writer.pending,
-            last_weights: committer.lastResult ? { ok: committer.lastResult.ok, mode: committer.lastResult.mode, block: committer.lastResult.block } : null,
-          }),
+          health: health.report,
         });
         const server = metricsServer;
         closers.push({ name: 'metrics server', close: () => server.close() });
@@ -371,6 +388,7 @@ export class ValidatorApp {
       cycle: cycle.result,
       miners: cycle.miners,
       actors: cycle.actors,
+      timed_out_uids: cycle.timedOutUids,
       submissions: {
         accepted: cycle.submissions.accepted,
         rejected: cycle.submissions.rejected,

@@ -21,6 +21,7 @@ import type {
 } from '../actors/types.js';
 import { claimKey } from '../actors/types.js';
 import type { DependencyLimiter } from './dependency-limiter.js';
+import type { CycleProgressHook } from './cycle-progress.js';
 
 /** What the supervisor needs of an actor; MinerActor is the implementation. */
 export interface ActorHandle {
@@ -65,6 +66,8 @@ export interface CycleSummary {
   readonly actors: number;
   readonly reported: number;
   readonly timedOut: number;
+  /** Miners cut off at the collect deadline this cycle. */
+  readonly timedOutUids: readonly number[];
   readonly submissions: { readonly accepted: number; readonly rejected: number; readonly rejectedByReason: Record<string, number> };
   readonly snapshots: { readonly inserted: number; readonly matched: number; readonly buffered: number };
   readonly contested: number;
@@ -101,6 +104,8 @@ export interface SupervisorOptions {
   readonly beforeCycle?: () => void | Promise<void>;
   readonly onScores?: (scores: CycleScores) => void;
   readonly onCycle?: (summary: CycleSummary) => void;
+  /** Told as miners report, for progress lines during long cycles (see cycle-progress.ts). */
+  readonly progress?: CycleProgressHook;
   /** Crash-restart backoff. */
   readonly restartDelayMs?: { readonly min: number; readonly max: number };
   readonly logger: Logger;
@@ -390,23 +395,28 @@ export class Supervisor implements ActorParent {
     setMaxListeners(0, signal, this.#collectAbort.signal);
     const jitter = o.jitterMs ?? 0;
     const slots = [...this.#slots.values()];
+    const progress = o.progress?.begin(interval, slots.length);
     const results = await Promise.all(
       slots.map((slot) =>
-        slot.actor.collect({
-          interval,
-          commitment: commitments.get(slot.actor.hotkey),
-          signal,
-          jitterMs: jitter > 0 ? Math.floor(Math.random() * jitter) : 0,
-        }),
+        slot.actor
+          .collect({
+            interval,
+            commitment: commitments.get(slot.actor.hotkey),
+            signal,
+            jitterMs: jitter > 0 ? Math.floor(Math.random() * jitter) : 0,
+          })
+          .then((result) => (progress?.done(result), result)),
       ),
     );
+    progress?.end();
     const collectMs = performance.now() - tCollect;
     const reports: CollectReport[] = [];
-    let timedOut = 0;
-    for (const result of results) {
+    const timedOutUids: number[] = [];
+    results.forEach((result, i) => {
       if (result.ok) reports.push(result.value);
-      else if (result.code === 'ERR_ACTOR_ABORTED') timedOut++;
-    }
+      else if (result.code === 'ERR_ACTOR_ABORTED') timedOutUids.push(slots[i]!.actor.uid);
+    });
+    const timedOut = timedOutUids.length;
 
     // One owner per video, across every miner that reported.
     const claims: OwnershipClaim[] = [];
@@ -487,6 +497,7 @@ export class Supervisor implements ActorParent {
       actors: slots.length,
       reported: reports.length,
       timedOut,
+      timedOutUids,
       submissions: totals,
       snapshots,
       contested: resolution.winners.size,
@@ -505,6 +516,7 @@ export class Supervisor implements ActorParent {
         miners: summary.miners,
         reported: summary.reported,
         timedOut,
+        ...(timedOut > 0 ? { timedOutUids } : {}),
         accepted: totals.accepted,
         rejected: totals.rejected,
         snapshots: snapshots.inserted,

@@ -251,6 +251,7 @@ describe('Supervisor', () => {
     s.chain.neurons = s.keys.map((k, i) => neuron(i + 1, k.address));
     const summary = await s.supervisor.runCycle();
     expect(summary.timedOut).toBe(1);
+    expect(summary.timedOutUids).toEqual([1]);
     expect(summary.reported).toBe(3);
     expect(summary.snapshots.inserted).toBe(3);
     expect(summary.result).toBe('partial');
