@@ -71,7 +71,7 @@ async function readStore(config: Config): Promise<{ last_commit: WeightCommitRec
   }
 }
 
-export async function run({ flags: raw, stdout, stderr }: CommandContext): Promise<number> {
+export async function run({ flags: raw, stdout }: CommandContext): Promise<number> {
   const { own, config } = splitFlags(raw, ['json', 'url']);
   const url = own['url'] === undefined ? defaultUrl(config) : String(own['url']);
   if (!URL.canParse(url) || !/^https?:/.test(url)) throw new ConfigError(`--url must be an http(s) URL, got ${JSON.stringify(url)}`, '--url');
