@@ -126,7 +126,7 @@ describe('infinitevibe migrate', () => {
     });
     const check = await MongoClient.connect(ours.uri);
     try {
-      expect(await check.db('infinitevibe').collection('snapshots').countDocuments()).toBe(0);
+      expect(await check.db('infinitevibe').collection('metric_snapshots').countDocuments()).toBe(0);
     } finally {
       await check.close();
     }
