@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { componentLogger, createLogger, failureFields } from '../../src/log.js';
 import { routePolkadotConsole } from '../../src/polkadot-log-bridge.js';
 import { GistFetchError } from '../../src/services/gist/gist-fetch-error.js';
+import { openStore } from '../../src/store/open-store.js';
 
 function captured(level = 'debug') {
   const lines: string[] = [];
@@ -27,6 +28,15 @@ describe('componentLogger', () => {
     expect(line.match(/"component"/g)).toHaveLength(1);
     expect(line.match(/"subcomponent"/g)).toHaveLength(1);
     expect(JSON.parse(line)).toMatchObject({ component: 'store', subcomponent: 'embedded-mongo', subcomponent_2: 'connection' });
+  });
+
+  it("the store's embedded MongoDB server logs under store / embedded-mongo, each key once", async () => {
+    const { logger, lines } = captured('info');
+    const store = await openStore({ db: 'logtest', logger: componentLogger(logger, 'store') });
+    await store.close();
+    const line = lines.find((l) => l.includes('embedded MongoDB server listening'))!;
+    expect(line.match(/"component"/g)).toHaveLength(1);
+    expect(JSON.parse(line)).toMatchObject({ component: 'store', subcomponent: 'embedded-mongo' });
   });
 });
 
