@@ -11,6 +11,7 @@ export const flags: readonly FlagSpec[] = [
   { name: 'once', description: 'run one cycle and one weight commit, print a JSON summary, exit', default: false },
   { name: 'miners', value: 'N', description: 'miners of the embedded network or stand-ins', default: 64 },
   { name: 'seed', value: 'N', description: 'scenario seed of the embedded network or stand-ins' },
+  { name: 'json', description: 'accepted; the --once summary is always JSON', default: true },
 ];
 
 /** Short embedded intervals so progress shows within seconds; any flag overrides them. */
