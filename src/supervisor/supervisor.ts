@@ -4,7 +4,7 @@ import { filter, firstValueFrom, timeout, type Subscription } from 'rxjs';
 import type { ChainClient, CommitmentRecord, MetagraphDiff, Neuron } from '../chain/types.js';
 import { ChainDisconnectedError, ChainTimeoutError, errorCode } from '../errors.js';
 import { intervalKey, intervalStart } from '../formats/interval.js';
-import type { Logger } from '../log.js';
+import { failureFields, type Logger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
 import { resolveOwners, type OwnershipClaim } from '../scoring/resolve-owners.js';
 import { selectWeights } from '../scoring/select-weights.js';
@@ -344,7 +344,7 @@ export class Supervisor implements ActorParent {
       signal: this.#collectAbort.signal,
       shouldRetry: ({ error }) => error instanceof ChainDisconnectedError || error instanceof ChainTimeoutError,
       onFailedAttempt: async ({ error, attemptNumber }) => {
-        this.#logger.warn({ err: error, attemptNumber }, 'chain read failed; waiting for the connection');
+        this.#logger.warn({ ...failureFields(error), attemptNumber }, 'chain read failed; waiting for the connection');
         if (!chain.connected$) return;
         await firstValueFrom(
           chain.connected$.pipe(
@@ -374,7 +374,7 @@ export class Supervisor implements ActorParent {
       this.#reconcile(snapshot.neurons);
     } catch (error) {
       errors.push(`metagraph: ${errorCode(error)}`);
-      log.warn({ err: error }, 'metagraph read failed; using the last known neurons');
+      log.warn(failureFields(error), 'metagraph read failed; using the last known neurons');
     }
     stage('metagraph', tMetagraph);
     const tCommitments = performance.now();
@@ -382,7 +382,7 @@ export class Supervisor implements ActorParent {
       this.#lastCommitments = await this.#chainRead(() => o.chain.commitments(o.netuid));
     } catch (error) {
       errors.push(`commitments: ${errorCode(error)}`);
-      log.warn({ err: error }, 'commitments read failed; using the last ones read');
+      log.warn(failureFields(error), 'commitments read failed; using the last ones read');
     }
     stage('commitments', tCommitments);
     const commitments = new Map(this.#lastCommitments.map((c) => [c.hotkey, c]));
