@@ -79,6 +79,20 @@ export class ChainTimeoutError extends ChainError {
   }
 }
 
+/** This validator's hotkey holds no uid on the subnet: nothing it does would count. */
+export class HotkeyNotRegisteredError extends ChainError {
+  readonly hotkey: string;
+  readonly netuid: number;
+  constructor(hotkey: string, netuid: number) {
+    super(
+      `hotkey ${hotkey} is not registered on netuid ${netuid}; register it (btcli subnet register --netuid ${netuid}) or point --wallet.name/--wallet.hotkey at a registered one`,
+      'ERR_HOTKEY_NOT_REGISTERED',
+    );
+    this.hotkey = hotkey;
+    this.netuid = netuid;
+  }
+}
+
 /** The runtime metadata lacks something this client needs (a pallet, call, storage item or API). */
 export class ChainMetadataError extends ChainError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -1,4 +1,5 @@
 import { ApiPromise, WsProvider } from '@polkadot/api';
+import { LogGate, driveReconnects, type ReconnectDriver } from './reconnect-backoff.js';
 import type { SubmittableExtrinsic } from '@polkadot/api/types';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import type { ISubmittableResult } from '@polkadot/types/types';
@@ -177,6 +178,10 @@ export class SubtensorClient implements ChainClient {
   #unsubscribeHeads: (() => void) | undefined;
   #reconnects = 0;
   #closed = false;
+  /** Backoff reconnects (the provider's own fixed-delay retry is off); set once connected. */
+  #reconnectDriver: ReconnectDriver | undefined;
+  /** An outage logs its first failure, then at most once a minute. */
+  readonly #outageLog = new LogGate({ intervalMs: 60_000 });
 
   private constructor(
     api: ApiPromise,
@@ -197,7 +202,13 @@ export class SubtensorClient implements ChainClient {
     this.#metrics?.chainConnected.set(api.isConnected ? 1 : 0);
     api.on('disconnected', () => {
       if (this.#closed) return;
-      this.#logger.warn({ endpoint: this.endpoint }, 'chain connection lost; reconnecting');
+      const gate = this.#outageLog.pass();
+      if (gate.log) {
+        this.#logger.warn(
+          { endpoint: this.endpoint, failed_attempts: gate.suppressed, retry_in_ms: this.#reconnectDriver?.pendingDelayMs ?? null },
+          this.#connected.value ? 'chain connection lost; reconnecting' : 'chain still unreachable; reconnecting',
+        );
+      }
       this.#metrics?.chainConnected.set(0);
       this.#connected.next(false);
     });
@@ -208,6 +219,7 @@ export class SubtensorClient implements ChainClient {
         this.#metrics?.chainReconnectsTotal.inc();
         this.#logger.info({ endpoint: this.endpoint }, 'chain connection restored');
       }
+      this.#outageLog.reset();
       this.#metrics?.chainConnected.set(1);
       this.#connected.next(true);
     });
@@ -228,7 +240,9 @@ export class SubtensorClient implements ChainClient {
       }
     }
     const connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
-    const provider = new WsProvider(endpoint, 1_000, {}, Math.max(connectTimeoutMs, 60_000));
+    const provider = new WsProvider(endpoint, false, {}, Math.max(connectTimeoutMs, 60_000));
+    const reconnects = driveReconnects(provider);
+    provider.connect().catch(() => undefined);
     let api: ApiPromise | undefined;
     try {
       api = await withTimeout(
@@ -245,9 +259,11 @@ export class SubtensorClient implements ChainClient {
       );
       const source = checkChainFeatures(api);
       const client = new SubtensorClient(api, provider, options, source);
+      client.#reconnectDriver = reconnects;
       await client.#followFinalized();
       return client;
     } catch (error) {
+      reconnects.stop();
       await (api ? api.disconnect() : provider.disconnect()).catch(() => undefined);
       if (error instanceof ChainError) throw error;
       throw new ChainDisconnectedError(
@@ -857,6 +873,7 @@ export class SubtensorClient implements ChainClient {
     this.#connected.next(false);
     this.#connected.complete();
     this.#metrics?.chainConnected.set(0);
+    this.#reconnectDriver?.stop();
     await this.#api.disconnect().catch(() => undefined);
   }
 }

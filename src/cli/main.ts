@@ -1,5 +1,6 @@
 import yargs from 'yargs';
 import { ConfigError, InfiniteVibeError } from '../errors.js';
+import { commandHelp, suggestFlag, unknownFlag, usage, version, type ConfigScope, type FlagSpec } from './help.js';
 
 /**
  * Command dispatcher. Each command lives in its own module under ./commands and is loaded on
@@ -17,21 +18,60 @@ export interface CommandContext {
 
 export interface CommandModule {
   readonly description: string;
+  /** The command's own flags, listed by its --help with their defaults. */
+  readonly flags?: readonly FlagSpec[];
+  /** Whether the command also takes the configuration keys (default: all of them). */
+  readonly configScope?: ConfigScope;
+  /** The usage line after `infinitevibe ` (default `<name> [flags]`). */
+  readonly usage?: string;
   run(context: CommandContext): Promise<number>;
 }
 
 export const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = Object.freeze({
   config: () => import('./commands/config.js'),
   validate: () => import('./commands/validate.js'),
+  status: () => import('./commands/status.js'),
   devnet: () => import('./commands/devnet.js'),
   metagraph: () => import('./commands/metagraph.js'),
   commitments: () => import('./commands/commitments.js'),
   weights: () => import('./commands/weights.js'),
   commit: () => import('./commands/commit.js'),
   serve: () => import('./commands/serve.js'),
+  migrate: () => import('./commands/migrate.js'),
 });
 
-const BOOLEAN_FLAGS = ['json', 'once', 'compare', 'help', 'require_signed_submissions', 'require-signed-submissions', 'weights.dry_run', 'weights.dry-run', 'weights-dry-run', 'weights_dry_run'];
+/** One line per command for the global usage, without loading every module. */
+const SUMMARIES: Readonly<Record<string, string>> = Object.freeze({
+  validate: 'run the validator (npm start = validate --subtensor.network embedded)',
+  status: "show a running validator's state (its /health and the store)",
+  devnet: 'run the local Subtensor stand-in node',
+  metagraph: 'show the subnet metagraph',
+  commitments: 'show miner commitments',
+  weights: "show this validator's weights on chain (--compare: against the consensus)",
+  commit: 'set a miner commitment (--gist user:gistid)',
+  serve: 'serve platform-tracker | ai-detector over HTTP',
+  migrate: "import the Python validator's stored history (--from mongodb://…)",
+  config: 'print the resolved configuration',
+});
+
+const BOOLEAN_FLAGS = [
+  'json',
+  'once',
+  'compare',
+  'help',
+  'h',
+  'version',
+  'dry-run',
+  'require_signed_submissions',
+  'require-signed-submissions',
+  'logging.debug',
+  'logging.trace',
+  'logging.info',
+  'weights.dry_run',
+  'weights.dry-run',
+  'weights-dry-run',
+  'weights_dry_run',
+];
 
 /** Parses argv into a command name, positionals and flat flags (dots are not nested). */
 export function parseArgv(argv: readonly string[]): { command: string | undefined; args: string[]; flags: Record<string, unknown> } {
@@ -47,28 +87,33 @@ export function parseArgv(argv: readonly string[]): { command: string | undefine
     .version(false)
     .parseSync();
   const { _, $0: _script, ...flags } = parsed;
-  for (const key of BOOLEAN_FLAGS) if (flags[key] === false && !argv.some((a) => a.startsWith(`--${key}`))) delete flags[key];
+  for (const key of BOOLEAN_FLAGS) {
+    const given = key.length === 1 ? argv.some((a) => /^-[^-]/.test(a) && a.includes(key)) : argv.some((a) => a.startsWith(`--${key}`));
+    if (flags[key] === false && !given) delete flags[key];
+  }
+  if (flags['h'] !== undefined) {
+    flags['help'] = flags['help'] === true || flags['h'] === true;
+    delete flags['h'];
+  }
   const positionals = _.map(String);
   return { command: positionals[0], args: positionals.slice(1), flags };
 }
 
-function usage(): string {
-  const lines = ['usage: infinitevibe <command> [flags]', '', 'commands:'];
-  lines.push(
-    '  validate      run the validator (npm start = validate --subtensor.network embedded)',
-    '  devnet        run the local Subtensor stand-in node',
-    '  metagraph     show the subnet metagraph',
-    '  commitments   show miner commitments',
-    '  weights       show this validator\'s weights on chain (--compare: against the consensus)',
-    '  commit        set a miner commitment (--gist user:gistid)',
-    '  serve         serve platform-tracker | ai-detector over HTTP',
-    '  config        print the resolved configuration',
-    '',
-    'common flags: --netuid 89 --wallet.name NAME --wallet.hotkey NAME --wallet.path DIR',
-    '  --subtensor.network finney|test|local|embedded --subtensor.chain_endpoint URL',
-    '  --mongodb.uri URI --logging.level info --config FILE.json --json',
-  );
-  return lines.join('\n') + '\n';
+function globalUsage(): string {
+  return usage(Object.keys(COMMANDS).map((name) => ({ name, description: SUMMARIES[name] ?? '' })));
+}
+
+function suggestion(name: string, known: readonly string[]): string {
+  const near = suggestFlag(name, known);
+  return near ? `; did you mean "${near}"?` : '';
+}
+
+function pick(mod: CommandModule): Pick<CommandModule, 'flags' | 'configScope' | 'usage'> {
+  return {
+    ...(mod.flags ? { flags: mod.flags } : {}),
+    ...(mod.configScope ? { configScope: mod.configScope } : {}),
+    ...(mod.usage ? { usage: mod.usage } : {}),
+  };
 }
 
 export async function main(
@@ -78,18 +123,44 @@ export async function main(
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
   const { command, args, flags } = parseArgv(argv);
-  if (!command || command === 'help' || flags['help']) {
-    stdout.write(usage());
-    return command || flags['help'] ? 0 : 2;
+  if (flags['version'] === true && (!command || command === 'help')) {
+    stdout.write(`${version()}\n`);
+    return 0;
   }
-  const loader = COMMANDS[command];
+  if (!command) {
+    // Bare `infinitevibe` is a mistake (no command); `--help` asks for the usage.
+    (flags['help'] ? stdout : stderr).write(globalUsage());
+    return flags['help'] ? 0 : 2;
+  }
+  const topic = command === 'help' ? args[0] : command;
+  if (command === 'help' && topic === undefined) {
+    stdout.write(globalUsage());
+    return 0;
+  }
+  const loader = COMMANDS[topic!];
   if (!loader) {
-    stderr.write(`infinitevibe: unknown command "${command}"\n\n${usage()}`);
+    stderr.write(`infinitevibe: unknown command "${topic}"${suggestion(topic!, Object.keys(COMMANDS))}\n\n${globalUsage()}`);
     return 2;
   }
-  delete flags['help'];
   try {
     const mod = await loader();
+    const helpTopic = { name: topic!, description: mod.description, ...pick(mod) };
+    if (command === 'help' || flags['help']) {
+      stdout.write(commandHelp(helpTopic));
+      return 0;
+    }
+    if (flags['version']) {
+      stdout.write(`${version()}\n`);
+      return 0;
+    }
+    delete flags['help'];
+    delete flags['version'];
+    const unknown = unknownFlag(flags, mod.flags ?? [], mod.configScope ?? 'all');
+    if (unknown) {
+      const hint = unknown.suggestion ? `; did you mean --${unknown.suggestion}?` : '';
+      stderr.write(`infinitevibe ${topic}: unknown option --${unknown.flag}${hint}\n(infinitevibe ${topic} --help lists every flag)\n`);
+      return 2;
+    }
     return await mod.run({ flags, args, stdout, stderr });
   } catch (error) {
     if (error instanceof ConfigError) {

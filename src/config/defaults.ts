@@ -11,6 +11,10 @@ export const NETWORK_ENDPOINTS = Object.freeze({
   embedded: '',
 } as const);
 
+/** Where log lines go: pino's and pm2's convention is stdout; stderr was the default before. */
+export const LOG_STREAMS = Object.freeze(['stdout', 'stderr'] as const);
+export type LogStreamName = (typeof LOG_STREAMS)[number];
+
 export const PLATFORMS = Object.freeze(['youtube/video', 'instagram/reel', 'instagram/post'] as const);
 export type Platform = (typeof PLATFORMS)[number];
 
@@ -122,6 +126,7 @@ export const DEFAULTS = deepFreeze({
   },
   logging: {
     level: 'info' as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent',
+    stream: 'stdout' as LogStreamName,
   },
   once: false,
 });

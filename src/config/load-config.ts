@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { DEFAULTS, NETWORK_ENDPOINTS, PLATFORMS, deepFreeze } from './defaults.js';
+import { DEFAULTS, LOG_STREAMS, NETWORK_ENDPOINTS, PLATFORMS, deepFreeze } from './defaults.js';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const positive = () => z.coerce.number().positive().finite();
@@ -118,7 +118,12 @@ const schema = z
       .object({ platform_tracker: int(1, 1024), ai_detector: int(1, 1024), store: int(1, 1024) })
       .strict(),
     metrics: z.object({ host: z.string().min(1), port: int(0, 65535) }).strict(),
-    logging: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }).strict(),
+    logging: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+        stream: z.enum(LOG_STREAMS),
+      })
+      .strict(),
     once: bool(),
   })
   .strict();
@@ -212,6 +217,23 @@ function cloneDefaults(): Record<string, unknown> {
   return structuredClone(DEFAULTS) as unknown as Record<string, unknown>;
 }
 
+/**
+ * The Bittensor SDK's switches `--logging.debug`, `--logging.trace` and `--logging.info`: each
+ * sets `logging.level`; when several are on, the most verbose wins, as in the SDK.
+ */
+const LEVEL_SWITCHES: Readonly<Record<string, { level: string; rank: number }>> = Object.freeze({
+  'logging.info': { level: 'info', rank: 1 },
+  'logging.debug': { level: 'debug', rank: 2 },
+  'logging.trace': { level: 'trace', rank: 3 },
+});
+
+function switchValue(value: unknown, origin: string): boolean {
+  if (value === true || value === false) return value;
+  if (typeof value === 'string' && /^(true|1|yes|on|)$/i.test(value)) return true;
+  if (typeof value === 'string' && /^(false|0|no|off)$/i.test(value)) return false;
+  throw new ConfigError(`${origin}: invalid value ${JSON.stringify(value)}; expected a switch (true or false)`, origin);
+}
+
 function applyLayer(
   target: Record<string, unknown>,
   layer: Record<string, unknown>,
@@ -219,9 +241,15 @@ function applyLayer(
   origins: Map<string, string>,
 ) {
   const known = knownPaths();
+  let switched: { level: string; rank: number; origin: string } | undefined;
   for (const [rawKey, value] of Object.entries(flatten(layer))) {
     if (value === undefined) continue;
     const key = canonicalKey(rawKey);
+    const levelSwitch = LEVEL_SWITCHES[key];
+    if (levelSwitch) {
+      if (switchValue(value, source(rawKey)) && levelSwitch.rank > (switched?.rank ?? 0)) switched = { ...levelSwitch, origin: source(rawKey) };
+      continue;
+    }
     if (!known.has(key)) {
       throw new ConfigError(`unknown option ${source(rawKey)}`, source(rawKey));
     }
@@ -229,6 +257,14 @@ function applyLayer(
     if (key === 'allowed_platforms' && typeof v === 'string') v = v.split(',').map((s) => s.trim());
     setPath(target, key, v);
     origins.set(key, source(rawKey));
+  }
+  if (switched) {
+    const explicit = Object.entries(flatten(layer)).find(([k]) => canonicalKey(k) === 'logging.level')?.[1];
+    if (explicit !== undefined && explicit !== switched.level) {
+      throw new ConfigError(`${switched.origin} contradicts logging.level ${JSON.stringify(explicit)}; give one of them`, switched.origin);
+    }
+    setPath(target, 'logging.level', switched.level);
+    origins.set('logging.level', switched.origin);
   }
 }
 

@@ -4,8 +4,9 @@ import { MinerActor } from '../actors/miner-actor.js';
 import type { MinerActorDeps, SubmissionVerifier } from '../actors/types.js';
 import { SubtensorClient } from '../chain/subtensor-client.js';
 import type { Config } from '../config/load-config.js';
+import { networkLabel } from '../config/network-label.js';
 import { initCrypto } from '../crypto/index.js';
-import { ConfigError, WalletError } from '../errors.js';
+import { ConfigError, HotkeyNotRegisteredError, WalletError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { MetricsServer } from '../metrics/metrics-server.js';
@@ -18,7 +19,10 @@ import type { Store } from '../store/types.js';
 import { DependencyLimiter, limitsFromConfig } from '../supervisor/dependency-limiter.js';
 import { HistoryCache } from '../supervisor/history-cache.js';
 import { VerifyBatcher } from '../supervisor/verify-batcher.js';
+import { CycleProgress } from '../supervisor/cycle-progress.js';
 import { Supervisor, type CycleSummary } from '../supervisor/supervisor.js';
+import { version } from '../util/version.js';
+import { healthProbe } from './health-report.js';
 import { loadHotkey } from '../wallet/index.js';
 import { WeightCommitter, type CommitAttemptResult } from '../weights/weight-committer.js';
 import { ConsensusMonitor } from '../weights/consensus-monitor.js';
@@ -51,6 +55,8 @@ export interface ValidatorAppOptions {
   readonly aiDetector?: AiDetector;
   /** Attempts per due weight commit. */
   readonly weightAttempts?: number;
+  /** Between progress lines of a running cycle (default 30 s). */
+  readonly progressIntervalMs?: number;
 }
 
 export interface OnceSummary {
@@ -61,6 +67,7 @@ export interface OnceSummary {
   readonly cycle: CycleSummary['result'];
   readonly miners: number;
   readonly actors: number;
+  readonly timed_out_uids: readonly number[];
   readonly submissions: {
     readonly accepted: number;
     readonly rejected: number;
@@ -181,6 +188,16 @@ export class ValidatorApp {
         inclusionTimeoutMs: config.subtensor.inclusion_timeout_ms,
       });
       closers.push({ name: 'chain', close: () => chain.close() });
+      // Refuse to start unregistered rather than run a whole cycle whose weights the chain refuses.
+      const status = await chain.validatorStatus(config.netuid, signer.address);
+      if (status.uid === null) throw new HotkeyNotRegisteredError(signer.address, config.netuid);
+      metrics.validatorPermit.set(status.validatorPermit ? 1 : 0);
+      if (!status.validatorPermit) {
+        logger.warn(
+          { uid: status.uid, hotkey: signer.address, netuid: config.netuid, metric: 'infinitevibe_validator_permit' },
+          `NO VALIDATOR PERMIT for uid ${status.uid} on netuid ${config.netuid}: weights will be refused until the permit is granted (more stake)`,
+        );
+      }
       // Identity and the configured intervals the alert rules compare against.
       metrics.ops.identify({ netuid: config.netuid, hotkey: signer.address, runtimeSpec: () => chain.api.runtimeVersion.specVersion.toString() });
       metrics.ops.configure({ setWeightsSeconds: config.set_weights_interval, submissionUpdateSeconds: config.submission_update_interval });
@@ -280,6 +297,12 @@ export class ValidatorApp {
       const consensus = ConsensusMonitor.fromConfig(config, { chain, selfHotkey: signer.address, latest: () => committer.lastResult, metrics, logger });
       closers.push({ name: 'consensus', close: () => consensus.stop() });
 
+      const progress = new CycleProgress({
+        logger: logger.child({ component: 'cycle-progress' }),
+        metrics,
+        limiter,
+        ...(options.progressIntervalMs !== undefined ? { intervalMs: options.progressIntervalMs } : {}),
+      });
       const cycleIntervalMs = config.submission_update_interval * 1000;
       const supervisor = new Supervisor({
         chain,
@@ -303,14 +326,27 @@ export class ValidatorApp {
         ...(simulated ? { beforeCycle: () => network!.advance(simulatedCycleMs) } : {}),
         onScores: (scores) => committer.update(scores),
         onCycle: (summary) => metrics.ops.recordCycle(summary),
+        progress,
         logger,
         metrics,
       });
       closers.push({ name: 'supervisor', close: () => supervisor.stop() });
 
-      let chainUp = true;
-      const connection = chain.connected$.subscribe((up) => (chainUp = up));
-      closers.push({ name: 'connection watch', close: async () => connection.unsubscribe() });
+      const health = healthProbe({
+        version: version(),
+        network: networkLabel(config.subtensor),
+        endpoint,
+        netuid: config.netuid,
+        hotkey: signer.address,
+        connected$: chain.connected$,
+        finalizedBlocks$: chain.finalizedBlocks$,
+        supervisor,
+        progress: () => progress.current,
+        committer,
+        pendingSnapshots: () => writer.pending,
+        store,
+      });
+      closers.push({ name: 'health probe', close: async () => health.close() });
       let metricsServer: MetricsServer | undefined;
       if (options.metricsServer ?? true) {
         metricsServer = await MetricsServer.start({
@@ -318,15 +354,7 @@ export class ValidatorApp {
           host: config.metrics.host,
           port: config.metrics.port,
           logger,
-          health: () => ({
-            ok: chainUp,
-            chain: chainUp ? 'connected' : 'disconnected',
-            actors: supervisor.actorUids.length,
-            cycles: supervisor.cycles,
-            last_cycle: supervisor.lastSummary?.interval ?? null,
-            pending_snapshots: writer.pending,
-            last_weights: committer.lastResult ? { ok: committer.lastResult.ok, mode: committer.lastResult.mode, block: committer.lastResult.block } : null,
-          }),
+          health: health.report,
         });
         const server = metricsServer;
         closers.push({ name: 'metrics server', close: () => server.close() });
@@ -334,9 +362,6 @@ export class ValidatorApp {
 
       // Commits a previous run left (revealable or never landed) are settled before any new one.
       await committer.reconcile().catch((error: unknown) => logger.warn({ err: error }, 'weight commits not reconciled at start-up (store or chain down); retried before the next commit'));
-      const status = await chain.validatorStatus(config.netuid, signer.address);
-      if (status.uid === null) logger.warn({ hotkey: signer.address }, 'this hotkey is not registered on the subnet; weights will be refused');
-      else if (!status.validatorPermit) logger.warn({ uid: status.uid }, 'no validator permit; weights will be refused until one is granted');
       logger.info(
         {
           endpoint,
@@ -378,12 +403,13 @@ export class ValidatorApp {
     // Writes buffered during an outage are part of "this cycle"; give them a moment.
     await this.#writer.flush(AbortSignal.timeout(10_000)).catch(() => undefined);
     return {
-      network: this.config.subtensor.network,
+      network: networkLabel(this.config.subtensor),
       endpoint: this.chain.endpoint,
       interval: cycle.interval,
       cycle: cycle.result,
       miners: cycle.miners,
       actors: cycle.actors,
+      timed_out_uids: cycle.timedOutUids,
       submissions: {
         accepted: cycle.submissions.accepted,
         rejected: cycle.submissions.rejected,

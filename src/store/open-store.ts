@@ -1,6 +1,6 @@
 import { MongoClient } from 'mongodb';
 import { EmbeddedMongoServer } from '../devnet/mongo/embedded-mongo-server.js';
-import type { Logger } from '../log.js';
+import { componentLogger, type Logger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
 import { MongoStore } from './mongo-store.js';
 import { toStoreError } from './store-error-mapping.js';
@@ -43,7 +43,7 @@ export async function openStore(options: OpenStoreOptions): Promise<MongoStore> 
     if (!Number.isInteger(value) || value < 1 || value > 600_000) throw new RangeError(`${name} must be an integer in [1, 600000], got ${String(value)}`);
   }
 
-  const embedded = uri === undefined ? await EmbeddedMongoServer.start({ dataDir, logger: logger?.child({ component: 'embedded-mongo' }) }) : undefined;
+  const embedded = uri === undefined ? await EmbeddedMongoServer.start({ dataDir, logger: logger ? componentLogger(logger, 'embedded-mongo') : undefined }) : undefined;
   const client = new MongoClient(uri ?? embedded!.uri, {
     serverSelectionTimeoutMS,
     connectTimeoutMS,

@@ -1,7 +1,7 @@
 import pRetry from 'p-retry';
 import { filter, firstValueFrom, timeout, type Observable } from 'rxjs';
 import { ChainDisconnectedError, ChainTimeoutError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { failureFields, type Logger } from '../log.js';
 
 /**
  * A cycle-start chain read that outlives a dropped socket: wait for the reconnect and read
@@ -20,7 +20,7 @@ export function readThroughReconnects<T>(
     signal: context.signal,
     shouldRetry: ({ error }) => error instanceof ChainDisconnectedError || error instanceof ChainTimeoutError,
     onFailedAttempt: async ({ error, attemptNumber }) => {
-      logger.warn({ err: error, attemptNumber }, 'chain read failed; waiting for the connection');
+      logger.warn({ ...failureFields(error), attemptNumber }, 'chain read failed; waiting for the connection');
       if (!chain.connected$) return;
       await firstValueFrom(
         chain.connected$.pipe(

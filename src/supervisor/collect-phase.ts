@@ -12,6 +12,8 @@ export interface CollectPhaseInput {
   readonly signal: AbortSignal;
   readonly deadlineMs: number;
   readonly jitterMs: number;
+  /** Told each result as it lands (progress reporting). */
+  readonly onResult?: (result: ActorResult<CollectReport>) => void;
 }
 
 export interface LateCollect {
@@ -44,7 +46,10 @@ export async function collectUntilDeadline(input: CollectPhaseInput): Promise<Co
       jitterMs: input.jitterMs > 0 ? Math.floor(Math.random() * input.jitterMs) : 0,
     });
     // Registered before Promise.all's own reactions, so `settled` is complete when it resolves.
-    void result.then((r) => settled.set(actor, r));
+    void result.then((r) => {
+      settled.set(actor, r);
+      input.onResult?.(r);
+    });
     return { actor, result };
   });
   let timer: NodeJS.Timeout | undefined;

@@ -1,66 +1,24 @@
 import { setMaxListeners } from 'node:events';
 import type { Subscription } from 'rxjs';
-import type { ChainClient, CommitmentRecord, Neuron } from '../chain/types.js';
+import type { CommitmentRecord } from '../chain/types.js';
 import { errorCode } from '../errors.js';
 import { intervalKey, intervalStart } from '../formats/interval.js';
-import type { Logger } from '../log.js';
-import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
-import type { ScoringPolicyName, WeightSelection } from '../scoring/types.js';
-import type { ActorParent, CollectReport } from '../actors/types.js';
-import type { ActorHandle } from './actor-handle.js';
+import { failureFields, type Logger } from '../log.js';
+import type { WeightSelection } from '../scoring/types.js';
+import type { CollectReport } from '../actors/types.js';
 import { ActorRegistry } from './actor-registry.js';
 import { readThroughReconnects } from './chain-read.js';
 import { claimsOf, collectUntilDeadline, isCovered, lostClaimsByHotkey, type LateCollect } from './collect-phase.js';
 import { coverageOf, type CycleScores, type CycleSummary } from './cycle-types.js';
-import type { DependencyLimiter } from './dependency-limiter.js';
-import { scoreNeurons, type MinerScorer, type ScoreLog, type SnapshotHistory } from './score-cycle.js';
+import type { SupervisorOptions } from './supervisor-options.js';
+import { scoreNeurons } from './score-cycle.js';
+import type { ActorHandle } from './actor-handle.js';
 
 export type { ActorHandle } from './actor-handle.js';
 export type { CycleCoverage, CycleScores, CycleSummary } from './cycle-types.js';
 export type { MinerScorer, ScoreLog, SnapshotHistory } from './score-cycle.js';
+export type { SupervisorOptions } from './supervisor-options.js';
 
-export interface SupervisorOptions {
-  readonly chain: Pick<ChainClient, 'metagraphDiffs$' | 'metagraph' | 'commitments'> & Partial<Pick<ChainClient, 'connected$'>>;
-  readonly netuid: number;
-  /** This validator's hotkey: never run as a miner. */
-  readonly selfHotkey: string;
-  readonly createActor: (neuron: Neuron, parent: ActorParent) => ActorHandle;
-  readonly scorer: MinerScorer;
-  readonly history: SnapshotHistory;
-  readonly scoreLog?: ScoreLog;
-  readonly limiter: DependencyLimiter;
-  readonly policy: ScoringPolicyName;
-  readonly topMiners: number;
-  readonly requireSignedSubmissions: boolean;
-  /** Cycle period (submission_update_interval), in ms. */
-  readonly cycleIntervalMs: number;
-  /** Grid of interval keys in seconds (default: the cycle period, at least 60 s). */
-  readonly intervalSeconds?: number;
-  /**
-   * Per-cycle budget for miners to report. Late miners are not aborted: their results are
-   * persisted when they land and the scores are recomputed then.
-   */
-  readonly cycleDeadlineMs?: number;
-  /** One owner per video (SPEC §4.3); off reproduces the original, which pays every claimant. */
-  readonly resolveOwnership?: boolean;
-  /**
-   * Interval keys on the cycle grid (default). Off keys each cycle by its start minute, as the
-   * original does, so a restart mid-interval records an extra interval there too.
-   */
-  readonly alignIntervals?: boolean;
-  /** Miners start within a random delay of up to this, spreading load over the cycle. */
-  readonly jitterMs?: number;
-  /** Clock for interval keys (simulated on the embedded network). */
-  readonly now?: () => Date;
-  /** Called before each cycle; the embedded network advances simulated time here. */
-  readonly beforeCycle?: () => void | Promise<void>;
-  readonly onScores?: (scores: CycleScores) => void;
-  readonly onCycle?: (summary: CycleSummary) => void;
-  /** Crash-restart backoff. */
-  readonly restartDelayMs?: { readonly min: number; readonly max: number };
-  readonly logger: Logger;
-  readonly metrics: ValidatorMetrics;
-}
 
 /**
  * Drives the validation cycle over the actor registry: every actor collects in parallel, owners
@@ -199,7 +157,7 @@ export class Supervisor {
       this.#registry.reconcile(snapshot.neurons);
     } catch (error) {
       errors.push(`metagraph: ${errorCode(error)}`);
-      log.warn({ err: error }, 'metagraph read failed; using the last known neurons');
+      log.warn(failureFields(error), 'metagraph read failed; using the last known neurons');
     }
     stage('metagraph', tMetagraph);
     const tCommitments = performance.now();
@@ -207,7 +165,7 @@ export class Supervisor {
       this.#lastCommitments = await this.#chainRead(() => o.chain.commitments(o.netuid));
     } catch (error) {
       errors.push(`commitments: ${errorCode(error)}`);
-      log.warn({ err: error }, 'commitments read failed; using the last ones read');
+      log.warn(failureFields(error), 'commitments read failed; using the last ones read');
     }
     stage('commitments', tCommitments);
     const commitments = new Map<string, CommitmentRecord>(this.#lastCommitments.map((c) => [c.hotkey, c]));
@@ -218,7 +176,9 @@ export class Supervisor {
     setMaxListeners(0, this.#collectAbort.signal);
     const actors = this.#registry.actors;
     const expected = actors.filter((a) => commitments.has(a.hotkey)).length;
+    const progress = o.progress?.begin(interval, actors.length);
     const collected = await collectUntilDeadline({
+      ...(progress ? { onResult: (result) => progress.done(result) } : {}),
       actors,
       interval,
       commitments,
@@ -227,6 +187,7 @@ export class Supervisor {
       jitterMs: o.jitterMs ?? 0,
     });
     const collectMs = performance.now() - tCollect;
+    progress?.end();
     const { reports, late } = collected;
     for (const code of collected.failures) errors.push(`collect: ${code}`);
 

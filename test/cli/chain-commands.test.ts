@@ -81,12 +81,17 @@ describe('chain inspection commands against the stand-in node', () => {
       validatorPermit: true,
     });
     expect(json.neurons[1]).toMatchObject({ uid: 1, hotkey: minerAddress, validatorPermit: false });
+    // The consensus columns the stand-in stores (zeros until an epoch runs), as btcli shows them.
+    for (const n of json.neurons) {
+      expect(n).toMatchObject({ trust: 0, consensus: 0, incentive: 0, dividends: 0, emission: '0' });
+    }
   });
 
   it('metagraph prints a table', async () => {
     const { code, out } = await cli(['metagraph', ...flags]);
     expect(code).toBe(0);
-    expect(out).toMatch(/uid\s+hotkey\s+coldkey\s+stake \(alpha\)\s+permit\s+active\s+last update/);
+    expect(out).toMatch(/uid\s+hotkey\s+coldkey\s+stake \(alpha\)\s+trust\s+consensus\s+incentive\s+dividends\s+emission\s+permit\s+active\s+last update/);
+    expect(out).toMatch(/0\.00000\s+0\.00000\s+0\.00000\s+0\.00000\s+0\.000000000\s+yes/);
     expect(out).toContain('2.500000000');
     expect(out).toContain(validatorAddress);
   });
@@ -122,7 +127,7 @@ describe('chain inspection commands against the stand-in node', () => {
     ]);
     expect(json.weights[0]?.share).toBeCloseTo(0.75, 4);
     const other = await cli(['weights', '--json', ...flags, '--uid', '1']);
-    expect(JSON.parse(other.out)).toMatchObject({ uid: 1, weights: [] });
+    expect(JSON.parse(other.out)).toMatchObject({ uid: 1, hotkey: minerAddress, weights: [] });
   });
 
   it('weights names the problem when the wallet is missing or the uid is bad', async () => {

@@ -42,7 +42,8 @@ describe('validate: graceful shutdown', () => {
         { cwd: packageRoot(), stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let log = '';
-      child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
+      // Logs go to stdout by default (pino's and pm2's convention).
+      child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       // Wait for a first cycle to be under way, then stop it.
       const deadline = Date.now() + 90_000;

@@ -64,6 +64,9 @@ describe('infinitevibe validate', () => {
       expect(run.code).toBe(0);
       const summary = JSON.parse(run.stdout);
       expect(summary.endpoint).toBe(devnet.url);
+      // --subtensor.network local with another endpoint is not "local".
+      expect(summary.network).toBe('custom');
+      expect(summary.timed_out_uids).toEqual([]);
       expect(summary.weights.committed).toBe(true);
       const read = await cli(['weights', '--json', '--uid', '0', '--subtensor.chain_endpoint', devnet.url]);
       expect(read.code).toBe(0);

@@ -121,3 +121,23 @@ describe('loadConfig', () => {
     );
   });
 });
+
+describe('loadConfig: logging', () => {
+  it('takes the Bittensor switches --logging.debug/trace/info as logging.level, the most verbose winning', () => {
+    expect(loadConfig({ env: noEnv, flags: { 'logging.debug': true } }).logging.level).toBe('debug');
+    expect(loadConfig({ env: noEnv, flags: { 'logging.trace': true, 'logging.debug': true } }).logging.level).toBe('trace');
+    expect(loadConfig({ env: noEnv, flags: { 'logging-info': 'true' } }).logging.level).toBe('info');
+    expect(loadConfig({ env: noEnv, flags: { 'logging.debug': false } }).logging.level).toBe('info');
+    expect(loadConfig({ env: { INFINITEVIBE_LOGGING__TRACE: '1' } }).logging.level).toBe('trace');
+    expect(() => loadConfig({ env: noEnv, flags: { 'logging.debug': true, 'logging.level': 'warn' } })).toThrow(
+      /--logging\.debug contradicts logging\.level "warn"/,
+    );
+    expect(() => loadConfig({ env: noEnv, flags: { 'logging.debug': 'loud' } })).toThrow(/--logging\.debug: invalid value "loud"; expected a switch/);
+  });
+
+  it('logs to stdout unless --logging.stream stderr', () => {
+    expect(loadConfig({ env: noEnv }).logging.stream).toBe('stdout');
+    expect(loadConfig({ env: noEnv, flags: { 'logging.stream': 'stderr' } }).logging.stream).toBe('stderr');
+    expect(() => loadConfig({ env: noEnv, flags: { 'logging.stream': 'file' } })).toThrow(/--logging\.stream: invalid value "file"; expected one of stdout, stderr/);
+  });
+});

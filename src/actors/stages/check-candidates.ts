@@ -1,5 +1,6 @@
 import { ActorError, errorCode } from '../../errors.js';
 import { escapeUntrusted } from '../../formats/escape-untrusted.js';
+import { failureFields } from '../../log.js';
 import { abortable, withRetry } from '../retry.js';
 import { claimKey, type CandidateSnapshot, type StageFailure, type VerifyOutcome } from '../types.js';
 import type { AiScoreCache } from './ai-score-cache.js';
@@ -79,7 +80,7 @@ export async function checkCandidates(
           }
           failures.push({ stage: 'ai', code, message: (error as Error).message, platform: submission.platform, content_id: submission.content_id });
           ctx.logger.warn(
-            { code, reason: escapeUntrusted((error as Error).message), content_id: escapeUntrusted(submission.content_id), source },
+            { ...failureFields(error), content_id: escapeUntrusted(submission.content_id), source },
             'AI detection failed; retried next cycle',
           );
           // Unknown is not a verdict: no snapshot this interval, so the EMA chain is not reset.

@@ -1,5 +1,6 @@
 import pRetry from 'p-retry';
 import { ServiceError, errorCode } from '../../errors.js';
+import { failureFields } from '../../log.js';
 import type { Submission } from '../../formats/types.js';
 import type { ContentMetrics } from '../../services/types.js';
 import { retryOptions } from '../retry.js';
@@ -43,7 +44,7 @@ export async function fetchMetrics(
       if (signal.aborted) throw error;
       deps.metrics.actorFailuresTotal.inc({ stage: 'metrics' });
       failures.push({ stage: 'metrics', code: errorCode(error), message: (error as Error).message });
-      ctx.logger.warn({ code: errorCode(error), reason: (error as Error).message }, 'platform metrics unavailable for some submissions');
+      ctx.logger.warn(failureFields(error), 'platform metrics unavailable for some submissions');
     }
   });
   const withMetrics: WithMetrics[] = [];

@@ -1,3 +1,4 @@
+import { failureFields } from '../../log.js';
 import { withRetry } from '../retry.js';
 import { claimKey, type CollectReport, type PersistReport, type PersistRequest } from '../types.js';
 import { timed, type StageContext } from './stage.js';
@@ -55,7 +56,7 @@ export async function persistReport(ctx: StageContext, report: CollectReport, re
     } catch (error) {
       if (signal.aborted) throw error;
       deps.metrics.actorFailuresTotal.inc({ stage: 'persist' });
-      ctx.logger.warn({ err: error }, 'submissions record not stored this cycle');
+      ctx.logger.warn(failureFields(error), 'submissions record not stored this cycle');
     }
     if (snapshots.length > 0) {
       // The sink buffers while the store is down, so this does not fail on an outage.

@@ -1,6 +1,7 @@
 import { FormatError, ServiceError, errorCode } from '../../errors.js';
 import { parseCommitment } from '../../formats/commitment.js';
-import { escapeUntrusted, escapeUntrustedOrNull } from '../../formats/escape-untrusted.js';
+import { escapeUntrustedOrNull } from '../../formats/escape-untrusted.js';
+import { failureFields } from '../../log.js';
 import { parseGist } from '../../formats/gist.js';
 import type { GistRejection, ParsedCommitment, Submission } from '../../formats/types.js';
 import type { CommitmentRecord } from '../../chain/types.js';
@@ -64,7 +65,7 @@ export async function readSubmissions(ctx: StageContext, record: CommitmentRecor
       const code = errorCode(error);
       failures.push({ stage: 'gist', code, message: (error as Error).message });
       // An expected failure: one line, no stack.
-      logger.warn({ result, code, reason: escapeUntrusted((error as Error).message, 200) }, 'gist fetch failed; no submissions this cycle');
+      logger.warn({ result, ...failureFields(error) }, 'gist fetch failed; no submissions this cycle');
       return { value: none('gist_failed', result), failures };
     }
   });

@@ -3,8 +3,14 @@ import { ConfigError } from '../../errors.js';
 import { parseCommitment } from '../../formats/commitment.js';
 import { loadHotkey } from '../../wallet/index.js';
 import type { CommandContext } from '../main.js';
+import type { FlagSpec } from '../help.js';
 
 export const description = "set this hotkey's miner commitment (--gist <github_user>:<gist_id>)";
+
+export const flags: readonly FlagSpec[] = [
+  { name: 'gist', value: 'USER:GIST_ID', description: 'the commitment to set (required)' },
+  { name: 'json', description: 'print the receipt as JSON', default: false },
+];
 
 export async function run({ flags, stdout }: CommandContext): Promise<number> {
   const { own, config } = splitFlags(flags, ['json', 'gist']);

@@ -3,9 +3,14 @@ import { FormatError } from '../../errors.js';
 import { parseCommitment } from '../../formats/commitment.js';
 import { escapeUntrusted } from '../../formats/escape-untrusted.js';
 import type { CommandContext } from '../main.js';
+import type { FlagSpec } from '../help.js';
 
 export const description =
   'show miner commitments of the subnet and whether each parses as <github_user>:<gist_id>';
+
+export const flags: readonly FlagSpec[] = [
+  { name: 'json', description: 'print JSON instead of a table', default: false },
+];
 
 export async function run({ flags, stdout }: CommandContext): Promise<number> {
   const { own, config } = splitFlags(flags, ['json']);

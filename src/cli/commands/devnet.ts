@@ -2,11 +2,24 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConfigError } from '../../errors.js';
 import type { CommandContext } from '../main.js';
+import type { ConfigScope, FlagSpec } from '../help.js';
 import { buildScenario, scenarioNeurons } from '../../devnet/scenario.js';
 import { SubtensorDevnet } from '../../devnet/subtensor/subtensor-devnet.js';
 import type { DevnetHyperparameters, DevnetNeuron } from '../../devnet/subtensor/devnet-state.js';
 
 export const description = 'run the local Subtensor stand-in node';
+
+export const configScope: ConfigScope = 'none';
+
+export const flags: readonly FlagSpec[] = [
+  { name: 'port', value: 'N', description: 'port to listen on (0 picks a free one)', default: 9944 },
+  { name: 'host', value: 'ADDR', description: 'address to bind', default: '127.0.0.1' },
+  { name: 'miners', value: 'N', description: 'miners in the generated scenario', default: 256 },
+  { name: 'block-time-ms', value: 'N', description: 'milliseconds between blocks', default: 1000 },
+  { name: 'netuid', value: 'N', description: 'subnet id', default: 89 },
+  { name: 'seed', value: 'N', description: 'seed of the generated scenario (default: the scenario\'s fixed seed)' },
+  { name: 'scenario', value: 'FILE.json', description: 'neurons and hyperparameters to seed, instead of a generated scenario' },
+];
 
 const VALIDATOR_URI = '//InfiniteVibe/validator';
 

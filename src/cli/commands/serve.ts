@@ -1,9 +1,20 @@
 import { loadConfig } from '../../config/load-config.js';
-import { createLogger } from '../../log.js';
+import { createLogger, logDestination } from '../../log.js';
 import { ServiceMetrics } from '../../metrics/service-metrics.js';
 import type { CommandContext } from '../main.js';
+import type { FlagSpec } from '../help.js';
 
 export const description = 'serve platform-tracker | ai-detector over HTTP (--port N --host ADDR)';
+
+export const usage = 'serve <platform-tracker|ai-detector> [flags]';
+
+export const flags: readonly FlagSpec[] = [
+  { name: 'port', value: 'N', description: 'port (default: platform_tracker.port or ai_detector.port)' },
+  { name: 'host', value: 'ADDR', description: 'address to bind', default: '127.0.0.1' },
+  { name: 'miners', value: 'N', description: 'miners of the embedded stand-ins (--services embedded)' },
+  { name: 'seed', value: 'N', description: 'scenario seed of the embedded stand-ins' },
+  { name: 'json', description: 'accepted; the start line is always JSON', default: true },
+];
 
 const USAGE = 'usage: infinitevibe serve <platform-tracker|ai-detector> [--port N] [--host 127.0.0.1] [--services embedded]\n';
 
@@ -53,7 +64,7 @@ export async function run({ args, flags, stdout, stderr }: CommandContext): Prom
     // ---- platform-tracker (SPEC §5) -------------------------------------------------------------
     case 'platform-tracker': {
       const config = loadConfig({ flags: rest });
-      const logger = createLogger({ level: config.logging.level, name: 'platform-tracker' });
+      const logger = createLogger({ level: config.logging.level, name: 'platform-tracker' }, logDestination(config.logging.stream));
       const metrics = new ServiceMetrics({ service: 'platform_tracker' });
       const { startPlatformTrackerService } = await import('../../services/platform-tracker/serve-platform-tracker.js');
       const running = await startPlatformTrackerService(config, { port: port ?? config.platform_tracker.port, host, logger, metrics, miners, seed });
@@ -67,7 +78,7 @@ export async function run({ args, flags, stdout, stderr }: CommandContext): Prom
     // ---- ai-detector (SPEC §6) ------------------------------------------------------------------
     case 'ai-detector': {
       const config = loadConfig({ flags: rest });
-      const logger = createLogger({ level: config.logging.level, name: 'ai-detector' });
+      const logger = createLogger({ level: config.logging.level, name: 'ai-detector' }, logDestination(config.logging.stream));
       const metrics = new ServiceMetrics({ service: 'ai_detector' });
       const { startAiDetectorService } = await import('../../services/ai-detector/ai-detector-runtime.js');
       const running = await startAiDetectorService(config, { port: port ?? config.ai_detector.port, host, logger, metrics });

@@ -1,9 +1,18 @@
-import { loadConfig } from '../../config/load-config.js';
+import { loadConfig, type Config } from '../../config/load-config.js';
 import { ConfigError } from '../../errors.js';
-import { createLogger } from '../../log.js';
+import { createLogger, logDestination, type Logger } from '../../log.js';
+import { routePolkadotConsole } from '../../polkadot-log-bridge.js';
 import type { CommandContext } from '../main.js';
+import type { FlagSpec } from '../help.js';
 
 export const description = 'run the validator (npm start = validate --subtensor.network embedded)';
+
+export const flags: readonly FlagSpec[] = [
+  { name: 'once', description: 'run one cycle and one weight commit, print a JSON summary, exit', default: false },
+  { name: 'miners', value: 'N', description: 'miners of the embedded network or stand-ins', default: 64 },
+  { name: 'seed', value: 'N', description: 'scenario seed of the embedded network or stand-ins' },
+  { name: 'json', description: 'accepted; the --once summary is always JSON', default: true },
+];
 
 /** Short embedded intervals so progress shows within seconds; any flag overrides them. */
 const EMBEDDED_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({
@@ -36,7 +45,20 @@ export async function run({ flags: rawFlags, stdout, stderr }: CommandContext): 
   const network = flags['subtensor.network'] ?? flags['subtensor_network'] ?? flags['subtensor-network'];
   const layered = network === 'embedded' ? { ...EMBEDDED_DEFAULTS, ...flags } : flags;
   const config = loadConfig({ flags: layered });
-  const logger = createLogger({ level: config.logging.level }, process.stderr);
+  const logger = createLogger({ level: config.logging.level }, logDestination(config.logging.stream));
+  const restoreConsole = routePolkadotConsole(logger);
+  try {
+    return await runValidator(config, logger, { miners, seed, stdout, stderr });
+  } finally {
+    restoreConsole();
+  }
+}
+
+async function runValidator(
+  config: Config,
+  logger: Logger,
+  { miners, seed, stdout, stderr }: { miners: number | undefined; seed: number | undefined; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
+): Promise<number> {
   const { startValidator } = await import('../../runtime/validator-app.js');
   const app = await startValidator(config, {
     logger,

@@ -3,9 +3,16 @@ import { ConfigError } from '../../errors.js';
 import { loadHotkey } from '../../wallet/index.js';
 import type { CommandContext } from '../main.js';
 import { compareJson, compareText, compareWeights } from './weights-compare.js';
+import type { FlagSpec } from '../help.js';
 
 export const description =
   "show a validator's weights on chain (the wallet hotkey's uid, or --uid N); --compare sets them against the subnet's stake-weighted consensus";
+
+export const flags: readonly FlagSpec[] = [
+  { name: 'uid', value: 'N', description: "the validator's uid (default: the wallet hotkey's uid)" },
+  { name: 'json', description: 'print JSON instead of a table', default: false },
+  { name: 'compare', description: "ours, the stake-weighted consensus and every validator's weight, per uid", default: false },
+];
 
 export async function run({ flags, stdout }: CommandContext): Promise<number> {
   const { own, config } = splitFlags(flags, ['json', 'uid', 'compare']);
@@ -33,6 +40,11 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
         );
       }
       uid = status.uid;
+    }
+    if (hotkey === undefined) {
+      // --uid N: name the hotkey that holds the uid now, so the output says whose weights these are.
+      const snapshot = await client.metagraph(config.netuid);
+      hotkey = snapshot.neurons.find((n) => n.uid === uid)?.hotkey;
     }
     const onChain = await client.weightsOf(config.netuid, uid as number);
     const total = onChain.weights.reduce((a, w) => a + w.value, 0);

@@ -7,7 +7,7 @@ import {
   SightEngineStandin,
 } from '../../devnet/http/sightengine-standin.js';
 import { ConfigError } from '../../errors.js';
-import { silentLogger } from '../../log.js';
+import { componentLogger, silentLogger } from '../../log.js';
 import type { AiDetectorMetrics } from './ai-detector-server.js';
 import type { AiDetector } from '../types.js';
 import type { AiResultCache, AiResultRepository } from './ai-result-cache.js';
@@ -103,7 +103,7 @@ export async function startAiDetectorService(
   config: Config,
   deps: AiDetectorDeps & { readonly host?: string; readonly port?: number } = {},
 ): Promise<RunningAiDetectorService> {
-  const logger = (deps.logger ?? silentLogger()).child({ component: 'ai-detector-service' });
+  const logger = componentLogger(deps.logger ?? silentLogger(), 'ai-detector-service');
   let standin: SightEngineStandin | undefined;
   if (config.services === 'embedded' && deps.sightengineBaseUrl === undefined) {
     standin = new SightEngineStandin();

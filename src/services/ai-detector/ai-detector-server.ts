@@ -7,7 +7,7 @@ import {
   UnsafeUrlError,
   errorCode,
 } from '../../errors.js';
-import { silentLogger } from '../../log.js';
+import { componentLogger, silentLogger } from '../../log.js';
 import type { ExposedMetrics, MeteredServiceMetrics, ServiceMetrics } from '../../metrics/service-metrics.js';
 
 /** The validator's registry or a standalone detector's. */
@@ -35,7 +35,7 @@ export interface AiDetectorErrorBody {
 export function createAiDetectorServer(detector: AiDetector, options: AiDetectorServerOptions = {}): Server {
   if (!detector || typeof detector.detect !== 'function')
     throw new TypeError('detector must implement detect(url)');
-  const logger = (options.logger ?? silentLogger()).child({ component: 'ai-detector-server' });
+  const logger = componentLogger(options.logger ?? silentLogger(), 'ai-detector-server');
   const metrics = options.metrics;
 
   return createServer((req, res) => {

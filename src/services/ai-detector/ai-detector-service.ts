@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { AiDetectionError, QuotaExceededError } from '../../errors.js';
 import { escapeUntrusted } from '../../formats/escape-untrusted.js';
-import { silentLogger } from '../../log.js';
+import { componentLogger, silentLogger } from '../../log.js';
 import type { AiDetectionResult, AiDetector } from '../types.js';
 import { safeDownload } from '../safe-download/index.js';
 import { toAiResultCache, type AiResultCache, type AiResultRepository } from './ai-result-cache.js';
@@ -99,7 +99,7 @@ export class AiDetectorService implements AiDetector {
     }
     this.#allowPrivate = options.allowPrivate ?? false;
     this.#tmpDir = options.tmpDir ?? tmpdir();
-    this.#logger = (options.logger ?? silentLogger()).child({ component: 'ai-detector' });
+    this.#logger = componentLogger(options.logger ?? silentLogger(), 'ai-detector');
   }
 
   async detect(url: string, options: DetectOptions = {}): Promise<AiDetectionResult> {

@@ -1,0 +1,87 @@
+import type { Observable } from 'rxjs';
+import type { FinalizedBlock } from '../chain/types.js';
+import type { HealthReport } from '../metrics/metrics-server.js';
+import type { Store } from '../store/types.js';
+import type { ProgressSnapshot } from '../supervisor/cycle-progress.js';
+import type { CycleSummary } from '../supervisor/supervisor.js';
+import type { CommitAttemptResult } from '../weights/weight-committer.js';
+
+/**
+ * What `GET /health` answers and `infinitevibe status` shows: the chain connection and head,
+ * the last cycle (and the running one), the last weight commit, pending reveals and the write
+ * backlog. ok=false (HTTP 503) only when the chain is unreachable.
+ */
+export interface HealthSources {
+  readonly version: string;
+  readonly network: string;
+  readonly endpoint: string;
+  readonly netuid: number;
+  readonly hotkey: string;
+  readonly connected$: Observable<boolean>;
+  readonly finalizedBlocks$: Observable<FinalizedBlock>;
+  readonly supervisor: { readonly actorUids: readonly number[]; readonly cycles: number; readonly lastSummary: CycleSummary | undefined };
+  readonly progress: () => ProgressSnapshot | undefined;
+  readonly committer: { readonly lastResult: CommitAttemptResult | undefined; readonly auditBacklog?: number };
+  readonly pendingSnapshots: () => number;
+  readonly store: Pick<Store, 'weightCommits'>;
+}
+
+export interface HealthProbe {
+  readonly report: () => Promise<HealthReport>;
+  readonly close: () => void;
+}
+
+export function healthProbe(s: HealthSources): HealthProbe {
+  let up = true;
+  let head: FinalizedBlock | null = null;
+  let lastWeightsAt: string | null = null;
+  let seenResult: CommitAttemptResult | undefined;
+  const subs = [s.connected$.subscribe((v) => (up = v)), s.finalizedBlocks$.subscribe((b) => (head = b))];
+  const report = async (): Promise<HealthReport> => {
+    const last = s.supervisor.lastSummary;
+    const weights = s.committer.lastResult;
+    if (weights && weights !== seenResult) {
+      seenResult = weights;
+      lastWeightsAt = new Date().toISOString();
+    }
+    // The store may be down while the validator runs on; the report says so instead of failing.
+    const reveals = await s.store.weightCommits.pendingReveals(s.netuid).then(
+      (r) => r.length,
+      () => null,
+    );
+    return {
+      ok: up,
+      version: s.version,
+      network: s.network,
+      netuid: s.netuid,
+      hotkey: s.hotkey,
+      chain: up ? 'connected' : 'disconnected',
+      chain_endpoint: s.endpoint,
+      chain_head: head,
+      actors: s.supervisor.actorUids.length,
+      cycles: s.supervisor.cycles,
+      last_cycle: last?.interval ?? null,
+      last_cycle_summary: last
+        ? {
+            interval: last.interval,
+            result: last.result,
+            block: last.block,
+            miners: last.miners,
+            reported: last.reported,
+            timed_out: last.timedOut,
+            timed_out_uids: last.timedOutUids,
+            accepted: last.submissions.accepted,
+            rejected: last.submissions.rejected,
+            duration_ms: last.durationsMs.total,
+          }
+        : null,
+      cycle_progress: s.progress() ?? null,
+      pending_snapshots: s.pendingSnapshots(),
+      pending_reveals: reveals,
+      last_weights: weights
+        ? { ok: weights.ok, mode: weights.mode, block: weights.block, uids: weights.uids.length, error: weights.error, at: lastWeightsAt }
+        : null,
+    };
+  };
+  return { report, close: () => subs.forEach((sub) => sub.unsubscribe()) };
+}

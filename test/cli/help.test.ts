@@ -1,0 +1,102 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { COMMANDS, main } from '../../src/cli/main.js';
+import { suggestFlag } from '../../src/cli/help.js';
+
+async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (c: Buffer) => (stdout += c.toString()));
+  err.on('data', (c: Buffer) => (stderr += c.toString()));
+  const code = await main(argv, { stdout: out, stderr: err });
+  return { code, stdout, stderr };
+}
+
+describe('cli help, version and flag checks', () => {
+  it('bare infinitevibe prints the usage to stderr and exits 2; --help and -h print it to stdout and exit 0', async () => {
+    const bare = await cli([]);
+    expect(bare.code).toBe(2);
+    expect(bare.stdout).toBe('');
+    expect(bare.stderr).toMatch(/^usage: infinitevibe <command>/);
+    for (const flag of ['--help', '-h']) {
+      const help = await cli([flag]);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(/^usage: infinitevibe <command>/);
+      for (const name of Object.keys(COMMANDS)) expect(help.stdout).toContain(`  ${name} `);
+    }
+  });
+
+  it('--version prints the package version', async () => {
+    const { version } = (await import('../../package.json', { with: { type: 'json' } })).default as { version: string };
+    for (const argv of [['--version'], ['validate', '--version']]) {
+      const run = await cli(argv);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toBe(`${version}\n`);
+    }
+  });
+
+  it("validate --help lists --once and every config key with its default", async () => {
+    const { code, stdout } = await cli(['validate', '--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^usage: infinitevibe validate/);
+    expect(stdout).toMatch(/--once\s+run one cycle.*\(default: false\)/);
+    expect(stdout).toMatch(/--netuid N\s+default: 89/);
+    expect(stdout).toMatch(/--subtensor\.network VALUE\s+default: finney/);
+    expect(stdout).toMatch(/--submission_update_interval N\s+default: 7200/);
+    expect(stdout).toMatch(/--logging\.stream VALUE\s+default: stdout/);
+    expect(stdout).toMatch(/--logging\.debug\s+same as --logging\.level debug/);
+    expect(stdout).not.toMatch(/--once N/);
+  });
+
+  it('devnet -h lists its own flags with defaults and no config keys', async () => {
+    const { code, stdout } = await cli(['devnet', '-h']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/--seed N/);
+    expect(stdout).toMatch(/--scenario FILE\.json/);
+    expect(stdout).toMatch(/--block-time-ms N\s+.*\(default: 1000\)/);
+    expect(stdout).toMatch(/--port N\s+.*\(default: 9944\)/);
+    expect(stdout).not.toContain('--wallet.name');
+  });
+
+  it('every command has its own help, and `help <command>` is the same page', async () => {
+    const pages = new Set<string>();
+    for (const name of Object.keys(COMMANDS)) {
+      const run = await cli([name, '--help']);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(new RegExp(`^usage: infinitevibe ${name}`));
+      expect((await cli(['help', name])).stdout).toBe(run.stdout);
+      pages.add(run.stdout);
+    }
+    expect(pages.size).toBe(Object.keys(COMMANDS).length);
+  });
+
+  it('an unknown flag exits 2 and names the nearest known one', async () => {
+    const run = await cli(['config', '--wallet.nmae', 'x']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('unknown option --wallet.nmae; did you mean --wallet.name?');
+    const own = await cli(['devnet', '--block-time', '5']);
+    expect(own.code).toBe(2);
+    expect(own.stderr).toContain('did you mean --block-time-ms?');
+    const far = await cli(['metagraph', '--frobnicate-everything']);
+    expect(far.code).toBe(2);
+    expect(far.stderr).toContain('unknown option --frobnicate-everything');
+    expect(far.stderr).not.toContain('did you mean');
+    const command = await cli(['valdate']);
+    expect(command.code).toBe(2);
+    expect(command.stderr).toContain('unknown command "valdate"; did you mean "validate"?');
+  });
+
+  it('suggests only within a typo distance', () => {
+    expect(suggestFlag('wallet.nmae', ['wallet.name', 'wallet.path'])).toBe('wallet.name');
+    expect(suggestFlag('jsno', ['json', 'uid'])).toBe('json');
+    expect(suggestFlag('zzzzzzzz', ['json', 'uid'])).toBeUndefined();
+  });
+
+  it('accepts the Bittensor logging switches', async () => {
+    const run = await cli(['config', '--logging.debug']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).logging).toEqual({ level: 'debug', stream: 'stdout' });
+  });
+});
