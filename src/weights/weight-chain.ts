@@ -43,9 +43,16 @@ export class ChainWaits {
     this.#timeoutMs = timeoutMs;
   }
 
-  /** The stop signal combined with this wait's own timeout. */
+  /**
+   * The stop signal combined with this wait's own timeout. An AbortSignal.timeout held only by
+   * AbortSignal.any can be garbage-collected before it fires (Node 20), leaving the wait
+   * unbounded; the timer below holds its controller until it fires.
+   */
   signal(): AbortSignal {
-    return AbortSignal.any([this.#stop, AbortSignal.timeout(this.#timeoutMs)]);
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new DOMException('wait timed out', 'TimeoutError')), this.#timeoutMs);
+    timer.unref();
+    return AbortSignal.any([this.#stop, timeout.signal]);
   }
 
   connected(): Promise<boolean> {
