@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EmbeddedMongoServer } from '../../src/devnet/mongo/embedded-mongo-server.js';
 import { startEmbeddedNetwork, type EmbeddedNetwork } from '../../src/runtime/embedded-network.js';
 import { startValidator } from '../../src/runtime/validator-app.js';
-import { openStore } from '../../src/store/open-store.js';
+import { openStore } from '../../src/runtime/open-store.js';
 import { embeddedConfig } from './helpers.js';
 
 describe('runtime resilience', () => {
