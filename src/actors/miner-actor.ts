@@ -7,7 +7,7 @@ import { parseCommitment } from '../formats/commitment.js';
 import { parseGist } from '../formats/gist.js';
 import type { ParsedCommitment, Submission } from '../formats/types.js';
 import type { ContentMetrics } from '../services/types.js';
-import type { Dependency } from '../supervisor/dependency-limiter.js';
+import type { Dependency } from '../services/dependency-gate.js';
 import {
   claimKey,
   type ActorParent,

@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
 import { resolveOwners, type OwnershipClaim } from '../scoring/resolve-owners.js';
 import { selectWeights } from '../scoring/select-weights.js';
+import type { CycleScores } from '../scoring/cycle-types.js';
 import type { MinerPolicyResult, MinerScoringInput, ScoringPolicyName, WeightSelection } from '../scoring/types.js';
 import type { MetricSnapshot, ScoreRecord } from '../store/types.js';
 import type {
@@ -49,13 +50,7 @@ export interface ScoreLog {
 }
 
 /** What one cycle hands to the weight committer. */
-export interface CycleScores {
-  readonly interval: string;
-  readonly selection: WeightSelection;
-  /** Every uid of the metagraph at scoring time. */
-  readonly neurons: readonly number[];
-  readonly computedAt: Date;
-}
+export type { CycleScores } from '../scoring/cycle-types.js';
 
 export interface CycleSummary {
   readonly interval: string;

@@ -18,7 +18,7 @@ import {
 import type { Logger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
 import type { Store, WeightCommitRecord } from '../store/types.js';
-import type { CycleScores } from '../supervisor/supervisor.js';
+import type { CycleScores } from '../scoring/cycle-types.js';
 import { buildWeightVector, type ProcessedWeights } from './process-weights.js';
 
 const MODE_SWITCH_ERRORS: ReadonlySet<string> = new Set(['CommitRevealEnabled', 'CommitRevealDisabled']);
