@@ -100,9 +100,18 @@ class MemoryAudit implements WeightAudit {
     const i = this.records.findIndex((r) => r.id === id);
     this.records[i] = { ...this.records[i]!, ...patch };
   }
+  /** Times a reader has gone through the pending reveals (the committer schedules them as it goes). */
+  pendingRevealsRead = 0;
   async pendingReveals(netuid: number) {
     if (this.down) throw new StoreUnavailableError('store is down');
-    return this.records.filter((r) => r.netuid === netuid && r.mode === 'commit' && r.result === 'success' && r.revealed === false);
+    const pending = this.records.filter((r) => r.netuid === netuid && r.mode === 'commit' && r.result === 'success' && r.revealed === false);
+    const done = () => this.pendingRevealsRead++;
+    return {
+      *[Symbol.iterator]() {
+        yield* pending;
+        done();
+      },
+    } as unknown as typeof pending;
   }
 }
 
@@ -159,8 +168,8 @@ describe('WeightCommitter', () => {
     c.update(SCORES);
     chain.failures.push(() => new ChainModuleError('SubtensorModule', 'SettingWeightsTooFast'));
     const pending = c.commitNow();
-    // LastUpdate 95 + limit 10: nothing is sent before block 105.
-    await new Promise((r) => setTimeout(r, 20));
+    // LastUpdate 95 + limit 10: nothing is sent before block 105; the committer waits for blocks.
+    await vi.waitFor(() => expect(chain.blocks.observed).toBe(true));
     expect(chain.calls).toHaveLength(0);
     chain.produce(5); // 105: allowed, but the chain answers "too fast" once
     await vi.waitFor(() => expect(audit.records).toHaveLength(1));
@@ -191,7 +200,8 @@ describe('WeightCommitter', () => {
     const pending = c.commitNow();
     await vi.waitFor(() => expect(audit.records).toHaveLength(1));
     expect(audit.records[0]).toMatchObject({ result: 'error', error_code: 'ERR_CHAIN_DISCONNECTED' });
-    await new Promise((r) => setTimeout(r, 30));
+    // It waits for the connection to come back before trying again.
+    await vi.waitFor(() => expect(chain.connected$.observed).toBe(true));
     expect(chain.calls).toHaveLength(0);
     chain.connected$.next(true);
     const result = await pending;
@@ -216,9 +226,9 @@ describe('WeightCommitter', () => {
     const second = committer(chain, audit);
     cleanups.push(() => second.c.stop());
     second.c.start();
-    await new Promise((r) => setTimeout(r, 20));
-    chain.produce(10);
-    await new Promise((r) => setTimeout(r, 20));
+    // It has read the pending commit from the store and scheduled the reveal for block 111.
+    await vi.waitFor(() => expect(audit.pendingRevealsRead).toBe(1));
+    chain.produce(10); // 110: too early; blocks are handled as they arrive
     expect(chain.calls.filter((call) => call.kind === 'reveal')).toHaveLength(0);
     chain.produce(1);
     await vi.waitFor(() => expect(chain.calls.filter((call) => call.kind === 'reveal')).toHaveLength(1));
