@@ -3,7 +3,7 @@ import type { WebSocket } from 'ws';
 import type { BlockProducer, BlockRecord } from './block-producer.js';
 import { RpcError } from './rpc-error.js';
 import { arrayParam, hexParam, hexValue } from './rpc/rpc-params.js';
-import { sendJson } from './rpc/json-rpc-server.js';
+import { sendMessage } from './rpc/json-rpc-server.js';
 import type { PooledExtrinsic } from './runtime-executive.js';
 import type { RuntimeData } from './runtime-metadata.js';
 import type { TransactionPool } from './transaction-pool.js';
@@ -258,6 +258,6 @@ export class SubscriptionHub {
   }
 
   #notify(sub: Subscription, result: unknown): void {
-    sendJson(sub.socket, { jsonrpc: '2.0', method: sub.notification, params: { subscription: sub.id, result } });
+    sendMessage(sub.socket, { jsonrpc: '2.0', method: sub.notification, params: { subscription: sub.id, result } });
   }
 }

@@ -28,7 +28,8 @@ export interface JsonRpcServerHandlers {
   readonly onClose?: (ws: WebSocket) => void;
 }
 
-export function sendJson(ws: WebSocket, message: unknown): void {
+/** Sends one JSON-RPC message if the socket is still open. */
+export function sendMessage(ws: WebSocket, message: unknown): void {
   if (ws.readyState !== ws.OPEN) return;
   ws.send(JSON.stringify(message));
 }
@@ -112,18 +113,18 @@ export class JsonRpcServer {
     try {
       parsed = JSON.parse(text);
     } catch {
-      sendJson(ws, { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } });
+      sendMessage(ws, { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } });
       return;
     }
     if (Array.isArray(parsed)) {
       const answers = parsed.map((r) => this.#handle(ws, r as JsonRpcRequest));
-      sendJson(ws, answers.map((a) => a.response));
+      sendMessage(ws, answers.map((a) => a.response));
       for (const a of answers) a.after?.();
       return;
     }
     const request = parsed as JsonRpcRequest;
     const { response, after } = this.#handle(ws, request);
-    sendJson(ws, response);
+    sendMessage(ws, response);
     after?.();
     if (typeof request?.method === 'string' && Array.isArray(request.params)) this.#handlers.afterRequest?.(ws, request.method, request.params);
   }
