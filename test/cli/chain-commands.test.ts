@@ -108,6 +108,16 @@ describe('chain inspection commands against the stand-in node', () => {
     ]);
   });
 
+  it('commitments prints a table with each status', async () => {
+    const { code, out } = await cli(['commitments', ...flags]);
+    expect(code).toBe(0);
+    const lines = out.split('\n');
+    expect(lines[0]).toBe(`netuid ${NETUID}: 2 commitments`);
+    expect(lines.find((l) => l.includes('"octocat:1234abcd"'))).toMatch(/^\s*2\s.*\sok\s*$/);
+    const bad = JSON.parse((await cli(['commitments', '--json', ...flags])).out).commitments[1] as { error: string };
+    expect(lines.find((l) => l.includes('"not a commitment"'))).toContain(bad.error);
+  });
+
   it("weights --json reads the wallet hotkey's uid, or --uid", async () => {
     const mine = await cli(['weights', '--json', ...flags, '--wallet.name', 'validator']);
     expect(mine.err).toBe('');
