@@ -152,6 +152,27 @@ describe('platform tracker HTTP service', () => {
   });
 });
 
+describe('platform tracker HTTP service without upstream clients', () => {
+  it('lists no platforms and answers 501 for a platform it cannot serve', async () => {
+    const tracker = new PlatformTracker({});
+    closers.push(() => tracker.close());
+    const url = await listen(createPlatformTrackerServer(tracker));
+    const dispatcher = createServiceDispatcher({ retries: 0 });
+    closers.push(() => dispatcher.close());
+    const platforms = await callService({ service: 't', url: `${url}/platforms/`, dispatcher });
+    expect(platforms.json).toEqual({ supported_platforms: {} });
+    const health = await callService({ service: 't', url: `${url}/health`, dispatcher });
+    expect(health.json).toMatchObject({ status: 'healthy', supported_platforms: [] });
+    const res = await callService({ service: 't', url: `${url}/get_metrics`, json: { platform: 'youtube', content_type: 'video', content_id: 'ytAAAAAAAAA' }, dispatcher });
+    expect(res.status).toBe(501);
+    expect(res.json).toMatchObject({ code: 'ERR_PLATFORM_UNAVAILABLE', retryable: expect.any(Boolean), detail: expect.stringMatching(/^Failed to get metadata: .*not configured/) });
+  });
+
+  it('refuses a batch limit below 1', () => {
+    expect(() => createPlatformTrackerServer(new PlatformTracker({}), { maxBatchItems: 0 })).toThrow('maxBatchItems must be a positive integer, got 0');
+  });
+});
+
 describe('HttpPlatformTrackerClient', () => {
   it('uses the batch endpoint in one request', async () => {
     const { url } = await setup();
