@@ -1,5 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
+/** Product code: everything the validator ships, the CLI included, except the stand-ins. */
+export const PRODUCT_FILES = '{src/*.ts,src/!(devnet)/**/*.ts,workers/**/*.ts}';
+/** The stand-ins (Subtensor, MongoDB, HTTP services): gated on their own so they neither lift nor sink the product's figure. */
+export const DEVNET_FILES = 'src/devnet/**/*.ts';
+
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
@@ -10,9 +15,12 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts', 'workers/**/*.ts'],
-      exclude: ['src/cli/**'],
       reporter: ['text-summary', 'json-summary'],
-      thresholds: { lines: 88, functions: 85, statements: 85, branches: 75 },
+      // No global figure: it would mix the two areas. `node scripts/coverage-areas.mjs` prints both.
+      thresholds: {
+        [PRODUCT_FILES]: { lines: 90, branches: 85, functions: 85, statements: 85 },
+        [DEVNET_FILES]: { lines: 85, branches: 75, functions: 80, statements: 80 },
+      },
     },
   },
 });

@@ -18,7 +18,7 @@ import { WorkerPool } from '../src/pool/worker-pool.js';
 import { DEFAULT_GROWTH_PARAMS } from '../src/scoring/growth-policy.js';
 import { selectWeights } from '../src/scoring/select-weights.js';
 import type { MinerPolicyResult, MinerScoringInput, ScoringOptions } from '../src/scoring/types.js';
-import { openStore } from '../src/store/open-store.js';
+import { openStore } from '../src/runtime/open-store.js';
 import type { MetricSnapshot, ScoreRecord } from '../src/store/types.js';
 
 const NETUID = 89;

@@ -4,7 +4,7 @@
  * inserts, the second re-writes the same snapshots (all matched, nothing stored twice).
  * Client and server share one event loop here, as they do when the validator embeds the server.
  */
-import { openStore } from '../src/store/open-store.js';
+import { openStore } from '../src/runtime/open-store.js';
 import type { MetricSnapshot } from '../src/store/types.js';
 
 const BATCH = 10_000;

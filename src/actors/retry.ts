@@ -1,6 +1,6 @@
 import pRetry from 'p-retry';
 import { FormatError, ServiceError } from '../errors.js';
-import type { Dependency } from '../supervisor/dependency-limiter.js';
+import type { Dependency } from '../services/dependency-gate.js';
 import type { MinerActorDeps } from './types.js';
 
 /** p-retry options for one miner's calls: backoff with jitter, stopped by the actor's signal. */

@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
 import type { AiDetector, MetricsProvider } from '../services/types.js';
 import type { MetricSnapshot, SubmissionRecord, UpsertSummary } from '../store/types.js';
-import type { DependencyLimiter } from '../supervisor/dependency-limiter.js';
+import type { DependencyGate } from '../services/dependency-gate.js';
 
 /**
  * Ports the miner actor talks through. The runtime binds them to the gist fetcher, the
@@ -66,7 +66,7 @@ export interface MinerActorDeps {
   readonly verifier: SubmissionVerifier;
   readonly snapshots: SnapshotSink;
   readonly submissions: SubmissionSink;
-  readonly limiter: DependencyLimiter;
+  readonly limiter: DependencyGate;
   readonly gistLimits: GistParseLimits;
   readonly requireSignedSubmissions: boolean;
   /**
@@ -163,5 +163,7 @@ export interface PersistRequest {
   readonly lostClaims: ReadonlySet<string>;
   readonly signal?: AbortSignal;
 }
+
+export type { Dependency } from '../services/dependency-gate.js';
 
 export const claimKey = (platform: string, contentId: string): string => `${platform}|${contentId}`;

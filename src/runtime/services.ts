@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
 import { createAiDetector } from '../services/ai-detector/index.js';
 import { GistFetcher } from '../services/gist/index.js';
-import { ApifyClient, HttpPlatformTrackerClient, PlatformTracker, YouTubeClient } from '../services/platform-tracker/index.js';
+import { HttpPlatformTrackerClient, buildPlatformTracker } from '../services/platform-tracker/index.js';
 import type { AiDetector, MetricsProvider } from '../services/types.js';
 import type { Store } from '../store/types.js';
 
@@ -24,9 +24,6 @@ export interface ServiceWiring {
   /** Required for `embedded`: the stand-ins the in-process services talk to. */
   readonly standins?: ServiceStandins;
 }
-
-/** Placeholder credentials the stand-ins accept; real services never see them. */
-const STANDIN_KEY = 'embedded-standin';
 
 /**
  * The validator's three external dependencies for `config.services`:
@@ -55,34 +52,9 @@ export function createServices(config: Config, wiring: ServiceWiring): Validator
   if (mode === 'http') {
     metricsProvider = new HttpPlatformTrackerClient({ baseUrl: config.platform_tracker.url, metrics });
   } else {
-    const youtubeKey = standins ? STANDIN_KEY : config.youtube.api_key;
-    const apifyKey = standins ? STANDIN_KEY : config.apify.api_key;
-    const youtube = youtubeKey
-      ? new YouTubeClient({
-          apiKey: youtubeKey,
-          baseUrl: standins?.youtubeBaseUrl ?? config.youtube.base_url,
-          dailyQuotaUnits: config.youtube.daily_quota_units,
-          metrics,
-        })
-      : undefined;
-    const apify = apifyKey
-      ? new ApifyClient({
-          token: apifyKey,
-          baseUrl: standins?.apifyBaseUrl ?? config.apify.base_url,
-          syncLimitSeconds: config.apify.sync_limit_s,
-          metrics,
-        })
-      : undefined;
-    if (youtube) clients.push(youtube);
-    if (apify) clients.push(apify);
-    metricsProvider = new PlatformTracker({
-      ...(youtube ? { youtube } : {}),
-      ...(apify ? { apify } : {}),
-      instagramPostActor: config.apify.post_actor,
-      instagramProfileActor: config.apify.profile_actor,
-      logger: logger.child({ component: 'platform-tracker' }),
-      metrics,
-    });
+    const parts = buildPlatformTracker(config, { upstreams: standins, logger: logger.child({ component: 'platform-tracker' }), metrics });
+    clients.push({ close: parts.closeClients });
+    metricsProvider = parts.tracker;
   }
 
   const aiDetector = createAiDetector(config, {

@@ -14,7 +14,7 @@ import { ValidatorMetrics } from '../metrics/validator-metrics.js';
 import { WorkerPool } from '../pool/worker-pool.js';
 import { scoringOptionsFromConfig } from '../scoring/policies.js';
 import { BufferedSnapshotWriter } from '../store/buffered-snapshot-writer.js';
-import { openStore } from '../store/open-store.js';
+import { openStore } from './open-store.js';
 import type { Store } from '../store/types.js';
 import { DependencyLimiter, limitsFromConfig } from '../supervisor/dependency-limiter.js';
 import { HistoryCache } from '../supervisor/history-cache.js';

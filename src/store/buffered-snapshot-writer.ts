@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
 import { checkSnapshots } from './snapshot-schema.js';
 import type { MetricSnapshot, Store, UpsertSummary } from './types.js';
+import { positiveInt } from '../util/option-checks.js';
 
 export interface BufferedSnapshotWriterOptions {
   readonly logger?: Logger;
@@ -17,11 +18,6 @@ export interface BufferedSnapshotWriterOptions {
 
 export type BufferedWriteResult = UpsertSummary & { readonly buffered: number };
 
-function positiveInt(name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
-  if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
-  return v;
-}
 
 /**
  * Writes snapshots through the store, and while the store is unreachable holds them in memory
@@ -47,10 +43,10 @@ export class BufferedSnapshotWriter {
     this.#store = store;
     this.#logger = options.logger;
     this.#metrics = options.metrics;
-    this.#minDelay = positiveInt('minRetryDelayMs', options.minRetryDelayMs, 250);
-    this.#maxDelay = positiveInt('maxRetryDelayMs', options.maxRetryDelayMs, 10_000);
+    this.#minDelay = positiveInt('minRetryDelayMs', options.minRetryDelayMs ?? 250);
+    this.#maxDelay = positiveInt('maxRetryDelayMs', options.maxRetryDelayMs ?? 10_000);
     if (this.#maxDelay < this.#minDelay) throw new RangeError(`maxRetryDelayMs (${this.#maxDelay}) must be >= minRetryDelayMs (${this.#minDelay})`);
-    this.#maxPending = positiveInt('maxPending', options.maxPending, 1_000_000);
+    this.#maxPending = positiveInt('maxPending', options.maxPending ?? 1_000_000);
   }
 
   /** Snapshots held in memory, waiting for the store. */

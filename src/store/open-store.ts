@@ -1,13 +1,25 @@
 import { MongoClient } from 'mongodb';
-import { EmbeddedMongoServer } from '../devnet/mongo/embedded-mongo-server.js';
 import { componentLogger, type Logger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
 import { MongoStore } from './mongo-store.js';
 import { toStoreError } from './store-error-mapping.js';
 
+/** A MongoDB-wire server started in-process when no `uri` is given. */
+export interface EmbeddedMongo {
+  readonly uri: string;
+  readonly port: number;
+  readonly dataDir: string | undefined;
+  close(): Promise<void>;
+}
+
+/** Starts an embedded server; chosen by the composition root (src/runtime), not by the store. */
+export type StartEmbeddedMongo = (options: { readonly dataDir: string | undefined; readonly logger: Logger | undefined }) => Promise<EmbeddedMongo>;
+
 export interface OpenStoreOptions {
-  /** mongodb:// or mongodb+srv:// URI; undefined starts the embedded server in-process. */
+  /** mongodb:// or mongodb+srv:// URI; undefined starts the embedded server in-process (`startEmbedded`). */
   readonly uri?: string | undefined;
+  /** Required when `uri` is undefined. */
+  readonly startEmbedded?: StartEmbeddedMongo;
   readonly db: string;
   /** Embedded server only: directory of its write journal (in-memory when undefined). */
   readonly dataDir?: string | undefined;
@@ -21,8 +33,8 @@ export interface OpenStoreOptions {
 const DB_NAME = /^[A-Za-z0-9_-]{1,63}$/;
 
 /**
- * Connects the store: to `uri`, or to an embedded MongoDB-wire server started here (its data in
- * `dataDir` when given). Indexes are created before it returns. `close()` also stops the
+ * Connects the store: to `uri`, or to an embedded MongoDB-wire server started by `startEmbedded`
+ * (its data in `dataDir` when given). Indexes are created before it returns. `close()` also stops the
  * embedded server. An unreachable database fails with StoreUnavailableError after
  * `serverSelectionTimeoutMS` (default 5 s: short, so an outage is noticed and buffered quickly).
  */
@@ -34,6 +46,7 @@ export async function openStore(options: OpenStoreOptions): Promise<MongoStore> 
     throw new TypeError('uri must start with mongodb:// or mongodb+srv://');
   }
   if (uri !== undefined && dataDir !== undefined) throw new TypeError('dataDir applies to the embedded server only; do not combine it with uri');
+  if (uri === undefined && typeof options.startEmbedded !== 'function') throw new TypeError('uri is required unless startEmbedded is given');
   const serverSelectionTimeoutMS = options.serverSelectionTimeoutMS ?? 5_000;
   const connectTimeoutMS = options.connectTimeoutMS ?? 5_000;
   for (const [name, value] of [
@@ -43,7 +56,7 @@ export async function openStore(options: OpenStoreOptions): Promise<MongoStore> 
     if (!Number.isInteger(value) || value < 1 || value > 600_000) throw new RangeError(`${name} must be an integer in [1, 600000], got ${String(value)}`);
   }
 
-  const embedded = uri === undefined ? await EmbeddedMongoServer.start({ dataDir, logger: logger ? componentLogger(logger, 'embedded-mongo') : undefined }) : undefined;
+  const embedded = uri === undefined ? await options.startEmbedded!({ dataDir, logger: logger ? componentLogger(logger, 'embedded-mongo') : undefined }) : undefined;
   const client = new MongoClient(uri ?? embedded!.uri, {
     serverSelectionTimeoutMS,
     connectTimeoutMS,

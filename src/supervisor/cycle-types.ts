@@ -1,23 +1,6 @@
-import type { WeightSelection } from '../scoring/types.js';
+import type { CycleCoverage } from '../scoring/cycle-types.js';
 
-/** Miners that reported this cycle out of those with a commitment to report on. */
-export interface CycleCoverage {
-  readonly reported: number;
-  readonly expected: number;
-  /** reported / expected; 1 when nobody has a commitment (there is nothing to miss). */
-  readonly ratio: number;
-}
-
-/** What one cycle hands to the weight committer. */
-export interface CycleScores {
-  readonly interval: string;
-  readonly selection: WeightSelection;
-  /** Every uid of the metagraph at scoring time. */
-  readonly neurons: readonly number[];
-  readonly computedAt: Date;
-  /** How complete the data behind these scores is; the committer gates on it (absent: complete). */
-  readonly coverage?: CycleCoverage;
-}
+export { coverageOf, type CycleCoverage, type CycleScores } from '../scoring/cycle-types.js';
 
 export interface CycleSummary {
   readonly interval: string;
@@ -37,9 +20,4 @@ export interface CycleSummary {
   readonly top: readonly number[];
   readonly errors: readonly string[];
   readonly durationsMs: { readonly collect: number; readonly persist: number; readonly score: number; readonly total: number };
-}
-
-/** Coverage from counts, as the committer and the summary read it. */
-export function coverageOf(reported: number, expected: number): CycleCoverage {
-  return { reported, expected, ratio: expected === 0 ? 1 : reported / expected };
 }

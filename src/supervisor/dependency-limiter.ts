@@ -1,9 +1,8 @@
 import PQueue from 'p-queue';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
+import { DEPENDENCIES, type Dependency, type DependencyGate } from '../services/dependency-gate.js';
 
-/** The external dependencies whose concurrency the runtime bounds globally, across all miners. */
-export const DEPENDENCIES = Object.freeze(['gist', 'platform_tracker', 'ai_detector', 'store'] as const);
-export type Dependency = (typeof DEPENDENCIES)[number];
+export { DEPENDENCIES, type Dependency } from '../services/dependency-gate.js';
 
 export interface DependencyLimits {
   /** Requests allowed in flight at once. */
@@ -22,7 +21,7 @@ export interface DependencyLimiterOptions {
  * full the caller is held (backpressure) instead of piling up promises, so 4,096 miners cannot
  * flood the tracker or the store. Queue depth and in-flight counts are exported as gauges.
  */
-export class DependencyLimiter {
+export class DependencyLimiter implements DependencyGate {
   readonly #queues = new Map<Dependency, PQueue>();
   readonly #limits: Readonly<Record<Dependency, DependencyLimits>>;
   readonly #metrics: ValidatorMetrics | undefined;

@@ -1,4 +1,5 @@
 import type { MetricSnapshot } from '../store/types.js';
+import { positiveInt } from '../util/option-checks.js';
 
 /** Where histories come from: the store's snapshot repository. */
 export interface HistorySource {
@@ -29,7 +30,7 @@ export class HistoryCache implements HistorySource {
   constructor(source: HistorySource, options: HistoryCacheOptions = {}) {
     if (!source || typeof source.history !== 'function') throw new TypeError('source must provide history(hotkey)');
     const max = options.maxSnapshots ?? 2_000_000;
-    if (!Number.isInteger(max) || max < 1) throw new RangeError(`maxSnapshots must be a positive integer, got ${String(max)}`);
+    positiveInt('maxSnapshots', max);
     this.#source = source;
     this.#max = max;
   }

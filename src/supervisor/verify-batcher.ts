@@ -1,4 +1,5 @@
 import type { SubmissionVerifier, VerifyOutcome, VerifyRequest } from '../actors/types.js';
+import { positiveInt } from '../util/option-checks.js';
 
 export interface VerifyBatcherOptions {
   /** How long the first request of a batch waits for company. */
@@ -32,7 +33,7 @@ export class VerifyBatcher implements SubmissionVerifier {
     const windowMs = options.windowMs ?? 5;
     const maxItems = options.maxItems ?? 1024;
     if (!Number.isFinite(windowMs) || windowMs < 0) throw new RangeError(`windowMs must be a non-negative number, got ${String(windowMs)}`);
-    if (!Number.isInteger(maxItems) || maxItems < 1) throw new RangeError(`maxItems must be a positive integer, got ${String(maxItems)}`);
+    positiveInt('maxItems', maxItems);
     this.#inner = inner;
     this.#windowMs = windowMs;
     this.#maxItems = maxItems;

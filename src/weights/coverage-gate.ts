@@ -1,6 +1,6 @@
 import type { WeightHyperparameters } from '../chain/types.js';
 import type { WeightCommitRecord } from '../store/types.js';
-import type { CycleScores } from '../supervisor/supervisor.js';
+import type { CycleScores } from '../scoring/cycle-types.js';
 import { buildWeightVector, type ProcessedWeights } from './process-weights.js';
 
 /** Where the vector of a due commit comes from. */

@@ -1,7 +1,7 @@
 import type { Subscription } from 'rxjs';
 import type { WeightHyperparameters, WeightVector } from '../chain/types.js';
 import type { Logger } from '../log.js';
-import type { CycleScores } from '../supervisor/supervisor.js';
+import type { CycleScores } from '../scoring/cycle-types.js';
 import { AuditTrail, auditRecord, pendingCommitRecord, type AuditRef } from './audit-trail.js';
 import { checkCommitterOptions, type CommitAttemptResult, type WeightCommitterOptions } from './committer-options.js';
 import { gateCycle, storedSource, vectorFrom, type VectorSource } from './coverage-gate.js';

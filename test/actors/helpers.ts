@@ -136,8 +136,9 @@ export function tokenFor(hotkey: string): string {
   return captionToken(hotkey);
 }
 
-export function makeDeps(overrides: Partial<MinerActorDeps> & Pick<MinerActorDeps, 'gists' | 'metricsProvider' | 'aiDetector'>): MinerActorDeps & {
+export function makeDeps(overrides: Partial<Omit<MinerActorDeps, 'limiter'>> & Pick<MinerActorDeps, 'gists' | 'metricsProvider' | 'aiDetector'>): MinerActorDeps & {
   sinks: MemorySinks;
+  limiter: DependencyLimiter;
 } {
   const sinks = new MemorySinks();
   const limit = { concurrency: 4, maxQueue: 64 };

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SubtensorClient } from '../../src/chain/subtensor-client.js';
 import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
 import type { MetagraphDiff } from '../../src/chain/types.js';
@@ -140,21 +140,19 @@ describe('pool rejections, timeouts and replaced uids', () => {
   it('quiet blocks cost one storage read and no runtime call; a replaced uid (full subnet) is seen through its NeuronRegistered event', async () => {
     const diffs: MetagraphDiff[] = [];
     const sub = h.client.metagraphDiffs$(NETUID).subscribe((d) => diffs.push(d));
-    const waitFor = async (n: number) => {
-      const started = Date.now();
-      while (diffs.length < n && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 20));
-    };
+    const waitFor = (n: number) => vi.waitFor(() => expect(diffs.length).toBeGreaterThanOrEqual(n), { timeout: 10_000, interval: 10 });
     await waitFor(4);
     expect(diffs.splice(0).map((d) => d.kind)).toEqual(['joined', 'joined', 'joined', 'joined']);
+    // The stream has settled once it has checked a quiet block (its one storage read).
+    const settled = storageReads;
     await h.block();
-    await new Promise((r) => setTimeout(r, 100));
+    await vi.waitFor(() => expect(storageReads).toBeGreaterThan(settled), { timeout: 10_000, interval: 10 });
     const calls = stateCalls;
     const reads = storageReads;
     await h.block();
     await h.block();
-    await new Promise((r) => setTimeout(r, 100));
+    await vi.waitFor(() => expect(storageReads - reads).toBe(2), { timeout: 10_000, interval: 10 });
     expect(stateCalls).toBe(calls);
-    expect(storageReads - reads).toBe(2);
 
     // A registration on a full subnet recycles the weakest uid: SubnetworkN and the permits stay
     // the same, only the event tells.
@@ -181,14 +179,10 @@ describe('pool rejections, timeouts and replaced uids', () => {
       const value = async (name: string) =>
         (await metrics.registry.getSingleMetric(name)!.get()).values[0]?.value;
       const number = await h.block();
-      const started = Date.now();
-      while ((await value('infinitevibe_chain_block_height')) !== number && Date.now() - started < 5_000)
-        await new Promise((r) => setTimeout(r, 20));
-      expect(await value('infinitevibe_chain_block_height')).toBe(number);
+      await vi.waitFor(async () => expect(await value('infinitevibe_chain_block_height')).toBe(number), { timeout: 5_000, interval: 10 });
       expect(await value('infinitevibe_chain_connected')).toBe(1);
       h.devnet.dropConnections();
-      while (client.reconnects === 0 && Date.now() - started < 15_000)
-        await new Promise((r) => setTimeout(r, 20));
+      await vi.waitFor(() => expect(client.reconnects).toBeGreaterThan(0), { timeout: 15_000, interval: 10 });
       expect(await value('infinitevibe_chain_reconnects_total')).toBe(1);
       expect(await value('infinitevibe_chain_connected')).toBe(1);
     } finally {

@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { filter, firstValueFrom, take, timeout, toArray } from 'rxjs';
 import { SubtensorClient } from '../../src/chain/subtensor-client.js';
 import type { MetagraphDiff } from '../../src/chain/types.js';
@@ -228,8 +228,14 @@ describe('commit-reveal', () => {
 
 describe('streams', () => {
   let h: Harness;
+  /** JSON-RPC methods the devnet has received, in order. */
+  const requests: string[] = [];
+  const headSubscriptions = () => requests.filter((m) => m === 'chain_subscribeFinalizedHeads').length;
+  /** After a reconnect: resolves once the client has subscribed to finalized heads again. */
+  const resubscribed = (before: number) =>
+    vi.waitFor(() => expect(headSubscriptions()).toBeGreaterThan(before), { timeout: 15_000, interval: 10 });
   beforeAll(async () => {
-    h = await harness({ neurons: neurons(3) });
+    h = await harness({ neurons: neurons(3), onRequest: (method) => requests.push(method) });
   }, 60_000);
   afterAll(() => h?.close());
 
@@ -237,6 +243,7 @@ describe('streams', () => {
     const states: boolean[] = [];
     const sub = h.client.connected$.subscribe((s) => states.push(s));
     const before = await h.block();
+    const subscriptions = headSubscriptions();
     h.devnet.dropConnections();
     await firstValueFrom(
       h.client.connected$.pipe(
@@ -250,8 +257,8 @@ describe('streams', () => {
         timeout(15_000),
       ),
     );
-    // Give the provider a moment to re-issue its subscriptions, then expect new heads.
-    await new Promise((r) => setTimeout(r, 200));
+    // Blocks produced once the provider has re-issued its head subscription reach the client.
+    await resubscribed(subscriptions);
     const next = firstValueFrom(
       h.client.finalizedBlocks$.pipe(
         filter((b) => b.number > before + 1),
@@ -270,17 +277,7 @@ describe('streams', () => {
   it('diffs the metagraph across registrations, deregistrations and permit changes', async () => {
     const diffs: MetagraphDiff[] = [];
     const sub = h.client.metagraphDiffs$(NETUID).subscribe((d) => diffs.push(d));
-    const waitFor = (n: number) =>
-      new Promise<void>((resolve, reject) => {
-        const started = Date.now();
-        const tick = () =>
-          diffs.length >= n
-            ? resolve()
-            : Date.now() - started > 10_000
-              ? reject(new Error(`only ${diffs.length} diffs`))
-              : setTimeout(tick, 20);
-        tick();
-      });
+    const waitFor = (n: number) => vi.waitFor(() => expect(diffs.length).toBeGreaterThanOrEqual(n), { timeout: 10_000, interval: 10 });
     await waitFor(4);
     expect(diffs.map((d) => [d.kind, d.uid])).toEqual([
       ['joined', 0],
@@ -312,9 +309,11 @@ describe('streams', () => {
       { kind: 'replaced', uid: 3, previousHotkey: miner(3).address, neuron: { hotkey: miner(50).address } },
       { kind: 'left', uid: 4, hotkey: miner(50).address },
     ]);
+    await h.block(); // nothing changed: no diff, which the next change shows (blocks are read in order)
+    h.devnet.state.setValidatorPermit(2, true, NETUID);
     await h.block();
-    await new Promise((r) => setTimeout(r, 100));
-    expect(diffs).toEqual([]);
+    await waitFor(1);
+    expect(diffs).toMatchObject([{ kind: 'permit_changed', uid: 2, neuron: { validatorPermit: true } }]);
     sub.unsubscribe();
   }, 40_000);
 
@@ -323,8 +322,10 @@ describe('streams', () => {
     const first = firstValueFrom(h.client.metagraphDiffs$(NETUID).pipe(take(4), toArray(), timeout(10_000)));
     expect((await first).every((d) => d.kind === 'joined')).toBe(true);
     const sub = h.client.metagraphDiffs$(NETUID).subscribe((d) => diffs.push(d));
-    await new Promise((r) => setTimeout(r, 200));
+    // The new subscriber first reads the whole metagraph.
+    await vi.waitFor(() => expect(diffs.length).toBeGreaterThanOrEqual(h.devnet.state.neurons(NETUID).length), { timeout: 10_000, interval: 10 });
     diffs.length = 0;
+    const subscriptions = headSubscriptions();
     h.devnet.dropConnections();
     h.devnet.state.registerNeuron(
       { hotkey: miner(60).address, coldkey: validator.address, stake: 1n },
@@ -337,10 +338,9 @@ describe('streams', () => {
         timeout(15_000),
       ),
     );
-    await new Promise((r) => setTimeout(r, 200));
+    await resubscribed(subscriptions);
     await h.block();
-    const started = Date.now();
-    while (diffs.length === 0 && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 20));
+    await vi.waitFor(() => expect(diffs.length).toBeGreaterThan(0), { timeout: 10_000, interval: 10 });
     expect(diffs).toMatchObject([{ kind: 'joined', uid: 4, neuron: { hotkey: miner(60).address } }]);
     sub.unsubscribe();
   }, 40_000);

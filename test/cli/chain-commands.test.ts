@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { main } from '../../src/cli/main.js';
@@ -52,7 +52,9 @@ describe('chain inspection commands against the stand-in node', () => {
       [1, 65_535],
       [2, 21_845],
     ]);
-    await new Promise((r) => setTimeout(r, 400));
+    // The weights reach storage with the next block.
+    const seeded = devnet.bestNumber;
+    await vi.waitFor(() => expect(devnet.bestNumber).toBeGreaterThan(seeded), { timeout: 10_000, interval: 10 });
     flags = [
       '--subtensor.chain_endpoint',
       devnet.url,
@@ -111,6 +113,16 @@ describe('chain inspection commands against the stand-in node', () => {
     ]);
   });
 
+  it('commitments prints a table with each status', async () => {
+    const { code, out } = await cli(['commitments', ...flags]);
+    expect(code).toBe(0);
+    const lines = out.split('\n');
+    expect(lines[0]).toBe(`netuid ${NETUID}: 2 commitments`);
+    expect(lines.find((l) => l.includes('"octocat:1234abcd"'))).toMatch(/^\s*2\s.*\sok\s*$/);
+    const bad = JSON.parse((await cli(['commitments', '--json', ...flags])).out).commitments[1] as { error: string };
+    expect(lines.find((l) => l.includes('"not a commitment"'))).toContain(bad.error);
+  });
+
   it("weights --json reads the wallet hotkey's uid, or --uid", async () => {
     const mine = await cli(['weights', '--json', ...flags, '--wallet.name', 'validator']);
     expect(mine.err).toBe('');
@@ -161,12 +173,16 @@ describe('chain inspection commands against the stand-in node', () => {
       hotkey: minerAddress,
       value: 'torvalds:aa5a315d61ae9438b18d',
     });
-    await new Promise((r) => setTimeout(r, 400));
-    const read = JSON.parse((await cli(['commitments', '--json', ...flags])).out) as {
-      commitments: Array<Record<string, unknown>>;
-    };
-    expect(read.commitments).toContainEqual(
-      expect.objectContaining({ uid: 1, value: 'torvalds:aa5a315d61ae9438b18d' }),
+    await vi.waitFor(
+      async () => {
+        const read = JSON.parse((await cli(['commitments', '--json', ...flags])).out) as {
+          commitments: Array<Record<string, unknown>>;
+        };
+        expect(read.commitments).toContainEqual(
+          expect.objectContaining({ uid: 1, value: 'torvalds:aa5a315d61ae9438b18d' }),
+        );
+      },
+      { timeout: 10_000, interval: 100 },
     );
   });
 

@@ -30,4 +30,20 @@ describe('cli', () => {
     expect(await main(['frobnicate'], { stdout: capture().stream, stderr: err.stream })).toBe(2);
     expect(err.text()).toMatch(/unknown command "frobnicate"/);
   });
+
+  it('prints the usage for help and --help (exit 0), and with no command (exit 2)', async () => {
+    for (const argv of [['help'], ['--help'], ['metagraph', '--help']]) {
+      const out = capture();
+      expect(await main(argv, { stdout: out.stream, stderr: capture().stream })).toBe(0);
+      expect(out.text()).toMatch(/^usage: infinitevibe <command> \[flags\]/);
+    }
+    const out = capture();
+    expect(await main([], { stdout: out.stream, stderr: capture().stream })).toBe(2);
+    expect(out.text()).toContain('commands:');
+  });
+
+  it('keeps a boolean flag only when it was given', () => {
+    expect(parseArgv(['metagraph']).flags).not.toHaveProperty('json');
+    expect(parseArgv(['metagraph', '--json=false']).flags).toMatchObject({ json: false });
+  });
 });

@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { buildScenario } from '../../src/devnet/scenario.js';
 import { ServiceMetrics } from '../../src/metrics/service-metrics.js';
 import { ValidatorApp } from '../../src/runtime/validator-app.js';
-import { startPlatformTrackerService, type RunningPlatformTrackerService } from '../../src/services/platform-tracker/index.js';
+import { startPlatformTrackerService, type RunningPlatformTrackerService } from '../../src/runtime/serve-platform-tracker.js';
 import { embeddedConfig } from '../runtime/helpers.js';
 import { metricNames, panelQueries, toPromQL } from './dashboard-queries.js';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { startEmbeddedNetwork, type EmbeddedNetwork } from '../../src/runtime/embedded-network.js';
 import { startValidator } from '../../src/runtime/validator-app.js';
-import { openStore } from '../../src/store/open-store.js';
+import { openStore } from '../../src/runtime/open-store.js';
 import type { CycleSummary } from '../../src/supervisor/supervisor.js';
 import type { CommitAttemptResult } from '../../src/weights/weight-committer.js';
 import { embeddedConfig } from './helpers.js';

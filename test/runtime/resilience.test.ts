@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EmbeddedMongoServer } from '../../src/devnet/mongo/embedded-mongo-server.js';
 import { startEmbeddedNetwork, type EmbeddedNetwork } from '../../src/runtime/embedded-network.js';
 import { startValidator } from '../../src/runtime/validator-app.js';
-import { openStore } from '../../src/store/open-store.js';
+import { openStore } from '../../src/runtime/open-store.js';
 import { embeddedConfig } from './helpers.js';
 
 describe('runtime resilience', () => {
@@ -21,14 +21,19 @@ describe('runtime resilience', () => {
     const store = await openStore({ db: 'restart' });
     const epoch = network.scenario.epochMs;
     try {
-      // First process: stopped while its miners are still collecting.
+      // First process: stopped while its miners are still collecting. Actor starts are spread
+      // over a minute, so when the first actor has finished collecting (its last stage, AI
+      // scoring, is timed) the others are still waiting or working.
       network.standins.clock.set(epoch);
-      const a = await startValidator(embeddedConfig(), { network, storeInstance: store, metricsServer: false, jitterMs: 0 });
+      const a = await startValidator(embeddedConfig(), { network, storeInstance: store, metricsServer: false, jitterMs: 60_000 });
+      const collected = async (): Promise<number> =>
+        (await a.metrics.stageDuration.get()).values.find((v) => v.metricName === 'infinitevibe_stage_duration_seconds_count' && v.labels['stage'] === 'ai')?.value ?? 0;
       const interrupted = a.supervisor.runCycle();
-      await new Promise((r) => setTimeout(r, 1_500));
+      await vi.waitFor(async () => expect(await collected()).toBeGreaterThan(0), { timeout: 120_000, interval: 10 });
       await a.stop();
       const cut = await interrupted;
       const interval = cut.interval;
+      expect(cut.reported).toBeGreaterThan(0);
       expect(cut.reported).toBeLessThan(16);
 
       // Second process, same interval (simulated time restarts with the process).

@@ -7,7 +7,7 @@ import { StoreError } from '../../src/errors.js';
 import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
 import { BufferedSnapshotWriter } from '../../src/store/buffered-snapshot-writer.js';
 import type { MongoStore } from '../../src/store/mongo-store.js';
-import { openStore } from '../../src/store/open-store.js';
+import { openStore } from '../../src/runtime/open-store.js';
 import { snapshot } from './backend.js';
 
 // The outage is simulated by stopping the embedded server and starting it again on the same

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuplicateKeyError, StoreError, StoreUnavailableError } from '../../src/errors.js';
 import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
 import { COLLECTIONS, type MongoStore } from '../../src/store/mongo-store.js';
-import { openStore } from '../../src/store/open-store.js';
+import { openStore } from '../../src/runtime/open-store.js';
 import { toStoreError } from '../../src/store/store-error-mapping.js';
 import type { ScoreRecord, SubmissionRecord, WeightCommitRecord } from '../../src/store/types.js';
 import { snapshot, startBackend, type StoreBackend } from './backend.js';

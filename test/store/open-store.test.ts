@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/errors.js';
-import { openStore } from '../../src/store/open-store.js';
+import { openStore } from '../../src/runtime/open-store.js';
+import { openStore as openStoreWithoutEmbedded } from '../../src/store/open-store.js';
 import { snapshot } from './backend.js';
 
 /** A loopback port with nothing listening on it. */
@@ -81,5 +82,9 @@ describe('openStore', () => {
     await expect(openStore({ db: 'x', uri: 'mongodb://127.0.0.1:1', dataDir: '/tmp/x' })).rejects.toThrow(/dataDir applies to the embedded server only/);
     await expect(openStore({ db: 'x', serverSelectionTimeoutMS: 0 })).rejects.toThrow(new RangeError('serverSelectionTimeoutMS must be an integer in [1, 600000], got 0'));
     await expect(openStore(undefined as never)).rejects.toThrow(TypeError);
+  });
+
+  it('leaves the choice of an embedded server to its caller: without uri it needs startEmbedded', async () => {
+    await expect(openStoreWithoutEmbedded({ db: 'x' })).rejects.toThrow(new TypeError('uri is required unless startEmbedded is given'));
   });
 });

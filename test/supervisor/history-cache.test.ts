@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HistoryCache } from '../../src/supervisor/history-cache.js';
-import { openStore } from '../../src/store/open-store.js';
+import { openStore } from '../../src/runtime/open-store.js';
 import type { MetricSnapshot, Store } from '../../src/store/types.js';
 
 const snap = (hotkey: string, content: string, interval: string, views = 1): MetricSnapshot => ({

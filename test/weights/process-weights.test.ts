@@ -228,6 +228,26 @@ describe('buildWeightVector', () => {
     );
   });
 
+  it('names the option that is malformed', () => {
+    const base = { neurons, hyper, versionKey: 0n, scores: new Map<number, number>() };
+    expect(() => buildWeightVector(undefined as never)).toThrow(new TypeError('buildWeightVector options must be an object'));
+    expect(() => buildWeightVector({ ...base, neurons: 'all' as never })).toThrow(new TypeError('neurons must be an array of uids'));
+    expect(() => buildWeightVector({ ...base, hyper: null as never })).toThrow(new TypeError('hyper must be the subnet weight hyperparameters'));
+    expect(() => buildWeightVector({ ...base, hyper: { ...hyper, minAllowedWeights: -1 } })).toThrow(
+      new RangeError('hyper.minAllowedWeights must be a u16, got -1'),
+    );
+    expect(() => buildWeightVector({ ...base, fallbackCount: 1.5 })).toThrow(
+      new RangeError('fallbackCount must be a non-negative integer, got 1.5'),
+    );
+    expect(() => buildWeightVector({ ...base, scores: [null as never] })).toThrow(
+      new TypeError('scores entries must be { uid, score } objects'),
+    );
+  });
+
+  it('clipShares of nothing is nothing', () => {
+    expect(clipShares([], 0.5, [1, 2])).toEqual([]);
+  });
+
   it('clips a vector whose small shares are subnormal without making any of them negative', () => {
     // Found by the property below: one real score beside scores of 5e-324 overflowed the scale
     // factor, and the clip went on to give the last uid a negative share.

@@ -5,11 +5,12 @@ import { failureFields } from '../../log.js';
 import { parseGist } from '../../formats/gist.js';
 import type { GistRejection, ParsedCommitment, Submission } from '../../formats/types.js';
 import type { CommitmentRecord } from '../../chain/types.js';
+import { GIST_FAILURE_REASONS } from '../../services/gist/gist-fetch-error.js';
 import { withRetry } from '../retry.js';
 import type { CollectStatus, StageFailure } from '../types.js';
 import { timed, type StageContext, type StageOutcome } from './stage.js';
 
-const GIST_RESULTS = new Set(['not_found', 'timeout', 'too_large', 'not_utf8', 'http_error', 'network_error', 'redirect_refused']);
+const GIST_RESULTS: ReadonlySet<string> = new Set(GIST_FAILURE_REASONS);
 
 export interface SubmissionsRead {
   readonly status: CollectStatus;

@@ -66,7 +66,7 @@ export async function run({ args, flags, stdout, stderr }: CommandContext): Prom
       const config = loadConfig({ flags: rest });
       const logger = createLogger({ level: config.logging.level, name: 'platform-tracker' }, logDestination(config.logging.stream));
       const metrics = new ServiceMetrics({ service: 'platform_tracker' });
-      const { startPlatformTrackerService } = await import('../../services/platform-tracker/serve-platform-tracker.js');
+      const { startPlatformTrackerService } = await import('../../runtime/serve-platform-tracker.js');
       const running = await startPlatformTrackerService(config, { port: port ?? config.platform_tracker.port, host, logger, metrics, miners, seed });
       stdout.write(JSON.stringify({ service: 'platform-tracker', url: running.url, embedded: running.standins !== undefined }) + '\n');
       logger.info({ url: running.url, services: config.services }, 'platform tracker listening');

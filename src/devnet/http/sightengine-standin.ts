@@ -5,6 +5,7 @@ import { PNG } from 'pngjs';
 import { Response } from 'undici';
 import { seededRandom } from '../seeded-random.js';
 import { listenLoopback, type RunningServer } from './standin-server.js';
+import { sendJson } from '../../services/http/json-server.js';
 
 /**
  * A loopback stand-in for SightEngine's `POST /1.0/check.json` with the `genai` model: same
@@ -234,21 +235,6 @@ function failure(
     },
     headers,
   );
-}
-
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const payload = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(payload),
-    ...headers,
-  });
-  res.end(payload);
 }
 
 async function readCapped(req: IncomingMessage, maxBytes: number): Promise<Buffer> {

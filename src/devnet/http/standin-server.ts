@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { metricsAt, type ScenarioContent } from '../scenario.js';
 import { seededRandom } from '../seeded-random.js';
+import { listen } from '../../util/listen.js';
 
 /**
  * Shared parts of the HTTP stand-ins for external services: a simulated clock, deterministic
@@ -115,11 +116,7 @@ export class FaultInjector {
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const payload = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload), ...headers });
-  res.end(payload);
-}
+export { sendJson } from '../../services/http/json-server.js';
 
 export async function readBody(req: IncomingMessage, maxBytes = 8 * 1024 * 1024): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -132,7 +129,7 @@ export async function readBody(req: IncomingMessage, maxBytes = 8 * 1024 * 1024)
   return Buffer.concat(chunks);
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export { setTimeout as sleep } from 'node:timers/promises';
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -146,13 +143,7 @@ export interface RunningServer {
 export async function listenLoopback(listener: RequestListener, port = 0, host = '127.0.0.1'): Promise<RunningServer> {
   const server = createServer(listener);
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listen(server, port, host);
   const address = server.address() as AddressInfo;
   return {
     server,

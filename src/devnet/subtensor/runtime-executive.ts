@@ -1,13 +1,19 @@
 import type { Extrinsic } from '@polkadot/types/interfaces';
-import type { CallBase, AnyTuple } from '@polkadot/types/types';
-import type { Codec } from '@polkadot/types/types';
-
-type Call = CallBase<AnyTuple>;
-import { bnToU8a, compactToU8a, stringCamelCase, u8aConcat, u8aToHex } from '@polkadot/util';
+import type { AnyTuple, CallBase, Codec } from '@polkadot/types/types';
+import { bnToU8a } from '@polkadot/util';
 import { blake2AsHex, blake2AsU8a, signatureVerify } from '@polkadot/util-crypto';
-import type { DevnetState, WeightCommit } from './devnet-state.js';
+import { big, num, numLists, nums } from './call-args.js';
+import type { DevnetState } from './devnet-state.js';
+import { DispatchFailure, EventLog } from './event-log.js';
 import { RpcError } from './rpc-error.js';
 import type { RuntimeData } from './runtime-metadata.js';
+import { batchRevealWeights, checkSetWeights, commitWeights, revealWeights, type DispatchContext } from './weight-calls.js';
+
+type Call = CallBase<AnyTuple>;
+
+import { U16_MAX } from './weights-math.js';
+
+export { epochOf, maxUpscale, maxWeightWithinLimit } from './weights-math.js';
 
 /** A transaction accepted into the pool. */
 export interface PooledExtrinsic {
@@ -27,17 +33,7 @@ export interface ChainView {
 
 type DispatchResult = { ok: true } | { ok: false; error: Uint8Array };
 
-/** Raised inside a dispatch to fail it with a module error; the state change is rolled back. */
-class DispatchFailure extends Error {
-  readonly encoded: Uint8Array;
-  constructor(encoded: Uint8Array, name: string) {
-    super(name);
-    this.encoded = encoded;
-  }
-}
 
-const U16_MAX = 65535;
-const MAX_UNREVEALED_COMMITS = 10;
 const COMMITMENT_RATE_LIMIT = 100;
 
 /** Weight reported in DispatchInfo; the stand-in does not meter, so a fixed plausible figure. */
@@ -53,8 +49,8 @@ export class RuntimeExecutive {
   readonly #rt: RuntimeData;
   readonly #state: DevnetState;
   readonly #chain: ChainView;
-  readonly #palletIndex = new Map<string, number>();
-  #events: Uint8Array[] = [];
+  readonly #log: EventLog;
+  readonly #ctx: DispatchContext;
   /** The last unexpected error a dispatch raised (reported as DispatchError::Other), for logs. */
   lastInternalError: Error | null = null;
 
@@ -62,7 +58,8 @@ export class RuntimeExecutive {
     this.#rt = runtime;
     this.#state = state;
     this.#chain = chain;
-    for (const p of runtime.metadata.asLatest.pallets) this.#palletIndex.set(stringCamelCase(p.name.toString()), p.index.toNumber());
+    this.#log = new EventLog(runtime);
+    this.#ctx = { rt: runtime, state, events: this.#log };
   }
 
   /** Pool validation. Throws RpcError exactly where a node would refuse the transaction. */
@@ -129,7 +126,7 @@ export class RuntimeExecutive {
 
   /** Starts collecting a block's events. */
   beginBlock(): void {
-    this.#events = [];
+    this.#log.clear();
   }
 
   /** Applies one pooled transaction at position `index` of the block being built. */
@@ -140,7 +137,7 @@ export class RuntimeExecutive {
     const call = tx.extrinsic.method;
     const operational = call.section === 'commitments' && call.method === 'setCommitment';
     let result: DispatchResult;
-    const before = this.#events.length;
+    const before = this.#log.length;
     // The nonce is spent whatever happens; everything else is undone on failure.
     const rollback = this.#state.checkpoint();
     try {
@@ -148,32 +145,28 @@ export class RuntimeExecutive {
       result = { ok: true };
     } catch (err) {
       rollback();
-      this.#events.length = before;
+      this.#log.truncate(before);
       // A fault in the stand-in itself fails the extrinsic (DispatchError::Other) instead of
       // losing the whole block.
       result = { ok: false, error: err instanceof DispatchFailure ? err.encoded : new Uint8Array([0]) };
       if (!(err instanceof DispatchFailure)) this.lastInternalError = err as Error;
     }
-    this.#event(index, 'transactionPayment', 'TransactionFeePaid', [tx.signer, 0, 0]);
+    this.#log.event(index, 'transactionPayment', 'TransactionFeePaid', [tx.signer, 0, 0]);
     const info = { weight: DISPATCH_WEIGHT, class: operational ? 'Operational' : 'Normal', paysFee: 'No' };
-    if (result.ok) this.#event(index, 'system', 'ExtrinsicSuccess', [info]);
-    else this.#eventRaw(index, 'system', 'ExtrinsicFailed', [result.error, this.#encodeField('system', 'ExtrinsicFailed', 1, info)]);
+    if (result.ok) this.#log.event(index, 'system', 'ExtrinsicSuccess', [info]);
+    else this.#log.eventRaw(index, 'system', 'ExtrinsicFailed', [result.error, this.#log.encodeField('system', 'ExtrinsicFailed', 1, info)]);
   }
 
   /** SCALE `Vec<EventRecord>` of the block. */
   endBlock(): string {
-    return u8aToHex(u8aConcat(compactToU8a(this.#events.length), ...this.#events));
+    return this.#log.encode();
   }
 
   /** Module error as `DispatchError::Module` bytes, index looked up by name in the metadata. */
   moduleError(section: string, name: string): DispatchFailure {
-    const errors = (this.#rt.decorated.errors as Record<string, Record<string, { meta: { index: { toNumber(): number } } }> | undefined>)[section];
-    const meta = errors?.[name];
-    const pallet = this.#palletIndex.get(section);
-    if (!meta || pallet === undefined) throw new Error(`error ${section}.${name} is not in the metadata`);
-    // DispatchError::Module is variant 3: { index: u8, error: [u8; 4] }.
-    return new DispatchFailure(new Uint8Array([3, pallet, meta.meta.index.toNumber(), 0, 0, 0]), name);
+    return this.#log.moduleError(section, name);
   }
+
 
   // ------------------------------------------------------------------ pool-level checks
 
@@ -208,17 +201,17 @@ export class RuntimeExecutive {
       case 'subtensorModule.setWeights': {
         const netuid = num(a[0]);
         if (this.#state.subnetRecord(netuid)?.hyper.commitRevealWeightsEnabled) throw this.moduleError('subtensorModule', 'CommitRevealEnabled');
-        this.#checkSetWeights(who, netuid, nums(a[1]), nums(a[2]), big(a[3]), false, index)();
+        checkSetWeights(this.#ctx, who, netuid, nums(a[1]), nums(a[2]), big(a[3]), false, index)();
         return;
       }
       case 'subtensorModule.commitWeights':
-        this.#commitWeights(who, num(a[0]), a[1]!.toHex(), index);
+        commitWeights(this.#ctx, who, num(a[0]), a[1]!.toHex(), index);
         return;
       case 'subtensorModule.revealWeights':
-        this.#revealWeights(who, num(a[0]), nums(a[1]), nums(a[2]), nums(a[3]), big(a[4]), index);
+        revealWeights(this.#ctx, who, num(a[0]), nums(a[1]), nums(a[2]), nums(a[3]), big(a[4]), index);
         return;
       case 'subtensorModule.batchRevealWeights':
-        this.#batchRevealWeights(who, num(a[0]), numLists(a[1]), numLists(a[2]), numLists(a[3]), (a[4] as unknown as Codec[]).map((c) => big(c)), index);
+        batchRevealWeights(this.#ctx, who, num(a[0]), numLists(a[1]), numLists(a[2]), numLists(a[3]), (a[4] as unknown as Codec[]).map((c) => big(c)), index);
         return;
       case 'subtensorModule.burnedRegister':
         this.#burnedRegister(who, num(a[0]), a[1]!.toString(), index);
@@ -237,125 +230,6 @@ export class RuntimeExecutive {
       default:
         throw new Error(`unreachable: ${key} passed validation`);
     }
-  }
-
-  /**
-   * `do_set_weights` at spec 218 (reference §3.1 table). Runs every check and returns the write,
-   * so a batch can check all its items before changing anything. A reveal (`isReveal`) skips the
-   * rate limit and leaves LastUpdate alone (only the commit moves it, reference §3.2).
-   */
-  #checkSetWeights(who: string, netuid: number, uids: number[], values: number[], versionKey: bigint, isReveal: boolean, index: number): () => void {
-    const E = (name: string): DispatchFailure => this.moduleError('subtensorModule', name);
-    if (netuid === 0) throw E('CanNotSetRootNetworkWeights');
-    if (uids.length !== values.length) throw E('WeightVecNotEqualSize');
-    const subnet = this.#state.subnetRecord(netuid);
-    if (!subnet) throw E('SubNetworkDoesNotExist');
-    const n = subnet.neurons.length;
-    if (uids.length > n) throw E('UidsLengthExceedUidsInSubNet');
-    const uid = this.#state.uidOf(who, netuid);
-    if (uid === null) throw E('HotKeyNotRegisteredInSubNet');
-    const neuron = subnet.neurons[uid]!;
-    if (neuron.stake < this.#state.weightsMinStake) throw E('NotEnoughStakeToSetWeights');
-    const required = subnet.hyper.weightsVersionKey;
-    if (required !== 0n && versionKey < required) throw E('IncorrectWeightVersionKey');
-    const now = this.#state.pendingBlock;
-    if (!isReveal && !subnet.hyper.commitRevealWeightsEnabled) {
-      if (neuron.lastUpdate !== 0 && now - neuron.lastUpdate < subnet.hyper.weightsSetRateLimit) throw E('SettingWeightsTooFast');
-    }
-    const isSelf = uids.length === 1 && uids[0] === uid;
-    if (!isSelf && !neuron.validatorPermit) throw E('NeuronNoValidatorPermit');
-    if (new Set(uids).size !== uids.length) throw E('DuplicateUids');
-    if (uids.some((u) => u >= n)) throw E('UidVecContainInvalidOne');
-    if (!isSelf && uids.length < Math.min(subnet.hyper.minAllowedWeights, n)) throw E('WeightVecLengthIsLow');
-    const upscaled = maxUpscale(values);
-    if (!isSelf && !maxWeightWithinLimit(upscaled, subnet.hyper.maxWeightsLimit)) throw E('MaxWeightExceeded');
-    return () => {
-      this.#state.setWeights(
-        netuid,
-        uid,
-        uids.map((u, i) => [u, upscaled[i]!]),
-      );
-      if (!isReveal) this.#state.updateNeuron(netuid, uid, { lastUpdate: now });
-      this.#event(index, 'subtensorModule', 'WeightsSet', [netuid, uid]);
-    };
-  }
-
-  #commitWeights(who: string, netuid: number, hash: string, index: number): void {
-    const E = (name: string): DispatchFailure => this.moduleError('subtensorModule', name);
-    const subnet = this.#state.subnetRecord(netuid);
-    if (!subnet?.hyper.commitRevealWeightsEnabled) throw E('CommitRevealDisabled');
-    const uid = this.#state.uidOf(who, netuid);
-    if (uid === null) throw E('HotKeyNotRegisteredInSubNet');
-    const neuron = subnet.neurons[uid]!;
-    const now = this.#state.pendingBlock;
-    if (neuron.lastUpdate !== 0 && now - neuron.lastUpdate < subnet.hyper.weightsSetRateLimit) throw E('CommittingWeightsTooFast');
-    const commits = this.#state.weightCommitsOf(who, netuid).filter((c) => !this.#isExpired(netuid, c.commitBlock));
-    if (commits.length >= MAX_UNREVEALED_COMMITS) throw E('TooManyUnrevealedCommits');
-    const { tempo, revealPeriodEpochs } = subnet.hyper;
-    const first = (epochOf(now, netuid, tempo) + revealPeriodEpochs) * (tempo + 1) - (netuid + 1);
-    const commit: WeightCommit = { hash, commitBlock: now, firstRevealBlock: first, lastRevealBlock: first + tempo };
-    this.#state.setWeightCommits(netuid, who, [...commits, commit]);
-    this.#state.updateNeuron(netuid, uid, { lastUpdate: now });
-    this.#event(index, 'subtensorModule', 'WeightsCommitted', [who, netuid, hash]);
-  }
-
-  #revealWeights(who: string, netuid: number, uids: number[], values: number[], salt: number[], versionKey: bigint, index: number): void {
-    const E = (name: string): DispatchFailure => this.moduleError('subtensorModule', name);
-    const subnet = this.#state.subnetRecord(netuid);
-    if (!subnet?.hyper.commitRevealWeightsEnabled) throw E('CommitRevealDisabled');
-    const hash = this.#commitHash(who, netuid, uids, values, salt, versionKey);
-    let commits = [...this.#state.weightCommitsOf(who, netuid)];
-    if (commits.length === 0) throw E('NoWeightsCommitFound');
-    while (commits.length > 0 && this.#isExpired(netuid, commits[0]!.commitBlock)) commits.shift();
-    if (commits.length === 0) throw E('ExpiredWeightCommit');
-    const position = commits.findIndex((c) => c.hash === hash);
-    if (position < 0) throw E('InvalidRevealCommitHashNotMatch');
-    const { tempo, revealPeriodEpochs } = subnet.hyper;
-    const now = this.#state.pendingBlock;
-    if (epochOf(now, netuid, tempo) !== epochOf(commits[position]!.commitBlock, netuid, tempo) + revealPeriodEpochs) throw E('RevealTooEarly');
-    commits = commits.slice(position + 1);
-    this.#checkSetWeights(who, netuid, uids, values, versionKey, true, index)();
-    this.#state.setWeightCommits(netuid, who, commits);
-    this.#event(index, 'subtensorModule', 'WeightsRevealed', [who, netuid, hash]);
-  }
-
-  /** `do_batch_reveal_weights`: each reveal removes only its own commit; all or nothing. */
-  #batchRevealWeights(who: string, netuid: number, uidsList: number[][], valuesList: number[][], saltsList: number[][], versionKeys: bigint[], index: number): void {
-    const E = (name: string): DispatchFailure => this.moduleError('subtensorModule', name);
-    const n = uidsList.length;
-    if (valuesList.length !== n || saltsList.length !== n || versionKeys.length !== n) throw E('InputLengthsUnequal');
-    const subnet = this.#state.subnetRecord(netuid);
-    if (!subnet?.hyper.commitRevealWeightsEnabled) throw E('CommitRevealDisabled');
-    let commits = [...this.#state.weightCommitsOf(who, netuid)];
-    if (commits.length === 0) throw E('NoWeightsCommitFound');
-    while (commits.length > 0 && this.#isExpired(netuid, commits[0]!.commitBlock)) commits.shift();
-    const { tempo, revealPeriodEpochs } = subnet.hyper;
-    const now = this.#state.pendingBlock;
-    const hashes: string[] = [];
-    const writes: (() => void)[] = [];
-    for (let i = 0; i < n; i++) {
-      const hash = this.#commitHash(who, netuid, uidsList[i]!, valuesList[i]!, saltsList[i]!, versionKeys[i]!);
-      const position = commits.findIndex((c) => c.hash === hash);
-      if (position < 0) throw E(commits.length === 0 ? 'ExpiredWeightCommit' : 'InvalidRevealCommitHashNotMatch');
-      if (epochOf(now, netuid, tempo) !== epochOf(commits[position]!.commitBlock, netuid, tempo) + revealPeriodEpochs) throw E('RevealTooEarly');
-      commits = commits.filter((_, j) => j !== position);
-      writes.push(this.#checkSetWeights(who, netuid, uidsList[i]!, valuesList[i]!, versionKeys[i]!, true, index));
-      hashes.push(hash);
-    }
-    for (const write of writes) write();
-    this.#state.setWeightCommits(netuid, who, commits);
-    this.#event(index, 'subtensorModule', 'WeightsBatchRevealed', [who, netuid, hashes]);
-  }
-
-  #commitHash(who: string, netuid: number, uids: number[], values: number[], salt: number[], versionKey: bigint): string {
-    return blake2AsHex(this.#rt.registry.createType('(AccountId32,u16,Vec<u16>,Vec<u16>,Vec<u16>,u64)', [who, netuid, uids, values, salt, versionKey]).toU8a(), 256);
-  }
-
-  #isExpired(netuid: number, commitBlock: number): boolean {
-    const subnet = this.#state.subnetRecord(netuid);
-    if (!subnet) return true;
-    const { tempo, revealPeriodEpochs } = subnet.hyper;
-    return epochOf(this.#state.pendingBlock, netuid, tempo) > epochOf(commitBlock, netuid, tempo) + revealPeriodEpochs;
   }
 
   #burnedRegister(coldkey: string, netuid: number, hotkey: string, index: number): void {
@@ -381,7 +255,7 @@ export class RuntimeExecutive {
     }
     account.free -= burn;
     this.#state.touchAccount(coldkey);
-    this.#event(index, 'subtensorModule', 'NeuronRegistered', [netuid, uid, hotkey]);
+    this.#log.event(index, 'subtensorModule', 'NeuronRegistered', [netuid, uid, hotkey]);
   }
 
   /** `get_neuron_to_prune`: lowest pruning score among non-immune uids (all uids if every one is immune), lowest uid on ties. */
@@ -424,7 +298,7 @@ export class RuntimeExecutive {
     const last = this.#state.commitmentRecord(netuid, who);
     if (last && now < last.block + COMMITMENT_RATE_LIMIT) throw E('CommitmentSetRateLimitExceeded');
     this.#state.setCommitmentInfo(netuid, who, info, now);
-    this.#event(index, 'commitments', 'Commitment', [netuid, who]);
+    this.#log.event(index, 'commitments', 'Commitment', [netuid, who]);
   }
 
   /**
@@ -439,24 +313,24 @@ export class RuntimeExecutive {
       const key = `${call.section}.${call.method}`;
       if (!SUPPORTED.has(key)) throw new Error(`the devnet does not implement ${key} inside a batch`);
       const rollback = this.#state.checkpoint();
-      const before = this.#events.length;
+      const before = this.#log.length;
       try {
         this.#dispatch(call, who, index);
       } catch (err) {
         if (!(err instanceof DispatchFailure) || kind === 'batchAll') throw err;
         rollback();
-        this.#events.length = before;
+        this.#log.truncate(before);
         if (kind === 'batch') {
-          this.#eventRaw(index, 'utility', 'BatchInterrupted', [bnToU8a(i, { bitLength: 32 }), err.encoded]);
+          this.#log.eventRaw(index, 'utility', 'BatchInterrupted', [bnToU8a(i, { bitLength: 32 }), err.encoded]);
           return;
         }
         failed = true;
-        this.#eventRaw(index, 'utility', 'ItemFailed', [err.encoded]);
+        this.#log.eventRaw(index, 'utility', 'ItemFailed', [err.encoded]);
         continue;
       }
-      this.#eventRaw(index, 'utility', 'ItemCompleted', []);
+      this.#log.eventRaw(index, 'utility', 'ItemCompleted', []);
     }
-    this.#eventRaw(index, 'utility', failed ? 'BatchCompletedWithErrors' : 'BatchCompleted', []);
+    this.#log.eventRaw(index, 'utility', failed ? 'BatchCompletedWithErrors' : 'BatchCompleted', []);
   }
 
   #sudo(who: string, inner: Call, index: number): void {
@@ -487,38 +361,7 @@ export class RuntimeExecutive {
     }
     // Sudid carries the inner result; an unsupported inner call reports DispatchError::Other.
     const result = ok ? new Uint8Array([0]) : new Uint8Array([1, 0]);
-    this.#eventRaw(index, 'sudo', 'Sudid', [result]);
-  }
-
-  // ------------------------------------------------------------------ events
-
-  #event(index: number, section: string, name: string, args: unknown[]): void {
-    this.#eventRaw(
-      index,
-      section,
-      name,
-      args.map((v, i) => this.#encodeField(section, name, i, v)),
-    );
-  }
-
-  #eventRaw(index: number, section: string, name: string, fields: Uint8Array[]): void {
-    const meta = this.#eventMeta(section, name);
-    const pallet = this.#palletIndex.get(section)!;
-    // EventRecord { phase: ApplyExtrinsic(u32), event, topics: Vec<H256> = [] }
-    this.#events.push(u8aConcat(new Uint8Array([0]), bnToU8a(index, { bitLength: 32 }), new Uint8Array([pallet, meta.index.toNumber()]), ...fields, new Uint8Array([0])));
-  }
-
-  #encodeField(section: string, name: string, i: number, value: unknown): Uint8Array {
-    const field = this.#eventMeta(section, name).fields[i];
-    if (!field) throw new Error(`event ${section}.${name} has no field ${i}`);
-    const registry = this.#rt.registry;
-    return registry.createType(registry.createLookupType(field.type), value).toU8a();
-  }
-
-  #eventMeta(section: string, name: string): { index: { toNumber(): number }; fields: { type: Parameters<RuntimeData['registry']['createLookupType']>[0] }[] } {
-    const ev = (this.#rt.decorated.events as Record<string, Record<string, { meta: unknown }> | undefined>)[section]?.[name];
-    if (!ev) throw new Error(`event ${section}.${name} is not in the metadata`);
-    return ev.meta as never;
+    this.#log.eventRaw(index, 'sudo', 'Sudid', [result]);
   }
 }
 
@@ -535,41 +378,3 @@ const SUPPORTED = new Set([
   'utility.forceBatch',
 ]);
 
-/** Spec 218: `epoch(b) = (b + netuid + 1) / (tempo + 1)`. */
-export function epochOf(block: number, netuid: number, tempo: number): number {
-  return Math.floor((block + netuid + 1) / (tempo + 1));
-}
-
-/** `vec_u16_max_upscale_to_u16`: the largest value becomes 65535, the rest scale with it (rounded). */
-export function maxUpscale(values: readonly number[]): number[] {
-  const max = values.reduce((m, v) => (v > m ? v : m), 0);
-  if (max === 0) return values.map(() => 0);
-  if (max === U16_MAX) return [...values];
-  return values.map((v) => Number((BigInt(v) * BigInt(U16_MAX) + BigInt(max) / 2n) / BigInt(max)));
-}
-
-/** `check_length`/`max_weight_limited`: max(w)/Σw ≤ limit/65535, or the limit is off. */
-export function maxWeightWithinLimit(upscaled: readonly number[], limit: number): boolean {
-  if (limit === U16_MAX) return true;
-  const sum = upscaled.reduce((s, v) => s + v, 0);
-  if (sum === 0) return true;
-  const max = upscaled.reduce((m, v) => (v > m ? v : m), 0);
-  // Compare as the runtime does after normalising to u16: floor(max * 65535 / sum) <= limit.
-  return Math.floor((max * U16_MAX) / sum) <= limit;
-}
-
-function num(codec: Codec | undefined): number {
-  return Number((codec as unknown as { toString(): string }).toString());
-}
-
-function big(codec: Codec | undefined): bigint {
-  return BigInt((codec as unknown as { toString(): string }).toString());
-}
-
-function nums(codec: Codec | undefined): number[] {
-  return (codec as unknown as Codec[]).map((c) => num(c));
-}
-
-function numLists(codec: Codec | undefined): number[][] {
-  return (codec as unknown as Codec[]).map((c) => nums(c));
-}

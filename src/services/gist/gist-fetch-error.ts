@@ -1,14 +1,8 @@
 import { ServiceError } from '../../errors.js';
 
-/** Why a gist could not be read; the same words label metrics.gistFetchesTotal. */
-export type GistFailureReason =
-  | 'not_found'
-  | 'timeout'
-  | 'too_large'
-  | 'not_utf8'
-  | 'http_error'
-  | 'network_error'
-  | 'redirect_refused';
+/** Why a gist could not be read; the same words label metrics.gistFetchesTotal. Add a reason here. */
+export const GIST_FAILURE_REASONS = Object.freeze(['not_found', 'timeout', 'too_large', 'not_utf8', 'http_error', 'network_error', 'redirect_refused'] as const);
+export type GistFailureReason = (typeof GIST_FAILURE_REASONS)[number];
 
 /** A gist that could not be fetched, with a reason from a fixed set (code `ERR_GIST_<REASON>`). */
 export class GistFetchError extends ServiceError {

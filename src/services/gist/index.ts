@@ -1,2 +1,2 @@
 export { GistFetcher, type GistCommitment, type GistFetcherOptions } from './gist-fetcher.js';
-export { GistFetchError, type GistFailureReason } from './gist-fetch-error.js';
+export { GIST_FAILURE_REASONS, GistFetchError, type GistFailureReason } from './gist-fetch-error.js';

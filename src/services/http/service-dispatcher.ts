@@ -1,4 +1,5 @@
 import { Agent, interceptors, type Dispatcher } from 'undici';
+import { positiveInt } from '../../util/option-checks.js';
 
 export interface ServiceDispatcherOptions {
   /** Extra attempts after the first (0 disables retrying). */
@@ -45,9 +46,7 @@ export function createServiceDispatcher(options: ServiceDispatcherOptions = {}):
     throw new RangeError(`maxRetryDelayMs (${maxTimeout}) must be at least minRetryDelayMs (${minTimeout})`);
   }
   const connections = options.connections ?? 32;
-  if (!Number.isInteger(connections) || connections < 1) {
-    throw new RangeError(`connections must be a positive integer, got ${String(connections)}`);
-  }
+  positiveInt('connections', connections);
   const methods = (options.retryMethods ?? DEFAULT_METHODS).map((m) => {
     if (typeof m !== 'string' || !/^[A-Z]+$/.test(m)) throw new TypeError(`retryMethods entries must be upper-case HTTP methods, got ${String(m)}`);
     return m;

@@ -1,8 +1,10 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { QuotaExceededError, ServiceError } from '../../errors.js';
 import type { MeteredServiceMetrics } from '../../metrics/service-metrics.js';
 import { callService, createServiceDispatcher, type ServiceResponse } from '../http/index.js';
 import { apifyErrorSchema, apifyRunListSchema, apifyRunResponseSchema, type ApifyRun } from './apify-schemas.js';
+import { parseBaseUrl } from '../http/base-url.js';
 
 export interface ApifyClientOptions {
   readonly token: string;
@@ -55,8 +57,7 @@ export class ApifyClient {
     if (typeof options?.token !== 'string' || options.token.length === 0) {
       throw new TypeError('ApifyClient needs token (apify.api_key / APIFY_API_KEY)');
     }
-    const base = options.baseUrl ?? 'https://api.apify.com';
-    if (!/^https?:\/\//.test(base) || !URL.canParse(base)) throw new TypeError(`baseUrl must be an http(s) URL, got ${base}`);
+    const base = parseBaseUrl(options.baseUrl ?? 'https://api.apify.com').href;
     const syncLimit = options.syncLimitSeconds ?? 300;
     if (!Number.isInteger(syncLimit) || syncLimit < 1 || syncLimit > 300) {
       throw new RangeError(`syncLimitSeconds must be an integer within [1, 300] (Apify's run-sync limit), got ${String(syncLimit)}`);
@@ -151,7 +152,7 @@ export class ApifyClient {
       if (Date.now() > deadline) {
         throw new ServiceError(SERVICE, `run ${run.id} not finished after ${this.#runTimeoutMs} ms`, { code: 'ERR_APIFY_RUN_TIMEOUT', retryable: true });
       }
-      if (this.#pollMs > 0) await new Promise((resolve) => setTimeout(resolve, this.#pollMs));
+      if (this.#pollMs > 0) await delay(this.#pollMs);
       signal?.throwIfAborted();
       run = await this.#getRun(`actor-runs/${encodeURIComponent(run.id)}`, { waitForFinish: '60' }, signal);
     }

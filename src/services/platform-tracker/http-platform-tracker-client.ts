@@ -5,6 +5,8 @@ import type { ValidatorMetrics } from '../../metrics/validator-metrics.js';
 import { callService, createServiceDispatcher } from '../http/index.js';
 import type { ContentMetrics, ContentRef, MetricsBatchResult, MetricsError, MetricsProvider } from '../types.js';
 import { fromWire, toRequest } from './wire-format.js';
+import { positiveInt } from '../../util/option-checks.js';
+import { parseBaseUrl } from '../http/base-url.js';
 
 export interface HttpPlatformTrackerClientOptions {
   /** e.g. http://localhost:12001 */
@@ -39,16 +41,13 @@ export class HttpPlatformTrackerClient implements MetricsProvider {
   #batchSupported: boolean | undefined;
 
   constructor(options: HttpPlatformTrackerClientOptions) {
-    const base = options?.baseUrl;
-    if (typeof base !== 'string' || !/^https?:\/\//.test(base) || !URL.canParse(base)) {
-      throw new TypeError(`baseUrl must be an http(s) URL, got ${String(base)}`);
-    }
+    const base = parseBaseUrl(options?.baseUrl).href;
     const timeoutMs = options.timeoutMs ?? 64_000;
-    if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new RangeError(`timeoutMs must be a positive integer, got ${String(timeoutMs)}`);
+    positiveInt('timeoutMs', timeoutMs);
     const concurrency = options.concurrency ?? 4;
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${String(concurrency)}`);
+    positiveInt('concurrency', concurrency);
     const batchSize = options.batchSize ?? 200;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${String(batchSize)}`);
+    positiveInt('batchSize', batchSize);
     this.#base = base.replace(/\/+$/, '');
     this.#ownsDispatcher = options.dispatcher === undefined;
     // Metric lookups are reads; replaying them is safe. 500/502 carry a definitive per-item

@@ -8,4 +8,4 @@ export { YOUTUBE_IDS_PER_CALL, YouTubeClient, type YouTubeClientOptions } from '
 export { fromWire, toWire, toRequest, metricsRequestSchema } from './wire-format.js';
 export * from './youtube-schemas.js';
 export * from './apify-schemas.js';
-export { startPlatformTrackerService, type PlatformTrackerServiceOptions, type RunningPlatformTrackerService } from './serve-platform-tracker.js';
+export { STANDIN_KEY, buildPlatformTracker, type PlatformTrackerParts, type PlatformTrackerUpstreams } from './platform-tracker-factory.js';

@@ -5,6 +5,7 @@ import type { ExposedMetrics, ServiceMetrics } from '../../metrics/service-metri
 import { HttpError, readJsonBody, sendJson } from '../http/index.js';
 import type { MetricsProvider } from '../types.js';
 import { describeIssues, fromRequest, metricsRequestSchema, toWire } from './wire-format.js';
+import { positiveInt } from '../../util/option-checks.js';
 
 export interface PlatformTrackerServerOptions {
   readonly logger?: Logger;
@@ -32,7 +33,7 @@ function statusOf(code: string): number {
  */
 export function createPlatformTrackerServer(tracker: MetricsProvider, options: PlatformTrackerServerOptions = {}): Server {
   const maxBatch = options.maxBatchItems ?? 500;
-  if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError(`maxBatchItems must be a positive integer, got ${String(maxBatch)}`);
+  positiveInt('maxBatchItems', maxBatch);
   const platforms = options.platforms ?? (tracker as { supportedPlatforms?: () => Record<string, { supported_content_types: string[] }> }).supportedPlatforms?.() ?? DEFAULT_PLATFORMS;
   const logger = options.logger;
   const metrics = options.metrics;

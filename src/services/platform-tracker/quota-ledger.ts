@@ -1,4 +1,5 @@
 import { QuotaExceededError } from '../../errors.js';
+import { positiveInt } from '../../util/option-checks.js';
 
 /**
  * Daily unit budget of a metered API. YouTube quotas reset at midnight Pacific time, so the day
@@ -13,9 +14,7 @@ export class QuotaLedger {
   #format: Intl.DateTimeFormat;
 
   constructor(options: { service: string; dailyUnits: number; timeZone?: string; now?: () => number }) {
-    if (!Number.isInteger(options.dailyUnits) || options.dailyUnits < 1) {
-      throw new RangeError(`dailyUnits must be a positive integer, got ${String(options.dailyUnits)}`);
-    }
+    positiveInt('dailyUnits', options.dailyUnits);
     this.service = options.service;
     this.dailyUnits = options.dailyUnits;
     this.#now = options.now ?? Date.now;

@@ -1,3 +1,5 @@
+import { positiveInt } from '../../util/option-checks.js';
+
 /**
  * Turns many single lookups that arrive within a short window into one batched call. Actors ask
  * for their own few videos; the coalescer hands the platform client one list per window (or per
@@ -39,7 +41,7 @@ export class RequestCoalescer<K, V> {
     const windowMs = options.windowMs ?? 20;
     if (!Number.isFinite(windowMs) || windowMs < 0) throw new RangeError(`windowMs must be a non-negative number, got ${String(windowMs)}`);
     const maxBatch = options.maxBatch ?? 100;
-    if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError(`maxBatch must be a positive integer, got ${String(maxBatch)}`);
+    positiveInt('maxBatch', maxBatch);
     this.#execute = options.execute;
     this.#keyOf = options.keyOf;
     this.#windowMs = windowMs;

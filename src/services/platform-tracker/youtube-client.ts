@@ -11,6 +11,8 @@ import {
   type YouTubeChannel,
   type YouTubeVideo,
 } from './youtube-schemas.js';
+import { positiveInt } from '../../util/option-checks.js';
+import { parseBaseUrl } from '../http/base-url.js';
 
 export interface YouTubeClientOptions {
   readonly apiKey: string;
@@ -55,12 +57,11 @@ export class YouTubeClient {
     if (typeof options?.apiKey !== 'string' || options.apiKey.length === 0) {
       throw new TypeError('YouTubeClient needs apiKey (youtube.api_key / YOUTUBE_API_KEY)');
     }
-    const base = options.baseUrl ?? 'https://www.googleapis.com';
-    if (!/^https?:\/\//.test(base) || !URL.canParse(base)) throw new TypeError(`baseUrl must be an http(s) URL, got ${base}`);
+    const base = parseBaseUrl(options.baseUrl ?? 'https://www.googleapis.com').href;
     const timeoutMs = options.timeoutMs ?? 30_000;
-    if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new RangeError(`timeoutMs must be a positive integer, got ${String(timeoutMs)}`);
+    positiveInt('timeoutMs', timeoutMs);
     const concurrency = options.concurrency ?? 4;
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${String(concurrency)}`);
+    positiveInt('concurrency', concurrency);
     this.#key = options.apiKey;
     this.#base = base.replace(/\/+$/, '');
     this.#ownsDispatcher = options.dispatcher === undefined;
@@ -73,27 +74,13 @@ export class YouTubeClient {
   }
 
   /** `videos.list?part=snippet,statistics` for any number of ids (1 unit per 50). */
-  async videos(ids: readonly string[], options: { signal?: AbortSignal } = {}): Promise<YouTubeVideo[]> {
-    const unique = [...new Set(ids)];
-    const batches = chunk(unique, YOUTUBE_IDS_PER_CALL);
-    this.quota.reserve(batches.length);
-    this.#publishQuota();
-    const pages = await Promise.all(
-      batches.map((batch) => this.#queue.add(() => this.#list('videos', 'snippet,statistics', batch, options.signal))),
-    );
-    return pages.flatMap((json) => youtubeVideoListSchema.parse(json).items);
+  videos(ids: readonly string[], options: { signal?: AbortSignal } = {}): Promise<YouTubeVideo[]> {
+    return this.#listAll('videos', 'snippet,statistics', ids, options.signal, (json) => youtubeVideoListSchema.parse(json).items);
   }
 
   /** `channels.list?part=statistics` (subscriberCount) for any number of ids (1 unit per 50). */
-  async channels(ids: readonly string[], options: { signal?: AbortSignal } = {}): Promise<YouTubeChannel[]> {
-    const unique = [...new Set(ids)];
-    const batches = chunk(unique, YOUTUBE_IDS_PER_CALL);
-    this.quota.reserve(batches.length);
-    this.#publishQuota();
-    const pages = await Promise.all(
-      batches.map((batch) => this.#queue.add(() => this.#list('channels', 'statistics', batch, options.signal))),
-    );
-    return pages.flatMap((json) => youtubeChannelListSchema.parse(json).items);
+  channels(ids: readonly string[], options: { signal?: AbortSignal } = {}): Promise<YouTubeChannel[]> {
+    return this.#listAll('channels', 'statistics', ids, options.signal, (json) => youtubeChannelListSchema.parse(json).items);
   }
 
   async close(): Promise<void> {
@@ -103,6 +90,15 @@ export class YouTubeClient {
   #publishQuota(): void {
     this.#metrics?.externalQuotaUnitsUsed.set({ service: SERVICE }, this.quota.used);
     this.#metrics?.externalQuotaUnitsLimit.set({ service: SERVICE }, this.quota.dailyUnits);
+  }
+
+  /** `<resource>.list` for the distinct `ids`, 50 per call, quota reserved up front; `items` of every page. */
+  async #listAll<T>(resource: 'videos' | 'channels', part: string, ids: readonly string[], signal: AbortSignal | undefined, items: (json: unknown) => T[]): Promise<T[]> {
+    const batches = chunk([...new Set(ids)], YOUTUBE_IDS_PER_CALL);
+    this.quota.reserve(batches.length);
+    this.#publishQuota();
+    const pages = await Promise.all(batches.map((batch) => this.#queue.add(() => this.#list(resource, part, batch, signal))));
+    return pages.flatMap(items);
   }
 
   async #list(resource: 'videos' | 'channels', part: string, ids: string[], signal?: AbortSignal): Promise<unknown> {

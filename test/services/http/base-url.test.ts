@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { HttpAiDetectorClient } from '../../../src/services/ai-detector/http-ai-detector-client.js';
 import { SightEngineClient } from '../../../src/services/ai-detector/sightengine-client.js';
 import { parseBaseUrl } from '../../../src/services/http/base-url.js';
+import { ApifyClient } from '../../../src/services/platform-tracker/apify-client.js';
+import { HttpPlatformTrackerClient } from '../../../src/services/platform-tracker/http-platform-tracker-client.js';
+import { YouTubeClient } from '../../../src/services/platform-tracker/youtube-client.js';
 
 describe('parseBaseUrl', () => {
   it('accepts absolute http(s) URLs', () => {
@@ -21,5 +24,11 @@ describe('parseBaseUrl', () => {
     expect(() => new SightEngineClient({ baseUrl: 'nope', apiUser: 'u', apiSecret: 's' })).toThrow(
       'options.baseUrl must be an absolute URL, got "nope"',
     );
+  });
+
+  it('guards the platform clients', () => {
+    expect(() => new YouTubeClient({ apiKey: 'k', baseUrl: 'file:///etc/passwd' })).toThrow('options.baseUrl must be http(s), got file:');
+    expect(() => new ApifyClient({ token: 't', baseUrl: 'nope' })).toThrow('options.baseUrl must be an absolute URL, got "nope"');
+    expect(() => new HttpPlatformTrackerClient({ baseUrl: undefined as never })).toThrow('options.baseUrl must be an absolute URL, got undefined');
   });
 });

@@ -152,6 +152,27 @@ describe('platform tracker HTTP service', () => {
   });
 });
 
+describe('platform tracker HTTP service without upstream clients', () => {
+  it('lists no platforms and answers 501 for a platform it cannot serve', async () => {
+    const tracker = new PlatformTracker({});
+    closers.push(() => tracker.close());
+    const url = await listen(createPlatformTrackerServer(tracker));
+    const dispatcher = createServiceDispatcher({ retries: 0 });
+    closers.push(() => dispatcher.close());
+    const platforms = await callService({ service: 't', url: `${url}/platforms/`, dispatcher });
+    expect(platforms.json).toEqual({ supported_platforms: {} });
+    const health = await callService({ service: 't', url: `${url}/health`, dispatcher });
+    expect(health.json).toMatchObject({ status: 'healthy', supported_platforms: [] });
+    const res = await callService({ service: 't', url: `${url}/get_metrics`, json: { platform: 'youtube', content_type: 'video', content_id: 'ytAAAAAAAAA' }, dispatcher });
+    expect(res.status).toBe(501);
+    expect(res.json).toMatchObject({ code: 'ERR_PLATFORM_UNAVAILABLE', retryable: expect.any(Boolean), detail: expect.stringMatching(/^Failed to get metadata: .*not configured/) });
+  });
+
+  it('refuses a batch limit below 1', () => {
+    expect(() => createPlatformTrackerServer(new PlatformTracker({}), { maxBatchItems: 0 })).toThrow('maxBatchItems must be a positive integer, got 0');
+  });
+});
+
 describe('HttpPlatformTrackerClient', () => {
   it('uses the batch endpoint in one request', async () => {
     const { url } = await setup();
@@ -203,8 +224,81 @@ describe('HttpPlatformTrackerClient', () => {
     expect(results[1]).toMatchObject({ platform: 'instagram/reel', content_id: 'ReelAAAA', view_count: 50, owner_username: 'u1', video_url: 'https://cdn/x.mp4' });
   });
 
+  /** A tracker answering each request with `answer(path, body)`: { status, json? or text? }. */
+  async function scripted(answer: (path: string, body: unknown) => { status: number; json?: unknown; text?: string; hangUp?: boolean }) {
+    const { createServer } = await import('node:http');
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c: Buffer) => (raw += c));
+      req.on('end', () => {
+        seen.push(req.url ?? '');
+        const a = answer(req.url ?? '', raw ? JSON.parse(raw) : undefined);
+        if (a.hangUp) return req.socket.destroy();
+        if (a.json !== undefined) return res.writeHead(a.status, { 'content-type': 'application/json' }).end(JSON.stringify(a.json));
+        res.writeHead(a.status, { 'content-type': 'text/plain' }).end(a.text ?? '');
+      });
+    });
+    const url = await listen(server);
+    const dispatcher = createServiceDispatcher({ retries: 0 });
+    const client = new HttpPlatformTrackerClient({ baseUrl: url, batchSize: 2, dispatcher });
+    closers.push(() => dispatcher.close(), () => client.close());
+    return { client, seen };
+  }
+
+  it('a failing batch endpoint fails the call with its code, or a generic one', async () => {
+    const coded = await scripted(() => ({ status: 500, json: { code: 'ERR_TRACKER_DOWN', detail: 'upstream gone' } }));
+    await expect(coded.client.getMetrics(REFS.slice(0, 1))).rejects.toMatchObject({ code: 'ERR_TRACKER_DOWN', status: 500, message: expect.stringContaining('upstream gone') });
+    const bare = await scripted(() => ({ status: 500, text: 'boom' }));
+    await expect(bare.client.getMetrics(REFS.slice(0, 1))).rejects.toMatchObject({ code: 'ERR_PLATFORM_TRACKER', message: expect.stringContaining('boom') });
+    expect(bare.client.batchSupported).toBeUndefined();
+  });
+
+  it('a batch answer without results and errors is a protocol error', async () => {
+    const { client } = await scripted(() => ({ status: 200, json: { items: [] } }));
+    await expect(client.getMetrics(REFS.slice(0, 1))).rejects.toMatchObject({ code: 'ERR_PLATFORM_TRACKER_PROTOCOL' });
+  });
+
+  it('sends batches of batchSize items', async () => {
+    const { client, seen } = await scripted((_path, body) => ({
+      status: 200,
+      json: { results: [], errors: (body as { items: { platform: string; content_id: string }[] }).items.map((i) => ({ ...i, platform: 'youtube/video', code: 'ERR_CONTENT_NOT_FOUND', message: 'gone', retryable: false })) },
+    }));
+    const { errors } = await client.getMetrics(REFS.slice(0, 2).concat(REFS.slice(0, 1)));
+    expect(seen).toEqual(['/get_metrics/batch', '/get_metrics/batch']);
+    expect(errors).toHaveLength(3);
+  });
+
+  it('single calls turn answers and transport failures into per-item errors', async () => {
+    const { client } = await scripted((path, body) => {
+      if (path === '/get_metrics/batch') return { status: 404, json: { detail: 'Not Found' } };
+      const id = (body as { content_id: string }).content_id;
+      if (id === 'ytAAAAAAAAA') return { status: 503, json: { detail: 'quota', code: 'ERR_QUOTA', retryable: false } };
+      if (id === 'ytBBBBBBBBB') return { status: 429, text: 'slow down' };
+      return { status: 0, hangUp: true };
+    });
+    const { results, errors } = await client.getMetrics(REFS.slice(0, 3));
+    expect(results).toEqual([]);
+    expect(errors).toEqual([
+      expect.objectContaining({ content_id: 'ytAAAAAAAAA', code: 'ERR_QUOTA', message: 'quota', retryable: false }),
+      expect.objectContaining({ content_id: 'ytBBBBBBBBB', code: 'ERR_HTTP_429', message: 'slow down', retryable: true }),
+      expect.objectContaining({ content_id: 'ReelAAAA', retryable: true }),
+    ]);
+  });
+
+  it('an aborted call rejects instead of reporting per-item errors', async () => {
+    const { client } = await scripted((path) => (path === '/get_metrics/batch' ? { status: 405, json: { detail: 'Method Not Allowed' } } : { status: 0, hangUp: true }));
+    const first = await client.getMetrics(REFS.slice(0, 1));
+    expect(client.batchSupported).toBe(false);
+    expect(first.errors).toHaveLength(1);
+    const controller = new AbortController();
+    controller.abort(new Error('cycle over'));
+    await expect(client.getMetrics(REFS.slice(0, 1), { signal: controller.signal })).rejects.toThrow();
+    await expect(client.getMetrics('nope' as never)).rejects.toThrow(TypeError);
+  });
+
   it('validates its options', () => {
-    expect(() => new HttpPlatformTrackerClient({ baseUrl: 'localhost:12001' })).toThrow(/baseUrl must be an http\(s\) URL/);
+    expect(() => new HttpPlatformTrackerClient({ baseUrl: 'localhost:12001' })).toThrow('options.baseUrl must be http(s), got localhost:');
     expect(() => new HttpPlatformTrackerClient({ baseUrl: 'http://x', concurrency: 0 })).toThrow(RangeError);
   });
 });

@@ -5,7 +5,7 @@ import { loadConfig } from '../../../src/config/load-config.js';
 import { ConfigError } from '../../../src/errors.js';
 import { buildScenario } from '../../../src/devnet/scenario.js';
 import { callService, createServiceDispatcher } from '../../../src/services/http/index.js';
-import { startPlatformTrackerService } from '../../../src/services/platform-tracker/index.js';
+import { startPlatformTrackerService } from '../../../src/runtime/serve-platform-tracker.js';
 
 const dispatcher = createServiceDispatcher({ retries: 0 });
 const closers: (() => Promise<unknown>)[] = [];

@@ -5,7 +5,7 @@ import { loadConfig } from '../../../src/config/load-config.js';
 import { buildScenario } from '../../../src/devnet/scenario.js';
 import { ServiceMetrics } from '../../../src/metrics/service-metrics.js';
 import { callService, createServiceDispatcher } from '../../../src/services/http/index.js';
-import { startPlatformTrackerService } from '../../../src/services/platform-tracker/index.js';
+import { startPlatformTrackerService } from '../../../src/runtime/serve-platform-tracker.js';
 import type { ContentRef } from '../../../src/services/types.js';
 
 const dispatcher = createServiceDispatcher({ retries: 0 });

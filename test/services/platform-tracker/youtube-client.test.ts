@@ -112,7 +112,7 @@ describe('YouTubeClient', () => {
 
   it('validates its options', () => {
     expect(() => new YouTubeClient({ apiKey: '' })).toThrow(/needs apiKey/);
-    expect(() => new YouTubeClient({ apiKey: 'k', baseUrl: 'ftp://x' })).toThrow(/baseUrl must be an http\(s\) URL/);
+    expect(() => new YouTubeClient({ apiKey: 'k', baseUrl: 'ftp://x' })).toThrow('options.baseUrl must be http(s), got ftp:');
     expect(() => new YouTubeClient({ apiKey: 'k', dailyQuotaUnits: 0 })).toThrow(/dailyUnits must be a positive integer/);
     expect(() => new YouTubeClient({ apiKey: 'k', concurrency: 0 })).toThrow(RangeError);
   });

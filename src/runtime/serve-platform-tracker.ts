@@ -1,16 +1,15 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { Config } from '../../config/load-config.js';
-import { startServiceStandins, type ServiceStandins } from '../../devnet/http/service-standins.js';
-import { buildScenario } from '../../devnet/scenario.js';
-import { ConfigError } from '../../errors.js';
-import type { ExposedMetrics, ServiceMetrics } from '../../metrics/service-metrics.js';
-import type { TrackerMetrics } from './platform-tracker.js';
-import { ApifyClient } from './apify-client.js';
-import { PlatformTracker } from './platform-tracker.js';
-import { createPlatformTrackerServer } from './platform-tracker-server.js';
-import { YouTubeClient } from './youtube-client.js';
+import type { Config } from '../config/load-config.js';
+import { startServiceStandins, type ServiceStandins } from '../devnet/http/service-standins.js';
+import { buildScenario } from '../devnet/scenario.js';
+import { ConfigError } from '../errors.js';
+import type { ExposedMetrics, ServiceMetrics } from '../metrics/service-metrics.js';
+import { buildPlatformTracker } from '../services/platform-tracker/platform-tracker-factory.js';
+import { createPlatformTrackerServer } from '../services/platform-tracker/platform-tracker-server.js';
+import type { PlatformTracker, TrackerMetrics } from '../services/platform-tracker/platform-tracker.js';
+import { listen } from '../util/listen.js';
 
 export interface PlatformTrackerServiceOptions {
   readonly port?: number;
@@ -38,46 +37,19 @@ export interface RunningPlatformTrackerService {
  */
 export async function startPlatformTrackerService(config: Config, options: PlatformTrackerServiceOptions = {}): Promise<RunningPlatformTrackerService> {
   let standins: ServiceStandins | undefined;
-  let youtubeKey = config.youtube.api_key;
-  let apifyKey = config.apify.api_key;
-  let youtubeBase = config.youtube.base_url;
-  let apifyBase = config.apify.base_url;
   if (config.services === 'embedded') {
     const scenario = await buildScenario({ miners: options.miners ?? 64, netuid: config.netuid, ...(options.seed === undefined ? {} : { seed: options.seed }) });
     standins = await startServiceStandins({ scenario });
-    youtubeKey = 'embedded';
-    apifyKey = 'embedded';
-    youtubeBase = standins.youtubeBaseUrl;
-    apifyBase = standins.apifyBaseUrl;
-  } else if (!youtubeKey && !apifyKey) {
+  } else if (!config.youtube.api_key && !config.apify.api_key) {
     throw new ConfigError('the platform tracker needs youtube.api_key (YOUTUBE_API_KEY) and/or apify.api_key (APIFY_API_KEY), or --services embedded', 'youtube.api_key');
   }
-  const youtube = youtubeKey
-    ? new YouTubeClient({ apiKey: youtubeKey, baseUrl: youtubeBase, dailyQuotaUnits: config.youtube.daily_quota_units, metrics: options.metrics })
-    : undefined;
-  const apify = apifyKey
-    ? new ApifyClient({ token: apifyKey, baseUrl: apifyBase, syncLimitSeconds: Math.min(300, config.apify.sync_limit_s), metrics: options.metrics })
-    : undefined;
-  const tracker = new PlatformTracker({
-    youtube,
-    apify,
-    instagramPostActor: config.apify.post_actor,
-    instagramProfileActor: config.apify.profile_actor,
-    logger: options.logger,
-    metrics: options.metrics,
-  });
+  const { tracker, closeClients } = buildPlatformTracker(config, { upstreams: standins, logger: options.logger, metrics: options.metrics });
   const server = createPlatformTrackerServer(tracker, { logger: options.logger, metrics: options.metrics });
   const host = options.host ?? '127.0.0.1';
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? config.platform_tracker.port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, options.port ?? config.platform_tracker.port, host);
   } catch (error) {
-    await Promise.all([youtube?.close(), apify?.close(), standins?.close()]);
+    await Promise.all([closeClients(), standins?.close()]);
     throw error;
   }
   const address = server.address() as AddressInfo;
@@ -93,7 +65,7 @@ export async function startPlatformTrackerService(config: Config, options: Platf
         server.closeIdleConnections();
       });
       await tracker.close();
-      await Promise.all([youtube?.close(), apify?.close()]);
+      await closeClients();
       await standins?.close();
     },
   };
