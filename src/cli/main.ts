@@ -29,9 +29,10 @@ export const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = 
   weights: () => import('./commands/weights.js'),
   commit: () => import('./commands/commit.js'),
   serve: () => import('./commands/serve.js'),
+  miner: () => import('./commands/miner.js'),
 });
 
-const BOOLEAN_FLAGS = ['json', 'once', 'help', 'require_signed_submissions', 'require-signed-submissions'];
+const BOOLEAN_FLAGS = ['json', 'once', 'help', 'require_signed_submissions', 'require-signed-submissions', 'verify', 'force'];
 
 /** Parses argv into a command name, positionals and flat flags (dots are not nested). */
 export function parseArgv(argv: readonly string[]): { command: string | undefined; args: string[]; flags: Record<string, unknown> } {
@@ -62,6 +63,7 @@ function usage(): string {
     '  weights       show this validator\'s weights on chain',
     '  commit        set a miner commitment (--gist user:gistid)',
     '  serve         serve platform-tracker | ai-detector over HTTP',
+    '  miner         miner toolkit: check | sign | gist pull|push | upload | ui (docs/MINING.md)',
     '  config        print the resolved configuration',
     '',
     'common flags: --netuid 89 --wallet.name NAME --wallet.hotkey NAME --wallet.path DIR',
