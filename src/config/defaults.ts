@@ -109,6 +109,10 @@ export const DEFAULTS = deepFreeze({
     level: 'info' as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent',
   },
   once: false,
+  // Miner toolkit and the validator's per-miner report (docs/MINING.md).
+  miner_report: { enabled: false },
+  github: { api_url: 'https://api.github.com' },
+  r2: { endpoint: undefined as string | undefined },
 });
 
 export type Defaults = typeof DEFAULTS;

@@ -108,6 +108,10 @@ const schema = z
     metrics: z.object({ host: z.string().min(1), port: int(0, 65535) }).strict(),
     logging: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) }).strict(),
     once: bool(),
+    // Miner toolkit and the validator's per-miner report (docs/MINING.md).
+    miner_report: z.object({ enabled: bool() }).strict(),
+    github: z.object({ api_url: httpUrl() }).strict(),
+    r2: z.object({ endpoint: httpUrl().optional() }).strict(),
   })
   .strict();
 

@@ -4,6 +4,7 @@ import type { CommandContext, CommandModule } from '../main.js';
 /** `infinitevibe miner <sub>`: each subcommand is its own module, loaded on demand. */
 const SUBCOMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = Object.freeze({
   sign: () => import('./miner-sign.js'),
+  gist: () => import('./miner-gist.js'),
 });
 
 export const description = 'miner toolkit: check | sign | gist pull|push | upload | ui';
