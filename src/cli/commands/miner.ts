@@ -3,6 +3,7 @@ import type { CommandContext, CommandModule } from '../main.js';
 
 /** `infinitevibe miner <sub>`: each subcommand is its own module, loaded on demand. */
 const SUBCOMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = Object.freeze({
+  check: () => import('./miner-check.js'),
   sign: () => import('./miner-sign.js'),
   gist: () => import('./miner-gist.js'),
 });
