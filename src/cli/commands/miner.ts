@@ -6,6 +6,7 @@ const SUBCOMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = Obje
   check: () => import('./miner-check.js'),
   sign: () => import('./miner-sign.js'),
   gist: () => import('./miner-gist.js'),
+  upload: () => import('./miner-upload.js'),
 });
 
 export const description = 'miner toolkit: check | sign | gist pull|push | upload | ui';
