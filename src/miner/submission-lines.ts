@@ -55,6 +55,13 @@ export function joinLines(lines: readonly string[]): string {
   return kept.length === 0 ? '' : `${kept.join('\n')}\n`;
 }
 
+/** `text` with `line` added after its last non-blank line. */
+export function appendLine(text: string, line: string): string {
+  const lines = splitLines(text);
+  while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
+  return joinLines([...lines, line]);
+}
+
 /** A gist line for a submission, fields in the documented order. */
 export function formatLine(fields: {
   readonly content_id: string;

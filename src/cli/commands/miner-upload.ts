@@ -1,8 +1,8 @@
-import { appendFile, readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { splitFlags, toJson } from '../../chain/inspect.js';
 import { ConfigError } from '../../errors.js';
 import { uploadToR2 } from '../../miner/r2-upload.js';
-import { analyseLines, formatLine, gistLimitsFromConfig } from '../../miner/submission-lines.js';
+import { analyseLines, appendLine, formatLine, gistLimitsFromConfig } from '../../miner/submission-lines.js';
 import type { CommandContext } from '../main.js';
 
 export const description = 'miner upload VIDEO --bucket B --account-id A --public-id P [--append submissions.jsonl --platform P --content-id ID]';
@@ -59,7 +59,7 @@ export async function run({ flags, args, stdout, stderr }: CommandContext): Prom
     const verdict = analyseLines(line, gistLimitsFromConfig(config))[0]!;
     if (verdict.rejection) throw new ConfigError(`the new line would be rejected: ${verdict.rejection.reason} (${verdict.rejection.detail ?? ''})`, 'append');
     const current = await readFile(append, 'utf8').catch(() => '');
-    await appendFile(append, `${current !== '' && !current.endsWith('\n') ? '\n' : ''}${line}\n`, 'utf8');
+    await writeFile(append, appendLine(current, line), 'utf8');
   }
   if (own['json']) stdout.write(toJson({ ...result, ...(line ? { appended_to: append, line } : {}) }));
   else {

@@ -7,6 +7,7 @@ const SUBCOMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = Obje
   sign: () => import('./miner-sign.js'),
   gist: () => import('./miner-gist.js'),
   upload: () => import('./miner-upload.js'),
+  ui: () => import('./miner-ui.js'),
 });
 
 export const description = 'miner toolkit: check | sign | gist pull|push | upload | ui';
