@@ -11,6 +11,7 @@ import { captionMatches } from '../formats/caption.js';
 import type { ParseGistOptions } from '../formats/gist.js';
 import type { ParsedCommitment, Submission } from '../formats/types.js';
 import { resolveOwners, type OwnershipClaim } from '../scoring/resolve-owners.js';
+import { snapshotReason } from '../scoring/snapshot-reason.js';
 import type { AiDetector, ContentMetrics, MetricsProvider } from '../services/types.js';
 import { parseGistReference } from './gist-ref.js';
 import { scanChain, type ChainView } from './ownership-scan.js';
@@ -206,18 +207,23 @@ export async function checkSubmissions(input: CheckInput, deps: CheckDeps): Prom
         ownership = { winner: loss ? loss.winner : input.hotkey, reason: loss?.reason ?? null, rivals: rivals.length };
       }
 
-      // Same order of reasons as the validator's per-snapshot accounting.
-      if (signature === 'invalid') return void rows.push(row({ ...found, ownership, verdict: 'rejected', reason: 'invalid_signature', detail: `signature does not verify for ${input.hotkey} on netuid ${deps.netuid}` }));
-      if (!caption_ok) return void rows.push(row({ ...found, ownership, verdict: 'rejected', reason: 'caption_mismatch', detail: `caption lacks "${input.hotkey.slice(-5)}" token` }));
-      if (ownership?.reason) return void rows.push(row({ ...found, ownership, verdict: 'rejected', reason: 'not_owner', detail: `${ownership.reason}; kept by ${ownership.winner ?? 'nobody'}` }));
+      const fields = { signature_ok: signature === 'unsigned' ? null : signature === 'valid', caption_ok, owner_ok: !ownership?.reason };
+      const details: Record<string, string> = {
+        invalid_signature: `signature does not verify for ${input.hotkey} on netuid ${deps.netuid}`,
+        caption_mismatch: `caption lacks the "${input.hotkey.slice(-5)}" token`,
+        not_owner: `${ownership?.reason ?? ''}; kept by ${ownership?.winner ?? 'nobody'}`,
+      };
+      // The validator scores AI only for content that could still count.
+      const early = snapshotReason({ ...fields, ai_score: 1 }, 0);
+      if (early !== 'ok') return void rows.push(row({ ...found, ownership, verdict: 'rejected', reason: early, detail: details[early] ?? null }));
       let ai: number;
       try {
         ai = (await deps.aiDetector.detect(metrics.video_url ?? s.direct_video_url, { ...opts, source: metrics.video_url ? 'platform' : 'miner' })).mean_ai_generated;
       } catch (error) {
         return void rows.push(row({ ...found, ownership, verdict: 'ignored', reason: 'ai_unavailable', detail: `${errorCode(error)}: ${(error as Error).message}` }));
       }
-      if (ai <= deps.aiThreshold) return void rows.push(row({ ...found, ownership, ai_score: ai, verdict: 'rejected', reason: 'not_ai', detail: `AI score ${ai.toFixed(3)} is not above ${deps.aiThreshold}` }));
-      rows.push(row({ ...found, ownership, ai_score: ai, verdict: 'accepted', reason: 'ok' }));
+      const reason = snapshotReason({ ...fields, ai_score: ai }, deps.aiThreshold);
+      rows.push(row({ ...found, ownership, ai_score: ai, verdict: reason === 'ok' ? 'accepted' : 'rejected', reason, detail: reason === 'not_ai' ? `AI score ${ai.toFixed(3)} is not above ${deps.aiThreshold}` : null }));
     }),
   );
 

@@ -23,6 +23,7 @@ import { loadHotkey } from '../wallet/index.js';
 import { WeightCommitter, type CommitAttemptResult } from '../weights/weight-committer.js';
 import { SIMULATED_CYCLE_MS, startEmbeddedNetwork, type EmbeddedNetwork } from './embedded-network.js';
 import { createServices, type ValidatorServices } from './services.js';
+import { MinerReportStore } from './miner-report.js';
 import type { AiDetector } from '../services/types.js';
 
 export interface ValidatorAppOptions {
@@ -267,12 +268,16 @@ export class ValidatorApp {
         metrics,
       });
 
+      const reports = config.miner_report.enabled ? new MinerReportStore({ aiThreshold: config.ai.threshold }) : undefined;
       const cycleIntervalMs = config.submission_update_interval * 1000;
       const supervisor = new Supervisor({
         chain,
         netuid: config.netuid,
         selfHotkey: signer.address,
-        createActor: (neuron, parent) => new MinerActor({ uid: neuron.uid, hotkey: neuron.hotkey, deps, parent }),
+        createActor: (neuron, parent) => {
+          const actor = new MinerActor({ uid: neuron.uid, hotkey: neuron.hotkey, deps, parent });
+          return reports ? reports.wrap(actor) : actor;
+        },
         scorer: { score: (miners) => pool.score(miners, scoring) },
         history: new HistoryCache(store.snapshots),
         scoreLog: store.scores,
@@ -286,7 +291,10 @@ export class ValidatorApp {
         jitterMs: options.jitterMs ?? Math.min(5_000, cycleIntervalMs * 0.05),
         now,
         ...(simulated ? { beforeCycle: () => network!.advance(simulatedCycleMs) } : {}),
-        onScores: (scores) => committer.update(scores),
+        onScores: (scores) => {
+          reports?.recordScores(scores);
+          committer.update(scores);
+        },
         logger,
         metrics,
       });
@@ -311,6 +319,7 @@ export class ValidatorApp {
             pending_snapshots: writer.pending,
             last_weights: committer.lastResult ? { ok: committer.lastResult.ok, mode: committer.lastResult.mode, block: committer.lastResult.block } : null,
           }),
+          ...(reports ? { routes: (path: string) => minerReportRoute(reports, path, committer.lastResult) } : {}),
         });
         const server = metricsServer;
         closers.push({ name: 'metrics server', close: () => server.close() });
@@ -412,6 +421,15 @@ export class ValidatorApp {
 
 export function startValidator(config: Config, options: ValidatorAppOptions = {}): Promise<ValidatorApp> {
   return ValidatorApp.start(config, options);
+}
+
+/** `GET /miners/<hotkey>`: the latest cycle's report for one miner. */
+function minerReportRoute(reports: MinerReportStore, path: string, weights: CommitAttemptResult | undefined): { status: number; body: unknown } | undefined {
+  const m = /^\/miners\/([^/]+)\/?$/.exec(path);
+  if (!m) return undefined;
+  const hotkey = decodeURIComponent(m[1]!);
+  const report = reports.report(hotkey, weights?.ok ? weights : undefined);
+  return report ? { status: 200, body: report } : { status: 404, body: { error: 'not_found', message: `no report for ${hotkey} in the latest cycle` } };
 }
 
 async function resolveSigner(config: Config, network: EmbeddedNetwork | undefined, logger: Logger): Promise<KeyringPair> {
