@@ -113,6 +113,14 @@ describe('infinitevibe miner sign | gist | upload', () => {
     const noToken = await cli(['miner', 'gist', 'push', '--file', file, '--github.api_url', api.url]);
     expect(noToken.code).toBe(1);
     expect(noToken.err).toMatch(/ERR_GIST_API_NO_TOKEN/);
+    // With the wallet, a line signed by another key is refused too.
+    process.env['GITHUB_TOKEN'] = 'ghp_cli';
+    const other = (await writeHotkeyFile({ path: join(dir, 'wallets'), name: 'other', hotkey: 'default' })).ss58Address;
+    expect(other).not.toBe(address);
+    expect((await cli(['miner', 'sign', '--file', file, '--wallet.path', join(dir, 'wallets'), '--wallet.name', 'other'])).code).toBe(0);
+    const foreign = await cli(['miner', 'gist', 'push', '--file', file, '--github.api_url', api.url, ...wallet]);
+    expect(foreign.code).toBe(1);
+    expect(foreign.err).toMatch(/invalid_signature/);
     process.env['GITHUB_TOKEN'] = 'ghp_wrong_secret_value';
     const bad = await cli(['miner', 'gist', 'push', '--file', file, '--github.api_url', api.url]);
     expect(bad.err).toMatch(/ERR_GIST_API_UNAUTHORIZED/);

@@ -1,9 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { renderTable, splitFlags, toJson } from '../../chain/inspect.js';
-import { ConfigError } from '../../errors.js';
+import { ConfigError, WalletError } from '../../errors.js';
 import { GistClient } from '../../miner/gist-client.js';
 import { parseGistId } from '../../miner/gist-ref.js';
+import { verifyLines } from '../../miner/sign-lines.js';
 import { analyseLines, contentLines, gistLimitsFromConfig } from '../../miner/submission-lines.js';
+import { loadHotkey } from '../../wallet/index.js';
 import type { CommandContext } from '../main.js';
 
 export const description = 'miner gist pull|push --gist-id ID [--file submissions.jsonl] (GITHUB_TOKEN)';
@@ -33,12 +35,29 @@ export async function run({ flags, args, stdout, stderr }: CommandContext): Prom
     throw new ConfigError(`cannot read --file ${file}: ${error.code ?? error.message}`, 'file');
   });
   // The validator's parser decides; a file it would partly reject is not published by accident.
-  const lines = contentLines(analyseLines(content, gistLimitsFromConfig(config)));
-  const bad = lines.filter((l) => l.rejection);
+  const limits = gistLimitsFromConfig(config);
+  const lines = contentLines(analyseLines(content, limits));
+  const bad: Array<{ line: number; reason: string; detail: string }> = lines
+    .filter((l) => l.rejection)
+    .map((l) => ({ line: l.line, reason: l.rejection!.reason, detail: l.rejection!.detail ?? '' }));
+  // With the wallet at hand, signatures are checked too (and their absence when required).
+  const hotkey = await loadHotkey(config.wallet).then(
+    (pair) => pair.address,
+    (error: unknown) => {
+      if (error instanceof WalletError && error.code === 'ERR_WALLET_NOT_FOUND') return undefined;
+      throw error;
+    },
+  );
+  if (hotkey !== undefined) {
+    const verified = await verifyLines(content, { netuid: config.netuid, hotkey, limits });
+    for (const l of verified.lines) {
+      if (l.status === 'invalid' || (l.status === 'unsigned' && config.require_signed_submissions)) bad.push({ line: l.line, reason: l.reason!, detail: l.detail ?? '' });
+    }
+  }
   if (bad.length > 0) {
     const table = renderTable(
       ['line', 'reason', 'detail'],
-      bad.map((l) => [String(l.line), l.rejection!.reason, l.rejection!.detail ?? '']),
+      bad.map((l) => [String(l.line), l.reason, l.detail]),
     );
     if (!own['force']) {
       stderr.write(table);
