@@ -76,15 +76,17 @@ export interface CheckInput {
 }
 
 const row = (base: Partial<CheckRow> & Pick<CheckRow, 'line' | 'verdict' | 'reason'>): CheckRow => ({
-  platform: null,
-  content_id: null,
-  detail: null,
-  caption_ok: null,
-  signature: null,
-  ai_score: null,
-  metrics: null,
-  ownership: null,
-  ...base,
+  line: base.line,
+  platform: base.platform ?? null,
+  content_id: base.content_id ?? null,
+  verdict: base.verdict,
+  reason: base.reason,
+  detail: base.detail ?? null,
+  caption_ok: base.caption_ok ?? null,
+  signature: base.signature ?? null,
+  ai_score: base.ai_score ?? null,
+  metrics: base.metrics ?? null,
+  ownership: base.ownership ?? null,
 });
 
 export async function checkSubmissions(input: CheckInput, deps: CheckDeps): Promise<CheckReport> {

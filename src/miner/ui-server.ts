@@ -4,7 +4,9 @@
  * default, answers only loopback Host names (DNS rebinding) and JSON requests (cross-site forms
  * cannot send them), and never returns a secret: the page only learns whether one is set.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -189,10 +191,13 @@ export class MinerUiServer {
     const key = url.searchParams.get('key') ?? '';
     if (!/^[A-Za-z0-9!_.*'()-]{1,200}$/.test(key)) throw new HttpError(400, 'ERR_UI_BAD_KEY', 'key must be 1-200 characters of A-Z a-z 0-9 ! _ . * \' ( ) -');
     const staged = join(this.#o.stagingDir, key);
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    await writeFile(staged, Buffer.concat(chunks));
-    return this.#o.upload(staged, key);
+    // Videos can be large: straight to disk, then to R2 in parts.
+    await pipeline(req, createWriteStream(staged));
+    try {
+      return await this.#o.upload(staged, key);
+    } finally {
+      await rm(staged, { force: true });
+    }
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

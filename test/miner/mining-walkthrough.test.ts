@@ -158,6 +158,18 @@ describe('docs/MINING.md walk-through on the embedded network', () => {
       expect(result.out).toContain(`validator: interval ${cycle.interval}`);
     }
 
+    // Why other miners' lines were refused, in the validator's reason names.
+    const reportOf = async (kind: string) => {
+      const m = network.scenario.miners.find((x) => x.kind === kind)!;
+      return (await (await request(`${validator.metricsUrl}/miners/${m.hotkey}`)).body.json()) as { status: string; rejected_lines: Array<{ reason: string }>; lines: Array<{ verdict: string; reason: string }>; score: number | null };
+    };
+    const badCaption = await reportOf('bad_caption');
+    expect(badCaption.lines.length).toBeGreaterThan(0);
+    expect(badCaption.lines.every((l) => l.verdict === 'rejected' && l.reason === 'caption_mismatch')).toBe(true);
+    expect((await reportOf('forged_signature')).lines.some((l) => l.reason === 'invalid_signature')).toBe(true);
+    expect((await reportOf('malformed_lines')).rejected_lines.length).toBeGreaterThan(0);
+    expect((await reportOf('dead_gist')).status).toBe('gist_failed');
+
     const unknown = await request(`${validator.metricsUrl}/miners/5NotAMiner`);
     expect(unknown.statusCode).toBe(404);
     expect(await unknown.body.json()).toMatchObject({ error: 'not_found' });
