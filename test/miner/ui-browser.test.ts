@@ -82,6 +82,24 @@ describe('miner ui in headless Chromium against the stand-ins', () => {
     await page.waitForSelector('#status:text("line saved locally")');
     expect(await page.locator('#lines tr').count()).toBe(2);
 
+    // Edit the new line through the form, then add and remove a throw-away line.
+    await page.click('#lines tr[data-line="2"] button.edit');
+    expect(await page.inputValue('#add-content-id')).toBe(second.content_id);
+    await page.fill('#add-url', `${url}?v=1`);
+    await page.click('#add');
+    await page.waitForSelector('#status:text("line saved locally")');
+    await page.click('#lines tr[data-line="2"] button.edit');
+    await page.fill('#add-url', url);
+    await page.click('#add');
+    await expect.poll(() => app.server.text.includes(`?v=1`)).toBe(false);
+    await page.fill('#add-content-id', 'throwaway');
+    await page.fill('#add-url', 'https://example.invalid/x.mp4');
+    await page.click('#add');
+    await expect.poll(() => page.locator('#lines tr').count()).toBe(3);
+    await page.click('#lines tr[data-line="3"] button.remove');
+    await expect.poll(() => page.locator('#lines tr').count()).toBe(2);
+    expect(app.server.text).not.toContain('throwaway');
+
     await page.click('#sign');
     await page.waitForSelector('#status:text("2 line(s) signed")');
     await page.click('#save');
