@@ -90,6 +90,11 @@ export class GistClient {
     });
   }
 
+  /** Whether a token was given (writing needs one). */
+  get canWrite(): boolean {
+    return this.#hasToken;
+  }
+
   /** The gist's file that validators read, with the commitment string for it. */
   async pull(gistId: string): Promise<PulledGist> {
     let data: GistData;

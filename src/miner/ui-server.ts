@@ -133,7 +133,7 @@ export class MinerUiServer {
       commitment: this.#commitment ?? null,
       // Whether secrets are configured, never the secrets.
       can_sign: this.#o.signer !== undefined,
-      can_save: this.#o.gists !== undefined,
+      can_save: this.#o.gists?.canWrite ?? false,
       can_upload: this.#o.upload !== undefined,
       lines: this.#lines(),
     };
@@ -175,7 +175,7 @@ export class MinerUiServer {
     }
     if (method === 'POST' && path === '/api/check') return this.#o.check(this.#text);
     if (method === 'POST' && path === '/api/save') {
-      if (!this.#o.gists) throw new HttpError(409, 'ERR_UI_NO_GIST_CLIENT', 'set GITHUB_TOKEN to save the gist');
+      if (!this.#o.gists?.canWrite) throw new HttpError(409, 'ERR_UI_NO_GIST_TOKEN', 'set GITHUB_TOKEN to save the gist');
       const bad = this.#lines().filter((l) => l.reason !== null);
       if (bad.length > 0 && body['force'] !== true) throw new HttpError(422, 'ERR_UI_INVALID_LINES', `${bad.length} line(s) would be rejected by validators; fix them or save with force`);
       const pushed = await this.#o.gists.push({ gistId: this.#gistId, content: this.#text });
