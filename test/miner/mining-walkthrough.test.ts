@@ -135,7 +135,7 @@ describe('docs/MINING.md walk-through on the embedded network', () => {
         await vi.waitFor(async () => {
           const c = (await validator.chain.commitments(network.scenario.netuid)).find((r) => r.hotkey === miner.hotkey);
           expect(c?.value).toBe(`${miner.githubUser}:${vars['GIST_ID']}`);
-        }, { timeout: 20_000, interval: 100 });
+        }, { timeout: 60_000, interval: 100 });
       }
       if (args[1] === 'check') expect(result.out).toContain('every line would be accepted');
     }
