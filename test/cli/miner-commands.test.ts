@@ -57,7 +57,7 @@ describe('infinitevibe miner sign | gist | upload', () => {
   it('miner without a subcommand is a configuration error naming them', async () => {
     const { code, err } = await cli(['miner']);
     expect(code).toBe(2);
-    expect(err).toMatch(/check, sign, gist, upload, ui/);
+    expect(err).toMatch(/check, sign, gist, upload, ui, playground/);
     expect((await cli(['miner', 'gist', 'fetch'])).code).toBe(2);
   });
 

@@ -8,9 +8,10 @@ const SUBCOMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = Obje
   gist: () => import('./miner-gist.js'),
   upload: () => import('./miner-upload.js'),
   ui: () => import('./miner-ui.js'),
+  playground: () => import('./miner-playground.js'),
 });
 
-export const description = 'miner toolkit: check | sign | gist pull|push | upload | ui';
+export const description = 'miner toolkit: check | sign | gist pull|push | upload | ui | playground';
 
 export async function run(context: CommandContext): Promise<number> {
   const [sub, ...rest] = context.args;
