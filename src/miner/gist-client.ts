@@ -138,14 +138,19 @@ export class GistClient {
         throw mapError(error, 'POST /gists');
       }
     } else {
-      // Update the file validators read (the first by name) unless told which one.
-      if (input.filename === undefined) {
-        try {
-          const current = (await this.#octokit.rest.gists.get({ gist_id: input.gistId })).data as GistData;
-          filename = Object.keys(current.files ?? {}).sort()[0] ?? filename;
-        } catch (error) {
-          throw mapError(error, `GET /gists/${input.gistId}`);
-        }
+      // Update the file validators read (the first by name) unless told which one; refuse a
+      // name that would not be the first before anything is written.
+      let names: string[];
+      try {
+        const current = (await this.#octokit.rest.gists.get({ gist_id: input.gistId })).data as GistData;
+        names = Object.keys(current.files ?? {});
+      } catch (error) {
+        throw mapError(error, `GET /gists/${input.gistId}`);
+      }
+      if (input.filename === undefined) filename = [...names].sort()[0] ?? filename;
+      const firstAfter = [...new Set([...names, filename])].sort()[0];
+      if (firstAfter !== filename) {
+        throw new MinerToolError(`gist ${input.gistId}: ${filename} would not be the gist's first file (${String(firstAfter)}); validators read that one`, 'ERR_GIST_WRONG_FILE');
       }
       try {
         data = (
@@ -161,10 +166,6 @@ export class GistClient {
     }
     const id = data.id ?? input.gistId ?? '';
     const owner = data.owner?.login ?? '';
-    const first = Object.keys(data.files ?? {}).sort()[0];
-    if (first !== filename) {
-      throw new MinerToolError(`gist ${id}: ${filename} is not the gist's first file (${String(first)}); validators would read that one instead`, 'ERR_GIST_WRONG_FILE');
-    }
     return { id, owner, filename, created: input.gistId === undefined, commitment: `${owner}:${id}`, htmlUrl: data.html_url ?? '' };
   }
 }

@@ -35,6 +35,10 @@ describe('GitHub gist API stand-in', () => {
     const second = await request(`${raw.url}/octominer/${created.id}/raw`);
     expect(await second.body.text()).toBe('line two\n');
 
+    // A file that would not be the first one is refused before anything is written.
+    await expect(client.push({ gistId: created.id, content: 'other\n', filename: 'zzz.jsonl' })).rejects.toMatchObject({ code: 'ERR_GIST_WRONG_FILE' });
+    expect([...api.files(created.id)!.keys()]).toEqual(['submissions.jsonl']);
+
     // The pinned raw_url from the API answers as well.
     const body = (await (await request(`${api.url}/gists/${created.id}`)).body.json()) as { files: Record<string, { raw_url: string; size: number }>; history: unknown[]; html_url: string };
     expect(body.files['submissions.jsonl']!.size).toBe(9);
