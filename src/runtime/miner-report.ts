@@ -7,6 +7,7 @@
  */
 import type { ActorHandle, CycleScores } from '../supervisor/supervisor.js';
 import { claimKey, type CollectReport, type PersistReport } from '../actors/types.js';
+import { contentKey, resolveOwners, type OwnershipClaim, type OwnershipResolution } from '../scoring/resolve-owners.js';
 import { snapshotReason } from '../scoring/snapshot-reason.js';
 
 export interface MinerReportLine {
@@ -20,6 +21,8 @@ export interface MinerReportLine {
   readonly caption_ok: boolean | null;
   readonly signature: 'valid' | 'invalid' | 'unsigned' | null;
   readonly owner_ok: boolean | null;
+  /** Set when other miners claimed the same video: who keeps it and why this one lost. */
+  readonly ownership: { readonly winner: string | null; readonly lost: string | null } | null;
   readonly metrics: { readonly view_count: number; readonly like_count: number; readonly comment_count: number; readonly owner_follower_count: number } | null;
 }
 
@@ -47,15 +50,38 @@ export interface WeightVector {
 
 export class MinerReportStore {
   readonly #aiThreshold: number;
+  readonly #requireSigned: boolean;
+  #resolution: { interval: string; size: number; value: OwnershipResolution } | undefined;
   readonly #collect = new Map<string, CollectReport>();
   readonly #persist = new Map<string, PersistReport>();
   #scores: CycleScores | undefined;
 
-  constructor(options: { aiThreshold: number }) {
+  constructor(options: { aiThreshold: number; requireSigned?: boolean }) {
     if (typeof options?.aiThreshold !== 'number' || !(options.aiThreshold >= 0 && options.aiThreshold <= 1)) {
       throw new RangeError(`options.aiThreshold must be within [0, 1], got ${String(options?.aiThreshold)}`);
     }
     this.#aiThreshold = options.aiThreshold;
+    this.#requireSigned = options.requireSigned ?? false;
+  }
+
+  /** The supervisor's one-owner decision, recomputed with the same function from the same claims. */
+  #ownership(interval: string): OwnershipResolution {
+    const reports = [...this.#collect.values()].filter((r) => r.interval === interval);
+    if (this.#resolution?.interval === interval && this.#resolution.size === reports.length) return this.#resolution.value;
+    const claims: OwnershipClaim[] = reports.flatMap((r) =>
+      r.candidates.map((c) => ({
+        uid: r.uid,
+        hotkey: r.hotkey,
+        platform: c.platform,
+        content_id: c.content_id,
+        caption_ok: c.caption_ok,
+        signature: c.signature_ok === null ? ('unsigned' as const) : c.signature_ok ? ('valid' as const) : ('invalid' as const),
+        commitment_block: r.commitmentBlock,
+      })),
+    );
+    const value = resolveOwners(claims, { requireSigned: this.#requireSigned });
+    this.#resolution = { interval, size: reports.length, value };
+    return value;
   }
 
   /** The same actor, with its collect and persist reports recorded on the way back. */
@@ -104,7 +130,8 @@ export class MinerReportStore {
     const p = this.#persist.get(hotkey);
     const lineOf = new Map(c.submissions.map((s) => [claimKey(s.platform, s.content_id), s.line]));
     const lines: MinerReportLine[] = [];
-    const empty = { ai_score: null, ai_source: null, caption_ok: null, signature: null, owner_ok: null, metrics: null } as const;
+    const empty = { ai_score: null, ai_source: null, caption_ok: null, signature: null, owner_ok: null, ownership: null, metrics: null } as const;
+    const resolution = this.#ownership(c.interval);
     for (const skip of c.skipped) {
       lines.push({ line: lineOf.get(claimKey(skip.platform, skip.content_id)) ?? null, platform: skip.platform, content_id: skip.content_id, verdict: skip.outcome, reason: skip.reason, ...empty });
     }
@@ -123,6 +150,7 @@ export class MinerReportStore {
         caption_ok: s.caption_ok,
         signature: s.signature_ok === null ? 'unsigned' : s.signature_ok ? 'valid' : 'invalid',
         owner_ok: s.owner_ok,
+        ownership: ownershipOf(resolution, hotkey, s.platform, s.content_id),
         metrics: { view_count: s.view_count, like_count: s.like_count, comment_count: s.comment_count, owner_follower_count: s.owner_follower_count },
       });
     }
@@ -149,4 +177,11 @@ export class MinerReportStore {
       weight,
     };
   }
+}
+
+function ownershipOf(resolution: OwnershipResolution, hotkey: string, platform: string, contentId: string): MinerReportLine['ownership'] {
+  const loss = resolution.losers.find((l) => l.hotkey === hotkey && l.platform === platform && l.content_id === contentId);
+  if (loss) return { winner: loss.winner, lost: loss.reason };
+  const winner = resolution.winners.get(contentKey(platform, contentId));
+  return winner === undefined ? null : { winner, lost: null };
 }

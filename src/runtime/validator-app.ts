@@ -268,7 +268,7 @@ export class ValidatorApp {
         metrics,
       });
 
-      const reports = config.miner_report.enabled ? new MinerReportStore({ aiThreshold: config.ai.threshold }) : undefined;
+      const reports = config.miner_report.enabled ? new MinerReportStore({ aiThreshold: config.ai.threshold, requireSigned: config.require_signed_submissions }) : undefined;
       const cycleIntervalMs = config.submission_update_interval * 1000;
       const supervisor = new Supervisor({
         chain,

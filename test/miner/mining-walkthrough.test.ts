@@ -95,8 +95,15 @@ describe('docs/MINING.md walk-through on the embedded network', () => {
     // Why other miners' lines were refused, in the validator's reason names.
     const reportOf = async (kind: string) => {
       const m = network.scenario.miners.find((x) => x.kind === kind)!;
-      return (await (await request(`${vars['VALIDATOR_URL']}/miners/${m.hotkey}`)).body.json()) as { status: string; rejected_lines: Array<{ reason: string }>; lines: Array<{ verdict: string; reason: string }> };
+      return (await (await request(`${vars['VALIDATOR_URL']}/miners/${m.hotkey}`)).body.json()) as { status: string; rejected_lines: Array<{ reason: string }>; lines: Array<{ verdict: string; reason: string; ownership: { winner: string | null; lost: string | null } | null }> };
     };
+    // A copied gist: the copier loses every video to the miner who posted it.
+    const copier = await reportOf('copied_gist');
+    expect(copier.lines.length).toBeGreaterThan(0);
+    for (const l of copier.lines) {
+      expect(l.ownership?.lost).toBe('caption_mismatch');
+      expect(network.scenario.miners.find((m) => m.hotkey === l.ownership?.winner)?.kind).toBe('honest');
+    }
     const badCaption = await reportOf('bad_caption');
     expect(badCaption.lines.length).toBeGreaterThan(0);
     expect(badCaption.lines.every((l) => l.verdict === 'rejected' && l.reason === 'caption_mismatch')).toBe(true);
