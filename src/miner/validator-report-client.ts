@@ -20,6 +20,8 @@ export interface ValidatorReport {
   readonly interval: string | null;
   readonly status: string | null;
   readonly commitment: string | null;
+  /** Lines the validator's parser refused, by line number. */
+  readonly rejected_lines?: ReadonlyArray<{ readonly line: number; readonly reason: string }>;
   readonly lines: readonly ValidatorLine[];
   readonly score: number | null;
   readonly weight: number | null;

@@ -15,12 +15,13 @@ const OWN = ['json', 'gist', 'file', 'hotkey', 'validator-url', 'validator_url',
 
 function render(report: CheckReport, validator: ValidatorReport | null | undefined): string {
   const theirs = new Map((validator?.lines ?? []).map((l) => [claimKey(l.platform, l.content_id), l]));
+  const theirLines = new Map((validator?.rejected_lines ?? []).map((l) => [l.line, { verdict: 'rejected', reason: l.reason }]));
   const headers = ['line', 'platform', 'content_id', 'verdict', 'reason', 'ai', 'detail'];
   if (validator !== undefined) headers.push('validator');
   const rows = report.rows.map((r) => {
     const cells = [r.line === 0 ? '-' : String(r.line), r.platform ?? '-', r.content_id ?? '-', r.verdict, r.reason, r.ai_score === null ? '-' : r.ai_score.toFixed(3), r.detail ?? ''];
     if (validator !== undefined) {
-      const v = r.platform && r.content_id ? theirs.get(claimKey(r.platform, r.content_id)) : undefined;
+      const v = r.platform && r.content_id ? theirs.get(claimKey(r.platform, r.content_id)) : theirLines.get(r.line);
       cells.push(v ? `${v.verdict}:${v.reason}${v.reason === r.reason ? '' : ' (differs)'}` : '-');
     }
     return cells;
