@@ -1,18 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { verifySigV4 } from './sigv4-verify.js';
 import { FaultInjector, StandinStats, listenLoopback, readBody, sleep, type FaultOptions, type RunningServer } from './standin-server.js';
 
 /**
  * A stand-in for Cloudflare R2's S3 API, path style (`/<bucket>/<key>`): HeadBucket, PutObject,
  * CreateMultipartUpload, UploadPart, CompleteMultipartUpload, AbortMultipartUpload, with S3's XML
  * bodies, ETags and error codes, so the AWS SDK v3 works against it unchanged. `GET
- * /<bucket>/<key>` plays the public bucket URL (pub-<id>.r2.dev). Requests are checked for a
- * known access key id in the SigV4 `Authorization` header; the signature itself is not recomputed.
+ * /<bucket>/<key>` plays the public bucket URL (pub-<id>.r2.dev). Every other request must carry
+ * a valid SigV4 signature for a known key pair.
  */
 
 export interface R2StandinOptions extends FaultOptions {
   readonly buckets?: readonly string[];
-  /** Access key id → secret (only the id is checked). */
+  /** Access key id → secret access key. */
   readonly credentials?: Readonly<Record<string, string>>;
   /** S3's minimum size of every part but the last (5 MiB); smaller in tests. */
   readonly minPartBytes?: number;
@@ -124,10 +125,8 @@ export function createR2Standin(options: R2StandinOptions = {}): R2Standin {
     // Public reads (the r2.dev URL) need no credentials; everything else does.
     const isPublicRead = (method === 'GET' || method === 'HEAD') && key !== '';
     if (!isPublicRead) {
-      const auth = String(req.headers.authorization ?? '');
-      const id = /Credential=([^/,\s]+)\//.exec(auth)?.[1];
-      if (!auth.startsWith('AWS4-HMAC-SHA256 ') || id === undefined) throw new S3Error(403, 'AccessDenied', 'Access Denied');
-      if (!(id in credentials)) throw new S3Error(403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', { AWSAccessKeyId: id });
+      const auth = verifySigV4(req, credentials);
+      if (!auth.ok) throw new S3Error(auth.code === 'AuthorizationHeaderMalformed' ? 400 : 403, auth.code, auth.message);
     }
     const bucket = bucketOf(bucketDecoded);
     if (key === '') {

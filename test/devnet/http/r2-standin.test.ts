@@ -56,6 +56,20 @@ describe('R2 stand-in with the real AWS SDK v3', () => {
     await expect(uploadToR2({ ...base(), bucket: 'nope-bucket', file: join(dir, 'small.mp4') })).rejects.toMatchObject({ code: 'ERR_R2_NO_SUCH_BUCKET' });
     await expect(uploadToR2({ ...base(), accessKeyId: 'wrong', file: join(dir, 'small.mp4') })).rejects.toMatchObject({ code: 'ERR_R2_ACCESS_DENIED' });
     await expect(uploadToR2({ ...base(), accessKeyId: '', file: join(dir, 'small.mp4') })).rejects.toMatchObject({ code: 'ERR_R2_NO_CREDENTIALS' });
+    // The signature is checked, not only the key id.
+    const before = r2.stats.count('SignatureDoesNotMatch');
+    await expect(uploadToR2({ ...base(), secretAccessKey: 'not-the-secret', file: join(dir, 'small.mp4') })).rejects.toMatchObject({ code: 'ERR_R2_ACCESS_DENIED' });
+    expect(r2.stats.count('SignatureDoesNotMatch')).toBe(before + 1);
+    const forged = await request(`${r2.url}/videos/forged.mp4`, {
+      method: 'PUT',
+      headers: { authorization: `AWS4-HMAC-SHA256 Credential=key1/20260101/auto/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`, 'x-amz-date': '20260101T000000Z' },
+      body: 'x',
+    });
+    expect(forged.statusCode).toBe(403);
+    expect(await forged.body.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
+    const anonymous = await request(`${r2.url}/videos/anon.mp4`, { method: 'PUT', body: 'x' });
+    expect(anonymous.statusCode).toBe(403);
+    expect(await anonymous.body.text()).toContain('<Code>AccessDenied</Code>');
     await expect(uploadToR2({ ...base(), file: join(dir, 'missing.mp4') })).rejects.toMatchObject({ code: 'ERR_R2_FILE' });
     await expect(uploadToR2({ ...base(), bucket: 'Bad_Bucket', file: join(dir, 'small.mp4') })).rejects.toThrow(TypeError);
   });
