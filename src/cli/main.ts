@@ -38,6 +38,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = 
   commit: () => import('./commands/commit.js'),
   serve: () => import('./commands/serve.js'),
   migrate: () => import('./commands/migrate.js'),
+  miner: () => import('./commands/miner.js'),
 });
 
 /** One line per command for the global usage, without loading every module. */
@@ -51,6 +52,7 @@ const SUMMARIES: Readonly<Record<string, string>> = Object.freeze({
   commit: 'set a miner commitment (--gist user:gistid)',
   serve: 'serve platform-tracker | ai-detector over HTTP',
   migrate: "import the Python validator's stored history (--from mongodb://…)",
+  miner: 'miner toolkit: check | sign | gist pull|push | upload | ui (docs/MINING.md)',
   config: 'print the resolved configuration',
 });
 
@@ -71,6 +73,8 @@ const BOOLEAN_FLAGS = [
   'weights.dry-run',
   'weights-dry-run',
   'weights_dry_run',
+  'verify',
+  'force',
 ];
 
 /** Parses argv into a command name, positionals and flat flags (dots are not nested). */

@@ -129,6 +129,10 @@ export const DEFAULTS = deepFreeze({
     stream: 'stdout' as LogStreamName,
   },
   once: false,
+  // Miner toolkit and the validator's per-miner report (docs/MINING.md).
+  miner_report: { enabled: false },
+  github: { api_url: 'https://api.github.com' },
+  r2: { endpoint: undefined as string | undefined },
 });
 
 export type Defaults = typeof DEFAULTS;

@@ -125,6 +125,10 @@ const schema = z
       })
       .strict(),
     once: bool(),
+    // Miner toolkit and the validator's per-miner report (docs/MINING.md).
+    miner_report: z.object({ enabled: bool() }).strict(),
+    github: z.object({ api_url: httpUrl() }).strict(),
+    r2: z.object({ endpoint: httpUrl().optional() }).strict(),
   })
   .strict();
 

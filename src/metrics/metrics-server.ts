@@ -16,6 +16,8 @@ export interface MetricsServerOptions {
   readonly logger?: Logger;
   /** Called on every `GET /health`; a report with ok=false answers 503. */
   readonly health?: () => HealthReport | Promise<HealthReport>;
+  /** Extra JSON routes (e.g. `/miners/<hotkey>`); undefined lets the request fall through to 404. */
+  readonly routes?: (path: string) => { status: number; body: unknown } | undefined;
 }
 
 /**
@@ -27,12 +29,14 @@ export class MetricsServer {
   readonly #metrics: ValidatorMetrics;
   readonly #health: () => HealthReport | Promise<HealthReport>;
   readonly #logger: Logger | undefined;
+  readonly #routes: MetricsServerOptions['routes'];
   #url = '';
 
   private constructor(options: MetricsServerOptions) {
     this.#metrics = options.metrics;
     this.#health = options.health ?? (() => ({ ok: true }));
     this.#logger = options.logger;
+    this.#routes = options.routes;
     this.#server = createServer((req, res) => {
       this.#handle(req, res).catch((error: unknown) => {
         this.#logger?.error({ err: error }, 'metrics server request failed');
@@ -94,6 +98,12 @@ export class MetricsServer {
       const report = await this.#health();
       res.writeHead(report.ok ? 200 : 503, { 'content-type': 'application/json' });
       res.end(req.method === 'HEAD' ? undefined : JSON.stringify(report, bigintSafe));
+      return;
+    }
+    const routed = path === undefined ? undefined : this.#routes?.(path);
+    if (routed) {
+      res.writeHead(routed.status, { 'content-type': 'application/json' });
+      res.end(req.method === 'HEAD' ? undefined : JSON.stringify(routed.body, bigintSafe));
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' });

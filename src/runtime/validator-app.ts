@@ -28,6 +28,7 @@ import { WeightCommitter, type CommitAttemptResult } from '../weights/weight-com
 import { ConsensusMonitor } from '../weights/consensus-monitor.js';
 import { SIMULATED_CYCLE_MS, startEmbeddedNetwork, type EmbeddedNetwork } from './embedded-network.js';
 import { createServices, type ValidatorServices } from './services.js';
+import { MinerReportStore } from './miner-report.js';
 import type { AiDetector } from '../services/types.js';
 
 export interface ValidatorAppOptions {
@@ -303,12 +304,16 @@ export class ValidatorApp {
         limiter,
         ...(options.progressIntervalMs !== undefined ? { intervalMs: options.progressIntervalMs } : {}),
       });
+      const reports = config.miner_report.enabled ? new MinerReportStore({ aiThreshold: config.ai.threshold, requireSigned: config.require_signed_submissions }) : undefined;
       const cycleIntervalMs = config.submission_update_interval * 1000;
       const supervisor = new Supervisor({
         chain,
         netuid: config.netuid,
         selfHotkey: signer.address,
-        createActor: (neuron, parent) => new MinerActor({ uid: neuron.uid, hotkey: neuron.hotkey, deps, parent }),
+        createActor: (neuron, parent) => {
+          const actor = new MinerActor({ uid: neuron.uid, hotkey: neuron.hotkey, deps, parent });
+          return reports ? reports.wrap(actor) : actor;
+        },
         scorer: { score: (miners) => pool.score(miners, scoring) },
         history: new HistoryCache(store.snapshots),
         scoreLog: store.scores,
@@ -324,7 +329,10 @@ export class ValidatorApp {
         jitterMs: options.jitterMs ?? Math.min(5_000, cycleIntervalMs * 0.05),
         now,
         ...(simulated ? { beforeCycle: () => network!.advance(simulatedCycleMs) } : {}),
-        onScores: (scores) => committer.update(scores),
+        onScores: (scores) => {
+          reports?.recordScores(scores);
+          committer.update(scores);
+        },
         onCycle: (summary) => metrics.ops.recordCycle(summary),
         progress,
         logger,
@@ -355,6 +363,7 @@ export class ValidatorApp {
           port: config.metrics.port,
           logger,
           health: health.report,
+          ...(reports ? { routes: (path: string) => minerReportRoute(reports, path, committer.lastResult) } : {}),
         });
         const server = metricsServer;
         closers.push({ name: 'metrics server', close: () => server.close() });
@@ -459,6 +468,15 @@ export class ValidatorApp {
 
 export function startValidator(config: Config, options: ValidatorAppOptions = {}): Promise<ValidatorApp> {
   return ValidatorApp.start(config, options);
+}
+
+/** `GET /miners/<hotkey>`: the latest cycle's report for one miner. */
+function minerReportRoute(reports: MinerReportStore, path: string, weights: CommitAttemptResult | undefined): { status: number; body: unknown } | undefined {
+  const m = /^\/miners\/([^/]+)\/?$/.exec(path);
+  if (!m) return undefined;
+  const hotkey = decodeURIComponent(m[1]!);
+  const report = reports.report(hotkey, weights?.ok ? weights : undefined);
+  return report ? { status: 200, body: report } : { status: 404, body: { error: 'not_found', message: `no report for ${hotkey} in the latest cycle` } };
 }
 
 async function resolveSigner(config: Config, network: EmbeddedNetwork | undefined, logger: Logger): Promise<KeyringPair> {

@@ -1,4 +1,5 @@
 import { failureFields } from '../../log.js';
+import { snapshotReason } from '../../scoring/snapshot-reason.js';
 import { withRetry } from '../retry.js';
 import { claimKey, type CollectReport, type PersistReport, type PersistRequest } from '../types.js';
 import { timed, type StageContext } from './stage.js';
@@ -25,12 +26,12 @@ export async function persistReport(ctx: StageContext, report: CollectReport, re
       const line = lines.get(claimKey(s.platform, s.content_id));
       // Already counted as the gist's invalid_url rejection.
       if (line?.unusable_url) continue;
-      if (line?.checked_for_ai) count('rejected', 'checked_for_ai');
-      else if (s.signature_ok === false) count('rejected', 'invalid_signature');
-      else if (!s.caption_ok) count('rejected', 'caption_mismatch');
-      else if (!s.owner_ok) count('rejected', 'not_owner');
-      else if (s.ai_score === null || s.ai_score <= deps.aiThreshold) count('rejected', 'not_ai');
-      else count('accepted', 'ok');
+      if (line?.checked_for_ai) {
+        count('rejected', 'checked_for_ai');
+        continue;
+      }
+      const reason = snapshotReason(s, deps.aiThreshold);
+      count(reason === 'ok' ? 'accepted' : 'rejected', reason);
     }
 
     try {

@@ -1,11 +1,11 @@
 import { connectFromConfig, splitFlags, toJson } from '../../chain/inspect.js';
 import { ConfigError } from '../../errors.js';
-import { parseCommitment } from '../../formats/commitment.js';
+import { parseGistReference } from '../../miner/gist-ref.js';
 import { loadHotkey } from '../../wallet/index.js';
 import type { CommandContext } from '../main.js';
 import type { FlagSpec } from '../help.js';
 
-export const description = "set this hotkey's miner commitment (--gist <github_user>:<gist_id>)";
+export const description = "set this hotkey's miner commitment (--gist <github_user>:<gist_id> or a gist URL)";
 
 export const flags: readonly FlagSpec[] = [
   { name: 'gist', value: 'USER:GIST_ID', description: 'the commitment to set (required)' },
@@ -16,10 +16,10 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
   const { own, config } = splitFlags(flags, ['json', 'gist']);
   const raw = own['gist'];
   if (typeof raw !== 'string' || raw.trim() === '') {
-    throw new ConfigError('commit needs --gist <github_user>:<gist_id>', 'gist');
+    throw new ConfigError('commit needs --gist <github_user>:<gist_id> (or https://gist.github.com/<user>/<id>)', 'gist');
   }
   // Same rules the validator applies when it reads commitments back (SPEC §3): refuse early.
-  const parsed = parseCommitment(raw);
+  const parsed = parseGistReference(raw);
   const value = `${parsed.githubUser}:${parsed.gistId}`;
   const signer = await loadHotkey(config.wallet);
   const client = await connectFromConfig(config);

@@ -39,7 +39,8 @@ export function createGistHost(options: GistHostOptions = {}): GistHost {
       res.end(fault.status === 429 ? '429: Too Many Requests' : `${fault.status}: Service Unavailable`);
       return;
     }
-    const m = /^\/([^/]+)\/([^/]+)\/raw\/?$/.exec(url.pathname);
+    // `/raw` and the pinned `raw_url` form `/raw/<revision>/<file>` the gist API hands out.
+    const m = /^\/([^/]+)\/([^/]+)\/raw(?:\/[0-9a-f]+\/[^/]+)?\/?$/.exec(url.pathname);
     const key = m ? `${decodeURIComponent(m[1]!)}/${decodeURIComponent(m[2]!)}` : undefined;
     const body = key === undefined ? undefined : gists.get(key);
     if ((req.method !== 'GET' && req.method !== 'HEAD') || body === undefined) {

@@ -1,0 +1,66 @@
+import { readFile } from 'node:fs/promises';
+import { renderTable, splitFlags, toJson } from '../../chain/inspect.js';
+import { claimKey } from '../../actors/types.js';
+import { ConfigError } from '../../errors.js';
+import { createLogger } from '../../log.js';
+import { checkSubmissions, type CheckReport } from '../../miner/check-submissions.js';
+import { fetchValidatorReport, type ValidatorReport } from '../../miner/validator-report-client.js';
+import { openMinerToolkit } from '../../runtime/miner-toolkit.js';
+import { loadHotkey } from '../../wallet/index.js';
+import type { CommandContext } from '../main.js';
+
+export const description = "run the validator's checks on a gist or file: miner check --gist user:id | --file F [--hotkey SS58]";
+
+const OWN = ['json', 'gist', 'file', 'hotkey', 'validator-url', 'validator_url', 'validatorUrl'];
+
+function render(report: CheckReport, validator: ValidatorReport | null | undefined): string {
+  const theirs = new Map((validator?.lines ?? []).map((l) => [claimKey(l.platform, l.content_id), l]));
+  const theirLines = new Map((validator?.rejected_lines ?? []).map((l) => [l.line, { verdict: 'rejected', reason: l.reason }]));
+  const headers = ['line', 'platform', 'content_id', 'verdict', 'reason', 'ai', 'detail'];
+  if (validator !== undefined) headers.push('validator');
+  const rows = report.rows.map((r) => {
+    const cells = [r.line === 0 ? '-' : String(r.line), r.platform ?? '-', r.content_id ?? '-', r.verdict, r.reason, r.ai_score === null ? '-' : r.ai_score.toFixed(3), r.detail ?? ''];
+    if (validator !== undefined) {
+      const v = r.platform && r.content_id ? theirs.get(claimKey(r.platform, r.content_id)) : theirLines.get(r.line);
+      cells.push(v ? `${v.verdict}:${v.reason}${v.reason === r.reason ? '' : ' (differs)'}` : '-');
+    }
+    return cells;
+  });
+  const c = report.commitment;
+  const lines = [
+    `hotkey ${report.hotkey} on netuid ${report.netuid}`,
+    c.value !== null || c.on_chain !== undefined
+      ? `commitment ${c.value ?? '-'}: ${c.ok ? 'ok' : `${c.reason}${c.detail ? ` (${c.detail})` : ''}`}${c.on_chain !== undefined ? `; on chain: ${c.on_chain ?? 'none'}${c.block !== null ? ` at block ${c.block}` : ''}` : ''}`
+      : '',
+    renderTable(headers, rows).trimEnd(),
+    `${report.summary.lines} line(s): ${report.summary.accepted} accepted, ${report.summary.rejected} rejected, ${report.summary.ignored} not checked` +
+      (Object.keys(report.summary.by_reason).length ? ` (${Object.entries(report.summary.by_reason).map(([k, n]) => `${k}: ${n}`).join(', ')})` : ''),
+  ];
+  if (validator === null) lines.push('validator: no report for this hotkey yet (not in its latest cycle)');
+  else if (validator) lines.push(`validator: interval ${validator.interval ?? '-'}, status ${validator.status ?? '-'}, score ${validator.score ?? '-'}, weight ${validator.weight ?? '-'}`);
+  lines.push(report.ok ? 'every line would be accepted' : 'some lines would not be accepted');
+  return lines.filter((l) => l !== '').join('\n') + '\n';
+}
+
+export async function run({ flags, stdout }: CommandContext): Promise<number> {
+  const { own, config } = splitFlags(flags, OWN);
+  const gist = typeof own['gist'] === 'string' && own['gist'] !== '' ? own['gist'] : undefined;
+  const file = typeof own['file'] === 'string' && own['file'] !== '' ? own['file'] : undefined;
+  if ((gist === undefined) === (file === undefined)) throw new ConfigError('miner check needs exactly one of --gist user:gist_id and --file submissions.jsonl', 'gist');
+  const hotkey = typeof own['hotkey'] === 'string' && own['hotkey'] !== '' ? own['hotkey'] : (await loadHotkey(config.wallet)).address;
+  const validatorUrl = own['validator-url'] ?? own['validator_url'] ?? own['validatorUrl'];
+  const text = file === undefined ? undefined : await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new ConfigError(`cannot read --file ${file}: ${error.code ?? error.message}`, 'file');
+  });
+  const logger = createLogger({ level: config.logging.level === 'info' ? 'warn' : config.logging.level }, process.stderr);
+  const toolkit = await openMinerToolkit(config, { logger });
+  try {
+    const report = await checkSubmissions({ hotkey, ...(gist !== undefined ? { gist } : { text: text! }) }, toolkit.deps);
+    const validator = typeof validatorUrl === 'string' ? await fetchValidatorReport(validatorUrl, hotkey) : undefined;
+    if (own['json']) stdout.write(toJson({ ...report, ...(validator !== undefined ? { validator } : {}) }));
+    else stdout.write(render(report, validator));
+    return report.ok ? 0 : 1;
+  } finally {
+    await toolkit.close();
+  }
+}

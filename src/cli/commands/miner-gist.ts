@@ -1,0 +1,83 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { renderTable, splitFlags, toJson } from '../../chain/inspect.js';
+import { ConfigError, WalletError } from '../../errors.js';
+import { GistClient } from '../../miner/gist-client.js';
+import { parseGistId } from '../../miner/gist-ref.js';
+import { verifyLines } from '../../miner/sign-lines.js';
+import { analyseLines, contentLines, gistLimitsFromConfig } from '../../miner/submission-lines.js';
+import { loadHotkey } from '../../wallet/index.js';
+import type { CommandContext } from '../main.js';
+
+export const description = 'miner gist pull|push --gist-id ID [--file submissions.jsonl] (GITHUB_TOKEN)';
+
+const OWN = ['json', 'file', 'force', 'gist-id', 'gist_id', 'gistId', 'filename', 'description'];
+
+export async function run({ flags, args, stdout, stderr }: CommandContext): Promise<number> {
+  const action = args[0];
+  if (action !== 'pull' && action !== 'push') throw new ConfigError(`miner gist needs pull or push${action ? ` (got "${action}")` : ''}`, 'gist');
+  const { own, config } = splitFlags(flags, OWN);
+  const rawId = own['gist-id'] ?? own['gist_id'] ?? own['gistId'];
+  const gistId = rawId === undefined ? undefined : parseGistId(String(rawId));
+  const file = typeof own['file'] === 'string' && own['file'] !== '' ? own['file'] : 'submissions.jsonl';
+  const token = process.env['GITHUB_TOKEN'] || undefined;
+  const client = new GistClient({ token, baseUrl: config.github.api_url });
+
+  if (action === 'pull') {
+    if (gistId === undefined) throw new ConfigError('miner gist pull needs --gist-id ID (or a gist URL)', 'gist-id');
+    const gist = await client.pull(gistId);
+    await writeFile(file, gist.content, 'utf8');
+    if (own['json']) stdout.write(toJson({ file, ...gist, content: undefined, bytes: Buffer.byteLength(gist.content) }));
+    else stdout.write(`pulled ${gist.filename} of gist ${gist.commitment} (${Buffer.byteLength(gist.content)} bytes) into ${file}\n`);
+    return 0;
+  }
+
+  const content = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new ConfigError(`cannot read --file ${file}: ${error.code ?? error.message}`, 'file');
+  });
+  // The validator's parser decides; a file it would partly reject is not published by accident.
+  const limits = gistLimitsFromConfig(config);
+  const lines = contentLines(analyseLines(content, limits));
+  const bad: Array<{ line: number; reason: string; detail: string }> = lines
+    .filter((l) => l.rejection)
+    .map((l) => ({ line: l.line, reason: l.rejection!.reason, detail: l.rejection!.detail ?? '' }));
+  // With the wallet at hand, signatures are checked too (and their absence when required).
+  const hotkey = await loadHotkey(config.wallet).then(
+    (pair) => pair.address,
+    (error: unknown) => {
+      if (error instanceof WalletError && error.code === 'ERR_WALLET_NOT_FOUND') return undefined;
+      throw error;
+    },
+  );
+  if (hotkey !== undefined) {
+    const verified = await verifyLines(content, { netuid: config.netuid, hotkey, limits });
+    for (const l of verified.lines) {
+      if (l.status === 'invalid' || (l.status === 'unsigned' && config.require_signed_submissions)) bad.push({ line: l.line, reason: l.reason!, detail: l.detail ?? '' });
+    }
+  }
+  if (bad.length > 0) {
+    const table = renderTable(
+      ['line', 'reason', 'detail'],
+      bad.map((l) => [String(l.line), l.reason, l.detail]),
+    );
+    if (!own['force']) {
+      stderr.write(table);
+      stderr.write(`refusing to publish: ${bad.length} of ${lines.length} line(s) would be rejected by validators (--force publishes anyway)\n`);
+      return 1;
+    }
+    stderr.write(table + `publishing anyway (--force): ${bad.length} line(s) will be rejected\n`);
+  }
+  const pushed = await client.push({
+    gistId,
+    content,
+    ...(typeof own['filename'] === 'string' ? { filename: own['filename'] } : {}),
+    ...(typeof own['description'] === 'string' ? { description: own['description'] } : {}),
+  });
+  const commitCommand = `infinitevibe commit --gist ${pushed.commitment}`;
+  if (own['json']) stdout.write(toJson({ file, ...pushed, lines: lines.length, rejected: bad.length, commit_command: commitCommand }));
+  else {
+    stdout.write(`${pushed.created ? 'created' : 'updated'} gist ${pushed.id} (${pushed.filename}, ${lines.length} line(s))\n`);
+    stdout.write(`commitment: ${pushed.commitment}\n`);
+    stdout.write(`next: ${commitCommand}\n`);
+  }
+  return 0;
+}

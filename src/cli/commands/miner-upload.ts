@@ -1,0 +1,70 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { splitFlags, toJson } from '../../chain/inspect.js';
+import { ConfigError } from '../../errors.js';
+import { uploadToR2 } from '../../miner/r2-upload.js';
+import { analyseLines, appendLine, formatLine, gistLimitsFromConfig } from '../../miner/submission-lines.js';
+import type { CommandContext } from '../main.js';
+
+export const description = 'miner upload VIDEO --bucket B --account-id A --public-id P [--append submissions.jsonl --platform P --content-id ID]';
+
+const OWN = ['json', 'bucket', 'account-id', 'account_id', 'public-id', 'public_id', 'public-base-url', 'public_base_url', 'key', 'part-size-mib', 'append', 'platform', 'content-id', 'content_id'];
+
+const pick = (own: Record<string, unknown>, ...names: string[]): string | undefined => {
+  for (const n of names) if (own[n] !== undefined && own[n] !== '') return String(own[n]);
+  return undefined;
+};
+
+export async function run({ flags, args, stdout, stderr }: CommandContext): Promise<number> {
+  const { own, config } = splitFlags(flags, OWN);
+  const file = args[0];
+  if (!file) throw new ConfigError('miner upload needs the video file: miner upload VIDEO --bucket B ...', 'VIDEO');
+  const bucket = pick(own, 'bucket');
+  if (!bucket) throw new ConfigError('miner upload needs --bucket', 'bucket');
+  const append = pick(own, 'append');
+  const platform = pick(own, 'platform');
+  const contentId = pick(own, 'content-id', 'content_id');
+  if (append !== undefined && (!platform || !contentId)) throw new ConfigError('--append needs --platform and --content-id for the new line', 'append');
+  const partMib = own['part-size-mib'] === undefined ? 8 : Number(own['part-size-mib']);
+  if (!Number.isInteger(partMib) || partMib < 5 || partMib > 5120) throw new ConfigError(`--part-size-mib must be an integer from 5 to 5120, got ${String(own['part-size-mib'])}`, 'part-size-mib');
+  const env = process.env;
+  const accountId = pick(own, 'account-id', 'account_id') ?? env['R2_ACCOUNT_ID'];
+  const publicId = pick(own, 'public-id', 'public_id');
+  const publicBaseUrl = pick(own, 'public-base-url', 'public_base_url');
+  let lastShown = -1;
+  const result = await uploadToR2({
+    file,
+    bucket,
+    ...(pick(own, 'key') ? { key: pick(own, 'key')! } : {}),
+    ...(accountId ? { accountId } : {}),
+    ...(config.r2.endpoint ? { endpoint: config.r2.endpoint } : {}),
+    // Credentials from the environment only, never flags (shell history, process lists).
+    accessKeyId: env['R2_ACCESS_KEY_ID'] ?? env['AWS_ACCESS_KEY_ID'] ?? '',
+    secretAccessKey: env['R2_SECRET_ACCESS_KEY'] ?? env['AWS_SECRET_ACCESS_KEY'] ?? '',
+    ...(publicId ? { publicId } : {}),
+    ...(publicBaseUrl ? { publicBaseUrl } : {}),
+    partSizeBytes: partMib * 1024 * 1024,
+    onProgress: (loaded, total) => {
+      const pct = total > 0 ? Math.floor((loaded / total) * 100) : 0;
+      if (pct !== lastShown) stderr.write(`upload ${pct}% (${loaded}/${total} bytes)\n`);
+      lastShown = pct;
+    },
+  }).catch((error: unknown) => {
+    if (error instanceof TypeError) throw new ConfigError(error.message, 'upload');
+    throw error;
+  });
+  let line: string | undefined;
+  if (append !== undefined) {
+    line = formatLine({ content_id: contentId!, platform: platform!, direct_video_url: result.url });
+    // The new line must pass the validator's parser before it joins the file.
+    const verdict = analyseLines(line, gistLimitsFromConfig(config))[0]!;
+    if (verdict.rejection) throw new ConfigError(`the new line would be rejected: ${verdict.rejection.reason} (${verdict.rejection.detail ?? ''})`, 'append');
+    const current = await readFile(append, 'utf8').catch(() => '');
+    await writeFile(append, appendLine(current, line), 'utf8');
+  }
+  if (own['json']) stdout.write(toJson({ ...result, ...(line ? { appended_to: append, line } : {}) }));
+  else {
+    stdout.write(`uploaded ${result.bytes} bytes to ${result.bucket}/${result.key}\n${result.url}\n`);
+    if (line) stdout.write(`appended to ${append}: ${line}\nnext: infinitevibe miner sign --file ${append}\n`);
+  }
+  return 0;
+}

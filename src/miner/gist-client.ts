@@ -1,0 +1,171 @@
+/**
+ * Reads and writes a miner's gist through GitHub's REST API (`GET`/`PATCH /gists/{id}`,
+ * `POST /gists`) with Octokit, the maintained client. The token is only ever handed to Octokit;
+ * it never appears in a result, an error message or a log line.
+ */
+import { Octokit } from '@octokit/rest';
+import type { Logger } from '../log.js';
+import { MinerToolError } from './miner-error.js';
+
+export const DEFAULT_GIST_FILENAME = 'submissions.jsonl';
+
+export interface GistClientOptions {
+  /** A GitHub token (classic `gist` scope or fine-grained "Gists: write"); GET works without. */
+  readonly token?: string | undefined;
+  /** `https://api.github.com`, or a stand-in. */
+  readonly baseUrl: string;
+  readonly logger?: Logger;
+}
+
+export interface PulledGist {
+  readonly id: string;
+  readonly owner: string;
+  /** The file validators read (`/raw` serves the first one by name). */
+  readonly filename: string;
+  readonly content: string;
+  readonly commitment: string;
+  readonly htmlUrl: string;
+}
+
+export interface PushedGist {
+  readonly id: string;
+  readonly owner: string;
+  readonly filename: string;
+  readonly created: boolean;
+  readonly commitment: string;
+  readonly htmlUrl: string;
+}
+
+interface GistData {
+  id?: string;
+  html_url?: string;
+  owner?: { login?: string } | null;
+  files?: Record<string, { filename?: string; content?: string; truncated?: boolean; raw_url?: string } | null>;
+}
+
+function mapError(error: unknown, what: string): MinerToolError {
+  const status = (error as { status?: unknown })?.status;
+  const headers = ((error as { response?: { headers?: Record<string, string | undefined> } })?.response?.headers ?? {});
+  const apiMessage = (error as { response?: { data?: { message?: unknown } } })?.response?.data?.message;
+  const detail = typeof apiMessage === 'string' ? `: ${apiMessage}` : '';
+  if (typeof status !== 'number') {
+    return new MinerToolError(`${what} failed: ${(error as Error)?.message ?? String(error)}`, 'ERR_GIST_API_NETWORK', { retryable: true, cause: error });
+  }
+  if (status === 401) return new MinerToolError(`${what}: GitHub refused the token (401${detail}); check GITHUB_TOKEN`, 'ERR_GIST_API_UNAUTHORIZED', { status });
+  if (status === 404) return new MinerToolError(`${what}: gist not found, or not editable with this token (404)`, 'ERR_GIST_API_NOT_FOUND', { status });
+  if (status === 422) return new MinerToolError(`${what}: GitHub rejected the gist (422${detail})`, 'ERR_GIST_API_INVALID', { status });
+  if (status === 429 || (status === 403 && headers['x-ratelimit-remaining'] === '0')) {
+    const reset = Number(headers['x-ratelimit-reset']);
+    const when = Number.isFinite(reset) && reset > 0 ? `; resets at ${new Date(reset * 1000).toISOString()}` : '';
+    return new MinerToolError(`${what}: GitHub API rate limit reached (${status})${when}`, 'ERR_GIST_API_RATE_LIMITED', { status, retryable: true });
+  }
+  return new MinerToolError(`${what}: GitHub answered ${status}${detail}`, 'ERR_GIST_API_HTTP', { status, retryable: status >= 500 });
+}
+
+export class GistClient {
+  readonly #octokit: Octokit;
+  readonly #hasToken: boolean;
+
+  constructor(options: GistClientOptions) {
+    if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+    if (typeof options.baseUrl !== 'string' || !/^https?:\/\//.test(options.baseUrl)) {
+      throw new TypeError(`options.baseUrl must be an http(s) URL, got ${JSON.stringify(options.baseUrl)}`);
+    }
+    if (options.token !== undefined && (typeof options.token !== 'string' || options.token.trim() === '')) {
+      throw new TypeError('options.token must be a non-empty string when given');
+    }
+    const log = options.logger;
+    this.#hasToken = options.token !== undefined;
+    this.#octokit = new Octokit({
+      ...(options.token !== undefined ? { auth: options.token } : {}),
+      baseUrl: options.baseUrl.replace(/\/+$/, ''),
+      userAgent: 'infinitevibe-miner',
+      // Octokit's own messages never carry the token; route them to the JSON logger anyway.
+      log: {
+        debug: (m: string) => log?.debug(m),
+        info: (m: string) => log?.info(m),
+        warn: (m: string) => log?.warn(m),
+        error: (m: string) => log?.error(m),
+      },
+    });
+  }
+
+  /** Whether a token was given (writing needs one). */
+  get canWrite(): boolean {
+    return this.#hasToken;
+  }
+
+  /** The gist's file that validators read, with the commitment string for it. */
+  async pull(gistId: string): Promise<PulledGist> {
+    let data: GistData;
+    try {
+      data = (await this.#octokit.rest.gists.get({ gist_id: gistId })).data as GistData;
+    } catch (error) {
+      throw mapError(error, `GET /gists/${gistId}`);
+    }
+    const names = Object.keys(data.files ?? {}).sort();
+    const filename = names[0];
+    const file = filename === undefined ? undefined : data.files![filename];
+    if (!filename || !file || typeof file.content !== 'string') {
+      throw new MinerToolError(`gist ${gistId} has no readable file`, 'ERR_GIST_API_EMPTY');
+    }
+    if (file.truncated) {
+      throw new MinerToolError(`gist ${gistId}: ${filename} is too large for the API (truncated); validators read at most 1 MiB anyway`, 'ERR_GIST_API_TRUNCATED');
+    }
+    const owner = data.owner?.login ?? '';
+    return { id: data.id ?? gistId, owner, filename, content: file.content, commitment: `${owner}:${data.id ?? gistId}`, htmlUrl: data.html_url ?? '' };
+  }
+
+  /**
+   * Writes `content` as the gist's first file (creating the gist when `gistId` is undefined) and
+   * returns the commitment that points validators at it.
+   */
+  async push(input: { gistId?: string | undefined; content: string; filename?: string; description?: string }): Promise<PushedGist> {
+    if (!this.#hasToken) throw new MinerToolError('writing a gist needs a token: set GITHUB_TOKEN', 'ERR_GIST_API_NO_TOKEN');
+    if (typeof input.content !== 'string' || input.content.trim() === '') throw new MinerToolError('refusing to publish an empty submissions file', 'ERR_GIST_EMPTY_FILE');
+    let data: GistData;
+    let filename = input.filename ?? DEFAULT_GIST_FILENAME;
+    if (input.gistId === undefined) {
+      try {
+        data = (
+          await this.#octokit.rest.gists.create({
+            description: input.description ?? 'InfiniteVibe submissions',
+            public: false,
+            files: { [filename]: { content: input.content } },
+          })
+        ).data as GistData;
+      } catch (error) {
+        throw mapError(error, 'POST /gists');
+      }
+    } else {
+      // Update the file validators read (the first by name) unless told which one; refuse a
+      // name that would not be the first before anything is written.
+      let names: string[];
+      try {
+        const current = (await this.#octokit.rest.gists.get({ gist_id: input.gistId })).data as GistData;
+        names = Object.keys(current.files ?? {});
+      } catch (error) {
+        throw mapError(error, `GET /gists/${input.gistId}`);
+      }
+      if (input.filename === undefined) filename = [...names].sort()[0] ?? filename;
+      const firstAfter = [...new Set([...names, filename])].sort()[0];
+      if (firstAfter !== filename) {
+        throw new MinerToolError(`gist ${input.gistId}: ${filename} would not be the gist's first file (${String(firstAfter)}); validators read that one`, 'ERR_GIST_WRONG_FILE');
+      }
+      try {
+        data = (
+          await this.#octokit.rest.gists.update({
+            gist_id: input.gistId,
+            files: { [filename]: { content: input.content } },
+            ...(input.description !== undefined ? { description: input.description } : {}),
+          })
+        ).data as GistData;
+      } catch (error) {
+        throw mapError(error, `PATCH /gists/${input.gistId}`);
+      }
+    }
+    const id = data.id ?? input.gistId ?? '';
+    const owner = data.owner?.login ?? '';
+    return { id, owner, filename, created: input.gistId === undefined, commitment: `${owner}:${id}`, htmlUrl: data.html_url ?? '' };
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * What this validator saw for each miner in its latest cycle, for `GET /miners/<hotkey>` (with
+ * `--miner_report.enabled`): every line's verdict and reason, the metrics read, the AI score,
+ * ownership, the score and the weight. Fed by observing the actors' own reports, so it adds no
+ * work to the cycle and never disagrees with what was stored. Public data only: no error
+ * messages of internal services, just stable codes.
+ */
+import type { ActorHandle, CycleScores } from '../supervisor/supervisor.js';
+import { countToJson } from '../formats/count.js';
+import { claimKey, type CollectReport, type PersistReport } from '../actors/types.js';
+import { contentKey, resolveOwners, type OwnershipClaim, type OwnershipResolution } from '../scoring/resolve-owners.js';
+import { snapshotReason } from '../scoring/snapshot-reason.js';
+
+export interface MinerReportLine {
+  readonly line: number | null;
+  readonly platform: string;
+  readonly content_id: string;
+  readonly verdict: 'accepted' | 'rejected' | 'ignored';
+  readonly reason: string;
+  readonly ai_score: number | null;
+  readonly ai_source: string | null;
+  readonly caption_ok: boolean | null;
+  readonly signature: 'valid' | 'invalid' | 'unsigned' | null;
+  readonly owner_ok: boolean | null;
+  /** Set when other miners claimed the same video: who keeps it and why this one lost. */
+  readonly ownership: { readonly winner: string | null; readonly lost: string | null } | null;
+  readonly metrics: { readonly view_count: number | string; readonly like_count: number; readonly comment_count: number; readonly owner_follower_count: number } | null;
+}
+
+export interface MinerReport {
+  readonly hotkey: string;
+  readonly uid: number;
+  readonly interval: string;
+  readonly status: CollectReport['status'];
+  readonly commitment: string | null;
+  readonly commitment_block: number | null;
+  /** Gist lines the parser refused, by line number. */
+  readonly rejected_lines: ReadonlyArray<{ readonly line: number; readonly reason: string }>;
+  readonly lines: readonly MinerReportLine[];
+  readonly failures: ReadonlyArray<{ readonly stage: string; readonly code: string; readonly platform?: string; readonly content_id?: string }>;
+  readonly policy: string | null;
+  readonly score: number | null;
+  /** Share of this validator's last committed weights (0..1), null before the first commit. */
+  readonly weight: number | null;
+}
+
+export interface WeightVector {
+  readonly uids: readonly number[];
+  readonly values: readonly number[];
+}
+
+export class MinerReportStore {
+  readonly #aiThreshold: number;
+  readonly #requireSigned: boolean;
+  #resolution: { interval: string; size: number; value: OwnershipResolution } | undefined;
+  readonly #collect = new Map<string, CollectReport>();
+  readonly #persist = new Map<string, PersistReport>();
+  #scores: CycleScores | undefined;
+
+  constructor(options: { aiThreshold: number; requireSigned?: boolean }) {
+    if (typeof options?.aiThreshold !== 'number' || !(options.aiThreshold >= 0 && options.aiThreshold <= 1)) {
+      throw new RangeError(`options.aiThreshold must be within [0, 1], got ${String(options?.aiThreshold)}`);
+    }
+    this.#aiThreshold = options.aiThreshold;
+    this.#requireSigned = options.requireSigned ?? false;
+  }
+
+  /** The supervisor's one-owner decision, recomputed with the same function from the same claims. */
+  #ownership(interval: string): OwnershipResolution {
+    const reports = [...this.#collect.values()].filter((r) => r.interval === interval);
+    if (this.#resolution?.interval === interval && this.#resolution.size === reports.length) return this.#resolution.value;
+    const claims: OwnershipClaim[] = reports.flatMap((r) =>
+      r.candidates.map((c) => ({
+        uid: r.uid,
+        hotkey: r.hotkey,
+        platform: c.platform,
+        content_id: c.content_id,
+        caption_ok: c.caption_ok,
+        signature: c.signature_ok === null ? ('unsigned' as const) : c.signature_ok ? ('valid' as const) : ('invalid' as const),
+        commitment_block: r.commitmentBlock,
+      })),
+    );
+    const value = resolveOwners(claims, { requireSigned: this.#requireSigned });
+    this.#resolution = { interval, size: reports.length, value };
+    return value;
+  }
+
+  /** The same actor, with its collect and persist reports recorded on the way back. */
+  wrap(actor: ActorHandle): ActorHandle {
+    const collect = this.#collect;
+    const persist = this.#persist;
+    return {
+      get uid() {
+        return actor.uid;
+      },
+      get hotkey() {
+        return actor.hotkey;
+      },
+      get state() {
+        return actor.state;
+      },
+      async collect(request) {
+        const result = await actor.collect(request);
+        if (result.ok) {
+          collect.set(actor.hotkey, result.value);
+          // A persist report of an older interval no longer describes this one.
+          if (persist.get(actor.hotkey)?.interval !== result.value.interval) persist.delete(actor.hotkey);
+        }
+        return result;
+      },
+      async persist(request) {
+        const result = await actor.persist(request);
+        if (result.ok) persist.set(actor.hotkey, result.value);
+        return result;
+      },
+      async stop(reason) {
+        collect.delete(actor.hotkey);
+        persist.delete(actor.hotkey);
+        return actor.stop(reason);
+      },
+    };
+  }
+
+  recordScores(scores: CycleScores): void {
+    this.#scores = scores;
+  }
+
+  report(hotkey: string, weights?: WeightVector): MinerReport | undefined {
+    const c = this.#collect.get(hotkey);
+    if (!c) return undefined;
+    const p = this.#persist.get(hotkey);
+    const lineOf = new Map(c.submissions.map((s) => [claimKey(s.platform, s.content_id), s.line]));
+    const lines: MinerReportLine[] = [];
+    const empty = { ai_score: null, ai_source: null, caption_ok: null, signature: null, owner_ok: null, ownership: null, metrics: null } as const;
+    const resolution = this.#ownership(c.interval);
+    for (const skip of c.skipped) {
+      lines.push({ line: lineOf.get(claimKey(skip.platform, skip.content_id)) ?? null, platform: skip.platform, content_id: skip.content_id, verdict: skip.outcome, reason: skip.reason, ...empty });
+    }
+    // Persisted snapshots carry the ownership decision; before persist, the candidates do not.
+    const snapshots = p && p.interval === c.interval ? p.snapshots : c.candidates.map((s) => ({ ...s, owner_ok: null as boolean | null }));
+    for (const s of snapshots) {
+      const reason = s.owner_ok === null ? snapshotReason({ ...s, owner_ok: true }, this.#aiThreshold) : snapshotReason({ ...s, owner_ok: s.owner_ok }, this.#aiThreshold);
+      lines.push({
+        line: lineOf.get(claimKey(s.platform, s.content_id)) ?? null,
+        platform: s.platform,
+        content_id: s.content_id,
+        verdict: reason === 'ok' ? 'accepted' : 'rejected',
+        reason,
+        ai_score: s.ai_score,
+        ai_source: s.ai_source ?? null,
+        caption_ok: s.caption_ok,
+        signature: s.signature_ok === null ? 'unsigned' : s.signature_ok ? 'valid' : 'invalid',
+        owner_ok: s.owner_ok,
+        ownership: ownershipOf(resolution, hotkey, s.platform, s.content_id),
+        metrics: { view_count: countToJson(s.view_count), like_count: s.like_count, comment_count: s.comment_count, owner_follower_count: s.owner_follower_count },
+      });
+    }
+    lines.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
+    const scored = this.#scores?.selection.scores.find((s) => s.hotkey === hotkey);
+    let weight: number | null = null;
+    if (weights && weights.uids.length > 0) {
+      const total = weights.values.reduce((a, b) => a + b, 0);
+      const i = weights.uids.indexOf(c.uid);
+      weight = total > 0 ? (i < 0 ? 0 : weights.values[i]! / total) : 0;
+    }
+    return {
+      hotkey,
+      uid: c.uid,
+      interval: c.interval,
+      status: c.status,
+      commitment: c.commitment,
+      commitment_block: c.commitmentBlock,
+      rejected_lines: c.rejections.map((r) => ({ line: r.line, reason: r.reason })),
+      lines,
+      failures: c.failures.map((f) => ({ stage: f.stage, code: f.code, ...(f.platform ? { platform: f.platform } : {}), ...(f.content_id ? { content_id: f.content_id } : {}) })),
+      policy: this.#scores?.selection.policy ?? null,
+      score: scored?.score ?? null,
+      weight,
+    };
+  }
+}
+
+function ownershipOf(resolution: OwnershipResolution, hotkey: string, platform: string, contentId: string): MinerReportLine['ownership'] {
+  const loss = resolution.losers.find((l) => l.hotkey === hotkey && l.platform === platform && l.content_id === contentId);
+  if (loss) return { winner: loss.winner, lost: loss.reason };
+  const winner = resolution.winners.get(contentKey(platform, contentId));
+  return winner === undefined ? null : { winner, lost: null };
+}

@@ -1,0 +1,165 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { createGistHost } from '../../src/devnet/http/gist-host.js';
+import { createGistApiStandin, type GistApiStandin } from '../../src/devnet/http/github-gist-api-standin.js';
+import { createR2Standin, type R2Standin } from '../../src/devnet/http/r2-standin.js';
+import { listenLoopback, type RunningServer } from '../../src/devnet/http/standin-server.js';
+import { MetricsServer } from '../../src/metrics/metrics-server.js';
+import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
+import { fetchValidatorReport } from '../../src/miner/validator-report-client.js';
+import { writeHotkeyFile } from '../../src/wallet/index.js';
+
+async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const code = await main(argv, { stdout, stderr });
+  return { code, out, err };
+}
+
+const line = (id: string, url = `https://pub-1.r2.dev/${id}.mp4`) => JSON.stringify({ content_id: id, platform: 'youtube/video', direct_video_url: url });
+
+describe('infinitevibe miner sign | gist | upload', () => {
+  let dir: string;
+  let wallet: string[];
+  let address: string;
+  const host = createGistHost();
+  let raw: RunningServer;
+  let api: GistApiStandin;
+  let r2: R2Standin;
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'iv-miner-cli-'));
+    address = (await writeHotkeyFile({ path: join(dir, 'wallets'), name: 'miner', hotkey: 'default' })).ss58Address;
+    wallet = ['--wallet.path', join(dir, 'wallets'), '--wallet.name', 'miner'];
+    raw = await listenLoopback(host.handler);
+    api = createGistApiStandin({ host, rawBaseUrl: raw.url, tokens: { ghp_cli: 'climiner' } });
+    await api.listen();
+    r2 = createR2Standin({ buckets: ['videos'], credentials: { k: 's' } });
+    await r2.listen();
+  });
+  afterAll(async () => {
+    process.env = saved;
+    await api.close();
+    await r2.close();
+    await raw.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('miner without a subcommand is a configuration error naming them', async () => {
+    const { code, err } = await cli(['miner']);
+    expect(code).toBe(2);
+    expect(err).toMatch(/check, sign, gist, upload, ui, playground/);
+    expect((await cli(['miner', 'gist', 'fetch'])).code).toBe(2);
+  });
+
+  it('sign writes signatures, reports bad lines; --verify passes only a fully signed file', async () => {
+    const file = join(dir, 'sign.jsonl');
+    await writeFile(file, `${line('a1')}\n${line('a2')}\n`);
+    const unsigned = await cli(['miner', 'sign', '--verify', '--file', file, ...wallet]);
+    expect(unsigned.code).toBe(1);
+    expect(unsigned.out).toContain('0 valid, 0 invalid, 2 unsigned');
+    const signed = await cli(['miner', 'sign', '--json', '--file', file, ...wallet]);
+    expect(signed.code).toBe(0);
+    expect(JSON.parse(signed.out)).toMatchObject({ hotkey: address, netuid: 89, signed: 2, rejected: 0 });
+    expect((await cli(['miner', 'sign', '--verify', '--file', file, ...wallet])).code).toBe(0);
+    // Another netuid signs another message.
+    expect((await cli(['miner', 'sign', '--verify', '--file', file, '--netuid', '90', ...wallet])).code).toBe(1);
+
+    await writeFile(file, `${line('b1')}\nnot json\n`);
+    const out = join(dir, 'signed-out.jsonl');
+    const partly = await cli(['miner', 'sign', '--file', file, '--out', out, ...wallet]);
+    expect(partly.code).toBe(1);
+    expect(partly.out).toMatch(/invalid_json/);
+    expect((await readFile(out, 'utf8')).split('\n')[1]).toBe('not json');
+    expect(await readFile(file, 'utf8')).toBe(`${line('b1')}\nnot json\n`);
+    expect((await cli(['miner', 'sign', ...wallet])).code).toBe(2);
+  });
+
+  it('gist push refuses invalid lines unless --force, prints the commitment; pull reads it back', async () => {
+    process.env['GITHUB_TOKEN'] = 'ghp_cli';
+    const file = join(dir, 'push.jsonl');
+    await writeFile(file, `${line('c1')}\n{"content_id": "c2"}\n`);
+    const refused = await cli(['miner', 'gist', 'push', '--file', file, '--github.api_url', api.url]);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/missing_field/);
+    expect(refused.err).toMatch(/refusing to publish: 1 of 2 line/);
+    const forced = await cli(['miner', 'gist', 'push', '--json', '--force', '--file', file, '--github.api_url', api.url]);
+    expect(forced.code).toBe(0);
+    const pushed = JSON.parse(forced.out) as { id: string; commitment: string; commit_command: string; rejected: number };
+    expect(pushed.commitment).toBe(`climiner:${pushed.id}`);
+    expect(pushed.commit_command).toBe(`infinitevibe commit --gist climiner:${pushed.id}`);
+    expect(pushed.rejected).toBe(1);
+
+    await writeFile(file, `${line('c1')}\n`);
+    const updated = await cli(['miner', 'gist', 'push', '--gist-id', `https://gist.github.com/climiner/${pushed.id}`, '--file', file, '--github.api_url', api.url]);
+    expect(updated.code).toBe(0);
+    expect(updated.out).toContain(`updated gist ${pushed.id}`);
+    expect(updated.out).toContain(`next: infinitevibe commit --gist climiner:${pushed.id}`);
+
+    const pulledFile = join(dir, 'pulled.jsonl');
+    delete process.env['GITHUB_TOKEN'];
+    const pulled = await cli(['miner', 'gist', 'pull', '--gist-id', pushed.id, '--file', pulledFile, '--github.api_url', api.url]);
+    expect(pulled.code).toBe(0);
+    expect(await readFile(pulledFile, 'utf8')).toBe(`${line('c1')}\n`);
+    const noToken = await cli(['miner', 'gist', 'push', '--file', file, '--github.api_url', api.url]);
+    expect(noToken.code).toBe(1);
+    expect(noToken.err).toMatch(/ERR_GIST_API_NO_TOKEN/);
+    // With the wallet, a line signed by another key is refused too.
+    process.env['GITHUB_TOKEN'] = 'ghp_cli';
+    const other = (await writeHotkeyFile({ path: join(dir, 'wallets'), name: 'other', hotkey: 'default' })).ss58Address;
+    expect(other).not.toBe(address);
+    expect((await cli(['miner', 'sign', '--file', file, '--wallet.path', join(dir, 'wallets'), '--wallet.name', 'other'])).code).toBe(0);
+    const foreign = await cli(['miner', 'gist', 'push', '--file', file, '--github.api_url', api.url, ...wallet]);
+    expect(foreign.code).toBe(1);
+    expect(foreign.err).toMatch(/invalid_signature/);
+    process.env['GITHUB_TOKEN'] = 'ghp_wrong_secret_value';
+    const bad = await cli(['miner', 'gist', 'push', '--file', file, '--github.api_url', api.url]);
+    expect(bad.err).toMatch(/ERR_GIST_API_UNAUTHORIZED/);
+    expect(bad.err + bad.out).not.toContain('ghp_wrong_secret_value');
+  });
+
+  it('upload puts the video in the bucket and appends a checked line', async () => {
+    Object.assign(process.env, { R2_ACCESS_KEY_ID: 'k', R2_SECRET_ACCESS_KEY: 's' });
+    const video = join(dir, 'clip.mp4');
+    await writeFile(video, Buffer.alloc(2048, 7));
+    const subs = join(dir, 'upload.jsonl');
+    await writeFile(subs, `${line('d0')}\n\n`);
+    const up = await cli(['miner', 'upload', video, '--bucket', 'videos', '--public-id', 'b'.repeat(32), '--append', subs, '--platform', 'youtube/video', '--content-id', 'd1', '--r2.endpoint', r2.url]);
+    expect(up.err).toMatch(/upload 100% \(2048\/2048 bytes\)/);
+    expect(up.code).toBe(0);
+    const url = `https://pub-${'b'.repeat(32)}.r2.dev/clip.mp4`;
+    expect(up.out).toContain(url);
+    expect(await readFile(subs, 'utf8')).toBe(`${line('d0')}\n${line('d1', url)}\n`);
+    expect(r2.object('videos', 'clip.mp4')!.body.length).toBe(2048);
+    const badLine = await cli(['miner', 'upload', video, '--bucket', 'videos', '--public-id', 'b'.repeat(32), '--append', subs, '--platform', 'youtube/video', '--content-id', 'bad id', '--r2.endpoint', r2.url]);
+    expect(badLine.code).toBe(2);
+    expect(badLine.err).toMatch(/invalid_content_id/);
+    const noPublic = await cli(['miner', 'upload', video, '--bucket', 'videos', '--r2.endpoint', r2.url]);
+    expect(noPublic.code).toBe(2);
+    expect(noPublic.err).toMatch(/publicId/);
+  });
+
+  it('--validator-url against a validator without the report enabled says how to enable it', async () => {
+    const server = await MetricsServer.start({ metrics: new ValidatorMetrics({ defaultMetrics: false }), host: '127.0.0.1', port: 0 });
+    try {
+      await expect(fetchValidatorReport(server.url, address)).rejects.toMatchObject({ code: 'ERR_VALIDATOR_REPORT_DISABLED' });
+    } finally {
+      await server.close();
+    }
+    const routed = await MetricsServer.start({ metrics: new ValidatorMetrics({ defaultMetrics: false }), host: '127.0.0.1', port: 0, routes: (path) => (path.startsWith('/miners/') ? { status: 404, body: { error: 'not_found' } } : undefined) });
+    try {
+      await expect(fetchValidatorReport(routed.url, address)).resolves.toBeNull();
+    } finally {
+      await routed.close();
+    }
+  });
+});

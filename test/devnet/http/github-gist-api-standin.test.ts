@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from 'undici';
+import { createGistHost } from '../../../src/devnet/http/gist-host.js';
+import { createGistApiStandin, type GistApiStandin } from '../../../src/devnet/http/github-gist-api-standin.js';
+import { listenLoopback, type RunningServer } from '../../../src/devnet/http/standin-server.js';
+import { GistClient } from '../../../src/miner/gist-client.js';
+
+describe('GitHub gist API stand-in', () => {
+  const host = createGistHost();
+  let raw: RunningServer;
+  let api: GistApiStandin;
+  beforeAll(async () => {
+    raw = await listenLoopback(host.handler);
+    api = createGistApiStandin({ host, rawBaseUrl: raw.url, tokens: { 'ghp_good': 'octominer', 'ghp_other': 'someone' }, rateLimit: 40 });
+    await api.listen();
+  });
+  afterAll(async () => {
+    await api.close();
+    await raw.close();
+  });
+
+  it('create, update and read through Octokit; /raw serves what was written', async () => {
+    const client = new GistClient({ token: 'ghp_good', baseUrl: api.url });
+    const created = await client.push({ content: 'line one\n' });
+    expect(created).toMatchObject({ owner: 'octominer', filename: 'submissions.jsonl', created: true });
+    expect(created.id).toMatch(/^[0-9a-f]{32}$/);
+    expect(created.commitment).toBe(`octominer:${created.id}`);
+    const first = await request(`${raw.url}/octominer/${created.id}/raw`);
+    expect(await first.body.text()).toBe('line one\n');
+
+    const updated = await client.push({ gistId: created.id, content: 'line two\n' });
+    expect(updated.created).toBe(false);
+    const pulled = await new GistClient({ baseUrl: api.url }).pull(created.id);
+    expect(pulled).toMatchObject({ owner: 'octominer', filename: 'submissions.jsonl', content: 'line two\n', commitment: created.commitment });
+    const second = await request(`${raw.url}/octominer/${created.id}/raw`);
+    expect(await second.body.text()).toBe('line two\n');
+
+    // A file that would not be the first one is refused before anything is written.
+    await expect(client.push({ gistId: created.id, content: 'other\n', filename: 'zzz.jsonl' })).rejects.toMatchObject({ code: 'ERR_GIST_WRONG_FILE' });
+    expect([...api.files(created.id)!.keys()]).toEqual(['submissions.jsonl']);
+
+    // The pinned raw_url from the API answers as well.
+    const body = (await (await request(`${api.url}/gists/${created.id}`)).body.json()) as { files: Record<string, { raw_url: string; size: number }>; history: unknown[]; html_url: string };
+    expect(body.files['submissions.jsonl']!.size).toBe(9);
+    expect(body.history).toHaveLength(2);
+    expect(body.html_url).toBe(`https://gist.github.com/${created.id}`);
+    expect(await (await request(body.files['submissions.jsonl']!.raw_url)).body.text()).toBe('line two\n');
+  });
+
+  it('answers 401 for a bad token, 404 for unknown or foreign gists, 422 for empty files', async () => {
+    const bad = await request(`${api.url}/gists/abc`, { headers: { authorization: 'token nope' } });
+    expect(bad.statusCode).toBe(401);
+    expect(await bad.body.json()).toMatchObject({ message: 'Bad credentials' });
+    await expect(new GistClient({ token: 'nope', baseUrl: api.url }).push({ content: 'x' })).rejects.toMatchObject({ code: 'ERR_GIST_API_UNAUTHORIZED' });
+    await expect(new GistClient({ baseUrl: api.url }).pull('0123abcd')).rejects.toMatchObject({ code: 'ERR_GIST_API_NOT_FOUND' });
+
+    const mine = await new GistClient({ token: 'ghp_good', baseUrl: api.url }).push({ content: 'x\n' });
+    await expect(new GistClient({ token: 'ghp_other', baseUrl: api.url }).push({ gistId: mine.id, content: 'stolen\n' })).rejects.toMatchObject({ code: 'ERR_GIST_API_NOT_FOUND' });
+
+    const empty = await request(`${api.url}/gists`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer ghp_good', 'content-type': 'application/json' },
+      body: JSON.stringify({ files: { 'a.txt': { content: '' } } }),
+    });
+    expect(empty.statusCode).toBe(422);
+    expect(await empty.body.json()).toMatchObject({ message: 'Validation Failed', errors: [{ resource: 'Gist', code: 'missing_field', field: 'files' }] });
+    const anonymous = await request(`${api.url}/gists`, { method: 'POST', body: '{}' });
+    expect(anonymous.statusCode).toBe(401);
+    expect(await anonymous.body.json()).toMatchObject({ message: 'Requires authentication' });
+    const notJson = await request(`${api.url}/gists`, { method: 'POST', headers: { authorization: 'token ghp_good' }, body: '{' });
+    expect(notJson.statusCode).toBe(400);
+    await notJson.body.dump();
+  });
+
+  it('sends rate-limit headers and refuses with 403 once the budget is spent', async () => {
+    const api2 = createGistApiStandin({ host, rawBaseUrl: raw.url, tokens: { t: 'limited' }, rateLimit: 2 });
+    await api2.listen();
+    try {
+      const one = await request(`${api2.url}/gists`, { headers: { authorization: 'token t' } });
+      expect(one.headers['x-ratelimit-limit']).toBe('2');
+      expect(one.headers['x-ratelimit-remaining']).toBe('1');
+      expect(Number(one.headers['x-ratelimit-reset'])).toBeGreaterThan(Date.now() / 1000);
+      expect(await one.body.json()).toEqual([]);
+      await (await request(`${api2.url}/gists`, { headers: { authorization: 'token t' } })).body.dump();
+      const limited = await request(`${api2.url}/gists`, { headers: { authorization: 'token t' } });
+      expect(limited.statusCode).toBe(403);
+      expect(limited.headers['x-ratelimit-remaining']).toBe('0');
+      await limited.body.dump();
+      await expect(new GistClient({ token: 't', baseUrl: api2.url }).push({ content: 'x\n' })).rejects.toMatchObject({ code: 'ERR_GIST_API_RATE_LIMITED' });
+    } finally {
+      await api2.close();
+    }
+  });
+});
