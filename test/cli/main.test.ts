@@ -31,15 +31,18 @@ describe('cli', () => {
     expect(err.text()).toMatch(/unknown command "frobnicate"/);
   });
 
-  it('prints the usage for help and --help (exit 0), and with no command (exit 2)', async () => {
-    for (const argv of [['help'], ['--help'], ['metagraph', '--help']]) {
+  it('prints the usage for help and --help (exit 0), a command\'s own help, and with no command usage on stderr (exit 2)', async () => {
+    for (const argv of [['help'], ['--help']]) {
       const out = capture();
       expect(await main(argv, { stdout: out.stream, stderr: capture().stream })).toBe(0);
       expect(out.text()).toMatch(/^usage: infinitevibe <command> \[flags\]/);
     }
-    const out = capture();
-    expect(await main([], { stdout: out.stream, stderr: capture().stream })).toBe(2);
-    expect(out.text()).toContain('commands:');
+    const own = capture();
+    expect(await main(['metagraph', '--help'], { stdout: own.stream, stderr: capture().stream })).toBe(0);
+    expect(own.text()).toMatch(/^usage: infinitevibe metagraph \[flags\]/);
+    const err = capture();
+    expect(await main([], { stdout: capture().stream, stderr: err.stream })).toBe(2);
+    expect(err.text()).toContain('commands:');
   });
 
   it('keeps a boolean flag only when it was given', () => {

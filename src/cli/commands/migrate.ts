@@ -1,7 +1,7 @@
 import { MongoClient } from 'mongodb';
 import { splitFlags, toJson } from '../../chain/inspect.js';
 import { ConfigError, StoreUnavailableError } from '../../errors.js';
-import { openStore } from '../../store/open-store.js';
+import { openStore } from '../../runtime/open-store.js';
 import { ORIGINAL_COLLECTIONS, migrateOriginal } from '../../store/migrate-original.js';
 import type { FlagSpec } from '../help.js';
 import type { CommandContext } from '../main.js';
