@@ -23,7 +23,7 @@ export interface CommandModule {
 export const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = Object.freeze({
   config: () => import('./commands/config.js'),
   validate: () => import('./commands/validate.js'),
-  devnet: () => import('./commands/devnet.js'),
+  devnet: () => import('./commands/devnet-group.js'),
   metagraph: () => import('./commands/metagraph.js'),
   commitments: () => import('./commands/commitments.js'),
   weights: () => import('./commands/weights.js'),
