@@ -1,0 +1,84 @@
+/**
+ * Child processes of a run: the stand-ins through the project's own CLI (`bin/infinitevibe.js`,
+ * the compiled dist/ tree) and the validator run under tsx. Each child is stopped with SIGTERM,
+ * then SIGKILL if it lingers, and all of them when the sweep itself exits.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CLI = fileURLToPath(new URL('../../bin/infinitevibe.js', import.meta.url));
+
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+export interface Started<T> {
+  readonly info: T;
+  readonly child: ChildProcess;
+  /** Everything the child wrote on stderr so far (for error messages). */
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Spawns `node args…` and resolves with what `pick` finds in the first stdout line it accepts;
+ * rejects when the child exits first or `timeoutMs` passes.
+ */
+export function startChild<T>(args: readonly string[], pick: (line: string) => T | undefined, timeoutMs: number, label: string): Promise<Started<T>> {
+  const child = spawn(process.execPath, [...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
+  live.add(child);
+  let err = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    err = (err + chunk).slice(-8_000);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => live.delete(child));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`${label}: nothing usable on stdout within ${timeoutMs} ms; stderr: ${err.slice(-2_000)}`));
+    }, timeoutMs);
+    const onExit = (code: number | null, signal: string | null): void => {
+      clearTimeout(timer);
+      reject(new Error(`${label} exited (${signal ?? `code ${code}`}) before it was ready; stderr: ${err.slice(-2_000)}`));
+    };
+    child.once('exit', onExit);
+    lines.on('line', (line) => {
+      const info = pick(line);
+      if (info === undefined) return;
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      resolve({ info, child, stderr: () => err, stop });
+    });
+  });
+}
+
+/** A JSON object line, else undefined. */
+export function jsonLine<T>(line: string): T | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    return JSON.parse(line) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export function cli(...args: string[]): string[] {
+  return [CLI, ...args];
+}
+
+/** The bench's own TypeScript entry points, under tsx (pool workers inherit its loader). */
+export function tsxScript(file: string, ...args: string[]): string[] {
+  return ['--import', 'tsx', fileURLToPath(new URL(file, import.meta.url)), ...args];
+}
