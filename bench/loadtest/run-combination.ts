@@ -62,7 +62,7 @@ export async function runCombination(c: Combination, options: RunOptions): Promi
       realAi: options.realAi,
       netuid: standins.info.netuid,
       blockTimeMs: BLOCK_TIME_MS,
-      cycleDeadlineMs: Math.max(60_000, options.timeoutMs),
+      cycleDeadlineMs: Math.round(Math.max(60_000, options.timeoutMs)),
       chainUrl: chain.info,
       mongoUri: mongo.info,
       validatorUri: standins.info.validator_uri,
