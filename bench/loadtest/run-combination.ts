@@ -19,6 +19,8 @@ export interface RunOptions {
   readonly latencyMs: number;
   /** The run is abandoned after this long. */
   readonly timeoutMs: number;
+  /** Main-thread CPU profile of the validator's warm cycle, written to this file. */
+  readonly cpuProfile?: string;
 }
 
 export interface RunOutcome {
@@ -67,6 +69,7 @@ export async function runCombination(c: Combination, options: RunOptions): Promi
       mongoUri: mongo.info,
       validatorUri: standins.info.validator_uri,
       standins: standins.info,
+      ...(options.cpuProfile ? { cpuProfile: options.cpuProfile } : {}),
     };
     const validator = await startChild(
       tsxScript('./validator-run.ts', JSON.stringify(spec)),

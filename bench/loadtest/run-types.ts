@@ -27,6 +27,8 @@ export interface RunSpec {
   readonly mongoUri: string;
   readonly validatorUri: string;
   readonly standins: StandinsInfo;
+  /** Write a main-thread CPU profile of the warm cycle here (.cpuprofile, Chrome DevTools format). */
+  readonly cpuProfile?: string;
 }
 
 export interface StageFigures {

@@ -6,6 +6,8 @@
  *
  *   node --import tsx bench/loadtest/validator-run.ts '<spec json>'   (the sweep starts it)
  */
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { Keyring } from '@polkadot/keyring';
 import { loadConfig } from '../../src/config/load-config.js';
 import { initCrypto } from '../../src/crypto/index.js';
@@ -109,6 +111,20 @@ async function measureCycle(app: ValidatorApp, metrics: ValidatorMetrics, sample
   };
 }
 
+/** Samples the main thread (where the orchestration runs) until the returned function is called. */
+async function startProfiler(): Promise<() => Promise<unknown>> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 500 });
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    return profile;
+  };
+}
+
 const ms = (seconds: number | null): number | null => (seconds === null ? null : Math.round(seconds * 10_000) / 10);
 
 export async function runValidator(spec: RunSpec): Promise<ValidatorRunResult> {
@@ -146,7 +162,9 @@ export async function runValidator(spec: RunSpec): Promise<ValidatorRunResult> {
   });
   try {
     const cold = await measureCycle(app, metrics, sampler, spec.pool);
+    const profiler = spec.cpuProfile ? await startProfiler() : undefined;
     const warm = await measureCycle(app, metrics, sampler, spec.pool);
+    if (profiler && spec.cpuProfile) await writeFile(spec.cpuProfile, JSON.stringify(await profiler()));
     const memory = process.memoryUsage();
     const commit = await app.committer.commitNow();
     return {
