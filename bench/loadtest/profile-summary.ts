@@ -34,7 +34,8 @@ export function topSelfTime(profile: CpuProfile, top = 15): SelfTime[] {
   const deltas = profile.timeDeltas ?? [];
   if (samples.length > 0 && deltas.length === samples.length) {
     // Each delta is the time before its sample; charging it to that sample's node is V8's convention.
-    for (let i = 0; i < samples.length; i++) byNode.set(samples[i]!, (byNode.get(samples[i]!) ?? 0) + Math.max(0, deltas[i]!));
+    // The first one runs from the start request to the first sample: start-up, not workload.
+    for (let i = 1; i < samples.length; i++) byNode.set(samples[i]!, (byNode.get(samples[i]!) ?? 0) + Math.max(0, deltas[i]!));
   } else {
     const total = profile.endTime - profile.startTime;
     const hits = profile.nodes.reduce((s, n) => s + (n.hitCount ?? 0), 0);

@@ -14,8 +14,9 @@ const profile: CpuProfile = {
   ],
   startTime: 0,
   endTime: 10_000,
-  samples: [2, 3, 4, 2, 5, 1],
-  timeDeltas: [1000, 3000, 2000, 1000, 500, 2500],
+  // The first delta (start request to first sample) is not workload and is left out.
+  samples: [3, 2, 3, 4, 2, 5, 1],
+  timeDeltas: [999_999, 1000, 3000, 2000, 1000, 500, 2500],
 };
 
 describe('profile summary', () => {
