@@ -122,7 +122,7 @@ export function buildReport(rows: readonly ResultRow[], aggregates: readonly Agg
     '## Answers',
     '',
     rec
-      ? `- **Best pool size: ${rec.pool}; best batch size: ${rec.batch}** (geometric mean over workloads of warm throughput relative to each workload's best: ${(rec.score * 100).toFixed(0)} %).`
+      ? `- **Best pool size: ${rec.pool}; best batch size: ${rec.batch}** (geometric mean over workloads of warm throughput relative to each workload's best: ${(rec.score * 100).toFixed(0)} %; only pairs measured on every workload compete).`
       : '- No recommendation: no run finished.',
     ...[...best].map(([w, b]) => `- Best batch size for ${w.replace('x', ' miners × ')} submissions: ${b}.`),
     `- **Bound on this machine:** ${ctx.cores} cores × ${formatNumber(ctx.verifyRatePerThread)} gist-line checks/s on one thread = ${formatNumber(bound)} submissions/s for the signature checks alone.` +
