@@ -3,7 +3,8 @@
  * the compiled dist/ tree) and the validator run under tsx. Each child is stopped with SIGTERM,
  * then SIGKILL if it lingers, and all of them when the sweep itself exits.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -62,6 +63,13 @@ export function startChild<T>(args: readonly string[], pick: (line: string) => T
       resolve({ info, child, stderr: () => err, stop });
     });
   });
+}
+
+/** The stand-in processes run the compiled CLI; build it so they run what the tree says. */
+export function buildDist(): void {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('building dist/ failed (tsc -p tsconfig.build.json)');
 }
 
 /** A JSON object line, else undefined. */

@@ -3,29 +3,20 @@
  * bounded by --max-seconds, results written after every run so an interrupted sweep keeps what
  * it measured.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createRequire } from 'node:module';
 import { aggregate, bestBatchByWorkload } from './aggregate.js';
 import type { SweepArgs } from './args.js';
 import { chartSpecs, renderSvg, svgToPng } from './charts.js';
 import { estimateRunSeconds, formatDuration, planRuns, type PlannedRun } from './plan.js';
-import { REPO_ROOT } from './processes.js';
+import { buildDist, REPO_ROOT } from './processes.js';
 import { buildReport } from './report.js';
 import { runCombination } from './run-combination.js';
 import { buildRow, emptyRow, toCsv, type ResultRow } from './rows.js';
 import { verifyRatePerThread } from './verify-rate.js';
 
 const say = (line: string): void => void process.stdout.write(line + '\n');
-
-/** The stand-in processes run the compiled CLI; build it so they run what the tree says. */
-function buildDist(): void {
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('building dist/ failed (tsc -p tsconfig.build.json)');
-}
 
 function describe(run: PlannedRun, trials: number): string {
   return `${run.miners} miners × ${run.submissions}, pool ${run.pool}, batch ${run.batch}, trial ${run.trial}/${trials}`;
