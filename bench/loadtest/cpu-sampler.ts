@@ -14,7 +14,7 @@ export class CpuSampler {
   readonly #samples: CpuSample[] = [];
   #timer: NodeJS.Timeout | undefined;
 
-  start(everyMs = 20): void {
+  start(everyMs = 50): void {
     this.sample();
     this.#timer = setInterval(() => this.sample(), everyMs);
     this.#timer.unref();
