@@ -47,7 +47,9 @@ export function topSelfTime(profile: CpuProfile, top = 15): SelfTime[] {
     const micros = byNode.get(n.id) ?? 0;
     all += micros;
     const name = n.callFrame.functionName || '(anonymous)';
-    const location = n.callFrame.url ? `${shortUrl(n.callFrame.url)}:${n.callFrame.lineNumber + 1}` : '(native)';
+    // Line 0 is what transpiled TypeScript reports for every function: no line is better than a wrong one.
+    const line = n.callFrame.lineNumber > 0 ? `:${n.callFrame.lineNumber + 1}` : '';
+    const location = n.callFrame.url ? `${shortUrl(n.callFrame.url)}${line}` : '(native)';
     const key = `${name}@${location}`;
     const t = totals.get(key) ?? { name, location, micros: 0 };
     t.micros += micros;
