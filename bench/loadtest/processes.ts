@@ -16,6 +16,20 @@ process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
+/**
+ * For the sweep's own process: on Ctrl-C or SIGTERM stop every child first (a signal's default
+ * action would skip the 'exit' handler and leave the stand-ins running).
+ */
+export function stopChildrenOnSignals(): void {
+  const stop = (signal: NodeJS.Signals): void => {
+    process.stderr.write(`loadtest: ${signal}, stopping ${live.size} child process(es)\n`);
+    for (const child of live) child.kill('SIGKILL');
+    process.exit(130);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
 export interface Started<T> {
   readonly info: T;
   readonly child: ChildProcess;

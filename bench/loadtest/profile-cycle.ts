@@ -7,7 +7,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import yargs from 'yargs';
-import { buildDist, REPO_ROOT } from './processes.js';
+import { buildDist, REPO_ROOT, stopChildrenOnSignals } from './processes.js';
 import { formatSelfTimes, topSelfTime, type CpuProfile } from './profile-summary.js';
 import { runCombination } from './run-combination.js';
 
@@ -24,6 +24,7 @@ const argv = yargs(process.argv.slice(2))
   })
   .parseSync();
 
+stopChildrenOnSignals();
 buildDist();
 const dir = resolve(REPO_ROOT, argv.out);
 await mkdir(dir, { recursive: true });

@@ -10,7 +10,7 @@ import { aggregate, bestBatchByWorkload } from './aggregate.js';
 import type { SweepArgs } from './args.js';
 import { chartSpecs, renderSvg, svgToPng } from './charts.js';
 import { estimateRunSeconds, formatDuration, planRuns, type PlannedRun } from './plan.js';
-import { buildDist, REPO_ROOT } from './processes.js';
+import { buildDist, REPO_ROOT, stopChildrenOnSignals } from './processes.js';
 import { buildReport } from './report.js';
 import { runCombination } from './run-combination.js';
 import { buildRow, emptyRow, toCsv, type ResultRow } from './rows.js';
@@ -23,6 +23,7 @@ function describe(run: PlannedRun, trials: number): string {
 }
 
 export async function runSweep(args: SweepArgs, command: string): Promise<string> {
+  stopChildrenOnSignals();
   const t0 = performance.now();
   const startedAt = new Date();
   const dir = resolve(REPO_ROOT, args.out, startedAt.toISOString().replace(/[:.]/g, '-'));
