@@ -101,6 +101,21 @@ function targets(aggregates: readonly Aggregate[], best: ReadonlyMap<string, num
   return lines.length > 0 ? lines : ['- no measured combination matches a target workload'];
 }
 
+/** With --real-ai every video of the cold cycle goes through the detector: that is the per-video rate. */
+function videosPerCore(rows: readonly ResultRow[], ctx: ReportContext): string[] {
+  if (!ctx.realAi) return [];
+  const rates = rows
+    .filter((r) => r.status === 'ok' && r.cold_ai_count && r.cold_s)
+    .map((r) => ({ r, perSecond: r.cold_ai_count! / r.cold_s! }));
+  if (rates.length === 0) return ['- **Videos per core:** no AI detections measured.'];
+  const best = rates.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
+  return [
+    `- **Videos per core (--real-ai):** ${formatNumber(best.perSecond / ctx.cores)} videos/s per core ` +
+      `(${best.r.cold_ai_count} videos in a ${best.r.cold_s!.toFixed(1)} s cold cycle, ${best.r.miners} × ${best.r.submissions}, pool ${best.r.pool}; ` +
+      `detection p50 ${best.r.cold_ai_p50_ms ?? '–'} ms, p95 ${best.r.cold_ai_p95_ms ?? '–'} ms).`,
+  ];
+}
+
 export function buildReport(rows: readonly ResultRow[], aggregates: readonly Aggregate[], ctx: ReportContext): string {
   const best = bestBatchByWorkload(aggregates);
   const rec = recommend(aggregates);
@@ -127,6 +142,8 @@ export function buildReport(rows: readonly ResultRow[], aggregates: readonly Agg
     ...[...best].map(([w, b]) => `- Best batch size for ${w.replace('x', ' miners × ')} submissions: ${b}.`),
     `- **Bound on this machine:** ${ctx.cores} cores × ${formatNumber(ctx.verifyRatePerThread)} gist-line checks/s on one thread = ${formatNumber(bound)} submissions/s for the signature checks alone.` +
       (top ? ` Best measured: ${formatNumber(top.warmThroughput!)} submissions/s (${top.miners} × ${top.submissions}, pool ${top.pool}, batch ${top.batch}) = ${((top.warmThroughput! / bound) * 100).toFixed(0)} % of it.` : ''),
+    ...(top ? [`- **Per core:** ${formatNumber(top.warmThroughput! / ctx.cores)} submissions/s per core (best warm throughput / ${ctx.cores} cores).`] : []),
+    ...videosPerCore(rows, ctx),
     '',
     '## Knees (at each workload\'s best batch size, medians over trials)',
     '',

@@ -29,6 +29,11 @@ export type ResultRow = {
   warm_s: number | null;
   cold_throughput: number | null;
   warm_throughput: number | null;
+  /** AI detections in the cold cycle (every video is new there) and their p50/p95: with --real-ai, the per-video cost. */
+  cold_ai_count: number | null;
+  cold_ai_p50_ms: number | null;
+  cold_ai_p95_ms: number | null;
+  cold_cpu_ms: number | null;
   collect_ms: number | null;
   persist_ms: number | null;
   score_ms: number | null;
@@ -83,6 +88,10 @@ export function buildRow(run: PlannedRun, ctx: RowContext, outcome: RunOutcome):
     warm_s: round(warm.seconds),
     cold_throughput: round(cold.throughput, 1),
     warm_throughput: round(warm.throughput, 1),
+    cold_ai_count: cold.stages['ai']?.count ?? 0,
+    cold_ai_p50_ms: cold.stages['ai']?.p50Ms ?? null,
+    cold_ai_p95_ms: cold.stages['ai']?.p95Ms ?? null,
+    cold_cpu_ms: round(cold.cpuMs.total, 1),
     collect_ms: warm.durationsMs.collect,
     persist_ms: warm.durationsMs.persist,
     score_ms: warm.durationsMs.score,
@@ -127,6 +136,10 @@ export function emptyRow(run: PlannedRun, ctx: RowContext, status: ResultRow['st
     warm_s: null,
     cold_throughput: null,
     warm_throughput: null,
+    cold_ai_count: null,
+    cold_ai_p50_ms: null,
+    cold_ai_p95_ms: null,
+    cold_cpu_ms: null,
     collect_ms: null,
     persist_ms: null,
     score_ms: null,

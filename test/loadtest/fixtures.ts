@@ -28,7 +28,7 @@ export function cycle(seconds: number, submissions: number, extra: Partial<Cycle
 export function outcome(warmSeconds: number, submissions: number, rssMib = 400): RunOutcome {
   return {
     result: {
-      cold: cycle(warmSeconds * 1.5, submissions),
+      cold: cycle(warmSeconds * 1.5, submissions, { stages: { ai: { count: submissions, p50Ms: 850, p95Ms: 2400 } } }),
       warm: cycle(warmSeconds, submissions),
       commit: { ok: true, ms: 800, error: null },
       memory: {

@@ -47,6 +47,8 @@ describe('load-test report', () => {
     expect(text).toContain('Best batch size for 1024 miners × 5 submissions: 64.');
     expect(text).toContain('2 cores × 3,000 gist-line checks/s on one thread = 6,000 submissions/s');
     expect(text).toContain('Best measured: 4,300 submissions/s (1024 × 5, pool 4, batch 64) = 72 % of it.');
+    expect(text).toContain('- **Per core:** 2,150 submissions/s per core');
+    expect(text).not.toContain('Videos per core');
     expect(text).toContain('- throughput vs pool size, 256 miners × 100: knee at 2 threads (3,400 submissions/s)');
     expect(text).toContain('- 1024 × 5: pool 2 / pool 1 warm throughput 1.68× (target ≥ 1.6×) — met');
     expect(text).toContain('- 256 × 100: pool 2 / pool 1 warm throughput 1.70× (target ≥ 1.6×) — met');
@@ -55,5 +57,11 @@ describe('load-test report', () => {
     expect(text).toContain('![throughput-vs-pool](throughput-vs-pool.png)');
     expect(text).toContain('| 1024 | 5 | 2 | 256 | 1 | 3900 |');
     expect(text).toContain('- run 8 (4095 × 5, pool 1, batch 64, trial 1): devnet exited (code 1)');
+  });
+
+  it('with --real-ai states videos per core from the cold cycle, where every video is new', () => {
+    const text = buildReport(rows, aggregate(rows), { ...ctx, realAi: true });
+    // The fastest cold cycle per video: 1024 × 5 at pool 4, 5,120 videos in 5120 / 4300 × 1.5 s.
+    expect(text).toContain('- **Videos per core (--real-ai):** 1,433 videos/s per core (5120 videos in a 1.8 s cold cycle, 1024 × 5, pool 4; detection p50 850 ms, p95 2400 ms).');
   });
 });

@@ -27,6 +27,10 @@ describe('result rows', () => {
       gist_p95_ms: 40,
       verify_p95_ms: 90,
       metrics_p50_ms: null,
+      cold_ai_count: 1280,
+      cold_ai_p50_ms: 850,
+      cold_ai_p95_ms: 2400,
+      cold_cpu_ms: 2250,
       commit_ok: true,
     });
   });
