@@ -74,6 +74,20 @@ describe('BufferedSnapshotWriter', () => {
     await writer.close();
   });
 
+  it('fails only the writer whose batch is bad when batches were combined', async () => {
+    const writer = new BufferedSnapshotWriter(store, { metrics });
+    const [good, bad, other] = await Promise.allSettled([
+      writer.write([snapshot(1)]),
+      writer.write([snapshot(2, { interval: 'yesterday' })]),
+      writer.write([snapshot(3), snapshot(4)]),
+    ]);
+    expect(good).toEqual({ status: 'fulfilled', value: { inserted: 1, matched: 0, buffered: 0 } });
+    expect(bad).toMatchObject({ status: 'rejected', reason: new TypeError('snapshot 0: interval: must be YYYY-MM-DD-HH-MM') });
+    expect(other).toEqual({ status: 'fulfilled', value: { inserted: 2, matched: 0, buffered: 0 } });
+    expect(await store.snapshots.count()).toBe(3);
+    await writer.close();
+  });
+
   it('splits a combined write by the inserted positions, or counts inserts first when none are reported', () => {
     expect(splitSummary({ inserted: 2, matched: 3, upserted: [4, 1] }, [2, 1, 2])).toEqual([
       { inserted: 1, matched: 1 },
