@@ -32,3 +32,13 @@ describe('load-test charts', () => {
     expect(png.height).toBe(Math.round(height * 2));
   });
 });
+
+describe('a sweep where nothing finished', () => {
+  it('still renders its charts, empty', async () => {
+    const specs = chartSpecs([], new Map());
+    expect(specs).toHaveLength(4);
+    const svg = await renderSvg(specs[0]!.spec);
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(PNG.sync.read(svgToPng(svg)).width).toBeGreaterThan(0);
+  });
+});

@@ -65,3 +65,13 @@ describe('load-test report', () => {
     expect(text).toContain('- **Videos per core (--real-ai):** 1,433 videos/s per core (5120 videos in a 1.8 s cold cycle, 1024 × 5, pool 4; detection p50 850 ms, p95 2400 ms).');
   });
 });
+
+describe('a sweep where nothing finished', () => {
+  it('says so instead of recommending anything', () => {
+    const skipped = emptyRow(planned(256, 5, 1, 64), { realAi: false, aiLatencyMs: 0 }, 'skipped', 'not started');
+    const text = buildReport([skipped], aggregate([skipped]), ctx);
+    expect(text).toContain('0 runs measured, 0 failed, 1 skipped');
+    expect(text).toContain('- No recommendation: no run finished.');
+    expect(text).toContain('- no measured combination matches a target workload');
+  });
+});
