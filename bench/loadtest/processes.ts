@@ -43,7 +43,7 @@ export interface Started<T> {
  * rejects when the child exits first or `timeoutMs` passes.
  */
 export function startChild<T>(args: readonly string[], pick: (line: string) => T | undefined, timeoutMs: number, label: string): Promise<Started<T>> {
-  const child = spawn(process.execPath, [...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
+  const child = spawn(process.execPath, [...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   let err = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
