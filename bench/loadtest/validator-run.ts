@@ -2,27 +2,48 @@
  * One load-test run in a process of its own that holds only the validator: the chain, HTTP
  * stand-ins and MongoDB server are other processes (`infinitevibe devnet`, `devnet standins`,
  * `devnet mongo`) whose URLs arrive in the spec. Runs a cold and a warm cycle and a weight
- * commit, then prints one `LOADTEST_RESULT {json}` line.
+ * commit, then prints one `LOADTEST_RESULT {json}` line. The validator is the compiled dist/
+ * tree, as `npm start` runs it (worker threads then load plain JavaScript, not TypeScript through
+ * tsx, which would add its compile time to the cold cycle and its caches to RSS).
  *
  *   node --import tsx bench/loadtest/validator-run.ts '<spec json>'   (the sweep starts it)
  */
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { Keyring } from '@polkadot/keyring';
-import { loadConfig } from '../../src/config/load-config.js';
-import { initCrypto } from '../../src/crypto/index.js';
 import type { ServiceStandins } from '../../src/devnet/http/service-standins.js';
 import type { Scenario } from '../../src/devnet/scenario.js';
-import { silentLogger } from '../../src/log.js';
-import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
+import type { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
 import type { EmbeddedNetwork } from '../../src/runtime/embedded-network.js';
-import { startValidator, type ValidatorApp } from '../../src/runtime/validator-app.js';
-import { HttpAiDetectorClient } from '../../src/services/ai-detector/http-ai-detector-client.js';
+import type { ValidatorApp } from '../../src/runtime/validator-app.js';
 import { CpuSampler, stageWindows } from './cpu-sampler.js';
 import { RESULT_PREFIX } from './result-line.js';
 import { bucketQuantile, counterTotal, histogramDelta, histogramState, poolUtilization } from './metric-deltas.js';
 import type { CycleFigures, RunSpec, ValidatorRunResult } from './run-types.js';
 
+
+const DIST = new URL('../../dist/src/', import.meta.url);
+
+/** The product modules, from dist/ (the sweep builds it before the first run). */
+async function product() {
+  const load = <T>(path: string): Promise<T> => import(new URL(path, DIST).href) as Promise<T>;
+  const [config, crypto, log, metrics, app, ai] = await Promise.all([
+    load<typeof import('../../src/config/load-config.js')>('config/load-config.js'),
+    load<typeof import('../../src/crypto/index.js')>('crypto/index.js'),
+    load<typeof import('../../src/log.js')>('log.js'),
+    load<typeof import('../../src/metrics/validator-metrics.js')>('metrics/validator-metrics.js'),
+    load<typeof import('../../src/runtime/validator-app.js')>('runtime/validator-app.js'),
+    load<typeof import('../../src/services/ai-detector/http-ai-detector-client.js')>('services/ai-detector/http-ai-detector-client.js'),
+  ]);
+  return {
+    loadConfig: config.loadConfig,
+    initCrypto: crypto.initCrypto,
+    silentLogger: log.silentLogger,
+    ValidatorMetrics: metrics.ValidatorMetrics,
+    startValidator: app.startValidator,
+    HttpAiDetectorClient: ai.HttpAiDetectorClient,
+  };
+}
 
 async function jsonOf(url: string, init?: RequestInit): Promise<unknown> {
   const res = await fetch(url, init);
@@ -128,6 +149,7 @@ async function startProfiler(): Promise<() => Promise<unknown>> {
 const ms = (seconds: number | null): number | null => (seconds === null ? null : Math.round(seconds * 10_000) / 10);
 
 export async function runValidator(spec: RunSpec): Promise<ValidatorRunResult> {
+  const { loadConfig, initCrypto, silentLogger, ValidatorMetrics, startValidator, HttpAiDetectorClient } = await product();
   await initCrypto();
   const config = loadConfig({
     env: {},
