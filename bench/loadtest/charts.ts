@@ -20,7 +20,7 @@ function lineChart(
   name: string,
   title: string,
   values: Array<Record<string, string | number>>,
-  x: { field: string; title: string; type?: 'quantitative' | 'ordinal' },
+  x: { field: string; title: string; type?: 'quantitative' | 'ordinal'; log?: boolean },
   y: { field: string; title: string },
   series: { field: string; title: string },
 ): ChartSpec {
@@ -36,9 +36,9 @@ function lineChart(
       data: { values },
       mark: { type: 'line', point: true },
       encoding: {
-        x: { field: x.field, type: x.type ?? 'quantitative', title: x.title, ...(x.type === 'ordinal' ? { axis: { labelAngle: 0 } } : { scale: { zero: false } }) },
+        x: { field: x.field, type: x.type ?? 'quantitative', title: x.title, ...(x.type === 'ordinal' ? { axis: { labelAngle: 0 } } : { axis: { format: 'd' }, scale: x.log ? { type: 'log', base: 2 } : { zero: false } }) },
         y: { field: y.field, type: 'quantitative', title: y.title },
-        color: { field: series.field, type: 'nominal', title: series.title },
+        color: { field: series.field, type: 'nominal', title: series.title, legend: { titleLimit: 320, labelLimit: 320 } },
       },
     },
   };
@@ -60,7 +60,7 @@ export function chartSpecs(aggregates: readonly Aggregate[], bestBatch: Readonly
     poolLabel: `pool ${a.pool}`,
     minersLabel: `${a.miners} miners`,
     throughput: round(a.warmThroughput ?? 0),
-    warmSeconds: round(a.warmSeconds ?? 0),
+    warmSeconds: round(a.warmSeconds ?? 0, 2),
     rssMib: round(a.rssMib ?? 0),
     elu: round(a.mainElu ?? 0, 3),
   }));
@@ -68,7 +68,7 @@ export function chartSpecs(aggregates: readonly Aggregate[], bestBatch: Readonly
   const submissions = [...new Set(rows.map((r) => r.submissions))];
   return [
     lineChart('throughput-vs-pool', 'Warm throughput vs pool size (validator process alone)', rows, { field: 'pool', title: 'pool threads', type: 'ordinal' }, { field: 'throughput', title: 'submissions/s (warm cycle)' }, { field: 'workload', title: 'miners × submissions' }),
-    lineChart('cycle-vs-miners', 'Warm cycle time vs miners', submissions.flatMap(bySubmissions), { field: 'miners', title: 'miners' }, { field: 'warmSeconds', title: 'warm cycle (s)' }, { field: 'seriesPool', title: 'pool, submissions per miner' }),
+    lineChart('cycle-vs-miners', 'Warm cycle time vs miners', submissions.flatMap(bySubmissions), { field: 'miners', title: 'miners (log scale)', log: true }, { field: 'warmSeconds', title: 'warm cycle (s)' }, { field: 'seriesPool', title: 'pool, submissions per miner' }),
     lineChart('rss-vs-submissions', 'Validator RSS vs submissions per miner', rows.map((r) => ({ ...r, series: `${r.minersLabel}, ${r.poolLabel}` })), { field: 'submissions', title: 'submissions per miner' }, { field: 'rssMib', title: 'RSS after the warm cycle (MiB)' }, { field: 'series', title: 'miners, pool' }),
     lineChart('elu-vs-pool', 'Main-thread event-loop utilisation vs pool size', rows, { field: 'pool', title: 'pool threads', type: 'ordinal' }, { field: 'elu', title: 'event-loop utilisation (warm cycle)' }, { field: 'workload', title: 'miners × submissions' }),
   ];
