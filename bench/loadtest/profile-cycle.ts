@@ -36,7 +36,8 @@ const outcome = await runCombination(
 const warm = outcome.result.warm;
 process.stdout.write(
   `warm cycle ${warm.seconds.toFixed(2)} s, ${warm.submissions} submissions (${Math.round(warm.throughput)}/s); collect ${warm.durationsMs.collect} ms, persist ${warm.durationsMs.persist} ms, score ${warm.durationsMs.score} ms; ` +
-    `main ELU ${(warm.mainThreadElu * 100).toFixed(0)} %, pool ${(warm.poolUtilization * 100).toFixed(0)} %\n`,
+    `main ELU ${(warm.mainThreadElu * 100).toFixed(0)} %, pool ${(warm.poolUtilization * 100).toFixed(0)} %; ` +
+    `RSS ${Math.round(outcome.result.memory.rssBytes / 2 ** 20)} MiB (peak ${Math.round(outcome.result.memory.peakRssBytes / 2 ** 20)} MiB)\n`,
 );
 const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
 process.stdout.write(formatSelfTimes(topSelfTime(profile, argv.top)) + '\n');
