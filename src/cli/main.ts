@@ -31,7 +31,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = 
   config: () => import('./commands/config.js'),
   validate: () => import('./commands/validate.js'),
   status: () => import('./commands/status.js'),
-  devnet: () => import('./commands/devnet.js'),
+  devnet: () => import('./commands/devnet-group.js'),
   metagraph: () => import('./commands/metagraph.js'),
   commitments: () => import('./commands/commitments.js'),
   weights: () => import('./commands/weights.js'),

@@ -14,10 +14,43 @@ export interface BufferedSnapshotWriterOptions {
   readonly maxRetryDelayMs?: number;
   /** Upper bound of snapshots held in memory; beyond it `write` refuses with ERR_STORE_BUFFER_FULL. */
   readonly maxPending?: number;
+  /** Most snapshots combined into one bulk write from concurrent `write` calls (default 10 000). */
+  readonly maxGroup?: number;
+}
+
+interface GroupMember {
+  readonly batch: readonly MetricSnapshot[];
+  resolve(result: BufferedWriteResult): void;
+  reject(error: unknown): void;
 }
 
 export type BufferedWriteResult = UpsertSummary & { readonly buffered: number };
 
+/**
+ * Each member's share of a combined write, from the positions the store reports as inserted; a
+ * store that does not report them gets its inserts counted against the earliest members.
+ */
+export function splitSummary(summary: UpsertSummary, sizes: readonly number[]): UpsertSummary[] {
+  const upserted = summary.upserted ? [...summary.upserted].sort((a, b) => a - b) : undefined;
+  let left = summary.inserted;
+  let offset = 0;
+  let u = 0;
+  return sizes.map((size) => {
+    const end = offset + size;
+    let inserted = 0;
+    if (upserted) {
+      while (u < upserted.length && upserted[u]! < end) {
+        inserted++;
+        u++;
+      }
+    } else {
+      inserted = Math.min(size, left);
+      left -= inserted;
+    }
+    offset = end;
+    return { inserted, matched: size - inserted };
+  });
+}
 
 /**
  * Writes snapshots through the store, and while the store is unreachable holds them in memory
@@ -37,6 +70,10 @@ export class BufferedSnapshotWriter {
   #draining: Promise<void> | null = null;
   #abort = new AbortController();
   #closed = false;
+  #maxGroup: number;
+  /** Writes of this event-loop turn, stored together by one bulk write on the next. */
+  #group: GroupMember[] | null = null;
+  #groupSize = 0;
 
   constructor(store: Pick<Store, 'snapshots'>, options: BufferedSnapshotWriterOptions = {}) {
     if (!store || typeof store.snapshots?.upsertMany !== 'function') throw new TypeError('store must provide snapshots.upsertMany');
@@ -47,6 +84,7 @@ export class BufferedSnapshotWriter {
     this.#maxDelay = positiveInt('maxRetryDelayMs', options.maxRetryDelayMs ?? 10_000);
     if (this.#maxDelay < this.#minDelay) throw new RangeError(`maxRetryDelayMs (${this.#maxDelay}) must be >= minRetryDelayMs (${this.#minDelay})`);
     this.#maxPending = positiveInt('maxPending', options.maxPending ?? 1_000_000);
+    this.#maxGroup = positiveInt('maxGroup', options.maxGroup ?? 10_000);
   }
 
   /** Snapshots held in memory, waiting for the store. */
@@ -57,23 +95,62 @@ export class BufferedSnapshotWriter {
   /**
    * Stores the batch now, or buffers it when the store is unreachable (`buffered` > 0) or when
    * older batches are still waiting (so that order is kept). Invalid snapshots throw TypeError;
-   * other store errors are thrown as they are.
+   * other store errors are thrown as they are. Batches written in the same event-loop turn (one
+   * per miner, from many actors at once) go to the store as one bulk write: one round trip and
+   * one command to encode instead of one per miner.
    */
   async write(batch: readonly MetricSnapshot[]): Promise<BufferedWriteResult> {
     if (this.#closed) throw new StoreError('snapshot writer is closed', 'ERR_STORE_CLOSED');
-    checkSnapshots(batch);
+    if (!Array.isArray(batch)) throw new TypeError('snapshots must be an array');
     if (batch.length === 0) return { inserted: 0, matched: 0, buffered: 0 };
-    if (this.#queue.length === 0) {
-      try {
-        const summary = await this.#store.snapshots.upsertMany(batch);
-        return { ...summary, buffered: 0 };
-      } catch (error) {
-        if (!(error instanceof StoreUnavailableError)) throw error;
-        this.#logger?.warn({ err: error, snapshots: batch.length }, 'store unreachable: buffering snapshots');
-      }
-    }
+    // The store checks what it writes; only a batch held back for later is checked here, so a
+    // bad one is refused now and not after an outage.
+    if (this.#queue.length === 0) return this.#join(batch);
+    checkSnapshots(batch);
     this.#enqueue(batch);
     return { inserted: 0, matched: 0, buffered: batch.length };
+  }
+
+  #join(batch: readonly MetricSnapshot[]): Promise<BufferedWriteResult> {
+    return new Promise((resolve, reject) => {
+      if (!this.#group) {
+        const group: GroupMember[] = (this.#group = []);
+        this.#groupSize = 0;
+        setImmediate(() => this.#writeGroup(group));
+      }
+      this.#group.push({ batch, resolve, reject });
+      this.#groupSize += batch.length;
+      if (this.#groupSize >= this.#maxGroup) this.#group = null;
+    });
+  }
+
+  async #writeGroup(group: GroupMember[]): Promise<void> {
+    if (this.#group === group) this.#group = null;
+    let summary: UpsertSummary;
+    try {
+      summary = await this.#store.snapshots.upsertMany(group.length === 1 ? group[0]!.batch : group.flatMap((m) => m.batch));
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) {
+        this.#logger?.warn({ err: error, snapshots: group.reduce((n, m) => n + m.batch.length, 0) }, 'store unreachable: buffering snapshots');
+        for (const m of group) {
+          try {
+            checkSnapshots(m.batch);
+            this.#enqueue(m.batch);
+            m.resolve({ inserted: 0, matched: 0, buffered: m.batch.length });
+          } catch (full) {
+            m.reject(full);
+          }
+        }
+        return;
+      }
+      if (group.length === 1) return group[0]!.reject(error);
+      // One miner's bad batch must not fail the others: write each on its own (upserts are
+      // idempotent, so what the combined write already stored is matched, not doubled).
+      await Promise.all(group.map((m) => this.#writeGroup([m])));
+      return;
+    }
+    if (group.length === 1) return group[0]!.resolve({ inserted: summary.inserted, matched: summary.matched, buffered: 0 });
+    splitSummary(summary, group.map((m) => m.batch.length)).forEach((part, i) => group[i]!.resolve({ ...part, buffered: 0 }));
   }
 
   /** Resolves when every buffered snapshot is stored (waits for the store to come back). */

@@ -221,8 +221,10 @@ export class MongoStore implements Store {
       for (const key of SNAPSHOT_KEY) filter[key] = snapshot[key];
       return { updateOne: { filter, update: { $setOnInsert: { ...snapshot } }, upsert: true } };
     });
-    const result = await collection.bulkWrite(ops, { ordered: true });
-    return { inserted: result.upsertedCount, matched: result.matchedCount };
+    // Unordered: every upsert is independent (one key each), so the server need not stop at the
+    // first failure, and it may apply them in any order.
+    const result = await collection.bulkWrite(ops, { ordered: false });
+    return { inserted: result.upsertedCount, matched: result.matchedCount, upserted: Object.keys(result.upsertedIds).map(Number) };
   }
 
   async #run<T>(operation: string, work: () => Promise<T>): Promise<T> {

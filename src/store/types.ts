@@ -105,6 +105,8 @@ export interface WeightCommitRecord {
 export interface UpsertSummary {
   readonly inserted: number;
   readonly matched: number;
+  /** Positions in the batch that were inserted (the rest matched), when the store reports them. */
+  readonly upserted?: readonly number[];
 }
 
 export interface Store {

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EmbeddedMongoServer } from '../../src/devnet/mongo/embedded-mongo-server.js';
 import { StoreError } from '../../src/errors.js';
 import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
-import { BufferedSnapshotWriter } from '../../src/store/buffered-snapshot-writer.js';
+import { BufferedSnapshotWriter, splitSummary } from '../../src/store/buffered-snapshot-writer.js';
 import type { MongoStore } from '../../src/store/mongo-store.js';
 import { openStore } from '../../src/runtime/open-store.js';
 import { snapshot } from './backend.js';
@@ -54,6 +54,60 @@ describe('BufferedSnapshotWriter', () => {
     expect(await writer.write([snapshot(1), snapshot(2)])).toEqual({ inserted: 2, matched: 0, buffered: 0 });
     expect(await writer.write([snapshot(1)])).toEqual({ inserted: 0, matched: 1, buffered: 0 });
     expect(writer.pending).toBe(0);
+    await writer.close();
+  });
+
+  it('stores the batches of concurrent writers with one bulk write and answers each with its own counts', async () => {
+    const writer = new BufferedSnapshotWriter(store, { metrics });
+    await writer.write([snapshot(1)]);
+    const upserts = async () => (await metrics.storeOperationsTotal.get()).values.find((v) => v.labels.operation === 'snapshots.upsertMany' && v.labels.result === 'ok')?.value ?? 0;
+    const before = await upserts();
+    // Three miners persisting at once: one re-writes a stored snapshot beside a new one.
+    const results = await Promise.all([writer.write([snapshot(1), snapshot(2)]), writer.write([snapshot(3)]), writer.write([snapshot(4), snapshot(5), snapshot(6)])]);
+    expect(results).toEqual([
+      { inserted: 1, matched: 1, buffered: 0 },
+      { inserted: 1, matched: 0, buffered: 0 },
+      { inserted: 3, matched: 0, buffered: 0 },
+    ]);
+    expect((await upserts()) - before).toBe(1);
+    expect(await store.snapshots.count()).toBe(6);
+    await writer.close();
+  });
+
+  it('fails only the writer whose batch is bad when batches were combined', async () => {
+    const writer = new BufferedSnapshotWriter(store, { metrics });
+    const [good, bad, other] = await Promise.allSettled([
+      writer.write([snapshot(1)]),
+      writer.write([snapshot(2, { interval: 'yesterday' })]),
+      writer.write([snapshot(3), snapshot(4)]),
+    ]);
+    expect(good).toEqual({ status: 'fulfilled', value: { inserted: 1, matched: 0, buffered: 0 } });
+    expect(bad).toMatchObject({ status: 'rejected', reason: new TypeError('snapshot 0: interval: must be YYYY-MM-DD-HH-MM') });
+    expect(other).toEqual({ status: 'fulfilled', value: { inserted: 2, matched: 0, buffered: 0 } });
+    expect(await store.snapshots.count()).toBe(3);
+    await writer.close();
+  });
+
+  it('splits a combined write by the inserted positions, or counts inserts first when none are reported', () => {
+    expect(splitSummary({ inserted: 2, matched: 3, upserted: [4, 1] }, [2, 1, 2])).toEqual([
+      { inserted: 1, matched: 1 },
+      { inserted: 0, matched: 1 },
+      { inserted: 1, matched: 1 },
+    ]);
+    expect(splitSummary({ inserted: 3, matched: 2 }, [2, 2, 1])).toEqual([
+      { inserted: 2, matched: 0 },
+      { inserted: 1, matched: 1 },
+      { inserted: 0, matched: 1 },
+    ]);
+  });
+
+  it('keeps at most maxGroup snapshots in one bulk write', async () => {
+    const writer = new BufferedSnapshotWriter(store, { metrics, maxGroup: 2 });
+    const upserts = async () => (await metrics.storeOperationsTotal.get()).values.find((v) => v.labels.operation === 'snapshots.upsertMany' && v.labels.result === 'ok')?.value ?? 0;
+    const before = await upserts();
+    await Promise.all([writer.write([snapshot(1), snapshot(2)]), writer.write([snapshot(3)]), writer.write([snapshot(4)])]);
+    expect((await upserts()) - before).toBe(2);
+    expect(() => new BufferedSnapshotWriter(store, { maxGroup: 0 })).toThrow(new RangeError('maxGroup must be a positive integer, got 0'));
     await writer.close();
   });
 

@@ -79,9 +79,9 @@ describe(`MongoStore (${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded'} ba
 
   it('stores a snapshot once: re-writing it is matched, not duplicated, and the first write wins', async () => {
     const batch = [0, 1, 2].map((i) => snapshot(i, { hotkey: '5Idem' }));
-    expect(await store.snapshots.upsertMany(batch)).toEqual({ inserted: 3, matched: 0 });
+    expect(await store.snapshots.upsertMany(batch)).toEqual({ inserted: 3, matched: 0, upserted: [0, 1, 2] });
     const rewritten = batch.map((s) => ({ ...s, view_count: 999_999 }));
-    expect(await store.snapshots.upsertMany(rewritten)).toEqual({ inserted: 0, matched: 3 });
+    expect(await store.snapshots.upsertMany(rewritten)).toEqual({ inserted: 0, matched: 3, upserted: [] });
     expect(await store.snapshots.count({ hotkey: '5Idem' })).toBe(3);
     const history = await store.snapshots.history('5Idem');
     // platform, then content: instagram/reel content-1 before youtube/video content-0 and content-2
@@ -107,8 +107,10 @@ describe(`MongoStore (${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded'} ba
 
   it('bulk-upserts 10,000 snapshots in one call, and reports all of them matched the second time', async () => {
     const batch = Array.from({ length: 10_000 }, (_, i) => snapshot(i, { interval: '2026-11-26-08-00' }));
-    expect(await store.snapshots.upsertMany(batch)).toEqual({ inserted: 10_000, matched: 0 });
-    expect(await store.snapshots.upsertMany(batch)).toEqual({ inserted: 0, matched: 10_000 });
+    const first = await store.snapshots.upsertMany(batch);
+    expect(first).toMatchObject({ inserted: 10_000, matched: 0 });
+    expect(first.upserted).toHaveLength(10_000);
+    expect(await store.snapshots.upsertMany(batch)).toEqual({ inserted: 0, matched: 10_000, upserted: [] });
     expect(await store.snapshots.count({ interval: '2026-11-26-08-00' })).toBe(10_000);
     expect(await store.snapshots.count({ interval: '2026-11-26-08-00', platform: 'youtube/video' })).toBe(5_000);
   });

@@ -24,7 +24,7 @@ describe('openStore', () => {
       await store.ping();
       expect(store.embedded?.uri).toBe(`mongodb://127.0.0.1:${store.embedded?.port}/?directConnection=true`);
       expect(store.embedded?.dataDir).toBeUndefined();
-      expect(await store.snapshots.upsertMany([snapshot(1)])).toEqual({ inserted: 1, matched: 0 });
+      expect(await store.snapshots.upsertMany([snapshot(1)])).toEqual({ inserted: 1, matched: 0, upserted: [0] });
       expect(await store.snapshots.count()).toBe(1);
     } finally {
       await store.close();
@@ -57,7 +57,7 @@ describe('openStore', () => {
       store = await openStore({ db: 'infinitevibe', dataDir: dir });
       try {
         expect(await store.snapshots.count()).toBe(2);
-        expect(await store.snapshots.upsertMany([snapshot(1), snapshot(3)])).toEqual({ inserted: 1, matched: 1 });
+        expect(await store.snapshots.upsertMany([snapshot(1), snapshot(3)])).toEqual({ inserted: 1, matched: 1, upserted: [1] });
         expect((await store.weightCommits.pendingReveals(89)).map((r) => [r.id, r.salt])).toEqual([[id, [9, 9]]]);
       } finally {
         await store.close();

@@ -1,0 +1,95 @@
+/**
+ * Flags of `npm run loadtest`, parsed with yargs and checked here, so a typo fails before minutes
+ * of set-up rather than after.
+ */
+import yargs from 'yargs';
+
+export interface SweepArgs {
+  readonly miners: readonly number[];
+  readonly submissions: readonly number[];
+  readonly pools: readonly number[];
+  readonly batch: readonly number[];
+  readonly trials: number;
+  readonly realAi: boolean;
+  readonly aiLatencyMs: number;
+  /** Whole sweep; runs that would start after it are skipped and listed as such. */
+  readonly maxSeconds: number;
+  /** Parent of the `<timestamp>/` results directory. */
+  readonly out: string;
+  /** Latency every HTTP stand-in adds to its answers. */
+  readonly latencyMs: number;
+}
+
+export const LIST_LIMITS = Object.freeze({
+  miners: { min: 1, max: 4095 },
+  submissions: { min: 1, max: 1000 },
+  pools: { min: 1, max: 64 },
+  // The pool never sends a task under 16 items (MIN_BATCH_SIZE).
+  batch: { min: 16, max: 100_000 },
+});
+
+type ListName = keyof typeof LIST_LIMITS;
+
+/** `--pools 1,2,4`, `--pools 1 --pools 2` or `--pools "1, 2"`: sorted, duplicates dropped. */
+export function parseList(name: ListName, raw: unknown): number[] {
+  const { min, max } = LIST_LIMITS[name];
+  const parts = (Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(','));
+  const values = parts.map((p) => p.trim()).filter((p) => p !== '');
+  if (values.length === 0) throw new RangeError(`--${name} needs at least one value (a comma-separated list of integers from ${min} to ${max})`);
+  const out = new Set<number>();
+  for (const v of values) {
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new RangeError(`--${name}: ${JSON.stringify(v)} is not an integer from ${min} to ${max}`);
+    }
+    out.add(n);
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
+function integer(name: string, raw: unknown, min: number, max: number): number {
+  const n = typeof raw === 'number' ? raw : Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new RangeError(`--${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+/** Parses argv (without the node and script paths); throws RangeError naming the bad flag. */
+export function parseSweepArgs(argv: readonly string[]): SweepArgs {
+  const parsed = yargs([...argv])
+    .scriptName('npm run loadtest --')
+    .exitProcess(false)
+    .help(false)
+    .version(false)
+    .strict()
+    .parserConfiguration({ 'camel-case-expansion': false })
+    .options({
+      miners: { type: 'string', default: '1024', describe: 'miner counts, comma-separated (1-4095)' },
+      submissions: { type: 'string', default: '5', describe: 'submissions per miner, comma-separated' },
+      pools: { type: 'string', default: '1,2', describe: 'worker-pool sizes, comma-separated' },
+      batch: { type: 'string', default: '64', describe: 'pool batch sizes (items per task, >= 16), comma-separated' },
+      trials: { type: 'number', default: 2, describe: 'interleaved trials of every combination' },
+      'real-ai': { type: 'boolean', default: false, describe: 'run the AI detector in the validator: ffmpeg frame sampling and SightEngine stand-in' },
+      'ai-latency-ms': { type: 'number', default: 0, describe: 'latency of the AI detector stand-in service (without --real-ai)' },
+      'latency-ms': { type: 'number', default: 0, describe: 'latency every HTTP stand-in adds' },
+      'max-seconds': { type: 'number', default: 3600, describe: 'bound on the whole sweep' },
+      out: { type: 'string', default: 'loadtest-results', describe: 'directory of the results' },
+    })
+    .fail((message, error) => {
+      throw error ?? new RangeError(message);
+    })
+    .parseSync();
+  if (parsed._.length > 0) throw new RangeError(`unexpected argument ${JSON.stringify(String(parsed._[0]))}; every option is a --flag`);
+  if (typeof parsed.out !== 'string' || parsed.out.trim() === '') throw new RangeError('--out must be a directory path');
+  return {
+    miners: parseList('miners', parsed.miners),
+    submissions: parseList('submissions', parsed.submissions),
+    pools: parseList('pools', parsed.pools),
+    batch: parseList('batch', parsed.batch),
+    trials: integer('trials', parsed.trials, 1, 50),
+    realAi: parsed['real-ai'],
+    aiLatencyMs: integer('ai-latency-ms', parsed['ai-latency-ms'], 0, 60_000),
+    latencyMs: integer('latency-ms', parsed['latency-ms'], 0, 60_000),
+    maxSeconds: integer('max-seconds', parsed['max-seconds'], 10, 7 * 86_400),
+    out: parsed.out,
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * Child processes of a run: the stand-ins through the project's own CLI (`bin/infinitevibe.js`,
+ * the compiled dist/ tree) and the validator run under tsx. Each child is stopped with SIGTERM,
+ * then SIGKILL if it lingers, and all of them when the sweep itself exits.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CLI = fileURLToPath(new URL('../../bin/infinitevibe.js', import.meta.url));
+
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+/**
+ * For the sweep's own process: on Ctrl-C or SIGTERM stop every child first (a signal's default
+ * action would skip the 'exit' handler and leave the stand-ins running).
+ */
+export function stopChildrenOnSignals(): void {
+  const stop = (signal: NodeJS.Signals): void => {
+    process.stderr.write(`loadtest: ${signal}, stopping ${live.size} child process(es)\n`);
+    for (const child of live) child.kill('SIGKILL');
+    process.exit(130);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+export interface Started<T> {
+  readonly info: T;
+  readonly child: ChildProcess;
+  /** Everything the child wrote on stderr so far (for error messages). */
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Spawns `node args…` and resolves with what `pick` finds in the first stdout line it accepts;
+ * rejects when the child exits first or `timeoutMs` passes.
+ */
+export function startChild<T>(args: readonly string[], pick: (line: string) => T | undefined, timeoutMs: number, label: string): Promise<Started<T>> {
+  const child = spawn(process.execPath, [...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  let err = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    err = (err + chunk).slice(-8_000);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => live.delete(child));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`${label}: nothing usable on stdout within ${timeoutMs} ms; stderr: ${err.slice(-2_000)}`));
+    }, timeoutMs);
+    const onExit = (code: number | null, signal: string | null): void => {
+      clearTimeout(timer);
+      reject(new Error(`${label} exited (${signal ?? `code ${code}`}) before it was ready; stderr: ${err.slice(-2_000)}`));
+    };
+    child.once('exit', onExit);
+    lines.on('line', (line) => {
+      const info = pick(line);
+      if (info === undefined) return;
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      resolve({ info, child, stderr: () => err, stop });
+    });
+  });
+}
+
+/** The stand-in processes run the compiled CLI; build it so they run what the tree says. */
+export function buildDist(): void {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('building dist/ failed (tsc -p tsconfig.build.json)');
+}
+
+/** A JSON object line, else undefined. */
+export function jsonLine<T>(line: string): T | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    return JSON.parse(line) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export function cli(...args: string[]): string[] {
+  return [CLI, ...args];
+}
+
+/** The bench's own TypeScript entry points, under tsx (pool workers inherit its loader). */
+export function tsxScript(file: string, ...args: string[]): string[] {
+  return ['--import', 'tsx', fileURLToPath(new URL(file, import.meta.url)), ...args];
+}

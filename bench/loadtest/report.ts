@@ -1,0 +1,173 @@
+/**
+ * report.md: the answers a load tester wants first (which pool size, which batch size, where the
+ * curves bend, how far from this machine's bound), then the table they come from.
+ */
+import { bestBatchByWorkload, type Aggregate } from './aggregate.js';
+import { describeKnee, formatNumber, type Point } from './knee.js';
+import type { ResultRow } from './rows.js';
+
+export interface ReportContext {
+  readonly command: string;
+  readonly startedAt: string;
+  readonly seconds: number;
+  readonly cores: number;
+  readonly loadAverage: { readonly start: number; readonly end: number };
+  /** Full gist-line checks (message, SS58 decode, sr25519 verify) per second on one thread. */
+  readonly verifyRatePerThread: number;
+  readonly realAi: boolean;
+  readonly aiLatencyMs: number;
+  readonly charts: readonly string[];
+}
+
+export interface Recommendation {
+  readonly pool: number;
+  readonly batch: number;
+  /** Geometric mean over workloads of throughput relative to each workload's best. */
+  readonly score: number;
+}
+
+/**
+ * The (pool, batch) pair that does best across every workload measured: each workload's
+ * throughputs are scaled by its best, so a big workload does not outvote a small one.
+ */
+export function recommend(aggregates: readonly Aggregate[]): Recommendation | null {
+  const workloads = new Map<string, Aggregate[]>();
+  for (const a of aggregates) if (a.warmThroughput !== null) workloads.set(`${a.miners}x${a.submissions}`, [...(workloads.get(`${a.miners}x${a.submissions}`) ?? []), a]);
+  if (workloads.size === 0) return null;
+  const scores = new Map<string, number[]>();
+  for (const group of workloads.values()) {
+    const best = Math.max(...group.map((a) => a.warmThroughput!));
+    for (const a of group) {
+      const k = `${a.pool}/${a.batch}`;
+      scores.set(k, [...(scores.get(k) ?? []), a.warmThroughput! / best]);
+    }
+  }
+  let out: Recommendation | null = null;
+  for (const [k, rel] of scores) {
+    // A pair missing from a workload (failed or skipped there) cannot be recommended for all.
+    if (rel.length !== workloads.size) continue;
+    const score = Math.exp(rel.reduce((s, v) => s + Math.log(Math.max(v, 1e-9)), 0) / rel.length);
+    const [pool, batch] = k.split('/').map(Number) as [number, number];
+    if (!out || score > out.score + 1e-9 || (Math.abs(score - out.score) <= 1e-9 && pool < out.pool)) out = { pool, batch, score };
+  }
+  return out;
+}
+
+const fmt = (v: number | null, digits = 0): string => (v === null ? '–' : v.toFixed(digits));
+const pct = (v: number | null): string => (v === null ? '–' : `${Math.round(v * 100)} %`);
+
+function curves(aggregates: readonly Aggregate[], best: ReadonlyMap<string, number>): string[] {
+  const at = aggregates.filter((a) => best.get(`${a.miners}x${a.submissions}`) === a.batch);
+  const lines: string[] = [];
+  const group = <K extends string | number>(key: (a: Aggregate) => K): Map<K, Aggregate[]> => {
+    const m = new Map<K, Aggregate[]>();
+    for (const a of at) m.set(key(a), [...(m.get(key(a)) ?? []), a]);
+    return m;
+  };
+  const pts = (list: Aggregate[], x: (a: Aggregate) => number, y: (a: Aggregate) => number | null): Point[] =>
+    list.flatMap((a) => (y(a) === null ? [] : [{ x: x(a), y: y(a)! }]));
+  for (const [w, list] of group((a) => `${a.miners} miners × ${a.submissions}`))
+    lines.push(`- throughput vs pool size, ${w}: ${describeKnee(pts(list, (a) => a.pool, (a) => a.warmThroughput), { x: 'threads', y: 'submissions/s' })}`);
+  for (const [w, list] of group((a) => `${a.submissions} submissions, pool ${a.pool}`))
+    lines.push(`- cycle time vs miners, ${w}: ${describeKnee(pts(list, (a) => a.miners, (a) => a.warmSeconds), { x: 'miners', y: 's' })}`);
+  for (const [w, list] of group((a) => `${a.miners} miners, pool ${a.pool}`))
+    lines.push(`- RSS vs submissions, ${w}: ${describeKnee(pts(list, (a) => a.submissions, (a) => a.rssMib), { x: 'submissions per miner', y: 'MiB' })}`);
+  for (const [w, list] of group((a) => `${a.miners} miners × ${a.submissions}`))
+    lines.push(`- ELU vs pool size, ${w}: ${describeKnee(pts(list, (a) => a.pool, (a) => a.mainElu), { x: 'threads', y: 'ELU' })}`);
+  return lines;
+}
+
+function targets(aggregates: readonly Aggregate[], best: ReadonlyMap<string, number>): string[] {
+  const at = aggregates.filter((a) => best.get(`${a.miners}x${a.submissions}`) === a.batch);
+  const find = (m: number, s: number, p: number) => at.find((a) => a.miners === m && a.submissions === s && a.pool === p);
+  const lines: string[] = [];
+  for (const [m, s] of [[1024, 5], [256, 100]] as const) {
+    const one = find(m, s, 1);
+    const two = find(m, s, 2);
+    if (one?.warmThroughput && two?.warmThroughput) {
+      const r = two.warmThroughput / one.warmThroughput;
+      lines.push(`- ${m} × ${s}: pool 2 / pool 1 warm throughput ${r.toFixed(2)}× (target ≥ 1.6×) — ${r >= 1.6 ? 'met' : 'not met'}`);
+    }
+  }
+  for (const [m, s, limit] of [[256, 100, 512], [4095, 5, 768]] as const) {
+    const rss = at.filter((a) => a.miners === m && a.submissions === s && a.rssMib !== null).map((a) => a.rssMib!);
+    if (rss.length > 0) lines.push(`- ${m} × ${s}: RSS ${Math.round(Math.max(...rss))} MiB at most (target ≤ ${limit} MiB) — ${Math.max(...rss) <= limit ? 'met' : 'not met'}`);
+  }
+  const ratios = at.filter((a) => a.coldSeconds !== null && a.warmSeconds).map((a) => ({ a, r: a.coldSeconds! / a.warmSeconds! }));
+  if (ratios.length > 0) {
+    const worst = ratios.reduce((x, y) => (y.r > x.r ? y : x));
+    lines.push(`- cold / warm cycle: at most ${worst.r.toFixed(2)}× (${worst.a.miners} × ${worst.a.submissions}, pool ${worst.a.pool}; target ≤ 2×) — ${worst.r <= 2 ? 'met' : 'not met'}`);
+  }
+  return lines.length > 0 ? lines : ['- no measured combination matches a target workload'];
+}
+
+/** With --real-ai every video of the cold cycle goes through the detector: that is the per-video rate. */
+function videosPerCore(rows: readonly ResultRow[], ctx: ReportContext): string[] {
+  if (!ctx.realAi) return [];
+  const rates = rows
+    .filter((r) => r.status === 'ok' && r.cold_ai_count && r.cold_s)
+    .map((r) => ({ r, perSecond: r.cold_ai_count! / r.cold_s! }));
+  if (rates.length === 0) return ['- **Videos per core:** no AI detections measured.'];
+  const best = rates.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
+  return [
+    `- **Videos per core (--real-ai):** ${formatNumber(best.perSecond / ctx.cores)} videos/s per core ` +
+      `(${best.r.cold_ai_count} videos in a ${best.r.cold_s!.toFixed(1)} s cold cycle, ${best.r.miners} × ${best.r.submissions}, pool ${best.r.pool}; ` +
+      `detection p50 ${best.r.cold_ai_p50_ms ?? '–'} ms, p95 ${best.r.cold_ai_p95_ms ?? '–'} ms).`,
+  ];
+}
+
+export function buildReport(rows: readonly ResultRow[], aggregates: readonly Aggregate[], ctx: ReportContext): string {
+  const best = bestBatchByWorkload(aggregates);
+  const rec = recommend(aggregates);
+  const ok = rows.filter((r) => r.status === 'ok').length;
+  const failed = rows.filter((r) => r.status === 'failed');
+  const skipped = rows.filter((r) => r.status === 'skipped').length;
+  const bound = ctx.cores * ctx.verifyRatePerThread;
+  const top = aggregates.filter((a) => a.warmThroughput !== null).reduce<Aggregate | null>((x, a) => (!x || a.warmThroughput! > x.warmThroughput! ? a : x), null);
+  const out: string[] = [
+    '# Load-test report',
+    '',
+    `Command: \`${ctx.command}\``,
+    '',
+    `Started ${ctx.startedAt}, took ${Math.round(ctx.seconds)} s: ${ok} runs measured, ${failed.length} failed, ${skipped} skipped (over --max-seconds). ` +
+      `${ctx.cores} cores; load average ${ctx.loadAverage.start.toFixed(2)} at start, ${ctx.loadAverage.end.toFixed(2)} at end. ` +
+      `AI detector: ${ctx.realAi ? 'in the validator, full pipeline (ffmpeg frames, SightEngine stand-in)' : `stand-in service answering after ${ctx.aiLatencyMs} ms`}. ` +
+      'The validator runs alone in its process; the chain, HTTP stand-ins and MongoDB server run in three others.',
+    '',
+    '## Answers',
+    '',
+    rec
+      ? `- **Best pool size: ${rec.pool}; best batch size: ${rec.batch}** (geometric mean over workloads of warm throughput relative to each workload's best: ${(rec.score * 100).toFixed(0)} %; only pairs measured on every workload compete).`
+      : '- No recommendation: no run finished.',
+    ...[...best].map(([w, b]) => `- Best batch size for ${w.replace('x', ' miners × ')} submissions: ${b}.`),
+    `- **Bound on this machine:** ${ctx.cores} cores × ${formatNumber(ctx.verifyRatePerThread)} gist-line checks/s on one thread = ${formatNumber(bound)} submissions/s for the signature checks alone.` +
+      (top ? ` Best measured: ${formatNumber(top.warmThroughput!)} submissions/s (${top.miners} × ${top.submissions}, pool ${top.pool}, batch ${top.batch}) = ${((top.warmThroughput! / bound) * 100).toFixed(0)} % of it.` : ''),
+    ...(top ? [`- **Per core:** ${formatNumber(top.warmThroughput! / ctx.cores)} submissions/s per core (best warm throughput / ${ctx.cores} cores).`] : []),
+    ...videosPerCore(rows, ctx),
+    '',
+    '## Knees (at each workload\'s best batch size, medians over trials)',
+    '',
+    ...curves(aggregates, best),
+    '',
+    '## Targets',
+    '',
+    ...targets(aggregates, best),
+    '',
+    '## Charts',
+    '',
+    ...ctx.charts.map((c) => `![${c}](${c}.png)`),
+    '',
+    '## Every combination (medians over trials)',
+    '',
+    '| miners | subs | pool | batch | trials | warm subs/s | cold s | warm s | main ELU | pool util | RSS MiB | heap MiB | ext. req / 1k subs |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...aggregates.map(
+      (a) =>
+        `| ${a.miners} | ${a.submissions} | ${a.pool} | ${a.batch} | ${a.trials}${a.failed ? ` (+${a.failed} failed)` : ''} | ${fmt(a.warmThroughput)} | ${fmt(a.coldSeconds, 2)} | ${fmt(a.warmSeconds, 2)} | ${pct(a.mainElu)} | ${pct(a.poolUtil)} | ${fmt(a.rssMib)} | ${fmt(a.heapUsedMib)} | ${fmt(a.externalPer1k, 1)} |`,
+    ),
+  ];
+  if (failed.length > 0) {
+    out.push('', '## Failed runs', '', ...failed.map((r) => `- run ${r.index} (${r.miners} × ${r.submissions}, pool ${r.pool}, batch ${r.batch}, trial ${r.trial}): ${r.error ?? 'unknown error'}`));
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,77 @@
+/** What travels between the sweep, its child processes and the results files. */
+
+/** The JSON line `infinitevibe devnet standins` prints. */
+export interface StandinsInfo {
+  readonly clock_ms: number;
+  readonly gist: string;
+  readonly youtube: string;
+  readonly apify: string;
+  readonly sightengine: string | null;
+  readonly video: string | null;
+  readonly ai_detector: string;
+  readonly control: string;
+  readonly validator_uri: string;
+  readonly netuid: number;
+}
+
+export interface RunSpec {
+  readonly miners: number;
+  readonly submissions: number;
+  readonly pool: number;
+  readonly batch: number;
+  readonly realAi: boolean;
+  readonly netuid: number;
+  readonly blockTimeMs: number;
+  readonly cycleDeadlineMs: number;
+  readonly chainUrl: string;
+  readonly mongoUri: string;
+  readonly validatorUri: string;
+  readonly standins: StandinsInfo;
+  /** Write a main-thread CPU profile of the warm cycle here (.cpuprofile, Chrome DevTools format). */
+  readonly cpuProfile?: string;
+}
+
+export interface StageFigures {
+  /** Observations in the cycle (per miner for per-miner stages). */
+  readonly count: number;
+  readonly p50Ms: number | null;
+  readonly p95Ms: number | null;
+}
+
+export interface CycleFigures {
+  readonly seconds: number;
+  readonly submissions: number;
+  /** Submissions (accepted + rejected) per second of this cycle. */
+  readonly throughput: number;
+  readonly result: string;
+  readonly reported: number;
+  readonly actors: number;
+  readonly timedOut: number;
+  readonly snapshotsInserted: number;
+  readonly durationsMs: { readonly collect: number; readonly persist: number; readonly score: number; readonly total: number };
+  /** Process CPU (main thread and pool threads) in the cycle and, sampled, in each stage. */
+  readonly cpuMs: { readonly total: number; readonly pre: number; readonly collect: number; readonly persist: number; readonly score: number };
+  readonly mainThreadElu: number;
+  /** Pool threads' run time over threads × cycle wall time, for this cycle only. */
+  readonly poolUtilization: number;
+  readonly poolWaitSeconds: number;
+  readonly poolTasks: number;
+  stages: Record<string, StageFigures>;
+  /** Requests to the chain-less external services (gists, platform, AI detector). */
+  readonly externalRequests: number;
+}
+
+export interface ValidatorRunResult {
+  readonly cold: CycleFigures;
+  readonly warm: CycleFigures;
+  readonly commit: { readonly ok: boolean; readonly ms: number; readonly error: string | null };
+  readonly memory: {
+    /** After the warm cycle. */
+    readonly rssBytes: number;
+    /** Highest RSS of the validator process over the run. */
+    readonly peakRssBytes: number;
+    readonly heapUsedBytes: number;
+    readonly heapTotalBytes: number;
+    readonly externalBytes: number;
+  };
+}

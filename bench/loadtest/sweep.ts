@@ -1,0 +1,104 @@
+/**
+ * The sweep: every combination of miners × submissions × pool × batch, trials interleaved,
+ * bounded by --max-seconds, results written after every run so an interrupted sweep keeps what
+ * it measured.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { aggregate, bestBatchByWorkload } from './aggregate.js';
+import type { SweepArgs } from './args.js';
+import { chartSpecs, renderSvg, svgToPng } from './charts.js';
+import { estimateRunSeconds, formatDuration, planRuns, type PlannedRun } from './plan.js';
+import { buildDist, REPO_ROOT, stopChildrenOnSignals } from './processes.js';
+import { buildReport } from './report.js';
+import { runCombination } from './run-combination.js';
+import { buildRow, emptyRow, toCsv, type ResultRow } from './rows.js';
+import { verifyRatePerThread } from './verify-rate.js';
+
+const say = (line: string): void => void process.stdout.write(line + '\n');
+
+function describe(run: PlannedRun, trials: number): string {
+  return `${run.miners} miners × ${run.submissions}, pool ${run.pool}, batch ${run.batch}, trial ${run.trial}/${trials}`;
+}
+
+export async function runSweep(args: SweepArgs, command: string): Promise<string> {
+  stopChildrenOnSignals();
+  const t0 = performance.now();
+  const startedAt = new Date();
+  const dir = resolve(REPO_ROOT, args.out, startedAt.toISOString().replace(/[:.]/g, '-'));
+  await mkdir(dir, { recursive: true });
+  const runs = planRuns(args);
+  const cores = availableParallelism();
+  const loadStart = loadavg()[0]!;
+  say(`loadtest: ${runs.length} runs (${runs.length / args.trials} combinations × ${args.trials} trials), at most ${formatDuration(args.maxSeconds)}; results in ${dir}`);
+  say('loadtest: building dist/ for the stand-in processes');
+  buildDist();
+  const verifyRate = await verifyRatePerThread();
+  say(`loadtest: ${cores} cores, load average ${loadStart.toFixed(2)}, ${Math.round(verifyRate).toLocaleString('en-US')} gist-line checks/s on one thread`);
+
+  const ctx = { realAi: args.realAi, aiLatencyMs: args.aiLatencyMs };
+  const rows: ResultRow[] = [];
+  const done: Array<{ key: string; seconds: number; totalSubmissions: number }> = [];
+  const elapsed = (): number => (performance.now() - t0) / 1000;
+  const save = async (): Promise<void> => {
+    await writeFile(join(dir, 'results.json'), JSON.stringify({ command, startedAt: startedAt.toISOString(), cores, verifyRatePerThread: verifyRate, args, rows }, null, 2));
+    await writeFile(join(dir, 'results.csv'), toCsv(rows));
+  };
+
+  for (const run of runs) {
+    const left = args.maxSeconds - elapsed();
+    const estimate = estimateRunSeconds(run, done);
+    if (left < 10 || (done.length > 0 && estimate > left)) {
+      rows.push(emptyRow(run, ctx, 'skipped', `not started: ~${formatDuration(estimate)} needed, ${formatDuration(Math.max(0, left))} left of --max-seconds`));
+      say(`[${run.index}/${runs.length}] ${describe(run, args.trials)}: skipped (~${formatDuration(estimate)} needed, ${formatDuration(Math.max(0, left))} left)`);
+      continue;
+    }
+    say(`[${run.index}/${runs.length}] ${describe(run, args.trials)}: starting (~${formatDuration(estimate)})`);
+    const runStarted = performance.now();
+    try {
+      const outcome = await runCombination(run, { realAi: args.realAi, aiLatencyMs: args.aiLatencyMs, latencyMs: args.latencyMs, timeoutMs: left * 1000 });
+      const row = buildRow(run, ctx, outcome);
+      rows.push(row);
+      done.push({ key: run.key, seconds: outcome.seconds, totalSubmissions: run.miners * run.submissions });
+      say(
+        `[${run.index}/${runs.length}] ${describe(run, args.trials)}: warm ${Math.round(row.warm_throughput ?? 0).toLocaleString('en-US')} submissions/s ` +
+          `(cold ${row.cold_s?.toFixed(1)} s, warm ${row.warm_s?.toFixed(1)} s, main ELU ${Math.round((row.main_elu ?? 0) * 100)} %, pool ${Math.round((row.pool_util ?? 0) * 100)} %, RSS ${Math.round(row.rss_mib ?? 0)} MiB` +
+          `${row.timed_out ? `, ${row.timed_out} miners timed out` : ''}) in ${formatDuration(outcome.seconds)}`,
+      );
+    } catch (error) {
+      const message = (error as Error).message.split('\n')[0]!.slice(0, 500);
+      rows.push(emptyRow(run, ctx, 'failed', message));
+      done.push({ key: run.key, seconds: (performance.now() - runStarted) / 1000, totalSubmissions: run.miners * run.submissions });
+      say(`[${run.index}/${runs.length}] ${describe(run, args.trials)}: FAILED: ${message}`);
+    }
+    const remaining = runs.filter((r) => r.index > run.index).reduce((s, r) => s + estimateRunSeconds(r, done), 0);
+    say(`    elapsed ${formatDuration(elapsed())}, remaining ~${formatDuration(Math.min(remaining, Math.max(0, args.maxSeconds - elapsed())))}`);
+    await save();
+  }
+
+  const aggregates = aggregate(rows);
+  const best = bestBatchByWorkload(aggregates);
+  const charts: string[] = [];
+  for (const chart of chartSpecs(aggregates, best)) {
+    const svg = await renderSvg(chart.spec);
+    await writeFile(join(dir, `${chart.name}.svg`), svg);
+    await writeFile(join(dir, `${chart.name}.png`), svgToPng(svg));
+    charts.push(chart.name);
+  }
+  const report = buildReport(rows, aggregates, {
+    command,
+    startedAt: startedAt.toISOString(),
+    seconds: elapsed(),
+    cores,
+    loadAverage: { start: loadStart, end: loadavg()[0]! },
+    verifyRatePerThread: verifyRate,
+    realAi: args.realAi,
+    aiLatencyMs: args.aiLatencyMs,
+    charts,
+  });
+  await writeFile(join(dir, 'report.md'), report);
+  await save();
+  say(`loadtest: done in ${formatDuration(elapsed())}; report: ${join(dir, 'report.md')}`);
+  return dir;
+}

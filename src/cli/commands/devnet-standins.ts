@@ -1,0 +1,162 @@
+import { writeFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { buildScenario, scenarioNeurons } from '../../devnet/scenario.js';
+import { startServiceStandins } from '../../devnet/http/service-standins.js';
+import { listenLoopback, sendJson, sleep, type RunningServer } from '../../devnet/http/standin-server.js';
+import { ConfigError } from '../../errors.js';
+import { EMBEDDED_HYPERPARAMETERS } from '../../runtime/embedded-network.js';
+import { createAiDetectorServer } from '../../services/ai-detector/ai-detector-server.js';
+import type { AiDetector } from '../../services/types.js';
+import type { CommandContext } from '../main.js';
+import { untilSignal } from './until-signal.js';
+
+export const description = 'run the HTTP stand-ins of the shared scenario (gists, YouTube, Apify, SightEngine, videos, AI detector)';
+
+const integer = (name: string, min: number, max: number) =>
+  z.coerce
+    .number({ error: `--${name} must be a number` })
+    .int(`--${name} must be an integer`)
+    .min(min, `--${name} must be >= ${min}`)
+    .max(max, `--${name} must be <= ${max}`);
+
+const FlagsSchema = z.object({
+  miners: integer('miners', 0, 4095).default(64),
+  submissions: integer('submissions', 1, 10_000).default(5),
+  seed: integer('seed', 0, 2 ** 31 - 1).optional(),
+  netuid: integer('netuid', 1, 65535).default(89),
+  'latency-ms': integer('latency-ms', 0, 60_000).default(0),
+  'ai-latency-ms': integer('ai-latency-ms', 0, 600_000).default(0),
+  'neurons-file': z.string('--neurons-file must be a file path').min(1, '--neurons-file must be a file path').optional(),
+});
+
+export interface DevnetStandinsOptions {
+  readonly miners: number;
+  readonly submissions: number;
+  readonly seed: number | undefined;
+  readonly netuid: number;
+  readonly latencyMs: number;
+  readonly aiLatencyMs: number;
+  readonly neuronsFile: string | undefined;
+}
+
+/** Parses the command's flags; ConfigError names the bad flag. */
+export function parseDevnetStandinsFlags(flags: Record<string, unknown>): DevnetStandinsOptions {
+  const parsed = FlagsSchema.safeParse(flags);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => i.message).join('; '));
+  const f = parsed.data;
+  return {
+    miners: f.miners,
+    submissions: f.submissions,
+    seed: f.seed,
+    netuid: f.netuid,
+    latencyMs: f['latency-ms'],
+    aiLatencyMs: f['ai-latency-ms'],
+    neuronsFile: f['neurons-file'],
+  };
+}
+
+/**
+ * `infinitevibe devnet standins`: every HTTP stand-in of the shared scenario in this process, plus
+ * an AI detector service (the real `/detect` server) answering each video's scenario score after
+ * `--ai-latency-ms`, and a control endpoint for the simulated clock:
+ * `GET /clock`, `POST /clock/advance?ms=N`, `GET /stats` (requests served per stand-in).
+ * `--neurons-file` writes the scenario's neurons and the embedded network's hyperparameters in the
+ * format `infinitevibe devnet --scenario` reads, so the chain stand-in agrees with these gists.
+ * Prints one JSON line with every base URL once listening; stops on SIGINT/SIGTERM.
+ */
+export async function run({ flags, stdout }: CommandContext): Promise<number> {
+  const options = parseDevnetStandinsFlags(flags);
+  const scenario = await buildScenario({
+    miners: options.miners,
+    netuid: options.netuid,
+    submissionsPerMiner: options.submissions,
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+  });
+  if (options.neuronsFile) {
+    const neurons = scenarioNeurons(scenario).map((n) => ({ ...n, stake: n.stake.toString() }));
+    await writeFile(options.neuronsFile, JSON.stringify({ netuid: scenario.netuid, neurons, hyperparameters: EMBEDDED_HYPERPARAMETERS }));
+  }
+  const standins = await startServiceStandins({ scenario, latencyMs: options.latencyMs });
+  const closers: Array<() => Promise<void>> = [() => standins.close()];
+  try {
+    const scores = new Map(scenario.contents.map((c) => [c.video_path, c.ai_score]));
+    let detections = 0;
+    // The scenario already says how AI-made each video is; answering that keeps the figures about
+    // the validator rather than about ffmpeg (the full pipeline is the validator's --real-ai run).
+    const detector: AiDetector = {
+      async detect(url) {
+        detections++;
+        if (options.aiLatencyMs > 0) await sleep(options.aiLatencyMs);
+        const score = scores.get(new URL(url).pathname) ?? 0;
+        return { url, mean_ai_generated: score, per_frame: [score], cached: false };
+      },
+    };
+    const aiServer = createAiDetectorServer(detector);
+    await new Promise<void>((resolve, reject) => {
+      aiServer.once('error', reject);
+      aiServer.listen(0, '127.0.0.1', () => resolve());
+    });
+    closers.push(() => new Promise<void>((resolve) => {
+      aiServer.close(() => resolve());
+      aiServer.closeAllConnections();
+    }));
+    const ai = { url: `http://127.0.0.1:${(aiServer.address() as AddressInfo).port}` };
+    const control: RunningServer = await listenLoopback((req, res) =>
+      handleControl(req, res, {
+        now: () => standins.clock.now(),
+        advance: (ms) => standins.clock.advance(ms),
+        stats: () => ({
+          youtube: standins.stats.youtube.count(),
+          apify: standins.stats.apify.count(),
+          gist: standins.stats.gist.count(),
+          ai_detector: detections,
+        }),
+      }),
+    );
+    closers.push(() => control.close());
+    const stop = untilSignal();
+    stdout.write(
+      JSON.stringify({
+        service: 'standins',
+        miners: options.miners,
+        submissions: options.submissions,
+        netuid: scenario.netuid,
+        validator_uri: scenario.validator.uri,
+        clock_ms: standins.clock.now(),
+        gist: standins.gistBaseUrl,
+        youtube: standins.youtubeBaseUrl,
+        apify: standins.apifyBaseUrl,
+        sightengine: standins.sightengineBaseUrl ?? null,
+        video: standins.videoBaseUrl ?? null,
+        ai_detector: ai.url,
+        control: control.url,
+        neurons_file: options.neuronsFile ?? null,
+      }) + '\n',
+    );
+    await stop;
+  } finally {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+  }
+  return 0;
+}
+
+interface ControlTarget {
+  now(): number;
+  advance(ms: number): number;
+  stats(): Record<string, number>;
+}
+
+function handleControl(req: IncomingMessage, res: ServerResponse, target: ControlTarget): void {
+  const url = new URL(req.url ?? '/', 'http://control.invalid');
+  req.resume();
+  if (url.pathname === '/clock' && req.method === 'GET') return sendJson(res, 200, { now: target.now() });
+  if (url.pathname === '/clock/advance' && req.method === 'POST') {
+    const ms = Number(url.searchParams.get('ms'));
+    if (!Number.isFinite(ms) || ms < 0) return sendJson(res, 422, { error: { code: 'ERR_BAD_MS', message: 'ms must be a non-negative number of milliseconds' } });
+    return sendJson(res, 200, { now: target.advance(ms) });
+  }
+  if (url.pathname === '/stats' && req.method === 'GET') return sendJson(res, 200, target.stats());
+  sendJson(res, 404, { error: { code: 'ERR_NOT_FOUND', message: `no route ${req.method ?? ''} ${url.pathname}` } });
+}

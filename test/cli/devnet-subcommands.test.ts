@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { MongoClient } from 'mongodb';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseDevnetMongoFlags } from '../../src/cli/commands/devnet-mongo.js';
+import { parseDevnetStandinsFlags } from '../../src/cli/commands/devnet-standins.js';
+import { main } from '../../src/cli/main.js';
+import { ConfigError } from '../../src/errors.js';
+import { HttpAiDetectorClient } from '../../src/services/ai-detector/http-ai-detector-client.js';
+
+const RUN_CLI = fileURLToPath(new URL('../helpers/run-cli.ts', import.meta.url));
+const children: ChildProcess[] = [];
+
+/** Starts the CLI in its own process and resolves with its first JSON line. */
+function startCli(args: string[]): Promise<{ child: ChildProcess; info: Record<string, unknown>; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', RUN_CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve, reject) => {
+    void exited.then((code) => reject(new Error(`exited with ${code} before printing its URLs: ${stderr}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.startsWith('{')) resolve({ child, info: JSON.parse(line) as Record<string, unknown>, exited });
+    });
+  });
+}
+
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+describe('infinitevibe devnet mongo | standins', () => {
+  it('checks their flags', () => {
+    expect(parseDevnetMongoFlags({ port: '0', 'data-dir': '/tmp/x' })).toEqual({ port: 0, host: '127.0.0.1', dataDir: '/tmp/x' });
+    expect(() => parseDevnetMongoFlags({ port: '70000' })).toThrow(ConfigError);
+    expect(() => parseDevnetMongoFlags({ port: '70000' })).toThrow('--port must be <= 65535');
+    expect(parseDevnetStandinsFlags({ miners: '8', 'ai-latency-ms': '5' })).toMatchObject({ miners: 8, submissions: 5, aiLatencyMs: 5, latencyMs: 0, netuid: 89 });
+    expect(() => parseDevnetStandinsFlags({ miners: '5000' })).toThrow('--miners must be <= 4095');
+    expect(() => parseDevnetStandinsFlags({ submissions: '0' })).toThrow('--submissions must be >= 1');
+  });
+
+  it('rejects an unknown sub-command with exit 2', async () => {
+    const err = new PassThrough();
+    let text = '';
+    err.on('data', (c: Buffer) => (text += c.toString()));
+    expect(await main(['devnet', 'postgres'], { stdout: new PassThrough(), stderr: err })).toBe(2);
+    expect(text).toMatch(/unknown sub-command "postgres"/);
+  });
+
+  it('devnet mongo serves the official driver and stops cleanly on SIGTERM', async () => {
+    const { child, info, exited } = await startCli(['devnet', 'mongo', '--port', '0']);
+    expect(info['service']).toBe('mongo');
+    const client = new MongoClient(String(info['uri']), { serverSelectionTimeoutMS: 5_000 });
+    try {
+      await client.db('t').collection('c').insertOne({ _id: 'a' as never, n: 1 });
+      expect(await client.db('t').collection('c').findOne({ n: 1 })).toEqual({ _id: 'a', n: 1 });
+    } finally {
+      await client.close();
+    }
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
+  it('devnet standins serves the scenario, its neurons, an AI detector and a clock control', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'standins-'));
+    try {
+      const neuronsFile = join(dir, 'neurons.json');
+      const { child, info, exited } = await startCli(['devnet', 'standins', '--miners', '4', '--submissions', '2', '--neurons-file', neuronsFile]);
+      const seed = JSON.parse(await readFile(neuronsFile, 'utf8')) as { netuid: number; neurons: Array<{ commitment?: string; stake: string }>; hyperparameters: Record<string, number> };
+      expect(seed.netuid).toBe(89);
+      expect(seed.neurons).toHaveLength(5);
+      expect(seed.hyperparameters['weightsSetRateLimit']).toBe(10);
+      const [user, gistId] = seed.neurons[1]!.commitment!.split(':');
+      const gist = await fetch(`${String(info['gist'])}/${user}/${gistId}/raw`);
+      expect(gist.status).toBe(200);
+      const line = JSON.parse((await gist.text()).split('\n')[0]!) as { direct_video_url: string };
+      expect(line.direct_video_url.startsWith(String(info['video']))).toBe(true);
+
+      const detector = new HttpAiDetectorClient({ baseUrl: String(info['ai_detector']) });
+      const result = await detector.detect(line.direct_video_url);
+      await detector.close();
+      expect(result.mean_ai_generated).toBeGreaterThanOrEqual(0);
+      expect(result.per_frame).toEqual([result.mean_ai_generated]);
+
+      const control = String(info['control']);
+      const advanced = (await (await fetch(`${control}/clock/advance?ms=7200000`, { method: 'POST' })).json()) as { now: number };
+      expect(advanced.now).toBe(Number(info['clock_ms']) + 7_200_000);
+      expect(((await (await fetch(`${control}/clock`)).json()) as { now: number }).now).toBe(advanced.now);
+      expect((await fetch(`${control}/clock/advance?ms=-1`, { method: 'POST' })).status).toBe(422);
+      expect(await (await fetch(`${control}/stats`)).json()).toMatchObject({ gist: 1, ai_detector: 1 });
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

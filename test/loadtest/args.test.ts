@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { parseList, parseSweepArgs } from '../../bench/loadtest/args.js';
+
+describe('load-test flags', () => {
+  it('has defaults for every flag', () => {
+    expect(parseSweepArgs([])).toEqual({
+      miners: [1024],
+      submissions: [5],
+      pools: [1, 2],
+      batch: [64],
+      trials: 2,
+      realAi: false,
+      aiLatencyMs: 0,
+      latencyMs: 0,
+      maxSeconds: 3600,
+      out: 'loadtest-results',
+    });
+  });
+
+  it('reads the documented sweep', () => {
+    const args = parseSweepArgs(
+      ['--miners', '256,1024,4095', '--submissions', '5,100', '--pools', '1,2,4', '--batch', '16,64,256', '--real-ai', '--ai-latency-ms', '50', '--max-seconds', '900', '--trials', '3'],
+    );
+    expect(args).toMatchObject({ miners: [256, 1024, 4095], submissions: [5, 100], pools: [1, 2, 4], batch: [16, 64, 256], realAi: true, aiLatencyMs: 50, maxSeconds: 900, trials: 3 });
+  });
+
+  it('sorts lists, drops duplicates and accepts repeated flags and spaces', () => {
+    expect(parseList('pools', '4, 1,2,1')).toEqual([1, 2, 4]);
+    expect(parseSweepArgs(['--pools', '2', '--pools', '1']).pools).toEqual([1, 2]);
+  });
+
+  it.each([
+    [['--pools', '0'], /--pools: "0" is not an integer from 1 to 64/],
+    [['--miners', '4096'], /--miners: "4096" is not an integer from 1 to 4095/],
+    [['--batch', '8'], /--batch: "8" is not an integer from 16 to 100000/],
+    [['--submissions', '1.5'], /--submissions: "1.5" is not an integer/],
+    [['--miners', ','], /--miners needs at least one value/],
+    [['--trials', '0'], /--trials must be an integer from 1 to 50/],
+    [['--max-seconds', '5'], /--max-seconds must be an integer from 10/],
+    [['--ai-latency-ms', '-1'], /--ai-latency-ms must be an integer from 0 to 60000/],
+    [['--minerz', '5'], /Unknown argument: minerz/],
+    [['256'], /Unknown argument: 256|unexpected argument/],
+  ])('rejects %j', (argv, message) => {
+    expect(() => parseSweepArgs(argv)).toThrow(message);
+  });
+});

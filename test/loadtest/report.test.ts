@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { aggregate } from '../../bench/loadtest/aggregate.js';
+import { buildReport, recommend, type ReportContext } from '../../bench/loadtest/report.js';
+import { emptyRow } from '../../bench/loadtest/rows.js';
+import { planned, row } from './fixtures.js';
+
+const ctx: ReportContext = {
+  command: 'npm run loadtest -- --miners 256,1024 --pools 1,2,4',
+  startedAt: '2026-12-02T10:00:00.000Z',
+  seconds: 321,
+  cores: 2,
+  loadAverage: { start: 1.5, end: 2.25 },
+  verifyRatePerThread: 3000,
+  realAi: false,
+  aiLatencyMs: 0,
+  charts: ['throughput-vs-pool'],
+};
+
+const rows = [
+  row(256, 100, 1, 64, 2000, 450),
+  row(256, 100, 2, 64, 3400, 480),
+  row(256, 100, 4, 64, 3500, 600),
+  row(1024, 5, 1, 64, 2500, 500),
+  row(1024, 5, 2, 64, 4200, 520),
+  row(1024, 5, 4, 64, 4300, 640),
+  row(1024, 5, 2, 256, 3900, 520),
+];
+
+describe('load-test report', () => {
+  it('recommends the pool and batch size that do best across workloads', () => {
+    const rec = recommend(aggregate(rows));
+    expect(rec).toMatchObject({ pool: 4, batch: 64 });
+    expect(rec!.score).toBeCloseTo(1);
+  });
+
+  it('prefers the smaller pool when two do equally well', () => {
+    expect(recommend(aggregate([row(256, 5, 1, 64, 1000), row(256, 5, 2, 64, 1000)]))).toMatchObject({ pool: 1 });
+    expect(recommend([])).toBeNull();
+  });
+
+  it('states the answers, knees, bound, targets and every combination', () => {
+    const failed = emptyRow(planned(4095, 5, 1, 64, 1, 8), { realAi: false, aiLatencyMs: 0 }, 'failed', 'devnet exited (code 1)');
+    const text = buildReport([...rows, failed], aggregate([...rows, failed]), ctx);
+    expect(text).toContain('Command: `npm run loadtest -- --miners 256,1024 --pools 1,2,4`');
+    expect(text).toContain('7 runs measured, 1 failed, 0 skipped');
+    expect(text).toContain('**Best pool size: 4; best batch size: 64**');
+    expect(text).toContain('Best batch size for 1024 miners × 5 submissions: 64.');
+    expect(text).toContain('2 cores × 3,000 gist-line checks/s on one thread = 6,000 submissions/s');
+    expect(text).toContain('Best measured: 4,300 submissions/s (1024 × 5, pool 4, batch 64) = 72 % of it.');
+    expect(text).toContain('- **Per core:** 2,150 submissions/s per core');
+    expect(text).not.toContain('Videos per core');
+    expect(text).toContain('- throughput vs pool size, 256 miners × 100: knee at 2 threads (3,400 submissions/s)');
+    expect(text).toContain('- 1024 × 5: pool 2 / pool 1 warm throughput 1.68× (target ≥ 1.6×) — met');
+    expect(text).toContain('- 256 × 100: pool 2 / pool 1 warm throughput 1.70× (target ≥ 1.6×) — met');
+    expect(text).toContain('- 256 × 100: RSS 600 MiB at most (target ≤ 512 MiB) — not met');
+    expect(text).toContain('cold / warm cycle: at most 1.50×');
+    expect(text).toContain('![throughput-vs-pool](throughput-vs-pool.png)');
+    expect(text).toContain('| 1024 | 5 | 2 | 256 | 1 | 3900 |');
+    expect(text).toContain('- run 8 (4095 × 5, pool 1, batch 64, trial 1): devnet exited (code 1)');
+  });
+
+  it('with --real-ai states videos per core from the cold cycle, where every video is new', () => {
+    const text = buildReport(rows, aggregate(rows), { ...ctx, realAi: true });
+    // The fastest cold cycle per video: 1024 × 5 at pool 4, 5,120 videos in 5120 / 4300 × 1.5 s.
+    expect(text).toContain('- **Videos per core (--real-ai):** 1,433 videos/s per core (5120 videos in a 1.8 s cold cycle, 1024 × 5, pool 4; detection p50 850 ms, p95 2400 ms).');
+  });
+});
+
+describe('a sweep where nothing finished', () => {
+  it('says so instead of recommending anything', () => {
+    const skipped = emptyRow(planned(256, 5, 1, 64), { realAi: false, aiLatencyMs: 0 }, 'skipped', 'not started');
+    const text = buildReport([skipped], aggregate([skipped]), ctx);
+    expect(text).toContain('0 runs measured, 0 failed, 1 skipped');
+    expect(text).toContain('- No recommendation: no run finished.');
+    expect(text).toContain('- no measured combination matches a target workload');
+  });
+});
