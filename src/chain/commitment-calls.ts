@@ -3,7 +3,9 @@ import { hexToU8a, stringToU8a } from '@polkadot/util';
 import { encodeAddress } from '@polkadot/util-crypto';
 import { assertSigner, assertU16 } from './call-arguments.js';
 import type { ExtrinsicSubmitter } from './extrinsic-submitter.js';
-import { SS58_PREFIX, decodeCommitmentValue, storageValueType } from './subtensor-codec.js';
+import { decodeCommitmentValue } from './commitment-codec.js';
+import { storageValueType } from './scale-primitives.js';
+import { SS58_PREFIX } from './subtensor-registry-types.js';
 import type { SubtensorConnection } from './subtensor-connection.js';
 import type { CommitmentRecord, TxReceipt } from './types.js';
 

@@ -2,7 +2,7 @@ import { hexToU8a } from '@polkadot/util';
 import { Observable, concatMap, filter, from } from 'rxjs';
 import { diffMetagraph } from './metagraph-diff.js';
 import type { MetagraphReader } from './metagraph-reader.js';
-import { storageValueType } from './subtensor-codec.js';
+import { storageValueType } from './scale-primitives.js';
 import type { SubtensorConnection } from './subtensor-connection.js';
 import type { FinalizedBlock, MetagraphDiff, Neuron } from './types.js';
 

@@ -2,13 +2,10 @@ import type { Registry } from '@polkadot/types/types';
 import { encodeAddress } from '@polkadot/util-crypto';
 import { ChainError } from '../errors.js';
 import type { MetagraphSource } from './chain-features.js';
-import {
-  SS58_PREFIX,
-  decodeExact,
-  decodeNeuronsLite,
-  decodeSubnetState218,
-  decodeTypedColumns,
-} from './subtensor-codec.js';
+import { decodeNeuronsLite } from './neuron-lite-codec.js';
+import { decodeExact } from './scale-primitives.js';
+import { decodeSubnetState218, decodeTypedColumns } from './subnet-state-codec.js';
+import { SS58_PREFIX } from './subtensor-registry-types.js';
 import type { SubtensorConnection } from './subtensor-connection.js';
 import type { FinalizedBlock, MetagraphSnapshot, Neuron } from './types.js';
 

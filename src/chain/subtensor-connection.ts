@@ -6,7 +6,7 @@ import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
 import { LogGate, driveReconnects, type ReconnectDriver } from './reconnect-backoff.js';
-import { SUBTENSOR_RUNTIME, SUBTENSOR_SIGNED_EXTENSIONS, SUBTENSOR_TYPES } from './subtensor-codec.js';
+import { SUBTENSOR_RUNTIME, SUBTENSOR_SIGNED_EXTENSIONS, SUBTENSOR_TYPES } from './subtensor-registry-types.js';
 import type { FinalizedBlock } from './types.js';
 
 export interface SubtensorClientOptions {

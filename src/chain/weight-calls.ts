@@ -2,7 +2,7 @@ import type { KeyringPair } from '@polkadot/keyring/types';
 import { ChainError } from '../errors.js';
 import { assertSalt, assertSigner, assertU16, assertVector } from './call-arguments.js';
 import type { ExtrinsicSubmitter } from './extrinsic-submitter.js';
-import { firstRevealBlock, weightCommitHash } from './subtensor-codec.js';
+import { firstRevealBlock, weightCommitHash } from './weight-codec.js';
 import type { SubtensorConnection } from './subtensor-connection.js';
 import { readWeightCommits, type OnChainWeightCommit } from './weight-commits-reader.js';
 import type {
