@@ -1,4 +1,3 @@
-import type { ApiPromise } from '@polkadot/api';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import type { Observable } from 'rxjs';
 import { assertU16 } from './call-arguments.js';
@@ -7,6 +6,7 @@ import { readCommitments, setCommitment } from './commitment-calls.js';
 import { ExtrinsicSubmitter } from './extrinsic-submitter.js';
 import { metagraphDiffStream } from './metagraph-diff-stream.js';
 import { MetagraphReader } from './metagraph-reader.js';
+import { storageView, type StorageView } from './storage-view.js';
 import { SubtensorConnection, type SubtensorClientOptions } from './subtensor-connection.js';
 import { WeightCalls } from './weight-calls.js';
 import type { OnChainWeightCommit } from './weight-commits-reader.js';
@@ -28,6 +28,7 @@ import type {
 // Older import paths of these names stay valid.
 export { checkChainFeatures, type ChainFeatureView, type MetagraphSource } from './chain-features.js';
 export { rpcRejection } from './extrinsic-submitter.js';
+export type { StorageView } from './storage-view.js';
 export type { SubtensorClientOptions } from './subtensor-connection.js';
 
 /**
@@ -64,8 +65,24 @@ export class SubtensorClient implements ChainClient {
     return new SubtensorClient(connection, inspected, options.inclusionTimeoutMs ?? 120_000);
   }
 
-  get api(): ApiPromise {
-    return this.#connection.api;
+  /** Whether the socket is up right now (the connected$ stream tells when it changes). */
+  get isConnected(): boolean {
+    return this.#connection.api.isConnected;
+  }
+
+  /** The spec version of the runtime the node serves, for the build-info metric. */
+  runtimeSpecVersion(): string {
+    return this.#connection.api.runtimeVersion.specVersion.toString();
+  }
+
+  /**
+   * Read-only storage at `blockHash` (or at the node's latest block), for readers of items the
+   * client has no method for; writing stays with the client's own calls.
+   */
+  async storage(blockHash?: string): Promise<StorageView> {
+    this.#connection.assertOpen();
+    const api = this.#connection.api;
+    return storageView(blockHash === undefined ? api : await api.at(blockHash));
   }
 
   /** Which route `metagraph()` takes on this runtime. */

@@ -32,7 +32,7 @@ export async function buildChain(
       `NO VALIDATOR PERMIT for uid ${status.uid} on netuid ${config.netuid}: weights will be refused until the permit is granted (more stake)`,
     );
   }
-  metrics.ops.identify({ netuid: config.netuid, hotkey: signer.address, runtimeSpec: () => chain.api.runtimeVersion.specVersion.toString() });
+  metrics.ops.identify({ netuid: config.netuid, hotkey: signer.address, runtimeSpec: () => chain.runtimeSpecVersion() });
   metrics.ops.configure({ setWeightsSeconds: config.set_weights_interval, submissionUpdateSeconds: config.submission_update_interval });
   return { chain, status };
 }
