@@ -11,7 +11,6 @@ import type { EmbeddedNetwork } from './embedded-network.js';
 import { createServices, type ValidatorServices } from './services.js';
 
 export interface BuiltServices {
-  readonly pool: WorkerPool;
   readonly limiter: DependencyLimiter;
   /** Scores a cycle's miners on the pool with the configured policy. */
   readonly scorer: MinerScorer;
@@ -21,7 +20,8 @@ export interface BuiltServices {
 
 /**
  * The worker pool, the external services (real or stand-ins), the per-dependency limiter, the
- * pool's scorer and the miner actors' dependencies built on them. `now` is the app's clock (simulated on stand-ins).
+ * pool's scorer and the miner actors' dependencies built on them. `now` is the app's clock
+ * (simulated time on the stand-ins).
  */
 export function buildServices(
   ctx: BuildContext,
@@ -83,5 +83,5 @@ export function buildServices(
     metrics,
     now,
   };
-  return { pool, limiter, scorer: { score: (miners) => pool.score(miners, scoring) }, deps };
+  return { limiter, scorer: { score: (miners) => pool.score(miners, scoring) }, deps };
 }
