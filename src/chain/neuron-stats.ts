@@ -1,4 +1,4 @@
-import type { ApiPromise } from '@polkadot/api';
+import type { StorageView } from './storage-view.js';
 
 /**
  * The consensus columns btcli shows beside the metagraph (trust, consensus, incentive,
@@ -20,13 +20,11 @@ const U16_MAX = 65_535;
 type Codec = { toBigInt?(): bigint; toNumber?(): number };
 
 /** Per-uid stats of `netuid`; uids beyond a stored vector get null for that column. */
-export async function readNeuronStats(api: ApiPromise, netuid: number): Promise<(uid: number) => NeuronStats> {
+export async function readNeuronStats(storage: StorageView, netuid: number): Promise<(uid: number) => NeuronStats> {
   if (!Number.isInteger(netuid) || netuid < 0 || netuid > 65_535) throw new RangeError(`netuid must be a u16, got ${String(netuid)}`);
-  const sm = (api.query as unknown as Record<string, Record<string, ((netuid: number) => Promise<unknown>) | undefined>>)['subtensorModule'] ?? {};
   const read = async (item: string): Promise<Codec[] | null> => {
-    const query = sm[item];
-    if (typeof query !== 'function') return null;
-    const value = (await query(netuid)) as unknown;
+    if (!storage.has('subtensorModule', item)) return null;
+    const value = await storage.query('subtensorModule', item, netuid);
     return Array.isArray(value) ? (value as Codec[]) : null;
   };
   const [trust, consensus, incentive, dividends, emission] = await Promise.all([...U16_COLUMNS.map(read), read('emission')]);

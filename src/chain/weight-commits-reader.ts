@@ -1,7 +1,7 @@
 import type { ApiPromise } from '@polkadot/api';
 import { TypeRegistry } from '@polkadot/types';
 import { ChainMetadataError } from '../errors.js';
-import { firstRevealBlock, weightCommitHash } from './subtensor-codec.js';
+import { firstRevealBlock, weightCommitHash } from './weight-codec.js';
 
 /** One unrevealed commit of a hotkey as the chain stores it (`SubtensorModule.WeightCommits`). */
 export interface OnChainWeightCommit {

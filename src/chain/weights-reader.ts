@@ -1,11 +1,12 @@
-import type { ApiPromise } from '@polkadot/api';
 import { ChainDisconnectedError, ChainError, ChainMetadataError } from '../errors.js';
+import type { StorageView } from './storage-view.js';
 import type { MetagraphSnapshot, Neuron } from './types.js';
 
 /** What the reader needs of a chain client (SubtensorClient has both). */
 export interface WeightsReaderChain {
   readonly endpoint: string;
-  readonly api: ApiPromise;
+  readonly isConnected: boolean;
+  storage(blockHash: string): Promise<StorageView>;
   metagraph(netuid: number): Promise<MetagraphSnapshot>;
 }
 
@@ -48,20 +49,19 @@ export async function readSubnetWeights(chain: WeightsReaderChain, netuid: numbe
   const snapshot = await chain.metagraph(netuid);
   const permitted = snapshot.neurons.filter((n) => n.validatorPermit).map((n) => n.uid);
   try {
-    const apiAt = await chain.api.at(snapshot.blockHash);
-    const sm = apiAt.query['subtensorModule'];
-    if (!sm?.['weights']) throw new ChainMetadataError(`the node at ${chain.endpoint} has no SubtensorModule.Weights storage`);
+    const storage = await chain.storage(snapshot.blockHash);
+    if (!storage.has('subtensorModule', 'weights')) throw new ChainMetadataError(`the node at ${chain.endpoint} has no SubtensorModule.Weights storage`);
     const weights = new Map<number, StoredWeight[]>();
     for (let i = 0; i < permitted.length; i += CHUNK) {
       const uids = permitted.slice(i, i + CHUNK);
-      const rows = (await apiAt.queryMulti(uids.map((uid) => [sm['weights']!, [netuid, uid]]) as never)) as unknown as Array<
+      const rows = (await storage.queryMulti('subtensorModule', 'weights', uids.map((uid) => [netuid, uid]))) as unknown as Array<
         Array<[Codec, Codec]>
       >;
       // Compact<u16> or u16 pairs, depending on the runtime: both decode to numbers.
       uids.forEach((uid, k) => weights.set(uid, (rows[k] ?? []).map(([u, v]) => ({ uid: u.toNumber(), value: v.toNumber() }))));
     }
     const readU16 = async (item: string, fallback: number): Promise<number> =>
-      sm[item] ? ((await sm[item](netuid)) as unknown as Codec).toNumber() : fallback;
+      storage.has('subtensorModule', item) ? ((await storage.query('subtensorModule', item, netuid)) as Codec).toNumber() : fallback;
     const [kappaU16, activityCutoff] = await Promise.all([
       readU16('kappa', DEFAULT_KAPPA_U16),
       readU16('activityCutoff', DEFAULT_ACTIVITY_CUTOFF),
@@ -77,7 +77,7 @@ export async function readSubnetWeights(chain: WeightsReaderChain, netuid: numbe
     });
   } catch (error) {
     if (error instanceof ChainError) throw error;
-    if (!chain.api.isConnected)
+    if (!chain.isConnected)
       throw new ChainDisconnectedError(`weights read: not connected to ${chain.endpoint}`, { cause: error });
     throw new ChainError(`weights read at block ${snapshot.block} failed: ${(error as Error)?.message ?? String(error)}`, 'ERR_CHAIN_WEIGHTS_READ', {
       cause: error,

@@ -186,3 +186,21 @@ function ownershipOf(resolution: OwnershipResolution, hotkey: string, platform: 
   const winner = resolution.winners.get(contentKey(platform, contentId));
   return winner === undefined ? null : { winner, lost: null };
 }
+
+/** `GET /miners/<hotkey>`: the latest cycle's report for one miner. */
+export function minerReportRoute(
+  reports: MinerReportStore,
+  path: string,
+  weights: (WeightVector & { readonly ok: boolean }) | undefined,
+): { status: number; body: unknown } | undefined {
+  const m = /^\/miners\/([^/]+)\/?$/.exec(path);
+  if (!m) return undefined;
+  let hotkey: string;
+  try {
+    hotkey = decodeURIComponent(m[1]!);
+  } catch {
+    return { status: 400, body: { error: 'bad_request', message: 'the hotkey in the path is not valid percent-encoding' } };
+  }
+  const report = reports.report(hotkey, weights?.ok ? weights : undefined);
+  return report ? { status: 200, body: report } : { status: 404, body: { error: 'not_found', message: `no report for ${hotkey} in the latest cycle` } };
+}

@@ -3,6 +3,7 @@ import { SubtensorClient } from '../../src/chain/subtensor-client.js';
 import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
 import type { MetagraphDiff } from '../../src/chain/types.js';
 import { ChainTimeoutError, ChainTransactionRejectedError } from '../../src/errors.js';
+import { connect } from '../devnet/subtensor/helpers.js';
 import { harness, miner, neurons, validator, type Harness } from './devnet-fixture.js';
 
 const NETUID = 89;
@@ -160,10 +161,13 @@ describe('pool rejections, timeouts and replaced uids', () => {
     h.devnet.state.setBalance(coldkey.address, 10n ** 12n);
     await h.block();
     // Without a status callback signAndSend resolves once the pool has the extrinsic.
-    await h.client.api.tx['subtensorModule']!['burnedRegister']!(NETUID, miner(71).address).signAndSend(
-      coldkey,
-      { nonce: -1 },
-    );
+    // The client does not expose its raw api; a plain @polkadot/api connection sends the registration.
+    const api = await connect(h.devnet);
+    try {
+      await api.tx['subtensorModule']!['burnedRegister']!(NETUID, miner(71).address).signAndSend(coldkey, { nonce: -1 });
+    } finally {
+      await api.disconnect();
+    }
     await h.block();
     await waitFor(1);
     expect(diffs).toMatchObject([

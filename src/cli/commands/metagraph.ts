@@ -14,7 +14,7 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
   const { own, config } = splitFlags(flags, ['json']);
   const client = await connectFromConfig(config);
   try {
-    const [snapshot, statsOf] = await Promise.all([client.metagraph(config.netuid), readNeuronStats(client.api, config.netuid)]);
+    const [snapshot, statsOf] = await Promise.all([client.metagraph(config.netuid), client.storage().then((storage) => readNeuronStats(storage, config.netuid))]);
     const neurons = snapshot.neurons.map((n) => ({ ...n, ...statsOf(n.uid) }));
     if (own['json']) {
       stdout.write(toJson({ endpoint: client.endpoint, ...snapshot, neurons }));

@@ -39,7 +39,7 @@ export const SUBTENSOR_USER_EXTENSIONS = Object.freeze({
 
 /**
  * The opaque-bytes structs returned inside the runtime APIs' `Vec<u8>` at spec 218. The chain
- * client keeps its own copy of these layouts (src/chain/subtensor-codec.ts) on purpose: a
+ * client keeps its own copy of these layouts (src/chain/subtensor-registry-types.ts) on purpose: a
  * stand-in that borrowed the client's table would agree with any mistake in it, so the two are
  * written from the runtime source independently and each is checked against real bytes.
  */

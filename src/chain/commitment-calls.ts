@@ -1,0 +1,74 @@
+import type { KeyringPair } from '@polkadot/keyring/types';
+import { hexToU8a, stringToU8a } from '@polkadot/util';
+import { encodeAddress } from '@polkadot/util-crypto';
+import { assertSigner, assertU16 } from './call-arguments.js';
+import type { ExtrinsicSubmitter } from './extrinsic-submitter.js';
+import { decodeCommitmentValue } from './commitment-codec.js';
+import { storageValueType } from './scale-primitives.js';
+import { SS58_PREFIX } from './subtensor-registry-types.js';
+import type { SubtensorConnection } from './subtensor-connection.js';
+import type { CommitmentRecord, TxReceipt } from './types.js';
+
+/** Keys per page and values per `state_queryStorageAt`: a few thousand miners in a handful of calls. */
+const PAGE = 1000;
+
+/**
+ * Every miner's commitment (`Commitments.CommitmentOf`) of `netuid` at the finalized head, read
+ * as raw storage pages: much faster than @polkadot/api's `entries()` for thousands of hotkeys,
+ * and one undecodable value costs only its own hotkey.
+ */
+export async function readCommitments(connection: SubtensorConnection, netuid: number): Promise<CommitmentRecord[]> {
+  assertU16(netuid, 'netuid');
+  const started = performance.now();
+  const head = await connection.finalizedHead();
+  const api = connection.api;
+  const registry = api.registry;
+  const prefix = api.query['commitments']!['commitmentOf']!.keyPrefix(netuid);
+  const keys: string[] = [];
+  for (let start: string | undefined; ;) {
+    const page = await connection.send<string[]>('state_getKeysPaged', [prefix, PAGE, start ?? prefix, head.hash]);
+    keys.push(...page);
+    if (page.length < PAGE) break;
+    start = page[page.length - 1];
+  }
+  const type = storageValueType(registry, 'Commitments', 'CommitmentOf');
+  const records: CommitmentRecord[] = [];
+  for (let i = 0; i < keys.length; i += PAGE) {
+    const chunk = keys.slice(i, i + PAGE);
+    const sets = await connection.send<Array<{ changes: Array<[string, string | null]> }>>(
+      'state_queryStorageAt',
+      [chunk, head.hash],
+    );
+    const values = new Map(sets[0]?.changes ?? []);
+    for (const key of chunk) {
+      // Key = prefix ‖ netuid ‖ twox64(account) ‖ account: the hotkey is the last 32 bytes.
+      const hotkey = encodeAddress(hexToU8a(key).subarray(-32), SS58_PREFIX);
+      const value = values.get(key);
+      if (!value) continue;
+      const record = decodeCommitmentValue(registry, type, hotkey, hexToU8a(value));
+      records.push(Object.freeze(record));
+    }
+  }
+  connection.metrics?.stageDuration.observe({ stage: 'commitments' }, (performance.now() - started) / 1000);
+  return records;
+}
+
+/** A miner's commitment: one `Data::Raw<N>` field holding the UTF-8 bytes (N = byte length). */
+export async function setCommitment(
+  connection: SubtensorConnection,
+  submitter: ExtrinsicSubmitter,
+  netuid: number,
+  value: string,
+  signer: KeyringPair,
+): Promise<TxReceipt> {
+  assertU16(netuid, 'netuid');
+  assertSigner(signer);
+  if (typeof value !== 'string') throw new TypeError('commitment value must be a string');
+  const bytes = stringToU8a(value);
+  if (bytes.length > 128)
+    throw new RangeError(`commitment is ${bytes.length} bytes; a Raw field holds at most 128`);
+  const tx = connection.api.tx['commitments']!['setCommitment']!(netuid, {
+    fields: [{ [`Raw${bytes.length}`]: bytes }],
+  });
+  return submitter.submit(tx, signer, 'set_commitment');
+}

@@ -1,0 +1,45 @@
+import type { Registry } from '@polkadot/types/types';
+import {
+  decodeExact,
+  field,
+  stripOpaqueLength,
+  toAddress,
+  type BoolLike,
+  type Codec,
+  type NumberLike,
+  type StructLike,
+  type VecLike,
+} from './scale-primitives.js';
+
+export interface NeuronLite {
+  readonly uid: number;
+  readonly hotkey: string;
+  readonly coldkey: string;
+  readonly active: boolean;
+  readonly validatorPermit: boolean;
+  readonly lastUpdate: number;
+  /** The legacy `Stake` map sum: meaningless under dynamic TAO, replaced by TotalHotkeyAlpha. */
+  readonly legacyStake: bigint;
+}
+
+/** Decodes the opaque answer of `NeuronInfoRuntimeApi.get_neurons_lite` (spec 218 layout). */
+export function decodeNeuronsLite(registry: Registry, raw: Uint8Array): NeuronLite[] {
+  const inner = stripOpaqueLength(raw);
+  const vec = decodeExact<{ encodedLength: number } & VecLike<StructLike>>(
+    registry,
+    'Vec<NeuronInfoLite>',
+    inner,
+    'NeuronInfoRuntimeApi.get_neurons_lite',
+  );
+  return vec.map((n) => ({
+    uid: (field<NumberLike>(n, 'uid') as NumberLike).toNumber(),
+    hotkey: toAddress(field<Codec>(n, 'hotkey') as Codec),
+    coldkey: toAddress(field<Codec>(n, 'coldkey') as Codec),
+    active: (field<BoolLike>(n, 'active') as BoolLike).isTrue,
+    validatorPermit: (field<BoolLike>(n, 'validator_permit') as BoolLike).isTrue,
+    lastUpdate: (field<NumberLike>(n, 'last_update') as NumberLike).toNumber(),
+    legacyStake: (field<VecLike<[Codec, NumberLike]>>(n, 'stake') as VecLike<[Codec, NumberLike]>)
+      .map((pair) => pair[1].toBigInt())
+      .reduce((a, b) => a + b, 0n),
+  }));
+}

@@ -1,0 +1,87 @@
+import type { MinerActorDeps, SubmissionVerifier } from '../actors/types.js';
+import { WorkerPool } from '../pool/worker-pool.js';
+import { scoringOptionsFromConfig } from '../scoring/policies.js';
+import type { BufferedSnapshotWriter } from '../store/buffered-snapshot-writer.js';
+import type { Store } from '../store/types.js';
+import { DependencyLimiter, limitsFromConfig } from '../supervisor/dependency-limiter.js';
+import type { MinerScorer } from '../supervisor/supervisor.js';
+import { VerifyBatcher } from '../supervisor/verify-batcher.js';
+import type { BuildContext } from './build-context.js';
+import type { EmbeddedNetwork } from './embedded-network.js';
+import { createServices, type ValidatorServices } from './services.js';
+
+export interface BuiltServices {
+  readonly limiter: DependencyLimiter;
+  /** Scores a cycle's miners on the pool with the configured policy. */
+  readonly scorer: MinerScorer;
+  /** What every miner actor is given: services, limits, stores and the gist rules from config. */
+  readonly deps: MinerActorDeps;
+}
+
+/**
+ * The worker pool, the external services (real or stand-ins), the per-dependency limiter, the
+ * pool's scorer and the miner actors' dependencies built on them. `now` is the app's clock
+ * (simulated time on the stand-ins).
+ */
+export function buildServices(
+  ctx: BuildContext,
+  parts: { store: Store; writer: BufferedSnapshotWriter; network: EmbeddedNetwork | undefined; now: () => Date },
+): BuiltServices {
+  const { config, options, logger, metrics, closers } = ctx;
+  const { store, writer, network, now } = parts;
+  const pool = WorkerPool.fromConfig(config, { metrics, logger: logger.child({ component: 'pool' }) });
+  closers.push({ name: 'pool', close: () => pool.close() });
+  const services: ValidatorServices = createServices(config, {
+    logger,
+    metrics,
+    store,
+    ...(network ? { standins: network.standins } : {}),
+  });
+  closers.push({ name: 'services', close: () => services.close() });
+
+  const limiter = new DependencyLimiter({
+    limits: limitsFromConfig(config, { coalescingTracker: config.services !== 'http' }),
+    metrics,
+  });
+  const scoring = scoringOptionsFromConfig(config);
+  // Actors' few-item requests are pooled into pool-sized calls (SPEC §4: ≥16 per task).
+  const verifier: SubmissionVerifier = new VerifyBatcher({
+    verify: (items) =>
+      pool.verify(
+        items.map((i) => ({
+          hotkey: i.hotkey,
+          platform: i.submission.platform,
+          content_id: i.submission.content_id,
+          direct_video_url: i.submission.direct_video_url,
+          signature: i.submission.signature ?? null,
+          caption: i.caption,
+        })),
+      ),
+  });
+
+  const deps: MinerActorDeps = {
+    netuid: config.netuid,
+    gists: services.gists,
+    metricsProvider: services.metricsProvider,
+    aiDetector: options.aiDetector ?? services.aiDetector,
+    verifier,
+    snapshots: writer,
+    submissions: store.submissions,
+    limiter,
+    gistLimits: {
+      maxBytes: config.gist.max_bytes,
+      maxLines: config.gist.max_lines,
+      maxLineBytes: config.gist.max_line_bytes,
+      maxSubmissions: config.max_submissions_per_hotkey,
+      allowedPlatforms: config.allowed_platforms,
+    },
+    requireSignedSubmissions: config.require_signed_submissions,
+    original: config.compat === 'original',
+    aiThreshold: config.ai.threshold,
+    retry: { retries: 2, minTimeoutMs: 250, maxTimeoutMs: 4_000 },
+    logger: logger.child({ component: 'actor' }),
+    metrics,
+    now,
+  };
+  return { limiter, scorer: { score: (miners) => pool.score(miners, scoring) }, deps };
+}

@@ -1,0 +1,85 @@
+import type { KeyringPair } from '@polkadot/keyring/types';
+import { MinerActor } from '../actors/miner-actor.js';
+import type { MinerActorDeps } from '../actors/types.js';
+import type { SubtensorClient } from '../chain/subtensor-client.js';
+import type { Store } from '../store/types.js';
+import { CycleProgress } from '../supervisor/cycle-progress.js';
+import type { DependencyLimiter } from '../supervisor/dependency-limiter.js';
+import { HistoryCache } from '../supervisor/history-cache.js';
+import { Supervisor, type MinerScorer } from '../supervisor/supervisor.js';
+import type { WeightCommitter } from '../weights/weight-committer.js';
+import type { BuildContext } from './build-context.js';
+import type { MinerReportStore } from './miner-report.js';
+
+/** How cycles are timed: by the wall clock, or by the stand-ins' simulated time. */
+export interface CycleClock {
+  readonly now: () => Date;
+  /** Seconds one cycle covers in interval keys. */
+  readonly intervalSeconds: number;
+  /** Moves the stand-ins' time forward before each cycle (simulated time only). */
+  readonly beforeCycle?: () => void | Promise<void>;
+}
+
+/**
+ * The supervisor that runs a miner actor per uid each cycle, scores on the pool and hands the
+ * scores to the committer, with the progress reporter it logs through.
+ */
+export function buildSupervisor(
+  ctx: BuildContext,
+  parts: {
+    chain: SubtensorClient;
+    signer: KeyringPair;
+    store: Store;
+    deps: MinerActorDeps;
+    scorer: MinerScorer;
+    limiter: DependencyLimiter;
+    committer: WeightCommitter;
+    clock: CycleClock;
+    /** With miner_report.enabled: what each miner's actor saw, for GET /miners/<hotkey>. */
+    reports?: MinerReportStore | undefined;
+  },
+): { supervisor: Supervisor; progress: CycleProgress } {
+  const { config, options, logger, metrics, closers } = ctx;
+  const { chain, signer, store, deps, scorer, limiter, committer, clock, reports } = parts;
+  const progress = new CycleProgress({
+    logger: logger.child({ component: 'cycle-progress' }),
+    metrics,
+    limiter,
+    ...(options.progressIntervalMs !== undefined ? { intervalMs: options.progressIntervalMs } : {}),
+  });
+  const cycleIntervalMs = config.submission_update_interval * 1000;
+  const supervisor = new Supervisor({
+    chain,
+    netuid: config.netuid,
+    selfHotkey: signer.address,
+    createActor: (neuron, parent) => {
+      const actor = new MinerActor({ uid: neuron.uid, hotkey: neuron.hotkey, deps, parent });
+      return reports ? reports.wrap(actor) : actor;
+    },
+    scorer,
+    history: new HistoryCache(store.snapshots),
+    scoreLog: store.scores,
+    limiter,
+    policy: config.scoring.policy,
+    topMiners: config.scoring.top_miners,
+    requireSignedSubmissions: config.require_signed_submissions,
+    resolveOwnership: config.compat !== 'original',
+    alignIntervals: config.compat !== 'original',
+    cycleIntervalMs,
+    intervalSeconds: clock.intervalSeconds,
+    ...(options.cycleDeadlineMs !== undefined ? { cycleDeadlineMs: options.cycleDeadlineMs } : {}),
+    jitterMs: options.jitterMs ?? Math.min(5_000, cycleIntervalMs * 0.05),
+    now: clock.now,
+    ...(clock.beforeCycle ? { beforeCycle: clock.beforeCycle } : {}),
+    onScores: (scores) => {
+      reports?.recordScores(scores);
+      committer.update(scores);
+    },
+    onCycle: (summary) => metrics.ops.recordCycle(summary),
+    progress,
+    logger,
+    metrics,
+  });
+  closers.push({ name: 'supervisor', close: () => supervisor.stop() });
+  return { supervisor, progress };
+}
