@@ -118,12 +118,7 @@ const schema = z
       .object({ platform_tracker: int(1, 1024), ai_detector: int(1, 1024), store: int(1, 1024) })
       .strict(),
     metrics: z.object({ host: z.string().min(1), port: int(0, 65535) }).strict(),
-    logging: z
-      .object({
-        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
-        stream: z.enum(LOG_STREAMS),
-      })
-      .strict(),
+    logging: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), stream: z.enum(LOG_STREAMS) }).strict(),
     once: bool(),
     // Miner toolkit and the validator's per-miner report (docs/MINING.md).
     miner_report: z.object({ enabled: bool() }).strict(),
