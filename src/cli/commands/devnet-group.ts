@@ -1,4 +1,18 @@
+import type { FlagSpec } from '../help.js';
 import type { CommandContext } from '../main.js';
+import { flags as nodeFlags } from './devnet.js';
+
+export { configScope } from './devnet.js';
+
+/** The node's flags, then those only `devnet standins` and `devnet mongo` take. */
+export const flags: readonly FlagSpec[] = [
+  ...nodeFlags,
+  { name: 'submissions', value: 'N', description: 'standins: submissions per miner', default: 5 },
+  { name: 'latency-ms', value: 'N', description: 'standins: added latency of every upstream answer', default: 0 },
+  { name: 'ai-latency-ms', value: 'N', description: 'standins: added latency of every AI detection', default: 0 },
+  { name: 'neurons-file', value: 'FILE', description: 'standins: write the scenario neurons for `devnet --scenario`' },
+  { name: 'data-dir', value: 'DIR', description: 'mongo: keep the data in this directory' },
+];
 
 export const description = 'run the local Subtensor stand-in node; `devnet standins` / `devnet mongo`: the HTTP stand-ins / the embedded MongoDB server';
 
