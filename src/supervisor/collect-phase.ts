@@ -56,12 +56,10 @@ export async function collectUntilDeadline(input: CollectPhaseInput): Promise<Co
   const deadline = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, input.deadlineMs);
   });
-  const aborted = new Promise<void>((resolve) => {
-    if (input.signal.aborted) resolve();
-    else input.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
   try {
-    await Promise.race([Promise.all(running.map((r) => r.result)), deadline, aborted]);
+    // A shutdown aborts every collection, so they all settle promptly; waiting for them keeps
+    // the work that did finish (it is persisted before the actors stop).
+    await Promise.race([Promise.all(running.map((r) => r.result)), deadline]);
   } finally {
     clearTimeout(timer);
   }

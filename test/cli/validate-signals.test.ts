@@ -49,7 +49,8 @@ describe('validate: graceful shutdown', () => {
       const deadline = Date.now() + 90_000;
       while (!log.includes('validator ready') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       expect(log).toContain('validator ready');
-      await new Promise((r) => setTimeout(r, 1_000));
+      // A cycle is under way once the first miner's gist has been asked for (or a cycle is done).
+      while (!/gist|cycle /.test(log.slice(log.indexOf('validator ready'))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       child.kill(signal);
       const code = await exited;
       expect(code).toBe(0);

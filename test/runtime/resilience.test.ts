@@ -25,7 +25,8 @@ describe('runtime resilience', () => {
       // over a minute, so when the first actor has finished collecting (its last stage, AI
       // scoring, is timed) the others are still waiting or working.
       network.standins.clock.set(epoch);
-      const a = await startValidator(embeddedConfig(), { network, storeInstance: store, metricsServer: false, jitterMs: 60_000 });
+      // The deadline is far away: the cycle is still collecting when the process stops.
+      const a = await startValidator(embeddedConfig(), { network, storeInstance: store, metricsServer: false, jitterMs: 60_000, cycleDeadlineMs: 600_000 });
       const collected = async (): Promise<number> =>
         (await a.metrics.stageDuration.get()).values.find((v) => v.metricName === 'infinitevibe_stage_duration_seconds_count' && v.labels['stage'] === 'ai')?.value ?? 0;
       const interrupted = a.supervisor.runCycle();
@@ -38,7 +39,7 @@ describe('runtime resilience', () => {
 
       // Second process, same interval (simulated time restarts with the process).
       network.standins.clock.set(epoch);
-      const b = await startValidator(embeddedConfig(), { network, storeInstance: store, metricsServer: false, jitterMs: 0 });
+      const b = await startValidator(embeddedConfig(), { network, storeInstance: store, metricsServer: false, jitterMs: 0, cycleDeadlineMs: 600_000 });
       const full = await b.supervisor.runCycle();
       await b.stop();
       expect(full.interval).toBe(interval);
@@ -49,7 +50,7 @@ describe('runtime resilience', () => {
 
       // Third process, same interval again: everything matched, nothing added.
       network.standins.clock.set(epoch);
-      const c = await startValidator(embeddedConfig(), { network, storeInstance: store, metricsServer: false, jitterMs: 0 });
+      const c = await startValidator(embeddedConfig(), { network, storeInstance: store, metricsServer: false, jitterMs: 0, cycleDeadlineMs: 600_000 });
       const again = await c.supervisor.runCycle();
       await c.stop();
       expect(again.snapshots).toEqual({ inserted: 0, matched: stored, buffered: 0 });
@@ -64,7 +65,7 @@ describe('runtime resilience', () => {
     let mongo = await EmbeddedMongoServer.start({ dataDir });
     const port = mongo.port;
     const store = await openStore({ uri: mongo.uri, db: 'outage', serverSelectionTimeoutMS: 300, connectTimeoutMS: 300 });
-    const app = await startValidator(embeddedConfig(), { network, storeInstance: store, metricsServer: false, jitterMs: 0 });
+    const app = await startValidator(embeddedConfig(), { network, storeInstance: store, metricsServer: false, jitterMs: 0, cycleDeadlineMs: 600_000 });
     try {
       const first = await app.supervisor.runCycle();
       expect(first.result).toBe('ok');
