@@ -1,0 +1,68 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface CannedAnswer {
+  readonly status: number;
+  readonly body: string;
+  readonly headers?: Record<string, string>;
+  /** Never answer this request (the client's timeout or abort must end it). */
+  readonly hang?: boolean;
+}
+
+export interface ReceivedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingMessage['headers'];
+  readonly body: string;
+}
+
+export interface ReplayServer {
+  readonly url: string;
+  readonly received: ReceivedRequest[];
+  /** Resolves once `n` requests have arrived (whether answered or held). */
+  arrived(n: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A loopback HTTP server that replays canned answers in order (the last one repeats) and records
+ * what it received: for driving a client through statuses and shapes its real upstream can send.
+ */
+export async function replayServer(answers: readonly CannedAnswer[]): Promise<ReplayServer> {
+  const received: ReceivedRequest[] = [];
+  const waiters: Array<{ n: number; resolve: () => void }> = [];
+  let i = 0;
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('latin1'),
+      });
+      for (const w of waiters.filter((w) => received.length >= w.n)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+      const answer = answers[Math.min(i++, answers.length - 1)];
+      if (!answer || answer.hang) return;
+      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+      res.end(answer.body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    received,
+    arrived: (n) =>
+      received.length >= n ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ n, resolve })),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
