@@ -66,3 +66,42 @@ export async function replayServer(answers: readonly CannedAnswer[]): Promise<Re
       }),
   };
 }
+
+/**
+ * Like replayServer, but each answer is chosen by a route function from the request (method,
+ * path with query, body), for clients that call several endpoints of one upstream.
+ */
+export async function routeServer(route: (req: ReceivedRequest) => CannedAnswer): Promise<ReplayServer> {
+  const received: ReceivedRequest[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const got = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      received.push(got);
+      const answer = route(got);
+      if (answer.hang) return;
+      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+      res.end(answer.body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    received,
+    arrived: () => Promise.reject(new Error('arrived() is for replayServer')),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A JSON answer. */
+export const json = (status: number, value: unknown, headers?: Record<string, string>): CannedAnswer => ({
+  status,
+  body: JSON.stringify(value),
+  headers,
+});
