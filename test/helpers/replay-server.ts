@@ -14,6 +14,8 @@ export interface ReceivedRequest {
   readonly path: string;
   readonly headers: IncomingMessage['headers'];
   readonly body: string;
+  /** Resolves when the connection that carried the request closes (the client hung up, or the server closed). */
+  readonly closed: Promise<void>;
 }
 
 export interface ReplayServer {
@@ -34,6 +36,7 @@ export async function replayServer(answers: readonly CannedAnswer[]): Promise<Re
   let i = 0;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
+    const closed = new Promise<void>((resolve) => req.socket.once('close', () => resolve()));
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       received.push({
@@ -41,6 +44,7 @@ export async function replayServer(answers: readonly CannedAnswer[]): Promise<Re
         path: req.url ?? '',
         headers: req.headers,
         body: Buffer.concat(chunks).toString('latin1'),
+        closed,
       });
       for (const w of waiters.filter((w) => received.length >= w.n)) {
         waiters.splice(waiters.indexOf(w), 1);
@@ -77,7 +81,13 @@ export async function routeServer(route: (req: ReceivedRequest) => CannedAnswer)
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const got = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const got = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        closed: new Promise<void>((resolve) => req.socket.once('close', () => resolve())),
+      };
       received.push(got);
       const answer = route(got);
       if (answer.hang) return;
