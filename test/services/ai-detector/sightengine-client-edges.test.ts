@@ -197,7 +197,7 @@ describe('SightEngineClient cancellation', () => {
     expect(upstream!.received).toHaveLength(1);
   });
 
-  it('an abort during the Retry-After wait stops the retries', async () => {
+  it('an abort after a 429 with a long Retry-After rejects at once with the caller’s reason, sending nothing more', async () => {
     const c = await against([{ status: 429, body: '', headers: { 'retry-after': '30' } }, ok()], { retries: 3 });
     const controller = new AbortController();
     const pending = c.scoreFrame(frame, { signal: controller.signal }).catch((e: unknown) => e);
