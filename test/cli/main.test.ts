@@ -32,14 +32,21 @@ describe('cli', () => {
   });
 
   it('prints the usage for help and --help (exit 0), and with no command (exit 2)', async () => {
-    for (const argv of [['help'], ['--help'], ['metagraph', '--help']]) {
+    for (const argv of [['help'], ['--help']]) {
       const out = capture();
       expect(await main(argv, { stdout: out.stream, stderr: capture().stream })).toBe(0);
       expect(out.text()).toMatch(/^usage: infinitevibe <command> \[flags\]/);
     }
+    // A command's --help is that command's own page.
+    const own = capture();
+    expect(await main(['metagraph', '--help'], { stdout: own.stream, stderr: capture().stream })).toBe(0);
+    expect(own.text()).toMatch(/^usage: infinitevibe metagraph \[flags\]/);
+    // No command is a mistake: the usage goes to stderr.
     const out = capture();
-    expect(await main([], { stdout: out.stream, stderr: capture().stream })).toBe(2);
-    expect(out.text()).toContain('commands:');
+    const err = capture();
+    expect(await main([], { stdout: out.stream, stderr: err.stream })).toBe(2);
+    expect(err.text()).toContain('commands:');
+    expect(out.text()).toBe('');
   });
 
   it('keeps a boolean flag only when it was given', () => {

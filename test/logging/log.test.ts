@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { componentLogger, createLogger, failureFields } from '../../src/log.js';
 import { routePolkadotConsole } from '../../src/polkadot-log-bridge.js';
 import { GistFetchError } from '../../src/services/gist/gist-fetch-error.js';
-import { openStore } from '../../src/store/open-store.js';
+import { openStore } from '../../src/runtime/open-store.js';
 
 function captured(level = 'debug') {
   const lines: string[] = [];
