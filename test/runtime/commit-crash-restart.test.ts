@@ -11,7 +11,7 @@ import { buildScenario, type Scenario } from '../../src/devnet/scenario.js';
 import { SubtensorDevnet } from '../../src/devnet/subtensor/index.js';
 import { EMBEDDED_HYPERPARAMETERS, scenarioNeurons } from '../../src/runtime/embedded-network.js';
 import { startValidator } from '../../src/runtime/validator-app.js';
-import { openStore } from '../../src/store/open-store.js';
+import { openStore } from '../../src/runtime/open-store.js';
 import type { MongoStore } from '../../src/store/mongo-store.js';
 import { packageRoot } from '../../src/util/paths.js';
 
