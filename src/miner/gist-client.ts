@@ -48,7 +48,8 @@ function mapError(error: unknown, what: string): MinerToolError {
   const headers = ((error as { response?: { headers?: Record<string, string | undefined> } })?.response?.headers ?? {});
   const apiMessage = (error as { response?: { data?: { message?: unknown } } })?.response?.data?.message;
   const detail = typeof apiMessage === 'string' ? `: ${apiMessage}` : '';
-  if (typeof status !== 'number') {
+  // Octokit reports a request that got no answer (refused, reset, DNS) as status 500 without a response.
+  if (typeof status !== 'number' || (error as { response?: unknown }).response === undefined) {
     return new MinerToolError(`${what} failed: ${(error as Error)?.message ?? String(error)}`, 'ERR_GIST_API_NETWORK', { retryable: true, cause: error });
   }
   if (status === 401) return new MinerToolError(`${what}: GitHub refused the token (401${detail}); check GITHUB_TOKEN`, 'ERR_GIST_API_UNAUTHORIZED', { status });

@@ -1,0 +1,221 @@
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createServiceDispatcher } from '../../../src/services/http/index.js';
+import { ApifyClient, PlatformTracker, YouTubeClient } from '../../../src/services/platform-tracker/index.js';
+import { json, routeServer, type CannedAnswer, type ReceivedRequest, type ReplayServer } from '../../helpers/replay-server.js';
+
+const NOW = Date.UTC(2026, 0, 2);
+const servers: ReplayServer[] = [];
+const closers: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  await Promise.all(closers.splice(0).map((c) => c.close()));
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+async function upstream(route: (req: ReceivedRequest) => CannedAnswer): Promise<ReplayServer> {
+  const server = await routeServer(route);
+  servers.push(server);
+  return server;
+}
+
+function post(shortCode: string, owner: string, over: Record<string, unknown> = {}) {
+  return {
+    shortCode,
+    url: `https://www.instagram.com/p/${shortCode}/`,
+    type: 'Video',
+    caption: `caption ${shortCode}`,
+    commentsCount: 3,
+    likesCount: 10,
+    videoPlayCount: 100,
+    ownerUsername: owner,
+    timestamp: '2025-12-31T00:00:00.000Z',
+    videoUrl: `https://cdn.example/${shortCode}.mp4`,
+    ...over,
+  };
+}
+
+/** A tracker over an Apify upstream whose post and profile actors answer the given items (or statuses). */
+async function instagramTracker(posts: CannedAnswer, profiles: CannedAnswer) {
+  const apifyServer = await upstream((r) => {
+    if (r.path.includes('/run-sync-get-dataset-items')) return r.path.includes('profile-scraper') ? profiles : posts;
+    return json(404, { error: { type: 'record-not-found', message: 'no runs' } });
+  });
+  const dispatcher = createServiceDispatcher({ retries: 0 });
+  const apify = new ApifyClient({ token: 't', baseUrl: apifyServer.url, dispatcher });
+  const warnings: Array<{ msg: string }> = [];
+  const logger = pino({ level: 'warn' }, { write: (line: string) => warnings.push(JSON.parse(line)) });
+  const tracker = new PlatformTracker({ apify, windowMs: 1, now: () => NOW, logger });
+  closers.push(tracker, { close: () => dispatcher.close() });
+  return { tracker, warnings, apifyServer };
+}
+
+describe('PlatformTracker: Instagram scraper output', () => {
+  it('maps each input to a result or its own error: scraper errors, missing posts, missing followers, odd items', async () => {
+    const { tracker, warnings } = await instagramTracker(
+      json(201, [
+        post('AAA', 'alice', { caption: null, videoPlayCount: null, videoViewCount: 42, videoUrl: null, likesCount: -1 }),
+        { error: 'not_found', errorDescription: 'Post is private', inputUrl: 'https://www.instagram.com/reel/BBB/' },
+        { error: 'restricted_page', url: 'https://www.instagram.com/p/CCC/' },
+        { error: 'no_url_at_all' },
+        { something: 'else' },
+        post('DDD', 'nofollow'),
+      ]),
+      json(201, [{ username: 'alice', followersCount: 500 }, { username: 'broken', followersCount: -4 }]),
+    );
+    const { results, errors } = await tracker.getMetrics([
+      { platform: 'instagram/post', content_id: 'AAA' },
+      { platform: 'instagram/reel', content_id: 'BBB' },
+      { platform: 'instagram/post', content_id: 'CCC' },
+      { platform: 'instagram/post', content_id: 'DDD' },
+      { platform: 'instagram/post', content_id: 'EEE' },
+      { platform: 'instagram/post', content_id: 'AAA' },
+    ]);
+    expect(results).toEqual([
+      {
+        platform: 'instagram/post',
+        content_id: 'AAA',
+        caption: '',
+        view_count: 42,
+        like_count: 0,
+        comment_count: 3,
+        owner_username: 'alice',
+        owner_follower_count: 500,
+        published_at: '2025-12-31T00:00:00.000Z',
+        video_url: null,
+        fetched_at: new Date(NOW).toISOString(),
+      },
+    ]);
+    expect(errors).toEqual([
+      { platform: 'instagram/reel', content_id: 'BBB', code: 'ERR_CONTENT_NOT_FOUND', message: 'platform_tracker: instagram/reel BBB: Post is private', retryable: false },
+      { platform: 'instagram/post', content_id: 'CCC', code: 'ERR_CONTENT_NOT_FOUND', message: 'platform_tracker: instagram/post CCC: restricted_page', retryable: false },
+      { platform: 'instagram/post', content_id: 'DDD', code: 'ERR_FOLLOWERS_UNAVAILABLE', message: 'apify: no follower count for nofollow', retryable: true },
+      { platform: 'instagram/post', content_id: 'EEE', code: 'ERR_CONTENT_NOT_FOUND', message: 'platform_tracker: instagram/post EEE: not in the scraper output', retryable: false },
+    ]);
+    // The error item without a URL and the unknown item are skipped with a warning each.
+    expect(warnings.map((w) => w.msg)).toEqual([
+      'instagram item with an unexpected shape skipped',
+      'instagram item with an unexpected shape skipped',
+    ]);
+  });
+
+  it('a failed profile run makes every post retryable, naming why', async () => {
+    const { tracker } = await instagramTracker(json(201, [post('AAA', 'alice')]), json(401, { error: { type: 'token-not-valid', message: 'bad token' } }));
+    const { results, errors } = await tracker.getMetrics([{ platform: 'instagram/reel', content_id: 'AAA' }]);
+    expect(results).toEqual([]);
+    expect(errors).toEqual([
+      {
+        platform: 'instagram/reel',
+        content_id: 'AAA',
+        code: 'ERR_FOLLOWERS_UNAVAILABLE',
+        message: 'apify: no follower count for alice: apify: run-sync answered 401 (token-not-valid): bad token',
+        retryable: true,
+      },
+    ]);
+  });
+
+  it('a failed post run is every item’s error, and no profile run is made', async () => {
+    const { tracker, apifyServer } = await instagramTracker(json(402, { error: { type: 'x', message: 'pay' } }), json(201, []));
+    const { errors } = await tracker.getMetrics([
+      { platform: 'instagram/post', content_id: 'AAA' },
+      { platform: 'instagram/post', content_id: 'BBB' },
+    ]);
+    expect(errors.map((e) => [e.content_id, e.code, e.retryable])).toEqual([
+      ['AAA', 'ERR_QUOTA_EXCEEDED', false],
+      ['BBB', 'ERR_QUOTA_EXCEEDED', false],
+    ]);
+    expect(apifyServer.received.filter((r) => r.path.includes('profile-scraper'))).toHaveLength(0);
+  });
+
+  it('sends reel and post URLs in the scraper’s input', async () => {
+    const { tracker, apifyServer } = await instagramTracker(json(201, []), json(201, []));
+    await tracker.getMetrics([
+      { platform: 'instagram/reel', content_id: 'R1' },
+      { platform: 'instagram/post', content_id: 'P1' },
+    ]);
+    const sent = JSON.parse(apifyServer.received[0]!.body) as { directUrls: string[] };
+    expect(sent.directUrls.sort()).toEqual(['https://www.instagram.com/p/P1/', 'https://www.instagram.com/reel/R1/']);
+  });
+});
+
+describe('PlatformTracker: YouTube answers with hidden counts', () => {
+  async function youtubeTracker(videos: unknown[], channels: unknown[]) {
+    const server = await upstream((r) =>
+      r.path.startsWith('/youtube/v3/videos?')
+        ? json(200, { kind: 'youtube#videoListResponse', items: videos })
+        : json(200, { kind: 'youtube#channelListResponse', items: channels }),
+    );
+    const dispatcher = createServiceDispatcher({ retries: 0 });
+    const youtube = new YouTubeClient({ apiKey: 'k', baseUrl: server.url, dispatcher });
+    const tracker = new PlatformTracker({ youtube, windowMs: 1, now: () => NOW });
+    closers.push(tracker, { close: () => dispatcher.close() });
+    return { tracker, server };
+  }
+
+  it('missing counts are 0, a missing channel title falls back to its id, an unknown channel has 0 followers', async () => {
+    const { tracker } = await youtubeTracker(
+      [
+        {
+          kind: 'youtube#video',
+          id: 'vid00000001',
+          snippet: { publishedAt: '2025-12-30T10:00:00Z', channelId: 'UCx', title: 't', description: 'd' },
+          statistics: {},
+        },
+      ],
+      [],
+    );
+    const { results, errors } = await tracker.getMetrics([{ platform: 'youtube/video', content_id: 'vid00000001' }]);
+    expect(errors).toEqual([]);
+    expect(results[0]).toMatchObject({
+      caption: 'd',
+      view_count: 0,
+      like_count: 0,
+      comment_count: 0,
+      owner_username: 'UCx',
+      owner_follower_count: 0,
+      published_at: '2025-12-30T10:00:00.000Z',
+      video_url: null,
+    });
+  });
+
+  it('when no video is found, channels are not asked for', async () => {
+    const { tracker, server } = await youtubeTracker([], []);
+    const { errors } = await tracker.getMetrics([{ platform: 'youtube/video', content_id: 'gone0000001' }]);
+    expect(errors[0]).toMatchObject({ code: 'ERR_CONTENT_NOT_FOUND', message: expect.stringContaining('no such public video') });
+    expect(server.received.map((r) => r.path.split('?')[0])).toEqual(['/youtube/v3/videos']);
+  });
+});
+
+describe('PlatformTracker: input and configuration', () => {
+  it('lists only the configured platforms', async () => {
+    expect(new PlatformTracker().supportedPlatforms()).toEqual({});
+    const youtube = new YouTubeClient({ apiKey: 'k', baseUrl: 'http://127.0.0.1:9' });
+    const apify = new ApifyClient({ token: 't', baseUrl: 'http://127.0.0.1:9' });
+    expect(new PlatformTracker({ youtube, apify }).supportedPlatforms()).toEqual({
+      youtube: { supported_content_types: ['video'] },
+      instagram: { supported_content_types: ['post', 'reel'] },
+    });
+    await apify.close();
+    await youtube.close();
+  });
+
+  it('reports an unconfigured YouTube per item', async () => {
+    const { errors } = await new PlatformTracker().getMetrics([{ platform: 'youtube/video', content_id: 'abc' }]);
+    expect(errors).toEqual([
+      { platform: 'youtube/video', content_id: 'abc', code: 'ERR_PLATFORM_UNAVAILABLE', message: 'platform_tracker: youtube is not configured (set youtube.api_key)', retryable: false },
+    ]);
+  });
+
+  it('rejects a non-array, a null item and a non-string id precisely', async () => {
+    const tracker = new PlatformTracker();
+    await expect(tracker.getMetrics('abc' as never)).rejects.toThrow(new TypeError('getMetrics takes an array of {platform, content_id}'));
+    await expect(tracker.getMetrics([null as never])).rejects.toThrow(/^items\[0\]\.platform must be one of .*, got undefined$/);
+    await expect(tracker.getMetrics([{ platform: 'youtube/video', content_id: 7 as never }])).rejects.toThrow(
+      new TypeError('items[0].content_id must be 1-64 characters of [A-Za-z0-9_-], got 7'),
+    );
+  });
+
+  it('an already aborted signal rejects with its reason before any lookup', async () => {
+    const reason = new Error('gone');
+    await expect(new PlatformTracker().getMetrics([], { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+  });
+});
