@@ -84,8 +84,15 @@ describe('engagement@1 fidelity: exact integer view gains', () => {
     expect(scoreContent(history, params).score).toBe(2 * 0.95);
   });
 
-  it('safe integers take the plain path', () => {
+  it('safe integers take the plain path; mixed forms meet as exact integers', () => {
     expect(countDifference(350, 100)).toBe(250);
+    expect(countDifference('9007199254740995', 9_007_199_254_740_992)).toBe(3);
+    expect(countDifference(2n ** 60n, '1')).toBe(Number(2n ** 60n - 1n));
+  });
+
+  it('a count that is not an integer falls back to float arithmetic', () => {
+    expect(countDifference(10.5, 0.5)).toBe(10);
+    expect(countDifference('12.5', 2)).toBe(10.5);
   });
 
   it('a huge difference converts to float once, rounding half to even like float(int)', () => {
