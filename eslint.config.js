@@ -60,15 +60,6 @@ function boundaryZones() {
   return zones;
 }
 
-/**
- * Upward imports that remain until their files are reworked; each entry is one file and one
- * import, so the list can only shrink.
- */
-const KNOWN_EXCEPTIONS = [
-  // startAiDetectorService composes the SightEngine stand-in; it moves to src/runtime.
-  'src/services/ai-detector/ai-detector-runtime.ts',
-];
-
 export default tseslint.config(
   { ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'grafana/**', 'prometheus/**'] },
   js.configs.recommended,
@@ -88,9 +79,5 @@ export default tseslint.config(
     rules: {
       'import-x/no-restricted-paths': ['error', { basePath: dirname(fileURLToPath(import.meta.url)), zones: boundaryZones() }],
     },
-  },
-  {
-    files: KNOWN_EXCEPTIONS,
-    rules: { 'import-x/no-restricted-paths': 'off' },
   },
 );

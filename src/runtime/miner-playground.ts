@@ -19,7 +19,7 @@ import { createGistApiStandin, type GistApiStandin } from '../devnet/http/github
 import { createR2Standin, type R2Standin } from '../devnet/http/r2-standin.js';
 import type { ScenarioMiner } from '../devnet/scenario.js';
 import { silentLogger, type Logger } from '../log.js';
-import { startAiDetectorService, type RunningAiDetectorService } from '../services/ai-detector/index.js';
+import { startAiDetectorService, type RunningAiDetectorService } from './serve-ai-detector.js';
 import { ApifyClient, PlatformTracker, YouTubeClient, createPlatformTrackerServer } from '../services/platform-tracker/index.js';
 import { expandedToCanonicalSecret } from '../wallet/index.js';
 import { startEmbeddedNetwork, type EmbeddedNetwork } from './embedded-network.js';

@@ -1,4 +1,5 @@
 import type { Config } from '../config/load-config.js';
+import { SIGHTENGINE_STANDIN_CREDENTIALS } from '../devnet/http/sightengine-standin.js';
 import type { ServiceStandins } from '../devnet/http/service-standins.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -62,6 +63,8 @@ export function createServices(config: Config, wiring: ServiceWiring): Validator
     metrics,
     cache: store.aiResults,
     ...(standins?.sightengineBaseUrl ? { sightengineBaseUrl: standins.sightengineBaseUrl } : {}),
+    // Embedded, the SightEngine stand-in's credentials stand in for missing keys.
+    ...(config.services === 'embedded' ? { sightengineCredentials: SIGHTENGINE_STANDIN_CREDENTIALS } : {}),
     // The video host of the stand-ins lives on loopback.
     ...(standins ? { allowPrivate: true } : {}),
   });

@@ -80,7 +80,7 @@ export async function run({ args, flags, stdout, stderr }: CommandContext): Prom
       const config = loadConfig({ flags: rest });
       const logger = createLogger({ level: config.logging.level, name: 'ai-detector' }, logDestination(config.logging.stream));
       const metrics = new ServiceMetrics({ service: 'ai_detector' });
-      const { startAiDetectorService } = await import('../../services/ai-detector/ai-detector-runtime.js');
+      const { startAiDetectorService } = await import('../../runtime/serve-ai-detector.js');
       const running = await startAiDetectorService(config, { port: port ?? config.ai_detector.port, host, logger, metrics });
       stdout.write(
         JSON.stringify({ service: 'ai-detector', url: running.url, embedded: running.sightengineUrl !== null, sightengine_url: running.sightengineUrl }) + '\n',

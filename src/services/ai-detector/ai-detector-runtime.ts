@@ -1,18 +1,11 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/load-config.js';
-import {
-  SIGHTENGINE_STANDIN_CREDENTIALS,
-  SightEngineStandin,
-} from '../../devnet/http/sightengine-standin.js';
 import { ConfigError } from '../../errors.js';
-import { componentLogger, silentLogger } from '../../log.js';
+import { silentLogger } from '../../log.js';
 import type { AiDetectorMetrics } from './ai-detector-server.js';
 import type { AiDetector } from '../types.js';
 import type { AiResultCache, AiResultRepository } from './ai-result-cache.js';
 import { AiDetectorService } from './ai-detector-service.js';
-import { createAiDetectorServer } from './ai-detector-server.js';
 import { FrameSampler } from './frame-sampler.js';
 import { HttpAiDetectorClient } from './http-ai-detector-client.js';
 import { SightEngineClient } from './sightengine-client.js';
@@ -26,6 +19,11 @@ export interface AiDetectorDeps {
   readonly allowPrivate?: boolean | readonly string[];
   /** SightEngine base URL overriding `sightengine.base_url` (the devnet stand-in). */
   readonly sightengineBaseUrl?: string;
+  /**
+   * Credentials used when the config has none and services are embedded: the stand-in's, which
+   * the composition root passes (product code does not know the stand-ins).
+   */
+  readonly sightengineCredentials?: { readonly apiUser: string; readonly apiSecret: string };
 }
 
 /**
@@ -44,16 +42,15 @@ function createLocalDetector(config: Config, deps: AiDetectorDeps): AiDetectorSe
   return localDetector(config, deps).detector;
 }
 
-function localDetector(
+/** The in-process pipeline and its frame sampler (the service awaits the sampler's tools at start). */
+export function localDetector(
   config: Config,
   deps: AiDetectorDeps,
 ): { detector: AiDetectorService; sampler: FrameSampler } {
   const embedded = config.services === 'embedded';
   const baseUrl = deps.sightengineBaseUrl ?? config.sightengine.base_url;
-  const apiUser =
-    config.sightengine.api_user ?? (embedded ? SIGHTENGINE_STANDIN_CREDENTIALS.apiUser : undefined);
-  const apiSecret =
-    config.sightengine.api_secret ?? (embedded ? SIGHTENGINE_STANDIN_CREDENTIALS.apiSecret : undefined);
+  const apiUser = config.sightengine.api_user ?? (embedded ? deps.sightengineCredentials?.apiUser : undefined);
+  const apiSecret = config.sightengine.api_secret ?? (embedded ? deps.sightengineCredentials?.apiSecret : undefined);
   if (!apiUser || !apiSecret) {
     throw new ConfigError(
       'the AI detector needs SightEngine credentials: set SIGHTENGINE_USER and SIGHTENGINE_SECRET',
@@ -85,79 +82,3 @@ function localDetector(
   return { detector, sampler };
 }
 
-export interface RunningAiDetectorService {
-  /** Where the HTTP API listens, e.g. `http://127.0.0.1:12002`. */
-  readonly url: string;
-  readonly server: Server;
-  /** The SightEngine stand-in's URL when the service runs embedded. */
-  readonly sightengineUrl: string | null;
-  close(): Promise<void>;
-}
-
-/**
- * `infinitevibe serve ai-detector`: the HTTP API of SPEC §6 on `ai_detector.port`. Embedded, it
- * also starts the SightEngine stand-in and may fetch videos from loopback hosts (the devnet's
- * video host); otherwise it needs real SightEngine credentials and refuses private addresses.
- */
-export async function startAiDetectorService(
-  config: Config,
-  deps: AiDetectorDeps & { readonly host?: string; readonly port?: number } = {},
-): Promise<RunningAiDetectorService> {
-  const logger = componentLogger(deps.logger ?? silentLogger(), 'ai-detector-service');
-  let standin: SightEngineStandin | undefined;
-  if (config.services === 'embedded' && deps.sightengineBaseUrl === undefined) {
-    standin = new SightEngineStandin();
-    await standin.listen();
-  }
-  const { detector, sampler } = localDetector(config, {
-    ...deps,
-    logger,
-    sightengineBaseUrl: deps.sightengineBaseUrl ?? standin?.url,
-  });
-  try {
-    await sampler.tools();
-  } catch (error) {
-    await detector.close();
-    await standin?.close();
-    throw error;
-  }
-  const server = createAiDetectorServer(detector, { logger, metrics: deps.metrics });
-  const host = deps.host ?? '127.0.0.1';
-  const port = deps.port ?? config.ai_detector.port;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-  } catch (error) {
-    await detector.close();
-    await standin?.close();
-    throw error;
-  }
-  const address = server.address() as AddressInfo;
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  logger.info(
-    {
-      url,
-      sightengine: standin ? standin.url : config.sightengine.base_url,
-      embedded: standin !== undefined,
-    },
-    'AI detector listening',
-  );
-  return {
-    url,
-    server,
-    sightengineUrl: standin?.url ?? null,
-    close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await detector.close();
-      await standin?.close();
-    },
-  };
-}

@@ -44,9 +44,4 @@ export {
   type AiResultCache,
   type AiResultRepository,
 } from './ai-result-cache.js';
-export {
-  createAiDetector,
-  startAiDetectorService,
-  type AiDetectorDeps,
-  type RunningAiDetectorService,
-} from './ai-detector-runtime.js';
+export { createAiDetector, localDetector, type AiDetectorDeps } from './ai-detector-runtime.js';

@@ -10,8 +10,8 @@ import {
   HttpAiDetectorClient,
   createAiDetector,
   ffmpegBinary,
-  startAiDetectorService,
 } from '../../../src/services/ai-detector/index.js';
+import { startAiDetectorService } from '../../../src/runtime/serve-ai-detector.js';
 
 function capturedLogger(): {
   logger: ReturnType<typeof createLogger>;
@@ -61,8 +61,13 @@ describe('AI detector runtime wiring', () => {
     );
     expect(http).toBeInstanceOf(HttpAiDetectorClient);
     await http.close?.();
-    const local = createAiDetector(loadConfig({ flags: { services: 'embedded' }, env: {} }), {
+    const embedded = loadConfig({ flags: { services: 'embedded' }, env: {} });
+    // Embedded, the composition root hands over the stand-in's credentials; without them the
+    // detector refuses to start rather than call SightEngine with none.
+    expect(() => createAiDetector(embedded, { sightengineBaseUrl: 'http://127.0.0.1:9' })).toThrow(/needs SightEngine credentials/);
+    const local = createAiDetector(embedded, {
       sightengineBaseUrl: 'http://127.0.0.1:9',
+      sightengineCredentials: { apiUser: 'standin', apiSecret: 'standin' },
     });
     expect(local).toBeInstanceOf(AiDetectorService);
     await local.close?.();
