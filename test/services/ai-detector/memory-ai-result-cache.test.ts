@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryAiResultCache } from '../../../src/services/ai-detector/memory-ai-result-cache.js';
+
+const record = (url: string, score: number) => ({ url, mean_ai_generated: score, per_frame: [score], source: 'miner' as const, checked_at: new Date(0) });
+
+describe('MemoryAiResultCache', () => {
+  it('keeps at most maxEntries videos and frames, dropping the oldest insert', async () => {
+    const cache = new MemoryAiResultCache({ maxEntries: 2 });
+    await cache.putVideo(record('a', 0.1));
+    await cache.putVideo(record('b', 0.2));
+    await cache.putVideo(record('a', 0.3)); // re-inserted: now the newest
+    await cache.putVideo(record('c', 0.4));
+    expect(await cache.getVideo('b')).toBeNull();
+    expect((await cache.getVideo('a'))?.mean_ai_generated).toBe(0.3);
+    await cache.putFrame('f1', 0.5);
+    await cache.putFrame('f2', 0.6);
+    await cache.putFrame('f3', 0.7);
+    expect(await cache.getFrame('f1')).toBeNull();
+    expect(await cache.getFrame('f3')).toBe(0.7);
+    expect(cache.size).toEqual({ videos: 2, frames: 2 });
+  });
+
+  it.each([0, -1, 1.5, Number.NaN])('refuses maxEntries %s', (maxEntries) => {
+    expect(() => new MemoryAiResultCache({ maxEntries })).toThrow(new RangeError(`options.maxEntries must be a positive integer, got ${String(maxEntries)}`));
+  });
+});
