@@ -1,25 +1,13 @@
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { main } from '../../src/cli/main.js';
 import { SubtensorDevnet } from '../../src/devnet/subtensor/subtensor-devnet.js';
+import { cli } from '../helpers/cli.js';
 
 await cryptoWaitReady();
 const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
 const NETUID = 89;
 const HOSTILE = 'octo\u202ecat:abc\u2028\u001b[2J\u0085';
-
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await main(argv, { stdout, stderr });
-  return { code, out, err };
-}
 
 describe('commitments table', () => {
   let devnet: SubtensorDevnet;

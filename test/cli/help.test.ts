@@ -1,18 +1,7 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, main } from '../../src/cli/main.js';
+import { COMMANDS } from '../../src/cli/main.js';
 import { suggestFlag } from '../../src/cli/help.js';
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c: Buffer) => (stdout += c.toString()));
-  err.on('data', (c: Buffer) => (stderr += c.toString()));
-  const code = await main(argv, { stdout: out, stderr: err });
-  return { code, stdout, stderr };
-}
+import { cli } from '../helpers/cli.js';
 
 describe('cli help, version and flag checks', () => {
   it('bare infinitevibe prints the usage to stderr and exits 2; --help and -h print it to stdout and exit 0', async () => {

@@ -1,28 +1,16 @@
-import { PassThrough } from 'node:stream';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { EmbeddedMongoServer } from '../../src/devnet/mongo/embedded-mongo-server.js';
 import { captionToken } from '../../src/formats/caption.js';
 import { openStore } from '../../src/runtime/open-store.js';
+import { cli } from '../helpers/cli.js';
 
 await cryptoWaitReady();
 const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
 const alice = keyring.addFromUri('//migrate/alice').address;
 const bob = keyring.addFromUri('//migrate/bob').address;
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c: Buffer) => (stdout += c.toString()));
-  err.on('data', (c: Buffer) => (stderr += c.toString()));
-  const code = await main(argv, { stdout: out, stderr: err });
-  return { code, stdout, stderr };
-}
 
 /** A YoutubeVideoMetadata dump as the original stored it (reference §6.3). */
 const youtube = (views: number, caption: string) => ({

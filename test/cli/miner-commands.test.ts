@@ -1,9 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { createGistHost } from '../../src/devnet/http/gist-host.js';
 import { createGistApiStandin, type GistApiStandin } from '../../src/devnet/http/github-gist-api-standin.js';
 import { createR2Standin, type R2Standin } from '../../src/devnet/http/r2-standin.js';
@@ -12,17 +10,7 @@ import { MetricsServer } from '../../src/metrics/metrics-server.js';
 import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
 import { fetchValidatorReport } from '../../src/miner/validator-report-client.js';
 import { writeHotkeyFile } from '../../src/wallet/index.js';
-
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await main(argv, { stdout, stderr });
-  return { code, out, err };
-}
+import { cli } from '../helpers/cli.js';
 
 const line = (id: string, url = `https://pub-1.r2.dev/${id}.mp4`) => JSON.stringify({ content_id: id, platform: 'youtube/video', direct_video_url: url });
 

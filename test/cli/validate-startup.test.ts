@@ -1,10 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { Keyring } from '@polkadot/keyring';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { initCrypto } from '../../src/crypto/index.js';
 import { buildScenario } from '../../src/devnet/scenario.js';
@@ -14,17 +13,7 @@ import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
 import { EMBEDDED_HYPERPARAMETERS, scenarioNeurons } from '../../src/runtime/embedded-network.js';
 import { startValidator } from '../../src/runtime/validator-app.js';
 import { writeHotkeyFile } from '../../src/wallet/index.js';
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c: Buffer) => (stdout += c.toString()));
-  err.on('data', (c: Buffer) => (stderr += c.toString()));
-  const code = await main(argv, { stdout: out, stderr: err });
-  return { code, stdout, stderr };
-}
+import { cli } from '../helpers/cli.js';
 
 describe('validate: registration and permit at start-up', () => {
   let dir: string;

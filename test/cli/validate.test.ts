@@ -1,20 +1,8 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { buildScenario } from '../../src/devnet/scenario.js';
 import { SubtensorDevnet } from '../../src/devnet/subtensor/index.js';
 import { EMBEDDED_HYPERPARAMETERS, scenarioNeurons } from '../../src/runtime/embedded-network.js';
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const chunks: string[] = [];
-  const errChunks: string[] = [];
-  out.on('data', (c: Buffer) => chunks.push(c.toString()));
-  err.on('data', (c: Buffer) => errChunks.push(c.toString()));
-  const code = await main(argv, { stdout: out, stderr: err });
-  return { code, stdout: chunks.join(''), stderr: errChunks.join('') };
-}
+import { cli } from '../helpers/cli.js';
 
 const QUIET = ['--logging.level', 'silent', '--metrics.host', '127.0.0.1', '--metrics.port', '0'];
 

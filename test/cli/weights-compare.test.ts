@@ -1,32 +1,20 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SubtensorClient } from '../../src/chain/subtensor-client.js';
-import { main } from '../../src/cli/main.js';
 import { SubtensorDevnet } from '../../src/devnet/subtensor/subtensor-devnet.js';
 import { loadHotkey, writeHotkeyFile } from '../../src/wallet/index.js';
+import { cli } from '../helpers/cli.js';
 
 await cryptoWaitReady();
 const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
 const NETUID = 89;
 const TAO = 1_000_000_000n;
-
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await main(argv, { stdout, stderr });
-  return { code, out, err };
-}
 
 interface CompareJson {
   self: { uid: number | null; hotkey: string | null; source: string };

@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { request } from 'undici';
-import { main } from '../../src/cli/main.js';
 import { startMinerPlayground, type MinerPlayground } from '../../src/runtime/miner-playground.js';
+import { cli } from '../helpers/cli.js';
 
 /**
  * docs/MINING.md, run as written: every `infinitevibe` line of its walk-through blocks goes
@@ -21,17 +20,6 @@ function docBlock(doc: string, name: string): string[][] {
     .split('\n')
     .filter((l) => l.startsWith('infinitevibe '))
     .map((l) => l.trim().split(/\s+/).slice(1));
-}
-
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await main(argv, { stdout, stderr });
-  return { code, out, err };
 }
 
 describe('docs/MINING.md walk-through on the embedded network', () => {
