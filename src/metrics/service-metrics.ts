@@ -29,6 +29,16 @@ export interface ExposedMetrics {
   expose(): Promise<string>;
 }
 
+/** One definition for the validator's registry and the stand-alone detector's. */
+export function defineAiDetections(registry: Registry): Counter<'result'> {
+  return new Counter({
+    name: 'infinitevibe_ai_detections_total',
+    help: 'AI-detection lookups by result (cache_hit, scored, error).',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+}
+
 export function defineExternalMetrics(registry: Registry): MeteredServiceMetrics {
   const registers = [registry];
   return {
@@ -93,12 +103,7 @@ export class ServiceMetrics implements MeteredServiceMetrics, ExposedMetrics {
     this.externalQuotaUnitsUsed = external.externalQuotaUnitsUsed;
     this.externalQuotaUnitsLimit = external.externalQuotaUnitsLimit;
     this.externalCostDollarsTotal = external.externalCostDollarsTotal;
-    this.aiDetectionsTotal = new Counter({
-      name: 'infinitevibe_ai_detections_total',
-      help: 'AI-detection lookups by result (cache_hit, scored, error).',
-      labelNames: ['result'],
-      registers,
-    });
+    this.aiDetectionsTotal = defineAiDetections(registry);
     this.requestsServedTotal = new Counter({
       name: 'infinitevibe_service_requests_total',
       help: 'HTTP requests a service answered, by service, route and status class.',

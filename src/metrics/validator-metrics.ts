@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { OperatorMetrics } from './operator-metrics.js';
-import { defineExternalMetrics, LATENCY_BUCKETS, type MeteredServiceMetrics } from './service-metrics.js';
+import { defineAiDetections, defineExternalMetrics, LATENCY_BUCKETS, type MeteredServiceMetrics } from './service-metrics.js';
 
 /**
  * Every Prometheus instrument the validator exports, in one place so dashboards, alert rules and
@@ -230,12 +230,7 @@ export class ValidatorMetrics implements MeteredServiceMetrics {
     this.externalQuotaUnitsUsed = external.externalQuotaUnitsUsed;
     this.externalQuotaUnitsLimit = external.externalQuotaUnitsLimit;
     this.externalCostDollarsTotal = external.externalCostDollarsTotal;
-    this.aiDetectionsTotal = new Counter({
-      name: 'infinitevibe_ai_detections_total',
-      help: 'AI-detection lookups by result (cache_hit, scored, error).',
-      labelNames: ['result'],
-      registers,
-    });
+    this.aiDetectionsTotal = defineAiDetections(registry);
     this.chainBlockHeight = new Gauge({
       name: 'infinitevibe_chain_block_height',
       help: 'Latest finalized block seen.',
