@@ -17,6 +17,10 @@ export interface Aggregate {
   readonly warmSeconds: number | null;
   readonly mainElu: number | null;
   readonly poolUtil: number | null;
+  readonly validatorCores: number | null;
+  readonly machineBusy: number | null;
+  readonly machineSteal: number | null;
+  readonly machineIdle: number | null;
   readonly rssMib: number | null;
   readonly heapUsedMib: number | null;
   readonly externalPer1k: number | null;
@@ -54,6 +58,10 @@ export function aggregate(rows: readonly ResultRow[]): Aggregate[] {
       warmSeconds: med((r) => r.warm_s),
       mainElu: med((r) => r.main_elu),
       poolUtil: med((r) => r.pool_util),
+      validatorCores: med((r) => r.validator_cores),
+      machineBusy: med((r) => r.machine_busy),
+      machineSteal: med((r) => r.machine_steal),
+      machineIdle: med((r) => r.machine_idle),
       rssMib: med((r) => r.rss_mib),
       heapUsedMib: med((r) => r.heap_used_mib),
       externalPer1k: med((r) => r.external_requests_per_1k),

@@ -2,7 +2,7 @@
  * report.md: the answers a load tester wants first (which pool size, which batch size, where the
  * curves bend, how far from this machine's bound), then the table they come from.
  */
-import { bestBatchByWorkload, type Aggregate } from './aggregate.js';
+import { bestBatchByWorkload, median, type Aggregate } from './aggregate.js';
 import { describeKnee, formatNumber, type Point } from './knee.js';
 import type { ResultRow } from './rows.js';
 
@@ -101,6 +101,32 @@ function targets(aggregates: readonly Aggregate[], best: ReadonlyMap<string, num
   return lines.length > 0 ? lines : ['- no measured combination matches a target workload'];
 }
 
+/**
+ * Whether the cores or the main thread set the limit: the machine's busy/steal/idle shares and
+ * the validator's own share over the warm cycles, medians over combinations.
+ */
+export function machineBound(aggregates: readonly Aggregate[], cores: number): string[] {
+  const med = (pick: (a: Aggregate) => number | null): number | null => median(aggregates.map(pick).filter((v): v is number => v !== null));
+  const busy = med((a) => a.machineBusy);
+  const steal = med((a) => a.machineSteal);
+  const idle = med((a) => a.machineIdle);
+  const validator = med((a) => a.validatorCores);
+  const elu = med((a) => a.mainElu);
+  if (busy === null || steal === null || idle === null || validator === null) return [];
+  const own = Math.min(busy, validator / cores);
+  const verdict =
+    idle < 0.1
+      ? 'No core was left over: a larger pool had nothing to run on, so pool size cannot show in these figures; the machine (its cores and what the hypervisor took) bounds them.'
+      : elu !== null && elu >= 0.8
+        ? `Cores were left over while the validator's main thread was ${pct(elu)} busy: the main thread bounds the throughput, not the pool.`
+        : 'Cores were left over and the main thread was not saturated: the stand-ins or the network latency bound the throughput.';
+  return [
+    `- **What bounds it:** in the warm cycles (medians over combinations) the machine's ${cores} cores were ${pct(busy)} busy ` +
+      `(the validator process ${validator.toFixed(2)} cores = ${pct(own)}, the stand-in processes and everything else ${pct(Math.max(0, busy - own))}), ` +
+      `${pct(steal)} stolen by the hypervisor and ${pct(idle)} idle. ${verdict}`,
+  ];
+}
+
 /** With --real-ai every video of the cold cycle goes through the detector: that is the per-video rate. */
 function videosPerCore(rows: readonly ResultRow[], ctx: ReportContext): string[] {
   if (!ctx.realAi) return [];
@@ -143,6 +169,7 @@ export function buildReport(rows: readonly ResultRow[], aggregates: readonly Agg
     `- **Bound on this machine:** ${ctx.cores} cores × ${formatNumber(ctx.verifyRatePerThread)} gist-line checks/s on one thread = ${formatNumber(bound)} submissions/s for the signature checks alone.` +
       (top ? ` Best measured: ${formatNumber(top.warmThroughput!)} submissions/s (${top.miners} × ${top.submissions}, pool ${top.pool}, batch ${top.batch}) = ${((top.warmThroughput! / bound) * 100).toFixed(0)} % of it.` : ''),
     ...(top ? [`- **Per core:** ${formatNumber(top.warmThroughput! / ctx.cores)} submissions/s per core (best warm throughput / ${ctx.cores} cores).`] : []),
+    ...machineBound(aggregates, ctx.cores),
     ...videosPerCore(rows, ctx),
     '',
     '## Knees (at each workload\'s best batch size, medians over trials)',
@@ -159,11 +186,11 @@ export function buildReport(rows: readonly ResultRow[], aggregates: readonly Agg
     '',
     '## Every combination (medians over trials)',
     '',
-    '| miners | subs | pool | batch | trials | warm subs/s | cold s | warm s | main ELU | pool util | RSS MiB | heap MiB | ext. req / 1k subs |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| miners | subs | pool | batch | trials | warm subs/s | cold s | warm s | main ELU | pool util | validator cores | machine busy / steal / idle | RSS MiB | heap MiB | ext. req / 1k subs |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...aggregates.map(
       (a) =>
-        `| ${a.miners} | ${a.submissions} | ${a.pool} | ${a.batch} | ${a.trials}${a.failed ? ` (+${a.failed} failed)` : ''} | ${fmt(a.warmThroughput)} | ${fmt(a.coldSeconds, 2)} | ${fmt(a.warmSeconds, 2)} | ${pct(a.mainElu)} | ${pct(a.poolUtil)} | ${fmt(a.rssMib)} | ${fmt(a.heapUsedMib)} | ${fmt(a.externalPer1k, 1)} |`,
+        `| ${a.miners} | ${a.submissions} | ${a.pool} | ${a.batch} | ${a.trials}${a.failed ? ` (+${a.failed} failed)` : ''} | ${fmt(a.warmThroughput)} | ${fmt(a.coldSeconds, 2)} | ${fmt(a.warmSeconds, 2)} | ${pct(a.mainElu)} | ${pct(a.poolUtil)} | ${fmt(a.validatorCores, 2)} | ${pct(a.machineBusy)} / ${pct(a.machineSteal)} / ${pct(a.machineIdle)} | ${fmt(a.rssMib)} | ${fmt(a.heapUsedMib)} | ${fmt(a.externalPer1k, 1)} |`,
     ),
   ];
   if (failed.length > 0) {

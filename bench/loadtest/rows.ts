@@ -45,6 +45,12 @@ export type ResultRow = {
   main_elu: number | null;
   pool_util: number | null;
   pool_wait_s: number | null;
+  /** Cores the validator process kept busy on average over the warm cycle (its CPU time ÷ wall time). */
+  validator_cores: number | null;
+  /** Shares of all the machine's core time in the warm cycle: busy (every process), stolen, idle. */
+  machine_busy: number | null;
+  machine_steal: number | null;
+  machine_idle: number | null;
   rss_mib: number | null;
   peak_rss_mib: number | null;
   heap_used_mib: number | null;
@@ -103,6 +109,10 @@ export function buildRow(run: PlannedRun, ctx: RowContext, outcome: RunOutcome):
     main_elu: round(warm.mainThreadElu),
     pool_util: round(warm.poolUtilization),
     pool_wait_s: round(warm.poolWaitSeconds),
+    validator_cores: warm.seconds > 0 ? round(warm.cpuMs.total / 1000 / warm.seconds) : null,
+    machine_busy: warm.machine ? round(warm.machine.busy) : null,
+    machine_steal: warm.machine ? round(warm.machine.steal) : null,
+    machine_idle: warm.machine ? round(warm.machine.idle) : null,
     rss_mib: mib(memory.rssBytes),
     peak_rss_mib: mib(memory.peakRssBytes),
     heap_used_mib: mib(memory.heapUsedBytes),
@@ -151,6 +161,10 @@ export function emptyRow(run: PlannedRun, ctx: RowContext, status: ResultRow['st
     main_elu: null,
     pool_util: null,
     pool_wait_s: null,
+    validator_cores: null,
+    machine_busy: null,
+    machine_steal: null,
+    machine_idle: null,
     rss_mib: null,
     peak_rss_mib: null,
     heap_used_mib: null,

@@ -1,4 +1,5 @@
 /** What travels between the sweep, its child processes and the results files. */
+import type { MachineCpuShares } from './machine-cpu.js';
 
 /** The JSON line `infinitevibe devnet standins` prints. */
 export interface StandinsInfo {
@@ -59,6 +60,8 @@ export interface CycleFigures {
   stages: Record<string, StageFigures>;
   /** Requests to the chain-less external services (gists, platform, AI detector). */
   readonly externalRequests: number;
+  /** All cores of the machine over the cycle (every process): busy, stolen, idle; null off Linux. */
+  readonly machine: MachineCpuShares | null;
 }
 
 export interface ValidatorRunResult {

@@ -63,7 +63,7 @@ export async function runSweep(args: SweepArgs, command: string): Promise<string
       done.push({ key: run.key, seconds: outcome.seconds, totalSubmissions: run.miners * run.submissions });
       say(
         `[${run.index}/${runs.length}] ${describe(run, args.trials)}: warm ${Math.round(row.warm_throughput ?? 0).toLocaleString('en-US')} submissions/s ` +
-          `(cold ${row.cold_s?.toFixed(1)} s, warm ${row.warm_s?.toFixed(1)} s, main ELU ${Math.round((row.main_elu ?? 0) * 100)} %, pool ${Math.round((row.pool_util ?? 0) * 100)} %, RSS ${Math.round(row.rss_mib ?? 0)} MiB` +
+          `(cold ${row.cold_s?.toFixed(1)} s, warm ${row.warm_s?.toFixed(1)} s, main ELU ${Math.round((row.main_elu ?? 0) * 100)} %, pool ${Math.round((row.pool_util ?? 0) * 100)} %, ${row.machine_steal === null ? '' : `machine ${Math.round((row.machine_busy ?? 0) * 100)} % busy, ${Math.round(row.machine_steal * 100)} % stolen, `}RSS ${Math.round(row.rss_mib ?? 0)} MiB` +
           `${row.timed_out ? `, ${row.timed_out} miners timed out` : ''}) in ${formatDuration(outcome.seconds)}`,
       );
     } catch (error) {

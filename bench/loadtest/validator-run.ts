@@ -17,6 +17,7 @@ import type { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
 import type { EmbeddedNetwork } from '../../src/runtime/embedded-network.js';
 import type { ValidatorApp } from '../../src/runtime/validator-app.js';
 import { CpuSampler, stageWindows } from './cpu-sampler.js';
+import { machineShares, readMachineCpu } from './machine-cpu.js';
 import { RESULT_PREFIX } from './result-line.js';
 import { bucketQuantile, counterTotal, histogramDelta, histogramState, poolUtilization } from './metric-deltas.js';
 import type { CycleFigures, RunSpec, ValidatorRunResult } from './run-types.js';
@@ -89,9 +90,11 @@ async function measureCycle(app: ValidatorApp, metrics: ValidatorMetrics, sample
   const stagesBefore = await histogramState(metrics.stageDuration, 'stage');
   const requestsBefore = await counterTotal(metrics.externalRequestsTotal);
   const elu = performance.eventLoopUtilization();
+  const machineBefore = readMachineCpu();
   const start = sampler.sample().at;
   const summary = await app.supervisor.runCycle();
   const end = sampler.sample().at;
+  const machine = machineShares(machineBefore, readMachineCpu());
   const eluDelta = performance.eventLoopUtilization(elu);
   const wallSeconds = (end - start) / 1000;
   const runDelta = histogramDelta(runBefore, await histogramState(metrics.poolTaskRun, 'kind'));
@@ -129,6 +132,7 @@ async function measureCycle(app: ValidatorApp, metrics: ValidatorMetrics, sample
     poolTasks: [...runDelta.values()].reduce((s, d) => s + d.count, 0),
     stages,
     externalRequests: (await counterTotal(metrics.externalRequestsTotal)) - requestsBefore,
+    machine,
   };
 }
 

@@ -21,6 +21,7 @@ export function cycle(seconds: number, submissions: number, extra: Partial<Cycle
     poolTasks: 40,
     stages: { gist: { count: 256, p50Ms: 12.5, p95Ms: 40 }, verify: { count: 240, p50Ms: 30, p95Ms: 90 } },
     externalRequests: submissions / 2,
+    machine: { busy: 0.7, steal: 0.25, idle: 0.05 },
     ...extra,
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { aggregate } from '../../bench/loadtest/aggregate.js';
-import { buildReport, recommend, type ReportContext } from '../../bench/loadtest/report.js';
+import { buildReport, machineBound, recommend, type ReportContext } from '../../bench/loadtest/report.js';
 import { emptyRow } from '../../bench/loadtest/rows.js';
 import { planned, row } from './fixtures.js';
 
@@ -63,6 +63,27 @@ describe('load-test report', () => {
     const text = buildReport(rows, aggregate(rows), { ...ctx, realAi: true });
     // The fastest cold cycle per video: 1024 × 5 at pool 4, 5,120 videos in 5120 / 4300 × 1.5 s.
     expect(text).toContain('- **Videos per core (--real-ai):** 1,433 videos/s per core (5120 videos in a 1.8 s cold cycle, 1024 × 5, pool 4; detection p50 850 ms, p95 2400 ms).');
+  });
+});
+
+describe('what bounds the runtime', () => {
+  const base = aggregate([row(1024, 5, 1, 64, 2000)])[0]!;
+
+  it('says the cores were full when none was idle, with the validator\'s share and the stolen time', () => {
+    const text = buildReport(rows, aggregate(rows), ctx);
+    expect(text).toContain(
+      "- **What bounds it:** in the warm cycles (medians over combinations) the machine's 2 cores were 70 % busy (the validator process 1.50 cores = 70 %, the stand-in processes and everything else 0 %), 25 % stolen by the hypervisor and 5 % idle. No core was left over",
+    );
+    expect(text).toContain('| 1024 | 5 | 2 | 256 | 1 | 3900 | 1.97 | 1.31 | 80 % | 40 % | 1.50 | 70 % / 25 % / 5 % |');
+  });
+
+  it('blames the main thread when cores were left over and it was saturated, and otherwise neither', () => {
+    const spare = { ...base, machineBusy: 0.5, machineSteal: 0, machineIdle: 0.5, validatorCores: 0.8 };
+    expect(machineBound([{ ...spare, mainElu: 0.9 }], 2)[0]).toContain(
+      '50 % busy (the validator process 0.80 cores = 40 %, the stand-in processes and everything else 10 %), 0 % stolen by the hypervisor and 50 % idle. Cores were left over while the validator\'s main thread was 90 % busy: the main thread bounds the throughput',
+    );
+    expect(machineBound([{ ...spare, mainElu: 0.5 }], 2)[0]).toContain('the stand-ins or the network latency bound the throughput');
+    expect(machineBound([{ ...spare, machineBusy: null }], 2)).toEqual([]);
   });
 });
 

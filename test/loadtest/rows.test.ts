@@ -32,7 +32,12 @@ describe('result rows', () => {
       cold_ai_p95_ms: 2400,
       cold_cpu_ms: 2250,
       commit_ok: true,
+      validator_cores: 1.5,
+      machine_busy: 0.7,
+      machine_steal: 0.25,
+      machine_idle: 0.05,
     });
+    expect(emptyRow(planned(256, 5, 1, 64), { realAi: false, aiLatencyMs: 0 }, 'skipped', null).machine_busy).toBeNull();
   });
 
   it('keeps failed and skipped runs with their reason and no figures', () => {
