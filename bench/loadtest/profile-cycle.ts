@@ -1,7 +1,7 @@
 /**
- * npm run loadtest:profile -- [--miners 256] [--submissions 100] [--pool 2] [--batch 64] [--out prof]
+ * npm run loadtest:profile -- [--miners 256] [--submissions 100] [--pool 2] [--batch 64] [--cycle warm|cold] [--out prof]
  *
- * One run as the sweep makes it, with a main-thread CPU profile of the validator's warm cycle;
+ * One run as the sweep makes it, with a main-thread CPU profile of the validator's warm (or cold) cycle;
  * prints the top self-time functions and writes the .cpuprofile (open it in Chrome DevTools).
  */
 import { mkdir, readFile } from 'node:fs/promises';
@@ -20,6 +20,7 @@ const argv = yargs(process.argv.slice(2))
     pool: { type: 'number', default: 2 },
     batch: { type: 'number', default: 64 },
     top: { type: 'number', default: 20 },
+    cycle: { choices: ['warm', 'cold'] as const, default: 'warm' as const },
     out: { type: 'string', default: 'loadtest-results/profiles' },
   })
   .parseSync();
@@ -28,14 +29,14 @@ stopChildrenOnSignals();
 buildDist();
 const dir = resolve(REPO_ROOT, argv.out);
 await mkdir(dir, { recursive: true });
-const file = join(dir, `warm-m${argv.miners}-s${argv.submissions}-p${argv.pool}-b${argv.batch}-${Date.now()}.cpuprofile`);
+const file = join(dir, `${argv.cycle}-m${argv.miners}-s${argv.submissions}-p${argv.pool}-b${argv.batch}-${Date.now()}.cpuprofile`);
 const outcome = await runCombination(
   { miners: argv.miners, submissions: argv.submissions, pool: argv.pool, batch: argv.batch },
-  { realAi: false, aiLatencyMs: 0, latencyMs: 0, timeoutMs: 600_000, cpuProfile: file },
+  { realAi: false, aiLatencyMs: 0, latencyMs: 0, timeoutMs: 600_000, cpuProfile: file, cpuProfileCycle: argv.cycle },
 );
-const warm = outcome.result.warm;
+const warm = outcome.result[argv.cycle];
 process.stdout.write(
-  `warm cycle ${warm.seconds.toFixed(2)} s, ${warm.submissions} submissions (${Math.round(warm.throughput)}/s); collect ${warm.durationsMs.collect} ms, persist ${warm.durationsMs.persist} ms, score ${warm.durationsMs.score} ms; ` +
+  `${argv.cycle} cycle ${warm.seconds.toFixed(2)} s, ${warm.submissions} submissions (${Math.round(warm.throughput)}/s); collect ${warm.durationsMs.collect} ms, persist ${warm.durationsMs.persist} ms, score ${warm.durationsMs.score} ms; ` +
     `main ELU ${(warm.mainThreadElu * 100).toFixed(0)} %, pool ${(warm.poolUtilization * 100).toFixed(0)} %; ` +
     `RSS ${Math.round(outcome.result.memory.rssBytes / 2 ** 20)} MiB (peak ${Math.round(outcome.result.memory.peakRssBytes / 2 ** 20)} MiB)\n`,
 );

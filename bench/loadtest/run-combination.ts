@@ -19,8 +19,9 @@ export interface RunOptions {
   readonly latencyMs: number;
   /** The run is abandoned after this long. */
   readonly timeoutMs: number;
-  /** Main-thread CPU profile of the validator's warm cycle, written to this file. */
+  /** Main-thread CPU profile of the validator's warm (or cold) cycle, written to this file. */
   readonly cpuProfile?: string;
+  readonly cpuProfileCycle?: 'cold' | 'warm';
 }
 
 export interface RunOutcome {
@@ -70,7 +71,7 @@ export async function runCombination(c: Combination, options: RunOptions): Promi
       mongoUri: mongo.info,
       validatorUri: standins.info.validator_uri,
       standins: standins.info,
-      ...(options.cpuProfile ? { cpuProfile: options.cpuProfile } : {}),
+      ...(options.cpuProfile ? { cpuProfile: options.cpuProfile, cpuProfileCycle: options.cpuProfileCycle ?? 'warm' } : {}),
     };
     const validator = await startChild(
       tsxScript('./validator-run.ts', JSON.stringify(spec)),

@@ -28,8 +28,10 @@ export interface RunSpec {
   readonly mongoUri: string;
   readonly validatorUri: string;
   readonly standins: StandinsInfo;
-  /** Write a main-thread CPU profile of the warm cycle here (.cpuprofile, Chrome DevTools format). */
+  /** Write a main-thread CPU profile of one cycle here (.cpuprofile, Chrome DevTools format). */
   readonly cpuProfile?: string;
+  /** Which cycle the profile covers; the warm one unless told. */
+  readonly cpuProfileCycle?: 'cold' | 'warm';
 }
 
 export interface StageFigures {

@@ -187,10 +187,15 @@ export async function runValidator(spec: RunSpec): Promise<ValidatorRunResult> {
     ...(aiClient ? { aiDetector: aiClient } : {}),
   });
   try {
-    const cold = await measureCycle(app, metrics, sampler, spec.pool);
-    const profiler = spec.cpuProfile ? await startProfiler() : undefined;
-    const warm = await measureCycle(app, metrics, sampler, spec.pool);
-    if (profiler && spec.cpuProfile) await writeFile(spec.cpuProfile, JSON.stringify(await profiler()));
+    const profiled = spec.cpuProfileCycle ?? 'warm';
+    const profile = async (cycle: 'cold' | 'warm'): Promise<CycleFigures> => {
+      const profiler = spec.cpuProfile && profiled === cycle ? await startProfiler() : undefined;
+      const figures = await measureCycle(app, metrics, sampler, spec.pool);
+      if (profiler && spec.cpuProfile) await writeFile(spec.cpuProfile, JSON.stringify(await profiler()));
+      return figures;
+    };
+    const cold = await profile('cold');
+    const warm = await profile('warm');
     const memory = process.memoryUsage();
     const commit = await app.committer.commitNow();
     return {

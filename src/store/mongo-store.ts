@@ -110,6 +110,18 @@ export class MongoStore implements Store {
             .sort({ platform: 1, content_id: 1, interval: 1 })
             .toArray(),
         ),
+      histories: (hotkeys) =>
+        this.#run('snapshots.histories', async () => {
+          if (!Array.isArray(hotkeys)) throw new TypeError('hotkeys must be an array of SS58 strings');
+          const out = new Map<string, MetricSnapshot[]>();
+          for (const hotkey of hotkeys) out.set(nonEmpty('hotkey', hotkey), []);
+          if (out.size === 0) return out;
+          const cursor = snapshots
+            .find({ hotkey: { $in: [...out.keys()] } }, { projection: { _id: 0 }, useBigInt64: true })
+            .sort({ hotkey: 1, platform: 1, content_id: 1, interval: 1 });
+          for await (const snapshot of cursor) out.get(snapshot.hotkey)?.push(snapshot);
+          return out;
+        }),
       count: (filter = {}) =>
         this.#run('snapshots.count', () => {
           const query: Document = {};

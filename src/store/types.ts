@@ -119,6 +119,11 @@ export interface Store {
     upsertMany(snapshots: readonly MetricSnapshot[]): Promise<UpsertSummary>;
     /** Every snapshot of a hotkey, ordered by content then interval. */
     history(hotkey: string): Promise<MetricSnapshot[]>;
+    /**
+     * `history` for many hotkeys in one query: every hotkey asked for is in the map (with an
+     * empty list when it has nothing stored), each list ordered as `history` orders it.
+     */
+    histories(hotkeys: readonly string[]): Promise<Map<string, MetricSnapshot[]>>;
     count(filter?: Partial<Pick<MetricSnapshot, 'hotkey' | 'interval' | 'platform'>>): Promise<number>;
   };
   readonly aiResults: {

@@ -4,6 +4,8 @@ import { positiveInt } from '../util/option-checks.js';
 /** Where histories come from: the store's snapshot repository. */
 export interface HistorySource {
   history(hotkey: string): Promise<MetricSnapshot[]>;
+  /** Many hotkeys in one query (one round trip instead of one per hotkey). */
+  histories?(hotkeys: readonly string[]): Promise<Map<string, MetricSnapshot[]>>;
 }
 
 export interface HistoryCacheOptions {
@@ -49,7 +51,26 @@ export class HistoryCache implements HistorySource {
       }
       return cached.snapshots;
     }
-    const snapshots = await this.#source.history(hotkey);
+    this.#install(hotkey, await this.#source.history(hotkey));
+    this.#trim();
+    return this.history(hotkey);
+  }
+
+  /**
+   * Loads the hotkeys not held yet in one source query, when the source can answer many at once
+   * (the first cycle after a start reads every miner's history: thousands of round trips
+   * otherwise). Hotkeys already held are not read again.
+   */
+  async preload(hotkeys: Iterable<string>): Promise<void> {
+    if (!this.#source.histories) return;
+    const missing = [...new Set(hotkeys)].filter((h) => !this.#byHotkey.has(h));
+    if (missing.length === 0) return;
+    const loaded = await this.#source.histories(missing);
+    for (const hotkey of missing) this.#install(hotkey, loaded.get(hotkey) ?? []);
+    this.#trim();
+  }
+
+  #install(hotkey: string, snapshots: readonly MetricSnapshot[]): void {
     // A write recorded while the read was in flight is already in the store's answer or not:
     // merge rather than overwrite.
     const raced = this.#byHotkey.get(hotkey);
@@ -60,8 +81,6 @@ export class HistoryCache implements HistorySource {
       this.#size -= raced.snapshots.length;
       this.record(raced.snapshots);
     }
-    this.#trim();
-    return this.history(hotkey);
   }
 
   /** Snapshots just written (or buffered for writing): added to the histories already loaded. */

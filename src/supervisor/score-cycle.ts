@@ -12,6 +12,8 @@ export interface MinerScorer {
 
 export interface SnapshotHistory {
   history(hotkey: string): Promise<MetricSnapshot[]>;
+  /** Loads many hotkeys' histories at once ahead of `history` calls (a HistoryCache does). */
+  preload?(hotkeys: readonly string[]): Promise<void>;
   /** Told what was persisted (a HistoryCache keeps loaded histories current with it). */
   record?(snapshots: readonly MetricSnapshot[]): void;
   /** Told that a hotkey left the subnet. */
@@ -21,6 +23,9 @@ export interface SnapshotHistory {
 export interface ScoreLog {
   record(records: readonly ScoreRecord[]): Promise<void>;
 }
+
+/** Hotkeys per batched history query: one round trip each, replies of a few thousand snapshots. */
+const PRELOAD_CHUNK = 256;
 
 export interface ScoreCycleOptions {
   readonly scorer: MinerScorer;
@@ -44,6 +49,15 @@ export async function scoreNeurons(
   logger: Logger,
 ): Promise<WeightSelection> {
   const miners = [...neurons].sort((a, b) => a.uid - b.uid);
+  if (o.history.preload) {
+    const hotkeys = miners.map((n) => n.hotkey);
+    const chunks: string[][] = [];
+    for (let at = 0; at < hotkeys.length; at += PRELOAD_CHUNK) chunks.push(hotkeys.slice(at, at + PRELOAD_CHUNK));
+    // A failed preload only costs speed: the per-hotkey reads below retry what is missing.
+    await Promise.all(chunks.map((chunk) => o.limiter.run('store', () => o.history.preload!(chunk)))).catch((error: unknown) => {
+      logger.warn({ err: error }, 'batched history read failed; reading hotkey by hotkey');
+    });
+  }
   const inputs = await Promise.all(
     miners.map(async (neuron) => ({
       uid: neuron.uid,

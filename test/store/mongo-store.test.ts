@@ -98,6 +98,24 @@ describe(`MongoStore (${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded'} ba
     expect((await store.snapshots.history('5Hist')).map((s) => `${s.content_id}@${s.interval}`)).toEqual(['a@2026-11-26-02-00', 'a@2026-11-26-04-00', 'b@2026-11-26-02-00']);
   });
 
+  it('reads many hotkeys\' histories in one query, each as history() gives it, and an empty one for a hotkey with nothing', async () => {
+    await store.snapshots.upsertMany([
+      snapshot(1, { hotkey: '5ManyB', content_id: 'z', interval: '2026-11-26-02-00' }),
+      snapshot(1, { hotkey: '5ManyA', content_id: 'b', interval: '2026-11-26-04-00' }),
+      snapshot(1, { hotkey: '5ManyA', content_id: 'a', interval: '2026-11-26-04-00' }),
+      snapshot(1, { hotkey: '5ManyA', content_id: 'a', interval: '2026-11-26-02-00' }),
+      snapshot(1, { hotkey: '5ManyBig', view_count: 2n ** 53n + 1n }),
+    ]);
+    const many = await store.snapshots.histories(['5ManyA', '5ManyB', '5ManyNone', '5ManyBig', '5ManyA']);
+    expect([...many.keys()]).toEqual(['5ManyA', '5ManyB', '5ManyNone', '5ManyBig']);
+    for (const hotkey of ['5ManyA', '5ManyB', '5ManyNone', '5ManyBig']) expect(many.get(hotkey)).toEqual(await store.snapshots.history(hotkey));
+    expect(many.get('5ManyA')!.map((s) => `${s.content_id}@${s.interval}`)).toEqual(['a@2026-11-26-02-00', 'a@2026-11-26-04-00', 'b@2026-11-26-04-00']);
+    expect(many.get('5ManyBig')![0]!.view_count).toBe(2n ** 53n + 1n);
+    expect((await store.snapshots.histories([])).size).toBe(0);
+    await expect(store.snapshots.histories(['5ManyA', ''])).rejects.toThrow(new TypeError('hotkey must be a non-empty string, got ""'));
+    await expect(store.snapshots.histories('5ManyA' as never)).rejects.toThrow(new TypeError('hotkeys must be an array of SS58 strings'));
+  });
+
   it('keeps view counts past 2^53 exact through the store (int64 in, bigint out)', async () => {
     const big = 2n ** 53n + 1n;
     await store.snapshots.upsertMany([snapshot(1, { hotkey: '5BigViews', view_count: big }), snapshot(2, { hotkey: '5BigViews', view_count: 42 })]);

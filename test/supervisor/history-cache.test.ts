@@ -71,6 +71,37 @@ describe('HistoryCache over the store', () => {
     expect(reads).toBe(3);
   });
 
+  it('preloads many hotkeys in one batched read, then serves them without another query', async () => {
+    await store.snapshots.upsertMany([snap('hk-p1', 'v2', '2026-01-01-02-00'), snap('hk-p1', 'v1', '2026-01-01-02-00'), snap('hk-p2', 'x', '2026-01-01-02-00')]);
+    let single = 0;
+    const batches: string[][] = [];
+    const cache = new HistoryCache({
+      history: (hotkey: string) => (single++, store.snapshots.history(hotkey)),
+      histories: (hotkeys: readonly string[]) => (batches.push([...hotkeys]), store.snapshots.histories(hotkeys)),
+    });
+    await cache.history('hk-p2');
+    await cache.preload(['hk-p1', 'hk-p2', 'hk-empty', 'hk-p1']);
+    // hk-p2 was held already: only the others were asked for, once each.
+    expect(batches).toEqual([['hk-p1', 'hk-empty']]);
+    expect((await cache.history('hk-p1')).map((s) => s.content_id)).toEqual(['v1', 'v2']);
+    expect(await cache.history('hk-empty')).toEqual([]);
+    expect(single).toBe(1);
+    // A write recorded after the preload shows, as for a hotkey read one by one.
+    cache.record([snap('hk-empty', 'n', '2026-01-01-04-00')]);
+    expect((await cache.history('hk-empty')).map((s) => s.content_id)).toEqual(['n']);
+    await cache.preload(['hk-p1', 'hk-empty']);
+    expect(batches).toHaveLength(1);
+    expect(cache.size).toBe(4);
+  });
+
+  it('does nothing on preload when its source can only read hotkey by hotkey', async () => {
+    reads = 0;
+    const cache = new HistoryCache(source);
+    await cache.preload(['hk-a', 'hk-b']);
+    expect(cache.size).toBe(0);
+    expect(reads).toBe(0);
+  });
+
   it('validates its options', () => {
     expect(() => new HistoryCache({} as never)).toThrow(/history\(hotkey\)/);
     expect(() => new HistoryCache(source, { maxSnapshots: 0 })).toThrow(RangeError);

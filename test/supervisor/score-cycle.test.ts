@@ -61,4 +61,43 @@ describe('scoreNeurons', () => {
     expect(selection.top).toEqual([2, 1]);
     expect(selection.scores.find((s) => s.uid === 2)!.score).toBeCloseTo(0.95 * 20, 10);
   });
+
+  it('reads histories in batches of 256 hotkeys ahead of scoring, and one by one when a batch fails', async () => {
+    const limit = { concurrency: 4, maxQueue: 64 };
+    const limiter = new DependencyLimiter({ limits: { gist: limit, platform_tracker: limit, ai_detector: limit, store: limit } });
+    const neurons = Array.from({ length: 600 }, (_, uid) => neuron(uid, `miner-${uid}`));
+    const run = async (preload: (hotkeys: readonly string[]) => Promise<void>) => {
+      const singles: string[] = [];
+      const options = {
+        scorer: { score: async (miners: Parameters<typeof scoreMiner>[0][]) => miners.map((m) => scoreMiner(m, SCORING)) },
+        history: {
+          history: async (hotkey: string) => {
+            singles.push(hotkey);
+            return hotkey === 'miner-7' ? [snap({ hotkey, interval: hoursKey(0), view_count: 10, like_count: 5 }), snap({ hotkey, interval: hoursKey(2), view_count: 30, like_count: 5 })] : [];
+          },
+          preload,
+        },
+        limiter,
+        policy: 'engagement' as const,
+        topMiners: 5,
+        metrics: new ValidatorMetrics(),
+      };
+      const warnings: string[] = [];
+      const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line).msg) });
+      const selection = await scoreNeurons(options, neurons, '2026-01-01-02-00', logger);
+      return { singles, selection, warnings };
+    };
+    const chunks: number[] = [];
+    const ok = await run(async (hotkeys) => void chunks.push(hotkeys.length));
+    expect(chunks.sort((a, b) => b - a)).toEqual([256, 256, 88]);
+    expect(ok.warnings).toEqual([]);
+    expect(ok.selection.ranking[0]!.uid).toBe(7);
+
+    const failed = await run(async () => {
+      throw new Error('store unreachable');
+    });
+    expect(failed.warnings).toEqual(['batched history read failed; reading hotkey by hotkey']);
+    expect(failed.singles).toHaveLength(600);
+    expect(failed.selection.ranking[0]!.uid).toBe(7);
+  });
 });
