@@ -18,6 +18,8 @@ export interface SweepArgs {
   readonly out: string;
   /** Latency every HTTP stand-in adds to its answers. */
   readonly latencyMs: number;
+  /** Run the CPU-path bench first, as the yardstick of the whole runtime. */
+  readonly cpuPath: boolean;
 }
 
 export const LIST_LIMITS = Object.freeze({
@@ -73,6 +75,7 @@ export function parseSweepArgs(argv: readonly string[]): SweepArgs {
       'latency-ms': { type: 'number', default: 0, describe: 'latency every HTTP stand-in adds' },
       'max-seconds': { type: 'number', default: 3600, describe: 'bound on the whole sweep' },
       out: { type: 'string', default: 'loadtest-results', describe: 'directory of the results' },
+      'cpu-path': { type: 'boolean', default: true, describe: 'measure the CPU-path bench (parse, verify, score) first, as a yardstick (--no-cpu-path skips it)' },
     })
     .fail((message, error) => {
       throw error ?? new RangeError(message);
@@ -91,5 +94,6 @@ export function parseSweepArgs(argv: readonly string[]): SweepArgs {
     latencyMs: integer('latency-ms', parsed['latency-ms'], 0, 60_000),
     maxSeconds: integer('max-seconds', parsed['max-seconds'], 10, 7 * 86_400),
     out: parsed.out,
+    cpuPath: parsed['cpu-path'],
   };
 }

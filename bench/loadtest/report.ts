@@ -14,6 +14,8 @@ export interface ReportContext {
   readonly loadAverage: { readonly start: number; readonly end: number };
   /** Full gist-line checks (message, SS58 decode, sr25519 verify) per second on one thread. */
   readonly verifyRatePerThread: number;
+  /** The CPU-path bench (1024 × 5, no store) measured at the start of the sweep, by pool size. */
+  readonly cpuPathRates?: ReadonlyMap<number, number> | null;
   readonly realAi: boolean;
   readonly aiLatencyMs: number;
   readonly charts: readonly string[];
@@ -77,7 +79,7 @@ function curves(aggregates: readonly Aggregate[], best: ReadonlyMap<string, numb
   return lines;
 }
 
-function targets(aggregates: readonly Aggregate[], best: ReadonlyMap<string, number>): string[] {
+function targets(aggregates: readonly Aggregate[], best: ReadonlyMap<string, number>, cpuPath: ReadonlyMap<number, number> | null | undefined): string[] {
   const at = aggregates.filter((a) => best.get(`${a.miners}x${a.submissions}`) === a.batch);
   const find = (m: number, s: number, p: number) => at.find((a) => a.miners === m && a.submissions === s && a.pool === p);
   const lines: string[] = [];
@@ -88,6 +90,16 @@ function targets(aggregates: readonly Aggregate[], best: ReadonlyMap<string, num
       const r = two.warmThroughput / one.warmThroughput;
       lines.push(`- ${m} × ${s}: pool 2 / pool 1 warm throughput ${r.toFixed(2)}× (target ≥ 1.6×) — ${r >= 1.6 ? 'met' : 'not met'}`);
     }
+  }
+  const yardstick = cpuPath?.get(2);
+  for (const [m, s] of [[1024, 5], [256, 100]] as const) {
+    const two = find(m, s, 2);
+    if (!yardstick || !two?.warmThroughput) continue;
+    const r = two.warmThroughput / yardstick;
+    lines.push(
+      `- ${m} × ${s}: whole runtime at pool 2 / CPU-path bench at pool 2 in this run ${r.toFixed(2)}× ` +
+        `(${formatNumber(two.warmThroughput)} vs ${formatNumber(yardstick)} submissions/s; target ≥ 0.8×) — ${r >= 0.8 ? 'met' : 'not met'}`,
+    );
   }
   for (const [m, s, limit] of [[256, 100, 512], [4095, 5, 768]] as const) {
     const rss = at.filter((a) => a.miners === m && a.submissions === s && a.rssMib !== null).map((a) => a.rssMib!);
@@ -178,7 +190,7 @@ export function buildReport(rows: readonly ResultRow[], aggregates: readonly Agg
     '',
     '## Targets',
     '',
-    ...targets(aggregates, best),
+    ...targets(aggregates, best, ctx.cpuPathRates),
     '',
     '## Charts',
     '',

@@ -14,9 +14,13 @@ import { buildDist, REPO_ROOT, stopChildrenOnSignals } from './processes.js';
 import { buildReport } from './report.js';
 import { runCombination } from './run-combination.js';
 import { buildRow, emptyRow, toCsv, type ResultRow } from './rows.js';
+import { measureCpuPath, type CpuPathRates } from './cpu-path.js';
 import { verifyRatePerThread } from './verify-rate.js';
 
 const say = (line: string): void => void process.stdout.write(line + '\n');
+
+/** The CPU-path bench's own default workload. */
+const CPU_PATH = { miners: 1024, submissions: 5, trials: 2 } as const;
 
 function describe(run: PlannedRun, trials: number): string {
   return `${run.miners} miners × ${run.submissions}, pool ${run.pool}, batch ${run.batch}, trial ${run.trial}/${trials}`;
@@ -36,13 +40,23 @@ export async function runSweep(args: SweepArgs, command: string): Promise<string
   buildDist();
   const verifyRate = await verifyRatePerThread();
   say(`loadtest: ${cores} cores, load average ${loadStart.toFixed(2)}, ${Math.round(verifyRate).toLocaleString('en-US')} gist-line checks/s on one thread`);
+  let cpuPath: CpuPathRates | null = null;
+  if (args.cpuPath) {
+    say(`loadtest: CPU-path bench (${CPU_PATH.miners} miners × ${CPU_PATH.submissions}, pools 1 and 2, best of ${CPU_PATH.trials}) as the yardstick`);
+    try {
+      cpuPath = measureCpuPath(CPU_PATH);
+      say(`loadtest: CPU path ${[...cpuPath.byPool].map(([p, r]) => `pool ${p} ${Math.round(r).toLocaleString('en-US')}/s`).join(', ')}`);
+    } catch (error) {
+      say(`loadtest: ${(error as Error).message}; no yardstick in this report`);
+    }
+  }
 
   const ctx = { realAi: args.realAi, aiLatencyMs: args.aiLatencyMs };
   const rows: ResultRow[] = [];
   const done: Array<{ key: string; seconds: number; totalSubmissions: number }> = [];
   const elapsed = (): number => (performance.now() - t0) / 1000;
   const save = async (): Promise<void> => {
-    await writeFile(join(dir, 'results.json'), JSON.stringify({ command, startedAt: startedAt.toISOString(), cores, verifyRatePerThread: verifyRate, args, rows }, null, 2));
+    await writeFile(join(dir, 'results.json'), JSON.stringify({ command, startedAt: startedAt.toISOString(), cores, verifyRatePerThread: verifyRate, cpuPath: cpuPath ? Object.fromEntries(cpuPath.byPool) : null, args, rows }, null, 2));
     await writeFile(join(dir, 'results.csv'), toCsv(rows));
   };
 
@@ -93,6 +107,7 @@ export async function runSweep(args: SweepArgs, command: string): Promise<string
     cores,
     loadAverage: { start: loadStart, end: loadavg()[0]! },
     verifyRatePerThread: verifyRate,
+    cpuPathRates: cpuPath?.byPool ?? null,
     realAi: args.realAi,
     aiLatencyMs: args.aiLatencyMs,
     charts,

@@ -14,7 +14,9 @@ describe('load-test flags', () => {
       latencyMs: 0,
       maxSeconds: 3600,
       out: 'loadtest-results',
+      cpuPath: true,
     });
+    expect(parseSweepArgs(['--no-cpu-path']).cpuPath).toBe(false);
   });
 
   it('reads the documented sweep', () => {

@@ -53,6 +53,7 @@ describe('load-test report', () => {
     expect(text).toContain('- 1024 × 5: pool 2 / pool 1 warm throughput 1.68× (target ≥ 1.6×) — met');
     expect(text).toContain('- 256 × 100: pool 2 / pool 1 warm throughput 1.70× (target ≥ 1.6×) — met');
     expect(text).toContain('- 256 × 100: RSS 600 MiB at most (target ≤ 512 MiB) — not met');
+    expect(text).not.toContain('CPU-path bench');
     expect(text).toContain('cold / warm cycle: at most 1.50×');
     expect(text).toContain('![throughput-vs-pool](throughput-vs-pool.png)');
     expect(text).toContain('| 1024 | 5 | 2 | 256 | 1 | 3900 |');
@@ -63,6 +64,14 @@ describe('load-test report', () => {
     const text = buildReport(rows, aggregate(rows), { ...ctx, realAi: true });
     // The fastest cold cycle per video: 1024 × 5 at pool 4, 5,120 videos in 5120 / 4300 × 1.5 s.
     expect(text).toContain('- **Videos per core (--real-ai):** 1,433 videos/s per core (5120 videos in a 1.8 s cold cycle, 1024 × 5, pool 4; detection p50 850 ms, p95 2400 ms).');
+  });
+});
+
+describe('the CPU-path yardstick', () => {
+  it('holds the whole runtime at pool 2 against the CPU-path bench at pool 2 of the same run', () => {
+    const text = buildReport(rows, aggregate(rows), { ...ctx, cpuPathRates: new Map([[1, 3000], [2, 5000]]) });
+    expect(text).toContain('- 1024 × 5: whole runtime at pool 2 / CPU-path bench at pool 2 in this run 0.84× (4,200 vs 5,000 submissions/s; target ≥ 0.8×) — met');
+    expect(text).toContain('- 256 × 100: whole runtime at pool 2 / CPU-path bench at pool 2 in this run 0.68× (3,400 vs 5,000 submissions/s; target ≥ 0.8×) — not met');
   });
 });
 
