@@ -1,7 +1,8 @@
 /**
- * The CPU path of a validation cycle with zero-latency inputs: parse gist lines → verify caption
- * tokens and sr25519 signatures (worker pool) → score miners (worker pool) → persist snapshots and
- * scores to the embedded MongoDB-wire store. Prints submissions/s for pool sizes 1 and 2 and the
+ * The CPU path of a validation cycle with zero-latency inputs, as the validator runs it: parse
+ * gists and verify their sr25519 signed lines (worker pool, `gist` tasks) → caption tokens
+ * (inline) → score miners (worker pool) → persist snapshots and scores to the embedded
+ * MongoDB-wire store. Prints submissions/s for pool sizes 1 and 2 and the
  * 1→2 ratio. Network services are replaced by precomputed metrics, so this measures our CPU work
  * and the store, not external APIs.
  *
@@ -11,9 +12,8 @@ import { availableParallelism, loadavg } from 'node:os';
 import { Keyring } from '@polkadot/keyring';
 import { PLATFORMS, type Platform } from '../src/config/defaults.js';
 import { initCrypto, signSubmission, verifySubmissionSignature } from '../src/crypto/index.js';
-import { captionToken } from '../src/formats/caption.js';
-import { parseGist } from '../src/formats/gist.js';
-import type { VerifyRequest } from '../src/pool/tasks.js';
+import { captionMatches, captionToken } from '../src/formats/caption.js';
+import type { GistParseLimits } from '../src/pool/tasks.js';
 import { WorkerPool } from '../src/pool/worker-pool.js';
 import { DEFAULT_GROWTH_PARAMS } from '../src/scoring/growth-policy.js';
 import { selectWeights } from '../src/scoring/select-weights.js';
@@ -31,6 +31,8 @@ const CHUNK = 64;
 const IN_FLIGHT = 4;
 /** Intervals of stored history each miner already has (scored every round, like the original). */
 const PRIOR_INTERVALS = 11;
+
+const LIMITS: GistParseLimits = { maxBytes: 1 << 20, maxLines: 10_000, maxLineBytes: 8192, maxSubmissions: SUBS, allowedPlatforms: PLATFORMS };
 
 const options: ScoringOptions = {
   policy: 'engagement',
@@ -174,20 +176,20 @@ async function runPipeline(miners: Miner[], threads: number, persist: boolean): 
     const eluStart = performance.eventLoopUtilization();
 
     const step = async (chunk: Miner[]): Promise<void> => {
-      // 1. parse gists
-      const parsed = chunk.map((m) => parseGist(m.gist, { maxBytes: 1 << 20, maxLines: 10_000, maxLineBytes: 8192, maxSubmissions: SUBS, allowedPlatforms: PLATFORMS }));
-      const requests: VerifyRequest[] = [];
+      // 1. parse gists and verify their signed lines in the pool
+      const parsed = await pool.parseGists(chunk.map((m) => ({ hotkey: m.hotkey, body: m.gist })), LIMITS);
+      // 2. caption tokens, inline as the actors check them
+      const checks: Array<{ caption_ok: boolean; signature: string }> = [];
       const owners: Array<{ miner: Miner; platform: Platform; content_id: string }> = [];
       parsed.forEach((gist, i) => {
         const miner = chunk[i]!;
-        for (const sub of gist.submissions) {
+        if (!gist.ok) throw gist.error;
+        gist.submissions.forEach((sub, k) => {
           const m = metricsFor(miner, sub.platform, sub.content_id, round);
-          requests.push({ hotkey: miner.hotkey, platform: sub.platform, content_id: sub.content_id, direct_video_url: sub.direct_video_url, signature: sub.signature ?? null, caption: m.caption });
+          checks.push({ caption_ok: captionMatches(m.caption, miner.hotkey), signature: gist.signatures[k]! });
           owners.push({ miner, platform: sub.platform, content_id: sub.content_id });
-        }
+        });
       });
-      // 2. verify in the pool
-      const checks = await pool.verify(requests);
       // 3. snapshots of this interval, then score each miner on its history in the pool
       const fresh = new Map<number, MetricSnapshot[]>();
       checks.forEach((check, i) => {
@@ -221,7 +223,7 @@ async function runPipeline(miners: Miner[], threads: number, persist: boolean): 
         }));
         await sink.persist(snaps, scoreRecords);
       }
-      submissions += requests.length;
+      submissions += checks.length;
     };
 
     const chunks: Miner[][] = [];

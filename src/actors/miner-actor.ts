@@ -200,8 +200,9 @@ export class MinerActor {
 
     const read = await readSubmissions(ctx, record);
     failures.push(...read.failures);
-    const { status, submissions, rejections } = read.value;
-    if (status !== 'ok') return finish({ ...read.value, candidates: [], skipped: [] });
+    const { signatures, ...gist } = read.value;
+    const { status, submissions, rejections } = gist;
+    if (status !== 'ok') return finish({ ...gist, candidates: [], skipped: [] });
 
     const skipped: Skipped[] = [];
     const wanted: Submission[] = [];
@@ -219,7 +220,7 @@ export class MinerActor {
     skipped.push(...fetched.value.skipped);
     if (fetched.value.withMetrics.length === 0) return finish({ status, submissions, rejections, candidates: [], skipped });
 
-    const checked = await checkCandidates(ctx, fetched.value.withMetrics, request.interval, this.#aiCache);
+    const checked = await checkCandidates(ctx, fetched.value.withMetrics, signatures, request.interval, this.#aiCache);
     failures.push(...checked.failures);
     skipped.push(...checked.value.skipped);
     return finish({ status, submissions, rejections, candidates: checked.value.candidates, skipped });

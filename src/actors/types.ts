@@ -3,6 +3,8 @@ import type { Platform } from '../config/defaults.js';
 import type { GistRejection, ParsedCommitment, Submission } from '../formats/types.js';
 import type { Logger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
+import type { GistParseResult } from '../pool/signed-gist.js';
+import type { GistRequest } from '../pool/tasks.js';
 import type { AiDetector, MetricsProvider } from '../services/types.js';
 import type { MetricSnapshot, SubmissionRecord, UpsertSummary } from '../store/types.js';
 import type { DependencyGate } from '../services/dependency-gate.js';
@@ -17,21 +19,14 @@ export interface GistSource {
   fetch(commitment: ParsedCommitment, options?: { signal?: AbortSignal }): Promise<string>;
 }
 
-export interface VerifyRequest {
-  readonly hotkey: string;
-  /** The caption/description the platform returned for this content. */
-  readonly caption: string;
-  readonly submission: Submission;
-}
-
-export interface VerifyOutcome {
-  readonly caption_ok: boolean;
-  readonly signature: 'valid' | 'invalid' | 'unsigned';
-}
-
-/** Batched ownership checks (caption token, signed line); the pool runs them on worker threads. */
-export interface SubmissionVerifier {
-  verify(items: readonly VerifyRequest[]): Promise<VerifyOutcome[]>;
+/**
+ * Parses gist bodies as `parseGist` does and checks each parsed submission's signed line, one
+ * result per body; the runtime batches the actors' bodies onto the worker pool. A body the
+ * parser refuses resolves as `{ ok: false, error }` with the error parseGist threw; a rejection
+ * is a failure of the parser itself.
+ */
+export interface GistParser {
+  parse(items: readonly GistRequest[]): Promise<GistParseResult[]>;
 }
 
 /** Where snapshots go: normally a buffered writer that holds them while the store is down. */
@@ -41,14 +36,6 @@ export interface SnapshotSink {
 
 export interface SubmissionSink {
   upsert(record: SubmissionRecord): Promise<void>;
-}
-
-export interface GistParseLimits {
-  readonly maxBytes: number;
-  readonly maxLines: number;
-  readonly maxLineBytes: number;
-  readonly maxSubmissions: number;
-  readonly allowedPlatforms: readonly string[];
 }
 
 export interface RetryPolicy {
@@ -63,11 +50,11 @@ export interface MinerActorDeps {
   readonly gists: GistSource;
   readonly metricsProvider: MetricsProvider;
   readonly aiDetector: AiDetector;
-  readonly verifier: SubmissionVerifier;
+  /** Gist parsing and signed-line checks, off the main thread; bound to the netuid and gist limits. */
+  readonly gistParser: GistParser;
   readonly snapshots: SnapshotSink;
   readonly submissions: SubmissionSink;
   readonly limiter: DependencyGate;
-  readonly gistLimits: GistParseLimits;
   readonly requireSignedSubmissions: boolean;
   /**
    * `compat: original`: AI on the miner's file, a failed detection recorded as ai 0.0, signed

@@ -200,7 +200,7 @@ export class ValidatorMetrics implements MeteredServiceMetrics {
     });
     this.poolTaskWait = new Histogram({
       name: 'infinitevibe_pool_task_wait_seconds',
-      help: 'Time a pool task waited in the queue, by task kind (verify, score).',
+      help: 'Time a pool task waited in the queue, by task kind (gist, verify, score).',
       labelNames: ['kind'],
       buckets: LATENCY_BUCKETS,
       registers,
@@ -220,7 +220,7 @@ export class ValidatorMetrics implements MeteredServiceMetrics {
     });
     this.poolItemsTotal = new Counter({
       name: 'infinitevibe_pool_items_total',
-      help: 'Items processed inside pool tasks (signatures verified, miners scored), by kind.',
+      help: 'Items processed inside pool tasks (gists parsed, signatures verified, miners scored), by kind.',
       labelNames: ['kind'],
       registers,
     });

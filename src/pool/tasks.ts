@@ -1,10 +1,15 @@
 import type { SignatureStatus } from '../crypto/index.js';
+import type { GistRejection, Submission } from '../formats/types.js';
 import type { MinerPolicyResult, MinerScoringInput, ScoringOptions } from '../scoring/types.js';
 
 /**
- * The messages between WorkerPool and its worker threads (workers/verify.ts, workers/score.ts).
- * Plain structured-clone data only.
+ * The messages between WorkerPool and its worker threads (workers/gist.ts, workers/verify.ts,
+ * workers/score.ts). Plain structured-clone data only.
  */
+
+/** The task kinds, one worker module each. */
+export const POOL_TASK_KINDS = Object.freeze(['gist', 'verify', 'score'] as const);
+export type PoolTaskKind = (typeof POOL_TASK_KINDS)[number];
 
 /** One submission to check: the caption token and, when present, the signed gist line. */
 export interface VerifyRequest {
@@ -28,6 +33,45 @@ export interface VerifyTask {
   readonly items: readonly VerifyRequest[];
 }
 
+/** One miner's gist body as fetched: text, or bytes that the parser decodes by its own rules. */
+export interface GistRequest {
+  readonly hotkey: string;
+  readonly body: string | Uint8Array;
+}
+
+/** The gist rules (`parseGist` options); platforms as an array so they cross threads. */
+export interface GistParseLimits {
+  readonly maxBytes: number;
+  readonly maxLines: number;
+  readonly maxLineBytes: number;
+  readonly maxSubmissions: number;
+  readonly allowedPlatforms: readonly string[];
+}
+
+export interface GistTask {
+  readonly netuid: number;
+  readonly limits: GistParseLimits;
+  readonly items: readonly GistRequest[];
+}
+
+/**
+ * An error `parseGist` threw, as data: errors lose their class and fields when cloned between
+ * threads, and this is what rebuilds the same typed error on the other side.
+ */
+export type GistParseFailure =
+  | { readonly type: 'FormatError'; readonly message: string; readonly reason: string }
+  | { readonly type: 'TypeError' | 'RangeError'; readonly message: string }
+  | { readonly type: 'Error'; readonly name: string; readonly message: string; readonly code?: string };
+
+/** What `parseGist` returned, plus the signature status of each submission (same order). */
+export interface SignedGist {
+  readonly submissions: Submission[];
+  readonly rejections: GistRejection[];
+  readonly signatures: SignatureStatus[];
+}
+
+export type GistOutcome = ({ readonly ok: true } & SignedGist) | { readonly ok: false; readonly error: GistParseFailure };
+
 export interface ScoreTask {
   readonly options: ScoringOptions;
   readonly miners: readonly MinerScoringInput[];
@@ -43,6 +87,7 @@ export interface TaskEnvelope<T> {
   readonly threadId: number;
 }
 
+export type GistEnvelope = TaskEnvelope<GistOutcome>;
 export type VerifyEnvelope = TaskEnvelope<VerifyOutcome>;
 export type ScoreEnvelope = TaskEnvelope<MinerPolicyResult>;
 

@@ -1,5 +1,3 @@
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Config } from '../config/load-config.js';
 import { PoolError } from '../errors.js';
@@ -8,9 +6,15 @@ import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
 import { DEFAULT_GROWTH_PARAMS } from '../scoring/growth-policy.js';
 import { validateScoringOptions } from '../scoring/policies.js';
 import type { MinerPolicyResult, MinerScoringInput, ScoringOptions } from '../scoring/types.js';
-import { runningFromSource } from '../util/paths.js';
+import { toParseResult, type GistParseResult } from './signed-gist.js';
 import {
+  POOL_TASK_KINDS,
   epochMs,
+  type GistEnvelope,
+  type GistParseLimits,
+  type GistRequest,
+  type GistTask,
+  type PoolTaskKind,
   type ScoreEnvelope,
   type ScoreTask,
   type TaskEnvelope,
@@ -19,8 +23,9 @@ import {
   type VerifyRequest,
   type VerifyTask,
 } from './tasks.js';
+import { resolveWorkerFiles, workerExecArgv } from './worker-files.js';
 
-export type PoolTaskKind = 'verify' | 'score';
+export type { PoolTaskKind } from './tasks.js';
 
 export interface WorkerPoolOptions {
   /** Worker threads (default 2). */
@@ -35,7 +40,7 @@ export interface WorkerPoolOptions {
   readonly netuid?: number;
   readonly metrics?: ValidatorMetrics;
   readonly logger?: Logger;
-  /** Worker entry points, to substitute a module (tests, embedding); defaults to workers/verify and workers/score. */
+  /** Worker entry points, to substitute a module (tests, embedding); defaults to workers/<kind>. */
   readonly workerFiles?: Partial<Record<PoolTaskKind, string>>;
 }
 
@@ -45,6 +50,8 @@ export interface RunOptions {
 
 /** A signed line needs this many items per task at least, so the pool never sends tiny batches. */
 export const MIN_BATCH_SIZE = 16;
+
+const WARM_UP_LIMITS: GistParseLimits = { maxBytes: 1, maxLines: 1, maxLineBytes: 1, maxSubmissions: 1, allowedPlatforms: [] };
 
 const WARM_UP_SCORING: ScoringOptions = {
   policy: 'engagement',
@@ -66,24 +73,6 @@ function checkInteger(name: string, value: unknown, fallback: number, min: numbe
   return value;
 }
 
-/** Where the worker modules live: beside the source tree (TypeScript) or the compiled dist/ tree. */
-function defaultWorkerFile(kind: PoolTaskKind): string {
-  const ext = runningFromSource() ? 'ts' : 'js';
-  // src/pool/worker-pool.{ts,js} → ../../workers/<kind>.{ts,js}, the same relative path under dist/.
-  return fileURLToPath(new URL(`../../workers/${kind}.${ext}`, import.meta.url));
-}
-
-/**
- * From source the workers are TypeScript, so each thread needs tsx's loader; processes started
- * by tsx already carry it in execArgv, test runners usually do not.
- */
-function workerExecArgv(): string[] {
-  const argv = [...process.execArgv];
-  if (!runningFromSource() || argv.some((a) => a.includes('tsx'))) return argv;
-  const loader = createRequire(import.meta.url).resolve('tsx');
-  return [...argv, '--import', pathToFileURL(loader).href];
-}
-
 function splitEven<T>(items: readonly T[], batches: number): T[][] {
   const out: T[][] = [];
   const base = Math.floor(items.length / batches);
@@ -99,9 +88,10 @@ function splitEven<T>(items: readonly T[], batches: number): T[][] {
 }
 
 /**
- * A Piscina worker-thread pool for the CPU-bound parts of a cycle: signature/caption checks
- * (`verify`) and per-miner scoring (`score`). Both task kinds share the threads; work is split
- * into batches so both threads get a share and every task carries at least 16 items.
+ * A Piscina worker-thread pool for the CPU-bound parts of a cycle: gist parsing with the
+ * signed-line checks (`gist`), caption/signature checks of loose items (`verify`) and per-miner
+ * scoring (`score`). The task kinds share the threads; work is split into batches so every
+ * thread gets a share and every task carries at least 16 items.
  */
 export class WorkerPool {
   readonly threads: number;
@@ -121,14 +111,7 @@ export class WorkerPool {
     const idleTimeoutMs = checkInteger('idleTimeoutMs', options.idleTimeoutMs, DEFAULTS.idleTimeoutMs, 0, 3_600_000);
     const maxQueue = checkInteger('maxQueue', options.maxQueue, DEFAULTS.maxQueue, 0, 10_000_000);
     this.netuid = checkInteger('netuid', options.netuid, DEFAULTS.netuid, 0, 65_535);
-    for (const [kind, file] of Object.entries(options.workerFiles ?? {})) {
-      if (kind !== 'verify' && kind !== 'score') throw new RangeError(`options.workerFiles: unknown task kind ${kind}`);
-      if (typeof file !== 'string' || file.length === 0) throw new TypeError(`options.workerFiles.${kind} must be a file path`);
-    }
-    this.#files = {
-      verify: options.workerFiles?.verify ?? defaultWorkerFile('verify'),
-      score: options.workerFiles?.score ?? defaultWorkerFile('score'),
-    };
+    this.#files = resolveWorkerFiles(options.workerFiles);
     this.#metrics = options.metrics;
     this.#logger = options.logger;
     this.#piscina = new Piscina({
@@ -149,7 +132,7 @@ export class WorkerPool {
     countThreads();
     this.#metrics?.poolThreadsMax.set(this.threads);
     // Busy time starts at 0 per kind, so the first task's run time shows as an increase.
-    for (const kind of ['verify', 'score'] as const) this.#metrics?.poolBusySeconds.inc({ kind }, 0);
+    for (const kind of POOL_TASK_KINDS) this.#metrics?.poolBusySeconds.inc({ kind }, 0);
   }
 
   /** A pool sized from `pool.*` and `netuid` of the config. */
@@ -189,16 +172,25 @@ export class WorkerPool {
    */
   async verify(items: readonly VerifyRequest[], options: RunOptions = {}): Promise<VerifyOutcome[]> {
     if (!Array.isArray(items)) throw new TypeError('items must be an array of verify requests');
-    if (items.length === 0) return [];
-    // Enough batches to respect batchSize and to give every thread a share, but never one under
-    // 16 items (unless the whole call is smaller): below that the thread hop costs more than it buys.
-    const most = Math.max(1, Math.floor(items.length / MIN_BATCH_SIZE));
-    const count = Math.min(most, Math.max(Math.ceil(items.length / this.batchSize), this.threads));
-    const batches = splitEven(items, count);
     const envelopes = await Promise.all(
-      batches.map((batch) => this.#run<VerifyTask, VerifyEnvelope>('verify', { netuid: this.netuid, items: batch }, batch.length, options)),
+      this.#batches(items).map((batch) => this.#run<VerifyTask, VerifyEnvelope>('verify', { netuid: this.netuid, items: batch }, batch.length, options)),
     );
     return envelopes.flatMap((e) => e.results);
+  }
+
+  /**
+   * Parses many miners' gist bodies as `parseGist` does and checks every parsed submission's
+   * signed line against its miner's hotkey ('unsigned' without a signature), one result per body
+   * in input order, batched as `verify` is. A body `parseGist` refuses gives `{ ok: false, error }`
+   * with the error it threw (FormatError `too_large` / `not_utf8`, or the options' TypeError or
+   * RangeError); a failed task rejects with PoolError. `limits` must be structured-cloneable.
+   */
+  async parseGists(items: readonly GistRequest[], limits: GistParseLimits, options: RunOptions = {}): Promise<GistParseResult[]> {
+    if (!Array.isArray(items)) throw new TypeError('items must be an array of gist requests');
+    const envelopes = await Promise.all(
+      this.#batches(items).map((batch) => this.#run<GistTask, GistEnvelope>('gist', { netuid: this.netuid, limits, items: batch }, batch.length, options)),
+    );
+    return envelopes.flatMap((e) => e.results.map(toParseResult));
   }
 
   /** Per-miner scores under `scoringOptions.policy`, one result per miner in input order. */
@@ -216,27 +208,40 @@ export class WorkerPool {
   }
 
   /**
-   * Starts every thread and waits until each has loaded both worker modules and initialised
+   * Starts every thread and waits until each has loaded every worker module and initialised
    * its WASM, so the first real batch does not pay for thread start-up (or a benchmark measure
    * it). Resolves with the number of threads seen warm; gives up quietly after `timeoutMs`.
    */
   async warmUp({ timeoutMs = 30_000 }: { timeoutMs?: number } = {}): Promise<number> {
-    const verifyThreads = new Set<number>();
-    const scoreThreads = new Set<number>();
+    const seen: Record<PoolTaskKind, Set<number>> = { gist: new Set(), verify: new Set(), score: new Set() };
+    const coldest = (): number => Math.min(...POOL_TASK_KINDS.map((kind) => seen[kind].size));
     const deadline = Date.now() + timeoutMs;
     const probe: VerifyRequest = { hotkey: '', platform: '', content_id: '', direct_video_url: '', caption: null };
     const options = validateScoringOptions(WARM_UP_SCORING);
-    while ((verifyThreads.size < this.threads || scoreThreads.size < this.threads) && Date.now() < deadline) {
+    while (coldest() < this.threads && Date.now() < deadline) {
       // Several tiny tasks per thread each round: once a new thread is ready the balancer hands
       // it some, and each answer names the thread that ran it.
       const round = Array.from({ length: 2 * this.threads }, () => [
-        this.#run<VerifyTask, VerifyEnvelope>('verify', { netuid: this.netuid, items: [probe] }, 0, {}).then((e) => verifyThreads.add(e.threadId)),
-        this.#run<ScoreTask, ScoreEnvelope>('score', { options, miners: [] }, 0, {}).then((e) => scoreThreads.add(e.threadId)),
+        this.#run<GistTask, GistEnvelope>('gist', { netuid: this.netuid, limits: WARM_UP_LIMITS, items: [{ hotkey: '', body: '' }] }, 0, {}).then((e) =>
+          seen.gist.add(e.threadId),
+        ),
+        this.#run<VerifyTask, VerifyEnvelope>('verify', { netuid: this.netuid, items: [probe] }, 0, {}).then((e) => seen.verify.add(e.threadId)),
+        this.#run<ScoreTask, ScoreEnvelope>('score', { options, miners: [] }, 0, {}).then((e) => seen.score.add(e.threadId)),
       ]).flat();
       await Promise.all(round);
-      if (verifyThreads.size < this.threads || scoreThreads.size < this.threads) await new Promise((r) => setTimeout(r, 20));
+      if (coldest() < this.threads) await new Promise((r) => setTimeout(r, 20));
     }
-    return Math.min(verifyThreads.size, scoreThreads.size);
+    return coldest();
+  }
+
+  /**
+   * Enough batches to respect batchSize and to give every thread a share, but never one under 16
+   * items (unless the whole call is smaller): below that the thread hop costs more than it buys.
+   */
+  #batches<T>(items: readonly T[]): T[][] {
+    if (items.length === 0) return [];
+    const most = Math.max(1, Math.floor(items.length / MIN_BATCH_SIZE));
+    return splitEven(items, Math.min(most, Math.max(Math.ceil(items.length / this.batchSize), this.threads)));
   }
 
   /** Finishes queued and running tasks, then stops the threads. New calls fail with ERR_POOL_CLOSED. */

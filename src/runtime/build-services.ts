@@ -1,11 +1,13 @@
-import type { MinerActorDeps, SubmissionVerifier } from '../actors/types.js';
+import type { GistParser, MinerActorDeps } from '../actors/types.js';
+import type { GistParseResult } from '../pool/signed-gist.js';
+import type { GistParseLimits, GistRequest } from '../pool/tasks.js';
 import { WorkerPool } from '../pool/worker-pool.js';
 import { scoringOptionsFromConfig } from '../scoring/policies.js';
 import type { BufferedSnapshotWriter } from '../store/buffered-snapshot-writer.js';
 import type { Store } from '../store/types.js';
 import { DependencyLimiter, limitsFromConfig } from '../supervisor/dependency-limiter.js';
 import type { MinerScorer } from '../supervisor/supervisor.js';
-import { VerifyBatcher } from '../supervisor/verify-batcher.js';
+import { CoalescingBatcher } from '../supervisor/coalescing-batcher.js';
 import type { BuildContext } from './build-context.js';
 import type { EmbeddedNetwork } from './embedded-network.js';
 import { createServices, type ValidatorServices } from './services.js';
@@ -44,37 +46,27 @@ export function buildServices(
     metrics,
   });
   const scoring = scoringOptionsFromConfig(config);
-  // Actors' few-item requests are pooled into pool-sized calls (SPEC §4: ≥16 per task).
-  const verifier: SubmissionVerifier = new VerifyBatcher({
-    verify: (items) =>
-      pool.verify(
-        items.map((i) => ({
-          hotkey: i.hotkey,
-          platform: i.submission.platform,
-          content_id: i.submission.content_id,
-          direct_video_url: i.submission.direct_video_url,
-          signature: i.submission.signature ?? null,
-          caption: i.caption,
-        })),
-      ),
-  });
+  const gistLimits: GistParseLimits = {
+    maxBytes: config.gist.max_bytes,
+    maxLines: config.gist.max_lines,
+    maxLineBytes: config.gist.max_line_bytes,
+    maxSubmissions: config.max_submissions_per_hotkey,
+    allowedPlatforms: config.allowed_platforms,
+  };
+  // Actors' gists arrive one by one; they are pooled into pool-sized calls (SPEC §4: ≥16 per
+  // task). A body is up to gist.max_bytes, so a call carries fewer of them than of small items.
+  const gistBatcher = new CoalescingBatcher<GistRequest, GistParseResult>((items) => pool.parseGists(items, gistLimits), { maxItems: 256 });
+  const gistParser: GistParser = { parse: (items) => gistBatcher.submit(items) };
 
   const deps: MinerActorDeps = {
     netuid: config.netuid,
     gists: services.gists,
     metricsProvider: services.metricsProvider,
     aiDetector: options.aiDetector ?? services.aiDetector,
-    verifier,
+    gistParser,
     snapshots: writer,
     submissions: store.submissions,
     limiter,
-    gistLimits: {
-      maxBytes: config.gist.max_bytes,
-      maxLines: config.gist.max_lines,
-      maxLineBytes: config.gist.max_line_bytes,
-      maxSubmissions: config.max_submissions_per_hotkey,
-      allowedPlatforms: config.allowed_platforms,
-    },
     requireSignedSubmissions: config.require_signed_submissions,
     original: config.compat === 'original',
     aiThreshold: config.ai.threshold,

@@ -1,11 +1,13 @@
 import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
-import { captionMatches, captionToken } from '../../src/formats/caption.js';
-import { initCrypto, signSubmission, verifySubmissionSignature } from '../../src/crypto/index.js';
+import { captionToken } from '../../src/formats/caption.js';
+import { initCrypto, signSubmission } from '../../src/crypto/index.js';
 import { silentLogger } from '../../src/log.js';
 import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
 import { DependencyLimiter } from '../../src/supervisor/dependency-limiter.js';
-import type { MinerActorDeps, SubmissionVerifier } from '../../src/actors/types.js';
+import type { GistParser, MinerActorDeps } from '../../src/actors/types.js';
+import { parseSignedGist, toParseResult } from '../../src/pool/signed-gist.js';
+import type { GistParseLimits } from '../../src/pool/tasks.js';
 import type { AiDetector, ContentMetrics, ContentRef, MetricsBatchResult, MetricsProvider } from '../../src/services/types.js';
 import type { MetricSnapshot, SubmissionRecord } from '../../src/store/types.js';
 import type { Platform } from '../../src/config/defaults.js';
@@ -17,14 +19,19 @@ export async function keypair(uri: string): Promise<KeyringPair> {
   return new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri(uri);
 }
 
-/** The real checks (caption token, sr25519 via WASM), run inline instead of on the pool. */
-export const inlineVerifier: SubmissionVerifier = {
-  async verify(items) {
+export const GIST_LIMITS: GistParseLimits = {
+  maxBytes: 1 << 20,
+  maxLines: 1000,
+  maxLineBytes: 8192,
+  maxSubmissions: 5,
+  allowedPlatforms: ['youtube/video', 'instagram/reel', 'instagram/post'],
+};
+
+/** The real gist task (parse, sr25519 via WASM), run inline instead of on the pool. */
+export const inlineGistParser: GistParser = {
+  async parse(items) {
     await initCrypto();
-    return items.map((item) => ({
-      caption_ok: captionMatches(item.caption, item.hotkey),
-      signature: verifySubmissionSignature(NETUID, item.submission, item.hotkey),
-    }));
+    return items.map((item) => toParseResult(parseSignedGist(NETUID, GIST_LIMITS, item)));
   },
 };
 
@@ -144,17 +151,10 @@ export function makeDeps(overrides: Partial<Omit<MinerActorDeps, 'limiter'>> & P
   const limit = { concurrency: 4, maxQueue: 64 };
   return {
     netuid: NETUID,
-    verifier: inlineVerifier,
+    gistParser: inlineGistParser,
     snapshots: sinks.snapshotSink,
     submissions: sinks.submissionSink,
     limiter: new DependencyLimiter({ limits: { gist: limit, platform_tracker: limit, ai_detector: limit, store: limit } }),
-    gistLimits: {
-      maxBytes: 1 << 20,
-      maxLines: 1000,
-      maxLineBytes: 8192,
-      maxSubmissions: 5,
-      allowedPlatforms: ['youtube/video', 'instagram/reel', 'instagram/post'],
-    },
     requireSignedSubmissions: false,
     aiThreshold: 0.3,
     retry: { retries: 2, minTimeoutMs: 1, maxTimeoutMs: 5 },

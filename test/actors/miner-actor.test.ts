@@ -194,14 +194,14 @@ describe('MinerActor', () => {
       gists: w.gists,
       metricsProvider: w.metrics,
       aiDetector: w.ai,
-      verifier: { verify: async () => Promise.reject(new TypeError('boom in verifier')) },
+      gistParser: { parse: async () => Promise.reject(new TypeError('boom in gist parser')) },
     });
     const p = parent();
     const actor = new MinerActor({ uid: 7, hotkey: w.miner.address, deps, parent: p });
     const result = await actor.collect({ interval: INTERVAL, commitment: commitment('u:abc') });
     expect(result.ok).toBe(false);
     expect(actor.state).toBe('failed');
-    expect(p.failures.map((e) => e.message)).toEqual(['boom in verifier']);
+    expect(p.failures.map((e) => e.message)).toEqual(['boom in gist parser']);
     const after = await actor.collect({ interval: INTERVAL, commitment: commitment('u:abc') });
     expect(after.ok === false && after.code).toBe('ERR_ACTOR_FAILED');
   });

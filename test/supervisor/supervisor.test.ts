@@ -2,13 +2,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BehaviorSubject, Subject } from 'rxjs';
 import { ChainDisconnectedError, ServiceError } from '../../src/errors.js';
 import { MinerActor } from '../../src/actors/miner-actor.js';
-import type { GistSource, SubmissionVerifier } from '../../src/actors/types.js';
+import type { GistParser, GistSource } from '../../src/actors/types.js';
 import type { ChainClient, CommitmentRecord, MetagraphDiff, MetagraphSnapshot, Neuron } from '../../src/chain/types.js';
 import { scoreMiner } from '../../src/scoring/policies.js';
 import { DEFAULT_GROWTH_PARAMS } from '../../src/scoring/growth-policy.js';
 import { Supervisor, type CycleScores } from '../../src/supervisor/supervisor.js';
 import type { ScoringOptions } from '../../src/scoring/types.js';
-import { TableAi, TableMetrics, counterValue, inlineVerifier, keypair, makeDeps, signedLine, tokenFor } from '../actors/helpers.js';
+import { TableAi, TableMetrics, counterValue, inlineGistParser, keypair, makeDeps, signedLine, tokenFor } from '../actors/helpers.js';
 
 const SCORING: ScoringOptions = {
   policy: 'engagement',
@@ -77,7 +77,7 @@ const neuron = (uid: number, hotkey: string, extra: Partial<Neuron> = {}): Neuro
 });
 
 async function setup(
-  options: { gists?: (hotkey: string) => GistSource; verifier?: SubmissionVerifier; deadlineMs?: number; original?: boolean; now?: Date } = {},
+  options: { gists?: (hotkey: string) => GistSource; gistParser?: GistParser; deadlineMs?: number; original?: boolean; now?: Date } = {},
 ) {
   const chain = new FedChain();
   const metrics = new TableMetrics();
@@ -92,7 +92,7 @@ async function setup(
     ai.scores.set(`https://cdn.example/${id}.mp4`, 0.9);
     chain.commitmentRecords.push({ hotkey: key.address, block: 10 + i, value: `miner-${i + 1}:abc${i + 1}` });
   }
-  const deps = makeDeps({ gists: { fetch: async () => '' }, metricsProvider: metrics, aiDetector: ai, verifier: options.verifier ?? inlineVerifier });
+  const deps = makeDeps({ gists: { fetch: async () => '' }, metricsProvider: metrics, aiDetector: ai, gistParser: options.gistParser ?? inlineGistParser });
   const scores: CycleScores[] = [];
   const created: MinerActor[] = [];
   const supervisor = new Supervisor({
@@ -222,13 +222,13 @@ describe('Supervisor', () => {
   it('an actor crashing does not stop the others, and is restarted', async () => {
     const crashFor = (await keypair('//Sup/miner/2')).address;
     let crashes = 0;
-    const verifier: SubmissionVerifier = {
-      async verify(items) {
+    const gistParser: GistParser = {
+      async parse(items) {
         if (items.some((i) => i.hotkey === crashFor) && crashes++ === 0) throw new Error('worker blew up');
-        return inlineVerifier.verify(items);
+        return inlineGistParser.parse(items);
       },
     };
-    const t = await setup({ verifier });
+    const t = await setup({ gistParser });
     stop = () => t.supervisor.stop();
     t.chain.neurons = t.keys.map((k, i) => neuron(i + 1, k.address));
     const summary = await t.supervisor.runCycle();

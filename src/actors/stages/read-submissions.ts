@@ -2,12 +2,12 @@ import { FormatError, ServiceError, errorCode } from '../../errors.js';
 import { parseCommitment } from '../../formats/commitment.js';
 import { escapeUntrustedOrNull } from '../../formats/escape-untrusted.js';
 import { failureFields } from '../../log.js';
-import { parseGist } from '../../formats/gist.js';
 import type { GistRejection, ParsedCommitment, Submission } from '../../formats/types.js';
 import type { CommitmentRecord } from '../../chain/types.js';
+import type { SignatureStatus } from '../../crypto/index.js';
 import { GIST_FAILURE_REASONS } from '../../services/gist/gist-fetch-error.js';
-import { withRetry } from '../retry.js';
-import type { CollectStatus, StageFailure } from '../types.js';
+import { abortable, withRetry } from '../retry.js';
+import { claimKey, type CollectStatus, type StageFailure } from '../types.js';
 import { timed, type StageContext, type StageOutcome } from './stage.js';
 
 const GIST_RESULTS: ReadonlySet<string> = new Set(GIST_FAILURE_REASONS);
@@ -17,6 +17,8 @@ export interface SubmissionsRead {
   readonly submissions: readonly Submission[];
   readonly rejections: readonly GistRejection[];
   readonly gistResult?: string;
+  /** Each submission's signed-line status, checked with the parse; keyed by claimKey. */
+  readonly signatures: ReadonlyMap<string, SignatureStatus>;
 }
 
 const none = (status: CollectStatus, gistResult?: string): SubmissionsRead => ({
@@ -24,12 +26,13 @@ const none = (status: CollectStatus, gistResult?: string): SubmissionsRead => ({
   submissions: [],
   rejections: [],
   ...(gistResult ? { gistResult } : {}),
+  signatures: new Map(),
 });
 
 /**
- * Commitment → gist → parsed lines. A missing or malformed commitment, or a gist that cannot
- * be read, leaves the miner without submissions this cycle, as in the original (its stored
- * history still scores).
+ * Commitment → gist → parsed lines, each signed line checked on the way (worker pool). A
+ * missing or malformed commitment, or a gist that cannot be read or parsed, leaves the miner
+ * without submissions this cycle, as in the original (its stored history still scores).
  */
 export async function readSubmissions(ctx: StageContext, record: CommitmentRecord | undefined): Promise<StageOutcome<SubmissionsRead>> {
   const { deps, logger, signal } = ctx;
@@ -52,24 +55,35 @@ export async function readSubmissions(ctx: StageContext, record: CommitmentRecor
   }
 
   return timed(ctx, 'gist', async () => {
+    let body: string;
     try {
-      const body = await withRetry(deps, 'gist', (s) => deps.gists.fetch(commitment, { signal: s }), signal);
-      const parsed = parseGist(body, deps.gistLimits);
-      deps.metrics.gistFetchesTotal.inc({ result: 'ok' });
-      for (const rejection of parsed.rejections) deps.metrics.submissionsTotal.inc({ outcome: 'rejected', reason: rejection.reason });
-      return { value: { status: 'ok' as const, submissions: parsed.submissions, rejections: parsed.rejections }, failures };
+      body = await withRetry(deps, 'gist', (s) => deps.gists.fetch(commitment, { signal: s }), signal);
     } catch (error) {
-      if (signal.aborted) throw error;
-      const result = gistFailureResult(error);
-      deps.metrics.gistFetchesTotal.inc({ result });
-      deps.metrics.actorFailuresTotal.inc({ stage: 'gist' });
-      const code = errorCode(error);
-      failures.push({ stage: 'gist', code, message: (error as Error).message });
-      // An expected failure: one line, no stack.
-      logger.warn({ result, ...failureFields(error) }, 'gist fetch failed; no submissions this cycle');
-      return { value: none('gist_failed', result), failures };
+      return gistFailed(ctx, error, failures);
     }
+    // A rejection here is the pool's fault, not the gist's: it propagates (the actor restarts).
+    const parsed = (await abortable(deps.gistParser.parse([{ hotkey: ctx.hotkey, body }]), signal))[0]!;
+    if (!parsed.ok) return gistFailed(ctx, parsed.error, failures);
+    deps.metrics.gistFetchesTotal.inc({ result: 'ok' });
+    for (const rejection of parsed.rejections) deps.metrics.submissionsTotal.inc({ outcome: 'rejected', reason: rejection.reason });
+    const { submissions, rejections, signatures } = parsed;
+    const statuses = new Map(submissions.map((s, i) => [claimKey(s.platform, s.content_id), signatures[i]!]));
+    return { value: { status: 'ok' as const, submissions, rejections, signatures: statuses }, failures };
   });
+}
+
+/** A gist that could not be fetched or parsed: counted, logged, no submissions this cycle. */
+function gistFailed(ctx: StageContext, error: unknown, failures: StageFailure[]): StageOutcome<SubmissionsRead> {
+  const { deps, logger, signal } = ctx;
+  if (signal.aborted) throw error;
+  const result = gistFailureResult(error);
+  deps.metrics.gistFetchesTotal.inc({ result });
+  deps.metrics.actorFailuresTotal.inc({ stage: 'gist' });
+  const code = errorCode(error);
+  failures.push({ stage: 'gist', code, message: (error as Error).message });
+  // An expected failure: one line, no stack.
+  logger.warn({ result, ...failureFields(error) }, 'gist fetch failed; no submissions this cycle');
+  return { value: none('gist_failed', result), failures };
 }
 
 /** Maps a gist failure onto the bounded label set of gistFetchesTotal. */
