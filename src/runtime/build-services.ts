@@ -18,6 +18,8 @@ export interface BuiltServices {
   readonly scorer: MinerScorer;
   /** What every miner actor is given: services, limits, stores and the gist rules from config. */
   readonly deps: MinerActorDeps;
+  /** Starts every pool thread and loads its task modules; resolves with the threads ready. */
+  readonly warmUpPool: () => Promise<number>;
 }
 
 /**
@@ -75,5 +77,5 @@ export function buildServices(
     metrics,
     now,
   };
-  return { limiter, scorer: { score: (miners) => pool.score(miners, scoring) }, deps };
+  return { limiter, scorer: { score: (miners) => pool.score(miners, scoring) }, deps, warmUpPool: () => pool.warmUp() };
 }

@@ -106,7 +106,12 @@ export class ValidatorApp {
       const { chain, status } = await buildChain(ctx, endpoint, signer);
       const { store, writer } = await buildStore(ctx);
       const clock = cycleClock(config, options, network);
-      const { limiter, scorer, deps } = buildServices(ctx, { store, writer, network, now: clock.now });
+      const { limiter, scorer, deps, warmUpPool } = buildServices(ctx, { store, writer, network, now: clock.now });
+      // Threads and their WASM start now, not inside the first cycle (which is slow enough: every
+      // video is new there). A pool whose workers cannot load fails the start.
+      const warmStarted = performance.now();
+      const threads = await warmUpPool();
+      logger.info({ threads, ms: Math.round(performance.now() - warmStarted) }, 'worker pool started');
       const { committer, consensus } = buildWeights(ctx, { chain, store, signer });
       const reports = config.miner_report.enabled ? new MinerReportStore({ aiThreshold: config.ai.threshold, requireSigned: config.require_signed_submissions }) : undefined;
       const { supervisor, progress } = buildSupervisor(ctx, { chain, signer, store, deps, scorer, limiter, committer, clock, reports });

@@ -19,8 +19,10 @@ describe('validator on the embedded network', () => {
   });
 
   it('honest miners outrank every cheating kind, whose snapshots are invalid and scores zero', async () => {
-    const app = await startValidator(embeddedConfig(), { network, logger: silentLogger() });
+    const app = await startValidator(embeddedConfig({ 'pool.threads': 2 }), { network, logger: silentLogger() });
     try {
+      // Every pool thread is up before the first cycle, not started by its first burst of work.
+      expect((await app.metrics.poolThreads.get()).values[0]!.value).toBe(2);
       const first = await app.supervisor.runCycle();
       expect(first.actors).toBe(16);
       expect(first.result).toBe('ok');
