@@ -96,6 +96,19 @@ export class MongoStore implements Store {
           nonEmpty('record.hotkey', record?.hotkey);
           await submissions.replaceOne({ hotkey: record.hotkey }, { ...record }, { upsert: true });
         }),
+      upsertMany: (records) =>
+        this.#run('submissions.upsertMany', async () => {
+          if (!Array.isArray(records)) throw new TypeError('records must be an array of submission records');
+          // One document per hotkey: the last record given for a hotkey is the one kept, whatever
+          // order the unordered bulk write applies the operations in.
+          const last = new Map<string, SubmissionRecord>();
+          for (const record of records) last.set(nonEmpty('record.hotkey', record?.hotkey), record);
+          if (last.size === 0) return;
+          const ops: AnyBulkWriteOperation<SubmissionRecord>[] = [...last].map(([hotkey, record]) => ({
+            replaceOne: { filter: { hotkey }, replacement: { ...record }, upsert: true },
+          }));
+          await submissions.bulkWrite(ops, { ordered: false });
+        }),
       latest: (hotkey) =>
         this.#run('submissions.latest', () => submissions.findOne({ hotkey: nonEmpty('hotkey', hotkey) }, { projection: { _id: 0 } })),
     };

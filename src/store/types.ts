@@ -112,6 +112,8 @@ export interface UpsertSummary {
 export interface Store {
   readonly submissions: {
     upsert(record: SubmissionRecord): Promise<void>;
+    /** `upsert` for many hotkeys in one round trip; a hotkey given twice keeps its last record. */
+    upsertMany(records: readonly SubmissionRecord[]): Promise<void>;
     latest(hotkey: string): Promise<SubmissionRecord | null>;
   };
   readonly snapshots: {

@@ -77,6 +77,21 @@ describe(`MongoStore (${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded'} ba
     await expect(store.submissions.upsert({ ...submission('x', 'y'), hotkey: '' })).rejects.toThrow(new TypeError('record.hotkey must be a non-empty string, got ""'));
   });
 
+  it('writes many hotkeys\' submissions records in one call, keeping the last record given for a hotkey', async () => {
+    await store.submissions.upsert(submission('5ManySubA', '2026-11-26-02-00'));
+    await store.submissions.upsertMany([
+      submission('5ManySubA', '2026-11-26-04-00'),
+      submission('5ManySubB', '2026-11-26-04-00'),
+      submission('5ManySubA', '2026-11-26-06-00'),
+    ]);
+    expect(await store.submissions.latest('5ManySubA')).toEqual(submission('5ManySubA', '2026-11-26-06-00'));
+    expect(await store.submissions.latest('5ManySubB')).toEqual(submission('5ManySubB', '2026-11-26-04-00'));
+    expect(await backend.client.db(backend.db).collection(COLLECTIONS.submissions).countDocuments({ hotkey: { $in: ['5ManySubA', '5ManySubB'] } })).toBe(2);
+    await store.submissions.upsertMany([]);
+    await expect(store.submissions.upsertMany([{ ...submission('x', 'y'), hotkey: '' }])).rejects.toThrow(new TypeError('record.hotkey must be a non-empty string, got ""'));
+    await expect(store.submissions.upsertMany({} as never)).rejects.toThrow(new TypeError('records must be an array of submission records'));
+  });
+
   it('stores a snapshot once: re-writing it is matched, not duplicated, and the first write wins', async () => {
     const batch = [0, 1, 2].map((i) => snapshot(i, { hotkey: '5Idem' }));
     expect(await store.snapshots.upsertMany(batch)).toEqual({ inserted: 3, matched: 0, upserted: [0, 1, 2] });
