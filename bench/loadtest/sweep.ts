@@ -3,17 +3,15 @@
  * bounded by --max-seconds, results written after every run so an interrupted sweep keeps what
  * it measured.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
-import { aggregate, bestBatchByWorkload } from './aggregate.js';
+import { resolve } from 'node:path';
 import type { SweepArgs } from './args.js';
-import { chartSpecs, renderSvg, svgToPng } from './charts.js';
 import { estimateRunSeconds, formatDuration, planRuns, type PlannedRun } from './plan.js';
 import { buildDist, REPO_ROOT, stopChildrenOnSignals } from './processes.js';
-import { buildReport } from './report.js';
 import { runCombination } from './run-combination.js';
-import { buildRow, emptyRow, toCsv, type ResultRow } from './rows.js';
+import { buildRow, emptyRow, type ResultRow } from './rows.js';
+import { writeReport, writeResults, type SweepRecord } from './write-report.js';
 import { measureCpuPath, type CpuPathRates } from './cpu-path.js';
 import { verifyRatePerThread } from './verify-rate.js';
 
@@ -55,10 +53,18 @@ export async function runSweep(args: SweepArgs, command: string): Promise<string
   const rows: ResultRow[] = [];
   const done: Array<{ key: string; seconds: number; totalSubmissions: number }> = [];
   const elapsed = (): number => (performance.now() - t0) / 1000;
-  const save = async (): Promise<void> => {
-    await writeFile(join(dir, 'results.json'), JSON.stringify({ command, startedAt: startedAt.toISOString(), cores, verifyRatePerThread: verifyRate, cpuPath: cpuPath ? Object.fromEntries(cpuPath.byPool) : null, args, rows }, null, 2));
-    await writeFile(join(dir, 'results.csv'), toCsv(rows));
-  };
+  const record = (end: number | null): SweepRecord => ({
+    command,
+    startedAt: startedAt.toISOString(),
+    cores,
+    verifyRatePerThread: verifyRate,
+    cpuPath: cpuPath ? Object.fromEntries(cpuPath.byPool) : null,
+    loadAverage: { start: loadStart, end },
+    seconds: elapsed(),
+    args,
+    rows,
+  });
+  const save = (end: number | null = null): Promise<void> => writeResults(dir, record(end));
 
   for (const run of runs) {
     const left = args.maxSeconds - elapsed();
@@ -91,29 +97,9 @@ export async function runSweep(args: SweepArgs, command: string): Promise<string
     await save();
   }
 
-  const aggregates = aggregate(rows);
-  const best = bestBatchByWorkload(aggregates);
-  const charts: string[] = [];
-  for (const chart of chartSpecs(aggregates, best)) {
-    const svg = await renderSvg(chart.spec);
-    await writeFile(join(dir, `${chart.name}.svg`), svg);
-    await writeFile(join(dir, `${chart.name}.png`), svgToPng(svg));
-    charts.push(chart.name);
-  }
-  const report = buildReport(rows, aggregates, {
-    command,
-    startedAt: startedAt.toISOString(),
-    seconds: elapsed(),
-    cores,
-    loadAverage: { start: loadStart, end: loadavg()[0]! },
-    verifyRatePerThread: verifyRate,
-    cpuPathRates: cpuPath?.byPool ?? null,
-    realAi: args.realAi,
-    aiLatencyMs: args.aiLatencyMs,
-    charts,
-  });
-  await writeFile(join(dir, 'report.md'), report);
-  await save();
-  say(`loadtest: done in ${formatDuration(elapsed())}; report: ${join(dir, 'report.md')}`);
+  const final = record(loadavg()[0]!);
+  const report = await writeReport(dir, final, { realAi: args.realAi, aiLatencyMs: args.aiLatencyMs });
+  await save(final.loadAverage!.end);
+  say(`loadtest: done in ${formatDuration(elapsed())}; report: ${report}`);
   return dir;
 }
