@@ -21,6 +21,10 @@ export interface RunOptions {
   readonly timeoutMs: number;
   /** Main-thread CPU profile of the validator's warm cycle, written to this file. */
   readonly cpuProfile?: string;
+  /** Main-thread heap snapshot after the warm cycle, written to this file. */
+  readonly heapSnapshot?: string;
+  /** Sampling heap profile of the warm cycle's promoted allocations, written to this file. */
+  readonly allocationProfile?: string;
 }
 
 export interface RunOutcome {
@@ -71,6 +75,8 @@ export async function runCombination(c: Combination, options: RunOptions): Promi
       validatorUri: standins.info.validator_uri,
       standins: standins.info,
       ...(options.cpuProfile ? { cpuProfile: options.cpuProfile } : {}),
+      ...(options.heapSnapshot ? { heapSnapshot: options.heapSnapshot } : {}),
+      ...(options.allocationProfile ? { allocationProfile: options.allocationProfile } : {}),
     };
     const validator = await startChild(
       tsxScript('./validator-run.ts', JSON.stringify(spec)),

@@ -1,3 +1,5 @@
+import type { MemoryDetail } from './memory-probe.js';
+
 /** What travels between the sweep, its child processes and the results files. */
 
 /** The JSON line `infinitevibe devnet standins` prints. */
@@ -29,6 +31,10 @@ export interface RunSpec {
   readonly standins: StandinsInfo;
   /** Write a main-thread CPU profile of the warm cycle here (.cpuprofile, Chrome DevTools format). */
   readonly cpuProfile?: string;
+  /** Write a main-thread heap snapshot here after the warm cycle (after the memory figures are read). */
+  readonly heapSnapshot?: string;
+  /** Write a sampling heap profile of the warm cycle here (promoted allocations, freed or not). */
+  readonly allocationProfile?: string;
 }
 
 export interface StageFigures {
@@ -73,5 +79,7 @@ export interface ValidatorRunResult {
     readonly heapUsedBytes: number;
     readonly heapTotalBytes: number;
     readonly externalBytes: number;
+    /** Heaps by thread and space, and the kernel's split of resident memory. */
+    readonly detail?: MemoryDetail;
   };
 }

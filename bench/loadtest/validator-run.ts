@@ -17,6 +17,7 @@ import type { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
 import type { EmbeddedNetwork } from '../../src/runtime/embedded-network.js';
 import type { ValidatorApp } from '../../src/runtime/validator-app.js';
 import { CpuSampler, stageWindows } from './cpu-sampler.js';
+import { MemoryTimeline, memoryDetail, writeHeapSnapshot } from './memory-probe.js';
 import { RESULT_PREFIX } from './result-line.js';
 import { bucketQuantile, counterTotal, histogramDelta, histogramState, poolUtilization } from './metric-deltas.js';
 import type { CycleFigures, RunSpec, ValidatorRunResult } from './run-types.js';
@@ -146,9 +147,27 @@ async function startProfiler(): Promise<() => Promise<unknown>> {
   };
 }
 
+/**
+ * Samples main-thread allocations that get promoted to the old generation, kept in the profile
+ * even when a later mark-compact frees them: the churn that sizes the old space.
+ */
+async function startAllocationSampling(): Promise<() => Promise<unknown>> {
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false });
+  return async () => {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    session.disconnect();
+    return profile;
+  };
+}
+
 const ms = (seconds: number | null): number | null => (seconds === null ? null : Math.round(seconds * 10_000) / 10);
 
 export async function runValidator(spec: RunSpec): Promise<ValidatorRunResult> {
+  const timeline = new MemoryTimeline();
+  timeline.start('start-up');
   const { loadConfig, initCrypto, silentLogger, ValidatorMetrics, startValidator, HttpAiDetectorClient } = await product();
   await initCrypto();
   const config = loadConfig({
@@ -183,11 +202,22 @@ export async function runValidator(spec: RunSpec): Promise<ValidatorRunResult> {
     ...(aiClient ? { aiDetector: aiClient } : {}),
   });
   try {
+    timeline.mark('cold cycle');
     const cold = await measureCycle(app, metrics, sampler, spec.pool);
+    timeline.mark('warm cycle');
     const profiler = spec.cpuProfile ? await startProfiler() : undefined;
+    const sampling = spec.allocationProfile ? await startAllocationSampling() : undefined;
     const warm = await measureCycle(app, metrics, sampler, spec.pool);
     if (profiler && spec.cpuProfile) await writeFile(spec.cpuProfile, JSON.stringify(await profiler()));
+    if (sampling && spec.allocationProfile) await writeFile(spec.allocationProfile, JSON.stringify(await sampling()));
     const memory = process.memoryUsage();
+    const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+    const session = new Session();
+    session.connect();
+    const phases = timeline.stop();
+    const detail = { ...(await memoryDetail(session)), phases };
+    if (spec.heapSnapshot) await writeHeapSnapshot(session, spec.heapSnapshot);
+    session.disconnect();
     const commit = await app.committer.commitNow();
     return {
       cold,
@@ -195,10 +225,11 @@ export async function runValidator(spec: RunSpec): Promise<ValidatorRunResult> {
       commit: { ok: commit.ok, ms: commit.latencyMs, error: commit.error },
       memory: {
         rssBytes: memory.rss,
-        peakRssBytes: process.resourceUsage().maxRSS * 1024,
+        peakRssBytes,
         heapUsedBytes: memory.heapUsed,
         heapTotalBytes: memory.heapTotal,
         externalBytes: memory.external,
+        detail,
       },
     };
   } finally {
