@@ -3,10 +3,11 @@
  * stand-ins and MongoDB server are other processes (`infinitevibe devnet`, `devnet standins`,
  * `devnet mongo`) whose URLs arrive in the spec. Runs a cold and a warm cycle and a weight
  * commit, then prints one `LOADTEST_RESULT {json}` line. The validator is the compiled dist/
- * tree, as `npm start` runs it (worker threads then load plain JavaScript, not TypeScript through
- * tsx, which would add its compile time to the cold cycle and its caches to RSS).
+ * tree, as `npm start` runs it, and this file is compiled to dist-bench/loadtest/ (buildDist) and
+ * run by plain Node: no tsx in the process (its module-hooks thread, and in every pool thread
+ * tsx and an esbuild thread, would add tens of MiB to RSS and compile time to the cold cycle).
  *
- *   node --import tsx bench/loadtest/validator-run.ts '<spec json>'   (the sweep starts it)
+ *   node dist-bench/loadtest/validator-run.js '<spec json>'   (the sweep starts it)
  */
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
@@ -23,6 +24,7 @@ import { bucketQuantile, counterTotal, histogramDelta, histogramState, poolUtili
 import type { CycleFigures, RunSpec, ValidatorRunResult } from './run-types.js';
 
 
+/** dist/src/, from bench/loadtest/ or from dist-bench/loadtest/ (compiled, see buildDist). */
 const DIST = new URL('../../dist/src/', import.meta.url);
 
 /** The product modules, from dist/ (the sweep builds it before the first run). */
@@ -239,7 +241,7 @@ export async function runValidator(spec: RunSpec): Promise<ValidatorRunResult> {
   }
 }
 
-if (process.argv[1]?.endsWith('validator-run.ts')) {
+if (/validator-run\.[jt]s$/.test(process.argv[1] ?? '')) {
   const spec = JSON.parse(process.argv[2] ?? '') as RunSpec;
   runValidator(spec).then(
     (result) => {

@@ -9,6 +9,7 @@ import { DEFAULT_GROWTH_PARAMS } from '../scoring/growth-policy.js';
 import { validateScoringOptions } from '../scoring/policies.js';
 import type { MinerPolicyResult, MinerScoringInput, ScoringOptions } from '../scoring/types.js';
 import { runningFromSource } from '../util/paths.js';
+import { workerExecArgv } from './worker-exec-argv.js';
 import {
   epochMs,
   type ScoreEnvelope,
@@ -73,16 +74,7 @@ function defaultWorkerFile(kind: PoolTaskKind): string {
   return fileURLToPath(new URL(`../../workers/${kind}.${ext}`, import.meta.url));
 }
 
-/**
- * From source the workers are TypeScript, so each thread needs tsx's loader; processes started
- * by tsx already carry it in execArgv, test runners usually do not.
- */
-function workerExecArgv(): string[] {
-  const argv = [...process.execArgv];
-  if (!runningFromSource() || argv.some((a) => a.includes('tsx'))) return argv;
-  const loader = createRequire(import.meta.url).resolve('tsx');
-  return [...argv, '--import', pathToFileURL(loader).href];
-}
+const tsxLoaderUrl = (): string => pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 function splitEven<T>(items: readonly T[], batches: number): T[][] {
   const out: T[][] = [];
@@ -139,7 +131,7 @@ export class WorkerPool {
       maxThreads: this.threads,
       idleTimeout: idleTimeoutMs,
       maxQueue,
-      execArgv: workerExecArgv(),
+      execArgv: workerExecArgv(process.execArgv, runningFromSource(), tsxLoaderUrl),
     });
     this.#piscina.on('error', (err: unknown) => this.#logger?.error({ err }, 'worker pool error'));
     // Threads come and go (idle exit, crash replacement); keep the gauge on the real count.
