@@ -168,6 +168,7 @@ async function startAllocationSampling(): Promise<() => Promise<unknown>> {
 const ms = (seconds: number | null): number | null => (seconds === null ? null : Math.round(seconds * 10_000) / 10);
 
 export async function runValidator(spec: RunSpec): Promise<ValidatorRunResult> {
+  if (process.env['LT_V8_FLAGS']) (await import('node:v8')).setFlagsFromString(process.env['LT_V8_FLAGS']); // EXPERIMENT
   const timeline = new MemoryTimeline();
   timeline.start('start-up');
   const { loadConfig, initCrypto, silentLogger, ValidatorMetrics, startValidator, HttpAiDetectorClient } = await product();

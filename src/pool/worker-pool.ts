@@ -34,6 +34,11 @@ export interface WorkerPoolOptions {
   readonly maxQueue?: number;
   /** Netuid the signed lines are bound to (default 89). */
   readonly netuid?: number;
+  /**
+   * Cap on each thread's V8 young generation in MiB (0: V8's default, which grows to 48 MiB).
+   * The tasks' garbage is short-lived, so a small young generation holds RSS down for little work.
+   */
+  readonly youngGenerationMb?: number;
   readonly metrics?: ValidatorMetrics;
   readonly logger?: Logger;
   /** Worker entry points, to substitute a module (tests, embedding); defaults to workers/verify and workers/score. */
@@ -99,6 +104,8 @@ export class WorkerPool {
   readonly threads: number;
   readonly batchSize: number;
   readonly netuid: number;
+  /** Each thread's young-generation cap in MiB (0: V8's default). */
+  readonly youngGenerationMb: number;
   #piscina: Piscina;
   #files: Record<PoolTaskKind, string>;
   #metrics: ValidatorMetrics | undefined;
@@ -113,6 +120,7 @@ export class WorkerPool {
     const idleTimeoutMs = checkInteger('idleTimeoutMs', options.idleTimeoutMs, DEFAULTS.idleTimeoutMs, 0, 3_600_000);
     const maxQueue = checkInteger('maxQueue', options.maxQueue, DEFAULTS.maxQueue, 0, 10_000_000);
     this.netuid = checkInteger('netuid', options.netuid, DEFAULTS.netuid, 0, 65_535);
+    this.youngGenerationMb = checkInteger('youngGenerationMb', options.youngGenerationMb, 0, 0, 1024);
     for (const [kind, file] of Object.entries(options.workerFiles ?? {})) {
       if (kind !== 'verify' && kind !== 'score') throw new RangeError(`options.workerFiles: unknown task kind ${kind}`);
       if (typeof file !== 'string' || file.length === 0) throw new TypeError(`options.workerFiles.${kind} must be a file path`);
@@ -132,6 +140,7 @@ export class WorkerPool {
       idleTimeout: idleTimeoutMs,
       maxQueue,
       execArgv: workerExecArgv(process.execArgv, runningFromSource(), tsxLoaderUrl),
+      ...(this.youngGenerationMb > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: this.youngGenerationMb } } : {}),
     });
     this.#piscina.on('error', (err: unknown) => this.#logger?.error({ err }, 'worker pool error'));
     // Threads come and go (idle exit, crash replacement); keep the gauge on the real count.
@@ -151,6 +160,7 @@ export class WorkerPool {
       batchSize: Math.max(MIN_BATCH_SIZE, config.pool.batch_size),
       idleTimeoutMs: config.pool.idle_timeout_ms,
       maxQueue: config.pool.max_queue,
+      youngGenerationMb: config.pool.young_generation_mb,
       netuid: config.netuid,
       ...deps,
     });
