@@ -61,7 +61,7 @@ function boundaryZones() {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'grafana/**', 'prometheus/**'] },
+  { ignores: ['dist/**', 'dist-bench/**', 'coverage/**', 'node_modules/**', 'grafana/**', 'prometheus/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

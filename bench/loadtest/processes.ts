@@ -1,9 +1,10 @@
 /**
  * Child processes of a run: the stand-ins through the project's own CLI (`bin/infinitevibe.js`,
- * the compiled dist/ tree) and the validator run under tsx. Each child is stopped with SIGTERM,
+ * the compiled dist/ tree) and the compiled validator run. Each child is stopped with SIGTERM,
  * then SIGKILL if it lingers, and all of them when the sweep itself exits.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -79,11 +80,38 @@ export function startChild<T>(args: readonly string[], pick: (line: string) => T
   });
 }
 
-/** The stand-in processes run the compiled CLI; build it so they run what the tree says. */
+/**
+ * The validator run and the bench modules it loads, compiled to dist-bench/loadtest/: beside
+ * bench/loadtest/ in depth, so relative paths hold, and outside dist/, which is published.
+ */
+const RUNNER_FILES = ['validator-run', 'cpu-sampler', 'memory-probe', 'metric-deltas', 'result-line', 'run-types'] as const;
+const RUNNER_DIR = fileURLToPath(new URL('../../dist-bench/loadtest/', import.meta.url));
+
+/**
+ * The stand-in processes run the compiled CLI; build it so they run what the tree says. The
+ * validator run is compiled too (transpiled only: the typecheck covers bench/), so its process
+ * is plain Node like `npm start`: under tsx it would carry tsx's module-hooks thread and, in
+ * every pool thread, tsx and an esbuild thread (tens of MiB of RSS the validator never has).
+ */
 export function buildDist(): void {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT, stdio: 'inherit' });
   if (r.status !== 0) throw new Error('building dist/ failed (tsc -p tsconfig.build.json)');
+  const ts = createRequire(import.meta.url)('typescript') as typeof import('typescript');
+  mkdirSync(RUNNER_DIR, { recursive: true });
+  for (const name of RUNNER_FILES) {
+    const source = readFileSync(fileURLToPath(new URL(`./${name}.ts`, import.meta.url)), 'utf8');
+    const out = ts.transpileModule(source, {
+      fileName: `${name}.ts`,
+      compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
+    });
+    writeFileSync(`${RUNNER_DIR}${name}.js`, out.outputText);
+  }
+}
+
+/** The compiled validator run (see buildDist), started with plain Node. */
+export function validatorRunScript(...args: string[]): string[] {
+  return [`${RUNNER_DIR}validator-run.js`, ...args];
 }
 
 /** A JSON object line, else undefined. */
@@ -98,9 +126,4 @@ export function jsonLine<T>(line: string): T | undefined {
 
 export function cli(...args: string[]): string[] {
   return [CLI, ...args];
-}
-
-/** The bench's own TypeScript entry points, under tsx (pool workers inherit its loader). */
-export function tsxScript(file: string, ...args: string[]): string[] {
-  return ['--import', 'tsx', fileURLToPath(new URL(file, import.meta.url)), ...args];
 }

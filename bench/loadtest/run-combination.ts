@@ -3,13 +3,14 @@
  *   1. `infinitevibe devnet standins` (gists, YouTube, Apify, SightEngine, videos, AI detector);
  *   2. `infinitevibe devnet --scenario <its neurons>` (the Subtensor stand-in);
  *   3. `infinitevibe devnet mongo` (an empty embedded MongoDB server: the first cycle is cold);
- *   4. the validator (validator-run.ts), which prints its figures and exits.
+ *   4. the validator (validator-run.ts, compiled by buildDist and run by plain Node), which prints
+ *      its figures and exits.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Combination } from './plan.js';
-import { cli, jsonLine, startChild, tsxScript, type Started } from './processes.js';
+import { cli, jsonLine, startChild, validatorRunScript, type Started } from './processes.js';
 import type { RunSpec, StandinsInfo, ValidatorRunResult } from './run-types.js';
 import { RESULT_PREFIX } from './result-line.js';
 
@@ -22,6 +23,10 @@ export interface RunOptions {
   /** Main-thread CPU profile of the validator's warm (or cold) cycle, written to this file. */
   readonly cpuProfile?: string;
   readonly cpuProfileCycle?: 'cold' | 'warm';
+  /** Main-thread heap snapshot after the warm cycle, written to this file. */
+  readonly heapSnapshot?: string;
+  /** Sampling heap profile of the warm cycle's promoted allocations, written to this file. */
+  readonly allocationProfile?: string;
 }
 
 export interface RunOutcome {
@@ -72,9 +77,11 @@ export async function runCombination(c: Combination, options: RunOptions): Promi
       validatorUri: standins.info.validator_uri,
       standins: standins.info,
       ...(options.cpuProfile ? { cpuProfile: options.cpuProfile, cpuProfileCycle: options.cpuProfileCycle ?? 'warm' } : {}),
+      ...(options.heapSnapshot ? { heapSnapshot: options.heapSnapshot } : {}),
+      ...(options.allocationProfile ? { allocationProfile: options.allocationProfile } : {}),
     };
     const validator = await startChild(
-      tsxScript('./validator-run.ts', JSON.stringify(spec)),
+      validatorRunScript(JSON.stringify(spec)),
       (line) => (line.startsWith(RESULT_PREFIX) ? (JSON.parse(line.slice(RESULT_PREFIX.length)) as ValidatorRunResult) : undefined),
       Math.max(10_000, options.timeoutMs - (performance.now() - started)),
       'validator',

@@ -1,3 +1,5 @@
+import type { MemoryDetail } from './memory-probe.js';
+
 /** What travels between the sweep, its child processes and the results files. */
 import type { MachineCpuShares } from './machine-cpu.js';
 
@@ -32,6 +34,10 @@ export interface RunSpec {
   readonly cpuProfile?: string;
   /** Which cycle the profile covers; the warm one unless told. */
   readonly cpuProfileCycle?: 'cold' | 'warm';
+  /** Write a main-thread heap snapshot here after the warm cycle (after the memory figures are read). */
+  readonly heapSnapshot?: string;
+  /** Write a sampling heap profile of the warm cycle here (promoted allocations, freed or not). */
+  readonly allocationProfile?: string;
 }
 
 export interface StageFigures {
@@ -78,5 +84,7 @@ export interface ValidatorRunResult {
     readonly heapUsedBytes: number;
     readonly heapTotalBytes: number;
     readonly externalBytes: number;
+    /** Heaps by thread and space, and the kernel's split of resident memory. */
+    readonly detail?: MemoryDetail;
   };
 }

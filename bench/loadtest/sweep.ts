@@ -8,6 +8,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import type { SweepArgs } from './args.js';
 import { estimateRunSeconds, formatDuration, planRuns, type PlannedRun } from './plan.js';
+import { formatMemoryDetail } from './memory-report.js';
 import { buildDist, REPO_ROOT, stopChildrenOnSignals } from './processes.js';
 import { runCombination } from './run-combination.js';
 import { buildRow, emptyRow, type ResultRow } from './rows.js';
@@ -86,6 +87,8 @@ export async function runSweep(args: SweepArgs, command: string): Promise<string
           `(cold ${row.cold_s?.toFixed(1)} s, warm ${row.warm_s?.toFixed(1)} s, main ELU ${Math.round((row.main_elu ?? 0) * 100)} %, pool ${Math.round((row.pool_util ?? 0) * 100)} %, ${row.machine_steal === null ? '' : `machine ${Math.round((row.machine_busy ?? 0) * 100)} % busy, ${Math.round(row.machine_steal * 100)} % stolen, `}RSS ${Math.round(row.rss_mib ?? 0)} MiB` +
           `${row.timed_out ? `, ${row.timed_out} miners timed out` : ''}) in ${formatDuration(outcome.seconds)}`,
       );
+      const memory = outcome.result.memory;
+      if (memory.detail) say(formatMemoryDetail(memory.rssBytes, memory.detail).replace(/^/gm, '    '));
     } catch (error) {
       const message = (error as Error).message.split('\n')[0]!.slice(0, 500);
       rows.push(emptyRow(run, ctx, 'failed', message));

@@ -3,10 +3,11 @@
  * stand-ins and MongoDB server are other processes (`infinitevibe devnet`, `devnet standins`,
  * `devnet mongo`) whose URLs arrive in the spec. Runs a cold and a warm cycle and a weight
  * commit, then prints one `LOADTEST_RESULT {json}` line. The validator is the compiled dist/
- * tree, as `npm start` runs it (worker threads then load plain JavaScript, not TypeScript through
- * tsx, which would add its compile time to the cold cycle and its caches to RSS).
+ * tree, as `npm start` runs it, and this file is compiled to dist-bench/loadtest/ (buildDist) and
+ * run by plain Node: no tsx in the process (its module-hooks thread, and in every pool thread
+ * tsx and an esbuild thread, would add tens of MiB to RSS and compile time to the cold cycle).
  *
- *   node --import tsx bench/loadtest/validator-run.ts '<spec json>'   (the sweep starts it)
+ *   node dist-bench/loadtest/validator-run.js '<spec json>'   (the sweep starts it)
  */
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
@@ -18,11 +19,13 @@ import type { EmbeddedNetwork } from '../../src/runtime/embedded-network.js';
 import type { ValidatorApp } from '../../src/runtime/validator-app.js';
 import { CpuSampler, stageWindows } from './cpu-sampler.js';
 import { machineShares, readMachineCpu } from './machine-cpu.js';
+import { MemoryTimeline, memoryDetail, writeHeapSnapshot } from './memory-probe.js';
 import { RESULT_PREFIX } from './result-line.js';
 import { bucketQuantile, counterTotal, histogramDelta, histogramState, poolUtilization } from './metric-deltas.js';
 import type { CycleFigures, RunSpec, ValidatorRunResult } from './run-types.js';
 
 
+/** dist/src/, from bench/loadtest/ or from dist-bench/loadtest/ (compiled, see buildDist). */
 const DIST = new URL('../../dist/src/', import.meta.url);
 
 /** The product modules, from dist/ (the sweep builds it before the first run). */
@@ -150,9 +153,27 @@ async function startProfiler(): Promise<() => Promise<unknown>> {
   };
 }
 
+/**
+ * Samples main-thread allocations that get promoted to the old generation, kept in the profile
+ * even when a later mark-compact frees them: the churn that sizes the old space.
+ */
+async function startAllocationSampling(): Promise<() => Promise<unknown>> {
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false });
+  return async () => {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    session.disconnect();
+    return profile;
+  };
+}
+
 const ms = (seconds: number | null): number | null => (seconds === null ? null : Math.round(seconds * 10_000) / 10);
 
 export async function runValidator(spec: RunSpec): Promise<ValidatorRunResult> {
+  const timeline = new MemoryTimeline();
+  timeline.start('start-up');
   const { loadConfig, initCrypto, silentLogger, ValidatorMetrics, startValidator, HttpAiDetectorClient } = await product();
   await initCrypto();
   const config = loadConfig({
@@ -188,15 +209,25 @@ export async function runValidator(spec: RunSpec): Promise<ValidatorRunResult> {
   });
   try {
     const profiled = spec.cpuProfileCycle ?? 'warm';
-    const profile = async (cycle: 'cold' | 'warm'): Promise<CycleFigures> => {
+    const measure = async (cycle: 'cold' | 'warm'): Promise<CycleFigures> => {
+      timeline.mark(`${cycle} cycle`);
       const profiler = spec.cpuProfile && profiled === cycle ? await startProfiler() : undefined;
+      const sampling = spec.allocationProfile && cycle === 'warm' ? await startAllocationSampling() : undefined;
       const figures = await measureCycle(app, metrics, sampler, spec.pool);
       if (profiler && spec.cpuProfile) await writeFile(spec.cpuProfile, JSON.stringify(await profiler()));
+      if (sampling && spec.allocationProfile) await writeFile(spec.allocationProfile, JSON.stringify(await sampling()));
       return figures;
     };
-    const cold = await profile('cold');
-    const warm = await profile('warm');
+    const cold = await measure('cold');
+    const warm = await measure('warm');
     const memory = process.memoryUsage();
+    const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+    const session = new Session();
+    session.connect();
+    const phases = timeline.stop();
+    const detail = { ...(await memoryDetail(session)), phases };
+    if (spec.heapSnapshot) await writeHeapSnapshot(session, spec.heapSnapshot);
+    session.disconnect();
     const commit = await app.committer.commitNow();
     return {
       cold,
@@ -204,10 +235,11 @@ export async function runValidator(spec: RunSpec): Promise<ValidatorRunResult> {
       commit: { ok: commit.ok, ms: commit.latencyMs, error: commit.error },
       memory: {
         rssBytes: memory.rss,
-        peakRssBytes: process.resourceUsage().maxRSS * 1024,
+        peakRssBytes,
         heapUsedBytes: memory.heapUsed,
         heapTotalBytes: memory.heapTotal,
         externalBytes: memory.external,
+        detail,
       },
     };
   } finally {
@@ -217,7 +249,7 @@ export async function runValidator(spec: RunSpec): Promise<ValidatorRunResult> {
   }
 }
 
-if (process.argv[1]?.endsWith('validator-run.ts')) {
+if (/validator-run\.[jt]s$/.test(process.argv[1] ?? '')) {
   const spec = JSON.parse(process.argv[2] ?? '') as RunSpec;
   runValidator(spec).then(
     (result) => {

@@ -114,6 +114,11 @@ export const DEFAULTS = deepFreeze({
     batch_size: 64,
     idle_timeout_ms: 60_000,
     max_queue: 4096,
+    /**
+     * Each pool thread's V8 young-generation cap in MiB; 0 leaves V8's default (up to 48). Task
+     * garbage is short-lived: 8 holds two threads ~40 MiB lower at no measurable CPU cost.
+     */
+    young_generation_mb: 8,
   },
   concurrency: {
     platform_tracker: 8,

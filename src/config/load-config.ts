@@ -112,6 +112,7 @@ const schema = z
         batch_size: int(1, 100_000),
         idle_timeout_ms: int(0, 3_600_000),
         max_queue: int(0, 10_000_000),
+        young_generation_mb: int(0, 1024),
       })
       .strict(),
     concurrency: z

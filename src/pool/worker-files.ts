@@ -1,5 +1,4 @@
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { runningFromSource } from '../util/paths.js';
 import { POOL_TASK_KINDS, type PoolTaskKind } from './tasks.js';
 
@@ -19,15 +18,4 @@ export function resolveWorkerFiles(given: Partial<Record<PoolTaskKind, string>> 
     if (typeof file !== 'string' || file.length === 0) throw new TypeError(`options.workerFiles.${kind} must be a file path`);
   }
   return Object.fromEntries(POOL_TASK_KINDS.map((kind) => [kind, given[kind] ?? defaultWorkerFile(kind)])) as Record<PoolTaskKind, string>;
-}
-
-/**
- * From source the workers are TypeScript, so each thread needs tsx's loader; processes started
- * by tsx already carry it in execArgv, test runners usually do not.
- */
-export function workerExecArgv(): string[] {
-  const argv = [...process.execArgv];
-  if (!runningFromSource() || argv.some((a) => a.includes('tsx'))) return argv;
-  const loader = createRequire(import.meta.url).resolve('tsx');
-  return [...argv, '--import', pathToFileURL(loader).href];
 }

@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Config } from '../config/load-config.js';
 import { PoolError } from '../errors.js';
@@ -6,7 +8,9 @@ import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
 import { DEFAULT_GROWTH_PARAMS } from '../scoring/growth-policy.js';
 import { validateScoringOptions } from '../scoring/policies.js';
 import type { MinerPolicyResult, MinerScoringInput, ScoringOptions } from '../scoring/types.js';
+import { runningFromSource } from '../util/paths.js';
 import { toParseResult, type GistParseResult } from './signed-gist.js';
+import { workerExecArgv } from './worker-exec-argv.js';
 import {
   POOL_TASK_KINDS,
   epochMs,
@@ -23,7 +27,7 @@ import {
   type VerifyRequest,
   type VerifyTask,
 } from './tasks.js';
-import { resolveWorkerFiles, workerExecArgv } from './worker-files.js';
+import { resolveWorkerFiles } from './worker-files.js';
 
 export type { PoolTaskKind } from './tasks.js';
 
@@ -38,6 +42,11 @@ export interface WorkerPoolOptions {
   readonly maxQueue?: number;
   /** Netuid the signed lines are bound to (default 89). */
   readonly netuid?: number;
+  /**
+   * Cap on each thread's V8 young generation in MiB (0: V8's default, which grows to 48 MiB).
+   * The tasks' garbage is short-lived, so a small young generation holds RSS down for little work.
+   */
+  readonly youngGenerationMb?: number;
   readonly metrics?: ValidatorMetrics;
   readonly logger?: Logger;
   /** Worker entry points, to substitute a module (tests, embedding); defaults to workers/<kind>. */
@@ -73,6 +82,8 @@ function checkInteger(name: string, value: unknown, fallback: number, min: numbe
   return value;
 }
 
+const tsxLoaderUrl = (): string => pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
 function splitEven<T>(items: readonly T[], batches: number): T[][] {
   const out: T[][] = [];
   const base = Math.floor(items.length / batches);
@@ -97,6 +108,8 @@ export class WorkerPool {
   readonly threads: number;
   readonly batchSize: number;
   readonly netuid: number;
+  /** Each thread's young-generation cap in MiB (0: V8's default). */
+  readonly youngGenerationMb: number;
   #piscina: Piscina;
   #files: Record<PoolTaskKind, string>;
   #metrics: ValidatorMetrics | undefined;
@@ -111,6 +124,7 @@ export class WorkerPool {
     const idleTimeoutMs = checkInteger('idleTimeoutMs', options.idleTimeoutMs, DEFAULTS.idleTimeoutMs, 0, 3_600_000);
     const maxQueue = checkInteger('maxQueue', options.maxQueue, DEFAULTS.maxQueue, 0, 10_000_000);
     this.netuid = checkInteger('netuid', options.netuid, DEFAULTS.netuid, 0, 65_535);
+    this.youngGenerationMb = checkInteger('youngGenerationMb', options.youngGenerationMb, 0, 0, 1024);
     this.#files = resolveWorkerFiles(options.workerFiles);
     this.#metrics = options.metrics;
     this.#logger = options.logger;
@@ -122,7 +136,8 @@ export class WorkerPool {
       maxThreads: this.threads,
       idleTimeout: idleTimeoutMs,
       maxQueue,
-      execArgv: workerExecArgv(),
+      execArgv: workerExecArgv(process.execArgv, runningFromSource(), tsxLoaderUrl),
+      ...(this.youngGenerationMb > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: this.youngGenerationMb } } : {}),
     });
     this.#piscina.on('error', (err: unknown) => this.#logger?.error({ err }, 'worker pool error'));
     // Threads come and go (idle exit, crash replacement); keep the gauge on the real count.
@@ -142,6 +157,7 @@ export class WorkerPool {
       batchSize: Math.max(MIN_BATCH_SIZE, config.pool.batch_size),
       idleTimeoutMs: config.pool.idle_timeout_ms,
       maxQueue: config.pool.max_queue,
+      youngGenerationMb: config.pool.young_generation_mb,
       netuid: config.netuid,
       ...deps,
     });

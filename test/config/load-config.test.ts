@@ -77,6 +77,8 @@ describe('loadConfig', () => {
     [{ allowed_platforms: 'tiktok/video' }, /--allowed_platforms: invalid value \["tiktok\/video"\]; expected one of/],
     [{ 'wallet.colour': 'red' }, /unknown option --wallet.colour/],
     [{ 'pool.threads': '0' }, /--pool.threads: invalid value "0"; expected at least 1/],
+    [{ 'pool.young_generation_mb': '-1' }, /--pool.young_generation_mb: invalid value "-1"; expected at least 0/],
+    [{ 'pool.young_generation_mb': '2048' }, /--pool.young_generation_mb: invalid value "2048"; expected at most 1024/],
   ];
   for (const [flags, message] of bad) {
     it(`rejects ${JSON.stringify(flags)}`, () => {

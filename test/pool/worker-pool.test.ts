@@ -267,14 +267,31 @@ describe('WorkerPool options', () => {
     expect(() => new WorkerPool({ idleTimeoutMs: -1 })).toThrow(new RangeError('options.idleTimeoutMs must be an integer in [0, 3600000], got -1'));
     expect(() => new WorkerPool({ maxQueue: null as unknown as number })).toThrow(new TypeError('options.maxQueue must be a number, got null'));
     expect(() => new WorkerPool({ netuid: 70_000 })).toThrow(new RangeError('options.netuid must be an integer in [0, 65535], got 70000'));
+    expect(() => new WorkerPool({ youngGenerationMb: -1 })).toThrow(new RangeError('options.youngGenerationMb must be an integer in [0, 1024], got -1'));
+    expect(() => new WorkerPool({ youngGenerationMb: 2.5 })).toThrow(new RangeError('options.youngGenerationMb must be an integer in [0, 1024], got 2.5'));
     expect(() => new WorkerPool({ workerFiles: { bogus: 'x' } as never })).toThrow(new RangeError('options.workerFiles: unknown task kind bogus'));
     expect(() => new WorkerPool(null as never)).toThrow(new TypeError('options must be an object'));
   });
 
+  it("caps each thread's young generation when asked, and leaves V8's default otherwise", async () => {
+    const limitsOf = async (pool: WorkerPool): Promise<Record<string, number>> => {
+      try {
+        const [limits] = await pool.verify([request(alice, 1, { hotkey: '__limits__' })]);
+        return limits as unknown as Record<string, number>;
+      } finally {
+        await pool.close();
+      }
+    };
+    const capped = await limitsOf(new WorkerPool({ threads: 1, youngGenerationMb: 12, workerFiles: { verify: faultyWorker } }));
+    const uncapped = await limitsOf(new WorkerPool({ threads: 1, workerFiles: { verify: faultyWorker } }));
+    expect(capped['maxYoungGenerationSizeMb']).toBe(12);
+    expect(uncapped['maxYoungGenerationSizeMb']).not.toBe(12);
+  });
+
   it('is sized from config', async () => {
-    const pool = WorkerPool.fromConfig(loadConfig({ flags: { 'pool.threads': '1', 'pool.batch_size': '32', netuid: '7' }, env: {} }));
+    const pool = WorkerPool.fromConfig(loadConfig({ flags: { 'pool.threads': '1', 'pool.batch_size': '32', 'pool.young_generation_mb': '6', netuid: '7' }, env: {} }));
     try {
-      expect([pool.threads, pool.batchSize, pool.netuid]).toEqual([1, 32, 7]);
+      expect([pool.threads, pool.batchSize, pool.youngGenerationMb, pool.netuid]).toEqual([1, 32, 6, 7]);
     } finally {
       await pool.close();
     }
