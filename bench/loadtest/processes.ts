@@ -84,7 +84,6 @@ export function startChild<T>(args: readonly string[], pick: (line: string) => T
  * The validator run and the bench modules it loads, compiled to dist-bench/loadtest/: beside
  * bench/loadtest/ in depth, so relative paths hold, and outside dist/, which is published.
  */
-const RUNNER_FILES = ['validator-run', 'cpu-sampler', 'memory-probe', 'metric-deltas', 'result-line', 'run-types'] as const;
 const RUNNER_DIR = fileURLToPath(new URL('../../dist-bench/loadtest/', import.meta.url));
 
 /**
@@ -99,7 +98,7 @@ export function buildDist(): void {
   if (r.status !== 0) throw new Error('building dist/ failed (tsc -p tsconfig.build.json)');
   const ts = createRequire(import.meta.url)('typescript') as typeof import('typescript');
   mkdirSync(RUNNER_DIR, { recursive: true });
-  for (const name of RUNNER_FILES) {
+  for (const name of runnerModules()) {
     const source = readFileSync(fileURLToPath(new URL(`./${name}.ts`, import.meta.url)), 'utf8');
     const out = ts.transpileModule(source, {
       fileName: `${name}.ts`,
@@ -107,6 +106,22 @@ export function buildDist(): void {
     });
     writeFileSync(`${RUNNER_DIR}${name}.js`, out.outputText);
   }
+}
+
+/**
+ * validator-run and every bench/loadtest module it imports, directly or not (`./name.js`
+ * imports; the product modules it loads from dist/ are not among them).
+ */
+export function runnerModules(entry = 'validator-run'): string[] {
+  const found = new Set<string>();
+  const visit = (name: string): void => {
+    if (found.has(name)) return;
+    found.add(name);
+    const source = readFileSync(fileURLToPath(new URL(`./${name}.ts`, import.meta.url)), 'utf8');
+    for (const m of source.matchAll(/from '\.\/([\w-]+)\.js'/g)) visit(m[1]!);
+  };
+  visit(entry);
+  return [...found];
 }
 
 /** The compiled validator run (see buildDist), started with plain Node. */
