@@ -55,6 +55,8 @@ export function recommend(aggregates: readonly Aggregate[]): Recommendation | nu
   return out;
 }
 
+/** A sweep recorded before load averages were kept has none: shown as unknown, not NaN. */
+const load = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : 'unknown');
 const fmt = (v: number | null, digits = 0): string => (v === null ? '–' : v.toFixed(digits));
 const pct = (v: number | null): string => (v === null ? '–' : `${Math.round(v * 100)} %`);
 
@@ -168,7 +170,7 @@ export function buildReport(rows: readonly ResultRow[], aggregates: readonly Agg
     `Command: \`${ctx.command}\``,
     '',
     `Started ${ctx.startedAt}, took ${Math.round(ctx.seconds)} s: ${ok} runs measured, ${failed.length} failed, ${skipped} skipped (over --max-seconds). ` +
-      `${ctx.cores} cores; load average ${ctx.loadAverage.start.toFixed(2)} at start, ${ctx.loadAverage.end.toFixed(2)} at end. ` +
+      `${ctx.cores} cores; load average ${load(ctx.loadAverage.start)} at start, ${load(ctx.loadAverage.end)} at end. ` +
       `AI detector: ${ctx.realAi ? 'in the validator, full pipeline (ffmpeg frames, SightEngine stand-in)' : `stand-in service answering after ${ctx.aiLatencyMs} ms`}. ` +
       'The validator runs alone in its process; the chain, HTTP stand-ins and MongoDB server run in three others.',
     '',

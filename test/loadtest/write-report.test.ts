@@ -48,6 +48,9 @@ describe('merging sweeps into one report', () => {
     expect(report).toContain('- 1024 × 5: pool 2 / pool 1 warm throughput 1.70× (target ≥ 1.6×) — met');
     expect(report).toContain('- 256 × 100: pool 2 / pool 1 warm throughput 1.61× (target ≥ 1.6×) — met');
     expect(report).toContain('- 1024 × 5: whole runtime at pool 2 / CPU-path bench at pool 2 in this run 0.85×');
+    expect(report).toContain('load average 1.00 at start, 4.00 at end');
+    const older = mergeRecords([{ ...five, loadAverage: undefined }]);
+    expect(await readFile(await writeReport(dir, older, { realAi: false, aiLatencyMs: 0 }), 'utf8')).toContain('load average unknown at start, unknown at end');
     expect(JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')).rows).toHaveLength(4);
     const files = await readdir(dir);
     for (const f of ['results.csv', 'report.md', 'throughput-vs-pool.svg', 'throughput-vs-pool.png', 'rss-vs-submissions.png']) expect(files).toContain(f);
