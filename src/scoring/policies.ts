@@ -1,5 +1,6 @@
 import { PLATFORMS, type Platform } from '../config/defaults.js';
 import type { Config } from '../config/load-config.js';
+import { isCompactHistory, snapshotsOf } from './compact-history.js';
 import { ENGAGEMENT_POLICY, scoreMinerEngagement } from './engagement-policy.js';
 import { DEFAULT_GROWTH_PARAMS, GROWTH_POLICY, scoreMinerGrowth } from './growth-policy.js';
 import type { GrowthParams, MinerPolicyResult, MinerScoringInput, ScoringOptions, ScoringPolicyName } from './types.js';
@@ -85,9 +86,10 @@ export function isActiveMiner(miner: Pick<MinerScoringInput, 'stake' | 'validato
 /** Scores one miner under the selected policy; this is what a score worker runs per miner. */
 export function scoreMiner(miner: MinerScoringInput, options: ScoringOptions): MinerPolicyResult {
   const active = isActiveMiner(miner);
+  const history = isCompactHistory(miner.history) ? snapshotsOf(miner.history) : miner.history;
   const result =
     options.policy === 'engagement'
-      ? scoreMinerEngagement(miner.history, options)
-      : scoreMinerGrowth(miner.history, options, miner.bot);
+      ? scoreMinerEngagement(history, options)
+      : scoreMinerGrowth(history, options, miner.bot);
   return { uid: miner.uid, hotkey: miner.hotkey, active, result };
 }

@@ -1,5 +1,6 @@
 import type { Platform } from '../config/defaults.js';
 import type { MetricSnapshot } from '../store/types.js';
+import type { CompactHistoryData } from './compact-history.js';
 
 /**
  * Shapes shared by the scoring policies, the score worker and the runtime. Everything here is
@@ -22,6 +23,12 @@ export interface BotAnalysis {
   readonly confidence: number;
 }
 
+/**
+ * A miner's stored snapshots: objects, or the columns the validator's history cache holds them
+ * in (materialised one miner at a time by scoreMiner, in the score worker).
+ */
+export type ScoringHistory = readonly MetricSnapshot[] | CompactHistoryData;
+
 /** What a policy needs to know about one metagraph neuron and its stored history. */
 export interface MinerScoringInput {
   readonly uid: number;
@@ -30,7 +37,7 @@ export interface MinerScoringInput {
   readonly stake: bigint | number;
   readonly validator_permit: boolean;
   /** Every stored snapshot of the hotkey, any order (policies sort what they need). */
-  readonly history: readonly MetricSnapshot[];
+  readonly history: ScoringHistory;
   readonly bot?: BotAnalysis | null;
 }
 

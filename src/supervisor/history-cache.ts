@@ -1,5 +1,7 @@
+import type { CompactHistoryData } from '../scoring/compact-history.js';
 import type { MetricSnapshot } from '../store/types.js';
 import { positiveInt } from '../util/option-checks.js';
+import { HotkeyHistory } from './hotkey-history.js';
 
 /** Where histories come from: the store's snapshot repository. */
 export interface HistorySource {
@@ -13,20 +15,19 @@ export interface HistoryCacheOptions {
   readonly maxSnapshots?: number;
 }
 
-const keyOf = (s: MetricSnapshot) => `${s.platform}|${s.content_id}|${s.interval}`;
-
 /**
  * Scoring reads every miner's whole history each cycle. The validator is the only writer of its
  * store, so after one read per hotkey the history can be kept current by appending what the
  * actors persist, instead of re-querying thousands of hotkeys every cycle (on the embedded
  * server, which scans, that read grew with miners × stored snapshots). Entries are ordered as the
- * store orders them (content, then interval). Bounded: past `maxSnapshots` it is dropped and
- * re-read from the store.
+ * store orders them (content, then interval). Histories are held in columns (HotkeyHistory,
+ * CompactRows: about a third to a tenth of the heap of snapshot objects) and handed to scoring
+ * in that form. Bounded: past `maxSnapshots` it is dropped and re-read from the store.
  */
 export class HistoryCache implements HistorySource {
   readonly #source: HistorySource;
   readonly #max: number;
-  readonly #byHotkey = new Map<string, { snapshots: MetricSnapshot[]; keys: Set<string>; sorted: boolean }>();
+  readonly #byHotkey = new Map<string, HotkeyHistory>();
   #size = 0;
 
   constructor(source: HistorySource, options: HistoryCacheOptions = {}) {
@@ -42,18 +43,14 @@ export class HistoryCache implements HistorySource {
     return this.#size;
   }
 
+  /** A hotkey's history as snapshot objects. */
   async history(hotkey: string): Promise<MetricSnapshot[]> {
-    const cached = this.#byHotkey.get(hotkey);
-    if (cached) {
-      if (!cached.sorted) {
-        cached.snapshots.sort(compare);
-        cached.sorted = true;
-      }
-      return cached.snapshots;
-    }
-    this.#install(hotkey, await this.#source.history(hotkey));
-    this.#trim();
-    return this.history(hotkey);
+    return (await this.#entry(hotkey)).snapshots();
+  }
+
+  /** A hotkey's history in its compact form, as the score worker takes it. */
+  async scoringHistory(hotkey: string): Promise<CompactHistoryData> {
+    return (await this.#entry(hotkey)).data();
   }
 
   /**
@@ -70,30 +67,13 @@ export class HistoryCache implements HistorySource {
     this.#trim();
   }
 
-  #install(hotkey: string, snapshots: readonly MetricSnapshot[]): void {
-    // A write recorded while the read was in flight is already in the store's answer or not:
-    // merge rather than overwrite.
-    const raced = this.#byHotkey.get(hotkey);
-    const entry = { snapshots: [...snapshots], keys: new Set(snapshots.map(keyOf)), sorted: true };
-    this.#byHotkey.set(hotkey, entry);
-    this.#size += entry.snapshots.length;
-    if (raced) {
-      this.#size -= raced.snapshots.length;
-      this.record(raced.snapshots);
-    }
-  }
-
   /** Snapshots just written (or buffered for writing): added to the histories already loaded. */
   record(snapshots: readonly MetricSnapshot[]): void {
     for (const snapshot of snapshots) {
       const entry = this.#byHotkey.get(snapshot.hotkey);
       if (!entry) continue; // not loaded yet: the first read will see it in the store
-      const key = keyOf(snapshot);
-      if (entry.keys.has(key)) continue; // the store keeps the first write of a key
-      entry.keys.add(key);
-      entry.snapshots.push(snapshot);
-      entry.sorted = false;
-      this.#size++;
+      // The store keeps the first write of a key.
+      if (entry.add(snapshot)) this.#size++;
     }
     this.#trim();
   }
@@ -102,8 +82,31 @@ export class HistoryCache implements HistorySource {
   forget(hotkey: string): void {
     const entry = this.#byHotkey.get(hotkey);
     if (!entry) return;
-    this.#size -= entry.snapshots.length;
+    this.#size -= entry.size;
     this.#byHotkey.delete(hotkey);
+  }
+
+  async #entry(hotkey: string): Promise<HotkeyHistory> {
+    const cached = this.#byHotkey.get(hotkey);
+    if (cached) return cached;
+    const entry = this.#install(hotkey, await this.#source.history(hotkey));
+    this.#trim();
+    // Trimmed away at once (one history past the whole bound): served, not kept.
+    return entry;
+  }
+
+  #install(hotkey: string, snapshots: readonly MetricSnapshot[]): HotkeyHistory {
+    // A write recorded while the read was in flight is already in the store's answer or not:
+    // merge rather than overwrite.
+    const raced = this.#byHotkey.get(hotkey);
+    const entry = new HotkeyHistory(hotkey, snapshots);
+    this.#byHotkey.set(hotkey, entry);
+    this.#size += entry.size;
+    if (raced) {
+      this.#size -= raced.size;
+      this.record(raced.snapshots());
+    }
+    return entry;
   }
 
   #trim(): void {
@@ -111,8 +114,4 @@ export class HistoryCache implements HistorySource {
     this.#byHotkey.clear();
     this.#size = 0;
   }
-}
-
-function compare(a: MetricSnapshot, b: MetricSnapshot): number {
-  return a.platform < b.platform ? -1 : a.platform > b.platform ? 1 : a.content_id < b.content_id ? -1 : a.content_id > b.content_id ? 1 : a.interval < b.interval ? -1 : a.interval > b.interval ? 1 : 0;
 }

@@ -2,7 +2,7 @@ import type { Neuron } from '../chain/types.js';
 import type { Logger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
 import { selectWeights } from '../scoring/select-weights.js';
-import type { MinerPolicyResult, MinerScoringInput, ScoringPolicyName, WeightSelection } from '../scoring/types.js';
+import type { MinerPolicyResult, MinerScoringInput, ScoringHistory, ScoringPolicyName, WeightSelection } from '../scoring/types.js';
 import type { MetricSnapshot, ScoreRecord } from '../store/types.js';
 import type { DependencyLimiter } from './dependency-limiter.js';
 
@@ -14,6 +14,8 @@ export interface SnapshotHistory {
   history(hotkey: string): Promise<MetricSnapshot[]>;
   /** Loads many hotkeys' histories at once ahead of `history` calls (a HistoryCache does). */
   preload?(hotkeys: readonly string[]): Promise<void>;
+  /** The history as scoring takes it, when the source holds it in another form (HistoryCache: columns). */
+  scoringHistory?(hotkey: string): Promise<ScoringHistory>;
   /** Told what was persisted (a HistoryCache keeps loaded histories current with it). */
   record?(snapshots: readonly MetricSnapshot[]): void;
   /** Told that a hotkey left the subnet. */
@@ -64,7 +66,7 @@ export async function scoreNeurons(
       hotkey: neuron.hotkey,
       stake: neuron.stake,
       validator_permit: neuron.validatorPermit,
-      history: await o.limiter.run('store', () => o.history.history(neuron.hotkey)),
+      history: await o.limiter.run('store', () => (o.history.scoringHistory ? o.history.scoringHistory(neuron.hotkey) : o.history.history(neuron.hotkey))),
     })),
   );
   const results = await o.scorer.score(inputs);

@@ -10,9 +10,11 @@ import { captionToken } from '../../src/formats/caption.js';
 import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
 import { WorkerPool } from '../../src/pool/worker-pool.js';
 import type { VerifyRequest } from '../../src/pool/tasks.js';
+import { CompactRows } from '../../src/scoring/compact-history.js';
 import { DEFAULT_GROWTH_PARAMS } from '../../src/scoring/growth-policy.js';
 import { scoreMiner } from '../../src/scoring/policies.js';
 import type { MinerScoringInput, ScoringOptions } from '../../src/scoring/types.js';
+import type { MetricSnapshot } from '../../src/store/types.js';
 import { hoursKey, snap } from '../scoring/fixtures.js';
 
 const NETUID = 89;
@@ -161,6 +163,18 @@ describe('WorkerPool.score', () => {
       // The fixture is rich enough that the comparison covers non-trivial scores.
       const scores = viaPool.map((r) => (r.result.policy === 'engagement' ? r.result.contentScore : r.result.score));
       expect(scores.filter((v) => v > 0).length).toBeGreaterThan(2);
+    }
+  });
+
+  it('scores histories in the columns the history cache hands out, exactly as the objects', async () => {
+    const compact = miners.map((m) => {
+      const rows = new CompactRows(m.hotkey);
+      const order = new Uint32Array((m.history as MetricSnapshot[]).map((s) => rows.add(s)));
+      return { ...m, history: rows.data(order) };
+    });
+    for (const policy of ['engagement', 'growth'] as const) {
+      const o = { ...options, policy };
+      expect(await pool.score(compact, o)).toEqual(miners.map((m) => scoreMiner(m, o)));
     }
   });
 

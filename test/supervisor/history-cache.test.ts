@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { snapshotsOf } from '../../src/scoring/compact-history.js';
 import { HistoryCache } from '../../src/supervisor/history-cache.js';
 import { openStore } from '../../src/runtime/open-store.js';
 import type { MetricSnapshot, Store } from '../../src/store/types.js';
@@ -100,6 +101,34 @@ describe('HistoryCache over the store', () => {
     await cache.preload(['hk-a', 'hk-b']);
     expect(cache.size).toBe(0);
     expect(reads).toBe(0);
+  });
+
+  it('serves a history larger than the whole bound without keeping it', async () => {
+    const cache = new HistoryCache(source, { maxSnapshots: 1 });
+    reads = 0;
+    const history = await cache.history('hk-a');
+    expect(history.length).toBeGreaterThan(1);
+    expect(cache.size).toBe(0);
+    expect(snapshotsOf(await cache.scoringHistory('hk-a')).map((s) => [s.content_id, s.interval])).toEqual(history.map((s) => [s.content_id, s.interval]));
+    expect(reads).toBe(2);
+  });
+
+  it('merges two first reads of one hotkey that overlapped', async () => {
+    const answers: Array<(snapshots: MetricSnapshot[]) => void> = [];
+    const slow = { history: () => new Promise<MetricSnapshot[]>((resolve) => answers.push(resolve)) };
+    const cache = new HistoryCache(slow);
+    const first = cache.history('hk-r');
+    const second = cache.history('hk-r');
+    expect(answers).toHaveLength(2);
+    answers[0]!([snap('hk-r', 'v1', '2026-01-01-02-00')]);
+    await first;
+    cache.record([snap('hk-r', 'v2', '2026-01-01-04-00')]); // lands in the first read's entry
+    answers[1]!([snap('hk-r', 'v1', '2026-01-01-02-00', 7)]); // the store's answer, read before v2
+    expect((await second).map((s) => [s.content_id, s.view_count])).toEqual([
+      ['v1', 7],
+      ['v2', 1],
+    ]);
+    expect(cache.size).toBe(2);
   });
 
   it('validates its options', () => {
