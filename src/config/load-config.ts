@@ -115,6 +115,7 @@ const schema = z
         young_generation_mb: int(0, 1024),
       })
       .strict(),
+    memory: z.object({ heap_growth_percent: int(0, 1000) }).strict(),
     concurrency: z
       .object({ platform_tracker: int(1, 1024), ai_detector: int(1, 1024), store: int(1, 1024) })
       .strict(),

@@ -15,6 +15,7 @@ import type { ConsensusMonitor } from '../weights/consensus-monitor.js';
 import { buildChain } from './build-chain.js';
 import type { BuildContext, Closer, ValidatorAppOptions } from './build-context.js';
 import { buildHealth } from './build-health.js';
+import { applyHeapGrowth } from './heap-growth.js';
 import { buildNetwork, resolveSigner } from './build-network.js';
 import { buildServices } from './build-services.js';
 import { buildStore } from './build-store.js';
@@ -100,6 +101,8 @@ export class ValidatorApp {
       throw error;
     };
     try {
+      // Before anything is allocated: the cycle's garbage is what this bounds.
+      applyHeapGrowth(config.memory.heap_growth_percent);
       await initCrypto();
       const { network, endpoint } = await buildNetwork(ctx);
       const signer = await resolveSigner(ctx, network);

@@ -79,6 +79,8 @@ describe('loadConfig', () => {
     [{ 'pool.threads': '0' }, /--pool.threads: invalid value "0"; expected at least 1/],
     [{ 'pool.young_generation_mb': '-1' }, /--pool.young_generation_mb: invalid value "-1"; expected at least 0/],
     [{ 'pool.young_generation_mb': '2048' }, /--pool.young_generation_mb: invalid value "2048"; expected at most 1024/],
+    [{ 'memory.heap_growth_percent': '1001' }, /--memory.heap_growth_percent: invalid value "1001"; expected at most 1000/],
+    [{ 'memory.heap_growth_percent': '-5' }, /--memory.heap_growth_percent: invalid value "-5"; expected at least 0/],
   ];
   for (const [flags, message] of bad) {
     it(`rejects ${JSON.stringify(flags)}`, () => {
