@@ -3,6 +3,7 @@
  * of set-up rather than after.
  */
 import yargs from 'yargs';
+import { loadConfig } from '../../src/config/load-config.js';
 
 export interface SweepArgs {
   readonly miners: readonly number[];
@@ -20,6 +21,28 @@ export interface SweepArgs {
   readonly latencyMs: number;
   /** Run the CPU-path bench first, as the yardstick of the whole runtime. */
   readonly cpuPath: boolean;
+  /** Validator config options for every run (`--set memory.heap_growth_percent=0`), to compare settings. */
+  readonly config: Readonly<Record<string, string>>;
+}
+
+/** Options every run sets itself (from the combination or the stand-ins): not for --set. */
+const RUN_OWNED = new Set(['netuid', 'subtensor.network', 'subtensor.block_time_ms', 'services', 'mongodb.uri', 'pool.threads', 'pool.batch_size', 'max_submissions_per_hotkey', 'submission_update_interval', 'set_weights_interval', 'logging.level']);
+
+/** `--set a.b=1 --set c=x`: validator options by config path; the values are checked by the validator's config. */
+export function parseSettings(raw: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).map(String)) {
+    const m = /^([a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*)=(.+)$/.exec(item.trim());
+    if (!m) throw new RangeError(`--set ${JSON.stringify(item)}: expected <option>=<value>, e.g. memory.heap_growth_percent=0`);
+    if (RUN_OWNED.has(m[1]!)) throw new RangeError(`--set ${m[1]}: set by every run itself (use the sweep's own flags)`);
+    out[m[1]!] = m[2]!;
+  }
+  try {
+    loadConfig({ env: {}, flags: out });
+  } catch (error) {
+    throw new RangeError(`--set: ${(error as Error).message}`);
+  }
+  return out;
 }
 
 export const LIST_LIMITS = Object.freeze({
@@ -75,6 +98,7 @@ export function parseSweepArgs(argv: readonly string[]): SweepArgs {
       'latency-ms': { type: 'number', default: 0, describe: 'latency every HTTP stand-in adds' },
       'max-seconds': { type: 'number', default: 3600, describe: 'bound on the whole sweep' },
       out: { type: 'string', default: 'loadtest-results', describe: 'directory of the results' },
+      set: { type: 'string', array: true, describe: 'a validator config option for every run, <option>=<value> (repeatable)' },
       'cpu-path': { type: 'boolean', default: true, describe: 'measure the CPU-path bench (parse, verify, score) first, as a yardstick (--no-cpu-path skips it)' },
     })
     .fail((message, error) => {
@@ -95,5 +119,6 @@ export function parseSweepArgs(argv: readonly string[]): SweepArgs {
     maxSeconds: integer('max-seconds', parsed['max-seconds'], 10, 7 * 86_400),
     out: parsed.out,
     cpuPath: parsed['cpu-path'],
+    config: parseSettings(parsed.set),
   };
 }

@@ -22,6 +22,8 @@ export type ResultRow = {
   batch: number;
   real_ai: boolean;
   ai_latency_ms: number;
+  /** Validator options set with --set, as `option=value` separated by spaces; empty for none. */
+  config: string;
   status: 'ok' | 'failed' | 'skipped';
   error: string | null;
   submissions_per_cycle: number | null;
@@ -82,6 +84,8 @@ function stageColumns(warm: CycleFigures | null): StageColumns {
 export interface RowContext {
   readonly realAi: boolean;
   readonly aiLatencyMs: number;
+  /** Validator options set for the run (`--set`). */
+  readonly config?: Readonly<Record<string, string>>;
 }
 
 /** A finished run; warm-cycle figures unless the column says cold. */
@@ -139,6 +143,7 @@ export function emptyRow(run: PlannedRun, ctx: RowContext, status: ResultRow['st
     batch: run.batch,
     real_ai: ctx.realAi,
     ai_latency_ms: ctx.aiLatencyMs,
+    config: Object.entries(ctx.config ?? {}).map(([k, v]) => `${k}=${v}`).join(' '),
     status,
     error,
     submissions_per_cycle: null,

@@ -27,6 +27,8 @@ export interface RunOptions {
   readonly heapSnapshot?: string;
   /** Sampling heap profile of the warm cycle's promoted allocations, written to this file. */
   readonly allocationProfile?: string;
+  /** Validator config options on top of what the run sets (`--set`). */
+  readonly config?: Readonly<Record<string, string>>;
 }
 
 export interface RunOutcome {
@@ -78,6 +80,7 @@ export async function runCombination(c: Combination, options: RunOptions): Promi
       standins: standins.info,
       ...(options.cpuProfile ? { cpuProfile: options.cpuProfile, cpuProfileCycle: options.cpuProfileCycle ?? 'warm' } : {}),
       ...(options.heapSnapshot ? { heapSnapshot: options.heapSnapshot } : {}),
+      ...(options.config && Object.keys(options.config).length > 0 ? { config: options.config } : {}),
       ...(options.allocationProfile ? { allocationProfile: options.allocationProfile } : {}),
     };
     const validator = await startChild(

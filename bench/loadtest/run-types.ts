@@ -38,6 +38,8 @@ export interface RunSpec {
   readonly heapSnapshot?: string;
   /** Write a sampling heap profile of the warm cycle here (promoted allocations, freed or not). */
   readonly allocationProfile?: string;
+  /** Validator config options on top of the run's own (`--set`). */
+  readonly config?: Readonly<Record<string, string>>;
 }
 
 export interface StageFigures {

@@ -50,7 +50,7 @@ export async function runSweep(args: SweepArgs, command: string): Promise<string
     }
   }
 
-  const ctx = { realAi: args.realAi, aiLatencyMs: args.aiLatencyMs };
+  const ctx = { realAi: args.realAi, aiLatencyMs: args.aiLatencyMs, config: args.config };
   const rows: ResultRow[] = [];
   const done: Array<{ key: string; seconds: number; totalSubmissions: number }> = [];
   const elapsed = (): number => (performance.now() - t0) / 1000;
@@ -78,7 +78,7 @@ export async function runSweep(args: SweepArgs, command: string): Promise<string
     say(`[${run.index}/${runs.length}] ${describe(run, args.trials)}: starting (~${formatDuration(estimate)})`);
     const runStarted = performance.now();
     try {
-      const outcome = await runCombination(run, { realAi: args.realAi, aiLatencyMs: args.aiLatencyMs, latencyMs: args.latencyMs, timeoutMs: left * 1000 });
+      const outcome = await runCombination(run, { realAi: args.realAi, aiLatencyMs: args.aiLatencyMs, latencyMs: args.latencyMs, timeoutMs: left * 1000, config: args.config });
       const row = buildRow(run, ctx, outcome);
       rows.push(row);
       done.push({ key: run.key, seconds: outcome.seconds, totalSubmissions: run.miners * run.submissions });

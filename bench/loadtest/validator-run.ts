@@ -190,6 +190,7 @@ export async function runValidator(spec: RunSpec): Promise<ValidatorRunResult> {
       'pool.batch_size': spec.batch,
       max_submissions_per_hotkey: spec.submissions,
       'logging.level': 'silent',
+      ...spec.config,
     },
   });
   const metrics = new ValidatorMetrics();

@@ -15,6 +15,7 @@ describe('load-test flags', () => {
       maxSeconds: 3600,
       out: 'loadtest-results',
       cpuPath: true,
+      config: {},
     });
     expect(parseSweepArgs(['--no-cpu-path']).cpuPath).toBe(false);
   });
@@ -24,6 +25,17 @@ describe('load-test flags', () => {
       ['--miners', '256,1024,4095', '--submissions', '5,100', '--pools', '1,2,4', '--batch', '16,64,256', '--real-ai', '--ai-latency-ms', '50', '--max-seconds', '900', '--trials', '3'],
     );
     expect(args).toMatchObject({ miners: [256, 1024, 4095], submissions: [5, 100], pools: [1, 2, 4], batch: [16, 64, 256], realAi: true, aiLatencyMs: 50, maxSeconds: 900, trials: 3 });
+  });
+
+  it('passes validator options with --set, checked by the validator config', () => {
+    expect(parseSweepArgs(['--set', 'memory.heap_growth_percent=0', '--set', 'pool.young_generation_mb=16']).config).toEqual({
+      'memory.heap_growth_percent': '0',
+      'pool.young_generation_mb': '16',
+    });
+    expect(() => parseSweepArgs(['--set', 'memory.heap_growth_percent=x'])).toThrow(/--set: --memory.heap_growth_percent: invalid value "x"; expected a number/);
+    expect(() => parseSweepArgs(['--set', 'colour=red'])).toThrow(/--set: unknown option --colour/);
+    expect(() => parseSweepArgs(['--set', 'pool.threads=4'])).toThrow(/--set pool.threads: set by every run itself/);
+    expect(() => parseSweepArgs(['--set', 'memory'])).toThrow(/--set "memory": expected <option>=<value>/);
   });
 
   it('sorts lists, drops duplicates and accepts repeated flags and spaces', () => {
