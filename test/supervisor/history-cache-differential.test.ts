@@ -70,12 +70,15 @@ function compare(a: MetricSnapshot, b: MetricSnapshot): number {
   return a.platform < b.platform ? -1 : a.platform > b.platform ? 1 : a.content_id < b.content_id ? -1 : a.content_id > b.content_id ? 1 : a.interval < b.interval ? -1 : a.interval > b.interval ? 1 : 0;
 }
 
+/** Now and then a document of another shape (a field the columns do not know): kept verbatim. */
+const oddly = (s: MetricSnapshot, rnd: () => number): MetricSnapshot => (rnd() < 0.1 ? ({ ...s, legacy: 'x' } as MetricSnapshot) : s);
+
 /** A store's answers: unique keys, in its order (sorted) or, for some hotkeys, in no order at all. */
 function storeOf(seed: number, hotkeys: readonly string[]): Map<string, MetricSnapshot[]> {
   const rnd = seededRandom(seed);
   const store = new Map<string, MetricSnapshot[]>();
   hotkeys.forEach((hotkey, i) => {
-    const unique = new Map(randomSnapshots(seed * 100 + i, Math.floor(rnd() * 60), hotkey).map((s) => [keyOf(s), s]));
+    const unique = new Map(randomSnapshots(seed * 100 + i, Math.floor(rnd() * 60), hotkey).map((s) => [keyOf(s), oddly(s, rnd)]));
     const list = [...unique.values()];
     // A repeated key (no unique index in some store): both copies are kept, in the store's order.
     if (i % 4 === 2 && list.length > 0) list.push({ ...list[0]!, view_count: 4242 });
@@ -113,7 +116,7 @@ describe('HistoryCache in columns against the object cache it replaced', () => {
           await expectSameHistories(columns, objects, hotkey);
         } else if (roll < 0.9) {
           // A persist: new keys, keys the store already has (first write wins) and repeats within the batch.
-          const fresh = randomSnapshots(seed * 1000 + step, Math.floor(rnd() * 12), hotkey);
+          const fresh = randomSnapshots(seed * 1000 + step, Math.floor(rnd() * 12), hotkey).map((s) => oddly(s, rnd));
           const known = (store.get(hotkey) ?? []).filter(() => rnd() < 0.2).map((s) => ({ ...s, view_count: 999 }));
           const batch = [...fresh, ...known, ...fresh.slice(0, 2)];
           columns.record(batch);
