@@ -3,7 +3,6 @@ export { HttpPlatformTrackerClient, type HttpPlatformTrackerClientOptions } from
 export { PlatformTracker, instagramUrl, type PlatformTrackerOptions } from './platform-tracker.js';
 export { createPlatformTrackerServer, type PlatformTrackerServerOptions } from './platform-tracker-server.js';
 export { QuotaLedger } from './quota-ledger.js';
-export { RequestCoalescer, type BatchExecutor, type RequestCoalescerOptions } from './request-coalescer.js';
 export { YOUTUBE_IDS_PER_CALL, YouTubeClient, type YouTubeClientOptions } from './youtube-client.js';
 export { fromWire, toWire, toRequest, metricsRequestSchema } from './wire-format.js';
 export * from './youtube-schemas.js';

@@ -6,7 +6,7 @@ import type { MeteredServiceMetrics, ServiceMetrics } from '../../metrics/servic
 import type { ContentMetrics, ContentRef, MetricsBatchResult, MetricsError, MetricsProvider } from '../types.js';
 import type { ApifyClient } from './apify-client.js';
 import { instagramPostItemSchema, instagramProfileItemSchema, scraperErrorItemSchema, type InstagramPostItem } from './apify-schemas.js';
-import { RequestCoalescer } from './request-coalescer.js';
+import { RequestCoalescer } from '../http/request-coalescer.js';
 import type { YouTubeClient } from './youtube-client.js';
 
 /** The validator's registry (embedded tracker) or a standalone tracker's, which also counts lookups. */

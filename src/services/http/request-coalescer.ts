@@ -2,11 +2,19 @@ import { positiveInt } from '../../util/option-checks.js';
 
 /**
  * Turns many single lookups that arrive within a short window into one batched call. Actors ask
- * for their own few videos; the coalescer hands the platform client one list per window (or per
+ * for their own few videos; the coalescer hands the client one list per window (or per
  * `maxBatch` keys, whichever comes first). Identical keys in one window share one lookup.
  */
 
-export type BatchExecutor<K, V> = (keys: K[]) => Promise<ReadonlyMap<string, V | Error>>;
+/**
+ * Answers a batch. An executor whose answers arrive one by one (a streamed response) hands each
+ * to `settle` as it comes, so a caller is not held until the slowest item of its batch is done;
+ * the returned map (if any) settles the rest.
+ */
+export type BatchExecutor<K, V> = (
+  keys: K[],
+  settle: (id: string, result: V | Error) => void,
+) => Promise<ReadonlyMap<string, V | Error> | void>;
 
 export interface RequestCoalescerOptions<K, V> {
   readonly execute: BatchExecutor<K, V>;
@@ -102,18 +110,24 @@ export class RequestCoalescer<K, V> {
   }
 
   async #run(batch: Map<string, { key: K; pending: Pending<V> }>): Promise<void> {
-    let results: ReadonlyMap<string, V | Error>;
+    const open = new Map(batch);
+    const settle = (id: string, result: V | Error): void => {
+      const entry = open.get(id);
+      if (!entry) return;
+      open.delete(id);
+      if (result instanceof Error) entry.pending.reject(result);
+      else entry.pending.resolve(result);
+    };
+    let results: ReadonlyMap<string, V | Error> | void;
     try {
-      results = await this.#execute([...batch.values()].map((b) => b.key));
+      results = await this.#execute([...batch.values()].map((b) => b.key), settle);
     } catch (error) {
-      for (const { pending } of batch.values()) pending.reject(error);
+      for (const { pending } of open.values()) pending.reject(error);
       return;
     }
-    for (const [id, { pending }] of batch) {
-      const result = results.get(id);
-      if (result === undefined) pending.reject(new Error(`batch returned no result for ${id}`));
-      else if (result instanceof Error) pending.reject(result);
-      else pending.resolve(result);
+    for (const id of [...open.keys()]) {
+      const result = results?.get(id);
+      settle(id, result === undefined ? new Error(`batch returned no result for ${id}`) : result);
     }
   }
 }

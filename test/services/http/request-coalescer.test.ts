@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RequestCoalescer } from '../../../src/services/platform-tracker/index.js';
+import { RequestCoalescer } from '../../../src/services/http/request-coalescer.js';
 
 function make(options: { windowMs?: number; maxBatch?: number; fail?: boolean } = {}) {
   const calls: string[][] = [];
@@ -68,5 +68,44 @@ describe('RequestCoalescer', () => {
     expect(() => new RequestCoalescer({ execute, keyOf: String, windowMs: -1 })).toThrow(/windowMs must be a non-negative number/);
     expect(() => new RequestCoalescer({ execute, keyOf: String, maxBatch: 0 })).toThrow(/maxBatch must be a positive integer/);
     expect(() => new RequestCoalescer({ execute: undefined as never, keyOf: String })).toThrow(TypeError);
+  });
+});
+
+describe('RequestCoalescer with an executor that answers as it goes', () => {
+  it('settles each caller when its answer comes; the returned map settles the rest', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const coalescer = new RequestCoalescer<string, string>({
+      keyOf: (k) => k,
+      windowMs: 0,
+      execute: async (keys, settle) => {
+        settle('a', 'early a');
+        settle('a', 'ignored second answer');
+        settle('nobody', 'ignored unknown key');
+        await released;
+        return new Map(keys.map((k) => [k, `late ${k}`]));
+      },
+    });
+    const a = coalescer.load('a');
+    const b = coalescer.load('b');
+    expect(await a).toBe('early a');
+    release();
+    expect(await b).toBe('late b');
+  });
+
+  it('a failing executor rejects only the callers it had not answered', async () => {
+    const coalescer = new RequestCoalescer<string, string>({
+      keyOf: (k) => k,
+      windowMs: 0,
+      execute: async (_keys, settle) => {
+        settle('a', 'answered');
+        settle('c', new Error('c failed on its own'));
+        throw new Error('stream broke');
+      },
+    });
+    const outcomes = await Promise.allSettled(['a', 'b', 'c'].map((k) => coalescer.load(k)));
+    expect(outcomes[0]).toEqual({ status: 'fulfilled', value: 'answered' });
+    expect(outcomes[1]).toMatchObject({ status: 'rejected', reason: { message: 'stream broke' } });
+    expect(outcomes[2]).toMatchObject({ status: 'rejected', reason: { message: 'c failed on its own' } });
   });
 });
