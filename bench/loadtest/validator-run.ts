@@ -197,7 +197,14 @@ export async function runValidator(spec: RunSpec): Promise<ValidatorRunResult> {
   const sampler = new CpuSampler();
   sampler.start();
   const signer = new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri(spec.validatorUri);
-  const aiClient = spec.realAi ? undefined : new HttpAiDetectorClient({ baseUrl: spec.standins.ai_detector, metrics });
+  const aiClient = spec.realAi
+    ? undefined
+    : new HttpAiDetectorClient({
+        baseUrl: spec.standins.ai_detector,
+        metrics,
+        batchSize: config.ai_detector.batch_size,
+        concurrency: config.concurrency.ai_detector,
+      });
   const app = await startValidator(config, {
     network: remoteNetwork(spec),
     logger: silentLogger(),

@@ -53,6 +53,9 @@ export const DEFAULTS = deepFreeze({
     // Unset: one ffmpeg/ffprobe process per core.
     max_concurrent_ffmpeg: undefined as number | undefined,
     max_frame_pixels: 4096 * 4096,
+    // Videos per POST /detect/batch to a detector service (1: one POST /detect per video). The
+    // service streams each answer as it comes, so a batch holds no caller up.
+    batch_size: 64,
   },
   gist: {
     base_url: 'https://gist.githubusercontent.com',

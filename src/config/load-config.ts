@@ -53,6 +53,7 @@ const schema = z
         ffprobe_path: z.string().min(1).optional(),
         max_concurrent_ffmpeg: int(1, 1024).optional(),
         max_frame_pixels: int(256, 1 << 30),
+        batch_size: int(1, 256),
       })
       .strict(),
     gist: z

@@ -43,8 +43,9 @@ export function buildServices(
   });
   closers.push({ name: 'services', close: () => services.close() });
 
+  const aiDetector = options.aiDetector ?? services.aiDetector;
   const limiter = new DependencyLimiter({
-    limits: limitsFromConfig(config, { coalescingTracker: config.services !== 'http' }),
+    limits: limitsFromConfig(config, { coalescingTracker: config.services !== 'http', coalescingAiDetector: aiDetector.coalesces === true }),
     metrics,
   });
   const scoring = scoringOptionsFromConfig(config);
@@ -74,7 +75,7 @@ export function buildServices(
     netuid: config.netuid,
     gists: services.gists,
     metricsProvider: services.metricsProvider,
-    aiDetector: options.aiDetector ?? services.aiDetector,
+    aiDetector,
     gistParser,
     snapshots: writer,
     submissions: { upsert: (record) => submissionWrites.submit([record]).then(() => undefined) },

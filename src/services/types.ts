@@ -52,6 +52,11 @@ export interface AiDetectionResult {
 }
 
 export interface AiDetector {
+  /**
+   * True when concurrent calls are merged into batched upstream requests, so the caller's
+   * concurrency is not the upstream's (the HTTP client bounds its own requests).
+   */
+  readonly coalesces?: boolean;
   /** Throws AiDetectionError when the video cannot be scored; never returns a default pass. */
   detect(
     url: string,

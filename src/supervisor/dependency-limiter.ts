@@ -156,20 +156,22 @@ export class DependencyLimiter implements DependencyGate {
  * upstream calls (its own clients bound those), so a caller slot there is not an upstream
  * request; capping callers at the HTTP limit would starve the batches (8 actors per batch at
  * 1024 miners made metrics the slowest stage). Callers get 32× the configured limit instead.
+ * `coalescingAiDetector` does the same for a detector client that batches videos (its own
+ * request bound is `concurrency.ai_detector`): four callers at a time kept a cold cycle waiting.
  */
 export function limitsFromConfig(
   config: {
     gist: { concurrency: number };
     concurrency: { platform_tracker: number; ai_detector: number; store: number };
   },
-  options: { coalescingTracker?: boolean } = {},
+  options: { coalescingTracker?: boolean; coalescingAiDetector?: boolean } = {},
 ): Record<Dependency, DependencyLimits> {
   const make = (concurrency: number) => ({ concurrency, maxQueue: Math.max(16, concurrency * 4) });
   const tracker = config.concurrency.platform_tracker * (options.coalescingTracker ? 32 : 1);
   return {
     gist: make(config.gist.concurrency),
     platform_tracker: make(tracker),
-    ai_detector: make(config.concurrency.ai_detector),
+    ai_detector: make(config.concurrency.ai_detector * (options.coalescingAiDetector ? 32 : 1)),
     store: make(config.concurrency.store),
   };
 }

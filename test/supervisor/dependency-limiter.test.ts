@@ -101,5 +101,9 @@ describe('DependencyLimiter', () => {
     expect(l.platform_tracker).toEqual({ concurrency: 8, maxQueue: 32 });
     const coalescing = limitsFromConfig({ gist: { concurrency: 32 }, concurrency: { platform_tracker: 8, ai_detector: 4, store: 16 } }, { coalescingTracker: true });
     expect(coalescing.platform_tracker).toEqual({ concurrency: 256, maxQueue: 1024 });
+    expect(coalescing.ai_detector).toEqual({ concurrency: 4, maxQueue: 16 });
+    const batchingDetector = limitsFromConfig({ gist: { concurrency: 32 }, concurrency: { platform_tracker: 8, ai_detector: 4, store: 16 } }, { coalescingAiDetector: true });
+    expect(batchingDetector.ai_detector).toEqual({ concurrency: 128, maxQueue: 512 });
+    expect(batchingDetector.platform_tracker).toEqual({ concurrency: 8, maxQueue: 32 });
   });
 });

@@ -33,7 +33,12 @@ export interface AiDetectorDeps {
  */
 export function createAiDetector(config: Config, deps: AiDetectorDeps = {}): AiDetector {
   if (config.services === 'http') {
-    return new HttpAiDetectorClient({ baseUrl: config.ai_detector.url, metrics: deps.metrics });
+    return new HttpAiDetectorClient({
+      baseUrl: config.ai_detector.url,
+      metrics: deps.metrics,
+      batchSize: config.ai_detector.batch_size,
+      concurrency: config.concurrency.ai_detector,
+    });
   }
   return createLocalDetector(config, deps);
 }

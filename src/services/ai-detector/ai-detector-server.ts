@@ -1,27 +1,25 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import {
-  AiDetectionError,
-  QuotaExceededError,
-  ServiceError,
-  UnsafeUrlError,
-  errorCode,
-} from '../../errors.js';
 import { componentLogger, silentLogger } from '../../log.js';
 import type { ExposedMetrics, MeteredServiceMetrics, ServiceMetrics } from '../../metrics/service-metrics.js';
 
 /** The validator's registry or a standalone detector's. */
 export type AiDetectorMetrics = MeteredServiceMetrics & ExposedMetrics & Pick<ServiceMetrics, 'aiDetectionsTotal'> & Partial<Pick<ServiceMetrics, 'requestsServedTotal'>>;
 import type { AiDetector } from '../types.js';
+import { DETECT_BATCH_PATH } from './detect-batch-wire.js';
+import { serveDetectBatch } from './detect-batch-handler.js';
+import { describeFailure, errorBody } from './detection-failure.js';
+
+export type { AiDetectorErrorBody } from './detection-failure.js';
+import { positiveInt } from '../../util/option-checks.js';
 
 export interface AiDetectorServerOptions {
   readonly logger?: Logger;
   readonly metrics?: AiDetectorMetrics;
-}
-
-/** JSON body of every error answer: a stable code clients can branch on, and a message for people. */
-export interface AiDetectorErrorBody {
-  readonly error: { readonly code: string; readonly message: string; readonly retryable: boolean };
+  /** Videos accepted in one `POST /detect/batch`. Default 256. */
+  readonly maxBatchItems?: number;
+  /** Videos of one batch detected at once. Default 16. */
+  readonly batchConcurrency?: number;
 }
 
 /**
@@ -37,11 +35,15 @@ export function createAiDetectorServer(detector: AiDetector, options: AiDetector
     throw new TypeError('detector must implement detect(url)');
   const logger = componentLogger(options.logger ?? silentLogger(), 'ai-detector-server');
   const metrics = options.metrics;
+  const batch = {
+    maxItems: positiveInt('maxBatchItems', options.maxBatchItems ?? 256),
+    concurrency: positiveInt('batchConcurrency', options.batchConcurrency ?? 16),
+  };
 
   return createServer((req, res) => {
     res.once('finish', () => {
       const path = new URL(req.url ?? '/', 'http://detector.invalid').pathname;
-      const route = ['/health', '/metrics', '/detect'].includes(path) ? path : 'other';
+      const route = ['/health', '/metrics', '/detect', DETECT_BATCH_PATH].includes(path) ? path : 'other';
       metrics?.requestsServedTotal?.inc({ service: 'ai_detector', route, status: `${Math.floor(res.statusCode / 100)}xx` });
     });
     handle(req, res).catch((error: unknown) => {
@@ -50,6 +52,10 @@ export function createAiDetectorServer(detector: AiDetector, options: AiDetector
       else res.destroy();
     });
   });
+
+  function count(result: 'cache_hit' | 'scored' | 'error'): void {
+    metrics?.aiDetectionsTotal.inc({ result });
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://detector.invalid');
@@ -63,6 +69,10 @@ export function createAiDetectorServer(detector: AiDetector, options: AiDetector
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
       res.end(text);
       return;
+    }
+    if (url.pathname === DETECT_BATCH_PATH) {
+      if (req.method !== 'POST') return methodNotAllowed(res, 'POST');
+      return serveDetectBatch(req, res, { detector, ...batch, onResult: count, logger });
     }
     if (url.pathname !== '/detect')
       return send(res, 404, errorBody('ERR_NOT_FOUND', `no route ${url.pathname}`, false));
@@ -86,7 +96,7 @@ export function createAiDetectorServer(detector: AiDetector, options: AiDetector
 
     try {
       const result = await detector.detect(target, { signal: controller.signal });
-      metrics?.aiDetectionsTotal.inc({ result: result.cached ? 'cache_hit' : 'scored' });
+      count(result.cached ? 'cache_hit' : 'scored');
       send(res, 200, {
         mean_ai_generated: result.mean_ai_generated,
         per_frame: result.per_frame,
@@ -94,7 +104,7 @@ export function createAiDetectorServer(detector: AiDetector, options: AiDetector
       });
     } catch (error) {
       if (controller.signal.aborted) return;
-      metrics?.aiDetectionsTotal.inc({ result: 'error' });
+      count('error');
       const { status, body } = describeFailure(error);
       (status >= 500 ? logger.warn.bind(logger) : logger.info.bind(logger))(
         { code: body.error.code, err: error },
@@ -103,31 +113,6 @@ export function createAiDetectorServer(detector: AiDetector, options: AiDetector
       send(res, status, body);
     }
   }
-}
-
-function describeFailure(error: unknown): { status: number; body: AiDetectorErrorBody } {
-  const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof UnsafeUrlError)
-    return { status: 422, body: errorBody(error.code, message, false, reasonOf(error)) };
-  if (error instanceof AiDetectionError && error.code === 'ERR_AI_BAD_URL')
-    return { status: 422, body: errorBody(error.code, message, false) };
-  if (error instanceof QuotaExceededError)
-    return { status: 502, body: errorBody(error.code, message, false) };
-  if (error instanceof ServiceError)
-    return { status: 502, body: errorBody(error.code, message, error.retryable) };
-  if (error instanceof AiDetectionError) {
-    const retryable = 'retryable' in error && typeof error.retryable === 'boolean' ? error.retryable : true;
-    return { status: 502, body: errorBody(error.code, message, retryable) };
-  }
-  return { status: 500, body: errorBody(errorCode(error), message, true) };
-}
-
-function reasonOf(error: UnsafeUrlError): string | undefined {
-  return 'reason' in error && typeof error.reason === 'string' ? error.reason : undefined;
-}
-
-function errorBody(code: string, message: string, retryable: boolean, reason?: string): AiDetectorErrorBody {
-  return { error: { code, message, retryable, ...(reason ? { reason } : {}) } };
 }
 
 function methodNotAllowed(res: ServerResponse, allow: string): void {

@@ -1,8 +1,12 @@
+import PQueue from 'p-queue';
 import { Agent, request, type Dispatcher } from 'undici';
 import { AiDetectionError, QuotaExceededError } from '../../errors.js';
 import type { ExternalCallMetrics } from '../../metrics/service-metrics.js';
+import { positiveInt } from '../../util/option-checks.js';
 import type { AiDetectionResult, AiDetector } from '../types.js';
 import { parseBaseUrl } from '../http/base-url.js';
+import { RequestCoalescer } from '../http/request-coalescer.js';
+import { DETECT_BATCH_PATH, ndjsonLines, readDetectBatchLine, type DetectBatchItem } from './detect-batch-wire.js';
 
 export interface HttpAiDetectorClientOptions {
   /** The detector service, e.g. `http://localhost:12002`. */
@@ -11,68 +15,195 @@ export interface HttpAiDetectorClientOptions {
   readonly timeoutMs?: number;
   readonly metrics?: ExternalCallMetrics;
   readonly dispatcher?: Dispatcher;
+  /** Videos per `POST /detect/batch`. Default 64; 1 sends each video on its own `POST /detect`. */
+  readonly batchSize?: number;
+  /** How long the first video of a batch waits for company. Default 10 ms. */
+  readonly batchWindowMs?: number;
+  /** Requests in flight at once: batches, or single detections. Default 4. */
+  readonly concurrency?: number;
 }
 
 const SERVICE = 'ai_detector';
+type Source = 'platform' | 'miner';
+const keyOf = (item: DetectBatchItem): string => `${item.source ?? 'miner'} ${item.url}`;
 
 /**
- * AiDetector over HTTP (`POST /detect?url=<percent-encoded>`), for a detector running as its own
- * service. Remote failures come back as AiDetectionError with the service's code (quota
+ * AiDetector over HTTP, for a detector running as its own service. Concurrent `detect` calls are
+ * merged into `POST /detect/batch` requests whose streamed answers settle each caller as its video
+ * is scored; a service without that endpoint (the original's answers 404) is remembered and asked
+ * `POST /detect?url=<percent-encoded>` per video. Either way at most `concurrency` requests are in
+ * flight. Remote failures come back as AiDetectionError with the service's code (quota
  * exhaustion as QuotaExceededError), so callers treat in-process and remote detectors alike.
  */
 export class HttpAiDetectorClient implements AiDetector {
-  readonly #endpoint: URL;
+  readonly #base: URL;
   readonly #timeoutMs: number;
   readonly #metrics: ExternalCallMetrics | undefined;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
+  readonly #queue: PQueue;
+  readonly #batches: RequestCoalescer<DetectBatchItem, AiDetectionResult> | undefined;
+  #batchSupported: boolean | undefined;
 
   constructor(options: HttpAiDetectorClientOptions) {
     if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
     const base = parseBaseUrl(options.baseUrl);
-    this.#endpoint = new URL('detect', base.href.endsWith('/') ? base.href : `${base.href}/`);
+    this.#base = new URL(base.href.endsWith('/') ? base.href : `${base.href}/`);
     this.#timeoutMs = options.timeoutMs ?? 300_000;
     if (!Number.isFinite(this.#timeoutMs) || this.#timeoutMs <= 0)
       throw new RangeError(`options.timeoutMs must be a positive number, got ${String(options.timeoutMs)}`);
+    const batchSize = positiveInt('options.batchSize', options.batchSize ?? 64);
+    const concurrency = positiveInt('options.concurrency', options.concurrency ?? 4);
     this.#metrics = options.metrics;
     this.#ownsDispatcher = options.dispatcher === undefined;
     this.#dispatcher =
       options.dispatcher ?? new Agent({ headersTimeout: this.#timeoutMs, bodyTimeout: this.#timeoutMs });
+    this.#queue = new PQueue({ concurrency });
+    this.#batches =
+      batchSize > 1
+        ? new RequestCoalescer({
+            keyOf,
+            maxBatch: batchSize,
+            windowMs: options.batchWindowMs ?? 10,
+            execute: (items, settle) => this.#executeBatch(items, settle),
+          })
+        : undefined;
   }
 
-  async detect(url: string, options: { signal?: AbortSignal } = {}): Promise<AiDetectionResult> {
+  /**
+   * True when concurrent calls are merged into batched requests: a caller's slot is then not a
+   * request to the service, which `concurrency` bounds on its own.
+   */
+  get coalesces(): boolean {
+    return this.#batches !== undefined;
+  }
+
+  /** undefined until the first batch request tells. */
+  get batchSupported(): boolean | undefined {
+    return this.#batchSupported;
+  }
+
+  async detect(url: string, options: { signal?: AbortSignal; source?: Source } = {}): Promise<AiDetectionResult> {
     if (typeof url !== 'string' || url.trim() === '')
       throw new AiDetectionError('url must be a non-empty string', 'ERR_AI_BAD_URL');
-    const endpoint = new URL(this.#endpoint);
+    options.signal?.throwIfAborted();
+    if (!this.#batches || this.#batchSupported === false)
+      return this.#queue.add(() => this.#single(url, options.signal)) as Promise<AiDetectionResult>;
+    const item: DetectBatchItem = options.source ? { url, source: options.source } : { url };
+    const work = this.#batches.load(item);
+    return options.signal ? abortable(work, options.signal) : work;
+  }
+
+  async close(): Promise<void> {
+    await this.#batches?.drain();
+    await this.#queue.onIdle();
+    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  }
+
+  async #executeBatch(
+    items: DetectBatchItem[],
+    settle: (id: string, result: AiDetectionResult | Error) => void,
+  ): Promise<ReadonlyMap<string, AiDetectionResult | Error> | void> {
+    const supported = (await this.#queue.add(() => this.#batch(items, settle))) as boolean;
+    if (supported) return;
+    // The service has no batch endpoint: these videos go one by one, under the same bound.
+    await Promise.all(
+      items.map((item) =>
+        this.#queue
+          .add(() => this.#single(item.url))
+          .then((result) => settle(keyOf(item), result as AiDetectionResult), (error: Error) => settle(keyOf(item), error)),
+      ),
+    );
+  }
+
+  /** False when the service has no batch endpoint; otherwise every item is settled. */
+  async #batch(items: DetectBatchItem[], settle: (id: string, result: AiDetectionResult | Error) => void): Promise<boolean> {
+    const timeout = AbortSignal.timeout(this.#timeoutMs);
+    const started = performance.now();
+    const unavailable = (cause: unknown, what: string): AiDetectionError =>
+      new AiDetectionError(
+        timeout.aborted
+          ? `AI detector did not answer a batch of ${items.length} within ${this.#timeoutMs} ms`
+          : `AI detector ${what} at ${this.#base.origin}`,
+        'ERR_AI_DETECTOR_UNAVAILABLE',
+        { cause },
+      );
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await request(new URL(DETECT_BATCH_PATH.slice(1), this.#base), {
+        method: 'POST',
+        dispatcher: this.#dispatcher,
+        signal: timeout,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ items }),
+      });
+    } catch (cause) {
+      this.#observe('error', started);
+      throw unavailable(cause, 'unreachable');
+    }
+    const status = response.statusCode;
+    this.#observe(`${Math.floor(status / 100)}xx`, started);
+    if (status === 404 || status === 405) {
+      await response.body.dump();
+      this.#batchSupported = false;
+      return false;
+    }
+    if (status !== 200) {
+      const text = await response.body.text().catch(() => '');
+      throw remoteError(parseJson(text), status, `AI detector answered HTTP ${status} to a batch`);
+    }
+    this.#batchSupported = true;
+    const answered = new Set<number>();
+    let missing: Error = new AiDetectionError('AI detector ended a batch without answering this video', 'ERR_AI_DETECTOR_BAD_RESPONSE');
+    try {
+      for await (const text of ndjsonLines(response.body)) {
+        const line = readDetectBatchLine(text);
+        const item = line ? items[line.index] : undefined;
+        if (!line || !item || answered.has(line.index)) continue;
+        answered.add(line.index);
+        settle(
+          keyOf(item),
+          'error' in line
+            ? toError(line.error.code, line.error.message)
+            : { url: item.url, mean_ai_generated: line.mean_ai_generated, per_frame: line.per_frame, cached: line.cached },
+        );
+      }
+    } catch (cause) {
+      // The answers that arrived stand; the videos still open are retried by their callers.
+      missing = unavailable(cause, 'broke off a batch');
+    }
+    items.forEach((item, index) => {
+      if (!answered.has(index)) settle(keyOf(item), missing);
+    });
+    return true;
+  }
+
+  async #single(url: string, signal?: AbortSignal): Promise<AiDetectionResult> {
+    const endpoint = new URL('detect', this.#base);
     // searchParams percent-encodes `&`, `?`, `#` and `=`, which the original's f-string did not.
     endpoint.searchParams.set('url', url);
     const timeout = AbortSignal.timeout(this.#timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     const started = performance.now();
     let status: number;
     let text: string;
     try {
-      const response = await request(endpoint, { method: 'POST', dispatcher: this.#dispatcher, signal });
+      const response = await request(endpoint, { method: 'POST', dispatcher: this.#dispatcher, signal: combined });
       status = response.statusCode;
       text = await response.body.text();
     } catch (cause) {
       this.#observe('error', started);
-      if (options.signal?.aborted) throw options.signal.reason ?? cause;
+      if (signal?.aborted) throw signal.reason ?? cause;
       throw new AiDetectionError(
         timeout.aborted
           ? `AI detector did not answer within ${this.#timeoutMs} ms`
-          : `AI detector unreachable at ${this.#endpoint.origin}`,
+          : `AI detector unreachable at ${this.#base.origin}`,
         'ERR_AI_DETECTOR_UNAVAILABLE',
         { cause },
       );
     }
     this.#observe(`${Math.floor(status / 100)}xx`, started);
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
+    const body = parseJson(text);
     if (status === 200) {
       const result = readResult(body);
       if (!result)
@@ -82,21 +213,44 @@ export class HttpAiDetectorClient implements AiDetector {
         );
       return { url, ...result };
     }
-    const remote = readError(body);
-    const message = remote?.message ?? `AI detector answered HTTP ${status}`;
-    const code = remote?.code ?? `ERR_AI_DETECTOR_HTTP_${status}`;
-    if (code === 'ERR_QUOTA_EXCEEDED') throw new QuotaExceededError('sightengine', message, { status });
-    throw new AiDetectionError(message, code);
-  }
-
-  async close(): Promise<void> {
-    if (this.#ownsDispatcher) await this.#dispatcher.close();
+    throw remoteError(body, status, `AI detector answered HTTP ${status}`);
   }
 
   #observe(statusClass: string, started: number): void {
     if (!this.#metrics) return;
     this.#metrics.externalRequestsTotal.inc({ service: SERVICE, status: statusClass });
     this.#metrics.externalRequestDuration.observe({ service: SERVICE }, (performance.now() - started) / 1000);
+  }
+}
+
+function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function toError(code: string, message: string, status?: number): Error {
+  if (code === 'ERR_QUOTA_EXCEEDED') {
+    // The service's message already names SightEngine; QuotaExceededError names it again.
+    const reason = message.replace(/^sightengine: /, '');
+    return new QuotaExceededError('sightengine', reason, status === undefined ? {} : { status });
+  }
+  return new AiDetectionError(message, code);
+}
+
+function remoteError(body: unknown, status: number, fallbackMessage: string): Error {
+  const remote = readError(body);
+  return toError(remote?.code ?? `ERR_AI_DETECTOR_HTTP_${status}`, remote?.message ?? fallbackMessage, status);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,4 +1,5 @@
 export { createServiceDispatcher, type ServiceDispatcherOptions } from './service-dispatcher.js';
 export { callService, statusLabel, type ServiceCall, type ServiceResponse } from './call-service.js';
-export { HttpError, readJsonBody, sendJson } from './json-server.js';
+export { HttpError, describeIssues, readJsonBody, sendJson } from './json-server.js';
 export { parseBaseUrl } from './base-url.js';
+export { RequestCoalescer, type BatchExecutor, type RequestCoalescerOptions } from './request-coalescer.js';

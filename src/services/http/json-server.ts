@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
 
 /** An HTTP error answer for our own servers: status, stable code and a human reason. */
 export class HttpError extends Error {
@@ -45,4 +46,9 @@ export async function readJsonBody(req: IncomingMessage, maxBytes = 1024 * 1024)
   } catch (error) {
     throw new HttpError(400, 'ERR_BAD_REQUEST', `request body is not valid JSON: ${(error as Error).message}`);
   }
+}
+
+/** Zod issues as one line a client can act on: `path: message; ...`. */
+export function describeIssues(error: z.ZodError, prefix = ''): string {
+  return error.issues.map((i) => `${prefix}${i.path.length ? i.path.join('.') + ': ' : ''}${i.message}`).join('; ');
 }

@@ -3,6 +3,8 @@ import { PLATFORMS, type Platform } from '../../config/defaults.js';
 import { countToJson, exactCount } from '../../formats/count.js';
 import type { ContentMetrics, ContentRef } from '../types.js';
 
+export { describeIssues } from '../http/json-server.js';
+
 /**
  * The platform tracker's HTTP wire format, compatible with the original service
  * (`POST /get_metrics` with `{platform, content_type, content_id, get_direct_url}` answered by a
@@ -34,9 +36,6 @@ export function fromRequest(body: z.output<typeof metricsRequestSchema>): Conten
 }
 
 /** Formats zod issues as one line a client can act on. */
-export function describeIssues(error: z.ZodError, prefix = ''): string {
-  return error.issues.map((i) => `${prefix}${i.path.length ? i.path.join('.') + ': ' : ''}${i.message}`).join('; ');
-}
 
 export function toWire(m: ContentMetrics): Record<string, unknown> {
   return {

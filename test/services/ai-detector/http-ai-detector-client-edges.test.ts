@@ -15,7 +15,8 @@ afterEach(async () => {
 
 async function against(answers: CannedAnswer[], options: { timeoutMs?: number; metrics?: ValidatorMetrics } = {}) {
   upstream = await replayServer(answers);
-  client = new HttpAiDetectorClient({ baseUrl: upstream.url, ...options });
+  // One POST /detect per video: these cases are about the single-video call (batches have their own file).
+  client = new HttpAiDetectorClient({ baseUrl: upstream.url, batchSize: 1, ...options });
   return client;
 }
 
