@@ -2,7 +2,7 @@ import type { KeyringPair } from '@polkadot/keyring/types';
 import type { Observable } from 'rxjs';
 import { assertU16 } from './call-arguments.js';
 import { checkChainFeatures, type MetagraphSource } from './chain-features.js';
-import { readCommitments, setCommitment } from './commitment-calls.js';
+import { readCommitments, setCommitment, type CommitmentDecodeCache } from './commitment-calls.js';
 import { ExtrinsicSubmitter } from './extrinsic-submitter.js';
 import { metagraphDiffStream } from './metagraph-diff-stream.js';
 import { MetagraphReader } from './metagraph-reader.js';
@@ -49,6 +49,8 @@ export class SubtensorClient implements ChainClient {
   readonly #metagraph: MetagraphReader;
   readonly #submitter: ExtrinsicSubmitter;
   readonly #weights: WeightCalls;
+  /** Per netuid: a validator reads the same commitments every cycle. */
+  readonly #commitmentCache = new Map<number, CommitmentDecodeCache>();
 
   private constructor(connection: SubtensorConnection, source: MetagraphSource, inclusionTimeoutMs: number) {
     this.#connection = connection;
@@ -112,7 +114,9 @@ export class SubtensorClient implements ChainClient {
   }
 
   commitments(netuid: number): Promise<CommitmentRecord[]> {
-    return readCommitments(this.#connection, netuid);
+    let cache = this.#commitmentCache.get(netuid);
+    if (!cache) this.#commitmentCache.set(netuid, (cache = new Map()));
+    return readCommitments(this.#connection, netuid, cache);
   }
 
   hyperparameters(netuid: number): Promise<WeightHyperparameters> {

@@ -93,6 +93,27 @@ describe('reads against the stand-in node', () => {
     expect(byHotkey.get(miner(7).address)?.error).toMatch(/undecodable/);
     expect(byHotkey.get(miner(8).address)).toMatchObject({ value: null, error: 'not_utf8' });
   });
+
+  it('decodes only the commitments that changed since the last read, and forgets removed ones', async () => {
+    const first = await h.client.commitments(NETUID);
+    h.devnet.state.setCommitment(miner(20).address, 'newuser:0123456789abcdef');
+    h.devnet.state.setCommitment(miner(21).address, null);
+    await h.block();
+    const second = await h.client.commitments(NETUID);
+    const before = new Map(first.map((r) => [r.hotkey, r]));
+    const after = new Map(second.map((r) => [r.hotkey, r]));
+    expect(after.get(miner(20).address)).toMatchObject({ value: 'newuser:0123456789abcdef' });
+    expect(after.has(miner(21).address)).toBe(false);
+    expect(second).toHaveLength(first.length - 1);
+    // An unchanged value is the record decoded last time, not a fresh decode.
+    expect(after.get(miner(1).address)).toBe(before.get(miner(1).address));
+    expect(after.get(miner(20).address)).not.toBe(before.get(miner(20).address));
+    // A commitment removed and then made again is decoded afresh.
+    h.devnet.state.setCommitment(miner(21).address, 'back:00ff');
+    await h.block();
+    const third = new Map((await h.client.commitments(NETUID)).map((r) => [r.hotkey, r]));
+    expect(third.get(miner(21).address)).toMatchObject({ value: 'back:00ff' });
+  });
 });
 
 describe('weights', () => {
