@@ -146,6 +146,7 @@ export class WorkerPool {
     this.#piscina.on('workerDestroy', countThreads);
     countThreads();
     this.#metrics?.poolThreadsMax.set(this.threads);
+    this.#metrics?.observePoolUtilization(() => this.#piscina.utilization);
     // Busy time starts at 0 per kind, so the first task's run time shows as an increase.
     for (const kind of POOL_TASK_KINDS) this.#metrics?.poolBusySeconds.inc({ kind }, 0);
   }
@@ -307,7 +308,6 @@ export class WorkerPool {
     const metrics = this.#metrics;
     if (!metrics) return;
     metrics.poolThreads.set(this.#piscina.threads.length);
-    metrics.poolUtilization.set(this.#piscina.utilization);
     metrics.poolQueueSize.set(this.#piscina.queueSize);
   }
 
