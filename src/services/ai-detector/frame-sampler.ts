@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -8,6 +11,14 @@ import { resolveFfmpegTools, type FfmpegTools } from './ffmpeg-tools.js';
 import { INPUT_GUARD, probeMedia, type MediaInfo, type ProbeTool } from './media-probe.js';
 
 const run = promisify(execFile);
+
+/**
+ * Decoded pixels one ffmpeg process may hold across its inputs: ten 1080p frames share one
+ * process, a 4096×4096 video gets two per process. Spawning ffmpeg from the validator costs its
+ * main thread several ms each (the fork of a large process), so a video's frames come from as
+ * few processes as memory allows.
+ */
+const PIXELS_PER_PROCESS = 4096 * 4096 * 2;
 
 // Older import site (the devnet video host) reaches the shipped binary through this module.
 export { ffmpegBinary, ffprobeBinary } from './ffmpeg-tools.js';
@@ -53,6 +64,9 @@ export interface SampleResult {
   /** Frames ffmpeg could decode; a frame it could not is left out, not faked. */
   readonly frames: SampledFrame[];
 }
+
+/** The frames of an ffmpeg process that exited with an error: unknown, each asked for again. */
+const FAILED = Symbol('extraction failed');
 
 /**
  * Picks `frames` stills at the midpoints of equal slices of the video, so the choice depends on
@@ -164,14 +178,15 @@ export class FrameSampler {
         throw new AiDetectionError('the image could not be decoded', 'ERR_VIDEO_UNDECODABLE');
       return { duration: 0, requested: 1, frames: [{ index: 0, timestamp: 0, png }] };
     }
+    // Seek to the start of the frame showing at each midpoint: seeking past the last frame's
+    // timestamp (the final slice of a short clip) would otherwise decode nothing.
+    const stamps = this.timestamps(duration).map((midpoint) => (fps > 0 ? Math.floor(midpoint * fps + 1e-6) / fps : midpoint));
+    const extracted = await this.#extractAll(media, path, stamps, options.signal);
     const frames: SampledFrame[] = [];
-    // Sequential on purpose: each call is short (input seeking), and the detector already runs
-    // several videos at once; more processes would only fight over two cores.
-    for (const [index, midpoint] of this.timestamps(duration).entries()) {
-      // Seek to the start of the frame showing at the midpoint: seeking past the last frame's
-      // timestamp (the final slice of a short clip) would otherwise decode nothing.
-      const timestamp = fps > 0 ? Math.floor(midpoint * fps + 1e-6) / fps : midpoint;
-      let png = await this.#extract(media, path, timestamp, options.signal);
+    for (const [index, timestamp] of stamps.entries()) {
+      let png = extracted[index];
+      // A process that failed as a whole says nothing about this frame: ask for it alone.
+      if (png === FAILED) png = await this.#extract(media, path, timestamp, options.signal);
       if (png === undefined && fps > 0 && timestamp >= 1 / fps)
         png = await this.#extract(media, path, timestamp - 1 / fps, options.signal);
       if (png !== undefined) frames.push({ index, timestamp, png });
@@ -184,6 +199,71 @@ export class FrameSampler {
     return { duration, requested: this.frames, frames };
   }
 
+  /**
+   * A PNG per timestamp (undefined where ffmpeg decoded nothing there), from one ffmpeg process
+   * per group of timestamps: each is its own input with input seeking, each output its own file.
+   * FAILED marks the frames of a process that exited with an error.
+   */
+  async #extractAll(
+    media: MediaInfo,
+    path: string,
+    timestamps: readonly number[],
+    signal: AbortSignal | undefined,
+  ): Promise<Array<Buffer | undefined | typeof FAILED>> {
+    const perProcess = Math.max(1, Math.floor(PIXELS_PER_PROCESS / Math.max(1, media.width * media.height)));
+    const out: Array<Buffer | undefined | typeof FAILED> = [];
+    for (let i = 0; i < timestamps.length; i += perProcess) {
+      const group = timestamps.slice(i, i + perProcess);
+      out.push(...(group.length === 1 ? [await this.#extract(media, path, group[0]!, signal)] : await this.#extractGroup(media, path, group, signal)));
+    }
+    return out;
+  }
+
+  async #extractGroup(
+    media: MediaInfo,
+    path: string,
+    timestamps: readonly number[],
+    signal: AbortSignal | undefined,
+  ): Promise<Array<Buffer | undefined | typeof FAILED>> {
+    const { ffmpeg } = await this.tools();
+    const dir = await mkdtemp(join(tmpdir(), 'iv-frames-'));
+    try {
+      const files = timestamps.map((_, i) => join(dir, `frame-${i}.png`));
+      const inputs = timestamps.flatMap((timestamp) => this.#input(media, path, timestamp));
+      // image2pipe writes the one frame to the named file as is (image2 would read % in the path as a pattern).
+      const outputs = files.flatMap((file, i) => ['-map', `${i}:v:0`, '-frames:v', '1', '-vf', this.#scale(), '-c:v', 'png', '-f', 'image2pipe', file]);
+      try {
+        await this.#limiter.run(
+          () => run(ffmpeg, ['-v', 'error', '-nostdin', ...inputs, ...outputs], { timeout: this.#timeoutMs, signal, encoding: 'buffer', maxBuffer: 1 << 20 }),
+          signal,
+        );
+      } catch (cause) {
+        if (signal?.aborted) throw signal.reason ?? cause;
+        return timestamps.map(() => FAILED);
+      }
+      return await Promise.all(files.map((file) => readFile(file).then((png) => (png.length > 0 ? png : undefined), () => undefined)));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Input options for one seek into the file: local file only, the probed demuxer forced. */
+  #input(media: MediaInfo, path: string, timestamp: number): string[] {
+    return [
+      ...INPUT_GUARD,
+      // The demuxer the probe found and allowed: ffmpeg must not pick another one itself.
+      '-f',
+      media.demuxer,
+      ...(timestamp > 0 ? ['-ss', timestamp.toFixed(3)] : []),
+      '-i',
+      path,
+    ];
+  }
+
+  #scale(): string {
+    return `scale='min(${this.#maxDimension},iw)':'min(${this.#maxDimension},ih)':force_original_aspect_ratio=decrease`;
+  }
+
   /** One PNG at `timestamp`, or undefined when ffmpeg cannot produce it (a gap the detector accounts for). */
   async #extract(
     media: MediaInfo,
@@ -192,7 +272,6 @@ export class FrameSampler {
     signal: AbortSignal | undefined,
   ): Promise<Buffer | undefined> {
     const { ffmpeg } = await this.tools();
-    const scale = `scale='min(${this.#maxDimension},iw)':'min(${this.#maxDimension},ih)':force_original_aspect_ratio=decrease`;
     try {
       const { stdout } = await this.#limiter.run(
         () =>
@@ -202,20 +281,14 @@ export class FrameSampler {
               '-v',
               'error',
               '-nostdin',
-              ...INPUT_GUARD,
-              // The demuxer the probe found and allowed: ffmpeg must not pick another one itself.
-              '-f',
-              media.demuxer,
-              ...(timestamp > 0 ? ['-ss', timestamp.toFixed(3)] : []),
-              '-i',
-              path,
+              ...this.#input(media, path, timestamp),
               // The stream that was probed and size-checked, not the one ffmpeg would rank best.
               '-map',
               '0:v:0',
               '-frames:v',
               '1',
               '-vf',
-              scale,
+              this.#scale(),
               '-f',
               'image2pipe',
               '-c:v',
