@@ -16,7 +16,7 @@ import { allocationSites, formatAllocationSites, type SamplingProfile } from './
 import { formatHeapSummary, parseSnapshot, summarize } from './heap-summary.js';
 import { formatMemoryDetail } from './memory-report.js';
 import { buildDist, REPO_ROOT, stopChildrenOnSignals } from './processes.js';
-import { formatSelfTimes, topSelfTime, type CpuProfile } from './profile-summary.js';
+import { formatAreaTimes, formatSelfTimes, selfTimeByArea, topSelfTime, type CpuProfile } from './profile-summary.js';
 import { runCombination } from './run-combination.js';
 
 const argv = yargs(process.argv.slice(2))
@@ -66,6 +66,7 @@ process.stdout.write(
 if (memory.detail) process.stdout.write(formatMemoryDetail(memory.rssBytes, memory.detail) + '\n');
 if (cpuFile) {
   const profile = JSON.parse(await readFile(cpuFile, 'utf8')) as CpuProfile;
+  process.stdout.write(formatAreaTimes(selfTimeByArea(profile, argv.top)) + '\n\n');
   process.stdout.write(formatSelfTimes(topSelfTime(profile, argv.top)) + '\n');
   process.stdout.write(`profile: ${cpuFile}\n`);
 }

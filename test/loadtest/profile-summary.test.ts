@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatSelfTimes, topSelfTime, type CpuProfile } from '../../bench/loadtest/profile-summary.js';
+import { areaOf, formatAreaTimes, formatSelfTimes, selfTimeByArea, topSelfTime, type CpuProfile } from '../../bench/loadtest/profile-summary.js';
 
 const frame = (functionName: string, url: string, lineNumber: number) => ({ functionName, url, lineNumber });
 
@@ -40,5 +40,29 @@ describe('profile summary', () => {
 
   it('prints a Markdown table', () => {
     expect(formatSelfTimes(topSelfTime(profile, 1))).toBe('| self ms | share | function | where |\n|---:|---:|---|---|\n| 4 | 40.0 % | `parseGist` | src/formats/gist.ts:42 |');
+  });
+
+  it('sums self time by area: npm package, our folder, Node.js module, V8 entry', () => {
+    const rows = selfTimeByArea(profile, 10);
+    expect(rows.map((r) => [r.area, r.ms])).toEqual([
+      ['src/formats', 4],
+      ['bson', 3],
+      ['(root)', 2.5],
+      ['src/store', 0.5],
+    ]);
+    expect(rows[0]!.share).toBeCloseTo(0.4);
+    expect(formatAreaTimes(rows.slice(0, 1))).toBe('| self ms | share | area |\n|---:|---:|---|\n| 4 | 40.0 % | src/formats |');
+  });
+
+  it('names areas the same whether the code ran from source or compiled', () => {
+    const at = (url: string, functionName = 'f') => areaOf({ id: 1, callFrame: { functionName, url, lineNumber: 1 } });
+    expect(at('file:///repo/dist/src/store/mongo-store.js')).toBe('src/store');
+    expect(at('file:///repo/dist-bench/src/actors/stages/stage.js')).toBe('src/actors/stages');
+    expect(at('file:///repo/node_modules/@polkadot/types-codec/base/Enum.js')).toBe('@polkadot/types-codec');
+    expect(at('file:///repo/node_modules/.pnpm/x/node_modules/undici/lib/core/request.js')).toBe('undici');
+    expect(at('node:internal/streams/readable')).toBe('node:streams');
+    expect(at('node:events')).toBe('node:events');
+    expect(at('', '(garbage collector)')).toBe('(garbage collector)');
+    expect(at('', '')).toBe('(native)');
   });
 });
