@@ -47,7 +47,7 @@ export async function openMinerToolkit(config: Config, options: MinerToolkitOpti
       logger,
       metrics: new ValidatorMetrics({ defaultMetrics: false }),
       // A one-off check keeps AI results in memory, in the store's repository shape.
-      store: { aiResults: { get: (url) => memo.getVideo(url), put: (r) => memo.putVideo(r), getFrame: (h) => memo.getFrame(h), putFrame: (h, s) => memo.putFrame(h, s) } },
+      store: { aiResults: { get: (url) => memo.getVideo(url), put: (r) => memo.putVideo(r), getFrame: (h) => memo.getFrame(h), putFrame: (h, s) => memo.putFrame(h, s), getFrames: (h) => memo.getFrames(h), putFrames: (f) => memo.putFrames(f) } },
       ...(network ? { standins: network.standins } : {}),
     });
     closers.push(() => services.close());

@@ -165,6 +165,28 @@ export class MongoStore implements Store {
           if (typeof score !== 'number' || !Number.isFinite(score)) throw new TypeError(`frame score must be a finite number, got ${String(score)}`);
           await aiFrames.updateOne({ hash: frameHash(hash) }, { $set: { score, updated_at: new Date() } }, { upsert: true });
         }),
+      getFrames: (hashes) =>
+        this.#run('aiResults.getFrames', async () => {
+          if (!Array.isArray(hashes)) throw new TypeError('hashes must be an array of sha256 hex strings');
+          const out = new Map<string, number>();
+          const wanted = [...new Set(hashes.map(frameHash))];
+          if (wanted.length === 0) return out;
+          for await (const doc of aiFrames.find({ hash: { $in: wanted } }, { projection: { _id: 0, hash: 1, score: 1 } })) {
+            out.set(doc.hash, doc.score);
+          }
+          return out;
+        }),
+      putFrames: (frames) =>
+        this.#run('aiResults.putFrames', async () => {
+          if (!Array.isArray(frames)) throw new TypeError('frames must be an array of {hash, score}');
+          if (frames.length === 0) return;
+          const now = new Date();
+          const operations = frames.map(({ hash, score }) => {
+            if (typeof score !== 'number' || !Number.isFinite(score)) throw new TypeError(`frame score must be a finite number, got ${String(score)}`);
+            return { updateOne: { filter: { hash: frameHash(hash) }, update: { $set: { score, updated_at: now } }, upsert: true } };
+          });
+          await aiFrames.bulkWrite(operations, { ordered: false });
+        }),
     };
 
     this.scores = {

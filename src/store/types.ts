@@ -134,6 +134,9 @@ export interface Store {
     /** Per-frame cache by content hash (sha256 hex of the frame bytes). */
     getFrame(hash: string): Promise<number | null>;
     putFrame(hash: string, score: number): Promise<void>;
+    /** The scores known for any of `hashes`, in one round trip (a video's frames at once). */
+    getFrames(hashes: readonly string[]): Promise<Map<string, number>>;
+    putFrames(frames: ReadonlyArray<{ readonly hash: string; readonly score: number }>): Promise<void>;
   };
   readonly scores: {
     record(records: readonly ScoreRecord[]): Promise<void>;

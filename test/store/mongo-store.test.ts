@@ -174,6 +174,21 @@ describe(`MongoStore (${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded'} ba
     await expect(store.aiResults.putFrame(hash, Number.NaN)).rejects.toThrow(new TypeError('frame score must be a finite number, got NaN'));
   });
 
+  it('reads and writes a video’s frame scores in one round trip each', async () => {
+    const [b, c, d] = ['1', '2', '3'].map((x) => x.repeat(64)) as [string, string, string];
+    expect(await store.aiResults.getFrames([])).toEqual(new Map());
+    await store.aiResults.putFrames([]);
+    await store.aiResults.putFrames([{ hash: b, score: 0.1 }, { hash: c, score: 0.2 }]);
+    await store.aiResults.putFrames([{ hash: c, score: 0.25 }]);
+    // Unknown hashes are left out; a hash asked for twice is answered once.
+    expect(await store.aiResults.getFrames([b, c, d, b])).toEqual(new Map([[b, 0.1], [c, 0.25]]));
+    expect(await store.aiResults.getFrame(c)).toBe(0.25);
+    await expect(store.aiResults.getFrames(['not-a-hash'])).rejects.toThrow(TypeError);
+    await expect(store.aiResults.getFrames('b' as never)).rejects.toThrow(new TypeError('hashes must be an array of sha256 hex strings'));
+    await expect(store.aiResults.putFrames([{ hash: d, score: Number.POSITIVE_INFINITY }])).rejects.toThrow(new TypeError('frame score must be a finite number, got Infinity'));
+    expect(await store.aiResults.getFrames([d])).toEqual(new Map());
+  });
+
   it('returns the latest score computation of a policy, by uid', async () => {
     const at = (m: number): Date => new Date(Date.UTC(2026, 10, 26, 6, m));
     const rec = (uid: number, score: number, computed_at: Date, policy = 'engagement'): ScoreRecord => ({ interval: '2026-11-26-06-00', policy, hotkey: `5H${uid}`, uid, score, details: { n: uid }, computed_at });

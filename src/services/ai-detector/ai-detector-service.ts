@@ -180,24 +180,66 @@ export class AiDetectorService implements AiDetector {
     }
   }
 
+  /**
+   * One score per frame. The cache is asked about the whole video at once and told the new scores
+   * at once (two round trips, not two per frame), and identical frames (a still scene) are scored
+   * once between them.
+   */
   async #scoreFrames(
     frames: Buffer[],
     signal: AbortSignal,
   ): Promise<Array<{ score: number } | { error: unknown }>> {
+    const hashes = frames.map((png) => createHash('sha256').update(png).digest('hex'));
+    const known = await this.#cache.getFrames([...new Set(hashes)]).catch((error: unknown) => {
+      this.#logger.warn({ err: error }, 'frame cache unavailable; scoring every frame');
+      return new Map<string, number>();
+    });
+    const scoring = new Map<string, Promise<number>>();
+    const fresh: Array<{ hash: string; score: number }> = [];
     const outcomes: Array<{ score: number } | { error: unknown }> = new Array(frames.length);
     let next = 0;
     let quotaSpent = false;
+    // A frame identical to one being scored waits for that score; if that call fails, it makes
+    // its own (one failed call must not fail every copy of a still scene), unless quota is spent.
+    const scoreOnce = async (index: number): Promise<number> => {
+      const hash = hashes[index]!;
+      const pending = scoring.get(hash);
+      if (pending) {
+        try {
+          return await pending;
+        } catch (error) {
+          if (signal.aborted || error instanceof QuotaExceededError) throw error;
+        }
+      }
+      const own = this.#scorer.scoreFrame(frames[index]!, { signal, contentType: 'image/png' }).then(({ aiGenerated }) => {
+        fresh.push({ hash, score: aiGenerated });
+        return aiGenerated;
+      });
+      scoring.set(hash, own);
+      try {
+        return await own;
+      } catch (error) {
+        if (scoring.get(hash) === own) scoring.delete(hash);
+        throw error;
+      }
+    };
     const worker = async (): Promise<void> => {
       while (next < frames.length) {
         const index = next++;
-        if (quotaSpent) {
+        const hash = hashes[index]!;
+        const cached = known.get(hash);
+        if (cached !== undefined) {
+          outcomes[index] = { score: cached };
+          continue;
+        }
+        if (quotaSpent && !scoring.has(hash)) {
           outcomes[index] = {
             error: new AiDetectionError('skipped: SightEngine quota exceeded', 'ERR_AI_FRAME_SKIPPED'),
           };
           continue;
         }
         try {
-          outcomes[index] = { score: await this.#scoreFrame(frames[index]!, signal) };
+          outcomes[index] = { score: await scoreOnce(index) };
         } catch (error) {
           if (signal.aborted) throw error;
           if (error instanceof QuotaExceededError) quotaSpent = true;
@@ -206,18 +248,12 @@ export class AiDetectorService implements AiDetector {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.#frameConcurrency, frames.length) }, worker));
+    if (fresh.length > 0) {
+      await this.#cache.putFrames(fresh).catch((error: unknown) => {
+        this.#logger.warn({ err: error }, 'could not cache frame scores');
+      });
+    }
     return outcomes;
-  }
-
-  async #scoreFrame(png: Buffer, signal: AbortSignal): Promise<number> {
-    const hash = createHash('sha256').update(png).digest('hex');
-    const cached = await this.#cache.getFrame(hash).catch(() => null);
-    if (cached !== null) return cached;
-    const { aiGenerated } = await this.#scorer.scoreFrame(png, { signal, contentType: 'image/png' });
-    await this.#cache.putFrame(hash, aiGenerated).catch((error: unknown) => {
-      this.#logger.warn({ err: error }, 'could not cache a frame score');
-    });
-    return aiGenerated;
   }
 }
 

@@ -10,6 +10,9 @@ export interface AiResultCache {
   putVideo(record: AiResultRecord): Promise<void>;
   getFrame(hash: string): Promise<number | null>;
   putFrame(hash: string, score: number): Promise<void>;
+  /** Known scores among `hashes`: a video's frames in one lookup. */
+  getFrames(hashes: readonly string[]): Promise<Map<string, number>>;
+  putFrames(frames: ReadonlyArray<{ readonly hash: string; readonly score: number }>): Promise<void>;
 }
 
 /** The store's repository (src/store/types.ts `Store.aiResults`). */
@@ -22,6 +25,8 @@ export function cacheFromRepository(repository: AiResultRepository): AiResultCac
     putVideo: (record) => repository.put(record),
     getFrame: (hash) => repository.getFrame(hash),
     putFrame: (hash, score) => repository.putFrame(hash, score),
+    getFrames: (hashes) => repository.getFrames(hashes),
+    putFrames: (frames) => repository.putFrames(frames),
   };
 }
 
@@ -35,6 +40,6 @@ export function toAiResultCache(value: AiResultCache | AiResultRepository): AiRe
     return cacheFromRepository(value as AiResultRepository);
   }
   throw new TypeError(
-    'cache must implement getVideo/putVideo/getFrame/putFrame or be the store aiResults repository (get/put/getFrame/putFrame)',
+    'cache must implement getVideo/putVideo/getFrame(s)/putFrame(s) or be the store aiResults repository (get/put/getFrame(s)/putFrame(s))',
   );
 }

@@ -37,6 +37,19 @@ export class MemoryAiResultCache implements AiResultCache {
   async putFrame(hash: string, score: number): Promise<void> {
     bounded(this.#frames, hash, score, this.#maxEntries);
   }
+
+  async getFrames(hashes: readonly string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const hash of hashes) {
+      const score = this.#frames.get(hash);
+      if (score !== undefined) out.set(hash, score);
+    }
+    return out;
+  }
+
+  async putFrames(frames: ReadonlyArray<{ readonly hash: string; readonly score: number }>): Promise<void> {
+    for (const { hash, score } of frames) bounded(this.#frames, hash, score, this.#maxEntries);
+  }
 }
 
 function bounded<V>(map: Map<string, V>, key: string, value: V, max: number): void {

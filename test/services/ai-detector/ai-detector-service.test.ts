@@ -9,6 +9,7 @@ import {
 import { VideoHost } from '../../../src/devnet/http/video-host.js';
 import { AiDetectionError, QuotaExceededError, UnsafeUrlError } from '../../../src/errors.js';
 import {
+  type AiResultCache,
   AiDetectorService,
   MemoryAiResultCache,
   SightEngineClient,
@@ -142,7 +143,14 @@ describe('AiDetectorService end to end (real ffmpeg, stand-in SightEngine over H
       put: async (record: AiResultRecord) => void videoRecords.set(record.url, record),
       getFrame: async (hash: string) => frameRecords.get(hash) ?? null,
       putFrame: async (hash: string, score: number) => void frameRecords.set(hash, score),
+      getFrames: async (hashes: readonly string[]) =>
+        new Map(hashes.filter((h) => frameRecords.has(h)).map((h) => [h, frameRecords.get(h)!])),
+      putFrames: async (frames: ReadonlyArray<{ hash: string; score: number }>) => {
+        frameLookups.push(frames.length);
+        for (const { hash, score } of frames) frameRecords.set(hash, score);
+      },
     };
+    const frameLookups: number[] = [];
     const url = `${videoBase}/videos/ai55.mp4`;
     const result = await detector({ cache: repository }).detect(url, { source: 'platform' });
     expect(videoRecords.get(url)).toMatchObject({
@@ -153,8 +161,10 @@ describe('AiDetectorService end to end (real ffmpeg, stand-in SightEngine over H
     });
     expect(videoRecords.get(url)?.checked_at).toBeInstanceOf(Date);
     expect([...frameRecords.keys()].every((k) => /^[0-9a-f]{64}$/.test(k))).toBe(true);
-    // A flat clip: every frame hashes the same, so one SightEngine call may serve several frames.
-    expect(frameRecords.size).toBeGreaterThanOrEqual(1);
+    // A flat clip: every frame hashes the same, so one SightEngine call serves all of them, and
+    // the new score reaches the repository in one write.
+    expect(frameRecords.size).toBe(1);
+    expect(frameLookups).toEqual([1]);
   });
 });
 
@@ -225,6 +235,37 @@ describe('AiDetectorService failures are errors, never a default score', () => {
     expect(error).toMatchObject({ code: 'ERR_AI_TOO_FEW_FRAMES' });
     expect((error as Error).message).toContain('only 4 of 10 frames');
     expect(cache.size.videos).toBe(0);
+  });
+
+  it('one failed call costs only its own frame: the copies of a still frame waiting on it try again', async () => {
+    const before = counters();
+    standin.failNext('server_error');
+    const result = await detector({ frameConcurrency: 2 }).detect(`${videoBase}/videos/ai40.mp4`);
+    // Frame 0's call failed; frame 1 (same pixels) was waiting on it and made its own, whose
+    // score then served frames 2-9 without another call.
+    expect(result.per_frame).toHaveLength(9);
+    expect(counters().checks - before.checks).toBe(2);
+  });
+
+  it('a frame cache that is down costs the cache, not the detection', async () => {
+    const videosCached: string[] = [];
+    const down: AiResultCache = {
+      getVideo: async () => null,
+      putVideo: async (record) => void videosCached.push(record.url),
+      getFrame: async () => null,
+      putFrame: async () => undefined,
+      getFrames: async () => {
+        throw new Error('cache down');
+      },
+      putFrames: async () => {
+        throw new Error('cache down');
+      },
+    };
+    const url = `${videoBase}/videos/ai20.mp4`;
+    const result = await detector({ cache: down }).detect(url);
+    expect(result.per_frame).toHaveLength(10);
+    expect(result.mean_ai_generated).toBeCloseTo(0.2, 1);
+    expect(videosCached).toEqual([url]);
   });
 
   it('a retrying client rides out transient SightEngine faults', async () => {

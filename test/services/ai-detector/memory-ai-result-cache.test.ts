@@ -20,6 +20,13 @@ describe('MemoryAiResultCache', () => {
     expect(cache.size).toEqual({ videos: 2, frames: 2 });
   });
 
+  it('answers and takes many frames at once, within the same bound', async () => {
+    const cache = new MemoryAiResultCache({ maxEntries: 2 });
+    await cache.putFrames([{ hash: 'f1', score: 0.1 }, { hash: 'f2', score: 0.2 }, { hash: 'f3', score: 0.3 }]);
+    expect(await cache.getFrames(['f1', 'f2', 'f3', 'f4'])).toEqual(new Map([['f2', 0.2], ['f3', 0.3]]));
+    expect(cache.size.frames).toBe(2);
+  });
+
   it.each([0, -1, 1.5, Number.NaN])('refuses maxEntries %s', (maxEntries) => {
     expect(() => new MemoryAiResultCache({ maxEntries })).toThrow(new RangeError(`options.maxEntries must be a positive integer, got ${String(maxEntries)}`));
   });
