@@ -1,3 +1,4 @@
+import { abortable as abortableWork } from '../util/abortable.js';
 import pRetry from 'p-retry';
 import { FormatError, ServiceError } from '../errors.js';
 import type { Dependency } from '../services/dependency-gate.js';
@@ -35,19 +36,10 @@ export function isRetryable(error: unknown): boolean {
 
 /** The pool cannot cancel a queued task, but an actor must not outlive its signal. */
 export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
+  return abortableWork(
+    promise.catch((error: unknown) => {
+      throw error instanceof Error ? error : new Error(String(error));
+    }),
+    signal,
+  );
 }

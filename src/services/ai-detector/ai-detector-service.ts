@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { AiDetectionError, QuotaExceededError } from '../../errors.js';
+import { abortable } from '../../util/abortable.js';
 import { escapeUntrusted } from '../../formats/escape-untrusted.js';
 import { componentLogger, silentLogger } from '../../log.js';
 import type { AiDetectionResult, AiDetector } from '../types.js';
@@ -255,15 +256,6 @@ export class AiDetectorService implements AiDetector {
     }
     return outcomes;
   }
-}
-
-function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 /** A miner's URL for a log line or an error message: no query (it may hold tokens), escaped. */

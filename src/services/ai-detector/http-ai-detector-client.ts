@@ -2,6 +2,7 @@ import PQueue from 'p-queue';
 import { Agent, request, type Dispatcher } from 'undici';
 import { AiDetectionError, QuotaExceededError } from '../../errors.js';
 import type { ExternalCallMetrics } from '../../metrics/service-metrics.js';
+import { abortable } from '../../util/abortable.js';
 import { positiveInt } from '../../util/option-checks.js';
 import type { AiDetectionResult, AiDetector } from '../types.js';
 import { parseBaseUrl } from '../http/base-url.js';
@@ -221,15 +222,6 @@ export class HttpAiDetectorClient implements AiDetector {
     this.#metrics.externalRequestsTotal.inc({ service: SERVICE, status: statusClass });
     this.#metrics.externalRequestDuration.observe({ service: SERVICE }, (performance.now() - started) / 1000);
   }
-}
-
-function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 function toError(code: string, message: string, status?: number): Error {
