@@ -3,7 +3,6 @@ import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import { HttpError, describeIssues, readJsonBody } from '../http/json-server.js';
 import type { AiDetector } from '../types.js';
-
 import { NDJSON_CONTENT_TYPE, detectBatchRequestSchema, type DetectBatchLine } from './detect-batch-wire.js';
 import { describeFailure, errorBody } from './detection-failure.js';
 

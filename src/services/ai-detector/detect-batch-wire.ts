@@ -23,7 +23,8 @@ export interface DetectBatchItem {
 export interface DetectBatchError {
   readonly code: string;
   readonly message: string;
-  readonly retryable: boolean;
+  /** Whether asking again can help; absent when the service did not say. */
+  readonly retryable?: boolean;
 }
 
 export type DetectBatchLine =
@@ -75,13 +76,19 @@ export function readDetectBatchLine(text: string): DetectBatchLine | undefined {
   const line = parsed.data;
   if ('error' in line) {
     const { code, message, retryable } = line.error;
-    return { index: line.index, url: line.url, error: { code, message: message ?? code, retryable: retryable ?? true } };
+    return { index: line.index, url: line.url, error: { code, message: message ?? code, ...(retryable === undefined ? {} : { retryable }) } };
   }
   return { index: line.index, url: line.url, mean_ai_generated: line.mean_ai_generated, per_frame: line.per_frame, cached: line.cached === true };
 }
 
-/** Splits a byte stream into lines, decoding UTF-8 across chunk boundaries. */
-export async function* ndjsonLines(body: AsyncIterable<Uint8Array | string>): AsyncGenerator<string> {
+/** An answer line is a few hundred bytes; a service that never ends one is refused, not buffered. */
+export const MAX_NDJSON_LINE = 1024 * 1024;
+
+/**
+ * Splits a byte stream into lines, decoding UTF-8 across chunk boundaries. Throws a RangeError
+ * when a line grows past `maxLine` characters without ending.
+ */
+export async function* ndjsonLines(body: AsyncIterable<Uint8Array | string>, maxLine = MAX_NDJSON_LINE): AsyncGenerator<string> {
   const decoder = new TextDecoder();
   let rest = '';
   for await (const chunk of body) {
@@ -93,6 +100,7 @@ export async function* ndjsonLines(body: AsyncIterable<Uint8Array | string>): As
       if (line !== '') yield line;
       newline = rest.indexOf('\n');
     }
+    if (rest.length > maxLine) throw new RangeError(`an answer line exceeds ${maxLine} characters without ending`);
   }
   rest += decoder.decode();
   if (rest.trim() !== '') yield rest.trim();

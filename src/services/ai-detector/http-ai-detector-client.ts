@@ -165,7 +165,7 @@ export class HttpAiDetectorClient implements AiDetector {
         settle(
           keyOf(item),
           'error' in line
-            ? toError(line.error.code, line.error.message)
+            ? toError(line.error.code, line.error.message, line.error.retryable)
             : { url: item.url, mean_ai_generated: line.mean_ai_generated, per_frame: line.per_frame, cached: line.cached },
         );
       }
@@ -224,18 +224,32 @@ export class HttpAiDetectorClient implements AiDetector {
   }
 }
 
-function toError(code: string, message: string, status?: number): Error {
+/**
+ * A detection the service refused or failed, with its word on whether asking again can help: a
+ * refused format or an unsafe URL is not retried within the cycle (each retry would download the
+ * file again), a failed download or SightEngine outage is.
+ */
+export class RemoteAiDetectionError extends AiDetectionError {
+  readonly retryable: boolean;
+  constructor(message: string, code: string, retryable: boolean) {
+    super(message, code);
+    this.retryable = retryable;
+  }
+}
+
+function toError(code: string, message: string, retryable: boolean | undefined, status?: number): Error {
   if (code === 'ERR_QUOTA_EXCEEDED') {
     // The service's message already names SightEngine; QuotaExceededError names it again.
     const reason = message.replace(/^sightengine: /, '');
     return new QuotaExceededError('sightengine', reason, status === undefined ? {} : { status });
   }
-  return new AiDetectionError(message, code);
+  // A service that does not say (the original's) is asked again, as before.
+  return retryable === undefined ? new AiDetectionError(message, code) : new RemoteAiDetectionError(message, code, retryable);
 }
 
 function remoteError(body: unknown, status: number, fallbackMessage: string): Error {
   const remote = readError(body);
-  return toError(remote?.code ?? `ERR_AI_DETECTOR_HTTP_${status}`, remote?.message ?? fallbackMessage, status);
+  return toError(remote?.code ?? `ERR_AI_DETECTOR_HTTP_${status}`, remote?.message ?? fallbackMessage, remote?.retryable, status);
 }
 
 function parseJson(text: string): unknown {
@@ -257,11 +271,11 @@ function readResult(
   return { mean_ai_generated: mean, per_frame: perFrame as number[], cached: cached === true };
 }
 
-function readError(body: unknown): { code: string; message: string } | undefined {
+function readError(body: unknown): { code: string; message: string; retryable: boolean | undefined } | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const error = (body as { error?: unknown }).error;
   if (typeof error !== 'object' || error === null) return undefined;
-  const { code, message } = error as Record<string, unknown>;
+  const { code, message, retryable } = error as Record<string, unknown>;
   if (typeof code !== 'string') return undefined;
-  return { code, message: typeof message === 'string' ? message : code };
+  return { code, message: typeof message === 'string' ? message : code, retryable: typeof retryable === 'boolean' ? retryable : undefined };
 }

@@ -8,7 +8,11 @@ export {
   type AiDetectorServerOptions,
   type AiDetectorErrorBody,
 } from './ai-detector-server.js';
-export { HttpAiDetectorClient, type HttpAiDetectorClientOptions } from './http-ai-detector-client.js';
+export {
+  HttpAiDetectorClient,
+  RemoteAiDetectionError,
+  type HttpAiDetectorClientOptions,
+} from './http-ai-detector-client.js';
 export {
   SightEngineClient,
   type SightEngineClientOptions,

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AiDetectionError, QuotaExceededError } from '../../../src/errors.js';
 import { ValidatorMetrics } from '../../../src/metrics/validator-metrics.js';
+import { isRetryable } from '../../../src/actors/retry.js';
 import { HttpAiDetectorClient, type HttpAiDetectorClientOptions } from '../../../src/services/ai-detector/index.js';
 
 interface HeldRequest {
@@ -106,14 +107,16 @@ describe('HttpAiDetectorClient batches', () => {
     const outcomes = ['ok', 'broken', 'quota'].map((n) => detector.detect(url(n)).catch((e: unknown) => e));
     const held = await server.next();
     ndjson(held.res);
-    line(held.res, { index: 1, url: url('broken'), error: { code: 'ERR_AI_NO_FRAMES_SCORED', message: 'no frame could be scored', retryable: true } });
+    line(held.res, { index: 1, url: url('broken'), error: { code: 'ERR_UNSAFE_URL', message: 'private address', retryable: false } });
     line(held.res, { index: 2, url: url('quota'), error: { code: 'ERR_QUOTA_EXCEEDED', message: 'sightengine: spent', retryable: false } });
     line(held.res, scored(0, 'ok', 0.6));
     held.res.end();
     const [ok, broken, quota] = await Promise.all(outcomes);
     expect(ok).toMatchObject({ mean_ai_generated: 0.6 });
     expect(broken).toBeInstanceOf(AiDetectionError);
-    expect(broken).toMatchObject({ code: 'ERR_AI_NO_FRAMES_SCORED', message: 'no frame could be scored' });
+    // The service said asking again cannot help: the actor does not retry it within the cycle.
+    expect(broken).toMatchObject({ code: 'ERR_UNSAFE_URL', message: 'private address', retryable: false });
+    expect(isRetryable(broken)).toBe(false);
     expect(quota).toBeInstanceOf(QuotaExceededError);
     // The service's message already names SightEngine; it is not named twice.
     expect(quota).toMatchObject({ code: 'ERR_QUOTA_EXCEEDED', message: 'sightengine: spent', retryable: false });
@@ -148,6 +151,20 @@ describe('HttpAiDetectorClient batches', () => {
     expect(b).toBeInstanceOf(AiDetectionError);
     expect(b).toMatchObject({ code: 'ERR_AI_DETECTOR_UNAVAILABLE' });
     expect((b as Error).message).toMatch(/^AI detector broke off a batch at http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('an answer line that never ends is refused, not buffered: the open videos are ERR_AI_DETECTOR_UNAVAILABLE', async () => {
+    const { server, detector } = await setup();
+    const outcome = detector.detect(url('a')).catch((e: unknown) => e);
+    const held = await server.next();
+    ndjson(held.res);
+    const chunk = 'x'.repeat(64 * 1024);
+    for (let i = 0; i < 17; i++) held.res.write(chunk);
+    const error = await outcome;
+    expect(error).toBeInstanceOf(AiDetectionError);
+    expect(error).toMatchObject({ code: 'ERR_AI_DETECTOR_UNAVAILABLE' });
+    expect((error as Error).cause).toBeInstanceOf(RangeError);
+    expect(((error as Error).cause as Error).message).toBe('an answer line exceeds 1048576 characters without ending');
   });
 
   it('a batch refused as a whole rejects every caller with the service code', async () => {

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AiDetectionError, QuotaExceededError } from '../../../src/errors.js';
 import { ValidatorMetrics } from '../../../src/metrics/validator-metrics.js';
-import { HttpAiDetectorClient } from '../../../src/services/ai-detector/index.js';
+import { HttpAiDetectorClient, RemoteAiDetectionError } from '../../../src/services/ai-detector/index.js';
+import { isRetryable } from '../../../src/actors/retry.js';
 import { replayServer, type CannedAnswer, type ReplayServer } from '../../helpers/replay-server.js';
 
 let upstream: ReplayServer | undefined;
@@ -89,6 +90,19 @@ describe('HttpAiDetectorClient answers', () => {
       code: 'ERR_DOWNLOAD_HTTP',
       message: 'video host said 404',
     });
+  });
+
+  it('carries the service’s word on retrying, so a refused video is not fetched again in the cycle', async () => {
+    const c = await against([
+      { status: 502, body: JSON.stringify({ error: { code: 'ERR_VIDEO_FORMAT_REFUSED', message: 'a playlist', retryable: false } }) },
+      { status: 502, body: JSON.stringify({ error: { code: 'ERR_DOWNLOAD_TIMEOUT', message: 'slow host', retryable: true } }) },
+    ]);
+    const refused = await c.detect(VIDEO).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(RemoteAiDetectionError);
+    expect(refused).toMatchObject({ code: 'ERR_VIDEO_FORMAT_REFUSED', retryable: false });
+    expect(isRetryable(refused)).toBe(false);
+    const slow = await c.detect(VIDEO).catch((e: unknown) => e);
+    expect(isRetryable(slow)).toBe(true);
   });
 
   it('an error without a message uses its code as the message', async () => {
