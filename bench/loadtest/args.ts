@@ -19,6 +19,7 @@ export interface SweepArgs {
   readonly out: string;
   /** Latency every HTTP stand-in adds to its answers. */
   readonly latencyMs: number;
+  readonly gistEtags: boolean;
   /** Run the CPU-path bench first, as the yardstick of the whole runtime. */
   readonly cpuPath: boolean;
   /** Validator config options for every run (`--set memory.heap_growth_percent=0`), to compare settings. */
@@ -96,6 +97,11 @@ export function parseSweepArgs(argv: readonly string[]): SweepArgs {
       'real-ai': { type: 'boolean', default: false, describe: 'run the AI detector in the validator: ffmpeg frame sampling and SightEngine stand-in' },
       'ai-latency-ms': { type: 'number', default: 0, describe: 'latency of the AI detector stand-in service (without --real-ai)' },
       'latency-ms': { type: 'number', default: 0, describe: 'latency every HTTP stand-in adds' },
+      'gist-etags': {
+        type: 'boolean',
+        default: false,
+        describe: 'gists unchanged between cycles, answered 304 (the usual case in production); by default every gist is read and parsed every cycle',
+      },
       'max-seconds': { type: 'number', default: 3600, describe: 'bound on the whole sweep' },
       out: { type: 'string', default: 'loadtest-results', describe: 'directory of the results' },
       set: { type: 'string', array: true, describe: 'a validator config option for every run, <option>=<value> (repeatable)' },
@@ -116,6 +122,7 @@ export function parseSweepArgs(argv: readonly string[]): SweepArgs {
     realAi: parsed['real-ai'],
     aiLatencyMs: integer('ai-latency-ms', parsed['ai-latency-ms'], 0, 60_000),
     latencyMs: integer('latency-ms', parsed['latency-ms'], 0, 60_000),
+    gistEtags: parsed['gist-etags'],
     maxSeconds: integer('max-seconds', parsed['max-seconds'], 10, 7 * 86_400),
     out: parsed.out,
     cpuPath: parsed['cpu-path'],

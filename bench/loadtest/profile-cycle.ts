@@ -31,6 +31,7 @@ const argv = yargs(process.argv.slice(2))
     cycle: { choices: ['warm', 'cold'] as const, default: 'warm' as const, describe: 'the cycle the CPU profile covers' },
     cpu: { type: 'boolean', default: true, describe: 'CPU profile of the warm cycle (--no-cpu: none, memory figures undisturbed)' },
     heap: { type: 'boolean', default: false, describe: 'main-thread heap snapshot after the warm cycle' },
+    'gist-etags': { type: 'boolean', default: false, describe: 'gists unchanged between cycles (answered 304)' },
     allocations: { type: 'boolean', default: false, describe: 'sampling heap profile of the warm cycle (allocations that reach the old generation)' },
     out: { type: 'string', default: 'loadtest-results/profiles' },
   })
@@ -50,6 +51,7 @@ const outcome = await runCombination(
     realAi: false,
     aiLatencyMs: 0,
     latencyMs: 0,
+    gistEtags: argv['gist-etags'],
     timeoutMs: 600_000,
     ...(cpuFile ? { cpuProfile: cpuFile, cpuProfileCycle: argv.cycle } : {}),
     ...(heapFile ? { heapSnapshot: heapFile } : {}),

@@ -18,6 +18,8 @@ export interface ReportContext {
   readonly cpuPathRates?: ReadonlyMap<number, number> | null;
   readonly realAi: boolean;
   readonly aiLatencyMs: number;
+  /** Gists answered 304 between cycles (`--gist-etags`); otherwise read and parsed every cycle. */
+  readonly gistEtags?: boolean;
   readonly charts: readonly string[];
 }
 
@@ -172,6 +174,7 @@ export function buildReport(rows: readonly ResultRow[], aggregates: readonly Agg
     `Started ${ctx.startedAt}, took ${Math.round(ctx.seconds)} s: ${ok} runs measured, ${failed.length} failed, ${skipped} skipped (over --max-seconds). ` +
       `${ctx.cores} cores; load average ${load(ctx.loadAverage.start)} at start, ${load(ctx.loadAverage.end)} at end. ` +
       `AI detector: ${ctx.realAi ? 'in the validator, full pipeline (ffmpeg frames, SightEngine stand-in)' : `stand-in service answering after ${ctx.aiLatencyMs} ms`}. ` +
+      `Gists: ${ctx.gistEtags ? 'unchanged between cycles (answered 304, parses reused)' : 'read and parsed in full every cycle'}. ` +
       'The validator runs alone in its process; the chain, HTTP stand-ins and MongoDB server run in three others.',
     '',
     '## Answers',

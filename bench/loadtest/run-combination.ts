@@ -18,6 +18,8 @@ export interface RunOptions {
   readonly realAi: boolean;
   readonly aiLatencyMs: number;
   readonly latencyMs: number;
+  /** Gists unchanged between cycles (the gist host answers 304); default: every read is a changed gist. */
+  readonly gistEtags?: boolean;
   /** The run is abandoned after this long. */
   readonly timeoutMs: number;
   /** Main-thread CPU profile of the validator's warm (or cold) cycle, written to this file. */
@@ -51,7 +53,8 @@ export async function runCombination(c: Combination, options: RunOptions): Promi
   try {
     const standins = await startChild(
       cli('devnet', 'standins', '--miners', String(c.miners), '--submissions', String(c.submissions), '--neurons-file', neuronsFile,
-        '--ai-latency-ms', String(options.aiLatencyMs), '--latency-ms', String(options.latencyMs)),
+        '--ai-latency-ms', String(options.aiLatencyMs), '--latency-ms', String(options.latencyMs),
+        '--gist-etags', options.gistEtags ? 'on' : 'off'),
       (line) => jsonLine<StandinsInfo & { service: string }>(line),
       setupTimeout,
       'devnet standins',

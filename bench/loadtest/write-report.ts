@@ -30,7 +30,7 @@ export async function writeResults(dir: string, record: SweepRecord): Promise<vo
 }
 
 /** Charts and report.md for `record`; returns the report's path. */
-export async function writeReport(dir: string, record: SweepRecord, options: { realAi: boolean; aiLatencyMs: number }): Promise<string> {
+export async function writeReport(dir: string, record: SweepRecord, options: { realAi: boolean; aiLatencyMs: number; gistEtags?: boolean }): Promise<string> {
   const aggregates = aggregate(record.rows);
   const best = bestBatchByWorkload(aggregates);
   const charts: string[] = [];
@@ -50,6 +50,8 @@ export async function writeReport(dir: string, record: SweepRecord, options: { r
     cpuPathRates: record.cpuPath ? new Map(Object.entries(record.cpuPath).map(([pool, rate]) => [Number(pool), rate])) : null,
     realAi: options.realAi,
     aiLatencyMs: options.aiLatencyMs,
+    // Records written before the flag existed read every gist in full.
+    gistEtags: options.gistEtags ?? /(?:^|\s)--gist-etags(?:\s|$)/.test(record.command),
     charts,
   };
   const path = join(dir, 'report.md');

@@ -7,7 +7,7 @@ import { AiScoreCache } from './stages/ai-score-cache.js';
 import { checkCandidates } from './stages/check-candidates.js';
 import { fetchMetrics } from './stages/fetch-metrics.js';
 import { persistReport } from './stages/persist-report.js';
-import { readSubmissions } from './stages/read-submissions.js';
+import { readSubmissions, type GistMemo } from './stages/read-submissions.js';
 import type { Skipped, StageContext } from './stages/stage.js';
 import type {
   ActorParent,
@@ -60,6 +60,8 @@ export class MinerActor {
   readonly #collected = new Map<string, CollectReport>();
   /** A video is scored once, not every cycle; keyed by the URL actually checked. */
   readonly #aiCache = new AiScoreCache();
+  /** The last gist parse, reused while the gist host says the gist is unchanged. */
+  readonly #gistMemo: GistMemo = {};
 
   constructor(options: MinerActorOptions) {
     if (!Number.isInteger(options.uid) || options.uid < 0 || options.uid > 65535) {
@@ -198,7 +200,7 @@ export class MinerActor {
       return full;
     };
 
-    const read = await readSubmissions(ctx, record);
+    const read = await readSubmissions(ctx, record, this.#gistMemo);
     failures.push(...read.failures);
     const { signatures, ...gist } = read.value;
     const { status, submissions, rejections } = gist;

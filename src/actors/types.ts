@@ -17,6 +17,14 @@ import type { DependencyGate } from '../services/dependency-gate.js';
 
 export interface GistSource {
   fetch(commitment: ParsedCommitment, options?: { signal?: AbortSignal }): Promise<string>;
+  /**
+   * A conditional fetch, where the source has one: with the `etag` of the last body, an
+   * unchanged gist answers `unchanged` and the actor reuses that body's parse.
+   */
+  fetchIfChanged?(
+    commitment: ParsedCommitment,
+    options: { signal?: AbortSignal; etag?: string },
+  ): Promise<{ readonly unchanged: false; readonly body: string; readonly etag?: string } | { readonly unchanged: true; readonly etag: string }>;
 }
 
 /**

@@ -4,13 +4,14 @@ import type { GistParseLimits, GistRequest } from '../pool/tasks.js';
 import { WorkerPool } from '../pool/worker-pool.js';
 import { scoringOptionsFromConfig } from '../scoring/policies.js';
 import type { BufferedSnapshotWriter } from '../store/buffered-snapshot-writer.js';
-import type { Store, SubmissionRecord } from '../store/types.js';
+import type { Store } from '../store/types.js';
 import { DependencyLimiter, limitsFromConfig } from '../supervisor/dependency-limiter.js';
 import type { MinerScorer } from '../supervisor/supervisor.js';
 import { CoalescingBatcher } from '../supervisor/coalescing-batcher.js';
 import type { BuildContext } from './build-context.js';
 import type { EmbeddedNetwork } from './embedded-network.js';
 import { createServices, type ValidatorServices } from './services.js';
+import { batchedSubmissionSink } from './submission-sink.js';
 
 export interface BuiltServices {
   readonly limiter: DependencyLimiter;
@@ -59,16 +60,6 @@ export function buildServices(
   // Actors' gists arrive one by one; they are pooled into pool-sized calls (SPEC §4: ≥16 per
   // task). A body is up to gist.max_bytes, so a call carries fewer of them than of small items.
   const gistBatcher = new CoalescingBatcher<GistRequest, GistParseResult>((items) => pool.parseGists(items, gistLimits), { maxItems: 256 });
-  // Every actor writes its miner's submissions record once a cycle, and they finish persisting
-  // together: records written in the same moment go to the store as one bulk write, not one
-  // round trip each (1,024 at 1024 miners).
-  const submissionWrites = new CoalescingBatcher<SubmissionRecord, undefined>(
-    async (records) => {
-      await store.submissions.upsertMany(records);
-      return records.map(() => undefined);
-    },
-    { windowMs: 0, maxItems: 256 },
-  );
   const gistParser: GistParser = { parse: (items) => gistBatcher.submit(items) };
 
   const deps: MinerActorDeps = {
@@ -78,7 +69,7 @@ export function buildServices(
     aiDetector,
     gistParser,
     snapshots: writer,
-    submissions: { upsert: (record) => submissionWrites.submit([record]).then(() => undefined) },
+    submissions: batchedSubmissionSink(store, { concurrency: config.concurrency.store }),
     limiter,
     requireSignedSubmissions: config.require_signed_submissions,
     original: config.compat === 'original',

@@ -43,6 +43,9 @@ describe('infinitevibe devnet mongo | standins', () => {
     expect(parseDevnetStandinsFlags({ miners: '8', 'ai-latency-ms': '5' })).toMatchObject({ miners: 8, submissions: 5, aiLatencyMs: 5, latencyMs: 0, netuid: 89 });
     expect(() => parseDevnetStandinsFlags({ miners: '5000' })).toThrow('--miners must be <= 4095');
     expect(() => parseDevnetStandinsFlags({ submissions: '0' })).toThrow('--submissions must be >= 1');
+    expect(parseDevnetStandinsFlags({}).gistEtags).toBe(true);
+    expect(parseDevnetStandinsFlags({ 'gist-etags': 'off' }).gistEtags).toBe(false);
+    expect(() => parseDevnetStandinsFlags({ 'gist-etags': 'maybe' })).toThrow('--gist-etags must be on or off');
   });
 
   it('rejects an unknown sub-command with exit 2', async () => {

@@ -12,12 +12,14 @@ describe('load-test flags', () => {
       realAi: false,
       aiLatencyMs: 0,
       latencyMs: 0,
+      gistEtags: false,
       maxSeconds: 3600,
       out: 'loadtest-results',
       cpuPath: true,
       config: {},
     });
     expect(parseSweepArgs(['--no-cpu-path']).cpuPath).toBe(false);
+    expect(parseSweepArgs(['--gist-etags']).gistEtags).toBe(true);
   });
 
   it('reads the documented sweep', () => {

@@ -49,6 +49,8 @@ describe('load-test report', () => {
     expect(text).toContain('Best measured: 4,300 submissions/s (1024 × 5, pool 4, batch 64) = 72 % of it.');
     expect(text).toContain('- **Per core:** 2,150 submissions/s per core');
     expect(text).not.toContain('Videos per core');
+    expect(text).toContain('Gists: read and parsed in full every cycle.');
+    expect(buildReport(rows, aggregate(rows), { ...ctx, gistEtags: true })).toContain('Gists: unchanged between cycles (answered 304, parses reused).');
     expect(text).toContain('- throughput vs pool size, 256 miners × 100: knee at 2 threads (3,400 submissions/s)');
     expect(text).toContain('- 1024 × 5: pool 2 / pool 1 warm throughput 1.68× (target ≥ 1.6×) — met');
     expect(text).toContain('- 256 × 100: pool 2 / pool 1 warm throughput 1.70× (target ≥ 1.6×) — met');

@@ -1,6 +1,7 @@
 import { failureFields } from '../../log.js';
 import { snapshotReason } from '../../scoring/snapshot-reason.js';
-import { withRetry } from '../retry.js';
+import pRetry from 'p-retry';
+import { retryOptions } from '../retry.js';
 import { claimKey, type CollectReport, type PersistReport, type PersistRequest } from '../types.js';
 import { timed, type StageContext } from './stage.js';
 
@@ -34,12 +35,14 @@ export async function persistReport(ctx: StageContext, report: CollectReport, re
       count(reason === 'ok' ? 'accepted' : 'rejected', reason);
     }
 
-    try {
+    // Both sinks merge concurrent writes from every actor and bound their own round trips, so
+    // a write does not wait for a store slot here: holding one per miner while its record waits
+    // to be merged turned the persist phase into one small batch per slot.
+    const record = async (): Promise<void> => {
       // The gist view of a failed fetch is not news; keep the stored one.
-      if (report.status !== 'gist_failed') {
-        await withRetry(
-          deps,
-          'store',
+      if (report.status === 'gist_failed') return;
+      try {
+        await pRetry(
           () =>
             deps.submissions.upsert({
               hotkey: ctx.hotkey,
@@ -51,22 +54,27 @@ export async function persistReport(ctx: StageContext, report: CollectReport, re
               rejections: report.rejections.map((r) => ({ line: r.line, reason: r.reason, excerpt: r.excerpt })),
               updated_at: deps.now?.() ?? new Date(),
             }),
-          signal,
+          retryOptions(deps, signal),
         );
+      } catch (error) {
+        if (signal.aborted) throw error;
+        deps.metrics.actorFailuresTotal.inc({ stage: 'persist' });
+        ctx.logger.warn(failureFields(error), 'submissions record not stored this cycle');
       }
-    } catch (error) {
-      if (signal.aborted) throw error;
-      deps.metrics.actorFailuresTotal.inc({ stage: 'persist' });
-      ctx.logger.warn(failureFields(error), 'submissions record not stored this cycle');
-    }
-    if (snapshots.length > 0) {
+    };
+    const store = async (): Promise<void> => {
+      if (snapshots.length === 0) return;
+      signal.throwIfAborted();
       // The sink buffers while the store is down, so this does not fail on an outage.
-      const written = await deps.limiter.run('store', () => deps.snapshots.write(snapshots), { signal });
+      const written = await deps.snapshots.write(snapshots);
       result.inserted = written.inserted;
       result.matched = written.matched;
       result.buffered = written.buffered ?? 0;
       if (written.inserted > 0) deps.metrics.snapshotsWrittenTotal.inc(written.inserted);
-    }
+    };
+    const [recorded, stored] = await Promise.allSettled([record(), store()]);
+    if (recorded.status === 'rejected') throw recorded.reason;
+    if (stored.status === 'rejected') throw stored.reason;
     return { ...result, rejectedByReason, snapshots };
   });
 }

@@ -5,7 +5,7 @@ import { failureFields } from '../../log.js';
 import type { GistRejection, ParsedCommitment, Submission } from '../../formats/types.js';
 import type { CommitmentRecord } from '../../chain/types.js';
 import type { SignatureStatus } from '../../crypto/index.js';
-import { GIST_FAILURE_REASONS } from '../../services/gist/gist-fetch-error.js';
+import { GIST_FAILURE_REASONS, GistFetchError } from '../../services/gist/gist-fetch-error.js';
 import { abortable, withRetry } from '../retry.js';
 import { claimKey, type CollectStatus, type StageFailure } from '../types.js';
 import { timed, type StageContext, type StageOutcome } from './stage.js';
@@ -21,6 +21,15 @@ export interface SubmissionsRead {
   readonly signatures: ReadonlyMap<string, SignatureStatus>;
 }
 
+/**
+ * The last gist body this miner's actor parsed, by its source's entity tag: an unchanged gist
+ * (HTTP 304) reuses the parse instead of sending the same bytes through the pool again. Only a
+ * successful parse is kept, for the gist it came from.
+ */
+export interface GistMemo {
+  last?: { readonly gist: string; readonly etag: string; readonly value: SubmissionsRead };
+}
+
 const none = (status: CollectStatus, gistResult?: string): SubmissionsRead => ({
   status,
   submissions: [],
@@ -34,7 +43,11 @@ const none = (status: CollectStatus, gistResult?: string): SubmissionsRead => ({
  * missing or malformed commitment, or a gist that cannot be read or parsed, leaves the miner
  * without submissions this cycle, as in the original (its stored history still scores).
  */
-export async function readSubmissions(ctx: StageContext, record: CommitmentRecord | undefined): Promise<StageOutcome<SubmissionsRead>> {
+export async function readSubmissions(
+  ctx: StageContext,
+  record: CommitmentRecord | undefined,
+  memo: GistMemo = {},
+): Promise<StageOutcome<SubmissionsRead>> {
   const { deps, logger, signal } = ctx;
   const failures: StageFailure[] = [];
   if (!record) {
@@ -55,21 +68,49 @@ export async function readSubmissions(ctx: StageContext, record: CommitmentRecor
   }
 
   return timed(ctx, 'gist', async () => {
+    const gist = `${commitment.githubUser}/${commitment.gistId}`;
+    const known = memo.last?.gist === gist ? memo.last : undefined;
     let body: string;
+    let etag: string | undefined;
     try {
-      body = await withRetry(deps, 'gist', (s) => deps.gists.fetch(commitment, { signal: s }), signal);
+      const { fetchIfChanged } = deps.gists;
+      if (!fetchIfChanged) {
+        body = await withRetry(deps, 'gist', (s) => deps.gists.fetch(commitment, { signal: s }), signal);
+      } else {
+        const read = await withRetry(
+          deps,
+          'gist',
+          (s) => fetchIfChanged.call(deps.gists, commitment, known ? { signal: s, etag: known.etag } : { signal: s }),
+          signal,
+        );
+        if (read.unchanged && known) {
+          deps.metrics.gistFetchesTotal.inc({ result: 'ok' });
+          countRejections(ctx, known.value.rejections);
+          return { value: known.value, failures };
+        }
+        if (read.unchanged) throw new GistFetchError('http_error', `gist ${gist} answered 304 to an unconditional request`, { status: 304 });
+        ({ body, etag } = read);
+      }
     } catch (error) {
+      memo.last = undefined;
       return gistFailed(ctx, error, failures);
     }
+    memo.last = undefined;
     // A rejection here is the pool's fault, not the gist's: it propagates (the actor restarts).
     const parsed = (await abortable(deps.gistParser.parse([{ hotkey: ctx.hotkey, body }]), signal))[0]!;
     if (!parsed.ok) return gistFailed(ctx, parsed.error, failures);
     deps.metrics.gistFetchesTotal.inc({ result: 'ok' });
-    for (const rejection of parsed.rejections) deps.metrics.submissionsTotal.inc({ outcome: 'rejected', reason: rejection.reason });
+    countRejections(ctx, parsed.rejections);
     const { submissions, rejections, signatures } = parsed;
     const statuses = new Map(submissions.map((s, i) => [claimKey(s.platform, s.content_id), signatures[i]!]));
-    return { value: { status: 'ok' as const, submissions, rejections, signatures: statuses }, failures };
+    const value = { status: 'ok' as const, submissions, rejections, signatures: statuses };
+    if (etag !== undefined) memo.last = { gist, etag, value };
+    return { value, failures };
   });
+}
+
+function countRejections(ctx: StageContext, rejections: readonly GistRejection[]): void {
+  for (const rejection of rejections) ctx.deps.metrics.submissionsTotal.inc({ outcome: 'rejected', reason: rejection.reason });
 }
 
 /** A gist that could not be fetched or parsed: counted, logged, no submissions this cycle. */

@@ -10,6 +10,7 @@ export const flags: readonly FlagSpec[] = [
   { name: 'submissions', value: 'N', description: 'standins: submissions per miner', default: 5 },
   { name: 'latency-ms', value: 'N', description: 'standins: added latency of every upstream answer', default: 0 },
   { name: 'ai-latency-ms', value: 'N', description: 'standins: added latency of every AI detection', default: 0 },
+  { name: 'gist-etags', value: 'on|off', description: 'standins: entity tags and 304 answers on the gist host (off: every read is a changed gist)', default: 'on' },
   { name: 'neurons-file', value: 'FILE', description: 'standins: write the scenario neurons for `devnet --scenario`' },
   { name: 'data-dir', value: 'DIR', description: 'mongo: keep the data in this directory' },
 ];

@@ -29,6 +29,7 @@ const FlagsSchema = z.object({
   'latency-ms': integer('latency-ms', 0, 60_000).default(0),
   'ai-latency-ms': integer('ai-latency-ms', 0, 600_000).default(0),
   'neurons-file': z.string('--neurons-file must be a file path').min(1, '--neurons-file must be a file path').optional(),
+  'gist-etags': z.enum(['on', 'off'], { error: '--gist-etags must be on or off' }).default('on'),
 });
 
 export interface DevnetStandinsOptions {
@@ -39,6 +40,8 @@ export interface DevnetStandinsOptions {
   readonly latencyMs: number;
   readonly aiLatencyMs: number;
   readonly neuronsFile: string | undefined;
+  /** Off: every gist read carries its whole body, as if each gist changed every cycle. */
+  readonly gistEtags: boolean;
 }
 
 /** Parses the command's flags; ConfigError names the bad flag. */
@@ -54,6 +57,7 @@ export function parseDevnetStandinsFlags(flags: Record<string, unknown>): Devnet
     latencyMs: f['latency-ms'],
     aiLatencyMs: f['ai-latency-ms'],
     neuronsFile: f['neurons-file'],
+    gistEtags: f['gist-etags'] === 'on',
   };
 }
 
@@ -78,7 +82,7 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
     const neurons = scenarioNeurons(scenario).map((n) => ({ ...n, stake: n.stake.toString() }));
     await writeFile(options.neuronsFile, JSON.stringify({ netuid: scenario.netuid, neurons, hyperparameters: EMBEDDED_HYPERPARAMETERS }));
   }
-  const standins = await startServiceStandins({ scenario, latencyMs: options.latencyMs });
+  const standins = await startServiceStandins({ scenario, latencyMs: options.latencyMs, gistEtags: options.gistEtags });
   const closers: Array<() => Promise<void>> = [() => standins.close()];
   try {
     const scores = new Map(scenario.contents.map((c) => [c.video_path, c.ai_score]));
@@ -133,6 +137,7 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
         ai_detector: ai.url,
         control: control.url,
         neurons_file: options.neuronsFile ?? null,
+        gist_etags: options.gistEtags,
       }) + '\n',
     );
     await stop;

@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultInjector, StandinStats, sleep, type FaultOptions } from './standin-server.js';
 
 /**
  * A stand-in for gist.githubusercontent.com: `GET /<user>/<gist_id>/raw` answers the gist's
- * body as text/plain, an unknown gist `404: Not Found` as GitHub does.
+ * body as text/plain with a strong ETag of its bytes, `304 Not Modified` to an `If-None-Match`
+ * that names it, an unknown gist `404: Not Found` as GitHub does.
  */
 
 export type GistBody = string | Buffer;
@@ -11,6 +13,11 @@ export type GistBody = string | Buffer;
 export interface GistHostOptions extends FaultOptions {
   /** `'<user>/<gist_id>'` → body. */
   readonly gists?: Readonly<Record<string, GistBody>> | ReadonlyMap<string, GistBody>;
+  /**
+   * Entity tags and 304 answers (default true). Off, every read carries the whole body, as if
+   * every gist had changed since the last read: the worst case a load test can ask for.
+   */
+  readonly etags?: boolean;
 }
 
 export interface GistHost {
@@ -24,6 +31,25 @@ export function createGistHost(options: GistHostOptions = {}): GistHost {
   const stats = new StandinStats();
   const faults = new FaultInjector(options);
   const gists = new Map<string, GistBody>(options.gists instanceof Map ? options.gists : Object.entries(options.gists ?? {}));
+  /** Hashed once per body, not per request: thousands of miners ask every cycle. */
+  const etags = new WeakMap<Buffer, string>();
+  const bytesOf = new Map<string, Buffer>();
+  const encoded = (key: string, body: GistBody): Buffer => {
+    let bytes = bytesOf.get(key);
+    if (bytes === undefined || (typeof body !== 'string' && bytes !== body)) {
+      bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+      bytesOf.set(key, bytes);
+    }
+    return bytes;
+  };
+  const etagOf = (bytes: Buffer): string => {
+    let etag = etags.get(bytes);
+    if (etag === undefined) {
+      etag = `"${createHash('sha256').update(bytes).digest('hex')}"`;
+      etags.set(bytes, etag);
+    }
+    return etag;
+  };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://standin');
@@ -49,12 +75,20 @@ export function createGistHost(options: GistHostOptions = {}): GistHost {
       res.end('404: Not Found');
       return;
     }
-    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    const bytes = encoded(key!, body);
+    const etag = options.etags === false ? undefined : etagOf(bytes);
+    if (etag !== undefined && matches(req.headers['if-none-match'], etag)) {
+      record(304);
+      res.writeHead(304, { etag, 'cache-control': 'max-age=300' });
+      res.end();
+      return;
+    }
     record(200);
     res.writeHead(200, {
       'content-type': 'text/plain; charset=utf-8',
       'content-length': bytes.length,
       'cache-control': 'max-age=300',
+      ...(etag !== undefined ? { etag } : {}),
       'x-content-type-options': 'nosniff',
     });
     res.end(req.method === 'HEAD' ? undefined : bytes);
@@ -69,8 +103,18 @@ export function createGistHost(options: GistHostOptions = {}): GistHost {
     stats,
     faults,
     set(user, gistId, body) {
+      bytesOf.delete(`${user}/${gistId}`);
       if (body === null) gists.delete(`${user}/${gistId}`);
       else gists.set(`${user}/${gistId}`, body);
     },
   };
+}
+
+/** `If-None-Match` by the weak comparison of RFC 9110 §13.1.2: `*`, or any listed tag. */
+function matches(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  return header.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t.replace(/^W\//, '') === etag;
+  });
 }

@@ -18,6 +18,8 @@ export interface ServiceStandinsOptions {
   readonly contents?: readonly StandinContent[];
   /** Extra gists, `'<user>/<gist_id>'` → body, over the scenario's. */
   readonly gists?: Readonly<Record<string, GistBody>>;
+  /** The gist host's entity tags and 304 answers (default on); see GistHostOptions.etags. */
+  readonly gistEtags?: boolean;
   readonly latencyMs?: number;
   readonly failureRate?: number;
   readonly seed?: number;
@@ -76,7 +78,7 @@ export async function startServiceStandins(options: ServiceStandinsOptions = {})
       if (body !== null) gists.set(`${miner.githubUser}/${miner.gistId}`, body);
     }
     for (const [key, body] of Object.entries(options.gists ?? {})) gists.set(key, body);
-    const gistHost = createGistHost({ gists, ...fault });
+    const gistHost = createGistHost({ gists, ...fault, ...(options.gistEtags === false ? { etags: false } : {}) });
 
     const servers: RunningServer[] = [];
     for (const handler of [youtube.handler, apify.handler, gistHost.handler]) {

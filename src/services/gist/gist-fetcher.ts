@@ -11,6 +11,14 @@ export interface GistCommitment {
   readonly gistId: string;
 }
 
+/**
+ * A conditional read: a gist whose validator matched `etag` is `unchanged` and comes without its
+ * body (HTTP 304); otherwise its body, and the validator to send next time when the host gave one.
+ */
+export type GistRead =
+  | { readonly unchanged: false; readonly body: string; readonly etag?: string }
+  | { readonly unchanged: true; readonly etag: string };
+
 export interface GistFetcherOptions {
   /** `https://gist.githubusercontent.com` in production. */
   readonly baseUrl?: string;
@@ -30,6 +38,13 @@ const USER = /^[A-Za-z0-9-]{1,39}$/;
 const MAX_REDIRECTS = 3;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const GIST_ID = /^[A-Za-z0-9]{1,64}$/;
+const ACCEPT = Object.freeze({ accept: 'text/plain, */*' });
+/** RFC 9110 entity-tag, bounded: anything else from a host is not sent back to it. */
+const ETAG = /^(?:W\/)?"[\x21\x23-\x7e]{0,256}"$/;
+
+function isEtag(value: string): boolean {
+  return ETAG.test(value);
+}
 
 function positiveInt(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
@@ -79,21 +94,32 @@ export class GistFetcher {
   }
 
   async fetch(commitment: GistCommitment, options: { signal?: AbortSignal } = {}): Promise<string> {
+    const read = await this.fetchIfChanged(commitment, { ...(options.signal ? { signal: options.signal } : {}) });
+    // Without an etag to match, the host has nothing to call unchanged.
+    return (read as { body: string }).body;
+  }
+
+  /**
+   * `fetch`, conditional on `etag` (`If-None-Match`): most gists do not change between cycles, and
+   * an unchanged one then costs neither its body nor a parse.
+   */
+  async fetchIfChanged(commitment: GistCommitment, options: { signal?: AbortSignal; etag?: string } = {}): Promise<GistRead> {
     if (!commitment || typeof commitment.githubUser !== 'string' || !USER.test(commitment.githubUser)) {
       throw new TypeError(`githubUser must be 1-39 characters of [A-Za-z0-9-], got ${JSON.stringify(commitment?.githubUser)}`);
     }
     if (typeof commitment.gistId !== 'string' || !GIST_ID.test(commitment.gistId)) {
       throw new TypeError(`gistId must be 1-64 letters or digits, got ${JSON.stringify(commitment.gistId)}`);
     }
+    if (options.etag !== undefined && !isEtag(options.etag)) throw new TypeError(`etag must be an entity tag such as "abc" or W/"abc", got ${JSON.stringify(options.etag)}`);
     const metrics = this.#metrics;
     metrics?.dependencyQueueDepth.set({ dependency: 'gist' }, this.#queue.size + 1);
-    const body = await this.#queue.add(async () => {
+    const read = await this.#queue.add(async () => {
       metrics?.dependencyQueueDepth.set({ dependency: 'gist' }, this.#queue.size);
       metrics?.dependencyInFlight.set({ dependency: 'gist' }, this.#queue.pending);
       try {
-        const text = await this.#fetchOnce(commitment, options.signal);
+        const result = await this.#fetchOnce(commitment, options.signal, options.etag);
         metrics?.gistFetchesTotal.inc({ result: 'ok' });
-        return text;
+        return result;
       } catch (error) {
         if (error instanceof GistFetchError) metrics?.gistFetchesTotal.inc({ result: error.reason });
         throw error;
@@ -101,7 +127,7 @@ export class GistFetcher {
         metrics?.dependencyInFlight.set({ dependency: 'gist' }, this.#queue.pending - 1);
       }
     });
-    return body as string;
+    return read as GistRead;
   }
 
   async close(): Promise<void> {
@@ -115,7 +141,7 @@ export class GistFetcher {
     return this.#guarded;
   }
 
-  async #fetchOnce(commitment: GistCommitment, callerSignal?: AbortSignal): Promise<string> {
+  async #fetchOnce(commitment: GistCommitment, callerSignal: AbortSignal | undefined, etag: string | undefined): Promise<GistRead> {
     const url = this.url(commitment);
     const timeout = AbortSignal.timeout(this.#timeoutMs);
     const signal = callerSignal ? AbortSignal.any([timeout, callerSignal]) : timeout;
@@ -143,7 +169,7 @@ export class GistFetcher {
             method: 'GET',
             signal,
             dispatcher: sameOrigin ? this.#dispatcher : this.#guardedAgent(),
-            headers: { accept: 'text/plain, */*' },
+            headers: etag === undefined ? ACCEPT : { ...ACCEPT, 'if-none-match': etag },
           });
         } catch (error) {
           const refused = refusal(error);
@@ -167,6 +193,11 @@ export class GistFetcher {
           return fail(error);
         }
         target = next;
+      }
+      if (res.statusCode === 304 && etag !== undefined) {
+        discard(res.body);
+        const current = res.headers['etag'];
+        return { unchanged: true, etag: typeof current === 'string' && isEtag(current) ? current : etag };
       }
       if (res.statusCode !== 200) {
         discard(res.body);
@@ -192,11 +223,14 @@ export class GistFetcher {
       } catch (error) {
         return fail(error);
       }
+      let body: string;
       try {
-        return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(Buffer.concat(chunks));
+        body = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(Buffer.concat(chunks));
       } catch (error) {
         throw new GistFetchError('not_utf8', `gist ${who} is not valid UTF-8`, { status: 200, cause: error });
       }
+      const next = res.headers['etag'];
+      return typeof next === 'string' && isEtag(next) ? { unchanged: false, body, etag: next } : { unchanged: false, body };
     } finally {
       end?.();
     }
