@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -150,5 +151,64 @@ describe('GistFetcher', () => {
     expect(() => new GistFetcher({ baseUrl: 'file:///etc' })).toThrow(/baseUrl must be an http\(s\) URL/);
     expect(() => new GistFetcher({ maxBytes: 0 })).toThrow(/maxBytes must be a positive integer/);
     expect(fetcher.url({ githubUser: 'a-b', gistId: 'ff00' })).toBe('http://127.0.0.1:9/a-b/ff00/raw');
+  });
+});
+
+const REF = { githubUser: 'alice', gistId: '0123abcd' };
+const sha = (text: string) => `"${createHash('sha256').update(text).digest('hex')}"`;
+
+const conditionalSetup = (body: string) => setup({ 'alice/0123abcd': body });
+
+describe('GistFetcher conditional reads', () => {
+  it('sends the last etag and gets an unchanged gist without its body, then the new body once it changes', async () => {
+    const { fetcher, standins } = await conditionalSetup(`${LINE}\n`);
+    const first = await fetcher.fetchIfChanged(REF);
+    expect(first).toEqual({ unchanged: false, body: `${LINE}\n`, etag: sha(`${LINE}\n`) });
+    const again = await fetcher.fetchIfChanged(REF, { etag: first.etag! });
+    expect(again).toEqual({ unchanged: true, etag: first.etag });
+    expect(standins.stats.gist.calls.map((c) => c.status)).toEqual([200, 304]);
+
+    standins.gistHost.set('alice', '0123abcd', `${LINE}\n${LINE}\n`);
+    const changed = await fetcher.fetchIfChanged(REF, { etag: first.etag! });
+    expect(changed).toEqual({ unchanged: false, body: `${LINE}\n${LINE}\n`, etag: sha(`${LINE}\n${LINE}\n`) });
+  });
+
+  it('matches a weak tag and `*` as RFC 9110 does, and a plain fetch never sends one', async () => {
+    const { fetcher, standins } = await conditionalSetup('x\n');
+    expect(await fetcher.fetchIfChanged(REF, { etag: `W/${sha('x\n')}` })).toMatchObject({ unchanged: true });
+    expect(await fetcher.fetch(REF)).toBe('x\n');
+    expect(standins.stats.gist.calls.map((c) => c.status)).toEqual([304, 200]);
+  });
+
+  it('reads a host without entity tags in full every time, and calls a 304 nobody asked for an HTTP error', async () => {
+    let status = 200;
+    const server = createServer((_req, res) => {
+      res.writeHead(status);
+      res.end(status === 200 ? 'body\n' : undefined);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    closers.push(() => new Promise((r) => server.close(r)));
+    const fetcher = new GistFetcher({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+    closers.push(() => fetcher.close());
+    expect(await fetcher.fetchIfChanged(REF)).toEqual({ unchanged: false, body: 'body\n' });
+    status = 304;
+    const error = await fetcher.fetch(REF).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GistFetchError);
+    expect(error).toMatchObject({ reason: 'http_error', status: 304 });
+  });
+
+  it('refuses an etag that is not an entity tag, and drops one a host sends malformed', async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { etag: 'W/no-quotes' });
+      res.end('body\n');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    closers.push(() => new Promise((r) => server.close(r)));
+    const fetcher = new GistFetcher({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+    closers.push(() => fetcher.close());
+    await expect(fetcher.fetchIfChanged(REF, { etag: 'abc\r\nx-injected: 1' })).rejects.toThrow(
+      new TypeError('etag must be an entity tag such as "abc" or W/"abc", got "abc\\r\\nx-injected: 1"'),
+    );
+    expect(await fetcher.fetchIfChanged(REF)).toEqual({ unchanged: false, body: 'body\n' });
   });
 });
