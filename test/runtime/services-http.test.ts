@@ -18,6 +18,7 @@ describe('validator with --services http', () => {
   let detector: RunningAiDetectorService;
   let tracker: PlatformTracker;
   const requests: string[] = [];
+  const detections: string[] = [];
 
   beforeAll(async () => {
     network = await startEmbeddedNetwork({ miners: 8, blockTimeMs: 500 });
@@ -35,6 +36,7 @@ describe('validator with --services http', () => {
       sightengineBaseUrl: standins.sightengineBaseUrl!,
       allowPrivate: true,
     });
+    detector.server.on('request', (req) => detections.push(`${req.method} ${req.url}`));
   }, 60_000);
 
   afterAll(async () => {
@@ -50,6 +52,8 @@ describe('validator with --services http', () => {
       'platform_tracker.url': trackerUrl,
       'ai_detector.url': detector.url,
       'gist.base_url': network.standins.gistBaseUrl,
+      // One request in flight: the client still merges every actor's videos into its batches.
+      'concurrency.ai_detector': 1,
     });
     expect(config.services).toBe('http');
     const app = await startValidator(config, { network, metricsServer: false, jitterMs: 0 });
@@ -62,6 +66,13 @@ describe('validator with --services http', () => {
       const honest = network.scenario.miners.find((m) => m.kind === 'honest')!;
       const history = await app.store.snapshots.history(honest.hotkey);
       expect(history.every((s) => s.ai_score !== null && s.ai_score > 0.3)).toBe(true);
+      // The actors waiting on the batching client are not held to its one request in flight, so
+      // their videos share batches instead of going one per request.
+      const scored = (await app.metrics.aiDetectionsTotal.get()).values.find((v) => v.labels.result === 'scored')?.value ?? 0;
+      const batches = detections.filter((r) => r === 'POST /detect/batch').length;
+      expect(detections.filter((r) => r === 'POST /detect')).toEqual([]);
+      expect(scored).toBeGreaterThanOrEqual(8);
+      expect(batches * 2).toBeLessThanOrEqual(scored);
     } finally {
       await app.stop();
     }
