@@ -120,5 +120,47 @@ export function formatValue(value: unknown): string {
 
 /** Structural equality over stored (promoted) values, order-sensitive for object keys like BSON. */
 export function sameValue(a: unknown, b: unknown): boolean {
+  // The scalar cases decide exactly as their keys would, without building two strings per field
+  // (a bulk write compares every field of every document it touches).
+  const ta = typeof a;
+  if (ta === 'string' || typeof b === 'string') return a === b;
+  if (ta === 'number' && typeof b === 'number') return String(a) === String(b);
+  if (ta === 'boolean' || typeof b === 'boolean') return a === b;
+  if (a instanceof Date && b instanceof Date) return String(a.getTime()) === String(b.getTime());
+  if ((isPlainObject(a) || Array.isArray(a)) && (isPlainObject(b) || Array.isArray(b))) return sameCanonical(a, b);
   return valueKey(a) === valueKey(b);
+}
+
+/**
+ * Equality of two documents or arrays as their canonical Extended JSON would decide it (the key
+ * of `valueKey`), walked instead of printed: a replacement compares the whole stored document
+ * with the new one, and printing both cost more than the rest of the write. Strings, booleans and
+ * nulls inside compare directly; other leaves by their canonical text.
+ */
+function sameCanonical(a: unknown, b: unknown): boolean {
+  const ta = typeof a;
+  if (ta === 'string' || typeof b === 'string') return a === b;
+  if (ta === 'boolean' || typeof b === 'boolean') return a === b;
+  if (a === null || b === null) return a === b;
+  if (a === undefined || b === undefined) return leafText(a) === leafText(b);
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameCanonical(a[i], b[i])) return false;
+    return true;
+  }
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const ka = Object.keys(a);
+    const kb = Object.keys(b);
+    // How Extended JSON prints an undefined field is its own business: let it decide.
+    if (ka.length !== kb.length || ka.some((k) => a[k] === undefined) || kb.some((k) => b[k] === undefined)) return leafText(a) === leafText(b);
+    for (let i = 0; i < ka.length; i++) {
+      if (ka[i] !== kb[i] || !sameCanonical(a[ka[i]!], b[kb[i]!])) return false;
+    }
+    return true;
+  }
+  return leafText(a) === leafText(b);
+}
+
+function leafText(value: unknown): string {
+  return EJSON.stringify(value as Document, { relaxed: false });
 }

@@ -57,7 +57,7 @@ export function validateUpdate(update: unknown): void {
       throw commandError('FailedToParse', `Modifiers operate on fields but we found type ${bsonTypeName(operand)} instead. For example: {$mod: {<field>: ...}} not {${op}: ${formatValue(operand)}}`);
     }
     for (const [path, arg] of Object.entries(operand)) {
-      if (path === '' || path.split('.').some((p) => p === '')) throw commandError('BadValue', `An empty update path is not valid.`);
+      if (path === '' || (path.includes('.') && path.split('.').some((p) => p === ''))) throw commandError('BadValue', `An empty update path is not valid.`);
       if ((op === '$inc' || op === '$mul') && !isNumeric(arg)) {
         const verb = op === '$inc' ? 'increment' : 'multiply';
         throw commandError('TypeMismatch', `Cannot ${verb} with non-numeric argument: {${path}: ${formatValue(arg)}}`);
@@ -75,6 +75,15 @@ export function validateUpdate(update: unknown): void {
     }
   }
   // Two operators touching the same path, or a path and its parent, is ambiguous: MongoDB refuses.
+  // Top-level names only (every snapshot upsert) can only clash by being the same.
+  if (!paths.some((p) => p.includes('.') || p.startsWith('$'))) {
+    const seen = new Set<string>();
+    for (const p of paths) {
+      if (seen.has(p)) throw commandError('ConflictingUpdateOperators', `Updating the path '${p}' would create a conflict at '${p}'`);
+      seen.add(p);
+    }
+    return;
+  }
   const sorted = paths.map((p) => p.split('.').filter((s) => !s.startsWith('$')).join('.')).sort();
   for (let i = 1; i < sorted.length; i++) {
     const a = sorted[i - 1]!;
@@ -153,6 +162,8 @@ export function applyUpdate(doc: Document, update: Document, options: { arrayFil
     const { $setOnInsert, ...others } = update;
     modifier = options.inserting ? { ...others, $set: { ...(others.$set as Document | undefined), ...($setOnInsert as Document) } } : others;
   }
+  // A matched upsert whose only operator is $setOnInsert: nothing to apply, nothing to copy.
+  if (modifier !== update && Object.keys(modifier).length === 0) return { doc, modified: false };
   if (!options.inserting) checkImmutableId(modifier);
   const fast = plainSet(doc, modifier);
   if (fast) return fast;

@@ -3,10 +3,11 @@ import fc from 'fast-check';
 import { Query } from 'mingo';
 import { update as mingoUpdate } from 'mingo/updater';
 import { describe, expect, it } from 'vitest';
-import { cloneDocument } from '../../../src/devnet/mongo/bson-values.js';
+import { Long } from 'bson';
+import { cloneDocument, sameValue, valueKey } from '../../../src/devnet/mongo/bson-values.js';
 import { CommandExecutor } from '../../../src/devnet/mongo/command-executor.js';
 import { MemoryCatalog } from '../../../src/devnet/mongo/memory-catalog.js';
-import { applyUpdate } from '../../../src/devnet/mongo/update-engine.js';
+import { applyUpdate, validateUpdate } from '../../../src/devnet/mongo/update-engine.js';
 
 // The embedded server decides top-level $set and plain equality filters itself instead of going
 // through mingo (for bulk-upsert speed). These properties check it reaches mingo's answers.
@@ -18,6 +19,58 @@ const doc = fc.dictionary(field, value, { maxKeys: 3 });
 const conn = { connectionId: 1, remote: 'test' };
 
 describe('embedded server fast paths agree with mingo', () => {
+  it('value equality decides every pair as the value keys do, scalars without building keys', () => {
+    const any = fc.oneof(
+      fc.string({ maxLength: 3 }),
+      fc.constantFrom('n1', 's', 'b1', 'z'),
+      fc.oneof(fc.integer({ min: -3, max: 3 }), fc.double(), fc.constantFrom(0, -0, Number.NaN, 1.5)),
+      fc.boolean(),
+      fc.constantFrom(null, undefined),
+      fc.constantFrom(new Date(0), new Date(1), new Date(Number.NaN)),
+      fc.constantFrom(Long.fromNumber(1), Long.fromNumber(0), Long.fromString('9223372036854775807')),
+      fc.array(fc.integer({ min: 0, max: 2 }), { maxLength: 2 }),
+      fc.record({ x: fc.integer({ min: 0, max: 2 }) }),
+    );
+    const nested = fc.letrec<{ node: unknown }>((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small' },
+        any,
+        fc.array(tie('node'), { maxLength: 3 }),
+        fc.dictionary(fc.constantFrom('a', 'b', 'c'), tie('node'), { maxKeys: 3 }),
+        fc.record({ a: tie('node'), b: tie('node') }, { requiredKeys: [] }),
+      ),
+    })).node;
+    fc.assert(
+      fc.property(any, any, (a, b) => {
+        expect(sameValue(a, b)).toBe(valueKey(a) === valueKey(b));
+        expect(sameValue(a, a)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(nested, nested, (a, b) => {
+        expect(sameValue(a, b)).toBe(valueKey(a) === valueKey(b));
+        expect(sameValue(a, cloneDocument(a))).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('refuses an operator pair on one top-level field, and any path with an empty part', () => {
+    expect(() => validateUpdate({ $set: { a: 1 }, $inc: { a: 1 } })).toThrow("Updating the path 'a' would create a conflict at 'a'");
+    expect(() => validateUpdate({ $set: { a: 1 }, $setOnInsert: { b: 1 }, $unset: { c: '' } })).not.toThrow();
+    expect(() => validateUpdate({ $set: { 'a..b': 1 } })).toThrow('An empty update path is not valid.');
+    expect(() => validateUpdate({ $set: { a: 1 }, $inc: { 'a.b': 1 } })).toThrow("Updating the path 'a.b' would create a conflict at 'a'");
+  });
+
+  it('a matched upsert whose update is only $setOnInsert changes nothing and copies nothing', () => {
+    const stored: Document = { _id: 1, a: 1, nested: { b: [1, 2] } };
+    const outcome = applyUpdate(stored, { $setOnInsert: { a: 2, c: 3 } });
+    expect(outcome).toEqual({ doc: stored, modified: false });
+    expect(outcome.doc).toBe(stored);
+    expect(applyUpdate({ _id: 1 }, { $setOnInsert: { a: 2 } }, { inserting: true })).toEqual({ doc: { _id: 1, a: 2 }, modified: true });
+  });
+
   it('top-level $set gives the same document, and reports a change whenever mingo does', () => {
     fc.assert(
       fc.property(doc, fc.dictionary(field, value, { minKeys: 1, maxKeys: 3 }), (d, set) => {
