@@ -13,9 +13,10 @@ import { applyUpdate, validateUpdate } from '../../../src/devnet/mongo/update-en
 // through mingo (for bulk-upsert speed). These properties check it reaches mingo's answers.
 
 const scalar = fc.oneof(fc.constantFrom('a', 'b', ''), fc.integer({ min: -2, max: 2 }), fc.boolean(), fc.constant(null), fc.constantFrom(new Date(0), new Date(1)));
-const value = fc.oneof(scalar, fc.array(scalar, { maxLength: 3 }), fc.record({ x: scalar }, { requiredKeys: [] }));
+const value = fc.oneof(scalar, fc.array(scalar, { maxLength: 3 }), fc.record({ x: scalar }, { requiredKeys: [], noNullPrototype: true }));
 const field = fc.constantFrom('f', 'g', 'h');
-const doc = fc.dictionary(field, value, { maxKeys: 3 });
+// Documents arrive from the wire with Object.prototype (bson decodes them so), never a null one.
+const doc = fc.dictionary(field, value, { maxKeys: 3, noNullPrototype: true });
 const conn = { connectionId: 1, remote: 'test' };
 
 describe('embedded server fast paths agree with mingo', () => {
@@ -86,11 +87,19 @@ describe('embedded server fast paths agree with mingo', () => {
     );
   });
 
-  it('equality filters (indexed or not) select the same documents as a mingo Query', () => {
+  it('equality and $in filters (indexed or not) select the same documents as a mingo Query', () => {
     fc.assert(
       fc.property(
         fc.array(doc, { maxLength: 6 }),
-        fc.dictionary(field, fc.oneof(scalar.filter((v) => v !== null), fc.record({ $eq: scalar.filter((v) => v !== null) })), { minKeys: 1, maxKeys: 2 }),
+        fc.dictionary(
+          field,
+          fc.oneof(
+            scalar.filter((v) => v !== null),
+            fc.record({ $eq: scalar.filter((v) => v !== null) }),
+            fc.record({ $in: fc.array(scalar.filter((v) => v !== null), { maxLength: 4 }) }),
+          ),
+          { minKeys: 1, maxKeys: 2 },
+        ),
         fc.boolean(),
         (docs, filter, indexed) => {
           const catalog = MemoryCatalog.open();

@@ -39,6 +39,39 @@ function equalityMatch(filter: Document, doc: Document): boolean | undefined {
   return true;
 }
 
+function isScalarOperand(value: unknown): boolean {
+  const t = typeof value;
+  return t === 'string' || t === 'number' || t === 'boolean' || value instanceof Date;
+}
+
+/**
+ * A filter of `field: scalar`, `field: {$eq: scalar}` and `field: {$in: [scalars]}` conditions,
+ * compiled once into key sets: a batched read (`hotkey: {$in: 256 hotkeys}` over every snapshot)
+ * otherwise costs mingo a deep comparison per listed value per document. The matcher answers
+ * undefined for a document whose field is missing, null, an array or a document: mingo decides
+ * those. Null when the filter has any other shape.
+ */
+function compileFastFilter(filter: Document): ((doc: Document) => boolean | undefined) | null {
+  const conditions: Array<{ path: string; keys: ReadonlySet<string> }> = [];
+  for (const [path, raw] of Object.entries(filter)) {
+    if (path.startsWith('$')) return null;
+    let values: readonly unknown[];
+    if (isScalarOperand(raw)) values = [raw];
+    else if (isPlainObject(raw) && Object.keys(raw).length === 1 && '$eq' in raw && isScalarOperand(raw.$eq)) values = [raw.$eq];
+    else if (isPlainObject(raw) && Object.keys(raw).length === 1 && Array.isArray(raw.$in) && raw.$in.every(isScalarOperand)) values = raw.$in;
+    else return null;
+    conditions.push({ path, keys: new Set(values.map(valueKey)) });
+  }
+  return (doc) => {
+    for (const { path, keys } of conditions) {
+      const actual = getPath(doc, path);
+      if (actual === undefined || actual === null || Array.isArray(actual) || isPlainObject(actual)) return undefined;
+      if (!keys.has(valueKey(actual))) return false;
+    }
+    return true;
+  };
+}
+
 /** Field = scalar pairs only: nothing in it for mingo to reject. */
 function plainEqualityFilter(filter: Document): boolean {
   for (const [key, value] of Object.entries(filter)) {
@@ -92,10 +125,11 @@ export function matchDocuments(collection: MemoryCollection | undefined, filter:
     }
   }
   const query = compileQuery(f);
+  const fast = compileFastFilter(f);
   const out: Document[] = [];
   try {
     for (const doc of candidates) {
-      if (query.test(doc)) {
+      if (fast?.(doc) ?? query.test(doc)) {
         out.push(doc);
         if (out.length >= limit) break;
       }
