@@ -240,6 +240,9 @@ export class Supervisor {
         errors.push(`score: ${errorCode(error)}`);
         log.warn({ err: error }, 'scoring skipped this cycle; the last scores stay in force');
       }
+    } else {
+      // Collection was cut short and nothing was scored: not a cycle to report as ok.
+      errors.push('stopped: validator shutting down');
     }
     const scoreMs = performance.now() - tScore;
     stage('score', tScore);

@@ -190,6 +190,33 @@ describe('Supervisor', () => {
     expect(summary.reported).toBe(0);
   });
 
+  it('a cycle cut short by a shutdown is partial: what was collected is stored, nothing is scored', async () => {
+    const hung: AbortSignal[] = [];
+    const s = await setup({
+      gists: (hotkey) =>
+        hotkey === s.keys[1]!.address
+          ? {
+              fetch: (_c, o) =>
+                new Promise((_resolve, reject) => {
+                  hung.push(o!.signal!);
+                  o!.signal!.addEventListener('abort', () => reject(o!.signal!.reason));
+                }),
+            }
+          : { fetch: async () => signedLine(s.keys[0]!, 'youtube/video', 'vid1', 'https://cdn.example/vid1.mp4') },
+    });
+    stop = () => s.supervisor.stop();
+    s.chain.neurons = [neuron(1, s.keys[0]!.address), neuron(2, s.keys[1]!.address)];
+    const cycle = s.supervisor.runCycle();
+    await vi.waitFor(() => expect(hung).toHaveLength(1));
+    await vi.waitFor(() => expect(s.created[0]!.state).toBe('idle'));
+    await s.supervisor.stop();
+    const summary = await cycle;
+    expect(summary).toMatchObject({ result: 'partial', reported: 1, scored: false, top: [] });
+    expect(summary.errors).toContain('stopped: validator shutting down');
+    expect(summary.snapshots.inserted).toBe(1);
+    expect(s.scores).toEqual([]);
+  });
+
   it('runs a full cycle: snapshots persisted, owners resolved, scores handed on', async () => {
     const s = await setup();
     stop = () => s.supervisor.stop();
