@@ -2,8 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MinerActor } from '../../src/actors/miner-actor.js';
 import type { ActorParent, GistParser } from '../../src/actors/types.js';
 import { startServiceStandins, type ServiceStandins } from '../../src/devnet/http/service-standins.js';
+import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
 import { GistFetcher } from '../../src/services/gist/index.js';
-import { TableAi, TableMetrics, gistLine, inlineGistParser, keypair, makeDeps, signedLine, tokenFor } from './helpers.js';
+import { TableAi, TableMetrics, counterValue, gistLine, inlineGistParser, keypair, makeDeps, signedLine, tokenFor } from './helpers.js';
 
 const parent: ActorParent = { actorFailed: () => undefined };
 const closers: (() => Promise<unknown>)[] = [];
@@ -28,7 +29,9 @@ async function world() {
   const first = [signedLine(miner, 'youtube/video', 'yt1', 'https://cdn.example/yt1.mp4'), '{not json'].join('\n');
   const standins: ServiceStandins = await startServiceStandins({ gists: { 'etag-user/abc123': first }, aiStandins: false });
   closers.push(() => standins.close());
-  const gists = new GistFetcher({ baseUrl: standins.gistBaseUrl });
+  // One registry for the fetcher and the actor, as the validator wires them.
+  const registry = new ValidatorMetrics({ defaultMetrics: false });
+  const gists = new GistFetcher({ baseUrl: standins.gistBaseUrl, metrics: registry });
   closers.push(() => gists.close());
   const metrics = new TableMetrics();
   for (const id of ['yt1', 'yt2']) metrics.add({ platform: 'youtube/video', content_id: id, caption: `hi ${tokenFor(miner.address)}`, views: 10, video_url: null });
@@ -36,14 +39,14 @@ async function world() {
   ai.scores.set('https://cdn.example/yt1.mp4', 0.9);
   ai.scores.set('https://cdn.example/yt2.mp4', 0.9);
   const parser = countingParser();
-  const deps = makeDeps({ gists, metricsProvider: metrics, aiDetector: ai, gistParser: parser });
+  const deps = makeDeps({ gists, metricsProvider: metrics, aiDetector: ai, gistParser: parser, metrics: registry });
   const actor = new MinerActor({ uid: 3, hotkey: miner.address, deps, parent });
   const collect = async (interval: string, value = 'etag-user:abc123') => {
     const result = await actor.collect({ interval, commitment: { hotkey: miner.address, block: 1, value } });
     if (!result.ok) throw result.error;
     return result.value;
   };
-  return { miner, standins, parser, collect };
+  return { miner, standins, parser, collect, registry };
 }
 
 describe('MinerActor gist reads', () => {
@@ -66,6 +69,9 @@ describe('MinerActor gist reads', () => {
     expect(w.parser.bodies).toBe(2);
     expect(three.submissions.map((s) => s.content_id)).toEqual(['yt2']);
     expect(three.rejections).toEqual([]);
+    // One read per miner and cycle, whether 200 or 304: counted once, by the actor.
+    expect(await counterValue(w.registry.gistFetchesTotal, { result: 'ok' })).toBe(3);
+    expect(await counterValue(w.registry.submissionsTotal, { outcome: 'rejected', reason: 'invalid_json' })).toBe(2);
   });
 
   it('forgets the parse when the gist cannot be read, and never reuses it for another gist', async () => {
@@ -74,6 +80,7 @@ describe('MinerActor gist reads', () => {
     w.standins.faults.gist.failNext({ status: 404 });
     const failed = await w.collect('2026-12-03-00-30');
     expect(failed).toMatchObject({ status: 'gist_failed', gistResult: 'not_found' });
+    expect(await counterValue(w.registry.gistFetchesTotal, { result: 'not_found' })).toBe(1);
     const back = await w.collect('2026-12-03-01-00');
     expect(back.submissions.map((s) => s.content_id)).toEqual(['yt1']);
     expect(w.parser.bodies).toBe(2);

@@ -116,13 +116,10 @@ export class GistFetcher {
     const read = await this.#queue.add(async () => {
       metrics?.dependencyQueueDepth.set({ dependency: 'gist' }, this.#queue.size);
       metrics?.dependencyInFlight.set({ dependency: 'gist' }, this.#queue.pending);
+      // Requests are counted here (externalRequestsTotal); a miner's gist read, retries and parse
+      // included, is counted once by its actor in gistFetchesTotal.
       try {
-        const result = await this.#fetchOnce(commitment, options.signal, options.etag);
-        metrics?.gistFetchesTotal.inc({ result: 'ok' });
-        return result;
-      } catch (error) {
-        if (error instanceof GistFetchError) metrics?.gistFetchesTotal.inc({ result: error.reason });
-        throw error;
+        return await this.#fetchOnce(commitment, options.signal, options.etag);
       } finally {
         metrics?.dependencyInFlight.set({ dependency: 'gist' }, this.#queue.pending - 1);
       }

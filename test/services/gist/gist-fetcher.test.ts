@@ -34,11 +34,14 @@ async function failure(p: Promise<unknown>): Promise<GistFetchError> {
 }
 
 describe('GistFetcher', () => {
-  it('fetches <base>/<user>/<gist_id>/raw and counts ok', async () => {
+  it('fetches <base>/<user>/<gist_id>/raw and counts the request, not the miner\'s read', async () => {
     const { fetcher, metrics, standins } = await setup({ 'alice/0123abcd': `${LINE}\n` });
     await expect(fetcher.fetch({ githubUser: 'alice', gistId: '0123abcd' })).resolves.toBe(`${LINE}\n`);
     expect(standins.stats.gist.calls[0]!.path).toBe('/alice/0123abcd/raw');
-    expect(await metrics.expose()).toMatch(/infinitevibe_gist_fetches_total\{result="ok"\} 1/);
+    const exposed = await metrics.expose();
+    expect(exposed).toMatch(/infinitevibe_external_requests_total\{service="gist",status="2xx"\} 1/);
+    // The actor counts each miner's read once, parse included.
+    expect(exposed).not.toMatch(/infinitevibe_gist_fetches_total\{/);
   });
 
   it('returns a body with a huge line count whole, for the parser to limit', async () => {
@@ -55,7 +58,7 @@ describe('GistFetcher', () => {
     const error = await failure(fetcher.fetch({ githubUser: 'ghost', gistId: 'dead' }));
     expect(error).toMatchObject({ reason: 'not_found', code: 'ERR_GIST_NOT_FOUND', status: 404, retryable: false });
     expect(standins.stats.gist.count()).toBe(1);
-    expect(await metrics.expose()).toMatch(/infinitevibe_gist_fetches_total\{result="not_found"\} 1/);
+    expect(await metrics.expose()).toMatch(/infinitevibe_external_requests_total\{service="gist",status="4xx"\} 1/);
   });
 
   it('a slow host → timeout', async () => {

@@ -96,7 +96,7 @@ describe('GistFetcher redirects', () => {
       retryable: false,
     });
     expect(elsewhere.hits.length).toBe(before);
-    expect(await metrics.expose()).toMatch(/infinitevibe_gist_fetches_total\{result="redirect_refused"\} 1/);
+    expect(await metrics.expose()).toMatch(/infinitevibe_external_requests_total\{service="gist",status="3xx"\} 1/);
   });
 
   it('stops after three hops with the redirect status as an http_error', async () => {
