@@ -11,6 +11,17 @@ export interface CollectPhaseInput {
   /** Ends collection for good (shutdown); the deadline does not. */
   readonly signal: AbortSignal;
   readonly deadlineMs: number;
+  /**
+   * Past the deadline, collection goes on while it is progressing: as long as a miner reported
+   * or `progress()` moved within the last `stallMs`, up to `maxMs` after the start. Work queued
+   * behind a busy CPU is slow, not stuck, and should count in its own cycle.
+   */
+  readonly grace?: {
+    readonly stallMs: number;
+    readonly maxMs: number;
+    /** A count that grows as the actors' work advances (dependency calls finished). */
+    readonly progress?: () => number;
+  };
   readonly jitterMs: number;
   /** Told each result as it lands (progress reporting). */
   readonly onResult?: (result: ActorResult<CollectReport>) => void;
@@ -31,10 +42,11 @@ export interface CollectPhaseResult {
 }
 
 /**
- * Asks every actor to collect and waits until all have reported or the deadline passes. The
- * deadline only decides what this cycle's summary can say: nothing is aborted at it, because
- * the original validator has no per-miner deadline (a slow cycle is slow, never thin), and work
- * queued behind the CPU or a rate limit is not a miner's fault.
+ * Asks every actor to collect and waits until all have reported, or the deadline passes with
+ * the remaining work stalled (see `grace`). The deadline only decides what this cycle's summary
+ * can say: nothing is aborted at it, because the original validator has no per-miner deadline (a
+ * slow cycle is slow, never thin), and work queued behind the CPU or a rate limit is not a
+ * miner's fault.
  */
 export async function collectUntilDeadline(input: CollectPhaseInput): Promise<CollectPhaseResult> {
   const settled = new Map<ActorHandle, ActorResult<CollectReport>>();
@@ -52,16 +64,24 @@ export async function collectUntilDeadline(input: CollectPhaseInput): Promise<Co
     });
     return { actor, result };
   });
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, input.deadlineMs);
-  });
-  try {
-    // A shutdown aborts every collection, so they all settle promptly; waiting for them keeps
-    // the work that did finish (it is persisted before the actors stop).
-    await Promise.race([Promise.all(running.map((r) => r.result)), deadline]);
-  } finally {
-    clearTimeout(timer);
+  const started = performance.now();
+  // A shutdown aborts every collection, so they all settle promptly; waiting for them keeps
+  // the work that did finish (it is persisted before the actors stop).
+  const all = Promise.all(running.map((r) => r.result)).then((): true => true);
+  let done = await raceTimer(all, input.deadlineMs);
+  const grace = input.grace;
+  if (!done && grace && !input.signal.aborted) {
+    const progressOf = (): number => settled.size + (grace.progress?.() ?? 0);
+    let seen = progressOf();
+    for (;;) {
+      const left = grace.maxMs - (performance.now() - started);
+      if (left <= 0 || input.signal.aborted) break;
+      done = await raceTimer(all, Math.min(grace.stallMs, left));
+      if (done) break;
+      const now = progressOf();
+      if (now === seen) break;
+      seen = now;
+    }
   }
   const reports: CollectReport[] = [];
   const late: LateCollect[] = [];
@@ -73,6 +93,19 @@ export async function collectUntilDeadline(input: CollectPhaseInput): Promise<Co
     else if (result.code !== 'ERR_ACTOR_STOPPED' && result.code !== 'ERR_ACTOR_ABORTED') failures.push(result.code);
   }
   return { reports, late, failures };
+}
+
+/** True when `work` settled first, false when `ms` passed first. */
+async function raceTimer(work: Promise<true>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const elapsed = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([work, elapsed]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A miner's report counts toward coverage unless its gist could not be read on our side. */

@@ -33,6 +33,7 @@ export class DependencyLimiter implements DependencyGate {
   readonly #waiters = new Map<Dependency, Array<() => void>>();
   /** Slots promised to woken producers that have not enqueued yet. */
   readonly #reserved = new Map<Dependency, number>();
+  #finished = 0;
 
   constructor(options: DependencyLimiterOptions) {
     if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
@@ -64,6 +65,8 @@ export class DependencyLimiter implements DependencyGate {
         update();
       });
       queue.on('idle', update);
+      queue.on('completed', () => this.#finished++);
+      queue.on('error', () => this.#finished++);
       this.#queues.set(dep, queue);
       this.#waiters.set(dep, []);
       this.#reserved.set(dep, 0);
@@ -118,6 +121,11 @@ export class DependencyLimiter implements DependencyGate {
       this.#reserved.set(dep, this.#reserved.get(dep)! + 1);
       waiters.shift()!();
     }
+  }
+
+  /** Calls finished so far, over every dependency, failed ones included: a measure of progress. */
+  get finished(): number {
+    return this.#finished;
   }
 
   stats(dep: Dependency): { inFlight: number; queued: number; held: number } {

@@ -31,6 +31,13 @@ export interface SupervisorOptions {
    * persisted when they land and the scores are recomputed then.
    */
   readonly cycleDeadlineMs?: number;
+  /**
+   * Past the deadline, collection goes on while miners keep reporting or dependency calls keep
+   * finishing (no more than `stallMs` apart), for at most `maxMs` from the cycle's start.
+   * Defaults: a tenth of the deadline within 1–30 s, and twice the cycle period. `false` stops
+   * at the deadline whatever is in progress.
+   */
+  readonly collectGrace?: false | { readonly stallMs?: number; readonly maxMs?: number };
   /** One owner per video (SPEC §4.3); off reproduces the original, which pays every claimant. */
   readonly resolveOwnership?: boolean;
   /**

@@ -52,6 +52,16 @@ export class Supervisor {
     if (options.cycleDeadlineMs !== undefined && (!Number.isFinite(options.cycleDeadlineMs) || options.cycleDeadlineMs <= 0)) {
       throw new RangeError(`options.cycleDeadlineMs must be a positive number, got ${String(options.cycleDeadlineMs)}`);
     }
+    const grace = options.collectGrace;
+    if (grace !== undefined && grace !== false) {
+      if (grace === null || typeof grace !== 'object') throw new TypeError('options.collectGrace must be false or an object');
+      for (const key of ['stallMs', 'maxMs'] as const) {
+        const value = grace[key];
+        if (value !== undefined && (!Number.isFinite(value) || value <= 0)) {
+          throw new RangeError(`options.collectGrace.${key} must be a positive number, got ${String(value)}`);
+        }
+      }
+    }
     if (!Number.isInteger(options.topMiners) || options.topMiners < 1) {
       throw new RangeError(`options.topMiners must be an integer >= 1, got ${String(options.topMiners)}`);
     }
@@ -177,13 +187,15 @@ export class Supervisor {
     const actors = this.#registry.actors;
     const expected = actors.filter((a) => commitments.has(a.hotkey)).length;
     const progress = o.progress?.begin(interval, actors.length);
+    const deadlineMs = o.cycleDeadlineMs ?? Math.max(1_000, o.cycleIntervalMs * 0.8);
     const collected = await collectUntilDeadline({
       ...(progress ? { onResult: (result) => progress.done(result) } : {}),
       actors,
       interval,
       commitments,
       signal: this.#collectAbort.signal,
-      deadlineMs: o.cycleDeadlineMs ?? Math.max(1_000, o.cycleIntervalMs * 0.8),
+      deadlineMs,
+      ...(o.collectGrace === false ? {} : { grace: this.#grace(deadlineMs) }),
       jitterMs: o.jitterMs ?? 0,
     });
     const collectMs = performance.now() - tCollect;
@@ -297,6 +309,16 @@ export class Supervisor {
     o.onCycle?.(summary);
     if (late.length > 0) this.#track(this.#finishLate({ seq, interval, late, claims, commitments, covered, expected, log }));
     return summary;
+  }
+
+  #grace(deadlineMs: number): { stallMs: number; maxMs: number; progress: () => number } {
+    const grace = this.#o.collectGrace || {};
+    const limiter = this.#o.limiter;
+    return {
+      stallMs: grace.stallMs ?? Math.min(30_000, Math.max(1_000, deadlineMs / 10)),
+      maxMs: Math.max(deadlineMs, grace.maxMs ?? this.#o.cycleIntervalMs * 2),
+      progress: () => limiter.finished,
+    };
   }
 
   #cycleScores(interval: string, selection: WeightSelection, coverage: CycleScores['coverage']): CycleScores {

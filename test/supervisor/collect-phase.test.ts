@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import type { CollectReport } from '../../src/actors/types.js';
-import { claimsOf, isCovered, lostClaimsByHotkey } from '../../src/supervisor/collect-phase.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ActorResult, CollectReport } from '../../src/actors/types.js';
+import type { ActorHandle } from '../../src/supervisor/actor-handle.js';
+import { claimsOf, collectUntilDeadline, isCovered, lostClaimsByHotkey } from '../../src/supervisor/collect-phase.js';
 
 const report = (hotkey: string, uid: number, block: number, extra: Partial<CollectReport> = {}): CollectReport => ({
   uid,
@@ -52,5 +53,123 @@ describe('collect phase helpers', () => {
     expect(isCovered(report('A', 1, 1, { status: 'gist_failed', gistResult: 'not_found' }))).toBe(true);
     expect(isCovered(report('A', 1, 1, { status: 'gist_failed', gistResult: 'network_error' }))).toBe(false);
     expect(isCovered(report('A', 1, 1, { status: 'bad_commitment' }))).toBe(true);
+  });
+});
+
+/** An actor whose collection lands when the test says so. */
+function pendingActor(uid: number): { actor: ActorHandle; land: () => void } {
+  let resolve: (r: ActorResult<CollectReport>) => void = () => {};
+  const result = new Promise<ActorResult<CollectReport>>((r) => (resolve = r));
+  const actor = { uid, hotkey: `hk${uid}`, collect: () => result } as unknown as ActorHandle;
+  return { actor, land: () => resolve({ ok: true, value: report(`hk${uid}`, uid, 1) }) };
+}
+
+describe('collectUntilDeadline: the deadline and its grace', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const base = { interval: '2026-01-01-00-00', commitments: new Map(), jitterMs: 0, deadlineMs: 1_000 };
+
+  it('past the deadline, a miner whose work is still moving is waited for and reported in its own cycle', async () => {
+    const fast = pendingActor(1);
+    const slow = pendingActor(2);
+    let finished = 0;
+    const ticking = setInterval(() => finished++, 200);
+    const run = collectUntilDeadline({
+      ...base,
+      actors: [fast.actor, slow.actor],
+      signal: new AbortController().signal,
+      grace: { stallMs: 500, maxMs: 10_000, progress: () => finished },
+    });
+    fast.land();
+    setTimeout(() => slow.land(), 3_200);
+    await vi.advanceTimersByTimeAsync(3_200);
+    const result = await run;
+    clearInterval(ticking);
+    expect(result.reports.map((r) => r.uid).sort()).toEqual([1, 2]);
+    expect(result.late).toEqual([]);
+  });
+
+  it('work that stopped moving is late once it has stalled for stallMs past the deadline', async () => {
+    const fast = pendingActor(1);
+    const stuck = pendingActor(2);
+    const start = Date.now();
+    let returnedAt = 0;
+    const run = collectUntilDeadline({
+      ...base,
+      actors: [fast.actor, stuck.actor],
+      signal: new AbortController().signal,
+      grace: { stallMs: 500, maxMs: 10_000, progress: () => 7 },
+    }).then((r) => ((returnedAt = Date.now()), r));
+    fast.land();
+    await vi.advanceTimersByTimeAsync(10_000);
+    const result = await run;
+    expect(returnedAt - start).toBe(1_500);
+    expect(result.reports.map((r) => r.uid)).toEqual([1]);
+    expect(result.late.map((l) => l.actor.uid)).toEqual([2]);
+    stuck.land();
+  });
+
+  it('a miner landing within the grace counts as progress, so a trickle of reports keeps collection open', async () => {
+    const actors = [1, 2, 3, 4].map(pendingActor);
+    const run = collectUntilDeadline({
+      ...base,
+      actors: actors.map((a) => a.actor),
+      signal: new AbortController().signal,
+      grace: { stallMs: 500, maxMs: 10_000 },
+    });
+    actors.forEach((a, i) => setTimeout(() => a.land(), 800 + i * 400));
+    await vi.advanceTimersByTimeAsync(2_000);
+    const result = await run;
+    expect(result.reports).toHaveLength(4);
+    expect(result.late).toEqual([]);
+  });
+
+  it('progress that never ends is cut at maxMs from the start', async () => {
+    const stuck = pendingActor(1);
+    let finished = 0;
+    const ticking = setInterval(() => finished++, 100);
+    const start = Date.now();
+    let returnedAt = 0;
+    const run = collectUntilDeadline({
+      ...base,
+      actors: [stuck.actor],
+      signal: new AbortController().signal,
+      grace: { stallMs: 500, maxMs: 4_000, progress: () => finished },
+    }).then((r) => ((returnedAt = Date.now()), r));
+    await vi.advanceTimersByTimeAsync(6_000);
+    const result = await run;
+    clearInterval(ticking);
+    expect(returnedAt - start).toBe(4_000);
+    expect(result.late.map((l) => l.actor.uid)).toEqual([1]);
+    stuck.land();
+  });
+
+  it('without a grace, or once shutdown has begun, collection ends at the deadline', async () => {
+    for (const variant of ['no grace', 'shutdown'] as const) {
+      const stuck = pendingActor(1);
+      const controller = new AbortController();
+      if (variant === 'shutdown') controller.abort(new Error('stopping'));
+      let finished = 0;
+      const ticking = setInterval(() => finished++, 100);
+      const start = Date.now();
+      let returnedAt = 0;
+      const run = collectUntilDeadline({
+        ...base,
+        actors: [stuck.actor],
+        signal: controller.signal,
+        ...(variant === 'shutdown' ? { grace: { stallMs: 500, maxMs: 4_000, progress: () => finished } } : {}),
+      }).then((r) => ((returnedAt = Date.now()), r));
+      await vi.advanceTimersByTimeAsync(6_000);
+      const result = await run;
+      clearInterval(ticking);
+      expect(returnedAt - start, variant).toBe(1_000);
+      expect(result.late, variant).toHaveLength(1);
+      stuck.land();
+    }
   });
 });

@@ -16,6 +16,18 @@ const limits = (concurrency: number, maxQueue: number) => ({
 });
 
 describe('DependencyLimiter', () => {
+  it('counts finished calls over every dependency, failures included, as a measure of progress', async () => {
+    const limiter = new DependencyLimiter({ limits: limits(1, 10) });
+    const gate = deferred();
+    const held = limiter.run('store', () => gate.promise);
+    await limiter.run('gist', async () => 1);
+    await expect(limiter.run('platform_tracker', async () => Promise.reject(new Error('503')))).rejects.toThrow('503');
+    expect(limiter.finished).toBe(2);
+    gate.resolve();
+    await held;
+    expect(limiter.finished).toBe(3);
+  });
+
   it('never runs more than the concurrency limit and reports in-flight / queue gauges', async () => {
     const metrics = new ValidatorMetrics({ defaultMetrics: false });
     const limiter = new DependencyLimiter({ limits: limits(2, 100), metrics });

@@ -374,5 +374,11 @@ describe('Supervisor', () => {
   it('validates its options', () => {
     expect(() => new Supervisor({ createActor: 1 } as never)).toThrow(/createActor must be a function/);
     expect(() => new Supervisor({ createActor: () => undefined, cycleIntervalMs: 0 } as never)).toThrow(RangeError);
+    const valid = { createActor: () => undefined, cycleIntervalMs: 1_000, topMiners: 5 };
+    expect(() => new Supervisor({ ...valid, collectGrace: 'yes' } as never)).toThrow(/collectGrace must be false or an object/);
+    expect(() => new Supervisor({ ...valid, collectGrace: { stallMs: 0 } } as never)).toThrow(
+      /options\.collectGrace\.stallMs must be a positive number, got 0/,
+    );
+    expect(() => new Supervisor({ ...valid, collectGrace: { maxMs: Number.NaN } } as never)).toThrow(RangeError);
   });
 });
