@@ -111,19 +111,10 @@ export class GistFetcher {
       throw new TypeError(`gistId must be 1-64 letters or digits, got ${JSON.stringify(commitment.gistId)}`);
     }
     if (options.etag !== undefined && !isEtag(options.etag)) throw new TypeError(`etag must be an entity tag such as "abc" or W/"abc", got ${JSON.stringify(options.etag)}`);
-    const metrics = this.#metrics;
-    metrics?.dependencyQueueDepth.set({ dependency: 'gist' }, this.#queue.size + 1);
-    const read = await this.#queue.add(async () => {
-      metrics?.dependencyQueueDepth.set({ dependency: 'gist' }, this.#queue.size);
-      metrics?.dependencyInFlight.set({ dependency: 'gist' }, this.#queue.pending);
-      // Requests are counted here (externalRequestsTotal); a miner's gist read, retries and parse
-      // included, is counted once by its actor in gistFetchesTotal.
-      try {
-        return await this.#fetchOnce(commitment, options.signal, options.etag);
-      } finally {
-        metrics?.dependencyInFlight.set({ dependency: 'gist' }, this.#queue.pending - 1);
-      }
-    });
+    // Requests are counted here (externalRequestsTotal); a miner's gist read, retries and parse
+    // included, is counted once by its actor in gistFetchesTotal. The queue gauges belong to the
+    // validator's dependency limiter, the one place that sees every caller of the gist host.
+    const read = await this.#queue.add(() => this.#fetchOnce(commitment, options.signal, options.etag));
     return read as GistRead;
   }
 

@@ -42,6 +42,8 @@ describe('GistFetcher', () => {
     expect(exposed).toMatch(/infinitevibe_external_requests_total\{service="gist",status="2xx"\} 1/);
     // The actor counts each miner's read once, parse included.
     expect(exposed).not.toMatch(/infinitevibe_gist_fetches_total\{/);
+    // The dependency limiter alone writes the gist queue gauges (two writers disagreed).
+    expect(exposed).not.toMatch(/infinitevibe_dependency_(in_flight|queue_depth)\{dependency="gist"\}/);
   });
 
   it('returns a body with a huge line count whole, for the parser to limit', async () => {
