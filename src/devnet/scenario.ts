@@ -1,4 +1,3 @@
-import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
@@ -6,6 +5,7 @@ import type { Platform } from '../config/defaults.js';
 import { signedLineMessage } from '../crypto/index.js';
 import { captionToken } from '../formats/caption.js';
 import { seededRandom } from './seeded-random.js';
+import { devPair } from './dev-keys.js';
 import type { DevnetNeuron } from './subtensor/index.js';
 
 /**
@@ -178,11 +178,10 @@ export async function buildScenario(options: ScenarioOptions): Promise<Scenario>
   }
   const epochMs = options.epochMs ?? SCENARIO_DEFAULTS.epochMs;
   await cryptoWaitReady();
-  const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
   const rand = seededRandom(seed);
 
-  const validatorHot = keyring.addFromUri('//InfiniteVibe/validator');
-  const validatorCold = keyring.addFromUri('//InfiniteVibe/validator-owner');
+  const validatorHot = devPair('//InfiniteVibe/validator');
+  const validatorCold = devPair('//InfiniteVibe/validator-owner');
   const validator: ScenarioValidator = {
     uid: 0,
     uri: '//InfiniteVibe/validator',
@@ -190,7 +189,7 @@ export async function buildScenario(options: ScenarioOptions): Promise<Scenario>
     coldkey: validatorCold.address,
     stake: 100_000n * TAO,
   };
-  const forger = keyring.addFromUri('//InfiniteVibe/forger');
+  const forger = devPair('//InfiniteVibe/forger');
 
   const coldkeys = new Map<number, KeyringPair>();
   const keys: Keys[] = [];
@@ -198,10 +197,10 @@ export async function buildScenario(options: ScenarioOptions): Promise<Scenario>
     const group = Math.floor(i / 8);
     let coldkey = coldkeys.get(group);
     if (!coldkey) {
-      coldkey = keyring.addFromUri(`//InfiniteVibe/owner/${group}`);
+      coldkey = devPair(`//InfiniteVibe/owner/${group}`);
       coldkeys.set(group, coldkey);
     }
-    keys.push({ hotkey: keyring.addFromUri(`//InfiniteVibe/miner/${i + 1}`), coldkey });
+    keys.push({ hotkey: devPair(`//InfiniteVibe/miner/${i + 1}`), coldkey });
   }
 
   const allContents: ScenarioContent[] = [];
@@ -336,9 +335,8 @@ export async function renderGistBody(scenario: Scenario, miner: ScenarioMiner, v
   const base = videoBaseUrl.replace(/\/+$/, '');
   if (base === scenario.videoBaseUrl) return miner.gistBody;
   await cryptoWaitReady();
-  const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
-  const hotkey = keyring.addFromUri(miner.uri);
-  const forger = keyring.addFromUri('//InfiniteVibe/forger');
+  const hotkey = devPair(miner.uri);
+  const forger = devPair('//InfiniteVibe/forger');
   const lines = miner.gistBody
     .split('\n')
     .filter((l) => l.length > 0)

@@ -1,5 +1,5 @@
 import pRetry from 'p-retry';
-import { filter, firstValueFrom, timeout, type Observable } from 'rxjs';
+import { filter, firstValueFrom, fromEvent, takeUntil, timeout, type Observable } from 'rxjs';
 import { ChainDisconnectedError, ChainTimeoutError } from '../errors.js';
 import { failureFields, type Logger } from '../log.js';
 
@@ -21,12 +21,15 @@ export function readThroughReconnects<T>(
     shouldRetry: ({ error }) => error instanceof ChainDisconnectedError || error instanceof ChainTimeoutError,
     onFailedAttempt: async ({ error, attemptNumber }) => {
       logger.warn({ ...failureFields(error), attemptNumber }, 'chain read failed; waiting for the connection');
-      if (!chain.connected$) return;
+      if (!chain.connected$ || context.signal.aborted) return;
+      // A shutdown ends the wait at once (p-retry then rejects with its reason), not after 30 s.
       await firstValueFrom(
         chain.connected$.pipe(
           filter((up) => up),
           timeout({ first: 30_000 }),
+          takeUntil(fromEvent(context.signal, 'abort')),
         ),
+        { defaultValue: false },
       ).catch(() => undefined);
     },
   });

@@ -4,15 +4,13 @@ import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { SubtensorClient } from '../../src/chain/subtensor-client.js';
 import { SubtensorDevnet, type SubtensorDevnetOptions } from '../../src/devnet/subtensor/subtensor-devnet.js';
+import { devPair } from '../helpers/dev-keys.js';
 
 await cryptoWaitReady();
 export const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
-export const validator = keyring.addFromUri('//InfiniteVibe/validator');
-const minerCache = new Map<number, KeyringPair>();
+export const validator = devPair('//InfiniteVibe/validator');
 export function miner(i: number): KeyringPair {
-  let pair = minerCache.get(i);
-  if (!pair) minerCache.set(i, (pair = keyring.addFromUri(`//InfiniteVibe/miner/${i}`)));
-  return pair;
+  return devPair(`//InfiniteVibe/miner/${i}`);
 }
 
 /** The validator at uid 0 and `miners` miners at uids 1.., all with stake. */

@@ -15,6 +15,7 @@ import {
   stripOpaqueLength,
   weightCommitHash,
 } from '../../src/chain/subtensor-codec.js';
+import { devPair } from '../helpers/dev-keys.js';
 import { spec218Registry } from './registry-fixture.js';
 
 await cryptoWaitReady();
@@ -24,7 +25,7 @@ const alice = keyring.addFromUri('//Alice');
 const bob = keyring.addFromUri('//Bob');
 
 function subnetState(n: number) {
-  const keys = Array.from({ length: n }, (_, i) => keyring.addFromUri(`//InfiniteVibe/miner/${i}`).address);
+  const keys = Array.from({ length: n }, (_, i) => devPair(`//InfiniteVibe/miner/${i}`).address);
   return registry.createType('Option<SubnetState218>', {
     netuid: 89,
     hotkeys: keys,
@@ -88,7 +89,7 @@ describe('get_subnet_state decoding', () => {
 
 describe('the direct SubnetState walker', () => {
   it('agrees with the @polkadot/types decode on every compact width and stake above 2^53', () => {
-    const keys = Array.from({ length: 5 }, (_, i) => keyring.addFromUri(`//walker/${i}`).address);
+    const keys = Array.from({ length: 5 }, (_, i) => devPair(`//walker/${i}`).address);
     const widths = [
       0n,
       63n,

@@ -55,6 +55,8 @@ describe('validate: one JSON log stream through a chain outage', () => {
         '0',
         '--submission_update_interval',
         '3600',
+        '--pool.threads',
+        '1',
       ],
       { cwd: packageRoot(), stdio: ['ignore', 'pipe', 'pipe'] },
     );

@@ -4,7 +4,8 @@ import { SubtensorDevnet } from '../../src/devnet/subtensor/index.js';
 import { EMBEDDED_HYPERPARAMETERS, scenarioNeurons } from '../../src/runtime/embedded-network.js';
 import { cli } from '../helpers/cli.js';
 
-const QUIET = ['--logging.level', 'silent', '--metrics.host', '127.0.0.1', '--metrics.port', '0'];
+// One pool thread: these runs are not about the pool, and each thread costs seconds of CPU to start.
+const QUIET = ['--logging.level', 'silent', '--metrics.host', '127.0.0.1', '--metrics.port', '0', '--pool.threads', '1'];
 
 describe('infinitevibe validate', () => {
   it('--once on the embedded network runs a cycle, commits weights and prints a one-line JSON summary', async () => {

@@ -22,11 +22,11 @@ describe('runtime resilience', () => {
     const epoch = network.scenario.epochMs;
     try {
       // First process: stopped while its miners are still collecting. Actor starts are spread
-      // over a minute, so when the first actor has finished collecting (its last stage, AI
-      // scoring, is timed) the others are still waiting or working.
+      // over 20 s, so when the first actor has finished collecting (its last stage, AI scoring,
+      // is timed) the others are still waiting or working.
       network.standins.clock.set(epoch);
       // The deadline is far away: the cycle is still collecting when the process stops.
-      const a = await startValidator(embeddedConfig(), { network, storeInstance: store, metricsServer: false, jitterMs: 60_000, cycleDeadlineMs: 600_000 });
+      const a = await startValidator(embeddedConfig(), { network, storeInstance: store, metricsServer: false, jitterMs: 20_000, cycleDeadlineMs: 600_000 });
       const collected = async (): Promise<number> =>
         (await a.metrics.stageDuration.get()).values.find((v) => v.metricName === 'infinitevibe_stage_duration_seconds_count' && v.labels['stage'] === 'ai')?.value ?? 0;
       const interrupted = a.supervisor.runCycle();

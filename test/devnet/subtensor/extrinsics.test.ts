@@ -3,6 +3,7 @@ import { hexToU8a, u8aToHex, u8aToString } from '@polkadot/util';
 import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SubtensorDevnet } from '../../../src/devnet/subtensor/subtensor-devnet.js';
+import { devPair } from '../../helpers/dev-keys.js';
 import { connect, fakeAddress, keyring, produce, rawRpc, submit, TAO, type KeyringPair, type Untyped } from './helpers.js';
 
 const NETUID = 89;
@@ -19,10 +20,9 @@ interface World {
 
 async function world(hyperparameters: Record<string, unknown> = {}, minerCount = 4): Promise<World> {
   await cryptoWaitReady();
-  const kr = keyring();
-  const validator = kr.addFromUri('//InfiniteVibe/validator');
-  const alice = kr.addFromUri('//Alice');
-  const miners = Array.from({ length: minerCount }, (_, i) => kr.addFromUri(`//InfiniteVibe/miner/${i + 1}`));
+  const validator = devPair('//InfiniteVibe/validator');
+  const alice = devPair('//Alice');
+  const miners = Array.from({ length: minerCount }, (_, i) => devPair(`//InfiniteVibe/miner/${i + 1}`));
   const devnet = await SubtensorDevnet.start({
     netuid: NETUID,
     autoBlocks: false,

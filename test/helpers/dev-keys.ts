@@ -1,0 +1,4 @@
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+
+await cryptoWaitReady();
+export { devPair } from '../../src/devnet/dev-keys.js';
