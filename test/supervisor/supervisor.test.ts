@@ -77,7 +77,7 @@ const neuron = (uid: number, hotkey: string, extra: Partial<Neuron> = {}): Neuro
 });
 
 async function setup(
-  options: { gists?: (hotkey: string) => GistSource; gistParser?: GistParser; deadlineMs?: number; original?: boolean; now?: Date } = {},
+  options: { gists?: (hotkey: string) => GistSource; gistParser?: GistParser; deadlineMs?: number; collectGrace?: false; original?: boolean; now?: Date } = {},
 ) {
   const chain = new FedChain();
   const metrics = new TableMetrics();
@@ -116,6 +116,7 @@ async function setup(
     cycleIntervalMs: 60_000,
     intervalSeconds: 7_200,
     cycleDeadlineMs: options.deadlineMs ?? 10_000,
+    ...(options.collectGrace !== undefined ? { collectGrace: options.collectGrace } : {}),
     restartDelayMs: { min: 10, max: 50 },
     now: () => options.now ?? new Date(Date.UTC(2026, 0, 1, 2, 0, 0)),
     ...(options.original ? { resolveOwnership: false, alignIntervals: false } : {}),
@@ -304,6 +305,42 @@ describe('Supervisor', () => {
     await vi.waitFor(() => expect(s.scores.at(-1)!.coverage).toEqual({ reported: 4, expected: 4, ratio: 1 }));
     expect([...s.deps.sinks.snapshots.values()].filter((x) => x.hotkey === slowHotkey)).toHaveLength(1);
     expect(await s.deps.metrics.cycleCoverage.get()).toMatchObject({ values: [{ value: 1 }] });
+  });
+
+  it('a miner slower than the deadline but still landing within the grace counts in its own cycle; without the grace it is late', async () => {
+    for (const collectGrace of [undefined, false] as const) {
+      let slowHotkey = '';
+      const s = await setup({
+        deadlineMs: 300,
+        ...(collectGrace === false ? { collectGrace } : {}),
+        gists: (hotkey) =>
+          hotkey === slowHotkey
+            ? {
+                // A slow gist host: the body comes 700 ms after the request, past the 300 ms deadline
+                // and within the default stall window (1 s).
+                fetch: () =>
+                  new Promise<string>((resolve) =>
+                    setTimeout(() => resolve(signedLine(s.keys[0]!, 'youtube/video', 'vid1', 'https://cdn.example/vid1.mp4')), 700),
+                  ),
+              }
+            : undefined!,
+      });
+      slowHotkey = s.keys[0]!.address;
+      stop = () => s.supervisor.stop();
+      s.chain.neurons = s.keys.map((k, i) => neuron(i + 1, k.address));
+      const summary = await s.supervisor.runCycle();
+      const variant = collectGrace === false ? 'no grace' : 'default grace';
+      if (collectGrace === false) {
+        expect(summary.timedOutUids, variant).toEqual([1]);
+        expect(summary.reported, variant).toBe(3);
+      } else {
+        expect(summary.timedOutUids, variant).toEqual([]);
+        expect(summary.reported, variant).toBe(4);
+        expect(summary.result, variant).toBe('ok');
+      }
+      await s.supervisor.stop();
+      stop = undefined;
+    }
   });
 
   it('a cycle whose every gist fetch failed is failed; a 404 still counts as reported, a network error does not', async () => {
