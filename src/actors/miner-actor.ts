@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log.js';
 import { ActorError, errorCode } from '../errors.js';
+import { linkedSignal } from '../util/linked-signal.js';
 import type { Submission } from '../formats/types.js';
 import { AiScoreCache } from './stages/ai-score-cache.js';
 import { checkCandidates } from './stages/check-candidates.js';
@@ -135,9 +136,14 @@ export class MinerActor {
         continue;
       }
       this.#setState('running');
+      // The message's own signal (its cycle's deadline) or the actor's stop, whichever comes first.
+      const link = message.request.signal ? linkedSignal([this.#lifecycle.signal, message.request.signal]) : undefined;
+      const signal = link?.signal ?? this.#lifecycle.signal;
+      // Every concurrent call of this miner (up to one per submission) listens on it.
+      setMaxListeners(0, signal);
       try {
-        if (message.kind === 'collect') message.resolve({ ok: true, value: await this.#collect(message.request) });
-        else message.resolve({ ok: true, value: await this.#persist(message.request) });
+        if (message.kind === 'collect') message.resolve({ ok: true, value: await this.#collect(message.request, signal) });
+        else message.resolve({ ok: true, value: await this.#persist(message.request, signal) });
         if (this.#state === 'running') this.#setState('idle');
       } catch (error) {
         const err = error instanceof Error ? error : new Error(String(error));
@@ -154,6 +160,8 @@ export class MinerActor {
         message.resolve({ ok: false, error: err, code });
         for (const rest of this.#mailbox.splice(0)) rest.resolve({ ok: false, error: err, code });
         this.#parent.actorFailed(this.uid, this.hotkey, err);
+      } finally {
+        link?.dispose();
       }
     }
     this.#busy = false;
@@ -169,16 +177,9 @@ export class MinerActor {
     return { ok: false, error: new ActorError(`actor ${this.uid} is stopped`, 'ERR_ACTOR_STOPPED'), code: 'ERR_ACTOR_STOPPED' };
   }
 
-  #signal(request: { signal?: AbortSignal }): AbortSignal {
-    const signal = request.signal ? AbortSignal.any([this.#lifecycle.signal, request.signal]) : this.#lifecycle.signal;
-    // Every concurrent call of this miner (up to one per submission) listens on it.
-    setMaxListeners(0, signal);
-    return signal;
-  }
-
-  async #collect(request: CollectRequest): Promise<CollectReport> {
+  async #collect(request: CollectRequest, signal: AbortSignal): Promise<CollectReport> {
     const started = performance.now();
-    const ctx = this.#context(request);
+    const ctx = this.#context(signal);
     const { deps } = ctx;
     if (request.jitterMs && request.jitterMs > 0) await sleep(request.jitterMs, undefined, { signal: ctx.signal });
     const failures: StageFailure[] = [];
@@ -228,17 +229,17 @@ export class MinerActor {
     return finish({ status, submissions, rejections, candidates: checked.value.candidates, skipped });
   }
 
-  async #persist(request: PersistRequest): Promise<PersistReport> {
+  async #persist(request: PersistRequest, signal: AbortSignal): Promise<PersistReport> {
     const report = this.#collected.get(request.interval);
     this.#collected.delete(request.interval);
     if (!report) {
       return { uid: this.uid, hotkey: this.hotkey, interval: request.interval, inserted: 0, matched: 0, buffered: 0, accepted: 0, rejectedByReason: {}, snapshots: [] };
     }
-    return persistReport(this.#context(request), report, request);
+    return persistReport(this.#context(signal), report, request);
   }
 
-  #context(request: { signal?: AbortSignal }): StageContext {
-    return { deps: this.#deps, uid: this.uid, hotkey: this.hotkey, logger: this.#logger, signal: this.#signal(request) };
+  #context(signal: AbortSignal): StageContext {
+    return { deps: this.#deps, uid: this.uid, hotkey: this.hotkey, logger: this.#logger, signal };
   }
 }
 

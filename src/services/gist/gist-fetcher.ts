@@ -2,6 +2,8 @@ import PQueue from 'p-queue';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { ValidatorMetrics } from '../../metrics/validator-metrics.js';
 import { createServiceDispatcher } from '../http/index.js';
+import { discardBody, readCappedBody } from '../http/read-capped-body.js';
+import { linkedSignal } from '../../util/linked-signal.js';
 import { PrivateHostAllowance, RefusedUrlError, guardedLookup } from '../safe-download/index.js';
 import { GistFetchError } from './gist-fetch-error.js';
 import { RedirectRefusal, checkGistRedirect } from './gist-redirects.js';
@@ -131,14 +133,14 @@ export class GistFetcher {
 
   async #fetchOnce(commitment: GistCommitment, callerSignal: AbortSignal | undefined, etag: string | undefined): Promise<GistRead> {
     const url = this.url(commitment);
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
-    const signal = callerSignal ? AbortSignal.any([timeout, callerSignal]) : timeout;
+    const deadline = linkedSignal([callerSignal], this.#timeoutMs);
+    const { signal } = deadline;
     const end = this.#metrics?.externalRequestDuration.startTimer({ service: 'gist' });
     const count = (status: string) => this.#metrics?.externalRequestsTotal.inc({ service: 'gist', status });
     const who = `${commitment.githubUser}/${commitment.gistId}`;
     const fail = (error: unknown): never => {
       if (error instanceof GistFetchError) throw error;
-      if (timeout.aborted) {
+      if (deadline.timedOut) {
         count('timeout');
         throw new GistFetchError('timeout', `gist ${who} not read within ${this.#timeoutMs} ms`, { cause: error });
       }
@@ -167,7 +169,7 @@ export class GistFetcher {
         count(`${Math.floor(res.statusCode / 100)}xx`);
         const location = res.headers['location'];
         if (!REDIRECT_STATUSES.has(res.statusCode) || typeof location !== 'string' || hops >= MAX_REDIRECTS) break;
-        discard(res.body);
+        discardBody(res.body);
         let next: URL;
         try {
           next = new URL(location, target);
@@ -183,43 +185,40 @@ export class GistFetcher {
         target = next;
       }
       if (res.statusCode === 304 && etag !== undefined) {
-        discard(res.body);
+        discardBody(res.body);
         const current = res.headers['etag'];
         return { unchanged: true, etag: typeof current === 'string' && isEtag(current) ? current : etag };
       }
       if (res.statusCode !== 200) {
-        discard(res.body);
+        discardBody(res.body);
         if (res.statusCode === 404) throw new GistFetchError('not_found', `gist ${who} not found (404)`, { status: 404 });
         throw new GistFetchError('http_error', `gist ${who} answered HTTP ${res.statusCode}`, { status: res.statusCode });
       }
       const declared = Number(res.headers['content-length']);
       if (Number.isFinite(declared) && declared > this.#maxBytes) {
-        discard(res.body);
+        discardBody(res.body);
         throw new GistFetchError('too_large', `gist ${who} is ${declared} bytes, over the ${this.#maxBytes}-byte cap`, { status: 200 });
       }
-      const chunks: Buffer[] = [];
-      let size = 0;
+      let bytes: Buffer;
       try {
-        for await (const chunk of res.body) {
-          size += (chunk as Buffer).length;
-          if (size > this.#maxBytes) {
-            discard(res.body);
-            throw new GistFetchError('too_large', `gist ${who} exceeds the ${this.#maxBytes}-byte cap`, { status: 200 });
-          }
-          chunks.push(chunk as Buffer);
-        }
+        bytes = await readCappedBody(
+          res.body,
+          this.#maxBytes,
+          () => new GistFetchError('too_large', `gist ${who} exceeds the ${this.#maxBytes}-byte cap`, { status: 200 }),
+        );
       } catch (error) {
         return fail(error);
       }
       let body: string;
       try {
-        body = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(Buffer.concat(chunks));
+        body = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
       } catch (error) {
         throw new GistFetchError('not_utf8', `gist ${who} is not valid UTF-8`, { status: 200, cause: error });
       }
       const next = res.headers['etag'];
       return typeof next === 'string' && isEtag(next) ? { unchanged: false, body, etag: next } : { unchanged: false, body };
     } finally {
+      deadline.dispose();
       end?.();
     }
   }
@@ -235,10 +234,4 @@ function refusal(error: unknown): Error | undefined {
 
 function redirectRefused(who: string, why: string, cause: unknown, status?: number): GistFetchError {
   return new GistFetchError('redirect_refused', `gist ${who}: ${why}`, { status, cause });
-}
-
-/** Drops a response body; undici reports the abort as an 'error' nobody needs to hear. */
-function discard(body: NodeJS.ReadableStream & { destroy(): void }): void {
-  body.on('error', () => undefined);
-  body.destroy();
 }

@@ -1,6 +1,8 @@
 import { errors as undiciErrors, request, type Dispatcher } from 'undici';
 import { ServiceError } from '../../errors.js';
 import type { ExternalCallMetrics } from '../../metrics/service-metrics.js';
+import { linkedSignal } from '../../util/linked-signal.js';
+import { readCappedBody } from './read-capped-body.js';
 
 export interface ServiceCall {
   /** Label for metrics and error messages: youtube, apify, gist, platform_tracker … */
@@ -41,11 +43,8 @@ export function statusLabel(status: number | 'timeout' | 'error'): string {
  */
 export async function callService(call: ServiceCall): Promise<ServiceResponse> {
   const maxBytes = call.maxBytes ?? DEFAULT_MAX_BYTES;
-  const signals: AbortSignal[] = [];
-  const timeout = call.timeoutMs === undefined ? undefined : AbortSignal.timeout(call.timeoutMs);
-  if (timeout) signals.push(timeout);
-  if (call.signal) signals.push(call.signal);
-  const signal = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+  const deadline = call.timeoutMs === undefined ? undefined : linkedSignal([call.signal], call.timeoutMs);
+  const signal = deadline?.signal ?? call.signal;
   const headers: Record<string, string> = { accept: 'application/json', ...call.headers };
   let body: string | Buffer | undefined;
   if (call.json !== undefined) {
@@ -63,21 +62,17 @@ export async function callService(call: ServiceCall): Promise<ServiceResponse> {
       signal,
       dispatcher: call.dispatcher,
     });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of res.body) {
-      size += (chunk as Buffer).length;
-      if (size > maxBytes) {
-        discard(res.body);
-        throw new ServiceError(call.service, `response larger than ${maxBytes} bytes`, {
+    const bytes = await readCappedBody(
+      res.body,
+      maxBytes,
+      () =>
+        new ServiceError(call.service, `response larger than ${maxBytes} bytes`, {
           code: 'ERR_SERVICE_RESPONSE_TOO_LARGE',
           status: res.statusCode,
           retryable: false,
-        });
-      }
-      chunks.push(chunk as Buffer);
-    }
-    const text = Buffer.concat(chunks).toString('utf8');
+        }),
+    );
+    const text = bytes.toString('utf8');
     let json: unknown;
     try {
       json = text.length > 0 ? JSON.parse(text) : undefined;
@@ -91,7 +86,7 @@ export async function callService(call: ServiceCall): Promise<ServiceResponse> {
       count('error');
       throw error;
     }
-    if (timeout?.aborted) {
+    if (deadline?.timedOut) {
       count('timeout');
       throw new ServiceError(call.service, `no answer within ${call.timeoutMs} ms`, {
         code: 'ERR_SERVICE_TIMEOUT',
@@ -115,12 +110,7 @@ export async function callService(call: ServiceCall): Promise<ServiceResponse> {
       cause: error,
     });
   } finally {
+    deadline?.dispose();
     end?.();
   }
-}
-
-/** Drops a response body; undici reports the abort as an 'error' nobody needs to hear. */
-function discard(body: NodeJS.ReadableStream & { destroy(): void }): void {
-  body.on('error', () => undefined);
-  body.destroy();
 }
