@@ -83,7 +83,22 @@ function curves(aggregates: readonly Aggregate[], best: ReadonlyMap<string, numb
   return lines;
 }
 
-function targets(aggregates: readonly Aggregate[], best: ReadonlyMap<string, number>, cpuPath: ReadonlyMap<number, number> | null | undefined): string[] {
+/**
+ * How far a larger pool could lift the pool-1 run on this machine, if every idle core went to
+ * the validator at the same CPU cost per submission: (its cores + idle cores) / its cores. Null
+ * when the run did not record both.
+ */
+export function poolCeiling(one: Pick<Aggregate, 'validatorCores' | 'machineIdle'>, cores: number): number | null {
+  if (one.validatorCores === null || one.machineIdle === null || one.validatorCores <= 0) return null;
+  return (one.validatorCores + one.machineIdle * cores) / one.validatorCores;
+}
+
+function targets(
+  aggregates: readonly Aggregate[],
+  best: ReadonlyMap<string, number>,
+  cpuPath: ReadonlyMap<number, number> | null | undefined,
+  cores: number,
+): string[] {
   const at = aggregates.filter((a) => best.get(`${a.miners}x${a.submissions}`) === a.batch);
   const find = (m: number, s: number, p: number) => at.find((a) => a.miners === m && a.submissions === s && a.pool === p);
   const lines: string[] = [];
@@ -92,7 +107,13 @@ function targets(aggregates: readonly Aggregate[], best: ReadonlyMap<string, num
     const two = find(m, s, 2);
     if (one?.warmThroughput && two?.warmThroughput) {
       const r = two.warmThroughput / one.warmThroughput;
-      lines.push(`- ${m} × ${s}: pool 2 / pool 1 warm throughput ${r.toFixed(2)}× (target ≥ 1.6×) — ${r >= 1.6 ? 'met' : 'not met'}`);
+      const ceiling = r >= 1.6 ? null : poolCeiling(one, cores);
+      const why =
+        ceiling === null
+          ? ''
+          : `; at pool 1 the validator used ${one.validatorCores!.toFixed(2)} cores and ${(one.machineIdle! * cores).toFixed(2)} of the ${cores} were idle, ` +
+            `so at the same CPU per submission this machine allowed at most ${ceiling.toFixed(2)}×`;
+      lines.push(`- ${m} × ${s}: pool 2 / pool 1 warm throughput ${r.toFixed(2)}× (target ≥ 1.6×) — ${r >= 1.6 ? 'met' : 'not met'}${why}`);
     }
   }
   const yardstick = cpuPath?.get(2);
@@ -195,7 +216,7 @@ export function buildReport(rows: readonly ResultRow[], aggregates: readonly Agg
     '',
     '## Targets',
     '',
-    ...targets(aggregates, best, ctx.cpuPathRates),
+    ...targets(aggregates, best, ctx.cpuPathRates, ctx.cores),
     '',
     '## Charts',
     '',

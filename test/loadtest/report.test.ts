@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { aggregate } from '../../bench/loadtest/aggregate.js';
-import { buildReport, machineBound, recommend, type ReportContext } from '../../bench/loadtest/report.js';
+import { buildReport, machineBound, poolCeiling, recommend, type ReportContext } from '../../bench/loadtest/report.js';
 import { emptyRow } from '../../bench/loadtest/rows.js';
 import { planned, row } from './fixtures.js';
 
@@ -95,6 +95,26 @@ describe('what bounds the runtime', () => {
     );
     expect(machineBound([{ ...spare, mainElu: 0.5 }], 2)[0]).toContain('the stand-ins or the network latency bound the throughput');
     expect(machineBound([{ ...spare, machineBusy: null }], 2)).toEqual([]);
+  });
+});
+
+describe('the pool-size ceiling of the machine', () => {
+  it('is what the idle cores could add to the validator\'s own, and unknown without both', () => {
+    expect(poolCeiling({ validatorCores: 1.2, machineIdle: 0.15 }, 2)).toBeCloseTo(1.25, 10);
+    expect(poolCeiling({ validatorCores: 1, machineIdle: 0.5 }, 2)).toBe(2);
+    expect(poolCeiling({ validatorCores: null, machineIdle: 0.5 }, 2)).toBeNull();
+    expect(poolCeiling({ validatorCores: 1, machineIdle: null }, 2)).toBeNull();
+    expect(poolCeiling({ validatorCores: 0, machineIdle: 0.5 }, 2)).toBeNull();
+  });
+
+  it('is stated beside a pool ratio that misses its target, and not beside one that meets it', () => {
+    const flat = [row(1024, 5, 1, 64, 1000), row(1024, 5, 2, 64, 1050), row(256, 100, 1, 64, 2000), row(256, 100, 2, 64, 3400)];
+    const text = buildReport(flat, aggregate(flat), ctx);
+    // The fixture's runs: 1.50 validator cores and 5 % of 2 cores idle → (1.5 + 0.1) / 1.5.
+    expect(text).toContain(
+      '- 1024 × 5: pool 2 / pool 1 warm throughput 1.05× (target ≥ 1.6×) — not met; at pool 1 the validator used 1.50 cores and 0.10 of the 2 were idle, so at the same CPU per submission this machine allowed at most 1.07×',
+    );
+    expect(text).toContain('- 256 × 100: pool 2 / pool 1 warm throughput 1.70× (target ≥ 1.6×) — met\n');
   });
 });
 
