@@ -2,21 +2,11 @@ import { describe, expect, it } from 'vitest';
 import pino from 'pino';
 import type { Neuron } from '../../src/chain/types.js';
 import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
-import { DEFAULT_GROWTH_PARAMS } from '../../src/scoring/growth-policy.js';
 import { scoreMiner } from '../../src/scoring/policies.js';
-import type { ScoringOptions } from '../../src/scoring/types.js';
 import { DependencyLimiter } from '../../src/supervisor/dependency-limiter.js';
 import { scoreNeurons } from '../../src/supervisor/score-cycle.js';
 import { hoursKey, snap } from '../scoring/fixtures.js';
-
-const SCORING: ScoringOptions = {
-  policy: 'engagement',
-  alpha: 0.95,
-  topMiners: 5,
-  aiThreshold: 0.3,
-  allowedPlatforms: ['youtube/video', 'instagram/reel', 'instagram/post'],
-  growth: DEFAULT_GROWTH_PARAMS,
-};
+import { SCORING } from './supervisor-fixture.js';
 
 const neuron = (uid: number, hotkey: string, extra: Partial<Neuron> = {}): Neuron => ({
   uid,
