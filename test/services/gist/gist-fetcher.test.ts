@@ -71,6 +71,18 @@ describe('GistFetcher', () => {
     expect(error.message).toMatch(/not read within 150 ms/);
   });
 
+  it('a caller that gives up mid-read gets its own reason, not a timeout, and nothing waits on the host', async () => {
+    const { fetcher, metrics, standins } = await setup({ 'slow/2': LINE }, { timeoutMs: 60_000 });
+    standins.faults.gist.latencyMs = 60_000;
+    const controller = new AbortController();
+    const reason = new Error('cycle over');
+    const reading = fetcher.fetchIfChanged({ githubUser: 'slow', gistId: '2' }, { signal: controller.signal });
+    controller.abort(reason);
+    await expect(reading).rejects.toBe(reason);
+    expect(fetcher.queued).toBe(0);
+    expect(await metrics.expose()).not.toMatch(/infinitevibe_external_requests_total\{service="gist",status="timeout"\}/);
+  });
+
   it('a declared oversize body → too_large', async () => {
     const { fetcher } = await setup({ 'big/1': 'x'.repeat(2048) }, { maxBytes: 1024 });
     const error = await failure(fetcher.fetch({ githubUser: 'big', gistId: '1' }));

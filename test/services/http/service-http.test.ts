@@ -83,6 +83,20 @@ describe('callService', () => {
     await dispatcher.destroy();
   });
 
+  it('turns a caller\'s abort into ERR_SERVICE_ABORTED, not a timeout, even with a timeout running', async () => {
+    const srv = await serve(() => undefined);
+    const metrics = new ValidatorMetrics({ defaultMetrics: false });
+    const dispatcher = createServiceDispatcher({ retries: 0 });
+    const controller = new AbortController();
+    const calling = callService({ service: 'slow', url: srv.url, dispatcher, timeoutMs: 60_000, signal: controller.signal, metrics });
+    controller.abort(new Error('cycle over'));
+    await expect(calling).rejects.toMatchObject({ code: 'ERR_SERVICE_ABORTED', retryable: false });
+    const exposed = await metrics.expose();
+    expect(exposed).toMatch(/infinitevibe_external_requests_total\{service="slow",status="error"\} 1/);
+    expect(exposed).not.toMatch(/status="timeout"/);
+    await dispatcher.destroy();
+  });
+
   it('turns a refused connection into ERR_SERVICE_NETWORK', async () => {
     const srv = await serve((_req, res) => sendJson(res, 200, {}));
     await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
