@@ -3,6 +3,7 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { AiDetectionError, QuotaExceededError } from '../../errors.js';
 import type { ExternalCallMetrics } from '../../metrics/service-metrics.js';
 import { abortable } from '../../util/abortable.js';
+import { linkedSignal } from '../../util/linked-signal.js';
 import { positiveInt } from '../../util/option-checks.js';
 import type { AiDetectionResult, AiDetector } from '../types.js';
 import { parseBaseUrl } from '../http/base-url.js';
@@ -183,25 +184,26 @@ export class HttpAiDetectorClient implements AiDetector {
     const endpoint = new URL('detect', this.#base);
     // searchParams percent-encodes `&`, `?`, `#` and `=`, which the original's f-string did not.
     endpoint.searchParams.set('url', url);
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const deadline = linkedSignal([signal], this.#timeoutMs);
     const started = performance.now();
     let status: number;
     let text: string;
     try {
-      const response = await request(endpoint, { method: 'POST', dispatcher: this.#dispatcher, signal: combined });
+      const response = await request(endpoint, { method: 'POST', dispatcher: this.#dispatcher, signal: deadline.signal });
       status = response.statusCode;
       text = await response.body.text();
     } catch (cause) {
       this.#observe('error', started);
       if (signal?.aborted) throw signal.reason ?? cause;
       throw new AiDetectionError(
-        timeout.aborted
+        deadline.timedOut
           ? `AI detector did not answer within ${this.#timeoutMs} ms`
           : `AI detector unreachable at ${this.#base.origin}`,
         'ERR_AI_DETECTOR_UNAVAILABLE',
         { cause },
       );
+    } finally {
+      deadline.dispose();
     }
     this.#observe(`${Math.floor(status / 100)}xx`, started);
     const body = parseJson(text);

@@ -3,6 +3,7 @@ import pRetry from 'p-retry';
 import { Agent, FormData, request, type Dispatcher } from 'undici';
 import { QuotaExceededError, ServiceError } from '../../errors.js';
 import type { MeteredServiceMetrics } from '../../metrics/service-metrics.js';
+import { linkedSignal } from '../../util/linked-signal.js';
 import { parseBaseUrl } from '../http/base-url.js';
 
 export interface SightEngineClientOptions {
@@ -133,8 +134,8 @@ export class SightEngineClient implements FrameScorer {
     form.append('api_user', this.#apiUser);
     form.append('api_secret', this.#apiSecret);
 
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const deadline = linkedSignal([options.signal], this.#timeoutMs);
+    const { signal } = deadline;
     const started = performance.now();
     let status: number;
     let text: string;
@@ -153,14 +154,16 @@ export class SightEngineClient implements FrameScorer {
     } catch (cause) {
       this.#observe('error', started);
       if (options.signal?.aborted) throw options.signal.reason ?? cause;
-      const what = timeout.aborted
+      const what = deadline.timedOut
         ? `no answer within ${this.#timeoutMs} ms`
         : `unreachable (${describe(cause)})`;
       throw new ServiceError(SERVICE, what, {
-        code: timeout.aborted ? 'ERR_SIGHTENGINE_TIMEOUT' : 'ERR_SIGHTENGINE_UNREACHABLE',
+        code: deadline.timedOut ? 'ERR_SIGHTENGINE_TIMEOUT' : 'ERR_SIGHTENGINE_UNREACHABLE',
         retryable: true,
         cause,
       });
+    } finally {
+      deadline.dispose();
     }
     this.#observe(`${Math.floor(status / 100)}xx`, started);
     return this.#interpret(status, text, retryAfter);

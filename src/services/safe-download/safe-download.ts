@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Agent, request } from 'undici';
 import { InfiniteVibeError } from '../../errors.js';
+import { linkedSignal, type LinkedSignal } from '../../util/linked-signal.js';
 import { PrivateHostAllowance, isForbiddenAddress } from './address-policy.js';
 import { DownloadError, RefusedUrlError } from './download-errors.js';
 
@@ -55,11 +56,11 @@ export async function safeDownload(
   validateOptions(options);
   const allowance = new PrivateHostAllowance(options.allowPrivate);
   const maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const deadline = linkedSignal([options.signal], options.timeoutMs);
+  const { signal } = deadline;
   const dispatcher = new Agent(allowance.all ? {} : { connect: { lookup: guardedLookup(allowance) } });
   const fail = (error: unknown, url: URL): never => {
-    throw translateError(error, url, timeout, options);
+    throw translateError(error, url, deadline, options);
   };
 
   try {
@@ -131,6 +132,7 @@ export async function safeDownload(
       }
     }
   } finally {
+    deadline.dispose();
     await dispatcher.destroy();
   }
 }
@@ -282,13 +284,13 @@ async function streamToFile(body: Readable, path: string, maxBytes: number, url:
 function translateError(
   error: unknown,
   url: URL,
-  timeout: AbortSignal,
+  deadline: LinkedSignal,
   options: SafeDownloadOptions,
 ): unknown {
   const refusal = findInChain(error, (e): e is RefusedUrlError => e instanceof RefusedUrlError);
   if (refusal) return refusal;
   if (error instanceof InfiniteVibeError) return error;
-  if (timeout.aborted) {
+  if (deadline.timedOut) {
     return new DownloadError(
       `${redact(url)} did not finish within ${options.timeoutMs} ms`,
       'ERR_DOWNLOAD_TIMEOUT',
