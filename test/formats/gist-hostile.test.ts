@@ -209,7 +209,7 @@ describe('hostile gist lines: signature fields', () => {
       return `0x${Buffer.from(pair.sign(message)).toString('hex')}`;
     };
     const run = (body: string) => {
-      const outcome = parseSignedGist(NETUID, OPTS, { hotkey: alice().address, body });
+      const outcome = parseSignedGist(NETUID, { ...OPTS, allowedPlatforms: [...OPTS.allowedPlatforms] }, { hotkey: alice().address, body });
       if (!outcome.ok) throw new Error('gist refused');
       return outcome.submissions.map((s, i) => [s.content_id, outcome.signatures[i]]);
     };
