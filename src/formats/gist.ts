@@ -149,7 +149,9 @@ export function parseGist(body: string | Uint8Array, options: ParseGistOptions):
   const capped: Submission[] = [];
   const rejections: GistRejection[] = [];
   const reject = (line: number, raw: string, reason: GistRejectionReason, detail: string): void => {
-    rejections.push({ line, reason, excerpt: gistExcerpt(raw), detail });
+    // Undecodable bytes reach us as U+FFFD; saying so points the miner at the encoding.
+    const note = raw.includes('\ufffd') ? ' (the line has U+FFFD, what bytes that are not valid UTF-8 decode to)' : '';
+    rejections.push({ line, reason, excerpt: gistExcerpt(raw), detail: `${detail}${note}` });
   };
 
   const lines = pythonSplitLines(text);

@@ -43,6 +43,7 @@ const GIST_ID = /^[A-Za-z0-9]{1,64}$/;
 const ACCEPT = Object.freeze({ accept: 'text/plain, */*' });
 /** RFC 9110 entity-tag, bounded: anything else from a host is not sent back to it. */
 const ETAG = /^(?:W\/)?"[\x21\x23-\x7e]{0,256}"$/;
+const gistDecoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 function isEtag(value: string): boolean {
   return ETAG.test(value);
@@ -209,12 +210,10 @@ export class GistFetcher {
       } catch (error) {
         return fail(error);
       }
-      let body: string;
-      try {
-        body = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
-      } catch (error) {
-        throw new GistFetchError('not_utf8', `gist ${who} is not valid UTF-8`, { status: 200, cause: error });
-      }
+      // Read as the original reads `r.text`: bytes that are not UTF-8 become U+FFFD, so they cost
+      // only the lines they sit in (the parser names them), and a byte-order mark is kept, so a
+      // BOM-prefixed first line is refused here as it is there.
+      const body = gistDecoder.decode(bytes);
       const next = res.headers['etag'];
       return typeof next === 'string' && isEtag(next) ? { unchanged: false, body, etag: next } : { unchanged: false, body };
     } finally {

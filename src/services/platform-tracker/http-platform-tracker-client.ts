@@ -120,12 +120,21 @@ export class HttpPlatformTrackerClient implements MetricsProvider {
       throw new ServiceError(SERVICE, 'batch answer lacks results/errors arrays', { code: 'ERR_PLATFORM_TRACKER_PROTOCOL', status: 200 });
     }
     const wanted = new Map(refs.map((r) => [`${r.platform}:${r.content_id}`, r]));
-    const results = body.results.map((raw) => {
-      const r = raw as { platform?: string; platform_name?: string; content_id?: string };
-      const ref = wanted.get(`${r.platform ?? r.platform_name}:${r.content_id}`) ?? refs[0]!;
-      return fromWire(raw, ref);
-    });
-    return { results, errors: body.errors };
+    const results: ContentMetrics[] = [];
+    const errors = [...body.errors];
+    for (const raw of body.results) {
+      const r = (raw ?? {}) as { platform?: string; platform_name?: string; content_id?: string };
+      const named = wanted.get(`${r.platform ?? r.platform_name}:${r.content_id}`);
+      try {
+        results.push(fromWire(raw, named ?? refs[0]!));
+      } catch (error) {
+        // One malformed result is that item's error; the rest of the batch still counts. A
+        // result that names no requested item has no one to charge and is dropped.
+        if (!named) continue;
+        errors.push({ ...named, code: errorCode(error), message: (error as Error).message, retryable: false });
+      }
+    }
+    return { results, errors };
   }
 
   async #single(ref: ContentRef, signal?: AbortSignal): Promise<{ ok: true; value: ContentMetrics } | { ok: false; error: MetricsError }> {

@@ -3,7 +3,10 @@ import { PLATFORMS, type Platform } from '../../config/defaults.js';
 import { countToJson, exactCount } from '../../formats/count.js';
 import type { ContentMetrics, ContentRef } from '../types.js';
 
-export { describeIssues } from '../http/json-server.js';
+import { describeIssues } from '../http/json-server.js';
+import { ServiceError } from '../../errors.js';
+
+export { describeIssues };
 
 /**
  * The platform tracker's HTTP wire format, compatible with the original service
@@ -49,7 +52,13 @@ export function toWire(m: ContentMetrics): Record<string, unknown> {
   };
 }
 
-const num = z.coerce.number().finite().nonnegative();
+// A count is a number, a decimal string (either side may be the original) or null (hidden,
+// read as 0). Anything else, such as a boolean, an array or an empty string, is a malformed
+// answer rather than a count that coerces to 0 or 1.
+const num = z
+  .union([z.number(), z.string().regex(/^\d+(?:\.\d+)?$/, 'must be a decimal count'), z.null()])
+  .transform((v) => (v === null ? 0 : Number(v)))
+  .pipe(z.number().finite().nonnegative());
 const exact = z.union([z.number().finite().nonnegative(), z.string().regex(/^\d+$/, 'must be a decimal count')]).transform((v) => exactCount(v));
 const wireSchema = z
   .object({
@@ -63,7 +72,7 @@ const wireSchema = z
     comment_count: num.default(0),
     owner_username: z.string().optional(),
     owner_follower_count: num.default(0),
-    published_at: z.string(),
+    published_at: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be a date'),
     video_url: z.string().nullable().optional(),
     crawl_video_url: z.string().nullable().optional(),
     fetched_at: z.string().optional(),
@@ -72,7 +81,15 @@ const wireSchema = z
 
 /** Reads a metric object from either our service or the original one. */
 export function fromWire(body: unknown, ref: ContentRef, now: () => number = Date.now): ContentMetrics {
-  const w = wireSchema.parse(body);
+  const parsed = wireSchema.safeParse(body);
+  if (!parsed.success) {
+    throw new ServiceError('platform_tracker', `malformed metrics for ${ref.platform} ${ref.content_id}: ${describeIssues(parsed.error)}`, {
+      code: 'ERR_PLATFORM_TRACKER_PROTOCOL',
+      status: 200,
+      retryable: false,
+    });
+  }
+  const w = parsed.data;
   return {
     platform: w.platform ?? w.platform_name ?? ref.platform,
     content_id: w.content_id ?? ref.content_id,

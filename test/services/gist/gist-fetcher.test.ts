@@ -115,10 +115,9 @@ describe('GistFetcher', () => {
     expect(written).toBeLessThan(10 * 1024 * 1024);
   });
 
-  it('non-UTF-8 bytes → not_utf8', async () => {
+  it('non-UTF-8 bytes are read as U+FFFD, not a failed read (the parser refuses only their line)', async () => {
     const { fetcher } = await setup({ 'latin/1': Buffer.from([0x7b, 0x22, 0xe9, 0x22, 0x7d, 0x0a]) });
-    const error = await failure(fetcher.fetch({ githubUser: 'latin', gistId: '1' }));
-    expect(error).toMatchObject({ reason: 'not_utf8', code: 'ERR_GIST_NOT_UTF8' });
+    await expect(fetcher.fetch({ githubUser: 'latin', gistId: '1' })).resolves.toBe('{"\ufffd"}\n');
   });
 
   it('5xx is retried, then http_error when it persists', async () => {

@@ -1,0 +1,167 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServiceDispatcher } from '../../../src/services/http/index.js';
+import { HttpPlatformTrackerClient } from '../../../src/services/platform-tracker/http-platform-tracker-client.js';
+import { fromWire } from '../../../src/services/platform-tracker/wire-format.js';
+import { instagramPostItemSchema, youtubeVideoSchema } from '../../../src/services/platform-tracker/index.js';
+import type { ContentRef } from '../../../src/services/types.js';
+
+/**
+ * Metric answers whose numbers are strings, negative, NaN, infinite, huge, missing or not numbers
+ * at all, read through the real tracker client from a local server sending the raw JSON text.
+ */
+
+const REF: ContentRef = { platform: 'youtube/video', content_id: 'vidA' };
+const BASE = { platform: 'youtube/video', content_id: 'vidA', caption: 'c', published_at: '2026-01-01T00:00:00Z' };
+
+/** `raw` is JSON text, so forms JSON.stringify cannot write (1e400) reach the client as sent. */
+let answer: (path: string) => string | { status: number; body: string } = () => '{}';
+let server: Server;
+let base: string;
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const a = answer(req.url ?? '');
+      const { status, body } = typeof a === 'string' ? { status: 200, body: a } : a;
+      res.writeHead(status, { 'content-type': 'application/json' }).end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+
+async function viaBatch(results: string[], refs: ContentRef[] = [REF]) {
+  answer = () => `{"results":[${results.join(',')}],"errors":[]}`;
+  const dispatcher = createServiceDispatcher({ retries: 0 });
+  const client = new HttpPlatformTrackerClient({ baseUrl: base, dispatcher });
+  try {
+    return await client.getMetrics(refs);
+  } finally {
+    await client.close();
+    await dispatcher.close();
+  }
+}
+const withField = (field: string, rawValue: string, id = 'vidA'): string =>
+  JSON.stringify({ ...BASE, content_id: id }).replace(/}$/, `,"${field}":${rawValue}}`);
+
+describe('numeric metric fields from a tracker', () => {
+  it.each([
+    ['like_count', '"5"', 5],
+    ['like_count', 'null', 0],
+    ['comment_count', '7', 7],
+    ['owner_follower_count', '"120"', 120],
+    ['view_count', '"123456789012345678901234567890"', 123456789012345678901234567890n],
+    ['view_count', '9007199254740993', 9007199254740992],
+  ])('%s = %s is read as %s', async (field, raw, expected) => {
+    const { results, errors } = await viaBatch([withField(field, raw)]);
+    expect(errors).toEqual([]);
+    expect((results[0] as unknown as Record<string, unknown>)[field]).toBe(expected);
+  });
+
+  it('a count that is missing is 0', async () => {
+    const { results } = await viaBatch([JSON.stringify(BASE)]);
+    expect(results[0]).toMatchObject({ like_count: 0, comment_count: 0, owner_follower_count: 0, view_count: 0 });
+  });
+
+  it.each([
+    ['like_count', '-1'],
+    ['like_count', '"NaN"'],
+    ['like_count', '1e400'],
+    ['like_count', '"1e400"'],
+    ['like_count', 'true'],
+    ['like_count', '[]'],
+    ['like_count', '""'],
+    ['like_count', '" 5"'],
+    ['comment_count', '{"valueOf":5}'],
+    ['owner_follower_count', '"-3"'],
+    ['view_count', '-5'],
+    ['view_count', '"1e3"'],
+    ['view_count', '1e400'],
+    ['published_at', '"not a date"'],
+    ['published_at', '0'],
+  ])('%s = %s is that item’s protocol error naming the field; the other item still counts', async (field, raw) => {
+    const other: ContentRef = { platform: 'youtube/video', content_id: 'vidB' };
+    const { results, errors } = await viaBatch([withField(field, raw), JSON.stringify({ ...BASE, content_id: 'vidB' })], [REF, other]);
+    expect(results.map((r) => r.content_id)).toEqual(['vidB']);
+    expect(errors).toEqual([
+      expect.objectContaining({ platform: 'youtube/video', content_id: 'vidA', code: 'ERR_PLATFORM_TRACKER_PROTOCOL', retryable: false }),
+    ]);
+    expect(errors[0]!.message).toContain(`malformed metrics for youtube/video vidA: ${field}`);
+  });
+
+  it('a malformed answer from the single endpoint is a clear per-item error too', async () => {
+    // A tracker without the batch endpoint, as the original is.
+    answer = (path) =>
+      path === '/get_metrics/batch' ? { status: 405, body: '{"detail":"Method Not Allowed"}' } : withField('published_at', '"yesterday-ish"');
+    const dispatcher = createServiceDispatcher({ retries: 0 });
+    const client = new HttpPlatformTrackerClient({ baseUrl: base, dispatcher });
+    try {
+      const { results, errors } = await client.getMetrics([REF]);
+      expect(results).toEqual([]);
+      expect(errors).toEqual([expect.objectContaining({ content_id: 'vidA', code: 'ERR_PLATFORM_TRACKER_PROTOCOL' })]);
+      expect(errors[0]!.message).toMatch(/published_at: must be a date/);
+    } finally {
+      await client.close();
+      await dispatcher.close();
+    }
+  });
+
+  it('a result that names no requested item is dropped, not charged to another', async () => {
+    const { results, errors } = await viaBatch([withField('like_count', '-1', 'someoneElse'), JSON.stringify(BASE)]);
+    expect(results.map((r) => r.content_id)).toEqual(['vidA']);
+    expect(errors).toEqual([]);
+  });
+
+  it('fromWire never throws a bare RangeError for a date it cannot read', () => {
+    expect(() => fromWire({ ...BASE, published_at: 'garbage' }, REF)).toThrow(/malformed metrics for youtube\/video vidA: published_at/);
+  });
+});
+
+describe('platform API items with hostile numbers', () => {
+  const video = (statistics: Record<string, unknown>) => ({
+    kind: 'youtube#video',
+    id: 'vidA',
+    snippet: { publishedAt: '2026-01-01T00:00:00Z', channelId: 'UCx', title: 't', description: 'd' },
+    statistics,
+  });
+  it.each([['-1'], ['1e3'], [''], [' 5'], ['0x10'], [5], [null]])('YouTube viewCount %j is refused', (viewCount) => {
+    expect(youtubeVideoSchema.safeParse(video({ viewCount })).success).toBe(false);
+  });
+
+  it('a YouTube count past 2^53 is accepted as digits', () => {
+    expect(youtubeVideoSchema.safeParse(video({ viewCount: '99999999999999999999' })).success).toBe(true);
+  });
+
+  const post = (extra: Record<string, unknown>) => ({
+    shortCode: 'C1',
+    url: 'https://www.instagram.com/p/C1/',
+    type: 'Video',
+    commentsCount: 1,
+    likesCount: 2,
+    ownerUsername: 'o',
+    timestamp: '2026-01-01T00:00:00.000Z',
+    ...extra,
+  });
+  it.each([
+    [{ commentsCount: -1 }],
+    [{ commentsCount: '5' }],
+    [{ likesCount: 1.5 }],
+    [{ likesCount: Number.POSITIVE_INFINITY }],
+    [{ videoPlayCount: -10 }],
+    [{ videoPlayCount: Number.NaN }],
+    [{ timestamp: 'soon' }],
+    [{ ownerUsername: '' }],
+  ])('an Instagram item with %j is refused', (extra) => {
+    expect(instagramPostItemSchema.safeParse(post(extra)).success).toBe(false);
+  });
+
+  it('hidden Instagram likes (-1) parse, and are never a negative count downstream', () => {
+    expect(instagramPostItemSchema.parse(post({ likesCount: -1 })).likesCount).toBe(-1);
+  });
+});
