@@ -37,10 +37,18 @@ export interface MigrationOptions {
   readonly batchSize?: number;
 }
 
+const numeric = (v: unknown): number =>
+  typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : v && typeof v === 'object' && 'toNumber' in v ? (v as { toNumber(): number }).toNumber() : NaN;
+
 const count = (v: unknown): number | undefined => {
-  const n = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : v && typeof v === 'object' && 'toNumber' in v ? (v as { toNumber(): number }).toNumber() : NaN;
-  // Hidden like counts come back as -1 from Instagram: no number is better than a negative one.
+  const n = numeric(v);
   return Number.isFinite(n) ? Math.max(0, Math.trunc(n)) : undefined;
+};
+
+/** Likes keep Instagram's hidden -1: the original's engagement sums it as such. */
+const likeCount = (v: unknown): number | undefined => {
+  const n = numeric(v);
+  return Number.isFinite(n) ? Math.max(-1, Math.trunc(n)) : undefined;
 };
 
 const isPlatform = (v: unknown): v is Platform => typeof v === 'string' && (PLATFORMS as readonly string[]).includes(v);
@@ -80,7 +88,7 @@ export function snapshotFromOriginal(
     interval,
     caption,
     view_count: views,
-    like_count: count(metric['like_count']) ?? 0,
+    like_count: likeCount(metric['like_count']) ?? 0,
     comment_count: count(metric['comment_count']) ?? 0,
     owner_username: typeof metric['owner_username'] === 'string' ? metric['owner_username'] : '',
     owner_follower_count: count(metric['owner_follower_count']) ?? 0,

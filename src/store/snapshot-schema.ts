@@ -12,7 +12,8 @@ export const metricSnapshotSchema = z.object({
   interval: z.string().regex(/^\d{4}-\d{2}-\d{2}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD-HH-MM'),
   caption: z.string(),
   view_count: z.union([count, z.bigint().nonnegative()]),
-  like_count: count,
+  // Instagram reports hidden likes as -1, and the original sums them as such.
+  like_count: z.number().int().min(-1),
   comment_count: count,
   owner_username: z.string(),
   owner_follower_count: count,

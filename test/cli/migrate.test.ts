@@ -153,10 +153,10 @@ describe('infinitevibe migrate', () => {
       });
       expect(a[0]!.fetched_at.toISOString()).toBe('2025-06-25T10:00:00.000Z');
       const b = await store.snapshots.history(bob);
-      // Platform from the submissions document; plays as views; a hidden like count (-1) as 0.
+      // Platform from the submissions document; plays as views; a hidden like count stays -1, as the original sums it.
       expect(b.map((s) => [s.platform, s.content_id, s.interval, s.view_count, s.like_count, s.owner_username])).toEqual([
-        ['instagram/reel', 'ABC', '2025-06-25-10-00', 1000, 0, 'bobcreates'],
-        ['instagram/reel', 'ABC', '2025-06-25-12-00', 1600, 0, 'bobcreates'],
+        ['instagram/reel', 'ABC', '2025-06-25-10-00', 1000, -1, 'bobcreates'],
+        ['instagram/reel', 'ABC', '2025-06-25-12-00', 1600, -1, 'bobcreates'],
       ]);
     } finally {
       await store.close();

@@ -147,6 +147,17 @@ describe('engagement policy: miner totals and engagement rate', () => {
     expect(scoreMinerEngagement(history, params).latest.followerCount).toBe(500);
   });
 
+  it('QUIRK: hidden Instagram likes (-1) are summed as -1, as the original sums them', () => {
+    const history = [
+      snap({ platform: 'instagram/reel', content_id: 'a', interval: hoursKey(0), like_count: -1, comment_count: 7 }),
+      snap({ platform: 'instagram/reel', content_id: 'b', interval: hoursKey(0), like_count: -1, comment_count: 3 }),
+    ];
+    const r = scoreMinerEngagement(history, params);
+    expect(r.latest).toEqual({ likes: -2, comments: 10, validPosts: 2, followerCount: 1000 });
+    // ((-2 + 10) / 2) / 1000 · 100 = 0.4, where clamping to 0 would give 0.5 and could reorder the top 5.
+    expect(r.engagementRate).toBeCloseTo(0.4, 12);
+  });
+
   it('zero followers everywhere or no valid post gives rate 0', () => {
     const noFollowers = [snap({ interval: hoursKey(0), like_count: 10, owner_follower_count: 0 })];
     expect(scoreMinerEngagement(noFollowers, params).engagementRate).toBe(0);

@@ -154,7 +154,11 @@ describe(`MongoStore (${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded'} ba
     );
     await expect(store.snapshots.upsertMany([snapshot(1, { hotkey: '5Bad', platform: 'tiktok' as never })])).rejects.toThrow(/snapshot 0: platform/);
     await expect(store.snapshots.upsertMany([snapshot(1, { hotkey: '5Bad', view_count: -1 })])).rejects.toThrow(/snapshot 0: view_count/);
+    // Likes may be Instagram's hidden -1, never less.
+    await expect(store.snapshots.upsertMany([snapshot(1, { hotkey: '5Bad', like_count: -2 })])).rejects.toThrow(/snapshot 0: like_count/);
     expect(await store.snapshots.count({ hotkey: '5Bad' })).toBe(0);
+    await store.snapshots.upsertMany([snapshot(1, { hotkey: '5Hidden', like_count: -1 })]);
+    expect((await store.snapshots.history('5Hidden'))[0]!.like_count).toBe(-1);
     await expect(store.snapshots.count({ owner: 'x' } as never)).rejects.toThrow(new TypeError('filter.owner is not a snapshot count filter (hotkey, interval, platform)'));
   });
 

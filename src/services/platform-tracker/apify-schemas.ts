@@ -35,7 +35,8 @@ export const instagramPostItemSchema = z.object({
   type: z.string(),
   caption: z.string().nullable().optional(),
   commentsCount: z.number().int().nonnegative(),
-  likesCount: z.number().int(),
+  /** -1 when the owner hides likes. */
+  likesCount: z.number().int().min(-1),
   videoPlayCount: z.number().int().nonnegative().nullable().optional(),
   videoViewCount: z.number().int().nonnegative().nullable().optional(),
   videoDuration: z.number().nullable().optional(),

@@ -229,31 +229,35 @@ export class PlatformTracker implements MetricsProvider {
     }
     const fetchedAt = new Date(this.#now()).toISOString();
     const out = new Map<string, ContentMetrics | Error>();
+    const noFollowers = new Set<string>();
     for (const ref of refs) {
       const p = posts.get(ref.content_id);
       if (!p) {
         out.set(KEY(ref), notFound(ref, failures.get(ref.content_id) ?? 'not in the scraper output'));
         continue;
       }
-      const owners = followers.get(p.ownerUsername);
-      if (owners === undefined) {
-        // Engagement rate divides by followers; a made-up 0 would poison scoring, so retry later.
+      const missing = missingForOriginal(p);
+      if (missing.length > 0) {
         out.set(
           KEY(ref),
-          new ServiceError('apify', `no follower count for ${p.ownerUsername}${followerError ? `: ${followerError.message}` : ''}`, {
-            code: 'ERR_FOLLOWERS_UNAVAILABLE',
-            retryable: true,
-            cause: followerError,
+          new ServiceError('platform_tracker', `${ref.platform} ${ref.content_id}: the scraper gave no ${missing.join(', ')}${missing.includes('videoPlayCount') ? ' (an image or carousel post has no play counts)' : ''}`, {
+            code: 'ERR_CONTENT_INCOMPLETE',
+            retryable: false,
           }),
         );
         continue;
       }
+      // As the original: a follower count that could not be read is 0 and the interval is still
+      // recorded. Engagement and growth read only counts above 0, so a 0 moves no rate.
+      const owners = followers.get(p.ownerUsername) ?? 0;
+      if (!followers.has(p.ownerUsername)) noFollowers.add(p.ownerUsername);
       out.set(KEY(ref), {
         platform: ref.platform as Platform,
         content_id: ref.content_id,
-        caption: p.caption ?? '',
-        view_count: p.videoPlayCount ?? p.videoViewCount ?? 0,
-        like_count: Math.max(0, p.likesCount),
+        caption: p.caption!,
+        view_count: p.videoPlayCount!,
+        // Hidden like counts arrive as -1 and count as -1, as in the original's sums.
+        like_count: p.likesCount,
         comment_count: p.commentsCount,
         owner_username: p.ownerUsername,
         owner_follower_count: owners,
@@ -261,6 +265,9 @@ export class PlatformTracker implements MetricsProvider {
         video_url: p.videoUrl ?? null,
         fetched_at: fetchedAt,
       });
+    }
+    if (noFollowers.size > 0) {
+      this.#logger?.warn({ owners: [...noFollowers].slice(0, 10), count: noFollowers.size, err: followerError }, 'instagram follower counts unavailable; recorded as 0');
     }
     return out;
   }
@@ -271,4 +278,19 @@ function unavailable(platform: string, key: string): ServiceError {
     code: 'ERR_PLATFORM_UNAVAILABLE',
     retryable: false,
   });
+}
+
+/**
+ * Fields the original's InstagramPostMetadata requires (reference §6.3) that a scraper item can
+ * lack: without one the original records no interval for the content, and its chain does not
+ * move. Image and carousel posts have no play counts or duration; a post without a caption has
+ * none. Recording them with made-up zeros would reset or bend a chain the network leaves alone.
+ */
+function missingForOriginal(p: InstagramPostItem): string[] {
+  const missing: string[] = [];
+  if (typeof p.caption !== 'string') missing.push('caption');
+  if (p.videoPlayCount == null) missing.push('videoPlayCount');
+  if (p.videoViewCount == null) missing.push('videoViewCount');
+  if (p.videoDuration == null) missing.push('videoDuration');
+  return missing;
 }

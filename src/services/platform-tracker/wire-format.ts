@@ -59,6 +59,11 @@ const num = z
   .union([z.number(), z.string().regex(/^\d+(?:\.\d+)?$/, 'must be a decimal count'), z.null()])
   .transform((v) => (v === null ? 0 : Number(v)))
   .pipe(z.number().finite().nonnegative());
+// Likes may be -1: Instagram's hidden count, which the original passes on as is.
+const likes = z
+  .union([z.number(), z.string().regex(/^-?\d+$/, 'must be a decimal count'), z.null()])
+  .transform((v) => (v === null ? 0 : Number(v)))
+  .pipe(z.number().int().min(-1));
 const exact = z.union([z.number().finite().nonnegative(), z.string().regex(/^\d+$/, 'must be a decimal count')]).transform((v) => exactCount(v));
 const wireSchema = z
   .object({
@@ -68,7 +73,7 @@ const wireSchema = z
     caption: z.string().default(''),
     view_count: exact.optional(),
     video_play_count: exact.optional(),
-    like_count: num.default(0),
+    like_count: likes.default(0),
     comment_count: num.default(0),
     owner_username: z.string().optional(),
     owner_follower_count: num.default(0),

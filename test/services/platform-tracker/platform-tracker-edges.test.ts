@@ -27,6 +27,8 @@ function post(shortCode: string, owner: string, over: Record<string, unknown> = 
     commentsCount: 3,
     likesCount: 10,
     videoPlayCount: 100,
+    videoViewCount: 120,
+    videoDuration: 12.5,
     ownerUsername: owner,
     timestamp: '2025-12-31T00:00:00.000Z',
     videoUrl: `https://cdn.example/${shortCode}.mp4`,
@@ -50,15 +52,17 @@ async function instagramTracker(posts: CannedAnswer, profiles: CannedAnswer) {
 }
 
 describe('PlatformTracker: Instagram scraper output', () => {
-  it('maps each input to a result or its own error: scraper errors, missing posts, missing followers, odd items', async () => {
+  it('maps each input to a result or its own error: scraper errors, missing posts, items the original refuses, odd items', async () => {
     const { tracker, warnings } = await instagramTracker(
       json(201, [
-        post('AAA', 'alice', { caption: null, videoPlayCount: null, videoViewCount: 42, videoUrl: null, likesCount: -1 }),
+        post('AAA', 'alice', { videoUrl: null, likesCount: -1 }),
         { error: 'not_found', errorDescription: 'Post is private', inputUrl: 'https://www.instagram.com/reel/BBB/' },
         { error: 'restricted_page', url: 'https://www.instagram.com/p/CCC/' },
         { error: 'no_url_at_all' },
         { something: 'else' },
         post('DDD', 'nofollow'),
+        post('FFF', 'alice', { type: 'Image', caption: null, videoPlayCount: null, videoViewCount: null, videoDuration: null }),
+        post('GGG', 'alice', { videoPlayCount: null }),
       ]),
       json(201, [{ username: 'alice', followersCount: 500 }, { username: 'broken', followersCount: -4 }]),
     );
@@ -68,49 +72,62 @@ describe('PlatformTracker: Instagram scraper output', () => {
       { platform: 'instagram/post', content_id: 'CCC' },
       { platform: 'instagram/post', content_id: 'DDD' },
       { platform: 'instagram/post', content_id: 'EEE' },
+      { platform: 'instagram/post', content_id: 'FFF' },
+      { platform: 'instagram/reel', content_id: 'GGG' },
       { platform: 'instagram/post', content_id: 'AAA' },
     ]);
+    const common = { comment_count: 3, published_at: '2025-12-31T00:00:00.000Z', fetched_at: new Date(NOW).toISOString() };
     expect(results).toEqual([
-      {
-        platform: 'instagram/post',
-        content_id: 'AAA',
-        caption: '',
-        view_count: 42,
-        like_count: 0,
-        comment_count: 3,
-        owner_username: 'alice',
-        owner_follower_count: 500,
-        published_at: '2025-12-31T00:00:00.000Z',
-        video_url: null,
-        fetched_at: new Date(NOW).toISOString(),
-      },
+      // Hidden likes stay -1, as the original sums them.
+      { platform: 'instagram/post', content_id: 'AAA', caption: 'caption AAA', view_count: 100, like_count: -1, owner_username: 'alice', owner_follower_count: 500, video_url: null, ...common },
+      // No follower count: recorded with 0, as the original records it (a 0 moves no rate).
+      { platform: 'instagram/post', content_id: 'DDD', caption: 'caption DDD', view_count: 100, like_count: 10, owner_username: 'nofollow', owner_follower_count: 0, video_url: 'https://cdn.example/DDD.mp4', ...common },
     ]);
     expect(errors).toEqual([
       { platform: 'instagram/reel', content_id: 'BBB', code: 'ERR_CONTENT_NOT_FOUND', message: 'platform_tracker: instagram/reel BBB: Post is private', retryable: false },
       { platform: 'instagram/post', content_id: 'CCC', code: 'ERR_CONTENT_NOT_FOUND', message: 'platform_tracker: instagram/post CCC: restricted_page', retryable: false },
-      { platform: 'instagram/post', content_id: 'DDD', code: 'ERR_FOLLOWERS_UNAVAILABLE', message: 'apify: no follower count for nofollow', retryable: true },
       { platform: 'instagram/post', content_id: 'EEE', code: 'ERR_CONTENT_NOT_FOUND', message: 'platform_tracker: instagram/post EEE: not in the scraper output', retryable: false },
+      {
+        platform: 'instagram/post',
+        content_id: 'FFF',
+        code: 'ERR_CONTENT_INCOMPLETE',
+        message: 'platform_tracker: instagram/post FFF: the scraper gave no caption, videoPlayCount, videoViewCount, videoDuration (an image or carousel post has no play counts)',
+        retryable: false,
+      },
+      {
+        platform: 'instagram/reel',
+        content_id: 'GGG',
+        code: 'ERR_CONTENT_INCOMPLETE',
+        message: 'platform_tracker: instagram/reel GGG: the scraper gave no videoPlayCount (an image or carousel post has no play counts)',
+        retryable: false,
+      },
     ]);
-    // The error item without a URL and the unknown item are skipped with a warning each.
+    // The error item without a URL and the unknown item are skipped with a warning each; the
+    // missing follower count is one warning for the batch.
     expect(warnings.map((w) => w.msg)).toEqual([
       'instagram item with an unexpected shape skipped',
       'instagram item with an unexpected shape skipped',
+      'instagram follower counts unavailable; recorded as 0',
     ]);
   });
 
-  it('a failed profile run makes every post retryable, naming why', async () => {
-    const { tracker } = await instagramTracker(json(201, [post('AAA', 'alice')]), json(401, { error: { type: 'token-not-valid', message: 'bad token' } }));
-    const { results, errors } = await tracker.getMetrics([{ platform: 'instagram/reel', content_id: 'AAA' }]);
-    expect(results).toEqual([]);
-    expect(errors).toEqual([
-      {
-        platform: 'instagram/reel',
-        content_id: 'AAA',
-        code: 'ERR_FOLLOWERS_UNAVAILABLE',
-        message: 'apify: no follower count for alice: apify: run-sync answered 401 (token-not-valid): bad token',
-        retryable: true,
-      },
+  it('a failed profile run records every post with 0 followers, as the original does, and says why once', async () => {
+    const { tracker, warnings } = await instagramTracker(
+      json(201, [post('AAA', 'alice'), post('BBB', 'bob')]),
+      json(401, { error: { type: 'token-not-valid', message: 'bad token' } }),
+    );
+    const { results, errors } = await tracker.getMetrics([
+      { platform: 'instagram/reel', content_id: 'AAA' },
+      { platform: 'instagram/reel', content_id: 'BBB' },
     ]);
+    expect(errors).toEqual([]);
+    expect(results.map((r) => [r.content_id, r.view_count, r.owner_follower_count])).toEqual([
+      ['AAA', 100, 0],
+      ['BBB', 100, 0],
+    ]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ msg: 'instagram follower counts unavailable; recorded as 0', owners: ['alice', 'bob'], count: 2 });
+    expect(JSON.stringify(warnings[0])).toContain('bad token');
   });
 
   it('a failed post run is every item’s error, and no profile run is made', async () => {
