@@ -54,8 +54,35 @@ export type OriginalLineResult =
 
 const OPTIONAL_BOOLS = ['checked_for_ai', 'checked_for_content_matching', 'contains_subnet_tag'] as const;
 
+/**
+ * pydantic's JSON parser (jiter) refuses a document nested deeper than 200 arrays and objects,
+ * unknown keys included, so such a line takes no slot of the cap there.
+ */
+const MAX_NESTING = 200;
+
+/** The deepest nesting of arrays and objects in JSON text, strings skipped. */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
+}
+
 /** `Submission.model_validate_json(line)`: the fields and types the original requires, nothing more. */
 export function validateOriginalLine(text: string): OriginalLineResult {
+  // Counting brackets is only needed when there are enough of them to matter.
+  if (text.length > 2 * MAX_NESTING && nestingDepth(text) > MAX_NESTING) {
+    return { ok: false, reason: 'invalid_json', detail: `nested deeper than ${MAX_NESTING} arrays and objects` };
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

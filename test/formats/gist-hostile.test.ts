@@ -165,6 +165,16 @@ describe('hostile gist lines: JSON tricks', () => {
     expect(unclosed.submissions.map((s) => s.content_id)).toEqual(['good']);
   });
 
+  it('as in the original, a line nested deeper than 200 arrays and objects is refused, and 200 deep is not', () => {
+    // The top-level object is the first level; strings that hold brackets do not count.
+    const nested = (levels: number): string => line({ x: JSON.parse(`${'['.repeat(levels - 1)}"[[{"${']'.repeat(levels - 1)}`) });
+    const ok = withNeighbour(nested(200));
+    expect(ok).toEqual({ reasons: [], ids: ['ok1', 'good'] });
+    const tooDeep = parseGist(`${nested(201)}\n${GOOD}`, OPTS);
+    expect(tooDeep.rejections.map((r) => [r.reason, r.detail])).toEqual([['invalid_json', 'nested deeper than 200 arrays and objects']]);
+    expect(tooDeep.submissions.map((s) => s.content_id)).toEqual(['good']);
+  });
+
   it.each([
     ['true', 'not_an_object'],
     ['"{\\"content_id\\":\\"x\\"}"', 'not_an_object'],
