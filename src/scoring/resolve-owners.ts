@@ -49,8 +49,12 @@ export interface ResolveOwnersOptions {
   readonly requireSigned?: boolean;
 }
 
+/**
+ * The video a claim is about. An Instagram shortcode is one media item whether its URL says
+ * /reel/ or /p/, so `instagram/reel` and `instagram/post` claims on it contest the same video.
+ */
 export function contentKey(platform: string, contentId: string): string {
-  return `${platform}\u0000${contentId}`;
+  return `${platform.startsWith('instagram/') ? 'instagram' : platform}\u0000${contentId}`;
 }
 
 function claimKey(hotkey: string, platform: string, contentId: string): string {
@@ -67,7 +71,7 @@ function disqualification(claim: OwnershipClaim, requireSigned: boolean): Owners
 const blockOrder = (b: number | null): number => (b === null || !Number.isFinite(b) ? Number.POSITIVE_INFINITY : b);
 
 /**
- * Among hotkeys claiming the same (platform, content_id), only one keeps it: a claimant whose
+ * Among hotkeys claiming the same video (`contentKey`), only one keeps it: a claimant whose
  * caption token matches and whose signature, if present, verifies; among several such, the
  * earliest commitment block, then the lowest uid (so the result never depends on input order).
  * A claim nobody contests never loses here: its own caption or signature failure already makes
@@ -83,21 +87,22 @@ export function resolveOwners(claims: readonly OwnershipClaim[], options: Resolv
     const key = contentKey(claim.platform, claim.content_id);
     const group = groups.get(key);
     if (!group) groups.set(key, [claim]);
-    else if (!group.some((c) => c.hotkey === claim.hotkey)) group.push(claim);
+    else group.push(claim);
   }
 
   const losers: OwnershipLoss[] = [];
   const winners = new Map<string, string>();
   const lost = new Set<string>();
   for (const [key, group] of groups) {
-    if (group.length < 2) continue;
+    if (new Set(group.map((c) => c.hotkey)).size < 2) continue;
     const eligible = group
       .filter((c) => disqualification(c, requireSigned) === null)
       .sort((a, b) => blockOrder(a.commitment_block) - blockOrder(b.commitment_block) || a.uid - b.uid);
     const winner = eligible[0];
     if (winner) winners.set(key, winner.hotkey);
     for (const claim of group) {
-      if (claim === winner) continue;
+      // A hotkey keeps all its claims on the video (a reel and a post of one shortcode) or none.
+      if (claim.hotkey === winner?.hotkey) continue;
       const reason =
         disqualification(claim, requireSigned) ??
         (blockOrder(claim.commitment_block) > blockOrder(winner!.commitment_block) ? 'later_commitment' : 'higher_uid');

@@ -25,6 +25,32 @@ describe('resolveOwners (one owner per video)', () => {
     expect(r.winners.get(contentKey('instagram/reel', 'C0ffee'))).toBe('owner');
   });
 
+  it('an Instagram shortcode is one video whether claimed as a reel or a post: a second hotkey cannot keep it by switching platform', () => {
+    const owner = claim({ uid: 4, hotkey: 'owner', platform: 'instagram/reel', commitment_block: 50 });
+    const rival = claim({ uid: 2, hotkey: 'rival', platform: 'instagram/post', commitment_block: 90 });
+    const r = resolveOwners([rival, owner]);
+    expect(r.losers).toEqual([{ hotkey: 'rival', uid: 2, platform: 'instagram/post', content_id: 'C0ffee', reason: 'later_commitment', winner: 'owner' }]);
+    expect(r.loses('rival', 'instagram/post', 'C0ffee')).toBe(true);
+    expect(contentKey('instagram/post', 'C0ffee')).toBe(contentKey('instagram/reel', 'C0ffee'));
+    expect(r.winners.get(contentKey('instagram/post', 'C0ffee'))).toBe('owner');
+    // A YouTube id that happens to equal the shortcode is another video.
+    expect(contentKey('youtube/video', 'C0ffee')).not.toBe(contentKey('instagram/reel', 'C0ffee'));
+  });
+
+  it('a hotkey listing one shortcode as both reel and post keeps both claims or loses both', () => {
+    const both = [claim({ uid: 8, hotkey: 'double', platform: 'instagram/reel', commitment_block: 300 }), claim({ uid: 8, hotkey: 'double', platform: 'instagram/post', commitment_block: 300 })];
+    const lost = resolveOwners([...both, claim({ uid: 1, hotkey: 'first', commitment_block: 10 })]);
+    expect(lost.losers.map((l) => [l.hotkey, l.platform])).toEqual([
+      ['double', 'instagram/reel'],
+      ['double', 'instagram/post'],
+    ]);
+    const kept = resolveOwners([...both, claim({ uid: 1, hotkey: 'late', commitment_block: 900 })]);
+    expect(kept.losers.map((l) => [l.hotkey, l.platform])).toEqual([['late', 'instagram/reel']]);
+    expect(kept.loses('double', 'instagram/post', 'C0ffee')).toBe(false);
+    // Alone, a hotkey's two claims on its own video contest nothing.
+    expect(resolveOwners(both).losers).toEqual([]);
+  });
+
   it('a forged signature loses even when the caption suffix collides', () => {
     const owner = claim({ uid: 5, hotkey: 'owner', signature: 'valid', commitment_block: 900 });
     const forger = claim({ uid: 1, hotkey: 'forger', signature: 'invalid', commitment_block: 1 });
