@@ -4,7 +4,7 @@ import type { Neuron } from '../../src/chain/types.js';
 import { intervalKey, intervalStart } from '../../src/formats/interval.js';
 import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
 import { scoreMiner } from '../../src/scoring/policies.js';
-import { resolveOwners, type OwnershipClaim } from '../../src/scoring/resolve-owners.js';
+import { contentKey, resolveOwners, type OwnershipClaim } from '../../src/scoring/resolve-owners.js';
 import type { MinerScoringInput } from '../../src/scoring/types.js';
 import type { MetricSnapshot } from '../../src/store/types.js';
 import { DependencyLimiter } from '../../src/supervisor/dependency-limiter.js';
@@ -87,7 +87,7 @@ describe('engagement@1 identity and time: one owner per video (SPEC §4.3)', () 
 
   it('the earlier commitment keeps a video both captions claim, even from the higher uid; the other earns only its own content', () => {
     const owners = resolveOwners([claim(1, 'hk-late', 200), claim(2, 'hk-early', 100)]);
-    expect(owners.winners.get('instagram/reel\u0000SHARED')).toBe('hk-early');
+    expect(owners.winners.get(contentKey('instagram/reel', 'SHARED'))).toBe('hk-early');
     const r = world((hotkey) => !owners.loses(hotkey, 'instagram/reel', 'SHARED'));
     // hk-late: 95 (OWN), rate 10/1/1000·100 = 1; hk-early: 950, rate 1.
     expect(r.uids).toEqual([1, 2]);
