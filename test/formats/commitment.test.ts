@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '../../src/errors.js';
 import { formatCommitment, gistRawUrl, parseCommitment } from '../../src/formats/commitment.js';
+import { commitmentRejection } from './fixtures.js';
 
-function reasonOf(raw: string): string {
-  try {
-    parseCommitment(raw);
-  } catch (error) {
-    expect(error).toBeInstanceOf(FormatError);
-    return (error as FormatError).reason;
-  }
-  throw new Error(`expected ${JSON.stringify(raw)} to be rejected`);
-}
+const reasonOf = commitmentRejection;
 
 describe('parseCommitment', () => {
   it.each([

@@ -1,8 +1,9 @@
 import { Keyring } from '@polkadot/keyring';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initCrypto, signedLineMessage } from '../../src/crypto/index.js';
-import { parseGist, type ParseGistOptions } from '../../src/formats/gist.js';
+import { parseGist } from '../../src/formats/gist.js';
 import { parseSignedGist } from '../../src/pool/signed-gist.js';
+import { GIST_OPTS as OPTS } from './fixtures.js';
 
 /**
  * Gist lines written by a miner trying to confuse the parser: control characters, look-alike
@@ -10,13 +11,6 @@ import { parseSignedGist } from '../../src/pool/signed-gist.js';
  * itself; the line after it is always a good one that must still count.
  */
 
-const OPTS: ParseGistOptions = {
-  maxBytes: 1024 * 1024,
-  maxLines: 100,
-  maxLineBytes: 8192,
-  maxSubmissions: 5,
-  allowedPlatforms: ['youtube/video', 'instagram/reel', 'instagram/post'],
-};
 const NETUID = 89;
 
 const line = (fields: Record<string, unknown>): string =>

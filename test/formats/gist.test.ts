@@ -2,14 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { FormatError } from '../../src/errors.js';
 import { gistExcerpt, parseGist, type ParseGistOptions } from '../../src/formats/gist.js';
 import type { GistRejectionReason } from '../../src/formats/types.js';
+import { GIST_OPTS as OPTS } from './fixtures.js';
 
-const OPTS: ParseGistOptions = {
-  maxBytes: 1024 * 1024,
-  maxLines: 100,
-  maxLineBytes: 8192,
-  maxSubmissions: 5,
-  allowedPlatforms: ['youtube/video', 'instagram/reel', 'instagram/post'],
-};
 const SIG = `0x${'ab'.repeat(64)}`;
 
 const entry = (content_id: string, extra: Record<string, unknown> = {}): string =>

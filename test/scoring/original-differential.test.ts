@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PLATFORMS, type Platform } from '../../src/config/defaults.js';
-import { DEFAULT_GROWTH_PARAMS } from '../../src/scoring/growth-policy.js';
+import { type Platform } from '../../src/config/defaults.js';
 import { scoreMiner } from '../../src/scoring/policies.js';
 import { selectWeights } from '../../src/scoring/select-weights.js';
-import type { ScoringOptions } from '../../src/scoring/types.js';
 import type { MetricSnapshot } from '../../src/store/types.js';
 import { buildWeightVector } from '../../src/weights/process-weights.js';
 import { intervalDate } from './fixtures.js';
+import { ENGAGEMENT } from './engagement-pipeline.js';
 
 /**
  * Differential check against the original's engagement@1 arithmetic: seeded worlds of stored
@@ -26,14 +25,7 @@ const fixture = JSON.parse(
   readFileSync(new URL('../fixtures/original/engagement-worlds.json', import.meta.url), 'utf8'),
 ) as { platforms: Platform[]; worlds: World[] };
 
-const SCORING: ScoringOptions = {
-  policy: 'engagement',
-  alpha: 0.95,
-  topMiners: 5,
-  aiThreshold: 0.3,
-  allowedPlatforms: [...PLATFORMS],
-  growth: DEFAULT_GROWTH_PARAMS,
-};
+const SCORING = ENGAGEMENT;
 
 function weightsOf(world: World): { uids: number[]; values: number[] } | null {
   const hotkeys = new Map(world.neurons.map(([uid, hotkey]) => [uid, hotkey]));

@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { PLATFORMS } from '../../src/config/defaults.js';
-import { DEFAULT_GROWTH_PARAMS } from '../../src/scoring/growth-policy.js';
 import { scoreMiner } from '../../src/scoring/policies.js';
 import { selectWeights } from '../../src/scoring/select-weights.js';
 import type { MinerPolicyResult, MinerScoringInput, ScoringOptions } from '../../src/scoring/types.js';
 import { hoursKey, snap } from './fixtures.js';
+import { ENGAGEMENT } from './engagement-pipeline.js';
 
-const options: ScoringOptions = {
-  policy: 'engagement',
-  alpha: 0.95,
-  topMiners: 5,
-  aiThreshold: 0.3,
-  allowedPlatforms: [...PLATFORMS],
-  growth: DEFAULT_GROWTH_PARAMS,
-};
+const options = ENGAGEMENT;
 
 /**
  * A miner whose one content goes from 0 to `gain` views (content score 0.95·gain) with

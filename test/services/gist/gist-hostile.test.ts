@@ -1,8 +1,8 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseGist, type ParseGistOptions } from '../../../src/formats/gist.js';
+import { parseGist } from '../../../src/formats/gist.js';
 import { GistFetchError, GistFetcher } from '../../../src/services/gist/index.js';
+import { hitServer } from '../../helpers/hit-server.js';
+import { GIST_OPTS as OPTS } from '../../formats/fixtures.js';
 
 /**
  * A miner's gist host as an attacker would run it (a local server standing in for the gist origin
@@ -10,36 +10,10 @@ import { GistFetchError, GistFetcher } from '../../../src/services/gist/index.js
  * parser, as a miner's actor reads it.
  */
 
-const OPTS: ParseGistOptions = {
-  maxBytes: 1024 * 1024,
-  maxLines: 100,
-  maxLineBytes: 8192,
-  maxSubmissions: 5,
-  allowedPlatforms: ['youtube/video', 'instagram/reel', 'instagram/post'],
-};
 const entry = (id: string): string =>
   JSON.stringify({ content_id: id, platform: 'youtube/video', direct_video_url: `https://cdn.test/${id}.mp4` });
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-async function listen(handler: Handler) {
-  const hits: string[] = [];
-  const server = createServer((req, res) => {
-    hits.push(req.url ?? '');
-    handler(req, res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    hits,
-    port,
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
+const listen = hitServer;
 
 let internal: Awaited<ReturnType<typeof listen>>;
 let host: Awaited<ReturnType<typeof listen>>;

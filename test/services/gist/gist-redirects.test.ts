@@ -1,9 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidatorMetrics } from '../../../src/metrics/validator-metrics.js';
 import { GistFetchError, GistFetcher } from '../../../src/services/gist/index.js';
 import { RedirectRefusal, checkGistRedirect } from '../../../src/services/gist/gist-redirects.js';
+import { hitServer, type HitServer } from '../../helpers/hit-server.js';
 
 const LINE = JSON.stringify({
   content_id: 'abc',
@@ -11,26 +10,12 @@ const LINE = JSON.stringify({
   direct_video_url: 'https://v/x.mp4',
 });
 
-async function listen(handler: (path: string) => { status: number; location?: string; body?: string }) {
-  const hits: string[] = [];
-  const server: Server = createServer((req, res) => {
-    hits.push(req.url ?? '');
+function listen(handler: (path: string) => { status: number; location?: string; body?: string }): Promise<HitServer> {
+  return hitServer((req, res) => {
     const { status, location, body } = handler(req.url ?? '/');
     res.writeHead(status, location ? { location } : { 'content-type': 'text/plain' });
     res.end(body ?? '');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    hits,
-    port,
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
 }
 
 let elsewhere: Awaited<ReturnType<typeof listen>>;
