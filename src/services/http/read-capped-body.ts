@@ -16,6 +16,7 @@ export function readCappedBody(body: Readable, maxBytes: number, tooLarge: () =>
       body.off('data', onData);
       body.off('end', onEnd);
       body.off('error', onError);
+      body.off('close', onClose);
     };
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
@@ -35,9 +36,15 @@ export function readCappedBody(body: Readable, maxBytes: number, tooLarge: () =>
       cleanup();
       reject(error);
     };
+    // Destroyed without an error before its end: as `for await` would, say so rather than wait.
+    const onClose = (): void => {
+      cleanup();
+      reject(Object.assign(new Error('response body closed before its end'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    };
     body.on('data', onData);
     body.once('end', onEnd);
     body.once('error', onError);
+    body.once('close', onClose);
   });
 }
 

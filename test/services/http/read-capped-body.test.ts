@@ -33,4 +33,12 @@ describe('readCappedBody', () => {
     body.destroy(new Error('socket closed'));
     await expect(reading).rejects.toThrow('socket closed');
   });
+
+  it('rejects, rather than waiting for ever, when the stream is destroyed without an error before its end', async () => {
+    const body = new Readable({ read() {} });
+    const reading = readCappedBody(body, 100, tooLarge);
+    body.push(Buffer.from('partial'));
+    body.destroy();
+    await expect(reading).rejects.toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
+  });
 });
