@@ -254,6 +254,10 @@ export class FrameSampler {
       // The demuxer the probe found and allowed: ffmpeg must not pick another one itself.
       '-f',
       media.demuxer,
+      // The probe sees the first frame's size only; a stream may switch to far larger frames later
+      // (a new H.264 SPS). The decoder refuses any frame above the limit, so such frames are gaps.
+      '-max_pixels',
+      String(this.#maxFramePixels),
       ...(timestamp > 0 ? ['-ss', timestamp.toFixed(3)] : []),
       '-i',
       path,
