@@ -6,6 +6,13 @@ import type { FfmpegTools } from './ffmpeg-tools.js';
 const run = promisify(execFile);
 
 /**
+ * How a timed-out or aborted ffmpeg/ffprobe is ended. ffmpeg treats SIGTERM as a request to
+ * finish cleanly and may keep decoding a hostile file long after it; the call would then wait for
+ * it past its timeout while holding a limiter slot. SIGKILL cannot be deferred.
+ */
+export const HARD_KILL = 'SIGKILL';
+
+/**
  * Demuxers the detector lets ffmpeg use, by the name ffmpeg reports for a probed file, mapped
  * to the name passed back with `-f`. Only self-contained containers and single-image formats:
  * playlist, concat, image-sequence and other formats that open further files or URLs (hls,
@@ -130,7 +137,7 @@ async function probeWithFfprobe(ffprobe: string, path: string, options: ProbeOpt
         'json',
         path,
       ],
-      { timeout: options.timeoutMs, signal: options.signal, maxBuffer: 1 << 20 },
+      { timeout: options.timeoutMs, signal: options.signal, maxBuffer: 1 << 20, killSignal: HARD_KILL },
     ));
   } catch (cause) {
     throw probeFailure(cause, options.signal);
@@ -166,6 +173,7 @@ async function probeWithFfmpeg(ffmpeg: string, path: string, options: ProbeOptio
       timeout: options.timeoutMs,
       signal: options.signal,
       maxBuffer: 1 << 20,
+      killSignal: HARD_KILL,
     }));
   } catch (cause) {
     if (options.signal?.aborted) throw options.signal.reason ?? cause;
