@@ -135,5 +135,4 @@ describe('safeDownload: framing that lies', () => {
       await raw.close();
     }
   });
-
 });
