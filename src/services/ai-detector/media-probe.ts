@@ -35,12 +35,21 @@ const STILLS: Readonly<Record<string, string>> = Object.freeze({
 /** `-format_whitelist` value: libavformat refuses any other demuxer, whatever the probe says. */
 export const FORMAT_WHITELIST = [...Object.keys(CONTAINERS), ...Object.keys(STILLS)].join(',');
 
-/** Options for every ffmpeg/ffprobe input: local file only, allowed demuxers only. */
+/**
+ * Streams a file may hold. A real video has a handful; ffmpeg opens a decoder for each while it
+ * probes, so a 1 MB file of 900 streams costs seconds per open (and the extractor opens the file
+ * once per frame). A file with more is not read (libavformat fails it as it reaches the limit).
+ */
+export const MAX_STREAMS = 32;
+
+/** Options for every ffmpeg/ffprobe input: local file only, allowed demuxers only, few streams. */
 export const INPUT_GUARD: readonly string[] = Object.freeze([
   '-protocol_whitelist',
   'file',
   '-format_whitelist',
   FORMAT_WHITELIST,
+  '-max_streams',
+  String(MAX_STREAMS),
 ]);
 
 /** A file the detector will not decode: a refused format or oversized frames. Not retryable. */
@@ -207,6 +216,8 @@ function probeFailure(cause: unknown, signal: AbortSignal | undefined): unknown 
   // libavformat names the demuxer it refused: "[hls @ 0x…] Format not on whitelist '…'".
   const refused = /\[([^\s@\]]+) @ [^\]]*\] Format not on whitelist/.exec(stderr);
   if (refused) return refusedFormat(refused[1]!);
+  if (/exceeds max_streams/.test(stderr))
+    return new RefusedMediaError(`file has more than ${MAX_STREAMS} streams`, 'ERR_VIDEO_FORMAT_REFUSED');
   return new AiDetectionError(`not a readable video: ${firstLine(cause)}`, 'ERR_VIDEO_UNDECODABLE', {
     cause,
   });

@@ -6,8 +6,8 @@ import { promisify } from 'node:util';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AiDetectionError } from '../../../src/errors.js';
-import { FrameSampler, ffmpegBinary, ffprobeBinary } from '../../../src/services/ai-detector/index.js';
-import { probeMedia } from '../../../src/services/ai-detector/media-probe.js';
+import { FrameSampler, RefusedMediaError, ffmpegBinary, ffprobeBinary } from '../../../src/services/ai-detector/index.js';
+import { MAX_STREAMS, probeMedia } from '../../../src/services/ai-detector/media-probe.js';
 import { isBlue, testsrcVideo } from './media-helpers.js';
 
 const run = promisify(execFile);
@@ -100,6 +100,25 @@ describe.each([
     expect(sample.duration).toBeGreaterThan(36_000);
     expect(sample.frames.length).toBeGreaterThan(0);
     expect(sample.frames.filter((f) => !isBlue(f.png) && !isGreen(f.png))).toEqual([]);
+  });
+
+  it.each([
+    ['matroska', 'many.mkv'],
+    ['mp4', 'many.mp4'],
+  ])('a %s file of 100 copies of one stream is not read (at most MAX_STREAMS), and a file of 2 is', async (format, name) => {
+    const source = join(dir, 'one-stream.mp4');
+    await run(ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=blue:s=16x16:d=0.5:r=10', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', source]);
+    const copies = (n: number) => Array.from({ length: n }, () => ['-map', '0:v:0']).flat();
+    const many = join(dir, name);
+    const two = join(dir, `two-${name}`);
+    await run(ffmpeg, ['-v', 'error', '-y', '-i', source, ...copies(100), '-c', 'copy', '-f', format, many]);
+    await run(ffmpeg, ['-v', 'error', '-y', '-i', source, ...copies(2), '-c', 'copy', '-f', format, two]);
+    const sampler = new FrameSampler({ frames: 2, ...(await tools()) });
+    const error = await sampler.sample(many).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RefusedMediaError);
+    expect(error).toMatchObject({ code: 'ERR_VIDEO_FORMAT_REFUSED', retryable: false });
+    expect((error as Error).message).toBe(`file has more than ${MAX_STREAMS} streams`);
+    expect((await sampler.sample(two)).frames.length).toBeGreaterThan(0);
   });
 
   it('a zero-length file and an MP4 cut short after its index are ERR_VIDEO_UNDECODABLE, leaving no temp files', async () => {
