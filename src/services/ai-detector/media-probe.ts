@@ -191,14 +191,26 @@ async function probeWithFfmpeg(ffmpeg: string, path: string, options: ProbeOptio
     if (killed || !/^Input #0, /m.test(text)) throw probeFailure(cause, options.signal);
     stderr = text;
   }
-  const format = /^Input #0, (.+?), from '/m.exec(stderr);
-  const videos = [...stderr.matchAll(/^\s*Stream #0:(\d+)\S*: Video: (.*)$/gm)].sort(
-    (a, b) => Number(a[1]) - Number(b[1]),
-  );
+  const report = ownLines(stderr);
+  const format = /^Input #0, (.+?), from '/m.exec(report);
+  const streams = [...report.matchAll(/^\s*Stream #0:(\d+)\S*: (.*)$/gm)];
+  const durations = [...report.matchAll(/^\s*Duration: (\d+):(\d{2}):(\d{2}(?:\.\d+)?)/gm)];
+  // One input has one Duration line and one line per stream (a stream in two programs is listed
+  // twice, alike). Anything else means text the file chose made it past ownLines: believe none of it.
+  const seen = new Map<string, string>();
+  let ambiguous = durations.length > 1;
+  for (const [line, index] of streams) {
+    if ((seen.get(index!) ?? line) !== line) ambiguous = true;
+    seen.set(index!, line);
+  }
+  if (ambiguous) throw new AiDetectionError('ambiguous input report', 'ERR_VIDEO_UNDECODABLE');
+  const videos = streams
+    .filter((m) => m[2]!.startsWith('Video: '))
+    .sort((a, b) => Number(a[1]) - Number(b[1]));
   const video = videos[0]?.[2];
   if (!format || video === undefined)
     throw new AiDetectionError('file has no video stream', 'ERR_VIDEO_UNDECODABLE');
-  const duration = /^\s*Duration: (\d+):(\d{2}):(\d{2}(?:\.\d+)?)/m.exec(stderr);
+  const duration = durations[0];
   const size = /, (\d{1,6})x(\d{1,6})(?=[\s,]|$)/.exec(video);
   const fps = /, (\d+(?:\.\d+)?) fps\b/.exec(video) ?? /, (\d+(?:\.\d+)?) tbr\b/.exec(video);
   return {
@@ -208,6 +220,23 @@ async function probeWithFfmpeg(ffmpeg: string, path: string, options: ProbeOptio
     width: size ? Number(size[1]) : 0,
     height: size ? Number(size[2]) : 0,
   };
+}
+
+/**
+ * The report without its metadata blocks: their keys and values are the file's own text and may
+ * read like report lines ("Stream #0:0: Video: h264, 16x16"). A block is a `Metadata:` line and
+ * every line indented deeper below it.
+ */
+function ownLines(stderr: string): string {
+  const kept: string[] = [];
+  let block = -1;
+  for (const line of stderr.split('\n')) {
+    const indent = line.length - line.trimStart().length;
+    if (block >= 0 && indent > block) continue;
+    block = /^\s*Metadata:\s*$/.test(line) ? indent : -1;
+    if (block < 0) kept.push(line);
+  }
+  return kept.join('\n');
 }
 
 function probeFailure(cause: unknown, signal: AbortSignal | undefined): unknown {
