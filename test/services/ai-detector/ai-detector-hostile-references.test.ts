@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -102,12 +102,16 @@ describe.each([
       const path = `/${served.size}/video.mp4`;
       served.set(path, body);
       const scorer = recorder();
-      const detector = new AiDetectorService({ scorer, sampler: await makeSampler(), allowPrivate: [videos.url] });
+      const work = join(dir, `work-${served.size}`);
+      await mkdir(work);
+      const detector = new AiDetectorService({ scorer, sampler: await makeSampler(), allowPrivate: [videos.url], tmpDir: work });
       try {
         const outcome = await detector.detect(`${videos.url}${path}`).catch((e: unknown) => e);
         expect(outcome, what).toBeInstanceOf(Error);
         expect(['ERR_VIDEO_FORMAT_REFUSED', 'ERR_VIDEO_UNDECODABLE'], what).toContain((outcome as { code?: string }).code);
         expect(scorer.frames, what).toEqual([]);
+        // The downloaded file and its directory are gone once the detection has failed.
+        expect(await readdir(work), what).toEqual([]);
       } finally {
         await detector.close();
       }
