@@ -8,7 +8,7 @@ import type { Registry } from 'prom-client';
 import { AiDetectionError } from '../../errors.js';
 import { FfmpegLimiter } from './ffmpeg-limiter.js';
 import { resolveFfmpegTools, type FfmpegTools } from './ffmpeg-tools.js';
-import { INPUT_GUARD, probeMedia, type MediaInfo, type ProbeTool } from './media-probe.js';
+import { HARD_KILL, INPUT_GUARD, probeMedia, type MediaInfo, type ProbeTool } from './media-probe.js';
 
 const run = promisify(execFile);
 
@@ -234,7 +234,7 @@ export class FrameSampler {
       const outputs = files.flatMap((file, i) => ['-map', `${i}:v:0`, '-frames:v', '1', '-vf', this.#scale(), '-c:v', 'png', '-f', 'image2pipe', file]);
       try {
         await this.#limiter.run(
-          () => run(ffmpeg, ['-v', 'error', '-nostdin', ...inputs, ...outputs], { timeout: this.#timeoutMs, signal, encoding: 'buffer', maxBuffer: 1 << 20 }),
+          () => run(ffmpeg, ['-v', 'error', '-nostdin', ...inputs, ...outputs], { timeout: this.#timeoutMs, signal, encoding: 'buffer', maxBuffer: 1 << 20, killSignal: HARD_KILL }),
           signal,
         );
       } catch (cause) {
@@ -254,6 +254,10 @@ export class FrameSampler {
       // The demuxer the probe found and allowed: ffmpeg must not pick another one itself.
       '-f',
       media.demuxer,
+      // The probe sees the first frame's size only; a stream may switch to far larger frames later
+      // (a new H.264 SPS). The decoder refuses any frame above the limit, so such frames are gaps.
+      '-max_pixels',
+      String(this.#maxFramePixels),
       ...(timestamp > 0 ? ['-ss', timestamp.toFixed(3)] : []),
       '-i',
       path,
@@ -295,7 +299,7 @@ export class FrameSampler {
               'png',
               '-',
             ],
-            { timeout: this.#timeoutMs, signal, encoding: 'buffer', maxBuffer: 64 << 20 },
+            { timeout: this.#timeoutMs, signal, encoding: 'buffer', maxBuffer: 64 << 20, killSignal: HARD_KILL },
           ),
         signal,
       );

@@ -6,6 +6,13 @@ import type { FfmpegTools } from './ffmpeg-tools.js';
 const run = promisify(execFile);
 
 /**
+ * How a timed-out or aborted ffmpeg/ffprobe is ended. ffmpeg treats SIGTERM as a request to
+ * finish cleanly and may keep decoding a hostile file long after it; the call would then wait for
+ * it past its timeout while holding a limiter slot. SIGKILL cannot be deferred.
+ */
+export const HARD_KILL = 'SIGKILL';
+
+/**
  * Demuxers the detector lets ffmpeg use, by the name ffmpeg reports for a probed file, mapped
  * to the name passed back with `-f`. Only self-contained containers and single-image formats:
  * playlist, concat, image-sequence and other formats that open further files or URLs (hls,
@@ -28,12 +35,21 @@ const STILLS: Readonly<Record<string, string>> = Object.freeze({
 /** `-format_whitelist` value: libavformat refuses any other demuxer, whatever the probe says. */
 export const FORMAT_WHITELIST = [...Object.keys(CONTAINERS), ...Object.keys(STILLS)].join(',');
 
-/** Options for every ffmpeg/ffprobe input: local file only, allowed demuxers only. */
+/**
+ * Streams a file may hold. A real video has a handful; ffmpeg opens a decoder for each while it
+ * probes, so a 1 MB file of 900 streams costs seconds per open (and the extractor opens the file
+ * once per frame). A file with more is not read (libavformat fails it as it reaches the limit).
+ */
+export const MAX_STREAMS = 32;
+
+/** Options for every ffmpeg/ffprobe input: local file only, allowed demuxers only, few streams. */
 export const INPUT_GUARD: readonly string[] = Object.freeze([
   '-protocol_whitelist',
   'file',
   '-format_whitelist',
   FORMAT_WHITELIST,
+  '-max_streams',
+  String(MAX_STREAMS),
 ]);
 
 /** A file the detector will not decode: a refused format or oversized frames. Not retryable. */
@@ -130,7 +146,7 @@ async function probeWithFfprobe(ffprobe: string, path: string, options: ProbeOpt
         'json',
         path,
       ],
-      { timeout: options.timeoutMs, signal: options.signal, maxBuffer: 1 << 20 },
+      { timeout: options.timeoutMs, signal: options.signal, maxBuffer: 1 << 20, killSignal: HARD_KILL },
     ));
   } catch (cause) {
     throw probeFailure(cause, options.signal);
@@ -166,6 +182,7 @@ async function probeWithFfmpeg(ffmpeg: string, path: string, options: ProbeOptio
       timeout: options.timeoutMs,
       signal: options.signal,
       maxBuffer: 1 << 20,
+      killSignal: HARD_KILL,
     }));
   } catch (cause) {
     if (options.signal?.aborted) throw options.signal.reason ?? cause;
@@ -174,14 +191,26 @@ async function probeWithFfmpeg(ffmpeg: string, path: string, options: ProbeOptio
     if (killed || !/^Input #0, /m.test(text)) throw probeFailure(cause, options.signal);
     stderr = text;
   }
-  const format = /^Input #0, (.+?), from '/m.exec(stderr);
-  const videos = [...stderr.matchAll(/^\s*Stream #0:(\d+)\S*: Video: (.*)$/gm)].sort(
-    (a, b) => Number(a[1]) - Number(b[1]),
-  );
+  const report = ownLines(stderr);
+  const format = /^Input #0, (.+?), from '/m.exec(report);
+  const streams = [...report.matchAll(/^\s*Stream #0:(\d+)\S*: (.*)$/gm)];
+  const durations = [...report.matchAll(/^\s*Duration: (\d+):(\d{2}):(\d{2}(?:\.\d+)?)/gm)];
+  // One input has one Duration line and one line per stream (a stream in two programs is listed
+  // twice, alike). Anything else means text the file chose made it past ownLines: believe none of it.
+  const seen = new Map<string, string>();
+  let ambiguous = durations.length > 1;
+  for (const [line, index] of streams) {
+    if ((seen.get(index!) ?? line) !== line) ambiguous = true;
+    seen.set(index!, line);
+  }
+  if (ambiguous) throw new AiDetectionError('ambiguous input report', 'ERR_VIDEO_UNDECODABLE');
+  const videos = streams
+    .filter((m) => m[2]!.startsWith('Video: '))
+    .sort((a, b) => Number(a[1]) - Number(b[1]));
   const video = videos[0]?.[2];
   if (!format || video === undefined)
     throw new AiDetectionError('file has no video stream', 'ERR_VIDEO_UNDECODABLE');
-  const duration = /^\s*Duration: (\d+):(\d{2}):(\d{2}(?:\.\d+)?)/m.exec(stderr);
+  const duration = durations[0];
   const size = /, (\d{1,6})x(\d{1,6})(?=[\s,]|$)/.exec(video);
   const fps = /, (\d+(?:\.\d+)?) fps\b/.exec(video) ?? /, (\d+(?:\.\d+)?) tbr\b/.exec(video);
   return {
@@ -193,12 +222,31 @@ async function probeWithFfmpeg(ffmpeg: string, path: string, options: ProbeOptio
   };
 }
 
+/**
+ * The report without its metadata blocks: their keys and values are the file's own text and may
+ * read like report lines ("Stream #0:0: Video: h264, 16x16"). A block is a `Metadata:` line and
+ * every line indented deeper below it.
+ */
+function ownLines(stderr: string): string {
+  const kept: string[] = [];
+  let block = -1;
+  for (const line of stderr.split('\n')) {
+    const indent = line.length - line.trimStart().length;
+    if (block >= 0 && indent > block) continue;
+    block = /^\s*Metadata:\s*$/.test(line) ? indent : -1;
+    if (block < 0) kept.push(line);
+  }
+  return kept.join('\n');
+}
+
 function probeFailure(cause: unknown, signal: AbortSignal | undefined): unknown {
   if (signal?.aborted) return signal.reason ?? cause;
   const stderr = cause && typeof cause === 'object' && 'stderr' in cause ? String(cause.stderr) : '';
   // libavformat names the demuxer it refused: "[hls @ 0x…] Format not on whitelist '…'".
   const refused = /\[([^\s@\]]+) @ [^\]]*\] Format not on whitelist/.exec(stderr);
   if (refused) return refusedFormat(refused[1]!);
+  if (/exceeds max_streams/.test(stderr))
+    return new RefusedMediaError(`file has more than ${MAX_STREAMS} streams`, 'ERR_VIDEO_FORMAT_REFUSED');
   return new AiDetectionError(`not a readable video: ${firstLine(cause)}`, 'ERR_VIDEO_UNDECODABLE', {
     cause,
   });

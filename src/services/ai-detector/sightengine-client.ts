@@ -48,6 +48,12 @@ export interface FrameScorer {
 const SERVICE = 'sightengine';
 
 /**
+ * A genai answer is a few hundred bytes; anything past this is not one, and is not buffered
+ * (an endless body would otherwise grow in memory until the attempt's timeout).
+ */
+const MAX_ANSWER_BYTES = 256 * 1024;
+
+/**
  * SightEngine's `check.json` with the `genai` model, one frame per call. Failures are typed:
  * `usage_limit` is a QuotaExceededError (never retried: it will not clear within a cycle),
  * credentials, media and argument errors are non-retryable ServiceErrors, and 429/5xx/network
@@ -138,7 +144,7 @@ export class SightEngineClient implements FrameScorer {
     const { signal } = deadline;
     const started = performance.now();
     let status: number;
-    let text: string;
+    let text: string | undefined;
     let retryAfter: string | undefined;
     try {
       const response = await request(this.#endpoint, {
@@ -150,7 +156,7 @@ export class SightEngineClient implements FrameScorer {
       status = response.statusCode;
       const header = response.headers['retry-after'];
       retryAfter = Array.isArray(header) ? header[0] : header;
-      text = await response.body.text();
+      text = await readCapped(response.body, MAX_ANSWER_BYTES);
     } catch (cause) {
       this.#observe('error', started);
       if (options.signal?.aborted) throw options.signal.reason ?? cause;
@@ -166,6 +172,13 @@ export class SightEngineClient implements FrameScorer {
       deadline.dispose();
     }
     this.#observe(`${Math.floor(status / 100)}xx`, started);
+    if (text === undefined) {
+      throw new ServiceError(SERVICE, `answer larger than ${MAX_ANSWER_BYTES} bytes`, {
+        code: 'ERR_SIGHTENGINE_BAD_RESPONSE',
+        status,
+        retryable: false,
+      });
+    }
     return this.#interpret(status, text, retryAfter);
   }
 
@@ -283,6 +296,22 @@ function readSuccess(body: unknown): SightEngineGenAiResponse | undefined {
       uri: typeof media.uri === 'string' ? media.uri : null,
     },
   };
+}
+
+/** The body as text, or undefined (the rest discarded) once it passes `max` bytes. */
+async function readCapped(body: Dispatcher.ResponseData['body'], max: number): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > max) {
+      body.on('error', () => undefined);
+      body.destroy();
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total).toString('utf8');
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
