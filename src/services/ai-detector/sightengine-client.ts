@@ -4,6 +4,7 @@ import { Agent, FormData, request, type Dispatcher } from 'undici';
 import { QuotaExceededError, ServiceError } from '../../errors.js';
 import type { MeteredServiceMetrics } from '../../metrics/service-metrics.js';
 import { linkedSignal } from '../../util/linked-signal.js';
+import { readCappedBody } from '../http/read-capped-body.js';
 import { parseBaseUrl } from '../http/base-url.js';
 
 export interface SightEngineClientOptions {
@@ -156,7 +157,13 @@ export class SightEngineClient implements FrameScorer {
       status = response.statusCode;
       const header = response.headers['retry-after'];
       retryAfter = Array.isArray(header) ? header[0] : header;
-      text = await readCapped(response.body, MAX_ANSWER_BYTES);
+      text = await readCappedBody(response.body, MAX_ANSWER_BYTES, () => new AnswerTooLarge()).then(
+        (bytes) => bytes.toString('utf8'),
+        (error: unknown) => {
+          if (error instanceof AnswerTooLarge) return undefined;
+          throw error;
+        },
+      );
     } catch (cause) {
       this.#observe('error', started);
       if (options.signal?.aborted) throw options.signal.reason ?? cause;
@@ -298,21 +305,8 @@ function readSuccess(body: unknown): SightEngineGenAiResponse | undefined {
   };
 }
 
-/** The body as text, or undefined (the rest discarded) once it passes `max` bytes. */
-async function readCapped(body: Dispatcher.ResponseData['body'], max: number): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    total += chunk.length;
-    if (total > max) {
-      body.on('error', () => undefined);
-      body.destroy();
-      return undefined;
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, total).toString('utf8');
-}
+/** A body cut off at the cap: a bad answer, told apart from a transport failure. */
+class AnswerTooLarge extends Error {}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
