@@ -1,16 +1,18 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { AiDetectionError } from '../../errors.js';
 import { FfmpegLimiter } from './ffmpeg-limiter.js';
 import { resolveFfmpegTools, type FfmpegTools } from './ffmpeg-tools.js';
-import { HARD_KILL, INPUT_GUARD, probeMedia, type MediaInfo, type ProbeTool } from './media-probe.js';
+import { linkedSignal } from '../../util/linked-signal.js';
+import { INPUT_GUARD, probeMedia, type MediaInfo, type ProbeTool } from './media-probe.js';
+import { runTool } from './run-tool.js';
 
-const run = promisify(execFile);
+
+/** One video's whole sampling, probe and retries included, in per-invocation timeouts. */
+const SAMPLE_BUDGET_TIMEOUTS = 3;
 
 /**
  * Decoded pixels one ffmpeg process may hold across its inputs: ten 1080p frames share one
@@ -44,7 +46,7 @@ export interface FrameSamplerOptions {
   readonly probeWith?: ProbeTool;
   /** Gets one line naming the binaries and versions in use, once they are resolved. */
   readonly logger?: Logger;
-  /** Per ffmpeg/ffprobe invocation. Default 60 s. */
+  /** Per ffmpeg/ffprobe invocation. Default 60 s; one video's whole sampling gets 3 of these. */
   readonly timeoutMs?: number;
   /** Longest side of an extracted frame; larger frames are scaled down. Default 1280. */
   readonly maxDimension?: number;
@@ -169,6 +171,23 @@ export class FrameSampler {
   }
 
   async sample(path: string, options: { signal?: AbortSignal } = {}): Promise<SampleResult> {
+    // Each invocation has its own timeout, but a failed group is retried frame by frame and each
+    // missing frame once more one frame earlier: a file that decodes slowly on purpose could hold
+    // an ffmpeg slot for about twenty timeouts. The whole video gets a few.
+    const budgetMs = this.#timeoutMs * SAMPLE_BUDGET_TIMEOUTS;
+    const budget = linkedSignal([options.signal], budgetMs);
+    try {
+      return await this.#sample(path, budget.signal);
+    } catch (error) {
+      if (!budget.timedOut) throw error;
+      throw new AiDetectionError(`frames not sampled within ${budgetMs} ms`, 'ERR_VIDEO_UNDECODABLE', { cause: error });
+    } finally {
+      budget.dispose();
+    }
+  }
+
+  async #sample(path: string, signal: AbortSignal): Promise<SampleResult> {
+    const options = { signal };
     const media = await this.probe(path, options.signal);
     const { duration, fps } = media;
     if (media.still) {
@@ -234,7 +253,7 @@ export class FrameSampler {
       const outputs = files.flatMap((file, i) => ['-map', `${i}:v:0`, '-frames:v', '1', '-vf', this.#scale(), '-c:v', 'png', '-f', 'image2pipe', file]);
       try {
         await this.#limiter.run(
-          () => run(ffmpeg, ['-v', 'error', '-nostdin', ...inputs, ...outputs], { timeout: this.#timeoutMs, signal, encoding: 'buffer', maxBuffer: 1 << 20, killSignal: HARD_KILL }),
+          () => runTool(ffmpeg, ['-v', 'error', '-nostdin', ...inputs, ...outputs], { timeout: this.#timeoutMs, signal, encoding: 'buffer', maxBuffer: 1 << 20 }),
           signal,
         );
       } catch (cause) {
@@ -279,7 +298,7 @@ export class FrameSampler {
     try {
       const { stdout } = await this.#limiter.run(
         () =>
-          run(
+          runTool(
             ffmpeg,
             [
               '-v',
@@ -299,7 +318,7 @@ export class FrameSampler {
               'png',
               '-',
             ],
-            { timeout: this.#timeoutMs, signal, encoding: 'buffer', maxBuffer: 64 << 20, killSignal: HARD_KILL },
+            { timeout: this.#timeoutMs, signal, encoding: 'buffer', maxBuffer: 64 << 20 },
           ),
         signal,
       );

@@ -1,16 +1,8 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { AiDetectionError } from '../../errors.js';
 import type { FfmpegTools } from './ffmpeg-tools.js';
+import { runTool } from './run-tool.js';
 
-const run = promisify(execFile);
 
-/**
- * How a timed-out or aborted ffmpeg/ffprobe is ended. ffmpeg treats SIGTERM as a request to
- * finish cleanly and may keep decoding a hostile file long after it; the call would then wait for
- * it past its timeout while holding a limiter slot. SIGKILL cannot be deferred.
- */
-export const HARD_KILL = 'SIGKILL';
 
 /**
  * Demuxers the detector lets ffmpeg use, by the name ffmpeg reports for a probed file, mapped
@@ -132,7 +124,7 @@ type ProbeOptions = { timeoutMs: number; signal?: AbortSignal };
 async function probeWithFfprobe(ffprobe: string, path: string, options: ProbeOptions): Promise<RawProbe> {
   let stdout: string;
   try {
-    ({ stdout } = await run(
+    ({ stdout } = await runTool(
       ffprobe,
       [
         '-v',
@@ -146,7 +138,7 @@ async function probeWithFfprobe(ffprobe: string, path: string, options: ProbeOpt
         'json',
         path,
       ],
-      { timeout: options.timeoutMs, signal: options.signal, maxBuffer: 1 << 20, killSignal: HARD_KILL },
+      { timeout: options.timeoutMs, signal: options.signal, maxBuffer: 1 << 20 },
     ));
   } catch (cause) {
     throw probeFailure(cause, options.signal);
@@ -178,11 +170,10 @@ async function probeWithFfprobe(ffprobe: string, path: string, options: ProbeOpt
 async function probeWithFfmpeg(ffmpeg: string, path: string, options: ProbeOptions): Promise<RawProbe> {
   let stderr: string;
   try {
-    ({ stderr } = await run(ffmpeg, ['-hide_banner', '-nostdin', ...INPUT_GUARD, '-i', path], {
+    ({ stderr } = await runTool(ffmpeg, ['-hide_banner', '-nostdin', ...INPUT_GUARD, '-i', path], {
       timeout: options.timeoutMs,
       signal: options.signal,
       maxBuffer: 1 << 20,
-      killSignal: HARD_KILL,
     }));
   } catch (cause) {
     if (options.signal?.aborted) throw options.signal.reason ?? cause;

@@ -158,7 +158,7 @@ describe('ffmpeg and ffprobe processes that ignore SIGTERM', () => {
     expect(pids.filter(alive)).toEqual([]);
   }, 15_000);
 
-  it('frame extraction past its timeout is killed outright, every retry too, and its temp files are removed', async () => {
+  it('frame extraction past its timeout is killed outright, its retries too, and its temp files are removed', async () => {
     const extractor = await stubborn('ffmpeg-stub');
     const sampler = new FrameSampler({
       frames: 2,
@@ -172,8 +172,9 @@ describe('ffmpeg and ffprobe processes that ignore SIGTERM', () => {
     expect(error).toMatchObject({ code: 'ERR_VIDEO_UNDECODABLE' });
     expect(Date.now() - started).toBeLessThan(10_000);
     const pids = await extractor.pids();
-    // The shared process, then each frame alone, then each frame's previous one.
-    expect(pids.length).toBeGreaterThanOrEqual(3);
+    // The shared process, then frames alone, until the video's budget (3 timeouts) ends it; the
+    // one that budget aborts is killed outright too, before the call settles.
+    expect(pids.length).toBeGreaterThanOrEqual(2);
     expect(pids.filter(alive)).toEqual([]);
     expect(await readdir(scratch)).toEqual([]);
   }, 15_000);
