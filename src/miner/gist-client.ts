@@ -101,7 +101,8 @@ function mapError(error: unknown, what: string): MinerToolError {
   const status = (error as { status?: unknown })?.status;
   const headers = ((error as { response?: { headers?: Record<string, string | undefined> } })?.response?.headers ?? {});
   const apiMessage = (error as { response?: { data?: { message?: unknown } } })?.response?.data?.message;
-  const detail = typeof apiMessage === 'string' ? `: ${apiMessage}` : '';
+  // GitHub's message reaches terminals and the miner page: escaped and bounded.
+  const detail = typeof apiMessage === 'string' ? `: ${escapeUntrusted(apiMessage, 300)}` : '';
   // Octokit reports a request that got no answer (refused, reset, DNS) as status 500 without a response.
   if (typeof status !== 'number' || (error as { response?: unknown }).response === undefined) {
     return new MinerToolError(`${what} failed: ${(error as Error)?.message ?? String(error)}`, 'ERR_GIST_API_NETWORK', { retryable: true, cause: error });
