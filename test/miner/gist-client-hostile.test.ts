@@ -74,6 +74,19 @@ describe('GistClient against a hostile or broken API', () => {
     expect((await new GistClient({ baseUrl: url, maxResponseBytes: 8192 }).pull('abc123')).content).toHaveLength(4096);
   });
 
+  it('a redirect to another origin never carries the token there', async () => {
+    const elsewhere = await routeServer(() => json(200, gist({})));
+    try {
+      api = await routeServer(() => ({ status: 302, body: '', headers: { location: `${elsewhere.url}/gists/abc123` } }));
+      expect((await new GistClient({ baseUrl: api.url, token: 'ghp_secret' }).pull('abc123')).commitment).toBe('miner:abc123');
+      expect(api.received[0]!.headers['authorization']).toBe('token ghp_secret');
+      expect(elsewhere.received).toHaveLength(1);
+      expect(elsewhere.received[0]!.headers['authorization']).toBeUndefined();
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
   it('refuses limits that are not positive integers', () => {
     expect(() => new GistClient({ baseUrl: 'https://api.github.com', timeoutMs: 0 })).toThrow(new RangeError('options.timeoutMs must be a positive integer, got 0'));
     expect(() => new GistClient({ baseUrl: 'https://api.github.com', maxResponseBytes: 1.5 })).toThrow(RangeError);
