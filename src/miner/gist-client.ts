@@ -4,6 +4,7 @@
  * it never appears in a result, an error message or a log line.
  */
 import { Octokit } from '@octokit/rest';
+import { escapeUntrusted } from '../formats/escape-untrusted.js';
 import type { Logger } from '../log.js';
 import { MinerToolError } from './miner-error.js';
 
@@ -15,6 +16,10 @@ export interface GistClientOptions {
   /** `https://api.github.com`, or a stand-in. */
   readonly baseUrl: string;
   readonly logger?: Logger;
+  /** Per request, answer body included; default 30 s. */
+  readonly timeoutMs?: number;
+  /** Largest answer read; default 32 MiB (a gist's files are truncated at 1 MiB each). */
+  readonly maxResponseBytes?: number;
 }
 
 export interface PulledGist {
@@ -43,11 +48,61 @@ interface GistData {
   files?: Record<string, { filename?: string; content?: string; truncated?: boolean; raw_url?: string } | null>;
 }
 
+const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
+const GIST_ID_RE = /^[0-9A-Fa-f]{1,64}$/;
+const LOGIN_RE = /^[A-Za-z0-9-]{1,39}$/;
+
+/**
+ * fetch for Octokit, which sets no timeout and reads any answer whole: each request (body
+ * included) ends at `timeoutMs`, and an answer over `maxBytes` is refused while it streams.
+ */
+function boundedFetch(timeoutMs: number, maxBytes: number): typeof fetch {
+  return async (input, init) => {
+    const signal = init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
+    const res = await fetch(input, { ...init, signal });
+    const tooLarge = () => new MinerToolError(`GitHub answer over ${maxBytes} bytes`, 'ERR_GIST_API_TOO_LARGE');
+    if (Number(res.headers.get('content-length') ?? 0) > maxBytes) {
+      await res.body?.cancel();
+      throw tooLarge();
+    }
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    if (res.body) {
+      for await (const chunk of res.body) {
+        size += chunk.byteLength;
+        if (size > maxBytes) throw tooLarge();
+        chunks.push(chunk);
+      }
+    }
+    return new Response(NULL_BODY_STATUS.has(res.status) ? null : Buffer.concat(chunks), { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
+}
+
+/**
+ * The commitment a miner is told to put on chain (and the command shown to paste into a shell) is
+ * built from GitHub's answer, so its owner and id must have the commitment's own shape.
+ */
+function commitmentOf(data: GistData, fallbackId: string, what: string): { id: string; owner: string; commitment: string } {
+  const id: unknown = data.id ?? fallbackId;
+  const owner: unknown = data.owner?.login ?? '';
+  if (typeof id !== 'string' || !GIST_ID_RE.test(id)) {
+    throw new MinerToolError(`${what}: GitHub answered gist id ${escapeUntrusted(JSON.stringify(id) ?? String(id), 80)}, not 1-64 hex digits`, 'ERR_GIST_API_BAD_ANSWER');
+  }
+  if (typeof owner !== 'string' || (owner !== '' && !LOGIN_RE.test(owner))) {
+    throw new MinerToolError(`${what}: GitHub answered owner ${escapeUntrusted(JSON.stringify(owner) ?? String(owner), 80)}, not a GitHub login`, 'ERR_GIST_API_BAD_ANSWER');
+  }
+  return { id, owner, commitment: `${owner}:${id}` };
+}
+
 function mapError(error: unknown, what: string): MinerToolError {
+  // A limit of boundedFetch, wrapped by Octokit as a request that got no answer.
+  const cause = (error as { cause?: unknown })?.cause;
+  if (cause instanceof MinerToolError) return new MinerToolError(`${what}: ${cause.message}`, cause.code, { cause });
   const status = (error as { status?: unknown })?.status;
   const headers = ((error as { response?: { headers?: Record<string, string | undefined> } })?.response?.headers ?? {});
   const apiMessage = (error as { response?: { data?: { message?: unknown } } })?.response?.data?.message;
-  const detail = typeof apiMessage === 'string' ? `: ${apiMessage}` : '';
+  // GitHub's message reaches terminals and the miner page: escaped and bounded.
+  const detail = typeof apiMessage === 'string' ? `: ${escapeUntrusted(apiMessage, 300)}` : '';
   // Octokit reports a request that got no answer (refused, reset, DNS) as status 500 without a response.
   if (typeof status !== 'number' || (error as { response?: unknown }).response === undefined) {
     return new MinerToolError(`${what} failed: ${(error as Error)?.message ?? String(error)}`, 'ERR_GIST_API_NETWORK', { retryable: true, cause: error });
@@ -75,12 +130,17 @@ export class GistClient {
     if (options.token !== undefined && (typeof options.token !== 'string' || options.token.trim() === '')) {
       throw new TypeError('options.token must be a non-empty string when given');
     }
+    for (const key of ['timeoutMs', 'maxResponseBytes'] as const) {
+      const v = options[key];
+      if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new RangeError(`options.${key} must be a positive integer, got ${String(v)}`);
+    }
     const log = options.logger;
     this.#hasToken = options.token !== undefined;
     this.#octokit = new Octokit({
       ...(options.token !== undefined ? { auth: options.token } : {}),
       baseUrl: options.baseUrl.replace(/\/+$/, ''),
       userAgent: 'infinitevibe-miner',
+      request: { fetch: boundedFetch(options.timeoutMs ?? 30_000, options.maxResponseBytes ?? 32 * 1024 * 1024) },
       // Octokit's own messages never carry the token; route them to the JSON logger anyway.
       log: {
         debug: (m: string) => log?.debug(m),
@@ -113,8 +173,8 @@ export class GistClient {
     if (file.truncated) {
       throw new MinerToolError(`gist ${gistId}: ${filename} is too large for the API (truncated); validators read at most 1 MiB anyway`, 'ERR_GIST_API_TRUNCATED');
     }
-    const owner = data.owner?.login ?? '';
-    return { id: data.id ?? gistId, owner, filename, content: file.content, commitment: `${owner}:${data.id ?? gistId}`, htmlUrl: data.html_url ?? '' };
+    const { id, owner, commitment } = commitmentOf(data, gistId, `GET /gists/${gistId}`);
+    return { id, owner, filename, content: file.content, commitment, htmlUrl: data.html_url ?? '' };
   }
 
   /**
@@ -165,8 +225,7 @@ export class GistClient {
         throw mapError(error, `PATCH /gists/${input.gistId}`);
       }
     }
-    const id = data.id ?? input.gistId ?? '';
-    const owner = data.owner?.login ?? '';
-    return { id, owner, filename, created: input.gistId === undefined, commitment: `${owner}:${id}`, htmlUrl: data.html_url ?? '' };
+    const { id, owner, commitment } = commitmentOf(data, input.gistId ?? '', input.gistId === undefined ? 'POST /gists' : `PATCH /gists/${input.gistId}`);
+    return { id, owner, filename, created: input.gistId === undefined, commitment, htmlUrl: data.html_url ?? '' };
   }
 }

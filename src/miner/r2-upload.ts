@@ -45,6 +45,8 @@ const MiB = 1024 * 1024;
 const CONTENT_TYPES: Readonly<Record<string, string>> = { '.mp4': 'video/mp4', '.mov': 'video/quicktime', '.webm': 'video/webm', '.mkv': 'video/x-matroska', '.m4v': 'video/x-m4v' };
 const KEY_RE = /^[A-Za-z0-9!_.*'()/-]{1,1024}$/;
 const BUCKET_RE = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+/** URL parsers resolve "." and ".." segments away, so the public URL would name another object. */
+const hasDotSegment = (key: string): boolean => key.split('/').some((s) => s === '.' || s === '..');
 
 export function publicUrl(options: Pick<R2UploadOptions, 'publicId' | 'publicBaseUrl'>, key: string): string {
   const path = key.split('/').map(encodeURIComponent).join('/');
@@ -57,6 +59,7 @@ function validate(o: R2UploadOptions): void {
   if (o === null || typeof o !== 'object') throw new TypeError('options must be an object');
   if (typeof o.bucket !== 'string' || !BUCKET_RE.test(o.bucket)) throw new TypeError(`bucket must be 3-63 characters of a-z, 0-9 and -, got ${JSON.stringify(o.bucket)}`);
   if (o.key !== undefined && (typeof o.key !== 'string' || !KEY_RE.test(o.key))) throw new TypeError(`key must be 1-1024 characters of A-Z a-z 0-9 ! _ . * ' ( ) / -, got ${JSON.stringify(o.key)}`);
+  if (o.key !== undefined && hasDotSegment(o.key)) throw new TypeError(`key must not have "." or ".." path segments, got ${JSON.stringify(o.key)}`);
   if (!o.endpoint && !(typeof o.accountId === 'string' && /^[0-9a-f]{32}$/i.test(o.accountId))) throw new TypeError('accountId must be the 32-hex-digit Cloudflare account id (or give endpoint)');
   if (o.endpoint !== undefined && !/^https?:\/\//.test(o.endpoint)) throw new TypeError(`endpoint must be an http(s) URL, got ${JSON.stringify(o.endpoint)}`);
   if (o.publicId !== undefined && !/^[0-9a-f]{32}$/i.test(o.publicId)) throw new TypeError('publicId must be the 32 hex digits of pub-<id>.r2.dev');

@@ -4,8 +4,10 @@
  * default, answers only loopback Host names (DNS rebinding) and JSON requests (cross-site forms
  * cannot send them), and never returns a secret: the page only learns whether one is set.
  */
+import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -33,6 +35,8 @@ export interface MinerUiOptions {
   readonly upload?: (file: string, key: string) => Promise<{ url: string; bytes: number }>;
   /** Where uploaded bytes are staged before the upload. */
   readonly stagingDir?: string;
+  /** Largest video accepted for upload (validators download no more); default 200 MiB. */
+  readonly maxUploadBytes?: number;
   /** The working copy is also kept in this file. */
   readonly file?: string;
   readonly host?: string;
@@ -75,6 +79,9 @@ export class MinerUiServer {
     if (typeof options.check !== 'function') throw new TypeError('options.check must be a function');
     const port = options.port ?? 8090;
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`options.port must be an integer from 0 to 65535, got ${String(port)}`);
+    if (options.maxUploadBytes !== undefined && !(Number.isInteger(options.maxUploadBytes) && options.maxUploadBytes > 0)) {
+      throw new RangeError(`options.maxUploadBytes must be a positive integer, got ${String(options.maxUploadBytes)}`);
+    }
     const text = options.file ? await readFile(options.file, 'utf8').catch(() => '') : '';
     const ui = new MinerUiServer(options, text);
     await new Promise<void>((resolve, reject) => {
@@ -189,11 +196,24 @@ export class MinerUiServer {
   async #uploadVideo(req: IncomingMessage, url: URL): Promise<unknown> {
     if (!this.#o.upload || !this.#o.stagingDir) throw new HttpError(409, 'ERR_UI_NO_UPLOADER', 'set R2_ACCESS_KEY_ID, R2_SECRET_ACCESS_KEY and the bucket flags to upload');
     const key = url.searchParams.get('key') ?? '';
-    if (!/^[A-Za-z0-9!_.*'()-]{1,200}$/.test(key)) throw new HttpError(400, 'ERR_UI_BAD_KEY', 'key must be 1-200 characters of A-Z a-z 0-9 ! _ . * \' ( ) -');
-    const staged = join(this.#o.stagingDir, key);
-    // Videos can be large: straight to disk, then to R2 in parts.
-    await pipeline(req, createWriteStream(staged));
+    // "." and ".." are path segments, not object names: public URLs would resolve them away.
+    if (!/^[A-Za-z0-9!_.*'()-]{1,200}$/.test(key) || /^\.+$/.test(key)) throw new HttpError(400, 'ERR_UI_BAD_KEY', 'key must be 1-200 characters of A-Z a-z 0-9 ! _ . * \' ( ) -');
+    const max = this.#o.maxUploadBytes ?? 200 * 1024 * 1024;
+    const tooLarge = () => new HttpError(413, 'ERR_UI_TOO_LARGE', `video over ${max} bytes; validators would not download it`);
+    if (Number(req.headers['content-length'] ?? 0) > max) throw tooLarge();
+    // The key names the R2 object only: the staged file gets a fresh name, so a key such as
+    // ".." cannot point outside the staging folder and two uploads never share a file.
+    const staged = join(this.#o.stagingDir, randomUUID());
+    let size = 0;
+    const cap = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        size += chunk.length;
+        done(size > max ? tooLarge() : null, chunk);
+      },
+    });
     try {
+      // Videos can be large: straight to disk, then to R2 in parts.
+      await pipeline(req, cap, createWriteStream(staged));
       return await this.#o.upload(staged, key);
     } finally {
       await rm(staged, { force: true });
@@ -203,18 +223,29 @@ export class MinerUiServer {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const send = (status: number, body: unknown) => {
       const payload = JSON.stringify(body);
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(payload) });
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'content-length': Buffer.byteLength(payload) });
       res.end(payload);
     };
     try {
       const host = (req.headers.host ?? '').replace(/:\d+$/, '');
       if (!LOOPBACK_HOSTS.has(host) && host !== (this.#o.host ?? '127.0.0.1')) throw new HttpError(403, 'ERR_UI_HOST', 'unexpected Host header');
+      // Browsers name the page behind every cross-origin request (and "null" for sandboxed
+      // frames and files); only this page itself may drive the API.
+      const origin = req.headers.origin;
+      if (origin !== undefined && origin !== `http://${req.headers.host ?? ''}`) throw new HttpError(403, 'ERR_UI_ORIGIN', 'requests from other sites are refused');
       const url = new URL(req.url ?? '/', 'http://ui');
       const method = req.method ?? 'GET';
       const asset = ASSETS[url.pathname];
       if (method === 'GET' && asset) {
         const body = await readFile(join(this.#o.assetsDir, asset));
-        res.writeHead(200, { 'content-type': TYPES[asset]!, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'" });
+        res.writeHead(200, {
+          'content-type': TYPES[asset]!,
+          'cache-control': 'no-store',
+          'x-content-type-options': 'nosniff',
+          // No other site may frame the page and steer clicks on Sign or Save.
+          'x-frame-options': 'DENY',
+          'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+        });
         res.end(body);
         return;
       }

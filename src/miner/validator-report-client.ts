@@ -39,7 +39,13 @@ export async function fetchValidatorReport(baseUrl: string, hotkey: string, opti
   } catch (error) {
     throw new MinerToolError(`GET ${url} failed: ${(error as Error).message}`, 'ERR_VALIDATOR_REPORT_NETWORK', { retryable: true, cause: error });
   }
-  const text = await res.body.text();
+  let text: string;
+  try {
+    text = await readCapped(res.body, MAX_REPORT_BYTES);
+  } catch (error) {
+    if (error instanceof MinerToolError) throw error;
+    throw new MinerToolError(`GET ${url} failed while reading the answer: ${(error as Error).message}`, 'ERR_VALIDATOR_REPORT_NETWORK', { retryable: true, cause: error });
+  }
   if (res.statusCode === 404) {
     // A validator without the report enabled answers its plain-text 404; a known route, JSON.
     if (!String(res.headers['content-type'] ?? '').includes('application/json')) {
@@ -48,9 +54,48 @@ export async function fetchValidatorReport(baseUrl: string, hotkey: string, opti
     return null;
   }
   if (res.statusCode !== 200) throw new MinerToolError(`GET ${url} answered ${res.statusCode}`, 'ERR_VALIDATOR_REPORT_HTTP', { status: res.statusCode, retryable: res.statusCode >= 500 });
+  let value: unknown;
   try {
-    return JSON.parse(text) as ValidatorReport;
+    value = JSON.parse(text);
   } catch (error) {
     throw new MinerToolError(`GET ${url}: not JSON`, 'ERR_VALIDATOR_REPORT_INVALID', { cause: error });
   }
+  const problem = shapeProblem(value);
+  if (problem) throw new MinerToolError(`GET ${url}: not a miner report (${problem})`, 'ERR_VALIDATOR_REPORT_INVALID');
+  return value as ValidatorReport;
+}
+
+/** A report for one miner is a few hundred lines; anything far larger is not one. */
+export const MAX_REPORT_BYTES = 8 * 1024 * 1024;
+
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(error?: Error): unknown }, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > max) {
+      body.destroy();
+      throw new MinerToolError(`validator answer over ${max} bytes`, 'ERR_VALIDATOR_REPORT_TOO_LARGE');
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** What the rendering relies on; the report comes from a server the miner does not run. */
+function shapeProblem(value: unknown): string | undefined {
+  if (!isObject(value)) return 'not an object';
+  if (!Array.isArray(value['lines'])) return 'lines is not an array';
+  for (const l of value['lines']) {
+    if (!isObject(l) || !['platform', 'content_id', 'verdict', 'reason'].every((k) => typeof l[k] === 'string')) return 'a line lacks platform, content_id, verdict or reason';
+  }
+  const rejected = value['rejected_lines'];
+  if (rejected !== undefined && !(Array.isArray(rejected) && rejected.every((r) => isObject(r) && typeof r['line'] === 'number' && typeof r['reason'] === 'string'))) {
+    return 'rejected_lines is not a list of { line, reason }';
+  }
+  for (const k of ['interval', 'status', 'commitment']) if (value[k] !== undefined && value[k] !== null && typeof value[k] !== 'string') return `${k} is not a string`;
+  for (const k of ['uid', 'score', 'weight']) if (value[k] !== undefined && value[k] !== null && typeof value[k] !== 'number') return `${k} is not a number`;
+  return undefined;
 }

@@ -51,7 +51,7 @@ export async function startMinerUi(config: Config, options: MinerUiAppOptions): 
       ...(options.signer ? { signer: options.signer } : {}),
       ...(options.gists ? { gists: options.gists } : {}),
       ...(options.gistId ? { gistId: options.gistId } : {}),
-      ...(r2 ? { upload: (file: string, key: string) => uploadToR2({ ...r2, file, key }), stagingDir: staging } : {}),
+      ...(r2 ? { upload: (file: string, key: string) => uploadToR2({ ...r2, file, key }), stagingDir: staging, maxUploadBytes: config.ai.max_video_bytes } : {}),
       ...(options.file ? { file: options.file } : {}),
       ...(options.host ? { host: options.host } : {}),
       port: options.port ?? 8090,

@@ -38,6 +38,8 @@ describe('uploadToR2 option checks', () => {
   it.each([
     ['no options', null, new TypeError('options must be an object')],
     ['a key with spaces', { key: 'a b.mp4' }, new TypeError(`key must be 1-1024 characters of A-Z a-z 0-9 ! _ . * ' ( ) / -, got "a b.mp4"`)],
+    ['a key with a .. segment', { key: 'videos/../other.mp4' }, new TypeError('key must not have "." or ".." path segments, got "videos/../other.mp4"')],
+    ['a key that is a dot segment', { key: '.' }, new TypeError('key must not have "." or ".." path segments, got "."')],
     ['no endpoint and a short account id', { endpoint: undefined, accountId: 'abc' }, new TypeError('accountId must be the 32-hex-digit Cloudflare account id (or give endpoint)')],
     ['an endpoint that is not http(s)', { endpoint: 'ftp://r2' }, new TypeError('endpoint must be an http(s) URL, got "ftp://r2"')],
     ['a public id that is not hex', { publicId: 'pub-xyz' }, new TypeError('publicId must be the 32 hex digits of pub-<id>.r2.dev')],

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { renderTable, splitFlags, toJson } from '../../chain/inspect.js';
 import { claimKey } from '../../actors/types.js';
 import { ConfigError } from '../../errors.js';
+import { escapeUntrusted } from '../../formats/escape-untrusted.js';
 import { createLogger } from '../../log.js';
 import { checkSubmissions, type CheckReport } from '../../miner/check-submissions.js';
 import { fetchValidatorReport, type ValidatorReport } from '../../miner/validator-report-client.js';
@@ -13,7 +14,12 @@ export const description = "run the validator's checks on a gist or file: miner 
 
 const OWN = ['json', 'gist', 'file', 'hotkey', 'validator-url', 'validator_url', 'validatorUrl'];
 
-function render(report: CheckReport, validator: ValidatorReport | null | undefined): string {
+/**
+ * The terminal table. Gist lines, service error details and everything a validator's report says
+ * come from others: control and bidi characters in them are escaped so they cannot drive the
+ * terminal or disguise a row.
+ */
+export function renderCheck(report: CheckReport, validator: ValidatorReport | null | undefined): string {
   const theirs = new Map((validator?.lines ?? []).map((l) => [claimKey(l.platform, l.content_id), l]));
   const theirLines = new Map((validator?.rejected_lines ?? []).map((l) => [l.line, { verdict: 'rejected', reason: l.reason }]));
   const headers = ['line', 'platform', 'content_id', 'verdict', 'reason', 'ai', 'detail'];
@@ -24,20 +30,23 @@ function render(report: CheckReport, validator: ValidatorReport | null | undefin
       const v = r.platform && r.content_id ? theirs.get(claimKey(r.platform, r.content_id)) : theirLines.get(r.line);
       cells.push(v ? `${v.verdict}:${v.reason}${v.reason === r.reason ? '' : ' (differs)'}` : '-');
     }
-    return cells;
+    return cells.map((c) => escapeUntrusted(c, 300));
   });
   const c = report.commitment;
-  const lines = [
+  const lines: string[] = [
     `hotkey ${report.hotkey} on netuid ${report.netuid}`,
     c.value !== null || c.on_chain !== undefined
-      ? `commitment ${c.value ?? '-'}: ${c.ok ? 'ok' : `${c.reason}${c.detail ? ` (${c.detail})` : ''}`}${c.on_chain !== undefined ? `; on chain: ${c.on_chain ?? 'none'}${c.block !== null ? ` at block ${c.block}` : ''}` : ''}`
+      ? escapeUntrusted(`commitment ${c.value ?? '-'}: ${c.ok ? 'ok' : `${c.reason}${c.detail ? ` (${c.detail})` : ''}`}${c.on_chain !== undefined ? `; on chain: ${c.on_chain ?? 'none'}${c.block !== null ? ` at block ${c.block}` : ''}` : ''}`)
       : '',
     renderTable(headers, rows).trimEnd(),
     `${report.summary.lines} line(s): ${report.summary.accepted} accepted, ${report.summary.rejected} rejected, ${report.summary.ignored} not checked` +
       (Object.keys(report.summary.by_reason).length ? ` (${Object.entries(report.summary.by_reason).map(([k, n]) => `${k}: ${n}`).join(', ')})` : ''),
   ];
   if (validator === null) lines.push('validator: no report for this hotkey yet (not in its latest cycle)');
-  else if (validator) lines.push(`validator: interval ${validator.interval ?? '-'}, status ${validator.status ?? '-'}, score ${validator.score ?? '-'}, weight ${validator.weight ?? '-'}`);
+  else if (validator) {
+    const v = `validator: interval ${validator.interval ?? '-'}, status ${validator.status ?? '-'}, score ${validator.score ?? '-'}, weight ${validator.weight ?? '-'}`;
+    lines.push(escapeUntrusted(v, 300));
+  }
   lines.push(report.ok ? 'every line would be accepted' : 'some lines would not be accepted');
   return lines.filter((l) => l !== '').join('\n') + '\n';
 }
@@ -58,7 +67,7 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
     const report = await checkSubmissions({ hotkey, ...(gist !== undefined ? { gist } : { text: text! }) }, toolkit.deps);
     const validator = typeof validatorUrl === 'string' ? await fetchValidatorReport(validatorUrl, hotkey) : undefined;
     if (own['json']) stdout.write(toJson({ ...report, ...(validator !== undefined ? { validator } : {}) }));
-    else stdout.write(render(report, validator));
+    else stdout.write(renderCheck(report, validator));
     return report.ok ? 0 : 1;
   } finally {
     await toolkit.close();

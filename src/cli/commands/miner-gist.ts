@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { renderTable, splitFlags, toJson } from '../../chain/inspect.js';
 import { ConfigError, WalletError } from '../../errors.js';
+import { escapeUntrusted } from '../../formats/escape-untrusted.js';
 import { GistClient } from '../../miner/gist-client.js';
 import { parseGistId } from '../../miner/gist-ref.js';
 import { verifyLines } from '../../miner/sign-lines.js';
@@ -27,7 +28,8 @@ export async function run({ flags, args, stdout, stderr }: CommandContext): Prom
     const gist = await client.pull(gistId);
     await writeFile(file, gist.content, 'utf8');
     if (own['json']) stdout.write(toJson({ file, ...gist, content: undefined, bytes: Buffer.byteLength(gist.content) }));
-    else stdout.write(`pulled ${gist.filename} of gist ${gist.commitment} (${Buffer.byteLength(gist.content)} bytes) into ${file}\n`);
+    // The file name is whatever the gist's owner called it.
+    else stdout.write(`pulled ${escapeUntrusted(gist.filename, 200)} of gist ${gist.commitment} (${Buffer.byteLength(gist.content)} bytes) into ${file}\n`);
     return 0;
   }
 
