@@ -4,6 +4,7 @@
  */
 import { request } from 'undici';
 import { MinerToolError } from './miner-error.js';
+import { readCappedBody } from '../services/http/read-capped-body.js';
 
 export interface ValidatorLine {
   readonly line: number | null;
@@ -41,7 +42,9 @@ export async function fetchValidatorReport(baseUrl: string, hotkey: string, opti
   }
   let text: string;
   try {
-    text = await readCapped(res.body, MAX_REPORT_BYTES);
+    text = (
+      await readCappedBody(res.body, MAX_REPORT_BYTES, () => new MinerToolError(`validator answer over ${MAX_REPORT_BYTES} bytes`, 'ERR_VALIDATOR_REPORT_TOO_LARGE'))
+    ).toString('utf8');
   } catch (error) {
     if (error instanceof MinerToolError) throw error;
     throw new MinerToolError(`GET ${url} failed while reading the answer: ${(error as Error).message}`, 'ERR_VALIDATOR_REPORT_NETWORK', { retryable: true, cause: error });
@@ -67,20 +70,6 @@ export async function fetchValidatorReport(baseUrl: string, hotkey: string, opti
 
 /** A report for one miner is a few hundred lines; anything far larger is not one. */
 export const MAX_REPORT_BYTES = 8 * 1024 * 1024;
-
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(error?: Error): unknown }, max: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > max) {
-      body.destroy();
-      throw new MinerToolError(`validator answer over ${max} bytes`, 'ERR_VALIDATOR_REPORT_TOO_LARGE');
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
