@@ -20,6 +20,7 @@ import type { GistClient } from './gist-client.js';
 import { parseGistId } from './gist-ref.js';
 import { signLines } from './sign-lines.js';
 import { analyseLines, appendLine, contentLines, formatLine, joinLines, splitLines } from './submission-lines.js';
+import ipaddr from 'ipaddr.js';
 
 export interface MinerUiOptions {
   readonly hotkey: string;
@@ -79,6 +80,11 @@ export class MinerUiServer {
     if (typeof options.check !== 'function') throw new TypeError('options.check must be a function');
     const port = options.port ?? 8090;
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`options.port must be an integer from 0 to 65535, got ${String(port)}`);
+    if (options.host !== undefined && !isLoopbackHost(options.host)) {
+      // The page signs lines with the miner's hotkey and has no login: on any other interface,
+      // anyone who can reach the port could use it. From another machine, use an SSH tunnel.
+      throw new RangeError(`options.host must be a loopback address (127.0.0.1, ::1 or localhost), got ${JSON.stringify(options.host)}; reach the page from elsewhere through an SSH tunnel`);
+    }
     if (options.maxUploadBytes !== undefined && !(Number.isInteger(options.maxUploadBytes) && options.maxUploadBytes > 0)) {
       throw new RangeError(`options.maxUploadBytes must be a positive integer, got ${String(options.maxUploadBytes)}`);
     }
@@ -290,4 +296,13 @@ function str(body: Record<string, unknown>, key: string): string {
   const v = body[key];
   if (typeof v !== 'string' || v.trim() === '') throw new HttpError(400, 'ERR_UI_MISSING_FIELD', `${key} is required`);
   return v.trim();
+}
+
+/** localhost, or an address in 127.0.0.0/8 or ::1 (IPv4-mapped forms included). */
+function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost') return true;
+  const bare = host.replace(/^\[(.*)\]$/, '$1');
+  if (!ipaddr.isValid(bare)) return false;
+  const address = ipaddr.process(bare);
+  return address.range() === 'loopback';
 }

@@ -137,4 +137,13 @@ describe('miner ui: uploads', () => {
   it('refuses a cap that is not a positive integer', async () => {
     await expect(ui({ maxUploadBytes: 0 })).rejects.toThrow(new RangeError('options.maxUploadBytes must be a positive integer, got 0'));
   });
+
+  it('listens on loopback only: the page signs with the hotkey and has no login', async () => {
+    for (const host of ['0.0.0.0', '::', '10.0.0.5', '192.168.1.20', 'miner.example']) {
+      await expect(ui({ host })).rejects.toThrow(RangeError);
+    }
+    await expect(ui({ host: '0.0.0.0' })).rejects.toThrow(/must be a loopback address .*got "0\.0\.0\.0"; reach the page from elsewhere through an SSH tunnel/);
+    const local = await ui({ host: '127.0.0.1' });
+    expect(local.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
 });
