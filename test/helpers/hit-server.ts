@@ -29,3 +29,14 @@ export async function hitServer(handler: (req: IncomingMessage, res: ServerRespo
       }),
   };
 }
+
+/** Answers `body` whole as `contentType`, or 404 when there is none. */
+export function sendBody(res: ServerResponse, body: Buffer | undefined, contentType = 'video/mp4'): void {
+  if (!body) {
+    res.writeHead(404);
+    res.end();
+    return;
+  }
+  res.writeHead(200, { 'content-type': contentType, 'content-length': body.length });
+  res.end(body);
+}

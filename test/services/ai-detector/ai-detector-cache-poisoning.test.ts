@@ -7,7 +7,7 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AiDetectorService, FrameSampler, MemoryAiResultCache, ffmpegBinary } from '../../../src/services/ai-detector/index.js';
 import type { FrameScorer } from '../../../src/services/ai-detector/sightengine-client.js';
-import { hitServer, type HitServer } from '../../helpers/hit-server.js';
+import { hitServer, sendBody, type HitServer } from '../../helpers/hit-server.js';
 
 /*
  * One miner's cached verdict must never decide another video. The host serves a red clip (which
@@ -45,14 +45,7 @@ beforeAll(async () => {
   host = await hitServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     // Path case matters to a real host: /V.mp4 is another file than /v.mp4.
-    const body = url.pathname === '/v.mp4' ? clips.get(url.search.slice(1)) : url.pathname === '/V.mp4' ? blue : undefined;
-    if (!body) {
-      res.writeHead(404);
-      res.end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': body.length });
-    res.end(body);
+    sendBody(res, url.pathname === '/v.mp4' ? clips.get(url.search.slice(1)) : url.pathname === '/V.mp4' ? blue : undefined);
   });
 });
 afterAll(async () => {

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AiDetectorService, FrameSampler, ffmpegBinary, ffprobeBinary } from '../../../src/services/ai-detector/index.js';
 import type { FrameScorer } from '../../../src/services/ai-detector/sightengine-client.js';
-import { hitServer, type HitServer } from '../../helpers/hit-server.js';
+import { hitServer, sendBody, type HitServer } from '../../helpers/hit-server.js';
 import { isBlue } from './media-helpers.js';
 
 /*
@@ -42,14 +42,7 @@ beforeAll(async () => {
     res.end(redTs);
   });
   videos = await hitServer((req, res) => {
-    const body = served.get(new URL(req.url ?? '/', 'http://x').pathname);
-    if (!body) {
-      res.writeHead(404);
-      res.end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': body.length });
-    res.end(body);
+    sendBody(res, served.get(new URL(req.url ?? '/', 'http://x').pathname));
   });
 });
 afterAll(async () => {

@@ -1,8 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { QuotaExceededError, ServiceError } from '../../../src/errors.js';
 import { SightEngineClient } from '../../../src/services/ai-detector/index.js';
-import { replayServer, type CannedAnswer, type ReplayServer } from '../../helpers/replay-server.js';
+import type { CannedAnswer } from '../../helpers/replay-server.js';
 import { flatPng } from './media-helpers.js';
+import { useSightEngineUpstream } from './sightengine-upstream.js';
 
 const frame = flatPng(120);
 const ok = (over: Record<string, unknown> = {}): CannedAnswer => ({
@@ -16,27 +17,7 @@ const ok = (over: Record<string, unknown> = {}): CannedAnswer => ({
   }),
 });
 
-let upstream: ReplayServer | undefined;
-let client: SightEngineClient | undefined;
-afterEach(async () => {
-  await client?.close();
-  await upstream?.close();
-  client = undefined;
-  upstream = undefined;
-});
-
-async function against(answers: CannedAnswer[], options: Record<string, unknown> = {}) {
-  upstream = await replayServer(answers);
-  client = new SightEngineClient({
-    baseUrl: upstream.url,
-    apiUser: 'u',
-    apiSecret: 's',
-    retries: 2,
-    minRetryDelayMs: 1,
-    ...options,
-  });
-  return client;
-}
+const { against, upstream } = useSightEngineUpstream({ retries: 2, minRetryDelayMs: 1 });
 
 describe('SightEngineClient option validation', () => {
   const base = { baseUrl: 'http://127.0.0.1:9', apiUser: 'u', apiSecret: 's' };
@@ -88,8 +69,8 @@ describe('SightEngineClient response handling', () => {
     ]);
     const score = await c.scoreFrame(frame, { contentType: 'image/jpeg' });
     expect(score).toEqual({ aiGenerated: 0, requestId: '', operations: 1 });
-    expect(upstream!.received[0]!.body).toContain('filename="frame.jpg"');
-    expect(upstream!.received[0]!.body).toContain('Content-Type: image/jpeg');
+    expect(upstream().received[0]!.body).toContain('filename="frame.jpg"');
+    expect(upstream().received[0]!.body).toContain('Content-Type: image/jpeg');
     expect(c.operationsToday).toBe(1);
   });
 
@@ -110,7 +91,7 @@ describe('SightEngineClient response handling', () => {
       ok(),
     ]);
     expect((await c.scoreFrame(frame)).aiGenerated).toBe(0.25);
-    expect(upstream!.received).toHaveLength(2);
+    expect(upstream().received).toHaveLength(2);
   });
 
   it('a failure body without an error object is an unknown_error, retried then reported', async () => {
@@ -119,7 +100,7 @@ describe('SightEngineClient response handling', () => {
     expect(error).toBeInstanceOf(ServiceError);
     expect(error).toMatchObject({ code: 'ERR_SIGHTENGINE_UNKNOWN_ERROR', retryable: true, status: 200 });
     expect((error as Error).message).toContain('unknown_error (0): no message');
-    expect(upstream!.received).toHaveLength(2);
+    expect(upstream().received).toHaveLength(2);
   });
 
   it('a media error is not retried and keeps its stable code', async () => {
@@ -137,7 +118,7 @@ describe('SightEngineClient response handling', () => {
       status: 400,
       retryable: false,
     });
-    expect(upstream!.received).toHaveLength(1);
+    expect(upstream().received).toHaveLength(1);
   });
 
   it('a usage_limit answered with HTTP 200 is still a quota error', async () => {
@@ -155,7 +136,7 @@ describe('SightEngineClient response handling', () => {
     const error = await c.scoreFrame(frame).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'ERR_SIGHTENGINE_HTTP', status: 404, retryable: false });
     expect((error as Error).message).toBe('sightengine: HTTP 404: no such route');
-    expect(upstream!.received).toHaveLength(1);
+    expect(upstream().received).toHaveLength(1);
   });
 
   it('a 3xx is not a success', async () => {
@@ -171,7 +152,7 @@ describe('SightEngineClient response handling', () => {
       ok(),
     ]);
     expect((await c.scoreFrame(frame)).aiGenerated).toBe(0.25);
-    expect(upstream!.received).toHaveLength(3);
+    expect(upstream().received).toHaveLength(3);
   });
 
   it('a Retry-After beyond maxRetryAfterMs is capped, not honoured in full', async () => {
@@ -181,7 +162,7 @@ describe('SightEngineClient response handling', () => {
       maxRetryAfterMs: 1,
     });
     expect((await c.scoreFrame(frame)).aiGenerated).toBe(0.25);
-    expect(upstream!.received).toHaveLength(2);
+    expect(upstream().received).toHaveLength(2);
   });
 });
 
@@ -190,22 +171,22 @@ describe('SightEngineClient cancellation', () => {
     const c = await against([{ status: 200, body: '', hang: true }], { retries: 3 });
     const controller = new AbortController();
     const pending = c.scoreFrame(frame, { signal: controller.signal }).catch((e: unknown) => e);
-    await upstream!.arrived(1);
+    await upstream().arrived(1);
     const reason = new Error('cycle cancelled');
     controller.abort(reason);
     expect(await pending).toBe(reason);
-    expect(upstream!.received).toHaveLength(1);
+    expect(upstream().received).toHaveLength(1);
   });
 
   it('an abort after a 429 with a long Retry-After rejects at once with the caller’s reason, sending nothing more', async () => {
     const c = await against([{ status: 429, body: '', headers: { 'retry-after': '30' } }, ok()], { retries: 3 });
     const controller = new AbortController();
     const pending = c.scoreFrame(frame, { signal: controller.signal }).catch((e: unknown) => e);
-    await upstream!.arrived(1);
+    await upstream().arrived(1);
     const reason = new Error('shutting down');
     controller.abort(reason);
     const error = await pending;
     expect(error).toBe(reason);
-    expect(upstream!.received).toHaveLength(1);
+    expect(upstream().received).toHaveLength(1);
   });
 });

@@ -1,14 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AiDetectorService,
   MemoryAiResultCache,
   SightEngineClient,
 } from '../../../src/services/ai-detector/index.js';
-import { replayServer, type CannedAnswer, type ReplayServer } from '../../helpers/replay-server.js';
+import type { CannedAnswer } from '../../helpers/replay-server.js';
 import { fileServer, flatPng, testsrcVideo } from './media-helpers.js';
+import { useSightEngineUpstream } from './sightengine-upstream.js';
 
 const frame = flatPng(90);
 
@@ -25,20 +26,7 @@ function success(aiGenerated: unknown, extra: Record<string, unknown> = {}): Can
   };
 }
 
-let upstream: ReplayServer | undefined;
-let client: SightEngineClient | undefined;
-afterEach(async () => {
-  await client?.close();
-  await upstream?.close();
-  client = undefined;
-  upstream = undefined;
-});
-
-async function against(answers: CannedAnswer[]): Promise<SightEngineClient> {
-  upstream = await replayServer(answers);
-  client = new SightEngineClient({ baseUrl: upstream.url, apiUser: 'u', apiSecret: 's', retries: 1, minRetryDelayMs: 1 });
-  return client;
-}
+const { against, upstream } = useSightEngineUpstream({ retries: 1, minRetryDelayMs: 1 });
 
 describe('SightEngineClient: answers that are not a score', () => {
   it.each([
@@ -55,7 +43,7 @@ describe('SightEngineClient: answers that are not a score', () => {
   ])('%s is ERR_SIGHTENGINE_BAD_RESPONSE, asked once', async (_what, body) => {
     const c = await against([{ status: 200, body }]);
     await expect(c.scoreFrame(frame)).rejects.toMatchObject({ code: 'ERR_SIGHTENGINE_BAD_RESPONSE', retryable: false });
-    expect(upstream!.received).toHaveLength(1);
+    expect(upstream().received).toHaveLength(1);
   });
 
   it('an answer of megabytes is refused without being read in full, even when it carries a valid score', async () => {
@@ -95,7 +83,7 @@ describe('AiDetectorService: a SightEngine fault never becomes a passing score',
     await against([answer]);
     const detector = new AiDetectorService({
       scorer: new SightEngineClient({
-        baseUrl: upstream!.url, apiUser: 'u', apiSecret: 's', retries: 1, minRetryDelayMs: 1, maxRetryAfterMs: 5,
+        baseUrl: upstream().url, apiUser: 'u', apiSecret: 's', retries: 1, minRetryDelayMs: 1, maxRetryAfterMs: 5,
       }),
       cache,
       allowPrivate: [video.url],
@@ -105,10 +93,10 @@ describe('AiDetectorService: a SightEngine fault never becomes a passing score',
       const first = await detector.detect(url).catch((e: unknown) => e);
       expect(first).toMatchObject({ code: 'ERR_AI_NO_FRAMES_SCORED' });
       expect(cache.size).toEqual({ videos: 0, frames: 0 });
-      const asked = upstream!.received.length;
+      const asked = upstream().received.length;
       expect(asked).toBeGreaterThan(0);
       await expect(detector.detect(url)).rejects.toMatchObject({ code: 'ERR_AI_NO_FRAMES_SCORED' });
-      expect(upstream!.received.length).toBeGreaterThan(asked);
+      expect(upstream().received.length).toBeGreaterThan(asked);
     } finally {
       await detector.close();
     }
