@@ -1,5 +1,3 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,21 +10,9 @@ import {
   guardedLookup,
   safeDownload,
 } from '../../../src/services/safe-download/index.js';
+import { hitServer } from '../../helpers/hit-server.js';
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-async function listen(
-  handler: Handler,
-): Promise<{ server: Server; base: string; port: number; hits: string[] }> {
-  const hits: string[] = [];
-  const server = createServer((req, res) => {
-    hits.push(req.url ?? '');
-    handler(req, res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { server, base: `http://127.0.0.1:${port}`, port, hits };
-}
+const listen = hitServer;
 
 const BODY = Buffer.from('0123456789'.repeat(100));
 const caps = { maxBytes: 1 << 20, timeoutMs: 5_000 };
@@ -94,8 +80,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  host.server.closeAllConnections();
-  await new Promise((resolve) => host.server.close(resolve));
+  await host.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -126,7 +111,7 @@ async function downloadError(promise: Promise<unknown>): Promise<DownloadError> 
 describe('safeDownload: the address guard', () => {
   it('refuses a loopback literal unless private hosts are allowed, without connecting', async () => {
     const before = host.hits.length;
-    const error = await refusal(safeDownload(`${host.base}/ok`, caps));
+    const error = await refusal(safeDownload(`${host.url}/ok`, caps));
     expect(error.reason).toBe('private_address');
     expect(host.hits.length).toBe(before);
   });
@@ -167,8 +152,8 @@ describe('safeDownload: the address guard', () => {
   });
 
   it('downloads from a private host when allowed (true, or by host:port, or by base URL)', async () => {
-    for (const allowPrivate of [true, [`127.0.0.1:${host.port}`], [host.base], ['127.0.0.1']] as const) {
-      const result = await safeDownload(`${host.base}/ok`, { ...caps, allowPrivate });
+    for (const allowPrivate of [true, [`127.0.0.1:${host.port}`], [host.url], ['127.0.0.1']] as const) {
+      const result = await safeDownload(`${host.url}/ok`, { ...caps, allowPrivate });
       expect(result.body?.equals(BODY)).toBe(true);
       expect(result).toMatchObject({
         status: 200,
@@ -182,7 +167,7 @@ describe('safeDownload: the address guard', () => {
 
   it('an allowance for another port does not cover this one', async () => {
     const error = await refusal(
-      safeDownload(`${host.base}/ok`, { ...caps, allowPrivate: [`127.0.0.1:${host.port + 1}`] }),
+      safeDownload(`${host.url}/ok`, { ...caps, allowPrivate: [`127.0.0.1:${host.port + 1}`] }),
     );
     expect(error.reason).toBe('private_address');
   });
@@ -216,12 +201,12 @@ describe('guardedLookup (the connect-time check against DNS rebinding)', () => {
 
 describe('safeDownload: redirects', () => {
   it('follows a redirect on an allowed host and reports the final URL', async () => {
-    const result = await safeDownload(`${host.base}/redirect?to=%2Fok`, {
+    const result = await safeDownload(`${host.url}/redirect?to=%2Fok`, {
       ...caps,
-      allowPrivate: [host.base],
+      allowPrivate: [host.url],
     });
     expect(result.redirects).toBe(1);
-    expect(result.url).toBe(`${host.base}/ok`);
+    expect(result.url).toBe(`${host.url}/ok`);
     expect(result.body?.equals(BODY)).toBe(true);
   });
 
@@ -233,9 +218,9 @@ describe('safeDownload: redirects', () => {
     ]) {
       const before = host.hits.length;
       const error = await refusal(
-        safeDownload(`${host.base}/redirect?to=${encodeURIComponent(target)}`, {
+        safeDownload(`${host.url}/redirect?to=${encodeURIComponent(target)}`, {
           ...caps,
-          allowPrivate: [host.base],
+          allowPrivate: [host.url],
         }),
       );
       expect(error.reason).toBe('private_address');
@@ -245,9 +230,9 @@ describe('safeDownload: redirects', () => {
 
   it('re-checks the scheme of a redirect target', async () => {
     const error = await refusal(
-      safeDownload(`${host.base}/redirect?to=${encodeURIComponent('file:///etc/passwd')}`, {
+      safeDownload(`${host.url}/redirect?to=${encodeURIComponent('file:///etc/passwd')}`, {
         ...caps,
-        allowPrivate: [host.base],
+        allowPrivate: [host.url],
       }),
     );
     expect(error.reason).toBe('scheme');
@@ -255,14 +240,14 @@ describe('safeDownload: redirects', () => {
 
   it('stops after 5 redirects', async () => {
     const before = host.hits.length;
-    const error = await refusal(safeDownload(`${host.base}/loop`, { ...caps, allowPrivate: true }));
+    const error = await refusal(safeDownload(`${host.url}/loop`, { ...caps, allowPrivate: true }));
     expect(error.reason).toBe('redirect_limit');
     expect(host.hits.length - before).toBe(6);
   });
 
   it('a redirect without Location is an error', async () => {
     const error = await downloadError(
-      safeDownload(`${host.base}/no-location`, { ...caps, allowPrivate: true }),
+      safeDownload(`${host.url}/no-location`, { ...caps, allowPrivate: true }),
     );
     expect(error.code).toBe('ERR_DOWNLOAD_BAD_REDIRECT');
   });
@@ -273,7 +258,7 @@ describe('safeDownload: caps and failures', () => {
 
   it('refuses a body whose Content-Length exceeds the cap', async () => {
     const error = await downloadError(
-      safeDownload(`${host.base}/big-declared`, { ...open, maxBytes: 1024 * 1024, timeoutMs: 5_000 }),
+      safeDownload(`${host.url}/big-declared`, { ...open, maxBytes: 1024 * 1024, timeoutMs: 5_000 }),
     );
     expect(error.code).toBe('ERR_DOWNLOAD_TOO_LARGE');
     expect(error.retryable).toBe(false);
@@ -282,7 +267,7 @@ describe('safeDownload: caps and failures', () => {
   it('aborts a streamed body once it passes the cap, and removes the partial file', async () => {
     const destination = join(dir, 'partial.mp4');
     const error = await downloadError(
-      safeDownload(`${host.base}/big-chunked`, {
+      safeDownload(`${host.url}/big-chunked`, {
         ...open,
         maxBytes: 1024 * 1024,
         timeoutMs: 5_000,
@@ -292,14 +277,14 @@ describe('safeDownload: caps and failures', () => {
     expect(error.code).toBe('ERR_DOWNLOAD_TOO_LARGE');
     await expect(stat(destination)).rejects.toMatchObject({ code: 'ENOENT' });
     const inMemory = await downloadError(
-      safeDownload(`${host.base}/big-chunked`, { ...open, maxBytes: 100_000, timeoutMs: 5_000 }),
+      safeDownload(`${host.url}/big-chunked`, { ...open, maxBytes: 100_000, timeoutMs: 5_000 }),
     );
     expect(inMemory.code).toBe('ERR_DOWNLOAD_TOO_LARGE');
   });
 
   it('gives up at the time cap', async () => {
     const error = await downloadError(
-      safeDownload(`${host.base}/hang`, { ...open, maxBytes: 1024, timeoutMs: 200 }),
+      safeDownload(`${host.url}/hang`, { ...open, maxBytes: 1024, timeoutMs: 200 }),
     );
     expect(error.code).toBe('ERR_DOWNLOAD_TIMEOUT');
     expect(error.retryable).toBe(true);
@@ -307,41 +292,41 @@ describe('safeDownload: caps and failures', () => {
 
   it('passes an external abort through as the abort reason', async () => {
     const controller = new AbortController();
-    const pending = safeDownload(`${host.base}/hang`, { ...open, ...caps, signal: controller.signal });
+    const pending = safeDownload(`${host.url}/hang`, { ...open, ...caps, signal: controller.signal });
     setTimeout(() => controller.abort(new Error('shutting down')), 50);
     await expect(pending).rejects.toThrow('shutting down');
   });
 
   it('a 404 is a non-retryable status error, a 503 a retryable one', async () => {
-    const missing = await downloadError(safeDownload(`${host.base}/missing`, { ...open, ...caps }));
+    const missing = await downloadError(safeDownload(`${host.url}/missing`, { ...open, ...caps }));
     expect(missing).toMatchObject({ code: 'ERR_DOWNLOAD_STATUS', status: 404, retryable: false });
-    const broken = await downloadError(safeDownload(`${host.base}/broken`, { ...open, ...caps }));
+    const broken = await downloadError(safeDownload(`${host.url}/broken`, { ...open, ...caps }));
     expect(broken).toMatchObject({ code: 'ERR_DOWNLOAD_STATUS', status: 503, retryable: true });
   });
 
   it('an unreachable host is a retryable error, not a body', async () => {
     const closed = await listen(() => undefined);
-    await new Promise((resolve) => closed.server.close(resolve));
-    const error = await downloadError(safeDownload(`${closed.base}/ok`, { ...open, ...caps }));
+    await closed.close();
+    const error = await downloadError(safeDownload(`${closed.url}/ok`, { ...open, ...caps }));
     expect(error.code).toBe('ERR_DOWNLOAD_UNREACHABLE');
     expect(error.message).toContain('ECONNREFUSED');
   });
 
   it('writes to a destination file when asked', async () => {
     const destination = join(dir, 'ok.mp4');
-    const result = await safeDownload(`${host.base}/ok`, { ...open, ...caps, destination });
+    const result = await safeDownload(`${host.url}/ok`, { ...open, ...caps, destination });
     expect(result).toMatchObject({ path: destination, body: null, bytes: BODY.length });
     expect((await readFile(destination)).equals(BODY)).toBe(true);
   });
 
   it('rejects bad options precisely', async () => {
-    await expect(safeDownload(`${host.base}/ok`, { maxBytes: 0, timeoutMs: 1 })).rejects.toThrow(RangeError);
-    await expect(safeDownload(`${host.base}/ok`, { maxBytes: 1, timeoutMs: Number.NaN })).rejects.toThrow(
+    await expect(safeDownload(`${host.url}/ok`, { maxBytes: 0, timeoutMs: 1 })).rejects.toThrow(RangeError);
+    await expect(safeDownload(`${host.url}/ok`, { maxBytes: 1, timeoutMs: Number.NaN })).rejects.toThrow(
       /timeoutMs/,
     );
-    await expect(safeDownload(`${host.base}/ok`, { ...caps, maxRedirects: -1 })).rejects.toThrow(
+    await expect(safeDownload(`${host.url}/ok`, { ...caps, maxRedirects: -1 })).rejects.toThrow(
       /maxRedirects/,
     );
-    await expect(safeDownload(`${host.base}/ok`, { ...caps, allowPrivate: [''] })).rejects.toThrow(TypeError);
+    await expect(safeDownload(`${host.url}/ok`, { ...caps, allowPrivate: [''] })).rejects.toThrow(TypeError);
   });
 });
