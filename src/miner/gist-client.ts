@@ -6,6 +6,7 @@
 import { Octokit } from '@octokit/rest';
 import { escapeUntrusted } from '../formats/escape-untrusted.js';
 import type { Logger } from '../log.js';
+import { linkedSignal } from '../util/linked-signal.js';
 import { MinerToolError } from './miner-error.js';
 
 export const DEFAULT_GIST_FILENAME = 'submissions.jsonl';
@@ -58,23 +59,29 @@ const LOGIN_RE = /^[A-Za-z0-9-]{1,39}$/;
  */
 function boundedFetch(timeoutMs: number, maxBytes: number): typeof fetch {
   return async (input, init) => {
-    const signal = init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
-    const res = await fetch(input, { ...init, signal });
-    const tooLarge = () => new MinerToolError(`GitHub answer over ${maxBytes} bytes`, 'ERR_GIST_API_TOO_LARGE');
-    if (Number(res.headers.get('content-length') ?? 0) > maxBytes) {
-      await res.body?.cancel();
-      throw tooLarge();
-    }
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    if (res.body) {
-      for await (const chunk of res.body) {
-        size += chunk.byteLength;
-        if (size > maxBytes) throw tooLarge();
-        chunks.push(chunk);
+    // One linked signal, released once the body is read: a timeout signal held only by
+    // AbortSignal.any can be collected before it fires (Node 20), leaving the request unbounded.
+    const deadline = linkedSignal([init?.signal ?? undefined], timeoutMs);
+    try {
+      const res = await fetch(input, { ...init, signal: deadline.signal });
+      const tooLarge = () => new MinerToolError(`GitHub answer over ${maxBytes} bytes`, 'ERR_GIST_API_TOO_LARGE');
+      if (Number(res.headers.get('content-length') ?? 0) > maxBytes) {
+        await res.body?.cancel();
+        throw tooLarge();
       }
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      if (res.body) {
+        for await (const chunk of res.body) {
+          size += chunk.byteLength;
+          if (size > maxBytes) throw tooLarge();
+          chunks.push(chunk);
+        }
+      }
+      return new Response(NULL_BODY_STATUS.has(res.status) ? null : Buffer.concat(chunks), { status: res.status, statusText: res.statusText, headers: res.headers });
+    } finally {
+      deadline.dispose();
     }
-    return new Response(NULL_BODY_STATUS.has(res.status) ? null : Buffer.concat(chunks), { status: res.status, statusText: res.statusText, headers: res.headers });
   };
 }
 

@@ -2,7 +2,6 @@ import { fileURLToPath } from 'node:url';
 import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PLATFORMS } from '../../src/config/defaults.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { initCrypto, signSubmission } from '../../src/crypto/index.js';
 import { PoolError } from '../../src/errors.js';
@@ -11,11 +10,11 @@ import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
 import { WorkerPool } from '../../src/pool/worker-pool.js';
 import type { VerifyRequest } from '../../src/pool/tasks.js';
 import { CompactRows } from '../../src/scoring/compact-history.js';
-import { DEFAULT_GROWTH_PARAMS } from '../../src/scoring/growth-policy.js';
 import { scoreMiner } from '../../src/scoring/policies.js';
-import type { MinerScoringInput, ScoringOptions } from '../../src/scoring/types.js';
+import type { MinerScoringInput } from '../../src/scoring/types.js';
 import type { MetricSnapshot } from '../../src/store/types.js';
 import { hoursKey, snap } from '../scoring/fixtures.js';
+import { ENGAGEMENT } from '../scoring/engagement-pipeline.js';
 
 const NETUID = 89;
 const faultyWorker = fileURLToPath(new URL('./fixtures/faulty-verify-worker.ts', import.meta.url));
@@ -123,14 +122,7 @@ describe('WorkerPool.verify through real worker threads', () => {
 });
 
 describe('WorkerPool.score', () => {
-  const options: ScoringOptions = {
-    policy: 'engagement',
-    alpha: 0.95,
-    topMiners: 5,
-    aiThreshold: 0.3,
-    allowedPlatforms: [...PLATFORMS],
-    growth: DEFAULT_GROWTH_PARAMS,
-  };
+  const options = ENGAGEMENT;
   const miners: MinerScoringInput[] = Array.from({ length: 12 }, (_, uid) => ({
     uid,
     hotkey: `hk${uid}`,

@@ -1,28 +1,19 @@
 import { Keyring } from '@polkadot/keyring';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PLATFORMS } from '../../src/config/defaults.js';
 import { initCrypto, signSubmission } from '../../src/crypto/index.js';
 import { captionToken } from '../../src/formats/caption.js';
 import { FormatError } from '../../src/errors.js';
 import { parseFailure, reviveFailure } from '../../src/pool/signed-gist.js';
 import type { GistTask, VerifyRequest, VerifyTask } from '../../src/pool/tasks.js';
-import { DEFAULT_GROWTH_PARAMS } from '../../src/scoring/growth-policy.js';
-import type { ScoringOptions } from '../../src/scoring/types.js';
 import gist from '../../workers/gist.js';
 import score from '../../workers/score.js';
 import verify from '../../workers/verify.js';
+import { ENGAGEMENT } from '../scoring/engagement-pipeline.js';
 
 // The worker entry points are plain functions; calling them here checks their input handling
 // directly (the pool tests drive the same modules through real threads).
 
-const options: ScoringOptions = {
-  policy: 'engagement',
-  alpha: 0.95,
-  topMiners: 5,
-  aiThreshold: 0.3,
-  allowedPlatforms: [...PLATFORMS],
-  growth: DEFAULT_GROWTH_PARAMS,
-};
+const options = ENGAGEMENT;
 
 let good: VerifyRequest;
 beforeAll(async () => {
