@@ -45,12 +45,13 @@ describe('infinitevibe devnet', () => {
   it('serves the shared scenario until aborted', async () => {
     const out = sink();
     const controller = new AbortController();
-    let devnet: SubtensorDevnet | undefined;
+    let started!: (d: SubtensorDevnet) => void;
+    const startedDevnet = new Promise<SubtensorDevnet>((resolve) => (started = resolve));
     const running = runDevnet(
       { ...parseDevnetFlags({ port: 0, miners: 16, 'block-time-ms': 50 }) },
-      { stdout: out.stream, signal: controller.signal, onStarted: (d) => (devnet = d) },
+      { stdout: out.stream, signal: controller.signal, onStarted: started },
     );
-    while (!devnet) await new Promise((r) => setTimeout(r, 10));
+    const devnet = await Promise.race([startedDevnet, running.then(() => Promise.reject(new Error('devnet ended before it started')))]);
     expect(out.text()).toContain(`listening on ${devnet.url}`);
     expect(out.text()).toContain('//InfiniteVibe/validator');
     const api = await connect(devnet);
