@@ -36,11 +36,16 @@ function millis(value: Date | string | number): number {
   return value instanceof Date ? value.getTime() : new Date(value).getTime();
 }
 
+/** The original's `max_bot_penalty`: a confident bot audience keeps at least 1 − 0.9 of its growth. */
+const MAX_BOT_PENALTY = 0.9;
+
 /** The original's authenticity factor: a penalty only for a confident, high bot probability. */
 export function botMultiplier(bot: BotAnalysis | null | undefined, params: GrowthParams): number {
   if (!bot) return 1;
+  // Written as the original computes it (new_growth_scoring.py): the floor is 1 − 0.9, which is
+  // 0.09999999999999998 in doubles, not the literal 0.1, so p = 1 scores the same there.
   return bot.probability > params.botThreshold && bot.confidence > params.botConfidence
-    ? Math.max(0.1, 1 - 0.9 * bot.probability)
+    ? Math.max(1 - MAX_BOT_PENALTY, 1 - bot.probability * MAX_BOT_PENALTY)
     : 1;
 }
 

@@ -128,3 +128,12 @@ describe('growth policy on stored history', () => {
     expect(r.followersThen).toBe(1000);
   });
 });
+
+describe('growth policy reads stored history as the original reads its documents', () => {
+  it('the bot floor is 1 − 0.9 as the original computes it, not the literal 0.1', () => {
+    // new_growth_scoring.py: max(1.0 - 0.9, 1.0 - p * 0.9); 1 − 0.9 is 0.09999999999999998.
+    expect(botMultiplier({ probability: 1, confidence: 1 }, DEFAULT_GROWTH_PARAMS)).toBe(1 - 0.9);
+    expect(botMultiplier({ probability: 0.8, confidence: 0.9 }, DEFAULT_GROWTH_PARAMS)).toBe(1 - 0.8 * 0.9);
+  });
+
+});
