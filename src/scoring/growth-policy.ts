@@ -62,6 +62,18 @@ export function engagementMultiplier(likes: number, comments: number, followers:
   return { rate, multiplier: 0.5 + (rate / params.engagementCap) * 1.5 };
 }
 
+/**
+ * Whether `a` is a later metric of its content than `b`: the later interval, then the later
+ * fetch, then the greater platform name, so the choice never depends on the history's order.
+ */
+function isLaterMetric(a: MetricSnapshot, b: MetricSnapshot): boolean {
+  if (a.interval !== b.interval) return a.interval > b.interval;
+  const ta = millis(a.fetched_at);
+  const tb = millis(b.fetched_at);
+  if (ta !== tb) return ta > tb;
+  return a.platform > b.platform;
+}
+
 interface Sample {
   readonly t: number;
   readonly followers: number;
@@ -88,16 +100,20 @@ export function scoreMinerGrowth(
     if (s.owner_follower_count > 0 && Number.isFinite(t)) samples.push({ t, followers: s.owner_follower_count, account: s.owner_username });
   }
 
-  // Likes and comments of the latest valid snapshot of each content, as the engagement policy sums them.
+  // Likes and comments as the original's _get_latest_performance_metrics reads them: one document
+  // per content_id whatever the platform (its documents are keyed by (hotkey, content_id), so a
+  // shortcode listed as a reel and as a post is one), and only that document's latest metric,
+  // added when its platform is allowed and it is valid. An older valid metric does not stand in
+  // for an invalid latest one, as in the engagement policy's rate.
   const latestByContent = new Map<string, MetricSnapshot>();
-  for (const s of valid) {
-    const key = `${s.platform}\u0000${s.content_id}`;
-    const seen = latestByContent.get(key);
-    if (!seen || s.interval >= seen.interval) latestByContent.set(key, s);
+  for (const s of history) {
+    const seen = latestByContent.get(s.content_id);
+    if (!seen || isLaterMetric(s, seen)) latestByContent.set(s.content_id, s);
   }
   let likes = 0;
   let comments = 0;
   for (const s of latestByContent.values()) {
+    if (!allowed.has(s.platform) || !isSnapshotValid(s, params.aiThreshold)) continue;
     likes += s.like_count;
     comments += s.comment_count;
   }

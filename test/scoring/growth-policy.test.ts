@@ -136,4 +136,26 @@ describe('growth policy reads stored history as the original reads its documents
     expect(botMultiplier({ probability: 0.8, confidence: 0.9 }, DEFAULT_GROWTH_PARAMS)).toBe(1 - 0.8 * 0.9);
   });
 
+  it('likes and comments come from the latest metric of each content, and only when it is valid', () => {
+    const history = [
+      snap({ interval: hoursKey(0), owner_follower_count: 1000, like_count: 80 }),
+      snap({ interval: hoursKey(12), owner_follower_count: 1060, like_count: 80 }),
+      snap({ interval: hoursKey(14), owner_follower_count: 1070, like_count: 80, caption_ok: false }),
+      snap({ interval: hoursKey(14), content_id: 'vid2', owner_follower_count: 1070, like_count: 7, comment_count: 1 }),
+    ];
+    const r = scoreMinerGrowth(history, params);
+    // vid1's latest metric is invalid: its older valid likes do not stand in for it.
+    expect(r).toMatchObject({ likes: 7, comments: 1, followersNow: 1070 });
+  });
+
+  it('a shortcode listed as a reel and later as a post is one content', () => {
+    const history = [
+      snap({ interval: hoursKey(0), platform: 'instagram/reel', content_id: 'Cx1', owner_follower_count: 1000, like_count: 40 }),
+      snap({ interval: hoursKey(12), platform: 'instagram/post', content_id: 'Cx1', owner_follower_count: 1060, like_count: 50 }),
+    ];
+    const r = scoreMinerGrowth(history, params);
+    expect(r.likes).toBe(50);
+    expect(scoreMinerGrowth([...history].reverse(), params).likes).toBe(50);
+  });
+
 });
