@@ -78,6 +78,12 @@ interface Sample {
   readonly t: number;
   readonly followers: number;
   readonly account: string;
+  /** `youtube` or `instagram`: a channel title and an Instagram username can be the same text. */
+  readonly family: string;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**
@@ -97,7 +103,9 @@ export function scoreMinerGrowth(
   const samples: Sample[] = [];
   for (const s of valid) {
     const t = millis(s.fetched_at);
-    if (s.owner_follower_count > 0 && Number.isFinite(t)) samples.push({ t, followers: s.owner_follower_count, account: s.owner_username });
+    if (s.owner_follower_count > 0 && Number.isFinite(t)) {
+      samples.push({ t, followers: s.owner_follower_count, account: s.owner_username, family: s.platform.split('/')[0]! });
+    }
   }
 
   // Likes and comments as the original's _get_latest_performance_metrics reads them: one document
@@ -143,10 +151,12 @@ export function scoreMinerGrowth(
   if (samples.length === 0) return zero('no_valid_snapshots');
 
   // The account whose growth is measured: the one of the latest sample (more followers, then the
-  // smaller name, on a tie) so a miner posting from several accounts is measured on one series.
-  samples.sort((a, b) => b.t - a.t || b.followers - a.followers || (a.account < b.account ? -1 : a.account > b.account ? 1 : 0));
+  // smaller name, then the platform family, on a tie) so a miner posting from several accounts is
+  // measured on one series. An account is a name on one platform family: a YouTube channel titled
+  // like an Instagram account is another account, and its subscribers are not that account's followers.
+  samples.sort((a, b) => b.t - a.t || b.followers - a.followers || compareText(a.account, b.account) || compareText(a.family, b.family));
   const latest = samples[0]!;
-  const series = samples.filter((s) => s.account === latest.account);
+  const series = samples.filter((s) => s.account === latest.account && s.family === latest.family);
   const engagement = engagementMultiplier(likes, comments, latest.followers, g);
   const base = {
     account: latest.account,

@@ -158,4 +158,20 @@ describe('growth policy reads stored history as the original reads its documents
     expect(scoreMinerGrowth([...history].reverse(), params).likes).toBe(50);
   });
 
+  it('a YouTube channel titled like the Instagram account is another account', () => {
+    const history = [
+      snap({ interval: hoursKey(0), platform: 'instagram/reel', owner_username: 'u', owner_follower_count: 1000 }),
+      snap({ interval: hoursKey(1), platform: 'youtube/video', content_id: 'yt', owner_username: 'u', owner_follower_count: 600 }),
+      snap({ interval: hoursKey(13), platform: 'instagram/reel', owner_username: 'u', owner_follower_count: 1060 }),
+    ];
+    const r = scoreMinerGrowth(history, params);
+    expect(r).toMatchObject({ account: 'u', followersThen: 1000, hours: 13 });
+    // The channel is the latest sample and has no 12 h of its own: the Instagram account's older
+    // follower count is not its history.
+    const channelLatest = [
+      snap({ interval: hoursKey(0), platform: 'instagram/reel', owner_username: 'u', owner_follower_count: 1000 }),
+      snap({ interval: hoursKey(12), platform: 'youtube/video', content_id: 'yt', owner_username: 'u', owner_follower_count: 1200 }),
+    ];
+    expect(scoreMinerGrowth(channelLatest, params)).toMatchObject({ score: 0, reason: 'insufficient_history', followersNow: 1200 });
+  });
 });
