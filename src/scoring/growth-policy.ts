@@ -88,8 +88,10 @@ function compareText(a: string, b: string): number {
 
 /**
  * Scores one miner under the growth policy. Only valid snapshots (same validity as the engagement
- * policy: caption, AI, owner, signature) with a positive follower count are follower samples; the
- * original skipped validity here, which let any account be scored.
+ * policy: caption, AI, owner, signature) of an allowed platform with a positive follower count are
+ * follower samples; the original skipped validity here, which let any account be scored. The
+ * deliberate differences from the original are listed in README ("growth@1 and the original");
+ * test/scoring/growth-differential.test.ts holds the rest to the original's arithmetic.
  */
 export function scoreMinerGrowth(
   history: readonly MetricSnapshot[],
