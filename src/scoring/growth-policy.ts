@@ -36,11 +36,16 @@ function millis(value: Date | string | number): number {
   return value instanceof Date ? value.getTime() : new Date(value).getTime();
 }
 
+/** The original's `max_bot_penalty`: a confident bot audience keeps at least 1 − 0.9 of its growth. */
+const MAX_BOT_PENALTY = 0.9;
+
 /** The original's authenticity factor: a penalty only for a confident, high bot probability. */
 export function botMultiplier(bot: BotAnalysis | null | undefined, params: GrowthParams): number {
   if (!bot) return 1;
+  // Written as the original computes it (new_growth_scoring.py): the floor is 1 − 0.9, which is
+  // 0.09999999999999998 in doubles, not the literal 0.1, so p = 1 scores the same there.
   return bot.probability > params.botThreshold && bot.confidence > params.botConfidence
-    ? Math.max(0.1, 1 - 0.9 * bot.probability)
+    ? Math.max(1 - MAX_BOT_PENALTY, 1 - bot.probability * MAX_BOT_PENALTY)
     : 1;
 }
 
@@ -57,16 +62,36 @@ export function engagementMultiplier(likes: number, comments: number, followers:
   return { rate, multiplier: 0.5 + (rate / params.engagementCap) * 1.5 };
 }
 
+/**
+ * Whether `a` is a later metric of its content than `b`: the later interval, then the later
+ * fetch, then the greater platform name, so the choice never depends on the history's order.
+ */
+function isLaterMetric(a: MetricSnapshot, b: MetricSnapshot): boolean {
+  if (a.interval !== b.interval) return a.interval > b.interval;
+  const ta = millis(a.fetched_at);
+  const tb = millis(b.fetched_at);
+  if (ta !== tb) return ta > tb;
+  return a.platform > b.platform;
+}
+
 interface Sample {
   readonly t: number;
   readonly followers: number;
   readonly account: string;
+  /** `youtube` or `instagram`: a channel title and an Instagram username can be the same text. */
+  readonly family: string;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**
  * Scores one miner under the growth policy. Only valid snapshots (same validity as the engagement
- * policy: caption, AI, owner, signature) with a positive follower count are follower samples; the
- * original skipped validity here, which let any account be scored.
+ * policy: caption, AI, owner, signature) of an allowed platform with a positive follower count are
+ * follower samples; the original skipped validity here, which let any account be scored. The
+ * deliberate differences from the original are listed in README ("growth@1 and the original");
+ * test/scoring/growth-differential.test.ts holds the rest to the original's arithmetic.
  */
 export function scoreMinerGrowth(
   history: readonly MetricSnapshot[],
@@ -80,19 +105,25 @@ export function scoreMinerGrowth(
   const samples: Sample[] = [];
   for (const s of valid) {
     const t = millis(s.fetched_at);
-    if (s.owner_follower_count > 0 && Number.isFinite(t)) samples.push({ t, followers: s.owner_follower_count, account: s.owner_username });
+    if (s.owner_follower_count > 0 && Number.isFinite(t)) {
+      samples.push({ t, followers: s.owner_follower_count, account: s.owner_username, family: s.platform.split('/')[0]! });
+    }
   }
 
-  // Likes and comments of the latest valid snapshot of each content, as the engagement policy sums them.
+  // Likes and comments as the original's _get_latest_performance_metrics reads them: one document
+  // per content_id whatever the platform (its documents are keyed by (hotkey, content_id), so a
+  // shortcode listed as a reel and as a post is one), and only that document's latest metric,
+  // added when its platform is allowed and it is valid. An older valid metric does not stand in
+  // for an invalid latest one, as in the engagement policy's rate.
   const latestByContent = new Map<string, MetricSnapshot>();
-  for (const s of valid) {
-    const key = `${s.platform}\u0000${s.content_id}`;
-    const seen = latestByContent.get(key);
-    if (!seen || s.interval >= seen.interval) latestByContent.set(key, s);
+  for (const s of history) {
+    const seen = latestByContent.get(s.content_id);
+    if (!seen || isLaterMetric(s, seen)) latestByContent.set(s.content_id, s);
   }
   let likes = 0;
   let comments = 0;
   for (const s of latestByContent.values()) {
+    if (!allowed.has(s.platform) || !isSnapshotValid(s, params.aiThreshold)) continue;
     likes += s.like_count;
     comments += s.comment_count;
   }
@@ -122,10 +153,12 @@ export function scoreMinerGrowth(
   if (samples.length === 0) return zero('no_valid_snapshots');
 
   // The account whose growth is measured: the one of the latest sample (more followers, then the
-  // smaller name, on a tie) so a miner posting from several accounts is measured on one series.
-  samples.sort((a, b) => b.t - a.t || b.followers - a.followers || (a.account < b.account ? -1 : a.account > b.account ? 1 : 0));
+  // smaller name, then the platform family, on a tie) so a miner posting from several accounts is
+  // measured on one series. An account is a name on one platform family: a YouTube channel titled
+  // like an Instagram account is another account, and its subscribers are not that account's followers.
+  samples.sort((a, b) => b.t - a.t || b.followers - a.followers || compareText(a.account, b.account) || compareText(a.family, b.family));
   const latest = samples[0]!;
-  const series = samples.filter((s) => s.account === latest.account);
+  const series = samples.filter((s) => s.account === latest.account && s.family === latest.family);
   const engagement = engagementMultiplier(likes, comments, latest.followers, g);
   const base = {
     account: latest.account,

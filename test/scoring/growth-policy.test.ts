@@ -128,3 +128,50 @@ describe('growth policy on stored history', () => {
     expect(r.followersThen).toBe(1000);
   });
 });
+
+describe('growth policy reads stored history as the original reads its documents', () => {
+  it('the bot floor is 1 − 0.9 as the original computes it, not the literal 0.1', () => {
+    // new_growth_scoring.py: max(1.0 - 0.9, 1.0 - p * 0.9); 1 − 0.9 is 0.09999999999999998.
+    expect(botMultiplier({ probability: 1, confidence: 1 }, DEFAULT_GROWTH_PARAMS)).toBe(1 - 0.9);
+    expect(botMultiplier({ probability: 0.8, confidence: 0.9 }, DEFAULT_GROWTH_PARAMS)).toBe(1 - 0.8 * 0.9);
+  });
+
+  it('likes and comments come from the latest metric of each content, and only when it is valid', () => {
+    const history = [
+      snap({ interval: hoursKey(0), owner_follower_count: 1000, like_count: 80 }),
+      snap({ interval: hoursKey(12), owner_follower_count: 1060, like_count: 80 }),
+      snap({ interval: hoursKey(14), owner_follower_count: 1070, like_count: 80, caption_ok: false }),
+      snap({ interval: hoursKey(14), content_id: 'vid2', owner_follower_count: 1070, like_count: 7, comment_count: 1 }),
+    ];
+    const r = scoreMinerGrowth(history, params);
+    // vid1's latest metric is invalid: its older valid likes do not stand in for it.
+    expect(r).toMatchObject({ likes: 7, comments: 1, followersNow: 1070 });
+  });
+
+  it('a shortcode listed as a reel and later as a post is one content', () => {
+    const history = [
+      snap({ interval: hoursKey(0), platform: 'instagram/reel', content_id: 'Cx1', owner_follower_count: 1000, like_count: 40 }),
+      snap({ interval: hoursKey(12), platform: 'instagram/post', content_id: 'Cx1', owner_follower_count: 1060, like_count: 50 }),
+    ];
+    const r = scoreMinerGrowth(history, params);
+    expect(r.likes).toBe(50);
+    expect(scoreMinerGrowth([...history].reverse(), params).likes).toBe(50);
+  });
+
+  it('a YouTube channel titled like the Instagram account is another account', () => {
+    const history = [
+      snap({ interval: hoursKey(0), platform: 'instagram/reel', owner_username: 'u', owner_follower_count: 1000 }),
+      snap({ interval: hoursKey(1), platform: 'youtube/video', content_id: 'yt', owner_username: 'u', owner_follower_count: 600 }),
+      snap({ interval: hoursKey(13), platform: 'instagram/reel', owner_username: 'u', owner_follower_count: 1060 }),
+    ];
+    const r = scoreMinerGrowth(history, params);
+    expect(r).toMatchObject({ account: 'u', followersThen: 1000, hours: 13 });
+    // The channel is the latest sample and has no 12 h of its own: the Instagram account's older
+    // follower count is not its history.
+    const channelLatest = [
+      snap({ interval: hoursKey(0), platform: 'instagram/reel', owner_username: 'u', owner_follower_count: 1000 }),
+      snap({ interval: hoursKey(12), platform: 'youtube/video', content_id: 'yt', owner_username: 'u', owner_follower_count: 1200 }),
+    ];
+    expect(scoreMinerGrowth(channelLatest, params)).toMatchObject({ score: 0, reason: 'insufficient_history', followersNow: 1200 });
+  });
+});
