@@ -1,6 +1,7 @@
 import PQueue from 'p-queue';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
 import { DEPENDENCIES, type Dependency, type DependencyGate } from '../services/dependency-gate.js';
+import { whileQueued } from '../util/while-queued.js';
 
 export { DEPENDENCIES, type Dependency } from '../services/dependency-gate.js';
 
@@ -75,7 +76,8 @@ export class DependencyLimiter implements DependencyGate {
 
   /**
    * Runs `work` when a slot for `dep` is free. Aborting `signal` while waiting removes the task
-   * from the queue (p-queue rejects it); aborting while running is up to `work`.
+   * from the queue (p-queue rejects it); aborting while running is up to `work`, which gets the
+   * signal and keeps its slot until it settles, so the bound holds for calls still in flight.
    */
   async run<T>(dep: Dependency, work: (signal?: AbortSignal) => Promise<T>, options: { signal?: AbortSignal } = {}): Promise<T> {
     const queue = this.#queue(dep);
@@ -87,7 +89,14 @@ export class DependencyLimiter implements DependencyGate {
       // Woken with a reservation: trade it for the real queue entry below.
       this.#reserved.set(dep, this.#reserved.get(dep)! - 1);
     }
-    const task = queue.add(() => work(signal), signal ? { signal } : {}) as Promise<T>;
+    const queued = whileQueued(signal);
+    const task = queue.add(
+      () => {
+        queued.started();
+        return work(signal);
+      },
+      queued.signal ? { signal: queued.signal } : {},
+    ) as Promise<T>;
     // A queued task removed by its signal frees room without an 'active' event.
     task.then(undefined, () => this.#pump(dep));
     return task;

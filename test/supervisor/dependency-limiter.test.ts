@@ -98,6 +98,34 @@ describe('DependencyLimiter', () => {
     expect(ran).toBe(false);
   });
 
+  it('a call aborted while running keeps its slot until its work has settled', async () => {
+    const limiter = new DependencyLimiter({ limits: limits(1, 10) });
+    const controller = new AbortController();
+    const events: string[] = [];
+    // Work that stops on the abort, a turn later (as a request tears down its socket).
+    const running = limiter.run(
+      'ai_detector',
+      (signal) =>
+        new Promise<never>((_, reject) =>
+          signal!.addEventListener('abort', () =>
+            setImmediate(() => {
+              events.push('work settled');
+              reject(signal!.reason as Error);
+            }),
+          ),
+        ),
+      { signal: controller.signal },
+    );
+    const next = limiter.run('ai_detector', async () => void events.push('next started'));
+    controller.abort(new Error('miner left'));
+    await expect(running).rejects.toThrow('miner left');
+    events.push('caller rejected');
+    await next;
+    // Nothing before the work has settled: neither the caller nor the next task in the slot.
+    expect(events[0]).toBe('work settled');
+    expect(events).toHaveLength(3);
+  });
+
   it('validates options precisely', () => {
     expect(() => new DependencyLimiter({ limits: {} as never })).toThrow(/options.limits.gist is required/);
     expect(() => new DependencyLimiter({ limits: limits(0, 1) })).toThrow(RangeError);

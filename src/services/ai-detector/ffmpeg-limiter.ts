@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import PQueue from 'p-queue';
 import { Gauge, type Registry } from 'prom-client';
+import { whileQueued } from '../../util/while-queued.js';
 
 export interface FfmpegLimiterOptions {
   /** ffmpeg/ffprobe processes at once; default the number of cores (`ai_detector.max_concurrent_ffmpeg`). */
@@ -46,11 +47,22 @@ export class FfmpegLimiter {
     return this.#queue.pending;
   }
 
-  /** Runs `task` once a slot is free; an abort while waiting rejects with the signal's reason. */
+  /**
+   * Runs `task` once a slot is free; an abort while waiting rejects with the signal's reason. A
+   * running task keeps its slot until it settles: it is handed the same signal and must stop its
+   * process itself (runTool kills it and waits for the exit), so no process outlives the bound.
+   */
   async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     signal?.throwIfAborted();
+    const queued = whileQueued(signal);
     try {
-      return await this.#queue.add(task, { signal });
+      return await this.#queue.add(
+        () => {
+          queued.started();
+          return task();
+        },
+        { signal: queued.signal },
+      );
     } catch (error) {
       if (signal?.aborted) throw signal.reason ?? error;
       throw error;

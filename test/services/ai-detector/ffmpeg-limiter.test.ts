@@ -86,6 +86,35 @@ describe('FfmpegLimiter', () => {
     expect(limiter.queued).toBe(0);
   });
 
+  it('an abort while running holds the slot and the caller until the process has exited', async () => {
+    const limiter = new FfmpegLimiter({ maxConcurrent: 1 });
+    const controller = new AbortController();
+    const events: string[] = [];
+    // A process killed on the abort exits a turn later; only then may the call settle.
+    const running = limiter.run(
+      () =>
+        new Promise<never>((_, reject) =>
+          controller.signal.addEventListener('abort', () =>
+            setImmediate(() => {
+              events.push('process exited');
+              reject(new Error('killed'));
+            }),
+          ),
+        ),
+      controller.signal,
+    );
+    const next = limiter.run(async () => void events.push('next process started'));
+    await vi.waitFor(() => expect(limiter.inFlight).toBe(1));
+    controller.abort(new Error('video budget spent'));
+    expect(limiter.inFlight).toBe(1);
+    await expect(running).rejects.toThrow('video budget spent');
+    events.push('call settled');
+    await next;
+    // Nothing before the work has settled: neither the caller nor the next task in the slot.
+    expect(events[0]).toBe('process exited');
+    expect(events).toHaveLength(3);
+  });
+
   it('a sampler runs its ffmpeg processes through the limiter: nothing starts while the slots are taken', async () => {
     const limiter = new FfmpegLimiter({ maxConcurrent: 1 });
     const sampler = new FrameSampler({ frames: 2, limiter });
