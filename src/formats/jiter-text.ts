@@ -16,6 +16,7 @@ export const MAX_INTEGER_PART = 4300;
 
 export type JiterTextResult = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly detail: string };
 
+const RAW_LONE_SURROGATE_RE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const isJsonSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 const isHighSurrogate = (u: number): boolean => u >= 0xd800 && u <= 0xdbff;
@@ -35,6 +36,8 @@ function unicodeEscape(text: string, i: number): number {
  * JSON is left for JSON.parse to refuse.
  */
 export function jiterText(text: string): JiterTextResult {
+  // Text decoded from bytes never has one, but a caller's string might: Python cannot encode it.
+  if (RAW_LONE_SURROGATE_RE.test(text)) return { ok: false, detail: 'text has an unpaired UTF-16 surrogate' };
   let out = '';
   let copied = 0;
   let depth = 0;

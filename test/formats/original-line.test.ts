@@ -66,6 +66,10 @@ describe("the original's line rules (pydantic, lax mode)", () => {
   });
 
   it('an unpaired surrogate escape is refused however deep it sits', () => {
+    // A raw one cannot come from bytes, and Python could not encode it either.
+    const raw = (x: string) => `{"content_id":"a","platform":"youtube/video","direct_video_url":"u","x":"${x}"}`;
+    expect(validateOriginalLine(raw('a\ud800'))).toMatchObject({ reason: 'invalid_json', detail: 'text has an unpaired UTF-16 surrogate' });
+    expect(validateOriginalLine(raw('a\ud83d\ude00'))).toMatchObject({ ok: true });
     for (const depth of [1, 64, 65, 150, 198]) {
       const x = `${'['.repeat(depth)}"\\udc00"${']'.repeat(depth)}`;
       expect(validateOriginalLine(line({}).replace(/}$/, `,"x":${x}}`))).toMatchObject({ reason: 'invalid_json' });
