@@ -2,7 +2,18 @@ import type { Registry } from '@polkadot/types/types';
 import { decodeExact, field, type Codec, type NumberLike, type StructLike, type VecLike } from './scale-primitives.js';
 import type { CommitmentRecord } from './types.js';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a leading byte-order mark, as Python's strict `bytes.decode("utf-8")` in the
+// original's SDK does, so the stored and shown commitment is the string on chain.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** A Raw field's bytes as the original's SDK decodes them (strict UTF-8), or null. */
+export function decodeCommitmentText(bytes: Uint8Array): string | null {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return null;
+  }
+}
 
 interface DataEnum {
   readonly type: string;
@@ -37,11 +48,8 @@ export function decodeCommitmentValue(
     if (first.isNone || !(first.type.startsWith('Raw') || first.type === 'BigRaw')) {
       return { hotkey, block, value: null, error: `not_raw:${first.type}` };
     }
-    try {
-      return { hotkey, block, value: utf8.decode(first.value.toU8a(true)) };
-    } catch {
-      return { hotkey, block, value: null, error: 'not_utf8' };
-    }
+    const value = decodeCommitmentText(first.value.toU8a(true));
+    return value === null ? { hotkey, block, value, error: 'not_utf8' } : { hotkey, block, value };
   } catch (error) {
     return { hotkey, block, value: null, error: `undecodable: ${(error as Error).message}` };
   }

@@ -8,12 +8,16 @@
 export const CAPTION_TOKEN_PREFIX = 'Made with @infinitevibe.ai on #bittensor --- ';
 export const CAPTION_SUFFIX_LENGTH = 5;
 
-/** `Made with @infinitevibe.ai on #bittensor --- <last 5 characters of the hotkey>`. */
+/**
+ * `Made with @infinitevibe.ai on #bittensor --- <last 5 characters of the hotkey>`. Characters are
+ * code points, as Python's `hotkey[-5:]` counts them: an SS58 address is ASCII, where that is the
+ * same as UTF-16 units, but the check must not split a surrogate pair of anything else.
+ */
 export function captionToken(hotkeySs58: string): string {
   if (typeof hotkeySs58 !== 'string' || hotkeySs58.length === 0) {
     throw new TypeError('hotkey must be a non-empty SS58 string');
   }
-  return `${CAPTION_TOKEN_PREFIX}${hotkeySs58.slice(-CAPTION_SUFFIX_LENGTH)}`;
+  return `${CAPTION_TOKEN_PREFIX}${Array.from(hotkeySs58).slice(-CAPTION_SUFFIX_LENGTH).join('')}`;
 }
 
 /**

@@ -19,6 +19,11 @@ export interface ParseGistOptions {
   /** Most submissions accepted, in gist order; later valid ones are `over_submission_cap`. */
   readonly maxSubmissions: number;
   readonly allowedPlatforms: Iterable<string>;
+  /**
+   * `compat: original`: `signature` is an unknown key, as it is to the original, so a malformed
+   * one does not cost the line (README, deviation "a line carries a signature").
+   */
+  readonly ignoreSignatures?: boolean;
 }
 
 export const MAX_EXCERPT_LENGTH = 120;
@@ -118,14 +123,16 @@ function isValidUrl(value: string): boolean {
  * Our checks on a line the original accepted: ids and URLs end up in requests, logs and signed
  * messages, so they are held to a strict shape. Returns the reason the line is refused, if any.
  */
-function strictCheck(line: Extract<OriginalLineResult, { ok: true }>): { reason: GistRejectionReason; detail: string } | null {
+function strictCheck(
+  line: Extract<OriginalLineResult, { ok: true }>,
+  signature: unknown,
+): { reason: GistRejectionReason; detail: string } | null {
   if (!CONTENT_ID_RE.test(line.content_id)) {
     return { reason: 'invalid_content_id', detail: 'content_id must be 1-64 characters of A-Z, a-z, 0-9, _ or -' };
   }
   if (!isValidUrl(line.direct_video_url)) {
     return { reason: 'invalid_url', detail: 'direct_video_url must be an absolute http(s) URL without whitespace' };
   }
-  const signature = Object.hasOwn(line.fields, 'signature') ? line.fields.signature : undefined;
   if (signature !== undefined && signature !== null && (typeof signature !== 'string' || !SIGNATURE_RE.test(signature))) {
     return { reason: 'invalid_signature_format', detail: 'signature must be 0x followed by 128 hex digits' };
   }
@@ -144,6 +151,7 @@ function strictCheck(line: Extract<OriginalLineResult, { ok: true }>): { reason:
  */
 export function parseGist(body: string | Uint8Array, options: ParseGistOptions): ParsedGist {
   const { maxBytes, maxLines, maxLineBytes, maxSubmissions, allowed } = validateOptions(options);
+  const ignoreSignatures = options.ignoreSignatures === true;
   const text = decodeBody(body, maxBytes);
 
   const capped: Submission[] = [];
@@ -181,9 +189,9 @@ export function parseGist(body: string | Uint8Array, options: ParseGistOptions):
       continue;
     }
     const bytes = Buffer.byteLength(trimmed, 'utf8');
+    const signature = !ignoreSignatures && Object.hasOwn(line.fields, 'signature') ? line.fields.signature : undefined;
     const refused =
-      bytes > maxLineBytes ? { reason: 'line_too_long' as const, detail: `line is ${bytes} bytes, limit is ${maxLineBytes}` } : strictCheck(line);
-    const signature = line.fields.signature;
+      bytes > maxLineBytes ? { reason: 'line_too_long' as const, detail: `line is ${bytes} bytes, limit is ${maxLineBytes}` } : strictCheck(line, signature);
     const submission: Submission = {
       platform: line.platform as Platform,
       content_id: line.content_id,

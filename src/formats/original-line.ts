@@ -5,6 +5,7 @@
  * Which lines pass this decides which lines fill the per-hotkey cap, so it is reproduced here
  * exactly; our own stricter checks run afterwards, on the capped lines only.
  */
+import { jiterText } from './jiter-text.js';
 
 /** str.splitlines() boundaries: \n \r \r\n \v \f \x1c \x1d \x1e \x85 U+2028 U+2029. */
 // eslint-disable-next-line no-control-regex -- these control characters are line breaks to Python
@@ -49,50 +50,24 @@ export type OriginalLineResult =
       readonly platform: string;
       readonly direct_video_url: string;
       readonly checked_for_ai: boolean;
+      /** Unused by the original; read so a value pydantic refuses fails the line here too. */
+      readonly checked_for_content_matching: boolean;
+      readonly contains_subnet_tag: boolean;
     }
   | { readonly ok: false; readonly reason: 'invalid_json' | 'not_an_object' | 'missing_field' | 'invalid_field_type' | 'invalid_platform'; readonly detail: string };
 
 const OPTIONAL_BOOLS = ['checked_for_ai', 'checked_for_content_matching', 'contains_subnet_tag'] as const;
 
-/**
- * pydantic's JSON parser (jiter) refuses a document nested deeper than 200 arrays and objects,
- * unknown keys included, so such a line takes no slot of the cap there.
- */
-const MAX_NESTING = 200;
-
-/** The deepest nesting of arrays and objects in JSON text, strings skipped. */
-function nestingDepth(text: string): number {
-  let depth = 0;
-  let deepest = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
-    else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return deepest;
-}
-
 /** `Submission.model_validate_json(line)`: the fields and types the original requires, nothing more. */
 export function validateOriginalLine(text: string): OriginalLineResult {
-  // Counting brackets is only needed when there are enough of them to matter.
-  if (text.length > 2 * MAX_NESTING && nestingDepth(text) > MAX_NESTING) {
-    return { ok: false, reason: 'invalid_json', detail: `nested deeper than ${MAX_NESTING} arrays and objects` };
-  }
+  // What jiter refuses or reads differently from JSON.parse is settled on the text first.
+  const prepared = jiterText(text);
+  if (!prepared.ok) return { ok: false, reason: 'invalid_json', detail: prepared.detail };
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(prepared.text);
   } catch (error) {
-    // JSON.parse can also throw RangeError on pathological nesting; still a bad line.
     return { ok: false, reason: 'invalid_json', detail: error instanceof Error ? error.message : 'not JSON' };
-  }
-  if (hasLoneSurrogate(value)) {
-    // pydantic's JSON parser refuses an unpaired \\uD800-\\uDFFF escape; JSON.parse keeps it.
-    return { ok: false, reason: 'invalid_json', detail: 'lone surrogate in a string escape' };
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
@@ -109,12 +84,13 @@ export function validateOriginalLine(text: string): OriginalLineResult {
   if (typeof platform !== 'string' || !PLATFORM_LITERALS.has(platform)) {
     return { ok: false, reason: 'invalid_platform', detail: `platform must be one of ${[...PLATFORM_LITERALS].join(', ')}` };
   }
-  let checkedForAi = false;
+  // The model's defaults.
+  const flags = { checked_for_ai: false, checked_for_content_matching: false, contains_subnet_tag: true };
   for (const name of OPTIONAL_BOOLS) {
     if (!Object.hasOwn(fields, name)) continue;
     const flag = laxBool(fields[name]);
     if (flag === undefined) return { ok: false, reason: 'invalid_field_type', detail: `${name} must be a boolean` };
-    if (name === 'checked_for_ai') checkedForAi = flag;
+    flags[name] = flag;
   }
   return {
     ok: true,
@@ -122,16 +98,6 @@ export function validateOriginalLine(text: string): OriginalLineResult {
     content_id: content_id as string,
     platform,
     direct_video_url: direct_video_url as string,
-    checked_for_ai: checkedForAi,
+    ...flags,
   };
-}
-
-const LONE_SURROGATE_RE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-function hasLoneSurrogate(value: unknown, depth = 0): boolean {
-  if (typeof value === 'string') return LONE_SURROGATE_RE.test(value);
-  if (value === null || typeof value !== 'object' || depth > 64) return false;
-  if (Array.isArray(value)) return value.some((v) => hasLoneSurrogate(v, depth + 1));
-  for (const [k, v] of Object.entries(value)) if (LONE_SURROGATE_RE.test(k) || hasLoneSurrogate(v, depth + 1)) return true;
-  return false;
 }

@@ -46,6 +46,8 @@ export interface GistParseLimits {
   readonly maxLineBytes: number;
   readonly maxSubmissions: number;
   readonly allowedPlatforms: readonly string[];
+  /** `compat: original`: the `signature` key is ignored, as the original ignores it. */
+  readonly ignoreSignatures?: boolean;
 }
 
 export interface GistTask {

@@ -56,6 +56,7 @@ export function buildServices(
     maxLineBytes: config.gist.max_line_bytes,
     maxSubmissions: config.max_submissions_per_hotkey,
     allowedPlatforms: config.allowed_platforms,
+    ignoreSignatures: config.compat === 'original',
   };
   // Actors' gists arrive one by one; they are pooled into pool-sized calls (SPEC §4: ≥16 per
   // task). A body is up to gist.max_bytes, so a call carries fewer of them than of small items.

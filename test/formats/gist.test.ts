@@ -76,6 +76,14 @@ describe('parseGist: accepted lines', () => {
     expect(parseGist(entry('a', { signature: null }), OPTS).submissions[0]).not.toHaveProperty('signature');
   });
 
+  it('with ignoreSignatures (compat: original) a signature of any shape is an unknown key, as to the original', () => {
+    const body = [entry('a', { signature: 12 }), entry('b', { signature: '0xzz' }), entry('c', { signature: SIG })].join('\n');
+    expect(parseGist(body, OPTS).rejections.map((r) => r.reason)).toEqual(['invalid_signature_format', 'invalid_signature_format']);
+    const parsed = parseGist(body, { ...OPTS, ignoreSignatures: true });
+    expect(parsed.rejections).toEqual([]);
+    expect(parsed.submissions.map((s) => [s.content_id, s.signature])).toEqual([['a', undefined], ['b', undefined], ['c', undefined]]);
+  });
+
   it('accepts Uint8Array bodies; a BOM makes the first line invalid JSON, as in the original', () => {
     const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(`${entry('a')}\n${entry('b')}`)]);
     const parsed = parseGist(bytes, OPTS);
