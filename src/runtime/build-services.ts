@@ -1,3 +1,4 @@
+import type { Config } from '../config/load-config.js';
 import type { GistParser, MinerActorDeps } from '../actors/types.js';
 import type { GistParseResult } from '../pool/signed-gist.js';
 import type { GistParseLimits, GistRequest } from '../pool/tasks.js';
@@ -50,14 +51,7 @@ export function buildServices(
     metrics,
   });
   const scoring = scoringOptionsFromConfig(config);
-  const gistLimits: GistParseLimits = {
-    maxBytes: config.gist.max_bytes,
-    maxLines: config.gist.max_lines,
-    maxLineBytes: config.gist.max_line_bytes,
-    maxSubmissions: config.max_submissions_per_hotkey,
-    allowedPlatforms: config.allowed_platforms,
-    ignoreSignatures: config.compat === 'original',
-  };
+  const gistLimits = gistParseLimits(config);
   // Actors' gists arrive one by one; they are pooled into pool-sized calls (SPEC §4: ≥16 per
   // task). A body is up to gist.max_bytes, so a call carries fewer of them than of small items.
   const gistBatcher = new CoalescingBatcher<GistRequest, GistParseResult>((items) => pool.parseGists(items, gistLimits), { maxItems: 256 });
@@ -81,4 +75,16 @@ export function buildServices(
     now,
   };
   return { limiter, scorer: { score: (miners) => pool.score(miners, scoring) }, deps, warmUpPool: () => pool.warmUp() };
+}
+
+/** How the pool reads gists under this config; `compat: original` ignores the signature key. */
+export function gistParseLimits(config: Config): GistParseLimits {
+  return {
+    maxBytes: config.gist.max_bytes,
+    maxLines: config.gist.max_lines,
+    maxLineBytes: config.gist.max_line_bytes,
+    maxSubmissions: config.max_submissions_per_hotkey,
+    allowedPlatforms: config.allowed_platforms,
+    ignoreSignatures: config.compat === 'original',
+  };
 }
