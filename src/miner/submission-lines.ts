@@ -2,8 +2,8 @@
  * A submissions file (the gist body) seen line by line through the validator's own parser, so
  * every verdict and reason name is the one a validator would give.
  */
-import type { Config } from '../config/load-config.js';
 import { parseGist, type ParseGistOptions } from '../formats/gist.js';
+export { gistLimitsFromConfig } from '../config/gist-limits.js';
 import type { GistRejection, Submission } from '../formats/types.js';
 
 /** One line of the file: blank, accepted by the parser, or rejected with the parser's reason. */
@@ -16,17 +16,6 @@ export interface FileLine {
 }
 
 const LINE_SPLIT_RE = /\r\n|\n|\r/;
-
-/** The gist limits a validator with this config applies. */
-export function gistLimitsFromConfig(config: Config): ParseGistOptions {
-  return {
-    maxBytes: config.gist.max_bytes,
-    maxLines: config.gist.max_lines,
-    maxLineBytes: config.gist.max_line_bytes,
-    maxSubmissions: config.max_submissions_per_hotkey,
-    allowedPlatforms: config.allowed_platforms,
-  };
-}
 
 /** Splits like the validator's parser does, so line numbers agree. */
 export function splitLines(text: string): string[] {

@@ -1,7 +1,7 @@
-import type { Config } from '../config/load-config.js';
 import type { GistParser, MinerActorDeps } from '../actors/types.js';
 import type { GistParseResult } from '../pool/signed-gist.js';
-import type { GistParseLimits, GistRequest } from '../pool/tasks.js';
+import { gistLimitsFromConfig } from '../config/gist-limits.js';
+import type { GistRequest } from '../pool/tasks.js';
 import { WorkerPool } from '../pool/worker-pool.js';
 import { scoringOptionsFromConfig } from '../scoring/policies.js';
 import type { BufferedSnapshotWriter } from '../store/buffered-snapshot-writer.js';
@@ -51,7 +51,7 @@ export function buildServices(
     metrics,
   });
   const scoring = scoringOptionsFromConfig(config);
-  const gistLimits = gistParseLimits(config);
+  const gistLimits = gistLimitsFromConfig(config);
   // Actors' gists arrive one by one; they are pooled into pool-sized calls (SPEC §4: ≥16 per
   // task). A body is up to gist.max_bytes, so a call carries fewer of them than of small items.
   const gistBatcher = new CoalescingBatcher<GistRequest, GistParseResult>((items) => pool.parseGists(items, gistLimits), { maxItems: 256 });
@@ -77,14 +77,3 @@ export function buildServices(
   return { limiter, scorer: { score: (miners) => pool.score(miners, scoring) }, deps, warmUpPool: () => pool.warmUp() };
 }
 
-/** How the pool reads gists under this config; `compat: original` ignores the signature key. */
-export function gistParseLimits(config: Config): GistParseLimits {
-  return {
-    maxBytes: config.gist.max_bytes,
-    maxLines: config.gist.max_lines,
-    maxLineBytes: config.gist.max_line_bytes,
-    maxSubmissions: config.max_submissions_per_hotkey,
-    allowedPlatforms: config.allowed_platforms,
-    ignoreSignatures: config.compat === 'original',
-  };
-}
