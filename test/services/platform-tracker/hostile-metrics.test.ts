@@ -145,24 +145,54 @@ describe('platform API items with hostile numbers', () => {
     shortCode: 'C1',
     url: 'https://www.instagram.com/p/C1/',
     type: 'Video',
+    caption: 'c',
     commentsCount: 1,
     likesCount: 2,
+    dimensionsHeight: 1920,
+    dimensionsWidth: 1080,
+    displayUrl: 'https://cdn.example/C1.jpg',
+    firstComment: '',
+    isCommentsDisabled: false,
+    productType: 'clips',
+    videoPlayCount: 10,
+    videoViewCount: 8,
+    videoDuration: 3.5,
     ownerUsername: 'o',
     timestamp: '2026-01-01T00:00:00.000Z',
     ...extra,
   });
+  it('the complete item parses', () => {
+    expect(instagramPostItemSchema.safeParse(post({})).success).toBe(true);
+  });
+
+  // What the original's pydantic model refuses (see instagram-differential.test.ts for the rest).
   it.each([
-    [{ commentsCount: -1 }],
-    [{ commentsCount: '5' }],
     [{ likesCount: 1.5 }],
-    [{ likesCount: -2 }],
     [{ likesCount: Number.POSITIVE_INFINITY }],
-    [{ videoPlayCount: -10 }],
     [{ videoPlayCount: Number.NaN }],
+    [{ videoPlayCount: 2 ** 53 }],
+    [{ commentsCount: '1e3' }],
+    [{ isCommentsDisabled: 'maybe' }],
     [{ timestamp: 'soon' }],
-    [{ ownerUsername: '' }],
+    [{ timestamp: 1767225600 }],
+    [{ ownerUsername: 7 }],
+    [{ videoUrl: null }],
   ])('an Instagram item with %j is refused', (extra) => {
     expect(instagramPostItemSchema.safeParse(post(extra)).success).toBe(false);
+  });
+
+  // ...and what it takes, as pydantic's lax mode reads it.
+  it.each([
+    [{ commentsCount: -1 }, 'commentsCount', -1],
+    [{ commentsCount: ' 5 ' }, 'commentsCount', 5],
+    [{ likesCount: -2 }, 'likesCount', -2],
+    [{ videoPlayCount: '1_000.00' }, 'videoPlayCount', 1000],
+    [{ videoDuration: -1.5 }, 'videoDuration', -1],
+    [{ isCommentsDisabled: 'Yes' }, 'isCommentsDisabled', true],
+    [{ ownerUsername: '' }, 'ownerUsername', ''],
+    [{ timestamp: '2026-01-01 05:30+05:30' }, 'timestamp', '2026-01-01T00:00:00.000Z'],
+  ])('an Instagram item with %j is read as the original reads it', (extra, field, value) => {
+    expect((instagramPostItemSchema.parse(post(extra)) as Record<string, unknown>)[field]).toBe(value);
   });
 
   it('hidden Instagram likes (-1) parse as -1, the value the original sums', () => {
