@@ -5,6 +5,7 @@ import type { ContentMetrics, ContentRef } from '../types.js';
 
 import { describeIssues } from '../http/json-server.js';
 import { ServiceError } from '../../errors.js';
+import { pyTimestamp } from './pydantic-lax.js';
 
 export { describeIssues };
 
@@ -77,7 +78,9 @@ const wireSchema = z
     comment_count: num.default(0),
     owner_username: z.string().optional(),
     owner_follower_count: num.default(0),
-    published_at: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be a date'),
+    // The original's tracker writes Python's isoformat(), without an offset for a naive time,
+    // which its validator stores as UTC; Date.parse would read that as local time.
+    published_at: pyTimestamp,
     video_url: z.string().nullable().optional(),
     crawl_video_url: z.string().nullable().optional(),
     fetched_at: z.string().optional(),
@@ -104,7 +107,7 @@ export function fromWire(body: unknown, ref: ContentRef, now: () => number = Dat
     comment_count: w.comment_count,
     owner_username: w.owner_username ?? '',
     owner_follower_count: w.owner_follower_count,
-    published_at: new Date(w.published_at).toISOString(),
+    published_at: w.published_at,
     video_url: w.video_url ?? (w.crawl_video_url ? w.crawl_video_url : null),
     fetched_at: w.fetched_at ?? new Date(now()).toISOString(),
   };

@@ -199,3 +199,25 @@ describe('platform API items with hostile numbers', () => {
     expect(instagramPostItemSchema.parse(post({ likesCount: -1 })).likesCount).toBe(-1);
   });
 });
+
+describe("published_at from the original's tracker", () => {
+  // Its answer carries Python's isoformat(): no offset for a naive time, which its validator
+  // stores as UTC. The reading must not depend on the machine's time zone.
+  it.each([
+    ['2025-06-20T17:03:12', '2025-06-20T17:03:12.000Z'],
+    ['2025-06-20T17:03:12.123999', '2025-06-20T17:03:12.123Z'],
+    ['2025-06-20T17:03:12+05:30', '2025-06-20T11:33:12.000Z'],
+    ['2025-06-20T00:00:00', '2025-06-20T00:00:00.000Z'],
+  ])('%s is %s in any time zone', (sent, stored) => {
+    const zone = process.env['TZ'];
+    try {
+      for (const tz of ['UTC', 'America/New_York', 'Asia/Kolkata']) {
+        process.env['TZ'] = tz;
+        expect(fromWire({ ...BASE, published_at: sent }, REF).published_at).toBe(stored);
+      }
+    } finally {
+      if (zone === undefined) delete process.env['TZ'];
+      else process.env['TZ'] = zone;
+    }
+  });
+});
