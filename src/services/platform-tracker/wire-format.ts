@@ -60,12 +60,16 @@ const num = z
   .union([z.number(), z.string().regex(/^\d+(?:\.\d+)?$/, 'must be a decimal count'), z.null()])
   .transform((v) => (v === null ? 0 : Number(v)))
   .pipe(z.number().finite().nonnegative());
-// Likes may be -1: Instagram's hidden count, which the original passes on as is.
-const likes = z
+// A post's own counts may be negative: Instagram's hidden likes are -1, and the original's model
+// takes any integer, so its tracker passes them on as they came.
+const postCount = z
   .union([z.number(), z.string().regex(/^-?\d+$/, 'must be a decimal count'), z.null()])
   .transform((v) => (v === null ? 0 : Number(v)))
-  .pipe(z.number().int().min(-1));
-const exact = z.union([z.number().finite().nonnegative(), z.string().regex(/^\d+$/, 'must be a decimal count')]).transform((v) => exactCount(v));
+  .pipe(z.number().int());
+// Integral (a count past 2^53 that JSON.parse rounded is still one), of either sign, or the exact decimal string.
+const exact = z
+  .union([z.number().refine(Number.isInteger, 'must be an integer'), z.string().regex(/^\d+$/, 'must be a decimal count')])
+  .transform((v) => exactCount(v));
 const wireSchema = z
   .object({
     platform: z.enum(PLATFORMS).optional(),
@@ -74,8 +78,8 @@ const wireSchema = z
     caption: z.string().default(''),
     view_count: exact.optional(),
     video_play_count: exact.optional(),
-    like_count: likes.default(0),
-    comment_count: num.default(0),
+    like_count: postCount.default(0),
+    comment_count: postCount.default(0),
     owner_username: z.string().optional(),
     owner_follower_count: num.default(0),
     // The original's tracker writes Python's isoformat(), without an offset for a naive time,
