@@ -45,10 +45,13 @@ const count = (v: unknown): number | undefined => {
   return Number.isFinite(n) ? Math.max(0, Math.trunc(n)) : undefined;
 };
 
-/** Likes keep Instagram's hidden -1: the original's engagement sums it as such. */
-const likeCount = (v: unknown): number | undefined => {
+/**
+ * A post's counts as the original stored them, negative ones included: its model takes any
+ * integer (Instagram's hidden likes are -1) and its engagement sums them as such.
+ */
+const postCount = (v: unknown): number | undefined => {
   const n = numeric(v);
-  return Number.isFinite(n) ? Math.max(-1, Math.trunc(n)) : undefined;
+  return Number.isFinite(n) ? Math.trunc(n) : undefined;
 };
 
 const isPlatform = (v: unknown): v is Platform => typeof v === 'string' && (PLATFORMS as readonly string[]).includes(v);
@@ -74,8 +77,8 @@ export function snapshotFromOriginal(
   if (!platform) return { skip: 'unknown_platform' };
   const views =
     platform === 'youtube/video'
-      ? count(metric['view_count'])
-      : (count(metric['video_play_count']) ?? count(metric['video_view_count']) ?? count(metric['view_count']));
+      ? postCount(metric['view_count'])
+      : (postCount(metric['video_play_count']) ?? postCount(metric['video_view_count']) ?? postCount(metric['view_count']));
   if (views === undefined) return { skip: 'no_view_count' };
   const caption = typeof metric['caption'] === 'string' ? metric['caption'] : '';
   const published = metric['published_at'];
@@ -88,8 +91,8 @@ export function snapshotFromOriginal(
     interval,
     caption,
     view_count: views,
-    like_count: likeCount(metric['like_count']) ?? 0,
-    comment_count: count(metric['comment_count']) ?? 0,
+    like_count: postCount(metric['like_count']) ?? 0,
+    comment_count: postCount(metric['comment_count']) ?? 0,
     owner_username: typeof metric['owner_username'] === 'string' ? metric['owner_username'] : '',
     owner_follower_count: count(metric['owner_follower_count']) ?? 0,
     published_at: publishedAt,

@@ -3,6 +3,9 @@ import { PLATFORMS } from '../config/defaults.js';
 import type { MetricSnapshot } from './types.js';
 
 const count = z.number().int().nonnegative();
+// The original records a post's counts as the platform gives them, negative ones included
+// (Instagram's hidden likes are -1); a snapshot refused here would cost the miner its interval.
+const platformCount = z.number().int();
 
 /** What a metric snapshot must look like before it is stored; a bad one is refused, not stored half-right. */
 export const metricSnapshotSchema = z.object({
@@ -11,10 +14,9 @@ export const metricSnapshotSchema = z.object({
   content_id: z.string().min(1),
   interval: z.string().regex(/^\d{4}-\d{2}-\d{2}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD-HH-MM'),
   caption: z.string(),
-  view_count: z.union([count, z.bigint().nonnegative()]),
-  // Instagram reports hidden likes as -1, and the original sums them as such.
-  like_count: z.number().int().min(-1),
-  comment_count: count,
+  view_count: z.union([platformCount, z.bigint().nonnegative()]),
+  like_count: platformCount,
+  comment_count: platformCount,
   owner_username: z.string(),
   owner_follower_count: count,
   published_at: z.string(),

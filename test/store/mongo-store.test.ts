@@ -153,12 +153,14 @@ describe(`MongoStore (${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded'} ba
       new TypeError('snapshot 1: interval: must be YYYY-MM-DD-HH-MM'),
     );
     await expect(store.snapshots.upsertMany([snapshot(1, { hotkey: '5Bad', platform: 'tiktok' as never })])).rejects.toThrow(/snapshot 0: platform/);
-    await expect(store.snapshots.upsertMany([snapshot(1, { hotkey: '5Bad', view_count: -1 })])).rejects.toThrow(/snapshot 0: view_count/);
-    // Likes may be Instagram's hidden -1, never less.
-    await expect(store.snapshots.upsertMany([snapshot(1, { hotkey: '5Bad', like_count: -2 })])).rejects.toThrow(/snapshot 0: like_count/);
+    await expect(store.snapshots.upsertMany([snapshot(1, { hotkey: '5Bad', view_count: 1.5 })])).rejects.toThrow(/snapshot 0: view_count/);
+    await expect(store.snapshots.upsertMany([snapshot(1, { hotkey: '5Bad', comment_count: '3' as never })])).rejects.toThrow(/snapshot 0: comment_count/);
+    await expect(store.snapshots.upsertMany([snapshot(1, { hotkey: '5Bad', owner_follower_count: -1 })])).rejects.toThrow(/snapshot 0: owner_follower_count/);
     expect(await store.snapshots.count({ hotkey: '5Bad' })).toBe(0);
-    await store.snapshots.upsertMany([snapshot(1, { hotkey: '5Hidden', like_count: -1 })]);
-    expect((await store.snapshots.history('5Hidden'))[0]!.like_count).toBe(-1);
+    // A post's counts are kept as the platform gave them, as the original records them: hidden
+    // likes are -1, and its model takes negative counts of any kind.
+    await store.snapshots.upsertMany([snapshot(1, { hotkey: '5Hidden', like_count: -1, comment_count: -3, view_count: -10 })]);
+    expect((await store.snapshots.history('5Hidden'))[0]).toMatchObject({ like_count: -1, comment_count: -3, view_count: -10 });
     await expect(store.snapshots.count({ owner: 'x' } as never)).rejects.toThrow(new TypeError('filter.owner is not a snapshot count filter (hotkey, interval, platform)'));
   });
 

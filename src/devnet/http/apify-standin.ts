@@ -113,6 +113,7 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
       url: `https://www.instagram.com/${isReel ? 'reel' : 'p'}/${c.content_id}/`,
       commentsCount: counts.comments,
       firstComment: '',
+      isCommentsDisabled: false,
       latestComments: [],
       dimensionsHeight: 1920,
       dimensionsWidth: 1080,

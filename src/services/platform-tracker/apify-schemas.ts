@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pyBool, pyDuration, pyInt, pyTimestamp } from './pydantic-lax.js';
 
 /** The parts of Apify API v2 responses and actor output items the client reads. */
 
@@ -28,23 +29,35 @@ export const apifyRunListSchema = z.object({
 
 export const apifyErrorSchema = z.object({ error: z.object({ type: z.string(), message: z.string() }) });
 
-/** An `apify/instagram-api-scraper` item for resultsType `details` (a post or reel). */
+/**
+ * An `apify/instagram-api-scraper` item for resultsType `details` (a post or reel), held to the
+ * original's `InstagramPostMetadata` (reference §6.3): every field it requires, read with
+ * pydantic's lax rules (pydantic-lax.ts), so that an item records an interval here exactly when
+ * it records one there. Image and carousel posts have no play counts or duration and fail, as
+ * there. Hidden likes arrive as -1 and stay -1; like every other count they are not range-checked,
+ * since the original records them as they come. `shortCode` is ours: it matches items to inputs
+ * in a batched run (the original runs one URL and takes `items[0]`).
+ */
 export const instagramPostItemSchema = z.object({
   shortCode: z.string().min(1),
-  url: z.string(),
+  caption: z.string(),
+  commentsCount: pyInt,
+  likesCount: pyInt,
+  dimensionsHeight: pyInt,
+  dimensionsWidth: pyInt,
+  displayUrl: z.string(),
+  firstComment: z.string(),
+  isCommentsDisabled: pyBool,
+  ownerUsername: z.string(),
+  productType: z.string(),
+  timestamp: pyTimestamp,
   type: z.string(),
-  caption: z.string().nullable().optional(),
-  commentsCount: z.number().int().nonnegative(),
-  /** -1 when the owner hides likes. */
-  likesCount: z.number().int().min(-1),
-  videoPlayCount: z.number().int().nonnegative().nullable().optional(),
-  videoViewCount: z.number().int().nonnegative().nullable().optional(),
-  videoDuration: z.number().nullable().optional(),
-  ownerUsername: z.string().min(1),
-  timestamp: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO date'),
-  videoUrl: z.string().nullable().optional(),
-  displayUrl: z.string().nullable().optional(),
-  productType: z.string().nullable().optional(),
+  url: z.string(),
+  videoDuration: pyDuration,
+  videoPlayCount: pyInt,
+  videoViewCount: pyInt,
+  // Defaults to "" there when absent; null is refused there.
+  videoUrl: z.string().optional(),
   inputUrl: z.string().optional(),
 });
 

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { z } from 'zod';
 import { exactCount } from '../../formats/count.js';
 import { PLATFORMS, type Platform } from '../../config/defaults.js';
 import { ServiceError, errorCode } from '../../errors.js';
@@ -200,7 +201,8 @@ export class PlatformTracker implements MetricsProvider {
     const apify = this.#apify!;
     const directUrls = refs.map(instagramUrl);
     const run = await apify.runActor(this.#postActor, { directUrls, resultsType: 'details', resultsLimit: 1, addParentData: false }, directUrls.length);
-    const posts = new Map<string, InstagramPostItem>();
+    // Per shortCode: the item, or the raw item the original's model refuses with the reason.
+    const posts = new Map<string, InstagramPostItem | { raw: Record<string, unknown>; error: z.ZodError }>();
     const failures = new Map<string, string>();
     for (const raw of run.items) {
       const post = instagramPostItemSchema.safeParse(raw);
@@ -211,9 +213,11 @@ export class PlatformTracker implements MetricsProvider {
       const failed = scraperErrorItemSchema.safeParse(raw);
       const code = failed.success ? SHORTCODE.exec(failed.data.inputUrl ?? failed.data.url ?? '')?.[1] : undefined;
       if (failed.success && code) failures.set(code, failed.data.errorDescription ?? failed.data.error);
+      else if (!failed.success && isRecord(raw) && typeof raw['shortCode'] === 'string' && raw['shortCode'] !== '') posts.set(raw['shortCode'], { raw, error: post.error });
       else this.#logger?.warn({ issues: post.error.issues.slice(0, 3) }, 'instagram item with an unexpected shape skipped');
     }
-    const usernames = [...new Set([...posts.values()].map((p) => p.ownerUsername))];
+    // As the original: no profile run for an empty owner name (its count is 0).
+    const usernames = [...new Set([...posts.values()].flatMap((p) => ('ownerUsername' in p && p.ownerUsername !== '' ? [p.ownerUsername] : [])))];
     const followers = new Map<string, number>();
     let followerError: Error | undefined;
     if (usernames.length > 0) {
@@ -236,15 +240,8 @@ export class PlatformTracker implements MetricsProvider {
         out.set(KEY(ref), notFound(ref, failures.get(ref.content_id) ?? 'not in the scraper output'));
         continue;
       }
-      const missing = missingForOriginal(p);
-      if (missing.length > 0) {
-        out.set(
-          KEY(ref),
-          new ServiceError('platform_tracker', `${ref.platform} ${ref.content_id}: the scraper gave no ${missing.join(', ')}${missing.includes('videoPlayCount') ? ' (an image or carousel post has no play counts)' : ''}`, {
-            code: 'ERR_CONTENT_INCOMPLETE',
-            retryable: false,
-          }),
-        );
+      if ('error' in p) {
+        out.set(KEY(ref), refusal(ref, p.raw, p.error));
         continue;
       }
       // As the original: a follower count that could not be read is 0 and the interval is still
@@ -254,15 +251,15 @@ export class PlatformTracker implements MetricsProvider {
       out.set(KEY(ref), {
         platform: ref.platform as Platform,
         content_id: ref.content_id,
-        caption: p.caption!,
-        view_count: p.videoPlayCount!,
+        caption: p.caption,
+        view_count: p.videoPlayCount,
         // Hidden like counts arrive as -1 and count as -1, as in the original's sums.
         like_count: p.likesCount,
         comment_count: p.commentsCount,
         owner_username: p.ownerUsername,
         owner_follower_count: owners,
-        published_at: new Date(p.timestamp).toISOString(),
-        video_url: p.videoUrl ?? null,
+        published_at: p.timestamp,
+        video_url: p.videoUrl || null,
         fetched_at: fetchedAt,
       });
     }
@@ -280,17 +277,23 @@ function unavailable(platform: string, key: string): ServiceError {
   });
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 /**
- * Fields the original's InstagramPostMetadata requires (reference §6.3) that a scraper item can
- * lack: without one the original records no interval for the content, and its chain does not
- * move. Image and carousel posts have no play counts or duration; a post without a caption has
- * none. Recording them with made-up zeros would reset or bend a chain the network leaves alone.
+ * An item the original's InstagramPostMetadata refuses (reference §6.3): there the tracker answers
+ * 500 and no interval is recorded, so the content's chain does not move; recording it with
+ * made-up values would reset or bend a chain the network leaves alone. A field that is absent or
+ * null (image and carousel posts have no play counts or duration; a post may have no caption) is
+ * ERR_CONTENT_INCOMPLETE; a value the model cannot read is ERR_CONTENT_INVALID.
  */
-function missingForOriginal(p: InstagramPostItem): string[] {
-  const missing: string[] = [];
-  if (typeof p.caption !== 'string') missing.push('caption');
-  if (p.videoPlayCount == null) missing.push('videoPlayCount');
-  if (p.videoViewCount == null) missing.push('videoViewCount');
-  if (p.videoDuration == null) missing.push('videoDuration');
-  return missing;
+function refusal(ref: ContentRef, raw: Record<string, unknown>, error: z.ZodError): ServiceError {
+  const fields = [...new Set(error.issues.map((i) => String(i.path[0] ?? '')))];
+  const missing = fields.filter((f) => raw[f] == null);
+  const what = `${ref.platform} ${ref.content_id}`;
+  if (missing.length > 0) {
+    const why = missing.includes('videoPlayCount') ? ' (an image or carousel post has no play counts)' : '';
+    return new ServiceError('platform_tracker', `${what}: the scraper gave no ${missing.join(', ')}${why}`, { code: 'ERR_CONTENT_INCOMPLETE', retryable: false });
+  }
+  const detail = error.issues.map((i) => `${String(i.path[0])} ${i.message}`).join('; ');
+  return new ServiceError('platform_tracker', `${what}: the scraper gave a value the original refuses: ${detail}`, { code: 'ERR_CONTENT_INVALID', retryable: false });
 }

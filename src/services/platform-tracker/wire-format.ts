@@ -5,6 +5,7 @@ import type { ContentMetrics, ContentRef } from '../types.js';
 
 import { describeIssues } from '../http/json-server.js';
 import { ServiceError } from '../../errors.js';
+import { pyTimestamp } from './pydantic-lax.js';
 
 export { describeIssues };
 
@@ -59,12 +60,16 @@ const num = z
   .union([z.number(), z.string().regex(/^\d+(?:\.\d+)?$/, 'must be a decimal count'), z.null()])
   .transform((v) => (v === null ? 0 : Number(v)))
   .pipe(z.number().finite().nonnegative());
-// Likes may be -1: Instagram's hidden count, which the original passes on as is.
-const likes = z
+// A post's own counts may be negative: Instagram's hidden likes are -1, and the original's model
+// takes any integer, so its tracker passes them on as they came.
+const postCount = z
   .union([z.number(), z.string().regex(/^-?\d+$/, 'must be a decimal count'), z.null()])
   .transform((v) => (v === null ? 0 : Number(v)))
-  .pipe(z.number().int().min(-1));
-const exact = z.union([z.number().finite().nonnegative(), z.string().regex(/^\d+$/, 'must be a decimal count')]).transform((v) => exactCount(v));
+  .pipe(z.number().int());
+// Integral (a count past 2^53 that JSON.parse rounded is still one), of either sign, or the exact decimal string.
+const exact = z
+  .union([z.number().refine(Number.isInteger, 'must be an integer'), z.string().regex(/^\d+$/, 'must be a decimal count')])
+  .transform((v) => exactCount(v));
 const wireSchema = z
   .object({
     platform: z.enum(PLATFORMS).optional(),
@@ -73,11 +78,13 @@ const wireSchema = z
     caption: z.string().default(''),
     view_count: exact.optional(),
     video_play_count: exact.optional(),
-    like_count: likes.default(0),
-    comment_count: num.default(0),
+    like_count: postCount.default(0),
+    comment_count: postCount.default(0),
     owner_username: z.string().optional(),
     owner_follower_count: num.default(0),
-    published_at: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be a date'),
+    // The original's tracker writes Python's isoformat(), without an offset for a naive time,
+    // which its validator stores as UTC; Date.parse would read that as local time.
+    published_at: pyTimestamp,
     video_url: z.string().nullable().optional(),
     crawl_video_url: z.string().nullable().optional(),
     fetched_at: z.string().optional(),
@@ -104,7 +111,7 @@ export function fromWire(body: unknown, ref: ContentRef, now: () => number = Dat
     comment_count: w.comment_count,
     owner_username: w.owner_username ?? '',
     owner_follower_count: w.owner_follower_count,
-    published_at: new Date(w.published_at).toISOString(),
+    published_at: w.published_at,
     video_url: w.video_url ?? (w.crawl_video_url ? w.crawl_video_url : null),
     fetched_at: w.fetched_at ?? new Date(now()).toISOString(),
   };

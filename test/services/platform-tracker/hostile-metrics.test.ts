@@ -57,6 +57,11 @@ describe('numeric metric fields from a tracker', () => {
     // Instagram's hidden likes, passed on as the original passes them.
     ['like_count', '-1', -1],
     ['like_count', '"-1"', -1],
+    // Any other negative count too: the original's model takes any integer and its tracker
+    // passes it on, so a validator reading that tracker records it as the original does.
+    ['like_count', '-2', -2],
+    ['comment_count', '-3', -3],
+    ['view_count', '-5', -5],
     ['comment_count', '7', 7],
     ['owner_follower_count', '"120"', 120],
     ['view_count', '"123456789012345678901234567890"', 123456789012345678901234567890n],
@@ -73,7 +78,7 @@ describe('numeric metric fields from a tracker', () => {
   });
 
   it.each([
-    ['like_count', '-2'],
+    ['like_count', '1.5'],
     ['like_count', '"NaN"'],
     ['like_count', '1e400'],
     ['like_count', '"1e400"'],
@@ -83,7 +88,7 @@ describe('numeric metric fields from a tracker', () => {
     ['like_count', '" 5"'],
     ['comment_count', '{"valueOf":5}'],
     ['owner_follower_count', '"-3"'],
-    ['view_count', '-5'],
+    ['view_count', '2.5'],
     ['view_count', '"1e3"'],
     ['view_count', '1e400'],
     ['published_at', '"not a date"'],
@@ -116,7 +121,7 @@ describe('numeric metric fields from a tracker', () => {
   });
 
   it('a result that names no requested item is dropped, not charged to another', async () => {
-    const { results, errors } = await viaBatch([withField('like_count', '-2', 'someoneElse'), JSON.stringify(BASE)]);
+    const { results, errors } = await viaBatch([withField('like_count', '1.5', 'someoneElse'), JSON.stringify(BASE)]);
     expect(results.map((r) => r.content_id)).toEqual(['vidA']);
     expect(errors).toEqual([]);
   });
@@ -145,27 +150,79 @@ describe('platform API items with hostile numbers', () => {
     shortCode: 'C1',
     url: 'https://www.instagram.com/p/C1/',
     type: 'Video',
+    caption: 'c',
     commentsCount: 1,
     likesCount: 2,
+    dimensionsHeight: 1920,
+    dimensionsWidth: 1080,
+    displayUrl: 'https://cdn.example/C1.jpg',
+    firstComment: '',
+    isCommentsDisabled: false,
+    productType: 'clips',
+    videoPlayCount: 10,
+    videoViewCount: 8,
+    videoDuration: 3.5,
     ownerUsername: 'o',
     timestamp: '2026-01-01T00:00:00.000Z',
     ...extra,
   });
+  it('the complete item parses', () => {
+    expect(instagramPostItemSchema.safeParse(post({})).success).toBe(true);
+  });
+
+  // What the original's pydantic model refuses (see instagram-differential.test.ts for the rest).
   it.each([
-    [{ commentsCount: -1 }],
-    [{ commentsCount: '5' }],
     [{ likesCount: 1.5 }],
-    [{ likesCount: -2 }],
     [{ likesCount: Number.POSITIVE_INFINITY }],
-    [{ videoPlayCount: -10 }],
     [{ videoPlayCount: Number.NaN }],
+    [{ videoPlayCount: 2 ** 53 }],
+    [{ commentsCount: '1e3' }],
+    [{ isCommentsDisabled: 'maybe' }],
     [{ timestamp: 'soon' }],
-    [{ ownerUsername: '' }],
+    [{ timestamp: 1767225600 }],
+    [{ ownerUsername: 7 }],
+    [{ videoUrl: null }],
   ])('an Instagram item with %j is refused', (extra) => {
     expect(instagramPostItemSchema.safeParse(post(extra)).success).toBe(false);
   });
 
+  // ...and what it takes, as pydantic's lax mode reads it.
+  it.each([
+    [{ commentsCount: -1 }, 'commentsCount', -1],
+    [{ commentsCount: ' 5 ' }, 'commentsCount', 5],
+    [{ likesCount: -2 }, 'likesCount', -2],
+    [{ videoPlayCount: '1_000.00' }, 'videoPlayCount', 1000],
+    [{ videoDuration: -1.5 }, 'videoDuration', -1],
+    [{ isCommentsDisabled: 'Yes' }, 'isCommentsDisabled', true],
+    [{ ownerUsername: '' }, 'ownerUsername', ''],
+    [{ timestamp: '2026-01-01 05:30+05:30' }, 'timestamp', '2026-01-01T00:00:00.000Z'],
+  ])('an Instagram item with %j is read as the original reads it', (extra, field, value) => {
+    expect((instagramPostItemSchema.parse(post(extra)) as Record<string, unknown>)[field]).toBe(value);
+  });
+
   it('hidden Instagram likes (-1) parse as -1, the value the original sums', () => {
     expect(instagramPostItemSchema.parse(post({ likesCount: -1 })).likesCount).toBe(-1);
+  });
+});
+
+describe("published_at from the original's tracker", () => {
+  // Its answer carries Python's isoformat(): no offset for a naive time, which its validator
+  // stores as UTC. The reading must not depend on the machine's time zone.
+  it.each([
+    ['2025-06-20T17:03:12', '2025-06-20T17:03:12.000Z'],
+    ['2025-06-20T17:03:12.123999', '2025-06-20T17:03:12.123Z'],
+    ['2025-06-20T17:03:12+05:30', '2025-06-20T11:33:12.000Z'],
+    ['2025-06-20T00:00:00', '2025-06-20T00:00:00.000Z'],
+  ])('%s is %s in any time zone', (sent, stored) => {
+    const zone = process.env['TZ'];
+    try {
+      for (const tz of ['UTC', 'America/New_York', 'Asia/Kolkata']) {
+        process.env['TZ'] = tz;
+        expect(fromWire({ ...BASE, published_at: sent }, REF).published_at).toBe(stored);
+      }
+    } finally {
+      if (zone === undefined) delete process.env['TZ'];
+      else process.env['TZ'] = zone;
+    }
   });
 });

@@ -25,6 +25,12 @@ function post(shortCode: string, owner: string, over: Record<string, unknown> = 
     type: 'Video',
     caption: `caption ${shortCode}`,
     commentsCount: 3,
+    dimensionsHeight: 1920,
+    dimensionsWidth: 1080,
+    displayUrl: `https://cdn.example/${shortCode}.jpg`,
+    firstComment: '',
+    isCommentsDisabled: false,
+    productType: 'clips',
     likesCount: 10,
     videoPlayCount: 100,
     videoViewCount: 120,
@@ -55,7 +61,7 @@ describe('PlatformTracker: Instagram scraper output', () => {
   it('maps each input to a result or its own error: scraper errors, missing posts, items the original refuses, odd items', async () => {
     const { tracker, warnings } = await instagramTracker(
       json(201, [
-        post('AAA', 'alice', { videoUrl: null, likesCount: -1 }),
+        post('AAA', 'alice', { videoUrl: undefined, likesCount: -1 }),
         { error: 'not_found', errorDescription: 'Post is private', inputUrl: 'https://www.instagram.com/reel/BBB/' },
         { error: 'restricted_page', url: 'https://www.instagram.com/p/CCC/' },
         { error: 'no_url_at_all' },
@@ -91,7 +97,7 @@ describe('PlatformTracker: Instagram scraper output', () => {
         platform: 'instagram/post',
         content_id: 'FFF',
         code: 'ERR_CONTENT_INCOMPLETE',
-        message: 'platform_tracker: instagram/post FFF: the scraper gave no caption, videoPlayCount, videoViewCount, videoDuration (an image or carousel post has no play counts)',
+        message: 'platform_tracker: instagram/post FFF: the scraper gave no caption, videoDuration, videoPlayCount, videoViewCount (an image or carousel post has no play counts)',
         retryable: false,
       },
       {
