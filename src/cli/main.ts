@@ -52,7 +52,7 @@ const SUMMARIES: Readonly<Record<string, string>> = Object.freeze({
   commit: 'set a miner commitment (--gist user:gistid)',
   serve: 'serve platform-tracker | ai-detector over HTTP',
   migrate: "import the Python validator's stored history (--from mongodb://…)",
-  miner: 'miner toolkit: check | sign | gist pull|push | upload | ui (docs/MINING.md)',
+  miner: 'miner toolkit: check | sign | gist pull|push | upload | ui | playground (docs/MINING.md)',
   config: 'print the resolved configuration',
 });
 

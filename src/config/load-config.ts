@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { closest, distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { DEFAULTS, LOG_STREAMS, NETWORK_ENDPOINTS, PLATFORMS, deepFreeze } from './defaults.js';
@@ -253,7 +254,7 @@ function applyLayer(
       continue;
     }
     if (!known.has(key)) {
-      throw new ConfigError(`unknown option ${source(rawKey)}`, source(rawKey));
+      throw new ConfigError(`unknown option ${source(rawKey)}${nearestKey(key, known)}`, source(rawKey));
     }
     let v = value;
     if (key === 'allowed_platforms' && typeof v === 'string') v = v.split(',').map((s) => s.trim());
@@ -268,6 +269,12 @@ function applyLayer(
     setPath(target, 'logging.level', switched.level);
     origins.set('logging.level', switched.origin);
   }
+}
+
+/** `; did you mean pool.threads?` when a known key is within a typo's distance (as for flags). */
+function nearestKey(key: string, known: ReadonlySet<string>): string {
+  const best = closest(key, [...known]);
+  return distance(key, best) <= Math.max(2, Math.floor(key.length / 3)) ? `; did you mean ${best}?` : '';
 }
 
 function expandHome(p: string): string {

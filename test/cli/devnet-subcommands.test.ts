@@ -48,6 +48,17 @@ describe('infinitevibe devnet mongo | standins', () => {
     expect(() => parseDevnetStandinsFlags({ 'gist-etags': 'maybe' })).toThrow('--gist-etags must be on or off');
   });
 
+  it('--help gives the sub-commands\' own defaults for --port and --miners', async () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    expect(await main(['devnet', '--help'], { stdout: out, stderr: new PassThrough() })).toBe(0);
+    expect(parseDevnetMongoFlags({}).port).toBe(27017);
+    expect(parseDevnetStandinsFlags({}).miners).toBe(64);
+    expect(text).toMatch(/--port N .*\(default: 9944; mongo: 27017\)/);
+    expect(text).toMatch(/--miners N .*\(default: 256; standins: 64\)/);
+  });
+
   it('rejects an unknown sub-command with exit 2', async () => {
     const err = new PassThrough();
     let text = '';

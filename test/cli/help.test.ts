@@ -45,7 +45,7 @@ describe('cli help, version and flag checks', () => {
     expect(stdout).toMatch(/--seed N/);
     expect(stdout).toMatch(/--scenario FILE\.json/);
     expect(stdout).toMatch(/--block-time-ms N\s+.*\(default: 1000\)/);
-    expect(stdout).toMatch(/--port N\s+.*\(default: 9944\)/);
+    expect(stdout).toMatch(/--port N\s+.*\(default: 9944; mongo: 27017\)/);
     expect(stdout).not.toContain('--wallet.name');
   });
 

@@ -113,6 +113,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: noEnv, configFile: join(dir, 'missing.json') })).toThrow(/cannot read the file/);
   });
 
+  it('names the nearest known key for a misspelt one in a config file or the environment', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iv-config-'));
+    const typo = join(dir, 'typo.json');
+    writeFileSync(typo, JSON.stringify({ pool: { threadz: 4 } }));
+    expect(() => loadConfig({ env: noEnv, configFile: typo })).toThrow(/unknown option pool\.threadz in .*; did you mean pool\.threads\?/);
+    expect(() => loadConfig({ env: { INFINITEVIBE_WALLET__HOTKY: 'x' } })).toThrow(
+      /unknown option environment variable INFINITEVIBE_WALLET__HOTKY; did you mean wallet\.hotkey\?/,
+    );
+    // Nothing near: no guess.
+    expect(() => loadConfig({ env: noEnv, flags: { 'wallet.colour': 'red' } })).toThrow(/unknown option --wallet\.colour$/);
+  });
+
   it('refuses an embedded data dir next to an external MongoDB', () => {
     expect(() =>
       loadConfig({ env: { MONGODB_URI: 'mongodb://db:27017' }, flags: { 'mongodb.data_dir': '/tmp/x' } }),

@@ -6,7 +6,10 @@ export { configScope } from './devnet.js';
 
 /** The node's flags, then those only `devnet standins` and `devnet mongo` take. */
 export const flags: readonly FlagSpec[] = [
-  ...nodeFlags,
+  // Two of the node's flags default differently in the sub-commands; the help says so.
+  ...nodeFlags.map((f) =>
+    f.name === 'port' ? { ...f, default: `${String(f.default)}; mongo: 27017` } : f.name === 'miners' ? { ...f, default: `${String(f.default)}; standins: 64` } : f,
+  ),
   { name: 'submissions', value: 'N', description: 'standins: submissions per miner', default: 5 },
   { name: 'latency-ms', value: 'N', description: 'standins: added latency of every upstream answer', default: 0 },
   { name: 'ai-latency-ms', value: 'N', description: 'standins: added latency of every AI detection', default: 0 },

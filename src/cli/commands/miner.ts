@@ -17,7 +17,7 @@ export const description = 'miner toolkit: check | sign | gist pull|push | uploa
 /** Every subcommand's own flags (docs/MINING.md describes each); config keys are accepted too. */
 export const flags: readonly FlagSpec[] = [
   { name: 'json', description: 'print JSON instead of a table', default: false },
-  { name: 'file', value: 'FILE', description: 'the submissions file (JSON lines; default submissions.jsonl)' },
+  { name: 'file', value: 'FILE', description: 'the submissions file (JSON lines); sign needs it, check takes it or --gist, gist pull|push default to submissions.jsonl' },
   { name: 'out', value: 'FILE', description: 'sign: write the signed file here instead of in place' },
   { name: 'verify', description: 'sign: only check the existing signatures', default: false },
   { name: 'force', description: 'gist push: publish even with lines validators would reject', default: false },
