@@ -1,6 +1,6 @@
-import { closest, distance } from 'fastest-levenshtein';
 import { DEFAULTS } from '../config/defaults.js';
 import { canonicalKey } from '../config/load-config.js';
+import { nearestName } from '../util/nearest-name.js';
 import { version } from '../util/version.js';
 
 /** One flag of a command, as its --help lists it. */
@@ -75,12 +75,7 @@ export function unknownFlag(
 }
 
 /** The nearest known flag within a typo's distance (a third of the name, at least 2 edits). */
-export function suggestFlag(name: string, known: Iterable<string>): string | undefined {
-  const candidates = [...known];
-  if (candidates.length === 0) return undefined;
-  const best = closest(name, candidates);
-  return distance(name, best) <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
-}
+export const suggestFlag = nearestName;
 
 export { version };
 

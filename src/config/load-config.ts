@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { closest, distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { nearestName } from '../util/nearest-name.js';
+import { flatten, getPath, isPlainObject, setPath } from './object-paths.js';
 import { DEFAULTS, LOG_STREAMS, NETWORK_ENDPOINTS, PLATFORMS, deepFreeze } from './defaults.js';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -178,42 +179,10 @@ export function canonicalKey(flag: string): string {
   return key;
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-function flatten(obj: Record<string, unknown>, prefix = '', out: Record<string, unknown> = {}) {
-  for (const [k, v] of Object.entries(obj)) {
-    const key = prefix ? `${prefix}.${k}` : k;
-    if (isPlainObject(v)) flatten(v, key, out);
-    else out[key] = v;
-  }
-  return out;
-}
-
 function knownPaths(): Set<string> {
   const paths = new Set(Object.keys(flatten(DEFAULTS as unknown as Record<string, unknown>)));
   // Optional leaves are undefined in DEFAULTS and so flattened as leaves already.
   return paths;
-}
-
-function setPath(target: Record<string, unknown>, path: string, value: unknown) {
-  const parts = path.split('.');
-  let node = target;
-  for (const part of parts.slice(0, -1)) {
-    if (!isPlainObject(node[part])) node[part] = {};
-    node = node[part] as Record<string, unknown>;
-  }
-  node[parts[parts.length - 1]!] = value;
-}
-
-function getPath(source: Record<string, unknown>, path: string): unknown {
-  let node: unknown = source;
-  for (const part of path.split('.')) {
-    if (!isPlainObject(node)) return undefined;
-    node = node[part];
-  }
-  return node;
 }
 
 function cloneDefaults(): Record<string, unknown> {
@@ -254,7 +223,7 @@ function applyLayer(
       continue;
     }
     if (!known.has(key)) {
-      throw new ConfigError(`unknown option ${source(rawKey)}${nearestKey(key, known)}`, source(rawKey));
+      throw new ConfigError(`unknown option ${source(rawKey)}${didYouMean(nearestName(key, known))}`, source(rawKey));
     }
     let v = value;
     if (key === 'allowed_platforms' && typeof v === 'string') v = v.split(',').map((s) => s.trim());
@@ -271,11 +240,8 @@ function applyLayer(
   }
 }
 
-/** `; did you mean pool.threads?` when a known key is within a typo's distance (as for flags). */
-function nearestKey(key: string, known: ReadonlySet<string>): string {
-  const best = closest(key, [...known]);
-  return distance(key, best) <= Math.max(2, Math.floor(key.length / 3)) ? `; did you mean ${best}?` : '';
-}
+/** `; did you mean pool.threads?`, as for a mistyped flag. */
+const didYouMean = (near: string | undefined): string => (near ? `; did you mean ${near}?` : '');
 
 function expandHome(p: string): string {
   return p === '~' || p.startsWith('~/') ? homedir() + p.slice(1) : p;
