@@ -66,16 +66,13 @@ export function unknownFlag(
   for (const raw of Object.keys(flags)) {
     const key = canonicalKey(raw);
     if (known.has(key) || known.has(raw)) continue;
-    const near = suggestFlag(key, known);
+    const near = nearestName(key, known);
     // Say it the way the help page spells it (`--block-time-ms`, not its canonical twin).
     const spelled = own.find((f) => canonicalKey(f.name) === near)?.name ?? near;
     return { flag: raw, suggestion: spelled };
   }
   return undefined;
 }
-
-/** The nearest known flag within a typo's distance (a third of the name, at least 2 edits). */
-export const suggestFlag = nearestName;
 
 export { version };
 

@@ -1,6 +1,7 @@
 import yargs from 'yargs';
 import { ConfigError, InfiniteVibeError } from '../errors.js';
-import { commandHelp, suggestFlag, unknownFlag, usage, version, type ConfigScope, type FlagSpec } from './help.js';
+import { nearestName } from '../util/nearest-name.js';
+import { commandHelp, unknownFlag, usage, version, type ConfigScope, type FlagSpec } from './help.js';
 
 /**
  * Command dispatcher. Each command lives in its own module under ./commands and is loaded on
@@ -108,7 +109,7 @@ function globalUsage(): string {
 }
 
 function suggestion(name: string, known: readonly string[]): string {
-  const near = suggestFlag(name, known);
+  const near = nearestName(name, known);
   return near ? `; did you mean "${near}"?` : '';
 }
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/main.js';
-import { suggestFlag } from '../../src/cli/help.js';
 import { cli } from '../helpers/cli.js';
 
 describe('cli help, version and flag checks', () => {
@@ -75,12 +74,6 @@ describe('cli help, version and flag checks', () => {
     const command = await cli(['valdate']);
     expect(command.code).toBe(2);
     expect(command.stderr).toContain('unknown command "valdate"; did you mean "validate"?');
-  });
-
-  it('suggests only within a typo distance', () => {
-    expect(suggestFlag('wallet.nmae', ['wallet.name', 'wallet.path'])).toBe('wallet.name');
-    expect(suggestFlag('jsno', ['json', 'uid'])).toBe('json');
-    expect(suggestFlag('zzzzzzzz', ['json', 'uid'])).toBeUndefined();
   });
 
   it('accepts the Bittensor logging switches', async () => {
