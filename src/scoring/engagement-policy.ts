@@ -2,6 +2,7 @@ import type { Platform } from '../config/defaults.js';
 import type { MetricSnapshot } from '../store/types.js';
 import { isSnapshotValid } from './snapshot-validity.js';
 import type { ContentScore, Count, EngagementResult } from './types.js';
+import { compareStrings } from '../util/compare-strings.js';
 
 /**
  * The `engagement` policy, version 1: the original validator's production scoring
@@ -68,10 +69,6 @@ function groupByContent(history: readonly MetricSnapshot[]): ContentDoc[] {
     out.push({ content_id, platform: snapshots[snapshots.length - 1]!.platform, snapshots });
   }
   return out.sort((a, b) => compareUtf8(a.content_id, b.content_id));
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Platform } from '../config/defaults.js';
 import type { MetricSnapshot } from '../store/types.js';
 import { isSnapshotValid } from './snapshot-validity.js';
 import type { BotAnalysis, GrowthParams, GrowthResult, GrowthZeroReason } from './types.js';
+import { compareStrings } from '../util/compare-strings.js';
 
 /**
  * The `growth` policy, version 1: the formulas of the original's growth-focused validator
@@ -82,10 +83,6 @@ interface Sample {
   readonly family: string;
 }
 
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /**
  * Scores one miner under the growth policy. Only valid snapshots (same validity as the engagement
  * policy: caption, AI, owner, signature) of an allowed platform with a positive follower count are
@@ -156,7 +153,7 @@ export function scoreMinerGrowth(
   // smaller name, then the platform family, on a tie) so a miner posting from several accounts is
   // measured on one series. An account is a name on one platform family: a YouTube channel titled
   // like an Instagram account is another account, and its subscribers are not that account's followers.
-  samples.sort((a, b) => b.t - a.t || b.followers - a.followers || compareText(a.account, b.account) || compareText(a.family, b.family));
+  samples.sort((a, b) => b.t - a.t || b.followers - a.followers || compareStrings(a.account, b.account) || compareStrings(a.family, b.family));
   const latest = samples[0]!;
   const series = samples.filter((s) => s.account === latest.account && s.family === latest.family);
   const engagement = engagementMultiplier(likes, comments, latest.followers, g);

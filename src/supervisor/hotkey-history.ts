@@ -1,5 +1,6 @@
 import { CompactRows, snapshotsOf, type CompactHistoryData } from '../scoring/compact-history.js';
 import type { MetricSnapshot } from '../store/types.js';
+import { compareStrings } from '../util/compare-strings.js';
 
 /** Unambiguous for any strings (lengths first), unlike a separator that may occur in an id. */
 function keyOf(platform: unknown, contentId: unknown, interval: unknown): string {
@@ -8,7 +9,6 @@ function keyOf(platform: unknown, contentId: unknown, interval: unknown): string
   return `${p.length}:${c.length}:${p}${c}${String(interval)}`;
 }
 
-const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * One hotkey's cached history: the rows (compact), their order, and what makes a write new.
