@@ -3,7 +3,6 @@
  * every verdict and reason name is the one a validator would give.
  */
 import { parseGist, type ParseGistOptions } from '../formats/gist.js';
-export { gistLimitsFromConfig } from '../config/gist-limits.js';
 import type { GistRejection, Submission } from '../formats/types.js';
 
 /** One line of the file: blank, accepted by the parser, or rejected with the parser's reason. */

@@ -8,7 +8,7 @@ import type { Config } from '../config/load-config.js';
 import { silentLogger, type Logger } from '../log.js';
 import { ValidatorMetrics } from '../metrics/validator-metrics.js';
 import type { CheckDeps } from '../miner/check-submissions.js';
-import { gistLimitsFromConfig } from '../miner/submission-lines.js';
+import { gistLimitsFromConfig } from '../config/gist-limits.js';
 import { MemoryAiResultCache } from '../services/ai-detector/memory-ai-result-cache.js';
 import { startEmbeddedNetwork, type EmbeddedNetwork } from './embedded-network.js';
 import { createServices } from './services.js';

@@ -11,7 +11,7 @@ import type { Logger } from '../log.js';
 import { checkSubmissions } from '../miner/check-submissions.js';
 import type { GistClient } from '../miner/gist-client.js';
 import { uploadToR2, type R2UploadOptions } from '../miner/r2-upload.js';
-import { gistLimitsFromConfig } from '../miner/submission-lines.js';
+import { gistLimitsFromConfig } from '../config/gist-limits.js';
 import { MinerUiServer } from '../miner/ui-server.js';
 import { packageRoot } from '../util/paths.js';
 import type { EmbeddedNetwork } from './embedded-network.js';

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { CheckReport } from '../../src/miner/check-submissions.js';
 import { GistClient } from '../../src/miner/gist-client.js';
-import { analyseLines, contentLines, gistLimitsFromConfig } from '../../src/miner/submission-lines.js';
+import { analyseLines, contentLines } from '../../src/miner/submission-lines.js';
+import { gistLimitsFromConfig } from '../../src/config/gist-limits.js';
 import { MinerUiServer } from '../../src/miner/ui-server.js';
 import { json, routeServer, type ReplayServer } from '../helpers/replay-server.js';
 

@@ -6,7 +6,7 @@ import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { GistClient } from '../../src/miner/gist-client.js';
-import { gistLimitsFromConfig } from '../../src/miner/submission-lines.js';
+import { gistLimitsFromConfig } from '../../src/config/gist-limits.js';
 import { MinerUiServer, type MinerUiOptions } from '../../src/miner/ui-server.js';
 import { json, routeServer, type ReplayServer } from '../helpers/replay-server.js';
 

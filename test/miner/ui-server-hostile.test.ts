@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
-import { gistLimitsFromConfig } from '../../src/miner/submission-lines.js';
+import { gistLimitsFromConfig } from '../../src/config/gist-limits.js';
 import { MinerUiServer, type MinerUiOptions } from '../../src/miner/ui-server.js';
 
 const HOTKEY = '5F3sa2TJAWMqDhXG6jhV4N8ko9SxwGy8TpaNS1repo5EYjQX';

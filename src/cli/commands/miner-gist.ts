@@ -5,7 +5,8 @@ import { escapeUntrusted } from '../../formats/escape-untrusted.js';
 import { GistClient } from '../../miner/gist-client.js';
 import { parseGistId } from '../../miner/gist-ref.js';
 import { verifyLines } from '../../miner/sign-lines.js';
-import { analyseLines, contentLines, gistLimitsFromConfig } from '../../miner/submission-lines.js';
+import { analyseLines, contentLines } from '../../miner/submission-lines.js';
+import { gistLimitsFromConfig } from '../../config/gist-limits.js';
 import { loadHotkey } from '../../wallet/index.js';
 import type { CommandContext } from '../main.js';
 

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { renderTable, splitFlags, toJson } from '../../chain/inspect.js';
 import { ConfigError } from '../../errors.js';
 import { signLines, verifyLines, type LineOutcome } from '../../miner/sign-lines.js';
-import { gistLimitsFromConfig } from '../../miner/submission-lines.js';
+import { gistLimitsFromConfig } from '../../config/gist-limits.js';
 import { loadHotkey } from '../../wallet/index.js';
 import type { CommandContext } from '../main.js';
 

@@ -2,7 +2,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { splitFlags, toJson } from '../../chain/inspect.js';
 import { ConfigError } from '../../errors.js';
 import { uploadToR2 } from '../../miner/r2-upload.js';
-import { analyseLines, appendLine, formatLine, gistLimitsFromConfig } from '../../miner/submission-lines.js';
+import { analyseLines, appendLine, formatLine } from '../../miner/submission-lines.js';
+import { gistLimitsFromConfig } from '../../config/gist-limits.js';
 import type { CommandContext } from '../main.js';
 
 export const description = 'miner upload VIDEO --bucket B --account-id A --public-id P [--append submissions.jsonl --platform P --content-id ID]';
