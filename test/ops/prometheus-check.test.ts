@@ -90,6 +90,8 @@ describe('dashboards against a live validator', () => {
     tracker = await startPlatformTrackerService(loadConfig({ env: {}, flags: { services: 'embedded' } }), { port: 0, metrics: trackerMetrics, miners: 4 });
     const content = (await buildScenario({ miners: 4 })).contents[0]!;
     await tracker.tracker.getMetrics([{ platform: content.platform, content_id: content.content_id }]);
+    // One request served over HTTP, so the requests-served panel has a series without a scrape.
+    expect((await fetch(new URL('/health', tracker.url))).ok).toBe(true);
     if (!prometheusBinary) {
       expect((await app.runOnce()).weights.committed).toBe(true);
       return;
