@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ServiceMetrics } from '../../src/metrics/service-metrics.js';
+import { FfmpegLimiter } from '../../src/services/ai-detector/ffmpeg-limiter.js';
 import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
 import { loadDashboards, metricNames, panelQueries, rawCounters, selectors } from './dashboard-queries.js';
 
@@ -12,7 +13,10 @@ const root = join(import.meta.dirname, '../..');
 /** Names the validator and the standalone services export (the platform tracker's lookups, for one). */
 async function exportedNames(): Promise<Set<string>> {
   const names = new Set<string>();
-  for (const registry of [new ValidatorMetrics().registry, new ServiceMetrics({ service: 'platform_tracker' }).registry]) {
+  const detector = new ServiceMetrics({ service: 'ai_detector' }).registry;
+  // The detector's ffmpeg gauges are registered by its process limiter, in-process or in the service.
+  new FfmpegLimiter({ maxConcurrent: 1, registry: detector });
+  for (const registry of [new ValidatorMetrics().registry, new ServiceMetrics({ service: 'platform_tracker' }).registry, detector]) {
     for (const m of await registry.getMetricsAsJSON()) {
       names.add(m.name);
       if (String(m.type) === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(m.name + s);
