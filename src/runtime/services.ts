@@ -65,8 +65,9 @@ export function createServices(config: Config, wiring: ServiceWiring): Validator
     ...(standins?.sightengineBaseUrl ? { sightengineBaseUrl: standins.sightengineBaseUrl } : {}),
     // Embedded, the SightEngine stand-in's credentials stand in for missing keys.
     ...(config.services === 'embedded' ? { sightengineCredentials: SIGHTENGINE_STANDIN_CREDENTIALS } : {}),
-    // The video host of the stand-ins lives on loopback.
-    ...(standins ? { allowPrivate: true } : {}),
+    // The stand-ins' video host lives on loopback; it is the one private host allowed, so a
+    // miner's URL naming any other local service is still refused.
+    ...(standins ? { allowPrivate: standins.videoBaseUrl ? [standins.videoBaseUrl] : false } : {}),
   });
 
   return {
