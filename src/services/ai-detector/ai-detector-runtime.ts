@@ -47,6 +47,12 @@ function createLocalDetector(config: Config, deps: AiDetectorDeps): AiDetectorSe
   return localDetector(config, deps).detector;
 }
 
+/**
+ * Embedded without a named video host (a separately started devnet): its video host is on
+ * loopback, so loopback is allowed, never the metadata service or the LAN.
+ */
+const LOOPBACK_HOSTS: readonly string[] = Object.freeze(['127.0.0.1', 'localhost', '[::1]']);
+
 /** The in-process pipeline and its frame sampler (the service awaits the sampler's tools at start). */
 export function localDetector(
   config: Config,
@@ -81,7 +87,7 @@ export function localDetector(
     cache: deps.cache,
     maxVideoBytes: config.ai.max_video_bytes,
     downloadTimeoutMs: config.ai.download_timeout_ms,
-    allowPrivate: deps.allowPrivate ?? (embedded ? true : false),
+    allowPrivate: deps.allowPrivate ?? (embedded ? LOOPBACK_HOSTS : false),
     logger: deps.logger,
   });
   return { detector, sampler };
