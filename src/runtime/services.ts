@@ -4,7 +4,7 @@ import type { ServiceStandins } from '../devnet/http/service-standins.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
-import { createAiDetector } from '../services/ai-detector/index.js';
+import { createAiDetector, type AiResultCache } from '../services/ai-detector/index.js';
 import { GistFetcher } from '../services/gist/index.js';
 import { HttpPlatformTrackerClient, buildPlatformTracker } from '../services/platform-tracker/index.js';
 import type { AiDetector, MetricsProvider } from '../services/types.js';
@@ -21,7 +21,8 @@ export interface ValidatorServices {
 export interface ServiceWiring {
   readonly logger: Logger;
   readonly metrics: ValidatorMetrics;
-  readonly store: Pick<Store, 'aiResults'>;
+  /** The store's AI results, or any cache the detector accepts. */
+  readonly store: { readonly aiResults: Store['aiResults'] | AiResultCache };
   /** Required for `embedded`: the stand-ins the in-process services talk to. */
   readonly standins?: ServiceStandins;
 }
