@@ -125,6 +125,22 @@ describe('hostile gist lines: look-alike characters', () => {
   });
 });
 
+describe('hostile gist lines: work per byte', () => {
+  // Python's strip() removes whitespace from the ends only; a long run of it anywhere else must
+  // not cost time quadratic in its length (a 1 MiB gist would hold a pool thread for minutes).
+  it.each([
+    ['spaces inside one line', `{${' '.repeat(1 << 17)}}`],
+    ['ideographic spaces inside one line', `{${'\u3000'.repeat(1 << 17)}}`],
+    ['many lines, each with a run of spaces inside', Array.from({ length: 60 }, () => `{${' '.repeat(8000)}}`).join('\n')],
+  ])('%s is read in linear time', (_name, bad) => {
+    const started = performance.now();
+    const { reasons, ids } = withNeighbour(bad);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(reasons[0]).toMatch(/^(missing_field|invalid_json)$/);
+    expect(ids).toEqual(['good']);
+  });
+});
+
 describe('hostile gist lines: JSON tricks', () => {
   it('__proto__ and constructor keys neither crash the parser nor smuggle fields in', () => {
     const sig = `0x${'ab'.repeat(64)}`;
