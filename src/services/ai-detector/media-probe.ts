@@ -240,11 +240,12 @@ function probeFailure(cause: unknown, signal: AbortSignal | undefined): unknown 
   if (refused) return refusedFormat(refused[1]!);
   if (/exceeds max_streams/.test(stderr))
     return new RefusedMediaError(`file has more than ${MAX_STREAMS} streams`, 'ERR_VIDEO_FORMAT_REFUSED');
-  // A probe killed at its timeout may have been starved of CPU; any other failure is the file's.
-  const killed = Boolean(cause && typeof cause === 'object' && 'killed' in cause && cause.killed);
+  // A probe killed at its timeout may have been starved of CPU, and one that could not start
+  // (a string errno such as EAGAIN) never read the file; a probe that ran and failed read it.
+  const failure = cause && typeof cause === 'object' ? (cause as { killed?: unknown; code?: unknown }) : {};
   return new AiDetectionError(`not a readable video: ${firstLine(cause)}`, 'ERR_VIDEO_UNDECODABLE', {
     cause,
-    retryable: killed,
+    retryable: failure.killed === true || typeof failure.code === 'string',
   });
 }
 
