@@ -25,6 +25,11 @@ export interface ServiceWiring {
   readonly store: { readonly aiResults: Store['aiResults'] | AiResultCache };
   /** Required for `embedded`: the stand-ins the in-process services talk to. */
   readonly standins?: ServiceStandins;
+  /**
+   * Embedded only: more private hosts videos may come from besides the stand-ins' video host
+   * (the miner toolkit's uploads go to an R2 stand-in of its own).
+   */
+  readonly privateVideoHosts?: readonly string[];
 }
 
 /**
@@ -68,7 +73,7 @@ export function createServices(config: Config, wiring: ServiceWiring): Validator
     ...(config.services === 'embedded' ? { sightengineCredentials: SIGHTENGINE_STANDIN_CREDENTIALS } : {}),
     // The stand-ins' video host lives on loopback; it is the one private host allowed, so a
     // miner's URL naming any other local service is still refused.
-    ...(standins ? { allowPrivate: standins.videoBaseUrl ? [standins.videoBaseUrl] : false } : {}),
+    ...(standins ? { allowPrivate: [...(standins.videoBaseUrl ? [standins.videoBaseUrl] : []), ...(wiring.privateVideoHosts ?? [])] } : {}),
   });
 
   return {

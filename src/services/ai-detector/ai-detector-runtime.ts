@@ -9,6 +9,7 @@ import { AiDetectorService } from './ai-detector-service.js';
 import { FrameSampler } from './frame-sampler.js';
 import { HttpAiDetectorClient } from './http-ai-detector-client.js';
 import { SightEngineClient } from './sightengine-client.js';
+import { LOOPBACK_HOSTS } from '../safe-download/index.js';
 
 export interface AiDetectorDeps {
   readonly logger?: Logger;
@@ -47,12 +48,6 @@ function createLocalDetector(config: Config, deps: AiDetectorDeps): AiDetectorSe
   return localDetector(config, deps).detector;
 }
 
-/**
- * Embedded without a named video host (a separately started devnet): its video host is on
- * loopback, so loopback is allowed, never the metadata service or the LAN.
- */
-const LOOPBACK_HOSTS: readonly string[] = Object.freeze(['127.0.0.1', 'localhost', '[::1]']);
-
 /** The in-process pipeline and its frame sampler (the service awaits the sampler's tools at start). */
 export function localDetector(
   config: Config,
@@ -87,6 +82,7 @@ export function localDetector(
     cache: deps.cache,
     maxVideoBytes: config.ai.max_video_bytes,
     downloadTimeoutMs: config.ai.download_timeout_ms,
+    // Embedded without a named video host (a separately started devnet): loopback only.
     allowPrivate: deps.allowPrivate ?? (embedded ? LOOPBACK_HOSTS : false),
     logger: deps.logger,
   });
