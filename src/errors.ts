@@ -156,15 +156,23 @@ export class QuotaExceededError extends ServiceError {
   }
 }
 
-/** A video that could not be scored for AI generation; never treated as a pass. */
+/**
+ * A video that could not be scored for AI generation; never treated as a pass. `retryable` is
+ * false when the same URL would fail the same way again (bytes that are not a video, a bad URL),
+ * so callers do not download it again within the cycle.
+ */
 export class AiDetectionError extends InfiniteVibeError {
-  constructor(message: string, code = 'ERR_AI_DETECTION', options?: { cause?: unknown }) {
+  readonly retryable: boolean;
+  constructor(message: string, code = 'ERR_AI_DETECTION', options?: { cause?: unknown; retryable?: boolean }) {
     super(message, code, options);
+    this.retryable = options?.retryable ?? true;
   }
 }
 
 /** A URL refused by the download guard (scheme, private address, size, time). */
 export class UnsafeUrlError extends InfiniteVibeError {
+  // The guard's rules do not change between attempts: asking again gets the same refusal.
+  readonly retryable = false;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, 'ERR_UNSAFE_URL', options);
   }

@@ -8,6 +8,7 @@ import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
 import { LogGate, driveReconnects, type ReconnectDriver } from './reconnect-backoff.js';
 import { SUBTENSOR_RUNTIME, SUBTENSOR_SIGNED_EXTENSIONS, SUBTENSOR_TYPES } from './subtensor-registry-types.js';
 import type { FinalizedBlock } from './types.js';
+import { publicEndpoint } from '../util/public-endpoint.js';
 
 export interface SubtensorClientOptions {
   /** ws:// or wss:// URL of any Subtensor node. */
@@ -84,7 +85,7 @@ export class SubtensorConnection {
       const gate = this.#outageLog.pass();
       if (gate.log) {
         this.logger.warn(
-          { endpoint: this.endpoint, failed_attempts: gate.suppressed, retry_in_ms: this.#reconnectDriver?.pendingDelayMs ?? null },
+          { endpoint: publicEndpoint(this.endpoint), failed_attempts: gate.suppressed, retry_in_ms: this.#reconnectDriver?.pendingDelayMs ?? null },
           this.#connected.value ? 'chain connection lost; reconnecting' : 'chain still unreachable; reconnecting',
         );
       }
@@ -96,7 +97,7 @@ export class SubtensorConnection {
       if (!this.#connected.value) {
         this.#reconnects++;
         this.metrics?.chainReconnectsTotal.inc();
-        this.logger.info({ endpoint: this.endpoint }, 'chain connection restored');
+        this.logger.info({ endpoint: publicEndpoint(this.endpoint) }, 'chain connection restored');
       }
       this.#outageLog.reset();
       this.metrics?.chainConnected.set(1);
@@ -131,7 +132,7 @@ export class SubtensorConnection {
           throwOnConnect: true,
         }),
         connectTimeoutMs,
-        `no answer from ${endpoint} within ${connectTimeoutMs} ms`,
+        `no answer from ${publicEndpoint(endpoint)} within ${connectTimeoutMs} ms`,
       );
       const inspected = inspect(api);
       const connection = new SubtensorConnection(api, provider, options);
@@ -143,7 +144,7 @@ export class SubtensorConnection {
       await (api ? api.disconnect() : provider.disconnect()).catch(() => undefined);
       if (error instanceof ChainError) throw error;
       throw new ChainDisconnectedError(
-        `cannot connect to ${endpoint}: ${(error as Error)?.message ?? String(error)}`,
+        `cannot connect to ${publicEndpoint(endpoint)}: ${(error as Error)?.message ?? String(error)}`,
         { cause: error },
       );
     }
@@ -175,7 +176,7 @@ export class SubtensorConnection {
   }
 
   assertOpen(): void {
-    if (this.#closed) throw new ChainDisconnectedError(`client for ${this.endpoint} is closed`);
+    if (this.#closed) throw new ChainDisconnectedError(`client for ${publicEndpoint(this.endpoint)} is closed`);
   }
 
   async finalizedHead(): Promise<FinalizedBlock> {
@@ -193,7 +194,7 @@ export class SubtensorConnection {
       return (await this.#provider.send(method, params)) as T;
     } catch (error) {
       if (!this.#api.isConnected)
-        throw new ChainDisconnectedError(`${method}: not connected to ${this.endpoint}`, { cause: error });
+        throw new ChainDisconnectedError(`${method}: not connected to ${publicEndpoint(this.endpoint)}`, { cause: error });
       throw new ChainError(`${method} failed: ${(error as Error).message}`, 'ERR_CHAIN_RPC', {
         cause: error,
       });
@@ -209,7 +210,7 @@ export class SubtensorConnection {
       return await call();
     } catch (error) {
       if (this.#api.isConnected || error instanceof ChainError) throw error;
-      throw new ChainDisconnectedError(`${what}: not connected to ${this.endpoint}`, { cause: error });
+      throw new ChainDisconnectedError(`${what}: not connected to ${publicEndpoint(this.endpoint)}`, { cause: error });
     }
   }
 

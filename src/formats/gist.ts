@@ -27,6 +27,7 @@ export interface ParseGistOptions {
 }
 
 export const MAX_EXCERPT_LENGTH = 120;
+export const MAX_DETAIL_LENGTH = 300;
 
 const CONTENT_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const SIGNATURE_RE = /^0x[0-9a-fA-F]{128}$/;
@@ -159,7 +160,9 @@ export function parseGist(body: string | Uint8Array, options: ParseGistOptions):
   const reject = (line: number, raw: string, reason: GistRejectionReason, detail: string): void => {
     // Undecodable bytes reach us as U+FFFD; saying so points the miner at the encoding.
     const note = raw.includes('\ufffd') ? ' (the line has U+FFFD, what bytes that are not valid UTF-8 decode to)' : '';
-    rejections.push({ line, reason, excerpt: gistExcerpt(raw), detail: `${detail}${note}` });
+    // Details quote the line too (JSON.parse's message, a duplicate's content_id), and the miner
+    // tools print them in tables: escaped and bounded like the excerpt.
+    rejections.push({ line, reason, excerpt: gistExcerpt(raw), detail: escapeUntrusted(`${detail}${note}`, MAX_DETAIL_LENGTH) });
   };
 
   const lines = pythonSplitLines(text);

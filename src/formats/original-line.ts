@@ -11,9 +11,10 @@ import { jiterText } from './jiter-text.js';
 // eslint-disable-next-line no-control-regex -- these control characters are line breaks to Python
 const PY_LINE_SPLIT_RE = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/u;
 
-/** str.isspace() characters, which str.strip() removes from both ends. */
-const PY_SPACE = '\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000';
-const PY_STRIP_RE = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, 'gu');
+/** str.isspace() characters, which str.strip() removes from both ends. All are single UTF-16 units. */
+const PY_SPACE: ReadonlySet<number> = new Set(
+  Array.from('\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000', (c) => c.charCodeAt(0)),
+);
 
 export function pythonSplitLines(text: string): string[] {
   const lines = text.split(PY_LINE_SPLIT_RE);
@@ -22,8 +23,16 @@ export function pythonSplitLines(text: string): string[] {
   return lines;
 }
 
+/**
+ * str.strip(). Scanned from each end rather than with a `[…]+$` regex, which retries from every
+ * position of an inner run of whitespace: quadratic in the run, minutes for a 1 MiB line.
+ */
 export function pythonStrip(line: string): string {
-  return line.replace(PY_STRIP_RE, '');
+  let start = 0;
+  let end = line.length;
+  while (start < end && PY_SPACE.has(line.charCodeAt(start))) start++;
+  while (end > start && PY_SPACE.has(line.charCodeAt(end - 1))) end--;
+  return start === 0 && end === line.length ? line : line.slice(start, end);
 }
 
 const PLATFORM_LITERALS: ReadonlySet<string> = new Set(['youtube/video', 'instagram/reel', 'instagram/post']);

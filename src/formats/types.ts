@@ -44,7 +44,9 @@ export type GistRejectionReason =
 export interface GistRejection {
   readonly line: number;
   readonly reason: GistRejectionReason;
+  /** The line, escaped (escapeUntrusted) and cut to MAX_EXCERPT_LENGTH. */
   readonly excerpt: string;
+  /** Why, for people; escaped and bounded like `excerpt`, as it may quote the line. */
   readonly detail?: string;
 }
 

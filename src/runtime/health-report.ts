@@ -5,6 +5,7 @@ import type { Store } from '../store/types.js';
 import type { ProgressSnapshot } from '../supervisor/cycle-progress.js';
 import type { CycleSummary } from '../supervisor/supervisor.js';
 import type { CommitAttemptResult } from '../weights/weight-committer.js';
+import { publicEndpoint } from '../util/public-endpoint.js';
 
 /**
  * What `GET /health` answers and `infinitevibe status` shows: the chain connection and head,
@@ -56,7 +57,7 @@ export function healthProbe(s: HealthSources): HealthProbe {
       netuid: s.netuid,
       hotkey: s.hotkey,
       chain: up ? 'connected' : 'disconnected',
-      chain_endpoint: s.endpoint,
+      chain_endpoint: publicEndpoint(s.endpoint),
       chain_head: head,
       actors: s.supervisor.actorUids.length,
       cycles: s.supervisor.cycles,

@@ -12,6 +12,7 @@ import { gistLimitsFromConfig } from '../config/gist-limits.js';
 import { MemoryAiResultCache } from '../services/ai-detector/memory-ai-result-cache.js';
 import { startEmbeddedNetwork, type EmbeddedNetwork } from './embedded-network.js';
 import { createServices } from './services.js';
+import { LOOPBACK_HOSTS } from '../services/safe-download/index.js';
 
 export interface MinerToolkit {
   readonly deps: CheckDeps;
@@ -48,7 +49,8 @@ export async function openMinerToolkit(config: Config, options: MinerToolkitOpti
       metrics: new ValidatorMetrics({ defaultMetrics: false }),
       // A one-off check keeps AI results in memory, in the store's repository shape.
       store: { aiResults: { get: (url) => memo.getVideo(url), put: (r) => memo.putVideo(r), getFrame: (h) => memo.getFrame(h), putFrame: (h, s) => memo.putFrame(h, s), getFrames: (h) => memo.getFrames(h), putFrames: (f) => memo.putFrames(f) } },
-      ...(network ? { standins: network.standins } : {}),
+      // A miner's own stand-ins (an R2 bucket for uploads) run on this machine on ports of their own.
+      ...(network ? { standins: network.standins, privateVideoHosts: LOOPBACK_HOSTS } : {}),
     });
     closers.push(() => services.close());
     let chain: SubtensorClient | undefined;

@@ -4,7 +4,7 @@ import type { ServiceStandins } from '../devnet/http/service-standins.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
-import { createAiDetector } from '../services/ai-detector/index.js';
+import { createAiDetector, type AiResultCache } from '../services/ai-detector/index.js';
 import { GistFetcher } from '../services/gist/index.js';
 import { HttpPlatformTrackerClient, buildPlatformTracker } from '../services/platform-tracker/index.js';
 import type { AiDetector, MetricsProvider } from '../services/types.js';
@@ -21,9 +21,15 @@ export interface ValidatorServices {
 export interface ServiceWiring {
   readonly logger: Logger;
   readonly metrics: ValidatorMetrics;
-  readonly store: Pick<Store, 'aiResults'>;
+  /** The store's AI results, or any cache the detector accepts. */
+  readonly store: { readonly aiResults: Store['aiResults'] | AiResultCache };
   /** Required for `embedded`: the stand-ins the in-process services talk to. */
   readonly standins?: ServiceStandins;
+  /**
+   * Embedded only: more private hosts videos may come from besides the stand-ins' video host
+   * (the miner toolkit's uploads go to an R2 stand-in of its own).
+   */
+  readonly privateVideoHosts?: readonly string[];
 }
 
 /**
@@ -65,8 +71,9 @@ export function createServices(config: Config, wiring: ServiceWiring): Validator
     ...(standins?.sightengineBaseUrl ? { sightengineBaseUrl: standins.sightengineBaseUrl } : {}),
     // Embedded, the SightEngine stand-in's credentials stand in for missing keys.
     ...(config.services === 'embedded' ? { sightengineCredentials: SIGHTENGINE_STANDIN_CREDENTIALS } : {}),
-    // The video host of the stand-ins lives on loopback.
-    ...(standins ? { allowPrivate: true } : {}),
+    // The stand-ins' video host lives on loopback; it is the one private host allowed, so a
+    // miner's URL naming any other local service is still refused.
+    ...(standins ? { allowPrivate: [...(standins.videoBaseUrl ? [standins.videoBaseUrl] : []), ...(wiring.privateVideoHosts ?? [])] } : {}),
   });
 
   return {

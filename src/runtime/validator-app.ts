@@ -24,6 +24,7 @@ import { MinerReportStore, minerReportRoute } from './miner-report.js';
 import { buildWeights } from './build-weights.js';
 import { SIMULATED_CYCLE_MS, type EmbeddedNetwork } from './embedded-network.js';
 import { onceSummary, type OnceSummary } from './once-summary.js';
+import { publicEndpoint } from '../util/public-endpoint.js';
 
 export type { ValidatorAppOptions } from './build-context.js';
 export type { OnceSummary } from './once-summary.js';
@@ -135,7 +136,7 @@ export class ValidatorApp {
       await committer.reconcile().catch((error: unknown) => logger.warn({ err: error }, 'weight commits not reconciled at start-up (store or chain down); retried before the next commit'));
       logger.info(
         {
-          endpoint,
+          endpoint: publicEndpoint(endpoint),
           netuid: config.netuid,
           uid: status.uid,
           services: config.services,
@@ -175,7 +176,7 @@ export class ValidatorApp {
     await this.#writer.flush(AbortSignal.timeout(10_000)).catch(() => undefined);
     return onceSummary({
       network: networkLabel(this.config.subtensor),
-      endpoint: this.chain.endpoint,
+      endpoint: publicEndpoint(this.chain.endpoint),
       cycle,
       weights,
       weightsMs,

@@ -70,6 +70,28 @@ describe('hostile gist lines: control characters', () => {
     const parsed = parseGist(`{"x":"\u202e\u001b[2J",\n${GOOD}`, OPTS);
     expect(parsed.rejections[0]!.excerpt).toBe('{"x":"\\u202e\\u001b[2J",');
   });
+
+  it('the detail of a rejected line is as safe to print as its excerpt, whichever check wrote it', () => {
+    const hostileId = 'a\u001b[2J\u202e';
+    const body = [
+      // JSON.parse quotes the text it could not read in its message.
+      '\u001b]0;title\u0007 {',
+      `x\u202e${'y'.repeat(2000)}`,
+      // The duplicate's detail names the content_id, which here failed our own check.
+      line({ content_id: hostileId }),
+      line({ content_id: hostileId }),
+      GOOD,
+    ].join('\n');
+    const parsed = parseGist(body, OPTS);
+    expect(parsed.rejections.map((r) => r.reason)).toEqual(['invalid_json', 'invalid_json', 'invalid_content_id', 'duplicate', 'invalid_content_id']);
+    for (const r of parsed.rejections) {
+      // eslint-disable-next-line no-control-regex -- these are what must not reach a terminal
+      expect(r.detail).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u);
+      expect(r.detail!.length).toBeLessThanOrEqual(300);
+    }
+    expect(parsed.rejections[3]!.detail).toContain('a\\u001b[2J\\u202e is listed again at line 4');
+    expect(parsed.submissions.map((s) => s.content_id)).toEqual(['good']);
+  });
 });
 
 describe('hostile gist lines: look-alike characters', () => {
@@ -100,6 +122,22 @@ describe('hostile gist lines: look-alike characters', () => {
     ['NFKC-equivalent ligature', 'instagram/ﬁle'],
   ])('platform with %s → invalid_platform', (_name, platform) => {
     expect(withNeighbour(line({ platform }))).toEqual({ reasons: ['invalid_platform'], ids: ['good'] });
+  });
+});
+
+describe('hostile gist lines: work per byte', () => {
+  // Python's strip() removes whitespace from the ends only; a long run of it anywhere else must
+  // not cost time quadratic in its length (a 1 MiB gist would hold a pool thread for minutes).
+  it.each([
+    ['spaces inside one line', `{${' '.repeat(1 << 17)}}`],
+    ['ideographic spaces inside one line', `{${'\u3000'.repeat(1 << 17)}}`],
+    ['many lines, each with a run of spaces inside', Array.from({ length: 60 }, () => `{${' '.repeat(8000)}}`).join('\n')],
+  ])('%s is read in linear time', (_name, bad) => {
+    const started = performance.now();
+    const { reasons, ids } = withNeighbour(bad);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(reasons[0]).toMatch(/^(missing_field|invalid_json)$/);
+    expect(ids).toEqual(['good']);
   });
 });
 

@@ -9,6 +9,7 @@ import { AiDetectorService } from './ai-detector-service.js';
 import { FrameSampler } from './frame-sampler.js';
 import { HttpAiDetectorClient } from './http-ai-detector-client.js';
 import { SightEngineClient } from './sightengine-client.js';
+import { LOOPBACK_HOSTS } from '../safe-download/index.js';
 
 export interface AiDetectorDeps {
   readonly logger?: Logger;
@@ -81,7 +82,8 @@ export function localDetector(
     cache: deps.cache,
     maxVideoBytes: config.ai.max_video_bytes,
     downloadTimeoutMs: config.ai.download_timeout_ms,
-    allowPrivate: deps.allowPrivate ?? (embedded ? true : false),
+    // Embedded without a named video host (a separately started devnet): loopback only.
+    allowPrivate: deps.allowPrivate ?? (embedded ? LOOPBACK_HOSTS : false),
     logger: deps.logger,
   });
   return { detector, sampler };

@@ -105,7 +105,7 @@ export class AiDetectorService implements AiDetector {
 
   async detect(url: string, options: DetectOptions = {}): Promise<AiDetectionResult> {
     if (typeof url !== 'string' || url.trim() === '')
-      throw new AiDetectionError('url must be a non-empty string', 'ERR_AI_BAD_URL');
+      throw new AiDetectionError('url must be a non-empty string', 'ERR_AI_BAD_URL', { retryable: false });
     options.signal?.throwIfAborted();
     const hit = await this.#cache.getVideo(url).catch((error: unknown) => {
       this.#logger.warn({ err: error }, 'AI result cache unavailable; scoring without it');

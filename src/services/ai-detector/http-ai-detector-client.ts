@@ -232,10 +232,8 @@ export class HttpAiDetectorClient implements AiDetector {
  * file again), a failed download or SightEngine outage is.
  */
 export class RemoteAiDetectionError extends AiDetectionError {
-  readonly retryable: boolean;
   constructor(message: string, code: string, retryable: boolean) {
-    super(message, code);
-    this.retryable = retryable;
+    super(message, code, { retryable });
   }
 }
 

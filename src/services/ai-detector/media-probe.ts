@@ -44,11 +44,13 @@ export const INPUT_GUARD: readonly string[] = Object.freeze([
   String(MAX_STREAMS),
 ]);
 
+/** What ffprobe reads from the downloaded bytes: reading them again gives the same answer. */
+const NOT_RETRYABLE = Object.freeze({ retryable: false });
+
 /** A file the detector will not decode: a refused format or oversized frames. Not retryable. */
 export class RefusedMediaError extends AiDetectionError {
-  readonly retryable = false;
   constructor(message: string, code: 'ERR_VIDEO_FORMAT_REFUSED' | 'ERR_VIDEO_FRAME_TOO_LARGE') {
-    super(message, code);
+    super(message, code, NOT_RETRYABLE);
   }
 }
 
@@ -90,7 +92,7 @@ export async function probeMedia(
   const demuxer = container ?? still;
   if (demuxer === undefined) throw refusedFormat(raw.formatName);
   if (!(raw.width > 0 && raw.height > 0))
-    throw new AiDetectionError('video stream has no frame size', 'ERR_VIDEO_UNDECODABLE');
+    throw new AiDetectionError('video stream has no frame size', 'ERR_VIDEO_UNDECODABLE', NOT_RETRYABLE);
   if (raw.width * raw.height > options.maxFramePixels) {
     throw new RefusedMediaError(
       `frames of ${raw.width}×${raw.height} exceed the ${options.maxFramePixels}-pixel limit`,
@@ -100,7 +102,7 @@ export async function probeMedia(
   if (still !== undefined)
     return { demuxer, still: true, duration: 0, fps: raw.fps, width: raw.width, height: raw.height };
   if (!Number.isFinite(raw.duration) || raw.duration <= 0)
-    throw new AiDetectionError('video has no usable duration', 'ERR_VIDEO_UNDECODABLE');
+    throw new AiDetectionError('video has no usable duration', 'ERR_VIDEO_UNDECODABLE', NOT_RETRYABLE);
   return {
     demuxer,
     still: false,
@@ -153,7 +155,7 @@ async function probeWithFfprobe(ffprobe: string, path: string, options: ProbeOpt
     // fall through to the checks below
   }
   const stream = parsed.streams?.[0];
-  if (!stream) throw new AiDetectionError('file has no video stream', 'ERR_VIDEO_UNDECODABLE');
+  if (!stream) throw new AiDetectionError('file has no video stream', 'ERR_VIDEO_UNDECODABLE', NOT_RETRYABLE);
   return {
     formatName: parsed.format?.format_name ?? '',
     duration: Number(parsed.format?.duration),
@@ -194,13 +196,13 @@ async function probeWithFfmpeg(ffmpeg: string, path: string, options: ProbeOptio
     if ((seen.get(index!) ?? line) !== line) ambiguous = true;
     seen.set(index!, line);
   }
-  if (ambiguous) throw new AiDetectionError('ambiguous input report', 'ERR_VIDEO_UNDECODABLE');
+  if (ambiguous) throw new AiDetectionError('ambiguous input report', 'ERR_VIDEO_UNDECODABLE', NOT_RETRYABLE);
   const videos = streams
     .filter((m) => m[2]!.startsWith('Video: '))
     .sort((a, b) => Number(a[1]) - Number(b[1]));
   const video = videos[0]?.[2];
   if (!format || video === undefined)
-    throw new AiDetectionError('file has no video stream', 'ERR_VIDEO_UNDECODABLE');
+    throw new AiDetectionError('file has no video stream', 'ERR_VIDEO_UNDECODABLE', NOT_RETRYABLE);
   const duration = durations[0];
   const size = /, (\d{1,6})x(\d{1,6})(?=[\s,]|$)/.exec(video);
   const fps = /, (\d+(?:\.\d+)?) fps\b/.exec(video) ?? /, (\d+(?:\.\d+)?) tbr\b/.exec(video);
@@ -238,8 +240,12 @@ function probeFailure(cause: unknown, signal: AbortSignal | undefined): unknown 
   if (refused) return refusedFormat(refused[1]!);
   if (/exceeds max_streams/.test(stderr))
     return new RefusedMediaError(`file has more than ${MAX_STREAMS} streams`, 'ERR_VIDEO_FORMAT_REFUSED');
+  // A probe killed at its timeout may have been starved of CPU, and one that could not start
+  // (a string errno such as EAGAIN) never read the file; a probe that ran and failed read it.
+  const failure = cause && typeof cause === 'object' ? (cause as { killed?: unknown; code?: unknown }) : {};
   return new AiDetectionError(`not a readable video: ${firstLine(cause)}`, 'ERR_VIDEO_UNDECODABLE', {
     cause,
+    retryable: failure.killed === true || typeof failure.code === 'string',
   });
 }
 

@@ -98,6 +98,13 @@ export function isForbiddenAddress(address: string): boolean {
 }
 
 /**
+ * An `allowPrivate` list for stand-ins on this machine whose ports are not known in advance
+ * (a separately started devnet, a miner's local R2 stand-in): loopback, never the LAN or the
+ * cloud metadata service.
+ */
+export const LOOPBACK_HOSTS: readonly string[] = Object.freeze(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
  * `allowPrivate` as given by the caller: true allows every host (tests, devnets), a list allows
  * only the named stand-in hosts. Entries may be a hostname (`localhost`), a host with port
  * (`127.0.0.1:8080`) or a base URL (`http://127.0.0.1:8080`); a hostname entry covers any port.

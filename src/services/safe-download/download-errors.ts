@@ -28,14 +28,12 @@ export type DownloadErrorCode =
  */
 export class DownloadError extends AiDetectionError {
   readonly status: number | undefined;
-  readonly retryable: boolean;
   constructor(
     message: string,
     code: DownloadErrorCode,
     opts: { status?: number; retryable: boolean; cause?: unknown },
   ) {
-    super(message, code, { cause: opts.cause });
+    super(message, code, { cause: opts.cause, retryable: opts.retryable });
     this.status = opts.status;
-    this.retryable = opts.retryable;
   }
 }

@@ -10,4 +10,4 @@ export {
   type DownloadErrorCode,
   type RefusalReason,
 } from './download-errors.js';
-export { PrivateHostAllowance, isForbiddenAddress } from './address-policy.js';
+export { LOOPBACK_HOSTS, PrivateHostAllowance, isForbiddenAddress } from './address-policy.js';

@@ -55,6 +55,20 @@ describe('AI detector runtime wiring', () => {
     }
   });
 
+  it('serve ai-detector, embedded: loopback is the only private range allowed (no metadata service, no LAN)', async () => {
+    const config = loadConfig({ flags: { services: 'embedded', 'ai.download_timeout_ms': 1_000 }, env: {} });
+    const running = await startAiDetectorService(config, { port: 0 });
+    try {
+      for (const target of ['http://169.254.169.254/latest/meta-data/', 'http://10.1.2.3/v.mp4', 'http://[::ffff:192.168.1.1]/v.mp4']) {
+        const response = await request(`${running.url}/detect?url=${encodeURIComponent(target)}`, { method: 'POST' });
+        const body = (await response.body.json()) as { error: { code: string; reason?: string } };
+        expect({ target, status: response.statusCode, ...body.error }).toMatchObject({ target, status: 422, code: 'ERR_UNSAFE_URL', reason: 'private_address' });
+      }
+    } finally {
+      await running.close();
+    }
+  });
+
   it('createAiDetector follows config.services', async () => {
     const http = createAiDetector(
       loadConfig({ flags: { services: 'http', 'ai_detector.url': 'http://127.0.0.1:12002' }, env: {} }),

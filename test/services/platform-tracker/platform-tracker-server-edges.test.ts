@@ -45,6 +45,16 @@ describe('platform tracker server edges', () => {
     expect((await call(base, 'GET', '/health')).body).toEqual({ status: 'healthy', supported_platforms: [], redis_connected: false });
   });
 
+  it('a path of thousands of slashes is routed in linear time, not one regex retry per slash', async () => {
+    const base = await serve(new PlatformTracker());
+    const started = performance.now();
+    for (let i = 0; i < 10; i++) {
+      expect(await call(base, 'GET', `/get_metrics${'/'.repeat(15_000)}x`)).toMatchObject({ status: 404, body: { code: 'ERR_NOT_FOUND' } });
+    }
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect((await call(base, 'GET', '/health//')).status).toBe(200);
+  });
+
   it('unknown paths are 404 and wrong methods 405 with Allow', async () => {
     const base = await serve(new PlatformTracker());
     expect(await call(base, 'GET', '/nope')).toMatchObject({ status: 404, body: { code: 'ERR_NOT_FOUND' } });
