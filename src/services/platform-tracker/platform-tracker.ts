@@ -9,6 +9,7 @@ import type { ApifyClient } from './apify-client.js';
 import { instagramPostItemSchema, instagramProfileItemSchema, scraperErrorItemSchema, type InstagramPostItem } from './apify-schemas.js';
 import { RequestCoalescer } from '../http/request-coalescer.js';
 import type { YouTubeClient } from './youtube-client.js';
+import type { YouTubeVideo } from './youtube-schemas.js';
 
 /** The validator's registry (embedded tracker) or a standalone tracker's, which also counts lookups. */
 export type TrackerMetrics = MeteredServiceMetrics & Partial<Pick<ServiceMetrics, 'trackerLookupsTotal'>>;
@@ -166,17 +167,22 @@ export class PlatformTracker implements MetricsProvider {
 
   async #youtubeBatch(refs: ContentRef[]): Promise<Map<string, ContentMetrics | Error>> {
     const youtube = this.#youtube!;
-    const videos = await youtube.videos(refs.map((r) => r.content_id));
-    const byId = new Map(videos.map((v) => [v.id, v]));
+    const found = await youtube.lookupVideos(refs.map((r) => r.content_id));
+    const videos = [...found.values()].filter((v): v is YouTubeVideo => !(v instanceof Error));
     const channelIds = [...new Set(videos.map((v) => v.snippet.channelId))];
+    // A channel the API does not answer usably has an unknown follower count: 0, as a hidden one.
     const channels = channelIds.length > 0 ? await youtube.channels(channelIds) : [];
     const subscribers = new Map(channels.map((c) => [c.id, count(c.statistics.subscriberCount)]));
     const fetchedAt = new Date(this.#now()).toISOString();
     const out = new Map<string, ContentMetrics | Error>();
     for (const ref of refs) {
-      const v = byId.get(ref.content_id);
+      const v = found.get(ref.content_id);
       if (!v) {
         out.set(KEY(ref), notFound(ref, 'no such public video'));
+        continue;
+      }
+      if (v instanceof Error) {
+        out.set(KEY(ref), v);
         continue;
       }
       out.set(KEY(ref), {
