@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { exactCount } from '../../formats/count.js';
@@ -210,9 +211,13 @@ export class PlatformTracker implements MetricsProvider {
     // Per shortCode: the item, or the raw item the original's model refuses with the reason.
     const posts = new Map<string, InstagramPostItem | { raw: Record<string, unknown>; error: z.ZodError }>();
     const failures = new Map<string, string>();
+    const ambiguous = new Set<string>();
     for (const raw of run.items) {
       const post = instagramPostItemSchema.safeParse(raw);
       if (post.success) {
+        // One post answered twice with different values: neither copy can be trusted.
+        const seen = posts.get(post.data.shortCode);
+        if (seen !== undefined && !isDeepStrictEqual(seen, post.data)) ambiguous.add(post.data.shortCode);
         posts.set(post.data.shortCode, post.data);
         continue;
       }
@@ -225,14 +230,20 @@ export class PlatformTracker implements MetricsProvider {
     // As the original: no profile run for an empty owner name (its count is 0).
     const usernames = [...new Set([...posts.values()].flatMap((p) => ('ownerUsername' in p && p.ownerUsername !== '' ? [p.ownerUsername] : [])))];
     const followers = new Map<string, number>();
+    const conflicting = new Set<string>();
     let followerError: Error | undefined;
     if (usernames.length > 0) {
       try {
         const profiles = await apify.runActor(this.#profileActor, { usernames }, usernames.length);
         for (const raw of profiles.items) {
           const p = instagramProfileItemSchema.safeParse(raw);
-          if (p.success) followers.set(p.data.username, p.data.followersCount);
+          if (!p.success) continue;
+          const seen = followers.get(p.data.username);
+          if (seen !== undefined && seen !== p.data.followersCount) conflicting.add(p.data.username);
+          followers.set(p.data.username, p.data.followersCount);
         }
+        // A profile answered with two counts has an unknown count: 0, as an unreadable one.
+        for (const username of conflicting) followers.delete(username);
       } catch (error) {
         followerError = error as Error;
       }
@@ -244,6 +255,16 @@ export class PlatformTracker implements MetricsProvider {
       const p = posts.get(ref.content_id);
       if (!p) {
         out.set(KEY(ref), notFound(ref, failures.get(ref.content_id) ?? 'not in the scraper output'));
+        continue;
+      }
+      if (ambiguous.has(ref.content_id)) {
+        out.set(
+          KEY(ref),
+          new ServiceError('platform_tracker', `${ref.platform} ${ref.content_id}: the scraper answered the post more than once with different values`, {
+            code: 'ERR_INSTAGRAM_AMBIGUOUS',
+            retryable: true,
+          }),
+        );
         continue;
       }
       if ('error' in p) {
