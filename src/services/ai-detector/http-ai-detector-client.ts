@@ -161,7 +161,9 @@ export class HttpAiDetectorClient implements AiDetector {
       for await (const text of ndjsonLines(response.body)) {
         const line = readDetectBatchLine(text);
         const item = line ? items[line.index] : undefined;
-        if (!line || !item || answered.has(line.index)) continue;
+        // The service echoes each item's url: a line naming another video under this index is
+        // not this video's answer, and taking it would record one video's score for another.
+        if (!line || !item || line.url !== item.url || answered.has(line.index)) continue;
         answered.add(line.index);
         settle(
           keyOf(item),
