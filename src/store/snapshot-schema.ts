@@ -28,6 +28,28 @@ export const metricSnapshotSchema = z.object({
   fetched_at: z.date(),
 });
 
+const metricFieldsSchema = metricSnapshotSchema.pick({
+  caption: true,
+  view_count: true,
+  like_count: true,
+  comment_count: true,
+  owner_username: true,
+  owner_follower_count: true,
+  published_at: true,
+});
+
+/**
+ * Why platform metrics could not be stored as a snapshot (`field: problem`), or undefined when
+ * they can. Checked per content where metrics arrive, so one value the store would refuse costs
+ * that content its interval rather than failing the miner's whole batch at the write.
+ */
+export function metricsIssue(metrics: unknown): string | undefined {
+  const parsed = metricFieldsSchema.safeParse(metrics);
+  if (parsed.success) return undefined;
+  const issue = parsed.error.issues[0]!;
+  return `${issue.path.join('.') || '(root)'}: ${issue.message}`;
+}
+
 /** Throws a TypeError naming the snapshot index and field when one does not fit the schema. */
 export function checkSnapshots(snapshots: readonly MetricSnapshot[]): void {
   if (!Array.isArray(snapshots)) throw new TypeError('snapshots must be an array');
