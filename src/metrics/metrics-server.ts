@@ -1,6 +1,7 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
+import { createLimitedServer, type ServerLimits } from '../util/server-limits.js';
 import type { ValidatorMetrics } from './validator-metrics.js';
 
 /** What `/health` reports; the runtime supplies it so the server stays ignorant of actors and chains. */
@@ -18,6 +19,8 @@ export interface MetricsServerOptions {
   readonly health?: () => HealthReport | Promise<HealthReport>;
   /** Extra JSON routes (e.g. `/miners/<hotkey>`); undefined lets the request fall through to 404. */
   readonly routes?: (path: string) => { status: number; body: unknown } | undefined;
+  /** Slow-client timeouts and the connection cap (DEFAULT_SERVER_LIMITS). */
+  readonly limits?: ServerLimits;
 }
 
 /**
@@ -37,15 +40,14 @@ export class MetricsServer {
     this.#health = options.health ?? (() => ({ ok: true }));
     this.#logger = options.logger;
     this.#routes = options.routes;
-    this.#server = createServer((req, res) => {
+    // Scrapers keep connections alive; the limited server's 5 s keep-alive does not hold up shutdown.
+    this.#server = createLimitedServer((req, res) => {
       this.#handle(req, res).catch((error: unknown) => {
         this.#logger?.error({ err: error }, 'metrics server request failed');
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
         res.end('internal error\n');
       });
-    });
-    // Scrapers keep connections alive; do not let them hold up shutdown.
-    this.#server.keepAliveTimeout = 5_000;
+    }, options.limits);
   }
 
   static async start(options: MetricsServerOptions): Promise<MetricsServer> {

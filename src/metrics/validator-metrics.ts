@@ -305,7 +305,7 @@ export class ValidatorMetrics implements MeteredServiceMetrics {
     });
     this.storeOperationsTotal = new Counter({
       name: 'infinitevibe_store_operations_total',
-      help: 'Store operations by operation and result (ok, error, retried).',
+      help: 'Store operations by operation and result (ok, error, retried; malformed: documents of the wrong shape left out of a read).',
       labelNames: ['operation', 'result'],
       registers,
     });

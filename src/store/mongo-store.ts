@@ -2,7 +2,7 @@ import { ObjectId, type AnyBulkWriteOperation, type Collection, type Db, type Do
 import { StoreError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
-import { checkSnapshots } from './snapshot-schema.js';
+import { checkSnapshots, wellFormedSnapshots } from './snapshot-schema.js';
 import { toStoreError } from './store-error-mapping.js';
 import type { AiResultRecord, MetricSnapshot, ScoreRecord, Store, SubmissionRecord, UpsertSummary, WeightCommitRecord } from './types.js';
 
@@ -116,13 +116,14 @@ export class MongoStore implements Store {
     this.snapshots = {
       upsertMany: (batch) => this.#run('snapshots.upsertMany', () => this.#upsertSnapshots(snapshots, batch)),
       history: (hotkey) =>
-        this.#run('snapshots.history', () =>
-          snapshots
+        this.#run('snapshots.history', async () => {
+          const docs = await snapshots
             // int64 counts (past 2^53) come back exact, as bigint.
             .find({ hotkey: nonEmpty('hotkey', hotkey) }, { projection: { _id: 0 }, useBigInt64: true })
             .sort({ platform: 1, content_id: 1, interval: 1 })
-            .toArray(),
-        ),
+            .toArray();
+          return this.#wellFormed('snapshots.history', hotkey, docs);
+        }),
       histories: (hotkeys) =>
         this.#run('snapshots.histories', async () => {
           if (!Array.isArray(hotkeys)) throw new TypeError('hotkeys must be an array of SS58 strings');
@@ -133,6 +134,7 @@ export class MongoStore implements Store {
             .find({ hotkey: { $in: [...out.keys()] } }, { projection: { _id: 0 }, useBigInt64: true })
             .sort({ hotkey: 1, platform: 1, content_id: 1, interval: 1 });
           for await (const snapshot of cursor) out.get(snapshot.hotkey)?.push(snapshot);
+          for (const [hotkey, docs] of out) out.set(hotkey, this.#wellFormed('snapshots.histories', hotkey, docs));
           return out;
         }),
       count: (filter = {}) =>
@@ -272,6 +274,16 @@ export class MongoStore implements Store {
     // first failure, and it may apply them in any order.
     const result = await collection.bulkWrite(ops, { ordered: false });
     return { inserted: result.upsertedCount, matched: result.matchedCount, upserted: Object.keys(result.upsertedIds).map(Number) };
+  }
+
+  /** The well-formed documents of a hotkey's history; the rest are reported and left out. */
+  #wellFormed(operation: string, hotkey: string, docs: readonly unknown[]): MetricSnapshot[] {
+    const { snapshots, skipped, first } = wellFormedSnapshots(docs);
+    if (skipped > 0) {
+      this.#metrics?.storeOperationsTotal.inc({ operation, result: 'malformed' }, skipped);
+      this.#logger?.warn({ code: 'ERR_STORE_MALFORMED_DOCUMENT', hotkey, skipped, first }, 'snapshot documents of the wrong shape left out of the history');
+    }
+    return snapshots;
   }
 
   async #run<T>(operation: string, work: () => Promise<T>): Promise<T> {

@@ -83,6 +83,8 @@ export interface WeightCommitRecord {
   readonly result: 'success' | 'rate_limited' | 'error' | 'pending' | 'skipped';
   readonly uids: number[];
   readonly values: number[];
+  /** The hotkey each of `uids` had when the vector was computed; a re-sent vector skips uids that changed hands. */
+  readonly miner_hotkeys?: string[];
   readonly version_key: string;
   readonly block: number | null;
   readonly tx_hash: string | null;

@@ -139,10 +139,11 @@ export function auditRecord(
   base: { netuid: number; versionKey: bigint },
   mode: WeightCommitRecord['mode'],
   result: WeightCommitRecord['result'],
-  vector: WeightVector | null,
+  vector: (WeightVector & { readonly minerHotkeys?: readonly string[] }) | null,
   outcome: (Pick<WeightCommitOutcome, 'block'> & { readonly txHash?: string }) | null,
   error?: { code: string; message: string },
 ): WeightCommitRecord {
+  const hotkeys = vector?.minerHotkeys;
   return {
     attempted_at: new Date(),
     netuid: base.netuid,
@@ -150,6 +151,7 @@ export function auditRecord(
     result,
     uids: vector ? [...vector.uids] : [],
     values: vector ? [...vector.values] : [],
+    ...(hotkeys && hotkeys.length === vector.uids.length ? { miner_hotkeys: [...hotkeys] } : {}),
     version_key: (vector?.versionKey ?? base.versionKey).toString(),
     block: outcome?.block ?? null,
     tx_hash: outcome?.txHash ?? null,

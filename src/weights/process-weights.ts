@@ -34,6 +34,8 @@ export interface ProcessedWeights extends WeightVector {
   readonly clipped: boolean;
   /** Uids added with the smallest weight (1) to reach MinAllowedWeights. */
   readonly padded: readonly number[];
+  /** The hotkey of each uid when the vector was computed, when known. */
+  readonly minerHotkeys?: readonly string[];
 }
 
 function assertUid(uid: unknown, what: string): asserts uid is number {

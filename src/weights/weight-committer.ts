@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import type { CycleScores } from '../scoring/cycle-types.js';
 import { AuditTrail, auditRecord, pendingCommitRecord, type AuditRef } from './audit-trail.js';
 import { checkCommitterOptions, type CommitAttemptResult, type WeightCommitterOptions } from './committer-options.js';
-import { gateCycle, storedSource, vectorFrom, type VectorSource } from './coverage-gate.js';
+import { gateCycle, storedSource, vectorFrom, withoutReplacedUids, type VectorSource } from './coverage-gate.js';
 import type { ProcessedWeights } from './process-weights.js';
 import { decideRetry } from './retry-policy.js';
 import { RevealScheduler, type ReconcileSummary } from './reveal-scheduler.js';
@@ -223,7 +223,11 @@ export class WeightCommitter {
         const block = await o.chain.bestBlockNumber();
         hyper = await o.chain.hyperparameters(o.netuid);
         o.metrics.ops.subnetTempo.set(hyper.tempo);
-        vector = vectorFrom(source, hyper, o.versionKey);
+        const checked = withoutReplacedUids(vectorFrom(source, hyper, o.versionKey), scores);
+        vector = checked.vector;
+        if (checked.replaced.length > 0) {
+          this.#logger.warn({ uids: checked.replaced, from: source.kind }, 're-sent weights leave out uids re-registered to another hotkey since they were computed');
+        }
         if (o.dryRun) return await this.#dryRun(vector, block, started);
         mode = hyper.commitRevealEnabled ? 'commit' : 'set';
         const status = await o.chain.validatorStatus(o.netuid, o.signer.address);

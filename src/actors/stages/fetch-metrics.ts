@@ -3,6 +3,7 @@ import { ServiceError, errorCode } from '../../errors.js';
 import { failureFields } from '../../log.js';
 import type { Submission } from '../../formats/types.js';
 import type { ContentMetrics } from '../../services/types.js';
+import { metricsIssue } from '../../store/snapshot-schema.js';
 import { retryOptions } from '../retry.js';
 import { claimKey, type StageFailure } from '../types.js';
 import { timed, type Skipped, type StageContext, type StageOutcome } from './stage.js';
@@ -52,8 +53,14 @@ export async function fetchMetrics(
   for (const submission of wanted) {
     const key = claimKey(submission.platform, submission.content_id);
     const metrics = metricsByKey.get(key);
-    if (metrics) {
+    const issue = metrics ? metricsIssue(metrics) : undefined;
+    if (metrics && issue === undefined) {
       withMetrics.push({ submission, metrics });
+      continue;
+    }
+    if (issue !== undefined) {
+      skipped.push({ platform: submission.platform, content_id: submission.content_id, outcome: 'ignored', reason: 'metrics_ERR_CONTENT_INVALID' });
+      failures.push({ stage: 'metrics', code: 'ERR_CONTENT_INVALID', message: `metrics the store cannot hold: ${issue}`, platform: submission.platform, content_id: submission.content_id });
       continue;
     }
     const error = lastErrors.get(key);

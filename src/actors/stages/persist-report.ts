@@ -1,6 +1,7 @@
 import { failureFields } from '../../log.js';
 import { snapshotReason } from '../../scoring/snapshot-reason.js';
 import pRetry from 'p-retry';
+import { reasonLabel } from '../reason-label.js';
 import { retryOptions } from '../retry.js';
 import { claimKey, type CollectReport, type PersistReport, type PersistRequest } from '../types.js';
 import { timed, type StageContext } from './stage.js';
@@ -16,7 +17,7 @@ export async function persistReport(ctx: StageContext, report: CollectReport, re
   return timed(ctx, 'persist', async () => {
     const snapshots = report.candidates.map((c) => ({ ...c, owner_ok: !request.lostClaims.has(claimKey(c.platform, c.content_id)) }));
     const count = (outcome: 'accepted' | 'rejected' | 'ignored', reason: string) => {
-      deps.metrics.submissionsTotal.inc({ outcome, reason });
+      deps.metrics.submissionsTotal.inc({ outcome, reason: reasonLabel(reason) });
       if (outcome === 'rejected') rejectedByReason[reason] = (rejectedByReason[reason] ?? 0) + 1;
       if (outcome === 'accepted') result.accepted++;
     };

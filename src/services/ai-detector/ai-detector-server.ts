@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createLimitedServer, type ServerLimits } from '../../util/server-limits.js';
 import type { Logger } from 'pino';
 import { componentLogger, silentLogger } from '../../log.js';
 import type { ExposedMetrics, MeteredServiceMetrics, ServiceMetrics } from '../../metrics/service-metrics.js';
@@ -20,6 +21,8 @@ export interface AiDetectorServerOptions {
   readonly maxBatchItems?: number;
   /** Videos of one batch detected at once. Default 16. */
   readonly batchConcurrency?: number;
+  /** Slow-client timeouts and the connection cap (DEFAULT_SERVER_LIMITS). */
+  readonly limits?: ServerLimits;
 }
 
 /**
@@ -40,7 +43,7 @@ export function createAiDetectorServer(detector: AiDetector, options: AiDetector
     concurrency: positiveInt('batchConcurrency', options.batchConcurrency ?? 16),
   };
 
-  return createServer((req, res) => {
+  return createLimitedServer((req, res) => {
     res.once('finish', () => {
       const path = new URL(req.url ?? '/', 'http://detector.invalid').pathname;
       const route = ['/health', '/metrics', '/detect', DETECT_BATCH_PATH].includes(path) ? path : 'other';
@@ -51,7 +54,7 @@ export function createAiDetectorServer(detector: AiDetector, options: AiDetector
       if (!res.headersSent) send(res, 500, errorBody('ERR_INTERNAL', 'internal error', true));
       else res.destroy();
     });
-  });
+  }, options.limits);
 
   function count(result: 'cache_hit' | 'scored' | 'error'): void {
     metrics?.aiDetectionsTotal.inc({ result });

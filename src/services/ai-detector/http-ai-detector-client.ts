@@ -1,4 +1,5 @@
 import PQueue from 'p-queue';
+import type { Readable } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';
 import { AiDetectionError, QuotaExceededError } from '../../errors.js';
 import type { ExternalCallMetrics } from '../../metrics/service-metrics.js';
@@ -7,6 +8,7 @@ import { linkedSignal } from '../../util/linked-signal.js';
 import { positiveInt } from '../../util/option-checks.js';
 import type { AiDetectionResult, AiDetector } from '../types.js';
 import { parseBaseUrl } from '../http/base-url.js';
+import { readCappedBody } from '../http/read-capped-body.js';
 import { RequestCoalescer } from '../http/request-coalescer.js';
 import { DETECT_BATCH_PATH, ndjsonLines, readDetectBatchLine, type DetectBatchItem } from './detect-batch-wire.js';
 
@@ -151,7 +153,7 @@ export class HttpAiDetectorClient implements AiDetector {
       return false;
     }
     if (status !== 200) {
-      const text = await response.body.text().catch(() => '');
+      const text = await readAnswer(response.body).catch(() => '');
       throw remoteError(parseJson(text), status, `AI detector answered HTTP ${status} to a batch`);
     }
     this.#batchSupported = true;
@@ -161,7 +163,9 @@ export class HttpAiDetectorClient implements AiDetector {
       for await (const text of ndjsonLines(response.body)) {
         const line = readDetectBatchLine(text);
         const item = line ? items[line.index] : undefined;
-        if (!line || !item || answered.has(line.index)) continue;
+        // The service echoes each item's url: a line naming another video under this index is
+        // not this video's answer, and taking it would record one video's score for another.
+        if (!line || !item || line.url !== item.url || answered.has(line.index)) continue;
         answered.add(line.index);
         settle(
           keyOf(item),
@@ -191,10 +195,11 @@ export class HttpAiDetectorClient implements AiDetector {
     try {
       const response = await request(endpoint, { method: 'POST', dispatcher: this.#dispatcher, signal: deadline.signal });
       status = response.statusCode;
-      text = await response.body.text();
+      text = await readAnswer(response.body);
     } catch (cause) {
       this.#observe('error', started);
       if (signal?.aborted) throw signal.reason ?? cause;
+      if (cause instanceof AiDetectionError) throw cause;
       throw new AiDetectionError(
         deadline.timedOut
           ? `AI detector did not answer within ${this.#timeoutMs} ms`
@@ -250,6 +255,15 @@ function toError(code: string, message: string, retryable: boolean | undefined, 
 function remoteError(body: unknown, status: number, fallbackMessage: string): Error {
   const remote = readError(body);
   return toError(remote?.code ?? `ERR_AI_DETECTOR_HTTP_${status}`, remote?.message ?? fallbackMessage, remote?.retryable, status);
+}
+
+/** An answer is a score and a few per-frame ones, or an error: far below this. */
+const MAX_ANSWER_BYTES = 1024 * 1024;
+
+/** A whole answer body, refused past MAX_ANSWER_BYTES without reading the rest. */
+async function readAnswer(body: Readable): Promise<string> {
+  const tooLarge = () => new AiDetectionError(`AI detector answered more than ${MAX_ANSWER_BYTES} bytes`, 'ERR_AI_DETECTOR_BAD_RESPONSE');
+  return (await readCappedBody(body, MAX_ANSWER_BYTES, tooLarge)).toString('utf8');
 }
 
 function parseJson(text: string): unknown {

@@ -3,3 +3,4 @@ export { callService, statusLabel, type ServiceCall, type ServiceResponse } from
 export { HttpError, describeIssues, readJsonBody, sendJson } from './json-server.js';
 export { parseBaseUrl } from './base-url.js';
 export { RequestCoalescer, type BatchExecutor, type RequestCoalescerOptions } from './request-coalescer.js';
+export { DEFAULT_SERVER_LIMITS, createLimitedServer, type ServerLimits } from '../../util/server-limits.js';

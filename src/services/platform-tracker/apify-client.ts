@@ -146,7 +146,7 @@ export class ApifyClient {
       metrics: this.#metrics,
     });
     if (started.status !== 201 && started.status !== 200) throw this.#error('start run', started);
-    let run = apifyRunResponseSchema.parse(started.json).data;
+    let run = this.#run('start run', started);
     const deadline = Date.now() + this.#runTimeoutMs;
     while (!TERMINAL.has(run.status)) {
       if (Date.now() > deadline) {
@@ -182,7 +182,7 @@ export class ApifyClient {
       metrics: this.#metrics,
     });
     if (res.status !== 200) throw this.#error('get run', res);
-    return apifyRunResponseSchema.parse(res.json).data;
+    return this.#run('get run', res);
   }
 
   async #bookRecentRuns(act: string, sinceMs: number, signal?: AbortSignal): Promise<ApifyRun[]> {
@@ -211,6 +211,15 @@ export class ApifyClient {
       if (older || runs.length < limit) break;
     }
     return booked;
+  }
+
+  /** A run object from a 2xx answer; anything else there is a protocol error worth a retry. */
+  #run(what: string, res: ServiceResponse): ApifyRun {
+    const parsed = apifyRunResponseSchema.safeParse(res.json);
+    if (parsed.success) return parsed.data.data;
+    const issue = parsed.error.issues[0]!;
+    const detail = res.json === undefined ? `a body that is not JSON (${JSON.stringify(res.text.slice(0, 80))})` : `JSON that is not a run (${issue.path.join('.') || '(root)'}: ${issue.message})`;
+    throw new ServiceError(SERVICE, `${what} answered ${res.status} with ${detail}`.slice(0, 300), { code: 'ERR_APIFY_PROTOCOL', status: res.status, retryable: true });
   }
 
   #account(run: ApifyRun): number | undefined {

@@ -4,7 +4,8 @@ import { ServiceError, errorCode } from '../../errors.js';
 import type { ValidatorMetrics } from '../../metrics/validator-metrics.js';
 import { callService, createServiceDispatcher } from '../http/index.js';
 import type { ContentMetrics, ContentRef, MetricsBatchResult, MetricsError, MetricsProvider } from '../types.js';
-import { fromWire, toRequest } from './wire-format.js';
+import { toRequest } from './wire-format.js';
+import { errorFields, readBatchAnswer, readSingleAnswer } from './batch-answer.js';
 import { positiveInt } from '../../util/option-checks.js';
 import { parseBaseUrl } from '../http/base-url.js';
 
@@ -22,8 +23,6 @@ export interface HttpPlatformTrackerClientOptions {
 }
 
 const SERVICE = 'platform_tracker';
-const errorBody = (json: unknown): { detail?: string; code?: string; retryable?: boolean } =>
-  json && typeof json === 'object' ? (json as { detail?: string; code?: string; retryable?: boolean }) : {};
 
 /**
  * A remote platform tracker. Uses `POST /get_metrics/batch`; when the server answers 404/405
@@ -108,33 +107,18 @@ export class HttpPlatformTrackerClient implements MetricsProvider {
       return undefined;
     }
     if (res.status !== 200) {
-      const body = errorBody(res.json);
+      const body = errorFields(res.json);
       throw new ServiceError(SERVICE, `batch answered ${res.status}: ${body.detail ?? res.text.slice(0, 200)}`, {
         code: body.code ?? 'ERR_PLATFORM_TRACKER',
         status: res.status,
       });
     }
     this.#batchSupported = true;
-    const body = res.json as { results?: unknown[]; errors?: MetricsError[] };
+    const body = res.json as { results?: unknown; errors?: unknown };
     if (!Array.isArray(body?.results) || !Array.isArray(body.errors)) {
       throw new ServiceError(SERVICE, 'batch answer lacks results/errors arrays', { code: 'ERR_PLATFORM_TRACKER_PROTOCOL', status: 200 });
     }
-    const wanted = new Map(refs.map((r) => [`${r.platform}:${r.content_id}`, r]));
-    const results: ContentMetrics[] = [];
-    const errors = [...body.errors];
-    for (const raw of body.results) {
-      const r = (raw ?? {}) as { platform?: string; platform_name?: string; content_id?: string };
-      const named = wanted.get(`${r.platform ?? r.platform_name}:${r.content_id}`);
-      try {
-        results.push(fromWire(raw, named ?? refs[0]!));
-      } catch (error) {
-        // One malformed result is that item's error; the rest of the batch still counts. A
-        // result that names no requested item has no one to charge and is dropped.
-        if (!named) continue;
-        errors.push({ ...named, code: errorCode(error), message: (error as Error).message, retryable: false });
-      }
-    }
-    return { results, errors };
+    return readBatchAnswer(refs, body.results, body.errors);
   }
 
   async #single(ref: ContentRef, signal?: AbortSignal): Promise<{ ok: true; value: ContentMetrics } | { ok: false; error: MetricsError }> {
@@ -149,8 +133,8 @@ export class HttpPlatformTrackerClient implements MetricsProvider {
         signal,
         metrics: this.#metrics,
       });
-      if (res.status === 200) return { ok: true, value: fromWire(res.json, ref) };
-      const body = errorBody(res.json);
+      if (res.status === 200) return { ok: true, value: readSingleAnswer(ref, res.json) };
+      const body = errorFields(res.json);
       const error: MetricsError = {
         ...ref,
         code: body.code ?? (res.status === 404 ? 'ERR_CONTENT_NOT_FOUND' : `ERR_HTTP_${res.status}`),

@@ -1,8 +1,8 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ExposedMetrics, ServiceMetrics } from '../../metrics/service-metrics.js';
-import { HttpError, readJsonBody, sendJson } from '../http/index.js';
+import { HttpError, createLimitedServer, readJsonBody, sendJson, type ServerLimits } from '../http/index.js';
 import type { MetricsProvider } from '../types.js';
 import { describeIssues, fromRequest, metricsRequestSchema, toWire } from './wire-format.js';
 import { positiveInt } from '../../util/option-checks.js';
@@ -15,6 +15,8 @@ export interface PlatformTrackerServerOptions {
   readonly maxBatchItems?: number;
   /** What `GET /platforms` lists (default: both platforms). */
   readonly platforms?: Record<string, { supported_content_types: string[] }>;
+  /** Slow-client timeouts and the connection cap (DEFAULT_SERVER_LIMITS). */
+  readonly limits?: ServerLimits;
 }
 
 const DEFAULT_PLATFORMS = { youtube: { supported_content_types: ['video'] }, instagram: { supported_content_types: ['post', 'reel'] } };
@@ -81,7 +83,7 @@ export function createPlatformTrackerServer(tracker: MetricsProvider, options: P
     };
   }
 
-  return createServer((req, res) => {
+  return createLimitedServer((req, res) => {
     const path = withoutTrailingSlashes(new URL(req.url ?? '/', 'http://tracker').pathname);
     const route = routes[path];
     // Route labels come from the fixed route table, never from the request path.
@@ -101,7 +103,7 @@ export function createPlatformTrackerServer(tracker: MetricsProvider, options: P
         logger?.error({ err: error, path }, 'platform tracker request failed');
         if (!res.headersSent) sendJson(res, 500, { detail: `Failed to get metadata: ${(error as Error)?.message ?? String(error)}`, code: 'ERR_INTERNAL' });
       });
-  });
+  }, options.limits);
 }
 
 /**

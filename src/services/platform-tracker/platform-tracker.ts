@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { exactCount } from '../../formats/count.js';
@@ -9,6 +10,7 @@ import type { ApifyClient } from './apify-client.js';
 import { instagramPostItemSchema, instagramProfileItemSchema, scraperErrorItemSchema, type InstagramPostItem } from './apify-schemas.js';
 import { RequestCoalescer } from '../http/request-coalescer.js';
 import type { YouTubeClient } from './youtube-client.js';
+import type { YouTubeVideo } from './youtube-schemas.js';
 
 /** The validator's registry (embedded tracker) or a standalone tracker's, which also counts lookups. */
 export type TrackerMetrics = MeteredServiceMetrics & Partial<Pick<ServiceMetrics, 'trackerLookupsTotal'>>;
@@ -166,17 +168,22 @@ export class PlatformTracker implements MetricsProvider {
 
   async #youtubeBatch(refs: ContentRef[]): Promise<Map<string, ContentMetrics | Error>> {
     const youtube = this.#youtube!;
-    const videos = await youtube.videos(refs.map((r) => r.content_id));
-    const byId = new Map(videos.map((v) => [v.id, v]));
+    const found = await youtube.lookupVideos(refs.map((r) => r.content_id));
+    const videos = [...found.values()].filter((v): v is YouTubeVideo => !(v instanceof Error));
     const channelIds = [...new Set(videos.map((v) => v.snippet.channelId))];
+    // A channel the API does not answer usably has an unknown follower count: 0, as a hidden one.
     const channels = channelIds.length > 0 ? await youtube.channels(channelIds) : [];
     const subscribers = new Map(channels.map((c) => [c.id, count(c.statistics.subscriberCount)]));
     const fetchedAt = new Date(this.#now()).toISOString();
     const out = new Map<string, ContentMetrics | Error>();
     for (const ref of refs) {
-      const v = byId.get(ref.content_id);
+      const v = found.get(ref.content_id);
       if (!v) {
         out.set(KEY(ref), notFound(ref, 'no such public video'));
+        continue;
+      }
+      if (v instanceof Error) {
+        out.set(KEY(ref), v);
         continue;
       }
       out.set(KEY(ref), {
@@ -204,9 +211,13 @@ export class PlatformTracker implements MetricsProvider {
     // Per shortCode: the item, or the raw item the original's model refuses with the reason.
     const posts = new Map<string, InstagramPostItem | { raw: Record<string, unknown>; error: z.ZodError }>();
     const failures = new Map<string, string>();
+    const ambiguous = new Set<string>();
     for (const raw of run.items) {
       const post = instagramPostItemSchema.safeParse(raw);
       if (post.success) {
+        // One post answered twice with different values: neither copy can be trusted.
+        const seen = posts.get(post.data.shortCode);
+        if (seen !== undefined && !isDeepStrictEqual(seen, post.data)) ambiguous.add(post.data.shortCode);
         posts.set(post.data.shortCode, post.data);
         continue;
       }
@@ -219,14 +230,20 @@ export class PlatformTracker implements MetricsProvider {
     // As the original: no profile run for an empty owner name (its count is 0).
     const usernames = [...new Set([...posts.values()].flatMap((p) => ('ownerUsername' in p && p.ownerUsername !== '' ? [p.ownerUsername] : [])))];
     const followers = new Map<string, number>();
+    const conflicting = new Set<string>();
     let followerError: Error | undefined;
     if (usernames.length > 0) {
       try {
         const profiles = await apify.runActor(this.#profileActor, { usernames }, usernames.length);
         for (const raw of profiles.items) {
           const p = instagramProfileItemSchema.safeParse(raw);
-          if (p.success) followers.set(p.data.username, p.data.followersCount);
+          if (!p.success) continue;
+          const seen = followers.get(p.data.username);
+          if (seen !== undefined && seen !== p.data.followersCount) conflicting.add(p.data.username);
+          followers.set(p.data.username, p.data.followersCount);
         }
+        // A profile answered with two counts has an unknown count: 0, as an unreadable one.
+        for (const username of conflicting) followers.delete(username);
       } catch (error) {
         followerError = error as Error;
       }
@@ -238,6 +255,16 @@ export class PlatformTracker implements MetricsProvider {
       const p = posts.get(ref.content_id);
       if (!p) {
         out.set(KEY(ref), notFound(ref, failures.get(ref.content_id) ?? 'not in the scraper output'));
+        continue;
+      }
+      if (ambiguous.has(ref.content_id)) {
+        out.set(
+          KEY(ref),
+          new ServiceError('platform_tracker', `${ref.platform} ${ref.content_id}: the scraper answered the post more than once with different values`, {
+            code: 'ERR_INSTAGRAM_AMBIGUOUS',
+            retryable: true,
+          }),
+        );
         continue;
       }
       if ('error' in p) {

@@ -1,5 +1,7 @@
+import { isDeepStrictEqual } from 'node:util';
 import PQueue from 'p-queue';
 import type { Dispatcher } from 'undici';
+import type { z } from 'zod';
 import { QuotaExceededError, ServiceError } from '../../errors.js';
 import type { MeteredServiceMetrics } from '../../metrics/service-metrics.js';
 import { callService, createServiceDispatcher, type ServiceResponse } from '../http/index.js';
@@ -7,7 +9,9 @@ import { QuotaLedger } from './quota-ledger.js';
 import {
   googleErrorSchema,
   youtubeChannelListSchema,
+  youtubeChannelSchema,
   youtubeVideoListSchema,
+  youtubeVideoSchema,
   type YouTubeChannel,
   type YouTubeVideo,
 } from './youtube-schemas.js';
@@ -73,14 +77,27 @@ export class YouTubeClient {
     this.#publishQuota();
   }
 
-  /** `videos.list?part=snippet,statistics` for any number of ids (1 unit per 50). */
-  videos(ids: readonly string[], options: { signal?: AbortSignal } = {}): Promise<YouTubeVideo[]> {
-    return this.#listAll('videos', 'snippet,statistics', ids, options.signal, (json) => youtubeVideoListSchema.parse(json).items);
+  /**
+   * `videos.list?part=snippet,statistics` for any number of ids (1 unit per 50): per requested id
+   * that the API answered, its video or why that item cannot be used (see #listAll).
+   */
+  lookupVideos(ids: readonly string[], options: { signal?: AbortSignal } = {}): Promise<Map<string, YouTubeVideo | ServiceError>> {
+    return this.#listAll('videos', 'snippet,statistics', ids, options.signal, youtubeVideoListSchema, youtubeVideoSchema);
   }
 
-  /** `channels.list?part=statistics` (subscriberCount) for any number of ids (1 unit per 50). */
-  channels(ids: readonly string[], options: { signal?: AbortSignal } = {}): Promise<YouTubeChannel[]> {
-    return this.#listAll('channels', 'statistics', ids, options.signal, (json) => youtubeChannelListSchema.parse(json).items);
+  /** `channels.list?part=statistics` (subscriberCount) for any number of ids (1 unit per 50), as lookupVideos. */
+  lookupChannels(ids: readonly string[], options: { signal?: AbortSignal } = {}): Promise<Map<string, YouTubeChannel | ServiceError>> {
+    return this.#listAll('channels', 'statistics', ids, options.signal, youtubeChannelListSchema, youtubeChannelSchema);
+  }
+
+  /** The usable videos among `ids`. */
+  async videos(ids: readonly string[], options: { signal?: AbortSignal } = {}): Promise<YouTubeVideo[]> {
+    return usable(await this.lookupVideos(ids, options));
+  }
+
+  /** The usable channels among `ids`. */
+  async channels(ids: readonly string[], options: { signal?: AbortSignal } = {}): Promise<YouTubeChannel[]> {
+    return usable(await this.lookupChannels(ids, options));
   }
 
   async close(): Promise<void> {
@@ -92,16 +109,44 @@ export class YouTubeClient {
     this.#metrics?.externalQuotaUnitsLimit.set({ service: SERVICE }, this.quota.dailyUnits);
   }
 
-  /** `<resource>.list` for the distinct `ids`, 50 per call, quota reserved up front; `items` of every page. */
-  async #listAll<T>(resource: 'videos' | 'channels', part: string, ids: readonly string[], signal: AbortSignal | undefined, items: (json: unknown) => T[]): Promise<T[]> {
-    const batches = chunk([...new Set(ids)], YOUTUBE_IDS_PER_CALL);
+  /**
+   * `<resource>.list` for the distinct `ids`, 50 per call, quota reserved up front. The answer is
+   * read item by item and only for ids that were asked for: an item for another id is never
+   * recorded for anything; a malformed item is its id's non-retryable ERR_CONTENT_INVALID; one
+   * id answered twice with different values is neither (ERR_YOUTUBE_AMBIGUOUS, retryable). An
+   * answer that is not the API's list at all fails the call (ERR_YOUTUBE_PROTOCOL, retryable).
+   */
+  async #listAll<T extends { id: string }>(
+    resource: 'videos' | 'channels',
+    part: string,
+    ids: readonly string[],
+    signal: AbortSignal | undefined,
+    envelope: z.ZodType<{ items: unknown[] }>,
+    item: z.ZodType<T>,
+  ): Promise<Map<string, T | ServiceError>> {
+    const wanted = new Set(ids);
+    const batches = chunk([...wanted], YOUTUBE_IDS_PER_CALL);
     this.quota.reserve(batches.length);
     this.#publishQuota();
     const pages = await Promise.all(batches.map((batch) => this.#queue.add(() => this.#list(resource, part, batch, signal))));
-    return pages.flatMap(items);
+    const out = new Map<string, T | ServiceError>();
+    for (const page of pages) {
+      const list = envelope.safeParse(page.json);
+      if (!list.success) throw protocolError(resource, page, list.error);
+      for (const raw of list.data.items) {
+        const id = isRecord(raw) && typeof raw['id'] === 'string' ? raw['id'] : undefined;
+        if (id === undefined || !wanted.has(id)) continue;
+        const parsed = item.safeParse(raw);
+        const value = parsed.success ? parsed.data : invalidItem(resource, id, parsed.error);
+        const seen = out.get(id);
+        if (seen === undefined) out.set(id, value);
+        else if (!isDeepStrictEqual(seen, value)) out.set(id, ambiguous(resource, id));
+      }
+    }
+    return out;
   }
 
-  async #list(resource: 'videos' | 'channels', part: string, ids: string[], signal?: AbortSignal): Promise<unknown> {
+  async #list(resource: 'videos' | 'channels', part: string, ids: string[], signal?: AbortSignal): Promise<ServiceResponse> {
     const url = new URL(`${this.#base}/youtube/v3/${resource}`);
     url.searchParams.set('part', part);
     url.searchParams.set('id', ids.join(','));
@@ -115,7 +160,7 @@ export class YouTubeClient {
       signal,
       metrics: this.#metrics,
     });
-    if (res.status === 200) return res.json;
+    if (res.status === 200) return res;
     throw this.#error(resource, res);
   }
 
@@ -141,4 +186,39 @@ export class YouTubeClient {
       status: res.status,
     });
   }
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function usable<T>(found: Map<string, T | ServiceError>): T[] {
+  return [...found.values()].filter((v): v is T => !(v instanceof ServiceError));
+}
+
+/** Issues as `path: message`, a few only: an upstream can send thousands. */
+function issues(error: z.ZodError): string {
+  const shown = error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  return shown.join('; ') + (error.issues.length > 3 ? `; and ${error.issues.length - 3} more` : '');
+}
+
+function protocolError(resource: string, res: ServiceResponse, error: z.ZodError): ServiceError {
+  const what = res.json === undefined ? `a body that is not JSON (${JSON.stringify(res.text.slice(0, 80))})` : `JSON that is not a ${resource} list (${issues(error)})`;
+  return new ServiceError(SERVICE, `${resource}.list answered 200 with ${what}`.slice(0, 300), {
+    code: 'ERR_YOUTUBE_PROTOCOL',
+    status: res.status,
+    retryable: true,
+  });
+}
+
+function invalidItem(resource: string, id: string, error: z.ZodError): ServiceError {
+  return new ServiceError(SERVICE, `${resource}.list item ${id} is malformed: ${issues(error)}`.slice(0, 300), {
+    code: 'ERR_CONTENT_INVALID',
+    retryable: false,
+  });
+}
+
+function ambiguous(resource: string, id: string): ServiceError {
+  return new ServiceError(SERVICE, `${resource}.list answered ${id} more than once with different values`, {
+    code: 'ERR_YOUTUBE_AMBIGUOUS',
+    retryable: true,
+  });
 }

@@ -6,6 +6,9 @@ import { z } from 'zod';
  */
 
 const count = z.string().regex(/^\d+$/, 'must be a decimal count string');
+// Only views are kept exactly past 2^53 (formats/count.ts); the other counts are plain numbers,
+// and a value no platform reports would be stored rounded, or as Infinity.
+const safeCount = count.refine((s) => Number.isSafeInteger(Number(s)), 'must be a count below 2^53');
 
 export const youtubeVideoSchema = z.object({
   kind: z.literal('youtube#video'),
@@ -20,22 +23,25 @@ export const youtubeVideoSchema = z.object({
   }),
   statistics: z.object({
     viewCount: count.optional(),
-    likeCount: count.optional(),
-    commentCount: count.optional(),
+    likeCount: safeCount.optional(),
+    commentCount: safeCount.optional(),
   }),
 });
 
+/**
+ * A list answer's envelope only: its items are read one by one (youtube-client.ts), so one
+ * malformed item costs that video, not the batch.
+ */
 export const youtubeVideoListSchema = z.object({
   kind: z.literal('youtube#videoListResponse'),
-  items: z.array(youtubeVideoSchema),
-  pageInfo: z.object({ totalResults: z.number(), resultsPerPage: z.number() }).optional(),
+  items: z.array(z.unknown()).default([]),
 });
 
 export const youtubeChannelSchema = z.object({
   kind: z.literal('youtube#channel'),
   id: z.string().min(1),
   statistics: z.object({
-    subscriberCount: count.optional(),
+    subscriberCount: safeCount.optional(),
     hiddenSubscriberCount: z.boolean().optional(),
     viewCount: count.optional(),
     videoCount: count.optional(),
@@ -44,7 +50,7 @@ export const youtubeChannelSchema = z.object({
 
 export const youtubeChannelListSchema = z.object({
   kind: z.literal('youtube#channelListResponse'),
-  items: z.array(youtubeChannelSchema).default([]),
+  items: z.array(z.unknown()).default([]),
 });
 
 export const googleErrorSchema = z.object({

@@ -139,6 +139,20 @@ describe('HttpAiDetectorClient batches', () => {
     expect(b).toMatchObject({ code: 'ERR_AI_DETECTOR_BAD_RESPONSE', message: 'AI detector ended a batch without answering this video' });
   });
 
+  it('a line whose url is not the url at its index is not taken for either video', async () => {
+    const { server, detector } = await setup();
+    const outcomes = ['a', 'b'].map((n) => detector.detect(url(n)).catch((e: unknown) => e));
+    const held = await server.next();
+    ndjson(held.res);
+    // b's score sent under a's index, then a's own answer.
+    line(held.res, { index: 0, url: url('b'), mean_ai_generated: 0.99, per_frame: [0.99] });
+    line(held.res, scored(0, 'a', 0.1));
+    held.res.end();
+    const [a, b] = await Promise.all(outcomes);
+    expect(a).toMatchObject({ url: url('a'), mean_ai_generated: 0.1 });
+    expect(b).toMatchObject({ code: 'ERR_AI_DETECTOR_BAD_RESPONSE', message: 'AI detector ended a batch without answering this video' });
+  });
+
   it('a stream broken off keeps the answers that arrived; the open videos are ERR_AI_DETECTOR_UNAVAILABLE', async () => {
     const { server, detector } = await setup();
     const outcomes = ['a', 'b'].map((n) => detector.detect(url(n)).catch((e: unknown) => e));

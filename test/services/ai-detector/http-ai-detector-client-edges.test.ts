@@ -81,6 +81,18 @@ describe('HttpAiDetectorClient answers', () => {
     expect((error as Error).message).toBe(`AI detector answered an unexpected body: ${body}`);
   });
 
+  it.each([
+    ['a 200', 200],
+    ['an error status', 502],
+  ])('%s with a body of megabytes is refused without being read in full: ERR_AI_DETECTOR_BAD_RESPONSE, retried next cycle', async (_what, status) => {
+    const padded = JSON.stringify({ mean_ai_generated: 0.5, per_frame: [0.5], padding: 'x'.repeat(8 * 1024 * 1024) });
+    const c = await against([{ status, body: padded }]);
+    const error = await c.detect(VIDEO).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AiDetectionError);
+    expect(error).toMatchObject({ code: 'ERR_AI_DETECTOR_BAD_RESPONSE', message: expect.stringMatching(/^AI detector answered more than \d+ bytes/) });
+    expect(isRetryable(error)).toBe(true);
+  });
+
   it('passes on the service’s error code and message', async () => {
     const c = await against([
       { status: 502, body: JSON.stringify({ error: { code: 'ERR_DOWNLOAD_HTTP', message: 'video host said 404' } }) },

@@ -160,6 +160,23 @@ describe('ApifyClient async runs', () => {
     await expect(c.runActor(ACTOR, {}, big)).rejects.toMatchObject({ message: expect.stringMatching(/^apify: dataset items answered 200/) });
   });
 
+  it.each([
+    ['an HTML page', { status: 201, body: '<html>bad gateway</html>' }],
+    ['JSON that is not a run', json(201, { data: { id: 'run1' } })],
+    ['a run whose cost is 1e400', { status: 201, body: JSON.stringify({ data: run() }).replace('0.25', '1e400') }],
+  ])('a started run answered as %s is a retryable ERR_APIFY_PROTOCOL, not a ZodError', async (_, answer) => {
+    const client = await against(() => answer as CannedAnswer);
+    const error = await client.runActor(ACTOR, {}, big).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServiceError);
+    expect(error).toMatchObject({ code: 'ERR_APIFY_PROTOCOL', retryable: true, message: expect.stringMatching(/^apify: start run answered 201 with /) });
+    expect((error as Error).message.length).toBeLessThan(400);
+  });
+
+  it('a poll answered with something that is not a run is a retryable ERR_APIFY_PROTOCOL', async () => {
+    const client = await against((r) => (r.method === 'POST' ? json(201, { data: run({ status: 'RUNNING' }) }) : json(200, { data: run({ status: 'EXPLODED' }) })));
+    await expect(client.runActor(ACTOR, {}, big)).rejects.toMatchObject({ code: 'ERR_APIFY_PROTOCOL', retryable: true, message: expect.stringMatching(/^apify: get run answered 200 with JSON that is not a run \(data\.status/) });
+  });
+
   it('an abort during a poll ends the run as ERR_SERVICE_ABORTED, with no further poll', async () => {
     const controller = new AbortController();
     const reason = new Error('cycle over');

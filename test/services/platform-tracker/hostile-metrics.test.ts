@@ -131,6 +131,71 @@ describe('numeric metric fields from a tracker', () => {
   });
 });
 
+describe('a tracker answer about items nobody asked for', () => {
+  const B: ContentRef = { platform: 'youtube/video', content_id: 'vidB' };
+  const good = (id: string, views = 10) => JSON.stringify({ ...BASE, content_id: id, view_count: views });
+  const withErrors = (results: string[], errors: string) => {
+    answer = () => `{"results":[${results.join(',')}],"errors":${errors}}`;
+  };
+  async function call(refs: ContentRef[]) {
+    const dispatcher = createServiceDispatcher({ retries: 0 });
+    const client = new HttpPlatformTrackerClient({ baseUrl: base, dispatcher });
+    try {
+      return await client.getMetrics(refs);
+    } finally {
+      await client.close();
+      await dispatcher.close();
+    }
+  }
+
+  it('a well-formed result for another item is dropped', async () => {
+    const { results, errors } = await viaBatch([good('someoneElse'), good('vidA')]);
+    expect(results.map((r) => r.content_id)).toEqual(['vidA']);
+    expect(errors).toEqual([]);
+  });
+
+  it('a result for the same id on another platform is not taken for the requested one', async () => {
+    const { results } = await viaBatch([JSON.stringify({ ...BASE, platform: 'instagram/reel', view_count: 999 })]);
+    expect(results).toEqual([]);
+  });
+
+  it('one item answered twice with different values is neither: a retryable ambiguity', async () => {
+    const { results, errors } = await viaBatch([good('vidA', 10), good('vidA', 99_999), good('vidB')], [REF, B]);
+    expect(results.map((r) => r.content_id)).toEqual(['vidB']);
+    expect(errors).toEqual([expect.objectContaining({ platform: 'youtube/video', content_id: 'vidA', code: 'ERR_PLATFORM_TRACKER_AMBIGUOUS', retryable: true })]);
+  });
+
+  it('errors entries that are malformed or name items nobody asked for are dropped; a requested item they omit is a protocol error', async () => {
+    withErrors(
+      [good('vidB')],
+      JSON.stringify([
+        null,
+        'boom',
+        { platform: 'youtube/video', content_id: 'notMine', code: 'X', message: 'm', retryable: true },
+        { platform: 'youtube/video', content_id: 'vidA', code: { $gt: 1 }, message: 7, retryable: 'yes' },
+      ]),
+    );
+    const { results, errors } = await call([REF, B]);
+    expect(results.map((r) => r.content_id)).toEqual(['vidB']);
+    expect(errors).toEqual([expect.objectContaining({ platform: 'youtube/video', content_id: 'vidA', code: 'ERR_PLATFORM_TRACKER_PROTOCOL', retryable: true })]);
+    expect(errors[0]!.message).toMatch(/answered neither a result nor an error/);
+  });
+
+  it('a well-formed error entry for a requested item is kept as sent', async () => {
+    withErrors([], JSON.stringify([{ platform: 'youtube/video', content_id: 'vidA', code: 'ERR_CONTENT_NOT_FOUND', message: 'gone', retryable: false }]));
+    const { errors } = await call([REF]);
+    expect(errors).toEqual([{ platform: 'youtube/video', content_id: 'vidA', code: 'ERR_CONTENT_NOT_FOUND', message: 'gone', retryable: false }]);
+  });
+
+  it('the single endpoint answering about another item is that item’s protocol error', async () => {
+    answer = (path) => (path === '/get_metrics/batch' ? { status: 404, body: '{"detail":"Not Found"}' } : good('someoneElse'));
+    const { results, errors } = await call([REF]);
+    expect(results).toEqual([]);
+    expect(errors).toEqual([expect.objectContaining({ content_id: 'vidA', code: 'ERR_PLATFORM_TRACKER_PROTOCOL', retryable: false })]);
+    expect(errors[0]!.message).toMatch(/answered about youtube\/video someoneElse/);
+  });
+});
+
 describe('platform API items with hostile numbers', () => {
   const video = (statistics: Record<string, unknown>) => ({
     kind: 'youtube#video',

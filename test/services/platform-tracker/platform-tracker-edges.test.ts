@@ -117,6 +117,21 @@ describe('PlatformTracker: Instagram scraper output', () => {
     ]);
   });
 
+  it('a post answered twice with different counts is neither copy (retryable); a profile answered twice differently counts 0 followers', async () => {
+    const { tracker } = await instagramTracker(
+      json(201, [post('AAA', 'alice'), post('AAA', 'alice', { videoPlayCount: 999_999 }), post('BBB', 'alice'), post('BBB', 'alice'), post('ZZZ', 'mallory', { videoPlayCount: 'x' })]),
+      json(201, [{ username: 'alice', followersCount: 500 }, { username: 'alice', followersCount: 9_000_000 }]),
+    );
+    const { results, errors } = await tracker.getMetrics([
+      { platform: 'instagram/post', content_id: 'AAA' },
+      { platform: 'instagram/post', content_id: 'BBB' },
+    ]);
+    expect(results).toEqual([expect.objectContaining({ content_id: 'BBB', view_count: 100, owner_follower_count: 0 })]);
+    expect(errors).toEqual([
+      expect.objectContaining({ content_id: 'AAA', code: 'ERR_INSTAGRAM_AMBIGUOUS', retryable: true, message: expect.stringContaining('more than once with different values') }),
+    ]);
+  });
+
   it('a failed profile run records every post with 0 followers, as the original does, and says why once', async () => {
     const { tracker, warnings } = await instagramTracker(
       json(201, [post('AAA', 'alice'), post('BBB', 'bob')]),

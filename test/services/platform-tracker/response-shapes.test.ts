@@ -12,7 +12,9 @@ import {
   instagramProfileItemSchema,
   scraperErrorItemSchema,
   youtubeChannelListSchema,
+  youtubeChannelSchema,
   youtubeVideoListSchema,
+  youtubeVideoSchema,
 } from '../../../src/services/platform-tracker/index.js';
 import { EPOCH, content } from './helpers.js';
 
@@ -63,18 +65,23 @@ const post = (url: string, json: unknown) => callService({ service: 'shape', url
 describe('YouTube response shapes', () => {
   it('videos.list: documented example and stand-in agree with the client schema', async () => {
     const documented = fixture('youtube/videos-list.json');
-    expect(youtubeVideoListSchema.safeParse(documented).success).toBe(true);
+    expect(youtubeVideoListSchema.parse(documented).items.every((i) => youtubeVideoSchema.safeParse(i).success)).toBe(true);
     const res = await get(`${standins.youtubeBaseUrl}/youtube/v3/videos?part=snippet,statistics&id=Ks-_Mh1QhMc&key=k`);
-    expect(youtubeVideoListSchema.parse(res.json).items).toHaveLength(1);
+    const items = youtubeVideoListSchema.parse(res.json).items;
+    expect(items).toHaveLength(1);
+    expect(youtubeVideoSchema.safeParse(items[0]).success).toBe(true);
     expect(missingFrom(shapeOf(documented), shapeOf(res.json)).filter((p) => !p.includes('.tags'))).toEqual([]);
   });
 
   it('channels.list', async () => {
     const documented = fixture('youtube/channels-list.json');
-    expect(youtubeChannelListSchema.safeParse(documented).success).toBe(true);
-    const video = youtubeVideoListSchema.parse((await get(`${standins.youtubeBaseUrl}/youtube/v3/videos?part=snippet,statistics&id=Ks-_Mh1QhMc&key=k`)).json);
-    const res = await get(`${standins.youtubeBaseUrl}/youtube/v3/channels?part=statistics&id=${video.items[0]!.snippet.channelId}&key=k`);
-    expect(youtubeChannelListSchema.parse(res.json).items).toHaveLength(1);
+    expect(youtubeChannelListSchema.parse(documented).items.every((i) => youtubeChannelSchema.safeParse(i).success)).toBe(true);
+    const listed = youtubeVideoListSchema.parse((await get(`${standins.youtubeBaseUrl}/youtube/v3/videos?part=snippet,statistics&id=Ks-_Mh1QhMc&key=k`)).json);
+    const video = youtubeVideoSchema.parse(listed.items[0]);
+    const res = await get(`${standins.youtubeBaseUrl}/youtube/v3/channels?part=statistics&id=${video.snippet.channelId}&key=k`);
+    const channels = youtubeChannelListSchema.parse(res.json).items;
+    expect(channels).toHaveLength(1);
+    expect(youtubeChannelSchema.safeParse(channels[0]).success).toBe(true);
     expect(missingFrom(shapeOf(documented), shapeOf(res.json))).toEqual([]);
   });
 

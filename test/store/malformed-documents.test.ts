@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
+import { COLLECTIONS, type MongoStore } from '../../src/store/mongo-store.js';
+import { openStore } from '../../src/runtime/open-store.js';
+import { snapshot, startBackend, type StoreBackend } from './backend.js';
+
+/**
+ * Snapshot documents the validator did not write as they are now (another version, a hand edit,
+ * a restore gone wrong): a read leaves them out with a warning and a metric, never hands them to
+ * scoring, where a number-typed content id threw and a string count bent the chain.
+ */
+
+let backend: StoreBackend;
+let store: MongoStore;
+let metrics: ValidatorMetrics;
+const warnings: Array<Record<string, unknown>> = [];
+
+beforeAll(async () => {
+  backend = await startBackend();
+  metrics = new ValidatorMetrics({ defaultMetrics: false });
+  const logger = {
+    warn: (fields: Record<string, unknown>, msg: string) => warnings.push({ ...fields, msg }),
+    debug: () => undefined,
+    info: () => undefined,
+    error: () => undefined,
+  };
+  store = await openStore({ uri: backend.uri, db: backend.db, metrics, serverSelectionTimeoutMS: 2_000, logger: logger as never });
+});
+
+afterAll(async () => {
+  await store?.close();
+  await backend?.stop();
+});
+
+const HOTKEY = '5Malformed';
+const intervalOf = (i: number) => `2026-11-26-${String(i).padStart(2, '0')}-00`;
+const bad: Array<[string, Record<string, unknown>]> = [
+  ['a content id that is a number', { content_id: 7 }],
+  ['a count as a word', { view_count: 'lots' }],
+  ['a like count as a string', { like_count: '5' }],
+  ['a missing like count', { like_count: undefined }],
+  ['an interval that is not a key', { interval: 'garbage' }],
+  ['an AI score above 1', { ai_score: 7 }],
+  ['an AI score as a string', { ai_score: '0.9' }],
+  ['an unknown platform', { platform: 'tiktok' }],
+  ['a fetched_at that is a string', { fetched_at: '2026-11-26' }],
+  ['a huge array for a caption', { caption: Array.from({ length: 1000 }, (_, i) => i) }],
+];
+
+describe('snapshot documents of the wrong shape', () => {
+  it('history and histories return only the well-formed ones, say which hotkey had how many, and count them', async () => {
+    const docs = [snapshot(0, { hotkey: HOTKEY, content_id: 'good', interval: intervalOf(0) })];
+    bad.forEach(([, over], i) => {
+      const doc: Record<string, unknown> = { ...snapshot(i, { hotkey: HOTKEY, content_id: `bad${i}` }), interval: intervalOf(i + 1), ...over };
+      for (const k of Object.keys(doc)) if (doc[k] === undefined) delete doc[k];
+      docs.push(doc as never);
+    });
+    await backend.client.db(backend.db).collection(COLLECTIONS.snapshots).insertMany(docs.map((d) => ({ ...d })));
+
+    const history = await store.snapshots.history(HOTKEY);
+    expect(history.map((s) => s.content_id)).toEqual(['good']);
+    const many = await store.snapshots.histories([HOTKEY, '5Nobody']);
+    expect(many.get(HOTKEY)!.map((s) => s.content_id)).toEqual(['good']);
+    expect(many.get('5Nobody')).toEqual([]);
+
+    const warned = warnings.filter((w) => w['code'] === 'ERR_STORE_MALFORMED_DOCUMENT');
+    expect(warned).toHaveLength(2);
+    expect(warned[0]).toMatchObject({ hotkey: HOTKEY, skipped: bad.length, msg: 'snapshot documents of the wrong shape left out of the history' });
+    expect(String(warned[0]!['first'])).toMatch(/^[a-z_]+: .+ \((youtube|instagram)\/\w+ bad\d+ 2026-11-26-\d\d-00\)$/);
+    const text = await metrics.registry.metrics();
+    expect(text).toContain(`infinitevibe_store_operations_total{operation="snapshots.history",result="malformed"} ${bad.length}`);
+    expect(text).toContain(`infinitevibe_store_operations_total{operation="snapshots.histories",result="malformed"} ${bad.length}`);
+  });
+});
