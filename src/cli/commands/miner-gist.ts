@@ -8,6 +8,7 @@ import { verifyLines } from '../../miner/sign-lines.js';
 import { analyseLines, contentLines } from '../../miner/submission-lines.js';
 import { gistLimitsFromConfig } from '../../config/gist-limits.js';
 import { loadHotkey } from '../../wallet/index.js';
+import { pickText } from '../flag-values.js';
 import type { CommandContext } from '../main.js';
 
 export const description = 'miner gist pull|push --gist-id ID [--file submissions.jsonl] (GITHUB_TOKEN)';
@@ -18,9 +19,9 @@ export async function run({ flags, args, stdout, stderr }: CommandContext): Prom
   const action = args[0];
   if (action !== 'pull' && action !== 'push') throw new ConfigError(`miner gist needs pull or push${action ? ` (got "${action}")` : ''}`, 'gist');
   const { own, config } = splitFlags(flags, OWN);
-  const rawId = own['gist-id'] ?? own['gist_id'] ?? own['gistId'];
-  const gistId = rawId === undefined ? undefined : parseGistId(String(rawId));
-  const file = typeof own['file'] === 'string' && own['file'] !== '' ? own['file'] : 'submissions.jsonl';
+  const rawId = pickText(own, 'gist-id', 'gist_id', 'gistId');
+  const gistId = rawId === undefined ? undefined : parseGistId(rawId);
+  const file = pickText(own, 'file') ?? 'submissions.jsonl';
   const token = process.env['GITHUB_TOKEN'] || undefined;
   const client = new GistClient({ token, baseUrl: config.github.api_url });
 
@@ -72,8 +73,8 @@ export async function run({ flags, args, stdout, stderr }: CommandContext): Prom
   const pushed = await client.push({
     gistId,
     content,
-    ...(typeof own['filename'] === 'string' ? { filename: own['filename'] } : {}),
-    ...(typeof own['description'] === 'string' ? { description: own['description'] } : {}),
+    ...(pickText(own, 'filename') !== undefined ? { filename: pickText(own, 'filename')! } : {}),
+    ...(pickText(own, 'description') !== undefined ? { description: pickText(own, 'description')! } : {}),
   });
   const commitCommand = `infinitevibe commit --gist ${pushed.commitment}`;
   if (own['json']) stdout.write(toJson({ file, ...pushed, lines: lines.length, rejected: bad.length, commit_command: commitCommand }));
