@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { renderTable, splitFlags, toJson } from '../../chain/inspect.js';
 import { ConfigError, WalletError } from '../../errors.js';
 import { escapeUntrusted } from '../../formats/escape-untrusted.js';
@@ -9,6 +9,7 @@ import { analyseLines, contentLines } from '../../miner/submission-lines.js';
 import { gistLimitsFromConfig } from '../../config/gist-limits.js';
 import { loadHotkey } from '../../wallet/index.js';
 import { pickText } from '../flag-values.js';
+import { readSubmissionsFile } from '../../miner/submissions-file.js';
 import type { CommandContext } from '../main.js';
 
 export const description = 'miner gist pull|push --gist-id ID [--file submissions.jsonl] (GITHUB_TOKEN)';
@@ -35,11 +36,9 @@ export async function run({ flags, args, stdout, stderr }: CommandContext): Prom
     return 0;
   }
 
-  const content = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new ConfigError(`cannot read --file ${file}: ${error.code ?? error.message}`, 'file');
-  });
   // The validator's parser decides; a file it would partly reject is not published by accident.
   const limits = gistLimitsFromConfig(config);
+  const content = await readSubmissionsFile(file, { flag: 'file', maxBytes: limits.maxBytes });
   const lines = contentLines(analyseLines(content, limits));
   const bad: Array<{ line: number; reason: string; detail: string }> = lines
     .filter((l) => l.rejection)

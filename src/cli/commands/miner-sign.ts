@@ -1,10 +1,11 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { renderTable, splitFlags, toJson } from '../../chain/inspect.js';
 import { ConfigError } from '../../errors.js';
 import { signLines, verifyLines, type LineOutcome } from '../../miner/sign-lines.js';
 import { gistLimitsFromConfig } from '../../config/gist-limits.js';
 import { loadHotkey } from '../../wallet/index.js';
 import { pickText } from '../flag-values.js';
+import { readSubmissionsFile } from '../../miner/submissions-file.js';
 import type { CommandContext } from '../main.js';
 
 export const description = 'sign each line of a submissions file with the wallet hotkey (--verify checks one)';
@@ -22,10 +23,8 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
   if (file === undefined) throw new ConfigError('miner sign needs --file submissions.jsonl', 'file');
   const out = pickText(own, 'out') ?? file;
   const verifyHotkey = pickText(own, 'hotkey');
-  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new ConfigError(`cannot read --file ${file}: ${error.code ?? error.message}`, 'file');
-  });
   const limits = gistLimitsFromConfig(config);
+  const text = await readSubmissionsFile(file, { flag: 'file', maxBytes: limits.maxBytes });
   if (own['verify']) {
     const hotkey = verifyHotkey ?? (await loadHotkey(config.wallet)).address;
     const result = await verifyLines(text, { netuid: config.netuid, hotkey, limits });

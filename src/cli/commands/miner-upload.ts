@@ -1,10 +1,11 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { splitFlags, toJson } from '../../chain/inspect.js';
 import { ConfigError } from '../../errors.js';
 import { uploadToR2 } from '../../miner/r2-upload.js';
 import { analyseLines, appendLine, formatLine } from '../../miner/submission-lines.js';
 import { gistLimitsFromConfig } from '../../config/gist-limits.js';
 import { intFlag, pickText } from '../flag-values.js';
+import { readSubmissionsFile } from '../../miner/submissions-file.js';
 import type { CommandContext } from '../main.js';
 
 export const description = 'miner upload VIDEO --bucket B --account-id A --public-id P [--append submissions.jsonl --platform P --content-id ID]';
@@ -56,7 +57,8 @@ export async function run({ flags, args, stdout, stderr }: CommandContext): Prom
     // The new line must pass the validator's parser before it joins the file.
     const verdict = analyseLines(line, gistLimitsFromConfig(config))[0]!;
     if (verdict.rejection) throw new ConfigError(`the new line would be rejected: ${verdict.rejection.reason} (${verdict.rejection.detail ?? ''})`, 'append');
-    const current = await readFile(append, 'utf8').catch(() => '');
+    // Only a file that does not exist yet starts empty: one that cannot be read is not overwritten.
+    const current = await readSubmissionsFile(append, { flag: 'append', maxBytes: config.gist.max_bytes, missingIsEmpty: true });
     await writeFile(append, appendLine(current, line), 'utf8');
   }
   if (own['json']) stdout.write(toJson({ ...result, ...(line ? { appended_to: append, line } : {}) }));
