@@ -86,6 +86,9 @@ export function parseArgv(argv: readonly string[]): { command: string | undefine
       'camel-case-expansion': false,
       'strip-aliased': true,
       'boolean-negation': false,
+      // Values stay as typed: a hotkey named 1 is a name, and 0x10 or 1e1 are the config's to refuse.
+      'parse-numbers': false,
+      'parse-positional-numbers': false,
     })
     .boolean(BOOLEAN_FLAGS)
     .help(false)

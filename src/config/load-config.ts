@@ -1,31 +1,18 @@
-import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { nearestName } from '../util/nearest-name.js';
-import { flatten, getPath, isPlainObject, setPath } from './object-paths.js';
+import { expandHome, readConfigFile } from './config-file.js';
+import { SECRET_PATHS, describeValue, redactUserinfo } from './describe-value.js';
+import { flatten, getPath, setPath } from './object-paths.js';
 import { DEFAULTS, LOG_STREAMS, NETWORK_ENDPOINTS, PLATFORMS, deepFreeze } from './defaults.js';
+import { bool, decimal, fsPath, httpUrl, int, positive, walletSegment, wsUrl } from './value-schemas.js';
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const positive = () => z.coerce.number().positive().finite();
-const bool = () =>
-  z.preprocess((v) => {
-    if (typeof v === 'string') {
-      if (/^(true|1|yes|on)$/i.test(v)) return true;
-      if (/^(false|0|no|off)$/i.test(v)) return false;
-    }
-    return v;
-  }, z.boolean());
-const httpUrl = () =>
-  z.string().refine((s) => /^https?:\/\/[^\s/]+/i.test(s) && URL.canParse(s), 'must be an http(s) URL');
-const wsUrl = () =>
-  z.string().refine((s) => /^wss?:\/\/[^\s/]+/i.test(s) && URL.canParse(s), 'must be a ws:// or wss:// URL');
 const optionalSecret = () => z.string().min(1).optional();
 
 const schema = z
   .object({
     netuid: int(0, 65535),
-    wallet: z.object({ name: z.string().min(1), hotkey: z.string().min(1), path: z.string().min(1) }).strict(),
+    wallet: z.object({ name: walletSegment(), hotkey: walletSegment(), path: fsPath() }).strict(),
     subtensor: z
       .object({
         network: z.enum(['finney', 'test', 'local', 'embedded']),
@@ -42,7 +29,7 @@ const schema = z
           .refine((s) => /^mongodb(\+srv)?:\/\//.test(s), 'must start with mongodb:// or mongodb+srv://')
           .optional(),
         db: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be 1-63 letters, digits, _ or -'),
-        data_dir: z.string().min(1).optional(),
+        data_dir: fsPath().optional(),
       })
       .strict(),
     services: z.enum(['http', 'inprocess', 'embedded']).optional(),
@@ -51,8 +38,8 @@ const schema = z
       .object({
         url: httpUrl(),
         port: int(0, 65535),
-        ffmpeg_path: z.string().min(1).optional(),
-        ffprobe_path: z.string().min(1).optional(),
+        ffmpeg_path: fsPath().optional(),
+        ffprobe_path: fsPath().optional(),
         max_concurrent_ffmpeg: int(1, 1024).optional(),
         max_frame_pixels: int(256, 1 << 30),
         batch_size: int(1, 256),
@@ -85,7 +72,7 @@ const schema = z
       .strict(),
     ai: z
       .object({
-        threshold: z.coerce.number().min(0).max(1),
+        threshold: decimal().pipe(z.number().min(0).max(1)),
         frames: int(1, 100),
         max_video_bytes: int(1, 4 * 1024 * 1024 * 1024),
         download_timeout_ms: int(1, 3_600_000),
@@ -100,14 +87,14 @@ const schema = z
     scoring: z
       .object({
         policy: z.enum(['engagement', 'growth']),
-        alpha: z.coerce.number().gt(0).max(1),
+        alpha: decimal().pipe(z.number().gt(0).max(1)),
         top_miners: int(1, 4096),
         growth_min_followers: int(0, 1_000_000_000),
         growth_min_history_hours: positive(),
       })
       .strict(),
     weights: z
-      .object({ version_key: int(0, Number.MAX_SAFE_INTEGER), min_coverage: z.coerce.number().min(0).max(1), dry_run: bool() })
+      .object({ version_key: int(0, Number.MAX_SAFE_INTEGER), min_coverage: decimal().pipe(z.number().min(0).max(1)), dry_run: bool() })
       .strict(),
     pool: z
       .object({
@@ -222,6 +209,9 @@ function applyLayer(
       if (switchValue(value, source(rawKey)) && levelSwitch.rank > (switched?.rank ?? 0)) switched = { ...levelSwitch, origin: source(rawKey) };
       continue;
     }
+    if (!known.has(key) && SECTIONS.has(key)) {
+      throw new ConfigError(`${source(rawKey)}: must be an object with keys such as ${[...known].find((k) => k.startsWith(key + '.'))}`, source(rawKey));
+    }
     if (!known.has(key)) {
       throw new ConfigError(`unknown option ${source(rawKey)}${didYouMean(nearestName(key, known))}`, source(rawKey));
     }
@@ -243,17 +233,16 @@ function applyLayer(
 /** `; did you mean pool.threads?`, as for a mistyped flag. */
 const didYouMean = (near: string | undefined): string => (near ? `; did you mean ${near}?` : '');
 
-function expandHome(p: string): string {
-  return p === '~' || p.startsWith('~/') ? homedir() + p.slice(1) : p;
-}
-
 function describeAllowed(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_value' && 'values' in issue) {
     return `one of ${(issue.values as unknown[]).map((v) => String(v)).join(', ')}`;
   }
   if (issue.code === 'too_small' && 'minimum' in issue) return `at least ${String(issue.minimum)}`;
   if (issue.code === 'too_big' && 'maximum' in issue) return `at most ${String(issue.maximum)}`;
-  if (issue.code === 'invalid_type' && 'expected' in issue) return `a ${String(issue.expected)}`;
+  // A schema's own wording (`a whole number from 0 to 65535`) says more than zod's default.
+  if (issue.code === 'invalid_type' && 'expected' in issue && issue.message.startsWith('Invalid input')) {
+    return `a ${String(issue.expected)}`;
+  }
   return issue.message;
 }
 
@@ -272,21 +261,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
   const origins = new Map<string, string>();
 
   if (configFile) {
-    let text: string;
-    try {
-      text = readFileSync(expandHome(configFile), 'utf8');
-    } catch (cause) {
-      throw new ConfigError(`--config ${configFile}: cannot read the file`, '--config', { cause });
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (cause) {
-      throw new ConfigError(`--config ${configFile}: not valid JSON (${(cause as Error).message})`, '--config', {
-        cause,
-      });
-    }
-    if (!isPlainObject(parsed)) throw new ConfigError(`--config ${configFile}: must hold a JSON object`, '--config');
+    const parsed = readConfigFile(configFile);
     applyLayer(merged, parsed, (k) => `${k} in ${configFile}`, origins);
   }
 
@@ -318,9 +293,8 @@ export function loadConfig(options: LoadOptions = {}): Config {
       const keys = (issue as { keys: string[] }).keys.join(', ');
       throw new ConfigError(`unknown option${path ? ` in ${path}` : ''}: ${keys}`, origin);
     }
-    const value = getPath(merged, topPath);
     throw new ConfigError(
-      `${origin}: invalid value ${JSON.stringify(value)}; expected ${describeAllowed(issue)}`,
+      `${origin}: invalid value ${describeValue(topPath, getPath(merged, topPath))}; expected ${describeAllowed(issue)}`,
       origin,
     );
   }
@@ -363,10 +337,10 @@ export function loadConfig(options: LoadOptions = {}): Config {
 /** The config with secrets masked, for printing and logging. */
 export function redactedConfig(config: Config): Record<string, unknown> {
   const copy = structuredClone(config) as unknown as Record<string, unknown>;
-  for (const path of ['youtube.api_key', 'apify.api_key', 'sightengine.api_user', 'sightengine.api_secret']) {
+  for (const path of SECRET_PATHS) {
     if (getPath(copy, path) !== undefined) setPath(copy, path, '[redacted]');
   }
   const uri = getPath(copy, 'mongodb.uri');
-  if (typeof uri === 'string') setPath(copy, 'mongodb.uri', uri.replace(/\/\/([^@/]*)@/, '//[redacted]@'));
+  if (typeof uri === 'string') setPath(copy, 'mongodb.uri', redactUserinfo(uri));
   return copy;
 }

@@ -4,11 +4,14 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+/** Deeper than any option; past it an object is kept whole (and refused as unknown) rather than walked. */
+const MAX_DEPTH = 8;
+
 /** Nested keys as dotted paths: `{pool: {threads: 2}}` → `{'pool.threads': 2}`. */
-export function flatten(obj: Record<string, unknown>, prefix = '', out: Record<string, unknown> = {}) {
+export function flatten(obj: Record<string, unknown>, prefix = '', out: Record<string, unknown> = {}, depth = 0) {
   for (const [k, v] of Object.entries(obj)) {
     const key = prefix ? `${prefix}.${k}` : k;
-    if (isPlainObject(v)) flatten(v, key, out);
+    if (isPlainObject(v) && depth < MAX_DEPTH) flatten(v, key, out, depth + 1);
     else out[key] = v;
   }
   return out;

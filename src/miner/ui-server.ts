@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readSubmissionsFile } from './submissions-file.js';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -88,7 +89,7 @@ export class MinerUiServer {
     if (options.maxUploadBytes !== undefined && !(Number.isInteger(options.maxUploadBytes) && options.maxUploadBytes > 0)) {
       throw new RangeError(`options.maxUploadBytes must be a positive integer, got ${String(options.maxUploadBytes)}`);
     }
-    const text = options.file ? await readFile(options.file, 'utf8').catch(() => '') : '';
+    const text = options.file ? await readSubmissionsFile(options.file, { flag: 'file', maxBytes: options.limits.maxBytes, missingIsEmpty: true }) : '';
     const ui = new MinerUiServer(options, text);
     await new Promise<void>((resolve, reject) => {
       ui.#server.once('error', reject);

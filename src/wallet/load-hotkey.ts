@@ -3,7 +3,8 @@
  * writes it). Messages name the file and the flags to fix it but never echo file contents, which
  * hold secrets.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import { hexToU8a, u8aEq } from '@polkadot/util';
@@ -40,10 +41,28 @@ function invalid(file: string, why: string): WalletError {
   return new WalletError(`hotkey file ${file}: ${why}`, 'ERR_WALLET_INVALID', file);
 }
 
+/** btwallet's JSON is a few hundred bytes; an encrypted keyfile is not much more. */
+const MAX_HOTKEY_BYTES = 64 * 1024;
+
+/**
+ * The file's text. A FIFO or device would block or never end, so only a regular file (a symlink
+ * is followed) is read, and only up to a size no hotkey comes near.
+ */
 async function readHotkeyText(file: string): Promise<string> {
+  let bytes: Buffer;
   try {
-    return await readFile(file, 'utf8');
+    const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const stats = await handle.stat();
+      if (stats.isDirectory()) throw invalid(file, 'is a directory, not a hotkey file');
+      if (!stats.isFile()) throw invalid(file, 'is not a regular file');
+      if (stats.size > MAX_HOTKEY_BYTES) throw invalid(file, 'is larger than 64 KiB; a hotkey file is under 1 KiB');
+      bytes = await handle.readFile();
+    } finally {
+      await handle.close();
+    }
   } catch (cause) {
+    if (cause instanceof WalletError) throw cause;
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       throw new WalletError(
@@ -66,6 +85,14 @@ async function readHotkeyText(file: string): Promise<string> {
         cause,
       },
     );
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    // An encrypted keyfile is binary after its marker: let the parser name the encryption.
+    const head = bytes.subarray(0, 32).toString('latin1').trimStart();
+    if (ENCRYPTION_PREFIXES.some(([prefix]) => head.startsWith(prefix))) return head;
+    throw invalid(file, 'is not UTF-8 text');
   }
 }
 

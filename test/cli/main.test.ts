@@ -13,7 +13,7 @@ describe('cli', () => {
   it('keeps dotted Bittensor flags flat', () => {
     const { command, flags } = parseArgv(['metagraph', '--netuid', '89', '--wallet.name', 'w', '--json']);
     expect(command).toBe('metagraph');
-    expect(flags).toMatchObject({ netuid: 89, 'wallet.name': 'w', json: true });
+    expect(flags).toMatchObject({ netuid: '89', 'wallet.name': 'w', json: true });
   });
 
   it('prints the resolved config and fails a bad flag with exit 2', async () => {

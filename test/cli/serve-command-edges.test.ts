@@ -24,14 +24,14 @@ async function serve(argv: string[]): Promise<{ code: number; err: string }> {
 
 describe('infinitevibe serve: bad invocations', () => {
   it.each([
-    [['platform-tracker', '--miners', '0'], '--miners must be an integer within [1, 4096], got 0'],
-    [['platform-tracker', '--miners', '2.5'], '--miners must be an integer within [1, 4096], got 2.5'],
-    [['ai-detector', '--seed', '-1'], `--seed must be an integer within [0, ${2 ** 32 - 1}], got -1`],
-    [['ai-detector', '--port', 'http'], '--port must be an integer within [0, 65535], got http'],
+    [['platform-tracker', '--miners', '0'], '--miners must be an integer from 1 to 4096, got "0"'],
+    [['platform-tracker', '--miners', '2.5'], '--miners must be an integer from 1 to 4096, got "2.5"'],
+    [['ai-detector', '--seed', '-1'], `--seed must be an integer from 0 to ${2 ** 32 - 1}, got "-1"`],
+    [['ai-detector', '--port', 'http'], '--port must be an integer from 0 to 65535, got "http"'],
   ])('%j is refused with exit 2: %s', async (argv, message) => {
     const { code, err } = await serve(argv);
     expect(code).toBe(2);
-    expect(err).toBe(`infinitevibe serve: ${message}\n`);
+    expect(err).toBe(`infinitevibe: configuration error: ${message}\n`);
   });
 
   it('without a service it prints the usage and exits 2', async () => {

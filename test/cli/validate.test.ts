@@ -70,7 +70,7 @@ describe('infinitevibe validate', () => {
   it('rejects bad flags with a clear message', async () => {
     const bad = await cli(['validate', '--subtensor.network', 'embedded', '--once', '--miners', 'lots']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--miners: invalid value "lots"; expected an integer from 0 to 4095/);
+    expect(bad.stderr).toMatch(/--miners must be an integer from 0 to 4095, got "lots"/);
     const unknown = await cli(['validate', '--subtensor.network', 'embedded', '--once', '--cycle-speed', '3']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown option/);

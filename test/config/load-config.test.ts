@@ -66,14 +66,14 @@ describe('loadConfig', () => {
 
   const bad: Array<[Record<string, unknown>, RegExp]> = [
     [{ netuid: '70000' }, /--netuid: invalid value "70000"; expected at most 65535/],
-    [{ netuid: 'abc' }, /--netuid: invalid value "abc"; expected a number/],
+    [{ netuid: 'abc' }, /--netuid: invalid value "abc"; expected a whole number from 0 to 65535, in decimal digits/],
     [{ 'subtensor.network': 'mainnet' }, /--subtensor.network: invalid value "mainnet"; expected one of finney, test, local, embedded/],
     [{ 'subtensor.chain_endpoint': 'http://x' }, /--subtensor.chain_endpoint: invalid value "http:\/\/x"; expected must be a ws/],
     [{ 'mongodb.uri': 'postgres://x' }, /--mongodb.uri: invalid value "postgres:\/\/x"; expected must start with mongodb/],
     [{ 'gist.base_url': 'ftp://x' }, /--gist.base_url: invalid value "ftp:\/\/x"; expected must be an http/],
     [{ 'ai.threshold': '1.5' }, /--ai.threshold: invalid value "1.5"; expected at most 1/],
     [{ 'scoring.policy': 'vibes' }, /--scoring.policy: invalid value "vibes"; expected one of engagement, growth/],
-    [{ require_signed_submissions: 'maybe' }, /--require_signed_submissions: invalid value "maybe"; expected a boolean/],
+    [{ require_signed_submissions: 'maybe' }, /--require_signed_submissions: invalid value "maybe"; expected true or false/],
     [{ allowed_platforms: 'tiktok/video' }, /--allowed_platforms: invalid value \["tiktok\/video"\]; expected one of/],
     [{ 'wallet.colour': 'red' }, /unknown option --wallet.colour/],
     [{ 'pool.threads': '0' }, /--pool.threads: invalid value "0"; expected at least 1/],

@@ -34,7 +34,7 @@ describe('load-test flags', () => {
       'memory.heap_growth_percent': '0',
       'pool.young_generation_mb': '16',
     });
-    expect(() => parseSweepArgs(['--set', 'memory.heap_growth_percent=x'])).toThrow(/--set: --memory.heap_growth_percent: invalid value "x"; expected a number/);
+    expect(() => parseSweepArgs(['--set', 'memory.heap_growth_percent=x'])).toThrow(/--set: --memory.heap_growth_percent: invalid value "x"; expected a whole number from 0 to 1000, in decimal digits/);
     expect(() => parseSweepArgs(['--set', 'colour=red'])).toThrow(/--set: unknown option --colour/);
     expect(() => parseSweepArgs(['--set', 'pool.threads=4'])).toThrow(/--set pool.threads: set by every run itself/);
     expect(() => parseSweepArgs(['--set', 'memory'])).toThrow(/--set "memory": expected <option>=<value>/);

@@ -4,6 +4,7 @@ import { ConfigError, StoreUnavailableError } from '../../errors.js';
 import { openStore } from '../../runtime/open-store.js';
 import { ORIGINAL_COLLECTIONS, migrateOriginal } from '../../store/migrate-original.js';
 import type { FlagSpec } from '../help.js';
+import { pickText } from '../flag-values.js';
 import type { CommandContext } from '../main.js';
 
 export const description = "import the Python validator's stored history (performances-0.0.2) into this validator's store";
@@ -23,7 +24,7 @@ export async function run({ flags: raw, stdout }: CommandContext): Promise<numbe
   if (typeof from !== 'string' || !/^mongodb(\+srv)?:\/\//.test(from)) {
     throw new ConfigError('migrate needs --from mongodb://HOST[:PORT]/ (the original validator\'s database)', '--from');
   }
-  const db = own['db'] === undefined ? 'tensorflix' : String(own['db']);
+  const db = pickText(own, 'db') ?? 'tensorflix';
   if (!/^[A-Za-z0-9_-]{1,63}$/.test(db)) throw new ConfigError(`--db: invalid value ${JSON.stringify(db)}; expected 1-63 letters, digits, _ or -`, '--db');
   const dryRun = own['dry-run'] === true || own['dry_run'] === true || own['dry-run'] === 'true';
   if (config.mongodb.uri === undefined && config.mongodb.data_dir === undefined) {

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { renderTable, splitFlags, toJson } from '../../chain/inspect.js';
 import { claimKey } from '../../actors/types.js';
 import { ConfigError } from '../../errors.js';
@@ -8,6 +7,8 @@ import { checkSubmissions, type CheckReport } from '../../miner/check-submission
 import { fetchValidatorReport, type ValidatorReport } from '../../miner/validator-report-client.js';
 import { openMinerToolkit } from '../../runtime/miner-toolkit.js';
 import { loadHotkey } from '../../wallet/index.js';
+import { pickText } from '../flag-values.js';
+import { readSubmissionsFile } from '../../miner/submissions-file.js';
 import type { CommandContext } from '../main.js';
 
 export const description = "run the validator's checks on a gist or file: miner check --gist user:id | --file F [--hotkey SS58]";
@@ -53,14 +54,12 @@ export function renderCheck(report: CheckReport, validator: ValidatorReport | nu
 
 export async function run({ flags, stdout }: CommandContext): Promise<number> {
   const { own, config } = splitFlags(flags, OWN);
-  const gist = typeof own['gist'] === 'string' && own['gist'] !== '' ? own['gist'] : undefined;
-  const file = typeof own['file'] === 'string' && own['file'] !== '' ? own['file'] : undefined;
+  const gist = pickText(own, 'gist');
+  const file = pickText(own, 'file');
   if ((gist === undefined) === (file === undefined)) throw new ConfigError('miner check needs exactly one of --gist user:gist_id and --file submissions.jsonl', 'gist');
-  const hotkey = typeof own['hotkey'] === 'string' && own['hotkey'] !== '' ? own['hotkey'] : (await loadHotkey(config.wallet)).address;
-  const validatorUrl = own['validator-url'] ?? own['validator_url'] ?? own['validatorUrl'];
-  const text = file === undefined ? undefined : await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new ConfigError(`cannot read --file ${file}: ${error.code ?? error.message}`, 'file');
-  });
+  const hotkey = pickText(own, 'hotkey') ?? (await loadHotkey(config.wallet)).address;
+  const validatorUrl = pickText(own, 'validator-url', 'validator_url', 'validatorUrl');
+  const text = file === undefined ? undefined : await readSubmissionsFile(file, { flag: 'file', maxBytes: config.gist.max_bytes });
   const logger = createLogger({ level: config.logging.level === 'info' ? 'warn' : config.logging.level }, process.stderr);
   const toolkit = await openMinerToolkit(config, { logger });
   try {

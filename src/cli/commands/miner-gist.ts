@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { renderTable, splitFlags, toJson } from '../../chain/inspect.js';
 import { ConfigError, WalletError } from '../../errors.js';
 import { escapeUntrusted } from '../../formats/escape-untrusted.js';
@@ -8,6 +8,8 @@ import { verifyLines } from '../../miner/sign-lines.js';
 import { analyseLines, contentLines } from '../../miner/submission-lines.js';
 import { gistLimitsFromConfig } from '../../config/gist-limits.js';
 import { loadHotkey } from '../../wallet/index.js';
+import { pickText } from '../flag-values.js';
+import { readSubmissionsFile } from '../../miner/submissions-file.js';
 import type { CommandContext } from '../main.js';
 
 export const description = 'miner gist pull|push --gist-id ID [--file submissions.jsonl] (GITHUB_TOKEN)';
@@ -18,9 +20,9 @@ export async function run({ flags, args, stdout, stderr }: CommandContext): Prom
   const action = args[0];
   if (action !== 'pull' && action !== 'push') throw new ConfigError(`miner gist needs pull or push${action ? ` (got "${action}")` : ''}`, 'gist');
   const { own, config } = splitFlags(flags, OWN);
-  const rawId = own['gist-id'] ?? own['gist_id'] ?? own['gistId'];
-  const gistId = rawId === undefined ? undefined : parseGistId(String(rawId));
-  const file = typeof own['file'] === 'string' && own['file'] !== '' ? own['file'] : 'submissions.jsonl';
+  const rawId = pickText(own, 'gist-id', 'gist_id', 'gistId');
+  const gistId = rawId === undefined ? undefined : parseGistId(rawId);
+  const file = pickText(own, 'file') ?? 'submissions.jsonl';
   const token = process.env['GITHUB_TOKEN'] || undefined;
   const client = new GistClient({ token, baseUrl: config.github.api_url });
 
@@ -34,11 +36,9 @@ export async function run({ flags, args, stdout, stderr }: CommandContext): Prom
     return 0;
   }
 
-  const content = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new ConfigError(`cannot read --file ${file}: ${error.code ?? error.message}`, 'file');
-  });
   // The validator's parser decides; a file it would partly reject is not published by accident.
   const limits = gistLimitsFromConfig(config);
+  const content = await readSubmissionsFile(file, { flag: 'file', maxBytes: limits.maxBytes });
   const lines = contentLines(analyseLines(content, limits));
   const bad: Array<{ line: number; reason: string; detail: string }> = lines
     .filter((l) => l.rejection)
@@ -72,8 +72,8 @@ export async function run({ flags, args, stdout, stderr }: CommandContext): Prom
   const pushed = await client.push({
     gistId,
     content,
-    ...(typeof own['filename'] === 'string' ? { filename: own['filename'] } : {}),
-    ...(typeof own['description'] === 'string' ? { description: own['description'] } : {}),
+    ...(pickText(own, 'filename') !== undefined ? { filename: pickText(own, 'filename')! } : {}),
+    ...(pickText(own, 'description') !== undefined ? { description: pickText(own, 'description')! } : {}),
   });
   const commitCommand = `infinitevibe commit --gist ${pushed.commitment}`;
   if (own['json']) stdout.write(toJson({ file, ...pushed, lines: lines.length, rejected: bad.length, commit_command: commitCommand }));

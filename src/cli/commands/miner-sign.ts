@@ -1,9 +1,11 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { renderTable, splitFlags, toJson } from '../../chain/inspect.js';
 import { ConfigError } from '../../errors.js';
 import { signLines, verifyLines, type LineOutcome } from '../../miner/sign-lines.js';
 import { gistLimitsFromConfig } from '../../config/gist-limits.js';
 import { loadHotkey } from '../../wallet/index.js';
+import { pickText } from '../flag-values.js';
+import { readSubmissionsFile } from '../../miner/submissions-file.js';
 import type { CommandContext } from '../main.js';
 
 export const description = 'sign each line of a submissions file with the wallet hotkey (--verify checks one)';
@@ -17,14 +19,14 @@ function table(lines: readonly LineOutcome[]): string {
 
 export async function run({ flags, stdout }: CommandContext): Promise<number> {
   const { own, config } = splitFlags(flags, ['json', 'file', 'out', 'verify', 'hotkey']);
-  const file = own['file'];
-  if (typeof file !== 'string' || file === '') throw new ConfigError('miner sign needs --file submissions.jsonl', 'file');
-  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new ConfigError(`cannot read --file ${file}: ${error.code ?? error.message}`, 'file');
-  });
+  const file = pickText(own, 'file');
+  if (file === undefined) throw new ConfigError('miner sign needs --file submissions.jsonl', 'file');
+  const out = pickText(own, 'out') ?? file;
+  const verifyHotkey = pickText(own, 'hotkey');
   const limits = gistLimitsFromConfig(config);
+  const text = await readSubmissionsFile(file, { flag: 'file', maxBytes: limits.maxBytes });
   if (own['verify']) {
-    const hotkey = typeof own['hotkey'] === 'string' ? own['hotkey'] : (await loadHotkey(config.wallet)).address;
+    const hotkey = verifyHotkey ?? (await loadHotkey(config.wallet)).address;
     const result = await verifyLines(text, { netuid: config.netuid, hotkey, limits });
     if (own['json']) stdout.write(toJson({ file, hotkey, netuid: config.netuid, ...result }));
     else {
@@ -35,7 +37,6 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
   }
   const signer = await loadHotkey(config.wallet);
   const result = await signLines(text, { netuid: config.netuid, signer, limits });
-  const out = typeof own['out'] === 'string' && own['out'] !== '' ? own['out'] : file;
   await writeFile(out, result.text, 'utf8');
   if (own['json']) stdout.write(toJson({ file, out, hotkey: signer.address, netuid: config.netuid, signed: result.signed, rejected: result.rejected, lines: result.lines }));
   else {

@@ -1,10 +1,11 @@
 import { splitFlags } from '../../chain/inspect.js';
-import { ConfigError, WalletError } from '../../errors.js';
+import { WalletError } from '../../errors.js';
 import { createLogger } from '../../log.js';
 import { GistClient } from '../../miner/gist-client.js';
 import { parseGistId } from '../../miner/gist-ref.js';
 import { startMinerUi } from '../../runtime/miner-ui-app.js';
 import { loadHotkey } from '../../wallet/index.js';
+import { intFlag, pickText } from '../flag-values.js';
 import type { CommandContext } from '../main.js';
 
 export const description = 'miner ui [--port 8090]: a local page to edit, sign, check and save the gist';
@@ -13,26 +14,25 @@ const OWN = ['port', 'host', 'gist-id', 'gist_id', 'file', 'hotkey', 'bucket', '
 
 export async function run({ flags, stdout }: CommandContext): Promise<number> {
   const { own, config } = splitFlags(flags, OWN);
-  const port = own['port'] === undefined ? 8090 : Number(own['port']);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be an integer from 0 to 65535, got ${String(own['port'])}`, 'port');
-  const host = typeof own['host'] === 'string' ? own['host'] : '127.0.0.1';
+  const port = intFlag(own['port'], 'port', 0, 65535) ?? 8090;
+  const host = pickText(own, 'host') ?? '127.0.0.1';
   let signer;
   try {
     signer = await loadHotkey(config.wallet);
   } catch (error) {
     // Without a wallet the page can still check a hotkey's lines; it cannot sign them.
-    if (!(error instanceof WalletError) || typeof own['hotkey'] !== 'string') throw error;
+    if (!(error instanceof WalletError) || pickText(own, 'hotkey') === undefined) throw error;
   }
-  const hotkey = signer?.address ?? String(own['hotkey']);
+  const hotkey = signer?.address ?? pickText(own, 'hotkey')!;
   const token = process.env['GITHUB_TOKEN'] || undefined;
-  const rawId = own['gist-id'] ?? own['gist_id'];
+  const rawId = pickText(own, 'gist-id', 'gist_id');
   const env = process.env;
-  const bucket = typeof own['bucket'] === 'string' ? own['bucket'] : undefined;
+  const bucket = pickText(own, 'bucket');
   const accessKeyId = env['R2_ACCESS_KEY_ID'] ?? env['AWS_ACCESS_KEY_ID'];
   const secretAccessKey = env['R2_SECRET_ACCESS_KEY'] ?? env['AWS_SECRET_ACCESS_KEY'];
-  const accountId = String(own['account-id'] ?? own['account_id'] ?? env['R2_ACCOUNT_ID'] ?? '');
-  const publicId = own['public-id'] ?? own['public_id'];
-  const publicBaseUrl = own['public-base-url'] ?? own['public_base_url'];
+  const accountId = pickText(own, 'account-id', 'account_id') ?? env['R2_ACCOUNT_ID'] ?? '';
+  const publicId = pickText(own, 'public-id', 'public_id');
+  const publicBaseUrl = pickText(own, 'public-base-url', 'public_base_url');
   const logger = createLogger({ level: config.logging.level }, process.stderr);
   const app = await startMinerUi(config, {
     hotkey,

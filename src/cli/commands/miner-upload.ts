@@ -1,19 +1,18 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { splitFlags, toJson } from '../../chain/inspect.js';
 import { ConfigError } from '../../errors.js';
 import { uploadToR2 } from '../../miner/r2-upload.js';
 import { analyseLines, appendLine, formatLine } from '../../miner/submission-lines.js';
 import { gistLimitsFromConfig } from '../../config/gist-limits.js';
+import { intFlag, pickText } from '../flag-values.js';
+import { readSubmissionsFile } from '../../miner/submissions-file.js';
 import type { CommandContext } from '../main.js';
 
 export const description = 'miner upload VIDEO --bucket B --account-id A --public-id P [--append submissions.jsonl --platform P --content-id ID]';
 
 const OWN = ['json', 'bucket', 'account-id', 'account_id', 'public-id', 'public_id', 'public-base-url', 'public_base_url', 'key', 'part-size-mib', 'append', 'platform', 'content-id', 'content_id'];
 
-const pick = (own: Record<string, unknown>, ...names: string[]): string | undefined => {
-  for (const n of names) if (own[n] !== undefined && own[n] !== '') return String(own[n]);
-  return undefined;
-};
+const pick = pickText;
 
 export async function run({ flags, args, stdout, stderr }: CommandContext): Promise<number> {
   const { own, config } = splitFlags(flags, OWN);
@@ -25,8 +24,7 @@ export async function run({ flags, args, stdout, stderr }: CommandContext): Prom
   const platform = pick(own, 'platform');
   const contentId = pick(own, 'content-id', 'content_id');
   if (append !== undefined && (!platform || !contentId)) throw new ConfigError('--append needs --platform and --content-id for the new line', 'append');
-  const partMib = own['part-size-mib'] === undefined ? 8 : Number(own['part-size-mib']);
-  if (!Number.isInteger(partMib) || partMib < 5 || partMib > 5120) throw new ConfigError(`--part-size-mib must be an integer from 5 to 5120, got ${String(own['part-size-mib'])}`, 'part-size-mib');
+  const partMib = intFlag(own['part-size-mib'], 'part-size-mib', 5, 5120) ?? 8;
   const env = process.env;
   const accountId = pick(own, 'account-id', 'account_id') ?? env['R2_ACCOUNT_ID'];
   const publicId = pick(own, 'public-id', 'public_id');
@@ -59,7 +57,8 @@ export async function run({ flags, args, stdout, stderr }: CommandContext): Prom
     // The new line must pass the validator's parser before it joins the file.
     const verdict = analyseLines(line, gistLimitsFromConfig(config))[0]!;
     if (verdict.rejection) throw new ConfigError(`the new line would be rejected: ${verdict.rejection.reason} (${verdict.rejection.detail ?? ''})`, 'append');
-    const current = await readFile(append, 'utf8').catch(() => '');
+    // Only a file that does not exist yet starts empty: one that cannot be read is not overwritten.
+    const current = await readSubmissionsFile(append, { flag: 'append', maxBytes: config.gist.max_bytes, missingIsEmpty: true });
     await writeFile(append, appendLine(current, line), 'utf8');
   }
   if (own['json']) stdout.write(toJson({ ...result, ...(line ? { appended_to: append, line } : {}) }));

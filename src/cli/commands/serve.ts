@@ -2,6 +2,7 @@ import { loadConfig } from '../../config/load-config.js';
 import { createLogger, logDestination } from '../../log.js';
 import { ServiceMetrics } from '../../metrics/service-metrics.js';
 import type { CommandContext } from '../main.js';
+import { intFlag } from '../flag-values.js';
 import type { FlagSpec } from '../help.js';
 
 export const description = 'serve platform-tracker | ai-detector over HTTP (--port N --host ADDR)';
@@ -21,13 +22,6 @@ const USAGE = 'usage: infinitevibe serve <platform-tracker|ai-detector> [--port 
 /** Flags of this command, removed before the rest goes to loadConfig. */
 const OWN_FLAGS = ['port', 'host', 'json', 'miners', 'seed'];
 
-function optionalInt(flags: Record<string, unknown>, name: string, min: number, max: number): number | undefined {
-  const raw = flags[name];
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`--${name} must be an integer within [${min}, ${max}], got ${String(raw)}`);
-  return value;
-}
 
 /** Resolves on SIGINT/SIGTERM so the service shuts down cleanly. */
 function untilSignal(): Promise<string> {
@@ -47,17 +41,9 @@ export async function run({ args, flags, stdout, stderr }: CommandContext): Prom
   const own: Record<string, unknown> = {};
   const rest: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(flags)) (OWN_FLAGS.includes(k) ? own : rest)[k] = v;
-  let port: number | undefined;
-  let miners: number | undefined;
-  let seed: number | undefined;
-  try {
-    port = optionalInt(own, 'port', 0, 65535);
-    miners = optionalInt(own, 'miners', 1, 4096);
-    seed = optionalInt(own, 'seed', 0, 2 ** 32 - 1);
-  } catch (error) {
-    stderr.write(`infinitevibe serve: ${(error as Error).message}\n`);
-    return 2;
-  }
+  const port = intFlag(own['port'], 'port', 0, 65535);
+  const miners = intFlag(own['miners'], 'miners', 1, 4096);
+  const seed = intFlag(own['seed'], 'seed', 0, 2 ** 32 - 1);
   const host = typeof own['host'] === 'string' ? own['host'] : '127.0.0.1';
 
   switch (service) {

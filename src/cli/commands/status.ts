@@ -4,6 +4,7 @@ import type { Config } from '../../config/load-config.js';
 import { ConfigError } from '../../errors.js';
 import type { WeightCommitRecord } from '../../store/types.js';
 import type { FlagSpec } from '../help.js';
+import { pickText } from '../flag-values.js';
 import type { CommandContext } from '../main.js';
 
 export const description = "show a running validator's state from its /health endpoint and the store";
@@ -73,7 +74,7 @@ async function readStore(config: Config): Promise<{ last_commit: WeightCommitRec
 
 export async function run({ flags: raw, stdout }: CommandContext): Promise<number> {
   const { own, config } = splitFlags(raw, ['json', 'url']);
-  const url = own['url'] === undefined ? defaultUrl(config) : String(own['url']);
+  const url = pickText(own, 'url') ?? defaultUrl(config);
   if (!URL.canParse(url) || !/^https?:/.test(url)) throw new ConfigError(`--url must be an http(s) URL, got ${JSON.stringify(url)}`, '--url');
   const [{ health, error }, store] = await Promise.all([
     readHealth(url),

@@ -1,8 +1,8 @@
 import { loadConfig, type Config } from '../../config/load-config.js';
-import { ConfigError } from '../../errors.js';
 import { createLogger, logDestination, type Logger } from '../../log.js';
 import { routePolkadotConsole } from '../../polkadot-log-bridge.js';
 import type { CommandContext } from '../main.js';
+import { intFlag as parseIntFlag } from '../flag-values.js';
 import type { FlagSpec } from '../help.js';
 
 export const description = 'run the validator (npm start = validate --subtensor.network embedded)';
@@ -24,12 +24,7 @@ const EMBEDDED_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({
 function intFlag(flags: Record<string, unknown>, name: string, fallback: number | undefined, min: number, max: number): number | undefined {
   const raw = flags[name];
   delete flags[name];
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`--${name}: invalid value ${JSON.stringify(raw)}; expected an integer from ${min} to ${max}`, `--${name}`);
-  }
-  return value;
+  return parseIntFlag(raw, name, min, max) ?? fallback;
 }
 
 /**

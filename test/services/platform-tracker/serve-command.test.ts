@@ -65,7 +65,7 @@ describe('infinitevibe serve platform-tracker', () => {
     let err = '';
     stderr.on('data', (b: Buffer) => (err += b.toString()));
     expect(await main(['serve', 'platform-tracker', '--port', '70000'], { stdout: new PassThrough(), stderr })).toBe(2);
-    expect(err).toMatch(/--port must be an integer within \[0, 65535\], got 70000/);
+    expect(err).toMatch(/configuration error: --port must be an integer from 0 to 65535, got "70000"/);
     expect(await main(['serve', 'nothing'], { stdout: new PassThrough(), stderr })).toBe(2);
     expect(err).toMatch(/unknown service "nothing"/);
   });

@@ -1,0 +1,33 @@
+/**
+ * A command's own flags as the operator typed them. The argument parser leaves values as text
+ * (or `true` for a flag with no value, an array for a repeated one); these take them only in
+ * the one form meant, so `--port` alone, `--port 0x50` or `--bucket a --bucket b` are refused
+ * rather than read as port 1, 80 or bucket "a,b".
+ */
+import { ConfigError } from '../errors.js';
+
+const INTEGER_TEXT = /^[+-]?\d+$/;
+
+/** A decimal integer in [min, max]; undefined when the flag is absent. */
+export function intFlag(raw: unknown, name: string, min: number, max: number): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = typeof raw === 'string' && INTEGER_TEXT.test(raw) ? Number(raw) : typeof raw === 'number' ? raw : NaN;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`--${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`, `--${name}`);
+  }
+  return value;
+}
+
+/** One non-empty text value; undefined when the flag is absent. */
+export function textFlag(raw: unknown, name: string): string | undefined {
+  if (raw === undefined) return undefined;
+  if (Array.isArray(raw)) throw new ConfigError(`--${name} is given more than once; give it once`, `--${name}`);
+  if (typeof raw !== 'string' || raw === '') throw new ConfigError(`--${name} needs a value`, `--${name}`);
+  return raw;
+}
+
+/** The first of a flag's spellings (`--gist-id`, `--gist_id`) that is given, as one text value. */
+export function pickText(own: Readonly<Record<string, unknown>>, ...names: string[]): string | undefined {
+  for (const name of names) if (own[name] !== undefined) return textFlag(own[name], name);
+  return undefined;
+}

@@ -1,0 +1,35 @@
+/**
+ * A refused config value as shown in the error: bounded in size and depth (a config file can
+ * nest arrays deeper than JSON.stringify's stack), with secrets masked.
+ */
+
+const MAX_SHOWN = 200;
+
+/** Options whose whole value is a secret. */
+export const SECRET_PATHS: readonly string[] = [
+  'youtube.api_key',
+  'apify.api_key',
+  'sightengine.api_user',
+  'sightengine.api_secret',
+];
+
+/** `mongodb://user:pass@host` → `mongodb://[redacted]@host`. */
+export function redactUserinfo(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, '//[redacted]@');
+}
+
+function primitive(v: unknown): boolean {
+  return v === null || ['string', 'number', 'boolean'].includes(typeof v);
+}
+
+export function describeValue(path: string, value: unknown): string {
+  if (SECRET_PATHS.includes(path)) return '[redacted]';
+  let v = value;
+  if (typeof v === 'string' && (path === 'mongodb.uri' || /:\/\//.test(v))) v = redactUserinfo(v);
+  let shown: string;
+  if (primitive(v)) shown = JSON.stringify(v);
+  else if (Array.isArray(v)) shown = v.every(primitive) ? JSON.stringify(v) : '[…]';
+  else if (v === undefined) shown = 'undefined';
+  else shown = '{…}';
+  return shown.length > MAX_SHOWN ? `${shown.slice(0, MAX_SHOWN)}…` : shown;
+}
