@@ -163,7 +163,7 @@ describe('ApifyClient async runs', () => {
   it.each([
     ['an HTML page', { status: 201, body: '<html>bad gateway</html>' }],
     ['JSON that is not a run', json(201, { data: { id: 'run1' } })],
-    ['a run whose cost is 1e400', { status: 201, body: JSON.stringify({ data: run() }).replace('0.25', '1e400') }],
+    ['a run whose cost is 1e400', { status: 201, body: JSON.stringify({ data: run() }).replace('"usageTotalUsd":0.25', '"usageTotalUsd":1e400') }],
   ])('a started run answered as %s is a retryable ERR_APIFY_PROTOCOL, not a ZodError', async (_, answer) => {
     const client = await against(() => answer as CannedAnswer);
     const error = await client.runActor(ACTOR, {}, big).catch((e: unknown) => e);
