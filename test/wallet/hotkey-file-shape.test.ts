@@ -3,12 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WalletError } from '../../src/errors.js';
+import { ADDRESS, MNEMONIC, walletError } from './helpers.js';
 import { hotkeyFilePath, loadHotkey } from '../../src/wallet/index.js';
 
 // btwallet's own test vector (tests/test_keyfile.py).
-const MNEMONIC = 'old leopard transfer rib spatial phone calm indicate online fire caution review';
-const ADDRESS = '5HDvhV6WDCjCKyrXqGQSDYqQAzkzabNhctmiDYEqgBC66BsX';
 
 let root: string;
 beforeAll(async () => {
@@ -25,15 +23,6 @@ async function location(): Promise<{ path: string; name: string; hotkey: string;
   return { ...loc, file: hotkeyFilePath(loc) };
 }
 
-async function walletError(promise: Promise<unknown>): Promise<WalletError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(WalletError);
-    return error as WalletError;
-  }
-  throw new Error('expected a WalletError');
-}
 
 describe('loadHotkey: what the hotkey path points at', () => {
   it('refuses a FIFO instead of waiting for a writer', async () => {

@@ -6,6 +6,7 @@ import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
 import { mnemonicToMiniSecret, signatureVerify, sr25519PairFromSeed } from '@polkadot/util-crypto';
 import { WalletError } from '../../src/errors.js';
+import { ADDRESS, MNEMONIC, walletError } from './helpers.js';
 import {
   canonicalToExpandedSecret,
   expandedToCanonicalSecret,
@@ -17,8 +18,6 @@ import {
 import { initCrypto, signSubmission, verifySubmissionSignature } from '../../src/crypto/index.js';
 
 // btwallet's own test vector (tests/test_keyfile.py), verified against spec 218 tooling.
-const MNEMONIC = 'old leopard transfer rib spatial phone calm indicate online fire caution review';
-const ADDRESS = '5HDvhV6WDCjCKyrXqGQSDYqQAzkzabNhctmiDYEqgBC66BsX';
 
 let root: string;
 
@@ -42,15 +41,6 @@ async function hotkeyWith(
   return { ...loc, file };
 }
 
-async function walletError(promise: Promise<unknown>): Promise<WalletError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(WalletError);
-    return error as WalletError;
-  }
-  throw new Error('expected a WalletError');
-}
 
 function keysOf(mnemonic: string): { seed: string; publicKey: string; canonical: string } {
   const seed = mnemonicToMiniSecret(mnemonic);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CycleScores } from '../../src/supervisor/supervisor.js';
 import { keypair } from '../actors/helpers.js';
+import type { WeightCommitRecord } from '../../src/store/types.js';
 import { FedChain, MemoryAudit, SCORES, makeCommitter } from './fed-chain.js';
 
 /**
@@ -34,6 +35,11 @@ async function chain() {
   return c;
 }
 
+/** A successful set recorded by an earlier run: the vector a restart re-sends, with its miners' hotkeys. */
+function appliedRecord(uids: number[], values: number[], miner_hotkeys: string[]): WeightCommitRecord {
+  return { attempted_at: new Date(0), netuid: 89, mode: 'set', result: 'success', uids, values, miner_hotkeys, version_key: '3', block: 50, tx_hash: '0x1', error_code: null, error_message: null };
+}
+
 describe('re-sent weights and re-registered uids', () => {
   const cleanups: Array<() => Promise<void>> = [];
   afterEach(async () => {
@@ -58,20 +64,7 @@ describe('re-sent weights and re-registered uids', () => {
   it('a stored vector re-sent after a restart leaves out a uid whose hotkey changed since it was stored', async () => {
     const fed = await chain();
     const audit = new MemoryAudit();
-    await audit.record({
-      attempted_at: new Date(0),
-      netuid: 89,
-      mode: 'set',
-      result: 'success',
-      uids: [1, 2],
-      values: [65535, 100],
-      miner_hotkeys: ['a', 'b'],
-      version_key: '3',
-      block: 50,
-      tx_hash: '0x1',
-      error_code: null,
-      error_message: null,
-    });
+    await audit.record(appliedRecord([1, 2], [65535, 100], ['a', 'b']));
     const { c } = makeCommitter(fed, audit);
     cleanups.push(() => c.stop());
     c.update(THIN_UID1_REPLACED);
@@ -81,20 +74,7 @@ describe('re-sent weights and re-registered uids', () => {
   it('when every uid of the re-sent vector changed hands, nothing is set', async () => {
     const fed = await chain();
     const audit = new MemoryAudit();
-    await audit.record({
-      attempted_at: new Date(0),
-      netuid: 89,
-      mode: 'set',
-      result: 'success',
-      uids: [1],
-      values: [65535],
-      miner_hotkeys: ['a'],
-      version_key: '3',
-      block: 50,
-      tx_hash: '0x1',
-      error_code: null,
-      error_message: null,
-    });
+    await audit.record(appliedRecord([1], [65535], ['a']));
     const { c } = makeCommitter(fed, audit);
     cleanups.push(() => c.stop());
     c.update(THIN_UID1_REPLACED);
