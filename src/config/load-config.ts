@@ -230,6 +230,20 @@ function applyLayer(
   }
 }
 
+/**
+ * The argument parser gathers a flag given twice into an array. Only a list option means that;
+ * for any other option it is a slip on the command line, and saying so beats "expected a number".
+ */
+function refuseRepeatedFlags(flags: Record<string, unknown>): void {
+  const known = knownPaths();
+  for (const [rawKey, value] of Object.entries(flatten(flags))) {
+    if (!Array.isArray(value)) continue;
+    const key = canonicalKey(rawKey);
+    if (!known.has(key) || Array.isArray(getPath(DEFAULTS as unknown as Record<string, unknown>, key))) continue;
+    throw new ConfigError(`--${key} is given more than once; give it once`, `--${key}`);
+  }
+}
+
 /** `; did you mean pool.threads?`, as for a mistyped flag. */
 const didYouMean = (near: string | undefined): string => (near ? `; did you mean ${near}?` : '');
 
@@ -279,6 +293,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     }
   }
   applyLayer(merged, envLayer, (k) => `environment variable ${envNames.get(k) ?? k}`, origins);
+  refuseRepeatedFlags(flags);
   applyLayer(merged, flags, (k) => `--${canonicalKey(k)}`, origins);
 
   const result = schema.safeParse(merged);

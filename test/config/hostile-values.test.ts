@@ -51,6 +51,16 @@ describe('loadConfig: numbers are taken only in decimal', () => {
     expect(refusal({ configFile: path }).message).toMatch(new RegExp(`^netuid in ${path}: invalid value .*; expected a whole number from 0 to 65535`));
   });
 
+  it('names a flag given twice instead of calling the pair a wrong type; list options still take repeats', () => {
+    expect(refusal({ flags: { netuid: ['89', '90'] } }).message).toBe('--netuid is given more than once; give it once');
+    const twice = refusal({ flags: { 'wallet-name': ['a', 'b'] } });
+    expect(twice.message).toBe('--wallet.name is given more than once; give it once');
+    expect(twice.flag).toBe('--wallet.name');
+    expect(refusal({ flags: { 'no.such': ['a', 'b'] } }).message).toMatch(/^unknown option --no.such/);
+    const lists = loadConfig({ env: {}, flags: { allowed_platforms: ['youtube/video', 'instagram/reel'] } });
+    expect(lists.allowed_platforms).toEqual(['youtube/video', 'instagram/reel']);
+  });
+
   it('refuses exponent and hex forms of decimals, and a switch given as --netuid alone', () => {
     expect(refusal({ flags: { 'ai.threshold': '5e-1' } }).message).toBe('--ai.threshold: invalid value "5e-1"; expected a decimal number such as 0.5');
     expect(refusal({ flags: { set_weights_interval: '0x10' } }).message).toMatch(/^--set_weights_interval: invalid value "0x10"/);
