@@ -4,6 +4,7 @@
  * will be there. Only a regular file is opened to the end: a FIFO or device would hang or never
  * finish, and a file over the cap is refused before it is read.
  */
+import { isUtf8 } from 'node:buffer';
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { ConfigError, FormatError } from '../errors.js';
@@ -18,6 +19,24 @@ export interface SubmissionsFileOptions {
   readonly maxBytes: number;
   /** A missing file reads as empty (a file about to be created) instead of failing. */
   readonly missingIsEmpty?: boolean;
+  /**
+   * The text will be written back (sign, append, the page's save): bytes that are not UTF-8 are
+   * refused, since decoding would write them back as U+FFFD and change lines reported as left
+   * unchanged.
+   */
+  readonly rewrite?: boolean;
+}
+
+/** 1-based number of the first line that is not UTF-8, or 0. A newline byte never sits inside a UTF-8 sequence. */
+function firstNonUtf8Line(bytes: Buffer): number {
+  let start = 0;
+  for (let line = 1; start <= bytes.length; line++) {
+    const end = bytes.indexOf(0x0a, start);
+    const stop = end === -1 ? bytes.length : end;
+    if (!isUtf8(bytes.subarray(start, stop))) return line;
+    start = stop + 1;
+  }
+  return 0;
 }
 
 export async function readSubmissionsFile(path: string, options: SubmissionsFileOptions): Promise<string> {
@@ -42,7 +61,11 @@ export async function readSubmissionsFile(path: string, options: SubmissionsFile
         'too_large',
       );
     }
-    return decoder.decode(await handle.readFile());
+    const bytes = await handle.readFile();
+    if (options.rewrite && !isUtf8(bytes)) {
+      throw fail(`line ${firstNonUtf8Line(bytes)} holds bytes that are not UTF-8; fix them first (nothing was written, since writing the file back would replace them with U+FFFD)`);
+    }
+    return decoder.decode(bytes);
   } catch (error) {
     if (error instanceof ConfigError || error instanceof FormatError) throw error;
     throw fail((error as NodeJS.ErrnoException).code ?? (error as Error).message, error);

@@ -89,7 +89,7 @@ export class MinerUiServer {
     if (options.maxUploadBytes !== undefined && !(Number.isInteger(options.maxUploadBytes) && options.maxUploadBytes > 0)) {
       throw new RangeError(`options.maxUploadBytes must be a positive integer, got ${String(options.maxUploadBytes)}`);
     }
-    const text = options.file ? await readSubmissionsFile(options.file, { flag: 'file', maxBytes: options.limits.maxBytes, missingIsEmpty: true }) : '';
+    const text = options.file ? await readSubmissionsFile(options.file, { flag: 'file', maxBytes: options.limits.maxBytes, missingIsEmpty: true, rewrite: true }) : '';
     const ui = new MinerUiServer(options, text);
     await new Promise<void>((resolve, reject) => {
       ui.#server.once('error', reject);

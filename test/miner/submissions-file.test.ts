@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -43,6 +43,27 @@ describe('readSubmissionsFile', () => {
     const odd = join(dir, 'odd.jsonl');
     writeFileSync(odd, Buffer.from([0xef, 0xbb, 0xbf, 0x61, 0xff, 0x62]));
     expect(await readSubmissionsFile(odd, { flag: 'file', maxBytes: 1024 })).toBe('\ufeffa\ufffdb');
+  });
+
+  it('refuses a file to be written back when it holds bytes that are not UTF-8, naming the line; sign writes nothing', async () => {
+    const bad = join(dir, 'bad.jsonl');
+    const bytes = Buffer.concat([Buffer.from('{"a":1}\n\u00e9t\u00e9\n'), Buffer.from([0x7b, 0xc3, 0x28, 0x7d, 0x0a]), Buffer.from('last')]);
+    writeFileSync(bad, bytes);
+    const error = await refusal(readSubmissionsFile(bad, { flag: 'file', maxBytes: 1024, rewrite: true }));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toBe(
+      `cannot read --file ${bad}: line 3 holds bytes that are not UTF-8; fix them first (nothing was written, since writing the file back would replace them with U+FFFD)`,
+    );
+    // Reading only (check, verify, push) still decodes as the validator does.
+    expect(await readSubmissionsFile(bad, { flag: 'file', maxBytes: 1024 })).toContain('{\ufffd(}');
+    const r = await cli(['miner', 'sign', '--file', bad]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('line 3 holds bytes that are not UTF-8');
+    expect(readFileSync(bad).equals(bytes)).toBe(true);
+    // Valid multi-byte text is not mistaken for bad bytes.
+    const fine = join(dir, 'fine.jsonl');
+    writeFileSync(fine, '\ufeff{"t":"\u00e9\u{1f600}"}\n');
+    expect(await readSubmissionsFile(fine, { flag: 'file', maxBytes: 1024, rewrite: true })).toBe('\ufeff{"t":"\u00e9\u{1f600}"}\n');
   });
 
   it('reads a missing --append target as empty but refuses one that cannot be read', async () => {

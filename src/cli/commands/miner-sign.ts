@@ -24,7 +24,7 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
   const out = pickText(own, 'out') ?? file;
   const verifyHotkey = pickText(own, 'hotkey');
   const limits = gistLimitsFromConfig(config);
-  const text = await readSubmissionsFile(file, { flag: 'file', maxBytes: limits.maxBytes });
+  const text = await readSubmissionsFile(file, { flag: 'file', maxBytes: limits.maxBytes, rewrite: !own['verify'] });
   if (own['verify']) {
     const hotkey = verifyHotkey ?? (await loadHotkey(config.wallet)).address;
     const result = await verifyLines(text, { netuid: config.netuid, hotkey, limits });

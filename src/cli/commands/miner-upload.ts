@@ -58,7 +58,7 @@ export async function run({ flags, args, stdout, stderr }: CommandContext): Prom
     const verdict = analyseLines(line, gistLimitsFromConfig(config))[0]!;
     if (verdict.rejection) throw new ConfigError(`the new line would be rejected: ${verdict.rejection.reason} (${verdict.rejection.detail ?? ''})`, 'append');
     // Only a file that does not exist yet starts empty: one that cannot be read is not overwritten.
-    const current = await readSubmissionsFile(append, { flag: 'append', maxBytes: config.gist.max_bytes, missingIsEmpty: true });
+    const current = await readSubmissionsFile(append, { flag: 'append', maxBytes: config.gist.max_bytes, missingIsEmpty: true, rewrite: true });
     await writeFile(append, appendLine(current, line), 'utf8');
   }
   if (own['json']) stdout.write(toJson({ ...result, ...(line ? { appended_to: append, line } : {}) }));
