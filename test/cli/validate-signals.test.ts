@@ -15,8 +15,9 @@ describe('validate: graceful shutdown', () => {
     // A file entry point: worker threads inherit execArgv, so no `-e` here.
     dir = await mkdtemp(join(tmpdir(), 'iv-validate-'));
     entry = join(dir, 'entry.mjs');
-    const main = pathToFileURL(join(packageRoot(), 'src/cli/main.ts')).href;
-    await writeFile(entry, `const { main } = await import(${JSON.stringify(main)});\nprocess.exitCode = await main(process.argv.slice(2));\n`);
+    // The launcher the bin uses, so the exit after "validator stopped" is the operator's.
+    const runner = pathToFileURL(join(packageRoot(), 'src/cli/run-process.ts')).href;
+    await writeFile(entry, `const { runProcess } = await import(${JSON.stringify(runner)});\nawait runProcess(process.argv.slice(2));\n`);
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
