@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseDevnetMongoFlags } from '../../src/cli/commands/devnet-mongo.js';
@@ -12,13 +11,13 @@ import { parseDevnetStandinsFlags } from '../../src/cli/commands/devnet-standins
 import { main } from '../../src/cli/main.js';
 import { ConfigError } from '../../src/errors.js';
 import { HttpAiDetectorClient } from '../../src/services/ai-detector/http-ai-detector-client.js';
+import { CLI_ENTRY } from '../helpers/cli.js';
 
-const RUN_CLI = fileURLToPath(new URL('../helpers/run-cli.ts', import.meta.url));
 const children: ChildProcess[] = [];
 
 /** Starts the CLI in its own process and resolves with its first JSON line. */
 function startCli(args: string[]): Promise<{ child: ChildProcess; info: Record<string, unknown>; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', RUN_CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let stderr = '';

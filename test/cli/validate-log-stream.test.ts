@@ -1,14 +1,14 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildScenario } from '../../src/devnet/scenario.js';
 import { SubtensorDevnet } from '../../src/devnet/subtensor/index.js';
 import { EMBEDDED_HYPERPARAMETERS, scenarioNeurons } from '../../src/runtime/embedded-network.js';
 import { packageRoot } from '../../src/util/paths.js';
+import { CLI_ENTRY } from '../helpers/cli.js';
 
 /**
  * The validator as its own process through a chain outage: stdout carries only JSON log lines
@@ -16,12 +16,8 @@ import { packageRoot } from '../../src/util/paths.js';
  */
 describe('validate: one JSON log stream through a chain outage', () => {
   let dir: string;
-  let entry: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'iv-logstream-'));
-    entry = join(dir, 'entry.mjs');
-    const main = pathToFileURL(join(packageRoot(), 'src/cli/main.ts')).href;
-    await writeFile(entry, `const { main } = await import(${JSON.stringify(main)});\nprocess.exitCode = await main(process.argv.slice(2));\n`);
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -37,7 +33,7 @@ describe('validate: one JSON log stream through a chain outage', () => {
       [
         '--import',
         'tsx',
-        entry,
+        CLI_ENTRY,
         'validate',
         '--subtensor.network',
         'local',

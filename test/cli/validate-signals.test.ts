@@ -1,27 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { packageRoot } from '../../src/util/paths.js';
+import { CLI_ENTRY } from '../helpers/cli.js';
 
 
 /** The validator as its own process, stopped by a signal like an operator or systemd would. */
 describe('validate: graceful shutdown', () => {
-  let dir: string;
-  let entry: string;
-  beforeAll(async () => {
-    // A file entry point: worker threads inherit execArgv, so no `-e` here.
-    dir = await mkdtemp(join(tmpdir(), 'iv-validate-'));
-    entry = join(dir, 'entry.mjs');
-    // The launcher the bin uses, so the exit after "validator stopped" is the operator's.
-    const runner = pathToFileURL(join(packageRoot(), 'src/cli/run-process.ts')).href;
-    await writeFile(entry, `const { runProcess } = await import(${JSON.stringify(runner)});\nawait runProcess(process.argv.slice(2));\n`);
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
   // Each case runs its own validator process, so the two start up side by side. One pool thread:
   // the shutdown path is the same, and each process starts a thread less.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -31,7 +15,7 @@ describe('validate: graceful shutdown', () => {
         [
           '--import',
           'tsx',
-          entry,
+          CLI_ENTRY,
           'validate',
           '--subtensor.network',
           'embedded',

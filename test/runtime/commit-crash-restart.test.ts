@@ -1,8 +1,4 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Keyring } from '@polkadot/keyring';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -14,6 +10,7 @@ import { startValidator } from '../../src/runtime/validator-app.js';
 import { openStore } from '../../src/runtime/open-store.js';
 import type { MongoStore } from '../../src/store/mongo-store.js';
 import { packageRoot } from '../../src/util/paths.js';
+import { CLI_ENTRY } from '../helpers/cli.js';
 
 const MINERS = 8;
 const DB = 'crash-restart';
@@ -24,16 +21,10 @@ const DB = 'crash-restart';
  * started next reveals that commit inside its window.
  */
 describe('commit-reveal across a validator crash (stand-in node)', () => {
-  let dir: string;
-  let entry: string;
   let scenario: Scenario;
   let devnet: SubtensorDevnet;
   let store: MongoStore;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'iv-crash-'));
-    entry = join(dir, 'entry.mjs');
-    const main = pathToFileURL(join(packageRoot(), 'src/cli/main.ts')).href;
-    await writeFile(entry, `const { main } = await import(${JSON.stringify(main)});\nprocess.exitCode = await main(process.argv.slice(2));\n`);
     scenario = await buildScenario({ miners: MINERS });
     // Blocks only when the test makes them, so the crash lands between two known blocks.
     devnet = await SubtensorDevnet.start({
@@ -48,7 +39,6 @@ describe('commit-reveal across a validator crash (stand-in node)', () => {
   afterAll(async () => {
     await store?.close();
     await devnet?.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   /** Produces a block every 100 ms until `until()` holds. */
@@ -86,7 +76,7 @@ describe('commit-reveal across a validator crash (stand-in node)', () => {
       [
         '--import',
         'tsx',
-        entry,
+        CLI_ENTRY,
         'validate',
         '--once',
         '--miners',
