@@ -1,7 +1,7 @@
 import type { KeyringPair } from '@polkadot/keyring/types';
 import type { Registry } from '@polkadot/types/types';
-import { hexToU8a, stringToU8a, u8aEq } from '@polkadot/util';
-import { encodeAddress, xxhashAsU8a } from '@polkadot/util-crypto';
+import { hexToU8a, stringToU8a } from '@polkadot/util';
+import { encodeAddress } from '@polkadot/util-crypto';
 import { ChainAnswerError } from '../errors.js';
 import { assertSigner, assertU16 } from './call-arguments.js';
 import type { ExtrinsicSubmitter } from './extrinsic-submitter.js';
@@ -14,8 +14,6 @@ import type { CommitmentRecord, TxReceipt } from './types.js';
 
 /** Keys per page and values per `state_queryStorageAt`: a few thousand miners in a handful of calls. */
 const PAGE = 1000;
-/** A key is the map's 32-byte prefix, the netuid (u16, identity), twox64(hotkey) and the hotkey. */
-const KEY_BYTES = 32 + 2 + 8 + 32;
 /**
  * Keys read before the answer is refused. A subnet holds at most a few thousand hotkeys, each
  * with one commitment; a node that pages on past this is not describing a subnet.
@@ -49,12 +47,16 @@ export async function readCommitments(
   const head = await connection.finalizedHead();
   const api = connection.api;
   const registry = api.registry;
-  const prefix = api.query['commitments']!['commitmentOf']!.keyPrefix(netuid).toLowerCase();
+  const storage = api.query['commitments']!['commitmentOf']!;
+  const prefix = storage.keyPrefix(netuid).toLowerCase();
+  // Every key has the length the metadata's hashers give (spec 218: prefix, netuid, twox64, account).
+  const keyBytes = hexToU8a(storage.key(netuid, new Uint8Array(32))).length;
+  const keyOf = (account: Uint8Array) => storage.key(netuid, account).toLowerCase();
   const keys: string[] = [];
   for (let start = prefix; ;) {
     const page = keysPageAnswer(
       await connection.send<unknown>('state_getKeysPaged', [prefix, PAGE, start, head.hash]),
-      { prefix, keyBytes: KEY_BYTES, after: start, count: PAGE },
+      { prefix, keyBytes, after: start, count: PAGE },
       `CommitmentOf keys of netuid ${netuid}`,
     );
     keys.push(...page);
@@ -81,7 +83,7 @@ export async function readCommitments(
       if (cached && cached.value === value && cached.registry === registry) {
         record = cached.record;
       } else {
-        const hotkey = encodeAddress(hotkeyOfKey(key), SS58_PREFIX);
+        const hotkey = encodeAddress(hotkeyOfKey(key, keyOf), SS58_PREFIX);
         record = Object.freeze(decodeCommitmentValue(registry, type, hotkey, hexToU8a(value)));
         cache?.set(key, { value, registry, record });
       }
@@ -95,15 +97,14 @@ export async function readCommitments(
 }
 
 /**
- * The hotkey a `CommitmentOf` key is about: its last 32 bytes, which must hash (twox64) to the
- * 8 bytes before them, as the map's hasher wrote them; a key that fails this was not written by
- * the map, and the hotkey read from it could be anyone's.
+ * The hotkey a `CommitmentOf` key is about: its last 32 bytes (the map's hasher appends the
+ * account), provided the metadata's hashers build this very key from them. A key that fails this
+ * was not written by the map, and the hotkey read from it could be anyone's.
  */
-function hotkeyOfKey(key: string): Uint8Array {
-  const bytes = hexToU8a(key);
-  const account = bytes.subarray(-32);
-  if (!u8aEq(xxhashAsU8a(account, 64), bytes.subarray(-40, -32)))
-    throw new ChainAnswerError(`CommitmentOf key ${key.slice(0, 80)}: the account's twox64 hash does not match it`);
+function hotkeyOfKey(key: string, keyOf: (account: Uint8Array) => string): Uint8Array {
+  const account = hexToU8a(key).subarray(-32);
+  if (keyOf(account) !== key)
+    throw new ChainAnswerError(`CommitmentOf key ${key.slice(0, 80)}...: its hashed part is not the hash of the account it ends with`);
   return account;
 }
 
