@@ -100,6 +100,17 @@ export class ChainMetadataError extends ChainError {
   }
 }
 
+/**
+ * The node answered a call with something that is not an answer to it: the wrong shape, keys
+ * outside the asked prefix, pages that do not advance, counts past what the chain can hold. The
+ * node is broken or lying, so the whole answer is refused rather than partly believed.
+ */
+export class ChainAnswerError extends ChainError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'ERR_CHAIN_BAD_ANSWER', options);
+  }
+}
+
 /** Module errors that mean "not now", not "never": the caller waits and tries again. */
 export const RETRY_LATER_MODULE_ERRORS: ReadonlySet<string> = new Set([
   'SettingWeightsTooFast',

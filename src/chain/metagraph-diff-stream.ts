@@ -2,6 +2,7 @@ import { hexToU8a } from '@polkadot/util';
 import { Observable, concatMap, filter, from } from 'rxjs';
 import { diffMetagraph } from './metagraph-diff.js';
 import type { MetagraphReader } from './metagraph-reader.js';
+import { storageValuesAnswer } from './rpc-answers.js';
 import { storageValueType } from './scale-primitives.js';
 import type { SubtensorConnection } from './subtensor-connection.js';
 import type { FinalizedBlock, MetagraphDiff, Neuron } from './types.js';
@@ -88,11 +89,11 @@ async function cheapFingerprint(
   const permits = sm['validatorPermit']!.key(netuid);
   const eventsKey = api.query['system']!['events']!.key();
   const read = async (hash: string) => {
-    const sets = await connection.send<Array<{ changes: Array<[string, string | null]> }>>(
-      'state_queryStorageAt',
-      [[n, permits, eventsKey], hash],
+    const changes = storageValuesAnswer(
+      await connection.send<unknown>('state_queryStorageAt', [[n, permits, eventsKey], hash]),
+      [n, permits, eventsKey],
+      `metagraph fingerprint at ${hash}`,
     );
-    const changes = new Map(sets[0]?.changes ?? []);
     return {
       fingerprint: `${changes.get(n) ?? ''}|${changes.get(permits) ?? ''}`,
       events: changes.get(eventsKey) ?? null,

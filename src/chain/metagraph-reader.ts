@@ -2,6 +2,7 @@ import type { Registry } from '@polkadot/types/types';
 import { encodeAddress } from '@polkadot/util-crypto';
 import { ChainError } from '../errors.js';
 import type { MetagraphSource } from './chain-features.js';
+import { checkNeurons } from './metagraph-checks.js';
 import { decodeNeuronsLite } from './neuron-lite-codec.js';
 import { decodeExact } from './scale-primitives.js';
 import { decodeSubnetState218, decodeTypedColumns } from './subnet-state-codec.js';
@@ -145,6 +146,7 @@ export class MetagraphReader {
     else neurons = await readNeuronsLite(connection, source, netuid, head.hash);
     if (!neurons)
       throw new ChainError(`subnet ${netuid} does not exist on ${connection.endpoint}`, 'ERR_CHAIN_NO_SUBNET');
+    checkNeurons(neurons, head, `metagraph of netuid ${netuid} at block ${head.number}`);
     connection.metrics?.stageDuration.observe({ stage: 'metagraph' }, (performance.now() - started) / 1000);
     return Object.freeze({
       netuid,

@@ -1,4 +1,5 @@
 import type { Registry } from '@polkadot/types/types';
+import { checkNeuronCount } from './metagraph-checks.js';
 import {
   decodeExact,
   field,
@@ -31,6 +32,7 @@ export function decodeNeuronsLite(registry: Registry, raw: Uint8Array): NeuronLi
     inner,
     'NeuronInfoRuntimeApi.get_neurons_lite',
   );
+  checkNeuronCount(vec.length, 'NeuronInfoRuntimeApi.get_neurons_lite');
   return vec.map((n) => ({
     uid: (field<NumberLike>(n, 'uid') as NumberLike).toNumber(),
     hotkey: toAddress(field<Codec>(n, 'hotkey') as Codec),

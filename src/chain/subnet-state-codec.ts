@@ -1,5 +1,6 @@
 import type { Registry } from '@polkadot/types/types';
 import { ChainMetadataError } from '../errors.js';
+import { checkNeuronCount } from './metagraph-checks.js';
 import { ScaleCursor } from './scale-cursor.js';
 import {
   checkColumns,
@@ -34,6 +35,7 @@ export function neuronsFromColumns(struct: StructLike, what: string): Neuron[] {
     stake = vecField<NumberLike>(struct, 'alpha_stake', what);
   }
   const n = hotkeys.length;
+  checkNeuronCount(n, what);
   checkColumns(what, n, [
     ['coldkeys', coldkeys],
     ['active', active],
@@ -90,6 +92,7 @@ export function decodeSubnetState218(_registry: Registry, raw: Uint8Array): Neur
     );
   }
   const n = hotkeys.length;
+  checkNeuronCount(n, what);
   checkColumns(what, n, [
     ['coldkeys', coldkeys],
     ['active', active],

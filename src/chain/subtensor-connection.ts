@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
 import { LogGate, driveReconnects, type ReconnectDriver } from './reconnect-backoff.js';
+import { hexAnswer } from './rpc-answers.js';
 import { SUBTENSOR_RUNTIME, SUBTENSOR_SIGNED_EXTENSIONS, SUBTENSOR_TYPES } from './subtensor-registry-types.js';
 import type { FinalizedBlock } from './types.js';
 import { publicEndpoint } from '../util/public-endpoint.js';
@@ -215,8 +216,7 @@ export class SubtensorConnection {
   }
 
   async stateCall(method: string, params: Uint8Array, at: string): Promise<Uint8Array> {
-    const hex = await this.send<string>('state_call', [method, u8aToHex(params), at]);
-    return hexToU8a(hex);
+    return hexToU8a(hexAnswer(await this.send<unknown>('state_call', [method, u8aToHex(params), at]), method));
   }
 
   async close(): Promise<void> {

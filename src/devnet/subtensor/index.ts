@@ -1,4 +1,4 @@
-export { SubtensorDevnet, type SubtensorDevnetOptions } from './subtensor-devnet.js';
+export { SubtensorDevnet, type AnswerRewriter, type SubtensorDevnetOptions } from './subtensor-devnet.js';
 export {
   DevnetState,
   DEFAULT_HYPERPARAMETERS,

@@ -36,6 +36,12 @@ export interface SubtensorDevnetOptions {
   readonly onRequest?: (method: string, params: readonly unknown[]) => void;
 }
 
+/**
+ * Rewrites a method's honest answer before it is sent: a node that is broken or lies, for the
+ * client's checks of what a node says. Returns the result to send instead.
+ */
+export type AnswerRewriter = (method: string, params: readonly unknown[], result: unknown) => unknown;
+
 const ALICE = '5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY';
 
 /**
@@ -59,6 +65,7 @@ export class SubtensorDevnet {
   readonly #log: Logger;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  #rewriter: AnswerRewriter | undefined;
 
   private constructor(options: SubtensorDevnetOptions) {
     const runtime = loadRuntime();
@@ -156,6 +163,11 @@ export class SubtensorDevnet {
     return { number: block.number, hash: block.hash };
   }
 
+  /** From now on, answers (not subscriptions) pass through `rewriter`; undefined restores honest answers. */
+  rewriteAnswers(rewriter: AnswerRewriter | undefined): void {
+    this.#rewriter = rewriter;
+  }
+
   /** Closes every client socket (a network fault); the server keeps accepting new ones. */
   dropConnections(): void {
     this.#server.dropConnections();
@@ -175,7 +187,8 @@ export class SubtensorDevnet {
     if (subscription) return subscription;
     const handler = RPC_METHODS.get(method);
     if (!handler) throw new RpcError(-32601, 'Method not found', method);
-    return { result: handler(this.#ctx, params) };
+    const result = handler(this.#ctx, params);
+    return { result: this.#rewriter ? this.#rewriter(method, params, result) : result };
   }
 }
 
