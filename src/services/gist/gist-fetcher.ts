@@ -160,7 +160,7 @@ export class GistFetcher {
         discardBody(res.body);
         throw new GistFetchError('redirect_refused', `gist ${who} answered HTTP ${res.statusCode}: redirects are not followed`, { status: res.statusCode });
       }
-      if (res.statusCode !== 200) {
+      if (res.statusCode < 200 || res.statusCode > 299) {
         discardBody(res.body);
         if (res.statusCode === 404) throw new GistFetchError('not_found', `gist ${who} not found (404)`, { status: 404 });
         throw new GistFetchError('http_error', `gist ${who} answered HTTP ${res.statusCode}`, { status: res.statusCode });
