@@ -36,15 +36,15 @@ describe('engagement@1 against the original, on adversarial worlds', () => {
   });
 
   it('leaves the vector as the original sets it where the subnet limits already hold for it', async () => {
-    // The tightest MaxWeightsLimit the original's vector meets (with one unit to spare for the
-    // runtime's fixed-point check) and MinAllowedWeights equal to its length: nothing to clip or pad.
+    // The tightest MaxWeightsLimit the original's vector meets (max/Σ at or just under it, as the
+    // runtime checks) and MinAllowedWeights equal to its length: nothing to clip or pad.
     const disagreements: number[] = [];
     let tried = 0;
     for (const [i, world] of fixture.worlds.entries()) {
       const e = world.expected;
       if (!e || e.values.length === 0) continue;
       const sum = e.values.reduce((a, b) => a + b, 0);
-      const maxWeightsLimit = Math.ceil((65_535 * 65_535) / sum) + 1;
+      const maxWeightsLimit = Math.ceil((65_535 * 65_535) / sum);
       if (maxWeightsLimit >= 65_535) continue;
       tried++;
       const ours = await validatorWeights(fixture, world, { minAllowedWeights: e.uids.length, maxWeightsLimit });
