@@ -217,7 +217,8 @@ export function parseGist(body: string | Uint8Array, options: ParseGistOptions):
     }
   }
 
-  // One line per content_id: the later one wins, the earlier ones are reported.
+  // One line per content_id: the later one wins, the earlier ones are reported. The latest
+  // earlier line of each other platform stays with it as a fallback (Submission.earlier).
   const lastLine = new Map<string, number>();
   for (const s of capped) lastLine.set(s.content_id, s.line);
   const submissions: Submission[] = [];
@@ -229,8 +230,27 @@ export function parseGist(body: string | Uint8Array, options: ParseGistOptions):
     }
     if (s.refused) continue;
     const { refused: _refused, ...kept } = s;
-    submissions.push(kept);
+    const earlier = earlierLines(capped, kept);
+    submissions.push(earlier.length > 0 ? { ...kept, earlier } : kept);
   }
   rejections.sort((a, b) => a.line - b.line);
   return { submissions, rejections };
+}
+
+/**
+ * The lines before `kept` of its content_id on other platforms than its own, latest first, one
+ * per platform (a line of a platform already tried asks the tracker the same question). Lines
+ * our stricter checks refuse are not used.
+ */
+function earlierLines(capped: readonly Submission[], kept: Submission): Submission[] {
+  const tried = new Set<string>([kept.platform]);
+  const out: Submission[] = [];
+  for (let i = capped.length - 1; i >= 0; i--) {
+    const s = capped[i]!;
+    if (s.line >= kept.line || s.content_id !== kept.content_id || tried.has(s.platform)) continue;
+    tried.add(s.platform);
+    if (s.refused) continue;
+    out.push(s);
+  }
+  return out;
 }

@@ -23,6 +23,12 @@ export interface Submission {
   readonly unusable_url?: true;
   /** Internal to the parser: fills a cap slot, never returned. */
   readonly refused?: true;
+  /**
+   * Earlier lines of this content_id on other platforms, latest first (one per platform). The
+   * original keys its history by content_id alone and writes each line's metrics in gist order,
+   * so when this line's metrics cannot be had, the latest earlier line that has them is recorded.
+   */
+  readonly earlier?: readonly Submission[];
 }
 
 export type GistRejectionReason =

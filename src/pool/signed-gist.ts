@@ -22,7 +22,11 @@ export function parseSignedGist(netuid: number, limits: GistParseLimits, item: G
     return { ok: false, error: parseFailure(error) };
   }
   const signatures = parsed.submissions.map((submission) => verifySubmissionSignature(netuid, submission, item.hotkey));
-  return { ok: true, submissions: parsed.submissions, rejections: parsed.rejections, signatures };
+  const result = { ok: true as const, submissions: parsed.submissions, rejections: parsed.rejections, signatures };
+  if (!parsed.submissions.some((s) => s.earlier)) return result;
+  // Fallback lines (a content_id listed earlier on another platform) are verified like the rest.
+  const earlierSignatures = parsed.submissions.map((s) => (s.earlier ?? []).map((e) => verifySubmissionSignature(netuid, e, item.hotkey)));
+  return { ...result, earlierSignatures };
 }
 
 /** What survives the thread boundary of an error: its class (of those parseGist throws), message, code and reason. */

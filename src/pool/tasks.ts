@@ -70,6 +70,8 @@ export interface SignedGist {
   readonly submissions: Submission[];
   readonly rejections: GistRejection[];
   readonly signatures: SignatureStatus[];
+  /** The status of each submission's `earlier` lines, aligned with them; absent when none has any. */
+  readonly earlierSignatures?: SignatureStatus[][];
 }
 
 export type GistOutcome = ({ readonly ok: true } & SignedGist) | { readonly ok: false; readonly error: GistParseFailure };

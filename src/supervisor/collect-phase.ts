@@ -108,11 +108,15 @@ async function raceTimer(work: Promise<true>, ms: number): Promise<boolean> {
   }
 }
 
+/** Gist failures that are the gist's own state (the same on every read), not missing data. */
+const MINERS_OWN_GIST_STATE: ReadonlySet<string> = new Set(['not_found', 'too_large', 'not_utf8', 'redirect_refused']);
+
 /** A miner's report counts toward coverage unless its gist could not be read on our side. */
 export function isCovered(report: CollectReport): boolean {
-  // A gist that does not exist is the miner's state, not missing data; a network error or a
-  // 5xx is ours (or GitHub's) and leaves the miner unknown this cycle.
-  return report.status !== 'gist_failed' || report.gistResult === 'not_found';
+  // A gist that does not exist, is too large, is not text or redirects is what the miner
+  // published: the original gives it no submissions and still sets weights. A timeout, a network
+  // error or an HTTP error is ours (or GitHub's) and leaves the miner unknown this cycle.
+  return report.status !== 'gist_failed' || MINERS_OWN_GIST_STATE.has(report.gistResult ?? '');
 }
 
 export function claimsOf(reports: readonly CollectReport[]): OwnershipClaim[] {

@@ -158,6 +158,19 @@ export function clipShares(
   return sorted.map(([u]) => [u, 1 / n]);
 }
 
+/**
+ * Whether the vector these shares convert to (as the original sends it) already passes the
+ * runtime's MaxWeightsLimit check, max/Σ <= limit/65535: then it is sent as it is, even exactly
+ * at the limit (five equal weights under a 20 % limit), since clipping it would set weights the
+ * original does not. Integers, so the comparison is exact; the runtime's fixed-point quotients
+ * are monotone in theirs, so it accepts whatever passes here.
+ */
+function acceptedUnderLimit(shares: ReadonlyArray<readonly [number, number]>, maxWeightsLimit: number): boolean {
+  const { values } = maxUpscaleToU16(shares.map(([u]) => u), shares.map(([, s]) => s));
+  const sum = values.reduce((a, b) => a + b, 0);
+  return values.length > 0 && Math.max(...values) * U16_MAX <= maxWeightsLimit * sum;
+}
+
 export function buildWeightVector(options: BuildWeightVectorOptions): ProcessedWeights {
   if (!options || typeof options !== 'object')
     throw new TypeError('buildWeightVector options must be an object');
@@ -226,7 +239,7 @@ export function buildWeightVector(options: BuildWeightVectorOptions): ProcessedW
   // them to sum to 1 in float64, which only matters when MaxWeightsLimit is in force.
   let shares: Array<[number, number]> = fallback ? positive.map(([u, s]) => [u, s / total]) : positive;
   let clipped = false;
-  if (maxWeightsLimit < U16_MAX) {
+  if (maxWeightsLimit < U16_MAX && !acceptedUnderLimit(shares, maxWeightsLimit)) {
     // A small margin keeps u16 rounding from pushing the top share over the runtime's check.
     const limit = maxWeightsLimit / U16_MAX - 1e-6;
     const maxShare = Math.max(...shares.map(([, s]) => s));

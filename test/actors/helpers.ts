@@ -48,6 +48,8 @@ export class TableMetrics implements MetricsProvider {
   readonly calls: ContentRef[][] = [];
   readonly videos = new Map<string, Video>();
   failing = new Map<string, { code: string; retryable: boolean }>();
+  /** `platform|content_id` refs answered not_found although the id is in the table. */
+  readonly unavailable = new Set<string>();
   add(video: Video): void {
     this.videos.set(video.content_id, video);
   }
@@ -57,7 +59,7 @@ export class TableMetrics implements MetricsProvider {
     const errors: MetricsBatchResult['errors'] = [];
     for (const item of items) {
       const fail = this.failing.get(item.content_id);
-      const video = this.videos.get(item.content_id);
+      const video = this.unavailable.has(`${item.platform}|${item.content_id}`) ? undefined : this.videos.get(item.content_id);
       if (fail || !video) {
         errors.push({ ...item, code: fail?.code ?? 'not_found', message: 'no such content', retryable: fail?.retryable ?? false });
         continue;

@@ -48,6 +48,62 @@ describe('MinerActor: lines the original treats its own way', () => {
   });
 });
 
+describe('MinerActor: a content_id listed on two platforms', () => {
+  // The original keys its history by content_id and writes each line's metrics in gist order:
+  // the later line's metrics win, and when it has none the earlier line's are what it keeps.
+  async function collectTwoPlatforms(unavailable: string[]) {
+    const w = await world([
+      gistLine({ platform: 'youtube/video', content_id: 'dQw4w9WgXcQ', direct_video_url: 'https://cdn.example/yt.mp4' }),
+      gistLine({ platform: 'instagram/reel', content_id: 'dQw4w9WgXcQ', direct_video_url: 'https://cdn.example/ig.mp4' }),
+    ]);
+    w.metrics.add({ platform: 'youtube/video', content_id: 'dQw4w9WgXcQ', caption: tokenFor(w.miner.address), views: 10, video_url: null });
+    for (const ref of unavailable) w.metrics.unavailable.add(ref);
+    w.ai.scores.set('https://cdn.example/yt.mp4', 0.9);
+    w.ai.scores.set('https://cdn.example/ig.mp4', 0.8);
+    const deps = makeDeps({ gists: w.gists, metricsProvider: w.metrics, aiDetector: w.ai });
+    const actor = new MinerActor({ uid: 1, hotkey: w.miner.address, deps, parent });
+    const collected = await actor.collect({ interval: INTERVAL, commitment });
+    if (!collected.ok) throw collected.error;
+    return { w, candidates: collected.value.candidates };
+  }
+
+  it("the later line's metrics unavailable: the earlier line's are recorded (its platform, its video URL)", async () => {
+    const { w, candidates } = await collectTwoPlatforms(['instagram/reel|dQw4w9WgXcQ']);
+    expect(candidates).toEqual([expect.objectContaining({ platform: 'youtube/video', content_id: 'dQw4w9WgXcQ', ai_score: 0.9, caption_ok: true })]);
+    expect(w.ai.calls).toEqual(['https://cdn.example/yt.mp4']);
+  });
+
+  it('the later line has metrics: only it is recorded, and the earlier line is never asked for', async () => {
+    const { w, candidates } = await collectTwoPlatforms([]);
+    expect(candidates).toEqual([expect.objectContaining({ platform: 'instagram/reel', content_id: 'dQw4w9WgXcQ', ai_score: 0.8 })]);
+    expect(w.metrics.calls.flat()).toEqual([{ platform: 'instagram/reel', content_id: 'dQw4w9WgXcQ' }]);
+  });
+
+  it("an earlier line's signature is verified like any line's: the miner's verifies, another key's does not", async () => {
+    const w = await world([]);
+    const run = async (signer: typeof w.miner) => {
+      const body = [
+        signedLine(signer, 'youtube/video', 'dQw4w9WgXcQ', 'https://cdn.example/yt.mp4'),
+        gistLine({ platform: 'instagram/reel', content_id: 'dQw4w9WgXcQ', direct_video_url: 'https://cdn.example/ig.mp4' }),
+      ].join('\n');
+      const metrics = new TableMetrics();
+      metrics.add({ platform: 'youtube/video', content_id: 'dQw4w9WgXcQ', caption: tokenFor(w.miner.address), views: 10, video_url: null });
+      metrics.unavailable.add('instagram/reel|dQw4w9WgXcQ');
+      w.ai.scores.set('https://cdn.example/yt.mp4', 0.9);
+      const deps = makeDeps({ gists: { fetch: async () => body }, metricsProvider: metrics, aiDetector: w.ai });
+      const collected = await new MinerActor({ uid: 1, hotkey: w.miner.address, deps, parent }).collect({ interval: INTERVAL, commitment });
+      return collected.ok ? collected.value.candidates : [];
+    };
+    expect(await run(w.miner)).toEqual([expect.objectContaining({ platform: 'youtube/video', signature_ok: true, ai_score: 0.9 })]);
+    expect(await run(w.other)).toEqual([expect.objectContaining({ platform: 'youtube/video', signature_ok: false, ai_score: null })]);
+  });
+
+  it('neither line has metrics: nothing is recorded', async () => {
+    const { candidates } = await collectTwoPlatforms(['instagram/reel|dQw4w9WgXcQ', 'youtube/video|dQw4w9WgXcQ']);
+    expect(candidates).toEqual([]);
+  });
+});
+
 describe('MinerActor under compat: original', () => {
   async function collect(original: boolean, setup: (w: Awaited<ReturnType<typeof world>>) => void, lines: (w: Awaited<ReturnType<typeof world>>) => string[]) {
     const w = await world([]);

@@ -187,6 +187,29 @@ describe('parseGist: every rejection reason', () => {
     ]);
   });
 
+  it("the kept line carries the latest earlier line of each other platform, latest first: the original's fallback when the kept line has no metrics", () => {
+    const body = [
+      entry('a', { direct_video_url: 'https://cdn.test/first.mp4' }),
+      entry('a', { platform: 'instagram/post' }),
+      entry('a', { direct_video_url: 'https://cdn.test/second.mp4' }),
+      entry('a', { platform: 'instagram/reel', checked_for_ai: true }),
+      entry('a', { platform: 'instagram/post' }),
+    ].join('\n');
+    const parsed = parseGist(body, { ...OPTS, maxSubmissions: 5 });
+    const kept = parsed.submissions.map(({ earlier, ...s }) => [s.platform, s.line, earlier?.map((e) => [e.platform, e.line, e.direct_video_url, e.checked_for_ai])]);
+    // Line 5 is kept; instagram/reel's latest is line 4; youtube/video's is line 3 (not line 1); no
+    // other instagram/post line is needed, the kept line asks the tracker the same question.
+    expect(kept).toEqual([['instagram/post', 5, [['instagram/reel', 4, 'https://cdn.test/a.mp4', true], ['youtube/video', 3, 'https://cdn.test/second.mp4', undefined]]]]);
+    expect(parsed.rejections.map((r) => [r.line, r.reason])).toEqual([[1, 'duplicate'], [2, 'duplicate'], [3, 'duplicate'], [4, 'duplicate']]);
+  });
+
+  it('an earlier line our stricter checks refuse is no fallback, nor is an earlier one of its platform', () => {
+    const body = [entry('a'), entry('a', { signature: '0x12' }), entry('a', { platform: 'instagram/reel' })].join('\n');
+    const parsed = parseGist(body, OPTS);
+    expect(parsed.submissions).toEqual([expect.objectContaining({ platform: 'instagram/reel', line: 3 })]);
+    expect(parsed.submissions[0]!.earlier).toBeUndefined();
+  });
+
   it('lines A, A, B, C, D, E with a cap of 5: the duplicate takes a slot and E is over the cap', () => {
     const parsed = parseGist(['A', 'A', 'B', 'C', 'D', 'E'].map((id) => entry(id)).join('\n'), OPTS);
     expect(parsed.submissions.map((s) => s.content_id)).toEqual(['A', 'B', 'C', 'D']);

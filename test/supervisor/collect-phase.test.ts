@@ -54,6 +54,17 @@ describe('collect phase helpers', () => {
     expect(isCovered(report('A', 1, 1, { status: 'gist_failed', gistResult: 'network_error' }))).toBe(false);
     expect(isCovered(report('A', 1, 1, { status: 'bad_commitment' }))).toBe(true);
   });
+
+  it('coverage: a gist that is too large, not UTF-8 or answers a redirect is the miner’s state too; timeouts and HTTP errors are missing data', () => {
+    // The original sets weights from whatever it holds whatever the miners' gists say; a thin
+    // cycle is one where we could not read what was there.
+    for (const gistResult of ['too_large', 'not_utf8', 'redirect_refused']) {
+      expect(isCovered(report('A', 1, 1, { status: 'gist_failed', gistResult }))).toBe(true);
+    }
+    for (const gistResult of ['timeout', 'http_error', 'network_error']) {
+      expect(isCovered(report('A', 1, 1, { status: 'gist_failed', gistResult }))).toBe(false);
+    }
+  });
 });
 
 /** An actor whose collection lands when the test says so. */

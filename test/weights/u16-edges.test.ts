@@ -41,6 +41,37 @@ describe('u16 edges: MaxWeightsLimit', () => {
   });
 });
 
+describe('u16 edges: a vector exactly at MaxWeightsLimit', () => {
+  // The runtime accepts max/Σ equal to MaxWeightsLimit/65535, so the original's vector is set as
+  // it is; clipping it (or padding uids it never sent) would set weights the original does not.
+  it('the fallback of five 65535s under a 20 % limit (13107) is sent unchanged', () => {
+    const out = buildWeightVector({
+      scores: new Map([[0, 0], [1, 0]]),
+      neurons: [0, 1, 2, 3, 4, 5, 6, 7],
+      hyper: { minAllowedWeights: 5, maxWeightsLimit: 13_107, weightsVersionKey: 0n },
+      versionKey: 0n,
+      topFallback: [6, 3, 1, 0, 2],
+    });
+    expect(withinLimit([65_535, 65_535, 65_535, 65_535, 65_535], 13_107)).toBe(true);
+    expect(out).toMatchObject({ fallback: true, clipped: false, padded: [] });
+    expect([...out.uids]).toEqual([0, 1, 2, 3, 6]);
+    expect([...out.values]).toEqual([65_535, 65_535, 65_535, 65_535, 65_535]);
+  });
+
+  it('three equal scores under a one-third limit (21845): three 65535s, unchanged', () => {
+    const out = buildWeightVector({
+      scores: new Map([[1, 7.5], [2, 7.5], [4, 7.5]]),
+      neurons: [0, 1, 2, 3, 4],
+      hyper: { minAllowedWeights: 3, maxWeightsLimit: 21_845, weightsVersionKey: 0n },
+      versionKey: 0n,
+    });
+    expect(withinLimit([65_535, 65_535, 65_535], 21_845)).toBe(true);
+    expect(out).toMatchObject({ clipped: false, padded: [] });
+    expect([...out.uids]).toEqual([1, 2, 4]);
+    expect([...out.values]).toEqual([65_535, 65_535, 65_535]);
+  });
+});
+
 describe('u16 edges: the all-zero fallback under the subnet limits', () => {
   it('the fallback keeps ranking order for who is in, sends uid order, and is padded to MinAllowedWeights with 1s', () => {
     const out = buildWeightVector({

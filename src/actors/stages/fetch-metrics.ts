@@ -48,6 +48,24 @@ export async function fetchMetrics(
       ctx.logger.warn(failureFields(error), 'platform metrics unavailable for some submissions');
     }
   });
+  const usable = (s: Submission): boolean => {
+    const m = metricsByKey.get(claimKey(s.platform, s.content_id));
+    return m !== undefined && metricsIssue(m) === undefined;
+  };
+  // A content_id listed earlier on another platform: the original writes every line's metrics
+  // in gist order under the content_id, so without this line's it keeps the latest earlier one's.
+  const fallbackRefs = wanted
+    .filter((s) => s.earlier && !usable(s))
+    .flatMap((s) => s.earlier!.map((e) => ({ platform: e.platform, content_id: e.content_id })));
+  if (fallbackRefs.length > 0 && !signal.aborted) {
+    try {
+      const batch = await deps.limiter.run('platform_tracker', (s) => deps.metricsProvider.getMetrics(fallbackRefs, { signal: s ?? signal }), { signal });
+      for (const result of batch.results) metricsByKey.set(claimKey(result.platform, result.content_id), result);
+    } catch (error) {
+      if (signal.aborted) throw error;
+      ctx.logger.warn(failureFields(error), 'platform metrics unavailable for earlier lines of unavailable submissions');
+    }
+  }
   const withMetrics: WithMetrics[] = [];
   const skipped: Skipped[] = [];
   for (const submission of wanted) {
@@ -56,6 +74,11 @@ export async function fetchMetrics(
     const issue = metrics ? metricsIssue(metrics) : undefined;
     if (metrics && issue === undefined) {
       withMetrics.push({ submission, metrics });
+      continue;
+    }
+    const fallback = submission.earlier?.find(usable);
+    if (fallback) {
+      withMetrics.push({ submission: fallback, metrics: metricsByKey.get(claimKey(fallback.platform, fallback.content_id))! });
       continue;
     }
     if (issue !== undefined) {

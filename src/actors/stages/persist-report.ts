@@ -23,7 +23,8 @@ export async function persistReport(ctx: StageContext, report: CollectReport, re
     };
     for (const rejection of report.rejections) rejectedByReason[rejection.reason] = (rejectedByReason[rejection.reason] ?? 0) + 1;
     for (const skip of report.skipped) count(skip.outcome, skip.reason);
-    const lines = new Map(report.submissions.map((s) => [claimKey(s.platform, s.content_id), s]));
+    // A snapshot may come from an earlier line of its content_id (Submission.earlier).
+    const lines = new Map(report.submissions.flatMap((s) => [s, ...(s.earlier ?? [])]).map((s) => [claimKey(s.platform, s.content_id), s]));
     for (const s of snapshots) {
       const line = lines.get(claimKey(s.platform, s.content_id));
       // Already counted as the gist's invalid_url rejection.
@@ -51,7 +52,8 @@ export async function persistReport(ctx: StageContext, report: CollectReport, re
               commitment: report.commitment,
               commitment_block: report.commitmentBlock,
               interval: report.interval,
-              submissions: report.submissions.map((s) => ({ ...s })),
+              // Earlier lines of a content_id are in the rejections, as duplicates.
+              submissions: report.submissions.map(({ earlier: _earlier, ...s }) => ({ ...s })),
               rejections: report.rejections.map((r) => ({ line: r.line, reason: r.reason, excerpt: r.excerpt })),
               updated_at: deps.now?.() ?? new Date(),
             }),

@@ -101,8 +101,9 @@ export async function readSubmissions(
     if (!parsed.ok) return gistFailed(ctx, parsed.error, failures);
     deps.metrics.gistFetchesTotal.inc({ result: 'ok' });
     countRejections(ctx, parsed.rejections);
-    const { submissions, rejections, signatures } = parsed;
+    const { submissions, rejections, signatures, earlierSignatures } = parsed;
     const statuses = new Map(submissions.map((s, i) => [claimKey(s.platform, s.content_id), signatures[i]!]));
+    submissions.forEach((s, i) => s.earlier?.forEach((e, j) => statuses.set(claimKey(e.platform, e.content_id), earlierSignatures?.[i]?.[j] ?? 'invalid')));
     const value = { status: 'ok' as const, submissions, rejections, signatures: statuses };
     if (etag !== undefined) memo.last = { gist, etag, value };
     return { value, failures };

@@ -1,12 +1,10 @@
 import PQueue from 'p-queue';
-import { Agent, request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import type { ValidatorMetrics } from '../../metrics/validator-metrics.js';
 import { createServiceDispatcher } from '../http/index.js';
 import { discardBody, readCappedBody } from '../http/read-capped-body.js';
 import { linkedSignal } from '../../util/linked-signal.js';
-import { PrivateHostAllowance, RefusedUrlError, guardedLookup } from '../safe-download/index.js';
 import { GistFetchError } from './gist-fetch-error.js';
-import { RedirectRefusal, checkGistRedirect } from './gist-redirects.js';
 
 export interface GistCommitment {
   readonly githubUser: string;
@@ -30,15 +28,12 @@ export interface GistFetcherOptions {
   readonly maxBytes?: number;
   /** Fetches in flight (SPEC §3: 32); the rest wait. */
   readonly concurrency?: number;
-  /** For requests to the gist origin; hops to other hosts always use a guarded connection. */
+  /** For requests to the gist origin (the only host asked: redirects are not followed). */
   readonly dispatcher?: Dispatcher;
   readonly metrics?: ValidatorMetrics;
 }
 
 const USER = /^[A-Za-z0-9-]{1,39}$/;
-/** Hops followed per fetch; GitHub answers raw URLs directly today. */
-const MAX_REDIRECTS = 3;
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const GIST_ID = /^[A-Za-z0-9]{1,64}$/;
 const ACCEPT = Object.freeze({ accept: 'text/plain, */*' });
 /** RFC 9110 entity-tag, bounded: anything else from a host is not sent back to it. */
@@ -65,8 +60,6 @@ export class GistFetcher {
   readonly #maxBytes: number;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
-  /** Connections to hosts off the gist origin, refusing private addresses at connect time. */
-  #guarded: Agent | undefined;
   readonly #metrics: ValidatorMetrics | undefined;
   readonly #queue: PQueue;
 
@@ -78,7 +71,7 @@ export class GistFetcher {
     this.#maxBytes = positiveInt('maxBytes', options.maxBytes ?? 1024 * 1024);
     const concurrency = positiveInt('concurrency', options.concurrency ?? 32);
     this.#ownsDispatcher = options.dispatcher === undefined;
-    // Redirects are followed by #fetchOnce, hop by hop, so each target can be checked first.
+    // The service dispatcher follows no redirect: #fetchOnce refuses them, as the original does.
     this.#dispatcher =
       options.dispatcher ??
       createServiceDispatcher({ retries: 2, minRetryDelayMs: 200, maxRetryDelayMs: 5_000, connections: concurrency });
@@ -124,12 +117,6 @@ export class GistFetcher {
   async close(): Promise<void> {
     await this.#queue.onIdle();
     if (this.#ownsDispatcher) await this.#dispatcher.close();
-    await this.#guarded?.close();
-  }
-
-  #guardedAgent(): Agent {
-    this.#guarded ??= new Agent({ connect: { lookup: guardedLookup(new PrivateHostAllowance(false)) } });
-    return this.#guarded;
   }
 
   async #fetchOnce(commitment: GistCommitment, callerSignal: AbortSignal | undefined, etag: string | undefined): Promise<GistRead> {
@@ -150,47 +137,30 @@ export class GistFetcher {
       throw new GistFetchError('network_error', `gist ${who}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
     };
     try {
-      const base = new URL(this.#base);
-      let target = new URL(url);
-      let sameOrigin = true;
       let res: Dispatcher.ResponseData;
-      for (let hops = 0; ; hops++) {
-        try {
-          res = await request(target, {
-            method: 'GET',
-            signal,
-            dispatcher: sameOrigin ? this.#dispatcher : this.#guardedAgent(),
-            headers: etag === undefined ? ACCEPT : { ...ACCEPT, 'if-none-match': etag },
-          });
-        } catch (error) {
-          const refused = refusal(error);
-          if (refused) throw redirectRefused(who, refused.message, error);
-          return fail(error);
-        }
-        count(`${Math.floor(res.statusCode / 100)}xx`);
-        const location = res.headers['location'];
-        if (!REDIRECT_STATUSES.has(res.statusCode) || typeof location !== 'string' || hops >= MAX_REDIRECTS) break;
-        discardBody(res.body);
-        let next: URL;
-        try {
-          next = new URL(location, target);
-        } catch (error) {
-          throw redirectRefused(who, 'redirect to an invalid Location', error, res.statusCode);
-        }
-        try {
-          sameOrigin = (await checkGistRedirect(next, base)) === 'same_origin';
-        } catch (error) {
-          if (error instanceof RedirectRefusal) throw redirectRefused(who, error.why, error, res.statusCode);
-          return fail(error);
-        }
-        target = next;
+      try {
+        res = await request(url, {
+          method: 'GET',
+          signal,
+          dispatcher: this.#dispatcher,
+          headers: etag === undefined ? ACCEPT : { ...ACCEPT, 'if-none-match': etag },
+        });
+      } catch (error) {
+        return fail(error);
       }
+      count(`${Math.floor(res.statusCode / 100)}xx`);
       if (res.statusCode === 304 && etag !== undefined) {
         discardBody(res.body);
         const current = res.headers['etag'];
         return { unchanged: true, etag: typeof current === 'string' && isEtag(current) ? current : etag };
       }
-      if (res.statusCode !== 200) {
+      if (res.statusCode >= 300 && res.statusCode < 400 && res.statusCode !== 304) {
+        // The original reads gists with httpx's defaults (no redirect following) and
+        // raise_for_status: a redirect is a failed read, and the miner has no submissions.
+        discardBody(res.body);
+        throw new GistFetchError('redirect_refused', `gist ${who} answered HTTP ${res.statusCode}: redirects are not followed`, { status: res.statusCode });
+      }
+      if (res.statusCode < 200 || res.statusCode > 299) {
         discardBody(res.body);
         if (res.statusCode === 404) throw new GistFetchError('not_found', `gist ${who} not found (404)`, { status: 404 });
         throw new GistFetchError('http_error', `gist ${who} answered HTTP ${res.statusCode}`, { status: res.statusCode });
@@ -221,16 +191,4 @@ export class GistFetcher {
       end?.();
     }
   }
-}
-
-/** The refusal behind a failed connection: the guarded lookup refused a private address. */
-function refusal(error: unknown): Error | undefined {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if (e instanceof RefusedUrlError || e instanceof RedirectRefusal) return e;
-  }
-  return undefined;
-}
-
-function redirectRefused(who: string, why: string, cause: unknown, status?: number): GistFetchError {
-  return new GistFetchError('redirect_refused', `gist ${who}: ${why}`, { status, cause });
 }

@@ -129,6 +129,19 @@ describe('GistFetcher', () => {
     expect(error).toMatchObject({ reason: 'http_error', status: 500, retryable: true });
   });
 
+  it('any 2xx answer is the gist, as raise_for_status passes it in the original', async () => {
+    const server: Server = createServer((req, res) => {
+      res.writeHead(Number(/\/(\d+)\/raw$/.exec(req.url ?? '')?.[1]), { 'content-type': 'text/plain' });
+      res.end(LINE);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const fetcher = new GistFetcher({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+    closers.push(() => fetcher.close(), () => new Promise((r) => server.close(r)));
+    for (const status of [201, 202, 203, 299]) {
+      await expect(fetcher.fetch({ githubUser: 'x', gistId: String(status) })).resolves.toBe(LINE);
+    }
+  });
+
   it('a refused connection → network_error', async () => {
     const server = createServer();
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
