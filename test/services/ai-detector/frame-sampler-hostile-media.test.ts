@@ -149,7 +149,8 @@ describe('ffmpeg and ffprobe processes that ignore SIGTERM', () => {
       ffprobe: probe.path, ffprobeVersion: 'x', ffprobeSource: 'config' as const, sameBuild: true,
     };
     const started = Date.now();
-    const error = await probeMedia(tools, join(dir, 'any'), { timeoutMs: 200, maxFramePixels: 4096 }).catch((e: unknown) => e);
+    // A timeout long enough for the stub to have started and written its pid on a loaded machine.
+    const error = await probeMedia(tools, join(dir, 'any'), { timeoutMs: 1_000, maxFramePixels: 4096 }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'ERR_VIDEO_UNDECODABLE' });
     // The stub sleeps 30 s: only a kill that cannot be deferred ends it this soon.
     expect(Date.now() - started).toBeLessThan(10_000);
@@ -162,7 +163,8 @@ describe('ffmpeg and ffprobe processes that ignore SIGTERM', () => {
     const extractor = await stubborn('ffmpeg-stub');
     const sampler = new FrameSampler({
       frames: 2,
-      timeoutMs: 200,
+      // Long enough for each stub to start and write its pid before its kill, on a loaded machine.
+      timeoutMs: 1_000,
       ffmpegPath: extractor.path,
       ffprobePath: await ffprobeBinary(),
       probeWith: 'ffprobe',
