@@ -201,7 +201,7 @@ export class BufferedSnapshotWriter {
     }
     this.#queue.push(batch);
     this.#pending += batch.length;
-    this.#metrics?.storePendingWrites.set(this.#pending);
+    this.#metrics?.setPendingWrites('snapshots', this.#pending);
     this.#draining ??= this.#drain().finally(() => {
       this.#draining = null;
     });
@@ -235,7 +235,7 @@ export class BufferedSnapshotWriter {
       }
       this.#queue.shift();
       this.#pending -= batch.length;
-      this.#metrics?.storePendingWrites.set(this.#pending);
+      this.#metrics?.setPendingWrites('snapshots', this.#pending);
     }
   }
 }

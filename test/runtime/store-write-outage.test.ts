@@ -8,6 +8,10 @@ import { embeddedConfig } from './helpers.js';
 
 const MINERS = 16;
 
+async function pendingWrites(metrics: ValidatorMetrics): Promise<number> {
+  return (await metrics.storePendingWrites.get()).values[0]?.value ?? 0;
+}
+
 /** Every miner's score as the gauge exports it, by uid. */
 async function scores(metrics: ValidatorMetrics): Promise<Record<string, number>> {
   const values = (await metrics.minerScore.get()).values;
@@ -72,6 +76,35 @@ describe('runtime: store writes down, reads up', () => {
     } finally {
       mongo.failCommands(null);
       await a.stop();
+      await store.close();
+    }
+  }, 240_000);
+
+  it('while writes are down, the pending-writes gauge counts the held snapshots and the audit backlog through a weight commit, and reads 0 once both are written', async () => {
+    const store = await openStore({ uri: mongo.uri, db: 'write-outage-gauge', serverSelectionTimeoutMS: 300, connectTimeoutMS: 300 });
+    const app = await startValidator(embeddedConfig(), { network, storeInstance: store, metricsServer: false, jitterMs: 0, cycleDeadlineMs: 600_000 });
+    try {
+      // Snapshot upserts and audit inserts fail; reads answer, so the cycle still scores.
+      mongo.failCommands({ commands: ['update', 'insert'] });
+      const cycle = await app.supervisor.runCycle();
+      expect(cycle.snapshots.buffered).toBeGreaterThan(0);
+      expect(await pendingWrites(app.metrics)).toBe(cycle.snapshots.buffered);
+
+      // The due commit goes out (set mode); its audit record waits in the backlog.
+      const commit = await app.committer.commitNow();
+      expect(commit).toMatchObject({ ok: true, mode: 'set' });
+      expect(app.committer.auditBacklog).toBe(1);
+      expect(app.pendingSnapshots).toBe(cycle.snapshots.buffered);
+      expect(await pendingWrites(app.metrics)).toBe(cycle.snapshots.buffered + 1);
+
+      mongo.failCommands(null);
+      await vi.waitFor(() => expect(app.pendingSnapshots).toBe(0), { timeout: 30_000, interval: 100 });
+      expect(await app.committer.flushAudit()).toBe(true);
+      expect(await pendingWrites(app.metrics)).toBe(0);
+      expect(await store.weightCommits.recent(1)).toMatchObject([{ result: 'success', mode: 'set', block: commit.block }]);
+    } finally {
+      mongo.failCommands(null);
+      await app.stop();
       await store.close();
     }
   }, 240_000);
