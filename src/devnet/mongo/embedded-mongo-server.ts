@@ -42,6 +42,8 @@ export interface CommandFailPoint {
   readonly errorCode?: number;
   /** Close the connection instead of answering. */
   readonly closeConnection?: boolean;
+  /** Neither answer nor close: the command is left unanswered, as by a hung server or a partition. */
+  readonly hang?: boolean;
   /** Matching commands failed before the point turns itself off; every one when undefined. */
   readonly times?: number;
 }
@@ -175,6 +177,7 @@ export class EmbeddedMongoServer {
       socket.destroy();
       return;
     }
+    if (failed?.hang) return;
     const reply: Document = failed
       ? { ok: 0, errmsg: 'Failing command via the failCommand fail point', code: failed.errorCode ?? 89, codeName: FAIL_POINT_CODE_NAMES[failed.errorCode ?? 89] ?? '' }
       : typeof db === 'string'

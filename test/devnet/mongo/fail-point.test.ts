@@ -1,4 +1,4 @@
-import { MongoClient, MongoNetworkError } from 'mongodb';
+import { MongoClient, MongoNetworkError, MongoNetworkTimeoutError } from 'mongodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmbeddedMongoServer } from '../../../src/devnet/mongo/embedded-mongo-server.js';
 import { serverError } from './embedded-fixture.js';
@@ -8,10 +8,10 @@ afterEach(async () => {
   for (const close of cleanup.splice(0).reverse()) await close();
 });
 
-async function connected(): Promise<{ server: EmbeddedMongoServer; client: MongoClient }> {
+async function connected(socketTimeoutMS?: number): Promise<{ server: EmbeddedMongoServer; client: MongoClient }> {
   const server = await EmbeddedMongoServer.start();
   cleanup.push(() => server.close());
-  const client = new MongoClient(server.uri, { serverSelectionTimeoutMS: 2_000, retryWrites: false, retryReads: false });
+  const client = new MongoClient(server.uri, { serverSelectionTimeoutMS: 2_000, retryWrites: false, retryReads: false, ...(socketTimeoutMS ? { socketTimeoutMS } : {}) });
   cleanup.push(() => client.close());
   await client.connect();
   return { server, client };
@@ -45,6 +45,15 @@ describe('EmbeddedMongoServer.failCommands', () => {
     server.failCommands(null);
     await docs.insertOne({ _id: 3 });
     expect(await docs.find().toArray()).toEqual([{ _id: 3 }]);
+  });
+
+  it('hang leaves the command unanswered: the client gives up after its socket timeout, nothing is written', async () => {
+    const { server, client } = await connected(300);
+    const docs = client.db('fp').collection<{ _id: number }>('docs');
+    server.failCommands({ commands: ['insert'], hang: true, times: 1 });
+    await expect(docs.insertOne({ _id: 1 })).rejects.toBeInstanceOf(MongoNetworkTimeoutError);
+    await docs.insertOne({ _id: 2 });
+    expect(await docs.find().toArray()).toEqual([{ _id: 2 }]);
   });
 
   it('validates the fail point', async () => {
