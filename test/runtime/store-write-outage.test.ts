@@ -108,4 +108,29 @@ describe('runtime: store writes down, reads up', () => {
       await store.close();
     }
   }, 240_000);
+
+  it('writes that get no answer (heartbeats still answered) fail after the socket timeout: the cycle ends with its snapshots held, the due commit goes out, nothing is lost or doubled', async () => {
+    const store = await openStore({ uri: mongo.uri, db: 'write-hang', serverSelectionTimeoutMS: 300, connectTimeoutMS: 300, socketTimeoutMS: 1_000 });
+    const app = await startValidator(embeddedConfig(), { network, storeInstance: store, metricsServer: false, jitterMs: 0, cycleDeadlineMs: 600_000 });
+    try {
+      // As a primary stalled on its disk: upserts and inserts are never answered, hellos and finds are.
+      mongo.failCommands({ commands: ['update', 'insert'], hang: true });
+      const cycle = await app.supervisor.runCycle();
+      expect(cycle).toMatchObject({ reported: MINERS, scored: true, snapshots: { inserted: 0, matched: 0 } });
+      expect(cycle.snapshots.buffered).toBeGreaterThan(0);
+      const commit = await app.committer.commitNow();
+      expect(commit).toMatchObject({ ok: true, mode: 'set' });
+      expect(app.committer.auditBacklog).toBe(1);
+
+      mongo.failCommands(null);
+      await vi.waitFor(() => expect(app.pendingSnapshots).toBe(0), { timeout: 30_000, interval: 100 });
+      expect(await app.committer.flushAudit()).toBe(true);
+      expect(await store.snapshots.count({ interval: cycle.interval })).toBe(cycle.snapshots.buffered);
+      expect(await store.weightCommits.recent(10)).toMatchObject([{ result: 'success', mode: 'set', block: commit.block }]);
+    } finally {
+      mongo.failCommands(null);
+      await app.stop();
+      await store.close();
+    }
+  }, 120_000);
 });
