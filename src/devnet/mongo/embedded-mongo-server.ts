@@ -44,6 +44,8 @@ export interface CommandFailPoint {
   readonly closeConnection?: boolean;
   /** Neither answer nor close: the command is left unanswered, as by a hung server or a partition. */
   readonly hang?: boolean;
+  /** Run the command, then close the connection instead of answering: the write is applied, its answer lost. */
+  readonly loseReply?: boolean;
   /** Matching commands failed before the point turns itself off; every one when undefined. */
   readonly times?: number;
 }
@@ -178,11 +180,16 @@ export class EmbeddedMongoServer {
       return;
     }
     if (failed?.hang) return;
-    const reply: Document = failed
+    const runs = !failed || failed.loseReply === true;
+    const reply: Document = !runs
       ? { ok: 0, errmsg: 'Failing command via the failCommand fail point', code: failed.errorCode ?? 89, codeName: FAIL_POINT_CODE_NAMES[failed.errorCode ?? 89] ?? '' }
       : typeof db === 'string'
         ? this.#executor.execute(db, request.command, conn)
         : commandError('Location40414', `BSON field 'OpMsg.$db' is missing but a required field`).toReply();
+    if (failed?.loseReply) {
+      socket.destroy();
+      return;
+    }
     if (request.moreToCome) return; // w:0 / fire-and-forget: the client reads no reply
     let encoded: Buffer;
     try {

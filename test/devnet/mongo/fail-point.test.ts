@@ -56,6 +56,14 @@ describe('EmbeddedMongoServer.failCommands', () => {
     expect(await docs.find().toArray()).toEqual([{ _id: 2 }]);
   });
 
+  it('loseReply runs the command and closes the connection instead of answering: the write is applied, the client sees a network error', async () => {
+    const { server, client } = await connected();
+    const docs = client.db('fp').collection<{ _id: number }>('docs');
+    server.failCommands({ commands: ['insert'], loseReply: true, times: 1 });
+    await expect(docs.insertOne({ _id: 1 })).rejects.toBeInstanceOf(MongoNetworkError);
+    expect(await docs.find().toArray()).toEqual([{ _id: 1 }]);
+  });
+
   it('validates the fail point', async () => {
     const { server } = await connected();
     expect(() => server.failCommands({ commands: [] })).toThrow('commands must name at least one command');
