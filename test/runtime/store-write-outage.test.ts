@@ -133,4 +133,23 @@ describe('runtime: store writes down, reads up', () => {
       await store.close();
     }
   }, 120_000);
+
+  it('/health answers while store reads get no answer: chain connected, pending_reveals unknown (null)', async () => {
+    // No socket timeout to end the read: the report must not wait for the store at all.
+    const store = await openStore({ uri: mongo.uri, db: 'health-hang', serverSelectionTimeoutMS: 300, connectTimeoutMS: 300, socketTimeoutMS: 600_000 });
+    const app = await startValidator(embeddedConfig(), { network, storeInstance: store, jitterMs: 0 });
+    try {
+      const health = async () => {
+        const res = await fetch(`${app.metricsUrl!}/health`);
+        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      };
+      expect(await health()).toMatchObject({ status: 200, body: { ok: true, pending_reveals: 0 } });
+      mongo.failCommands({ commands: ['find'], hang: true });
+      expect(await health()).toMatchObject({ status: 200, body: { ok: true, chain: 'connected', pending_reveals: null, pending_snapshots: 0 } });
+    } finally {
+      mongo.failCommands(null);
+      await app.stop();
+      await store.close();
+    }
+  }, 60_000);
 });
