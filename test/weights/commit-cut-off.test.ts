@@ -129,5 +129,11 @@ describe('a commit cut off after it reached the node', () => {
       ['reveal', 'success', null],
       ['commit', 'success', 'revealed'],
     ]));
+
+    // Its own next commit may be waiting for inclusion: blocks go on until it has stopped.
+    let stopped = false;
+    const stopping = committer.stop().finally(() => (stopped = true));
+    await blocksUntil(() => stopped, 60_000, 'committer stopped');
+    await stopping;
   }, 180_000);
 });
