@@ -110,7 +110,7 @@ describe('runtime: store writes down, reads up', () => {
   }, 240_000);
 
   it('writes that get no answer (heartbeats still answered) fail after the socket timeout: the cycle ends with its snapshots held, the due commit goes out, nothing is lost or doubled', async () => {
-    const store = await openStore({ uri: mongo.uri, db: 'write-hang', serverSelectionTimeoutMS: 300, connectTimeoutMS: 300, socketTimeoutMS: 1_000 });
+    const store = await openStore({ uri: mongo.uri, db: 'write-hang', serverSelectionTimeoutMS: 300, connectTimeoutMS: 300, socketTimeoutMS: 2_000 });
     const app = await startValidator(embeddedConfig(), { network, storeInstance: store, metricsServer: false, jitterMs: 0, cycleDeadlineMs: 600_000 });
     try {
       // As a primary stalled on its disk: upserts and inserts are never answered, hellos and finds are.
@@ -132,7 +132,7 @@ describe('runtime: store writes down, reads up', () => {
       await app.stop();
       await store.close();
     }
-  }, 120_000);
+  }, 180_000);
 
   it('/health answers while store reads get no answer: chain connected, pending_reveals unknown (null)', async () => {
     // No socket timeout to end the read: the report must not wait for the store at all.
