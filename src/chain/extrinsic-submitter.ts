@@ -1,6 +1,7 @@
 import type { SubmittableExtrinsic } from '@polkadot/api/types';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import type { ISubmittableResult } from '@polkadot/types/types';
+import { filter, Subscription } from 'rxjs';
 import {
   ChainDisconnectedError,
   ChainError,
@@ -57,11 +58,13 @@ export class ExtrinsicSubmitter {
     const api = this.#connection.api;
     const included = await new Promise<{ blockHash: string; txHash: string }>((resolve, reject) => {
       let unsubscribe: (() => void) | undefined;
+      const lost = new Subscription();
       let done = false;
       const finish = (error: Error | null, value?: { blockHash: string; txHash: string }) => {
         if (done) return;
         done = true;
         clearTimeout(timer);
+        lost.unsubscribe();
         unsubscribe?.();
         if (error) reject(error);
         else resolve(value!);
@@ -70,6 +73,15 @@ export class ExtrinsicSubmitter {
         () => finish(new ChainTimeoutError(`${what} not included within ${this.#inclusionTimeoutMs} ms`)),
         this.#inclusionTimeoutMs,
       );
+      // A dropped socket ends the watch: its status updates never come (the node may include the
+      // transaction all the same), so without this the wait ran out the whole inclusion timeout.
+      // Disconnected: the caller treats it as "may have landed".
+      lost.add(
+        this.#connection.connected$
+          .pipe(filter((up) => !up))
+          .subscribe(() => finish(new ChainDisconnectedError(`${what}: connection lost while waiting for inclusion`))),
+      );
+      if (done) return; // down already: nothing is sent
       tx.signAndSend(signer, { nonce: -1 }, (result: ISubmittableResult) => {
         const { status, dispatchError } = result;
         if (status.isInvalid || status.isDropped || status.isUsurped) {

@@ -8,6 +8,9 @@ import { defineAiDetections, defineExternalMetrics, LATENCY_BUCKETS, type Metere
  * fixed sets, never a content id or URL.
  */
 
+/** The in-memory write buffers behind `infinitevibe_store_pending_writes`. */
+export type PendingWriteBuffer = 'snapshots' | 'audit';
+
 const CYCLE_BUCKETS = [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 
 export class ValidatorMetrics implements MeteredServiceMetrics {
@@ -77,6 +80,20 @@ export class ValidatorMetrics implements MeteredServiceMetrics {
   readonly weightsConsensusTopkOverlap: Gauge;
 
   #poolUtilizationSource: (() => number) | undefined;
+  readonly #pendingWrites = new Map<PendingWriteBuffer, number>();
+
+  /**
+   * Sets one buffer's share of `infinitevibe_store_pending_writes`, which exports their sum. The
+   * snapshot buffer and the audit backlog both hold writes during an outage; each once set the
+   * gauge to its own count, so the audit trail's flush at every weight commit read 0 while
+   * thousands of snapshots were still held.
+   */
+  setPendingWrites(buffer: PendingWriteBuffer, count: number): void {
+    this.#pendingWrites.set(buffer, count);
+    let total = 0;
+    for (const n of this.#pendingWrites.values()) total += n;
+    this.storePendingWrites.set(total);
+  }
 
   /** Where `infinitevibe_pool_utilization_ratio` is read from when scraped (the worker pool). */
   observePoolUtilization(read: () => number): void {
@@ -311,7 +328,7 @@ export class ValidatorMetrics implements MeteredServiceMetrics {
     });
     this.storePendingWrites = new Gauge({
       name: 'infinitevibe_store_pending_writes',
-      help: 'Writes buffered in memory while the store is unreachable.',
+      help: 'Writes buffered in memory while the store is unreachable (snapshots and weight-commit audit records; set through setPendingWrites).',
       registers,
     });
     this.weightsConsensusAgreement = new Gauge({

@@ -24,7 +24,7 @@ export interface ValidatorAppOptions {
   readonly cycleDeadlineMs?: number;
   readonly jitterMs?: number;
   /** Store connection options (short timeouts make an outage visible quickly). */
-  readonly store?: { readonly serverSelectionTimeoutMS?: number };
+  readonly store?: { readonly serverSelectionTimeoutMS?: number; readonly socketTimeoutMS?: number };
   /** Use this store instead of opening one (tests share one across restarts). */
   readonly storeInstance?: Store;
   /** Replaces the configured AI detector (a load test's fixed-latency stand-in, for one). */

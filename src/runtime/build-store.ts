@@ -20,6 +20,7 @@ export async function buildStore(ctx: BuildContext): Promise<{ store: Store; wri
       ...(options.store?.serverSelectionTimeoutMS !== undefined
         ? { serverSelectionTimeoutMS: options.store.serverSelectionTimeoutMS }
         : {}),
+      ...(options.store?.socketTimeoutMS !== undefined ? { socketTimeoutMS: options.store.socketTimeoutMS } : {}),
     }));
   if (!options.storeInstance) closers.push({ name: 'store', close: () => store.close() });
   const writer = new BufferedSnapshotWriter(store, { logger: logger.child({ component: 'snapshot-writer' }), metrics, minRetryDelayMs: 250, maxRetryDelayMs: 5_000 });

@@ -2,6 +2,8 @@ import type { KeyringPair } from '@polkadot/keyring/types';
 import { MinerActor } from '../actors/miner-actor.js';
 import type { MinerActorDeps } from '../actors/types.js';
 import type { SubtensorClient } from '../chain/subtensor-client.js';
+import type { BufferedSnapshotWriter } from '../store/buffered-snapshot-writer.js';
+import { historiesWithHeld } from '../store/held-histories.js';
 import type { Store } from '../store/types.js';
 import { CycleProgress } from '../supervisor/cycle-progress.js';
 import type { DependencyLimiter } from '../supervisor/dependency-limiter.js';
@@ -30,6 +32,8 @@ export function buildSupervisor(
     chain: SubtensorClient;
     signer: KeyringPair;
     store: Store;
+    /** The snapshot write buffer: history reads see what it still holds. */
+    writer: BufferedSnapshotWriter;
     deps: MinerActorDeps;
     scorer: MinerScorer;
     limiter: DependencyLimiter;
@@ -40,7 +44,7 @@ export function buildSupervisor(
   },
 ): { supervisor: Supervisor; progress: CycleProgress } {
   const { config, options, logger, metrics, closers } = ctx;
-  const { chain, signer, store, deps, scorer, limiter, committer, clock, reports } = parts;
+  const { chain, signer, store, writer, deps, scorer, limiter, committer, clock, reports } = parts;
   const progress = new CycleProgress({
     logger: logger.child({ component: 'cycle-progress' }),
     metrics,
@@ -57,7 +61,7 @@ export function buildSupervisor(
       return reports ? reports.wrap(actor) : actor;
     },
     scorer,
-    history: new HistoryCache(store.snapshots),
+    history: new HistoryCache(historiesWithHeld(store.snapshots, writer)),
     scoreLog: store.scores,
     limiter,
     policy: config.scoring.policy,

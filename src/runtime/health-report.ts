@@ -5,7 +5,15 @@ import type { Store } from '../store/types.js';
 import type { ProgressSnapshot } from '../supervisor/cycle-progress.js';
 import type { CycleSummary } from '../supervisor/supervisor.js';
 import type { CommitAttemptResult } from '../weights/weight-committer.js';
+import { abortable } from '../util/abortable.js';
 import { publicEndpoint } from '../util/public-endpoint.js';
+
+/**
+ * Longest /health waits for the store's count of pending reveals. A store that is down or does
+ * not answer costs its server-selection or socket timeout (5 s, 30 s), past the health check's
+ * own (5 s in the Dockerfile): the validator, running on through the outage, was reported dead.
+ */
+const STORE_READ_BOUND_MS = 1_000;
 
 /**
  * What `GET /health` answers and `infinitevibe status` shows: the chain connection and head,
@@ -46,7 +54,7 @@ export function healthProbe(s: HealthSources): HealthProbe {
       lastWeightsAt = new Date().toISOString();
     }
     // The store may be down while the validator runs on; the report says so instead of failing.
-    const reveals = await s.store.weightCommits.pendingReveals(s.netuid).then(
+    const reveals = await abortable(s.store.weightCommits.pendingReveals(s.netuid), AbortSignal.timeout(STORE_READ_BOUND_MS)).then(
       (r) => r.length,
       () => null,
     );

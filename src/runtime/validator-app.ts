@@ -118,7 +118,7 @@ export class ValidatorApp {
       logger.info({ threads, ms: Math.round(performance.now() - warmStarted) }, 'worker pool started');
       const { committer, consensus } = buildWeights(ctx, { chain, store, signer });
       const reports = config.miner_report.enabled ? new MinerReportStore({ aiThreshold: config.ai.threshold, requireSigned: config.require_signed_submissions }) : undefined;
-      const { supervisor, progress } = buildSupervisor(ctx, { chain, signer, store, deps, scorer, limiter, committer, clock, reports });
+      const { supervisor, progress } = buildSupervisor(ctx, { chain, signer, store, writer, deps, scorer, limiter, committer, clock, reports });
       const routes = reports ? (path: string) => minerReportRoute(reports, path, committer.lastResult) : undefined;
       const metricsServer = await buildHealth(ctx, {
         endpoint,

@@ -92,6 +92,20 @@ export class BufferedSnapshotWriter {
     return this.#pending;
   }
 
+  /** The held snapshots of these hotkeys, in the order they will be written (see held-histories.ts). */
+  heldFor(hotkeys: ReadonlySet<string>): Map<string, MetricSnapshot[]> {
+    const out = new Map<string, MetricSnapshot[]>();
+    for (const batch of this.#queue) {
+      for (const snapshot of batch) {
+        if (!hotkeys.has(snapshot.hotkey)) continue;
+        const list = out.get(snapshot.hotkey);
+        if (list) list.push(snapshot);
+        else out.set(snapshot.hotkey, [snapshot]);
+      }
+    }
+    return out;
+  }
+
   /**
    * Stores the batch now, or buffers it when the store is unreachable (`buffered` > 0) or when
    * older batches are still waiting (so that order is kept). Invalid snapshots throw TypeError;
@@ -187,7 +201,7 @@ export class BufferedSnapshotWriter {
     }
     this.#queue.push(batch);
     this.#pending += batch.length;
-    this.#metrics?.storePendingWrites.set(this.#pending);
+    this.#metrics?.setPendingWrites('snapshots', this.#pending);
     this.#draining ??= this.#drain().finally(() => {
       this.#draining = null;
     });
@@ -221,7 +235,7 @@ export class BufferedSnapshotWriter {
       }
       this.#queue.shift();
       this.#pending -= batch.length;
-      this.#metrics?.storePendingWrites.set(this.#pending);
+      this.#metrics?.setPendingWrites('snapshots', this.#pending);
     }
   }
 }

@@ -1,4 +1,4 @@
-import { ObjectId, type AnyBulkWriteOperation, type Collection, type Db, type Document, type IndexDescription, type MongoClient } from 'mongodb';
+import { MongoServerError, ObjectId, type AnyBulkWriteOperation, type Collection, type Db, type Document, type IndexDescription, type MongoClient } from 'mongodb';
 import { StoreError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
@@ -75,6 +75,13 @@ export class MongoStore implements Store {
   #logger: Logger | undefined;
   #onClose: (() => Promise<void>) | undefined;
   #closed: Promise<void> | null = null;
+  /**
+   * The _id each weight-commit record was first sent with. A write can be applied and its answer
+   * lost with the connection; the caller then sends the same record again (the audit backlog, the
+   * write-ahead wait), which must find it stored rather than store a second copy: a doubled
+   * outcome in the audit trail, or a stray `pending` copy of a commit that is never revealed.
+   */
+  readonly #recordIds = new WeakMap<WeightCommitRecord, ObjectId>();
 
   constructor(options: MongoStoreOptions) {
     this.#client = options.client;
@@ -213,8 +220,14 @@ export class MongoStore implements Store {
       record: (record) =>
         this.#run('weightCommits.record', async () => {
           if (!record || typeof record !== 'object') throw new TypeError('weight commit record must be an object');
-          const { insertedId } = await commits.insertOne({ ...record });
-          return insertedId.toHexString();
+          let _id = this.#recordIds.get(record);
+          if (!_id) this.#recordIds.set(record, (_id = new ObjectId()));
+          try {
+            await commits.insertOne({ ...record, _id });
+          } catch (error) {
+            if (!(error instanceof MongoServerError && error.code === 11000 && '_id' in (error.keyPattern ?? error.keyValue ?? {}))) throw error;
+          }
+          return _id.toHexString();
         }),
       update: (id, patch) =>
         this.#run('weightCommits.update', async () => {

@@ -28,6 +28,13 @@ export interface OpenStoreOptions {
   /** How long an operation waits for a reachable server before failing with StoreUnavailableError. */
   readonly serverSelectionTimeoutMS?: number;
   readonly connectTimeoutMS?: number;
+  /**
+   * How long one operation waits for its answer before failing with StoreUnavailableError. The
+   * driver's default is to wait for ever: a primary stalled on its disk still answers the
+   * monitor's heartbeats, so a write that never got an answer held the cycle's persist phase and
+   * the weight committer (waiting on its audit record) for good.
+   */
+  readonly socketTimeoutMS?: number;
 }
 
 const DB_NAME = /^[A-Za-z0-9_-]{1,63}$/;
@@ -36,7 +43,8 @@ const DB_NAME = /^[A-Za-z0-9_-]{1,63}$/;
  * Connects the store: to `uri`, or to an embedded MongoDB-wire server started by `startEmbedded`
  * (its data in `dataDir` when given). Indexes are created before it returns. `close()` also stops the
  * embedded server. An unreachable database fails with StoreUnavailableError after
- * `serverSelectionTimeoutMS` (default 5 s: short, so an outage is noticed and buffered quickly).
+ * `serverSelectionTimeoutMS` (default 5 s: short, so an outage is noticed and buffered quickly), and
+ * an operation left unanswered after `socketTimeoutMS` (default 30 s) fails the same way.
  */
 export async function openStore(options: OpenStoreOptions): Promise<MongoStore> {
   if (!options || typeof options !== 'object') throw new TypeError('openStore options must be an object');
@@ -49,9 +57,11 @@ export async function openStore(options: OpenStoreOptions): Promise<MongoStore> 
   if (uri === undefined && typeof options.startEmbedded !== 'function') throw new TypeError('uri is required unless startEmbedded is given');
   const serverSelectionTimeoutMS = options.serverSelectionTimeoutMS ?? 5_000;
   const connectTimeoutMS = options.connectTimeoutMS ?? 5_000;
+  const socketTimeoutMS = options.socketTimeoutMS ?? 30_000;
   for (const [name, value] of [
     ['serverSelectionTimeoutMS', serverSelectionTimeoutMS],
     ['connectTimeoutMS', connectTimeoutMS],
+    ['socketTimeoutMS', socketTimeoutMS],
   ] as const) {
     if (!Number.isInteger(value) || value < 1 || value > 600_000) throw new RangeError(`${name} must be an integer in [1, 600000], got ${String(value)}`);
   }
@@ -60,6 +70,7 @@ export async function openStore(options: OpenStoreOptions): Promise<MongoStore> 
   const client = new MongoClient(uri ?? embedded!.uri, {
     serverSelectionTimeoutMS,
     connectTimeoutMS,
+    socketTimeoutMS,
     appName: 'infinitevibe-validator',
   });
   const store = new MongoStore({

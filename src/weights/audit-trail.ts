@@ -122,14 +122,14 @@ export class AuditTrail {
         return false;
       }
       this.#backlog.shift();
+      this.#metrics.setPendingWrites('audit', this.#backlog.length);
     }
-    this.#metrics.storePendingWrites.set(0);
     return true;
   }
 
   #enqueue(item: Queued): void {
     this.#backlog.push(item);
-    this.#metrics.storePendingWrites.inc();
+    this.#metrics.setPendingWrites('audit', this.#backlog.length);
     void this.flush();
   }
 }

@@ -9,12 +9,14 @@ import type { ProcessedWeights } from './process-weights.js';
 import { decideRetry } from './retry-policy.js';
 import { RevealScheduler, type ReconcileSummary } from './reveal-scheduler.js';
 import { ChainWaits } from './weight-chain.js';
+import { landedAnyway, type InFlightCommit } from './cut-off-commit.js';
 
 export type { WeightAudit } from './audit-trail.js';
 export type { CommitAttemptResult, WeightCommitterOptions } from './committer-options.js';
 export type { WeightChain } from './weight-chain.js';
 
 type Mode = 'set' | 'commit';
+
 
 /**
  * Sets weights every `set_weights_interval` from the latest cycle scores, never faster than
@@ -218,6 +220,7 @@ export class WeightCommitter {
     for (let attempt = 1; attempt <= maxAttempts && !this.#stop.signal.aborted; attempt++) {
       let hyper: WeightHyperparameters | undefined;
       let ahead: AuditRef | undefined;
+      let sent: InFlightCommit | undefined;
       try {
         await this.#waits.connected();
         const block = await o.chain.bestBlockNumber();
@@ -251,7 +254,8 @@ export class WeightCommitter {
           const salt = Array.from(crypto.getRandomValues(new Uint16Array(8)));
           const intended = await o.chain.bestBlockNumber();
           // A salt held only in memory is lost with the process: no commit before it is stored.
-          ahead = await this.#trail.writeAheadWhenUp(pendingCommitRecord(this.#base(), o.signer.address, vector, salt, intended), {
+          const pending = pendingCommitRecord(this.#base(), o.signer.address, vector, salt, intended);
+          ahead = await this.#trail.writeAheadWhenUp(pending, {
             signal: this.#waits.signal(),
             retryDelayMs: o.retryDelayMs ?? 1_000,
             onHold: () => {
@@ -260,6 +264,7 @@ export class WeightCommitter {
               o.metrics.weightsSkippedTotal.inc({ reason: 'store_unavailable' });
             },
           });
+          sent = { hash: pending.commit_hash!, salt, intended, vector };
           const receipt = await o.chain.commitWeights(o.netuid, vector, salt, o.signer);
           const window = { firstRevealBlock: receipt.revealFromBlock, lastRevealBlock: receipt.revealFromBlock + hyper.tempo };
           this.#reveals.track({ ref: ahead, hash: receipt.commitHash, vector, salt, ...window });
@@ -288,6 +293,12 @@ export class WeightCommitter {
           // Refused for sure: failed. Cut off: may be on chain, so it stays pending until reconciled.
           await this.#trail.update(ahead, decision.mayHaveLanded ? { result: decision.result, error_code: detail.code, error_message: detail.message } : { state: 'failed', result: decision.result, error_code: detail.code, error_message: detail.message });
           if (decision.mayHaveLanded) this.#reconciled = false;
+          // Sending it again would commit twice: first find out whether it landed.
+          const landed = decision.mayHaveLanded && sent ? await this.#landedAnyway(sent, ahead) : null;
+          if (landed !== null && sent) {
+            this.#succeeded('commit', sent.vector);
+            return this.#finish({ ok: true, mode, uids: sent.vector.uids, values: sent.vector.values, block: landed, attempts: attempt, error: null, latencyMs: performance.now() - started, fallback: sent.vector.fallback });
+          }
         } else {
           await this.#trail.record(auditRecord(this.#base(), mode, decision.result, vector ?? null, null, detail));
         }
@@ -313,6 +324,12 @@ export class WeightCommitter {
       latencyMs: performance.now() - started,
       fallback: vector?.fallback ?? false,
     });
+  }
+
+  #landedAnyway(commit: InFlightCommit, ref: AuditRef): Promise<number | null> {
+    const o = this.#o;
+    const context = { chain: o.chain, waits: this.#waits, stop: this.#stop.signal, netuid: o.netuid, hotkey: o.signer.address, graceBlocks: o.pendingGraceBlocks ?? 10, retryDelayMs: o.retryDelayMs ?? 1_000 };
+    return landedAnyway(context, commit, ref, { trail: this.#trail, reveals: this.#reveals, logger: this.#logger });
   }
 
   async #dryRun(vector: ProcessedWeights, block: number, started: number): Promise<CommitAttemptResult> {

@@ -81,6 +81,7 @@ describe('openStore', () => {
     await expect(openStore({ db: 'x', uri: 'http://localhost' })).rejects.toThrow(new TypeError('uri must start with mongodb:// or mongodb+srv://'));
     await expect(openStore({ db: 'x', uri: 'mongodb://127.0.0.1:1', dataDir: '/tmp/x' })).rejects.toThrow(/dataDir applies to the embedded server only/);
     await expect(openStore({ db: 'x', serverSelectionTimeoutMS: 0 })).rejects.toThrow(new RangeError('serverSelectionTimeoutMS must be an integer in [1, 600000], got 0'));
+    await expect(openStore({ db: 'x', socketTimeoutMS: 1.5 })).rejects.toThrow(new RangeError('socketTimeoutMS must be an integer in [1, 600000], got 1.5'));
     await expect(openStore(undefined as never)).rejects.toThrow(TypeError);
   });
 

@@ -105,7 +105,7 @@ describe('write-ahead commits', () => {
     expect(chain.reveals()).toHaveLength(0);
   });
 
-  it('a commit cut off by a dropped socket stays pending; once the chain lists it, it is revealed', async () => {
+  it('a commit cut off by a dropped socket that the chain lists is taken as landed, not sent again, and revealed', async () => {
     const chain = await commitRevealChain();
     const audit = new MemoryAudit();
     const { c } = makeCommitter(chain, audit, { maxAttempts: 1 });
@@ -116,13 +116,34 @@ describe('write-ahead commits', () => {
       throw new ChainDisconnectedError('commit_weights: connection lost');
     };
     const result = await c.commitNow();
-    expect(result).toMatchObject({ ok: false, error: 'ERR_CHAIN_DISCONNECTED' });
-    expect(audit.records).toEqual([expect.objectContaining({ state: 'pending', result: 'error', error_code: 'ERR_CHAIN_DISCONNECTED' })]);
-    expect(await c.reconcile()).toEqual({ tracked: 1, dropped: 0, undecided: 0 });
+    expect(result).toMatchObject({ ok: true, mode: 'commit', block: 100, error: null });
+    expect(chain.calls.filter((call) => call.kind === 'commit')).toHaveLength(1);
+    expect(audit.records).toEqual([expect.objectContaining({ state: 'committed', result: 'success', block: 100, error_code: null })]);
     c.start();
     chain.produce(11);
     await vi.waitFor(() => expect(audit.records[0]).toMatchObject({ state: 'revealed', block: 100 }));
     expect(chain.reveals()).toHaveLength(1);
+  });
+
+  it('a commit cut off by a dropped socket that never shows on chain stays pending and is sent again once the grace has passed', async () => {
+    const chain = await commitRevealChain();
+    const audit = new MemoryAudit();
+    const { c } = makeCommitter(chain, audit, { maxAttempts: 2 });
+    cleanups.push(() => c.stop());
+    c.update(SCORES);
+    chain.failures.push(() => new ChainDisconnectedError('commit_weights: connection lost'));
+    const committing = c.commitNow();
+    // Blocks pass without the commit on chain: after the grace a new one goes out.
+    await vi.waitFor(
+      () => {
+        chain.produce(1);
+        expect(audit.records).toHaveLength(2);
+      },
+      { timeout: 10_000, interval: 10 },
+    );
+    const result = await committing;
+    expect(result).toMatchObject({ ok: true, mode: 'commit', attempts: 2 });
+    expect(audit.records.map((r) => r.state)).toEqual(['pending', 'committed']);
   });
 
   it('while the store is down a commit is held and counted, and goes out once its salt is stored', async () => {

@@ -25,6 +25,31 @@ const DEFAULT_IDLE_TIMEOUT_MS = 600_000;
 
 const HANDSHAKE_COMMANDS = new Set(['hello', 'isMaster', 'ismaster']);
 
+const FAIL_POINT_CODE_NAMES: Readonly<Record<number, string>> = { 89: 'NetworkTimeout', 91: 'ShutdownInProgress', 189: 'PrimarySteppedDown' };
+
+/**
+ * A fault to inject, as MongoDB's `failCommand` fail point: the named commands answer an error
+ * instead of running (nothing is written), or the connection is closed before they run.
+ */
+export interface CommandFailPoint {
+  /** Command names, e.g. `update` (upserts, bulk writes of updates), `insert`, `find`. */
+  readonly commands: readonly string[];
+  /**
+   * Answered code; default 89 (NetworkTimeout: the command failed, the server stays selectable).
+   * 91 (ShutdownInProgress) makes drivers mark the server unknown and fail reads too until their
+   * monitor finds it again.
+   */
+  readonly errorCode?: number;
+  /** Close the connection instead of answering. */
+  readonly closeConnection?: boolean;
+  /** Neither answer nor close: the command is left unanswered, as by a hung server or a partition. */
+  readonly hang?: boolean;
+  /** Run the command, then close the connection instead of answering: the write is applied, its answer lost. */
+  readonly loseReply?: boolean;
+  /** Matching commands failed before the point turns itself off; every one when undefined. */
+  readonly times?: number;
+}
+
 /**
  * A MongoDB-wire-compatible server for development and tests: the official driver connects to it
  * as to a standalone MongoDB 7.0 (wire version 21). Queries and updates are evaluated by mingo;
@@ -45,6 +70,7 @@ export class EmbeddedMongoServer {
   #nextConnectionId = 1;
   #nextRequestId = 1;
   #closing: Promise<void> | null = null;
+  #failPoint: { point: CommandFailPoint; left: number } | null = null;
 
   private constructor(server: Server, host: string, port: number, catalog: MemoryCatalog, options: EmbeddedMongoServerOptions) {
     this.#server = server;
@@ -101,6 +127,13 @@ export class EmbeddedMongoServer {
     return instance;
   }
 
+  /** Sets (or with null clears) the fail point: how tests take the database away for some commands only. */
+  failCommands(point: CommandFailPoint | null): void {
+    if (point !== null && (!Array.isArray(point.commands) || point.commands.length === 0)) throw new TypeError('commands must name at least one command');
+    if (point?.times !== undefined && (!Number.isInteger(point.times) || point.times < 1)) throw new RangeError(`times must be an integer >= 1, got ${String(point.times)}`);
+    this.#failPoint = point ? { point, left: point.times ?? Number.POSITIVE_INFINITY } : null;
+  }
+
   /** Open client connections (driver pools plus monitors). */
   get connections(): number {
     return this.#sockets.size;
@@ -141,10 +174,22 @@ export class EmbeddedMongoServer {
       return;
     }
     const db = request.command.$db;
-    const reply: Document =
-      typeof db === 'string'
+    const failed = this.#failing(Object.keys(request.command)[0] ?? '');
+    if (failed?.closeConnection) {
+      socket.destroy();
+      return;
+    }
+    if (failed?.hang) return;
+    const runs = !failed || failed.loseReply === true;
+    const reply: Document = !runs
+      ? { ok: 0, errmsg: 'Failing command via the failCommand fail point', code: failed.errorCode ?? 89, codeName: FAIL_POINT_CODE_NAMES[failed.errorCode ?? 89] ?? '' }
+      : typeof db === 'string'
         ? this.#executor.execute(db, request.command, conn)
         : commandError('Location40414', `BSON field 'OpMsg.$db' is missing but a required field`).toReply();
+    if (failed?.loseReply) {
+      socket.destroy();
+      return;
+    }
     if (request.moreToCome) return; // w:0 / fire-and-forget: the client reads no reply
     let encoded: Buffer;
     try {
@@ -154,6 +199,13 @@ export class EmbeddedMongoServer {
       encoded = encodeOpMsg(this.#nextRequestId++, request.header.requestId, commandError('BadValue', `reply could not be encoded: ${error.message}`).toReply());
     }
     socket.write(encoded);
+  }
+
+  #failing(name: string): CommandFailPoint | undefined {
+    const fp = this.#failPoint;
+    if (!fp || !fp.point.commands.includes(name)) return undefined;
+    if (--fp.left <= 0) this.#failPoint = null;
+    return fp.point;
   }
 
   /** Stops listening, drops every connection and makes the journal compact and durable. */

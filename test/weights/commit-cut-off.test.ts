@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.js';
+import { buildScenario, type Scenario } from '../../src/devnet/scenario.js';
+import { SubtensorDevnet } from '../../src/devnet/subtensor/index.js';
+import { silentLogger } from '../../src/log.js';
+import { EMBEDDED_HYPERPARAMETERS, scenarioNeurons } from '../../src/runtime/embedded-network.js';
+import { openStore } from '../../src/runtime/open-store.js';
+import { startValidator, type ValidatorApp } from '../../src/runtime/validator-app.js';
+import type { MongoStore } from '../../src/store/mongo-store.js';
+import type { CycleScores } from '../../src/supervisor/supervisor.js';
+import { WeightCommitter } from '../../src/weights/weight-committer.js';
+
+const MINERS = 4;
+
+const SCORES: CycleScores = {
+  interval: '2026-01-01-02-00',
+  neurons: [0, 1, 2, 3, 4],
+  computedAt: new Date(),
+  selection: {
+    policy: 'engagement@1',
+    scores: [
+      { uid: 1, hotkey: 'a', score: 4 },
+      { uid: 2, hotkey: 'b', score: 2 },
+    ],
+    ranking: [],
+    top: [1, 2],
+    fallback: [1, 2],
+    skip: null,
+  },
+};
+
+/**
+ * Commit-reveal on the stand-in node with blocks made by the test: the node drops every socket
+ * while our commit_weights waits in its pool, then includes it. The committer never heard of the
+ * inclusion; it must find its commit on chain, not send a second one.
+ */
+describe('a commit cut off after it reached the node', () => {
+  let scenario: Scenario;
+  let devnet: SubtensorDevnet;
+  let store: MongoStore;
+  let app: ValidatorApp;
+  let committer: WeightCommitter | undefined;
+  beforeAll(async () => {
+    scenario = await buildScenario({ miners: MINERS });
+    devnet = await SubtensorDevnet.start({
+      port: 0,
+      autoBlocks: false,
+      netuid: scenario.netuid,
+      neurons: scenarioNeurons(scenario),
+      hyperparameters: { ...EMBEDDED_HYPERPARAMETERS, commitRevealWeightsEnabled: true },
+    });
+    store = await openStore({ db: 'commit-cut-off' });
+    const flags = {
+      'subtensor.network': 'local',
+      'subtensor.chain_endpoint': devnet.url,
+      services: 'embedded',
+      'wallet.path': '/nonexistent-wallets',
+      'pool.threads': 1,
+      'metrics.port': 0,
+      'logging.level': 'silent',
+    };
+    app = await startValidator(loadConfig({ env: {}, flags }), { storeInstance: store, miners: MINERS, metricsServer: false });
+  }, 60_000);
+  afterAll(async () => {
+    await committer?.stop();
+    await app?.stop();
+    await store?.close();
+    await devnet?.close();
+  });
+
+  /** Produces a block every 50 ms until `until()` holds. */
+  const blocksUntil = (until: () => boolean, timeoutMs: number, what = '') =>
+    new Promise<void>((resolve, reject) => {
+      const deadline = Date.now() + timeoutMs;
+      const timer = setInterval(() => {
+        if (until()) {
+          clearInterval(timer);
+          resolve();
+        } else if (Date.now() > deadline) {
+          clearInterval(timer);
+          reject(new Error(`condition not reached while producing blocks: ${what}`));
+        } else devnet.produceBlock();
+      }, 50);
+    });
+
+  it('is found on chain after the reconnect and revealed: one commit, one reveal', async () => {
+    const netuid = scenario.netuid;
+    const hotkey = app.signer.address;
+    committer = new WeightCommitter({
+      chain: app.chain,
+      netuid,
+      signer: app.signer,
+      audit: store.weightCommits,
+      intervalMs: 600_000,
+      versionKey: 0n,
+      retryDelayMs: 100,
+      waitTimeoutMs: 60_000,
+      logger: silentLogger(),
+      metrics: app.metrics,
+    });
+    committer.update(SCORES);
+    let settled = false;
+    const committing = committer.commitNow().finally(() => (settled = true));
+    await blocksUntil(() => devnet.pendingExtrinsics > 0, 60_000, 'commit in the pool');
+    devnet.dropConnections();
+    devnet.produceBlock();
+    const [landed, ...more] = devnet.state.weightCommitsOf(hotkey, netuid);
+    expect(landed).toBeDefined();
+    expect(more).toEqual([]);
+
+    await blocksUntil(() => settled, 60_000, 'commitNow settled');
+    const result = await committing;
+    expect(result).toMatchObject({ ok: true, mode: 'commit', block: landed!.commitBlock, uids: [1, 2] });
+    expect(devnet.state.weightCommitsOf(hotkey, netuid)).toEqual([landed]);
+    const records = (await store.weightCommits.recent(20)).filter((r) => r.mode === 'commit');
+    expect(records).toMatchObject([{ state: 'committed', result: 'success', commit_hash: landed!.hash, block: landed!.commitBlock, reveal_from_block: landed!.firstRevealBlock }]);
+
+    // Its reveal goes out in the window (the committer's own next commit is another hash).
+    committer.start();
+    const ofCommit = async () => (await store.weightCommits.recent(50)).filter((r) => r.commit_hash === landed!.hash);
+    let revealed = false;
+    const watch = setInterval(() => void ofCommit().then((rs) => (revealed = rs.some((r) => r.mode === 'reveal' && r.result === 'success'))), 100);
+    try {
+      await blocksUntil(() => revealed, 60_000);
+    } finally {
+      clearInterval(watch);
+    }
+    await vi.waitFor(async () => expect((await ofCommit()).map((r) => [r.mode, r.result, r.state ?? null])).toEqual([
+      ['reveal', 'success', null],
+      ['commit', 'success', 'revealed'],
+    ]));
+
+    // Its own next commit may be waiting for inclusion: blocks go on until it has stopped.
+    let stopped = false;
+    const stopping = committer.stop().finally(() => (stopped = true));
+    await blocksUntil(() => stopped, 60_000, 'committer stopped');
+    await stopping;
+  }, 180_000);
+});
