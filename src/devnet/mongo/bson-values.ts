@@ -141,8 +141,9 @@ function sameCanonical(a: unknown, b: unknown): boolean {
   const ta = typeof a;
   if (ta === 'string' || typeof b === 'string') return a === b;
   if (ta === 'boolean' || typeof b === 'boolean') return a === b;
-  if (a === null || b === null) return a === b;
-  if (a === undefined || b === undefined) return leafText(a) === leafText(b);
+  // Here undefined is a whole value or an array element (objects with undefined fields go to
+  // leafText below), and both are stored, keyed and printed as null.
+  if (a === null || a === undefined || b === null || b === undefined) return (a ?? null) === (b ?? null);
   if (Array.isArray(a) || Array.isArray(b)) {
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (!sameCanonical(a[i], b[i])) return false;
