@@ -17,7 +17,6 @@ export type { WeightChain } from './weight-chain.js';
 
 type Mode = 'set' | 'commit';
 
-
 /**
  * Sets weights every `set_weights_interval` from the latest cycle scores, never faster than
  * WeightsSetRateLimit blocks after our LastUpdate, by set_weights or commit/reveal as the subnet
