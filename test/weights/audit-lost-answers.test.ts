@@ -5,27 +5,16 @@ import { startEmbeddedNetwork, type EmbeddedNetwork } from '../../src/runtime/em
 import { openStore } from '../../src/runtime/open-store.js';
 import { startValidator, type ValidatorApp } from '../../src/runtime/validator-app.js';
 import type { MongoStore } from '../../src/store/mongo-store.js';
-import type { CycleScores } from '../../src/supervisor/supervisor.js';
 import { WeightCommitter } from '../../src/weights/weight-committer.js';
 import { embeddedConfig } from '../runtime/helpers.js';
+import { cycleScores } from './cycle-scores.js';
 
-const SCORES: CycleScores = {
+const SCORES = cycleScores({
   interval: '2026-01-01-02-00',
   neurons: [0, 1, 2, 3, 4],
-  computedAt: new Date(),
-  selection: {
-    policy: 'engagement@1',
-    scores: [
-      { uid: 1, hotkey: 'a', score: 4 },
-      { uid: 2, hotkey: 'b', score: 2 },
-      { uid: 3, hotkey: 'c', score: 1 },
-    ],
-    ranking: [],
-    top: [1, 2, 3],
-    fallback: [1, 2, 3],
-    skip: null,
-  },
-};
+  scores: [[1, 'a', 4], [2, 'b', 2], [3, 'c', 1]],
+  top: [1, 2, 3],
+});
 
 /**
  * The store applies an audit write and the connection drops before its answer arrives (the

@@ -7,27 +7,17 @@ import { EMBEDDED_HYPERPARAMETERS, scenarioNeurons } from '../../src/runtime/emb
 import { openStore } from '../../src/runtime/open-store.js';
 import { startValidator, type ValidatorApp } from '../../src/runtime/validator-app.js';
 import type { MongoStore } from '../../src/store/mongo-store.js';
-import type { CycleScores } from '../../src/supervisor/supervisor.js';
 import { WeightCommitter } from '../../src/weights/weight-committer.js';
+import { cycleScores } from './cycle-scores.js';
 
 const MINERS = 4;
 
-const SCORES: CycleScores = {
+const SCORES = cycleScores({
   interval: '2026-01-01-02-00',
   neurons: [0, 1, 2, 3, 4],
-  computedAt: new Date(),
-  selection: {
-    policy: 'engagement@1',
-    scores: [
-      { uid: 1, hotkey: 'a', score: 4 },
-      { uid: 2, hotkey: 'b', score: 2 },
-    ],
-    ranking: [],
-    top: [1, 2],
-    fallback: [1, 2],
-    skip: null,
-  },
-};
+  scores: [[1, 'a', 4], [2, 'b', 2]],
+  top: [1, 2],
+});
 
 /**
  * Commit-reveal on the stand-in node with blocks made by the test: the node drops every socket

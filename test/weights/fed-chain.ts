@@ -13,8 +13,8 @@ import { ChainModuleError, StoreUnavailableError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
 import type { WeightCommitRecord } from '../../src/store/types.js';
-import type { CycleScores } from '../../src/supervisor/supervisor.js';
 import { WeightCommitter, type WeightAudit, type WeightChain } from '../../src/weights/weight-committer.js';
+import { cycleScores } from './cycle-scores.js';
 
 export const HYPER: WeightHyperparameters = {
   tempo: 10,
@@ -136,23 +136,12 @@ export class MemoryAudit implements WeightAudit {
   }
 }
 
-export const SCORES: CycleScores = {
+export const SCORES = cycleScores({
   interval: '2026-01-01-00-00',
   neurons: [0, 1, 2, 3],
-  computedAt: new Date(),
-  selection: {
-    policy: 'engagement@1',
-    scores: [
-      { uid: 1, hotkey: 'a', score: 30 },
-      { uid: 2, hotkey: 'b', score: 10 },
-      { uid: 3, hotkey: 'c', score: 0 },
-    ],
-    ranking: [],
-    top: [1, 2],
-    fallback: [1, 2],
-    skip: null,
-  },
-};
+  scores: [[1, 'a', 30], [2, 'b', 10], [3, 'c', 0]],
+  top: [1, 2],
+});
 
 export function makeCommitter(
   chain: FedChain,
