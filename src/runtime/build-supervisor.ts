@@ -3,6 +3,7 @@ import { MinerActor } from '../actors/miner-actor.js';
 import type { MinerActorDeps } from '../actors/types.js';
 import type { SubtensorClient } from '../chain/subtensor-client.js';
 import type { BufferedSnapshotWriter } from '../store/buffered-snapshot-writer.js';
+import { BufferedScoreLog } from '../store/buffered-score-log.js';
 import { historiesWithHeld } from '../store/held-histories.js';
 import type { Store } from '../store/types.js';
 import { CycleProgress } from '../supervisor/cycle-progress.js';
@@ -45,6 +46,8 @@ export function buildSupervisor(
 ): { supervisor: Supervisor; progress: CycleProgress } {
   const { config, options, logger, metrics, closers } = ctx;
   const { chain, signer, store, writer, deps, scorer, limiter, committer, clock, reports } = parts;
+  const scoreLog = new BufferedScoreLog(store.scores, { logger: logger.child({ component: 'score-log' }), metrics });
+  closers.push({ name: 'score log', close: async () => scoreLog.close() });
   const progress = new CycleProgress({
     logger: logger.child({ component: 'cycle-progress' }),
     metrics,
@@ -62,7 +65,7 @@ export function buildSupervisor(
     },
     scorer,
     history: new HistoryCache(historiesWithHeld(store.snapshots, writer)),
-    scoreLog: store.scores,
+    scoreLog,
     limiter,
     policy: config.scoring.policy,
     topMiners: config.scoring.top_miners,

@@ -81,7 +81,7 @@ export class MongoStore implements Store {
    * write-ahead wait), which must find it stored rather than store a second copy: a doubled
    * outcome in the audit trail, or a stray `pending` copy of a commit that is never revealed.
    */
-  readonly #recordIds = new WeakMap<WeightCommitRecord, ObjectId>();
+  readonly #recordIds = new WeakMap<WeightCommitRecord | ScoreRecord, ObjectId>();
 
   constructor(options: MongoStoreOptions) {
     this.#client = options.client;
@@ -204,7 +204,15 @@ export class MongoStore implements Store {
           if (!Array.isArray(records)) throw new TypeError('score records must be an array');
           if (records.length === 0) return;
           for (const r of records) nonEmpty('record.policy', r?.policy);
-          await scores.insertMany(records.map((r) => ({ ...r })), { ordered: true });
+          // Each record keeps the _id of its first attempt and is written only where that _id is
+          // not stored yet: a batch sent again after its answer was lost (the score log retries
+          // held batches) adds no second copy.
+          const operations = records.map((r) => {
+            let _id = this.#recordIds.get(r);
+            if (!_id) this.#recordIds.set(r, (_id = new ObjectId()));
+            return { updateOne: { filter: { _id }, update: { $setOnInsert: { ...r } }, upsert: true } };
+          });
+          await scores.bulkWrite(operations, { ordered: true });
         }),
       latest: (policy) =>
         this.#run('scores.latest', async () => {

@@ -84,7 +84,8 @@ export async function scoreNeurons(
       details: summarizeResult(byUid.get(s.uid)),
       computed_at: computedAt,
     }));
-    // Audit data: a failed write is logged, not allowed to block the weights.
+    // Audit data: a failed write is logged, not allowed to block the weights (the runtime's
+    // score log holds records through a store outage).
     await o.limiter.run('store', () => o.scoreLog!.record(records)).catch((error: unknown) => {
       logger.warn({ err: error }, 'score history not stored this cycle');
     });

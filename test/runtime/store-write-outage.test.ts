@@ -88,19 +88,26 @@ describe('runtime: store writes down, reads up', () => {
       mongo.failCommands({ commands: ['update', 'insert'] });
       const cycle = await app.supervisor.runCycle();
       expect(cycle.snapshots.buffered).toBeGreaterThan(0);
-      expect(await pendingWrites(app.metrics)).toBe(cycle.snapshots.buffered);
+      // The score history is held too: one record per miner scored.
+      const scoreRecords = (await app.metrics.minerScore.get()).values.length;
+      expect(scoreRecords).toBeGreaterThan(0);
+      expect(await pendingWrites(app.metrics)).toBe(cycle.snapshots.buffered + scoreRecords);
 
       // The due commit goes out (set mode); its audit record waits in the backlog.
       const commit = await app.committer.commitNow();
       expect(commit).toMatchObject({ ok: true, mode: 'set' });
       expect(app.committer.auditBacklog).toBe(1);
       expect(app.pendingSnapshots).toBe(cycle.snapshots.buffered);
-      expect(await pendingWrites(app.metrics)).toBe(cycle.snapshots.buffered + 1);
+      expect(await pendingWrites(app.metrics)).toBe(cycle.snapshots.buffered + scoreRecords + 1);
 
       mongo.failCommands(null);
       await vi.waitFor(() => expect(app.pendingSnapshots).toBe(0), { timeout: 30_000, interval: 100 });
       expect(await app.committer.flushAudit()).toBe(true);
-      expect(await pendingWrites(app.metrics)).toBe(0);
+      // The held score records are written in the background, without waiting for a cycle.
+      await vi.waitFor(async () => expect(await pendingWrites(app.metrics)).toBe(0), { timeout: 30_000, interval: 100 });
+      const history = await store.scores.latest('engagement@1');
+      expect(history).toHaveLength(scoreRecords);
+      expect(new Set(history.map((r) => r.interval))).toEqual(new Set([cycle.interval]));
       expect(await store.weightCommits.recent(1)).toMatchObject([{ result: 'success', mode: 'set', block: commit.block }]);
     } finally {
       mongo.failCommands(null);
