@@ -1,5 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { lookup as dnsLookupAll } from 'node:dns/promises';
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { isIP, type LookupFunction } from 'node:net';
@@ -262,6 +263,7 @@ async function streamToBuffer(body: Readable, maxBytes: number, url: URL): Promi
 
 async function streamToFile(body: Readable, path: string, maxBytes: number, url: URL): Promise<number> {
   let total = 0;
+  const file = createWriteStream(path);
   try {
     await pipeline(
       body,
@@ -272,10 +274,13 @@ async function streamToFile(body: Readable, path: string, maxBytes: number, url:
           yield chunk;
         }
       },
-      createWriteStream(path),
+      file,
     );
     return total;
   } catch (error) {
+    // A write stream destroyed before its open finished still creates the file on opening it:
+    // removed any earlier, a body that fails at once (a lying chunk header) left a file behind.
+    if (!file.closed) await once(file, 'close').catch(() => undefined);
     await rm(path, { force: true });
     throw error;
   }
