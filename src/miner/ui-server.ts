@@ -5,6 +5,7 @@
  * cannot send them), and never returns a secret: the page only learns whether one is set.
  */
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { readSubmissionsFile } from './submissions-file.js';
@@ -218,11 +219,14 @@ export class MinerUiServer {
         done(size > max ? tooLarge() : null, chunk);
       },
     });
+    const file = createWriteStream(staged);
     try {
       // Videos can be large: straight to disk, then to R2 in parts.
-      await pipeline(req, cap, createWriteStream(staged));
+      await pipeline(req, cap, file);
       return await this.#o.upload(staged, key);
     } finally {
+      // A write stream destroyed before its open finished still creates the file on opening it.
+      if (!file.closed) await once(file, 'close').catch(() => undefined);
       await rm(staged, { force: true });
     }
   }
