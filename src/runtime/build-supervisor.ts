@@ -47,7 +47,14 @@ export function buildSupervisor(
   const { config, options, logger, metrics, closers } = ctx;
   const { chain, signer, store, writer, deps, scorer, limiter, committer, clock, reports } = parts;
   const scoreLog = new BufferedScoreLog(store.scores, { logger: logger.child({ component: 'score-log' }), metrics });
-  closers.push({ name: 'score log', close: async () => scoreLog.close() });
+  closers.push({
+    name: 'score log',
+    // One last try before the store closes; a store still down costs its selection timeout.
+    close: async () => {
+      if (!(await scoreLog.flush())) logger.error({ pending: scoreLog.pending }, 'store unreachable at shutdown; held score history not stored');
+      scoreLog.close();
+    },
+  });
   const progress = new CycleProgress({
     logger: logger.child({ component: 'cycle-progress' }),
     metrics,
