@@ -31,7 +31,19 @@ export function metagraphDiffStream(
         concatMap((block) =>
           from(
             (async () => {
-              if (lastBlock && block.number <= lastBlock.number) return;
+              if (lastBlock && block.number <= lastBlock.number) {
+                if (block.hash === lastBlock.hash) return;
+                // Finality never goes back on one chain: a lower or replaced finalized head means
+                // the node now follows another chain (restarted from an earlier state, or a
+                // failover to a node behind), or the last head was a lie. Either way the last read
+                // no longer describes this chain, and waiting for it to pass that height could stall
+                // the stream for good.
+                connection.logger.warn(
+                  { netuid, block: block.number, last: lastBlock.number },
+                  'finalized head went back; re-reading the metagraph',
+                );
+                lastBlock = undefined;
+              }
               const cheap = await cheapFingerprint(connection, netuid, block, lastBlock);
               const mustRead =
                 !lastBlock || readAfterReconnect || cheap.changed || cheap.fingerprint !== lastCheap;
