@@ -70,6 +70,8 @@ export interface MinerActorDeps {
    */
   readonly original?: boolean;
   readonly aiThreshold: number;
+  /** Rejected lines kept in the stored submissions record (gist.max_recorded_rejections). */
+  readonly maxRecordedRejections?: number;
   readonly retry: RetryPolicy;
   readonly logger: Logger;
   readonly metrics: ValidatorMetrics;
