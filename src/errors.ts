@@ -54,6 +54,22 @@ export class DuplicateKeyError extends StoreError {
   }
 }
 
+/**
+ * A document past MongoDB's limit on one stored document (16 MiB). Sending it again cannot
+ * change the answer, so it is not retryable; it is refused on its own, before it joins a bulk
+ * write, so it never costs the other documents of that write theirs.
+ */
+export class StoreDocumentTooLargeError extends StoreError {
+  readonly retryable = false;
+  readonly bytes: number;
+  readonly limit: number;
+  constructor(message: string, bytes: number, limit: number) {
+    super(message, 'ERR_STORE_DOCUMENT_TOO_LARGE');
+    this.bytes = bytes;
+    this.limit = limit;
+  }
+}
+
 /** The store cannot be reached; callers buffer and retry rather than drop data. */
 export class StoreUnavailableError extends StoreError {
   constructor(message: string, options?: { cause?: unknown }) {

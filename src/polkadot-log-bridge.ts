@@ -1,4 +1,5 @@
 import { format } from 'node:util';
+import { escapeUntrusted } from './formats/escape-untrusted.js';
 import type { Logger } from './log.js';
 import { componentLogger } from './log.js';
 
@@ -17,6 +18,13 @@ const ORIGIN = /^\s*([A-Z0-9][A-Z0-9_/.-]*):$/;
  * itself (once, then at most once a minute), so these are kept for debugging only.
  */
 const CONNECTION_NOISE = /disconnected from|Abnormal Closure|WebSocket is not connected|No response received from RPC endpoint|Normal Closure/i;
+/**
+ * These lines quote the node: an RPC error's message and data, the method names it advertises.
+ * A node that is not ours can make them megabytes long and put line breaks or bidi controls in
+ * them, on every failing call; each is escaped and cut to this many characters, in the log and in
+ * the repeat memory (up to 1,000 of them).
+ */
+export const MAX_POLKADOT_LINE = 2_000;
 
 export interface PolkadotLogBridgeOptions {
   /** A repeat of the same origin and message within this window goes to debug (default 60 s). */
@@ -49,7 +57,7 @@ export function routePolkadotConsole(logger: Logger, options: PolkadotLogBridgeO
         original.apply(console, args);
         return;
       }
-      const message = format(...args.slice(2).map(flatten));
+      const message = escapeUntrusted(format(...args.slice(2).map(flatten)), MAX_POLKADOT_LINE);
       const key = `${origin}|${message}`;
       const at = now();
       const previous = lastSeen.get(key);

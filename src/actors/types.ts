@@ -70,6 +70,11 @@ export interface MinerActorDeps {
    */
   readonly original?: boolean;
   readonly aiThreshold: number;
+  /**
+   * Rejected lines kept with their excerpt and detail, in the actor's memory and in the stored
+   * submissions record (gist.max_recorded_rejections); the rest keep line and reason only.
+   */
+  readonly maxRecordedRejections?: number;
   readonly retry: RetryPolicy;
   readonly logger: Logger;
   readonly metrics: ValidatorMetrics;
@@ -103,6 +108,10 @@ export interface CollectReport {
   readonly commitment: string | null;
   readonly commitmentBlock: number | null;
   readonly submissions: readonly Submission[];
+  /**
+   * Every rejected line; past gist.max_recorded_rejections only its line and reason (empty
+   * excerpt, no detail): see retainRejections.
+   */
   readonly rejections: readonly GistRejection[];
   readonly candidates: readonly CandidateSnapshot[];
   /** Submissions with no snapshot this interval, and why (rejected, or a dependency failed). */

@@ -64,6 +64,12 @@ export const DEFAULTS = deepFreeze({
     max_lines: 10_000,
     max_line_bytes: 8 * 1024,
     concurrency: 32,
+    /**
+     * Rejected lines kept (with their excerpt) in a miner's stored submissions record; the record
+     * counts them all. A gist of max_lines bad lines would otherwise be written out in full, for
+     * every miner, every cycle.
+     */
+    max_recorded_rejections: 100,
   },
   youtube: {
     api_key: undefined as string | undefined,

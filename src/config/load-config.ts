@@ -53,6 +53,7 @@ const schema = z
         max_lines: int(1, 1_000_000),
         max_line_bytes: int(16, 1024 * 1024),
         concurrency: int(1, 1024),
+        max_recorded_rejections: int(0, 10_000),
       })
       .strict(),
     youtube: z

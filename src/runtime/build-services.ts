@@ -69,6 +69,7 @@ export function buildServices(
     requireSignedSubmissions: config.require_signed_submissions,
     original: config.compat === 'original',
     aiThreshold: config.ai.threshold,
+    maxRecordedRejections: config.gist.max_recorded_rejections,
     retry: { retries: 2, minTimeoutMs: 250, maxTimeoutMs: 4_000 },
     logger: logger.child({ component: 'actor' }),
     metrics,

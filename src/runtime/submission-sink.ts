@@ -1,5 +1,6 @@
 import PQueue from 'p-queue';
 import type { SubmissionSink } from '../actors/types.js';
+import { assertSubmissionRecordFits } from '../store/document-size.js';
 import type { Store, SubmissionRecord } from '../store/types.js';
 import { CoalescingBatcher } from '../supervisor/coalescing-batcher.js';
 import { positiveInt } from '../util/option-checks.js';
@@ -28,5 +29,12 @@ export function batchedSubmissionSink(store: Pick<Store, 'submissions'>, options
       }) as Promise<undefined[]>,
     { windowMs: 0, maxItems: positiveInt('maxItems', options.maxItems ?? 256) },
   );
-  return { upsert: (record) => batcher.submit([record]).then(() => undefined) };
+  return {
+    upsert: async (record) => {
+      // Alone, before it is merged: a record past the document limit would fail the whole bulk
+      // write, and with it the records of every other miner in it (and their retries too).
+      assertSubmissionRecordFits(record);
+      await batcher.submit([record]);
+    },
+  };
 }

@@ -2,6 +2,7 @@ import { MongoServerError, ObjectId, type AnyBulkWriteOperation, type Collection
 import { StoreError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
+import { assertSubmissionRecordFits } from './document-size.js';
 import { checkSnapshots, wellFormedSnapshots } from './snapshot-schema.js';
 import { toStoreError } from './store-error-mapping.js';
 import type { AiResultRecord, MetricSnapshot, ScoreRecord, Store, SubmissionRecord, UpsertSummary, WeightCommitRecord } from './types.js';
@@ -100,7 +101,7 @@ export class MongoStore implements Store {
     this.submissions = {
       upsert: (record) =>
         this.#run('submissions.upsert', async () => {
-          nonEmpty('record.hotkey', record?.hotkey);
+          assertSubmissionRecordFits(record);
           await submissions.replaceOne({ hotkey: record.hotkey }, { ...record }, { upsert: true });
         }),
       upsertMany: (records) =>
@@ -111,6 +112,9 @@ export class MongoStore implements Store {
           const last = new Map<string, SubmissionRecord>();
           for (const record of records) last.set(nonEmpty('record.hotkey', record?.hotkey), record);
           if (last.size === 0) return;
+          // The typed error instead of the serializer's RangeError. The batching sink checks each
+          // record before it joins a call, so a record refused here came from a direct caller.
+          for (const record of last.values()) assertSubmissionRecordFits(record);
           const ops: AnyBulkWriteOperation<SubmissionRecord>[] = [...last].map(([hotkey, record]) => ({
             replaceOne: { filter: { hotkey }, replacement: { ...record }, upsert: true },
           }));

@@ -19,7 +19,10 @@ export interface SubmissionRecord {
     readonly signature?: string;
     readonly line: number;
   }>;
+  /** The first rejected lines, at most gist.max_recorded_rejections of them. */
   readonly rejections: ReadonlyArray<{ readonly line: number; readonly reason: string; readonly excerpt: string }>;
+  /** Every rejected line of the gist, those left out of `rejections` included. */
+  readonly rejections_total?: number;
   readonly updated_at: Date;
 }
 

@@ -71,6 +71,10 @@ export async function scoreNeurons(
   );
   const results = await o.scorer.score(inputs);
   const selection = selectWeights(results, { policy: o.policy, topMiners: o.topMiners });
+  // One series per uid scored this cycle: a uid that left the metagraph (or is no longer scored)
+  // loses its series instead of showing its last score for ever. Reset and set in one turn of
+  // the event loop, so no scrape sees the gauge empty.
+  o.metrics.minerScore.reset();
   for (const entry of selection.scores) o.metrics.minerScore.set({ uid: String(entry.uid) }, entry.score);
   if (o.scoreLog) {
     const byUid = new Map(results.map((r) => [r.uid, r]));

@@ -14,6 +14,8 @@ describe('loadConfig', () => {
     expect(c.subtensor.network).toBe('finney');
     expect(c.subtensor.chain_endpoint).toBe('wss://entrypoint-finney.opentensor.ai:443');
     expect(c.gist.max_bytes).toBe(1024 * 1024);
+    expect(c.gist.max_recorded_rejections).toBe(100);
+    expect(loadConfig({ env: noEnv, flags: { 'gist.max_recorded_rejections': '0' } }).gist.max_recorded_rejections).toBe(0);
     expect(c.ai.threshold).toBe(0.3);
     expect(c.services).toBe('http');
     expect(Object.isFrozen(c)).toBe(true);
@@ -81,6 +83,8 @@ describe('loadConfig', () => {
     [{ 'pool.young_generation_mb': '2048' }, /--pool.young_generation_mb: invalid value "2048"; expected at most 1024/],
     [{ 'memory.heap_growth_percent': '1001' }, /--memory.heap_growth_percent: invalid value "1001"; expected at most 1000/],
     [{ 'memory.heap_growth_percent': '-5' }, /--memory.heap_growth_percent: invalid value "-5"; expected at least 0/],
+    [{ 'gist.max_recorded_rejections': '-1' }, /--gist.max_recorded_rejections: invalid value "-1"; expected at least 0/],
+    [{ 'gist.max_recorded_rejections': '10001' }, /--gist.max_recorded_rejections: invalid value "10001"; expected at most 10000/],
   ];
   for (const [flags, message] of bad) {
     it(`rejects ${JSON.stringify(flags)}`, () => {

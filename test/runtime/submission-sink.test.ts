@@ -3,6 +3,9 @@ import { openStore } from '../../src/runtime/open-store.js';
 import { batchedSubmissionSink } from '../../src/runtime/submission-sink.js';
 import type { MongoStore } from '../../src/store/mongo-store.js';
 import type { SubmissionRecord } from '../../src/store/types.js';
+import { isRetryable } from '../../src/actors/retry.js';
+import { StoreDocumentTooLargeError } from '../../src/errors.js';
+import { MAX_DOCUMENT_BYTES } from '../../src/store/document-size.js';
 import { startBackend, type StoreBackend } from '../store/backend.js';
 
 let backend: StoreBackend;
@@ -74,5 +77,39 @@ describe('batchedSubmissionSink', () => {
     await expect(Promise.all([sink.upsert(record(1)), sink.upsert(record(2))])).rejects.toThrow('refused');
     expect(() => batchedSubmissionSink(store, { concurrency: 0 })).toThrow(new RangeError('concurrency must be a positive integer, got 0'));
     expect(() => batchedSubmissionSink(store, { concurrency: 1, maxItems: 1.5 })).toThrow(/maxItems must be a positive integer, got 1.5/);
+  });
+
+  it('refuses a record past the document limit alone: the other records merged with it are stored', async () => {
+    // ~22 MiB as BSON: 150,000 rejections of 120 characters (a gist of that many lines under a
+    // raised gist.max_lines, or submissions under a raised cap, reach it).
+    const huge: SubmissionRecord = {
+      ...record(2001),
+      rejections: Array.from({ length: 150_000 }, (_, j) => ({ line: j + 1, reason: 'invalid_json', excerpt: 'x'.repeat(120) })),
+    };
+    const { seen, store: wrapped } = counted(store);
+    const sink = batchedSubmissionSink(wrapped, { concurrency: 1 });
+    const results = await Promise.allSettled([sink.upsert(record(2000)), sink.upsert(huge), sink.upsert(record(2002))]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const refused = (results[1] as PromiseRejectedResult).reason as StoreDocumentTooLargeError;
+    expect(refused).toBeInstanceOf(StoreDocumentTooLargeError);
+    expect(refused.code).toBe('ERR_STORE_DOCUMENT_TOO_LARGE');
+    expect(refused.bytes).toBeGreaterThan(MAX_DOCUMENT_BYTES);
+    expect(refused.message).toContain('5SinkHotkey2001');
+    // Not sent again by the actor's retries: no answer of the store can change.
+    expect(isRetryable(refused)).toBe(false);
+    expect(seen.sizes).toEqual([2]);
+    expect((await store.submissions.latest('5SinkHotkey2000'))?.uid).toBe(2000);
+    expect((await store.submissions.latest('5SinkHotkey2002'))?.uid).toBe(2002);
+    expect(await store.submissions.latest('5SinkHotkey2001')).toBeNull();
+  });
+
+  it('the store refuses a record past the document limit with the typed error, in upsert and upsertMany', async () => {
+    const huge: SubmissionRecord = {
+      ...record(2101),
+      submissions: Array.from({ length: 2_100 }, (_, j) => ({ platform: 'youtube/video' as const, content_id: `v${j}`, direct_video_url: `https://v.example/${'a'.repeat(8_000)}`, line: j + 1 })),
+    };
+    await expect(store.submissions.upsert(huge)).rejects.toMatchObject({ code: 'ERR_STORE_DOCUMENT_TOO_LARGE' });
+    await expect(store.submissions.upsertMany([record(2100), huge])).rejects.toMatchObject({ code: 'ERR_STORE_DOCUMENT_TOO_LARGE' });
+    expect(await store.submissions.latest('5SinkHotkey2101')).toBeNull();
   });
 });

@@ -90,4 +90,23 @@ describe('scoreNeurons', () => {
     expect(failed.singles).toHaveLength(600);
     expect(failed.selection.ranking[0]!.uid).toBe(7);
   });
+
+  it('infinitevibe_miner_score keeps a series only for the uids scored in the latest cycle', async () => {
+    const limit = { concurrency: 4, maxQueue: 64 };
+    const metrics = new ValidatorMetrics({ defaultMetrics: false });
+    const options = {
+      scorer: { score: async (miners: Parameters<typeof scoreMiner>[0][]) => miners.map((m) => scoreMiner(m, SCORING)) },
+      history: { history: async (hotkey: string) => [snap({ hotkey, interval: hoursKey(0), view_count: 10, like_count: 5 }), snap({ hotkey, interval: hoursKey(2), view_count: 30, like_count: 5 })] },
+      limiter: new DependencyLimiter({ limits: { gist: limit, platform_tracker: limit, ai_detector: limit, store: limit } }),
+      policy: 'engagement' as const,
+      topMiners: 5,
+      metrics,
+    };
+    const uids = async () => (await metrics.minerScore.get()).values.map((v) => v.labels.uid).sort();
+    await scoreNeurons(options, [neuron(1, 'miner-1'), neuron(2, 'miner-2'), neuron(3, 'miner-3')], '2026-01-01-02-00', pino({ level: 'silent' }));
+    expect(await uids()).toEqual(['1', '2', '3']);
+    // uid 3 deregistered, its slot not taken again.
+    await scoreNeurons(options, [neuron(1, 'miner-1'), neuron(2, 'miner-2')], '2026-01-01-04-00', pino({ level: 'silent' }));
+    expect(await uids()).toEqual(['1', '2']);
+  });
 });

@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../../config/defaults.js';
 import { failureFields } from '../../log.js';
 import { snapshotReason } from '../../scoring/snapshot-reason.js';
 import pRetry from 'p-retry';
@@ -14,6 +15,7 @@ export async function persistReport(ctx: StageContext, report: CollectReport, re
   const { deps, signal } = ctx;
   const result = { uid: ctx.uid, hotkey: ctx.hotkey, interval: request.interval, inserted: 0, matched: 0, buffered: 0, accepted: 0 };
   const rejectedByReason: Record<string, number> = {};
+  const keptRejections = deps.maxRecordedRejections ?? DEFAULTS.gist.max_recorded_rejections;
   return timed(ctx, 'persist', async () => {
     const snapshots = report.candidates.map((c) => ({ ...c, owner_ok: !request.lostClaims.has(claimKey(c.platform, c.content_id)) }));
     const count = (outcome: 'accepted' | 'rejected' | 'ignored', reason: string) => {
@@ -54,7 +56,10 @@ export async function persistReport(ctx: StageContext, report: CollectReport, re
               interval: report.interval,
               // Earlier lines of a content_id are in the rejections, as duplicates.
               submissions: report.submissions.map(({ earlier: _earlier, ...s }) => ({ ...s })),
-              rejections: report.rejections.map((r) => ({ line: r.line, reason: r.reason, excerpt: r.excerpt })),
+              // The first few, all counted: a gist can hold gist.max_lines bad lines, and this
+              // record is rewritten for every miner every cycle.
+              rejections: report.rejections.slice(0, keptRejections).map((r) => ({ line: r.line, reason: r.reason, excerpt: r.excerpt })),
+              rejections_total: report.rejections.length,
               updated_at: deps.now?.() ?? new Date(),
             }),
           retryOptions(deps, signal),

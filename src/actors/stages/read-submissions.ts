@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../../config/defaults.js';
 import { FormatError, ServiceError, errorCode } from '../../errors.js';
 import { parseCommitment } from '../../formats/commitment.js';
 import { escapeUntrustedOrNull } from '../../formats/escape-untrusted.js';
@@ -8,6 +9,7 @@ import type { SignatureStatus } from '../../crypto/index.js';
 import { GIST_FAILURE_REASONS, GistFetchError } from '../../services/gist/gist-fetch-error.js';
 import { abortable, withRetry } from '../retry.js';
 import { claimKey, type CollectStatus, type StageFailure } from '../types.js';
+import { retainRejections } from './retained-rejections.js';
 import { timed, type StageContext, type StageOutcome } from './stage.js';
 
 const GIST_RESULTS: ReadonlySet<string> = new Set(GIST_FAILURE_REASONS);
@@ -101,7 +103,8 @@ export async function readSubmissions(
     if (!parsed.ok) return gistFailed(ctx, parsed.error, failures);
     deps.metrics.gistFetchesTotal.inc({ result: 'ok' });
     countRejections(ctx, parsed.rejections);
-    const { submissions, rejections, signatures, earlierSignatures } = parsed;
+    const { submissions, signatures, earlierSignatures } = parsed;
+    const rejections = retainRejections(parsed.rejections, deps.maxRecordedRejections ?? DEFAULTS.gist.max_recorded_rejections);
     const statuses = new Map(submissions.map((s, i) => [claimKey(s.platform, s.content_id), signatures[i]!]));
     submissions.forEach((s, i) => s.earlier?.forEach((e, j) => statuses.set(claimKey(e.platform, e.content_id), earlierSignatures?.[i]?.[j] ?? 'invalid')));
     const value = { status: 'ok' as const, submissions, rejections, signatures: statuses };

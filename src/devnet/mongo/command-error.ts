@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   IndexKeySpecsConflict: 86,
   InvalidNamespace: 73,
   NotImplemented: 238,
+  BSONObjectTooLarge: 10334,
   DuplicateKey: 11000,
   Location40324: 40324,
   Location40415: 40415,

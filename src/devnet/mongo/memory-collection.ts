@@ -1,6 +1,7 @@
-import { ObjectId, type Document } from 'bson';
+import { calculateObjectSize, ObjectId, type Document } from 'bson';
 import { bsonTypeName, cloneDocument, formatValue, getPath, isPlainObject, valueKey } from './bson-values.js';
 import { commandError, MongoCommandError } from './command-error.js';
+import { MAX_BSON_OBJECT_SIZE } from './commands/server-limits.js';
 
 export interface IndexSpec {
   readonly v: 2;
@@ -109,6 +110,7 @@ export class MemoryCollection {
     const doc: Document = { _id: _id === undefined ? new ObjectId() : _id, ...rest };
     if (Array.isArray(doc._id)) throw commandError('BadValue', `can't use an array for _id`);
     if (doc._id instanceof RegExp) throw commandError('BadValue', `can't use a regex for _id`);
+    checkSize(doc, 'insert');
     const idKey = valueKey(doc._id);
     if (this.#docs.has(idKey)) throw this.#duplicate(ID_INDEX, { _id: doc._id });
     const keys = this.#checkUnique(doc, idKey);
@@ -122,6 +124,7 @@ export class MemoryCollection {
   replace(previous: Document, next: Document): void {
     const idKey = valueKey(previous._id);
     if (this.#docs.get(idKey) !== previous) throw commandError('InternalError', 'document changed during update');
+    checkSize(next, 'update');
     const keys = this.#checkUnique(next, idKey);
     this.#removeKeys(previous);
     this.#docs.set(idKey, next);
@@ -287,4 +290,19 @@ export function parseIndexSpec(raw: unknown): IndexSpec {
   if (unique === true) spec.unique = true;
   if (sparse === true) spec.sparse = true;
   return spec;
+}
+
+/**
+ * MongoDB stores no document past 16 MiB (BSONObjMaxUserSize): an insert or upsert answers
+ * "object to insert too large", an update "Resulting document after update is larger than", both
+ * BSONObjectTooLarge, for that statement only. Stored anyway, a write MongoDB refuses would pass
+ * here unnoticed.
+ */
+function checkSize(doc: Document, kind: 'insert' | 'update'): void {
+  const bytes = calculateObjectSize(doc);
+  if (bytes <= MAX_BSON_OBJECT_SIZE) return;
+  throw commandError(
+    'BSONObjectTooLarge',
+    kind === 'insert' ? `object to insert too large. size in bytes: ${bytes}, max size: ${MAX_BSON_OBJECT_SIZE}` : `Resulting document after update is larger than ${MAX_BSON_OBJECT_SIZE}`,
+  );
 }

@@ -3,7 +3,10 @@ import { positiveInt } from '../../util/option-checks.js';
 /**
  * Turns many single lookups that arrive within a short window into one batched call. Actors ask
  * for their own few videos; the coalescer hands the client one list per window (or per
- * `maxBatch` keys, whichever comes first). Identical keys in one window share one lookup.
+ * `maxBatch` keys, whichever comes first). Identical keys share one lookup while it is waiting
+ * for its window or in flight: many miners list the same video, and their lookups arrive seconds
+ * apart (jittered starts, gists read at different times) while an upstream call can take tens of
+ * seconds (an Apify run), so sharing only within a window still paid for it once per miner.
  */
 
 /**
@@ -38,6 +41,8 @@ export class RequestCoalescer<K, V> {
   readonly #windowMs: number;
   readonly #maxBatch: number;
   #batch = new Map<string, { key: K; pending: Pending<V> }>();
+  /** Keys of the batches sent and not answered yet, with the answer their callers wait for. */
+  readonly #sent = new Map<string, Promise<V>>();
   #timer: NodeJS.Timeout | undefined;
   #batches = 0;
   #coalesced = 0;
@@ -61,7 +66,7 @@ export class RequestCoalescer<K, V> {
     return this.#batches;
   }
 
-  /** Lookups that joined a pending lookup of the same key instead of adding to the batch. */
+  /** Lookups that joined a pending or in-flight lookup of the same key instead of adding to a batch. */
   get coalesced(): number {
     return this.#coalesced;
   }
@@ -73,10 +78,10 @@ export class RequestCoalescer<K, V> {
 
   load(key: K): Promise<V> {
     const id = this.#keyOf(key);
-    const existing = this.#batch.get(id);
+    const existing = this.#batch.get(id)?.pending.promise ?? this.#sent.get(id);
     if (existing) {
       this.#coalesced += 1;
-      return existing.pending.promise;
+      return existing;
     }
     let resolve!: (value: V) => void;
     let reject!: (error: unknown) => void;
@@ -111,10 +116,12 @@ export class RequestCoalescer<K, V> {
 
   async #run(batch: Map<string, { key: K; pending: Pending<V> }>): Promise<void> {
     const open = new Map(batch);
+    for (const [id, { pending }] of batch) this.#sent.set(id, pending.promise);
     const settle = (id: string, result: V | Error): void => {
       const entry = open.get(id);
       if (!entry) return;
       open.delete(id);
+      this.#answered(id, entry.pending.promise);
       if (result instanceof Error) entry.pending.reject(result);
       else entry.pending.resolve(result);
     };
@@ -122,12 +129,20 @@ export class RequestCoalescer<K, V> {
     try {
       results = await this.#execute([...batch.values()].map((b) => b.key), settle);
     } catch (error) {
-      for (const { pending } of open.values()) pending.reject(error);
+      for (const [id, { pending }] of open) {
+        this.#answered(id, pending.promise);
+        pending.reject(error);
+      }
       return;
     }
     for (const id of [...open.keys()]) {
       const result = results?.get(id);
       settle(id, result === undefined ? new Error(`batch returned no result for ${id}`) : result);
     }
+  }
+
+  /** Answered: a later lookup of the key asks again (metrics move, a failure may pass). */
+  #answered(id: string, promise: Promise<V>): void {
+    if (this.#sent.get(id) === promise) this.#sent.delete(id);
   }
 }

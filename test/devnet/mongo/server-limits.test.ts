@@ -101,4 +101,23 @@ describe('EmbeddedMongoServer limits', () => {
     await expect(EmbeddedMongoServer.start({ maxConnections: 1.5 })).rejects.toThrow(/maxConnections/);
     await expect(EmbeddedMongoServer.start({ idleTimeoutMs: -1 })).rejects.toThrow(/idleTimeoutMs/);
   });
+
+  it('stores no document past 16 MiB, as MongoDB: BSONObjectTooLarge for that statement only, the others of an unordered write applied', async () => {
+    const server = await start();
+    const client = new MongoClient(server.uri, { serverSelectionTimeoutMS: 2_000 });
+    cleanup.push(() => client.close());
+    const docs = client.db('limits').collection<{ _id: string; blob?: string; n?: number }>('docs');
+    // Past the 16 MiB document limit, within what the driver still sends (it adds 16 KiB of room
+    // for the command around a document).
+    const blob = 'x'.repeat(16 * 1024 * 1024 - 30 + 8);
+    await expect(docs.insertOne({ _id: 'big', blob })).rejects.toMatchObject({ code: 10334, errmsg: expect.stringMatching(/^object to insert too large\. size in bytes: \d+, max size: 16777216$/) });
+    // An unordered insert of three (the driver's own bulk API refuses such a document before
+    // sending it): the statement past the limit fails alone.
+    const answer = await client.db('limits').command({ insert: 'docs', documents: [{ _id: 'a', n: 1 }, { _id: 'b', blob }, { _id: 'c', n: 3 }], ordered: false });
+    expect(answer).toMatchObject({ ok: 1, n: 2, writeErrors: [{ index: 1, code: 10334 }] });
+    expect((await docs.find({}).sort({ _id: 1 }).toArray()).map((d) => d._id)).toEqual(['a', 'c']);
+    // An update that would grow a stored document past the limit leaves it as it was.
+    await expect(docs.updateOne({ _id: 'a' }, { $set: { blob } })).rejects.toMatchObject({ code: 10334, errmsg: 'Resulting document after update is larger than 16777216' });
+    expect(await docs.findOne({ _id: 'a' })).toEqual({ _id: 'a', n: 1 });
+  });
 });

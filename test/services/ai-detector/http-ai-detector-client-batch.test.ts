@@ -86,6 +86,27 @@ describe('HttpAiDetectorClient batches', () => {
     expect(await metrics.expose()).toContain('infinitevibe_external_requests_total{service="ai_detector",status="2xx"} 1');
   });
 
+  it('a video asked for again while its batch is in flight (another miner listing it) joins that batch instead of being sent again', async () => {
+    const { server, detector } = await setup();
+    const first = detector.detect(url('a'));
+    const held = await server.next();
+    // The service is downloading and scoring it; more miners list the same video, one a new one.
+    const again = detector.detect(url('a'));
+    const other = detector.detect(url('c'));
+    const next = await server.next();
+    expect(itemsOf(next)).toEqual([{ url: url('c') }]);
+    ndjson(held.res);
+    line(held.res, scored(0, 'a', 0.4));
+    held.res.end();
+    ndjson(next.res);
+    line(next.res, scored(0, 'c', 0.6));
+    next.res.end();
+    expect((await first).mean_ai_generated).toBe(0.4);
+    expect(await again).toEqual(await first);
+    expect((await other).mean_ai_generated).toBe(0.6);
+    expect(server.received).toHaveLength(2);
+  });
+
   it('settles a caller as soon as its line arrives, while the rest of the batch is still running', async () => {
     const { server, detector } = await setup();
     const slow = detector.detect(url('slow'));

@@ -109,3 +109,56 @@ describe('RequestCoalescer with an executor that answers as it goes', () => {
     expect(outcomes[2]).toMatchObject({ status: 'rejected', reason: { message: 'c failed on its own' } });
   });
 });
+
+describe('RequestCoalescer with a lookup in flight', () => {
+  /** An executor held until released, recording each call's keys. */
+  function held() {
+    const calls: string[][] = [];
+    const releases: Array<(fail?: Error) => void> = [];
+    const coalescer = new RequestCoalescer<string, string>({
+      keyOf: (k) => k,
+      windowMs: 0,
+      execute: async (keys) => {
+        calls.push(keys);
+        const failure = await new Promise<Error | undefined>((resolve) => releases.push(resolve));
+        if (failure) throw failure;
+        return new Map(keys.map((k) => [k, `${k}@${calls.length}`]));
+      },
+    });
+    return { coalescer, calls, releases };
+  }
+
+  it('a key asked again while its batch is in flight joins it instead of being sent again', async () => {
+    const { coalescer, calls, releases } = held();
+    const first = coalescer.load('a');
+    coalescer.flush();
+    // Sent, not answered: another miner lists the same video.
+    const again = coalescer.load('a');
+    const other = coalescer.load('b');
+    coalescer.flush();
+    expect(calls).toEqual([['a'], ['b']]);
+    expect(coalescer.coalesced).toBe(1);
+    releases[0]!();
+    releases[1]!();
+    expect(await first).toBe('a@2');
+    expect(await again).toBe('a@2');
+    expect(await other).toBe('b@2');
+  });
+
+  it('once answered, or failed, a key is asked for again', async () => {
+    const { coalescer, calls, releases } = held();
+    const first = coalescer.load('a');
+    coalescer.flush();
+    releases[0]!(new Error('upstream down'));
+    await expect(first).rejects.toThrow('upstream down');
+    const second = coalescer.load('a');
+    coalescer.flush();
+    releases[1]!();
+    expect(await second).toBe('a@2');
+    const third = coalescer.load('a');
+    coalescer.flush();
+    releases[2]!();
+    expect(await third).toBe('a@3');
+    expect(calls).toEqual([['a'], ['a'], ['a']]);
+  });
+});

@@ -52,6 +52,26 @@ describe('PlatformTracker', () => {
     expect(tracker.instagramBatches.batches).toBe(1);
   });
 
+  it('a video asked for again while its lookup is in flight (another miner listing it) joins that lookup: one Apify run, one videos.list', async () => {
+    const { tracker, ytRefs, igRefs, standins } = await setup({ yt: 1, ig: 1 });
+    const first = tracker.getMetrics([...ytRefs, ...igRefs]);
+    tracker.youtubeBatches.flush();
+    tracker.instagramBatches.flush();
+    // The first batches are on their way (an Apify run takes tens of seconds); more miners list
+    // the same two videos.
+    const more = Array.from({ length: 5 }, () => tracker.getMetrics([...ytRefs, ...igRefs]));
+    tracker.youtubeBatches.flush();
+    tracker.instagramBatches.flush();
+    const answers = await Promise.all([first, ...more]);
+    expect(answers.every((a) => a.results.length === 2 && a.errors.length === 0)).toBe(true);
+    expect(standins.apify.runs.map((r) => [r.actorId, r.items])).toEqual([
+      ['RB9HEZitC8hIUXAha', 1],
+      ['apify~instagram-profile-scraper', 1],
+    ]);
+    expect(standins.stats.youtube.count('videos.list')).toBe(1);
+    expect(tracker.instagramBatches.coalesced).toBe(5);
+  });
+
   it('maps YouTube description to caption and subscriberCount to owner followers', async () => {
     const { tracker, ytRefs } = await setup({ yt: 1 });
     const { results } = await tracker.getMetrics(ytRefs);
