@@ -20,7 +20,8 @@ import { embeddedConfig } from './helpers.js';
  * content_id, another video), commitments switched to another gist or GitHub user, removed or
  * without ':', gists gone and back, malformed lines, the same video listed by two miners,
  * metrics missing for a cycle, captions without the token for a cycle, videos the detector
- * cannot fetch for a cycle, `checked_for_ai` lines and validator permits coming and going.
+ * cannot fetch for a cycle, `checked_for_ai` lines, validator permits coming and going, and
+ * hotkeys leaving the metagraph (the uids above moving down), registering again or anew.
  *
  * The whole runtime, in `--compat original` or in the default mode (the generator replays the
  * deliberate deviations that can show in these worlds), runs each world cycle by cycle against
@@ -50,6 +51,7 @@ interface World {
     platform: Record<string, PlatformState | null>;
     videos_down: string[];
     permits: string[];
+    registered: string[];
   }>;
   expected: Array<[string, string, Record<string, [number, number, number, number, boolean]>]>;
 }
@@ -90,7 +92,7 @@ async function runWorld(world: World, index: number): Promise<Map<string, Record
     hyperparameters: EMBEDDED_HYPERPARAMETERS,
     neurons: [
       { hotkey: validator.address, coldkey: validator.address, stake: 10n ** 15n, validatorPermit: true },
-      ...world.labels.map((l) => ({
+      ...first.registered.map((l) => ({
         hotkey: hotkeyOf(l),
         coldkey: hotkeyOf(l),
         stake: 10n ** 12n,
@@ -122,10 +124,18 @@ async function runWorld(world: World, index: number): Promise<Map<string, Record
   try {
     const videoBase = standins.videoBaseUrl!;
     for (const [c, cycle] of world.cycles.entries()) {
-      // The chain: commitments and permits of this cycle, seen by the validator's own reads.
+      // The chain: registrations (a leaving uid moves the ones above it down; a newcomer takes
+      // the next uid), commitments and permits of this cycle, seen by the validator's own reads.
+      const state = devnet.state;
       for (const label of world.labels) {
-        devnet.state.setCommitment(hotkeyOf(label), cycle.commitments[label] ?? null);
-        devnet.state.setValidatorPermit(devnet.state.uidOf(hotkeyOf(label))!, cycle.permits.includes(label));
+        const uid = state.uidOf(hotkeyOf(label));
+        const registered = cycle.registered.includes(label);
+        if (uid !== null && !registered) state.deregisterNeuron(uid);
+        if (uid === null && registered) {
+          state.registerNeuron({ hotkey: hotkeyOf(label), coldkey: hotkeyOf(label), stake: 10n ** 12n, validatorPermit: false });
+        }
+        state.setCommitment(hotkeyOf(label), cycle.commitments[label] ?? null);
+        if (registered) state.setValidatorPermit(state.uidOf(hotkeyOf(label))!, cycle.permits.includes(label));
       }
       await vi.waitFor(
         async () => {
@@ -133,7 +143,9 @@ async function runWorld(world: World, index: number): Promise<Map<string, Record
           const { neurons } = await app.chain.metagraph(NETUID);
           for (const label of world.labels) {
             expect(seen.get(hotkeyOf(label)) ?? null).toBe(cycle.commitments[label] ?? null);
-            expect(neurons.find((n) => n.hotkey === hotkeyOf(label))!.validatorPermit).toBe(cycle.permits.includes(label));
+            const neuron = neurons.find((n) => n.hotkey === hotkeyOf(label));
+            expect(neuron !== undefined).toBe(cycle.registered.includes(label));
+            if (neuron) expect(neuron.validatorPermit).toBe(cycle.permits.includes(label));
           }
         },
         { timeout: 20_000 },
