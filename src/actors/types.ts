@@ -70,6 +70,11 @@ export interface MinerActorDeps {
    */
   readonly original?: boolean;
   readonly aiThreshold: number;
+  /**
+   * How long a video's AI verdict stands before it is checked again (the original's detector
+   * keeps one 7 days); default forever.
+   */
+  readonly aiResultTtlMs?: number;
   readonly retry: RetryPolicy;
   readonly logger: Logger;
   readonly metrics: ValidatorMetrics;

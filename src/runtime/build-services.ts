@@ -42,6 +42,7 @@ export function buildServices(
     metrics,
     store,
     ...(network ? { standins: network.standins } : {}),
+    now,
   });
   closers.push({ name: 'services', close: () => services.close() });
 
@@ -69,6 +70,7 @@ export function buildServices(
     requireSignedSubmissions: config.require_signed_submissions,
     original: config.compat === 'original',
     aiThreshold: config.ai.threshold,
+    aiResultTtlMs: config.ai.result_ttl_seconds * 1000,
     retry: { retries: 2, minTimeoutMs: 250, maxTimeoutMs: 4_000 },
     logger: logger.child({ component: 'actor' }),
     metrics,

@@ -42,6 +42,8 @@ interface World {
   name: string;
   /** `original`: run with --compat original; `default`: the default mode. */
   mode: 'original' | 'default';
+  /** Simulated hours from one cycle to the next. */
+  cycle_hours: number;
   labels: string[];
   contents: string[];
   ai_level: Record<string, number>;
@@ -119,6 +121,7 @@ async function runWorld(world: World, index: number): Promise<Map<string, Record
     logger: silentLogger(),
     metricsServer: false,
     jitterMs: 0,
+    simulatedCycleMs: world.cycle_hours * 3_600_000,
   });
   const intervals: string[] = [];
   try {

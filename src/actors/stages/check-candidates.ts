@@ -113,9 +113,10 @@ export async function checkCandidates(
 }
 
 async function aiScore(ctx: StageContext, cache: AiScoreCache, url: string, source: 'platform' | 'miner'): Promise<number> {
-  const cached = cache.get(url);
-  if (cached !== undefined) return cached;
   const { deps, signal } = ctx;
+  const now = (deps.now?.() ?? new Date()).getTime();
+  const cached = cache.get(url, now);
+  if (cached !== undefined) return cached;
   let result;
   try {
     result = await withRetry(deps, 'ai_detector', (s) => deps.aiDetector.detect(url, { signal: s, source }), signal);
@@ -124,6 +125,6 @@ async function aiScore(ctx: StageContext, cache: AiScoreCache, url: string, sour
     throw error;
   }
   deps.metrics.aiDetectionsTotal.inc({ result: result.cached ? 'cache_hit' : 'scored' });
-  cache.set(url, result.mean_ai_generated);
+  cache.set(url, result.mean_ai_generated, now);
   return result.mean_ai_generated;
 }
