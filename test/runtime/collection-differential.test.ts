@@ -121,6 +121,8 @@ async function runWorld(world: World, index: number): Promise<Map<string, Record
     logger: silentLogger(),
     metricsServer: false,
     jitterMs: 0,
+    // Every miner counts in its own cycle however loaded the machine is, as in the original.
+    cycleDeadlineMs: 600_000,
     simulatedCycleMs: world.cycle_hours * 3_600_000,
   });
   const intervals: string[] = [];

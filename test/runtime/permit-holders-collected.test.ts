@@ -20,7 +20,7 @@ describe('miners holding a validator permit', () => {
   });
 
   it('are collected every cycle, so their history is whole when the permit goes', async () => {
-    const app = await startValidator(embeddedConfig({ 'subtensor.block_time_ms': 300 }), { network, logger: silentLogger() });
+    const app = await startValidator(embeddedConfig({ 'subtensor.block_time_ms': 300 }), { network, logger: silentLogger(), cycleDeadlineMs: 600_000 });
     try {
       const honest = network.scenario.miners.find((m) => m.kind === 'honest')!;
       const state = network.devnet!.state;
