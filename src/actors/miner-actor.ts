@@ -59,8 +59,8 @@ export class MinerActor {
    * deadline is persisted after the next cycle's collect may already have run.
    */
   readonly #collected = new Map<string, CollectReport>();
-  /** A video is scored once, not every cycle; keyed by the URL actually checked. */
-  readonly #aiCache = new AiScoreCache();
+  /** A video is scored once per verdict lifetime, not every cycle; keyed by the URL actually checked. */
+  readonly #aiCache: AiScoreCache;
   /** The last gist parse, reused while the gist host says the gist is unchanged. */
   readonly #gistMemo: GistMemo = {};
 
@@ -77,6 +77,7 @@ export class MinerActor {
     this.uid = options.uid;
     this.hotkey = options.hotkey;
     this.#deps = options.deps;
+    this.#aiCache = new AiScoreCache(256, options.deps.aiResultTtlMs);
     this.#parent = options.parent;
     this.#logger = options.deps.logger.child({ uid: options.uid, hotkey: options.hotkey.slice(0, 8) });
   }

@@ -75,6 +75,11 @@ export interface MinerActorDeps {
    * submissions record (gist.max_recorded_rejections); the rest keep line and reason only.
    */
   readonly maxRecordedRejections?: number;
+  /**
+   * How long a video's AI verdict stands before it is checked again (the original's detector
+   * keeps one 7 days); default forever.
+   */
+  readonly aiResultTtlMs?: number;
   readonly retry: RetryPolicy;
   readonly logger: Logger;
   readonly metrics: ValidatorMetrics;

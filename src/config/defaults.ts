@@ -93,6 +93,9 @@ export const DEFAULTS = deepFreeze({
     frames: 10,
     max_video_bytes: 200 * MiB,
     download_timeout_ms: 120_000,
+    // How long a video's verdict stands before it is checked again: the original's detector
+    // keeps a result 7 days (Redis TTL 604800 s), then its validator's per-cycle call re-checks.
+    result_ttl_seconds: 604_800,
   },
   submission_update_interval: 7200,
   set_weights_interval: 1200,

@@ -77,6 +77,7 @@ const schema = z
         frames: int(1, 100),
         max_video_bytes: int(1, 4 * 1024 * 1024 * 1024),
         download_timeout_ms: int(1, 3_600_000),
+        result_ttl_seconds: int(1, 315_360_000),
       })
       .strict(),
     submission_update_interval: positive(),

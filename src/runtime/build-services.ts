@@ -42,6 +42,7 @@ export function buildServices(
     metrics,
     store,
     ...(network ? { standins: network.standins } : {}),
+    now,
   });
   closers.push({ name: 'services', close: () => services.close() });
 
@@ -70,6 +71,7 @@ export function buildServices(
     original: config.compat === 'original',
     aiThreshold: config.ai.threshold,
     maxRecordedRejections: config.gist.max_recorded_rejections,
+    aiResultTtlMs: config.ai.result_ttl_seconds * 1000,
     retry: { retries: 2, minTimeoutMs: 250, maxTimeoutMs: 4_000 },
     logger: logger.child({ component: 'actor' }),
     metrics,

@@ -30,6 +30,8 @@ export interface ServiceWiring {
    * (the miner toolkit's uploads go to an R2 stand-in of its own).
    */
   readonly privateVideoHosts?: readonly string[];
+  /** The validator's clock (simulated on the stand-ins): AI result lifetimes follow it. */
+  readonly now?: () => Date;
 }
 
 /**
@@ -68,6 +70,7 @@ export function createServices(config: Config, wiring: ServiceWiring): Validator
     logger: logger.child({ component: 'ai-detector' }),
     metrics,
     cache: store.aiResults,
+    ...(wiring.now ? { now: wiring.now } : {}),
     ...(standins?.sightengineBaseUrl ? { sightengineBaseUrl: standins.sightengineBaseUrl } : {}),
     // Embedded, the SightEngine stand-in's credentials stand in for missing keys.
     ...(config.services === 'embedded' ? { sightengineCredentials: SIGHTENGINE_STANDIN_CREDENTIALS } : {}),

@@ -25,9 +25,12 @@ interface Slot {
 }
 
 /**
- * One actor per miner uid, kept in step with the metagraph: actors start as miners join, stop as
- * they leave or gain a permit, are replaced with their hotkey, and restart with backoff after a
- * crash. Every neuron is remembered, since the weight vector spans the whole metagraph.
+ * One actor per uid, kept in step with the metagraph: actors start as neurons join, stop as they
+ * leave, are replaced with their hotkey, and restart with backoff after a crash. Every neuron is
+ * collected, validator permit or not (our own hotkey included), as the original collects every
+ * committed hotkey of the metagraph: a permit only keeps a hotkey out of the ranking, and one
+ * that loses it ranks on the history recorded meanwhile. Every neuron is remembered, since the
+ * weight vector spans the whole metagraph.
  */
 export class ActorRegistry implements ActorParent {
   readonly #o: ActorRegistryOptions;
@@ -92,12 +95,6 @@ export class ActorRegistry implements ActorParent {
     slot.restartTimer.unref?.();
   }
 
-  #eligible(neuron: Neuron): boolean {
-    // The original collects for every committed hotkey of the metagraph and ranks anyone with
-    // stake and no permit: our own hotkey included, when it has no permit.
-    return !neuron.validatorPermit;
-  }
-
   /** Applies one metagraph event. */
   apply(diff: MetagraphDiff): void {
     this.#o.metrics.metagraphEventsTotal.inc({ kind: diff.kind });
@@ -116,9 +113,11 @@ export class ActorRegistry implements ActorParent {
         this.#ensure(diff.neuron, 'hotkey_replaced');
         break;
       case 'permit_changed':
+        // A permit changes the ranking, not the collection: the original collects every
+        // committed hotkey of the metagraph, so a miner that loses its permit ranks on a whole
+        // history.
         this.#neurons.set(diff.uid, diff.neuron);
-        if (this.#eligible(diff.neuron)) this.#ensure(diff.neuron, 'joined');
-        else this.#retire(diff.uid, 'validator permit');
+        this.#ensure(diff.neuron, 'joined');
         break;
     }
     this.#observeMetagraph();
@@ -138,7 +137,7 @@ export class ActorRegistry implements ActorParent {
   }
 
   #ensure(neuron: Neuron, reason: 'joined' | 'hotkey_replaced'): void {
-    if (this.#closed || !this.#eligible(neuron)) return;
+    if (this.#closed) return;
     const slot = this.#slots.get(neuron.uid);
     if (slot && slot.actor.hotkey === neuron.hotkey) {
       slot.neuron = neuron;
@@ -169,8 +168,7 @@ export class ActorRegistry implements ActorParent {
       seen.add(neuron.uid);
       const known = this.#neurons.get(neuron.uid);
       this.#neurons.set(neuron.uid, neuron);
-      if (!this.#eligible(neuron)) this.#retire(neuron.uid, 'validator permit');
-      else this.#ensure(neuron, known && known.hotkey !== neuron.hotkey ? 'hotkey_replaced' : 'joined');
+      this.#ensure(neuron, known && known.hotkey !== neuron.hotkey ? 'hotkey_replaced' : 'joined');
     }
     for (const uid of [...this.#neurons.keys()]) {
       if (!seen.has(uid)) {

@@ -14,8 +14,19 @@ describe('AiScoreCache', () => {
     expect(cache.get('c')).toBe(0.3);
   });
 
-  it('refuses a size that is not a positive integer', () => {
+  it('forgets a score older than its lifetime, so the video is checked again', () => {
+    const cache = new AiScoreCache(4, 1_000);
+    cache.set('a', 0.8, 5_000);
+    expect(cache.get('a', 6_000)).toBe(0.8);
+    expect(cache.get('a', 6_001)).toBeUndefined();
+    expect(cache.size).toBe(0);
+    cache.set('a', 0.7, 6_001);
+    expect(cache.get('a', 7_001)).toBe(0.7);
+  });
+
+  it('refuses a size that is not a positive integer, and a lifetime that is not positive', () => {
     expect(() => new AiScoreCache(0)).toThrow(RangeError);
     expect(() => new AiScoreCache(1.5)).toThrow(/integer >= 1/);
+    expect(() => new AiScoreCache(1, 0)).toThrow(/ttlMs/);
   });
 });

@@ -30,6 +30,7 @@ async function world() {
   metrics.add({ platform: 'youtube/video', content_id: 'nocap', caption: 'no token here', views: 400, video_url: null });
   ai.scores.set('https://ig.example/reel1-platform.mp4', 0.8);
   ai.scores.set('https://cdn.example/yt1.mp4', 0.2);
+  ai.scores.set('https://cdn.example/nocap.mp4', 0.9);
   const gists: GistSource & { calls: number; body: string | Error } = {
     calls: 0,
     body,
@@ -43,7 +44,7 @@ async function world() {
 }
 
 describe('MinerActor', () => {
-  it('collects, verifies and persists one interval: platform video preferred, forged and captionless lines zeroed', async () => {
+  it('collects, verifies and persists one interval: platform video preferred, forged and captionless lines invalid', async () => {
     const w = await world();
     const deps = makeDeps({ gists: w.gists, metricsProvider: w.metrics, aiDetector: w.ai });
     const actor = new MinerActor({ uid: 1, hotkey: w.miner.address, deps, parent: parent() });
@@ -57,13 +58,15 @@ describe('MinerActor', () => {
     const byId = new Map(report.candidates.map((c) => [c.content_id, c]));
     expect(byId.get('reel1')).toMatchObject({ caption_ok: true, signature_ok: true, ai_score: 0.8, ai_source: 'platform', view_count: 100 });
     expect(byId.get('yt1')).toMatchObject({ caption_ok: true, signature_ok: null, ai_score: 0.2, ai_source: 'miner' });
-    // Invalid anyway: the AI check is not paid for.
+    // A bad signature is ours alone and never scores: its video is not checked.
     expect(byId.get('forged1')).toMatchObject({ signature_ok: false, ai_score: null, ai_source: null });
-    expect(byId.get('nocap')).toMatchObject({ caption_ok: false, ai_score: null });
-    expect(w.ai.calls.sort()).toEqual(['https://cdn.example/yt1.mp4', 'https://ig.example/reel1-platform.mp4']);
+    // A caption without the token is checked all the same, as the original checks every listed
+    // video each cycle (its verdict counts once the caption is fixed, even if the file is gone).
+    expect(byId.get('nocap')).toMatchObject({ caption_ok: false, ai_score: 0.9, ai_source: 'miner' });
+    expect(w.ai.calls.sort()).toEqual(['https://cdn.example/nocap.mp4', 'https://cdn.example/yt1.mp4', 'https://ig.example/reel1-platform.mp4']);
     // The detector is told which copy it checks, so its cache records the source too.
-    expect([...w.ai.sources].sort()).toEqual(['miner', 'platform']);
-    expect(await counterValue(deps.metrics.aiDetectionsTotal, { result: 'scored' })).toBe(2);
+    expect([...w.ai.sources].sort()).toEqual(['miner', 'miner', 'platform']);
+    expect(await counterValue(deps.metrics.aiDetectionsTotal, { result: 'scored' })).toBe(3);
     expect(w.metrics.calls).toHaveLength(1);
 
     const persisted = await actor.persist({ interval: INTERVAL, lostClaims: new Set(['instagram/reel|reel1']) });
@@ -83,7 +86,7 @@ describe('MinerActor', () => {
     expect(again.ok && again.value).toMatchObject({ inserted: 0, matched: 4 });
     expect(deps.sinks.snapshots.size).toBe(4);
     // A video is AI-checked once, not every cycle.
-    expect(w.ai.calls).toHaveLength(2);
+    expect(w.ai.calls).toHaveLength(3);
   });
 
   it('handles one message at a time', async () => {

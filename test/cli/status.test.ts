@@ -37,7 +37,8 @@ describe('infinitevibe status', () => {
       chain: 'connected',
       chain_endpoint: network.chainUrl,
       chain_head: { number: expect.any(Number), hash: expect.stringMatching(/^0x/) },
-      last_cycle_summary: { result: 'ok', miners: 9, reported: 8, timed_out: 0, timed_out_uids: [] },
+      // Every neuron reports, the validator (uid 0, with its permit) too: the original collects every committed hotkey.
+      last_cycle_summary: { result: 'ok', miners: 9, reported: 9, timed_out: 0, timed_out_uids: [] },
       cycle_progress: null,
       last_weights: { ok: true, mode: 'set', block: expect.any(Number), at: expect.any(String) },
       pending_reveals: 0,
@@ -48,7 +49,7 @@ describe('infinitevibe status', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toContain(`validator ${version} at ${app.metricsUrl}: network embedded, netuid 89`);
     expect(text.stdout).toMatch(/chain: connected \(ws:\/\/127\.0\.0\.1:\d+\), finalized head #\d+/);
-    expect(text.stdout).toMatch(/last cycle \S+: ok, 8\/9 miners reported, 0 timed out, \d+ submissions accepted/);
+    expect(text.stdout).toMatch(/last cycle \S+: ok, 9\/9 miners reported, 0 timed out, \d+ submissions accepted/);
     expect(text.stdout).toMatch(/last weights: committed \(mode set, block \d+, at /);
     expect(text.stdout).toContain('pending reveals: 0; write backlog: 0 snapshots');
   }, 240_000);

@@ -14,7 +14,7 @@ describe('infinitevibe validate', () => {
     const lines = stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
     const summary = JSON.parse(lines[0]!);
-    expect(summary).toMatchObject({ network: 'embedded', endpoint: expect.stringMatching(/^ws:\/\/127.0.0.1:/), miners: 17, actors: 16, cycle: 'ok' });
+    expect(summary).toMatchObject({ network: 'embedded', endpoint: expect.stringMatching(/^ws:\/\/127.0.0.1:/), miners: 17, actors: 17, cycle: 'ok' });
     expect(summary.submissions.accepted).toBeGreaterThan(0);
     expect(summary.submissions.rejected_by_reason).toMatchObject({ invalid_json: expect.any(Number), invalid_signature: expect.any(Number) });
     expect(summary.snapshots.written).toBeGreaterThan(0);

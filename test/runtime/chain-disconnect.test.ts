@@ -8,6 +8,8 @@ import type { CommitAttemptResult } from '../../src/weights/weight-committer.js'
 import { embeddedConfig } from './helpers.js';
 
 const MINERS = 16;
+/** Every miner and the validator (uid 0): the original collects every committed hotkey, permit or not. */
+const NEURONS = MINERS + 1;
 
 /** SPEC §10: the Subtensor connection drops in the middle of a cycle and of a weight commit. */
 describe('runtime chain disconnect', () => {
@@ -69,10 +71,10 @@ describe('runtime chain disconnect', () => {
         timeout: 30_000,
         interval: 10,
       });
-      expect(app.supervisor.actorUids).toHaveLength(MINERS);
+      expect(app.supervisor.actorUids).toHaveLength(NEURONS);
       devnet.dropConnections();
       const first = await cycle;
-      expect(first).toMatchObject({ result: 'ok', reported: MINERS, scored: true, errors: [] });
+      expect(first).toMatchObject({ result: 'ok', reported: NEURONS, scored: true, errors: [] });
       expect(first.snapshots.buffered).toBe(0);
       await expectStored(first);
 
@@ -111,7 +113,7 @@ describe('runtime chain disconnect', () => {
       // limit after the previous one; the sockets drop during that wait.
       const second = await app.supervisor.runCycle();
       expect(second.interval).not.toBe(first.interval);
-      expect(second).toMatchObject({ result: 'ok', reported: MINERS, scored: true, errors: [] });
+      expect(second).toMatchObject({ result: 'ok', reported: NEURONS, scored: true, errors: [] });
       expect(second.snapshots.buffered).toBe(0);
       await expectStored(second);
 

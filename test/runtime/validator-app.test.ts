@@ -24,7 +24,8 @@ describe('validator on the embedded network', () => {
       // Every pool thread is up before the first cycle, not started by its first burst of work.
       expect((await app.metrics.poolThreads.get()).values[0]!.value).toBe(2);
       const first = await app.supervisor.runCycle();
-      expect(first.actors).toBe(16);
+      // 16 miners and the validator (uid 0), collected like every neuron.
+      expect(first.actors).toBe(17);
       expect(first.result).toBe('ok');
       // A second cycle, two simulated hours later: increments give content scores.
       const second = await app.supervisor.runCycle();

@@ -13,7 +13,7 @@ describe('Supervisor', () => {
     stop = undefined;
   });
 
-  it('starts, stops and replaces actors as miners join, leave and change hotkeys; skips permit holders, not itself', async () => {
+  it('starts, stops and replaces actors as neurons join, leave and change hotkeys; permit holders and itself included', async () => {
     const s = await setup();
     stop = () => s.supervisor.stop();
     s.supervisor.watch();
@@ -22,8 +22,9 @@ describe('Supervisor', () => {
     s.chain.join(neuron(2, s.keys[1]!.address));
     s.chain.join(neuron(3, s.keys[2]!.address, { validatorPermit: true }));
     s.chain.join(neuron(5, s.validator.address));
-    // Our own hotkey without a permit is collected and ranked like any miner, as in the original.
-    expect(s.supervisor.actorUids).toEqual([1, 2, 5]);
+    // The original collects every committed hotkey of the metagraph, permit or not (the permit
+    // only keeps it out of the ranking); our own hotkey without a permit also ranks like any miner.
+    expect(s.supervisor.actorUids).toEqual([0, 1, 2, 3, 5]);
     expect((await s.deps.metrics.metagraphNeurons.get()).values[0]?.value).toBe(5);
     expect((await s.deps.metrics.validatorPermit.get()).values[0]?.value).toBe(1);
 
@@ -34,12 +35,14 @@ describe('Supervisor', () => {
 
     const leaving = s.supervisor.actor(1)!;
     s.chain.leave(1);
-    expect(s.supervisor.actorUids).toEqual([2, 5]);
+    expect(s.supervisor.actorUids).toEqual([0, 2, 3, 5]);
     await vi.waitFor(() => expect(leaving.state).toBe('stopped'));
 
-    // Losing the permit makes a validator a miner.
+    // Losing the permit keeps the same actor collecting: its history goes on unbroken.
+    const permitted = s.supervisor.actor(3)!;
     s.chain.diffs.next({ kind: 'permit_changed', uid: 3, neuron: neuron(3, s.keys[2]!.address), block: 101 });
-    expect(s.supervisor.actorUids).toEqual([2, 3, 5]);
+    expect(s.supervisor.actorUids).toEqual([0, 2, 3, 5]);
+    expect(s.supervisor.actor(3)).toBe(permitted);
     expect(await counterValue(s.deps.metrics.actorRestartsTotal, { reason: 'hotkey_replaced' })).toBe(1);
     expect(await counterValue(s.deps.metrics.metagraphEventsTotal, { kind: 'left' })).toBe(1);
   });

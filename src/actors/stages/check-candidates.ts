@@ -11,8 +11,9 @@ import { timed, type Skipped, type StageContext, type StageOutcome } from './sta
 
 /**
  * Ownership checks (caption token, and the signed-line status found when the gist was parsed on
- * the pool), then AI detection for content that could still be valid, each video once. Returns
- * one candidate snapshot per content that has a verdict this interval, in gist order.
+ * the pool), then AI detection, each video once: for every listed video as in the original
+ * (whatever its caption), except lines our signature check refused. Returns one candidate
+ * snapshot per content that has a verdict this interval, in gist order.
  */
 export async function checkCandidates(
   ctx: StageContext,
@@ -64,10 +65,14 @@ export async function checkCandidates(
           candidates.push(candidate(0, null));
           return;
         }
-        if (!verdict.caption_ok || signatureOk === false) {
+        // A bad signature is ours alone: that line is never scored, so its video is not checked.
+        if (signatureOk === false) {
           candidates.push(candidate(null, null));
           return;
         }
+        // A caption without the token is checked all the same: the original asks the detector
+        // for every listed video each cycle and its verdict is kept (7 days) whatever the caption
+        // said, so a video that cannot be fetched later still has one when the caption is fixed.
         // Ours checks the platform's own copy when there is one (harder to fool); the original
         // checks the miner's file.
         const source = metrics.video_url && !deps.original ? 'platform' : 'miner';
@@ -82,6 +87,12 @@ export async function checkCandidates(
             // The original records a failed detection as ai 0.0, which resets the history.
             ctx.logger.warn({ code, content_id: escapeUntrusted(submission.content_id) }, 'AI detection failed; recorded as not AI');
             candidates.push(candidate(0, source));
+            return;
+          }
+          if (!verdict.caption_ok) {
+            // Invalid whatever the detector would say: recorded, so the chain resets as there.
+            ctx.logger.warn({ code, content_id: escapeUntrusted(submission.content_id) }, 'AI detection failed for a caption without the token');
+            candidates.push(candidate(null, source));
             return;
           }
           failures.push({ stage: 'ai', code, message: (error as Error).message, platform: submission.platform, content_id: submission.content_id });
@@ -102,9 +113,10 @@ export async function checkCandidates(
 }
 
 async function aiScore(ctx: StageContext, cache: AiScoreCache, url: string, source: 'platform' | 'miner'): Promise<number> {
-  const cached = cache.get(url);
-  if (cached !== undefined) return cached;
   const { deps, signal } = ctx;
+  const now = (deps.now?.() ?? new Date()).getTime();
+  const cached = cache.get(url, now);
+  if (cached !== undefined) return cached;
   let result;
   try {
     result = await withRetry(deps, 'ai_detector', (s) => deps.aiDetector.detect(url, { signal: s, source }), signal);
@@ -113,6 +125,6 @@ async function aiScore(ctx: StageContext, cache: AiScoreCache, url: string, sour
     throw error;
   }
   deps.metrics.aiDetectionsTotal.inc({ result: result.cached ? 'cache_hit' : 'scored' });
-  cache.set(url, result.mean_ai_generated);
+  cache.set(url, result.mean_ai_generated, now);
   return result.mean_ai_generated;
 }

@@ -25,6 +25,8 @@ export interface AiDetectorDeps {
    * the composition root passes (product code does not know the stand-ins).
    */
   readonly sightengineCredentials?: { readonly apiUser: string; readonly apiSecret: string };
+  /** The validator's clock (simulated on the stand-ins), for result lifetimes. */
+  readonly now?: () => Date;
 }
 
 /**
@@ -82,6 +84,8 @@ export function localDetector(
     cache: deps.cache,
     maxVideoBytes: config.ai.max_video_bytes,
     downloadTimeoutMs: config.ai.download_timeout_ms,
+    resultTtlMs: config.ai.result_ttl_seconds * 1000,
+    ...(deps.now ? { now: deps.now } : {}),
     // Embedded without a named video host (a separately started devnet): loopback only.
     allowPrivate: deps.allowPrivate ?? (embedded ? LOOPBACK_HOSTS : false),
     logger: deps.logger,

@@ -34,6 +34,13 @@ export interface AiDetectorServiceOptions {
   readonly frameConcurrency?: number;
   /** Where videos are downloaded to (one private subdirectory per video). Default os.tmpdir(). */
   readonly tmpDir?: string;
+  /**
+   * How long a cached video result stands, from when it was checked; then the video is checked
+   * again. Default 7 days, the original detector's cache lifetime.
+   */
+  readonly resultTtlMs?: number;
+  /** Clock of `checked_at` and of the result lifetime (a simulated network's, in tests). */
+  readonly now?: () => Date;
   readonly logger?: Logger;
 }
 
@@ -63,6 +70,8 @@ export class AiDetectorService implements AiDetector {
   readonly #minScoredFraction: number;
   readonly #frameConcurrency: number;
   readonly #tmpDir: string;
+  readonly #resultTtlMs: number;
+  readonly #now: () => Date;
   readonly #logger: Logger;
   readonly #inflight = new Map<string, Promise<AiDetectionResult>>();
   readonly #closing = new AbortController();
@@ -100,6 +109,11 @@ export class AiDetectorService implements AiDetector {
     }
     this.#allowPrivate = options.allowPrivate ?? false;
     this.#tmpDir = options.tmpDir ?? tmpdir();
+    this.#resultTtlMs = options.resultTtlMs ?? 7 * 24 * 3_600_000;
+    if (!(this.#resultTtlMs > 0)) {
+      throw new RangeError(`options.resultTtlMs must be a positive number, got ${String(options.resultTtlMs)}`);
+    }
+    this.#now = options.now ?? (() => new Date());
     this.#logger = componentLogger(options.logger ?? silentLogger(), 'ai-detector');
   }
 
@@ -111,7 +125,10 @@ export class AiDetectorService implements AiDetector {
       this.#logger.warn({ err: error }, 'AI result cache unavailable; scoring without it');
       return null;
     });
-    if (hit)
+    // A result past its lifetime is checked again, as the original's detector forgets its own
+    // after 7 days: a file gone since then is no longer AI, one still there scores the same
+    // frames (their scores are cached by content).
+    if (hit && !this.#expired(hit.checked_at))
       return { url, mean_ai_generated: hit.mean_ai_generated, per_frame: [...hit.per_frame], cached: true };
 
     let work = this.#inflight.get(url);
@@ -120,6 +137,12 @@ export class AiDetectorService implements AiDetector {
       this.#inflight.set(url, work);
     }
     return options.signal ? abortable(work, options.signal) : work;
+  }
+
+  #expired(checkedAt: unknown): boolean {
+    const at = checkedAt instanceof Date ? checkedAt.getTime() : Number.NaN;
+    // A record without a readable time cannot be dated: checked again.
+    return !(this.#now().getTime() - at <= this.#resultTtlMs);
   }
 
   async close(): Promise<void> {
@@ -171,7 +194,7 @@ export class AiDetectorService implements AiDetector {
         'video scored',
       );
       await this.#cache
-        .putVideo({ url, mean_ai_generated: mean, per_frame: scored, source, checked_at: new Date() })
+        .putVideo({ url, mean_ai_generated: mean, per_frame: scored, source, checked_at: this.#now() })
         .catch((error: unknown) => {
           this.#logger.warn({ err: error }, 'could not cache an AI result; it will be recomputed');
         });

@@ -91,6 +91,42 @@ describe('AiDetectorService end to end (real ffmpeg, stand-in SightEngine over H
     expect(second).toEqual({ ...first, cached: true });
   });
 
+  it('a cached result stands for its lifetime (7 days by default, as the original detector keeps one), then the video is checked again', async () => {
+    let now = Date.UTC(2026, 0, 1);
+    const service = detector({ cache: new MemoryAiResultCache(), now: () => new Date(now) });
+    const url = `${videoBase}/videos/ai55.mp4`;
+    const first = await service.detect(url);
+    now += 7 * 24 * 3_600_000;
+    const before = counters();
+    expect(await service.detect(url)).toEqual({ ...first, cached: true });
+    expect(counters()).toEqual(before);
+    // One millisecond later it has expired: downloaded and checked again (the frames are the
+    // same, so their scores come from the frame cache), and cached anew from then on.
+    now += 1;
+    const renewed = await service.detect(url);
+    expect(renewed.cached).toBe(false);
+    expect(counters().downloads - before.downloads).toBe(1);
+    expect(counters().checks).toBe(before.checks);
+    expect((await service.detect(url)).cached).toBe(true);
+  });
+
+  it('a video gone when its result expires is an error, not the old result', async () => {
+    let now = Date.UTC(2026, 0, 1);
+    const gone = new VideoHost({ aiScores: { vanishing: 0.8 } });
+    const base = await gone.listen();
+    try {
+      const service = detector({ cache: new MemoryAiResultCache(), now: () => new Date(now), resultTtlMs: 1_000, allowPrivate: [base] });
+      const url = `${base}/videos/vanishing.mp4`;
+      expect((await service.detect(url)).mean_ai_generated).toBeGreaterThan(0.79);
+      gone.remove('vanishing');
+      expect((await service.detect(url)).cached).toBe(true);
+      now += 1_001;
+      await expect(service.detect(url)).rejects.toMatchObject({ code: 'ERR_DOWNLOAD_STATUS', status: 404 });
+    } finally {
+      await gone.close();
+    }
+  });
+
   it('hits the frame cache for the same video at another URL: a download, but no SightEngine call', async () => {
     const cache = new MemoryAiResultCache();
     await detector({ cache }).detect(`${videoBase}/videos/ai90.mp4`);
@@ -285,6 +321,7 @@ describe('AiDetectorService failures are errors, never a default score', () => {
     const scorer = new SightEngineClient({ baseUrl: 'http://127.0.0.1:9', apiUser: 'u', apiSecret: 's' });
     expect(() => new AiDetectorService({ scorer, minScoredFraction: 0 })).toThrow(RangeError);
     expect(() => new AiDetectorService({ scorer, frameConcurrency: 0 })).toThrow(/frameConcurrency/);
+    expect(() => new AiDetectorService({ scorer, resultTtlMs: 0 })).toThrow(/resultTtlMs/);
     expect(() => new AiDetectorService({ scorer, cache: {} as never })).toThrow(/cache/);
     expect(() => new AiDetectorService({} as never)).toThrow(/scorer/);
     await expect(detector().detect('')).rejects.toMatchObject({ code: 'ERR_AI_BAD_URL' });
