@@ -73,6 +73,7 @@ export class ValidatorMetrics implements MeteredServiceMetrics {
   // Store
   readonly storeOperationsTotal: Counter<'operation' | 'result'>;
   readonly storePendingWrites: Gauge;
+  readonly storeUp: Gauge;
 
   // Weight consensus
   readonly weightsConsensusAgreement: Gauge;
@@ -329,6 +330,11 @@ export class ValidatorMetrics implements MeteredServiceMetrics {
     this.storePendingWrites = new Gauge({
       name: 'infinitevibe_store_pending_writes',
       help: 'Writes buffered in memory while the store is unreachable (snapshots, weight-commit audit records and score history; set through setPendingWrites).',
+      registers,
+    });
+    this.storeUp = new Gauge({
+      name: 'infinitevibe_store_up',
+      help: 'Whether the last store operation reached the database (1) or found it unreachable (0, also from a start-up without it).',
       registers,
     });
     this.weightsConsensusAgreement = new Gauge({
