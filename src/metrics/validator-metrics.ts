@@ -246,7 +246,7 @@ export class ValidatorMetrics implements MeteredServiceMetrics {
     });
     this.poolTasksTotal = new Counter({
       name: 'infinitevibe_pool_tasks_total',
-      help: 'Pool tasks finished, by kind and result (ok, error).',
+      help: 'Pool task runs, by kind and result (ok; error; retried: the thread died or the task threw, and it is run once more).',
       labelNames: ['kind', 'result'],
       registers,
     });

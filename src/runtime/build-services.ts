@@ -35,7 +35,11 @@ export function buildServices(
 ): BuiltServices {
   const { config, options, logger, metrics, closers } = ctx;
   const { store, writer, network, now } = parts;
-  const pool = WorkerPool.fromConfig(config, { metrics, logger: logger.child({ component: 'pool' }) });
+  const pool = WorkerPool.fromConfig(config, {
+    metrics,
+    logger: logger.child({ component: 'pool' }),
+    ...(options.workerFiles ? { workerFiles: options.workerFiles } : {}),
+  });
   closers.push({ name: 'pool', close: () => pool.close() });
   const services: ValidatorServices = createServices(config, {
     logger,
