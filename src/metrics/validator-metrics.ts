@@ -9,7 +9,7 @@ import { defineAiDetections, defineExternalMetrics, LATENCY_BUCKETS, type Metere
  */
 
 /** The in-memory write buffers behind `infinitevibe_store_pending_writes`. */
-export type PendingWriteBuffer = 'snapshots' | 'audit' | 'scores';
+export type PendingWriteBuffer = 'snapshots' | 'audit' | 'scores' | 'submissions';
 
 const CYCLE_BUCKETS = [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 
@@ -329,7 +329,7 @@ export class ValidatorMetrics implements MeteredServiceMetrics {
     });
     this.storePendingWrites = new Gauge({
       name: 'infinitevibe_store_pending_writes',
-      help: 'Writes buffered in memory while the store is unreachable (snapshots, weight-commit audit records and score history; set through setPendingWrites).',
+      help: 'Writes buffered in memory while the store is unreachable (snapshots, weight-commit audit records, score history and submissions records; set through setPendingWrites).',
       registers,
     });
     this.storeUp = new Gauge({

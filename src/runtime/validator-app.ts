@@ -18,6 +18,7 @@ import { buildHealth } from './build-health.js';
 import { applyHeapGrowth } from './heap-growth.js';
 import { buildNetwork, resolveSigner } from './build-network.js';
 import { buildServices } from './build-services.js';
+import type { HeldSubmissionSink } from './submission-sink.js';
 import { buildStore } from './build-store.js';
 import { buildSupervisor, type CycleClock } from './build-supervisor.js';
 import { MinerReportStore, minerReportRoute } from './miner-report.js';
@@ -47,6 +48,7 @@ export class ValidatorApp {
   readonly #logger: Logger;
   readonly #closers: Closer[];
   readonly #writer: BufferedSnapshotWriter;
+  readonly #submissions: HeldSubmissionSink;
   readonly #metricsServer: MetricsServer | undefined;
   #stopping: Promise<void> | undefined;
   #started = false;
@@ -63,6 +65,7 @@ export class ValidatorApp {
     signer: KeyringPair;
     logger: Logger;
     writer: BufferedSnapshotWriter;
+    submissions: HeldSubmissionSink;
     metricsServer: MetricsServer | undefined;
     closers: Closer[];
   }) {
@@ -77,6 +80,7 @@ export class ValidatorApp {
     this.signer = parts.signer;
     this.#logger = parts.logger;
     this.#writer = parts.writer;
+    this.#submissions = parts.submissions;
     this.#metricsServer = parts.metricsServer;
     this.#closers = parts.closers;
   }
@@ -89,6 +93,11 @@ export class ValidatorApp {
   /** Snapshots waiting in memory for the store. */
   get pendingSnapshots(): number {
     return this.#writer.pending;
+  }
+
+  /** Submissions records waiting in memory for the store (one per hotkey at most). */
+  get pendingSubmissions(): number {
+    return this.#submissions.pending;
   }
 
   static async start(config: Config, options: ValidatorAppOptions = {}): Promise<ValidatorApp> {
@@ -110,7 +119,7 @@ export class ValidatorApp {
       const { chain, status } = await buildChain(ctx, endpoint, signer);
       const { store, writer } = await buildStore(ctx);
       const clock = cycleClock(config, options, network);
-      const { limiter, scorer, deps, warmUpPool } = buildServices(ctx, { store, writer, network, now: clock.now });
+      const { limiter, scorer, deps, warmUpPool, submissions } = buildServices(ctx, { store, writer, network, now: clock.now });
       // Threads and their WASM start now, not inside the first cycle (which is slow enough: every
       // video is new there). A pool whose workers cannot load fails the start.
       const warmStarted = performance.now();
@@ -149,7 +158,7 @@ export class ValidatorApp {
         'validator ready',
       );
 
-      return new ValidatorApp({ config, metrics, chain, store, supervisor, committer, consensus, network, signer, logger, writer, metricsServer, closers });
+      return new ValidatorApp({ config, metrics, chain, store, supervisor, committer, consensus, network, signer, logger, writer, submissions, metricsServer, closers });
     } catch (error) {
       return fail(error);
     }
