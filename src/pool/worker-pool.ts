@@ -306,19 +306,21 @@ export class WorkerPool {
    * tasks are not run again.
    */
   async #run<T, R extends TaskEnvelope<unknown>>(kind: PoolTaskKind, task: T, items: number, options: RunOptions, retries = 1): Promise<R> {
+    if (this.#closing) throw new PoolError('worker pool is closed', 'ERR_POOL_CLOSED');
     for (let attempt = 0; ; attempt++) {
-      const last = attempt >= retries;
       try {
-        return await this.#runOnce<T, R>(kind, task, items, options, last);
+        return await this.#runOnce<T, R>(kind, task, items, options);
       } catch (error) {
-        if (last || !(error instanceof PoolError) || !TASK_FAULTS.has(error.code) || this.#closing || options.signal?.aborted) throw error;
-        this.#logger?.warn({ kind, code: error.code, items }, `${kind} task failed (${error.code}); running it once more`);
+        const again = attempt < retries && error instanceof PoolError && TASK_FAULTS.has(error.code) && !this.#closing && !options.signal?.aborted;
+        // A failed run that is tried again counts as retried; only the last one as an error.
+        this.#metrics?.poolTasksTotal.inc({ kind, result: again ? 'retried' : 'error' });
+        if (!again) throw error;
+        this.#logger?.warn({ kind, code: (error as PoolError).code, items }, `${kind} task failed (${(error as PoolError).code}); running it once more`);
       }
     }
   }
 
-  async #runOnce<T, R extends TaskEnvelope<unknown>>(kind: PoolTaskKind, task: T, items: number, options: RunOptions, last: boolean): Promise<R> {
-    if (this.#closing) throw new PoolError('worker pool is closed', 'ERR_POOL_CLOSED');
+  async #runOnce<T, R extends TaskEnvelope<unknown>>(kind: PoolTaskKind, task: T, items: number, options: RunOptions): Promise<R> {
     const submittedAt = epochMs();
     const metrics = this.#metrics;
     let envelope: R;
@@ -328,11 +330,8 @@ export class WorkerPool {
     try {
       envelope = await pending;
     } catch (err) {
-      const error = this.#toPoolError(kind, err);
-      // A failed run that is tried again counts as retried; only the last one as an error.
-      metrics?.poolTasksTotal.inc({ kind, result: last || !TASK_FAULTS.has(error.code) ? 'error' : 'retried' });
       this.#updateGauges();
-      throw error;
+      throw this.#toPoolError(kind, err);
     } finally {
       this.#inflight.delete(pending);
     }
