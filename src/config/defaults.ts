@@ -38,6 +38,8 @@ export const DEFAULTS = deepFreeze({
     uri: undefined as string | undefined,
     db: 'infinitevibe',
     data_dir: undefined as string | undefined,
+    /** Where snapshots still held for the store at shutdown are kept for the next start (off when unset). */
+    spool_dir: undefined as string | undefined,
   },
   services: undefined as 'http' | 'inprocess' | 'embedded' | undefined,
   platform_tracker: {

@@ -30,6 +30,7 @@ const schema = z
           .optional(),
         db: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be 1-63 letters, digits, _ or -'),
         data_dir: fsPath().optional(),
+        spool_dir: fsPath().optional(),
       })
       .strict(),
     services: z.enum(['http', 'inprocess', 'embedded']).optional(),
@@ -323,7 +324,11 @@ export function loadConfig(options: LoadOptions = {}): Config {
   const config = {
     ...data,
     wallet: { ...data.wallet, path: expandHome(data.wallet.path) },
-    mongodb: { ...data.mongodb, data_dir: data.mongodb.data_dir ? expandHome(data.mongodb.data_dir) : undefined },
+    mongodb: {
+      ...data.mongodb,
+      data_dir: data.mongodb.data_dir ? expandHome(data.mongodb.data_dir) : undefined,
+      spool_dir: data.mongodb.spool_dir ? expandHome(data.mongodb.spool_dir) : undefined,
+    },
     subtensor: { ...data.subtensor, chain_endpoint: endpoint },
     services,
   };

@@ -9,7 +9,7 @@ import { defineAiDetections, defineExternalMetrics, LATENCY_BUCKETS, type Metere
  */
 
 /** The in-memory write buffers behind `infinitevibe_store_pending_writes`. */
-export type PendingWriteBuffer = 'snapshots' | 'audit' | 'scores';
+export type PendingWriteBuffer = 'snapshots' | 'audit' | 'scores' | 'submissions';
 
 const CYCLE_BUCKETS = [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 
@@ -73,6 +73,7 @@ export class ValidatorMetrics implements MeteredServiceMetrics {
   // Store
   readonly storeOperationsTotal: Counter<'operation' | 'result'>;
   readonly storePendingWrites: Gauge;
+  readonly storeUp: Gauge;
 
   // Weight consensus
   readonly weightsConsensusAgreement: Gauge;
@@ -245,7 +246,7 @@ export class ValidatorMetrics implements MeteredServiceMetrics {
     });
     this.poolTasksTotal = new Counter({
       name: 'infinitevibe_pool_tasks_total',
-      help: 'Pool tasks finished, by kind and result (ok, error).',
+      help: 'Pool task runs, by kind and result (ok; error; retried: the thread died or the task threw, and it is run once more).',
       labelNames: ['kind', 'result'],
       registers,
     });
@@ -328,7 +329,12 @@ export class ValidatorMetrics implements MeteredServiceMetrics {
     });
     this.storePendingWrites = new Gauge({
       name: 'infinitevibe_store_pending_writes',
-      help: 'Writes buffered in memory while the store is unreachable (snapshots, weight-commit audit records and score history; set through setPendingWrites).',
+      help: 'Writes buffered in memory while the store is unreachable (snapshots, weight-commit audit records, score history and submissions records; set through setPendingWrites).',
+      registers,
+    });
+    this.storeUp = new Gauge({
+      name: 'infinitevibe_store_up',
+      help: 'Whether the last store operation reached the database (1) or found it unreachable (0, also from a start-up without it).',
       registers,
     });
     this.weightsConsensusAgreement = new Gauge({

@@ -57,6 +57,9 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Failures of a task itself (its thread died, or it threw), which running it again may not repeat. */
+const TASK_FAULTS: ReadonlySet<string> = new Set(['ERR_POOL_WORKER_CRASHED', 'ERR_POOL_TASK_FAILED']);
+
 /** A signed line needs this many items per task at least, so the pool never sends tiny batches. */
 export const MIN_BATCH_SIZE = 16;
 
@@ -152,7 +155,7 @@ export class WorkerPool {
   }
 
   /** A pool sized from `pool.*` and `netuid` of the config. */
-  static fromConfig(config: Pick<Config, 'pool' | 'netuid'>, deps: Pick<WorkerPoolOptions, 'metrics' | 'logger'> = {}): WorkerPool {
+  static fromConfig(config: Pick<Config, 'pool' | 'netuid'>, deps: Pick<WorkerPoolOptions, 'metrics' | 'logger' | 'workerFiles'> = {}): WorkerPool {
     return new WorkerPool({
       threads: config.pool.threads,
       batchSize: Math.max(MIN_BATCH_SIZE, config.pool.batch_size),
@@ -200,14 +203,36 @@ export class WorkerPool {
    * signed line against its miner's hotkey ('unsigned' without a signature), one result per body
    * in input order, batched as `verify` is. A body `parseGist` refuses gives `{ ok: false, error }`
    * with the error it threw (FormatError `too_large` / `not_utf8`, or the options' TypeError or
-   * RangeError); a failed task rejects with PoolError. `limits` must be structured-cloneable.
+   * RangeError); a body whose task fails even on its own gives `{ ok: false, error: PoolError }`;
+   * an aborted or refused call rejects with PoolError. `limits` must be structured-cloneable.
    */
   async parseGists(items: readonly GistRequest[], limits: GistParseLimits, options: RunOptions = {}): Promise<GistParseResult[]> {
     if (!Array.isArray(items)) throw new TypeError('items must be an array of gist requests');
-    const envelopes = await Promise.all(
-      this.#batches(items).map((batch) => this.#run<GistTask, GistEnvelope>('gist', { netuid: this.netuid, limits, items: batch }, batch.length, options)),
-    );
-    return envelopes.flatMap((e) => e.results.map(toParseResult));
+    const parts = await Promise.all(this.#batches(items).map((batch) => this.#parseIsolating(batch, limits, options, 1)));
+    return parts.flat();
+  }
+
+  /**
+   * One batch of gist bodies. A batch whose task fails even when run again is split in halves,
+   * down to single bodies, so a body that kills its thread or makes the task throw (a parser
+   * fault a hostile gist reaches) costs its own miner, as a `{ ok: false, error: PoolError }`
+   * result, and not the other miners of its batch and of every batch of the call; before, the
+   * whole call rejected and each of its miners lost the cycle.
+   */
+  async #parseIsolating(batch: GistRequest[], limits: GistParseLimits, options: RunOptions, retries: number): Promise<GistParseResult[]> {
+    try {
+      const envelope = await this.#run<GistTask, GistEnvelope>('gist', { netuid: this.netuid, limits, items: batch }, batch.length, options, retries);
+      return envelope.results.map(toParseResult);
+    } catch (error) {
+      if (!(error instanceof PoolError) || !TASK_FAULTS.has(error.code)) throw error;
+      if (batch.length === 1) return [{ ok: false, error }];
+      const half = Math.ceil(batch.length / 2);
+      const [first, second] = await Promise.all([
+        this.#parseIsolating(batch.slice(0, half), limits, options, 0),
+        this.#parseIsolating(batch.slice(half), limits, options, 0),
+      ]);
+      return [...first, ...second];
+    }
   }
 
   /** Per-miner scores under `scoringOptions.policy`, one result per miner in input order. */
@@ -274,8 +299,28 @@ export class WorkerPool {
     return this.#closing;
   }
 
-  async #run<T, R extends TaskEnvelope<unknown>>(kind: PoolTaskKind, task: T, items: number, options: RunOptions): Promise<R> {
+  /**
+   * Runs a task, and once more (`retries`) when its thread died under it or it threw: Piscina
+   * replaces a dead thread, so a crash that was the thread's (memory, a native fault) costs a
+   * second run instead of the results of every miner in the task. Aborted, cancelled or refused
+   * tasks are not run again.
+   */
+  async #run<T, R extends TaskEnvelope<unknown>>(kind: PoolTaskKind, task: T, items: number, options: RunOptions, retries = 1): Promise<R> {
     if (this.#closing) throw new PoolError('worker pool is closed', 'ERR_POOL_CLOSED');
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#runOnce<T, R>(kind, task, items, options);
+      } catch (error) {
+        const again = attempt < retries && error instanceof PoolError && TASK_FAULTS.has(error.code) && !this.#closing && !options.signal?.aborted;
+        // A failed run that is tried again counts as retried; only the last one as an error.
+        this.#metrics?.poolTasksTotal.inc({ kind, result: again ? 'retried' : 'error' });
+        if (!again) throw error;
+        this.#logger?.warn({ kind, code: (error as PoolError).code, items }, `${kind} task failed (${(error as PoolError).code}); running it once more`);
+      }
+    }
+  }
+
+  async #runOnce<T, R extends TaskEnvelope<unknown>>(kind: PoolTaskKind, task: T, items: number, options: RunOptions): Promise<R> {
     const submittedAt = epochMs();
     const metrics = this.#metrics;
     let envelope: R;
@@ -285,7 +330,6 @@ export class WorkerPool {
     try {
       envelope = await pending;
     } catch (err) {
-      metrics?.poolTasksTotal.inc({ kind, result: 'error' });
       this.#updateGauges();
       throw this.#toPoolError(kind, err);
     } finally {

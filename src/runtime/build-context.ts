@@ -2,6 +2,7 @@ import type { KeyringPair } from '@polkadot/keyring/types';
 import type { Config } from '../config/load-config.js';
 import type { Logger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
+import type { WorkerPoolOptions } from '../pool/worker-pool.js';
 import type { AiDetector } from '../services/types.js';
 import type { Store } from '../store/types.js';
 import type { EmbeddedNetwork } from './embedded-network.js';
@@ -29,6 +30,8 @@ export interface ValidatorAppOptions {
   readonly storeInstance?: Store;
   /** Replaces the configured AI detector (a load test's fixed-latency stand-in, for one). */
   readonly aiDetector?: AiDetector;
+  /** Worker modules in place of the shipped ones, by task kind (tests: a worker that crashes on cue). */
+  readonly workerFiles?: WorkerPoolOptions['workerFiles'];
   /** Attempts per due weight commit. */
   readonly weightAttempts?: number;
   /** Between progress lines of a running cycle (default 30 s). */

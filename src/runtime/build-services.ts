@@ -12,7 +12,8 @@ import { CoalescingBatcher } from '../supervisor/coalescing-batcher.js';
 import type { BuildContext } from './build-context.js';
 import type { EmbeddedNetwork } from './embedded-network.js';
 import { createServices, type ValidatorServices } from './services.js';
-import { batchedSubmissionSink } from './submission-sink.js';
+import { batchedSubmissionSink, type HeldSubmissionSink } from './submission-sink.js';
+import { abortable } from '../util/abortable.js';
 
 export interface BuiltServices {
   readonly limiter: DependencyLimiter;
@@ -22,6 +23,8 @@ export interface BuiltServices {
   readonly deps: MinerActorDeps;
   /** Starts every pool thread and loads its task modules; resolves with the threads ready. */
   readonly warmUpPool: () => Promise<number>;
+  /** The actors' submissions records, held through a store outage. */
+  readonly submissions: HeldSubmissionSink;
 }
 
 /**
@@ -35,7 +38,11 @@ export function buildServices(
 ): BuiltServices {
   const { config, options, logger, metrics, closers } = ctx;
   const { store, writer, network, now } = parts;
-  const pool = WorkerPool.fromConfig(config, { metrics, logger: logger.child({ component: 'pool' }) });
+  const pool = WorkerPool.fromConfig(config, {
+    metrics,
+    logger: logger.child({ component: 'pool' }),
+    ...(options.workerFiles ? { workerFiles: options.workerFiles } : {}),
+  });
   closers.push({ name: 'pool', close: () => pool.close() });
   const services: ValidatorServices = createServices(config, {
     logger,
@@ -57,6 +64,16 @@ export function buildServices(
   // task). A body is up to gist.max_bytes, so a call carries fewer of them than of small items.
   const gistBatcher = new CoalescingBatcher<GistRequest, GistParseResult>((items) => pool.parseGists(items, gistLimits), { maxItems: 256 });
   const gistParser: GistParser = { parse: (items) => gistBatcher.submit(items) };
+  const submissions = batchedSubmissionSink(store, { concurrency: config.concurrency.store, logger: logger.child({ component: 'submissions' }), metrics });
+  closers.push({
+    name: 'submissions',
+    close: async () => {
+      // Records held through an outage get a bounded last chance, as held snapshots do.
+      const stored = await abortable(submissions.flush(), AbortSignal.timeout(15_000)).catch(() => false);
+      if (!stored) logger.error({ pending: submissions.pending }, 'store unreachable at shutdown; held submissions records not stored');
+      submissions.close();
+    },
+  });
 
   const deps: MinerActorDeps = {
     netuid: config.netuid,
@@ -65,7 +82,7 @@ export function buildServices(
     aiDetector,
     gistParser,
     snapshots: writer,
-    submissions: batchedSubmissionSink(store, { concurrency: config.concurrency.store }),
+    submissions,
     limiter,
     requireSignedSubmissions: config.require_signed_submissions,
     original: config.compat === 'original',
@@ -77,6 +94,6 @@ export function buildServices(
     metrics,
     now,
   };
-  return { limiter, scorer: { score: (miners) => pool.score(miners, scoring) }, deps, warmUpPool: () => pool.warmUp() };
+  return { limiter, scorer: { score: (miners) => pool.score(miners, scoring) }, deps, warmUpPool: () => pool.warmUp(), submissions };
 }
 

@@ -1,17 +1,18 @@
 import { BufferedSnapshotWriter } from '../store/buffered-snapshot-writer.js';
-import { openStore } from './open-store.js';
+import { openStoreOrDefer } from './open-store.js';
 import type { Store } from '../store/types.js';
 import type { BuildContext } from './build-context.js';
 
 /**
  * The store (the caller's, or one opened from config and closed with the app) and the snapshot
- * writer in front of it, which holds snapshots in memory while the store is unreachable.
+ * writer in front of it, which holds snapshots in memory while the store is unreachable. A
+ * MongoDB that is down at start-up does not stop the validator: the store connects when it is up.
  */
 export async function buildStore(ctx: BuildContext): Promise<{ store: Store; writer: BufferedSnapshotWriter }> {
   const { config, options, logger, metrics, closers } = ctx;
   const store =
     options.storeInstance ??
-    (await openStore({
+    (await openStoreOrDefer({
       uri: config.mongodb.uri,
       db: config.mongodb.db,
       dataDir: config.mongodb.data_dir,

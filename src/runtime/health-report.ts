@@ -17,8 +17,8 @@ const STORE_READ_BOUND_MS = 1_000;
 
 /**
  * What `GET /health` answers and `infinitevibe status` shows: the chain connection and head,
- * the last cycle (and the running one), the last weight commit, pending reveals and the write
- * backlog. ok=false (HTTP 503) only when the chain is unreachable.
+ * the last cycle (and the running one), the last weight commit, pending reveals, whether the
+ * store answers and the write backlog. ok=false (HTTP 503) only when the chain is unreachable.
  */
 export interface HealthSources {
   readonly version: string;
@@ -32,7 +32,7 @@ export interface HealthSources {
   readonly progress: () => ProgressSnapshot | undefined;
   readonly committer: { readonly lastResult: CommitAttemptResult | undefined; readonly auditBacklog?: number };
   readonly pendingSnapshots: () => number;
-  readonly store: Pick<Store, 'weightCommits'>;
+  readonly store: Pick<Store, 'weightCommits' | 'reachable'>;
 }
 
 export interface HealthProbe {
@@ -58,6 +58,7 @@ export function healthProbe(s: HealthSources): HealthProbe {
       (r) => r.length,
       () => null,
     );
+    const reachable = s.store.reachable;
     return {
       ok: up,
       version: s.version,
@@ -85,6 +86,7 @@ export function healthProbe(s: HealthSources): HealthProbe {
           }
         : null,
       cycle_progress: s.progress() ?? null,
+      store: reachable === true ? 'connected' : reachable === false ? 'unreachable' : 'unknown',
       pending_snapshots: s.pendingSnapshots(),
       pending_reveals: reveals,
       last_weights: weights

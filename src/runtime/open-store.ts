@@ -1,6 +1,7 @@
 import { EmbeddedMongoServer } from '../devnet/mongo/embedded-mongo-server.js';
 import type { MongoStore } from '../store/mongo-store.js';
-import { openStore as openStoreWith, type OpenStoreOptions } from '../store/open-store.js';
+import { openStore as openStoreWith, openStoreOrDefer as openStoreOrDeferWith, type OpenStoreOptions } from '../store/open-store.js';
+import type { Store } from '../store/types.js';
 
 export type { OpenStoreOptions } from '../store/open-store.js';
 
@@ -10,5 +11,15 @@ export type { OpenStoreOptions } from '../store/open-store.js';
  */
 export function openStore(options: OpenStoreOptions): Promise<MongoStore> {
   if (!options || typeof options !== 'object') return openStoreWith(options);
-  return openStoreWith({ startEmbedded: (o) => EmbeddedMongoServer.start({ dataDir: o.dataDir, logger: o.logger }), ...options });
+  return openStoreWith(withEmbedded(options));
+}
+
+/** The validator's store: as openStore, but a MongoDB at `uri` that is down does not stop the start. */
+export function openStoreOrDefer(options: OpenStoreOptions): Promise<Store> {
+  if (!options || typeof options !== 'object') return openStoreOrDeferWith(options);
+  return openStoreOrDeferWith(withEmbedded(options));
+}
+
+function withEmbedded(options: OpenStoreOptions): OpenStoreOptions {
+  return { startEmbedded: (o) => EmbeddedMongoServer.start({ dataDir: o.dataDir, logger: o.logger }), ...options };
 }

@@ -1,5 +1,8 @@
 import PQueue from 'p-queue';
 import type { SubmissionSink } from '../actors/types.js';
+import { StoreUnavailableError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
 import { assertSubmissionRecordFits } from '../store/document-size.js';
 import type { Store, SubmissionRecord } from '../store/types.js';
 import { CoalescingBatcher } from '../supervisor/coalescing-batcher.js';
@@ -10,6 +13,20 @@ export interface SubmissionSinkOptions {
   readonly concurrency: number;
   /** Records merged into one bulk write (default 256). */
   readonly maxItems?: number;
+  readonly logger?: Logger;
+  readonly metrics?: ValidatorMetrics;
+  /** First and longest wait before held records are tried again in the background. */
+  readonly minRetryDelayMs?: number;
+  readonly maxRetryDelayMs?: number;
+}
+
+export interface HeldSubmissionSink extends SubmissionSink {
+  /** Records held for the store (one per hotkey at most). */
+  readonly pending: number;
+  /** Writes what is held; true once nothing is. */
+  flush(): Promise<boolean>;
+  /** Stops the background retries; what is still held stays unwritten. */
+  close(): void;
 }
 
 /**
@@ -18,13 +35,66 @@ export interface SubmissionSinkOptions {
  * one round trip each (1,024 at 1024 miners). The sink bounds its own bulk writes in flight, so
  * actors do not hold a store slot each while their record waits to be merged: that serialised
  * the persist phase into one small batch per slot (about 1 s at 1024 miners).
+ *
+ * While the store is unreachable the newest record of each hotkey is held (the collection keeps
+ * one per hotkey, so an older one is worth nothing once a newer exists) and written when the store
+ * is back: in the background with a growing delay, and with the next bulk write. Before, each was
+ * retried by its actor, then logged and lost, so the store kept the view of the last cycle before
+ * the outage until a full cycle after it.
  */
-export function batchedSubmissionSink(store: Pick<Store, 'submissions'>, options: SubmissionSinkOptions): SubmissionSink {
+export function batchedSubmissionSink(store: Pick<Store, 'submissions'>, options: SubmissionSinkOptions): HeldSubmissionSink {
   const writes = new PQueue({ concurrency: positiveInt('concurrency', options.concurrency) });
+  const minDelay = positiveInt('minRetryDelayMs', options.minRetryDelayMs ?? 250);
+  const maxDelay = positiveInt('maxRetryDelayMs', options.maxRetryDelayMs ?? 5_000);
+  if (maxDelay < minDelay) throw new RangeError(`maxRetryDelayMs (${maxDelay}) must be >= minRetryDelayMs (${minDelay})`);
+  const held = new Map<string, SubmissionRecord>();
+  let delay = minDelay;
+  let retry: NodeJS.Timeout | undefined;
+  let closed = false;
+  const gauge = (): void => options.metrics?.setPendingWrites('submissions', held.size);
+
+  /** Writes `records` with every held record no newer one replaces; holds them all when the store is down. */
+  const write = async (records: readonly SubmissionRecord[]): Promise<boolean> => {
+    const fresh = new Map(records.map((r) => [r.hotkey, r]));
+    const before = new Map(held);
+    const sent = [...[...before.values()].filter((r) => !fresh.has(r.hotkey)), ...fresh.values()];
+    if (sent.length === 0) return true;
+    try {
+      await store.submissions.upsertMany(sent);
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      for (const r of fresh.values()) held.set(r.hotkey, r);
+      gauge();
+      if (delay === minDelay) options.logger?.warn({ err: error, held: held.size }, 'store unreachable; submissions records held');
+      schedule();
+      return false;
+    }
+    // What was held is stored or replaced by a newer record now stored; a record held while the
+    // write was out (another write failing meanwhile) is newer and stays.
+    for (const r of sent) if (held.get(r.hotkey) === before.get(r.hotkey)) held.delete(r.hotkey);
+    gauge();
+    if (held.size === 0) delay = minDelay;
+    return held.size === 0;
+  };
+
+  const schedule = (): void => {
+    if (closed || retry !== undefined) return;
+    const wait = delay;
+    delay = Math.min(maxDelay, delay * 2);
+    retry = setTimeout(() => {
+      retry = undefined;
+      void flush().catch((error: unknown) => options.logger?.error({ err: error, held: held.size }, 'held submissions records refused by the store'));
+    }, wait);
+    // Held records must not keep a stopping process alive.
+    retry.unref();
+  };
+
+  const flush = (): Promise<boolean> => (held.size === 0 ? Promise.resolve(true) : writes.add(() => write([])) as Promise<boolean>);
+
   const batcher = new CoalescingBatcher<SubmissionRecord, undefined>(
     (records) =>
       writes.add(async () => {
-        await store.submissions.upsertMany(records);
+        await write(records);
         return records.map(() => undefined);
       }) as Promise<undefined[]>,
     { windowMs: 0, maxItems: positiveInt('maxItems', options.maxItems ?? 256) },
@@ -35,6 +105,14 @@ export function batchedSubmissionSink(store: Pick<Store, 'submissions'>, options
       // write, and with it the records of every other miner in it (and their retries too).
       assertSubmissionRecordFits(record);
       await batcher.submit([record]);
+    },
+    get pending() {
+      return held.size;
+    },
+    flush,
+    close: () => {
+      closed = true;
+      clearTimeout(retry);
     },
   };
 }

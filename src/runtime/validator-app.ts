@@ -18,6 +18,8 @@ import { buildHealth } from './build-health.js';
 import { applyHeapGrowth } from './heap-growth.js';
 import { buildNetwork, resolveSigner } from './build-network.js';
 import { buildServices } from './build-services.js';
+import type { HeldSubmissionSink } from './submission-sink.js';
+import { HeldSnapshotSpool } from './held-snapshot-spool.js';
 import { buildStore } from './build-store.js';
 import { buildSupervisor, type CycleClock } from './build-supervisor.js';
 import { MinerReportStore, minerReportRoute } from './miner-report.js';
@@ -47,6 +49,8 @@ export class ValidatorApp {
   readonly #logger: Logger;
   readonly #closers: Closer[];
   readonly #writer: BufferedSnapshotWriter;
+  readonly #submissions: HeldSubmissionSink;
+  readonly #spool: HeldSnapshotSpool | undefined;
   readonly #metricsServer: MetricsServer | undefined;
   #stopping: Promise<void> | undefined;
   #started = false;
@@ -63,6 +67,8 @@ export class ValidatorApp {
     signer: KeyringPair;
     logger: Logger;
     writer: BufferedSnapshotWriter;
+    submissions: HeldSubmissionSink;
+    spool: HeldSnapshotSpool | undefined;
     metricsServer: MetricsServer | undefined;
     closers: Closer[];
   }) {
@@ -77,6 +83,8 @@ export class ValidatorApp {
     this.signer = parts.signer;
     this.#logger = parts.logger;
     this.#writer = parts.writer;
+    this.#submissions = parts.submissions;
+    this.#spool = parts.spool;
     this.#metricsServer = parts.metricsServer;
     this.#closers = parts.closers;
   }
@@ -89,6 +97,11 @@ export class ValidatorApp {
   /** Snapshots waiting in memory for the store. */
   get pendingSnapshots(): number {
     return this.#writer.pending;
+  }
+
+  /** Submissions records waiting in memory for the store (one per hotkey at most). */
+  get pendingSubmissions(): number {
+    return this.#submissions.pending;
   }
 
   static async start(config: Config, options: ValidatorAppOptions = {}): Promise<ValidatorApp> {
@@ -109,8 +122,11 @@ export class ValidatorApp {
       const signer = await resolveSigner(ctx, network);
       const { chain, status } = await buildChain(ctx, endpoint, signer);
       const { store, writer } = await buildStore(ctx);
+      // Snapshots a shutdown during an outage kept on disk are held again before the first cycle.
+      const spool = config.mongodb.spool_dir ? new HeldSnapshotSpool(config.mongodb.spool_dir, writer, logger.child({ component: 'spool' })) : undefined;
+      await spool?.replay().catch((error: unknown) => logger.error({ err: error, dir: config.mongodb.spool_dir }, 'snapshot spool not read; its files stay for the next start'));
       const clock = cycleClock(config, options, network);
-      const { limiter, scorer, deps, warmUpPool } = buildServices(ctx, { store, writer, network, now: clock.now });
+      const { limiter, scorer, deps, warmUpPool, submissions } = buildServices(ctx, { store, writer, network, now: clock.now });
       // Threads and their WASM start now, not inside the first cycle (which is slow enough: every
       // video is new there). A pool whose workers cannot load fails the start.
       const warmStarted = performance.now();
@@ -149,7 +165,7 @@ export class ValidatorApp {
         'validator ready',
       );
 
-      return new ValidatorApp({ config, metrics, chain, store, supervisor, committer, consensus, network, signer, logger, writer, metricsServer, closers });
+      return new ValidatorApp({ config, metrics, chain, store, supervisor, committer, consensus, network, signer, logger, writer, submissions, spool, metricsServer, closers });
     } catch (error) {
       return fail(error);
     }
@@ -192,9 +208,11 @@ export class ValidatorApp {
       await this.committer.stop();
       // Snapshots held during an outage get a bounded chance to reach the store.
       await this.#writer.flush(AbortSignal.timeout(15_000)).catch(() => {
-        this.#logger.error({ pending: this.#writer.pending }, 'store unreachable at shutdown; buffered snapshots not stored');
+        if (this.#spool) this.#logger.warn({ pending: this.#writer.pending }, 'store unreachable at shutdown; buffered snapshots go to the spool');
+        else this.#logger.error({ pending: this.#writer.pending }, 'store unreachable at shutdown; buffered snapshots not stored');
       });
       await this.#writer.close();
+      await this.#spool?.keep();
       for (const c of [...this.#closers].reverse()) {
         if (c.name === 'supervisor') continue;
         await c.close().catch((error: unknown) => this.#logger.warn({ err: error, part: c.name }, 'error while closing'));

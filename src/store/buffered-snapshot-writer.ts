@@ -92,6 +92,11 @@ export class BufferedSnapshotWriter {
     return this.#pending;
   }
 
+  /** Every held snapshot, in the order they will be written (what a shutdown spools). */
+  get held(): MetricSnapshot[] {
+    return this.#queue.flat();
+  }
+
   /** The held snapshots of these hotkeys, in the order they will be written (see held-histories.ts). */
   heldFor(hotkeys: ReadonlySet<string>): Map<string, MetricSnapshot[]> {
     const out = new Map<string, MetricSnapshot[]>();

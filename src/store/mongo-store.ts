@@ -1,5 +1,5 @@
 import { MongoServerError, ObjectId, type AnyBulkWriteOperation, type Collection, type Db, type Document, type IndexDescription, type MongoClient } from 'mongodb';
-import { StoreError } from '../errors.js';
+import { StoreError, StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
 import { assertSubmissionRecordFits } from './document-size.js';
@@ -76,6 +76,7 @@ export class MongoStore implements Store {
   #logger: Logger | undefined;
   #onClose: (() => Promise<void>) | undefined;
   #closed: Promise<void> | null = null;
+  #reachable: boolean | null = null;
   /**
    * The _id each weight-commit record was first sent with. A write can be applied and its answer
    * lost with the connection; the caller then sends the same record again (the audit backlog, the
@@ -315,14 +316,27 @@ export class MongoStore implements Store {
     try {
       const value = await work();
       this.#metrics?.storeOperationsTotal.inc({ operation, result: 'ok' });
+      this.#setReachable(true);
       return value;
     } catch (error) {
       this.#metrics?.storeOperationsTotal.inc({ operation, result: 'error' });
       if (error instanceof TypeError || error instanceof RangeError) throw error;
       const mapped = toStoreError(error, operation);
+      // Any answer from the server means it is there; only an unreachable one is down.
+      this.#setReachable(!(mapped instanceof StoreUnavailableError));
       this.#logger?.debug({ err: mapped, operation }, 'store operation failed');
       throw mapped;
     }
+  }
+
+  /** Whether the last operation reached the database; null before the first. */
+  get reachable(): boolean | null {
+    return this.#reachable;
+  }
+
+  #setReachable(up: boolean): void {
+    this.#reachable = up;
+    this.#metrics?.storeUp.set(up ? 1 : 0);
   }
 
   async ping(): Promise<void> {

@@ -1,8 +1,11 @@
 import { MongoClient } from 'mongodb';
 import { componentLogger, type Logger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
+import { StoreUnavailableError } from '../errors.js';
+import { DeferredStore } from './deferred-store.js';
 import { MongoStore } from './mongo-store.js';
 import { toStoreError } from './store-error-mapping.js';
+import type { Store } from './types.js';
 
 /** A MongoDB-wire server started in-process when no `uri` is given. */
 export interface EmbeddedMongo {
@@ -92,4 +95,20 @@ export async function openStore(options: OpenStoreOptions): Promise<MongoStore> 
   }
   logger?.info({ db, embedded: embedded !== undefined, dataDir }, 'store opened');
   return store;
+}
+
+/**
+ * openStore for a process that runs on without its database: a MongoDB at `uri` that cannot be
+ * reached returns a DeferredStore, which connects (and creates the indexes) at the first
+ * operation that finds it up, instead of failing the start. Anything else that stops the open
+ * (a refused login, bad options, an embedded server that cannot start) still fails it.
+ */
+export async function openStoreOrDefer(options: OpenStoreOptions): Promise<Store> {
+  try {
+    return await openStore(options);
+  } catch (error) {
+    if (!(error instanceof StoreUnavailableError) || options.uri === undefined) throw error;
+    options.logger?.warn({ err: error }, 'store unreachable at start-up; starting without it: writes held, history reads fail until it connects');
+    return new DeferredStore({ open: () => openStore(options), logger: options.logger, metrics: options.metrics });
+  }
 }

@@ -156,6 +156,8 @@ export interface Store {
     /** The newest successful record of one of `modes`: the last vector applied (or dry-run). */
     latestSuccess(netuid: number, modes: ReadonlyArray<WeightCommitRecord['mode']>): Promise<WeightCommitRecord | null>;
   };
+  /** Whether the last operation reached the database (null before any); /health and the store_up gauge show it. */
+  readonly reachable?: boolean | null;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import type { Neuron } from '../chain/types.js';
+import { StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
 import { selectWeights } from '../scoring/select-weights.js';
@@ -51,14 +52,23 @@ export async function scoreNeurons(
   logger: Logger,
 ): Promise<WeightSelection> {
   const miners = [...neurons].sort((a, b) => a.uid - b.uid);
+  const read = (hotkey: string) => o.limiter.run('store', () => (o.history.scoringHistory ? o.history.scoringHistory(hotkey) : o.history.history(hotkey)));
   if (o.history.preload) {
     const hotkeys = miners.map((n) => n.hotkey);
     const chunks: string[][] = [];
     for (let at = 0; at < hotkeys.length; at += PRELOAD_CHUNK) chunks.push(hotkeys.slice(at, at + PRELOAD_CHUNK));
     // A failed preload only costs speed: the per-hotkey reads below retry what is missing.
-    await Promise.all(chunks.map((chunk) => o.limiter.run('store', () => o.history.preload!(chunk)))).catch((error: unknown) => {
-      logger.warn({ err: error }, 'batched history read failed; reading hotkey by hotkey');
-    });
+    const failed = await Promise.all(chunks.map((chunk) => o.limiter.run('store', () => o.history.preload!(chunk)))).then(
+      () => undefined,
+      (error: unknown) => {
+        logger.warn({ err: error }, 'batched history read failed; reading hotkey by hotkey');
+        return error;
+      },
+    );
+    // Unless the store was unreachable: then one hotkey's read says whether it still is. Every
+    // miner's read would otherwise wait out server selection (5 s) to fail the same way, 16 at a
+    // time, holding the store's slots for minutes at 1024 miners, in every cycle of an outage.
+    if (failed instanceof StoreUnavailableError && miners.length > 0) await read(miners[0]!.hotkey);
   }
   const inputs = await Promise.all(
     miners.map(async (neuron) => ({
@@ -66,7 +76,7 @@ export async function scoreNeurons(
       hotkey: neuron.hotkey,
       stake: neuron.stake,
       validator_permit: neuron.validatorPermit,
-      history: await o.limiter.run('store', () => (o.history.scoringHistory ? o.history.scoringHistory(neuron.hotkey) : o.history.history(neuron.hotkey))),
+      history: await read(neuron.hotkey),
     })),
   );
   const results = await o.scorer.score(inputs);

@@ -38,6 +38,8 @@ export class Supervisor {
   #lastCommitments: CommitmentRecord[] = [];
   #cycles = 0;
   #lastSummary: CycleSummary | undefined;
+  /** Some cycle has scored: its scores stay in force while later ones cannot. */
+  #hasScored = false;
   /** Bumped by every cycle; late results only rescore while their cycle is still the latest. */
   #cycleSeq = 0;
   /** Late collections of past cycles still running; stop() waits for their writes. */
@@ -246,11 +248,19 @@ export class Supervisor {
       try {
         const selection = await this.#score(interval, log);
         scored = true;
+        this.#hasScored = true;
         top = selection.top;
         o.onScores?.(this.#cycleScores(interval, selection, coverage));
       } catch (error) {
         errors.push(`score: ${errorCode(error)}`);
-        log.warn({ err: error }, 'scoring skipped this cycle; the last scores stay in force');
+        // With no history read there is nothing to score from: the cycle's own snapshots alone
+        // would set every miner's baseline and score nothing, a vector that zeroes them all.
+        log.warn(
+          { err: error },
+          this.#hasScored
+            ? 'scoring skipped this cycle; the last scores stay in force'
+            : 'scoring skipped this cycle and nothing scored yet: no weights are set until histories can be read',
+        );
       }
     } else {
       // Collection was cut short and nothing was scored: not a cycle to report as ok.
@@ -373,6 +383,7 @@ export class Supervisor {
     try {
       const selection = await this.#score(c.interval, c.log);
       if (c.seq !== this.#cycleSeq) return;
+      this.#hasScored = true;
       o.onScores?.(this.#cycleScores(c.interval, selection, coverage));
       c.log.info({ landed, coverage: coverage.ratio, top: selection.top }, `late miners reported: ${landed}; scores updated`);
     } catch (error) {

@@ -43,6 +43,7 @@ describe('infinitevibe status', () => {
       last_weights: { ok: true, mode: 'set', block: expect.any(Number), at: expect.any(String) },
       pending_reveals: 0,
       pending_snapshots: 0,
+      store: 'connected',
     });
 
     const text = await cli(['status', '--url', app.metricsUrl!]);
@@ -51,7 +52,7 @@ describe('infinitevibe status', () => {
     expect(text.stdout).toMatch(/chain: connected \(ws:\/\/127\.0\.0\.1:\d+\), finalized head #\d+/);
     expect(text.stdout).toMatch(/last cycle \S+: ok, 9\/9 miners reported, 0 timed out, \d+ submissions accepted/);
     expect(text.stdout).toMatch(/last weights: committed \(mode set, block \d+, at /);
-    expect(text.stdout).toContain('pending reveals: 0; write backlog: 0 snapshots');
+    expect(text.stdout).toContain('pending reveals: 0; write backlog: 0 snapshots; store: connected');
   }, 240_000);
 
   it('says so and exits 1 when no validator answers', async () => {

@@ -1,5 +1,5 @@
 import { DEFAULTS } from '../../config/defaults.js';
-import { FormatError, ServiceError, errorCode } from '../../errors.js';
+import { FormatError, PoolError, ServiceError, errorCode } from '../../errors.js';
 import { parseCommitment } from '../../formats/commitment.js';
 import { escapeUntrustedOrNull } from '../../formats/escape-untrusted.js';
 import { failureFields } from '../../log.js';
@@ -100,6 +100,8 @@ export async function readSubmissions(
     memo.last = undefined;
     // A rejection here is the pool's fault, not the gist's: it propagates (the actor restarts).
     const parsed = (await abortable(deps.gistParser.parse([{ hotkey: ctx.hotkey, body }]), signal))[0]!;
+    // Nor is a body whose pool task failed even on its own (the other bodies of its batch were parsed).
+    if (!parsed.ok && parsed.error instanceof PoolError) throw parsed.error;
     if (!parsed.ok) return gistFailed(ctx, parsed.error, failures);
     deps.metrics.gistFetchesTotal.inc({ result: 'ok' });
     countRejections(ctx, parsed.rejections);

@@ -37,6 +37,8 @@ type Health = Record<string, unknown> & {
   last_weights?: { ok: boolean; mode: string | null; block: number | null; error: string | null; at: string | null } | null;
   pending_reveals?: number | null;
   pending_snapshots?: number;
+  /** Whether the validator's store answers: connected, unreachable or unknown. */
+  store?: string;
 };
 
 function defaultUrl(config: Config): string {
@@ -112,7 +114,9 @@ function render(url: string, h: Health | null, error: string | null, store: unkn
         ? `last weights: ${w.ok ? 'committed' : 'failed'} (mode ${w.mode ?? '-'}${w.block !== null ? `, block ${w.block}` : ''}${w.at ? `, at ${w.at}` : ''})${w.error ? `: ${w.error}` : ''}`
         : 'last weights: none since start',
     );
-    lines.push(`pending reveals: ${h.pending_reveals ?? 'unknown (store unreachable)'}; write backlog: ${h.pending_snapshots ?? '?'} snapshots`);
+    lines.push(
+      `pending reveals: ${h.pending_reveals ?? 'unknown (store unreachable)'}; write backlog: ${h.pending_snapshots ?? '?'} snapshots${h.store ? `; store: ${h.store}` : ''}`,
+    );
   }
   if (store && typeof store === 'object') {
     if ('error' in store) lines.push(`store: unreachable (${String((store as { error: string }).error)})`);
