@@ -1,3 +1,6 @@
+import { afterAll, beforeAll } from 'vitest';
+import { EmbeddedMongoServer } from '../../src/devnet/mongo/embedded-mongo-server.js';
+import { startEmbeddedNetwork, type EmbeddedNetwork } from '../../src/runtime/embedded-network.js';
 import { loadConfig, type Config } from '../../src/config/load-config.js';
 
 /**
@@ -20,4 +23,27 @@ export function embeddedConfig(flags: Record<string, unknown> = {}): Config {
       ...flags,
     },
   });
+}
+
+export interface NetworkWithMongo {
+  readonly network: EmbeddedNetwork;
+  readonly mongo: EmbeddedMongoServer;
+}
+
+/**
+ * The suite's embedded network of `miners` miners and an embedded MongoDB server apart from it
+ * (so a test can make the store fail while the network runs), started before the suite's tests
+ * and closed after them. Read the fields inside tests, not at collection time.
+ */
+export function networkWithMongo(miners: number): NetworkWithMongo {
+  const fixture = {} as { network: EmbeddedNetwork; mongo: EmbeddedMongoServer };
+  beforeAll(async () => {
+    fixture.network = await startEmbeddedNetwork({ miners, blockTimeMs: 500 });
+    fixture.mongo = await EmbeddedMongoServer.start();
+  }, 60_000);
+  afterAll(async () => {
+    await fixture.mongo?.close();
+    await fixture.network?.close();
+  });
+  return fixture;
 }

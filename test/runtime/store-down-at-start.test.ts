@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EmbeddedMongoServer } from '../../src/devnet/mongo/embedded-mongo-server.js';
 import type { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
@@ -6,17 +5,9 @@ import { startEmbeddedNetwork, type EmbeddedNetwork } from '../../src/runtime/em
 import { openStore } from '../../src/runtime/open-store.js';
 import { startValidator } from '../../src/runtime/validator-app.js';
 import { embeddedConfig } from './helpers.js';
+import { closedPort } from '../helpers/closed-port.js';
 
 const MINERS = 8;
-
-/** A loopback port with nothing listening on it (the MongoDB server is started there later). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function gauge(metrics: ValidatorMetrics, name: 'storeUp' | 'storePendingWrites'): Promise<number | undefined> {
   return (await metrics[name].get()).values[0]?.value;

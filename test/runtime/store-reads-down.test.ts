@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { EmbeddedMongoServer } from '../../src/devnet/mongo/embedded-mongo-server.js';
+import { describe, expect, it, vi } from 'vitest';
 import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
-import { startEmbeddedNetwork, type EmbeddedNetwork } from '../../src/runtime/embedded-network.js';
 import { openStore } from '../../src/runtime/open-store.js';
 import { startValidator } from '../../src/runtime/validator-app.js';
-import { embeddedConfig } from './helpers.js';
+import { embeddedConfig, networkWithMongo } from './helpers.js';
 
 const MINERS = 16;
 
@@ -24,18 +22,10 @@ async function storeWork(metrics: ValidatorMetrics): Promise<number> {
  * server selection each, 16 at a time: minutes of store slots at 1024 miners, every cycle).
  */
 describe('runtime: store reads down during scoring', () => {
-  let network: EmbeddedNetwork;
-  let mongo: EmbeddedMongoServer;
-  beforeAll(async () => {
-    network = await startEmbeddedNetwork({ miners: MINERS, blockTimeMs: 500 });
-    mongo = await EmbeddedMongoServer.start();
-  }, 60_000);
-  afterAll(async () => {
-    await mongo?.close();
-    await network?.close();
-  });
+  const env = networkWithMongo(MINERS);
 
   it('a batched history read that finds the store unreachable is followed by one hotkey read, not one per miner', async () => {
+    const { network, mongo } = env;
     // One registry for the app and the store it is given, so store operations are counted.
     const metrics = new ValidatorMetrics({ defaultMetrics: false });
     const store = await openStore({ uri: mongo.uri, db: 'reads-down', serverSelectionTimeoutMS: 300, connectTimeoutMS: 300, metrics });

@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { EmbeddedMongoServer } from '../../src/devnet/mongo/embedded-mongo-server.js';
+import { describe, expect, it, vi } from 'vitest';
 import type { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
-import { startEmbeddedNetwork, type EmbeddedNetwork } from '../../src/runtime/embedded-network.js';
 import { startValidator } from '../../src/runtime/validator-app.js';
 import { openStore } from '../../src/runtime/open-store.js';
-import { embeddedConfig } from './helpers.js';
+import { embeddedConfig, networkWithMongo } from './helpers.js';
 
 const MINERS = 16;
 
@@ -24,18 +22,10 @@ async function scores(metrics: ValidatorMetrics): Promise<Record<string, number>
  * them as if they were stored.
  */
 describe('runtime: store writes down, reads up', () => {
-  let network: EmbeddedNetwork;
-  let mongo: EmbeddedMongoServer;
-  beforeAll(async () => {
-    network = await startEmbeddedNetwork({ miners: MINERS, blockTimeMs: 500 });
-    mongo = await EmbeddedMongoServer.start();
-  }, 60_000);
-  afterAll(async () => {
-    await mongo?.close();
-    await network?.close();
-  });
+  const env = networkWithMongo(MINERS);
 
   it('snapshots still buffered when histories are first read are scored, and the next cycle scores as a restarted validator does', async () => {
+    const { network, mongo } = env;
     const store = await openStore({ uri: mongo.uri, db: 'write-outage', serverSelectionTimeoutMS: 300, connectTimeoutMS: 300 });
     const options = { network, storeInstance: store, metricsServer: false, jitterMs: 0, cycleDeadlineMs: 600_000 } as const;
     const a = await startValidator(embeddedConfig(), options);
@@ -81,6 +71,7 @@ describe('runtime: store writes down, reads up', () => {
   }, 240_000);
 
   it('while writes are down, the pending-writes gauge counts the held snapshots and the audit backlog through a weight commit, and reads 0 once both are written', async () => {
+    const { network, mongo } = env;
     const store = await openStore({ uri: mongo.uri, db: 'write-outage-gauge', serverSelectionTimeoutMS: 300, connectTimeoutMS: 300 });
     const app = await startValidator(embeddedConfig(), { network, storeInstance: store, metricsServer: false, jitterMs: 0, cycleDeadlineMs: 600_000 });
     try {
@@ -120,6 +111,7 @@ describe('runtime: store writes down, reads up', () => {
   }, 240_000);
 
   it('writes that get no answer (heartbeats still answered) fail after the socket timeout: the cycle ends with its snapshots held, the due commit goes out, nothing is lost or doubled', async () => {
+    const { network, mongo } = env;
     const store = await openStore({ uri: mongo.uri, db: 'write-hang', serverSelectionTimeoutMS: 300, connectTimeoutMS: 300, socketTimeoutMS: 2_000 });
     const app = await startValidator(embeddedConfig(), { network, storeInstance: store, metricsServer: false, jitterMs: 0, cycleDeadlineMs: 600_000 });
     try {
@@ -146,6 +138,7 @@ describe('runtime: store writes down, reads up', () => {
   }, 180_000);
 
   it('/health answers while store reads get no answer: chain connected, pending_reveals unknown (null)', async () => {
+    const { network, mongo } = env;
     // No socket timeout to end the read: the report must not wait for the store at all.
     const store = await openStore({ uri: mongo.uri, db: 'health-hang', serverSelectionTimeoutMS: 300, connectTimeoutMS: 300, socketTimeoutMS: 600_000 });
     const app = await startValidator(embeddedConfig(), { network, storeInstance: store, jitterMs: 0 });

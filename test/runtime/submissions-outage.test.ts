@@ -1,12 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { EmbeddedMongoServer } from '../../src/devnet/mongo/embedded-mongo-server.js';
+import { describe, expect, it, vi } from 'vitest';
 import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
-import { startEmbeddedNetwork, type EmbeddedNetwork } from '../../src/runtime/embedded-network.js';
 import { openStore } from '../../src/runtime/open-store.js';
 import { batchedSubmissionSink } from '../../src/runtime/submission-sink.js';
 import { startValidator } from '../../src/runtime/validator-app.js';
 import type { SubmissionRecord } from '../../src/store/types.js';
-import { embeddedConfig } from './helpers.js';
+import { embeddedConfig, networkWithMongo } from './helpers.js';
 
 const MINERS = 16;
 
@@ -23,18 +21,10 @@ async function pendingWrites(metrics: ValidatorMetrics): Promise<number> {
  * read it) waits for the store like the snapshots do, instead of being lost until the next cycle.
  */
 describe('submissions records through a store outage', () => {
-  let network: EmbeddedNetwork;
-  let mongo: EmbeddedMongoServer;
-  beforeAll(async () => {
-    network = await startEmbeddedNetwork({ miners: MINERS, blockTimeMs: 500 });
-    mongo = await EmbeddedMongoServer.start();
-  }, 60_000);
-  afterAll(async () => {
-    await mongo?.close();
-    await network?.close();
-  });
+  const env = networkWithMongo(MINERS);
 
   it('the sink holds the newest record of each hotkey while the store is down and writes them when it is back', async () => {
+    const { mongo } = env;
     const store = await openStore({ uri: mongo.uri, db: 'sink-outage', serverSelectionTimeoutMS: 300, connectTimeoutMS: 300 });
     const metrics = new ValidatorMetrics({ defaultMetrics: false });
     const sink = batchedSubmissionSink(store, { concurrency: 2, metrics, minRetryDelayMs: 50, maxRetryDelayMs: 200 });
@@ -59,6 +49,7 @@ describe('submissions records through a store outage', () => {
   });
 
   it('a cycle run while writes are refused has its submissions records stored once the store is back, before the next cycle', async () => {
+    const { network, mongo } = env;
     const store = await openStore({ uri: mongo.uri, db: 'submissions-outage', serverSelectionTimeoutMS: 300, connectTimeoutMS: 300 });
     const app = await startValidator(embeddedConfig(), { network, storeInstance: store, metricsServer: false, jitterMs: 0, cycleDeadlineMs: 600_000 });
     try {

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { EmbeddedMongoServer } from '../../src/devnet/mongo/embedded-mongo-server.js';
 import { StoreUnavailableError } from '../../src/errors.js';
@@ -6,15 +5,7 @@ import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
 import { openStore, openStoreOrDefer } from '../../src/runtime/open-store.js';
 import { MongoStore } from '../../src/store/mongo-store.js';
 import { snapshot } from './backend.js';
-
-/** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { closedPort } from '../helpers/closed-port.js';
 
 async function storeUp(metrics: ValidatorMetrics): Promise<number | undefined> {
   return (await metrics.storeUp.get()).values[0]?.value;

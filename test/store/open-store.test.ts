@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,15 +6,7 @@ import { StoreUnavailableError } from '../../src/errors.js';
 import { openStore } from '../../src/runtime/open-store.js';
 import { openStore as openStoreWithoutEmbedded } from '../../src/store/open-store.js';
 import { snapshot } from './backend.js';
-
-/** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { closedPort } from '../helpers/closed-port.js';
 
 describe('openStore', () => {
   it('starts an embedded server in-process when no uri is given, and stops it on close', async () => {
