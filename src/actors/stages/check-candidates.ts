@@ -1,3 +1,4 @@
+import PQueue from 'p-queue';
 import type { SignatureStatus } from '../../crypto/index.js';
 import { errorCode } from '../../errors.js';
 import { captionMatches } from '../../formats/caption.js';
@@ -36,6 +37,9 @@ export async function checkCandidates(
 
   const candidates: CandidateSnapshot[] = [];
   const now = deps.now?.() ?? new Date();
+  // This miner's share of the AI-check slots every miner draws from: its checks past the share
+  // wait here, behind its own, not in the shared queue ahead of other miners' checks.
+  const share = new PQueue({ concurrency: deps.aiChecksPerMiner ?? Number.POSITIVE_INFINITY });
   await timed(ctx, 'ai', () =>
     Promise.all(
       items.map(async ({ submission, metrics }, i) => {
@@ -78,7 +82,7 @@ export async function checkCandidates(
         const source = metrics.video_url && !deps.original ? 'platform' : 'miner';
         const url = source === 'platform' ? metrics.video_url! : submission.direct_video_url;
         try {
-          candidates.push(candidate(await aiScore(ctx, aiCache, url, source), source));
+          candidates.push(candidate(await aiScore(ctx, aiCache, share, url, source), source));
         } catch (error) {
           if (signal.aborted) throw error;
           deps.metrics.actorFailuresTotal.inc({ stage: 'ai' });
@@ -112,14 +116,15 @@ export async function checkCandidates(
   return { value: { candidates, skipped }, failures };
 }
 
-async function aiScore(ctx: StageContext, cache: AiScoreCache, url: string, source: 'platform' | 'miner'): Promise<number> {
+async function aiScore(ctx: StageContext, cache: AiScoreCache, share: PQueue, url: string, source: 'platform' | 'miner'): Promise<number> {
   const { deps, signal } = ctx;
   const now = (deps.now?.() ?? new Date()).getTime();
   const cached = cache.get(url, now);
   if (cached !== undefined) return cached;
   let result;
   try {
-    result = await withRetry(deps, 'ai_detector', (s) => deps.aiDetector.detect(url, { signal: s, source }), signal);
+    // Retries stay inside the share: they do not add to what the miner holds.
+    result = await share.add(() => withRetry(deps, 'ai_detector', (s) => deps.aiDetector.detect(url, { signal: s, source }), signal), { signal });
   } catch (error) {
     deps.metrics.aiDetectionsTotal.inc({ result: 'error' });
     throw error;
