@@ -27,6 +27,8 @@ let released = false;
 let videos: VideoHost;
 let standin: SightEngineStandin;
 let detector: AiDetectorService;
+/** The same, with a download deadline the drip host reaches quickly. */
+let shortDeadline: AiDetectorService;
 
 function heldAtLeast(count: number): Promise<void> {
   return new Promise((resolve) => {
@@ -64,10 +66,13 @@ beforeAll(async () => {
   await standin.listen();
   const scorer = new SightEngineClient({ baseUrl: standin.url, ...SIGHTENGINE_STANDIN_CREDENTIALS, retries: 0 });
   detector = new AiDetectorService({ scorer, sampler: new FrameSampler({ frames: 2 }), allowPrivate: [drip.url, videos.url] });
+  const ownScorer = new SightEngineClient({ baseUrl: standin.url, ...SIGHTENGINE_STANDIN_CREDENTIALS, retries: 0 });
+  shortDeadline = new AiDetectorService({ scorer: ownScorer, allowPrivate: [drip.url], downloadTimeoutMs: 300 });
 });
 
 afterAll(async () => {
   release();
+  await shortDeadline?.close();
   await detector?.close();
   await standin?.close();
   await videos?.close();
@@ -126,5 +131,42 @@ describe('AI-check slots: one miner holds at most its share', () => {
     } finally {
       release();
     }
+  });
+});
+
+describe('AI checks after a download ran to its deadline', () => {
+  it("a miner's other videos wait for the next cycle: one deadline per miner per cycle, not one per listed video", async () => {
+    const metrics = new TableMetrics();
+    const m = await miner(300, (id) => `${drip.url}/${id}.mp4`, 5, metrics);
+    const deps = makeDeps({ gists: m.gists, metricsProvider: metrics, aiDetector: shortDeadline, aiChecksPerMiner: 1 });
+    const actor = new MinerActor({ uid: m.uid, hotkey: m.hotkey, deps, parent });
+    const asked = (): string[] => drip.hits.filter((path) => path.startsWith(`/m${m.uid}v`));
+    released = false;
+    for (const [cycle, interval] of ['2026-01-01-00-00', '2026-01-01-02-00'].entries()) {
+      const result = await actor.collect({ interval, commitment: { hotkey: m.hotkey, block: 1, value: 'u300:abc123' } });
+      expect(result.ok).toBe(true);
+      if (!result.ok) return;
+      // The first video is asked for once (a timeout is not retried); the rest are not started.
+      expect(asked()).toHaveLength(cycle + 1);
+      expect(result.value.candidates).toEqual([]);
+      expect(result.value.skipped.map((s) => s.reason)).toEqual(Array(5).fill('ai_unavailable'));
+      expect(result.value.failures.map((f) => f.code).sort()).toEqual(['ERR_AI_DEFERRED', 'ERR_AI_DEFERRED', 'ERR_AI_DEFERRED', 'ERR_AI_DEFERRED', 'ERR_DOWNLOAD_TIMEOUT']);
+    }
+  });
+});
+
+describe('AI checks after a download deadline, under compat original', () => {
+  it('every listed video is still asked for in the cycle, as the original asks its detector about each', async () => {
+    const metrics = new TableMetrics();
+    const m = await miner(301, (id) => `${drip.url}/${id}.mp4`, 3, metrics);
+    const deps = makeDeps({ gists: m.gists, metricsProvider: metrics, aiDetector: shortDeadline, aiChecksPerMiner: 1, original: true });
+    const actor = new MinerActor({ uid: m.uid, hotkey: m.hotkey, deps, parent });
+    released = false;
+    const result = await actor.collect({ interval: INTERVAL, commitment: { hotkey: m.hotkey, block: 1, value: 'u301:abc123' } });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(drip.hits.filter((path) => path.startsWith(`/m${m.uid}v`))).toHaveLength(3);
+    // The original records a failed detection as ai 0.0.
+    expect(result.value.candidates.map((c) => c.ai_score)).toEqual([0, 0, 0]);
   });
 });

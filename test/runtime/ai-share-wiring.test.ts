@@ -5,7 +5,8 @@ import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
 import type { BuildContext, Closer, ValidatorAppOptions } from '../../src/runtime/build-context.js';
 import { buildServices } from '../../src/runtime/build-services.js';
 import { buildStore } from '../../src/runtime/build-store.js';
-import { AiDetectorService } from '../../src/services/ai-detector/index.js';
+import { SIGHTENGINE_STANDIN_CREDENTIALS } from '../../src/devnet/http/sightengine-standin.js';
+import { AiDetectorService, SightEngineClient } from '../../src/services/ai-detector/index.js';
 import { embeddedConfig } from './helpers.js';
 
 /*
@@ -28,7 +29,9 @@ async function built(config: Config, options: ValidatorAppOptions = {}) {
 
 describe('the actors share of AI checks, from the config', () => {
   it('a detector taking one video per call: 1 of the 4 slots per miner', async () => {
-    const aiDetector = new AiDetectorService({ scorer: { scoreFrame: async () => 0 } });
+    // Never called here: only its kind (one video per call) matters.
+    const scorer = new SightEngineClient({ baseUrl: 'http://127.0.0.1:9', ...SIGHTENGINE_STANDIN_CREDENTIALS });
+    const aiDetector = new AiDetectorService({ scorer });
     closers.push({ name: 'detector', close: () => aiDetector.close() });
     const { deps } = await built(embeddedConfig({ services: 'http' }), { aiDetector });
     expect(deps.aiChecksPerMiner).toBe(1);

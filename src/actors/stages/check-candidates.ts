@@ -1,4 +1,3 @@
-import PQueue from 'p-queue';
 import type { SignatureStatus } from '../../crypto/index.js';
 import { errorCode } from '../../errors.js';
 import { captionMatches } from '../../formats/caption.js';
@@ -7,6 +6,7 @@ import { failureFields } from '../../log.js';
 import { withRetry } from '../retry.js';
 import { claimKey, type CandidateSnapshot, type StageFailure } from '../types.js';
 import type { AiScoreCache } from './ai-score-cache.js';
+import { MinerAiShare } from './ai-share.js';
 import type { WithMetrics } from './fetch-metrics.js';
 import { timed, type Skipped, type StageContext, type StageOutcome } from './stage.js';
 
@@ -37,9 +37,9 @@ export async function checkCandidates(
 
   const candidates: CandidateSnapshot[] = [];
   const now = deps.now?.() ?? new Date();
-  // This miner's share of the AI-check slots every miner draws from: its checks past the share
-  // wait here, behind its own, not in the shared queue ahead of other miners' checks.
-  const share = new PQueue({ concurrency: deps.aiChecksPerMiner ?? Number.POSITIVE_INFINITY });
+  // This miner's share of the AI-check slots every miner draws from. Deferring its checks after a
+  // download deadline changes which videos get a verdict this cycle, so not under compat original.
+  const share = new MinerAiShare(deps.aiChecksPerMiner, !deps.original);
   await timed(ctx, 'ai', () =>
     Promise.all(
       items.map(async ({ submission, metrics }, i) => {
@@ -116,7 +116,7 @@ export async function checkCandidates(
   return { value: { candidates, skipped }, failures };
 }
 
-async function aiScore(ctx: StageContext, cache: AiScoreCache, share: PQueue, url: string, source: 'platform' | 'miner'): Promise<number> {
+async function aiScore(ctx: StageContext, cache: AiScoreCache, share: MinerAiShare, url: string, source: 'platform' | 'miner'): Promise<number> {
   const { deps, signal } = ctx;
   const now = (deps.now?.() ?? new Date()).getTime();
   const cached = cache.get(url, now);
@@ -124,7 +124,7 @@ async function aiScore(ctx: StageContext, cache: AiScoreCache, share: PQueue, ur
   let result;
   try {
     // Retries stay inside the share: they do not add to what the miner holds.
-    result = await share.add(() => withRetry(deps, 'ai_detector', (s) => deps.aiDetector.detect(url, { signal: s, source }), signal), { signal });
+    result = await share.run(() => withRetry(deps, 'ai_detector', (s) => deps.aiDetector.detect(url, { signal: s, source }), signal), signal);
   } catch (error) {
     deps.metrics.aiDetectionsTotal.inc({ result: 'error' });
     throw error;
