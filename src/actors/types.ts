@@ -80,6 +80,12 @@ export interface MinerActorDeps {
    * keeps one 7 days); default forever.
    */
   readonly aiResultTtlMs?: number;
+  /**
+   * AI checks one miner may have in flight at once (queued for a slot or running), retries
+   * included; default no bound. The slots are shared by every miner, so without it a miner listing
+   * videos that download slowly holds one slot per listed video (concurrency.ai_detector_per_miner).
+   */
+  readonly aiChecksPerMiner?: number;
   readonly retry: RetryPolicy;
   readonly logger: Logger;
   readonly metrics: ValidatorMetrics;

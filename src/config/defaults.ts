@@ -145,6 +145,12 @@ export const DEFAULTS = deepFreeze({
   concurrency: {
     platform_tracker: 8,
     ai_detector: 4,
+    /**
+     * AI checks one miner may have in flight, out of the ai_detector slots every miner shares;
+     * 0: a quarter of them, at least 1. A miner whose videos download slowly then holds its share,
+     * not a slot per listed video.
+     */
+    ai_detector_per_miner: 0,
     store: 16,
   },
   metrics: {

@@ -110,7 +110,7 @@ const schema = z
       .strict(),
     memory: z.object({ heap_growth_percent: int(0, 1000) }).strict(),
     concurrency: z
-      .object({ platform_tracker: int(1, 1024), ai_detector: int(1, 1024), store: int(1, 1024) })
+      .object({ platform_tracker: int(1, 1024), ai_detector: int(1, 1024), ai_detector_per_miner: int(0, 1024), store: int(1, 1024) })
       .strict(),
     metrics: z.object({ host: z.string().min(1), port: int(0, 65535) }).strict(),
     logging: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), stream: z.enum(LOG_STREAMS) }).strict(),

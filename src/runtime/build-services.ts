@@ -6,7 +6,7 @@ import { WorkerPool } from '../pool/worker-pool.js';
 import { scoringOptionsFromConfig } from '../scoring/policies.js';
 import type { BufferedSnapshotWriter } from '../store/buffered-snapshot-writer.js';
 import type { Store } from '../store/types.js';
-import { DependencyLimiter, limitsFromConfig } from '../supervisor/dependency-limiter.js';
+import { DependencyLimiter, aiChecksPerMiner, limitsFromConfig } from '../supervisor/dependency-limiter.js';
 import type { MinerScorer } from '../supervisor/supervisor.js';
 import { CoalescingBatcher } from '../supervisor/coalescing-batcher.js';
 import type { BuildContext } from './build-context.js';
@@ -54,10 +54,8 @@ export function buildServices(
   closers.push({ name: 'services', close: () => services.close() });
 
   const aiDetector = options.aiDetector ?? services.aiDetector;
-  const limiter = new DependencyLimiter({
-    limits: limitsFromConfig(config, { coalescingTracker: config.services !== 'http', coalescingAiDetector: aiDetector.coalesces === true }),
-    metrics,
-  });
+  const limits = limitsFromConfig(config, { coalescingTracker: config.services !== 'http', coalescingAiDetector: aiDetector.coalesces === true });
+  const limiter = new DependencyLimiter({ limits, metrics });
   const scoring = scoringOptionsFromConfig(config);
   const gistLimits = gistLimitsFromConfig(config);
   // Actors' gists arrive one by one; they are pooled into pool-sized calls (SPEC §4: ≥16 per
@@ -89,6 +87,7 @@ export function buildServices(
     aiThreshold: config.ai.threshold,
     maxRecordedRejections: config.gist.max_recorded_rejections,
     aiResultTtlMs: config.ai.result_ttl_seconds * 1000,
+    aiChecksPerMiner: aiChecksPerMiner(config.concurrency.ai_detector_per_miner, limits.ai_detector.concurrency),
     retry: { retries: 2, minTimeoutMs: 250, maxTimeoutMs: 4_000 },
     logger: logger.child({ component: 'actor' }),
     metrics,

@@ -192,3 +192,14 @@ export function limitsFromConfig(
     store: make(config.concurrency.store),
   };
 }
+
+/**
+ * AI checks one miner may have in flight: `configured` (concurrency.ai_detector_per_miner) when
+ * set, else a quarter of the AI-check slots every miner shares, at least 1. Four miners whose
+ * downloads hang cannot take every slot of the default 4 (nor 128 of a batching client's 128
+ * callers: 32 each), while a load of many honest miners still fills every slot.
+ */
+export function aiChecksPerMiner(configured: number, slots: number): number {
+  if (configured > 0) return configured;
+  return Math.max(1, Math.ceil(slots / 4));
+}

@@ -19,6 +19,9 @@ let hostUrl: string;
 const hits: string[] = [];
 let standin: SightEngineStandin;
 let detector: AiDetectorService;
+/** Same detector, with a download deadline a dripping host reaches quickly. */
+let shortDeadline: AiDetectorService;
+const drips = new Set<NodeJS.Timeout>();
 
 const deps = {
   retry: { retries: 2, minTimeoutMs: 1, maxTimeoutMs: 2 },
@@ -36,6 +39,17 @@ const BODIES: Record<string, { type: string; body: string; status?: number }> = 
 beforeAll(async () => {
   host = createServer((req, res) => {
     hits.push(req.url ?? '');
+    if (req.url === '/drip.mp4') {
+      // A byte every few ms, never done: each attempt holds a detection slot to the deadline.
+      res.writeHead(200, { 'content-type': 'video/mp4' });
+      const timer = setInterval(() => res.write('x'), 5);
+      drips.add(timer);
+      res.on('close', () => {
+        clearInterval(timer);
+        drips.delete(timer);
+      });
+      return;
+    }
     const answer = BODIES[req.url ?? ''] ?? { type: 'text/plain', body: 'missing', status: 404 };
     res.writeHead(answer.status ?? 200, { 'content-type': answer.type });
     res.end(answer.body);
@@ -46,18 +60,22 @@ beforeAll(async () => {
   await standin.listen();
   const scorer = new SightEngineClient({ baseUrl: standin.url, ...SIGHTENGINE_STANDIN_CREDENTIALS, retries: 0 });
   detector = new AiDetectorService({ scorer, sampler: new FrameSampler({ frames: 2 }), allowPrivate: [hostUrl] });
+  const ownScorer = new SightEngineClient({ baseUrl: standin.url, ...SIGHTENGINE_STANDIN_CREDENTIALS, retries: 0 });
+  shortDeadline = new AiDetectorService({ scorer: ownScorer, sampler: new FrameSampler({ frames: 2 }), allowPrivate: [hostUrl], downloadTimeoutMs: 300 });
 });
 
 afterAll(async () => {
+  drips.forEach((t) => clearInterval(t));
+  await shortDeadline?.close();
   await detector?.close();
   await standin?.close();
   host?.closeAllConnections();
   await new Promise((resolve) => host?.close(resolve));
 });
 
-async function detectWithRetry(url: string): Promise<unknown> {
+async function detectWithRetry(url: string, using = detector): Promise<unknown> {
   const signal = new AbortController().signal;
-  return withRetry(deps, 'ai_detector', (s) => detector.detect(url, { signal: s }), signal).catch((e: unknown) => e);
+  return withRetry(deps, 'ai_detector', (s) => using.detect(url, { signal: s }), signal).catch((e: unknown) => e);
 }
 
 describe('AI detection failures a retry cannot change are not retried within the cycle', () => {
@@ -80,6 +98,13 @@ describe('AI detection failures a retry cannot change are not retried within the
   it('an empty URL fails once, as not retryable', async () => {
     const error = await detectWithRetry(' ');
     expect(error).toMatchObject({ code: 'ERR_AI_BAD_URL', retryable: false });
+  });
+
+  it('a host that drips its body until the download deadline is asked once, not once per retry', async () => {
+    const before = hits.length;
+    const error = await detectWithRetry(`${hostUrl}/drip.mp4`, shortDeadline);
+    expect(error).toMatchObject({ code: 'ERR_DOWNLOAD_TIMEOUT', retryable: false });
+    expect(hits.slice(before)).toEqual(['/drip.mp4']);
   });
 
   it('a host answering 503 is still retried', async () => {

@@ -17,6 +17,8 @@ describe('loadConfig', () => {
     expect(c.gist.max_recorded_rejections).toBe(100);
     expect(loadConfig({ env: noEnv, flags: { 'gist.max_recorded_rejections': '0' } }).gist.max_recorded_rejections).toBe(0);
     expect(c.ai.threshold).toBe(0.3);
+    expect(c.concurrency.ai_detector_per_miner).toBe(0);
+    expect(loadConfig({ env: noEnv, flags: { 'concurrency.ai_detector_per_miner': '2' } }).concurrency.ai_detector_per_miner).toBe(2);
     expect(c.services).toBe('http');
     expect(Object.isFrozen(c)).toBe(true);
     expect(Object.isFrozen(c.wallet)).toBe(true);
@@ -84,6 +86,9 @@ describe('loadConfig', () => {
     [{ 'memory.heap_growth_percent': '1001' }, /--memory.heap_growth_percent: invalid value "1001"; expected at most 1000/],
     [{ 'memory.heap_growth_percent': '-5' }, /--memory.heap_growth_percent: invalid value "-5"; expected at least 0/],
     [{ 'gist.max_recorded_rejections': '-1' }, /--gist.max_recorded_rejections: invalid value "-1"; expected at least 0/],
+    [{ 'concurrency.ai_detector_per_miner': '-1' }, /--concurrency.ai_detector_per_miner: invalid value "-1"; expected at least 0/],
+    [{ 'concurrency.ai_detector_per_miner': '1.5' }, /--concurrency.ai_detector_per_miner: invalid value "1.5"/],
+    [{ 'concurrency.ai_detector_per_miner': '1025' }, /--concurrency.ai_detector_per_miner: invalid value "1025"; expected at most 1024/],
     [{ 'gist.max_recorded_rejections': '10001' }, /--gist.max_recorded_rejections: invalid value "10001"; expected at most 10000/],
   ];
   for (const [flags, message] of bad) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DependencyLimiter, limitsFromConfig } from '../../src/supervisor/dependency-limiter.js';
+import { DependencyLimiter, aiChecksPerMiner, limitsFromConfig } from '../../src/supervisor/dependency-limiter.js';
 import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
 
 function deferred() {
@@ -145,5 +145,14 @@ describe('DependencyLimiter', () => {
     const batchingDetector = limitsFromConfig({ gist: { concurrency: 32 }, concurrency: { platform_tracker: 8, ai_detector: 4, store: 16 } }, { coalescingAiDetector: true });
     expect(batchingDetector.ai_detector).toEqual({ concurrency: 128, maxQueue: 512 });
     expect(batchingDetector.platform_tracker).toEqual({ concurrency: 8, maxQueue: 32 });
+  });
+
+  it("gives each miner a quarter of the AI-check slots unless configured, at least one", () => {
+    expect(aiChecksPerMiner(0, 4)).toBe(1);
+    expect(aiChecksPerMiner(0, 1)).toBe(1);
+    expect(aiChecksPerMiner(0, 10)).toBe(3);
+    // A batching detector client's 128 callers: 32 per miner, more than the 5 videos it may list.
+    expect(aiChecksPerMiner(0, 128)).toBe(32);
+    expect(aiChecksPerMiner(2, 4)).toBe(2);
   });
 });

@@ -6,6 +6,7 @@ import { failureFields } from '../../log.js';
 import { withRetry } from '../retry.js';
 import { claimKey, type CandidateSnapshot, type StageFailure } from '../types.js';
 import type { AiScoreCache } from './ai-score-cache.js';
+import { MinerAiShare } from './ai-share.js';
 import type { WithMetrics } from './fetch-metrics.js';
 import { timed, type Skipped, type StageContext, type StageOutcome } from './stage.js';
 
@@ -36,6 +37,9 @@ export async function checkCandidates(
 
   const candidates: CandidateSnapshot[] = [];
   const now = deps.now?.() ?? new Date();
+  // This miner's share of the AI-check slots every miner draws from. Deferring its checks after a
+  // download deadline changes which videos get a verdict this cycle, so not under compat original.
+  const share = new MinerAiShare(deps.aiChecksPerMiner, !deps.original);
   await timed(ctx, 'ai', () =>
     Promise.all(
       items.map(async ({ submission, metrics }, i) => {
@@ -78,7 +82,7 @@ export async function checkCandidates(
         const source = metrics.video_url && !deps.original ? 'platform' : 'miner';
         const url = source === 'platform' ? metrics.video_url! : submission.direct_video_url;
         try {
-          candidates.push(candidate(await aiScore(ctx, aiCache, url, source), source));
+          candidates.push(candidate(await aiScore(ctx, aiCache, share, url, source), source));
         } catch (error) {
           if (signal.aborted) throw error;
           deps.metrics.actorFailuresTotal.inc({ stage: 'ai' });
@@ -112,14 +116,15 @@ export async function checkCandidates(
   return { value: { candidates, skipped }, failures };
 }
 
-async function aiScore(ctx: StageContext, cache: AiScoreCache, url: string, source: 'platform' | 'miner'): Promise<number> {
+async function aiScore(ctx: StageContext, cache: AiScoreCache, share: MinerAiShare, url: string, source: 'platform' | 'miner'): Promise<number> {
   const { deps, signal } = ctx;
   const now = (deps.now?.() ?? new Date()).getTime();
   const cached = cache.get(url, now);
   if (cached !== undefined) return cached;
   let result;
   try {
-    result = await withRetry(deps, 'ai_detector', (s) => deps.aiDetector.detect(url, { signal: s, source }), signal);
+    // Retries stay inside the share: they do not add to what the miner holds.
+    result = await share.run(() => withRetry(deps, 'ai_detector', (s) => deps.aiDetector.detect(url, { signal: s, source }), signal), signal);
   } catch (error) {
     deps.metrics.aiDetectionsTotal.inc({ result: 'error' });
     throw error;

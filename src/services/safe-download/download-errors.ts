@@ -23,8 +23,9 @@ export type DownloadErrorCode =
 
 /**
  * A guarded download that was allowed but did not produce a body within the caps. `retryable`
- * tells the caller whether trying the same URL later can help (a 5xx or a timeout may; a 404 or
- * an oversized file will not).
+ * tells the caller whether trying the same URL again within the cycle can help (a 5xx or an
+ * unreachable host may; a 404, an oversized file or a download that ran to its deadline will not:
+ * the last held a detection slot for the whole deadline and would hold it again).
  */
 export class DownloadError extends AiDetectionError {
   readonly status: number | undefined;

@@ -296,10 +296,13 @@ function translateError(
   if (refusal) return refusal;
   if (error instanceof InfiniteVibeError) return error;
   if (deadline.timedOut) {
+    // Not retried within the cycle: every attempt holds a detection slot for the whole deadline
+    // (a host that drips its body, or never answers, does so on purpose), so retries would only
+    // multiply one host's share of the slots. The next cycle asks again.
     return new DownloadError(
       `${redact(url)} did not finish within ${options.timeoutMs} ms`,
       'ERR_DOWNLOAD_TIMEOUT',
-      { retryable: true, cause: error },
+      { retryable: false, cause: error },
     );
   }
   if (options.signal?.aborted) return options.signal.reason ?? error;

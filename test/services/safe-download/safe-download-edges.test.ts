@@ -114,7 +114,7 @@ describe('safeDownload responses', () => {
   it('a body that stalls past the deadline is ERR_DOWNLOAD_TIMEOUT naming the limit', async () => {
     const error = await safeDownload(`${base}/stalls?sig=x`, { ...open, timeoutMs: 150 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DownloadError);
-    expect(error).toMatchObject({ code: 'ERR_DOWNLOAD_TIMEOUT', retryable: true });
+    expect(error).toMatchObject({ code: 'ERR_DOWNLOAD_TIMEOUT', retryable: false });
     expect((error as Error).message).toBe(`${base}/stalls did not finish within 150 ms`);
   });
 });

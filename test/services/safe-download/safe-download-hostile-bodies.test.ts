@@ -81,7 +81,7 @@ describe('safeDownload: a body that keeps dripping', () => {
     const closed = new Promise<void>((resolve) => dripClosed.push(resolve));
     const error = await safeDownload(`${server.url}/drip.mp4`, { ...open, timeoutMs: 300, destination }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DownloadError);
-    expect(error).toMatchObject({ code: 'ERR_DOWNLOAD_TIMEOUT', retryable: true });
+    expect(error).toMatchObject({ code: 'ERR_DOWNLOAD_TIMEOUT', retryable: false });
     await closed;
     expect(existsSync(destination)).toBe(false);
   });
