@@ -95,6 +95,9 @@ export const DEFAULTS = deepFreeze({
     frames: 10,
     max_video_bytes: 200 * MiB,
     download_timeout_ms: 120_000,
+    // Least a video host must deliver, over 10 s windows (0: no floor). A host that drips its
+    // body would otherwise hold a detection slot for the whole download timeout on each video.
+    download_min_bytes_per_second: 8 * 1024,
     // How long a video's verdict stands before it is checked again: the original's detector
     // keeps a result 7 days (Redis TTL 604800 s), then its validator's per-cycle call re-checks.
     result_ttl_seconds: 604_800,

@@ -78,6 +78,7 @@ const schema = z
         frames: int(1, 100),
         max_video_bytes: int(1, 4 * 1024 * 1024 * 1024),
         download_timeout_ms: int(1, 3_600_000),
+        download_min_bytes_per_second: int(0, 1024 * 1024 * 1024),
         result_ttl_seconds: int(1, 315_360_000),
       })
       .strict(),

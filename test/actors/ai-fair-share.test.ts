@@ -65,7 +65,8 @@ beforeAll(async () => {
   standin = new SightEngineStandin();
   await standin.listen();
   const scorer = new SightEngineClient({ baseUrl: standin.url, ...SIGHTENGINE_STANDIN_CREDENTIALS, retries: 0 });
-  detector = new AiDetectorService({ scorer, sampler: new FrameSampler({ frames: 2 }), allowPrivate: [drip.url, videos.url] });
+  // No delivery floor: the drip host's downloads must hang until released, whatever the load.
+  detector = new AiDetectorService({ scorer, sampler: new FrameSampler({ frames: 2 }), allowPrivate: [drip.url, videos.url], downloadMinBytesPerSecond: 0 });
   const ownScorer = new SightEngineClient({ baseUrl: standin.url, ...SIGHTENGINE_STANDIN_CREDENTIALS, retries: 0 });
   shortDeadline = new AiDetectorService({ scorer: ownScorer, allowPrivate: [drip.url], downloadTimeoutMs: 300 });
 });

@@ -17,6 +17,8 @@ describe('loadConfig', () => {
     expect(c.gist.max_recorded_rejections).toBe(100);
     expect(loadConfig({ env: noEnv, flags: { 'gist.max_recorded_rejections': '0' } }).gist.max_recorded_rejections).toBe(0);
     expect(c.ai.threshold).toBe(0.3);
+    expect(c.ai.download_min_bytes_per_second).toBe(8192);
+    expect(loadConfig({ env: noEnv, flags: { 'ai.download_min_bytes_per_second': '0' } }).ai.download_min_bytes_per_second).toBe(0);
     expect(c.concurrency.ai_detector_per_miner).toBe(0);
     expect(loadConfig({ env: noEnv, flags: { 'concurrency.ai_detector_per_miner': '2' } }).concurrency.ai_detector_per_miner).toBe(2);
     expect(c.services).toBe('http');
@@ -89,6 +91,8 @@ describe('loadConfig', () => {
     [{ 'concurrency.ai_detector_per_miner': '-1' }, /--concurrency.ai_detector_per_miner: invalid value "-1"; expected at least 0/],
     [{ 'concurrency.ai_detector_per_miner': '1.5' }, /--concurrency.ai_detector_per_miner: invalid value "1.5"/],
     [{ 'concurrency.ai_detector_per_miner': '1025' }, /--concurrency.ai_detector_per_miner: invalid value "1025"; expected at most 1024/],
+    [{ 'ai.download_min_bytes_per_second': '-1' }, /--ai.download_min_bytes_per_second: invalid value "-1"; expected at least 0/],
+    [{ 'ai.download_min_bytes_per_second': '0.5' }, /--ai.download_min_bytes_per_second: invalid value "0.5"/],
     [{ 'gist.max_recorded_rejections': '10001' }, /--gist.max_recorded_rejections: invalid value "10001"; expected at most 10000/],
   ];
   for (const [flags, message] of bad) {

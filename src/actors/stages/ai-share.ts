@@ -1,10 +1,14 @@
 import PQueue from 'p-queue';
 import { AiDetectionError, errorCode } from '../../errors.js';
 
+/** Download failures that say the miner's host is slow on purpose, not the network. */
+const SLOW_HOST: ReadonlySet<string | undefined> = new Set(['ERR_DOWNLOAD_TIMEOUT', 'ERR_DOWNLOAD_TOO_SLOW']);
+
 /**
  * One miner's share of the AI-check slots every miner draws from, for one cycle. Its checks past
  * `perMiner` wait here, behind its own, instead of in the shared queue ahead of other miners'.
- * With `deferAfterTimeout`, once one of its downloads has run to the deadline the checks it has
+ * With `deferAfterTimeout`, once one of its downloads has run to the deadline (or fell below the
+ * delivery floor) the checks it has
  * not started yet fail as ERR_AI_DEFERRED (checked again next cycle): a host that drips bytes
  * costs the miner's share one deadline per cycle, not one per listed video.
  */
@@ -29,7 +33,7 @@ export class MinerAiShare {
         try {
           return await check();
         } catch (error) {
-          if (this.#deferAfterTimeout && errorCode(error) === 'ERR_DOWNLOAD_TIMEOUT') this.#timedOut = true;
+          if (this.#deferAfterTimeout && SLOW_HOST.has(errorCode(error))) this.#timedOut = true;
           throw error;
         }
       },

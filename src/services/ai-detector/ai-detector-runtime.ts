@@ -84,6 +84,7 @@ export function localDetector(
     cache: deps.cache,
     maxVideoBytes: config.ai.max_video_bytes,
     downloadTimeoutMs: config.ai.download_timeout_ms,
+    downloadMinBytesPerSecond: config.ai.download_min_bytes_per_second,
     resultTtlMs: config.ai.result_ttl_seconds * 1000,
     ...(deps.now ? { now: deps.now } : {}),
     // Embedded without a named video host (a separately started devnet): loopback only.

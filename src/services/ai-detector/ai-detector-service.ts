@@ -8,13 +8,16 @@ import { abortable } from '../../util/abortable.js';
 import { escapeUntrusted } from '../../formats/escape-untrusted.js';
 import { componentLogger, silentLogger } from '../../log.js';
 import type { AiDetectionResult, AiDetector } from '../types.js';
-import { safeDownload } from '../safe-download/index.js';
+import { safeDownload, type RateFloor } from '../safe-download/index.js';
 import { toAiResultCache, type AiResultCache, type AiResultRepository } from './ai-result-cache.js';
 import { FrameSampler } from './frame-sampler.js';
 import { MemoryAiResultCache } from './memory-ai-result-cache.js';
 import type { FrameScorer } from './sightengine-client.js';
 
 const MiB = 1024 * 1024;
+/** Default floor on a video host's delivery, and the window it is checked over. */
+export const DEFAULT_MIN_BYTES_PER_SECOND = 8 * 1024;
+const RATE_WINDOW_MS = 10_000;
 
 export interface AiDetectorServiceOptions {
   /** Scores one frame (SightEngineClient, or anything with the same method). */
@@ -26,6 +29,13 @@ export interface AiDetectorServiceOptions {
   readonly maxVideoBytes?: number;
   /** Default 120 s (SPEC §6). */
   readonly downloadTimeoutMs?: number;
+  /**
+   * Least bytes per second a video host must deliver, checked over 10 s windows; 0 turns the
+   * check off. Default 8 KiB/s: a host that drips its body is cut off after 10 s, not 120 s.
+   */
+  readonly downloadMinBytesPerSecond?: number;
+  /** The window that floor is checked over. Default 10 s. */
+  readonly downloadRateWindowMs?: number;
   /** Stand-in hosts the downloader may reach on private addresses (see safeDownload). */
   readonly allowPrivate?: boolean | readonly string[];
   /** Fraction of the sampled frames that must be scored for a result. Default 0.5. */
@@ -66,6 +76,7 @@ export class AiDetectorService implements AiDetector {
   readonly #cache: AiResultCache;
   readonly #maxVideoBytes: number;
   readonly #downloadTimeoutMs: number;
+  readonly #downloadMinRate: RateFloor | undefined;
   readonly #allowPrivate: boolean | readonly string[];
   readonly #minScoredFraction: number;
   readonly #frameConcurrency: number;
@@ -95,6 +106,15 @@ export class AiDetectorService implements AiDetector {
         `options.downloadTimeoutMs must be a positive number, got ${String(options.downloadTimeoutMs)}`,
       );
     }
+    const minRate = options.downloadMinBytesPerSecond ?? DEFAULT_MIN_BYTES_PER_SECOND;
+    if (!Number.isSafeInteger(minRate) || minRate < 0) {
+      throw new RangeError(`options.downloadMinBytesPerSecond must be an integer >= 0, got ${String(options.downloadMinBytesPerSecond)}`);
+    }
+    const windowMs = options.downloadRateWindowMs ?? RATE_WINDOW_MS;
+    if (!Number.isSafeInteger(windowMs) || windowMs < 1) {
+      throw new RangeError(`options.downloadRateWindowMs must be a positive integer, got ${String(options.downloadRateWindowMs)}`);
+    }
+    this.#downloadMinRate = minRate === 0 ? undefined : { bytes: Math.max(1, Math.ceil((minRate * windowMs) / 1000)), windowMs };
     this.#minScoredFraction = options.minScoredFraction ?? 0.5;
     if (!(this.#minScoredFraction > 0 && this.#minScoredFraction <= 1)) {
       throw new RangeError(
@@ -159,6 +179,7 @@ export class AiDetectorService implements AiDetector {
       const download = await safeDownload(url, {
         maxBytes: this.#maxVideoBytes,
         timeoutMs: this.#downloadTimeoutMs,
+        ...(this.#downloadMinRate ? { minRate: this.#downloadMinRate } : {}),
         allowPrivate: this.#allowPrivate,
         signal,
         destination: file,

@@ -17,6 +17,7 @@ export class RefusedUrlError extends UnsafeUrlError {
 export type DownloadErrorCode =
   | 'ERR_DOWNLOAD_TOO_LARGE'
   | 'ERR_DOWNLOAD_TIMEOUT'
+  | 'ERR_DOWNLOAD_TOO_SLOW'
   | 'ERR_DOWNLOAD_STATUS'
   | 'ERR_DOWNLOAD_BAD_REDIRECT'
   | 'ERR_DOWNLOAD_UNREACHABLE';

@@ -11,3 +11,4 @@ export {
   type RefusalReason,
 } from './download-errors.js';
 export { LOOPBACK_HOSTS, PrivateHostAllowance, isForbiddenAddress } from './address-policy.js';
+export { RateFloorMeter, type RateFloor } from './rate-floor.js';

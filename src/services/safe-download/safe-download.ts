@@ -11,6 +11,7 @@ import { InfiniteVibeError } from '../../errors.js';
 import { linkedSignal, type LinkedSignal } from '../../util/linked-signal.js';
 import { PrivateHostAllowance, isForbiddenAddress } from './address-policy.js';
 import { DownloadError, RefusedUrlError } from './download-errors.js';
+import { RateFloorMeter, checkRateFloor, type RateFloor } from './rate-floor.js';
 
 export interface SafeDownloadOptions {
   /** Refuse bodies larger than this (checked against Content-Length and while streaming). */
@@ -25,6 +26,8 @@ export interface SafeDownloadOptions {
   /** Default 5. Every hop is checked like the first URL. */
   readonly maxRedirects?: number;
   readonly headers?: Readonly<Record<string, string>>;
+  /** The body must deliver at least this much per window, or fails as ERR_DOWNLOAD_TOO_SLOW. Default none. */
+  readonly minRate?: RateFloor;
 }
 
 export interface SafeDownloadResult {
@@ -120,16 +123,21 @@ export async function safeDownload(
 
       const contentType = headerValue(response.headers['content-type']) ?? null;
       const common = { url: url.href, status: response.statusCode, contentType, redirects };
+      const meter = options.minRate
+        ? new RateFloorMeter(response.body, options.minRate, () => tooSlow(url, options.minRate!))
+        : undefined;
       try {
         if (options.destination !== undefined) {
-          const bytes = await streamToFile(response.body, options.destination, options.maxBytes, url);
+          const bytes = await streamToFile(response.body, options.destination, options.maxBytes, url, meter);
           return { ...common, bytes, body: null, path: options.destination };
         }
-        const body = await streamToBuffer(response.body, options.maxBytes, url);
+        const body = await streamToBuffer(response.body, options.maxBytes, url, meter);
         return { ...common, bytes: body.length, body, path: null };
       } catch (error) {
         discard(response.body);
         return fail(error, url);
+      } finally {
+        meter?.stop();
       }
     }
   } finally {
@@ -160,6 +168,7 @@ function validateOptions(options: SafeDownloadOptions): void {
   ) {
     throw new TypeError('options.destination must be a non-empty file path');
   }
+  checkRateFloor(options.minRate);
 }
 
 function parseTarget(input: string | URL): URL {
@@ -250,18 +259,19 @@ export function guardedLookup(allowance: PrivateHostAllowance): LookupFunction {
   };
 }
 
-async function streamToBuffer(body: Readable, maxBytes: number, url: URL): Promise<Buffer> {
+async function streamToBuffer(body: Readable, maxBytes: number, url: URL, meter?: RateFloorMeter): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
     total += chunk.length;
+    meter?.add(chunk.length);
     if (total > maxBytes) throw tooLarge(url, maxBytes, 'streamed past the cap');
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, total);
 }
 
-async function streamToFile(body: Readable, path: string, maxBytes: number, url: URL): Promise<number> {
+async function streamToFile(body: Readable, path: string, maxBytes: number, url: URL, meter?: RateFloorMeter): Promise<number> {
   let total = 0;
   const file = createWriteStream(path);
   try {
@@ -270,6 +280,7 @@ async function streamToFile(body: Readable, path: string, maxBytes: number, url:
       async function* capped(source: AsyncIterable<Buffer>) {
         for await (const chunk of source) {
           total += chunk.length;
+          meter?.add(chunk.length);
           if (total > maxBytes) throw tooLarge(url, maxBytes, 'streamed past the cap');
           yield chunk;
         }
@@ -326,6 +337,15 @@ function refusedAddress(url: URL, address: string): RefusedUrlError {
     `${url.host} resolves to the non-public address ${address}`,
     'private_address',
     redact(url),
+  );
+}
+
+/** Not retried within the cycle, for the reason a download past its deadline is not. */
+function tooSlow(url: URL, floor: RateFloor): DownloadError {
+  return new DownloadError(
+    `${redact(url)} delivered less than ${floor.bytes} bytes in ${floor.windowMs} ms`,
+    'ERR_DOWNLOAD_TOO_SLOW',
+    { retryable: false },
   );
 }
 

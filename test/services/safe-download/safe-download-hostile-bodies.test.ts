@@ -87,6 +87,42 @@ describe('safeDownload: a body that keeps dripping', () => {
   });
 });
 
+describe('safeDownload: a delivery floor (minRate)', () => {
+  // The drip sends about 200 bytes a second; the floor asks for 4 KiB in each 200 ms window.
+  const floor = { bytes: 4096, windowMs: 200 };
+
+  it.each([
+    ['to a file', true],
+    ['to memory', false],
+  ])('a dripping body below it fails as too slow, %s, long before the deadline, with no file left', async (_how, toFile) => {
+    const destination = join(dir, `slow-out-${String(toFile)}`);
+    const closed = new Promise<void>((resolve) => dripClosed.push(resolve));
+    const error = await safeDownload(`${server.url}/drip.mp4`, {
+      ...open,
+      timeoutMs: 600_000,
+      minRate: floor,
+      ...(toFile ? { destination } : {}),
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DownloadError);
+    expect(error).toMatchObject({ code: 'ERR_DOWNLOAD_TOO_SLOW', retryable: false });
+    expect((error as Error).message).toContain('less than 4096 bytes in 200 ms');
+    await closed;
+    expect(existsSync(destination)).toBe(false);
+  });
+
+  it('a body delivered at once passes it', async () => {
+    const result = await safeDownload(`${server.url}/gzip.mp4`, { ...open, minRate: floor });
+    expect(result.bytes).toBe(gzipBomb.length);
+  });
+
+  it.each([
+    [{ bytes: 0, windowMs: 100 }, /minRate.bytes must be a positive integer/],
+    [{ bytes: 10, windowMs: 1.5 }, /minRate.windowMs must be a positive integer/],
+  ])('an invalid floor %j is refused before any request', async (minRate, message) => {
+    await expect(safeDownload(`${server.url}/gzip.mp4`, { ...open, minRate })).rejects.toThrow(message);
+  });
+});
+
 /** A TCP server that writes `response` on each connection, for framing an HTTP server would not send. */
 async function rawServer(response: (socket: Socket) => void): Promise<{ url: string; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
