@@ -1,3 +1,4 @@
+import { ObjectId } from 'mongodb';
 import { StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
@@ -62,15 +63,36 @@ export class BufferedScoreLog {
     return this.#held.reduce((n, batch) => n + batch.length, 0);
   }
 
+  /** Every held record, in the order they will be written (what a shutdown spools). */
+  get held(): ScoreRecord[] {
+    return this.#held.flat();
+  }
+
   /** Writes this cycle's records after any held ones; never throws for an unreachable store. */
   async record(records: readonly ScoreRecord[]): Promise<void> {
-    if (records.length > 0) this.#held.push(records);
+    this.#hold(records);
+    await this.flush();
+  }
+
+  /**
+   * Holds records without waiting for the store (a spool replayed at start-up); they are written
+   * in the background, or with the next cycle's.
+   */
+  hold(records: readonly ScoreRecord[]): void {
+    this.#hold(records);
+    void this.flush();
+  }
+
+  #hold(records: readonly ScoreRecord[]): void {
+    // Each record gets its document id before its first write: a retry, or a replay of the spool
+    // after a restart, then finds it stored (even when the first write's answer was lost) rather
+    // than adding a second copy to the history.
+    if (records.length > 0) this.#held.push(records.map((r) => (r._id === undefined ? { ...r, _id: new ObjectId().toHexString() } : r)));
     if (this.#held.length > this.#maxBatches) {
       const dropped = this.#held.splice(0, this.#held.length - this.#maxBatches);
       this.#logger.error({ cycles: dropped.length, records: dropped.reduce((n, b) => n + b.length, 0) }, 'score history held too long; oldest cycles dropped');
     }
     this.#gauge();
-    await this.flush();
   }
 
   /** Writes what is held; true once nothing is. */
