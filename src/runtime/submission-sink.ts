@@ -23,6 +23,13 @@ export interface SubmissionSinkOptions {
 export interface HeldSubmissionSink extends SubmissionSink {
   /** Records held for the store (one per hotkey at most). */
   readonly pending: number;
+  /** The held records themselves (what a shutdown spools). */
+  readonly held: SubmissionRecord[];
+  /**
+   * Holds records without waiting for the store (a spool replayed at start-up), unless a newer
+   * record of the hotkey is held; they are written in the background, or with the next write.
+   */
+  hold(records: readonly SubmissionRecord[]): void;
   /** Writes what is held; true once nothing is. */
   flush(): Promise<boolean>;
   /** Stops the background retries; what is still held stays unwritten. */
@@ -108,6 +115,14 @@ export function batchedSubmissionSink(store: Pick<Store, 'submissions'>, options
     },
     get pending() {
       return held.size;
+    },
+    get held() {
+      return [...held.values()];
+    },
+    hold: (records) => {
+      for (const r of records) if (!held.has(r.hotkey)) held.set(r.hotkey, r);
+      gauge();
+      void flush().catch((error: unknown) => options.logger?.error({ err: error, held: held.size }, 'held submissions records refused by the store'));
     },
     flush,
     close: () => {
