@@ -7,8 +7,8 @@ export interface HeldRecords<T> {
   readonly pending: number;
   /** Holds records without waiting for the store; written in the background. */
   hold(records: readonly T[]): void;
-  /** Writes what is held; true once nothing is. */
-  flush(): Promise<boolean>;
+  /** Resolves once nothing is held: by the first write or a later one. */
+  whenDrained(): Promise<void>;
 }
 
 /**
@@ -55,13 +55,13 @@ export class HeldRecordSpool<T> {
     if (files.length === 0) return 0;
     this.#logger.info({ files: files.length, records: count, held: this.#source.pending }, `${this.#kind} records spooled at the last shutdown replayed`);
     const replayed = [...this.#replayed];
+    // The buffer writes them now or, with the store down, in its background retries or with the
+    // next cycle's records. Until then (or until the next shutdown replaces the files with one of
+    // what is still held) a crash replays them again, which stores nothing twice.
     void this.#source
-      .flush()
-      .then(async (stored) => {
-        // Not stored yet: the background retries go on, and the next shutdown replaces the file
-        // with one of what is still held (none when they were stored meanwhile). Kept until then,
-        // a crash replays them again, which stores nothing twice.
-        if (!stored || this.#stopping || this.#source.pending > 0) return;
+      .whenDrained()
+      .then(async () => {
+        if (this.#stopping) return;
         await removeSpool(replayed);
         this.#replayed = this.#replayed.filter((p) => !replayed.includes(p));
       })

@@ -35,6 +35,7 @@ export class BufferedScoreLog {
   #delayMs: number;
   #retry: NodeJS.Timeout | undefined;
   #closed = false;
+  #drained: Array<() => void> = [];
 
   constructor(scores: Pick<Store['scores'], 'record'>, options: BufferedScoreLogOptions = {}) {
     if (!scores || typeof scores.record !== 'function') throw new TypeError('scores must have a record function');
@@ -61,6 +62,12 @@ export class BufferedScoreLog {
   /** Records held for the store. */
   get pending(): number {
     return this.#held.reduce((n, batch) => n + batch.length, 0);
+  }
+
+  /** Resolves once nothing is held (now, when nothing is): replayed spool files can go then. */
+  whenDrained(): Promise<void> {
+    if (this.#held.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drained.push(resolve));
   }
 
   /** Every held record, in the order they will be written (what a shutdown spools). */
@@ -119,6 +126,7 @@ export class BufferedScoreLog {
       this.#gauge();
     }
     this.#delayMs = this.#minDelayMs;
+    for (const resolve of this.#drained.splice(0)) resolve();
     return true;
   }
 

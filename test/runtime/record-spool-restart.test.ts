@@ -39,11 +39,18 @@ describe('runtime: held score history and submissions records across a restart d
     rmSync(spoolDir, { recursive: true, force: true });
   });
 
-  it('spools what is held at shutdown and stores it once after the next start', async () => {
-    const store = await openStore({ uri: mongo.uri, db: DB, serverSelectionTimeoutMS: 300, connectTimeoutMS: 300 });
-    const config = embeddedConfig({ 'mongodb.spool_dir': spoolDir });
+  // Store up at the next start: the first write stores them. Still down: they are held (and the
+  // files kept) until the store answers, then stored and the files removed while running.
+  it.each([
+    ['up', false],
+    ['still down', true],
+  ])('spools what is held at shutdown and stores it once after the next start (store %s)', async (label, downAtStart) => {
+    const dbName = `${DB}-${label.replace(' ', '-')}`;
+    const store = await openStore({ uri: mongo.uri, db: dbName, serverSelectionTimeoutMS: 300, connectTimeoutMS: 300 });
+    const dir = join(spoolDir, label.replace(' ', '-'));
+    const config = embeddedConfig({ 'mongodb.spool_dir': dir });
     const options = { network, storeInstance: store, metricsServer: false, jitterMs: 0, cycleDeadlineMs: 600_000 } as const;
-    const db = client.db(DB);
+    const db = client.db(dbName);
     try {
       mongo.failCommands({ commands: ['update'] });
       const a = await startValidator(config, options);
@@ -51,8 +58,8 @@ describe('runtime: held score history and submissions records across a restart d
       expect(a.pendingSubmissions).toBeGreaterThan(0);
       await a.stop();
 
-      const [scores, ...moreScores] = await readSpoolFiles(spoolDir, 'scores');
-      const [submissions, ...moreSubmissions] = await readSpoolFiles(spoolDir, 'submissions');
+      const [scores, ...moreScores] = await readSpoolFiles(dir, 'scores');
+      const [submissions, ...moreSubmissions] = await readSpoolFiles(dir, 'submissions');
       expect([moreScores, moreSubmissions]).toEqual([[], []]);
       expect(scores!.docs.length).toBeGreaterThan(0);
       expect(submissions!.docs.map((d) => (d as { hotkey: string }).hotkey).sort()).toEqual(
@@ -63,10 +70,16 @@ describe('runtime: held score history and submissions records across a restart d
       // As if a start had crashed before removing it: the same records twice in the spool.
       copyFileSync(scores!.path, scores!.path.replace('scores-', 'scores-0-'));
 
-      mongo.failCommands(null);
+      if (!downAtStart) mongo.failCommands(null);
       const b = await startValidator(config, options);
       try {
-        await vi.waitFor(() => expect(readdirSync(spoolDir)).toEqual([]), { timeout: 30_000, interval: 100 });
+        if (downAtStart) {
+          expect(b.pendingSubmissions).toBe(submissions!.docs.length);
+          // Held, not stored: every file stays (the snapshots' too, and the score file's copy).
+          expect(readdirSync(dir).map((n) => n.split('-')[0]).sort()).toEqual(['scores', 'scores', 'snapshots', 'submissions']);
+          mongo.failCommands(null);
+        }
+        await vi.waitFor(() => expect(readdirSync(dir)).toEqual([]), { timeout: 30_000, interval: 100 });
         expect(b.pendingSubmissions).toBe(0);
         const ids = scores!.docs.map((d) => (d as { _id: string })._id);
         expect(new Set(ids).size).toBe(ids.length);
@@ -78,7 +91,7 @@ describe('runtime: held score history and submissions records across a restart d
         await b.stop();
       }
       // Nothing held at this shutdown: no new file.
-      expect(readdirSync(spoolDir)).toEqual([]);
+      expect(readdirSync(dir)).toEqual([]);
     } finally {
       mongo.failCommands(null);
       await store.close();
