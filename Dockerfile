@@ -25,7 +25,11 @@ COPY --from=build /app/dist ./dist
 COPY bin ./bin
 # Runtime data (the Subtensor metadata used by the devnet) is read from src/ beside dist/.
 COPY src/devnet/subtensor/data ./src/devnet/subtensor/data
-RUN useradd --create-home --uid 10001 validator && chown -R validator /app
+# /spool: the validator's spool volume. A new named volume takes this directory's owner and mode;
+# the compose user is the wallet owner's UID, not known here, so any user may write it (sticky,
+# as /tmp: each removes only its own files).
+RUN useradd --create-home --uid 10001 validator && chown -R validator /app \
+ && mkdir -p /spool && chmod 1777 /spool
 USER validator
 EXPOSE 9108 12001 12002
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \

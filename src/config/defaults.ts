@@ -38,7 +38,10 @@ export const DEFAULTS = deepFreeze({
     uri: undefined as string | undefined,
     db: 'infinitevibe',
     data_dir: undefined as string | undefined,
-    /** Where snapshots still held for the store at shutdown are kept for the next start (off when unset). */
+    /**
+     * Where writes still held for the store at shutdown are kept for the next start: unset means
+     * the per-network state directory (see spoolDir), `off` turns the spool off.
+     */
     spool_dir: undefined as string | undefined,
   },
   services: undefined as 'http' | 'inprocess' | 'embedded' | undefined,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { nearestName } from '../util/nearest-name.js';
 import { expandHome, readConfigFile } from './config-file.js';
+import { spoolDir } from './spool-dir.js';
 import { SECRET_PATHS, describeValue, redactUserinfo } from './describe-value.js';
 import { flatten, getPath, setPath } from './object-paths.js';
 import { DEFAULTS, LOG_STREAMS, NETWORK_ENDPOINTS, PLATFORMS, deepFreeze } from './defaults.js';
@@ -328,7 +329,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     mongodb: {
       ...data.mongodb,
       data_dir: data.mongodb.data_dir ? expandHome(data.mongodb.data_dir) : undefined,
-      spool_dir: data.mongodb.spool_dir ? expandHome(data.mongodb.spool_dir) : undefined,
+      spool_dir: spoolDir(data.mongodb.spool_dir, network, data.netuid),
     },
     subtensor: { ...data.subtensor, chain_endpoint: endpoint },
     services,

@@ -5,13 +5,15 @@ import type { GistRequest } from '../pool/tasks.js';
 import { WorkerPool } from '../pool/worker-pool.js';
 import { scoringOptionsFromConfig } from '../scoring/policies.js';
 import type { BufferedSnapshotWriter } from '../store/buffered-snapshot-writer.js';
-import type { Store } from '../store/types.js';
+import type { Store, SubmissionRecord } from '../store/types.js';
 import { DependencyLimiter, aiChecksPerMiner, limitsFromConfig } from '../supervisor/dependency-limiter.js';
 import type { MinerScorer } from '../supervisor/supervisor.js';
 import { CoalescingBatcher } from '../supervisor/coalescing-batcher.js';
 import type { BuildContext } from './build-context.js';
 import type { EmbeddedNetwork } from './embedded-network.js';
 import { createServices, type ValidatorServices } from './services.js';
+import { wellFormedSubmissionRecords } from '../store/spooled-records.js';
+import { HeldRecordSpool } from './held-record-spool.js';
 import { batchedSubmissionSink, type HeldSubmissionSink } from './submission-sink.js';
 import { abortable } from '../util/abortable.js';
 
@@ -25,6 +27,8 @@ export interface BuiltServices {
   readonly warmUpPool: () => Promise<number>;
   /** The actors' submissions records, held through a store outage. */
   readonly submissions: HeldSubmissionSink;
+  /** With --mongodb.spool_dir: its records held at the last shutdown, replayed before the first cycle. */
+  readonly submissionSpool: HeldRecordSpool<SubmissionRecord> | undefined;
 }
 
 /**
@@ -63,13 +67,17 @@ export function buildServices(
   const gistBatcher = new CoalescingBatcher<GistRequest, GistParseResult>((items) => pool.parseGists(items, gistLimits), { maxItems: 256 });
   const gistParser: GistParser = { parse: (items) => gistBatcher.submit(items) };
   const submissions = batchedSubmissionSink(store, { concurrency: config.concurrency.store, logger: logger.child({ component: 'submissions' }), metrics });
+  const submissionSpool = config.mongodb.spool_dir
+    ? new HeldRecordSpool(config.mongodb.spool_dir, { name: 'submissions', accept: wellFormedSubmissionRecords }, submissions, logger.child({ component: 'spool' }))
+    : undefined;
   closers.push({
     name: 'submissions',
     close: async () => {
       // Records held through an outage get a bounded last chance, as held snapshots do.
       const stored = await abortable(submissions.flush(), AbortSignal.timeout(15_000)).catch(() => false);
-      if (!stored) logger.error({ pending: submissions.pending }, 'store unreachable at shutdown; held submissions records not stored');
+      if (!stored && !submissionSpool) logger.error({ pending: submissions.pending }, 'store unreachable at shutdown; held submissions records not stored');
       submissions.close();
+      await submissionSpool?.keep();
     },
   });
 
@@ -93,6 +101,6 @@ export function buildServices(
     metrics,
     now,
   };
-  return { limiter, scorer: { score: (miners) => pool.score(miners, scoring) }, deps, warmUpPool: () => pool.warmUp(), submissions };
+  return { limiter, scorer: { score: (miners) => pool.score(miners, scoring) }, deps, warmUpPool: () => pool.warmUp(), submissions, submissionSpool };
 }
 

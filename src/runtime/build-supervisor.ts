@@ -4,6 +4,9 @@ import type { MinerActorDeps } from '../actors/types.js';
 import type { SubtensorClient } from '../chain/subtensor-client.js';
 import type { BufferedSnapshotWriter } from '../store/buffered-snapshot-writer.js';
 import { BufferedScoreLog } from '../store/buffered-score-log.js';
+import { wellFormedScoreRecords } from '../store/spooled-records.js';
+import type { ScoreRecord } from '../store/types.js';
+import { HeldRecordSpool } from './held-record-spool.js';
 import { historiesWithHeld } from '../store/held-histories.js';
 import type { Store } from '../store/types.js';
 import { CycleProgress } from '../supervisor/cycle-progress.js';
@@ -43,16 +46,20 @@ export function buildSupervisor(
     /** With miner_report.enabled: what each miner's actor saw, for GET /miners/<hotkey>. */
     reports?: MinerReportStore | undefined;
   },
-): { supervisor: Supervisor; progress: CycleProgress } {
+): { supervisor: Supervisor; progress: CycleProgress; scoreSpool: HeldRecordSpool<ScoreRecord> | undefined } {
   const { config, options, logger, metrics, closers } = ctx;
   const { chain, signer, store, writer, deps, scorer, limiter, committer, clock, reports } = parts;
   const scoreLog = new BufferedScoreLog(store.scores, { logger: logger.child({ component: 'score-log' }), metrics });
+  const scoreSpool = config.mongodb.spool_dir
+    ? new HeldRecordSpool(config.mongodb.spool_dir, { name: 'scores', accept: wellFormedScoreRecords }, scoreLog, logger.child({ component: 'spool' }))
+    : undefined;
   closers.push({
     name: 'score log',
     // One last try before the store closes; a store still down costs its selection timeout.
     close: async () => {
-      if (!(await scoreLog.flush())) logger.error({ pending: scoreLog.pending }, 'store unreachable at shutdown; held score history not stored');
+      if (!(await scoreLog.flush()) && !scoreSpool) logger.error({ pending: scoreLog.pending }, 'store unreachable at shutdown; held score history not stored');
       scoreLog.close();
+      await scoreSpool?.keep();
     },
   });
   const progress = new CycleProgress({
@@ -95,5 +102,5 @@ export function buildSupervisor(
     metrics,
   });
   closers.push({ name: 'supervisor', close: () => supervisor.stop() });
-  return { supervisor, progress };
+  return { supervisor, progress, scoreSpool };
 }

@@ -23,6 +23,15 @@ export interface SubmissionSinkOptions {
 export interface HeldSubmissionSink extends SubmissionSink {
   /** Records held for the store (one per hotkey at most). */
   readonly pending: number;
+  /** The held records themselves (what a shutdown spools). */
+  readonly held: SubmissionRecord[];
+  /**
+   * Holds records without waiting for the store (a spool replayed at start-up), unless a newer
+   * record of the hotkey is held; they are written in the background, or with the next write.
+   */
+  hold(records: readonly SubmissionRecord[]): void;
+  /** Resolves once nothing is held (now, when nothing is). */
+  whenDrained(): Promise<void>;
   /** Writes what is held; true once nothing is. */
   flush(): Promise<boolean>;
   /** Stops the background retries; what is still held stays unwritten. */
@@ -51,7 +60,11 @@ export function batchedSubmissionSink(store: Pick<Store, 'submissions'>, options
   let delay = minDelay;
   let retry: NodeJS.Timeout | undefined;
   let closed = false;
-  const gauge = (): void => options.metrics?.setPendingWrites('submissions', held.size);
+  const drained: Array<() => void> = [];
+  const gauge = (): void => {
+    options.metrics?.setPendingWrites('submissions', held.size);
+    if (held.size === 0) for (const resolve of drained.splice(0)) resolve();
+  };
 
   /** Writes `records` with every held record no newer one replaces; holds them all when the store is down. */
   const write = async (records: readonly SubmissionRecord[]): Promise<boolean> => {
@@ -109,6 +122,15 @@ export function batchedSubmissionSink(store: Pick<Store, 'submissions'>, options
     get pending() {
       return held.size;
     },
+    get held() {
+      return [...held.values()];
+    },
+    hold: (records) => {
+      for (const r of records) if (!held.has(r.hotkey)) held.set(r.hotkey, r);
+      gauge();
+      void flush().catch((error: unknown) => options.logger?.error({ err: error, held: held.size }, 'held submissions records refused by the store'));
+    },
+    whenDrained: () => (held.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => drained.push(resolve))),
     flush,
     close: () => {
       closed = true;

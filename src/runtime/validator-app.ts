@@ -126,7 +126,7 @@ export class ValidatorApp {
       const spool = config.mongodb.spool_dir ? new HeldSnapshotSpool(config.mongodb.spool_dir, writer, logger.child({ component: 'spool' })) : undefined;
       await spool?.replay().catch((error: unknown) => logger.error({ err: error, dir: config.mongodb.spool_dir }, 'snapshot spool not read; its files stay for the next start'));
       const clock = cycleClock(config, options, network);
-      const { limiter, scorer, deps, warmUpPool, submissions } = buildServices(ctx, { store, writer, network, now: clock.now });
+      const { limiter, scorer, deps, warmUpPool, submissions, submissionSpool } = buildServices(ctx, { store, writer, network, now: clock.now });
       // Threads and their WASM start now, not inside the first cycle (which is slow enough: every
       // video is new there). A pool whose workers cannot load fails the start.
       const warmStarted = performance.now();
@@ -134,7 +134,12 @@ export class ValidatorApp {
       logger.info({ threads, ms: Math.round(performance.now() - warmStarted) }, 'worker pool started');
       const { committer, consensus } = buildWeights(ctx, { chain, store, signer });
       const reports = config.miner_report.enabled ? new MinerReportStore({ aiThreshold: config.ai.threshold, requireSigned: config.require_signed_submissions }) : undefined;
-      const { supervisor, progress } = buildSupervisor(ctx, { chain, signer, store, writer, deps, scorer, limiter, committer, clock, reports });
+      const { supervisor, progress, scoreSpool } = buildSupervisor(ctx, { chain, signer, store, writer, deps, scorer, limiter, committer, clock, reports });
+      // Score history and submissions records a shutdown during an outage kept on disk: held
+      // again before the first cycle, so the next write stores them (or the next shutdown keeps them).
+      for (const records of [submissionSpool, scoreSpool]) {
+        await records?.replay().catch((error: unknown) => logger.error({ err: error, dir: config.mongodb.spool_dir }, 'record spool not read; its files stay for the next start'));
+      }
       const routes = reports ? (path: string) => minerReportRoute(reports, path, committer.lastResult) : undefined;
       const metricsServer = await buildHealth(ctx, {
         endpoint,

@@ -1,3 +1,4 @@
+import { ObjectId } from 'mongodb';
 import { StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
@@ -34,6 +35,7 @@ export class BufferedScoreLog {
   #delayMs: number;
   #retry: NodeJS.Timeout | undefined;
   #closed = false;
+  #drained: Array<() => void> = [];
 
   constructor(scores: Pick<Store['scores'], 'record'>, options: BufferedScoreLogOptions = {}) {
     if (!scores || typeof scores.record !== 'function') throw new TypeError('scores must have a record function');
@@ -62,15 +64,42 @@ export class BufferedScoreLog {
     return this.#held.reduce((n, batch) => n + batch.length, 0);
   }
 
+  /** Resolves once nothing is held (now, when nothing is): replayed spool files can go then. */
+  whenDrained(): Promise<void> {
+    if (this.#held.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drained.push(resolve));
+  }
+
+  /** Every held record, in the order they will be written (what a shutdown spools). */
+  get held(): ScoreRecord[] {
+    return this.#held.flat();
+  }
+
   /** Writes this cycle's records after any held ones; never throws for an unreachable store. */
   async record(records: readonly ScoreRecord[]): Promise<void> {
-    if (records.length > 0) this.#held.push(records);
+    this.#hold(records);
+    await this.flush();
+  }
+
+  /**
+   * Holds records without waiting for the store (a spool replayed at start-up); they are written
+   * in the background, or with the next cycle's.
+   */
+  hold(records: readonly ScoreRecord[]): void {
+    this.#hold(records);
+    void this.flush();
+  }
+
+  #hold(records: readonly ScoreRecord[]): void {
+    // Each record gets its document id before its first write: a retry, or a replay of the spool
+    // after a restart, then finds it stored (even when the first write's answer was lost) rather
+    // than adding a second copy to the history.
+    if (records.length > 0) this.#held.push(records.map((r) => (r._id === undefined ? { ...r, _id: new ObjectId().toHexString() } : r)));
     if (this.#held.length > this.#maxBatches) {
       const dropped = this.#held.splice(0, this.#held.length - this.#maxBatches);
       this.#logger.error({ cycles: dropped.length, records: dropped.reduce((n, b) => n + b.length, 0) }, 'score history held too long; oldest cycles dropped');
     }
     this.#gauge();
-    await this.flush();
   }
 
   /** Writes what is held; true once nothing is. */
@@ -97,6 +126,7 @@ export class BufferedScoreLog {
       this.#gauge();
     }
     this.#delayMs = this.#minDelayMs;
+    for (const resolve of this.#drained.splice(0)) resolve();
     return true;
   }
 

@@ -53,7 +53,7 @@ function nonEmpty(name: string, value: unknown): string {
 }
 
 function objectId(id: unknown): ObjectId {
-  if (typeof id !== 'string' || !/^[0-9a-f]{24}$/i.test(id)) throw new TypeError(`weight commit id must be a 24-character hex string, got ${JSON.stringify(id)}`);
+  if (typeof id !== 'string' || !/^[0-9a-f]{24}$/i.test(id)) throw new TypeError(`document id must be a 24-character hex string, got ${JSON.stringify(id)}`);
   return new ObjectId(id);
 }
 
@@ -96,7 +96,8 @@ export class MongoStore implements Store {
     const snapshots = this.#db.collection<MetricSnapshot>(COLLECTIONS.snapshots);
     const aiResults = this.#db.collection<AiResultRecord>(COLLECTIONS.aiResults);
     const aiFrames = this.#db.collection<{ hash: string; score: number; updated_at: Date }>(COLLECTIONS.aiFrames);
-    const scores = this.#db.collection<ScoreRecord>(COLLECTIONS.scores);
+    // A record's own _id is the document's, an ObjectId; the record carries it as hex.
+    const scores = this.#db.collection<Omit<ScoreRecord, '_id'>>(COLLECTIONS.scores);
     const commits = this.#db.collection<WeightCommitRecord>(COLLECTIONS.weightCommits);
 
     this.submissions = {
@@ -209,13 +210,14 @@ export class MongoStore implements Store {
           if (!Array.isArray(records)) throw new TypeError('score records must be an array');
           if (records.length === 0) return;
           for (const r of records) nonEmpty('record.policy', r?.policy);
-          // Each record keeps the _id of its first attempt and is written only where that _id is
-          // not stored yet: a batch sent again after its answer was lost (the score log retries
-          // held batches) adds no second copy.
+          // Each record keeps its own _id (or that of its first attempt) and is written only where
+          // that _id is not stored yet: a batch sent again after its answer was lost (the score log
+          // retries held batches, a restart replays its spool) adds no second copy.
           const operations = records.map((r) => {
-            let _id = this.#recordIds.get(r);
+            const { _id: given, ...fields } = r;
+            let _id = given === undefined ? this.#recordIds.get(r) : objectId(given);
             if (!_id) this.#recordIds.set(r, (_id = new ObjectId()));
-            return { updateOne: { filter: { _id }, update: { $setOnInsert: { ...r } }, upsert: true } };
+            return { updateOne: { filter: { _id }, update: { $setOnInsert: fields }, upsert: true } };
           });
           await scores.bulkWrite(operations, { ordered: true });
         }),
@@ -225,7 +227,7 @@ export class MongoStore implements Store {
           // "Latest" is the most recent computation: every record sharing its computed_at.
           const last = await scores.findOne({ policy }, { sort: { computed_at: -1, _id: -1 }, projection: { computed_at: 1 } });
           if (!last) return [];
-          return scores.find({ policy, computed_at: last.computed_at }, { projection: { _id: 0 } }).sort({ uid: 1 }).toArray();
+          return scores.find<ScoreRecord>({ policy, computed_at: last.computed_at }, { projection: { _id: 0 } }).sort({ uid: 1 }).toArray();
         }),
     };
 

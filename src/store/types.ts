@@ -67,6 +67,11 @@ export interface ScoreRecord {
   readonly score: number;
   readonly details: Record<string, unknown>;
   readonly computed_at: Date;
+  /**
+   * The record's document id (24 hex digits), given before its first write so every later one
+   * (a retry, a replay from the spool after a restart) finds it stored instead of adding a copy.
+   */
+  readonly _id?: string;
 }
 
 /**

@@ -37,6 +37,8 @@ describe('validate: one JSON log stream through a chain outage', () => {
         'validate',
         '--subtensor.network',
         'local',
+        '--mongodb.spool_dir',
+        'off',
         '--subtensor.chain_endpoint',
         devnet.url,
         '--services',

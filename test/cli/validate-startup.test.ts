@@ -51,6 +51,8 @@ describe('validate: registration and permit at start-up', () => {
       devnet.url,
       '--subtensor.network',
       'local',
+      '--mongodb.spool_dir',
+      'off',
       '--services',
       'embedded',
       '--miners',
@@ -83,7 +85,7 @@ describe('validate: registration and permit at start-up', () => {
     const metrics = new ValidatorMetrics();
     const config = loadConfig({
       env: {},
-      flags: { 'subtensor.network': 'local', 'subtensor.chain_endpoint': devnet.url, services: 'embedded', 'logging.level': 'warn' },
+      flags: { 'subtensor.network': 'local', 'mongodb.spool_dir': 'off', 'subtensor.chain_endpoint': devnet.url, services: 'embedded', 'logging.level': 'warn' },
     });
     const signer = new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri(noPermitUri);
     const app = await startValidator(config, { logger: createLogger({ level: 'warn' }, sink), metrics, signer, miners: 4, metricsServer: false });

@@ -42,6 +42,8 @@ describe('infinitevibe validate', () => {
         devnet.url,
         '--subtensor.network',
         'local',
+        '--mongodb.spool_dir',
+        'off',
         '--services',
         'embedded',
         '--miners',

@@ -27,6 +27,7 @@ interface Service {
   user?: string;
   image?: string;
   build?: string;
+  volumes?: string[];
 }
 const compose = parse(text('docker-compose.yml'), { merge: true }) as { services: Record<string, Service> };
 
@@ -69,6 +70,10 @@ describe('docker compose stack', () => {
     expect(validator.config.services).toBe('http');
     expect(validator.config.mongodb.uri).toBe('mongodb://mongo:27017');
     expect(validator.config.wallet.path).toBe('/wallets');
+    // The spool is on a volume: a container's home does not outlive it (nor is it writable by
+    // the compose user, whose UID the image does not know).
+    expect(validator.config.mongodb.spool_dir).toBe('/spool');
+    expect(compose.services['validator']!.volumes).toContain('validator-spool:/spool');
     expect(validator.config.metrics.port).toBe(Number(compose.services['validator']!.environment!['HEALTH_PORT']));
 
     const tracker = configOf('platform-tracker');

@@ -61,6 +61,8 @@ describe('commit-reveal across a validator crash (stand-in node)', () => {
     const hotkey = new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri(scenario.validator.uri).address;
     const flags = {
       'subtensor.network': 'local',
+      // Never the real home's spool: a test must neither read nor write it.
+      'mongodb.spool_dir': 'off',
       'subtensor.chain_endpoint': devnet.url,
       services: 'embedded',
       'wallet.path': '/nonexistent-wallets',

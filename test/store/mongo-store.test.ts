@@ -210,6 +210,19 @@ describe(`MongoStore (${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded'} ba
     expect(await store.scores.latest('growth')).toEqual([rec(9, 1, at(30), 'growth')]);
   });
 
+  it('stores a score record under its own _id once, whichever copy of it comes (a spool replayed after a restart)', async () => {
+    const _id = '0123456789abcdef0123abcd';
+    const rec = (): ScoreRecord => ({ interval: '2026-11-27-06-00', policy: 'own-id', hotkey: '5H1', uid: 1, score: 0.25, details: {}, computed_at: new Date(Date.UTC(2026, 10, 27, 6)), _id });
+    // Distinct objects, as a new process reads them back from a file.
+    await store.scores.record([rec()]);
+    await store.scores.record([rec()]);
+    const docs = await backend.client.db(backend.db).collection(COLLECTIONS.scores).find({ policy: 'own-id' }).toArray();
+    expect(docs.map((d) => [String(d['_id']), d['score']])).toEqual([[_id, 0.25]]);
+    const { _id: _omitted, ...fields } = rec();
+    expect(await store.scores.latest('own-id')).toEqual([fields]);
+    await expect(store.scores.record([{ ...rec(), _id: 'not-an-id' }])).rejects.toThrow(/24-character hex/);
+  });
+
   it('keeps the weight-commit audit trail and the pending reveals', async () => {
     const setId = await store.weightCommits.record(commit());
     expect(setId).toMatch(/^[0-9a-f]{24}$/);

@@ -42,6 +42,8 @@ describe('a commit cut off after it reached the node', () => {
     store = await openStore({ db: 'commit-cut-off' });
     const flags = {
       'subtensor.network': 'local',
+      // Never the real home's spool: a test must neither read nor write it.
+      'mongodb.spool_dir': 'off',
       'subtensor.chain_endpoint': devnet.url,
       services: 'embedded',
       'wallet.path': '/nonexistent-wallets',

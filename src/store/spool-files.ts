@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { StoreError } from '../errors.js';
+
+/**
+ * Writes still held for the store when the validator stops, kept on disk until the next start
+ * replays them. One file per kind and shutdown (`<kind>-<time>-<random>.jsonl`), written to a
+ * temporary name, synced and renamed, so a file under its final name is always whole; one record
+ * per line (JSON, with bigint counts and dates tagged). Every kind spooled is written to the store
+ * idempotently, so a file replayed twice (a crash before its removal) stores nothing twice.
+ */
+
+export type SpoolKind = 'snapshots' | 'scores' | 'submissions';
+
+const SUFFIX = '.jsonl';
+/** Default cap on one spool file: about a million snapshots. */
+export const DEFAULT_SPOOL_MAX_BYTES = 512 * 1024 * 1024;
+
+export interface RawSpoolFile {
+  readonly path: string;
+  readonly docs: unknown[];
+  /** Lines that were not JSON. */
+  readonly unreadable: number;
+}
+
+function encodeLine(doc: unknown): string {
+  return JSON.stringify(doc, function (this: Record<string, unknown>, key, value: unknown) {
+    const raw = key === '' ? value : this[key];
+    if (typeof raw === 'bigint') return { $bigint: raw.toString() };
+    if (raw instanceof Date) return { $date: raw.toISOString() };
+    return value;
+  });
+}
+
+function decodeLine(line: string): unknown {
+  return JSON.parse(line, (_key, value: unknown) => {
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      const tagged = value as Record<string, unknown>;
+      const keys = Object.keys(tagged);
+      if (keys.length === 1 && typeof tagged['$bigint'] === 'string' && /^-?\d+$/.test(tagged['$bigint'])) return BigInt(tagged['$bigint']);
+      if (keys.length === 1 && typeof tagged['$date'] === 'string') return new Date(tagged['$date']);
+    }
+    return value;
+  });
+}
+
+/**
+ * Writes `docs` to a new `kind` file in `dir` (created if missing) and returns its path; nothing
+ * is written for an empty list. Refuses (ERR_STORE_SPOOL_FULL) past `maxBytes` rather than fill
+ * the disk.
+ */
+export async function writeSpoolFile(dir: string, kind: SpoolKind, docs: readonly unknown[], maxBytes = DEFAULT_SPOOL_MAX_BYTES): Promise<string | undefined> {
+  if (docs.length === 0) return undefined;
+  const lines = docs.map(encodeLine);
+  const bytes = lines.reduce((n, line) => n + Buffer.byteLength(line) + 1, 0);
+  if (bytes > maxBytes) throw new StoreError(`${docs.length} held ${kind} need ${bytes} bytes, over the spool's ${maxBytes}`, 'ERR_STORE_SPOOL_FULL');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const name = `${kind}-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}${SUFFIX}`;
+  const path = join(dir, name);
+  const temporary = `${path}.tmp`;
+  const file = await open(temporary, 'wx', 0o600);
+  try {
+    await file.writeFile(lines.join('\n') + '\n');
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(temporary, path);
+  // The rename itself is durable only once the directory is synced.
+  const directory = await open(dir, 'r');
+  try {
+    await directory.sync();
+  } finally {
+    await directory.close();
+  }
+  return path;
+}
+
+/** The whole `kind` files in `dir`, oldest first, decoded line by line; none when `dir` does not exist. */
+export async function readSpoolFiles(dir: string, kind: SpoolKind, maxBytes = DEFAULT_SPOOL_MAX_BYTES): Promise<RawSpoolFile[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const out: RawSpoolFile[] = [];
+  for (const name of names.filter((n) => n.startsWith(`${kind}-`) && n.endsWith(SUFFIX)).sort()) {
+    const path = join(dir, name);
+    if ((await stat(path)).size > maxBytes) throw new StoreError(`spool file ${path} is over ${maxBytes} bytes`, 'ERR_STORE_SPOOL_FULL');
+    const docs: unknown[] = [];
+    let unreadable = 0;
+    for (const line of (await readFile(path, 'utf8')).split('\n')) {
+      if (line === '') continue;
+      try {
+        docs.push(decodeLine(line));
+      } catch {
+        unreadable++;
+      }
+    }
+    out.push({ path, docs, unreadable });
+  }
+  return out;
+}
+
+/** Removes spool files once what they hold is stored (or held again in a newer file). */
+export async function removeSpool(paths: readonly string[]): Promise<void> {
+  for (const path of paths) await rm(path, { force: true });
+}
