@@ -11,6 +11,7 @@ import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
 import { fetchValidatorReport } from '../../src/miner/validator-report-client.js';
 import { writeHotkeyFile } from '../../src/wallet/index.js';
 import { cli } from '../helpers/cli.js';
+import { restoreEnv } from '../helpers/restore-env.js';
 
 const line = (id: string, url = `https://pub-1.r2.dev/${id}.mp4`) => JSON.stringify({ content_id: id, platform: 'youtube/video', direct_video_url: url });
 
@@ -35,7 +36,7 @@ describe('infinitevibe miner sign | gist | upload', () => {
     await r2.listen();
   });
   afterAll(async () => {
-    process.env = saved;
+    restoreEnv(saved);
     await api.close();
     await r2.close();
     await raw.close();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cli } from '../helpers/cli.js';
 import { json, routeServer, type CannedAnswer, type ReplayServer } from '../helpers/replay-server.js';
+import { restoreEnv } from '../helpers/restore-env.js';
 
 const ESC = '\u001b';
 let dir: string;
@@ -13,7 +14,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'iv-gist-hostile-'));
 });
 afterEach(async () => {
-  process.env = { ...saved };
+  restoreEnv(saved);
   await api?.close();
   api = undefined;
 });
