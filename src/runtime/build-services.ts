@@ -96,7 +96,8 @@ export function buildServices(
     maxRecordedRejections: config.gist.max_recorded_rejections,
     aiResultTtlMs: config.ai.result_ttl_seconds * 1000,
     aiChecksPerMiner: aiChecksPerMiner(config.concurrency.ai_detector_per_miner, limits.ai_detector.concurrency),
-    retry: { retries: 2, minTimeoutMs: 250, maxTimeoutMs: 4_000 },
+    // The original makes each call once; a transient failure costs the miner that cycle's interval.
+    retry: { retries: config.compat === 'original' ? 0 : 2, minTimeoutMs: 250, maxTimeoutMs: 4_000 },
     logger: logger.child({ component: 'actor' }),
     metrics,
     now,

@@ -53,13 +53,16 @@ export function createServices(config: Config, wiring: ServiceWiring): Validator
     timeoutMs: config.gist.timeout_ms,
     maxBytes: config.gist.max_bytes,
     concurrency: config.gist.concurrency,
+    // The original asks the gist host and its tracker once a cycle; a failure there is the
+    // miner's loss for that cycle.
+    retries: config.compat === 'original' ? 0 : 2,
     metrics,
   });
 
   let metricsProvider: MetricsProvider;
   const clients: Array<{ close(): Promise<void> }> = [];
   if (mode === 'http') {
-    metricsProvider = new HttpPlatformTrackerClient({ baseUrl: config.platform_tracker.url, metrics });
+    metricsProvider = new HttpPlatformTrackerClient({ baseUrl: config.platform_tracker.url, retries: config.compat === 'original' ? 0 : 3, metrics });
   } else {
     const parts = buildPlatformTracker(config, { upstreams: standins, logger: logger.child({ component: 'platform-tracker' }), metrics });
     clients.push({ close: parts.closeClients });

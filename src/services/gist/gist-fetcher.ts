@@ -30,6 +30,11 @@ export interface GistFetcherOptions {
   readonly concurrency?: number;
   /** For requests to the gist origin (the only host asked: redirects are not followed). */
   readonly dispatcher?: Dispatcher;
+  /**
+   * Extra attempts after a 429 or 5xx, when no dispatcher is given. Default 2; 0 fetches once, as
+   * the original validator does.
+   */
+  readonly retries?: number;
   readonly metrics?: ValidatorMetrics;
 }
 
@@ -74,7 +79,7 @@ export class GistFetcher {
     // The service dispatcher follows no redirect: #fetchOnce refuses them, as the original does.
     this.#dispatcher =
       options.dispatcher ??
-      createServiceDispatcher({ retries: 2, minRetryDelayMs: 200, maxRetryDelayMs: 5_000, connections: concurrency });
+      createServiceDispatcher({ retries: options.retries ?? 2, minRetryDelayMs: 200, maxRetryDelayMs: 5_000, connections: concurrency });
     this.#metrics = options.metrics;
     this.#queue = new PQueue({ concurrency });
   }

@@ -20,6 +20,11 @@ export interface HttpPlatformTrackerClientOptions {
   readonly concurrency?: number;
   /** Items per batch request. */
   readonly batchSize?: number;
+  /**
+   * Extra attempts after an overload answer (429/503/504), when no dispatcher is given. Default
+   * 3; 0 asks once, as the original validator does.
+   */
+  readonly retries?: number;
 }
 
 const SERVICE = 'platform_tracker';
@@ -51,7 +56,7 @@ export class HttpPlatformTrackerClient implements MetricsProvider {
     this.#ownsDispatcher = options.dispatcher === undefined;
     // Metric lookups are reads; replaying them is safe. 500/502 carry a definitive per-item
     // answer from the service, so only overload answers are retried.
-    this.#dispatcher = options.dispatcher ?? createServiceDispatcher({ retries: 3, retryMethods: ['POST'], retryStatusCodes: [429, 503, 504] });
+    this.#dispatcher = options.dispatcher ?? createServiceDispatcher({ retries: options.retries ?? 3, retryMethods: ['POST'], retryStatusCodes: [429, 503, 504] });
     this.#metrics = options.metrics;
     this.#timeoutMs = timeoutMs;
     this.#queue = new PQueue({ concurrency });
