@@ -69,6 +69,14 @@ export interface NumberLike {
   toBigInt(): bigint;
   toNumber(): number;
 }
+/**
+ * A number field of a node's answer as a JS number. `toNumber()` throws a bare Error past 2^53;
+ * this gives an unsafe number instead, which the metagraph checks refuse with ERR_CHAIN_BAD_ANSWER.
+ */
+export function numberOf(value: NumberLike): number {
+  return Number(value.toBigInt());
+}
+
 export interface BoolLike {
   isTrue: boolean;
 }

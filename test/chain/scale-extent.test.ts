@@ -4,7 +4,7 @@
  * suite stays fast); hunt longer with e.g. `FUZZ_RUNS=50000 npx vitest run test/chain/scale-extent.test.ts`.
  */
 import fc from 'fast-check';
-import { compactToU8a, u8aConcatStrict } from '@polkadot/util';
+import { compactAddLength, compactToU8a, u8aConcatStrict } from '@polkadot/util';
 import { describe, expect, it } from 'vitest';
 import { scaleExtent } from '../../src/chain/scale-extent.js';
 import {
@@ -63,6 +63,36 @@ describe('what the decoders throw', () => {
     const raw = new Uint8Array([4, 0, 0]);
     expect(() => decodeExact(registry, 'Vec<NeuronInfoLite>', raw, 'get_neurons_lite')).toThrow(ChainMetadataError);
     expect(() => decodeExact(registry, 'Vec<NeuronInfoLite>', raw, 'get_neurons_lite')).toThrow(/^get_neurons_lite: /);
+  });
+
+  it('a block number past 2^53 is read as a number for the metagraph checks to refuse, not a bare Error', () => {
+    const neuron = registry.createType('NeuronInfoLite', { uid: 1, last_update: 1n << 60n });
+    const raw = compactAddLength(registry.createType('Vec<NeuronInfoLite>', [neuron]).toU8a());
+    const [lite] = decodeNeuronsLite(registry, raw);
+    expect(lite?.lastUpdate).toBe(Number(1n << 60n));
+    expect(Number.isSafeInteger(lite?.lastUpdate)).toBe(false);
+    const state = registry.createType('Option<SubnetState218>', {
+      netuid: 89,
+      hotkeys: [new Uint8Array(32)],
+      coldkeys: [new Uint8Array(32)],
+      active: [true],
+      validator_permit: [false],
+      pruning_score: [0],
+      last_update: [1n << 60n],
+      emission: [0],
+      dividends: [0],
+      incentives: [0],
+      consensus: [0],
+      trust: [0],
+      rank: [0],
+      block_at_registration: [1n << 60n],
+      alpha_stake: [0],
+      tao_stake: [0],
+      total_stake: [0],
+      emission_history: [],
+    });
+    const [typed] = decodeTypedColumns(registry, 'Option<SubnetState218>', state.toU8a(), 'state') ?? [];
+    expect(typed).toMatchObject({ lastUpdate: Number(1n << 60n), blockAtRegistration: Number(1n << 60n) });
   });
 
   it('any bytes: a decode gives a value or a ChainMetadataError (ChainAnswerError for impossible counts)', () => {
