@@ -3,7 +3,7 @@ import { Observable, concatMap, filter, from } from 'rxjs';
 import { diffMetagraph } from './metagraph-diff.js';
 import type { MetagraphReader } from './metagraph-reader.js';
 import { storageValuesAnswer } from './rpc-answers.js';
-import { storageValueType } from './scale-primitives.js';
+import { decodeExact, storageValueType } from './scale-primitives.js';
 import type { SubtensorConnection } from './subtensor-connection.js';
 import type { FinalizedBlock, MetagraphDiff, Neuron } from './types.js';
 
@@ -130,9 +130,10 @@ function hasRegistration(connection: SubtensorConnection, eventsHex: string | nu
   const registry = connection.api.registry;
   try {
     const type = storageValueType(registry, 'System', 'Events');
-    const records = registry.createTypeUnsafe(type, [hexToU8a(eventsHex)]) as unknown as Array<{
+    // decodeExact measures the bytes first: a few bytes claiming 2^19 records built each of them.
+    const records = decodeExact<{ encodedLength: number } & Array<{
       event: { section: string; method: string; data: Array<{ toString(): string }> };
-    }>;
+    }>>(registry, type, hexToU8a(eventsHex), 'System.Events');
     return records.some(
       ({ event }) =>
         event.section === 'subtensorModule' &&

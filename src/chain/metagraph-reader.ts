@@ -4,7 +4,7 @@ import { ChainError } from '../errors.js';
 import type { MetagraphSource } from './chain-features.js';
 import { checkNeurons } from './metagraph-checks.js';
 import { decodeNeuronsLite } from './neuron-lite-codec.js';
-import { decodeExact } from './scale-primitives.js';
+import { decodeExact, numberOf, type NumberLike } from './scale-primitives.js';
 import { decodeSubnetState218, decodeTypedColumns } from './subnet-state-codec.js';
 import { SS58_PREFIX } from './subtensor-registry-types.js';
 import type { SubtensorConnection } from './subtensor-connection.js';
@@ -86,7 +86,7 @@ const readNeuronsLite: MetagraphStrategy<Extract<MetagraphSource, { kind: 'neuro
       active: n.active,
       validatorPermit: n.validatorPermit,
       lastUpdate: n.lastUpdate,
-      blockAtRegistration: (registrations[i] as unknown as { toNumber(): number }).toNumber(),
+      blockAtRegistration: numberOf(registrations[i] as unknown as NumberLike),
     }),
   );
 };
@@ -109,12 +109,12 @@ function neuronsFromLiteStruct(n: {
   const get = <T>(snake: string): T =>
     (n.get(snake) ?? n.get(snake.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()))) as T;
   return {
-    uid: get<{ toNumber(): number }>('uid').toNumber(),
+    uid: numberOf(get<NumberLike>('uid')),
     hotkey: encodeAddress(get<{ toU8a(b: boolean): Uint8Array }>('hotkey').toU8a(true), SS58_PREFIX),
     coldkey: encodeAddress(get<{ toU8a(b: boolean): Uint8Array }>('coldkey').toU8a(true), SS58_PREFIX),
     active: get<{ isTrue: boolean }>('active').isTrue,
     validatorPermit: get<{ isTrue: boolean }>('validator_permit').isTrue,
-    lastUpdate: get<{ toNumber(): number }>('last_update').toNumber(),
+    lastUpdate: numberOf(get<NumberLike>('last_update')),
     legacyStake: 0n,
   };
 }

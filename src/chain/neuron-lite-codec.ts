@@ -3,6 +3,7 @@ import { checkNeuronCount } from './metagraph-checks.js';
 import {
   decodeExact,
   field,
+  numberOf,
   stripOpaqueLength,
   toAddress,
   type BoolLike,
@@ -34,12 +35,12 @@ export function decodeNeuronsLite(registry: Registry, raw: Uint8Array): NeuronLi
   );
   checkNeuronCount(vec.length, 'NeuronInfoRuntimeApi.get_neurons_lite');
   return vec.map((n) => ({
-    uid: (field<NumberLike>(n, 'uid') as NumberLike).toNumber(),
+    uid: numberOf(field<NumberLike>(n, 'uid') as NumberLike),
     hotkey: toAddress(field<Codec>(n, 'hotkey') as Codec),
     coldkey: toAddress(field<Codec>(n, 'coldkey') as Codec),
     active: (field<BoolLike>(n, 'active') as BoolLike).isTrue,
     validatorPermit: (field<BoolLike>(n, 'validator_permit') as BoolLike).isTrue,
-    lastUpdate: (field<NumberLike>(n, 'last_update') as NumberLike).toNumber(),
+    lastUpdate: numberOf(field<NumberLike>(n, 'last_update') as NumberLike),
     legacyStake: (field<VecLike<[Codec, NumberLike]>>(n, 'stake') as VecLike<[Codec, NumberLike]>)
       .map((pair) => pair[1].toBigInt())
       .reduce((a, b) => a + b, 0n),

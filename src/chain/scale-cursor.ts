@@ -21,6 +21,12 @@ export class ScaleCursor {
     }
   }
 
+  /** Steps over `n` bytes that must all be there. */
+  skip(n: number): void {
+    this.#need(n);
+    this.offset += n;
+  }
+
   byte(): number {
     this.#need(1);
     return this.bytes[this.offset++] as number;

@@ -2,6 +2,7 @@ import type { Registry } from '@polkadot/types/types';
 import { compactFromU8a, u8aToHex } from '@polkadot/util';
 import { encodeAddress } from '@polkadot/util-crypto';
 import { ChainMetadataError } from '../errors.js';
+import { scaleExtent } from './scale-extent.js';
 import { SS58_PREFIX } from './subtensor-registry-types.js';
 
 /*
@@ -26,19 +27,32 @@ export function stripOpaqueLength(bytes: Uint8Array): Uint8Array {
   return bytes;
 }
 
-/** Decodes `type` from `bytes` and insists the decode consumed every byte. */
+/**
+ * Decodes `type` from `bytes` and insists the decode consumed every byte. The bytes are measured
+ * first (`scaleExtent`), so a length prefix past the bytes sent is refused before @polkadot/types
+ * builds anything from it; whatever its decoders throw becomes a ChainMetadataError naming `what`.
+ */
 export function decodeExact<T extends { encodedLength: number }>(
   registry: Registry,
   type: string,
   bytes: Uint8Array,
   what: string,
 ): T {
-  const value = registry.createTypeUnsafe(type, [bytes]) as unknown as T;
-  if (value.encodedLength !== bytes.length) {
-    throw new ChainMetadataError(
-      `${what}: decoded ${value.encodedLength} of ${bytes.length} bytes as ${type}; the runtime's layout differs from the one this client knows`,
+  const mismatch = (decoded: number) =>
+    new ChainMetadataError(
+      `${what}: decoded ${decoded} of ${bytes.length} bytes as ${type}; the runtime's layout differs from the one this client knows`,
     );
+  const extent = scaleExtent(registry, type, bytes, what);
+  if (extent !== null && extent !== bytes.length) throw mismatch(extent);
+  let value: T;
+  try {
+    value = registry.createTypeUnsafe(type, [bytes]) as unknown as T;
+  } catch (error) {
+    // The decoder's message quotes the node's bytes: cut, as every node text in a log line is.
+    const detail = String((error as Error)?.message ?? error).slice(0, 300);
+    throw new ChainMetadataError(`${what}: undecodable as ${type}: ${detail}`, { cause: error });
   }
+  if (value.encodedLength !== bytes.length) throw mismatch(value.encodedLength);
   return value;
 }
 
@@ -55,6 +69,14 @@ export interface NumberLike {
   toBigInt(): bigint;
   toNumber(): number;
 }
+/**
+ * A number field of a node's answer as a JS number. `toNumber()` throws a bare Error past 2^53;
+ * this gives an unsafe number instead, which the metagraph checks refuse with ERR_CHAIN_BAD_ANSWER.
+ */
+export function numberOf(value: NumberLike): number {
+  return Number(value.toBigInt());
+}
+
 export interface BoolLike {
   isTrue: boolean;
 }

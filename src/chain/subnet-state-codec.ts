@@ -5,6 +5,7 @@ import { ScaleCursor } from './scale-cursor.js';
 import {
   checkColumns,
   decodeExact,
+  numberOf,
   ss58Of,
   stripOpaqueLength,
   toAddress,
@@ -53,8 +54,8 @@ export function neuronsFromColumns(struct: StructLike, what: string): Neuron[] {
       stake: (stake[uid] as NumberLike).toBigInt(),
       active: (active[uid] as BoolLike).isTrue,
       validatorPermit: (permit[uid] as BoolLike).isTrue,
-      lastUpdate: (lastUpdate[uid] as NumberLike).toNumber(),
-      blockAtRegistration: (registration[uid] as NumberLike).toNumber(),
+      lastUpdate: numberOf(lastUpdate[uid] as NumberLike),
+      blockAtRegistration: numberOf(registration[uid] as NumberLike),
     });
   }
   return neurons;

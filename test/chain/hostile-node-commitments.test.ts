@@ -1,4 +1,4 @@
-import { u8aToHex } from '@polkadot/util';
+import { compactToU8a, u8aConcatStrict, u8aToHex } from '@polkadot/util';
 import { xxhashAsHex } from '@polkadot/util-crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_COMMITMENT_KEYS } from '../../src/chain/commitment-calls.js';
@@ -125,6 +125,25 @@ describe('commitment reads from a hostile node', () => {
       method === target ? (rewrite as (r: unknown, p: readonly unknown[]) => unknown)(result, params) : result,
     );
     expect(await refusal()).toMatchObject({ code: 'ERR_CHAIN_BAD_ANSWER' });
+  });
+
+  it("a value whose field count runs past its bytes costs that hotkey its commitment only, refused before it is decoded", async () => {
+    // deposit u64, block u32, then a Vec<Data> claiming 65,536 fields with no bytes for them: the
+    // decoder used to build each of them (seconds of event loop per value, the heap at 2^19).
+    const lie = u8aToHex(u8aConcatStrict([new Uint8Array(12), compactToU8a(65_536)]));
+    const account = u8aToHex(miner(1).publicKey).slice(2);
+    h.devnet.rewriteAnswers((method, _params, result) => {
+      if (method !== 'state_queryStorageAt') return result;
+      const sets = result as Array<{ block: string; changes: Array<[string, string | null]> }>;
+      return [{ ...sets[0], changes: sets[0]!.changes.map(([k, v]) => [k, k.endsWith(account) ? lie : v]) }];
+    });
+    const records = await h.client.commitments(NETUID);
+    expect(records).toHaveLength(6);
+    expect(records.find((r) => r.hotkey === miner(1).address)).toMatchObject({
+      value: null,
+      error: expect.stringMatching(/vector length 65536 exceeds the remaining bytes$/),
+    });
+    expect(records.find((r) => r.hotkey === miner(2).address)?.value).toBe('miner-2:abc001');
   });
 
   it('the honest node is read again once it answers honestly', async () => {
