@@ -68,6 +68,8 @@ export function localDetector(
   const scorer = new SightEngineClient({ baseUrl, apiUser, apiSecret, metrics: deps.metrics });
   const sampler = new FrameSampler({
     frames: config.ai.frames,
+    // Frames a miner cannot aim at; compat original keeps this validator's earlier fixed midpoints.
+    placement: config.compat === 'original' ? 'midpoints' : 'keyed',
     ffmpegPath: config.ai_detector.ffmpeg_path,
     ffprobePath: config.ai_detector.ffprobe_path,
     maxConcurrentFfmpeg: config.ai_detector.max_concurrent_ffmpeg,
