@@ -17,7 +17,7 @@ export type FramePlacement = 'midpoints' | 'keyed';
 
 export const PLACEMENT_KEY_BYTES = 32;
 
-/** A fresh placement key: each sampler draws its own unless given one. */
+/** A fresh placement key: a sampler not given one (the runtime derives one) draws its own. */
 export function newPlacementKey(): Buffer {
   return randomBytes(PLACEMENT_KEY_BYTES);
 }

@@ -98,4 +98,13 @@ describe('frame placement: a miner cannot choose the frames the detector sees', 
     expect(none.sampler.placement).toBe('keyed');
     expect(original.sampler.placement).toBe('midpoints');
   });
+
+  it("the detector's key comes from its SightEngine secret: the same frames after a restart, other frames under another secret", () => {
+    const deps = { sightengineBaseUrl: standin.url };
+    const config = (secret: string) => loadConfig({ flags: { services: 'http' }, env: { SIGHTENGINE_USER: 'u', SIGHTENGINE_SECRET: secret } });
+    const points = (secret: string) => localDetector(config(secret), deps).sampler.timestamps(10, 'file-a');
+    // A restart re-scores an unchanged file from the frame cache rather than with new SightEngine calls.
+    expect(points('secret-1')).toEqual(points('secret-1'));
+    expect(points('secret-2')).not.toEqual(points('secret-1'));
+  });
 });
