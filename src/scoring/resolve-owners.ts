@@ -23,7 +23,8 @@ export type OwnershipLossReason =
   | 'signature_invalid'
   | 'unsigned_not_allowed'
   | 'later_commitment'
-  | 'higher_uid';
+  | 'higher_uid'
+  | 'held_by_another';
 
 export interface OwnershipLoss {
   readonly hotkey: string;
@@ -42,11 +43,19 @@ export interface OwnershipResolution {
   readonly winners: ReadonlyMap<string, string>;
   /** True when this hotkey's claim on this content lost. */
   loses(hotkey: string, platform: Platform, content_id: string): boolean;
+  /** Per content key, the hotkey that keeps it: the winner, or the one qualifying claimant. */
+  readonly holders: ReadonlyMap<string, string>;
 }
 
 export interface ResolveOwnersOptions {
   /** `require_signed_submissions`: an unsigned claim cannot keep a contested video. */
   readonly requireSigned?: boolean;
+  /**
+   * Videos already written with an owner for the interval (content key → hotkey): claims settled
+   * later (a collection that missed the cycle's deadline) leave them with that owner, whose
+   * snapshot is stored, rather than make a second valid owner of one video.
+   */
+  readonly held?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -72,8 +81,9 @@ const blockOrder = (b: number | null): number => (b === null || !Number.isFinite
 
 /**
  * Among hotkeys claiming the same video (`contentKey`), only one keeps it: a claimant whose
- * caption token matches and whose signature, if present, verifies; among several such, the
- * earliest commitment block, then the lowest uid (so the result never depends on input order).
+ * caption token matches and whose signature, if present, verifies; among several such, the one
+ * already holding it (`held`), else the earliest commitment block, then the lowest uid (so the
+ * result never depends on input order).
  * A claim nobody contests never loses here: its own caption or signature failure already makes
  * its snapshots invalid for scoring.
  */
@@ -92,20 +102,27 @@ export function resolveOwners(claims: readonly OwnershipClaim[], options: Resolv
 
   const losers: OwnershipLoss[] = [];
   const winners = new Map<string, string>();
+  const holders = new Map<string, string>();
   const lost = new Set<string>();
   for (const [key, group] of groups) {
-    if (new Set(group.map((c) => c.hotkey)).size < 2) continue;
     const eligible = group
       .filter((c) => disqualification(c, requireSigned) === null)
       .sort((a, b) => blockOrder(a.commitment_block) - blockOrder(b.commitment_block) || a.uid - b.uid);
-    const winner = eligible[0];
+    const heldBy = options.held?.get(key);
+    const winner = eligible.find((c) => c.hotkey === heldBy) ?? eligible[0];
+    if (winner) holders.set(key, winner.hotkey);
+    if (new Set(group.map((c) => c.hotkey)).size < 2) continue;
     if (winner) winners.set(key, winner.hotkey);
     for (const claim of group) {
       // A hotkey keeps all its claims on the video (a reel and a post of one shortcode) or none.
       if (claim.hotkey === winner?.hotkey) continue;
       const reason =
         disqualification(claim, requireSigned) ??
-        (blockOrder(claim.commitment_block) > blockOrder(winner!.commitment_block) ? 'later_commitment' : 'higher_uid');
+        (winner !== eligible[0]
+          ? 'held_by_another'
+          : blockOrder(claim.commitment_block) > blockOrder(winner!.commitment_block)
+            ? 'later_commitment'
+            : 'higher_uid');
       losers.push({
         hotkey: claim.hotkey,
         uid: claim.uid,
@@ -121,6 +138,7 @@ export function resolveOwners(claims: readonly OwnershipClaim[], options: Resolv
   return {
     losers,
     winners,
+    holders,
     loses: (hotkey, platform, contentId) => lost.has(claimKey(hotkey, platform, contentId)),
   };
 }

@@ -138,20 +138,48 @@ export function claimsOf(reports: readonly CollectReport[]): OwnershipClaim[] {
 }
 
 /**
- * One owner per video (SPEC §4.3): the claims each hotkey loses, keyed by hotkey. Off under
- * `compat: original`, which pays every claimant as the original does.
+ * One owner per video (SPEC §4.3): the claims each hotkey loses, keyed by hotkey, and who holds
+ * each video. Off under `compat: original`, which pays every claimant as the original does.
+ * `held`: the holders of claims settled (and written) earlier in the interval; a collection that
+ * lands after the deadline is settled with them, so a video never gets a second valid owner.
  */
 export function lostClaimsByHotkey(
   claims: readonly OwnershipClaim[],
-  options: { readonly enabled: boolean; readonly requireSigned: boolean },
-): { lost: Map<string, Set<string>>; contested: number } {
+  options: { readonly enabled: boolean; readonly requireSigned: boolean; readonly held?: ReadonlyMap<string, string> },
+): { lost: Map<string, Set<string>>; contested: number; held: ReadonlyMap<string, string> } {
   const lost = new Map<string, Set<string>>();
-  if (!options.enabled) return { lost, contested: 0 };
-  const resolution = resolveOwners(claims, { requireSigned: options.requireSigned });
+  if (!options.enabled) return { lost, contested: 0, held: new Map() };
+  const resolution = resolveOwners(claims, { requireSigned: options.requireSigned, ...(options.held ? { held: options.held } : {}) });
   for (const loss of resolution.losers) {
     let set = lost.get(loss.hotkey);
     if (!set) lost.set(loss.hotkey, (set = new Set()));
     set.add(claimKey(loss.platform, loss.content_id));
   }
-  return { lost, contested: resolution.winners.size };
+  return { lost, contested: resolution.winners.size, held: resolution.holders };
+}
+
+/**
+ * Settles the claims of collections that land after the deadline, one report at a time, with
+ * the claims settled before them: the cycle's (written already) and earlier late ones. A video
+ * stays with the owner written first, so a late claimant never makes a second valid owner of it
+ * in the interval; a late claimant that would have won loses it for this interval only.
+ */
+export class LateOwnership {
+  readonly #claims: OwnershipClaim[];
+  readonly #options: { readonly enabled: boolean; readonly requireSigned: boolean };
+  #held: ReadonlyMap<string, string>;
+
+  constructor(claims: readonly OwnershipClaim[], options: { readonly enabled: boolean; readonly requireSigned: boolean }) {
+    this.#claims = [...claims];
+    this.#options = options;
+    this.#held = lostClaimsByHotkey(this.#claims, options).held;
+  }
+
+  /** The claims (`claimKey`) this late report's hotkey loses. */
+  lostBy(report: CollectReport): Set<string> {
+    this.#claims.push(...claimsOf([report]));
+    const owners = lostClaimsByHotkey(this.#claims, { ...this.#options, held: this.#held });
+    this.#held = owners.held;
+    return owners.lost.get(report.hotkey) ?? new Set();
+  }
 }

@@ -8,7 +8,7 @@ import type { WeightSelection } from '../scoring/types.js';
 import type { CollectReport } from '../actors/types.js';
 import { ActorRegistry } from './actor-registry.js';
 import { readThroughReconnects } from './chain-read.js';
-import { claimsOf, collectUntilDeadline, isCovered, lostClaimsByHotkey, type LateCollect } from './collect-phase.js';
+import { LateOwnership, claimsOf, collectUntilDeadline, isCovered, lostClaimsByHotkey, type LateCollect } from './collect-phase.js';
 import { coverageOf, type CycleScores, type CycleSummary } from './cycle-types.js';
 import type { SupervisorOptions } from './supervisor-options.js';
 import { scoreNeurons } from './score-cycle.js';
@@ -346,8 +346,9 @@ export class Supervisor {
 
   /**
    * Persists collections that missed the deadline as they land (owners decided against the
-   * cycle's claims), then rescores with the fuller coverage while that cycle is still the
-   * latest, so a slow first cycle still produces weights from complete data.
+   * cycle's claims, a video staying with the owner written first), then rescores with the
+   * fuller coverage while that cycle is still the latest, so a slow first cycle still produces
+   * weights from complete data.
    */
   async #finishLate(c: {
     seq: number;
@@ -360,7 +361,7 @@ export class Supervisor {
     log: Logger;
   }): Promise<void> {
     const o = this.#o;
-    const claims = [...c.claims];
+    const ownership = new LateOwnership(c.claims, { enabled: o.resolveOwnership !== false, requireSigned: o.requireSignedSubmissions });
     let covered = c.covered;
     let landed = 0;
     await Promise.all(
@@ -368,9 +369,7 @@ export class Supervisor {
         const r = await result;
         if (!r.ok || this.#stopping) return;
         const report: CollectReport = r.value;
-        claims.push(...claimsOf([report]));
-        const owners = lostClaimsByHotkey(claims, { enabled: o.resolveOwnership !== false, requireSigned: o.requireSignedSubmissions });
-        const persisted = await actor.persist({ interval: c.interval, lostClaims: owners.lost.get(actor.hotkey) ?? new Set() });
+        const persisted = await actor.persist({ interval: c.interval, lostClaims: ownership.lostBy(report) });
         if (!persisted.ok) return;
         o.history.record?.(persisted.value.snapshots);
         landed++;

@@ -115,6 +115,21 @@ describe('resolveOwners (one owner per video)', () => {
     expect(r.losers).toEqual([]);
   });
 
+  it('a video already held for the interval stays with its holder, whatever the commitment blocks, while the holder qualifies', () => {
+    const key = contentKey('instagram/reel', 'C0ffee');
+    const early = claim({ uid: 1, hotkey: 'early', commitment_block: 5 });
+    const holder = claim({ uid: 2, hotkey: 'holder', commitment_block: 50 });
+    const kept = resolveOwners([early, holder], { held: new Map([[key, 'holder']]) });
+    expect(kept.winners.get(key)).toBe('holder');
+    expect(kept.losers.map((l) => [l.hotkey, l.reason, l.winner])).toEqual([['early', 'held_by_another', 'holder']]);
+    // A holder that no longer qualifies holds nothing: the usual order decides.
+    const unfit = resolveOwners([early, { ...holder, caption_ok: false }], { held: new Map([[key, 'holder']]) });
+    expect(unfit.winners.get(key)).toBe('early');
+    // Every video with a qualifying claimant has a holder, contested or not.
+    expect(resolveOwners([early]).holders.get(key)).toBe('early');
+    expect(resolveOwners([{ ...early, caption_ok: false }]).holders.size).toBe(0);
+  });
+
   it('rejects input that is not an array of claims', () => {
     expect(() => resolveOwners('x' as unknown as OwnershipClaim[])).toThrow(new TypeError('claims must be an array'));
     expect(() => resolveOwners([null as unknown as OwnershipClaim])).toThrow(new TypeError('each claim must be an object'));

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/load-config.js';
 import { ConfigError } from '../../errors.js';
@@ -68,6 +69,9 @@ export function localDetector(
   const scorer = new SightEngineClient({ baseUrl, apiUser, apiSecret, metrics: deps.metrics });
   const sampler = new FrameSampler({
     frames: config.ai.frames,
+    // Frames a miner cannot aim at; compat original keeps this validator's earlier fixed midpoints.
+    placement: config.compat === 'original' ? 'midpoints' : 'keyed',
+    placementKey: placementKeyOf(apiSecret),
     ffmpegPath: config.ai_detector.ffmpeg_path,
     ffprobePath: config.ai_detector.ffprobe_path,
     maxConcurrentFfmpeg: config.ai_detector.max_concurrent_ffmpeg,
@@ -94,3 +98,11 @@ export function localDetector(
   return { detector, sampler };
 }
 
+/**
+ * The frame-placement key, derived from the SightEngine secret: as unknown to miners, and the
+ * same after a restart, so an unchanged video re-checked then is scored from the frame cache
+ * instead of with ten new SightEngine calls (Instagram copies come under a new URL every cycle).
+ */
+function placementKeyOf(apiSecret: string): Buffer {
+  return createHmac('sha256', apiSecret).update('infinitevibe:frame-placement:v1').digest();
+}

@@ -61,10 +61,11 @@ export interface DetectOptions {
 }
 
 /**
- * The AI detector of SPEC §6, in process: guarded download → `frames` evenly spaced stills →
- * SightEngine per frame → mean. Results are cached by URL and frames by content hash, concurrent
- * requests for one URL share a single run, and a video that cannot be scored is an error
- * (AiDetectionError, or QuotaExceededError when SightEngine's quota is spent), never a default.
+ * The AI detector of SPEC §6, in process: guarded download → `frames` stills, one per equal
+ * slice (FrameSampler) → SightEngine per frame → mean. Results are cached by URL and frames by
+ * content hash, concurrent requests for one URL share a single run, and a video that cannot be
+ * scored is an error (AiDetectionError, or QuotaExceededError when SightEngine's quota is
+ * spent), never a default.
  *
  * Partial failure rule: the mean is taken over the frames that were scored, provided that at
  * least `minScoredFraction` (half) of the requested frames were; otherwise the whole video is an

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { AiDetectionError } from '../../errors.js';
 import { FfmpegLimiter } from './ffmpeg-limiter.js';
+import { PLACEMENT_KEY_BYTES, fileSha256, frameTimestamps, newPlacementKey, type FramePlacement } from './frame-placement.js';
 import { resolveFfmpegTools, type FfmpegTools } from './ffmpeg-tools.js';
 import { linkedSignal } from '../../util/linked-signal.js';
 import { INPUT_GUARD, probeMedia, type MediaInfo, type ProbeTool } from './media-probe.js';
@@ -26,8 +27,12 @@ const PIXELS_PER_PROCESS = 4096 * 4096 * 2;
 export { ffmpegBinary, ffprobeBinary } from './ffmpeg-tools.js';
 
 export interface FrameSamplerOptions {
-  /** Frames per video, spread evenly over its duration. Default 10 (SPEC §6). */
+  /** Frames per video, one in each equal slice of its duration. Default 10 (SPEC §6). */
   readonly frames?: number;
+  /** Where in its slice each frame is taken (see frame-placement.ts). Default `keyed`. */
+  readonly placement?: FramePlacement;
+  /** The key of `keyed` placement (32 bytes); default one drawn at random for this sampler. */
+  readonly placementKey?: Uint8Array;
   /** `ai_detector.ffmpeg_path`; default ffmpeg on the PATH, else the npm-shipped one (see resolveFfmpegTools). */
   readonly ffmpegPath?: string;
   /** `ai_detector.ffprobe_path`; default the ffprobe beside ffmpeg, on the PATH, else the npm-shipped one. */
@@ -71,9 +76,10 @@ export interface SampleResult {
 const FAILED = Symbol('extraction failed');
 
 /**
- * Picks `frames` stills at the midpoints of equal slices of the video, so the choice depends on
- * the video alone (the original seeded a PRNG with a salted hash of a random temp path, so two
- * runs never looked at the same frames).
+ * Picks `frames` stills, one in each equal slice of the video, at points a miner cannot aim at
+ * (`keyed`, see frame-placement.ts) or at the slice midpoints. The original seeded a PRNG with a
+ * salted hash of a random temp path, so two runs never looked at the same frames; keyed points
+ * are as unknown to the miner but the same for one file, so a re-check hits the frame cache.
  *
  * The file is hostile input: it is probed with the extractor's own build, only the container
  * formats of media-probe.ts are accepted, and the extractor is told that format (`-f`) and may
@@ -83,6 +89,8 @@ const FAILED = Symbol('extraction failed');
  */
 export class FrameSampler {
   readonly frames: number;
+  readonly placement: FramePlacement;
+  readonly #placementKey: Uint8Array;
   readonly #timeoutMs: number;
   readonly #maxDimension: number;
   readonly #maxFramePixels: number;
@@ -106,7 +114,14 @@ export class FrameSampler {
     const maxFramePixels = options.maxFramePixels ?? 4096 * 4096;
     if (!Number.isSafeInteger(maxFramePixels) || maxFramePixels < 16 * 16)
       throw new RangeError(`options.maxFramePixels must be an integer >= 256, got ${String(maxFramePixels)}`);
+    const placement = options.placement ?? 'keyed';
+    if (placement !== 'keyed' && placement !== 'midpoints')
+      throw new RangeError(`options.placement must be keyed or midpoints, got ${String(placement)}`);
+    if (options.placementKey !== undefined && (!(options.placementKey instanceof Uint8Array) || options.placementKey.length !== PLACEMENT_KEY_BYTES))
+      throw new RangeError(`options.placementKey must be ${PLACEMENT_KEY_BYTES} bytes`);
     this.frames = frames;
+    this.placement = placement;
+    this.#placementKey = options.placementKey ?? newPlacementKey();
     this.#timeoutMs = timeoutMs;
     this.#maxDimension = maxDimension;
     this.#maxFramePixels = maxFramePixels;
@@ -150,9 +165,9 @@ export class FrameSampler {
     return this.#limiter;
   }
 
-  /** Timestamps (seconds) of the frames sampled from a video of this duration. */
-  timestamps(duration: number): number[] {
-    return Array.from({ length: this.frames }, (_, i) => (duration * (i + 0.5)) / this.frames);
+  /** Timestamps (seconds) of the frames sampled from a video of this duration (`fileId`: its sha256). */
+  timestamps(duration: number, fileId = ''): number[] {
+    return frameTimestamps(duration, this.frames, this.placement, this.#placementKey, fileId);
   }
 
   /** Format, duration, frame rate and size of the first video stream; refuses formats and sizes we do not decode. */
@@ -197,9 +212,10 @@ export class FrameSampler {
         throw new AiDetectionError('the image could not be decoded', 'ERR_VIDEO_UNDECODABLE');
       return { duration: 0, requested: 1, frames: [{ index: 0, timestamp: 0, png }] };
     }
-    // Seek to the start of the frame showing at each midpoint: seeking past the last frame's
+    // Seek to the start of the frame showing at each point: seeking past the last frame's
     // timestamp (the final slice of a short clip) would otherwise decode nothing.
-    const stamps = this.timestamps(duration).map((midpoint) => (fps > 0 ? Math.floor(midpoint * fps + 1e-6) / fps : midpoint));
+    const fileId = this.placement === 'keyed' ? await fileSha256(path, options.signal) : '';
+    const stamps = this.timestamps(duration, fileId).map((point) => (fps > 0 ? Math.floor(point * fps + 1e-6) / fps : point));
     const extracted = await this.#extractAll(media, path, stamps, options.signal);
     const frames: SampledFrame[] = [];
     for (const [index, timestamp] of stamps.entries()) {

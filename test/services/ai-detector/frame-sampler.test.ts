@@ -30,9 +30,14 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('FrameSampler', () => {
-  it('spreads the timestamps evenly: the midpoints of equal slices', () => {
-    expect(new FrameSampler({ frames: 4 }).timestamps(2)).toEqual([0.25, 0.75, 1.25, 1.75]);
-    expect(new FrameSampler().timestamps(10)).toEqual([0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.5, 9.5]);
+  it('midpoints placement: the midpoints of equal slices', () => {
+    expect(new FrameSampler({ frames: 4, placement: 'midpoints' }).timestamps(2)).toEqual([0.25, 0.75, 1.25, 1.75]);
+    expect(new FrameSampler({ placement: 'midpoints' }).timestamps(10)).toEqual([0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.5, 9.5]);
+  });
+
+  it('refuses an unknown placement and a placement key that is not 32 bytes', () => {
+    expect(() => new FrameSampler({ placement: 'random' as never })).toThrow(RangeError);
+    expect(() => new FrameSampler({ placementKey: Buffer.alloc(16) })).toThrow(RangeError);
   });
 
   it('extracts exactly 10 PNG frames from a real video, in time order', async () => {

@@ -195,3 +195,17 @@ export function isBlue(png: Buffer): boolean {
   const [r, g, b] = centre(png);
   return b > 200 && r < 60 && g < 60;
 }
+
+/**
+ * A 10 s, 60 fps, 32×32 clip that is black except one white frame in the middle of each second
+ * (frame n with n mod 60 = 30): what a viewer sees is a dark video, while the midpoints of ten
+ * equal slices all land on a white frame. Raw gray frames in AVI, written bit-exact, so the
+ * file's bytes (and its sha256) do not depend on the ffmpeg build.
+ */
+export function spliceVideo(dir: string): Promise<string> {
+  return encode(
+    "color=c=black:s=32x32:d=10:r=60,format=gray,geq=lum='if(eq(mod(N\\,60)\\,30)\\,255\\,0)'",
+    join(dir, 'splice.avi'),
+    ['-c:v', 'rawvideo', '-pix_fmt', 'gray', '-fflags', '+bitexact', '-flags:v', '+bitexact', '-f', 'avi'],
+  );
+}
