@@ -124,6 +124,18 @@ export class MongoStore implements Store {
         }),
       latest: (hotkey) =>
         this.#run('submissions.latest', () => submissions.findOne({ hotkey: nonEmpty('hotkey', hotkey) }, { projection: { _id: 0 } })),
+      listing: (contentIds, except) =>
+        this.#run('submissions.listing', async () => {
+          if (!Array.isArray(contentIds) || !Array.isArray(except)) throw new TypeError('contentIds and except must be arrays of strings');
+          if (contentIds.length === 0) return [];
+          return submissions
+            .find(
+              { listed_content_ids: { $in: [...contentIds] }, hotkey: { $nin: [...except] } },
+              // Rejections are for people; the list is what is processed.
+              { projection: { _id: 0, rejections: 0 } },
+            )
+            .toArray();
+        }),
     };
 
     this.snapshots = {

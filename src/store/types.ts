@@ -143,6 +143,11 @@ export interface Store {
     /** `upsert` for many hotkeys in one round trip; a hotkey given twice keeps its last record. */
     upsertMany(records: readonly SubmissionRecord[]): Promise<void>;
     latest(hotkey: string): Promise<SubmissionRecord | null>;
+    /**
+     * The records, other than those of `except`, whose `listed_content_ids` hold any of
+     * `contentIds`, without their rejections: the stored lists a cycle processes again.
+     */
+    listing(contentIds: readonly string[], except: readonly string[]): Promise<SubmissionRecord[]>;
   };
   readonly snapshots: {
     /** Idempotent: a snapshot already stored for its key is left as is (counted in `matched`). */
