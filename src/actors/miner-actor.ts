@@ -185,7 +185,9 @@ export class MinerActor {
     if (request.jitterMs && request.jitterMs > 0) await sleep(request.jitterMs, undefined, { signal: ctx.signal });
     const failures: StageFailure[] = [];
     const record = request.commitment;
-    const finish = (report: Pick<CollectReport, 'status' | 'submissions' | 'rejections' | 'candidates' | 'skipped'> & { gistResult?: string }): CollectReport => {
+    const finish = (
+      report: Pick<CollectReport, 'status' | 'submissions' | 'rejections' | 'listed' | 'candidates' | 'skipped'> & { gistResult?: string },
+    ): CollectReport => {
       const full: CollectReport = {
         uid: this.uid,
         hotkey: this.hotkey,
@@ -205,7 +207,7 @@ export class MinerActor {
     const read = await readSubmissions(ctx, record, this.#gistMemo);
     failures.push(...read.failures);
     const { signatures, ...gist } = read.value;
-    const { status, submissions, rejections } = gist;
+    const { status, submissions, rejections, listed } = gist;
     if (status !== 'ok') return finish({ ...gist, candidates: [], skipped: [] });
 
     const skipped: Skipped[] = [];
@@ -217,17 +219,17 @@ export class MinerActor {
         wanted.push(submission);
       }
     }
-    if (wanted.length === 0) return finish({ status, submissions, rejections, candidates: [], skipped });
+    if (wanted.length === 0) return finish({ status, submissions, rejections, listed, candidates: [], skipped });
 
     const fetched = await fetchMetrics(ctx, wanted);
     failures.push(...fetched.failures);
     skipped.push(...fetched.value.skipped);
-    if (fetched.value.withMetrics.length === 0) return finish({ status, submissions, rejections, candidates: [], skipped });
+    if (fetched.value.withMetrics.length === 0) return finish({ status, submissions, rejections, listed, candidates: [], skipped });
 
     const checked = await checkCandidates(ctx, fetched.value.withMetrics, signatures, request.interval, this.#aiCache);
     failures.push(...checked.failures);
     skipped.push(...checked.value.skipped);
-    return finish({ status, submissions, rejections, candidates: checked.value.candidates, skipped });
+    return finish({ status, submissions, rejections, listed, candidates: checked.value.candidates, skipped });
   }
 
   async #persist(request: PersistRequest, signal: AbortSignal): Promise<PersistReport> {

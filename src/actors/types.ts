@@ -124,6 +124,11 @@ export interface CollectReport {
    * excerpt, no detail): see retainRejections.
    */
   readonly rejections: readonly GistRejection[];
+  /**
+   * Every content_id the gist lists, lines past the cap included (ParsedGist.listed); empty
+   * unless the gist was read.
+   */
+  readonly listed: readonly string[];
   readonly candidates: readonly CandidateSnapshot[];
   /** Submissions with no snapshot this interval, and why (rejected, or a dependency failed). */
   readonly skipped: ReadonlyArray<{

@@ -97,3 +97,13 @@ export function formatCommitment(commitment: ParsedCommitment): string {
   }
   return text;
 }
+
+/**
+ * Whether the original counts a hotkey of the metagraph with this commitment as a peer (its
+ * `":" in commit` filter, §2.2 of its description): a peer's gist is read and its stored
+ * submissions list replaced or, when the read fails, deleted; the stored list of a hotkey that is
+ * no peer is left as it was. An undecodable commitment (null) is none.
+ */
+export function isPeerCommitment(value: string | null | undefined): boolean {
+  return typeof value === 'string' && value.includes(':');
+}

@@ -156,6 +156,8 @@ export function parseGist(body: string | Uint8Array, options: ParseGistOptions):
   const text = decodeBody(body, maxBytes);
 
   const capped: Submission[] = [];
+  const listed: string[] = [];
+  const listedSet = new Set<string>();
   const rejections: GistRejection[] = [];
   const reject = (line: number, raw: string, reason: GistRejectionReason, detail: string): void => {
     // Undecodable bytes reach us as U+FFFD; saying so points the miner at the encoding.
@@ -186,6 +188,11 @@ export function parseGist(body: string | Uint8Array, options: ParseGistOptions):
     if (!allowed.has(line.platform)) {
       reject(lineNo, trimmed, 'platform_not_allowed', `platform ${line.platform} is not in allowed_platforms`);
       continue;
+    }
+    // Once each, and only ids we could ever look up: the list is stored with the miner's record.
+    if (CONTENT_ID_RE.test(line.content_id) && !listedSet.has(line.content_id)) {
+      listedSet.add(line.content_id);
+      listed.push(line.content_id);
     }
     if (capped.length >= maxSubmissions) {
       reject(lineNo, trimmed, 'over_submission_cap', `only the first ${maxSubmissions} submission(s) are processed`);
@@ -234,7 +241,7 @@ export function parseGist(body: string | Uint8Array, options: ParseGistOptions):
     submissions.push(earlier.length > 0 ? { ...kept, earlier } : kept);
   }
   rejections.sort((a, b) => a.line - b.line);
-  return { submissions, rejections };
+  return { submissions, rejections, listed };
 }
 
 /**

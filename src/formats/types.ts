@@ -59,4 +59,12 @@ export interface GistRejection {
 export interface ParsedGist {
   readonly submissions: Submission[];
   readonly rejections: GistRejection[];
+  /**
+   * The content_id of every line the original's model accepts on an allowed platform, once each
+   * in gist order, lines past the submission cap included: the original stores them all in a
+   * miner's submissions document, and a document is read again whenever another miner lists any
+   * of them (supervisor/stored-lists.ts). Ids that are not 1-64 of [A-Za-z0-9_-] are left out:
+   * no video has one, and the list is stored.
+   */
+  readonly listed: string[];
 }

@@ -22,7 +22,7 @@ export function parseSignedGist(netuid: number, limits: GistParseLimits, item: G
     return { ok: false, error: parseFailure(error) };
   }
   const signatures = parsed.submissions.map((submission) => verifySubmissionSignature(netuid, submission, item.hotkey));
-  const result = { ok: true as const, submissions: parsed.submissions, rejections: parsed.rejections, signatures };
+  const result = { ok: true as const, submissions: parsed.submissions, rejections: parsed.rejections, signatures, listed: parsed.listed };
   if (!parsed.submissions.some((s) => s.earlier)) return result;
   // Fallback lines (a content_id listed earlier on another platform) are verified like the rest.
   const earlierSignatures = parsed.submissions.map((s) => (s.earlier ?? []).map((e) => verifySubmissionSignature(netuid, e, item.hotkey)));

@@ -70,6 +70,8 @@ export interface SignedGist {
   readonly submissions: Submission[];
   readonly rejections: GistRejection[];
   readonly signatures: SignatureStatus[];
+  /** ParsedGist.listed: every content_id the gist lists, past the cap too. */
+  readonly listed: string[];
   /** The status of each submission's `earlier` lines, aligned with them; absent when none has any. */
   readonly earlierSignatures?: SignatureStatus[][];
 }

@@ -12,10 +12,12 @@ import type { Store } from '../store/types.js';
 import { CycleProgress } from '../supervisor/cycle-progress.js';
 import type { DependencyLimiter } from '../supervisor/dependency-limiter.js';
 import { HistoryCache } from '../supervisor/history-cache.js';
+import { StoredLists } from '../supervisor/stored-lists.js';
 import { Supervisor, type MinerScorer } from '../supervisor/supervisor.js';
 import type { WeightCommitter } from '../weights/weight-committer.js';
 import type { BuildContext } from './build-context.js';
 import type { MinerReportStore } from './miner-report.js';
+import type { HeldSubmissionSink } from './submission-sink.js';
 
 /** How cycles are timed: by the wall clock, or by the stand-ins' simulated time. */
 export interface CycleClock {
@@ -38,6 +40,8 @@ export function buildSupervisor(
     store: Store;
     /** The snapshot write buffer: history reads see what it still holds. */
     writer: BufferedSnapshotWriter;
+    /** The submissions records' sink: stored lists are read with what it still holds. */
+    submissions: Pick<HeldSubmissionSink, 'held'>;
     deps: MinerActorDeps;
     scorer: MinerScorer;
     limiter: DependencyLimiter;
@@ -48,7 +52,7 @@ export function buildSupervisor(
   },
 ): { supervisor: Supervisor; progress: CycleProgress; scoreSpool: HeldRecordSpool<ScoreRecord> | undefined } {
   const { config, options, logger, metrics, closers } = ctx;
-  const { chain, signer, store, writer, deps, scorer, limiter, committer, clock, reports } = parts;
+  const { chain, signer, store, writer, submissions, deps, scorer, limiter, committer, clock, reports } = parts;
   const scoreLog = new BufferedScoreLog(store.scores, { logger: logger.child({ component: 'score-log' }), metrics });
   const scoreSpool = config.mongodb.spool_dir
     ? new HeldRecordSpool(config.mongodb.spool_dir, { name: 'scores', accept: wellFormedScoreRecords }, scoreLog, logger.child({ component: 'spool' }))
@@ -98,6 +102,7 @@ export function buildSupervisor(
     },
     onCycle: (summary) => metrics.ops.recordCycle(summary),
     progress,
+    storedLists: new StoredLists({ store: store.submissions, held: () => submissions.held, deps, logger: logger.child({ component: 'stored-lists' }) }),
     logger,
     metrics,
   });

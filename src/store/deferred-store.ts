@@ -15,7 +15,7 @@ export interface DeferredStoreOptions {
 type Repository = 'submissions' | 'snapshots' | 'aiResults' | 'scores' | 'weightCommits';
 
 const METHODS: { readonly [R in Repository]: ReadonlyArray<keyof Store[R]> } = {
-  submissions: ['upsert', 'upsertMany', 'latest'],
+  submissions: ['upsert', 'upsertMany', 'latest', 'listing'],
   snapshots: ['upsertMany', 'history', 'histories', 'count'],
   aiResults: ['get', 'put', 'getFrame', 'putFrame', 'getFrames', 'putFrames'],
   scores: ['record', 'latest'],

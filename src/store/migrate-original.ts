@@ -2,6 +2,8 @@ import type { Db, Document } from 'mongodb';
 import { PLATFORMS, type Platform } from '../config/defaults.js';
 import { captionMatches } from '../formats/caption.js';
 import { parseIntervalKey } from '../formats/interval.js';
+import type { ParseGistOptions } from '../formats/gist.js';
+import { storedListFromOriginal } from './migrate-stored-lists.js';
 import { metricSnapshotSchema } from './snapshot-schema.js';
 import type { MetricSnapshot, Store } from './types.js';
 
@@ -27,11 +29,18 @@ export interface MigrationCounts {
   readonly existing: number;
   /** Entries that could not be mapped, by reason. */
   readonly skipped: Readonly<Record<string, number>>;
+  /** Submissions lists imported as records (or that would be), for hotkeys that had none here. */
+  readonly submission_lists?: number;
 }
 
 export interface MigrationOptions {
   readonly source: Db;
-  readonly target: Pick<Store, 'snapshots'>;
+  readonly target: Pick<Store, 'snapshots'> & Partial<Pick<Store, 'submissions'>>;
+  /**
+   * The gist rules of the validator that will run on the target: with them (and a target with
+   * submissions records) the original's submissions documents are imported as records.
+   */
+  readonly gistRules?: ParseGistOptions;
   readonly dryRun?: boolean;
   /** Snapshots per write (default 500). */
   readonly batchSize?: number;
@@ -116,18 +125,30 @@ export async function migrateOriginal(options: MigrationOptions): Promise<Migrat
   // Platforms by (hotkey, content_id) from the submissions, for metrics stored without platform_name.
   const platformOf = new Map<string, Platform>();
   let submissionDocuments = 0;
+  let submissionLists = 0;
+  const skipped: Record<string, number> = {};
+  const lists = options.gistRules && options.target.submissions ? { rules: options.gistRules, records: options.target.submissions } : undefined;
   for await (const doc of options.source.collection(ORIGINAL_COLLECTIONS.submissions).find({ submissions: { $type: 'array' } })) {
     submissionDocuments++;
     for (const s of doc['submissions'] as Document[]) {
       if (s && typeof s['content_id'] === 'string' && isPlatform(s['platform'])) platformOf.set(`${String(doc['hotkey'])}|${s['content_id']}`, s['platform']);
     }
+    if (!lists) continue;
+    const record = storedListFromOriginal(doc, lists.rules, new Date());
+    if ('skip' in record) {
+      skipped[`submissions_${record.skip}`] = (skipped[`submissions_${record.skip}`] ?? 0) + 1;
+      continue;
+    }
+    // A record of this validator's own is newer than anything the original kept.
+    if ((await lists.records.latest(record.hotkey)) !== null) continue;
+    if (!options.dryRun) await lists.records.upsert(record);
+    submissionLists++;
   }
 
   let performances = 0;
   let entries = 0;
   let inserted = 0;
   let existing = 0;
-  const skipped: Record<string, number> = {};
   const known = new Map<string, Set<string>>();
   let batch: MetricSnapshot[] = [];
   const flush = async () => {
@@ -176,7 +197,7 @@ export async function migrateOriginal(options: MigrationOptions): Promise<Migrat
     }
   }
   await flush();
-  return { performances, submission_documents: submissionDocuments, entries, inserted, existing, skipped };
+  return { performances, submission_documents: submissionDocuments, entries, inserted, existing, skipped, ...(lists ? { submission_lists: submissionLists } : {}) };
 }
 
 function snapshotKey(s: Pick<MetricSnapshot, 'platform' | 'content_id' | 'interval'>): string {

@@ -16,9 +16,16 @@ export const COLLECTIONS = Object.freeze({
   weightCommits: 'weight_commits',
 });
 
+/** Content ids per `submissions.listing` query. */
+export const LISTING_IDS_PER_QUERY = 10_000;
+
 /** Every index the store relies on; created at open, which is idempotent on MongoDB. */
 const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
-  [COLLECTIONS.submissions]: [{ key: { hotkey: 1 }, name: 'hotkey_unique', unique: true }],
+  [COLLECTIONS.submissions]: [
+    { key: { hotkey: 1 }, name: 'hotkey_unique', unique: true },
+    // Multikey: the stored lists a cycle processes again are found by any content_id they list.
+    { key: { listed_content_ids: 1 }, name: 'listed_content_ids' },
+  ],
   [COLLECTIONS.snapshots]: [
     { key: { hotkey: 1, platform: 1, content_id: 1, interval: 1 }, name: 'snapshot_key', unique: true },
     { key: { interval: 1 }, name: 'interval' },
@@ -124,6 +131,24 @@ export class MongoStore implements Store {
         }),
       latest: (hotkey) =>
         this.#run('submissions.latest', () => submissions.findOne({ hotkey: nonEmpty('hotkey', hotkey) }, { projection: { _id: 0 } })),
+      listing: (contentIds, except) =>
+        this.#run('submissions.listing', async () => {
+          if (!Array.isArray(contentIds) || !Array.isArray(except)) throw new TypeError('contentIds and except must be arrays of strings');
+          const found = new Map<string, SubmissionRecord>();
+          // A gist may list up to gist.max_lines ids: thousands of miners' ids go in several
+          // queries, each command far below the 16 MiB a command may take.
+          for (let i = 0; i < contentIds.length; i += LISTING_IDS_PER_QUERY) {
+            const docs = await submissions
+              .find(
+                { listed_content_ids: { $in: contentIds.slice(i, i + LISTING_IDS_PER_QUERY) }, hotkey: { $nin: [...except] } },
+                // Rejections are for people; the list is what is processed.
+                { projection: { _id: 0, rejections: 0 } },
+              )
+              .toArray();
+            for (const doc of docs) found.set(doc.hotkey, doc);
+          }
+          return [...found.values()];
+        }),
     };
 
     this.snapshots = {

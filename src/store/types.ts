@@ -12,18 +12,36 @@ export interface SubmissionRecord {
   readonly commitment: string | null;
   readonly commitment_block: number | null;
   readonly interval: string;
-  readonly submissions: ReadonlyArray<{
-    readonly platform: Platform;
-    readonly content_id: string;
-    readonly direct_video_url: string;
-    readonly signature?: string;
-    readonly line: number;
-  }>;
+  /**
+   * The gist's submissions as the cycle processed them (at most max_submissions_per_hotkey slots),
+   * each with its fallback lines: what is processed again for a hotkey that is no peer (see
+   * `listed_content_ids`). Empty after a gist that could not be read, as the original deletes
+   * its document then.
+   */
+  readonly submissions: ReadonlyArray<StoredSubmission & { readonly earlier?: readonly StoredSubmission[] }>;
+  /**
+   * Every content_id the gist listed, past the cap too (ParsedGist.listed). While the hotkey is
+   * no peer (no commitment, one without ':', or out of the metagraph) the record is kept, and
+   * its `submissions` are processed again in every cycle where a peer lists one of these ids, as
+   * the original does with its stored documents. Absent in records written before it existed.
+   */
+  readonly listed_content_ids?: readonly string[];
   /** The first rejected lines, at most gist.max_recorded_rejections of them. */
   readonly rejections: ReadonlyArray<{ readonly line: number; readonly reason: string; readonly excerpt: string }>;
   /** Every rejected line of the gist, those left out of `rejections` included. */
   readonly rejections_total?: number;
   readonly updated_at: Date;
+}
+
+/** One gist line as stored in a submissions record (formats' Submission, without its fallbacks). */
+export interface StoredSubmission {
+  readonly platform: Platform;
+  readonly content_id: string;
+  readonly direct_video_url: string;
+  readonly signature?: string;
+  readonly line: number;
+  readonly checked_for_ai?: true;
+  readonly unusable_url?: true;
 }
 
 /** One snapshot per (hotkey, platform, content_id, interval); the unique key of the collection. */
@@ -125,6 +143,11 @@ export interface Store {
     /** `upsert` for many hotkeys in one round trip; a hotkey given twice keeps its last record. */
     upsertMany(records: readonly SubmissionRecord[]): Promise<void>;
     latest(hotkey: string): Promise<SubmissionRecord | null>;
+    /**
+     * The records, other than those of `except`, whose `listed_content_ids` hold any of
+     * `contentIds`, without their rejections: the stored lists a cycle processes again.
+     */
+    listing(contentIds: readonly string[], except: readonly string[]): Promise<SubmissionRecord[]>;
   };
   readonly snapshots: {
     /** Idempotent: a snapshot already stored for its key is left as is (counted in `matched`). */

@@ -8,6 +8,7 @@ import type { CycleProgressHook } from './cycle-progress.js';
 import type { CycleScores, CycleSummary } from './cycle-types.js';
 import type { DependencyLimiter } from './dependency-limiter.js';
 import type { MinerScorer, ScoreLog, SnapshotHistory } from './score-cycle.js';
+import type { StoredLists } from './stored-lists.js';
 
 export interface SupervisorOptions {
   readonly chain: Pick<ChainClient, 'metagraphDiffs$' | 'metagraph' | 'commitments'> & Partial<Pick<ChainClient, 'connected$'>>;
@@ -53,10 +54,40 @@ export interface SupervisorOptions {
   readonly beforeCycle?: () => void | Promise<void>;
   readonly onScores?: (scores: CycleScores) => void;
   readonly onCycle?: (summary: CycleSummary) => void;
+  /**
+   * The stored submissions lists of hotkeys that are no peer this cycle, processed again when a
+   * peer lists one of their content_ids, as the original does (stored-lists.ts).
+   */
+  readonly storedLists?: Pick<StoredLists, 'collect' | 'persist'>;
   /** Told as miners report, for progress lines during long cycles (see cycle-progress.ts). */
   readonly progress?: CycleProgressHook;
   /** Crash-restart backoff. */
   readonly restartDelayMs?: { readonly min: number; readonly max: number };
   readonly logger: Logger;
   readonly metrics: ValidatorMetrics;
+}
+
+/** Refuses options the supervisor cannot run with, naming the option. */
+export function checkSupervisorOptions(options: SupervisorOptions): void {
+  if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+  if (typeof options.createActor !== 'function') throw new TypeError('options.createActor must be a function');
+  if (!Number.isFinite(options.cycleIntervalMs) || options.cycleIntervalMs <= 0) {
+    throw new RangeError(`options.cycleIntervalMs must be a positive number, got ${String(options.cycleIntervalMs)}`);
+  }
+  if (options.cycleDeadlineMs !== undefined && (!Number.isFinite(options.cycleDeadlineMs) || options.cycleDeadlineMs <= 0)) {
+    throw new RangeError(`options.cycleDeadlineMs must be a positive number, got ${String(options.cycleDeadlineMs)}`);
+  }
+  const grace = options.collectGrace;
+  if (grace !== undefined && grace !== false) {
+    if (grace === null || typeof grace !== 'object') throw new TypeError('options.collectGrace must be false or an object');
+    for (const key of ['stallMs', 'maxMs'] as const) {
+      const value = grace[key];
+      if (value !== undefined && (!Number.isFinite(value) || value <= 0)) {
+        throw new RangeError(`options.collectGrace.${key} must be a positive number, got ${String(value)}`);
+      }
+    }
+  }
+  if (!Number.isInteger(options.topMiners) || options.topMiners < 1) {
+    throw new RangeError(`options.topMiners must be an integer >= 1, got ${String(options.topMiners)}`);
+  }
 }

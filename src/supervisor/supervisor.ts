@@ -5,13 +5,14 @@ import { errorCode } from '../errors.js';
 import { intervalKey, intervalStart } from '../formats/interval.js';
 import { failureFields, type Logger } from '../log.js';
 import type { WeightSelection } from '../scoring/types.js';
-import type { CollectReport } from '../actors/types.js';
+import type { ActorResult, CollectReport, PersistReport } from '../actors/types.js';
 import { ActorRegistry } from './actor-registry.js';
 import { readThroughReconnects } from './chain-read.js';
 import { LateOwnership, claimsOf, collectUntilDeadline, isCovered, lostClaimsByHotkey, type LateCollect } from './collect-phase.js';
 import { coverageOf, type CycleScores, type CycleSummary } from './cycle-types.js';
-import type { SupervisorOptions } from './supervisor-options.js';
+import { checkSupervisorOptions, type SupervisorOptions } from './supervisor-options.js';
 import { scoreNeurons } from './score-cycle.js';
+import { storedListsRequest } from './stored-lists.js';
 import type { ActorHandle } from './actor-handle.js';
 
 export type { ActorHandle } from './actor-handle.js';
@@ -46,27 +47,7 @@ export class Supervisor {
   readonly #late = new Set<Promise<void>>();
 
   constructor(options: SupervisorOptions) {
-    if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
-    if (typeof options.createActor !== 'function') throw new TypeError('options.createActor must be a function');
-    if (!Number.isFinite(options.cycleIntervalMs) || options.cycleIntervalMs <= 0) {
-      throw new RangeError(`options.cycleIntervalMs must be a positive number, got ${String(options.cycleIntervalMs)}`);
-    }
-    if (options.cycleDeadlineMs !== undefined && (!Number.isFinite(options.cycleDeadlineMs) || options.cycleDeadlineMs <= 0)) {
-      throw new RangeError(`options.cycleDeadlineMs must be a positive number, got ${String(options.cycleDeadlineMs)}`);
-    }
-    const grace = options.collectGrace;
-    if (grace !== undefined && grace !== false) {
-      if (grace === null || typeof grace !== 'object') throw new TypeError('options.collectGrace must be false or an object');
-      for (const key of ['stallMs', 'maxMs'] as const) {
-        const value = grace[key];
-        if (value !== undefined && (!Number.isFinite(value) || value <= 0)) {
-          throw new RangeError(`options.collectGrace.${key} must be a positive number, got ${String(value)}`);
-        }
-      }
-    }
-    if (!Number.isInteger(options.topMiners) || options.topMiners < 1) {
-      throw new RangeError(`options.topMiners must be an integer >= 1, got ${String(options.topMiners)}`);
-    }
+    checkSupervisorOptions(options);
     this.#o = options;
     this.#logger = options.logger.child({ component: 'supervisor' });
     this.#registry = new ActorRegistry({
@@ -205,7 +186,9 @@ export class Supervisor {
     const { reports, late } = collected;
     for (const code of collected.failures) errors.push(`collect: ${code}`);
 
-    const claims = claimsOf(reports);
+    // Stored lists of hotkeys that are no peer, processed again as the original does.
+    const stored = (await o.storedLists?.collect(storedListsRequest({ interval, neurons: this.#registry.neurons.values(), commitments, selfHotkey: o.selfHotkey, reports, signal: this.#collectAbort.signal }))) ?? [];
+    const claims = claimsOf([...reports, ...stored]);
     const owners = lostClaimsByHotkey(claims, { enabled: o.resolveOwnership !== false, requireSigned: o.requireSignedSubmissions });
 
     // Persist: not bound to any deadline, so a shutdown still finishes its writes.
@@ -213,27 +196,27 @@ export class Supervisor {
     const reportedUids = new Set(reports.map((r) => r.uid));
     const totals = { accepted: 0, rejected: 0, rejectedByReason: {} as Record<string, number> };
     const snapshots = { inserted: 0, matched: 0, buffered: 0 };
-    await Promise.all(
-      actors
-        .filter((actor) => reportedUids.has(actor.uid))
-        .map(async (actor) => {
-          const result = await actor.persist({ interval, lostClaims: owners.lost.get(actor.hotkey) ?? new Set() });
-          if (!result.ok) {
-            if (result.code !== 'ERR_ACTOR_STOPPED') errors.push(`persist: ${result.code}`);
-            return;
-          }
-          const p = result.value;
-          o.history.record?.(p.snapshots);
-          totals.accepted += p.accepted;
-          for (const [reason, n] of Object.entries(p.rejectedByReason)) {
-            totals.rejected += n;
-            totals.rejectedByReason[reason] = (totals.rejectedByReason[reason] ?? 0) + n;
-          }
-          snapshots.inserted += p.inserted;
-          snapshots.matched += p.matched;
-          snapshots.buffered += p.buffered;
-        }),
-    );
+    const persisted = (result: ActorResult<PersistReport>): void => {
+      if (!result.ok) {
+        if (result.code !== 'ERR_ACTOR_STOPPED') errors.push(`persist: ${result.code}`);
+        return;
+      }
+      const p = result.value;
+      o.history.record?.(p.snapshots);
+      totals.accepted += p.accepted;
+      for (const [reason, n] of Object.entries(p.rejectedByReason)) {
+        totals.rejected += n;
+        totals.rejectedByReason[reason] = (totals.rejectedByReason[reason] ?? 0) + n;
+      }
+      snapshots.inserted += p.inserted;
+      snapshots.matched += p.matched;
+      snapshots.buffered += p.buffered;
+    };
+    const lostOf = (hotkey: string): ReadonlySet<string> => owners.lost.get(hotkey) ?? new Set();
+    await Promise.all([
+      ...actors.filter((actor) => reportedUids.has(actor.uid)).map(async (actor) => persisted(await actor.persist({ interval, lostClaims: lostOf(actor.hotkey) }))),
+      ...stored.map(async (report) => persisted(await o.storedLists!.persist(report, lostOf(report.hotkey), this.#collectAbort.signal))),
+    ]);
     const persistMs = performance.now() - tPersist;
 
     const covered = reports.filter((r) => commitments.has(r.hotkey) && isCovered(r)).length;

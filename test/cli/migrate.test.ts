@@ -111,22 +111,25 @@ describe('infinitevibe migrate', () => {
       inserted: 5,
       existing: 0,
       skipped: { bad_interval: 1, unknown_platform: 1, malformed_document: 1 },
+      submission_lists: 2,
     });
     const check = await MongoClient.connect(ours.uri);
     try {
       expect(await check.db('infinitevibe').collection('metric_snapshots').countDocuments()).toBe(0);
+      expect(await check.db('infinitevibe').collection('submissions').countDocuments()).toBe(0);
     } finally {
       await check.close();
     }
 
     const first = await cli(['migrate', '--from', original.uri, '--db', 'tensorflix', '--json', ...target]);
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout)).toMatchObject({ dry_run: false, inserted: 5, existing: 0 });
+    expect(JSON.parse(first.stdout)).toMatchObject({ dry_run: false, inserted: 5, existing: 0, submission_lists: 2 });
 
     const again = await cli(['migrate', '--from', original.uri, ...target]);
     expect(again.code).toBe(0);
     expect(again.stdout).toBe(
-      '4 performance documents, 7 interval entries: 0 snapshots imported, 5 already present, skipped: malformed_document 1, bad_interval 1, unknown_platform 1\n',
+      '4 performance documents, 7 interval entries: 0 snapshots imported, 5 already present, 0 submissions lists imported, ' +
+        'skipped: malformed_document 1, bad_interval 1, unknown_platform 1\n',
     );
     const redo = await cli(['migrate', '--from', original.uri, '--dry-run', '--json', ...target]);
     expect(JSON.parse(redo.stdout)).toMatchObject({ inserted: 0, existing: 5 });
@@ -152,6 +155,14 @@ describe('infinitevibe migrate', () => {
         signature_ok: null,
       });
       expect(a[0]!.fetched_at.toISOString()).toBe('2025-06-25T10:00:00.000Z');
+      // The stored lists, for a hotkey that is no peer when the validator takes over (stored-lists.ts).
+      expect(await store.submissions.latest(alice)).toMatchObject({
+        hotkey: alice,
+        commitment: null,
+        submissions: [{ platform: 'youtube/video', content_id: 'yt1', direct_video_url: 'https://v/yt1.mp4', line: 1 }],
+        listed_content_ids: ['yt1'],
+      });
+      expect((await store.submissions.listing(['ABC'], [])).map((r) => r.hotkey)).toEqual([bob]);
       const b = await store.snapshots.history(bob);
       // Platform from the submissions document; plays as views; a hidden like count stays -1, as the original sums it.
       expect(b.map((s) => [s.platform, s.content_id, s.interval, s.view_count, s.like_count, s.owner_username])).toEqual([

@@ -38,6 +38,7 @@ describe('parseGist: accepted lines', () => {
         },
       ],
       rejections: [],
+      listed: ['video_id_1'],
     });
   });
 

@@ -2,7 +2,7 @@ import { MongoServerError } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuplicateKeyError, StoreError, StoreUnavailableError } from '../../src/errors.js';
 import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
-import { COLLECTIONS, type MongoStore } from '../../src/store/mongo-store.js';
+import { COLLECTIONS, LISTING_IDS_PER_QUERY, type MongoStore } from '../../src/store/mongo-store.js';
 import { openStore } from '../../src/runtime/open-store.js';
 import { toStoreError } from '../../src/store/store-error-mapping.js';
 import type { ScoreRecord, SubmissionRecord, WeightCommitRecord } from '../../src/store/types.js';
@@ -75,6 +75,24 @@ describe(`MongoStore (${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded'} ba
     expect(await store.submissions.latest('5Sub')).toEqual(submission('5Sub', '2026-11-26-06-00'));
     expect(await store.submissions.latest('5Nobody')).toBeNull();
     await expect(store.submissions.upsert({ ...submission('x', 'y'), hotkey: '' })).rejects.toThrow(new TypeError('record.hotkey must be a non-empty string, got ""'));
+  });
+
+  it('finds the records listing any of some content_ids, but those of the hotkeys left out, without their rejections', async () => {
+    const listing = (hotkey: string, listed: string[]) => ({ ...submission(hotkey, '2026-11-26-08-00'), listed_content_ids: listed });
+    await store.submissions.upsertMany([listing('5ListA', ['la1', 'la2']), listing('5ListB', ['la2', 'lb1']), listing('5ListC', ['lc1']), submission('5ListOld', 'x')]);
+    const hotkeys = async (ids: string[], except: string[] = []) => (await store.submissions.listing(ids, except)).map((r) => r.hotkey).sort();
+    expect(await hotkeys(['la2'])).toEqual(['5ListA', '5ListB']);
+    expect(await hotkeys(['la2', 'lc1'], ['5ListB'])).toEqual(['5ListA', '5ListC']);
+    expect(await hotkeys(['vid1'])).toEqual([]);
+    expect(await hotkeys([])).toEqual([]);
+    const [record] = await store.submissions.listing(['lc1'], []);
+    expect(record).toEqual({ ...listing('5ListC', ['lc1']), rejections: undefined });
+    expect('rejections' in record!).toBe(false);
+    // Past one query's worth of ids: the match in a later query is found, once.
+    const many = Array.from({ length: LISTING_IDS_PER_QUERY * 2 + 1 }, (_, i) => `many${i}`);
+    expect(await hotkeys([...many, 'lb1', 'la1'])).toEqual(['5ListA', '5ListB']);
+    const indexes = await backend.client.db(backend.db).collection(COLLECTIONS.submissions).indexes();
+    expect(indexes.find((i) => i.name === 'listed_content_ids')?.key).toEqual({ listed_content_ids: 1 });
   });
 
   it('writes many hotkeys\' submissions records in one call, keeping the last record given for a hotkey', async () => {

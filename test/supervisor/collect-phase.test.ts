@@ -12,6 +12,7 @@ const report = (hotkey: string, uid: number, block: number, extra: Partial<Colle
   commitmentBlock: block,
   submissions: [],
   rejections: [],
+  listed: [],
   candidates: [
     {
       hotkey,

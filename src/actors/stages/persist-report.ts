@@ -4,6 +4,8 @@ import { snapshotReason } from '../../scoring/snapshot-reason.js';
 import pRetry from 'p-retry';
 import { reasonLabel } from '../reason-label.js';
 import { retryOptions } from '../retry.js';
+import { isPeerCommitment } from '../../formats/commitment.js';
+import type { SubmissionRecord } from '../../store/types.js';
 import { claimKey, type CollectReport, type PersistReport, type PersistRequest } from '../types.js';
 import { timed, type StageContext } from './stage.js';
 
@@ -43,25 +45,11 @@ export async function persistReport(ctx: StageContext, report: CollectReport, re
     // a write does not wait for a store slot here: holding one per miner while its record waits
     // to be merged turned the persist phase into one small batch per slot.
     const record = async (): Promise<void> => {
-      // The gist view of a failed fetch is not news; keep the stored one.
-      if (report.status === 'gist_failed') return;
+      const stored = storedRecordOf(report, keptRejections);
+      if (stored === null) return;
       try {
         await pRetry(
-          () =>
-            deps.submissions.upsert({
-              hotkey: ctx.hotkey,
-              uid: ctx.uid,
-              commitment: report.commitment,
-              commitment_block: report.commitmentBlock,
-              interval: report.interval,
-              // Earlier lines of a content_id are in the rejections, as duplicates.
-              submissions: report.submissions.map(({ earlier: _earlier, ...s }) => ({ ...s })),
-              // The first few, all counted: a gist can hold gist.max_lines bad lines, and this
-              // record is rewritten for every miner every cycle.
-              rejections: report.rejections.slice(0, keptRejections).map((r) => ({ line: r.line, reason: r.reason, excerpt: r.excerpt })),
-              rejections_total: report.rejections.length,
-              updated_at: deps.now?.() ?? new Date(),
-            }),
+          () => deps.submissions.upsert({ ...stored, hotkey: ctx.hotkey, uid: ctx.uid, updated_at: deps.now?.() ?? new Date() }),
           retryOptions(deps, signal),
         );
       } catch (error) {
@@ -85,4 +73,30 @@ export async function persistReport(ctx: StageContext, report: CollectReport, re
     if (stored.status === 'rejected') throw stored.reason;
     return { ...result, rejectedByReason, snapshots };
   });
+}
+
+/**
+ * The submissions record a collection leaves, by the original's rules for its stored documents
+ * (§2.5, §3.3 of its description): a peer's gist read replaces the list, a peer whose gist could
+ * not be read (or whose commitment has a ':' we refuse, which the original requests and fails
+ * to read) gets an empty one, as the original deletes its document; a hotkey that is no peer
+ * (no commitment, or one without ':') keeps the record it has, whose list the cycle may process
+ * again (supervisor/stored-lists.ts). null: nothing to write.
+ */
+export function storedRecordOf(
+  report: CollectReport,
+  keptRejections: number,
+): Omit<SubmissionRecord, 'hotkey' | 'uid' | 'updated_at'> | null {
+  if (!isPeerCommitment(report.commitment)) return null;
+  const base = { commitment: report.commitment, commitment_block: report.commitmentBlock, interval: report.interval };
+  if (report.status !== 'ok') return { ...base, submissions: [], listed_content_ids: [], rejections: [], rejections_total: 0 };
+  return {
+    ...base,
+    submissions: report.submissions.map(({ earlier, ...s }) => ({ ...s, ...(earlier ? { earlier: earlier.map(({ earlier: _e, ...e }) => ({ ...e })) } : {}) })),
+    listed_content_ids: [...report.listed],
+    // The first few, all counted: a gist can hold gist.max_lines bad lines, and this record is
+    // rewritten for every miner every cycle.
+    rejections: report.rejections.slice(0, keptRejections).map((r) => ({ line: r.line, reason: r.reason, excerpt: r.excerpt })),
+    rejections_total: report.rejections.length,
+  };
 }

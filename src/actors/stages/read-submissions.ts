@@ -18,6 +18,8 @@ export interface SubmissionsRead {
   readonly status: CollectStatus;
   readonly submissions: readonly Submission[];
   readonly rejections: readonly GistRejection[];
+  /** Every content_id the gist lists, past the cap too (ParsedGist.listed). */
+  readonly listed: readonly string[];
   readonly gistResult?: string;
   /** Each submission's signed-line status, checked with the parse; keyed by claimKey. */
   readonly signatures: ReadonlyMap<string, SignatureStatus>;
@@ -36,6 +38,7 @@ const none = (status: CollectStatus, gistResult?: string): SubmissionsRead => ({
   status,
   submissions: [],
   rejections: [],
+  listed: [],
   ...(gistResult ? { gistResult } : {}),
   signatures: new Map(),
 });
@@ -105,11 +108,11 @@ export async function readSubmissions(
     if (!parsed.ok) return gistFailed(ctx, parsed.error, failures);
     deps.metrics.gistFetchesTotal.inc({ result: 'ok' });
     countRejections(ctx, parsed.rejections);
-    const { submissions, signatures, earlierSignatures } = parsed;
+    const { submissions, signatures, earlierSignatures, listed } = parsed;
     const rejections = retainRejections(parsed.rejections, deps.maxRecordedRejections ?? DEFAULTS.gist.max_recorded_rejections);
     const statuses = new Map(submissions.map((s, i) => [claimKey(s.platform, s.content_id), signatures[i]!]));
     submissions.forEach((s, i) => s.earlier?.forEach((e, j) => statuses.set(claimKey(e.platform, e.content_id), earlierSignatures?.[i]?.[j] ?? 'invalid')));
-    const value = { status: 'ok' as const, submissions, rejections, signatures: statuses };
+    const value = { status: 'ok' as const, submissions, rejections, listed, signatures: statuses };
     if (etag !== undefined) memo.last = { gist, etag, value };
     return { value, failures };
   });

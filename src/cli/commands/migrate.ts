@@ -1,5 +1,6 @@
 import { MongoClient } from 'mongodb';
 import { splitFlags, toJson } from '../../chain/inspect.js';
+import { gistLimitsFromConfig } from '../../config/gist-limits.js';
 import { ConfigError, StoreUnavailableError } from '../../errors.js';
 import { openStore } from '../../runtime/open-store.js';
 import { ORIGINAL_COLLECTIONS, migrateOriginal } from '../../store/migrate-original.js';
@@ -44,14 +45,15 @@ export async function run({ flags: raw, stdout }: CommandContext): Promise<numbe
     if (!names.has(ORIGINAL_COLLECTIONS.performances)) {
       throw new ConfigError(`database ${db} has no ${ORIGINAL_COLLECTIONS.performances} collection; is --db right?`, '--db');
     }
-    const counts = await migrateOriginal({ source: source.db(db), target, dryRun });
+    const counts = await migrateOriginal({ source: source.db(db), target, gistRules: gistLimitsFromConfig(config), dryRun });
     if (own['json']) {
       stdout.write(toJson({ from: db, to: config.mongodb.db, dry_run: dryRun, ...counts }));
     } else {
       const skipped = Object.entries(counts.skipped).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
       stdout.write(
         `${dryRun ? 'dry run: ' : ''}${counts.performances} performance documents, ${counts.entries} interval entries: ` +
-          `${counts.inserted} snapshots ${dryRun ? 'would be ' : ''}imported, ${counts.existing} already present, skipped: ${skipped}\n`,
+          `${counts.inserted} snapshots ${dryRun ? 'would be ' : ''}imported, ${counts.existing} already present, ` +
+          `${counts.submission_lists ?? 0} submissions lists ${dryRun ? 'would be ' : ''}imported, skipped: ${skipped}\n`,
       );
     }
     return 0;
