@@ -60,3 +60,28 @@ export interface SupervisorOptions {
   readonly logger: Logger;
   readonly metrics: ValidatorMetrics;
 }
+
+/** Throws on options the supervisor cannot run with (a programming error, not a runtime one). */
+export function checkSupervisorOptions(options: SupervisorOptions): void {
+  if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+  if (typeof options.createActor !== 'function') throw new TypeError('options.createActor must be a function');
+  if (!Number.isFinite(options.cycleIntervalMs) || options.cycleIntervalMs <= 0) {
+    throw new RangeError(`options.cycleIntervalMs must be a positive number, got ${String(options.cycleIntervalMs)}`);
+  }
+  if (options.cycleDeadlineMs !== undefined && (!Number.isFinite(options.cycleDeadlineMs) || options.cycleDeadlineMs <= 0)) {
+    throw new RangeError(`options.cycleDeadlineMs must be a positive number, got ${String(options.cycleDeadlineMs)}`);
+  }
+  const grace = options.collectGrace;
+  if (grace !== undefined && grace !== false) {
+    if (grace === null || typeof grace !== 'object') throw new TypeError('options.collectGrace must be false or an object');
+    for (const key of ['stallMs', 'maxMs'] as const) {
+      const value = grace[key];
+      if (value !== undefined && (!Number.isFinite(value) || value <= 0)) {
+        throw new RangeError(`options.collectGrace.${key} must be a positive number, got ${String(value)}`);
+      }
+    }
+  }
+  if (!Number.isInteger(options.topMiners) || options.topMiners < 1) {
+    throw new RangeError(`options.topMiners must be an integer >= 1, got ${String(options.topMiners)}`);
+  }
+}

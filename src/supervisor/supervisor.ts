@@ -10,15 +10,15 @@ import { ActorRegistry } from './actor-registry.js';
 import { readThroughReconnects } from './chain-read.js';
 import { claimsOf, collectUntilDeadline, isCovered, lostClaimsByHotkey, type LateCollect } from './collect-phase.js';
 import { coverageOf, type CycleScores, type CycleSummary } from './cycle-types.js';
-import type { SupervisorOptions } from './supervisor-options.js';
+import { checkSupervisorOptions, type SupervisorOptions } from './supervisor-options.js';
 import { scoreNeurons } from './score-cycle.js';
+import { scoringView } from './scoring-view.js';
 import type { ActorHandle } from './actor-handle.js';
 
 export type { ActorHandle } from './actor-handle.js';
 export type { CycleCoverage, CycleScores, CycleSummary } from './cycle-types.js';
 export type { MinerScorer, ScoreLog, SnapshotHistory } from './score-cycle.js';
 export type { SupervisorOptions } from './supervisor-options.js';
-
 
 /**
  * Drives the validation cycle over the actor registry: every actor collects in parallel, owners
@@ -38,35 +38,15 @@ export class Supervisor {
   #lastCommitments: CommitmentRecord[] = [];
   #cycles = 0;
   #lastSummary: CycleSummary | undefined;
-  /** Some cycle has scored: its scores stay in force while later ones cannot. */
-  #hasScored = false;
+  /** The last scores handed on: their interval, coverage and the metagraph they were computed on. */
+  #lastScored: { interval: string; coverage: CycleScores['coverage']; view: string } | undefined;
   /** Bumped by every cycle; late results only rescore while their cycle is still the latest. */
   #cycleSeq = 0;
   /** Late collections of past cycles still running; stop() waits for their writes. */
   readonly #late = new Set<Promise<void>>();
 
   constructor(options: SupervisorOptions) {
-    if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
-    if (typeof options.createActor !== 'function') throw new TypeError('options.createActor must be a function');
-    if (!Number.isFinite(options.cycleIntervalMs) || options.cycleIntervalMs <= 0) {
-      throw new RangeError(`options.cycleIntervalMs must be a positive number, got ${String(options.cycleIntervalMs)}`);
-    }
-    if (options.cycleDeadlineMs !== undefined && (!Number.isFinite(options.cycleDeadlineMs) || options.cycleDeadlineMs <= 0)) {
-      throw new RangeError(`options.cycleDeadlineMs must be a positive number, got ${String(options.cycleDeadlineMs)}`);
-    }
-    const grace = options.collectGrace;
-    if (grace !== undefined && grace !== false) {
-      if (grace === null || typeof grace !== 'object') throw new TypeError('options.collectGrace must be false or an object');
-      for (const key of ['stallMs', 'maxMs'] as const) {
-        const value = grace[key];
-        if (value !== undefined && (!Number.isFinite(value) || value <= 0)) {
-          throw new RangeError(`options.collectGrace.${key} must be a positive number, got ${String(value)}`);
-        }
-      }
-    }
-    if (!Number.isInteger(options.topMiners) || options.topMiners < 1) {
-      throw new RangeError(`options.topMiners must be an integer >= 1, got ${String(options.topMiners)}`);
-    }
+    checkSupervisorOptions(options);
     this.#o = options;
     this.#logger = options.logger.child({ component: 'supervisor' });
     this.#registry = new ActorRegistry({
@@ -172,6 +152,7 @@ export class Supervisor {
       log.warn(failureFields(error), 'metagraph read failed; using the last known neurons');
     }
     stage('metagraph', tMetagraph);
+    await this.#rescoreOnNewMetagraph(log);
     const tCommitments = performance.now();
     try {
       this.#lastCommitments = await this.#chainRead(() => o.chain.commitments(o.netuid));
@@ -246,18 +227,17 @@ export class Supervisor {
     let top: readonly number[] = [];
     if (!this.#stopping) {
       try {
-        const selection = await this.#score(interval, log);
+        const { selection, view } = await this.#score(interval, log);
         scored = true;
-        this.#hasScored = true;
         top = selection.top;
-        o.onScores?.(this.#cycleScores(interval, selection, coverage));
+        this.#handOn(interval, selection, coverage, view);
       } catch (error) {
         errors.push(`score: ${errorCode(error)}`);
         // With no history read there is nothing to score from: the cycle's own snapshots alone
         // would set every miner's baseline and score nothing, a vector that zeroes them all.
         log.warn(
           { err: error },
-          this.#hasScored
+          this.#lastScored
             ? 'scoring skipped this cycle; the last scores stay in force'
             : 'scoring skipped this cycle and nothing scored yet: no weights are set until histories can be read',
         );
@@ -292,7 +272,7 @@ export class Supervisor {
       scored,
       top,
       errors,
-      durationsMs: { collect: round(collectMs), persist: round(persistMs), score: round(scoreMs), total: round(totalMs) },
+      durationsMs: { collect: Math.round(collectMs), persist: Math.round(persistMs), score: Math.round(scoreMs), total: Math.round(totalMs) },
     };
     this.#cycles++;
     this.#lastSummary = summary;
@@ -331,12 +311,37 @@ export class Supervisor {
     };
   }
 
-  #cycleScores(interval: string, selection: WeightSelection, coverage: CycleScores['coverage']): CycleScores {
-    return { interval, selection, neurons: [...this.#registry.neurons.keys()].sort((a, b) => a - b), computedAt: new Date(), coverage };
+  #handOn(interval: string, selection: WeightSelection, coverage: CycleScores['coverage'], view: string): void {
+    this.#lastScored = { interval, coverage, view };
+    const neurons = [...this.#registry.neurons.keys()].sort((a, b) => a - b);
+    this.#o.onScores?.({ interval, selection, neurons, computedAt: new Date(), coverage });
   }
 
-  #score(interval: string, log: Logger): Promise<WeightSelection> {
-    return scoreNeurons(this.#o, this.#registry.neurons.values(), interval, log);
+  /** Scores the neurons known now; `view` is the metagraph they were read from (scoring-view.ts). */
+  async #score(interval: string, log: Logger, record = true): Promise<{ selection: WeightSelection; view: string }> {
+    const neurons = [...this.#registry.neurons.values()];
+    const o = record ? this.#o : { ...this.#o, scoreLog: undefined };
+    return { selection: await scoreNeurons(o, neurons, interval, log), view: scoringView(neurons) };
+  }
+
+  /**
+   * The original's weight ticks score the store with the metagraph synced at the running cycle's
+   * start, also while it collects (the loops share the store without locking). So when the
+   * metagraph just read changes what scoring reads, the last scores are recomputed on it before
+   * collecting: a commit due meanwhile sends what the original's tick would, not a vector whose
+   * uids may have other hotkeys now or no longer exist.
+   */
+  async #rescoreOnNewMetagraph(log: Logger): Promise<void> {
+    const last = this.#lastScored;
+    if (!last || this.#stopping || scoringView(this.#registry.neurons.values()) === last.view) return;
+    try {
+      // Same history, same interval: not a new entry of the score history.
+      const { selection, view } = await this.#score(last.interval, log, false);
+      this.#handOn(last.interval, selection, last.coverage, view);
+      log.info({ top: selection.top }, 'metagraph changed since the last scores: stored history rescored on it for the weights due during collection');
+    } catch (error) {
+      log.warn({ err: error }, 'rescoring on the new metagraph failed; the last scores stay in force');
+    }
   }
 
   #track(work: Promise<void>): void {
@@ -381,17 +386,12 @@ export class Supervisor {
     const coverage = coverageOf(covered, c.expected);
     o.metrics.cycleCoverage.set(coverage.ratio);
     try {
-      const selection = await this.#score(c.interval, c.log);
+      const { selection, view } = await this.#score(c.interval, c.log);
       if (c.seq !== this.#cycleSeq) return;
-      this.#hasScored = true;
-      o.onScores?.(this.#cycleScores(c.interval, selection, coverage));
+      this.#handOn(c.interval, selection, coverage, view);
       c.log.info({ landed, coverage: coverage.ratio, top: selection.top }, `late miners reported: ${landed}; scores updated`);
     } catch (error) {
       c.log.warn({ err: error }, 'rescoring after late miners failed; the last scores stay in force');
     }
   }
-}
-
-function round(ms: number): number {
-  return Math.round(ms);
 }
