@@ -18,12 +18,14 @@ import { embeddedConfig } from './helpers.js';
  * sends, replayed from the reference text by test/fixtures/original/generate_weight_ticks.py: its
  * collection and its weight loop (first tick after the first collected cycle; each tick scores
  * the store as it is with the metagraph of the last cycle start, so a tick during a cycle sees the
- * new metagraph on the history stored before it; nothing sent when no miner is active; the
- * all-zero fallback; every tick sends, also when nothing changed).
+ * new metagraph on the history stored before it, and one between cycles the last cycle's even
+ * when the chain has changed since; nothing sent when no miner is active; the all-zero fallback;
+ * every tick sends, also when nothing changed).
  *
  * The whole runtime runs each world against the Subtensor stand-in, the gist host, the YouTube
  * stand-in, the video host with real ffmpeg, the SightEngine stand-in and the embedded MongoDB
- * server. A tick is one due weight commit; a tick during a cycle is taken while the cycle's gist
+ * server. A tick is one due weight commit; a tick before a cycle is taken once the chain shows
+ * that cycle's registrations and permits; a tick during a cycle is taken while the cycle's gist
  * reads are held (its metagraph and commitments read, nothing of it stored). After each tick the
  * validator's row of `SubtensorModule.Weights` and its `LastUpdate` are read from the chain.
  */
@@ -142,6 +144,9 @@ async function runWorld(world: World, index: number): Promise<Observed[]> {
     cycleDeadlineMs: 600_000,
     simulatedCycleMs: world.cycle_hours * 3_600_000,
   });
+  // The registry follows the chain between cycles as in a running validator; cycles and commits
+  // are driven here, one tick at a time.
+  app.supervisor.watch();
   const observed: Observed[] = [];
   const tick = async (at: string) => {
     const before = { row: await chainRow(app), update: await lastUpdate(app, validator.address) };
