@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { Subscription } from 'rxjs';
-import type { CommitmentRecord } from '../chain/types.js';
+import type { CommitmentRecord, Neuron } from '../chain/types.js';
 import { errorCode } from '../errors.js';
 import { intervalKey, intervalStart } from '../formats/interval.js';
 import { failureFields, type Logger } from '../log.js';
@@ -152,7 +152,10 @@ export class Supervisor {
       log.warn(failureFields(error), 'metagraph read failed; using the last known neurons');
     }
     stage('metagraph', tMetagraph);
-    await this.#rescoreOnNewMetagraph(log);
+    // Scored on the metagraph just read until the next cycle reads one, as the original's ticks
+    // are: a neuron that registers meanwhile is not ranked (or paid by the fallback) before then.
+    const synced = [...this.#registry.neurons.values()];
+    await this.#rescoreOnNewMetagraph(synced, log);
     const tCommitments = performance.now();
     try {
       this.#lastCommitments = await this.#chainRead(() => o.chain.commitments(o.netuid));
@@ -227,10 +230,10 @@ export class Supervisor {
     let top: readonly number[] = [];
     if (!this.#stopping) {
       try {
-        const { selection, view } = await this.#score(interval, log);
+        const selection = await this.#score(interval, log, synced);
         scored = true;
         top = selection.top;
-        this.#handOn(interval, selection, coverage, view);
+        this.#handOn(interval, selection, coverage, synced);
       } catch (error) {
         errors.push(`score: ${errorCode(error)}`);
         // With no history read there is nothing to score from: the cycle's own snapshots alone
@@ -297,7 +300,7 @@ export class Supervisor {
         `${snapshots.inserted} snapshots, top ${top.join(',') || '-'} in ${(totalMs / 1000).toFixed(1)} s`,
     );
     o.onCycle?.(summary);
-    if (late.length > 0) this.#track(this.#finishLate({ seq, interval, late, claims, commitments, covered, expected, log }));
+    if (late.length > 0) this.#track(this.#finishLate({ seq, interval, late, claims, commitments, covered, expected, synced, log }));
     return summary;
   }
 
@@ -311,17 +314,14 @@ export class Supervisor {
     };
   }
 
-  #handOn(interval: string, selection: WeightSelection, coverage: CycleScores['coverage'], view: string): void {
-    this.#lastScored = { interval, coverage, view };
-    const neurons = [...this.#registry.neurons.keys()].sort((a, b) => a - b);
+  #handOn(interval: string, selection: WeightSelection, coverage: CycleScores['coverage'], scored: readonly Neuron[]): void {
+    this.#lastScored = { interval, coverage, view: scoringView(scored) };
+    const neurons = scored.map((n) => n.uid).sort((a, b) => a - b);
     this.#o.onScores?.({ interval, selection, neurons, computedAt: new Date(), coverage });
   }
 
-  /** Scores the neurons known now; `view` is the metagraph they were read from (scoring-view.ts). */
-  async #score(interval: string, log: Logger, record = true): Promise<{ selection: WeightSelection; view: string }> {
-    const neurons = [...this.#registry.neurons.values()];
-    const o = record ? this.#o : { ...this.#o, scoreLog: undefined };
-    return { selection: await scoreNeurons(o, neurons, interval, log), view: scoringView(neurons) };
+  #score(interval: string, log: Logger, neurons: readonly Neuron[], record = true): Promise<WeightSelection> {
+    return scoreNeurons(record ? this.#o : { ...this.#o, scoreLog: undefined }, neurons, interval, log);
   }
 
   /**
@@ -331,13 +331,13 @@ export class Supervisor {
    * collecting: a commit due meanwhile sends what the original's tick would, not a vector whose
    * uids may have other hotkeys now or no longer exist.
    */
-  async #rescoreOnNewMetagraph(log: Logger): Promise<void> {
+  async #rescoreOnNewMetagraph(synced: readonly Neuron[], log: Logger): Promise<void> {
     const last = this.#lastScored;
-    if (!last || this.#stopping || scoringView(this.#registry.neurons.values()) === last.view) return;
+    if (!last || this.#stopping || scoringView(synced) === last.view) return;
     try {
       // Same history, same interval: not a new entry of the score history.
-      const { selection, view } = await this.#score(last.interval, log, false);
-      this.#handOn(last.interval, selection, last.coverage, view);
+      const selection = await this.#score(last.interval, log, synced, false);
+      this.#handOn(last.interval, selection, last.coverage, synced);
       log.info({ top: selection.top }, 'metagraph changed since the last scores: stored history rescored on it for the weights due during collection');
     } catch (error) {
       log.warn({ err: error }, 'rescoring on the new metagraph failed; the last scores stay in force');
@@ -362,6 +362,7 @@ export class Supervisor {
     commitments: ReadonlyMap<string, CommitmentRecord>;
     covered: number;
     expected: number;
+    synced: readonly Neuron[];
     log: Logger;
   }): Promise<void> {
     const o = this.#o;
@@ -386,9 +387,9 @@ export class Supervisor {
     const coverage = coverageOf(covered, c.expected);
     o.metrics.cycleCoverage.set(coverage.ratio);
     try {
-      const { selection, view } = await this.#score(c.interval, c.log);
+      const selection = await this.#score(c.interval, c.log, c.synced);
       if (c.seq !== this.#cycleSeq) return;
-      this.#handOn(c.interval, selection, coverage, view);
+      this.#handOn(c.interval, selection, coverage, c.synced);
       c.log.info({ landed, coverage: coverage.ratio, top: selection.top }, `late miners reported: ${landed}; scores updated`);
     } catch (error) {
       c.log.warn({ err: error }, 'rescoring after late miners failed; the last scores stay in force');

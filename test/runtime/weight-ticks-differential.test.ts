@@ -59,6 +59,8 @@ interface World {
     videos_down: string[];
     permits: string[];
     registered: string[];
+    /** Register while the cycle collects, after its metagraph read. */
+    registered_mid?: string[];
   }>;
   expected: Tick[];
 }
@@ -204,12 +206,18 @@ async function runWorld(world: World, index: number): Promise<Observed[]> {
       const count = (at: Tick['at']) => ticks.filter((t) => t.at === at).length;
       for (let k = 0; k < count('before'); k++) await tick(`before ${c}`);
       let running: Promise<CycleSummary>;
-      if (count('during') > 0) {
+      const mid = cycle.registered_mid ?? [];
+      if (count('during') > 0 || mid.length > 0) {
         const hold = standins.gistHost.hold();
         running = app.supervisor.runCycle();
         await hold.arrived;
         try {
           for (let k = 0; k < count('during'); k++) await tick(`during ${c}`);
+          for (const label of mid) {
+            const uid = devnet.state.registerNeuron({ hotkey: hotkeyOf(label), coldkey: hotkeyOf(label), stake: 10n ** 12n, validatorPermit: false });
+            // Seen by the running validator (an actor started from the metagraph diff) before the cycle goes on.
+            await vi.waitFor(() => expect(app.supervisor.actorUids).toContain(uid), { timeout: 20_000 });
+          }
         } finally {
           hold.release();
         }

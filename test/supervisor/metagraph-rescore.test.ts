@@ -5,9 +5,10 @@ import { neuron, setup } from './supervisor-fixture.js';
 
 /**
  * The original's weight ticks score the store with the metagraph synced at the start of the
- * running cycle, also while that cycle collects. The supervisor rescores the stored history on a
- * metagraph that changed what scoring reads (hotkeys, stake > 0, permits) before collecting, and
- * only then.
+ * running cycle, also while that cycle collects, and until the next cycle's sync. The supervisor
+ * rescores the stored history on a metagraph that changed what scoring reads (hotkeys, stake > 0,
+ * permits) before collecting, and only then; a cycle's scores are those of the metagraph read at
+ * its start.
  */
 describe('Supervisor: the last scores on a new metagraph', () => {
   let stop: (() => Promise<void>) | undefined;
@@ -66,5 +67,43 @@ describe('Supervisor: the last scores on a new metagraph', () => {
     await cycle;
     expect(s.scores).toHaveLength(5);
     expect([...s.scores[4]!.selection.top].sort()).toEqual([2, 3]);
+  });
+
+  it("a neuron that registers while a cycle collects is left out of that cycle's scores, and in the next", async () => {
+    let gate: { arrived: () => void; released: Promise<void> } | undefined;
+    const bodies = new Map<string, string>();
+    const s = await setup({
+      gists: (hotkey) => ({
+        fetch: async () => {
+          if (gate) {
+            gate.arrived();
+            await gate.released;
+          }
+          return bodies.get(hotkey) ?? '';
+        },
+      }),
+    });
+    stop = () => s.supervisor.stop();
+    s.keys.forEach((k, i) => bodies.set(k.address, signedLine(k, 'youtube/video', `vid${i + 1}`, `https://cdn.example/vid${i + 1}.mp4`)));
+    s.chain.neurons = s.keys.slice(0, 3).map((k, i) => neuron(i + 1, k.address));
+    s.supervisor.watch();
+    let release = () => {};
+    const arrived = new Promise<void>((resolve) => {
+      gate = { arrived: resolve, released: new Promise<void>((r) => (release = r)) };
+    });
+    const cycle = s.supervisor.runCycle();
+    try {
+      await arrived;
+      s.chain.join(neuron(4, s.keys[3]!.address));
+      expect(s.supervisor.actorUids).toContain(4);
+    } finally {
+      gate = undefined;
+      release();
+    }
+    await cycle;
+    expect(s.scores.at(-1)!.neurons).toEqual([1, 2, 3]);
+    expect(s.scores.at(-1)!.selection.scores.map((e) => e.uid)).toEqual([1, 2, 3]);
+    await s.supervisor.runCycle();
+    expect(s.scores.at(-1)!.neurons).toEqual([1, 2, 3, 4]);
   });
 });
