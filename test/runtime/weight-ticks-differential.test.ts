@@ -137,7 +137,8 @@ async function runWorld(world: World, index: number): Promise<Observed[]> {
     },
   };
   const flags = world.mode === 'original' ? { compat: 'original' } : {};
-  const app = await startValidator(embeddedConfig({ ...flags, 'subtensor.block_time_ms': 100 }), {
+  // Gist reads held while a tick is taken never time out, however loaded the machine.
+  const app = await startValidator(embeddedConfig({ ...flags, 'subtensor.block_time_ms': 100, 'gist.timeout_ms': 120_000 }), {
     network,
     signer: validator,
     logger: silentLogger(),
