@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { Subscription } from 'rxjs';
-import type { CommitmentRecord } from '../chain/types.js';
+import type { CommitmentRecord, Neuron } from '../chain/types.js';
 import { errorCode } from '../errors.js';
 import { intervalKey, intervalStart } from '../formats/interval.js';
 import { failureFields, type Logger } from '../log.js';
@@ -9,17 +9,17 @@ import type { ActorResult, CollectReport, PersistReport } from '../actors/types.
 import { ActorRegistry } from './actor-registry.js';
 import { readThroughReconnects } from './chain-read.js';
 import { LateOwnership, claimsOf, collectUntilDeadline, isCovered, lostClaimsByHotkey, type LateCollect } from './collect-phase.js';
-import { coverageOf, type CycleScores, type CycleSummary } from './cycle-types.js';
+import { coverageOf, logCycle, type CycleScores, type CycleSummary } from './cycle-types.js';
 import { checkSupervisorOptions, type SupervisorOptions } from './supervisor-options.js';
 import { scoreNeurons } from './score-cycle.js';
 import { storedListsRequest } from './stored-lists.js';
+import { scoringView } from './scoring-view.js';
 import type { ActorHandle } from './actor-handle.js';
 
 export type { ActorHandle } from './actor-handle.js';
 export type { CycleCoverage, CycleScores, CycleSummary } from './cycle-types.js';
 export type { MinerScorer, ScoreLog, SnapshotHistory } from './score-cycle.js';
 export type { SupervisorOptions } from './supervisor-options.js';
-
 
 /**
  * Drives the validation cycle over the actor registry: every actor collects in parallel, owners
@@ -39,8 +39,8 @@ export class Supervisor {
   #lastCommitments: CommitmentRecord[] = [];
   #cycles = 0;
   #lastSummary: CycleSummary | undefined;
-  /** Some cycle has scored: its scores stay in force while later ones cannot. */
-  #hasScored = false;
+  /** The last scores handed on: their interval, coverage and the metagraph they were computed on. */
+  #lastScored: { interval: string; coverage: CycleScores['coverage']; view: string } | undefined;
   /** Bumped by every cycle; late results only rescore while their cycle is still the latest. */
   #cycleSeq = 0;
   /** Late collections of past cycles still running; stop() waits for their writes. */
@@ -153,6 +153,10 @@ export class Supervisor {
       log.warn(failureFields(error), 'metagraph read failed; using the last known neurons');
     }
     stage('metagraph', tMetagraph);
+    // Scored on the metagraph just read until the next cycle reads one, as the original's ticks
+    // are: a neuron that registers meanwhile is not ranked (or paid by the fallback) before then.
+    const synced = [...this.#registry.neurons.values()];
+    await this.#rescoreOnNewMetagraph(synced, log);
     const tCommitments = performance.now();
     try {
       this.#lastCommitments = await this.#chainRead(() => o.chain.commitments(o.netuid));
@@ -229,18 +233,17 @@ export class Supervisor {
     let top: readonly number[] = [];
     if (!this.#stopping) {
       try {
-        const selection = await this.#score(interval, log);
+        const selection = await this.#score(interval, log, synced);
         scored = true;
-        this.#hasScored = true;
         top = selection.top;
-        o.onScores?.(this.#cycleScores(interval, selection, coverage));
+        this.#handOn(interval, selection, coverage, synced);
       } catch (error) {
         errors.push(`score: ${errorCode(error)}`);
         // With no history read there is nothing to score from: the cycle's own snapshots alone
         // would set every miner's baseline and score nothing, a vector that zeroes them all.
         log.warn(
           { err: error },
-          this.#hasScored
+          this.#lastScored
             ? 'scoring skipped this cycle; the last scores stay in force'
             : 'scoring skipped this cycle and nothing scored yet: no weights are set until histories can be read',
         );
@@ -275,32 +278,15 @@ export class Supervisor {
       scored,
       top,
       errors,
-      durationsMs: { collect: round(collectMs), persist: round(persistMs), score: round(scoreMs), total: round(totalMs) },
+      durationsMs: { collect: Math.round(collectMs), persist: Math.round(persistMs), score: Math.round(scoreMs), total: Math.round(totalMs) },
     };
     this.#cycles++;
     this.#lastSummary = summary;
     o.metrics.cyclesTotal.inc({ result });
     o.metrics.cycleDuration.observe({ policy: o.policy }, totalMs / 1000);
-    log.info(
-      {
-        result,
-        miners: summary.miners,
-        reported: summary.reported,
-        timedOut: late.length,
-        timedOutUids,
-        coverage: coverage.ratio,
-        accepted: totals.accepted,
-        rejected: totals.rejected,
-        snapshots: snapshots.inserted,
-        buffered: snapshots.buffered,
-        top,
-        ms: summary.durationsMs.total,
-      },
-      `cycle ${interval}: ${summary.reported}/${summary.actors} miners, ${totals.accepted} accepted, ${totals.rejected} rejected, ` +
-        `${snapshots.inserted} snapshots, top ${top.join(',') || '-'} in ${(totalMs / 1000).toFixed(1)} s`,
-    );
+    logCycle(log, summary);
     o.onCycle?.(summary);
-    if (late.length > 0) this.#track(this.#finishLate({ seq, interval, late, claims, commitments, covered, expected, log }));
+    if (late.length > 0) this.#track(this.#finishLate({ seq, interval, late, claims, commitments, covered, expected, synced, log }));
     return summary;
   }
 
@@ -314,12 +300,34 @@ export class Supervisor {
     };
   }
 
-  #cycleScores(interval: string, selection: WeightSelection, coverage: CycleScores['coverage']): CycleScores {
-    return { interval, selection, neurons: [...this.#registry.neurons.keys()].sort((a, b) => a - b), computedAt: new Date(), coverage };
+  #handOn(interval: string, selection: WeightSelection, coverage: CycleScores['coverage'], scored: readonly Neuron[]): void {
+    this.#lastScored = { interval, coverage, view: scoringView(scored) };
+    const neurons = scored.map((n) => n.uid).sort((a, b) => a - b);
+    this.#o.onScores?.({ interval, selection, neurons, computedAt: new Date(), coverage });
   }
 
-  #score(interval: string, log: Logger): Promise<WeightSelection> {
-    return scoreNeurons(this.#o, this.#registry.neurons.values(), interval, log);
+  #score(interval: string, log: Logger, neurons: readonly Neuron[], record = true): Promise<WeightSelection> {
+    return scoreNeurons(record ? this.#o : { ...this.#o, scoreLog: undefined }, neurons, interval, log);
+  }
+
+  /**
+   * The original's weight ticks score the store with the metagraph synced at the running cycle's
+   * start, also while it collects (the loops share the store without locking). So when the
+   * metagraph just read changes what scoring reads, the last scores are recomputed on it before
+   * collecting: a commit due meanwhile sends what the original's tick would, not a vector whose
+   * uids may have other hotkeys now or no longer exist.
+   */
+  async #rescoreOnNewMetagraph(synced: readonly Neuron[], log: Logger): Promise<void> {
+    const last = this.#lastScored;
+    if (!last || this.#stopping || scoringView(synced) === last.view) return;
+    try {
+      // Same history, same interval: not a new entry of the score history.
+      const selection = await this.#score(last.interval, log, synced, false);
+      this.#handOn(last.interval, selection, last.coverage, synced);
+      log.info({ top: selection.top }, 'metagraph changed since the last scores: stored history rescored on it for the weights due during collection');
+    } catch (error) {
+      log.warn({ err: error }, 'rescoring on the new metagraph failed; the last scores stay in force');
+    }
   }
 
   #track(work: Promise<void>): void {
@@ -341,6 +349,7 @@ export class Supervisor {
     commitments: ReadonlyMap<string, CommitmentRecord>;
     covered: number;
     expected: number;
+    synced: readonly Neuron[];
     log: Logger;
   }): Promise<void> {
     const o = this.#o;
@@ -363,17 +372,12 @@ export class Supervisor {
     const coverage = coverageOf(covered, c.expected);
     o.metrics.cycleCoverage.set(coverage.ratio);
     try {
-      const selection = await this.#score(c.interval, c.log);
+      const selection = await this.#score(c.interval, c.log, c.synced);
       if (c.seq !== this.#cycleSeq) return;
-      this.#hasScored = true;
-      o.onScores?.(this.#cycleScores(c.interval, selection, coverage));
+      this.#handOn(c.interval, selection, coverage, c.synced);
       c.log.info({ landed, coverage: coverage.ratio, top: selection.top }, `late miners reported: ${landed}; scores updated`);
     } catch (error) {
       c.log.warn({ err: error }, 'rescoring after late miners failed; the last scores stay in force');
     }
   }
-}
-
-function round(ms: number): number {
-  return Math.round(ms);
 }

@@ -25,6 +25,17 @@ export interface GistHost {
   readonly stats: StandinStats;
   readonly faults: FaultInjector;
   set(user: string, gistId: string, body: GistBody | null): void;
+  /**
+   * Holds every request until `release()`: a test acts while a cycle is collecting (its
+   * metagraph and commitments read, nothing of its own stored yet). `arrived` settles when the
+   * first held request comes in.
+   */
+  hold(): GistHold;
+}
+
+export interface GistHold {
+  readonly arrived: Promise<void>;
+  release(): void;
 }
 
 export function createGistHost(options: GistHostOptions = {}): GistHost {
@@ -51,7 +62,13 @@ export function createGistHost(options: GistHostOptions = {}): GistHost {
     return etag;
   };
 
+  let held: { arrive: () => void; released: Promise<void> } | undefined;
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (held) {
+      held.arrive();
+      await held.released;
+    }
     const url = new URL(req.url ?? '/', 'http://standin');
     const record = (status: number) => stats.record('raw', { method: req.method ?? 'GET', path: url.pathname, status, at: Date.now() });
     if (faults.latencyMs > 0) await sleep(faults.latencyMs);
@@ -106,6 +123,20 @@ export function createGistHost(options: GistHostOptions = {}): GistHost {
       bytesOf.delete(`${user}/${gistId}`);
       if (body === null) gists.delete(`${user}/${gistId}`);
       else gists.set(`${user}/${gistId}`, body);
+    },
+    hold() {
+      let arrive = () => {};
+      let release = () => {};
+      const arrived = new Promise<void>((resolve) => (arrive = resolve));
+      const gate = { arrive, released: new Promise<void>((resolve) => (release = resolve)) };
+      held = gate;
+      return {
+        arrived,
+        release: () => {
+          if (held === gate) held = undefined;
+          release();
+        },
+      };
     },
   };
 }
