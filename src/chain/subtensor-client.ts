@@ -6,7 +6,7 @@ import { readCommitments, setCommitment, type CommitmentDecodeCache } from './co
 import { ExtrinsicSubmitter } from './extrinsic-submitter.js';
 import { metagraphDiffStream } from './metagraph-diff-stream.js';
 import { MetagraphReader } from './metagraph-reader.js';
-import { storageView, type StorageView } from './storage-view.js';
+import { rawStorageRead, storageView, type StorageView } from './storage-view.js';
 import { SubtensorConnection, type SubtensorClientOptions } from './subtensor-connection.js';
 import { WeightCalls } from './weight-calls.js';
 import type { OnChainWeightCommit } from './weight-commits-reader.js';
@@ -84,7 +84,7 @@ export class SubtensorClient implements ChainClient {
   async storage(blockHash?: string): Promise<StorageView> {
     this.#connection.assertOpen();
     const api = this.#connection.api;
-    return storageView(blockHash === undefined ? api : await api.at(blockHash));
+    return storageView(blockHash === undefined ? api : await api.at(blockHash), rawStorageRead(this.#connection, blockHash));
   }
 
   /** Which route `metagraph()` takes on this runtime. */

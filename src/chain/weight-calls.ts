@@ -1,7 +1,8 @@
 import type { KeyringPair } from '@polkadot/keyring/types';
-import { ChainError } from '../errors.js';
+import { ChainAnswerError, ChainError } from '../errors.js';
 import { assertSalt, assertSigner, assertU16, assertVector } from './call-arguments.js';
 import type { ExtrinsicSubmitter } from './extrinsic-submitter.js';
+import { rawStorageRead, storageView, type StorageView } from './storage-view.js';
 import { firstRevealBlock, weightCommitHash } from './weight-codec.js';
 import type { SubtensorConnection } from './subtensor-connection.js';
 import { readWeightCommits, type OnChainWeightCommit } from './weight-commits-reader.js';
@@ -29,26 +30,30 @@ export class WeightCalls {
     this.#submitter = submitter;
   }
 
+  /** Storage at the node's best block, measured before it is decoded (storage-view.ts). */
+  #storage(): StorageView {
+    return storageView(this.#connection.api, rawStorageRead(this.#connection));
+  }
+
   async hyperparameters(netuid: number): Promise<WeightHyperparameters> {
     assertU16(netuid, 'netuid');
     const connection = this.#connection;
     connection.assertOpen();
-    const api = connection.api;
-    const sm = api.query['subtensorModule']!;
-    const minStake = sm['weightsMinStake'] ?? sm['stakeThreshold'];
+    const storage = this.#storage();
+    const item = (name: string, keys: readonly unknown[] = [netuid]) => ({ pallet: 'subtensorModule', item: name, keys });
     const values = await connection.viaApi('hyperparameters', () =>
-      api.queryMulti([
-        [sm['networksAdded']!, netuid],
-        [sm['tempo']!, netuid],
-        [sm['weightsSetRateLimit']!, netuid],
-        [sm['weightsVersionKey']!, netuid],
-        [sm['commitRevealWeightsEnabled']!, netuid],
-        [sm['revealPeriodEpochs']!, netuid],
-        [sm['minAllowedWeights']!, netuid],
-        [sm['maxWeightsLimit']!, netuid],
-        [sm['immunityPeriod']!, netuid],
-        minStake!,
-      ] as never),
+      storage.queryMany([
+        item('networksAdded'),
+        item('tempo'),
+        item('weightsSetRateLimit'),
+        item('weightsVersionKey'),
+        item('commitRevealWeightsEnabled'),
+        item('revealPeriodEpochs'),
+        item('minAllowedWeights'),
+        item('maxWeightsLimit'),
+        item('immunityPeriod'),
+        item(storage.has('subtensorModule', 'weightsMinStake') ? 'weightsMinStake' : 'stakeThreshold', []),
+      ]),
     );
     const v = values as unknown as Array<{ toNumber(): number; toBigInt(): bigint; isTrue: boolean }>;
     if (!v[0]!.isTrue)
@@ -71,19 +76,17 @@ export class WeightCalls {
     assertU16(netuid, 'netuid');
     const connection = this.#connection;
     connection.assertOpen();
-    const api = connection.api;
-    const sm = api.query['subtensorModule']!;
     const [uidOption, permits, lastUpdates, stake] = (await connection.viaApi('validatorStatus', () =>
-      api.queryMulti([
-        [sm['uids']!, [netuid, hotkey]],
-        [sm['validatorPermit']!, netuid],
-        [sm['lastUpdate']!, netuid],
-        [sm['totalHotkeyAlpha']!, [hotkey, netuid]],
-      ] as never),
+      this.#storage().queryMany([
+        { pallet: 'subtensorModule', item: 'uids', keys: [netuid, hotkey] },
+        { pallet: 'subtensorModule', item: 'validatorPermit', keys: [netuid] },
+        { pallet: 'subtensorModule', item: 'lastUpdate', keys: [netuid] },
+        { pallet: 'subtensorModule', item: 'totalHotkeyAlpha', keys: [hotkey, netuid] },
+      ]),
     )) as unknown as [
       { isSome: boolean; unwrap(): { toNumber(): number } },
       Array<{ isTrue: boolean }>,
-      Array<{ toNumber(): number }>,
+      Array<{ toBigInt(): bigint }>,
       { toBigInt(): bigint },
     ];
     const uid = uidOption.isSome ? uidOption.unwrap().toNumber() : null;
@@ -92,7 +95,7 @@ export class WeightCalls {
       hotkey,
       uid,
       validatorPermit,
-      lastUpdate: uid !== null ? (lastUpdates[uid]?.toNumber() ?? null) : null,
+      lastUpdate: uid !== null ? lastUpdateOf(lastUpdates[uid], connection.endpoint) : null,
       stake: stake.toBigInt(),
     });
   }
@@ -103,7 +106,7 @@ export class WeightCalls {
     const connection = this.#connection;
     connection.assertOpen();
     const pairs = (await connection.viaApi('weightsOf', () =>
-      connection.api.query['subtensorModule']!['weights']!(netuid, uid),
+      this.#storage().query('subtensorModule', 'weights', netuid, uid),
     )) as unknown as Array<[{ toNumber(): number }, { toNumber(): number }]>;
     return Object.freeze({
       uid,
@@ -170,7 +173,7 @@ export class WeightCalls {
     const connection = this.#connection;
     connection.assertOpen();
     const hyper = await this.hyperparameters(netuid);
-    return connection.viaApi('weightCommits', () => readWeightCommits(connection.api, { netuid, ...hyper }, hotkey));
+    return connection.viaApi('weightCommits', () => readWeightCommits(this.#storage(), { netuid, ...hyper }, hotkey));
   }
 
   async revealWeights(
@@ -206,4 +209,12 @@ export class WeightCalls {
       ? this.commitWeights(netuid, vector, salt, signer)
       : this.setWeights(netuid, vector, signer);
   }
+}
+
+/** A LastUpdate entry as a block number; a u64 past 2^53 is no block a chain has reached. */
+function lastUpdateOf(value: { toBigInt(): bigint } | undefined, endpoint: string): number | null {
+  if (value === undefined) return null;
+  const block = Number(value.toBigInt());
+  if (!Number.isSafeInteger(block)) throw new ChainAnswerError(`LastUpdate from ${endpoint}: block ${value.toBigInt()} is past 2^53`);
+  return block;
 }

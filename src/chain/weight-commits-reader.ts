@@ -1,6 +1,6 @@
-import type { ApiPromise } from '@polkadot/api';
 import { TypeRegistry } from '@polkadot/types';
 import { ChainMetadataError } from '../errors.js';
+import type { StorageView } from './storage-view.js';
 import { firstRevealBlock, weightCommitHash } from './weight-codec.js';
 
 /** One unrevealed commit of a hotkey as the chain stores it (`SubtensorModule.WeightCommits`). */
@@ -49,13 +49,12 @@ export function commitHashOf(input: {
  * with RevealTooEarly, which the caller retries).
  */
 export async function readWeightCommits(
-  api: ApiPromise,
+  storage: StorageView,
   window: CommitWindowParams,
   hotkey: string,
 ): Promise<OnChainWeightCommit[]> {
-  const query = api.query['subtensorModule']?.['weightCommits'];
-  if (!query) throw new ChainMetadataError('this runtime has no SubtensorModule.WeightCommits storage');
-  const raw = (await query(window.netuid, hotkey)) as unknown as { isSome?: boolean; isNone?: boolean; unwrap?: () => unknown };
+  if (!storage.has('subtensorModule', 'weightCommits')) throw new ChainMetadataError('this runtime has no SubtensorModule.WeightCommits storage');
+  const raw = (await storage.query('subtensorModule', 'weightCommits', window.netuid, hotkey)) as unknown as { isSome?: boolean; isNone?: boolean; unwrap?: () => unknown };
   let list: unknown = raw;
   if (typeof raw.isNone === 'boolean') {
     if (raw.isNone) return [];
