@@ -11,6 +11,7 @@ import { parseBaseUrl } from '../http/base-url.js';
 import { readCappedBody } from '../http/read-capped-body.js';
 import { RequestCoalescer } from '../http/request-coalescer.js';
 import { DETECT_BATCH_PATH, ndjsonLines, readDetectBatchLine, type DetectBatchItem } from './detect-batch-wire.js';
+import { upstreamText } from '../../util/upstream-text.js';
 
 export interface HttpAiDetectorClientOptions {
   /** The detector service, e.g. `http://localhost:12002`. */
@@ -170,7 +171,7 @@ export class HttpAiDetectorClient implements AiDetector {
         settle(
           keyOf(item),
           'error' in line
-            ? toError(line.error.code, line.error.message, line.error.retryable)
+            ? toError(line.error.code, upstreamText(line.error.message), line.error.retryable)
             : { url: item.url, mean_ai_generated: line.mean_ai_generated, per_frame: line.per_frame, cached: line.cached },
         );
       }
@@ -216,7 +217,7 @@ export class HttpAiDetectorClient implements AiDetector {
       const result = readResult(body);
       if (!result)
         throw new AiDetectionError(
-          `AI detector answered an unexpected body: ${text.slice(0, 200)}`,
+          `AI detector answered an unexpected body: ${upstreamText(text)}`,
           'ERR_AI_DETECTOR_BAD_RESPONSE',
         );
       return { url, ...result };

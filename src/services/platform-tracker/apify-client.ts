@@ -5,6 +5,7 @@ import type { MeteredServiceMetrics } from '../../metrics/service-metrics.js';
 import { callService, createServiceDispatcher, type ServiceResponse } from '../http/index.js';
 import { apifyErrorSchema, apifyRunListSchema, apifyRunResponseSchema, type ApifyRun } from './apify-schemas.js';
 import { parseBaseUrl } from '../http/base-url.js';
+import { upstreamText } from '../../util/upstream-text.js';
 
 export interface ApifyClientOptions {
   readonly token: string;
@@ -234,8 +235,8 @@ export class ApifyClient {
 
   #error(what: string, res: ServiceResponse): ServiceError {
     const parsed = apifyErrorSchema.safeParse(res.json);
-    const type = parsed.success ? parsed.data.error.type : undefined;
-    const message = parsed.success ? parsed.data.error.message : res.text.slice(0, 200);
+    const type = parsed.success ? upstreamText(parsed.data.error.type, 80) : undefined;
+    const message = upstreamText(parsed.success ? parsed.data.error.message : res.text);
     if (res.status === 402 || type === 'not-enough-usage-to-run-paid-actor' || type === 'actor-memory-limit-exceeded' || type === 'platform-feature-disabled') {
       return new QuotaExceededError(SERVICE, `${what}: ${type ?? res.status}: ${message}`, { status: res.status });
     }

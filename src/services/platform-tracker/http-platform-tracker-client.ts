@@ -8,6 +8,7 @@ import { toRequest } from './wire-format.js';
 import { errorFields, readBatchAnswer, readSingleAnswer } from './batch-answer.js';
 import { positiveInt } from '../../util/option-checks.js';
 import { parseBaseUrl } from '../http/base-url.js';
+import { upstreamText } from '../../util/upstream-text.js';
 
 export interface HttpPlatformTrackerClientOptions {
   /** e.g. http://localhost:12001 */
@@ -113,7 +114,7 @@ export class HttpPlatformTrackerClient implements MetricsProvider {
     }
     if (res.status !== 200) {
       const body = errorFields(res.json);
-      throw new ServiceError(SERVICE, `batch answered ${res.status}: ${body.detail ?? res.text.slice(0, 200)}`, {
+      throw new ServiceError(SERVICE, `batch answered ${res.status}: ${upstreamText(body.detail ?? res.text)}`, {
         code: body.code ?? 'ERR_PLATFORM_TRACKER',
         status: res.status,
       });
@@ -143,7 +144,7 @@ export class HttpPlatformTrackerClient implements MetricsProvider {
       const error: MetricsError = {
         ...ref,
         code: body.code ?? (res.status === 404 ? 'ERR_CONTENT_NOT_FOUND' : `ERR_HTTP_${res.status}`),
-        message: body.detail ?? res.text.slice(0, 200),
+        message: upstreamText(body.detail ?? res.text),
         retryable: body.retryable ?? (res.status >= 500 || res.status === 429),
       };
       return { ok: false, error };

@@ -16,6 +16,7 @@ import {
   type YouTubeVideo,
 } from './youtube-schemas.js';
 import { positiveInt } from '../../util/option-checks.js';
+import { upstreamList, upstreamText } from '../../util/upstream-text.js';
 import { parseBaseUrl } from '../http/base-url.js';
 
 export interface YouTubeClientOptions {
@@ -167,7 +168,7 @@ export class YouTubeClient {
   #error(resource: string, res: ServiceResponse): ServiceError {
     const parsed = googleErrorSchema.safeParse(res.json);
     const reasons = parsed.success ? (parsed.data.error.errors ?? []).map((e) => e.reason) : [];
-    const message = parsed.success ? parsed.data.error.message : res.text.slice(0, 200);
+    const message = upstreamText(parsed.success ? parsed.data.error.message : res.text);
     if (reasons.includes('quotaExceeded') || reasons.includes('dailyLimitExceeded')) {
       this.quota.exhaust();
       this.#publishQuota();
@@ -181,7 +182,7 @@ export class YouTubeClient {
           : res.status === 429 || res.status >= 500
             ? 'ERR_YOUTUBE_UNAVAILABLE'
             : 'ERR_YOUTUBE_BAD_REQUEST';
-    return new ServiceError(SERVICE, `${resource}.list answered ${res.status}${reasons.length ? ` (${reasons.join(', ')})` : ''}: ${message}`, {
+    return new ServiceError(SERVICE, `${resource}.list answered ${res.status}${reasons.length ? ` (${upstreamList(reasons)})` : ''}: ${message}`, {
       code,
       status: res.status,
     });

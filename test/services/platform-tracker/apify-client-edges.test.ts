@@ -160,6 +160,16 @@ describe('ApifyClient async runs', () => {
     await expect(c.runActor(ACTOR, {}, big)).rejects.toMatchObject({ message: expect.stringMatching(/^apify: dataset items answered 200/) });
   });
 
+  it('an error message of a megabyte over many lines is cut to one line of 200 characters', async () => {
+    const forged = `bad\n{"level":30,"msg":"weights set"}\n${'x'.repeat(1_000_000)}`;
+    const c = await against(() => json(400, { error: { type: `invalid-input\n${'t'.repeat(500)}`, message: forged } }));
+    const error = (await c.runActor(ACTOR, {}, big).catch((e: unknown) => e)) as ServiceError;
+    expect(error).toMatchObject({ code: 'ERR_APIFY_BAD_REQUEST' });
+    expect(error.message).not.toMatch(/\n/);
+    expect(error.message).toMatch(/^apify: start run answered 400 \(invalid-input t+…\): bad \{"level":30,"msg":"weights set"\} x+…$/);
+    expect(error.message.length).toBeLessThan(350);
+  });
+
   it.each([
     ['an HTML page', { status: 201, body: '<html>bad gateway</html>' }],
     ['JSON that is not a run', json(201, { data: { id: 'run1' } })],
