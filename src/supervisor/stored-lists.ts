@@ -192,3 +192,26 @@ export function storedListsRequest(c: {
   for (const r of c.reports) if (peers.has(r.hotkey)) for (const id of r.listed) active.add(id);
   return { interval: c.interval, peers, active, uidOf: (hotkey) => uids.get(hotkey), signal: c.signal };
 }
+
+/**
+ * The stored lists due by the ids of miners whose collection landed after the deadline (the
+ * original looks for them once every miner has collected), other than those of `except` (the
+ * cycle processed them already). Each is settled with the late claims (`settle`: the claims
+ * it loses) and recorded in turn; returns how many were recorded.
+ */
+export async function processLateStoredLists(
+  lists: Pick<StoredLists, 'collect' | 'persist'>,
+  request: StoredListsRequest,
+  o: { readonly except: ReadonlySet<string>; readonly settle: (report: CollectReport) => ReadonlySet<string>; readonly record?: (snapshots: PersistReport['snapshots']) => void },
+): Promise<number> {
+  if (request.active.size === 0) return 0;
+  const due = await lists.collect({ ...request, peers: new Set([...request.peers, ...o.except]) });
+  let recorded = 0;
+  for (const report of due) {
+    const persisted = await lists.persist(report, o.settle(report), request.signal);
+    if (!persisted.ok) continue;
+    o.record?.(persisted.value.snapshots);
+    recorded++;
+  }
+  return recorded;
+}

@@ -12,7 +12,7 @@ import { LateOwnership, claimsOf, collectUntilDeadline, isCovered, lostClaimsByH
 import { coverageOf, logCycle, type CycleScores, type CycleSummary } from './cycle-types.js';
 import { checkSupervisorOptions, type SupervisorOptions } from './supervisor-options.js';
 import { scoreNeurons } from './score-cycle.js';
-import { storedListsRequest } from './stored-lists.js';
+import { processLateStoredLists, storedListsRequest } from './stored-lists.js';
 import { scoringView } from './scoring-view.js';
 import type { ActorHandle } from './actor-handle.js';
 
@@ -286,7 +286,7 @@ export class Supervisor {
     o.metrics.cycleDuration.observe({ policy: o.policy }, totalMs / 1000);
     logCycle(log, summary);
     o.onCycle?.(summary);
-    if (late.length > 0) this.#track(this.#finishLate({ seq, interval, late, claims, commitments, covered, expected, synced, log }));
+    if (late.length > 0) this.#track(this.#finishLate({ seq, interval, late, claims, commitments, covered, expected, synced, storedHotkeys: new Set(stored.map((r) => r.hotkey)), log }));
     return summary;
   }
 
@@ -350,17 +350,20 @@ export class Supervisor {
     covered: number;
     expected: number;
     synced: readonly Neuron[];
+    storedHotkeys: ReadonlySet<string>;
     log: Logger;
   }): Promise<void> {
     const o = this.#o;
     const ownership = new LateOwnership(c.claims, { enabled: o.resolveOwnership !== false, requireSigned: o.requireSignedSubmissions });
     let covered = c.covered;
     let landed = 0;
+    const lateReports: CollectReport[] = [];
     await Promise.all(
       c.late.map(async ({ actor, result }) => {
         const r = await result;
         if (!r.ok || this.#stopping) return;
         const report: CollectReport = r.value;
+        lateReports.push(report);
         const persisted = await actor.persist({ interval: c.interval, lostClaims: ownership.lostBy(report) });
         if (!persisted.ok) return;
         o.history.record?.(persisted.value.snapshots);
@@ -368,6 +371,10 @@ export class Supervisor {
         if (c.commitments.has(report.hotkey) && isCovered(report)) covered++;
       }),
     );
+    if (o.storedLists && !this.#stopping) {
+      const request = storedListsRequest({ ...c, neurons: c.synced, selfHotkey: o.selfHotkey, reports: lateReports, signal: this.#collectAbort.signal });
+      landed += await processLateStoredLists(o.storedLists, request, { except: c.storedHotkeys, settle: (r) => ownership.lostBy(r), ...(o.history.record ? { record: o.history.record } : {}) });
+    }
     if (landed === 0 || this.#stopping || c.seq !== this.#cycleSeq) return;
     const coverage = coverageOf(covered, c.expected);
     o.metrics.cycleCoverage.set(coverage.ratio);

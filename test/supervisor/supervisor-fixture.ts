@@ -9,6 +9,7 @@ import { DEFAULT_GROWTH_PARAMS } from '../../src/scoring/growth-policy.js';
 import { Supervisor, type CycleScores } from '../../src/supervisor/supervisor.js';
 import type { ScoringOptions } from '../../src/scoring/types.js';
 import { TableAi, TableMetrics, inlineGistParser, keypair, makeDeps, signedLine, tokenFor } from '../actors/helpers.js';
+import { StoredLists, type StoredListsOptions } from '../../src/supervisor/stored-lists.js';
 
 export const SCORING: ScoringOptions = {
   policy: 'engagement',
@@ -77,7 +78,16 @@ export const neuron = (uid: number, hotkey: string, extra: Partial<Neuron> = {})
 });
 
 export async function setup(
-  options: { gists?: (hotkey: string) => GistSource; gistParser?: GistParser; deadlineMs?: number; collectGrace?: false; original?: boolean; now?: Date } = {},
+  options: {
+    gists?: (hotkey: string) => GistSource;
+    gistParser?: GistParser;
+    deadlineMs?: number;
+    collectGrace?: false;
+    original?: boolean;
+    now?: Date;
+    /** Stored submissions records: with them, the cycle processes the stored lists that are due. */
+    storedRecords?: StoredListsOptions['store'];
+  } = {},
 ) {
   const chain = new FedChain();
   const metrics = new TableMetrics();
@@ -121,6 +131,7 @@ export async function setup(
     now: () => options.now ?? new Date(Date.UTC(2026, 0, 1, 2, 0, 0)),
     ...(options.original ? { resolveOwnership: false, alignIntervals: false } : {}),
     onScores: (s) => scores.push(s),
+    ...(options.storedRecords ? { storedLists: new StoredLists({ store: options.storedRecords, deps, logger: deps.logger }) } : {}),
     logger: deps.logger,
     metrics: deps.metrics,
   });
