@@ -55,6 +55,8 @@ export class MinerReportStore {
   #resolution: { interval: string; size: number; value: OwnershipResolution } | undefined;
   readonly #collect = new Map<string, CollectReport>();
   readonly #persist = new Map<string, PersistReport>();
+  #persistVersion = 0;
+  #holderIndex: { interval: string; version: number; value: Map<string, string> } | undefined;
   #scores: CycleScores | undefined;
 
   constructor(options: { aiThreshold: number; requireSigned?: boolean }) {
@@ -85,10 +87,24 @@ export class MinerReportStore {
     return value;
   }
 
+  /** Per content key, the hotkey whose persisted snapshot of the interval keeps the video. */
+  #holders(interval: string): ReadonlyMap<string, string> {
+    if (this.#holderIndex?.interval === interval && this.#holderIndex.version === this.#persistVersion) return this.#holderIndex.value;
+    const value = new Map<string, string>();
+    for (const [hotkey, p] of this.#persist) {
+      if (p.interval !== interval) continue;
+      for (const s of p.snapshots) if (s.owner_ok) value.set(contentKey(s.platform, s.content_id), hotkey);
+    }
+    this.#holderIndex = { interval, version: this.#persistVersion, value };
+    return value;
+  }
+
   /** The same actor, with its collect and persist reports recorded on the way back. */
   wrap(actor: ActorHandle): ActorHandle {
     const collect = this.#collect;
     const persist = this.#persist;
+    // Every change to the persist reports invalidates the holder index built from them.
+    const changed = (): void => void this.#persistVersion++;
     return {
       get uid() {
         return actor.uid;
@@ -104,18 +120,21 @@ export class MinerReportStore {
         if (result.ok) {
           collect.set(actor.hotkey, result.value);
           // A persist report of an older interval no longer describes this one.
-          if (persist.get(actor.hotkey)?.interval !== result.value.interval) persist.delete(actor.hotkey);
+          if (persist.get(actor.hotkey)?.interval !== result.value.interval && persist.delete(actor.hotkey)) changed();
         }
         return result;
       },
       async persist(request) {
         const result = await actor.persist(request);
-        if (result.ok) persist.set(actor.hotkey, result.value);
+        if (result.ok) {
+          persist.set(actor.hotkey, result.value);
+          changed();
+        }
         return result;
       },
       async stop(reason) {
         collect.delete(actor.hotkey);
-        persist.delete(actor.hotkey);
+        if (persist.delete(actor.hotkey)) changed();
         return actor.stop(reason);
       },
     };
@@ -151,7 +170,7 @@ export class MinerReportStore {
         caption_ok: s.caption_ok,
         signature: s.signature_ok === null ? 'unsigned' : s.signature_ok ? 'valid' : 'invalid',
         owner_ok: s.owner_ok,
-        ownership: ownershipOf(resolution, hotkey, s.platform, s.content_id),
+        ownership: ownershipOf(resolution, hotkey, s.platform, s.content_id, s.owner_ok, this.#holders(c.interval)),
         metrics: { view_count: countToJson(s.view_count), like_count: s.like_count, comment_count: s.comment_count, owner_follower_count: s.owner_follower_count },
       });
     }
@@ -180,11 +199,29 @@ export class MinerReportStore {
   }
 }
 
-function ownershipOf(resolution: OwnershipResolution, hotkey: string, platform: string, contentId: string): MinerReportLine['ownership'] {
+/**
+ * Who keeps a contested video, as the persisted snapshots say (`holders`) where they say it: a
+ * claim settled after the deadline loses to the claimant already written as owner, which the
+ * recomputed resolution does not know. Before persist, the recomputed resolution.
+ */
+function ownershipOf(
+  resolution: OwnershipResolution,
+  hotkey: string,
+  platform: string,
+  contentId: string,
+  ownerOk: boolean | null,
+  holders: ReadonlyMap<string, string>,
+): MinerReportLine['ownership'] {
+  const key = contentKey(platform, contentId);
   const loss = resolution.losers.find((l) => l.hotkey === hotkey && l.platform === platform && l.content_id === contentId);
-  if (loss) return { winner: loss.winner, lost: loss.reason };
-  const winner = resolution.winners.get(contentKey(platform, contentId));
-  return winner === undefined ? null : { winner, lost: null };
+  const winner = loss?.winner ?? resolution.winners.get(key);
+  if (loss === undefined && winner === undefined) return null;
+  if (ownerOk === true) return { winner: hotkey, lost: null };
+  const holder = ownerOk === false ? holders.get(key) : undefined;
+  if (holder === undefined || holder === winner) return loss ? { winner: loss.winner, lost: loss.reason } : { winner: winner ?? null, lost: null };
+  // Kept by a claimant written first: this claim's own fault (caption, signature) still names it.
+  const ranked = loss === undefined || loss.reason === 'later_commitment' || loss.reason === 'higher_uid';
+  return { winner: holder, lost: ranked ? 'held_by_another' : loss.reason };
 }
 
 /** `GET /miners/<hotkey>`: the latest cycle's report for one miner. */

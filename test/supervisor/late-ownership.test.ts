@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { GistSource } from '../../src/actors/types.js';
 import type { MetricSnapshot } from '../../src/store/types.js';
 import { TableAi, TableMetrics, gistLine, tokenFor } from '../actors/helpers.js';
+import { MinerReportStore } from '../../src/runtime/miner-report.js';
 import { neuron, setup } from './supervisor-fixture.js';
 
 /*
@@ -26,7 +27,9 @@ describe('one owner per video when a claimant reports after the deadline', () =>
   it("a late claimant with the earlier commitment does not become a second owner of a video already written as another's", async () => {
     let release: (() => void) | undefined;
     let lateHotkey = '';
+    const reports = new MinerReportStore({ aiThreshold: 0.5 });
     const s = await setup({
+      reports,
       deadlineMs: 300,
       collectGrace: false,
       gists: (hotkey) => {
@@ -58,5 +61,10 @@ describe('one owner per video when a claimant reports after the deadline', () =>
     await vi.waitFor(() => expect(snapshotOf(lateHotkey)).toBeDefined());
     const owners = [s.keys[0]!.address, s.keys[1]!.address].filter((h) => snapshotOf(h)?.owner_ok === true);
     expect(owners).toEqual([s.keys[1]!.address]);
+
+    // GET /miners/<hotkey> names the owner that was written, for both claimants.
+    const lineOf = (hotkey: string) => reports.report(hotkey)?.lines.find((l) => l.content_id === SHARED);
+    expect(lineOf(lateHotkey)).toMatchObject({ owner_ok: false, verdict: 'rejected', ownership: { winner: s.keys[1]!.address, lost: 'held_by_another' } });
+    expect(lineOf(s.keys[1]!.address)).toMatchObject({ owner_ok: true, ownership: { winner: s.keys[1]!.address, lost: null } });
   });
 });

@@ -10,6 +10,7 @@ import { Supervisor, type CycleScores } from '../../src/supervisor/supervisor.js
 import type { ScoringOptions } from '../../src/scoring/types.js';
 import { TableAi, TableMetrics, inlineGistParser, keypair, makeDeps, signedLine, tokenFor } from '../actors/helpers.js';
 import { StoredLists, type StoredListsOptions } from '../../src/supervisor/stored-lists.js';
+import { MinerReportStore } from '../../src/runtime/miner-report.js';
 
 export const SCORING: ScoringOptions = {
   policy: 'engagement',
@@ -87,6 +88,8 @@ export async function setup(
     now?: Date;
     /** Stored submissions records: with them, the cycle processes the stored lists that are due. */
     storedRecords?: StoredListsOptions['store'];
+    /** Each actor's reports observed, as --miner_report.enabled does. */
+    reports?: MinerReportStore;
   } = {},
 ) {
   const chain = new FedChain();
@@ -113,7 +116,7 @@ export async function setup(
       const gists: GistSource = options.gists?.(n.hotkey) ?? { fetch: async () => bodies.get(n.hotkey) ?? '' };
       const actor = new MinerActor({ uid: n.uid, hotkey: n.hotkey, deps: { ...deps, gists }, parent });
       created.push(actor);
-      return actor;
+      return options.reports ? options.reports.wrap(actor) : actor;
     },
     scorer: { score: async (miners) => miners.map((m) => scoreMiner(m, SCORING)) },
     history: {
