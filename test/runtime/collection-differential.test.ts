@@ -1,18 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { Keyring } from '@polkadot/keyring';
-import type { KeyringPair } from '@polkadot/keyring/types';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EmbeddedMongoServer } from '../../src/devnet/mongo/embedded-mongo-server.js';
-import { SimulatedClock } from '../../src/devnet/http/standin-server.js';
-import { startServiceStandins } from '../../src/devnet/http/service-standins.js';
-import type { Scenario, ScenarioContent } from '../../src/devnet/scenario.js';
-import { SubtensorDevnet } from '../../src/devnet/subtensor/subtensor-devnet.js';
-import { captionToken } from '../../src/formats/caption.js';
 import { silentLogger } from '../../src/log.js';
-import { EMBEDDED_HYPERPARAMETERS, type EmbeddedNetwork } from '../../src/runtime/embedded-network.js';
 import { startValidator } from '../../src/runtime/validator-app.js';
 import { isSnapshotValid } from '../../src/scoring/snapshot-validity.js';
 import { embeddedConfig } from './helpers.js';
+import { startWorldNetwork, type WorldCycle } from './replayed-world.js';
 
 /**
  * What the validator collects and stores over several cycles, against what the original stores,
@@ -31,14 +24,6 @@ import { embeddedConfig } from './helpers.js';
  * the original stores must be stored, with the same counts and validity, and nothing else.
  */
 
-interface PlatformState {
-  views: number;
-  likes: number;
-  comments: number;
-  followers: number;
-  caption_token_of: string | null;
-}
-
 interface World {
   name: string;
   /** `original`: run with --compat original; `default`: the default mode. */
@@ -48,14 +33,7 @@ interface World {
   labels: string[];
   contents: string[];
   ai_level: Record<string, number>;
-  cycles: Array<{
-    commitments: Record<string, string>;
-    gists: Record<string, string | null>;
-    platform: Record<string, PlatformState | null>;
-    videos_down: string[];
-    permits: string[];
-    registered: string[];
-  }>;
+  cycles: WorldCycle[];
   expected: Expected;
   /** Stale-document worlds only: the original's intervals with the stale documents left out. */
   expected_without_stale_documents?: Expected;
@@ -75,58 +53,8 @@ function byKey(expected: Expected): Map<string, Expected[number][2]> {
   return new Map(expected.map(([label, id, row]) => [`${label}/${id}`, row]));
 }
 
-const NETUID = 89;
-const EPOCH = Date.UTC(2026, 0, 1, 0, 0, 0);
-const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
-
 async function runWorld(world: World, index: number, restartAfter?: number): Promise<Map<string, Record<string, [number, number, number, number, boolean]>>> {
-  const validator = keyring.addFromUri(`//Collect/${index}/validator`);
-  const keys = new Map<string, KeyringPair>(world.labels.map((l) => [l, keyring.addFromUri(`//Collect/${index}/${l}`)]));
-  const hotkeyOf = (label: string) => keys.get(label)!.address;
-  // One owner account per video, so a channel's subscribers are that video's followers.
-  const contents: ScenarioContent[] = world.contents.map((id) => ({
-    platform: 'youtube/video',
-    content_id: id,
-    caption: '',
-    owner_username: `owner-${id}`,
-    published_at: '2025-12-01T00:00:00Z',
-    base: { views: 0, likes: 0, comments: 0, followers: 0 },
-    perHour: { views: 0, likes: 0, comments: 0, followers: 0 },
-    ai_score: world.ai_level[id]! / 255,
-    video_path: `/videos/${id}.mp4`,
-  }));
-  const byId = new Map(contents.map((c) => [c.content_id, c]));
-  const clock = new SimulatedClock(EPOCH);
-  const standins = await startServiceStandins({ contents, clock });
-  const first = world.cycles[0]!;
-  const devnet = await SubtensorDevnet.start({
-    port: 0,
-    host: '127.0.0.1',
-    blockTimeMs: 200,
-    netuid: NETUID,
-    hyperparameters: EMBEDDED_HYPERPARAMETERS,
-    neurons: [
-      { hotkey: validator.address, coldkey: validator.address, stake: 10n ** 15n, validatorPermit: true },
-      ...first.registered.map((l) => ({
-        hotkey: hotkeyOf(l),
-        coldkey: hotkeyOf(l),
-        stake: 10n ** 12n,
-        validatorPermit: first.permits.includes(l),
-        ...(first.commitments[l] !== undefined ? { commitment: first.commitments[l] } : {}),
-      })),
-    ],
-  });
-  const network: EmbeddedNetwork = {
-    scenario: { netuid: NETUID } as Scenario,
-    chainUrl: devnet.url,
-    devnet,
-    standins,
-    now: () => clock.now(),
-    advance: (ms) => void clock.advance(ms),
-    close: async () => {
-      await Promise.allSettled([devnet.close(), standins.close()]);
-    },
-  };
+  const { validator, hotkeyOf, network, applyChain, chainSeen, applyServices } = await startWorldNetwork(world, `//Collect/${index}`, 200);
   const flags = world.mode === 'original' ? { compat: 'original' } : {};
   // A validator restarted mid-world keeps only what its store kept: a MongoDB server of its own.
   const mongo = restartAfter === undefined ? undefined : await EmbeddedMongoServer.start();
@@ -145,55 +73,14 @@ async function runWorld(world: World, index: number, restartAfter?: number): Pro
   let app = await start();
   const intervals: string[] = [];
   try {
-    const videoBase = standins.videoBaseUrl!;
     for (const [c, cycle] of world.cycles.entries()) {
       if (c === restartAfter) {
         await app.stop();
         app = await start();
       }
-      // The chain: registrations (a leaving uid moves the ones above it down; a newcomer takes
-      // the next uid), commitments and permits of this cycle, seen by the validator's own reads.
-      const state = devnet.state;
-      for (const label of world.labels) {
-        const uid = state.uidOf(hotkeyOf(label));
-        const registered = cycle.registered.includes(label);
-        if (uid !== null && !registered) state.deregisterNeuron(uid);
-        if (uid === null && registered) {
-          state.registerNeuron({ hotkey: hotkeyOf(label), coldkey: hotkeyOf(label), stake: 10n ** 12n, validatorPermit: false });
-        }
-        state.setCommitment(hotkeyOf(label), cycle.commitments[label] ?? null);
-        if (registered) state.setValidatorPermit(state.uidOf(hotkeyOf(label))!, cycle.permits.includes(label));
-      }
-      await vi.waitFor(
-        async () => {
-          const seen = new Map((await app.chain.commitments(NETUID)).map((r) => [r.hotkey, r.value]));
-          const { neurons } = await app.chain.metagraph(NETUID);
-          for (const label of world.labels) {
-            expect(seen.get(hotkeyOf(label)) ?? null).toBe(cycle.commitments[label] ?? null);
-            const neuron = neurons.find((n) => n.hotkey === hotkeyOf(label));
-            expect(neuron !== undefined).toBe(cycle.registered.includes(label));
-            if (neuron) expect(neuron.validatorPermit).toBe(cycle.permits.includes(label));
-          }
-        },
-        { timeout: 20_000 },
-      );
-      // Gists, platform answers and videos of this cycle.
-      for (const [key, body] of Object.entries(cycle.gists)) {
-        const [user, gistId] = key.split('/') as [string, string];
-        standins.gistHost.set(user, gistId, body === null ? null : body.replaceAll('{video}', videoBase));
-      }
-      for (const id of world.contents) {
-        const content = byId.get(id)!;
-        const state = cycle.platform[id];
-        // Taken down this cycle: the API answers without it.
-        content.content_id = state ? id : `${id}-gone`;
-        if (state) {
-          content.base = { views: state.views, likes: state.likes, comments: state.comments, followers: state.followers };
-          content.caption = state.caption_token_of ? `a video\n${captionToken(hotkeyOf(state.caption_token_of))}` : 'a video, no token';
-        }
-        if (cycle.videos_down.includes(id)) standins.videoHost!.remove(id);
-        else standins.videoHost!.setVideo(`/videos/${id}.mp4`, world.ai_level[id]! / 255);
-      }
+      applyChain(cycle);
+      await chainSeen(app, cycle);
+      applyServices(cycle);
       const summary = await app.supervisor.runCycle();
       expect(summary.timedOut, `cycle ${c}`).toBe(0);
       intervals.push(summary.interval);

@@ -1,17 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { Keyring } from '@polkadot/keyring';
-import type { KeyringPair } from '@polkadot/keyring/types';
 import { describe, expect, it, vi } from 'vitest';
-import { SimulatedClock } from '../../src/devnet/http/standin-server.js';
-import { startServiceStandins } from '../../src/devnet/http/service-standins.js';
-import type { Scenario, ScenarioContent } from '../../src/devnet/scenario.js';
-import { SubtensorDevnet } from '../../src/devnet/subtensor/subtensor-devnet.js';
-import { captionToken } from '../../src/formats/caption.js';
 import { silentLogger } from '../../src/log.js';
-import { EMBEDDED_HYPERPARAMETERS, type EmbeddedNetwork } from '../../src/runtime/embedded-network.js';
 import { startValidator, type ValidatorApp } from '../../src/runtime/validator-app.js';
 import type { CycleSummary } from '../../src/supervisor/supervisor.js';
 import { embeddedConfig } from './helpers.js';
+import { NETUID, startWorldNetwork, type WorldCycle } from './replayed-world.js';
 
 /**
  * The weights the validator sets, tick by tick over several cycles, against the ones the original
@@ -30,14 +23,6 @@ import { embeddedConfig } from './helpers.js';
  * validator's row of `SubtensorModule.Weights` and its `LastUpdate` are read from the chain.
  */
 
-interface PlatformState {
-  views: number;
-  likes: number;
-  comments: number;
-  followers: number;
-  caption_token_of: string | null;
-}
-
 interface Tick {
   at: 'before' | 'during' | 'after';
   cycle: number;
@@ -52,24 +37,17 @@ interface World {
   labels: string[];
   contents: string[];
   ai_level: Record<string, number>;
-  cycles: Array<{
-    commitments: Record<string, string>;
-    gists: Record<string, string | null>;
-    platform: Record<string, PlatformState | null>;
-    videos_down: string[];
-    permits: string[];
-    registered: string[];
-    /** Register while the cycle collects, after its metagraph read. */
-    registered_mid?: string[];
-  }>;
+  cycles: Array<
+    WorldCycle & {
+      /** Register while the cycle collects, after its metagraph read. */
+      registered_mid?: string[];
+    }
+  >;
   expected: Tick[];
 }
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/original/weight-ticks.json', import.meta.url), 'utf8')) as { worlds: World[] };
 
-const NETUID = 89;
-const EPOCH = Date.UTC(2026, 0, 1, 0, 0, 0);
-const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
 
 interface Observed {
   at: string;
@@ -88,54 +66,7 @@ async function lastUpdate(app: ValidatorApp, hotkey: string): Promise<number> {
 }
 
 async function runWorld(world: World, index: number): Promise<Observed[]> {
-  const validator = keyring.addFromUri(`//Ticks/${index}/validator`);
-  const keys = new Map<string, KeyringPair>(world.labels.map((l) => [l, keyring.addFromUri(`//Ticks/${index}/${l}`)]));
-  const hotkeyOf = (label: string) => keys.get(label)!.address;
-  const contents: ScenarioContent[] = world.contents.map((id) => ({
-    platform: 'youtube/video',
-    content_id: id,
-    caption: '',
-    owner_username: `owner-${id}`,
-    published_at: '2025-12-01T00:00:00Z',
-    base: { views: 0, likes: 0, comments: 0, followers: 0 },
-    perHour: { views: 0, likes: 0, comments: 0, followers: 0 },
-    ai_score: world.ai_level[id]! / 255,
-    video_path: `/videos/${id}.mp4`,
-  }));
-  const byId = new Map(contents.map((c) => [c.content_id, c]));
-  const clock = new SimulatedClock(EPOCH);
-  const standins = await startServiceStandins({ contents, clock });
-  const first = world.cycles[0]!;
-  const devnet = await SubtensorDevnet.start({
-    port: 0,
-    host: '127.0.0.1',
-    blockTimeMs: 100,
-    netuid: NETUID,
-    // One block between two sets: every tick sends, as the original's 1200 s ticks clear the
-    // subnet's rate limit.
-    hyperparameters: { ...EMBEDDED_HYPERPARAMETERS, weightsSetRateLimit: 1 },
-    neurons: [
-      { hotkey: validator.address, coldkey: validator.address, stake: 10n ** 15n, validatorPermit: true },
-      ...first.registered.map((l) => ({
-        hotkey: hotkeyOf(l),
-        coldkey: hotkeyOf(l),
-        stake: 10n ** 12n,
-        validatorPermit: first.permits.includes(l),
-        ...(first.commitments[l] !== undefined ? { commitment: first.commitments[l] } : {}),
-      })),
-    ],
-  });
-  const network: EmbeddedNetwork = {
-    scenario: { netuid: NETUID } as Scenario,
-    chainUrl: devnet.url,
-    devnet,
-    standins,
-    now: () => clock.now(),
-    advance: (ms) => void clock.advance(ms),
-    close: async () => {
-      await Promise.allSettled([devnet.close(), standins.close()]);
-    },
-  };
+  const { validator, hotkeyOf, devnet, network, applyChain, chainSeen, applyServices } = await startWorldNetwork(world, `//Ticks/${index}`, 100);
   const flags = world.mode === 'original' ? { compat: 'original' } : {};
   // Gist reads held while a tick is taken never time out, however loaded the machine.
   const app = await startValidator(embeddedConfig({ ...flags, 'subtensor.block_time_ms': 100, 'gist.timeout_ms': 120_000 }), {
@@ -162,54 +93,17 @@ async function runWorld(world: World, index: number): Promise<Observed[]> {
     observed.push({ at, sent, weights: row });
   };
   try {
-    const videoBase = standins.videoBaseUrl!;
     for (const [c, cycle] of world.cycles.entries()) {
-      const state = devnet.state;
-      for (const label of world.labels) {
-        const uid = state.uidOf(hotkeyOf(label));
-        const registered = cycle.registered.includes(label);
-        if (uid !== null && !registered) state.deregisterNeuron(uid);
-        if (uid === null && registered) {
-          state.registerNeuron({ hotkey: hotkeyOf(label), coldkey: hotkeyOf(label), stake: 10n ** 12n, validatorPermit: false });
-        }
-        state.setCommitment(hotkeyOf(label), cycle.commitments[label] ?? null);
-        if (registered) state.setValidatorPermit(state.uidOf(hotkeyOf(label))!, cycle.permits.includes(label));
-      }
-      await vi.waitFor(
-        async () => {
-          const seen = new Map((await app.chain.commitments(NETUID)).map((r) => [r.hotkey, r.value]));
-          const { neurons } = await app.chain.metagraph(NETUID);
-          for (const label of world.labels) {
-            expect(seen.get(hotkeyOf(label)) ?? null).toBe(cycle.commitments[label] ?? null);
-            const neuron = neurons.find((n) => n.hotkey === hotkeyOf(label));
-            expect(neuron !== undefined).toBe(cycle.registered.includes(label));
-            if (neuron) expect(neuron.validatorPermit).toBe(cycle.permits.includes(label));
-          }
-        },
-        { timeout: 20_000 },
-      );
-      for (const [key, body] of Object.entries(cycle.gists)) {
-        const [user, gistId] = key.split('/') as [string, string];
-        standins.gistHost.set(user, gistId, body === null ? null : body.replaceAll('{video}', videoBase));
-      }
-      for (const id of world.contents) {
-        const content = byId.get(id)!;
-        const state = cycle.platform[id];
-        content.content_id = state ? id : `${id}-gone`;
-        if (state) {
-          content.base = { views: state.views, likes: state.likes, comments: state.comments, followers: state.followers };
-          content.caption = state.caption_token_of ? `a video\n${captionToken(hotkeyOf(state.caption_token_of))}` : 'a video, no token';
-        }
-        if (cycle.videos_down.includes(id)) standins.videoHost!.remove(id);
-        else standins.videoHost!.setVideo(`/videos/${id}.mp4`, world.ai_level[id]! / 255);
-      }
+      applyChain(cycle);
+      await chainSeen(app, cycle);
+      applyServices(cycle);
       const ticks = world.expected.filter((t) => t.cycle === c);
       const count = (at: Tick['at']) => ticks.filter((t) => t.at === at).length;
       for (let k = 0; k < count('before'); k++) await tick(`before ${c}`);
       let running: Promise<CycleSummary>;
       const mid = cycle.registered_mid ?? [];
       if (count('during') > 0 || mid.length > 0) {
-        const hold = standins.gistHost.hold();
+        const hold = network.standins.gistHost.hold();
         running = app.supervisor.runCycle();
         await hold.arrived;
         try {
