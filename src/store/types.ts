@@ -1,5 +1,6 @@
 import type { Platform } from '../config/defaults.js';
 import type { ExactCount } from '../formats/count.js';
+import type { Submission } from '../formats/types.js';
 
 /**
  * Documents the validator keeps (SPEC §7). Repositories over the official mongodb driver
@@ -33,16 +34,8 @@ export interface SubmissionRecord {
   readonly updated_at: Date;
 }
 
-/** One gist line as stored in a submissions record (formats' Submission, without its fallbacks). */
-export interface StoredSubmission {
-  readonly platform: Platform;
-  readonly content_id: string;
-  readonly direct_video_url: string;
-  readonly signature?: string;
-  readonly line: number;
-  readonly checked_for_ai?: true;
-  readonly unusable_url?: true;
-}
+/** One gist line as stored in a submissions record: formats' Submission, without its fallbacks or the parser's own mark. */
+export type StoredSubmission = Omit<Submission, 'earlier' | 'refused'>;
 
 /** One snapshot per (hotkey, platform, content_id, interval); the unique key of the collection. */
 export interface MetricSnapshot {
