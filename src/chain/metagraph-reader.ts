@@ -9,6 +9,7 @@ import { decodeSubnetState218, decodeTypedColumns } from './subnet-state-codec.j
 import { SS58_PREFIX } from './subtensor-registry-types.js';
 import type { SubtensorConnection } from './subtensor-connection.js';
 import type { FinalizedBlock, MetagraphSnapshot, Neuron } from './types.js';
+import { publicEndpoint } from '../util/public-endpoint.js';
 
 /** Indices of `SelectiveMetagraphIndex` a validator needs (hotkeys … total stake). */
 const SELECTIVE_INDEXES = [52, 53, 56, 57, 59, 66, 67, 69];
@@ -145,7 +146,7 @@ export class MetagraphReader {
     else if (source.kind === 'subnetState') neurons = await readSubnetState(connection, source, netuid, head.hash);
     else neurons = await readNeuronsLite(connection, source, netuid, head.hash);
     if (!neurons)
-      throw new ChainError(`subnet ${netuid} does not exist on ${connection.endpoint}`, 'ERR_CHAIN_NO_SUBNET');
+      throw new ChainError(`subnet ${netuid} does not exist on ${publicEndpoint(connection.endpoint)}`, 'ERR_CHAIN_NO_SUBNET');
     checkNeurons(neurons, head, `metagraph of netuid ${netuid} at block ${head.number}`);
     connection.metrics?.stageDuration.observe({ stage: 'metagraph' }, (performance.now() - started) / 1000);
     return Object.freeze({

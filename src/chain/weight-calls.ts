@@ -14,6 +14,7 @@ import type {
   WeightHyperparameters,
   WeightVector,
 } from './types.js';
+import { publicEndpoint } from '../util/public-endpoint.js';
 
 /**
  * Everything about a validator's weights on chain: the hyperparameters that govern them, the
@@ -57,7 +58,7 @@ export class WeightCalls {
     );
     const v = values as unknown as Array<{ toNumber(): number; toBigInt(): bigint; isTrue: boolean }>;
     if (!v[0]!.isTrue)
-      throw new ChainError(`subnet ${netuid} does not exist on ${connection.endpoint}`, 'ERR_CHAIN_NO_SUBNET');
+      throw new ChainError(`subnet ${netuid} does not exist on ${publicEndpoint(connection.endpoint)}`, 'ERR_CHAIN_NO_SUBNET');
     return Object.freeze({
       tempo: v[1]!.toNumber(),
       // u64 on chain: go through bigint so an absurd value is reported, not thrown on.
@@ -95,7 +96,7 @@ export class WeightCalls {
       hotkey,
       uid,
       validatorPermit,
-      lastUpdate: uid !== null ? lastUpdateOf(lastUpdates[uid], connection.endpoint) : null,
+      lastUpdate: uid !== null ? lastUpdateOf(lastUpdates[uid], publicEndpoint(connection.endpoint)) : null,
       stake: stake.toBigInt(),
     });
   }

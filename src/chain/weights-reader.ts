@@ -1,6 +1,7 @@
 import { ChainDisconnectedError, ChainError, ChainMetadataError } from '../errors.js';
 import type { StorageView } from './storage-view.js';
 import type { MetagraphSnapshot, Neuron } from './types.js';
+import { publicEndpoint } from '../util/public-endpoint.js';
 
 /** What the reader needs of a chain client (SubtensorClient has both). */
 export interface WeightsReaderChain {
@@ -50,7 +51,7 @@ export async function readSubnetWeights(chain: WeightsReaderChain, netuid: numbe
   const permitted = snapshot.neurons.filter((n) => n.validatorPermit).map((n) => n.uid);
   try {
     const storage = await chain.storage(snapshot.blockHash);
-    if (!storage.has('subtensorModule', 'weights')) throw new ChainMetadataError(`the node at ${chain.endpoint} has no SubtensorModule.Weights storage`);
+    if (!storage.has('subtensorModule', 'weights')) throw new ChainMetadataError(`the node at ${publicEndpoint(chain.endpoint)} has no SubtensorModule.Weights storage`);
     const weights = new Map<number, StoredWeight[]>();
     for (let i = 0; i < permitted.length; i += CHUNK) {
       const uids = permitted.slice(i, i + CHUNK);
@@ -78,7 +79,7 @@ export async function readSubnetWeights(chain: WeightsReaderChain, netuid: numbe
   } catch (error) {
     if (error instanceof ChainError) throw error;
     if (!chain.isConnected)
-      throw new ChainDisconnectedError(`weights read: not connected to ${chain.endpoint}`, { cause: error });
+      throw new ChainDisconnectedError(`weights read: not connected to ${publicEndpoint(chain.endpoint)}`, { cause: error });
     throw new ChainError(`weights read at block ${snapshot.block} failed: ${(error as Error)?.message ?? String(error)}`, 'ERR_CHAIN_WEIGHTS_READ', {
       cause: error,
     });
