@@ -5,7 +5,7 @@ import { silentLogger } from '../../src/log.js';
 import { startValidator } from '../../src/runtime/validator-app.js';
 import { isSnapshotValid } from '../../src/scoring/snapshot-validity.js';
 import { embeddedConfig } from './helpers.js';
-import { startWorldNetwork, type WorldCycle } from './replayed-world.js';
+import { startWorldNetwork, type WorldShape } from './replayed-world.js';
 
 /**
  * What the validator collects and stores over several cycles, against what the original stores,
@@ -24,16 +24,7 @@ import { startWorldNetwork, type WorldCycle } from './replayed-world.js';
  * the original stores must be stored, with the same counts and validity, and nothing else.
  */
 
-interface World {
-  name: string;
-  /** `original`: run with --compat original; `default`: the default mode. */
-  mode: 'original' | 'default';
-  /** Simulated hours from one cycle to the next. */
-  cycle_hours: number;
-  labels: string[];
-  contents: string[];
-  ai_level: Record<string, number>;
-  cycles: WorldCycle[];
+interface World extends WorldShape {
   expected: Expected;
   /** Stale-document worlds only: the original's intervals with the stale documents left out. */
   expected_without_stale_documents?: Expected;

@@ -38,6 +38,11 @@ export interface WorldCycle {
 }
 
 export interface WorldShape {
+  name: string;
+  /** `original`: run with --compat original; `default`: the default mode. */
+  mode: 'original' | 'default';
+  /** Simulated hours from one cycle to the next. */
+  cycle_hours: number;
   labels: string[];
   contents: string[];
   ai_level: Record<string, number>;

@@ -4,7 +4,7 @@ import { silentLogger } from '../../src/log.js';
 import { startValidator, type ValidatorApp } from '../../src/runtime/validator-app.js';
 import type { CycleSummary } from '../../src/supervisor/supervisor.js';
 import { embeddedConfig } from './helpers.js';
-import { NETUID, startWorldNetwork, type WorldCycle } from './replayed-world.js';
+import { NETUID, startWorldNetwork, type WorldCycle, type WorldShape } from './replayed-world.js';
 
 /**
  * The weights the validator sets, tick by tick over several cycles, against the ones the original
@@ -30,13 +30,7 @@ interface Tick {
   weights: Array<[number, number]> | null;
 }
 
-interface World {
-  name: string;
-  mode: 'original' | 'default';
-  cycle_hours: number;
-  labels: string[];
-  contents: string[];
-  ai_level: Record<string, number>;
+interface World extends WorldShape {
   cycles: Array<
     WorldCycle & {
       /** Register while the cycle collects, after its metagraph read. */
