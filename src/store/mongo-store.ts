@@ -2,6 +2,7 @@ import { MongoServerError, ObjectId, type AnyBulkWriteOperation, type Collection
 import { StoreError, StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
+import { backfillListedContentIds } from './backfill-listed-ids.js';
 import { assertSubmissionRecordFits } from './document-size.js';
 import { checkSnapshots, wellFormedSnapshots } from './snapshot-schema.js';
 import { toStoreError } from './store-error-mapping.js';
@@ -304,12 +305,17 @@ export class MongoStore implements Store {
     };
   }
 
-  /** Creates every index (idempotent). Called by openStore; fails fast when the database is unreachable. */
+  /**
+   * Creates every index and brings records written by earlier releases up to date (both
+   * idempotent). Called by openStore; fails fast when the database is unreachable.
+   */
   async ensureIndexes(): Promise<void> {
     await this.#run('ensureIndexes', async () => {
       for (const [name, indexes] of Object.entries(INDEXES)) {
         await this.#db.collection(name).createIndexes([...indexes]);
       }
+      const backfilled = await backfillListedContentIds(this.#db.collection<SubmissionRecord>(COLLECTIONS.submissions));
+      if (backfilled > 0) this.#logger?.info({ records: backfilled }, 'submissions records given listed_content_ids from their stored submissions');
     });
   }
 
