@@ -102,7 +102,9 @@ export function buildSupervisor(
     },
     onCycle: (summary) => metrics.ops.recordCycle(summary),
     progress,
-    storedLists: new StoredLists({ store: store.submissions, held: () => submissions.held, deps, logger: logger.child({ component: 'stored-lists' }) }),
+    storedLists: ((lists) => (reports ? reports.wrapStoredLists(lists) : lists))(
+      new StoredLists({ store: store.submissions, held: () => submissions.held, deps, logger: logger.child({ component: 'stored-lists' }) }),
+    ),
     logger,
     metrics,
   });

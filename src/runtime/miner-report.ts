@@ -6,6 +6,7 @@
  * messages of internal services, just stable codes.
  */
 import type { ActorHandle, CycleScores } from '../supervisor/supervisor.js';
+import type { StoredLists } from '../supervisor/stored-lists.js';
 import { countToJson } from '../formats/count.js';
 import { claimKey, type CollectReport, type PersistReport } from '../actors/types.js';
 import { contentKey, resolveOwners, type OwnershipClaim, type OwnershipResolution } from '../scoring/resolve-owners.js';
@@ -31,6 +32,12 @@ export interface MinerReport {
   readonly hotkey: string;
   readonly uid: number;
   readonly interval: string;
+  /**
+   * `gist`: the miner's gist, read this cycle. `stored_list`: a hotkey that is no peer (no
+   * commitment, or out of the metagraph) whose stored list was processed again because a peer
+   * listed one of its videos; its uid is the stored one when it left the metagraph.
+   */
+  readonly source: 'gist' | 'stored_list';
   readonly status: CollectReport['status'];
   readonly commitment: string | null;
   readonly commitment_block: number | null;
@@ -55,6 +62,8 @@ export class MinerReportStore {
   #resolution: { interval: string; size: number; value: OwnershipResolution } | undefined;
   readonly #collect = new Map<string, CollectReport>();
   readonly #persist = new Map<string, PersistReport>();
+  /** Hotkeys reported through their stored list, not by an actor. */
+  readonly #storedOnly = new Set<string>();
   #persistVersion = 0;
   #holderIndex: { interval: string; version: number; value: Map<string, string> } | undefined;
   #scores: CycleScores | undefined;
@@ -115,9 +124,10 @@ export class MinerReportStore {
       get state() {
         return actor.state;
       },
-      async collect(request) {
+      collect: async (request) => {
         const result = await actor.collect(request);
         if (result.ok) {
+          this.#storedOnly.delete(actor.hotkey);
           collect.set(actor.hotkey, result.value);
           // A persist report of an older interval no longer describes this one.
           if (persist.get(actor.hotkey)?.interval !== result.value.interval && persist.delete(actor.hotkey)) changed();
@@ -132,12 +142,47 @@ export class MinerReportStore {
         }
         return result;
       },
-      async stop(reason) {
-        collect.delete(actor.hotkey);
-        if (persist.delete(actor.hotkey)) changed();
+      stop: async (reason) => {
+        this.#forget(actor.hotkey);
         return actor.stop(reason);
       },
     };
+  }
+
+  /**
+   * The stored-lists processor, with the reports of the hotkeys it processes recorded too: their
+   * claims take part in the cycle's one-owner decision, so the recomputed one needs them, and the
+   * miner behind such a list can read what became of it. A stored list is reported for the
+   * latest interval that processed it, until a cycle of another interval does not.
+   */
+  wrapStoredLists(lists: Pick<StoredLists, 'collect' | 'persist'>): Pick<StoredLists, 'collect' | 'persist'> {
+    return {
+      collect: async (request) => {
+        const reports = await lists.collect(request);
+        for (const hotkey of this.#storedOnly) if (this.#collect.get(hotkey)?.interval !== request.interval) this.#forget(hotkey);
+        for (const report of reports) {
+          if (this.#collect.has(report.hotkey) && !this.#storedOnly.has(report.hotkey)) continue;
+          this.#storedOnly.add(report.hotkey);
+          this.#collect.set(report.hotkey, report);
+          if (this.#persist.get(report.hotkey)?.interval !== report.interval && this.#persist.delete(report.hotkey)) this.#persistVersion++;
+        }
+        return reports;
+      },
+      persist: async (report, lostClaims, signal) => {
+        const result = await lists.persist(report, lostClaims, signal);
+        if (result.ok && this.#storedOnly.has(report.hotkey)) {
+          this.#persist.set(report.hotkey, result.value);
+          this.#persistVersion++;
+        }
+        return result;
+      },
+    };
+  }
+
+  #forget(hotkey: string): void {
+    this.#storedOnly.delete(hotkey);
+    this.#collect.delete(hotkey);
+    if (this.#persist.delete(hotkey)) this.#persistVersion++;
   }
 
   recordScores(scores: CycleScores): void {
@@ -186,6 +231,7 @@ export class MinerReportStore {
       hotkey,
       uid: c.uid,
       interval: c.interval,
+      source: this.#storedOnly.has(hotkey) ? 'stored_list' : 'gist',
       status: c.status,
       commitment: c.commitment,
       commitment_block: c.commitmentBlock,

@@ -108,6 +108,7 @@ export async function setup(
   const deps = makeDeps({ gists: { fetch: async () => '' }, metricsProvider: metrics, aiDetector: ai, gistParser: options.gistParser ?? inlineGistParser });
   const scores: CycleScores[] = [];
   const created: MinerActor[] = [];
+  const storedListsOf = (lists: StoredLists) => (options.reports ? options.reports.wrapStoredLists(lists) : lists);
   const supervisor = new Supervisor({
     chain: chain as unknown as Pick<ChainClient, 'metagraphDiffs$' | 'metagraph' | 'commitments' | 'connected$'>,
     netuid: 89,
@@ -134,7 +135,7 @@ export async function setup(
     now: () => options.now ?? new Date(Date.UTC(2026, 0, 1, 2, 0, 0)),
     ...(options.original ? { resolveOwnership: false, alignIntervals: false } : {}),
     onScores: (s) => scores.push(s),
-    ...(options.storedRecords ? { storedLists: new StoredLists({ store: options.storedRecords, deps, logger: deps.logger }) } : {}),
+    ...(options.storedRecords ? { storedLists: storedListsOf(new StoredLists({ store: options.storedRecords, deps, logger: deps.logger })) } : {}),
     logger: deps.logger,
     metrics: deps.metrics,
   });
