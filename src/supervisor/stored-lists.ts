@@ -171,19 +171,18 @@ function submissionOf(s: SubmissionRecord['submissions'][number]): Submission {
 
 /**
  * The request of a cycle: peers are the metagraph's hotkeys whose commitment has ':' (our own
- * too, never collected as a miner); the active ids are what the peers' gists listed, in the
- * reports that landed by the deadline.
+ * included only as the original includes it, by its commitment); the active ids are what the
+ * peers' gists listed, in the reports that landed by the deadline.
  */
 export function storedListsRequest(c: {
   readonly interval: string;
   readonly neurons: Iterable<{ readonly uid: number; readonly hotkey: string }>;
   readonly commitments: ReadonlyMap<string, { readonly value: string | null }>;
-  readonly selfHotkey: string;
   readonly reports: readonly CollectReport[];
   readonly signal: AbortSignal;
 }): StoredListsRequest {
   const uids = new Map<string, number>();
-  const peers = new Set<string>([c.selfHotkey]);
+  const peers = new Set<string>();
   for (const n of c.neurons) {
     uids.set(n.hotkey, n.uid);
     if (isPeerCommitment(c.commitments.get(n.hotkey)?.value)) peers.add(n.hotkey);

@@ -191,7 +191,7 @@ export class Supervisor {
     for (const code of collected.failures) errors.push(`collect: ${code}`);
 
     // Stored lists of hotkeys that are no peer, processed again as the original does.
-    const stored = (await o.storedLists?.collect(storedListsRequest({ interval, neurons: this.#registry.neurons.values(), commitments, selfHotkey: o.selfHotkey, reports, signal: this.#collectAbort.signal }))) ?? [];
+    const stored = (await o.storedLists?.collect(storedListsRequest({ interval, neurons: this.#registry.neurons.values(), commitments, reports, signal: this.#collectAbort.signal }))) ?? [];
     const claims = claimsOf([...reports, ...stored]);
     const owners = lostClaimsByHotkey(claims, { enabled: o.resolveOwnership !== false, requireSigned: o.requireSignedSubmissions });
 
@@ -372,7 +372,7 @@ export class Supervisor {
       }),
     );
     if (o.storedLists && !this.#stopping) {
-      const request = storedListsRequest({ ...c, neurons: c.synced, selfHotkey: o.selfHotkey, reports: lateReports, signal: this.#collectAbort.signal });
+      const request = storedListsRequest({ ...c, neurons: c.synced, reports: lateReports, signal: this.#collectAbort.signal });
       landed += await processLateStoredLists(o.storedLists, request, { except: c.storedHotkeys, settle: (r) => ownership.lostBy(r), ...(o.history.record ? { record: o.history.record } : {}) });
     }
     if (landed === 0 || this.#stopping || c.seq !== this.#cycleSeq) return;

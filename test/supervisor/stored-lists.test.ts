@@ -77,7 +77,6 @@ describe('StoredLists', () => {
         { uid: 5, hotkey: w.b.address },
       ],
       commitments: new Map([[w.b.address, { value: 'user:b' }]]),
-      selfHotkey: 'self',
       reports: [{ hotkey: w.b.address, listed: ['x', 'a6'] } as never],
       signal: new AbortController().signal,
     });
@@ -111,6 +110,28 @@ describe('StoredLists', () => {
     const lists = new StoredLists({ store: store.submissions, held: () => held, deps: w.deps, logger: w.deps.logger });
     const reports = await lists.collect({ interval: INTERVAL, peers: new Set(), active: new Set(['a1', 'x']), uidOf: () => undefined, signal: new AbortController().signal });
     expect(reports.map((r) => [r.hotkey, r.uid, r.candidates.map((s) => s.content_id)])).toEqual([[w.c.address, 6, ['c1', 'x']]]);
+  });
+
+  it("processes the validator's own stored list like any hotkey's that is no peer, as the original does", async () => {
+    const w = await world('4');
+    // d stands for this validator's hotkey: in the metagraph, its commitment without ':'.
+    await store.submissions.upsertMany([record(w.d.address, 0, ['x'])]);
+    const lists = new StoredLists({ store: store.submissions, deps: w.deps, logger: w.deps.logger });
+    const request = storedListsRequest({
+      interval: INTERVAL,
+      neurons: [
+        { uid: 0, hotkey: w.d.address },
+        { uid: 5, hotkey: w.b.address },
+      ],
+      commitments: new Map([
+        [w.b.address, { value: 'user:b' }],
+        [w.d.address, { value: 'validator' }],
+      ]),
+      reports: [{ hotkey: w.b.address, listed: ['x'] } as never],
+      signal: new AbortController().signal,
+    });
+    expect([...request.peers]).toEqual([w.b.address]);
+    expect((await lists.collect(request)).map((r) => [r.hotkey, r.uid])).toEqual([[w.d.address, 0]]);
   });
 
   it('nothing is read when no peer lists anything', async () => {
