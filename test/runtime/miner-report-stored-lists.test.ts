@@ -1,10 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MinerReportStore, minerReportRoute } from '../../src/runtime/miner-report.js';
-import { openStore } from '../../src/runtime/open-store.js';
-import type { MongoStore } from '../../src/store/mongo-store.js';
-import type { SubmissionRecord } from '../../src/store/types.js';
 import { TableAi, TableMetrics, keypair, tokenFor } from '../actors/helpers.js';
-import { startBackend, type StoreBackend } from '../store/backend.js';
+import { goneRecord as record, storedUrl as url, useStoredListWorld } from '../supervisor/stored-list-records.js';
 import { neuron, setup } from '../supervisor/supervisor-fixture.js';
 
 /*
@@ -13,49 +10,17 @@ import { neuron, setup } from '../supervisor/supervisor-fixture.js';
  * take part in the ownership the peers' reports show, as they do in the cycle itself.
  */
 
-let backend: StoreBackend;
-let store: MongoStore;
-let stop: (() => Promise<void>) | undefined;
-
-beforeAll(async () => {
-  backend = await startBackend();
-  store = await openStore({ uri: backend.uri, db: backend.db });
-});
-afterEach(async () => {
-  await stop?.();
-  stop = undefined;
-});
-afterAll(async () => {
-  await store.close();
-  await backend.stop();
-});
-
-const url = (id: string) => `https://cdn.example/${id}.mp4`;
-
-function record(hotkey: string, ids: string[]): SubmissionRecord {
-  return {
-    hotkey,
-    uid: 40,
-    commitment: 'gone:abc',
-    commitment_block: 3,
-    interval: '2026-01-01-00-00',
-    submissions: ids.map((id, i) => ({ platform: 'youtube/video' as const, content_id: id, direct_video_url: url(id), line: i + 1 })),
-    listed_content_ids: ids,
-    rejections: [],
-    rejections_total: 0,
-    updated_at: new Date(0),
-  };
-}
+const w = useStoredListWorld();
 
 describe('the miner report of a stored list', () => {
   it('is served for the cycle that processed it, with its lines and the ownership the cycle decided', async () => {
     const gone = (await keypair('//ReportStored/gone'))!;
     // vid2 is keys[1]'s video, with its token in the caption; goneOwn carries gone's token.
-    await store.submissions.upsertMany([record(gone.address, ['goneOwn', 'vid2'])]);
+    await w.store.submissions.upsertMany([record(gone.address, ['goneOwn', 'vid2'])]);
     const reports = new MinerReportStore({ aiThreshold: 0.5 });
-    const options = { reports, storedRecords: store.submissions, now: new Date(Date.UTC(2026, 0, 1, 2, 0, 0)) };
+    const options = { reports, storedRecords: w.store.submissions, now: new Date(Date.UTC(2026, 0, 1, 2, 0, 0)) };
     const s = await setup(options);
-    stop = () => s.supervisor.stop();
+    w.stop = () => s.supervisor.stop();
     const metrics = s.deps.metricsProvider as TableMetrics;
     metrics.add({ platform: 'youtube/video', content_id: 'goneOwn', caption: tokenFor(gone.address), views: 300, video_url: null });
     (s.deps.aiDetector as TableAi).scores.set(url('goneOwn'), 0.9);
@@ -77,7 +42,7 @@ describe('the miner report of a stored list', () => {
     });
 
     // The next cycle does not process it (the record is gone): no report of an older interval.
-    await backend.client.db(backend.db).collection('submissions').deleteMany({ hotkey: gone.address });
+    await w.backend.client.db(w.backend.db).collection('submissions').deleteMany({ hotkey: gone.address });
     options.now = new Date(Date.UTC(2026, 0, 1, 4, 0, 0));
     const next = await s.supervisor.runCycle();
     expect(next.interval).not.toBe(summary.interval);

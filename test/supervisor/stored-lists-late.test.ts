@@ -1,10 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { GistSource } from '../../src/actors/types.js';
-import { openStore } from '../../src/runtime/open-store.js';
-import type { MongoStore } from '../../src/store/mongo-store.js';
-import type { MetricSnapshot, SubmissionRecord } from '../../src/store/types.js';
+import type { MetricSnapshot } from '../../src/store/types.js';
 import { TableAi, TableMetrics, gistLine, keypair, tokenFor } from '../actors/helpers.js';
-import { startBackend, type StoreBackend } from '../store/backend.js';
+import { goneRecord as record, storedUrl as url, useStoredListWorld } from './stored-list-records.js';
 import { neuron, setup } from './supervisor-fixture.js';
 
 /*
@@ -15,50 +13,18 @@ import { neuron, setup } from './supervisor-fixture.js';
  * cycle processed already is not processed twice.
  */
 
-let backend: StoreBackend;
-let store: MongoStore;
-let stop: (() => Promise<void>) | undefined;
-
-beforeAll(async () => {
-  backend = await startBackend();
-  store = await openStore({ uri: backend.uri, db: backend.db });
-});
-afterEach(async () => {
-  await stop?.();
-  stop = undefined;
-});
-afterAll(async () => {
-  await store.close();
-  await backend.stop();
-});
-
-const url = (id: string) => `https://cdn.example/${id}.mp4`;
-
-function record(hotkey: string, ids: string[]): SubmissionRecord {
-  return {
-    hotkey,
-    uid: 40,
-    commitment: 'gone:abc',
-    commitment_block: 3,
-    interval: '2026-01-01-00-00',
-    submissions: ids.map((id, i) => ({ platform: 'youtube/video' as const, content_id: id, direct_video_url: url(id), line: i + 1 })),
-    listed_content_ids: ids,
-    rejections: [],
-    rejections_total: 0,
-    updated_at: new Date(0),
-  };
-}
+const w = useStoredListWorld();
 
 describe('stored lists due by a miner that reports after the deadline', () => {
   it('are processed when it lands; a list the cycle processed already is not processed again', async () => {
     const [late, early] = await Promise.all([keypair('//StoredLate/late'), keypair('//StoredLate/early')]);
-    await store.submissions.upsertMany([record(late!.address, ['lateOnly']), record(early!.address, ['vid2', 'lateToo'])]);
+    await w.store.submissions.upsertMany([record(late!.address, ['lateOnly']), record(early!.address, ['vid2', 'lateToo'])]);
     let release: (() => void) | undefined;
     let slowHotkey = '';
     const s = await setup({
       deadlineMs: 300,
       collectGrace: false,
-      storedRecords: store.submissions,
+      storedRecords: w.store.submissions,
       gists: (hotkey) => {
         if (hotkey !== slowHotkey) return undefined!;
         const body = [gistLine({ platform: 'youtube/video', content_id: 'lateOnly', direct_video_url: url('x1') }), gistLine({ platform: 'youtube/video', content_id: 'lateToo', direct_video_url: url('x2') })].join('\n');
@@ -66,7 +32,7 @@ describe('stored lists due by a miner that reports after the deadline', () => {
         return slow;
       },
     });
-    stop = () => s.supervisor.stop();
+    w.stop = () => s.supervisor.stop();
     slowHotkey = s.keys[0]!.address;
     const metrics = s.deps.metricsProvider as TableMetrics;
     for (const [id, owner] of [['lateOnly', late!], ['lateToo', early!]] as const) {
