@@ -102,3 +102,41 @@ describe('AiDetectorService: a SightEngine fault never becomes a passing score',
     }
   });
 });
+
+describe('SightEngineClient: failure answers are upstream text', () => {
+  const failure = (type: unknown, message: unknown, status = 400): CannedAnswer => ({
+    status,
+    body: JSON.stringify({ status: 'failure', request: { id: 'r' }, error: { type, code: 21, message } }),
+  });
+  const forged = `bad media\n{"level":30,"msg":"weights set"}\r${'m'.repeat(200_000)}`;
+
+  it('a megabyte-long, multi-line message is cut to one line of at most 200 characters', async () => {
+    const c = await against([failure('media_error', forged)]);
+    const error = (await c.scoreFrame(frame).catch((e: unknown) => e)) as Error;
+    expect(error).toMatchObject({ code: 'ERR_SIGHTENGINE_MEDIA_ERROR', retryable: false });
+    expect(error.message).not.toMatch(/[\n\r]/);
+    expect(error.message.length).toBeLessThan(400);
+  });
+
+  it('the quota failure, which travels furthest (to the validator and its logs), is bounded too', async () => {
+    const c = await against([failure('usage_limit', forged, 429)]);
+    const error = (await c.scoreFrame(frame).catch((e: unknown) => e)) as Error;
+    expect(error).toMatchObject({ code: 'ERR_QUOTA_EXCEEDED' });
+    expect(error.message).not.toMatch(/[\n\r]/);
+    expect(error.message.length).toBeLessThan(400);
+  });
+
+  it.each([
+    ['a type of 100,000 letters', 'x'.repeat(100_000)],
+    ['a type with a line break', 'media_error\nERR_FORGED'],
+    ['a type of only punctuation', '%%%'],
+    ['an empty type', ''],
+  ])('%s gives a bounded code of the stable shape, not one the upstream wrote', async (_what, type) => {
+    const c = await against([failure(type, 'no')]);
+    const error = (await c.scoreFrame(frame).catch((e: unknown) => e)) as { code: string; message: string };
+    expect(error.code).toMatch(/^ERR_SIGHTENGINE_[A-Z0-9_]{1,40}$/);
+    expect(error.code).not.toMatch(/_$/);
+    expect(error.message).not.toMatch(/[\n\r]/);
+    expect(error.message.length).toBeLessThan(400);
+  });
+});
