@@ -11,7 +11,7 @@ import { parseBaseUrl } from '../http/base-url.js';
 import { readCappedBody } from '../http/read-capped-body.js';
 import { RequestCoalescer } from '../http/request-coalescer.js';
 import { DETECT_BATCH_PATH, ndjsonLines, readDetectBatchLine, type DetectBatchItem } from './detect-batch-wire.js';
-import { upstreamText } from '../../util/upstream-text.js';
+import { upstreamCode, upstreamText } from '../../util/upstream-text.js';
 
 export interface HttpAiDetectorClientOptions {
   /** The detector service, e.g. `http://localhost:12002`. */
@@ -171,7 +171,7 @@ export class HttpAiDetectorClient implements AiDetector {
         settle(
           keyOf(item),
           'error' in line
-            ? toError(line.error.code, upstreamText(line.error.message), line.error.retryable)
+            ? toError(upstreamCode(line.error.code) ?? 'ERR_AI_DETECTOR_BAD_RESPONSE', upstreamText(line.error.message), line.error.retryable)
             : { url: item.url, mean_ai_generated: line.mean_ai_generated, per_frame: line.per_frame, cached: line.cached },
         );
       }
@@ -290,7 +290,8 @@ function readError(body: unknown): { code: string; message: string; retryable: b
   if (typeof body !== 'object' || body === null) return undefined;
   const error = (body as { error?: unknown }).error;
   if (typeof error !== 'object' || error === null) return undefined;
-  const { code, message, retryable } = error as Record<string, unknown>;
-  if (typeof code !== 'string') return undefined;
-  return { code, message: typeof message === 'string' ? message : code, retryable: typeof retryable === 'boolean' ? retryable : undefined };
+  const { code: sent, message, retryable } = error as Record<string, unknown>;
+  const code = upstreamCode(sent);
+  if (code === undefined) return undefined;
+  return { code, message: typeof message === 'string' ? upstreamText(message) : code, retryable: typeof retryable === 'boolean' ? retryable : undefined };
 }
