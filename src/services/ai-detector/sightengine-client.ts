@@ -55,6 +55,9 @@ const SERVICE = 'sightengine';
  */
 const MAX_ANSWER_BYTES = 256 * 1024;
 
+/** Most operations one frame check is taken to cost (it costs 1 with the genai model alone). */
+const MAX_FRAME_OPERATIONS = 100;
+
 /**
  * SightEngine's `check.json` with the `genai` model, one frame per call. Failures are typed:
  * `usage_limit` is a QuotaExceededError (never retried: it will not clear within a cycle),
@@ -298,7 +301,7 @@ function readSuccess(body: unknown): SightEngineGenAiResponse | undefined {
     !(type.ai_generated >= 0 && type.ai_generated <= 1)
   )
     return undefined;
-  const operations = isRecord(req) && typeof req.operations === 'number' ? req.operations : 1;
+  const operations = isRecord(req) ? frameOperations(req.operations) : 1;
   const id = isRecord(req) && typeof req.id === 'string' ? req.id : '';
   const timestamp = isRecord(req) && typeof req.timestamp === 'number' ? req.timestamp : 0;
   const media = isRecord(body.media) ? body.media : {};
@@ -311,6 +314,15 @@ function readSuccess(body: unknown): SightEngineGenAiResponse | undefined {
       uri: typeof media.uri === 'string' ? media.uri : null,
     },
   };
+}
+
+/**
+ * The operations a frame check cost, as SightEngine reports them. One frame with one model costs
+ * one; a count no frame can cost (negative, fractional, Infinity, millions) would bend the day's
+ * quota gauge, so it is counted as one.
+ */
+function frameOperations(value: unknown): number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= MAX_FRAME_OPERATIONS ? value : 1;
 }
 
 /** A body cut off at the cap: a bad answer, told apart from a transport failure. */

@@ -54,6 +54,19 @@ describe('SightEngineClient: answers that are not a score', () => {
     expect((error as Error).message).toMatch(/larger than \d+ bytes/);
   });
 
+  it.each([
+    ['negative', '-50'],
+    ['past the largest double', '1e400'],
+    ['fractional', '0.5'],
+    ['a string', '"7"'],
+  ])('an operations count that is %s is counted as the one operation a frame costs', async (_what, raw) => {
+    const body = success(0.5).body.replace('"operations":1', `"operations":${raw}`);
+    const c = await against([{ status: 200, body }]);
+    expect((await c.scoreFrame(frame)).operations).toBe(1);
+    expect((await c.scoreFrame(frame)).operations).toBe(1);
+    expect(c.operationsToday).toBe(2);
+  });
+
   it('a score of exactly 0 and exactly 1 are scores', async () => {
     const c = await against([success(0), success(1)]);
     expect((await c.scoreFrame(frame)).aiGenerated).toBe(0);
