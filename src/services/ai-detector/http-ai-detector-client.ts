@@ -109,9 +109,10 @@ export class HttpAiDetectorClient implements AiDetector {
     items: DetectBatchItem[],
     settle: (id: string, result: AiDetectionResult | Error) => void,
   ): Promise<ReadonlyMap<string, AiDetectionResult | Error> | void> {
-    const supported = (await this.#queue.add(() => this.#batch(items, settle))) as boolean;
-    if (supported) return;
-    // The service has no batch endpoint: these videos go one by one, under the same bound.
+    const answered = (await this.#queue.add(() => this.#batch(items, settle))) as boolean;
+    if (answered) return;
+    // The service has no batch endpoint, or refused this batch as a whole: these videos go one by
+    // one, under the same bound, so a video it cannot take fails alone.
     await Promise.all(
       items.map((item) =>
         this.#queue
@@ -121,7 +122,11 @@ export class HttpAiDetectorClient implements AiDetector {
     );
   }
 
-  /** False when the service has no batch endpoint; otherwise every item is settled. */
+  /**
+   * False when the service has no batch endpoint, or refused a batch of several videos as a whole
+   * (413: past its body cap, which a few long URLs can reach; 422: an item it will not take);
+   * otherwise every item is settled.
+   */
   async #batch(items: DetectBatchItem[], settle: (id: string, result: AiDetectionResult | Error) => void): Promise<boolean> {
     const timeout = AbortSignal.timeout(this.#timeoutMs);
     const started = performance.now();
@@ -151,6 +156,10 @@ export class HttpAiDetectorClient implements AiDetector {
     if (status === 404 || status === 405) {
       await response.body.dump();
       this.#batchSupported = false;
+      return false;
+    }
+    if ((status === 413 || status === 422) && items.length > 1) {
+      await response.body.dump();
       return false;
     }
     if (status !== 200) {
