@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { MemoryAiResultCache } from '../../../src/services/ai-detector/memory-ai-result-cache.js';
+import { flatString, retainedBytes } from '../../helpers/retained-heap.js';
 
 const record = (url: string, score: number) => ({ url, mean_ai_generated: score, per_frame: [score], source: 'miner' as const, checked_at: new Date(0) });
 
@@ -36,22 +35,10 @@ describe('MemoryAiResultCache', () => {
 
 describe('MemoryAiResultCache memory', () => {
   it('holds a fixed amount per video whatever the length of its URL: 64 URLs of 1 MiB are not kept', async () => {
-    // gc() on demand, so the heap is measured without garbage in it.
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
     const cache = new MemoryAiResultCache();
-    const put = async (): Promise<void> => {
-      for (let i = 0; i < 64; i++) {
-        // A flat 1 MiB string per URL, as one read from a request would be.
-        const url = Buffer.alloc(1 << 20, String.fromCharCode(97 + (i % 26))).toString('latin1') + i;
-        await cache.putVideo(record(url, 0.5));
-      }
-    };
-    gc();
-    const before = process.memoryUsage().heapUsed;
-    await put();
-    gc();
-    const retained = process.memoryUsage().heapUsed - before;
+    const retained = await retainedBytes(async () => {
+      for (let i = 0; i < 64; i++) await cache.putVideo(record(flatString(1 << 20, i), 0.5));
+    });
     expect(cache.size.videos).toBe(64);
     expect(retained).toBeLessThan(8 << 20);
   });
