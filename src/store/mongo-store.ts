@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
 import { backfillListedContentIds } from './backfill-listed-ids.js';
 import { assertSubmissionRecordFits } from './document-size.js';
+import { aiResultsRepository } from './ai-results-repository.js';
 import { checkSnapshots, wellFormedSnapshots } from './snapshot-schema.js';
 import { toStoreError } from './store-error-mapping.js';
 import type { AiResultRecord, MetricSnapshot, ScoreRecord, Store, SubmissionRecord, UpsertSummary, WeightCommitRecord } from './types.js';
@@ -189,46 +190,13 @@ export class MongoStore implements Store {
         }),
     };
 
-    this.aiResults = {
-      get: (url) => this.#run('aiResults.get', () => aiResults.findOne({ url: nonEmpty('url', url) }, { projection: { _id: 0 } })),
-      put: (record) =>
-        this.#run('aiResults.put', async () => {
-          nonEmpty('record.url', record?.url);
-          await aiResults.replaceOne({ url: record.url }, { ...record }, { upsert: true });
-        }),
-      getFrame: (hash) =>
-        this.#run('aiResults.getFrame', async () => {
-          const doc = await aiFrames.findOne({ hash: frameHash(hash) }, { projection: { _id: 0, score: 1 } });
-          return doc ? doc.score : null;
-        }),
-      putFrame: (hash, score) =>
-        this.#run('aiResults.putFrame', async () => {
-          if (typeof score !== 'number' || !Number.isFinite(score)) throw new TypeError(`frame score must be a finite number, got ${String(score)}`);
-          await aiFrames.updateOne({ hash: frameHash(hash) }, { $set: { score, updated_at: new Date() } }, { upsert: true });
-        }),
-      getFrames: (hashes) =>
-        this.#run('aiResults.getFrames', async () => {
-          if (!Array.isArray(hashes)) throw new TypeError('hashes must be an array of sha256 hex strings');
-          const out = new Map<string, number>();
-          const wanted = [...new Set(hashes.map(frameHash))];
-          if (wanted.length === 0) return out;
-          for await (const doc of aiFrames.find({ hash: { $in: wanted } }, { projection: { _id: 0, hash: 1, score: 1 } })) {
-            out.set(doc.hash, doc.score);
-          }
-          return out;
-        }),
-      putFrames: (frames) =>
-        this.#run('aiResults.putFrames', async () => {
-          if (!Array.isArray(frames)) throw new TypeError('frames must be an array of {hash, score}');
-          if (frames.length === 0) return;
-          const now = new Date();
-          const operations = frames.map(({ hash, score }) => {
-            if (typeof score !== 'number' || !Number.isFinite(score)) throw new TypeError(`frame score must be a finite number, got ${String(score)}`);
-            return { updateOne: { filter: { hash: frameHash(hash) }, update: { $set: { score, updated_at: now } }, upsert: true } };
-          });
-          await aiFrames.bulkWrite(operations, { ordered: false });
-        }),
-    };
+    this.aiResults = aiResultsRepository(aiResults, aiFrames, {
+      run: (operation, work) => this.#run(operation, work),
+      malformed: (operation, count, why) => {
+        this.#metrics?.storeOperationsTotal.inc({ operation, result: 'malformed' }, count);
+        this.#logger?.warn({ code: 'ERR_STORE_MALFORMED_DOCUMENT', operation, count, why }, 'AI result documents of the wrong shape read as not known; scored again');
+      },
+    });
 
     this.scores = {
       record: (records) =>
@@ -387,9 +355,4 @@ export class MongoStore implements Store {
 
 function checkNetuid(netuid: unknown): void {
   if (!Number.isInteger(netuid) || (netuid as number) < 0 || (netuid as number) > 65535) throw new RangeError(`netuid must be an integer in [0, 65535], got ${String(netuid)}`);
-}
-
-function frameHash(hash: unknown): string {
-  if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash)) throw new TypeError(`frame hash must be 64 lowercase hex characters (sha256), got ${JSON.stringify(hash)}`);
-  return hash;
 }

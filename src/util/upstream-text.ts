@@ -16,3 +16,15 @@ export function upstreamList(items: readonly string[], count = 5, max = 40): str
   const shown = items.slice(0, count).map((item) => upstreamText(item, max));
   return items.length > count ? `${shown.join(', ')} and ${items.length - count} more` : shown.join(', ');
 }
+
+/** The shape of every error code this project gives out: `ERR_` and upper-case words, 64 characters at most. */
+const ERROR_CODE = /^ERR_[A-Z0-9_]{1,60}$/;
+
+/**
+ * An error code a remote service of ours sent, when it has the shape of one. Codes are what
+ * callers branch on and what reports and logs show as stable words; anything else (a line
+ * break, a megabyte) is not passed on as a code.
+ */
+export function upstreamCode(code: unknown): string | undefined {
+  return typeof code === 'string' && ERROR_CODE.test(code) ? code : undefined;
+}

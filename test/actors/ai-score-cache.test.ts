@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AiScoreCache } from '../../src/actors/stages/ai-score-cache.js';
+import { flatString, retainedBytes } from '../helpers/retained-heap.js';
 
 describe('AiScoreCache', () => {
   it('keeps at most max entries, evicting the least recently used', () => {
@@ -28,5 +29,14 @@ describe('AiScoreCache', () => {
     expect(() => new AiScoreCache(0)).toThrow(RangeError);
     expect(() => new AiScoreCache(1.5)).toThrow(/integer >= 1/);
     expect(() => new AiScoreCache(1, 0)).toThrow(/ttlMs/);
+  });
+
+  it('holds a fixed amount per video whatever the length of its URL: a miner’s 64 URLs of 1 MiB are not kept', async () => {
+    const cache = new AiScoreCache(256);
+    const retained = await retainedBytes(() => {
+      for (let i = 0; i < 64; i++) cache.set(flatString(1 << 20, i), 0.5);
+    });
+    expect(cache.size).toBe(64);
+    expect(retained).toBeLessThan(8 << 20);
   });
 });

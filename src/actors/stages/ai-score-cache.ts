@@ -1,8 +1,12 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Per-actor memory of AI scores by the URL checked: a video is scored once per verdict lifetime,
  * not every cycle. Bounded (least recently used out), since a miner can list endless URLs over
  * time; the AI detector keeps its own durable cache behind it. A score older than `ttlMs` is
  * forgotten, so the video is checked again as the original's detector re-checks after 7 days.
+ * Entries are held by the sha256 of the URL, not the URL a miner chose: each is the same size
+ * however long that URL is.
  */
 export class AiScoreCache {
   readonly #max: number;
@@ -22,18 +26,24 @@ export class AiScoreCache {
 
   /** The score of `url` still standing at `nowMs`, or undefined. */
   get(url: string, nowMs = 0): number | undefined {
-    const entry = this.#scores.get(url);
+    const key = urlKey(url);
+    const entry = this.#scores.get(key);
     if (entry === undefined) return undefined;
-    this.#scores.delete(url);
+    this.#scores.delete(key);
     if (nowMs - entry.at > this.#ttlMs) return undefined;
-    this.#scores.set(url, entry);
+    this.#scores.set(key, entry);
     return entry.score;
   }
 
   /** Remembers `url`'s score, checked at `atMs`. */
   set(url: string, score: number, atMs = 0): void {
-    this.#scores.delete(url);
-    this.#scores.set(url, { score, at: atMs });
+    const key = urlKey(url);
+    this.#scores.delete(key);
+    this.#scores.set(key, { score, at: atMs });
     if (this.#scores.size > this.#max) this.#scores.delete(this.#scores.keys().next().value!);
   }
+}
+
+function urlKey(url: string): string {
+  return createHash('sha256').update(url).digest('base64');
 }

@@ -18,6 +18,8 @@ const MiB = 1024 * 1024;
 /** Default floor on a video host's delivery, and the window it is checked over. */
 export const DEFAULT_MIN_BYTES_PER_SECOND = 8 * 1024;
 const RATE_WINDOW_MS = 10_000;
+/** How far ahead of this clock a cached result may be dated and still stand (clocks of instances sharing a store differ). */
+const FUTURE_TOLERANCE_MS = 60 * 60_000;
 
 export interface AiDetectorServiceOptions {
   /** Scores one frame (SightEngineClient, or anything with the same method). */
@@ -162,8 +164,10 @@ export class AiDetectorService implements AiDetector {
 
   #expired(checkedAt: unknown): boolean {
     const at = checkedAt instanceof Date ? checkedAt.getTime() : Number.NaN;
-    // A record without a readable time cannot be dated: checked again.
-    return !(this.#now().getTime() - at <= this.#resultTtlMs);
+    const age = this.#now().getTime() - at;
+    // A record without a readable time cannot be dated, and one dated well ahead of this clock
+    // (another instance's clock far ahead, a hand edit) would never expire: both checked again.
+    return !(age >= -FUTURE_TOLERANCE_MS && age <= this.#resultTtlMs);
   }
 
   async close(): Promise<void> {

@@ -11,7 +11,7 @@ import { parseBaseUrl } from '../http/base-url.js';
 import { readCappedBody } from '../http/read-capped-body.js';
 import { RequestCoalescer } from '../http/request-coalescer.js';
 import { DETECT_BATCH_PATH, ndjsonLines, readDetectBatchLine, type DetectBatchItem } from './detect-batch-wire.js';
-import { upstreamText } from '../../util/upstream-text.js';
+import { upstreamCode, upstreamText } from '../../util/upstream-text.js';
 
 export interface HttpAiDetectorClientOptions {
   /** The detector service, e.g. `http://localhost:12002`. */
@@ -109,9 +109,10 @@ export class HttpAiDetectorClient implements AiDetector {
     items: DetectBatchItem[],
     settle: (id: string, result: AiDetectionResult | Error) => void,
   ): Promise<ReadonlyMap<string, AiDetectionResult | Error> | void> {
-    const supported = (await this.#queue.add(() => this.#batch(items, settle))) as boolean;
-    if (supported) return;
-    // The service has no batch endpoint: these videos go one by one, under the same bound.
+    const answered = (await this.#queue.add(() => this.#batch(items, settle))) as boolean;
+    if (answered) return;
+    // The service has no batch endpoint, or refused this batch as a whole: these videos go one by
+    // one, under the same bound, so a video it cannot take fails alone.
     await Promise.all(
       items.map((item) =>
         this.#queue
@@ -121,7 +122,11 @@ export class HttpAiDetectorClient implements AiDetector {
     );
   }
 
-  /** False when the service has no batch endpoint; otherwise every item is settled. */
+  /**
+   * False when the service has no batch endpoint, or refused a batch of several videos as a whole
+   * (413: past its body cap, which a few long URLs can reach; 422: an item it will not take);
+   * otherwise every item is settled.
+   */
   async #batch(items: DetectBatchItem[], settle: (id: string, result: AiDetectionResult | Error) => void): Promise<boolean> {
     const timeout = AbortSignal.timeout(this.#timeoutMs);
     const started = performance.now();
@@ -153,6 +158,10 @@ export class HttpAiDetectorClient implements AiDetector {
       this.#batchSupported = false;
       return false;
     }
+    if ((status === 413 || status === 422) && items.length > 1) {
+      await response.body.dump();
+      return false;
+    }
     if (status !== 200) {
       const text = await readAnswer(response.body).catch(() => '');
       throw remoteError(parseJson(text), status, `AI detector answered HTTP ${status} to a batch`);
@@ -171,7 +180,7 @@ export class HttpAiDetectorClient implements AiDetector {
         settle(
           keyOf(item),
           'error' in line
-            ? toError(line.error.code, upstreamText(line.error.message), line.error.retryable)
+            ? toError(upstreamCode(line.error.code) ?? 'ERR_AI_DETECTOR_BAD_RESPONSE', upstreamText(line.error.message), line.error.retryable)
             : { url: item.url, mean_ai_generated: line.mean_ai_generated, per_frame: line.per_frame, cached: line.cached },
         );
       }
@@ -290,7 +299,8 @@ function readError(body: unknown): { code: string; message: string; retryable: b
   if (typeof body !== 'object' || body === null) return undefined;
   const error = (body as { error?: unknown }).error;
   if (typeof error !== 'object' || error === null) return undefined;
-  const { code, message, retryable } = error as Record<string, unknown>;
-  if (typeof code !== 'string') return undefined;
-  return { code, message: typeof message === 'string' ? message : code, retryable: typeof retryable === 'boolean' ? retryable : undefined };
+  const { code: sent, message, retryable } = error as Record<string, unknown>;
+  const code = upstreamCode(sent);
+  if (code === undefined) return undefined;
+  return { code, message: typeof message === 'string' ? upstreamText(message) : code, retryable: typeof retryable === 'boolean' ? retryable : undefined };
 }

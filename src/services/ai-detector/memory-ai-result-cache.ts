@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AiResultRecord } from '../../store/types.js';
 import type { AiResultCache } from './ai-result-cache.js';
 
@@ -5,9 +6,17 @@ import type { AiResultCache } from './ai-result-cache.js';
  * The process-local cache used when no store is configured (a stand-alone detector service).
  * Bounded by entry count with least-recently-inserted eviction; results never go stale (a
  * frame's pixels do not change), so there is no TTL.
+ *
+ * Videos are held by the sha256 of their URL, without the URL: a URL is a miner's string, and
+ * kept as the key it made an entry as large as the miner liked (100,000 entries of URLs of
+ * kilobytes are gigabytes). An entry is now the same size whatever its URL.
  */
+type StoredResult = Omit<AiResultRecord, 'url'>;
+
+const urlKey = (url: string): string => createHash('sha256').update(url).digest('base64');
+
 export class MemoryAiResultCache implements AiResultCache {
-  readonly #videos = new Map<string, AiResultRecord>();
+  readonly #videos = new Map<string, StoredResult>();
   readonly #frames = new Map<string, number>();
   readonly #maxEntries: number;
 
@@ -23,11 +32,13 @@ export class MemoryAiResultCache implements AiResultCache {
   }
 
   async getVideo(url: string): Promise<AiResultRecord | null> {
-    return this.#videos.get(url) ?? null;
+    const stored = this.#videos.get(urlKey(url));
+    return stored === undefined ? null : { url, ...stored };
   }
 
   async putVideo(record: AiResultRecord): Promise<void> {
-    bounded(this.#videos, record.url, record, this.#maxEntries);
+    const { url, ...stored } = record;
+    bounded(this.#videos, urlKey(url), { ...stored, per_frame: [...stored.per_frame] }, this.#maxEntries);
   }
 
   async getFrame(hash: string): Promise<number | null> {

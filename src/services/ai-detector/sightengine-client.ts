@@ -6,6 +6,7 @@ import type { MeteredServiceMetrics } from '../../metrics/service-metrics.js';
 import { linkedSignal } from '../../util/linked-signal.js';
 import { readCappedBody } from '../http/read-capped-body.js';
 import { parseBaseUrl } from '../http/base-url.js';
+import { upstreamText } from '../../util/upstream-text.js';
 
 export interface SightEngineClientOptions {
   /** e.g. `https://api.sightengine.com`, or a stand-in's base URL. */
@@ -53,6 +54,9 @@ const SERVICE = 'sightengine';
  * (an endless body would otherwise grow in memory until the attempt's timeout).
  */
 const MAX_ANSWER_BYTES = 256 * 1024;
+
+/** Most operations one frame check is taken to cost (it costs 1 with the genai model alone). */
+const MAX_FRAME_OPERATIONS = 100;
 
 /**
  * SightEngine's `check.json` with the `genai` model, one frame per call. Failures are typed:
@@ -215,7 +219,7 @@ export class SightEngineClient implements FrameScorer {
       );
     }
     if (status < 200 || status >= 300) {
-      throw new ServiceError(SERVICE, `HTTP ${status}: ${text.slice(0, 200)}`, {
+      throw new ServiceError(SERVICE, `HTTP ${status}: ${upstreamText(text)}`, {
         code: 'ERR_SIGHTENGINE_HTTP',
         status,
         retryable: false,
@@ -224,7 +228,7 @@ export class SightEngineClient implements FrameScorer {
     const parsed = readSuccess(body);
     if (!parsed) {
       // The original read a missing score as 0.0; a malformed answer is an error here, never a score.
-      throw new ServiceError(SERVICE, `unexpected response shape: ${text.slice(0, 200)}`, {
+      throw new ServiceError(SERVICE, `unexpected response shape: ${upstreamText(text)}`, {
         code: 'ERR_SIGHTENGINE_BAD_RESPONSE',
         status,
         retryable: false,
@@ -270,13 +274,20 @@ interface Failure {
   message: string;
 }
 
+/**
+ * SightEngine's error types are short snake_case words (`usage_limit`, `media_error`…); the type
+ * becomes part of an error code, so anything else is read as `unknown_error`, never as a code
+ * the answer wrote (a line break, a megabyte).
+ */
+const FAILURE_TYPE = /^[a-z][a-z0-9_]{0,39}$/;
+
 function readFailure(body: unknown): Failure | undefined {
   if (!isRecord(body) || body.status !== 'failure') return undefined;
   const error = isRecord(body.error) ? body.error : {};
   return {
-    type: typeof error.type === 'string' ? error.type : 'unknown_error',
-    code: typeof error.code === 'number' || typeof error.code === 'string' ? error.code : 0,
-    message: typeof error.message === 'string' ? error.message : 'no message',
+    type: typeof error.type === 'string' && FAILURE_TYPE.test(error.type) ? error.type : 'unknown_error',
+    code: typeof error.code === 'number' ? error.code : typeof error.code === 'string' ? upstreamText(error.code, 40) : 0,
+    message: typeof error.message === 'string' ? upstreamText(error.message) : 'no message',
   };
 }
 
@@ -290,7 +301,7 @@ function readSuccess(body: unknown): SightEngineGenAiResponse | undefined {
     !(type.ai_generated >= 0 && type.ai_generated <= 1)
   )
     return undefined;
-  const operations = isRecord(req) && typeof req.operations === 'number' ? req.operations : 1;
+  const operations = isRecord(req) ? frameOperations(req.operations) : 1;
   const id = isRecord(req) && typeof req.id === 'string' ? req.id : '';
   const timestamp = isRecord(req) && typeof req.timestamp === 'number' ? req.timestamp : 0;
   const media = isRecord(body.media) ? body.media : {};
@@ -303,6 +314,15 @@ function readSuccess(body: unknown): SightEngineGenAiResponse | undefined {
       uri: typeof media.uri === 'string' ? media.uri : null,
     },
   };
+}
+
+/**
+ * The operations a frame check cost, as SightEngine reports them. One frame with one model costs
+ * one; a count no frame can cost (negative, fractional, Infinity, millions) would bend the day's
+ * quota gauge, so it is counted as one.
+ */
+function frameOperations(value: unknown): number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= MAX_FRAME_OPERATIONS ? value : 1;
 }
 
 /** A body cut off at the cap: a bad answer, told apart from a transport failure. */

@@ -4,6 +4,7 @@ import { PLATFORMS } from '../../config/defaults.js';
 import { ServiceError, errorCode } from '../../errors.js';
 import type { ContentMetrics, ContentRef, MetricsBatchResult, MetricsError } from '../types.js';
 import { fromWire } from './wire-format.js';
+import { upstreamCode, upstreamText } from '../../util/upstream-text.js';
 
 /**
  * A tracker's `/get_metrics/batch` answer held to the request it answers. The tracker is another
@@ -18,8 +19,9 @@ const key = (platform: unknown, contentId: unknown): string => `${String(platfor
 const errorEntrySchema = z.object({
   platform: z.enum(PLATFORMS),
   content_id: z.string(),
-  code: z.string().max(100),
-  message: z.string().transform((m) => m.slice(0, 1000)),
+  // A code callers branch on and reports show: only one of the stable shape is passed on.
+  code: z.string().refine((c) => upstreamCode(c) !== undefined, 'code must be ERR_ and upper-case words'),
+  message: z.string().transform((m) => upstreamText(m, 1000)),
   retryable: z.boolean(),
 });
 
@@ -29,7 +31,7 @@ export function errorFields(json: unknown): { detail?: string; code?: string; re
   const { detail, code, retryable } = json as Record<string, unknown>;
   return {
     ...(typeof detail === 'string' ? { detail: detail.slice(0, 1000) } : {}),
-    ...(typeof code === 'string' && code.length <= 100 ? { code } : {}),
+    ...(upstreamCode(code) === undefined ? {} : { code: code as string }),
     ...(typeof retryable === 'boolean' ? { retryable } : {}),
   };
 }

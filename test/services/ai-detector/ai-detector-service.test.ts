@@ -110,6 +110,23 @@ describe('AiDetectorService end to end (real ffmpeg, stand-in SightEngine over H
     expect((await service.detect(url)).cached).toBe(true);
   });
 
+  it('a result dated more than an hour ahead of this clock (another instance’s clock, a hand edit) is checked again, not kept for years', async () => {
+    const now = Date.UTC(2026, 0, 1);
+    const cache = new MemoryAiResultCache();
+    const service = detector({ cache, now: () => new Date(now) });
+    const url = `${videoBase}/videos/ai35.mp4`;
+    const ahead = (ms: number): AiResultRecord => ({ url, mean_ai_generated: 0.99, per_frame: [0.99], source: 'miner', checked_at: new Date(now + ms) });
+    // A few minutes ahead is a clock a little fast: the result stands.
+    await cache.putVideo(ahead(5 * 60_000));
+    expect(await service.detect(url)).toMatchObject({ mean_ai_generated: 0.99, cached: true });
+    await cache.putVideo(ahead(50 * 365 * 24 * 3_600_000));
+    const before = counters();
+    const result = await service.detect(url);
+    expect(result.cached).toBe(false);
+    expect(result.mean_ai_generated).toBeCloseTo(0.35, 1);
+    expect(counters().downloads - before.downloads).toBe(1);
+  });
+
   it('a video gone when its result expires is an error, not the old result', async () => {
     let now = Date.UTC(2026, 0, 1);
     const gone = new VideoHost({ aiScores: { vanishing: 0.8 } });

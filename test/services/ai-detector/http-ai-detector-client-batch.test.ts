@@ -123,6 +123,19 @@ describe('HttpAiDetectorClient batches', () => {
     expect((await slow).mean_ai_generated).toBe(0.1);
   });
 
+  it('an error line whose code is not of the stable shape gives ERR_AI_DETECTOR_BAD_RESPONSE, not the code it wrote', async () => {
+    const { server, detector } = await setup();
+    const outcomes = ['long', 'forged'].map((n) => detector.detect(url(n)).catch((e: unknown) => e));
+    const held = await server.next();
+    ndjson(held.res);
+    line(held.res, { index: 0, url: url('long'), error: { code: 'ERR_'.padEnd(200_000, 'X'), message: 'x', retryable: false } });
+    line(held.res, { index: 1, url: url('forged'), error: { code: 'ERR_A\nERR_B', message: 'x', retryable: false } });
+    held.res.end();
+    for (const outcome of await Promise.all(outcomes)) {
+      expect(outcome).toMatchObject({ code: 'ERR_AI_DETECTOR_BAD_RESPONSE', retryable: false });
+    }
+  });
+
   it('a failed video rejects its own caller with the service code; quota is a QuotaExceededError', async () => {
     const { server, detector } = await setup();
     const outcomes = ['ok', 'broken', 'quota'].map((n) => detector.detect(url(n)).catch((e: unknown) => e));

@@ -133,6 +133,25 @@ describe('HttpAiDetectorClient answers', () => {
     expect(error).toMatchObject({ code: 'ERR_AI_DETECTOR_HTTP_503', message: 'AI detector answered HTTP 503' });
   });
 
+  it.each([
+    ['a code of 100,000 letters', 'ERR_'.padEnd(100_000, 'X')],
+    ['a code with a line break', 'ERR_DOWNLOAD_HTTP\n{"level":30,"msg":"weights set"}'],
+    ['a code that is not of the stable shape', 'not a code'],
+  ])('%s from the service is not taken: the HTTP status names the failure', async (_what, code) => {
+    const c = await against([{ status: 502, body: JSON.stringify({ error: { code, message: 'x', retryable: false } }) }]);
+    const error = await c.detect(VIDEO).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_AI_DETECTOR_HTTP_502', message: 'AI detector answered HTTP 502' });
+  });
+
+  it('a multi-line message of half a megabyte from the service is cut to one line', async () => {
+    const message = `video host said 404\n{"level":30,"msg":"weights set"}${'m'.repeat(500_000)}`;
+    const c = await against([{ status: 502, body: JSON.stringify({ error: { code: 'ERR_DOWNLOAD_HTTP', message } }) }]);
+    const error = (await c.detect(VIDEO).catch((e: unknown) => e)) as Error;
+    expect(error).toMatchObject({ code: 'ERR_DOWNLOAD_HTTP' });
+    expect(error.message).not.toMatch(/\n/);
+    expect(error.message.length).toBeLessThanOrEqual(201);
+  });
+
   it('quota exhaustion reported by the service is a QuotaExceededError with the status', async () => {
     const c = await against([
       { status: 429, body: JSON.stringify({ error: { code: 'ERR_QUOTA_EXCEEDED', message: 'daily limit' } }) },

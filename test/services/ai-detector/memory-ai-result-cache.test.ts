@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryAiResultCache } from '../../../src/services/ai-detector/memory-ai-result-cache.js';
+import { flatString, retainedBytes } from '../../helpers/retained-heap.js';
 
 const record = (url: string, score: number) => ({ url, mean_ai_generated: score, per_frame: [score], source: 'miner' as const, checked_at: new Date(0) });
 
@@ -29,5 +30,23 @@ describe('MemoryAiResultCache', () => {
 
   it.each([0, -1, 1.5, Number.NaN])('refuses maxEntries %s', (maxEntries) => {
     expect(() => new MemoryAiResultCache({ maxEntries })).toThrow(new RangeError(`options.maxEntries must be a positive integer, got ${String(maxEntries)}`));
+  });
+});
+
+describe('MemoryAiResultCache memory', () => {
+  it('holds a fixed amount per video whatever the length of its URL: 64 URLs of 1 MiB are not kept', async () => {
+    const cache = new MemoryAiResultCache();
+    const retained = await retainedBytes(async () => {
+      for (let i = 0; i < 64; i++) await cache.putVideo(record(flatString(1 << 20, i), 0.5));
+    });
+    expect(cache.size.videos).toBe(64);
+    expect(retained).toBeLessThan(8 << 20);
+  });
+
+  it('answers a video by its URL, with that URL', async () => {
+    const cache = new MemoryAiResultCache();
+    await cache.putVideo(record('https://cdn.example/a.mp4?x=1', 0.7));
+    expect(await cache.getVideo('https://cdn.example/a.mp4?x=1')).toEqual(record('https://cdn.example/a.mp4?x=1', 0.7));
+    expect(await cache.getVideo('https://cdn.example/a.mp4?x=2')).toBeNull();
   });
 });

@@ -54,6 +54,19 @@ describe('SightEngineClient: answers that are not a score', () => {
     expect((error as Error).message).toMatch(/larger than \d+ bytes/);
   });
 
+  it.each([
+    ['negative', '-50'],
+    ['past the largest double', '1e400'],
+    ['fractional', '0.5'],
+    ['a string', '"7"'],
+  ])('an operations count that is %s is counted as the one operation a frame costs', async (_what, raw) => {
+    const body = success(0.5).body.replace('"operations":1', `"operations":${raw}`);
+    const c = await against([{ status: 200, body }]);
+    expect((await c.scoreFrame(frame)).operations).toBe(1);
+    expect((await c.scoreFrame(frame)).operations).toBe(1);
+    expect(c.operationsToday).toBe(2);
+  });
+
   it('a score of exactly 0 and exactly 1 are scores', async () => {
     const c = await against([success(0), success(1)]);
     expect((await c.scoreFrame(frame)).aiGenerated).toBe(0);
@@ -100,5 +113,43 @@ describe('AiDetectorService: a SightEngine fault never becomes a passing score',
     } finally {
       await detector.close();
     }
+  });
+});
+
+describe('SightEngineClient: failure answers are upstream text', () => {
+  const failure = (type: unknown, message: unknown, status = 400): CannedAnswer => ({
+    status,
+    body: JSON.stringify({ status: 'failure', request: { id: 'r' }, error: { type, code: 21, message } }),
+  });
+  const forged = `bad media\n{"level":30,"msg":"weights set"}\r${'m'.repeat(200_000)}`;
+
+  it('a megabyte-long, multi-line message is cut to one line of at most 200 characters', async () => {
+    const c = await against([failure('media_error', forged)]);
+    const error = (await c.scoreFrame(frame).catch((e: unknown) => e)) as Error;
+    expect(error).toMatchObject({ code: 'ERR_SIGHTENGINE_MEDIA_ERROR', retryable: false });
+    expect(error.message).not.toMatch(/[\n\r]/);
+    expect(error.message.length).toBeLessThan(400);
+  });
+
+  it('the quota failure, which travels furthest (to the validator and its logs), is bounded too', async () => {
+    const c = await against([failure('usage_limit', forged, 429)]);
+    const error = (await c.scoreFrame(frame).catch((e: unknown) => e)) as Error;
+    expect(error).toMatchObject({ code: 'ERR_QUOTA_EXCEEDED' });
+    expect(error.message).not.toMatch(/[\n\r]/);
+    expect(error.message.length).toBeLessThan(400);
+  });
+
+  it.each([
+    ['a type of 100,000 letters', 'x'.repeat(100_000)],
+    ['a type with a line break', 'media_error\nERR_FORGED'],
+    ['a type of only punctuation', '%%%'],
+    ['an empty type', ''],
+  ])('%s gives a bounded code of the stable shape, not one the upstream wrote', async (_what, type) => {
+    const c = await against([failure(type, 'no')]);
+    const error = (await c.scoreFrame(frame).catch((e: unknown) => e)) as { code: string; message: string };
+    expect(error.code).toMatch(/^ERR_SIGHTENGINE_[A-Z0-9_]{1,40}$/);
+    expect(error.code).not.toMatch(/_$/);
+    expect(error.message).not.toMatch(/[\n\r]/);
+    expect(error.message.length).toBeLessThan(400);
   });
 });

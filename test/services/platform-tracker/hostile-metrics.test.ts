@@ -187,6 +187,29 @@ describe('a tracker answer about items nobody asked for', () => {
     expect(errors).toEqual([{ platform: 'youtube/video', content_id: 'vidA', code: 'ERR_CONTENT_NOT_FOUND', message: 'gone', retryable: false }]);
   });
 
+  it('an error entry whose code is not of the stable shape is not passed on; its message is one line', async () => {
+    const forged = 'gone\n{"level":30,"msg":"weights set"}';
+    withErrors(
+      [],
+      JSON.stringify([
+        { platform: 'youtube/video', content_id: 'vidA', code: 'ERR_A\nERR_B', message: 'm', retryable: false },
+        { platform: 'youtube/video', content_id: 'vidB', code: 'ERR_CONTENT_NOT_FOUND', message: forged, retryable: false },
+      ]),
+    );
+    const { errors } = await call([REF, B]);
+    expect(errors).toEqual([
+      expect.objectContaining({ content_id: 'vidA', code: 'ERR_PLATFORM_TRACKER_PROTOCOL' }),
+      expect.objectContaining({ content_id: 'vidB', code: 'ERR_CONTENT_NOT_FOUND', message: 'gone {"level":30,"msg":"weights set"}' }),
+    ]);
+  });
+
+  it('the single endpoint’s error code is taken only when it has the stable shape', async () => {
+    answer = (path) =>
+      path === '/get_metrics/batch' ? { status: 404, body: '{"detail":"Not Found"}' } : { status: 502, body: JSON.stringify({ detail: 'x', code: 'ERR_A\nERR_B', retryable: false }) };
+    const { errors } = await call([REF]);
+    expect(errors).toEqual([expect.objectContaining({ content_id: 'vidA', code: 'ERR_HTTP_502', retryable: false })]);
+  });
+
   it('the single endpoint answering about another item is that item’s protocol error', async () => {
     answer = (path) => (path === '/get_metrics/batch' ? { status: 404, body: '{"detail":"Not Found"}' } : good('someoneElse'));
     const { results, errors } = await call([REF]);
