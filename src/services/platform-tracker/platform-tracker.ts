@@ -8,6 +8,7 @@ import type { MeteredServiceMetrics, ServiceMetrics } from '../../metrics/servic
 import type { ContentMetrics, ContentRef, MetricsBatchResult, MetricsError, MetricsProvider } from '../types.js';
 import type { ApifyClient } from './apify-client.js';
 import { instagramPostItemSchema, instagramProfileItemSchema, scraperErrorItemSchema, type InstagramPostItem } from './apify-schemas.js';
+import { originalFollowerCounts } from './original-follower-counts.js';
 import { RequestCoalescer } from '../http/request-coalescer.js';
 import type { YouTubeClient } from './youtube-client.js';
 import type { YouTubeVideo } from './youtube-schemas.js';
@@ -21,6 +22,11 @@ export interface PlatformTrackerOptions {
   /** Actor ids (SPEC §5): the Instagram API scraper and a profile scraper. */
   readonly instagramPostActor?: string;
   readonly instagramProfileActor?: string;
+  /**
+   * `compat: original`: follower counts as the original's tracker reads them (its follower actor,
+   * one run per owner, `followerCount`; original-follower-counts.ts) instead of the profile scraper.
+   */
+  readonly originalFollowerCounts?: boolean;
   /** Coalescing window and batch caps per platform. */
   readonly windowMs?: number;
   readonly maxBatch?: { readonly youtube?: number; readonly instagram?: number };
@@ -59,6 +65,7 @@ export class PlatformTracker implements MetricsProvider {
   readonly #apify: ApifyClient | undefined;
   readonly #postActor: string;
   readonly #profileActor: string;
+  readonly #originalFollowers: boolean;
   readonly #logger: Logger | undefined;
   readonly #now: () => number;
   readonly #metrics: TrackerMetrics | undefined;
@@ -70,6 +77,7 @@ export class PlatformTracker implements MetricsProvider {
     this.#apify = options.apify;
     this.#postActor = options.instagramPostActor ?? 'RB9HEZitC8hIUXAha';
     this.#profileActor = options.instagramProfileActor ?? 'apify~instagram-profile-scraper';
+    this.#originalFollowers = options.originalFollowerCounts === true;
     this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
     this.#metrics = options.metrics;
@@ -229,10 +237,13 @@ export class PlatformTracker implements MetricsProvider {
     }
     // As the original: no profile run for an empty owner name (its count is 0).
     const usernames = [...new Set([...posts.values()].flatMap((p) => ('ownerUsername' in p && p.ownerUsername !== '' ? [p.ownerUsername] : [])))];
-    const followers = new Map<string, number>();
+    let followers = new Map<string, number>();
     const conflicting = new Set<string>();
     let followerError: Error | undefined;
-    if (usernames.length > 0) {
+    let refusedFollowers = new Map<string, string>();
+    if (usernames.length > 0 && this.#originalFollowers) {
+      ({ counts: followers, refused: refusedFollowers, failure: followerError } = await originalFollowerCounts(apify, usernames));
+    } else if (usernames.length > 0) {
       try {
         const profiles = await apify.runActor(this.#profileActor, { usernames }, usernames.length);
         for (const raw of profiles.items) {
@@ -269,6 +280,11 @@ export class PlatformTracker implements MetricsProvider {
       }
       if ('error' in p) {
         out.set(KEY(ref), refusal(ref, p.raw, p.error));
+        continue;
+      }
+      const unreadable = refusedFollowers.get(p.ownerUsername);
+      if (unreadable !== undefined) {
+        out.set(KEY(ref), new ServiceError('platform_tracker', `${ref.platform} ${ref.content_id}: the follower actor gave a value the original refuses: ${unreadable}`, { code: 'ERR_CONTENT_INVALID', retryable: false }));
         continue;
       }
       // As the original: a follower count that could not be read is 0 and the interval is still
