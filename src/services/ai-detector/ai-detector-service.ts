@@ -20,6 +20,7 @@ export const DEFAULT_MIN_BYTES_PER_SECOND = 8 * 1024;
 const RATE_WINDOW_MS = 10_000;
 /** What the original detector answers for a video none of whose frames could be scored (736c014). */
 export const ORIGINAL_NO_FRAME_SCORE = 0.969;
+const DOUBLED_R2_PREFIX = 'https://pub-https://pub-';
 
 export interface AiDetectorServiceOptions {
   /** Scores one frame (SightEngineClient, or anything with the same method). */
@@ -149,10 +150,18 @@ export class AiDetectorService implements AiDetector {
     this.#logger = componentLogger(options.logger ?? silentLogger(), 'ai-detector');
   }
 
-  async detect(url: string, options: DetectOptions = {}): Promise<AiDetectionResult> {
-    if (typeof url !== 'string' || url.trim() === '')
+  async detect(asked: string, options: DetectOptions = {}): Promise<AiDetectionResult> {
+    if (typeof asked !== 'string' || asked.trim() === '')
       throw new AiDetectionError('url must be a non-empty string', 'ERR_AI_BAD_URL', { retryable: false });
     options.signal?.throwIfAborted();
+    // The original detector's fix-up for a miner tool that doubled the R2 prefix (8698290): the
+    // file is fetched, and its result cached, under the repaired URL; the answer names the URL asked.
+    const url = asked.replaceAll(DOUBLED_R2_PREFIX, 'https://pub-');
+    if (url === asked) return this.#detect(url, options);
+    return { ...(await this.#detect(url, options)), url: asked };
+  }
+
+  async #detect(url: string, options: DetectOptions): Promise<AiDetectionResult> {
     const hit = await this.#cache.getVideo(url).catch((error: unknown) => {
       this.#logger.warn({ err: error }, 'AI result cache unavailable; scoring without it');
       return null;

@@ -73,3 +73,18 @@ describe("compat original: the original detector's frame rule", () => {
     await expect(ours.detect(`${ramp.url}/three-default.mp4`)).rejects.toMatchObject({ code: 'ERR_AI_TOO_FEW_FRAMES' });
   });
 });
+
+describe("the original detector's fix-up of a doubled R2 prefix", () => {
+  it('https://pub-https://pub-… is read as https://pub-… (cache and download), answered under the URL asked', async () => {
+    const cache = new MemoryAiResultCache();
+    const fixed = 'https://pub-0123abcd.r2.dev/videos/1751000000_clip.mp4';
+    await cache.putVideo({ url: fixed, mean_ai_generated: 0.8, per_frame: [0.8], source: 'miner', checked_at: new Date() });
+    const scorer = new SightEngineClient({ baseUrl: standin.url, ...SIGHTENGINE_STANDIN_CREDENTIALS, retries: 0 });
+    const detector = new AiDetectorService({ scorer, cache });
+    detectors.push(detector);
+    const asked = 'https://pub-https://pub-0123abcd.r2.dev/videos/1751000000_clip.mp4';
+    await expect(detector.detect(asked)).resolves.toEqual({ url: asked, mean_ai_generated: 0.8, per_frame: [0.8], cached: true });
+    // One pass, as Python's str.replace: a tripled prefix keeps one doubling (and is not that file).
+    await expect(detector.detect(`https://pub-${asked}`)).rejects.toThrow();
+  });
+});
