@@ -43,7 +43,7 @@ export function buildPlatformTracker(
     ...(apify ? { apify } : {}),
     instagramPostActor: config.apify.post_actor,
     instagramProfileActor: config.apify.profile_actor,
-    originalFollowerCounts: config.compat === 'original',
+    original: config.compat === 'original',
     logger,
     metrics,
   });

@@ -23,10 +23,12 @@ export interface PlatformTrackerOptions {
   readonly instagramPostActor?: string;
   readonly instagramProfileActor?: string;
   /**
-   * `compat: original`: follower counts as the original's tracker reads them (its follower actor,
-   * one run per owner, `followerCount`; original-follower-counts.ts) instead of the profile scraper.
+   * `compat: original`: Instagram asked as the original's tracker asks: the post actor with its
+   * input (every shortcode as a `/reel/<id>` URL, posts too), and follower counts read its way
+   * (its follower actor, one run per owner, `followerCount`; original-follower-counts.ts)
+   * instead of the profile scraper.
    */
-  readonly originalFollowerCounts?: boolean;
+  readonly original?: boolean;
   /** Coalescing window and batch caps per platform. */
   readonly windowMs?: number;
   readonly maxBatch?: { readonly youtube?: number; readonly instagram?: number };
@@ -42,6 +44,21 @@ const CONTENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 export function instagramUrl(ref: ContentRef): string {
   return `https://www.instagram.com/${ref.platform === 'instagram/reel' ? 'reel' : 'p'}/${ref.content_id}/`;
 }
+
+/** The original's post URL (InstagramPostMetadataRequest): `/reel/<id>` for every content type. */
+const originalInstagramUrl = (ref: ContentRef): string => `https://www.instagram.com/reel/${ref.content_id}`;
+
+/** The rest of the original's post actor input, as it sends it. */
+const ORIGINAL_POST_INPUT = Object.freeze({
+  addParentData: false,
+  enhanceUserSearchWithFacebookPage: false,
+  isUserReelFeedURL: false,
+  isUserTaggedFeedURL: false,
+  resultsLimit: 1,
+  resultsType: 'details',
+  searchLimit: 1,
+  searchType: 'hashtag',
+});
 
 const SHORTCODE = /instagram\.com\/(?:reel|reels|p|tv)\/([A-Za-z0-9_-]+)/;
 
@@ -65,7 +82,7 @@ export class PlatformTracker implements MetricsProvider {
   readonly #apify: ApifyClient | undefined;
   readonly #postActor: string;
   readonly #profileActor: string;
-  readonly #originalFollowers: boolean;
+  readonly #original: boolean;
   readonly #logger: Logger | undefined;
   readonly #now: () => number;
   readonly #metrics: TrackerMetrics | undefined;
@@ -77,7 +94,7 @@ export class PlatformTracker implements MetricsProvider {
     this.#apify = options.apify;
     this.#postActor = options.instagramPostActor ?? 'RB9HEZitC8hIUXAha';
     this.#profileActor = options.instagramProfileActor ?? 'apify~instagram-profile-scraper';
-    this.#originalFollowers = options.originalFollowerCounts === true;
+    this.#original = options.original === true;
     this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
     this.#metrics = options.metrics;
@@ -214,8 +231,9 @@ export class PlatformTracker implements MetricsProvider {
 
   async #instagramBatch(refs: ContentRef[]): Promise<Map<string, ContentMetrics | Error>> {
     const apify = this.#apify!;
-    const directUrls = refs.map(instagramUrl);
-    const run = await apify.runActor(this.#postActor, { directUrls, resultsType: 'details', resultsLimit: 1, addParentData: false }, directUrls.length);
+    const directUrls = refs.map(this.#original ? originalInstagramUrl : instagramUrl);
+    const input = this.#original ? { ...ORIGINAL_POST_INPUT, directUrls } : { directUrls, resultsType: 'details', resultsLimit: 1, addParentData: false };
+    const run = await apify.runActor(this.#postActor, input, directUrls.length);
     // Per shortCode: the item, or the raw item the original's model refuses with the reason.
     const posts = new Map<string, InstagramPostItem | { raw: Record<string, unknown>; error: z.ZodError }>();
     const failures = new Map<string, string>();
@@ -241,7 +259,7 @@ export class PlatformTracker implements MetricsProvider {
     const conflicting = new Set<string>();
     let followerError: Error | undefined;
     let refusedFollowers = new Map<string, string>();
-    if (usernames.length > 0 && this.#originalFollowers) {
+    if (usernames.length > 0 && this.#original) {
       ({ counts: followers, refused: refusedFollowers, failure: followerError } = await originalFollowerCounts(apify, usernames));
     } else if (usernames.length > 0) {
       try {

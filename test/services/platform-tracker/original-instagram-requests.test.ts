@@ -46,12 +46,12 @@ beforeAll(async () => {
   const dispatcher = createServiceDispatcher({ retries: 0 });
   const tracker = new PlatformTracker({
     apify: new ApifyClient({ token: 't', baseUrl: apify.url, dispatcher }),
-    originalFollowerCounts: true,
+    original: true,
     windowMs: 1,
     maxBatch: { instagram: 1000 },
   });
   try {
-    result = await tracker.getMetrics(fixture.followers.map((_, i) => ({ platform: 'instagram/reel', content_id: codeOf(i) })));
+    result = await tracker.getMetrics(fixture.followers.map((_, i) => ({ platform: i % 2 ? 'instagram/post' : 'instagram/reel', content_id: codeOf(i) })));
   } finally {
     await tracker.close();
     await dispatcher.close();
@@ -79,6 +79,22 @@ describe("compat original: an Instagram owner's follower count as the original's
       }
     });
     expect(wrong).toEqual([]);
+  });
+
+  it("asks the post actor with the original's input: every shortcode as a /reel/ URL, posts too", () => {
+    const [run] = apify.received.filter((r) => r.path.includes('/run-sync-get-dataset-items') && !r.path.includes(ORIGINAL_FOLLOWER_ACTOR));
+    const input = JSON.parse(run!.body) as Record<string, unknown>;
+    expect(input).toEqual({
+      addParentData: false,
+      directUrls: fixture.followers.map((_, i) => `https://www.instagram.com/reel/${codeOf(i)}`),
+      enhanceUserSearchWithFacebookPage: false,
+      isUserReelFeedURL: false,
+      isUserTaggedFeedURL: false,
+      resultsLimit: 1,
+      resultsType: 'details',
+      searchLimit: 1,
+      searchType: 'hashtag',
+    });
   });
 
   it('asks the original actor once per owner, with that owner alone', () => {
