@@ -8,7 +8,7 @@ export const ORIGINAL_FOLLOWER_ACTOR = '7RQ4RlfRihUhflQtJ';
 const CONCURRENT_RUNS = 8;
 
 export interface OriginalFollowerCounts {
-  /** Owner → the count the original stores. */
+  /** Owner → the count the original stores; an owner whose run failed is absent (0 there). */
   readonly counts: Map<string, number>;
   /** Owner → why the original's model refuses the value it read (no interval for its contents). */
   readonly refused: Map<string, string>;
@@ -41,6 +41,7 @@ export async function originalFollowerCounts(apify: ApifyClient, usernames: read
         if (first !== undefined && isRecord(first) && Object.hasOwn(first, 'followerCount')) value = first['followerCount'];
       } catch (error) {
         failure = error as Error;
+        continue;
       }
       const read = pyInt.safeParse(value);
       if (read.success) counts.set(owner, read.data);
