@@ -28,16 +28,19 @@ function quote(value: string): string {
 /**
  * Parses a commitment string. Splits on the first `:` like the original and trims whitespace around
  * the whole string and each part. Throws FormatError whose `reason` is a CommitmentRejectionReason.
+ * `trim: false` (`compat: original`): nothing is trimmed, so a part with whitespace around it is
+ * refused, as the original's request for it reads no gist.
  */
-export function parseCommitment(raw: string): ParsedCommitment {
+export function parseCommitment(raw: string, options: { readonly trim?: boolean } = {}): ParsedCommitment {
   if (typeof raw !== 'string') throw new TypeError(`commitment must be a string, got ${typeof raw}`);
-  const text = raw.trim();
+  const trim = options.trim === false ? (s: string) => s : (s: string) => s.trim();
+  const text = trim(raw);
   if (text.length === 0) reject('empty', 'commitment is empty');
   const colon = text.indexOf(':');
   if (colon < 0)
     reject('missing_separator', `commitment ${quote(text)} has no ':' between GitHub user and gist id`);
-  const githubUser = text.slice(0, colon).trim();
-  const gistId = text.slice(colon + 1).trim();
+  const githubUser = trim(text.slice(0, colon));
+  const gistId = trim(text.slice(colon + 1));
   if (githubUser.length === 0 || githubUser.length > MAX_GITHUB_USER_LENGTH || !USER_RE.test(githubUser)) {
     reject(
       'invalid_user',

@@ -6,6 +6,7 @@
 import { FormatError } from '../errors.js';
 import { escapeUntrusted } from './escape-untrusted.js';
 import { PLATFORMS, type Platform } from '../config/defaults.js';
+import { originalDetectorUrl } from './original-detector-url.js';
 import { pythonSplitLines, pythonStrip, validateOriginalLine, type OriginalLineResult } from './original-line.js';
 import type { GistRejection, GistRejectionReason, ParsedGist, Submission } from './types.js';
 
@@ -24,6 +25,11 @@ export interface ParseGistOptions {
    * one does not cost the line (README, deviation "a line carries a signature").
    */
   readonly ignoreSignatures?: boolean;
+  /**
+   * `compat: original`: a line's `direct_video_url` becomes the URL the original's detector
+   * downloads for it (original-detector-url.ts); one it never downloads is recorded as not AI.
+   */
+  readonly originalDetectorUrls?: boolean;
 }
 
 export const MAX_EXCERPT_LENGTH = 120;
@@ -126,12 +132,13 @@ function isValidUrl(value: string): boolean {
  */
 function strictCheck(
   line: Extract<OriginalLineResult, { ok: true }>,
+  url: string | null,
   signature: unknown,
 ): { reason: GistRejectionReason; detail: string } | null {
   if (!CONTENT_ID_RE.test(line.content_id)) {
     return { reason: 'invalid_content_id', detail: 'content_id must be 1-64 characters of A-Z, a-z, 0-9, _ or -' };
   }
-  if (!isValidUrl(line.direct_video_url)) {
+  if (url === null || !isValidUrl(url)) {
     return { reason: 'invalid_url', detail: 'direct_video_url must be an absolute http(s) URL without whitespace' };
   }
   if (signature !== undefined && signature !== null && (typeof signature !== 'string' || !SIGNATURE_RE.test(signature))) {
@@ -153,6 +160,7 @@ function strictCheck(
 export function parseGist(body: string | Uint8Array, options: ParseGistOptions): ParsedGist {
   const { maxBytes, maxLines, maxLineBytes, maxSubmissions, allowed } = validateOptions(options);
   const ignoreSignatures = options.ignoreSignatures === true;
+  const detectorUrl = options.originalDetectorUrls === true ? originalDetectorUrl : (url: string) => url;
   const text = decodeBody(body, maxBytes);
 
   const capped: Submission[] = [];
@@ -200,12 +208,13 @@ export function parseGist(body: string | Uint8Array, options: ParseGistOptions):
     }
     const bytes = Buffer.byteLength(trimmed, 'utf8');
     const signature = !ignoreSignatures && Object.hasOwn(line.fields, 'signature') ? line.fields.signature : undefined;
+    const url = detectorUrl(line.direct_video_url);
     const refused =
-      bytes > maxLineBytes ? { reason: 'line_too_long' as const, detail: `line is ${bytes} bytes, limit is ${maxLineBytes}` } : strictCheck(line, signature);
+      bytes > maxLineBytes ? { reason: 'line_too_long' as const, detail: `line is ${bytes} bytes, limit is ${maxLineBytes}` } : strictCheck(line, url, signature);
     const submission: Submission = {
       platform: line.platform as Platform,
       content_id: line.content_id,
-      direct_video_url: line.direct_video_url,
+      direct_video_url: url ?? '',
       ...(typeof signature === 'string' && refused === null ? { signature } : {}),
       line: lineNo,
       ...(line.checked_for_ai ? { checked_for_ai: true as const } : {}),

@@ -48,6 +48,8 @@ export interface GistParseLimits {
   readonly allowedPlatforms: readonly string[];
   /** `compat: original`: the `signature` key is ignored, as the original ignores it. */
   readonly ignoreSignatures?: boolean;
+  /** `compat: original`: URLs as the original's detector reads them (ParseGistOptions). */
+  readonly originalDetectorUrls?: boolean;
 }
 
 export interface GistTask {

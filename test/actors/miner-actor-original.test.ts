@@ -105,13 +105,18 @@ describe('MinerActor: a content_id listed on two platforms', () => {
 });
 
 describe('MinerActor under compat: original', () => {
-  async function collect(original: boolean, setup: (w: Awaited<ReturnType<typeof world>>) => void, lines: (w: Awaited<ReturnType<typeof world>>) => string[]) {
+  async function collect(
+    original: boolean,
+    setup: (w: Awaited<ReturnType<typeof world>>) => void,
+    lines: (w: Awaited<ReturnType<typeof world>>) => string[],
+    committed = commitment,
+  ) {
     const w = await world([]);
     const body = lines(w);
     setup(w);
     const deps = makeDeps({ gists: { fetch: async () => body.join('\n') }, metricsProvider: w.metrics, aiDetector: w.ai, original });
     const actor = new MinerActor({ uid: 1, hotkey: w.miner.address, deps, parent });
-    const collected = await actor.collect({ interval: INTERVAL, commitment });
+    const collected = await actor.collect({ interval: INTERVAL, commitment: committed });
     if (!collected.ok) throw collected.error;
     return { w, report: collected.value };
   }
@@ -140,6 +145,19 @@ describe('MinerActor under compat: original', () => {
     expect(ours.report.skipped).toEqual([expect.objectContaining({ reason: 'ai_unavailable' })]);
     const original = await collect(true, setup, lines);
     expect(original.report.candidates).toEqual([expect.objectContaining({ content_id: 'v1', ai_score: 0 })]);
+  });
+
+  it('a commitment with whitespace around a part reads no gist, as the original requests it as it is', async () => {
+    const setup = (w: Awaited<ReturnType<typeof world>>) => {
+      w.metrics.add({ platform: 'youtube/video', content_id: 'v1', caption: tokenFor(w.miner.address), views: 10, video_url: null });
+      w.ai.scores.set('https://cdn.example/v1.mp4', 0.9);
+    };
+    const lines = () => [gistLine({ platform: 'youtube/video', content_id: 'v1', direct_video_url: 'https://cdn.example/v1.mp4' })];
+    const padded = { ...commitment, value: 'vibe-user:abc123 ' };
+    const ours = await collect(false, setup, lines, padded);
+    expect(ours.report).toMatchObject({ status: 'ok', candidates: [expect.objectContaining({ content_id: 'v1' })] });
+    const original = await collect(true, setup, lines, padded);
+    expect(original.report).toMatchObject({ status: 'bad_commitment', candidates: [] });
   });
 
   it('ignores signed lines: a bad signature does not invalidate, as the original never reads it', async () => {

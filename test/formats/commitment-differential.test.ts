@@ -75,3 +75,25 @@ describe('commitments: the original reading, case by case', () => {
     for (const count of Object.values(seen)) expect(count).toBeGreaterThan(10);
   });
 });
+
+describe('commitments under --compat original', () => {
+  it('only a commitment whose parts the original requests as they are is read: none is trimmed', () => {
+    const bad = new Disagreements();
+    let read = 0;
+    for (const [text, user, gist] of fixture.strings) {
+      let got: ParsedCommitment;
+      try {
+        got = parseCommitment(text, { trim: false });
+      } catch (error) {
+        expect(error).toBeInstanceOf(FormatError);
+        continue;
+      }
+      read++;
+      // The original requests /<user>/<gist>/raw with exactly these parts; whitespace in them
+      // reaches the gist host (or httpx refuses it), and no gist is read.
+      if (got.githubUser !== user || got.gistId !== gist) bad.add(`${JSON.stringify(text)}: ours ${JSON.stringify(got)}, original ${JSON.stringify([user, gist])}`);
+    }
+    expect(bad.found).toEqual([]);
+    expect(read).toBeGreaterThan(10);
+  });
+});

@@ -62,7 +62,8 @@ export async function readSubmissions(
   let commitment: ParsedCommitment;
   try {
     if (record.value === null) throw new FormatError(record.error ?? 'commitment is not a UTF-8 Raw field', 'undecodable');
-    commitment = parseCommitment(record.value);
+    // compat original: no trimming, as the original requests the parts as they are.
+    commitment = parseCommitment(record.value, { trim: !deps.original });
     deps.metrics.commitmentsTotal.inc({ result: 'ok' });
   } catch (error) {
     const reason = error instanceof FormatError ? error.reason : 'invalid';

@@ -66,11 +66,13 @@ export function localDetector(
       '--sightengine.api_user',
     );
   }
-  const scorer = new SightEngineClient({ baseUrl, apiUser, apiSecret, metrics: deps.metrics });
+  const original = config.compat === 'original';
+  // compat original: one SightEngine call per frame, as the original detector makes.
+  const scorer = new SightEngineClient({ baseUrl, apiUser, apiSecret, metrics: deps.metrics, ...(original ? { retries: 0 } : {}) });
   const sampler = new FrameSampler({
     frames: config.ai.frames,
     // Frames a miner cannot aim at; compat original keeps this validator's earlier fixed midpoints.
-    placement: config.compat === 'original' ? 'midpoints' : 'keyed',
+    placement: original ? 'midpoints' : 'keyed',
     placementKey: placementKeyOf(apiSecret),
     ffmpegPath: config.ai_detector.ffmpeg_path,
     ffprobePath: config.ai_detector.ffprobe_path,
@@ -90,6 +92,8 @@ export function localDetector(
     downloadTimeoutMs: config.ai.download_timeout_ms,
     downloadMinBytesPerSecond: config.ai.download_min_bytes_per_second,
     resultTtlMs: config.ai.result_ttl_seconds * 1000,
+    // compat original: the mean of any scored frames, 0.969 when none was (the original detector's rule).
+    originalFrameRule: original,
     ...(deps.now ? { now: deps.now } : {}),
     // Embedded without a named video host (a separately started devnet): loopback only.
     allowPrivate: deps.allowPrivate ?? (embedded ? LOOPBACK_HOSTS : false),

@@ -20,6 +20,9 @@ export const DEFAULT_MIN_BYTES_PER_SECOND = 8 * 1024;
 const RATE_WINDOW_MS = 10_000;
 /** How far ahead of this clock a cached result may be dated and still stand (clocks of instances sharing a store differ). */
 const FUTURE_TOLERANCE_MS = 60 * 60_000;
+/** What the original detector answers for a video none of whose frames could be scored (736c014). */
+export const ORIGINAL_NO_FRAME_SCORE = 0.969;
+const DOUBLED_R2_PREFIX = 'https://pub-https://pub-';
 
 export interface AiDetectorServiceOptions {
   /** Scores one frame (SightEngineClient, or anything with the same method). */
@@ -42,6 +45,12 @@ export interface AiDetectorServiceOptions {
   readonly allowPrivate?: boolean | readonly string[];
   /** Fraction of the sampled frames that must be scored for a result. Default 0.5. */
   readonly minScoredFraction?: number;
+  /**
+   * `compat: original`: the original detector's rule instead of `minScoredFraction`: the mean of
+   * however many frames were scored, and 0.969 (which passes the 0.3 threshold) when none was,
+   * cached like any result. Default false.
+   */
+  readonly originalFrameRule?: boolean;
   /** SightEngine calls in flight per video. Default 2. */
   readonly frameConcurrency?: number;
   /** Where videos are downloaded to (one private subdirectory per video). Default os.tmpdir(). */
@@ -71,7 +80,8 @@ export interface DetectOptions {
  *
  * Partial failure rule: the mean is taken over the frames that were scored, provided that at
  * least `minScoredFraction` (half) of the requested frames were; otherwise the whole video is an
- * error and nothing is cached, so the next cycle tries again.
+ * error and nothing is cached, so the next cycle tries again. Under `originalFrameRule` the
+ * original's rule applies instead (any scored frame makes a mean; none gives 0.969).
  */
 export class AiDetectorService implements AiDetector {
   readonly #scorer: AiDetectorServiceOptions['scorer'];
@@ -82,6 +92,7 @@ export class AiDetectorService implements AiDetector {
   readonly #downloadMinRate: RateFloor | undefined;
   readonly #allowPrivate: boolean | readonly string[];
   readonly #minScoredFraction: number;
+  readonly #originalFrameRule: boolean;
   readonly #frameConcurrency: number;
   readonly #tmpDir: string;
   readonly #resultTtlMs: number;
@@ -124,6 +135,7 @@ export class AiDetectorService implements AiDetector {
         `options.minScoredFraction must be in (0, 1], got ${String(options.minScoredFraction)}`,
       );
     }
+    this.#originalFrameRule = options.originalFrameRule === true;
     this.#frameConcurrency = options.frameConcurrency ?? 2;
     if (!Number.isInteger(this.#frameConcurrency) || this.#frameConcurrency < 1) {
       throw new RangeError(
@@ -140,10 +152,18 @@ export class AiDetectorService implements AiDetector {
     this.#logger = componentLogger(options.logger ?? silentLogger(), 'ai-detector');
   }
 
-  async detect(url: string, options: DetectOptions = {}): Promise<AiDetectionResult> {
-    if (typeof url !== 'string' || url.trim() === '')
+  async detect(asked: string, options: DetectOptions = {}): Promise<AiDetectionResult> {
+    if (typeof asked !== 'string' || asked.trim() === '')
       throw new AiDetectionError('url must be a non-empty string', 'ERR_AI_BAD_URL', { retryable: false });
     options.signal?.throwIfAborted();
+    // The original detector's fix-up for a miner tool that doubled the R2 prefix (8698290): the
+    // file is fetched, and its result cached, under the repaired URL; the answer names the URL asked.
+    const url = asked.replaceAll(DOUBLED_R2_PREFIX, 'https://pub-');
+    if (url === asked) return this.#detect(url, options);
+    return { ...(await this.#detect(url, options)), url: asked };
+  }
+
+  async #detect(url: string, options: DetectOptions): Promise<AiDetectionResult> {
     const hit = await this.#cache.getVideo(url).catch((error: unknown) => {
       this.#logger.warn({ err: error }, 'AI result cache unavailable; scoring without it');
       return null;
@@ -196,8 +216,10 @@ export class AiDetectorService implements AiDetector {
       );
       const scored = outcomes.filter((o): o is { score: number } => 'score' in o).map((o) => o.score);
       const failures = outcomes.filter((o): o is { error: unknown } => 'error' in o).map((o) => o.error);
-      const needed = Math.ceil(sample.requested * this.#minScoredFraction);
-      if (scored.length < needed) {
+      const needed = this.#originalFrameRule ? 1 : Math.ceil(sample.requested * this.#minScoredFraction);
+      if (scored.length < needed && this.#originalFrameRule) {
+        this.#logger.debug({ url: redact(url), failed: failures.length }, `no frame scored: ${ORIGINAL_NO_FRAME_SCORE}, as the original detector answers`);
+      } else if (scored.length < needed) {
         const quota = failures.find((e) => e instanceof QuotaExceededError);
         if (quota) throw quota;
         const cause = new AggregateError(failures, 'frame failures');
@@ -214,7 +236,7 @@ export class AiDetectorService implements AiDetector {
           { cause },
         );
       }
-      const mean = scored.reduce((sum, s) => sum + s, 0) / scored.length;
+      const mean = scored.length === 0 ? ORIGINAL_NO_FRAME_SCORE : scored.reduce((sum, s) => sum + s, 0) / scored.length;
       this.#logger.debug(
         { url: redact(url), bytes: download.bytes, frames: scored.length, mean },
         'video scored',

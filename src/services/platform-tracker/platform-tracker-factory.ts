@@ -43,6 +43,7 @@ export function buildPlatformTracker(
     ...(apify ? { apify } : {}),
     instagramPostActor: config.apify.post_actor,
     instagramProfileActor: config.apify.profile_actor,
+    original: config.compat === 'original',
     logger,
     metrics,
   });

@@ -8,6 +8,7 @@ import type { MeteredServiceMetrics, ServiceMetrics } from '../../metrics/servic
 import type { ContentMetrics, ContentRef, MetricsBatchResult, MetricsError, MetricsProvider } from '../types.js';
 import type { ApifyClient } from './apify-client.js';
 import { instagramPostItemSchema, instagramProfileItemSchema, scraperErrorItemSchema, type InstagramPostItem } from './apify-schemas.js';
+import { originalFollowerCounts } from './original-follower-counts.js';
 import { RequestCoalescer } from '../http/request-coalescer.js';
 import type { YouTubeClient } from './youtube-client.js';
 import type { YouTubeVideo } from './youtube-schemas.js';
@@ -21,6 +22,13 @@ export interface PlatformTrackerOptions {
   /** Actor ids (SPEC §5): the Instagram API scraper and a profile scraper. */
   readonly instagramPostActor?: string;
   readonly instagramProfileActor?: string;
+  /**
+   * `compat: original`: Instagram asked as the original's tracker asks: the post actor with its
+   * input (every shortcode as a `/reel/<id>` URL, posts too), and follower counts read its way
+   * (its follower actor, one run per owner, `followerCount`; original-follower-counts.ts)
+   * instead of the profile scraper.
+   */
+  readonly original?: boolean;
   /** Coalescing window and batch caps per platform. */
   readonly windowMs?: number;
   readonly maxBatch?: { readonly youtube?: number; readonly instagram?: number };
@@ -36,6 +44,21 @@ const CONTENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 export function instagramUrl(ref: ContentRef): string {
   return `https://www.instagram.com/${ref.platform === 'instagram/reel' ? 'reel' : 'p'}/${ref.content_id}/`;
 }
+
+/** The original's post URL (InstagramPostMetadataRequest): `/reel/<id>` for every content type. */
+const originalInstagramUrl = (ref: ContentRef): string => `https://www.instagram.com/reel/${ref.content_id}`;
+
+/** The rest of the original's post actor input, as it sends it. */
+const ORIGINAL_POST_INPUT = Object.freeze({
+  addParentData: false,
+  enhanceUserSearchWithFacebookPage: false,
+  isUserReelFeedURL: false,
+  isUserTaggedFeedURL: false,
+  resultsLimit: 1,
+  resultsType: 'details',
+  searchLimit: 1,
+  searchType: 'hashtag',
+});
 
 const SHORTCODE = /instagram\.com\/(?:reel|reels|p|tv)\/([A-Za-z0-9_-]+)/;
 
@@ -59,6 +82,7 @@ export class PlatformTracker implements MetricsProvider {
   readonly #apify: ApifyClient | undefined;
   readonly #postActor: string;
   readonly #profileActor: string;
+  readonly #original: boolean;
   readonly #logger: Logger | undefined;
   readonly #now: () => number;
   readonly #metrics: TrackerMetrics | undefined;
@@ -70,6 +94,7 @@ export class PlatformTracker implements MetricsProvider {
     this.#apify = options.apify;
     this.#postActor = options.instagramPostActor ?? 'RB9HEZitC8hIUXAha';
     this.#profileActor = options.instagramProfileActor ?? 'apify~instagram-profile-scraper';
+    this.#original = options.original === true;
     this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
     this.#metrics = options.metrics;
@@ -206,8 +231,9 @@ export class PlatformTracker implements MetricsProvider {
 
   async #instagramBatch(refs: ContentRef[]): Promise<Map<string, ContentMetrics | Error>> {
     const apify = this.#apify!;
-    const directUrls = refs.map(instagramUrl);
-    const run = await apify.runActor(this.#postActor, { directUrls, resultsType: 'details', resultsLimit: 1, addParentData: false }, directUrls.length);
+    const directUrls = refs.map(this.#original ? originalInstagramUrl : instagramUrl);
+    const input = this.#original ? { ...ORIGINAL_POST_INPUT, directUrls } : { directUrls, resultsType: 'details', resultsLimit: 1, addParentData: false };
+    const run = await apify.runActor(this.#postActor, input, directUrls.length);
     // Per shortCode: the item, or the raw item the original's model refuses with the reason.
     const posts = new Map<string, InstagramPostItem | { raw: Record<string, unknown>; error: z.ZodError }>();
     const failures = new Map<string, string>();
@@ -229,10 +255,13 @@ export class PlatformTracker implements MetricsProvider {
     }
     // As the original: no profile run for an empty owner name (its count is 0).
     const usernames = [...new Set([...posts.values()].flatMap((p) => ('ownerUsername' in p && p.ownerUsername !== '' ? [p.ownerUsername] : [])))];
-    const followers = new Map<string, number>();
+    let followers = new Map<string, number>();
     const conflicting = new Set<string>();
     let followerError: Error | undefined;
-    if (usernames.length > 0) {
+    let refusedFollowers = new Map<string, string>();
+    if (usernames.length > 0 && this.#original) {
+      ({ counts: followers, refused: refusedFollowers, failure: followerError } = await originalFollowerCounts(apify, usernames));
+    } else if (usernames.length > 0) {
       try {
         const profiles = await apify.runActor(this.#profileActor, { usernames }, usernames.length);
         for (const raw of profiles.items) {
@@ -269,6 +298,11 @@ export class PlatformTracker implements MetricsProvider {
       }
       if ('error' in p) {
         out.set(KEY(ref), refusal(ref, p.raw, p.error));
+        continue;
+      }
+      const unreadable = refusedFollowers.get(p.ownerUsername);
+      if (unreadable !== undefined) {
+        out.set(KEY(ref), new ServiceError('platform_tracker', `${ref.platform} ${ref.content_id}: the follower actor gave a value the original refuses: ${unreadable}`, { code: 'ERR_CONTENT_INVALID', retryable: false }));
         continue;
       }
       // As the original: a follower count that could not be read is 0 and the interval is still
