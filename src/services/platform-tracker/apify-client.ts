@@ -5,6 +5,7 @@ import type { MeteredServiceMetrics } from '../../metrics/service-metrics.js';
 import { callService, createServiceDispatcher, type ServiceResponse } from '../http/index.js';
 import { apifyErrorSchema, apifyRunListSchema, apifyRunResponseSchema, type ApifyRun } from './apify-schemas.js';
 import { parseBaseUrl } from '../http/base-url.js';
+import { linkedSignal } from '../../util/linked-signal.js';
 import { upstreamText } from '../../util/upstream-text.js';
 
 export interface ApifyClientOptions {
@@ -21,6 +22,11 @@ export interface ApifyClientOptions {
   readonly pollIntervalMs?: number;
   /** Give up on an async run after this long. */
   readonly runTimeoutMs?: number;
+  /**
+   * How long a run-sync batch may wait, after its items came, for the run list its cost is read
+   * from (every page). Default 10 s: cost is best-effort, the items are what the cycle waits for.
+   */
+  readonly costLookupMs?: number;
 }
 
 export interface ActorRunResult {
@@ -50,6 +56,7 @@ export class ApifyClient {
   readonly #estimate: (inputs: number) => number;
   readonly #pollMs: number;
   readonly #runTimeoutMs: number;
+  readonly #costLookupMs: number;
   #spentUsd = 0;
   /** Runs whose cost is already booked, so concurrent batches never count one twice. */
   readonly #accounted = new Set<string>();
@@ -65,6 +72,9 @@ export class ApifyClient {
     }
     const pollMs = options.pollIntervalMs ?? 2_000;
     if (!Number.isInteger(pollMs) || pollMs < 0) throw new RangeError(`pollIntervalMs must be a non-negative integer, got ${String(pollMs)}`);
+    const costLookupMs = options.costLookupMs ?? 10_000;
+    if (!Number.isInteger(costLookupMs) || costLookupMs < 1) throw new RangeError(`costLookupMs must be a positive integer, got ${String(costLookupMs)}`);
+    this.#costLookupMs = costLookupMs;
     this.#token = options.token;
     this.#base = base.replace(/\/+$/, '');
     this.#ownsDispatcher = options.dispatcher === undefined;
@@ -125,12 +135,16 @@ export class ApifyClient {
     // and then skipped by that batch, the total stays right).
     let runId: string | undefined;
     let cost: number | undefined;
+    // A run list that is slow or hangs must not hold the items: it gets a budget of its own.
+    const budget = linkedSignal([signal], this.#costLookupMs);
     try {
-      const booked = await this.#bookRecentRuns(act, startedAt, signal);
+      const booked = await this.#bookRecentRuns(act, startedAt, budget.signal);
       runId = booked[0]?.id;
       cost = booked.reduce((sum, r) => sum + (r.usageTotalUsd ?? 0), 0);
     } catch {
       // Cost accounting is best-effort; the items are what the caller paid for.
+    } finally {
+      budget.dispose();
     }
     return { items: res.json, mode: 'sync', runId, costUsd: cost };
   }

@@ -87,6 +87,17 @@ describe('ApifyClient run-sync', () => {
     expect(await client.runActor(ACTOR, {}, 1)).toEqual({ items: [{ b: 2 }], mode: 'sync', runId: undefined, costUsd: undefined });
   });
 
+  it('a run list that hangs holds the items no longer than the cost lookup budget', async () => {
+    // Without the budget the batch would wait out the list's own 30 s timeout, page after page.
+    const client = await against((r) => (isSync(r) ? json(200, [{ b: 3 }]) : { status: 200, body: '', hang: true }), { costLookupMs: 50 });
+    expect(await client.runActor(ACTOR, {}, 1)).toEqual({ items: [{ b: 3 }], mode: 'sync', runId: undefined, costUsd: undefined });
+    const list = upstream!.received.find(isRunList)!;
+    // The hanging request was given up, not left open.
+    await list.closed;
+    expect(upstream!.received.filter(isRunList)).toHaveLength(1);
+    expect(() => new ApifyClient({ token: 't', costLookupMs: 0 })).toThrow(new RangeError('costLookupMs must be a positive integer, got 0'));
+  }, 10_000);
+
   it('a 2xx that is not an item array is a retryable error quoting the body', async () => {
     const client = await against(() => ({ status: 200, body: '{"data":"nope"}' }));
     const error = await client.runActor(ACTOR, {}, 1).catch((e: unknown) => e);
