@@ -59,7 +59,7 @@ export interface WeightVector {
 export class MinerReportStore {
   readonly #aiThreshold: number;
   readonly #requireSigned: boolean;
-  #resolution: { interval: string; size: number; value: OwnershipResolution } | undefined;
+  #resolution: { interval: string; size: number; value: Resolved } | undefined;
   readonly #collect = new Map<string, CollectReport>();
   readonly #persist = new Map<string, PersistReport>();
   /** Hotkeys reported through their stored list, not by an actor. */
@@ -77,7 +77,7 @@ export class MinerReportStore {
   }
 
   /** The supervisor's one-owner decision, recomputed with the same function from the same claims. */
-  #ownership(interval: string): OwnershipResolution {
+  #ownership(interval: string): Resolved {
     const reports = [...this.#collect.values()].filter((r) => r.interval === interval);
     if (this.#resolution?.interval === interval && this.#resolution.size === reports.length) return this.#resolution.value;
     const claims: OwnershipClaim[] = reports.flatMap((r) =>
@@ -91,7 +91,11 @@ export class MinerReportStore {
         commitment_block: r.commitmentBlock,
       })),
     );
-    const value = resolveOwners(claims, { requireSigned: this.#requireSigned });
+    const resolution = resolveOwners(claims, { requireSigned: this.#requireSigned });
+    // Indexed once per decision: a report request then costs its own lines, not every lost claim.
+    const lossOf = new Map<string, OwnershipResolution['losers'][number]>();
+    for (const l of resolution.losers) if (!lossOf.has(lossKey(l.hotkey, l.platform, l.content_id))) lossOf.set(lossKey(l.hotkey, l.platform, l.content_id), l);
+    const value = { winners: resolution.winners, lossOf };
     this.#resolution = { interval, size: reports.length, value };
     return value;
   }
@@ -245,13 +249,21 @@ export class MinerReportStore {
   }
 }
 
+/** The one-owner decision, its lost claims by hotkey and claim. */
+interface Resolved {
+  readonly winners: OwnershipResolution['winners'];
+  readonly lossOf: ReadonlyMap<string, OwnershipResolution['losers'][number]>;
+}
+
+const lossKey = (hotkey: string, platform: string, contentId: string): string => `${hotkey}\n${platform}\n${contentId}`;
+
 /**
  * Who keeps a contested video, as the persisted snapshots say (`holders`) where they say it: a
  * claim settled after the deadline loses to the claimant already written as owner, which the
  * recomputed resolution does not know. Before persist, the recomputed resolution.
  */
 function ownershipOf(
-  resolution: OwnershipResolution,
+  resolution: Resolved,
   hotkey: string,
   platform: string,
   contentId: string,
@@ -259,7 +271,7 @@ function ownershipOf(
   holders: ReadonlyMap<string, string>,
 ): MinerReportLine['ownership'] {
   const key = contentKey(platform, contentId);
-  const loss = resolution.losers.find((l) => l.hotkey === hotkey && l.platform === platform && l.content_id === contentId);
+  const loss = resolution.lossOf.get(lossKey(hotkey, platform, contentId));
   const winner = loss?.winner ?? resolution.winners.get(key);
   if (loss === undefined && winner === undefined) return null;
   if (ownerOk === true) return { winner: hotkey, lost: null };
