@@ -54,4 +54,12 @@ describe('checkChainFeatures on the real spec-218 metadata', () => {
     expect((error as Error).message).toContain('storage subtensorModule.weightsMinStake (or stakeThreshold)');
     expect((error as ChainMetadataError).code).toBe('ERR_CHAIN_METADATA');
   });
+
+  it('refuses a runtime that no longer serves hash commit-reveal, naming both calls', () => {
+    const tx = decorated.tx as Record<string, Record<string, unknown>>;
+    const { commitWeights: _c, revealWeights: _r, ...subtensor } = tx['subtensorModule']!;
+    expect(() => checkChainFeatures(view({ query: decorated.query, tx: { ...tx, subtensorModule: subtensor } }))).toThrow(
+      /call subtensorModule\.commitWeights.*call subtensorModule\.revealWeights/,
+    );
+  });
 });
