@@ -58,8 +58,8 @@ describe('checkChainFeatures on the real spec-218 metadata', () => {
   it('refuses a runtime that no longer serves hash commit-reveal, naming both calls', () => {
     const tx = decorated.tx as Record<string, Record<string, unknown>>;
     const { commitWeights: _c, revealWeights: _r, ...subtensor } = tx['subtensorModule']!;
-    expect(() => checkChainFeatures(view({ query: decorated.query, tx: { ...tx, subtensorModule: subtensor } }))).toThrow(
-      /call subtensorModule\.commitWeights.*call subtensorModule\.revealWeights/,
-    );
+    expect(() =>
+      checkChainFeatures(view({ query: decorated.query, tx: { ...tx, subtensorModule: subtensor } })),
+    ).toThrow(/call subtensorModule\.commitWeights.*call subtensorModule\.revealWeights/);
   });
 });
