@@ -1,5 +1,9 @@
 import { MongoClient } from 'mongodb';
+import { afterAll, beforeAll } from 'vitest';
 import { EmbeddedMongoServer } from '../../src/devnet/mongo/embedded-mongo-server.js';
+import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
+import { openStore } from '../../src/runtime/open-store.js';
+import type { MongoStore } from '../../src/store/mongo-store.js';
 import type { MetricSnapshot } from '../../src/store/types.js';
 
 /**
@@ -56,4 +60,28 @@ export function snapshot(i: number, overrides: Partial<MetricSnapshot> = {}): Me
     fetched_at: new Date(Date.UTC(2026, 10, 26, 6, 0, 0)),
     ...overrides,
   };
+}
+
+/**
+ * For a whole file: a store opened on the suite's backend with its own metrics and a logger that
+ * keeps every warning, for the tests of what a read does with documents it did not write.
+ */
+export function useWatchedStore(): { backend: StoreBackend; store: MongoStore; metrics: ValidatorMetrics; warnings: Array<Record<string, unknown>> } {
+  const watched = { warnings: [] as Array<Record<string, unknown>> } as { backend: StoreBackend; store: MongoStore; metrics: ValidatorMetrics; warnings: Array<Record<string, unknown>> };
+  beforeAll(async () => {
+    watched.backend = await startBackend();
+    watched.metrics = new ValidatorMetrics({ defaultMetrics: false });
+    const logger = {
+      warn: (fields: Record<string, unknown>, msg: string) => watched.warnings.push({ ...fields, msg }),
+      debug: () => undefined,
+      info: () => undefined,
+      error: () => undefined,
+    };
+    watched.store = await openStore({ uri: watched.backend.uri, db: watched.backend.db, metrics: watched.metrics, serverSelectionTimeoutMS: 2_000, logger: logger as never });
+  });
+  afterAll(async () => {
+    await watched.store?.close();
+    await watched.backend?.stop();
+  });
+  return watched;
 }

@@ -1,9 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Double } from 'mongodb';
-import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
-import { COLLECTIONS, type MongoStore } from '../../src/store/mongo-store.js';
-import { openStore } from '../../src/runtime/open-store.js';
-import { startBackend, type StoreBackend } from './backend.js';
+import { COLLECTIONS } from '../../src/store/mongo-store.js';
+import { useWatchedStore } from './backend.js';
 
 /**
  * AI verdicts the validator did not write as they are now (a hand edit, another version, a
@@ -11,27 +9,7 @@ import { startBackend, type StoreBackend } from './backend.js';
  * frame is scored again, instead of passing a string, NaN or 7 on as an AI score.
  */
 
-let backend: StoreBackend;
-let store: MongoStore;
-let metrics: ValidatorMetrics;
-const warnings: Array<Record<string, unknown>> = [];
-
-beforeAll(async () => {
-  backend = await startBackend();
-  metrics = new ValidatorMetrics({ defaultMetrics: false });
-  const logger = {
-    warn: (fields: Record<string, unknown>, msg: string) => warnings.push({ ...fields, msg }),
-    debug: () => undefined,
-    info: () => undefined,
-    error: () => undefined,
-  };
-  store = await openStore({ uri: backend.uri, db: backend.db, metrics, serverSelectionTimeoutMS: 2_000, logger: logger as never });
-});
-
-afterAll(async () => {
-  await store?.close();
-  await backend?.stop();
-});
+const watched = useWatchedStore();
 
 const good = { mean_ai_generated: 0.5, per_frame: [0.4, 0.6], source: 'miner', checked_at: new Date('2026-11-26T00:00:00Z') };
 const badVideos: Array<[string, Record<string, unknown>]> = [
@@ -54,23 +32,23 @@ describe('AI results of the wrong shape', () => {
       for (const k of Object.keys(doc)) if (doc[k] === undefined) delete doc[k];
       return doc;
     });
-    await backend.client.db(backend.db).collection(COLLECTIONS.aiResults).insertMany([{ url: 'https://cdn.example/good.mp4', ...good }, ...docs]);
-    expect(await store.aiResults.get('https://cdn.example/good.mp4')).toEqual({ url: 'https://cdn.example/good.mp4', ...good });
+    await watched.backend.client.db(watched.backend.db).collection(COLLECTIONS.aiResults).insertMany([{ url: 'https://cdn.example/good.mp4', ...good }, ...docs]);
+    expect(await watched.store.aiResults.get('https://cdn.example/good.mp4')).toEqual({ url: 'https://cdn.example/good.mp4', ...good });
     for (let i = 0; i < badVideos.length; i++) {
-      expect(await store.aiResults.get(`https://cdn.example/bad${i}.mp4`), badVideos[i]![0]).toBeNull();
+      expect(await watched.store.aiResults.get(`https://cdn.example/bad${i}.mp4`), badVideos[i]![0]).toBeNull();
     }
-    const warned = warnings.filter((w) => w['code'] === 'ERR_STORE_MALFORMED_DOCUMENT' && w['operation'] === 'aiResults.get');
+    const warned = watched.warnings.filter((w) => w['code'] === 'ERR_STORE_MALFORMED_DOCUMENT' && w['operation'] === 'aiResults.get');
     expect(warned).toHaveLength(badVideos.length);
-    expect(await metrics.registry.metrics()).toContain(`infinitevibe_store_operations_total{operation="aiResults.get",result="malformed"} ${badVideos.length}`);
+    expect(await watched.metrics.registry.metrics()).toContain(`infinitevibe_store_operations_total{operation="aiResults.get",result="malformed"} ${badVideos.length}`);
   });
 
   it('a malformed frame score is not known: getFrame answers null and getFrames leaves it out', async () => {
-    const frames = backend.client.db(backend.db).collection(COLLECTIONS.aiFrames);
+    const frames = watched.backend.client.db(watched.backend.db).collection(COLLECTIONS.aiFrames);
     await frames.insertMany([{ hash: hash(0), score: 0.25 }, ...badFrames.map((score, i) => ({ hash: hash(i + 1), score }))]);
-    expect(await store.aiResults.getFrame(hash(0))).toBe(0.25);
-    for (let i = 1; i <= badFrames.length; i++) expect(await store.aiResults.getFrame(hash(i))).toBeNull();
-    const known = await store.aiResults.getFrames(Array.from({ length: badFrames.length + 1 }, (_, i) => hash(i)));
+    expect(await watched.store.aiResults.getFrame(hash(0))).toBe(0.25);
+    for (let i = 1; i <= badFrames.length; i++) expect(await watched.store.aiResults.getFrame(hash(i))).toBeNull();
+    const known = await watched.store.aiResults.getFrames(Array.from({ length: badFrames.length + 1 }, (_, i) => hash(i)));
     expect([...known]).toEqual([[hash(0), 0.25]]);
-    expect(await metrics.registry.metrics()).toContain(`infinitevibe_store_operations_total{operation="aiResults.getFrames",result="malformed"} ${badFrames.length}`);
+    expect(await watched.metrics.registry.metrics()).toContain(`infinitevibe_store_operations_total{operation="aiResults.getFrames",result="malformed"} ${badFrames.length}`);
   });
 });

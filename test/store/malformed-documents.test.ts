@@ -1,8 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
-import { COLLECTIONS, type MongoStore } from '../../src/store/mongo-store.js';
-import { openStore } from '../../src/runtime/open-store.js';
-import { snapshot, startBackend, type StoreBackend } from './backend.js';
+import { describe, expect, it } from 'vitest';
+import { COLLECTIONS } from '../../src/store/mongo-store.js';
+import { snapshot, useWatchedStore } from './backend.js';
 
 /**
  * Snapshot documents the validator did not write as they are now (another version, a hand edit,
@@ -10,27 +8,7 @@ import { snapshot, startBackend, type StoreBackend } from './backend.js';
  * scoring, where a number-typed content id threw and a string count bent the chain.
  */
 
-let backend: StoreBackend;
-let store: MongoStore;
-let metrics: ValidatorMetrics;
-const warnings: Array<Record<string, unknown>> = [];
-
-beforeAll(async () => {
-  backend = await startBackend();
-  metrics = new ValidatorMetrics({ defaultMetrics: false });
-  const logger = {
-    warn: (fields: Record<string, unknown>, msg: string) => warnings.push({ ...fields, msg }),
-    debug: () => undefined,
-    info: () => undefined,
-    error: () => undefined,
-  };
-  store = await openStore({ uri: backend.uri, db: backend.db, metrics, serverSelectionTimeoutMS: 2_000, logger: logger as never });
-});
-
-afterAll(async () => {
-  await store?.close();
-  await backend?.stop();
-});
+const watched = useWatchedStore();
 
 const HOTKEY = '5Malformed';
 const intervalOf = (i: number) => `2026-11-26-${String(i).padStart(2, '0')}-00`;
@@ -55,19 +33,19 @@ describe('snapshot documents of the wrong shape', () => {
       for (const k of Object.keys(doc)) if (doc[k] === undefined) delete doc[k];
       docs.push(doc as never);
     });
-    await backend.client.db(backend.db).collection(COLLECTIONS.snapshots).insertMany(docs.map((d) => ({ ...d })));
+    await watched.backend.client.db(watched.backend.db).collection(COLLECTIONS.snapshots).insertMany(docs.map((d) => ({ ...d })));
 
-    const history = await store.snapshots.history(HOTKEY);
+    const history = await watched.store.snapshots.history(HOTKEY);
     expect(history.map((s) => s.content_id)).toEqual(['good']);
-    const many = await store.snapshots.histories([HOTKEY, '5Nobody']);
+    const many = await watched.store.snapshots.histories([HOTKEY, '5Nobody']);
     expect(many.get(HOTKEY)!.map((s) => s.content_id)).toEqual(['good']);
     expect(many.get('5Nobody')).toEqual([]);
 
-    const warned = warnings.filter((w) => w['code'] === 'ERR_STORE_MALFORMED_DOCUMENT');
+    const warned = watched.warnings.filter((w) => w['code'] === 'ERR_STORE_MALFORMED_DOCUMENT');
     expect(warned).toHaveLength(2);
     expect(warned[0]).toMatchObject({ hotkey: HOTKEY, skipped: bad.length, msg: 'snapshot documents of the wrong shape left out of the history' });
     expect(String(warned[0]!['first'])).toMatch(/^[a-z_]+: .+ \((youtube|instagram)\/\w+ bad\d+ 2026-11-26-\d\d-00\)$/);
-    const text = await metrics.registry.metrics();
+    const text = await watched.metrics.registry.metrics();
     expect(text).toContain(`infinitevibe_store_operations_total{operation="snapshots.history",result="malformed"} ${bad.length}`);
     expect(text).toContain(`infinitevibe_store_operations_total{operation="snapshots.histories",result="malformed"} ${bad.length}`);
   });
