@@ -11,11 +11,13 @@ import {
   type FaultOptions,
   type StandinContent,
 } from './standin-server.js';
+import { MEDIA_DOWNLOADER_ACTORS, YOUTUBE_SCRAPER_ACTORS, executeMediaActor } from './apify-media-actors.js';
 
 /**
- * A stand-in for the Apify API v2 as the platform tracker uses it: actor runs (sync with dataset
+ * A stand-in for the Apify API v2 as the platform trackers use it: actor runs (sync with dataset
  * items, or async with run polling and dataset fetch), the Instagram API scraper's `details`
- * items and the Instagram profile scraper's profile items, with Apify's error bodies
+ * items, the Instagram profile scraper's profile items, and the original tracker's YouTube
+ * scraper and media downloader (apify-media-actors.ts), with Apify's error bodies
  * (`{error: {type, message}}`) and a run's `usageTotalUsd`.
  */
 
@@ -80,6 +82,7 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
   const perResult = options.pricePerResultUsd ?? 0.0023;
   const posts = new Map<string, StandinContent>();
   const owners = new Map<string, StandinContent[]>();
+  const everyContent = new Map(options.contents.map((c) => [c.content_id, c]));
   for (const c of options.contents) {
     if (c.platform === 'youtube/video') continue;
     posts.set(c.content_id, c);
@@ -92,6 +95,12 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
 
   const id17 = () => randomBytes(13).toString('base64url').replace(/[-_]/g, 'x').slice(0, 17);
 
+  function videoUrlOf(c: StandinContent): string {
+    return options.videoBaseUrl
+      ? new URL(c.video_path ?? `/videos/${c.content_id}.mp4`, options.videoBaseUrl).toString()
+      : `https://scontent.cdninstagram.com/o1/v/t16/f2/m86/${c.content_id}.mp4`;
+  }
+
   function postItem(url: string): unknown {
     const code = SHORTCODE_URL.exec(url)?.[1];
     const c = code ? posts.get(code) : undefined;
@@ -99,9 +108,7 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
     const counts = countsAt(c, clock.now(), epochMs);
     const numericId = BigInt('0x' + createHash('sha256').update(c.content_id).digest('hex').slice(0, 15)).toString();
     const isReel = c.platform === 'instagram/reel';
-    const videoUrl = options.videoBaseUrl
-      ? new URL(c.video_path ?? `/videos/${c.content_id}.mp4`, options.videoBaseUrl).toString()
-      : `https://scontent.cdninstagram.com/o1/v/t16/f2/m86/${c.content_id}.mp4`;
+    const videoUrl = videoUrlOf(c);
     return {
       inputUrl: url,
       id: numericId,
@@ -173,6 +180,8 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
       }
       return (urls as string[]).map(postItem);
     }
+    const media = executeMediaActor(actorId, obj, { contents: everyContent, nowMs: clock.now(), epochMs, videoUrl: videoUrlOf });
+    if (media !== undefined) return media;
     const names = obj['usernames'];
     if (!Array.isArray(names) || names.some((u) => typeof u !== 'string')) return 'Input is not valid: Field input.usernames must be array of strings';
     return (names as string[]).map(profileItem);
@@ -265,7 +274,7 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
       return apifyError(res, 401, 'user-or-token-not-found', 'User was not found or authentication token is not valid');
     }
     const actorId = param.replace('/', '~');
-    const knownActor = INSTAGRAM_POST_ACTORS.includes(actorId) || INSTAGRAM_PROFILE_ACTORS.includes(actorId);
+    const knownActor = [INSTAGRAM_POST_ACTORS, INSTAGRAM_PROFILE_ACTORS, YOUTUBE_SCRAPER_ACTORS, MEDIA_DOWNLOADER_ACTORS].some((ids) => ids.includes(actorId));
     if ((route === 'run-sync' || route === 'run-start' || route === 'last-run' || route === 'run-list') && !knownActor) {
       record(404);
       return apifyError(res, 404, 'record-not-found', 'Actor was not found');
