@@ -174,6 +174,11 @@ export class SubtensorDevnet {
     this.#hub.clear();
   }
 
+  /** Every client socket open now hangs (open, silent, nothing answered); new ones are served. */
+  stallConnections(): void {
+    this.#server.stallConnections();
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
