@@ -6,7 +6,7 @@ import { AuditTrail, auditRecord, pendingCommitRecord, type AuditRef } from './a
 import { checkCommitterOptions, type CommitAttemptResult, type WeightCommitterOptions } from './committer-options.js';
 import { gateCycle, storedSource, vectorFrom, withoutReplacedUids, type VectorSource } from './coverage-gate.js';
 import type { ProcessedWeights } from './process-weights.js';
-import { decideRetry } from './retry-policy.js';
+import { decideRetry, type RetryAction } from './retry-policy.js';
 import { RevealScheduler, type ReconcileSummary } from './reveal-scheduler.js';
 import { ChainWaits } from './weight-chain.js';
 import { landedAnyway, type InFlightCommit } from './cut-off-commit.js';
@@ -46,6 +46,8 @@ export class WeightCommitter {
   #blocks: Subscription | undefined;
   #lastResult: CommitAttemptResult | undefined;
   #lastSuccessAt: number | undefined;
+  /** Due commits in a row that ran out of attempts on transient failures (0: none). */
+  #transientFailures = 0;
   #ageTimer: NodeJS.Timeout | undefined;
 
   constructor(options: WeightCommitterOptions) {
@@ -120,12 +122,31 @@ export class WeightCommitter {
     this.#ageTimer.unref();
     const loop = async () => {
       if (!this.#running) return;
-      if (this.#scores) await this.commitNow().catch((error: unknown) => this.#logger.error({ err: error }, 'weight commit failed'));
+      if (this.#scores) {
+        await this.commitNow().catch((error: unknown) => {
+          this.#transientFailures++;
+          this.#logger.error({ err: error }, 'weight commit failed');
+        });
+      }
       if (!this.#running) return;
-      // Until the first cycle has scored, look again soon rather than a whole interval later.
-      this.#timer = setTimeout(() => void loop(), this.#scores ? this.#o.intervalMs : Math.min(1_000, this.#o.intervalMs));
+      this.#timer = setTimeout(() => void loop(), this.#nextTickMs());
     };
     void loop();
+  }
+
+  /**
+   * Until the first cycle has scored, look again soon rather than a whole interval later. A due
+   * commit whose attempts all failed on something that passes (a flapping connection, a node
+   * answering errors, the store down) is tried again after a backoff from retryDelayMs (doubling,
+   * at most a minute), not an interval later: that would skip the commit that was due. Refusals
+   * that retrying cannot mend (low coverage, a permanent runtime error) wait for the interval.
+   */
+  #nextTickMs(): number {
+    const interval = this.#o.intervalMs;
+    if (!this.#scores) return Math.min(1_000, interval);
+    if (this.#transientFailures === 0) return interval;
+    const base = Math.max(this.#o.retryDelayMs ?? 1_000, 100);
+    return Math.min(interval, 60_000, base * 2 ** Math.min(this.#transientFailures - 1, 20));
   }
 
   async stop(): Promise<void> {
@@ -213,6 +234,7 @@ export class WeightCommitter {
     await this.#trail.flush();
     const maxAttempts = o.maxAttempts ?? 6;
     let lastError = 'ERR_UNKNOWN';
+    let lastAction: RetryAction | undefined;
     let vector: ProcessedWeights | undefined;
     let mode: Mode = 'set';
     let held = false;
@@ -302,6 +324,7 @@ export class WeightCommitter {
           await this.#trail.record(auditRecord(this.#base(), mode, decision.result, vector ?? null, null, detail));
         }
         this.#count(mode, decision.result);
+        lastAction = decision.action;
         await this.#waits.after(decision.action, {
           attempt,
           error,
@@ -322,7 +345,7 @@ export class WeightCommitter {
       error: lastError,
       latencyMs: performance.now() - started,
       fallback: vector?.fallback ?? false,
-    });
+    }, lastAction !== undefined && lastAction !== 'give_up');
   }
 
   #landedAnyway(commit: InFlightCommit, ref: AuditRef): Promise<number | null> {
@@ -358,8 +381,9 @@ export class WeightCommitter {
     this.#logger.info({ mode, uids: vector.uids, values: vector.values }, `weights ${mode === 'commit' ? 'committed' : mode === 'reveal' ? 'revealed' : 'set'} for ${vector.uids.length} uids`);
   }
 
-  #finish(result: CommitAttemptResult): CommitAttemptResult {
+  #finish(result: CommitAttemptResult, transient = false): CommitAttemptResult {
     this.#lastResult = result;
+    this.#transientFailures = transient && !this.#stop.signal.aborted ? this.#transientFailures + 1 : 0;
     if (result.attempts > 0) this.#o.metrics.stageDuration.observe({ stage: 'weights' }, result.latencyMs / 1000);
     return result;
   }
