@@ -6,7 +6,7 @@ import { AuditTrail, auditRecord, pendingCommitRecord, type AuditRef } from './a
 import { checkCommitterOptions, type CommitAttemptResult, type WeightCommitterOptions } from './committer-options.js';
 import { gateCycle, storedSource, vectorFrom, withoutReplacedUids, type VectorSource } from './coverage-gate.js';
 import type { ProcessedWeights } from './process-weights.js';
-import { decideRetry, type RetryAction } from './retry-policy.js';
+import { decideRetry, nextTickMs, type RetryAction } from './retry-policy.js';
 import { RevealScheduler, type ReconcileSummary } from './reveal-scheduler.js';
 import { ChainWaits } from './weight-chain.js';
 import { landedAnyway, type InFlightCommit } from './cut-off-commit.js';
@@ -80,7 +80,6 @@ export class WeightCommitter {
   get hasScores(): boolean {
     return this.#scores !== undefined;
   }
-
   get lastResult(): CommitAttemptResult | undefined {
     return this.#lastResult;
   }
@@ -129,24 +128,9 @@ export class WeightCommitter {
         });
       }
       if (!this.#running) return;
-      this.#timer = setTimeout(() => void loop(), this.#nextTickMs());
+      this.#timer = setTimeout(() => void loop(), nextTickMs({ intervalMs: this.#o.intervalMs, retryDelayMs: this.#o.retryDelayMs ?? 1_000, hasScores: this.#scores !== undefined, transientFailures: this.#transientFailures }));
     };
     void loop();
-  }
-
-  /**
-   * Until the first cycle has scored, look again soon rather than a whole interval later. A due
-   * commit whose attempts all failed on something that passes (a flapping connection, a node
-   * answering errors, the store down) is tried again after a backoff from retryDelayMs (doubling,
-   * at most a minute), not an interval later: that would skip the commit that was due. Refusals
-   * that retrying cannot mend (low coverage, a permanent runtime error) wait for the interval.
-   */
-  #nextTickMs(): number {
-    const interval = this.#o.intervalMs;
-    if (!this.#scores) return Math.min(1_000, interval);
-    if (this.#transientFailures === 0) return interval;
-    const base = Math.max(this.#o.retryDelayMs ?? 1_000, 100);
-    return Math.min(interval, 60_000, base * 2 ** Math.min(this.#transientFailures - 1, 20));
   }
 
   async stop(): Promise<void> {
@@ -155,7 +139,10 @@ export class WeightCommitter {
     clearInterval(this.#ageTimer);
     this.#blocks?.unsubscribe();
     this.#stop.abort(new Error('weight committer stopped'));
-    await this.#chainTurn.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<'grace'>((resolve) => (timer = setTimeout(() => resolve('grace'), this.#o.stopGraceMs ?? 10_000)));
+    const turn = await Promise.race([this.#chainTurn.then(() => 'done', () => 'done'), grace]).finally(() => clearTimeout(timer));
+    if (turn === 'grace') this.#logger.warn('weight transaction still in flight at shutdown; left to the chain (a commit is reconciled at the next start)');
     await this.flushAudit().catch(() => undefined);
   }
 
