@@ -27,6 +27,8 @@ import { buildWeights } from './build-weights.js';
 import { SIMULATED_CYCLE_MS, type EmbeddedNetwork } from './embedded-network.js';
 import { onceSummary, type OnceSummary } from './once-summary.js';
 import { publicEndpoint } from '../util/public-endpoint.js';
+import { abortable } from '../util/abortable.js';
+import { linkedSignal } from '../util/linked-signal.js';
 
 export type { ValidatorAppOptions } from './build-context.js';
 export type { OnceSummary } from './once-summary.js';
@@ -52,6 +54,7 @@ export class ValidatorApp {
   readonly #submissions: HeldSubmissionSink;
   readonly #spool: HeldSnapshotSpool | undefined;
   readonly #metricsServer: MetricsServer | undefined;
+  readonly #shutdownBudgetMs: number;
   #stopping: Promise<void> | undefined;
   #started = false;
 
@@ -71,6 +74,7 @@ export class ValidatorApp {
     spool: HeldSnapshotSpool | undefined;
     metricsServer: MetricsServer | undefined;
     closers: Closer[];
+    shutdownBudgetMs: number | undefined;
   }) {
     this.config = parts.config;
     this.metrics = parts.metrics;
@@ -87,6 +91,7 @@ export class ValidatorApp {
     this.#spool = parts.spool;
     this.#metricsServer = parts.metricsServer;
     this.#closers = parts.closers;
+    this.#shutdownBudgetMs = parts.shutdownBudgetMs ?? 40_000;
   }
 
   /** Base URL of the metrics server, when it runs. */
@@ -170,7 +175,7 @@ export class ValidatorApp {
         'validator ready',
       );
 
-      return new ValidatorApp({ config, metrics, chain, store, supervisor, committer, consensus, network, signer, logger, writer, submissions, spool, metricsServer, closers });
+      return new ValidatorApp({ config, metrics, chain, store, supervisor, committer, consensus, network, signer, logger, writer, submissions, spool, metricsServer, closers, shutdownBudgetMs: options.shutdownBudgetMs });
     } catch (error) {
       return fail(error);
     }
@@ -205,23 +210,38 @@ export class ValidatorApp {
     });
   }
 
-  /** Graceful shutdown; idempotent. */
+  /**
+   * Graceful shutdown; idempotent. Bounded by the shutdown budget whatever the store or the chain
+   * does: what a step still waits on when the budget is spent goes on without it, and what is held
+   * or on its way to the store is spooled (a local write) before the store and chain are closed.
+   */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.#logger.info('shutting down: finishing in-flight writes');
-      await this.supervisor.stop();
-      await this.committer.stop();
+      const budget = linkedSignal([], this.#shutdownBudgetMs);
+      const deadline = budget.signal;
+      const step = async (what: string, work: Promise<unknown>): Promise<void> => {
+        await abortable(work, deadline).catch((error: unknown) => {
+          if (deadline.aborted) this.#logger.warn({ step: what, budget_ms: this.#shutdownBudgetMs }, 'shutdown budget spent; going on without waiting for it');
+          else this.#logger.warn({ err: error, step: what }, 'error while stopping');
+        });
+      };
+      await step('cycle', this.supervisor.stop());
+      await step('weights', this.committer.stop());
       // Snapshots held during an outage get a bounded chance to reach the store.
-      await this.#writer.flush(AbortSignal.timeout(15_000)).catch(() => {
+      const flush = linkedSignal([deadline], 15_000);
+      await this.#writer.flush(flush.signal).catch(() => {
         if (this.#spool) this.#logger.warn({ pending: this.#writer.pending }, 'store unreachable at shutdown; buffered snapshots go to the spool');
         else this.#logger.error({ pending: this.#writer.pending }, 'store unreachable at shutdown; buffered snapshots not stored');
       });
-      await this.#writer.close();
+      flush.dispose();
+      await step('snapshot writer', this.#writer.close());
       await this.#spool?.keep();
       for (const c of [...this.#closers].reverse()) {
         if (c.name === 'supervisor') continue;
-        await c.close().catch((error: unknown) => this.#logger.warn({ err: error, part: c.name }, 'error while closing'));
+        await c.close(deadline).catch((error: unknown) => this.#logger.warn({ err: error, part: c.name }, 'error while closing'));
       }
+      budget.dispose();
       this.#logger.info('validator stopped');
     })();
     return this.#stopping;
