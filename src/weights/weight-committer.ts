@@ -41,7 +41,8 @@ export class WeightCommitter {
   /** Commits and reveals never overlap (nonces, rate limits). */
   #chainTurn: Promise<unknown> = Promise.resolve();
   #revealQueued = false;
-  #rateLimitWait = false;
+  /** The commit holding the chain turn waits (rate limit, store) and sends nothing meanwhile. */
+  #idleWait = false;
   #retryingStartUp = false;
   #blocks: Subscription | undefined;
   #lastResult: CommitAttemptResult | undefined;
@@ -96,8 +97,8 @@ export class WeightCommitter {
       const due = this.#reveals.nextDue;
       if (due === null || block.number < due) return;
       const failed = (error: unknown) => this.#logger.warn({ err: error }, 'reveal failed; retried at the next block');
-      // A commit waiting out the rate limit sends nothing meanwhile: reveals need not queue behind it.
-      if (this.#rateLimitWait) return void this.#reveals.revealDue().catch(failed);
+      // A commit waiting out the rate limit or the store sends nothing meanwhile: reveals need not queue behind it.
+      if (this.#idleWait) return void this.#reveals.revealDue().catch(failed);
       if (this.#revealQueued) return;
       this.#revealQueued = true;
       void this.#serial(() => {
@@ -247,8 +248,8 @@ export class WeightCommitter {
           const allowedAt = status.lastUpdate + hyper.weightsSetRateLimit;
           if (block < allowedAt) {
             this.#logger.info({ block, allowedAt }, 'waiting for the weights rate limit');
-            this.#rateLimitWait = true;
-            await this.#waits.forBlock(allowedAt).finally(() => (this.#rateLimitWait = false));
+            this.#idleWait = true;
+            await this.#waits.forBlock(allowedAt).finally(() => (this.#idleWait = false));
           }
         }
         // Reveals skip the rate limit; one that came due during the wait goes first.
@@ -263,6 +264,7 @@ export class WeightCommitter {
           const intended = await o.chain.bestBlockNumber();
           // A salt held only in memory is lost with the process: no commit before it is stored.
           const pending = pendingCommitRecord(this.#base(), o.signer.address, vector, salt, intended);
+          this.#idleWait = true;
           ahead = await this.#trail.writeAheadWhenUp(pending, {
             signal: this.#waits.signal(),
             retryDelayMs: o.retryDelayMs ?? 1_000,
@@ -271,7 +273,9 @@ export class WeightCommitter {
               held = true;
               o.metrics.weightsSkippedTotal.inc({ reason: 'store_unavailable' });
             },
-          });
+          }).finally(() => (this.#idleWait = false));
+          // A reveal sent while the salt waited for the store is finished first (one nonce at a time).
+          await this.#reveals.revealDue().catch(() => undefined);
           sent = { hash: pending.commit_hash!, salt, intended, vector };
           const receipt = await o.chain.commitWeights(o.netuid, vector, salt, o.signer);
           const window = { firstRevealBlock: receipt.revealFromBlock, lastRevealBlock: receipt.revealFromBlock + hyper.tempo };
