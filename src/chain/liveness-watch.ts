@@ -5,14 +5,19 @@
  * When no finalized head has arrived for `stallMs` while connected, a probe goes out; a node
  * that does not answer it within `probeTimeoutMs` is declared stalled (`onStalled`), so the
  * connection can be dropped and made again. A node that answers is alive (finality itself may
- * be stalled chain-wide, which a reconnect cannot mend) and is looked at again `stallMs` later.
+ * be stalled chain-wide, which a reconnect cannot mend) and is looked at again `stallMs` later,
+ * unless its answer shows heads we never got (it dropped our subscription): that connection is
+ * made again too, which subscribes anew.
  */
 export interface LivenessOptions {
   readonly stallMs: number;
   readonly isConnected: () => boolean;
-  /** A cheap request; any answer, even an error answer, shows the node is alive. */
-  readonly probe: () => Promise<unknown>;
-  readonly onStalled: (silentMs: number) => void;
+  /**
+   * A cheap request; any answer, even an error answer, shows the node is alive. Resolves false
+   * when the node answers but the connection must be made again all the same.
+   */
+  readonly probe: () => Promise<boolean>;
+  readonly onStalled: (silentMs: number, why: 'unanswered' | 'subscription_lost') => void;
   /** How long the probe may take (default: stallMs, at most 30 s, under the provider's own 60 s). */
   readonly probeTimeoutMs?: number;
   readonly now?: () => number;
@@ -48,13 +53,13 @@ export function watchLiveness(options: LivenessOptions): LivenessWatch {
       timer.unref?.();
     });
     const answered = probe().then(
-      () => undefined,
-      () => undefined,
+      (fine) => fine,
+      () => true,
     );
     void Promise.race([answered, timeout])
       .then((outcome) => {
         if (stopped) return;
-        if (outcome === PROBE_TIMED_OUT && isConnected()) onStalled(now() - lastSeen);
+        if (outcome !== true && isConnected()) onStalled(now() - lastSeen, outcome === PROBE_TIMED_OUT ? 'unanswered' : 'subscription_lost');
         lastSeen = now();
       })
       .finally(() => {

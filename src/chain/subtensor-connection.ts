@@ -195,11 +195,19 @@ export class SubtensorConnection {
     this.#liveness = watchLiveness({
       stallMs,
       isConnected: () => !this.#closed && this.#api.isConnected,
-      probe: () => this.#provider.send('system_health', []),
-      onStalled: (silentMs) => {
+      probe: async () => {
+        // The node's finalized head: past the last one we got, our subscription is gone.
+        const hash = await this.#provider.send<string>('chain_getFinalizedHead', []);
+        const header = await this.#provider.send<{ number?: string } | null>('chain_getHeader', [hash]);
+        const number = typeof header?.number === 'string' ? Number.parseInt(header.number, 16) : Number.NaN;
+        return !(Number.isSafeInteger(number) && number > (this.#lastFinalized?.number ?? Number.POSITIVE_INFINITY));
+      },
+      onStalled: (silentMs, why) => {
         this.logger.warn(
-          { endpoint: publicEndpoint(this.endpoint), silent_ms: silentMs },
-          'chain node stopped answering (no finalized head, probe unanswered); dropping the connection to reconnect',
+          { endpoint: publicEndpoint(this.endpoint), silent_ms: silentMs, why },
+          why === 'unanswered'
+            ? 'chain node stopped answering (no finalized head, probe unanswered); dropping the connection to reconnect'
+            : 'chain node answers but sends no finalized heads (subscription lost); reconnecting to subscribe again',
         );
         this.metrics?.chainConnected.set(0);
         this.#connected.next(false);

@@ -49,9 +49,16 @@ describe('a chain node that stops answering without closing the socket', () => {
     ]);
   }, 20_000);
 
+  it('a node that answers but has dropped the finalized-head subscription is reconnected, and the heads resume', async () => {
+    const last = await firstValueFrom(client.finalizedBlocks$);
+    devnet.dropSubscriptions();
+    await firstValueFrom(client.finalizedBlocks$.pipe(filter((b) => b.number > last.number + 20)));
+    expect(client.reconnects).toBeGreaterThanOrEqual(1);
+  }, 20_000);
+
   it('a node that answers while no head arrives (finality stalled chain-wide) is probed and kept, not reconnected over and over', async () => {
     let probes = 0;
-    const quiet = await SubtensorDevnet.start({ port: 0, autoBlocks: false, netuid: NETUID, neurons: neurons(1), onRequest: (method) => void (method === 'system_health' && probes++) });
+    const quiet = await SubtensorDevnet.start({ port: 0, autoBlocks: false, netuid: NETUID, neurons: neurons(1), onRequest: (method) => void (method === 'chain_getFinalizedHead' && probes++) });
     quiet.produceBlock();
     const kept = await SubtensorClient.connect({ endpoint: quiet.url, connectTimeoutMs: 10_000, stallTimeoutMs: 200 });
     const atConnect = probes;

@@ -176,6 +176,11 @@ export class SubtensorDevnet {
     this.#hub.clear();
   }
 
+  /** Forgets every subscription without telling the clients (a node shedding them under load); sockets stay up. */
+  dropSubscriptions(): void {
+    this.#hub.clear();
+  }
+
   /** A chain halt: the block timer makes no block (the node still answers) until `halted` is false. */
   haltBlocks(halted = true): void {
     this.#halted = halted;
