@@ -9,7 +9,7 @@ import type { ProcessedWeights } from './process-weights.js';
 import { decideRetry, nextTickMs, type RetryAction } from './retry-policy.js';
 import { RevealScheduler, type ReconcileSummary } from './reveal-scheduler.js';
 import { ChainWaits } from './weight-chain.js';
-import { landedAnyway, type InFlightCommit } from './cut-off-commit.js';
+import { landedAnyway, type CutOffContext, type InFlightCommit } from './cut-off-commit.js';
 
 export type { WeightAudit } from './audit-trail.js';
 export type { CommitAttemptResult, WeightCommitterOptions } from './committer-options.js';
@@ -226,6 +226,8 @@ export class WeightCommitter {
     let vector: ProcessedWeights | undefined;
     let mode: Mode = 'set';
     let held = false;
+    /** Best block before a set_weights whose answer was lost was sent: our LastUpdate past it means it landed (only our own set_weights moves it). */
+    let setSentAfter: number | undefined;
     for (let attempt = 1; attempt <= maxAttempts && !this.#stop.signal.aborted; attempt++) {
       let hyper: WeightHyperparameters | undefined;
       let ahead: AuditRef | undefined;
@@ -243,6 +245,12 @@ export class WeightCommitter {
         if (o.dryRun) return await this.#dryRun(vector, block, started);
         mode = hyper.commitRevealEnabled ? 'commit' : 'set';
         const status = await o.chain.validatorStatus(o.netuid, o.signer.address);
+        if (mode === 'set' && setSentAfter !== undefined && status.lastUpdate !== null && status.lastUpdate > setSentAfter) {
+          this.#logger.info({ block: status.lastUpdate }, 'set_weights cut off on its way landed; not sent again');
+          await this.#trail.record(auditRecord(this.#base(), 'set', 'success', vector, { block: status.lastUpdate }));
+          this.#succeeded('set', vector);
+          return this.#finish({ ok: true, mode, uids: vector.uids, values: vector.values, block: status.lastUpdate, attempts: attempt, error: null, latencyMs: performance.now() - started, fallback: vector.fallback });
+        }
         // LastUpdate 0 means "never set": the runtime lets a first-time setter through.
         if (status.lastUpdate !== null && status.lastUpdate !== 0 && hyper.weightsSetRateLimit > 0) {
           const allowedAt = status.lastUpdate + hyper.weightsSetRateLimit;
@@ -290,6 +298,7 @@ export class WeightCommitter {
           });
           landed = receipt.block;
         } else {
+          setSentAfter = block;
           const outcome = await o.chain.setWeights(o.netuid, vector, o.signer);
           await this.#trail.record(auditRecord(this.#base(), 'set', 'success', vector, outcome));
           landed = outcome.block;
@@ -306,13 +315,14 @@ export class WeightCommitter {
           await this.#trail.update(ahead, decision.mayHaveLanded ? { result: decision.result, error_code: detail.code, error_message: detail.message } : { state: 'failed', result: decision.result, error_code: detail.code, error_message: detail.message });
           if (decision.mayHaveLanded) this.#reconciled = false;
           // Sending it again would commit twice: first find out whether it landed.
-          const landed = decision.mayHaveLanded && sent ? await this.#landedAnyway(sent, ahead) : null;
+          const landed = decision.mayHaveLanded && sent ? await landedAnyway(this.#cutOff(), sent, ahead, { trail: this.#trail, reveals: this.#reveals, logger: this.#logger }) : null;
           if (landed !== null && sent) {
             this.#succeeded('commit', sent.vector);
             return this.#finish({ ok: true, mode, uids: sent.vector.uids, values: sent.vector.values, block: landed, attempts: attempt, error: null, latencyMs: performance.now() - started, fallback: sent.vector.fallback });
           }
         } else {
           await this.#trail.record(auditRecord(this.#base(), mode, decision.result, vector ?? null, null, detail));
+          if (!decision.mayHaveLanded) setSentAfter = undefined; // else the next attempt looks for it first
         }
         this.#count(mode, decision.result);
         lastAction = decision.action;
@@ -339,10 +349,9 @@ export class WeightCommitter {
     }, lastAction !== undefined && lastAction !== 'give_up');
   }
 
-  #landedAnyway(commit: InFlightCommit, ref: AuditRef): Promise<number | null> {
+  #cutOff(): CutOffContext {
     const o = this.#o;
-    const context = { chain: o.chain, waits: this.#waits, stop: this.#stop.signal, netuid: o.netuid, hotkey: o.signer.address, graceBlocks: o.pendingGraceBlocks ?? 10, retryDelayMs: o.retryDelayMs ?? 1_000 };
-    return landedAnyway(context, commit, ref, { trail: this.#trail, reveals: this.#reveals, logger: this.#logger });
+    return { chain: o.chain, waits: this.#waits, stop: this.#stop.signal, netuid: o.netuid, hotkey: o.signer.address, graceBlocks: o.pendingGraceBlocks ?? 10, retryDelayMs: o.retryDelayMs ?? 1_000 };
   }
 
   async #dryRun(vector: ProcessedWeights, block: number, started: number): Promise<CommitAttemptResult> {
