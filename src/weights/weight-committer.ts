@@ -29,7 +29,7 @@ export class WeightCommitter {
   readonly #o: WeightCommitterOptions;
   readonly #logger: Logger;
   readonly #trail: AuditTrail;
-  readonly #reveals: RevealScheduler;
+  readonly reveals: RevealScheduler; // the commits to reveal, spooled at shutdown (reveal-spool.ts)
   readonly #stop = new AbortController();
   readonly #waits: ChainWaits;
   #scores: CycleScores | undefined;
@@ -59,7 +59,7 @@ export class WeightCommitter {
     // Both reasons exported from the start, so rate() and increase() see a series at zero.
     for (const reason of ['low_coverage', 'store_unavailable']) options.metrics.weightsSkippedTotal.inc({ reason }, 0);
     this.#waits = new ChainWaits(options.chain, this.#stop.signal, options.waitTimeoutMs ?? 10 * 60_000);
-    this.#reveals = new RevealScheduler({
+    this.reveals = new RevealScheduler({
       chain: options.chain,
       netuid: options.netuid,
       signer: options.signer,
@@ -94,16 +94,16 @@ export class WeightCommitter {
     if (this.#running) return;
     this.#running = true;
     this.#blocks = this.#o.chain.finalizedBlocks$.subscribe((block) => {
-      const due = this.#reveals.nextDue;
+      const due = this.reveals.nextDue;
       if (due === null || block.number < due) return;
       const failed = (error: unknown) => this.#logger.warn({ err: error }, 'reveal failed; retried at the next block');
       // A commit waiting out the rate limit or the store sends nothing meanwhile: reveals need not queue behind it.
-      if (this.#idleWait) return void this.#reveals.revealDue().catch(failed);
+      if (this.#idleWait) return void this.reveals.revealDue().catch(failed);
       if (this.#revealQueued) return;
       this.#revealQueued = true;
       void this.#serial(() => {
         this.#revealQueued = false;
-        return this.#reveals.revealDue();
+        return this.reveals.revealDue();
       }).catch(failed);
     });
     void this.reconcile().catch((error: unknown) => this.#logger.warn({ err: error }, 'start-up reconciliation failed (store or chain down); retried'));
@@ -184,7 +184,7 @@ export class WeightCommitter {
     }
     if (o.dryRun) this.#reconciled = true; // nothing of a dry run is on chain
     if (this.#reconciled) return null;
-    const summary = await this.#reveals.reconcile();
+    const summary = await this.reveals.reconcile();
     // A pending commit too recent to judge is looked at again at the next chance.
     this.#reconciled = summary.undecided === 0;
     return summary;
@@ -261,7 +261,7 @@ export class WeightCommitter {
           }
         }
         // Reveals skip the rate limit; one that came due during the wait goes first.
-        await this.#reveals.revealDue().catch((error: unknown) => this.#logger.warn({ err: error }, 'due reveals not sent; retried at the next block'));
+        await this.reveals.revealDue().catch((error: unknown) => this.#logger.warn({ err: error }, 'due reveals not sent; retried at the next block'));
         if (vector.uids.length === 0) {
           await this.#trail.record(auditRecord(this.#base(), mode, 'error', vector, null, { code: 'ERR_WEIGHTS_EMPTY', message: 'no uid to give weight to' }));
           return fail('ERR_WEIGHTS_EMPTY', mode, attempt);
@@ -283,11 +283,11 @@ export class WeightCommitter {
             },
           }).finally(() => (this.#idleWait = false));
           // A reveal sent while the salt waited for the store is finished first (one nonce at a time).
-          await this.#reveals.revealDue().catch(() => undefined);
+          await this.reveals.revealDue().catch(() => undefined);
           sent = { hash: pending.commit_hash!, salt, intended, vector };
           const receipt = await o.chain.commitWeights(o.netuid, vector, salt, o.signer);
           const window = { firstRevealBlock: receipt.revealFromBlock, lastRevealBlock: receipt.revealFromBlock + hyper.tempo };
-          this.#reveals.track({ ref: ahead, hash: receipt.commitHash, vector, salt, ...window });
+          this.reveals.track({ ref: ahead, hash: receipt.commitHash, vector, salt, ...window });
           await this.#trail.update(ahead, {
             state: 'committed',
             result: 'success',
@@ -315,7 +315,7 @@ export class WeightCommitter {
           await this.#trail.update(ahead, decision.mayHaveLanded ? { result: decision.result, error_code: detail.code, error_message: detail.message } : { state: 'failed', result: decision.result, error_code: detail.code, error_message: detail.message });
           if (decision.mayHaveLanded) this.#reconciled = false;
           // Sending it again would commit twice: first find out whether it landed.
-          const landed = decision.mayHaveLanded && sent ? await landedAnyway(this.#cutOff(), sent, ahead, { trail: this.#trail, reveals: this.#reveals, logger: this.#logger }) : null;
+          const landed = decision.mayHaveLanded && sent ? await landedAnyway(this.#cutOff(), sent, ahead, { trail: this.#trail, reveals: this.reveals, logger: this.#logger }) : null;
           if (landed !== null && sent) {
             this.#succeeded('commit', sent.vector);
             return this.#finish({ ok: true, mode, uids: sent.vector.uids, values: sent.vector.values, block: landed, attempts: attempt, error: null, latencyMs: performance.now() - started, fallback: sent.vector.fallback });
