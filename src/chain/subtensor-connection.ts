@@ -5,6 +5,7 @@ import { ChainDisconnectedError, ChainError, ChainTimeoutError } from '../errors
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
+import { watchLiveness, type LivenessWatch } from './liveness-watch.js';
 import { LogGate, driveReconnects, type ReconnectDriver } from './reconnect-backoff.js';
 import { hexAnswer } from './rpc-answers.js';
 import { SUBTENSOR_RUNTIME, SUBTENSOR_SIGNED_EXTENSIONS, SUBTENSOR_TYPES } from './subtensor-registry-types.js';
@@ -20,6 +21,11 @@ export interface SubtensorClientOptions {
   readonly connectTimeoutMs?: number;
   /** How long a submitted extrinsic may take to reach a block. */
   readonly inclusionTimeoutMs?: number;
+  /**
+   * No finalized head for this long while connected: the node is probed, and dropped and
+   * reconnected when the probe goes unanswered too (default 120 s, ten 12 s blocks).
+   */
+  readonly stallTimeoutMs?: number;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
@@ -37,7 +43,7 @@ function checkOptions(options: SubtensorClientOptions): void {
   if (typeof endpoint !== 'string' || !/^wss?:\/\/[^\s]+$/.test(endpoint)) {
     throw new TypeError(`endpoint must be a ws:// or wss:// URL, got ${JSON.stringify(endpoint)}`);
   }
-  for (const key of ['connectTimeoutMs', 'inclusionTimeoutMs'] as const) {
+  for (const key of ['connectTimeoutMs', 'inclusionTimeoutMs', 'stallTimeoutMs'] as const) {
     const value = options[key];
     if (value !== undefined && (!Number.isInteger(value) || value <= 0)) {
       throw new RangeError(`${key} must be a positive integer of milliseconds, got ${String(value)}`);
@@ -68,6 +74,7 @@ export class SubtensorConnection {
   #closed = false;
   /** Backoff reconnects (the provider's own fixed-delay retry is off); set once connected. */
   #reconnectDriver: ReconnectDriver | undefined;
+  #liveness: LivenessWatch | undefined;
   /** An outage logs its first failure, then at most once a minute. */
   readonly #outageLog = new LogGate({ intervalMs: 60_000 });
 
@@ -101,6 +108,7 @@ export class SubtensorConnection {
         this.logger.info({ endpoint: publicEndpoint(this.endpoint) }, 'chain connection restored');
       }
       this.#outageLog.reset();
+      this.#liveness?.seen();
       this.metrics?.chainConnected.set(1);
       this.#connected.next(true);
     });
@@ -139,6 +147,7 @@ export class SubtensorConnection {
       const connection = new SubtensorConnection(api, provider, options);
       connection.#reconnectDriver = reconnects;
       await connection.#followFinalized();
+      connection.#watchLiveness(options.stallTimeoutMs ?? 120_000);
       return { connection, inspected };
     } catch (error) {
       reconnects.stop();
@@ -164,6 +173,7 @@ export class SubtensorConnection {
     // The provider re-issues the subscription after a reconnect, so the stream resumes by itself.
     this.#unsubscribeHeads = await this.#api.rpc.chain.subscribeFinalizedHeads((header) => {
       const block = { number: header.number.toNumber(), hash: header.hash.toHex() };
+      this.#liveness?.seen();
       if (
         this.#lastFinalized &&
         block.number <= this.#lastFinalized.number &&
@@ -173,6 +183,36 @@ export class SubtensorConnection {
       this.#lastFinalized = block;
       this.metrics?.chainBlockHeight.set(block.number);
       this.#finalized.next(block);
+    });
+  }
+
+  /**
+   * A node that keeps the socket open but stops answering is dropped, so the reconnect (to the
+   * same endpoint, which may route to another node) happens as after any disconnect, and the
+   * calls left waiting on it fail as disconnected instead of each waiting out its own timeout.
+   */
+  #watchLiveness(stallMs: number): void {
+    this.#liveness = watchLiveness({
+      stallMs,
+      isConnected: () => !this.#closed && this.#api.isConnected,
+      probe: async () => {
+        // The node's finalized head: past the last one we got, our subscription is gone.
+        const hash = await this.#provider.send<string>('chain_getFinalizedHead', []);
+        const header = await this.#provider.send<{ number?: string } | null>('chain_getHeader', [hash]);
+        const number = typeof header?.number === 'string' ? Number.parseInt(header.number, 16) : Number.NaN;
+        return !(Number.isSafeInteger(number) && number > (this.#lastFinalized?.number ?? Number.POSITIVE_INFINITY));
+      },
+      onStalled: (silentMs, why) => {
+        this.logger.warn(
+          { endpoint: publicEndpoint(this.endpoint), silent_ms: silentMs, why },
+          why === 'unanswered'
+            ? 'chain node stopped answering (no finalized head, probe unanswered); dropping the connection to reconnect'
+            : 'chain node answers but sends no finalized heads (subscription lost); reconnecting to subscribe again',
+        );
+        this.metrics?.chainConnected.set(0);
+        this.#connected.next(false);
+        this.#provider.disconnect().catch(() => undefined);
+      },
     });
   }
 
@@ -222,6 +262,7 @@ export class SubtensorConnection {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#liveness?.stop();
     try {
       this.#unsubscribeHeads?.();
     } catch {

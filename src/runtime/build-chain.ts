@@ -21,6 +21,8 @@ export async function buildChain(
     metrics,
     connectTimeoutMs: config.subtensor.connect_timeout_ms,
     inclusionTimeoutMs: config.subtensor.inclusion_timeout_ms,
+    // Ten blocks without a finalized head (and a probe unanswered): the node is dropped and reconnected.
+    stallTimeoutMs: Math.max(1_000, 10 * config.subtensor.block_time_ms),
   });
   closers.push({ name: 'chain', close: () => chain.close() });
   const status = await chain.validatorStatus(config.netuid, signer.address);

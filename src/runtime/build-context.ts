@@ -36,12 +36,19 @@ export interface ValidatorAppOptions {
   readonly weightAttempts?: number;
   /** Between progress lines of a running cycle (default 30 s). */
   readonly progressIntervalMs?: number;
+  /**
+   * How long stop() waits in all for the cycle, the weight committer and the store before what
+   * is still held or on its way to the store is spooled (default 40 s, inside docker's and
+   * systemd's 60 s).
+   */
+  readonly shutdownBudgetMs?: number;
 }
 
 /** A started part and how to close it; `stop()` and a failed start close them in reverse order. */
 export interface Closer {
   name: string;
-  close: () => Promise<unknown>;
+  /** `deadline` aborts when the shutdown's budget is spent: a last flush to the store ends then. */
+  close: (deadline?: AbortSignal) => Promise<unknown>;
 }
 
 /** What every builder of the validator gets: the config, the caller's options and the shared sinks. */

@@ -15,6 +15,7 @@ import { createServices, type ValidatorServices } from './services.js';
 import { wellFormedSubmissionRecords } from '../store/spooled-records.js';
 import { HeldRecordSpool } from './held-record-spool.js';
 import { batchedSubmissionSink, type HeldSubmissionSink } from './submission-sink.js';
+import { linkedSignal } from '../util/linked-signal.js';
 import { abortable } from '../util/abortable.js';
 
 export interface BuiltServices {
@@ -72,9 +73,11 @@ export function buildServices(
     : undefined;
   closers.push({
     name: 'submissions',
-    close: async () => {
+    close: async (deadline?: AbortSignal) => {
       // Records held through an outage get a bounded last chance, as held snapshots do.
-      const stored = await abortable(submissions.flush(), AbortSignal.timeout(15_000)).catch(() => false);
+      const last = linkedSignal([deadline], 15_000);
+      const stored = await abortable(submissions.flush(), last.signal).catch(() => false);
+      last.dispose();
       if (!stored && !submissionSpool) logger.error({ pending: submissions.pending }, 'store unreachable at shutdown; held submissions records not stored');
       submissions.close();
       await submissionSpool?.keep();

@@ -15,6 +15,8 @@ import { HistoryCache } from '../supervisor/history-cache.js';
 import { StoredLists } from '../supervisor/stored-lists.js';
 import { Supervisor, type MinerScorer } from '../supervisor/supervisor.js';
 import type { WeightCommitter } from '../weights/weight-committer.js';
+import { abortable } from '../util/abortable.js';
+import { linkedSignal } from '../util/linked-signal.js';
 import type { BuildContext } from './build-context.js';
 import type { MinerReportStore } from './miner-report.js';
 import type { HeldSubmissionSink } from './submission-sink.js';
@@ -59,9 +61,13 @@ export function buildSupervisor(
     : undefined;
   closers.push({
     name: 'score log',
-    // One last try before the store closes; a store still down costs its selection timeout.
-    close: async () => {
-      if (!(await scoreLog.flush()) && !scoreSpool) logger.error({ pending: scoreLog.pending }, 'store unreachable at shutdown; held score history not stored');
+    // One last try before the store closes, bounded as the other flushes (a store that hangs
+    // would otherwise hold the shutdown for its socket timeout).
+    close: async (deadline?: AbortSignal) => {
+      const last = linkedSignal([deadline], 15_000);
+      const stored = await abortable(scoreLog.flush(), last.signal).catch(() => false);
+      last.dispose();
+      if (!stored && !scoreSpool) logger.error({ pending: scoreLog.pending }, 'store unreachable at shutdown; held score history not stored');
       scoreLog.close();
       await scoreSpool?.keep();
     },

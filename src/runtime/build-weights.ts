@@ -27,6 +27,8 @@ export function buildWeights(
     dryRun: config.weights.dry_run,
     waitTimeoutMs: Math.max(60_000, config.subtensor.block_time_ms * 400),
     retryDelayMs: Math.min(5_000, config.subtensor.block_time_ms),
+    // Two blocks for a transaction in flight at shutdown, within docker's stop grace.
+    stopGraceMs: Math.min(10_000, 2 * config.subtensor.block_time_ms),
     ...(options.weightAttempts !== undefined ? { maxAttempts: options.weightAttempts } : {}),
     logger,
     metrics,

@@ -61,6 +61,7 @@ export function batchedSubmissionSink(store: Pick<Store, 'submissions'>, options
   let retry: NodeJS.Timeout | undefined;
   let closed = false;
   const drained: Array<() => void> = [];
+  const inFlight = new Map<string, SubmissionRecord>();
   const gauge = (): void => {
     options.metrics?.setPendingWrites('submissions', held.size);
     if (held.size === 0) for (const resolve of drained.splice(0)) resolve();
@@ -72,6 +73,7 @@ export function batchedSubmissionSink(store: Pick<Store, 'submissions'>, options
     const before = new Map(held);
     const sent = [...[...before.values()].filter((r) => !fresh.has(r.hotkey)), ...fresh.values()];
     if (sent.length === 0) return true;
+    for (const r of fresh.values()) inFlight.set(r.hotkey, r);
     try {
       await store.submissions.upsertMany(sent);
     } catch (error) {
@@ -81,6 +83,8 @@ export function batchedSubmissionSink(store: Pick<Store, 'submissions'>, options
       if (delay === minDelay) options.logger?.warn({ err: error, held: held.size }, 'store unreachable; submissions records held');
       schedule();
       return false;
+    } finally {
+      for (const r of fresh.values()) if (inFlight.get(r.hotkey) === r) inFlight.delete(r.hotkey);
     }
     // What was held is stored or replaced by a newer record now stored; a record held while the
     // write was out (another write failing meanwhile) is newer and stays.
@@ -122,8 +126,10 @@ export function batchedSubmissionSink(store: Pick<Store, 'submissions'>, options
     get pending() {
       return held.size;
     },
+    // With the records of writes sent and not yet answered (newer than a held one of their
+    // hotkey): a shutdown spools them too, since a store that hangs may never apply them.
     get held() {
-      return [...held.values()];
+      return [...new Map([...held, ...inFlight]).values()];
     },
     hold: (records) => {
       for (const r of records) if (!held.has(r.hotkey)) held.set(r.hotkey, r);

@@ -20,6 +20,7 @@ import { buildNetwork, resolveSigner } from './build-network.js';
 import { buildServices } from './build-services.js';
 import type { HeldSubmissionSink } from './submission-sink.js';
 import { HeldSnapshotSpool } from './held-snapshot-spool.js';
+import { RevealSpool } from './reveal-spool.js';
 import { buildStore } from './build-store.js';
 import { buildSupervisor, type CycleClock } from './build-supervisor.js';
 import { MinerReportStore, minerReportRoute } from './miner-report.js';
@@ -27,6 +28,8 @@ import { buildWeights } from './build-weights.js';
 import { SIMULATED_CYCLE_MS, type EmbeddedNetwork } from './embedded-network.js';
 import { onceSummary, type OnceSummary } from './once-summary.js';
 import { publicEndpoint } from '../util/public-endpoint.js';
+import { abortable } from '../util/abortable.js';
+import { linkedSignal } from '../util/linked-signal.js';
 
 export type { ValidatorAppOptions } from './build-context.js';
 export type { OnceSummary } from './once-summary.js';
@@ -51,7 +54,9 @@ export class ValidatorApp {
   readonly #writer: BufferedSnapshotWriter;
   readonly #submissions: HeldSubmissionSink;
   readonly #spool: HeldSnapshotSpool | undefined;
+  readonly #revealSpool: RevealSpool | undefined;
   readonly #metricsServer: MetricsServer | undefined;
+  readonly #shutdownBudgetMs: number;
   #stopping: Promise<void> | undefined;
   #started = false;
 
@@ -69,8 +74,10 @@ export class ValidatorApp {
     writer: BufferedSnapshotWriter;
     submissions: HeldSubmissionSink;
     spool: HeldSnapshotSpool | undefined;
+    revealSpool: RevealSpool | undefined;
     metricsServer: MetricsServer | undefined;
     closers: Closer[];
+    shutdownBudgetMs: number | undefined;
   }) {
     this.config = parts.config;
     this.metrics = parts.metrics;
@@ -85,8 +92,10 @@ export class ValidatorApp {
     this.#writer = parts.writer;
     this.#submissions = parts.submissions;
     this.#spool = parts.spool;
+    this.#revealSpool = parts.revealSpool;
     this.#metricsServer = parts.metricsServer;
     this.#closers = parts.closers;
+    this.#shutdownBudgetMs = parts.shutdownBudgetMs ?? 40_000;
   }
 
   /** Base URL of the metrics server, when it runs. */
@@ -153,6 +162,9 @@ export class ValidatorApp {
         store,
       }, routes);
 
+      // Commits the last run had yet to reveal, scheduled even while the store is down.
+      const revealSpool = config.mongodb.spool_dir ? new RevealSpool(config.mongodb.spool_dir, { hotkey: signer.address, netuid: config.netuid }, logger.child({ component: 'spool' })) : undefined;
+      await revealSpool?.replay(committer.reveals).catch((error: unknown) => logger.error({ err: error, dir: config.mongodb.spool_dir }, 'reveal spool not read; its files stay for the next start'));
       // Commits a previous run left (revealable or never landed) are settled before any new one.
       await committer.reconcile().catch((error: unknown) => logger.warn({ err: error }, 'weight commits not reconciled at start-up (store or chain down); retried before the next commit'));
       logger.info(
@@ -170,7 +182,7 @@ export class ValidatorApp {
         'validator ready',
       );
 
-      return new ValidatorApp({ config, metrics, chain, store, supervisor, committer, consensus, network, signer, logger, writer, submissions, spool, metricsServer, closers });
+      return new ValidatorApp({ config, metrics, chain, store, supervisor, committer, consensus, network, signer, logger, writer, submissions, spool, revealSpool, metricsServer, closers, shutdownBudgetMs: options.shutdownBudgetMs });
     } catch (error) {
       return fail(error);
     }
@@ -205,23 +217,39 @@ export class ValidatorApp {
     });
   }
 
-  /** Graceful shutdown; idempotent. */
+  /**
+   * Graceful shutdown; idempotent. Bounded by the shutdown budget whatever the store or the chain
+   * does: what a step still waits on when the budget is spent goes on without it, and what is held
+   * or on its way to the store is spooled (a local write) before the store and chain are closed.
+   */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.#logger.info('shutting down: finishing in-flight writes');
-      await this.supervisor.stop();
-      await this.committer.stop();
+      const budget = linkedSignal([], this.#shutdownBudgetMs);
+      const deadline = budget.signal;
+      const step = async (what: string, work: Promise<unknown>): Promise<void> => {
+        await abortable(work, deadline).catch((error: unknown) => {
+          if (deadline.aborted) this.#logger.warn({ step: what, budget_ms: this.#shutdownBudgetMs }, 'shutdown budget spent; going on without waiting for it');
+          else this.#logger.warn({ err: error, step: what }, 'error while stopping');
+        });
+      };
+      await step('cycle', this.supervisor.stop());
+      await step('weights', this.committer.stop());
+      await this.#revealSpool?.keep(this.committer.reveals);
       // Snapshots held during an outage get a bounded chance to reach the store.
-      await this.#writer.flush(AbortSignal.timeout(15_000)).catch(() => {
+      const flush = linkedSignal([deadline], 15_000);
+      await this.#writer.flush(flush.signal).catch(() => {
         if (this.#spool) this.#logger.warn({ pending: this.#writer.pending }, 'store unreachable at shutdown; buffered snapshots go to the spool');
         else this.#logger.error({ pending: this.#writer.pending }, 'store unreachable at shutdown; buffered snapshots not stored');
       });
-      await this.#writer.close();
+      flush.dispose();
+      await step('snapshot writer', this.#writer.close());
       await this.#spool?.keep();
       for (const c of [...this.#closers].reverse()) {
         if (c.name === 'supervisor') continue;
-        await c.close().catch((error: unknown) => this.#logger.warn({ err: error, part: c.name }, 'error while closing'));
+        await c.close(deadline).catch((error: unknown) => this.#logger.warn({ err: error, part: c.name }, 'error while closing'));
       }
+      budget.dispose();
       this.#logger.info('validator stopped');
     })();
     return this.#stopping;

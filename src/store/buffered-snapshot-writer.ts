@@ -74,6 +74,8 @@ export class BufferedSnapshotWriter {
   /** Writes of this event-loop turn, stored together by one bulk write on the next. */
   #group: GroupMember[] | null = null;
   #groupSize = 0;
+  /** Combined writes sent and not yet answered: a shutdown spools them too (see `held`). */
+  readonly #inFlight = new Set<GroupMember[]>();
 
   constructor(store: Pick<Store, 'snapshots'>, options: BufferedSnapshotWriterOptions = {}) {
     if (!store || typeof store.snapshots?.upsertMany !== 'function') throw new TypeError('store must provide snapshots.upsertMany');
@@ -92,9 +94,14 @@ export class BufferedSnapshotWriter {
     return this.#pending;
   }
 
-  /** Every held snapshot, in the order they will be written (what a shutdown spools). */
+  /**
+   * Every held snapshot, in the order they will be written, after those of writes sent and not
+   * yet answered: what a shutdown spools. A store that hangs may never apply those; a replay of
+   * one it did apply is matched by its key, not stored twice.
+   */
   get held(): MetricSnapshot[] {
-    return this.#queue.flat();
+    const sent = [...this.#inFlight].flatMap((group) => group.flatMap((m) => m.batch));
+    return [...sent, ...this.#queue.flat()];
   }
 
   /** The held snapshots of these hotkeys, in the order they will be written (see held-histories.ts). */
@@ -146,9 +153,11 @@ export class BufferedSnapshotWriter {
   async #writeGroup(group: GroupMember[]): Promise<void> {
     if (this.#group === group) this.#group = null;
     let summary: UpsertSummary;
+    this.#inFlight.add(group);
     try {
       summary = await this.#store.snapshots.upsertMany(group.length === 1 ? group[0]!.batch : group.flatMap((m) => m.batch));
     } catch (error) {
+      this.#inFlight.delete(group);
       if (error instanceof StoreUnavailableError) {
         this.#logger?.warn({ err: error, snapshots: group.reduce((n, m) => n + m.batch.length, 0) }, 'store unreachable: buffering snapshots');
         for (const m of group) {
@@ -168,6 +177,7 @@ export class BufferedSnapshotWriter {
       await Promise.all(group.map((m) => this.#writeGroup([m])));
       return;
     }
+    this.#inFlight.delete(group);
     if (group.length === 1) return group[0]!.resolve({ inserted: summary.inserted, matched: summary.matched, buffered: 0 });
     splitSummary(summary, group.map((m) => m.batch.length)).forEach((part, i) => group[i]!.resolve({ ...part, buffered: 0 }));
   }

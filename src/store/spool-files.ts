@@ -11,7 +11,7 @@ import { StoreError } from '../errors.js';
  * idempotently, so a file replayed twice (a crash before its removal) stores nothing twice.
  */
 
-export type SpoolKind = 'snapshots' | 'scores' | 'submissions';
+export type SpoolKind = 'snapshots' | 'scores' | 'submissions' | 'reveals';
 
 const SUFFIX = '.jsonl';
 /** Default cap on one spool file: about a million snapshots. */

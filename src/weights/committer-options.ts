@@ -23,6 +23,12 @@ export interface WeightCommitterOptions {
   readonly minCoverage?: number;
   /** Record and log the vector that would be set; submit nothing. */
   readonly dryRun?: boolean;
+  /**
+   * How long stop() waits for a transaction in flight (default 10 s). One a halted or hung chain
+   * holds longer is left to the chain: a commit's write-ahead record stays pending and the next
+   * start reconciles it; the shutdown goes on to store or spool what is held.
+   */
+  readonly stopGraceMs?: number;
   /** Blocks after which a pending commit missing from the chain counts as never landed (default 10). */
   readonly pendingGraceBlocks?: number;
   /**
@@ -66,5 +72,8 @@ export function checkCommitterOptions(options: WeightCommitterOptions): void {
   }
   if (options.pendingGraceBlocks !== undefined && (!Number.isInteger(options.pendingGraceBlocks) || options.pendingGraceBlocks < 0)) {
     throw new RangeError(`options.pendingGraceBlocks must be a non-negative integer, got ${String(options.pendingGraceBlocks)}`);
+  }
+  if (options.stopGraceMs !== undefined && !(Number.isFinite(options.stopGraceMs) && options.stopGraceMs >= 0)) {
+    throw new RangeError(`options.stopGraceMs must be a non-negative number of milliseconds, got ${String(options.stopGraceMs)}`);
   }
 }

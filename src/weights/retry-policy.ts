@@ -64,3 +64,17 @@ export function decideRetry(error: unknown): RetryDecision {
   if (error instanceof StoreUnavailableError) return { action: 'pause', result: 'error', mayHaveLanded: false, code };
   return { action: 'pause', result: 'error', mayHaveLanded: true, code };
 }
+
+/**
+ * When the committer's loop looks again. Until the first cycle has scored: soon, not a whole
+ * interval later. After a due commit whose attempts all failed on something that passes (a
+ * flapping connection, a node answering errors, the store down): after a backoff from
+ * retryDelayMs (doubling, at most a minute), since waiting an interval would skip the commit that
+ * was due. Otherwise (success, refusals retrying cannot mend, low coverage): the interval.
+ */
+export function nextTickMs(s: { intervalMs: number; retryDelayMs: number; hasScores: boolean; transientFailures: number }): number {
+  if (!s.hasScores) return Math.min(1_000, s.intervalMs);
+  if (s.transientFailures === 0) return s.intervalMs;
+  const base = Math.max(s.retryDelayMs, 100);
+  return Math.min(s.intervalMs, 60_000, base * 2 ** Math.min(s.transientFailures - 1, 20));
+}

@@ -69,6 +69,11 @@ export class RevealScheduler {
     return this.#tracked.size;
   }
 
+  /** The commits still to reveal, oldest window first. */
+  get trackedCommits(): TrackedCommit[] {
+    return [...this.#tracked.values()].map(({ attempted: _attempted, ...commit }) => commit).sort((a, b) => a.firstRevealBlock - b.firstRevealBlock);
+  }
+
   track(commit: TrackedCommit): void {
     if (this.#revealed.has(commit.hash) || this.#tracked.has(commit.hash)) return;
     this.#tracked.set(commit.hash, { ...commit, attempted: false });

@@ -6,10 +6,10 @@ import { AuditTrail, auditRecord, pendingCommitRecord, type AuditRef } from './a
 import { checkCommitterOptions, type CommitAttemptResult, type WeightCommitterOptions } from './committer-options.js';
 import { gateCycle, storedSource, vectorFrom, withoutReplacedUids, type VectorSource } from './coverage-gate.js';
 import type { ProcessedWeights } from './process-weights.js';
-import { decideRetry } from './retry-policy.js';
+import { decideRetry, nextTickMs, type RetryAction } from './retry-policy.js';
 import { RevealScheduler, type ReconcileSummary } from './reveal-scheduler.js';
 import { ChainWaits } from './weight-chain.js';
-import { landedAnyway, type InFlightCommit } from './cut-off-commit.js';
+import { landedAnyway, type CutOffContext, type InFlightCommit } from './cut-off-commit.js';
 
 export type { WeightAudit } from './audit-trail.js';
 export type { CommitAttemptResult, WeightCommitterOptions } from './committer-options.js';
@@ -29,7 +29,7 @@ export class WeightCommitter {
   readonly #o: WeightCommitterOptions;
   readonly #logger: Logger;
   readonly #trail: AuditTrail;
-  readonly #reveals: RevealScheduler;
+  readonly reveals: RevealScheduler; // the commits to reveal, spooled at shutdown (reveal-spool.ts)
   readonly #stop = new AbortController();
   readonly #waits: ChainWaits;
   #scores: CycleScores | undefined;
@@ -41,11 +41,14 @@ export class WeightCommitter {
   /** Commits and reveals never overlap (nonces, rate limits). */
   #chainTurn: Promise<unknown> = Promise.resolve();
   #revealQueued = false;
-  #rateLimitWait = false;
+  /** The commit holding the chain turn waits (rate limit, store) and sends nothing meanwhile. */
+  #idleWait = false;
   #retryingStartUp = false;
   #blocks: Subscription | undefined;
   #lastResult: CommitAttemptResult | undefined;
   #lastSuccessAt: number | undefined;
+  /** Due commits in a row that ran out of attempts on transient failures (0: none). */
+  #transientFailures = 0;
   #ageTimer: NodeJS.Timeout | undefined;
 
   constructor(options: WeightCommitterOptions) {
@@ -56,7 +59,7 @@ export class WeightCommitter {
     // Both reasons exported from the start, so rate() and increase() see a series at zero.
     for (const reason of ['low_coverage', 'store_unavailable']) options.metrics.weightsSkippedTotal.inc({ reason }, 0);
     this.#waits = new ChainWaits(options.chain, this.#stop.signal, options.waitTimeoutMs ?? 10 * 60_000);
-    this.#reveals = new RevealScheduler({
+    this.reveals = new RevealScheduler({
       chain: options.chain,
       netuid: options.netuid,
       signer: options.signer,
@@ -78,7 +81,6 @@ export class WeightCommitter {
   get hasScores(): boolean {
     return this.#scores !== undefined;
   }
-
   get lastResult(): CommitAttemptResult | undefined {
     return this.#lastResult;
   }
@@ -92,16 +94,16 @@ export class WeightCommitter {
     if (this.#running) return;
     this.#running = true;
     this.#blocks = this.#o.chain.finalizedBlocks$.subscribe((block) => {
-      const due = this.#reveals.nextDue;
+      const due = this.reveals.nextDue;
       if (due === null || block.number < due) return;
       const failed = (error: unknown) => this.#logger.warn({ err: error }, 'reveal failed; retried at the next block');
-      // A commit waiting out the rate limit sends nothing meanwhile: reveals need not queue behind it.
-      if (this.#rateLimitWait) return void this.#reveals.revealDue().catch(failed);
+      // A commit waiting out the rate limit or the store sends nothing meanwhile: reveals need not queue behind it.
+      if (this.#idleWait) return void this.reveals.revealDue().catch(failed);
       if (this.#revealQueued) return;
       this.#revealQueued = true;
       void this.#serial(() => {
         this.#revealQueued = false;
-        return this.#reveals.revealDue();
+        return this.reveals.revealDue();
       }).catch(failed);
     });
     void this.reconcile().catch((error: unknown) => this.#logger.warn({ err: error }, 'start-up reconciliation failed (store or chain down); retried'));
@@ -120,10 +122,14 @@ export class WeightCommitter {
     this.#ageTimer.unref();
     const loop = async () => {
       if (!this.#running) return;
-      if (this.#scores) await this.commitNow().catch((error: unknown) => this.#logger.error({ err: error }, 'weight commit failed'));
+      if (this.#scores) {
+        await this.commitNow().catch((error: unknown) => {
+          this.#transientFailures++;
+          this.#logger.error({ err: error }, 'weight commit failed');
+        });
+      }
       if (!this.#running) return;
-      // Until the first cycle has scored, look again soon rather than a whole interval later.
-      this.#timer = setTimeout(() => void loop(), this.#scores ? this.#o.intervalMs : Math.min(1_000, this.#o.intervalMs));
+      this.#timer = setTimeout(() => void loop(), nextTickMs({ intervalMs: this.#o.intervalMs, retryDelayMs: this.#o.retryDelayMs ?? 1_000, hasScores: this.#scores !== undefined, transientFailures: this.#transientFailures }));
     };
     void loop();
   }
@@ -134,7 +140,10 @@ export class WeightCommitter {
     clearInterval(this.#ageTimer);
     this.#blocks?.unsubscribe();
     this.#stop.abort(new Error('weight committer stopped'));
-    await this.#chainTurn.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<'grace'>((resolve) => (timer = setTimeout(() => resolve('grace'), this.#o.stopGraceMs ?? 10_000)));
+    const turn = await Promise.race([this.#chainTurn.then(() => 'done', () => 'done'), grace]).finally(() => clearTimeout(timer));
+    if (turn === 'grace') this.#logger.warn('weight transaction still in flight at shutdown; left to the chain (a commit is reconciled at the next start)');
     await this.flushAudit().catch(() => undefined);
   }
 
@@ -175,7 +184,7 @@ export class WeightCommitter {
     }
     if (o.dryRun) this.#reconciled = true; // nothing of a dry run is on chain
     if (this.#reconciled) return null;
-    const summary = await this.#reveals.reconcile();
+    const summary = await this.reveals.reconcile();
     // A pending commit too recent to judge is looked at again at the next chance.
     this.#reconciled = summary.undecided === 0;
     return summary;
@@ -213,9 +222,12 @@ export class WeightCommitter {
     await this.#trail.flush();
     const maxAttempts = o.maxAttempts ?? 6;
     let lastError = 'ERR_UNKNOWN';
+    let lastAction: RetryAction | undefined;
     let vector: ProcessedWeights | undefined;
     let mode: Mode = 'set';
     let held = false;
+    /** Best block before a set_weights whose answer was lost was sent: our LastUpdate past it means it landed (only our own set_weights moves it). */
+    let setSentAfter: number | undefined;
     for (let attempt = 1; attempt <= maxAttempts && !this.#stop.signal.aborted; attempt++) {
       let hyper: WeightHyperparameters | undefined;
       let ahead: AuditRef | undefined;
@@ -233,17 +245,23 @@ export class WeightCommitter {
         if (o.dryRun) return await this.#dryRun(vector, block, started);
         mode = hyper.commitRevealEnabled ? 'commit' : 'set';
         const status = await o.chain.validatorStatus(o.netuid, o.signer.address);
+        if (mode === 'set' && setSentAfter !== undefined && status.lastUpdate !== null && status.lastUpdate > setSentAfter) {
+          this.#logger.info({ block: status.lastUpdate }, 'set_weights cut off on its way landed; not sent again');
+          await this.#trail.record(auditRecord(this.#base(), 'set', 'success', vector, { block: status.lastUpdate }));
+          this.#succeeded('set', vector);
+          return this.#finish({ ok: true, mode, uids: vector.uids, values: vector.values, block: status.lastUpdate, attempts: attempt, error: null, latencyMs: performance.now() - started, fallback: vector.fallback });
+        }
         // LastUpdate 0 means "never set": the runtime lets a first-time setter through.
         if (status.lastUpdate !== null && status.lastUpdate !== 0 && hyper.weightsSetRateLimit > 0) {
           const allowedAt = status.lastUpdate + hyper.weightsSetRateLimit;
           if (block < allowedAt) {
             this.#logger.info({ block, allowedAt }, 'waiting for the weights rate limit');
-            this.#rateLimitWait = true;
-            await this.#waits.forBlock(allowedAt).finally(() => (this.#rateLimitWait = false));
+            this.#idleWait = true;
+            await this.#waits.forBlock(allowedAt).finally(() => (this.#idleWait = false));
           }
         }
         // Reveals skip the rate limit; one that came due during the wait goes first.
-        await this.#reveals.revealDue().catch((error: unknown) => this.#logger.warn({ err: error }, 'due reveals not sent; retried at the next block'));
+        await this.reveals.revealDue().catch((error: unknown) => this.#logger.warn({ err: error }, 'due reveals not sent; retried at the next block'));
         if (vector.uids.length === 0) {
           await this.#trail.record(auditRecord(this.#base(), mode, 'error', vector, null, { code: 'ERR_WEIGHTS_EMPTY', message: 'no uid to give weight to' }));
           return fail('ERR_WEIGHTS_EMPTY', mode, attempt);
@@ -254,6 +272,7 @@ export class WeightCommitter {
           const intended = await o.chain.bestBlockNumber();
           // A salt held only in memory is lost with the process: no commit before it is stored.
           const pending = pendingCommitRecord(this.#base(), o.signer.address, vector, salt, intended);
+          this.#idleWait = true;
           ahead = await this.#trail.writeAheadWhenUp(pending, {
             signal: this.#waits.signal(),
             retryDelayMs: o.retryDelayMs ?? 1_000,
@@ -262,11 +281,13 @@ export class WeightCommitter {
               held = true;
               o.metrics.weightsSkippedTotal.inc({ reason: 'store_unavailable' });
             },
-          });
+          }).finally(() => (this.#idleWait = false));
+          // A reveal sent while the salt waited for the store is finished first (one nonce at a time).
+          await this.reveals.revealDue().catch(() => undefined);
           sent = { hash: pending.commit_hash!, salt, intended, vector };
           const receipt = await o.chain.commitWeights(o.netuid, vector, salt, o.signer);
           const window = { firstRevealBlock: receipt.revealFromBlock, lastRevealBlock: receipt.revealFromBlock + hyper.tempo };
-          this.#reveals.track({ ref: ahead, hash: receipt.commitHash, vector, salt, ...window });
+          this.reveals.track({ ref: ahead, hash: receipt.commitHash, vector, salt, ...window });
           await this.#trail.update(ahead, {
             state: 'committed',
             result: 'success',
@@ -277,6 +298,7 @@ export class WeightCommitter {
           });
           landed = receipt.block;
         } else {
+          setSentAfter = block;
           const outcome = await o.chain.setWeights(o.netuid, vector, o.signer);
           await this.#trail.record(auditRecord(this.#base(), 'set', 'success', vector, outcome));
           landed = outcome.block;
@@ -293,15 +315,17 @@ export class WeightCommitter {
           await this.#trail.update(ahead, decision.mayHaveLanded ? { result: decision.result, error_code: detail.code, error_message: detail.message } : { state: 'failed', result: decision.result, error_code: detail.code, error_message: detail.message });
           if (decision.mayHaveLanded) this.#reconciled = false;
           // Sending it again would commit twice: first find out whether it landed.
-          const landed = decision.mayHaveLanded && sent ? await this.#landedAnyway(sent, ahead) : null;
+          const landed = decision.mayHaveLanded && sent ? await landedAnyway(this.#cutOff(), sent, ahead, { trail: this.#trail, reveals: this.reveals, logger: this.#logger }) : null;
           if (landed !== null && sent) {
             this.#succeeded('commit', sent.vector);
             return this.#finish({ ok: true, mode, uids: sent.vector.uids, values: sent.vector.values, block: landed, attempts: attempt, error: null, latencyMs: performance.now() - started, fallback: sent.vector.fallback });
           }
         } else {
           await this.#trail.record(auditRecord(this.#base(), mode, decision.result, vector ?? null, null, detail));
+          if (!decision.mayHaveLanded) setSentAfter = undefined; // else the next attempt looks for it first
         }
         this.#count(mode, decision.result);
+        lastAction = decision.action;
         await this.#waits.after(decision.action, {
           attempt,
           error,
@@ -322,13 +346,12 @@ export class WeightCommitter {
       error: lastError,
       latencyMs: performance.now() - started,
       fallback: vector?.fallback ?? false,
-    });
+    }, lastAction !== undefined && lastAction !== 'give_up');
   }
 
-  #landedAnyway(commit: InFlightCommit, ref: AuditRef): Promise<number | null> {
+  #cutOff(): CutOffContext {
     const o = this.#o;
-    const context = { chain: o.chain, waits: this.#waits, stop: this.#stop.signal, netuid: o.netuid, hotkey: o.signer.address, graceBlocks: o.pendingGraceBlocks ?? 10, retryDelayMs: o.retryDelayMs ?? 1_000 };
-    return landedAnyway(context, commit, ref, { trail: this.#trail, reveals: this.#reveals, logger: this.#logger });
+    return { chain: o.chain, waits: this.#waits, stop: this.#stop.signal, netuid: o.netuid, hotkey: o.signer.address, graceBlocks: o.pendingGraceBlocks ?? 10, retryDelayMs: o.retryDelayMs ?? 1_000 };
   }
 
   async #dryRun(vector: ProcessedWeights, block: number, started: number): Promise<CommitAttemptResult> {
@@ -358,8 +381,9 @@ export class WeightCommitter {
     this.#logger.info({ mode, uids: vector.uids, values: vector.values }, `weights ${mode === 'commit' ? 'committed' : mode === 'reveal' ? 'revealed' : 'set'} for ${vector.uids.length} uids`);
   }
 
-  #finish(result: CommitAttemptResult): CommitAttemptResult {
+  #finish(result: CommitAttemptResult, transient = false): CommitAttemptResult {
     this.#lastResult = result;
+    this.#transientFailures = transient && !this.#stop.signal.aborted ? this.#transientFailures + 1 : 0;
     if (result.attempts > 0) this.#o.metrics.stageDuration.observe({ stage: 'weights' }, result.latencyMs / 1000);
     return result;
   }

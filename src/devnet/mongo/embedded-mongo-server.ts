@@ -71,6 +71,7 @@ export class EmbeddedMongoServer {
   #nextRequestId = 1;
   #closing: Promise<void> | null = null;
   #failPoint: { point: CommandFailPoint; left: number } | null = null;
+  #unanswered: string[] = [];
 
   private constructor(server: Server, host: string, port: number, catalog: MemoryCatalog, options: EmbeddedMongoServerOptions) {
     this.#server = server;
@@ -134,6 +135,11 @@ export class EmbeddedMongoServer {
     this.#failPoint = point ? { point, left: point.times ?? Number.POSITIVE_INFINITY } : null;
   }
 
+  /** Commands a `hang` fail point left unanswered so far, as `command:collection` (e.g. `update:metric_snapshots`). */
+  get unanswered(): readonly string[] {
+    return this.#unanswered;
+  }
+
   /** Open client connections (driver pools plus monitors). */
   get connections(): number {
     return this.#sockets.size;
@@ -179,7 +185,11 @@ export class EmbeddedMongoServer {
       socket.destroy();
       return;
     }
-    if (failed?.hang) return;
+    if (failed?.hang) {
+      const name = Object.keys(request.command)[0] ?? '';
+      this.#unanswered.push(`${name}:${String(request.command[name])}`);
+      return;
+    }
     const runs = !failed || failed.loseReply === true;
     const reply: Document = !runs
       ? { ok: 0, errmsg: 'Failing command via the failCommand fail point', code: failed.errorCode ?? 89, codeName: FAIL_POINT_CODE_NAMES[failed.errorCode ?? 89] ?? '' }

@@ -65,6 +65,7 @@ export class SubtensorDevnet {
   readonly #log: Logger;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  #halted = false;
   #rewriter: AnswerRewriter | undefined;
 
   private constructor(options: SubtensorDevnetOptions) {
@@ -111,6 +112,7 @@ export class SubtensorDevnet {
     await devnet.#server.listen(options.host ?? '127.0.0.1', options.port ?? 0);
     if (options.autoBlocks ?? true) {
       devnet.#timer = setInterval(() => {
+        if (devnet.#halted) return;
         try {
           devnet.produceBlock();
         } catch (err) {
@@ -172,6 +174,21 @@ export class SubtensorDevnet {
   dropConnections(): void {
     this.#server.dropConnections();
     this.#hub.clear();
+  }
+
+  /** Forgets every subscription without telling the clients (a node shedding them under load); sockets stay up. */
+  dropSubscriptions(): void {
+    this.#hub.clear();
+  }
+
+  /** A chain halt: the block timer makes no block (the node still answers) until `halted` is false. */
+  haltBlocks(halted = true): void {
+    this.#halted = halted;
+  }
+
+  /** Every client socket open now hangs (open, silent, nothing answered); new ones are served. */
+  stallConnections(): void {
+    this.#server.stallConnections();
   }
 
   async close(): Promise<void> {

@@ -28,9 +28,12 @@ export interface JsonRpcServerHandlers {
   readonly onClose?: (ws: WebSocket) => void;
 }
 
-/** Sends one JSON-RPC message if the socket is still open. */
+/** Sockets of a node that hangs: open, but nothing read from them is answered or sent on them. */
+const stalled = new WeakSet<WebSocket>();
+
+/** Sends one JSON-RPC message if the socket is still open (and not stalled). */
 export function sendMessage(ws: WebSocket, message: unknown): void {
-  if (ws.readyState !== ws.OPEN) return;
+  if (ws.readyState !== ws.OPEN || stalled.has(ws)) return;
   ws.send(JSON.stringify(message));
 }
 
@@ -80,6 +83,14 @@ export class JsonRpcServer {
     this.#sockets.clear();
   }
 
+  /**
+   * Every client socket open now hangs (a stuck node, a half-open connection): it stays open,
+   * its requests go unanswered and its subscriptions silent. New sockets are served as usual.
+   */
+  stallConnections(): void {
+    for (const socket of this.#sockets) stalled.add(socket);
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     this.dropConnections();
@@ -109,6 +120,7 @@ export class JsonRpcServer {
   }
 
   async #onMessage(ws: WebSocket, text: string): Promise<void> {
+    if (stalled.has(ws)) return;
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
