@@ -8,15 +8,7 @@ import { openStore } from '../../src/runtime/open-store.js';
 import type { Store } from '../../src/store/types.js';
 import { WeightCommitter } from '../../src/weights/weight-committer.js';
 import { neurons, validator } from '../chain/devnet-fixture.js';
-import { cycleScores } from './cycle-scores.js';
-
-const NETUID = 89;
-const SCORES = cycleScores({
-  interval: '2026-01-01-02-00',
-  neurons: [0, 1, 2, 3],
-  scores: [[1, 'a', 4], [2, 'b', 2], [3, 'c', 1]],
-  top: [1, 2, 3],
-});
+import { NETUID, THREE_MINERS as SCORES } from './devnet-chain.js';
 
 /**
  * Commit-reveal on the Subtensor stand-in, the audit in the MongoDB stand-in. A commit is on

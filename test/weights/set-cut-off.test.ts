@@ -1,20 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SubtensorClient } from '../../src/chain/subtensor-client.js';
-import { SubtensorDevnet } from '../../src/devnet/subtensor/subtensor-devnet.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
 import { WeightCommitter } from '../../src/weights/weight-committer.js';
-import { neurons, validator } from '../chain/devnet-fixture.js';
-import { cycleScores } from './cycle-scores.js';
+import { validator } from '../chain/devnet-fixture.js';
+import { NETUID, THREE_MINERS, useDevnetChain } from './devnet-chain.js';
 import { MemoryAudit } from './fed-chain.js';
-
-const NETUID = 89;
-const SCORES = cycleScores({
-  interval: '2026-01-01-02-00',
-  neurons: [0, 1, 2, 3],
-  scores: [[1, 'a', 4], [2, 'b', 2], [3, 'c', 1]],
-  top: [1, 2, 3],
-});
 
 /**
  * set_weights (commit-reveal off) sent, and the socket dropped before its inclusion was heard:
@@ -23,41 +13,28 @@ const SCORES = cycleScores({
  * second time a rate limit later.
  */
 describe('a set_weights cut off by a dropped socket that lands anyway', () => {
-  let devnet: SubtensorDevnet;
-  let client: SubtensorClient;
-  let committer: WeightCommitter | undefined;
   let cut = false;
   let submitted = 0;
-  beforeEach(async () => {
+  beforeEach(() => {
     cut = false;
     submitted = 0;
-    devnet = await SubtensorDevnet.start({
-      port: 0,
-      blockTimeMs: 100,
-      netuid: NETUID,
-      neurons: neurons(3),
-      hyperparameters: { weightsSetRateLimit: 100 },
-      // The socket goes as the transaction reaches the pool: pooled, its answer never sent.
-      onRequest: (method) => {
-        if (method === 'author_submitAndWatchExtrinsic') submitted++;
-        if (method === 'author_submitAndWatchExtrinsic' && !cut) {
-          cut = true;
-          setImmediate(() => devnet.dropConnections());
-        }
-      },
-    });
-    client = await SubtensorClient.connect({ endpoint: devnet.url, connectTimeoutMs: 10_000, inclusionTimeoutMs: 60_000 });
-  }, 60_000);
-  afterEach(async () => {
-    await committer?.stop();
-    await client?.close();
-    await devnet?.close();
+  });
+  const chain = useDevnetChain({
+    hyperparameters: { weightsSetRateLimit: 100 },
+    // The socket goes as the transaction reaches the pool: pooled, its answer never sent.
+    onRequest: (devnet) => (method) => {
+      if (method === 'author_submitAndWatchExtrinsic') submitted++;
+      if (method === 'author_submitAndWatchExtrinsic' && !cut) {
+        cut = true;
+        setImmediate(() => devnet.dropConnections());
+      }
+    },
   });
 
   it('is found landed at the next attempt (recorded after the cut-off attempt) and not sent again', async () => {
     const audit = new MemoryAudit();
-    committer = new WeightCommitter({
-      chain: client,
+    const committer = (chain.committer = new WeightCommitter({
+      chain: chain.client,
       netuid: NETUID,
       signer: validator,
       audit,
@@ -67,18 +44,18 @@ describe('a set_weights cut off by a dropped socket that lands anyway', () => {
       waitTimeoutMs: 60_000,
       logger: silentLogger(),
       metrics: new ValidatorMetrics({ defaultMetrics: false }),
-    });
-    committer.update(SCORES);
+    }));
+    committer.update(THREE_MINERS);
     const result = await committer.commitNow();
     expect(cut).toBe(true);
     // Sent once: the cut-off one was found landed, not sent again a rate limit (100 blocks) later.
     expect(submitted).toBe(1);
     expect(result).toMatchObject({ ok: true, mode: 'set', uids: [1, 2, 3] });
-    const status = await client.validatorStatus(NETUID, validator.address);
+    const status = await chain.client.validatorStatus(NETUID, validator.address);
     // The one inclusion: a second set_weights would have come WeightsSetRateLimit (100) blocks later.
     expect(status.lastUpdate).toBe(result.block);
     // The attempt whose answer was lost, then its landing.
     expect(audit.records.filter((r) => r.mode === 'set').map((r) => [r.result, r.block])).toEqual([['error', null], ['success', result.block]]);
-    expect(devnet.state.weightsOf(0, NETUID).map(([uid]) => uid)).toEqual([1, 2, 3]);
+    expect(chain.devnet.state.weightsOf(0, NETUID).map(([uid]) => uid)).toEqual([1, 2, 3]);
   }, 60_000);
 });
