@@ -5,6 +5,7 @@ import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
 import { backfillListedContentIds } from './backfill-listed-ids.js';
 import { assertSubmissionRecordFits } from './document-size.js';
 import { aiResultsRepository } from './ai-results-repository.js';
+import { listedRecordIssue } from './listed-record-check.js';
 import { checkSnapshots, wellFormedSnapshots } from './snapshot-schema.js';
 import { toStoreError } from './store-error-mapping.js';
 import { wellFormedCommits } from './weight-commit-schema.js';
@@ -148,7 +149,14 @@ export class MongoStore implements Store {
                 { projection: { _id: 0, rejections: 0 } },
               )
               .toArray();
-            for (const doc of docs) found.set(doc.hotkey, doc);
+            for (const doc of docs) {
+              const issue = listedRecordIssue(doc);
+              if (issue === undefined) found.set(doc.hotkey, doc);
+              else {
+                this.#metrics?.storeOperationsTotal.inc({ operation: 'submissions.listing', result: 'malformed' });
+                this.#logger?.warn({ code: 'ERR_STORE_MALFORMED_DOCUMENT', operation: 'submissions.listing', hotkey: String(doc.hotkey).slice(0, 64), why: issue }, 'submissions record of the wrong shape left out of the stored lists');
+              }
+            }
           }
           return [...found.values()];
         }),
