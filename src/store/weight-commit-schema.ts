@@ -26,7 +26,8 @@ export function weightCommitIssue(doc: unknown): string | undefined {
     ['netuid', u16(d['netuid'])],
     ['mode', MODES.includes(d['mode'])],
     ['result', RESULTS.includes(d['result'])],
-    ['uids', u16s(d['uids'])],
+    // Unique: the chain refuses a vector naming a uid twice, and this validator never writes one.
+    ['uids', u16s(d['uids']) && new Set(d['uids'] as number[]).size === (d['uids'] as number[]).length],
     ['values', u16s(d['values']) && (d['values'] as unknown[]).length === (d['uids'] as unknown[]).length],
     ['version_key', versionKey(d['version_key'])],
     ['block', d['block'] === null || optional(d, 'block', block)],

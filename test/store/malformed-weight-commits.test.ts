@@ -15,7 +15,8 @@ import { useWatchedStore } from './backend.js';
  * metric. Before, a salt that was a string, a value past u16 or a version key of "1.5" threw out
  * of the reconcile, so the well-formed commits of the previous run were never scheduled for their
  * reveal; a string block went back into the store; and uids that were strings or past u16 were
- * re-sent to the chain as the last applied weights (uids missing altogether stopped the start-up).
+ * re-sent to the chain as the last applied weights (uids missing altogether stopped the start-up),
+ * as was a vector naming a uid twice, which the chain refuses.
  */
 
 const watched = useWatchedStore();
@@ -52,6 +53,7 @@ const bad: Array<[string, Record<string, unknown>]> = [
   ['a salt value past u16', { salt: [70_000, 1] }],
   ['uids that are strings', { uids: ['1', '2'] }],
   ['uids that are not an array', { uids: 'x' }],
+  ['a uid named twice', { uids: [1, 1] }],
   ['values longer than uids', { values: [1, 2, 3] }],
   ['a value past u16', { values: [65_536, 1] }],
   ['a version key that is not a number', { version_key: '1.5' }],
@@ -111,11 +113,12 @@ describe('weight_commits records of the wrong shape', () => {
       { ...applied, attempted_at: at(1), uids: [3, 70_000], values: [1, 2] },
       { ...applied, attempted_at: at(2), uids: 'x' },
       { ...applied, attempted_at: at(3), values: ['1', '2'] },
+      { ...applied, attempted_at: at(4), uids: [5, 5] },
     ]);
     const latest = await watched.store.weightCommits.latestSuccess(NETUID, ['set', 'commit']);
     expect(latest).toMatchObject({ uids: [3, 4], values: [1, 2], attempted_at: at(0) });
-    expect(malformed('weightCommits.latestSuccess')).toHaveLength(3);
-    expect(await watched.metrics.registry.metrics()).toContain(`infinitevibe_store_operations_total{operation="weightCommits.latestSuccess",result="malformed"} 3`);
+    expect(malformed('weightCommits.latestSuccess')).toHaveLength(4);
+    expect(await watched.metrics.registry.metrics()).toContain(`infinitevibe_store_operations_total{operation="weightCommits.latestSuccess",result="malformed"} 4`);
 
     const recent = await watched.store.weightCommits.recent(10);
     expect(recent.map((r) => r.uids)).toEqual([[3, 4]]);
