@@ -5,6 +5,7 @@ import type { RevealScheduler, TrackedCommit } from '../weights/reveal-scheduler
 
 const u16s = (v: unknown): v is number[] => Array.isArray(v) && v.every((n) => Number.isInteger(n) && n >= 0 && n <= 65_535);
 const block = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const u64 = (v: unknown): v is bigint => typeof v === 'bigint' && v >= 0n && v < 2n ** 64n;
 
 /** A spooled commit of the shape written, its hash recomputed from its fields; null otherwise. */
 function trackedFrom(doc: unknown, hotkey: string, netuid: number): TrackedCommit | null {
@@ -13,7 +14,8 @@ function trackedFrom(doc: unknown, hotkey: string, netuid: number): TrackedCommi
   const vector = d['vector'] as Record<string, unknown> | undefined;
   const ref = d['ref'] as Record<string, unknown> | undefined;
   if (typeof d['hash'] !== 'string' || !u16s(d['salt']) || !block(d['firstRevealBlock']) || !block(d['lastRevealBlock'])) return null;
-  if (!vector || !u16s(vector['uids']) || !u16s(vector['values']) || typeof vector['versionKey'] !== 'bigint') return null;
+  if (d['firstRevealBlock'] > d['lastRevealBlock']) return null;
+  if (!vector || !u16s(vector['uids']) || !u16s(vector['values']) || !u64(vector['versionKey'])) return null;
   if (vector['uids'].length !== vector['values'].length || (ref?.['id'] !== undefined && typeof ref['id'] !== 'string')) return null;
   const commit = { uids: vector['uids'], values: vector['values'], versionKey: vector['versionKey'] };
   if (commitHashOf({ hotkey, netuid, ...commit, salt: d['salt'] }) !== d['hash']) return null;
@@ -50,13 +52,16 @@ export class RevealSpool {
     const files = await readSpoolFiles(this.#dir, 'reveals');
     let count = 0;
     for (const file of files) {
+      // A line cut short (a hand edit, a bad restore) counts as left out, as a commit of the wrong shape does.
+      let skipped = file.unreadable;
       for (const doc of file.docs) {
         const commit = trackedFrom(doc, this.#who.hotkey, this.#who.netuid);
         if (commit) {
           reveals.track(commit);
           count++;
-        } else this.#logger.warn({ file: file.path }, 'spooled weight commit of the wrong shape (or another hotkey or subnet) left out');
+        } else skipped++;
       }
+      if (skipped > 0) this.#logger.warn({ file: file.path, skipped }, 'spooled weight commits of the wrong shape (or another hotkey or subnet) left out');
       this.#replayed.push(file.path);
     }
     if (count > 0) this.#logger.info({ commits: count }, 'weight commits spooled at the last shutdown scheduled for their reveal');

@@ -5,8 +5,10 @@ import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
 import { backfillListedContentIds } from './backfill-listed-ids.js';
 import { assertSubmissionRecordFits } from './document-size.js';
 import { aiResultsRepository } from './ai-results-repository.js';
+import { listedRecordIssue } from './listed-record-check.js';
 import { checkSnapshots, wellFormedSnapshots } from './snapshot-schema.js';
 import { toStoreError } from './store-error-mapping.js';
+import { wellFormedCommits } from './weight-commit-schema.js';
 import type { AiResultRecord, MetricSnapshot, ScoreRecord, Store, SubmissionRecord, UpsertSummary, WeightCommitRecord } from './types.js';
 
 export const COLLECTIONS = Object.freeze({
@@ -147,7 +149,14 @@ export class MongoStore implements Store {
                 { projection: { _id: 0, rejections: 0 } },
               )
               .toArray();
-            for (const doc of docs) found.set(doc.hotkey, doc);
+            for (const doc of docs) {
+              const issue = listedRecordIssue(doc);
+              if (issue === undefined) found.set(doc.hotkey, doc);
+              else {
+                this.#metrics?.storeOperationsTotal.inc({ operation: 'submissions.listing', result: 'malformed' });
+                this.#logger?.warn({ code: 'ERR_STORE_MALFORMED_DOCUMENT', operation: 'submissions.listing', hotkey: String(doc.hotkey).slice(0, 64), why: issue }, 'submissions record of the wrong shape left out of the stored lists');
+              }
+            }
           }
           return [...found.values()];
         }),
@@ -249,7 +258,7 @@ export class MongoStore implements Store {
       recent: (limit) =>
         this.#run('weightCommits.recent', () => {
           if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RECENT) throw new RangeError(`limit must be an integer in [1, ${MAX_RECENT}], got ${String(limit)}`);
-          return commits.find({}, { projection: { _id: 0 } }).sort({ attempted_at: -1, _id: -1 }).limit(limit).toArray();
+          return commits.find({}, { projection: { _id: 0 } }).sort({ attempted_at: -1, _id: -1 }).limit(limit).toArray().then((docs) => this.#wellFormedCommits('weightCommits.recent', docs));
         }),
       pendingReveals: (netuid) =>
         this.#run('weightCommits.pendingReveals', async () => {
@@ -262,13 +271,24 @@ export class MongoStore implements Store {
             })
             .sort({ attempted_at: 1, _id: 1 })
             .toArray();
-          return docs.map(({ _id, ...rest }) => ({ ...rest, id: _id.toHexString() }));
+          // A malformed record is left as it is, neither revealed nor marked dropped.
+          return this.#wellFormedCommits('weightCommits.pendingReveals', docs).map(({ _id, ...rest }) => ({ ...rest, id: _id.toHexString() }));
         }),
       latestSuccess: (netuid, modes) =>
-        this.#run('weightCommits.latestSuccess', () => {
+        this.#run('weightCommits.latestSuccess', async () => {
           checkNetuid(netuid);
           if (!Array.isArray(modes) || modes.length === 0) throw new TypeError('modes must be a non-empty array of weight commit modes');
-          return commits.findOne({ netuid, mode: { $in: [...modes] }, result: 'success' }, { sort: { attempted_at: -1, _id: -1 }, projection: { _id: 0 } });
+          // The newest well-formed one: a malformed record is never re-sent as the last applied vector.
+          const cursor = commits.find({ netuid, mode: { $in: [...modes] }, result: 'success' }, { sort: { attempted_at: -1, _id: -1 }, projection: { _id: 0 }, batchSize: 16 });
+          try {
+            for await (const doc of cursor) {
+              const [found] = this.#wellFormedCommits('weightCommits.latestSuccess', [doc]);
+              if (found) return found;
+            }
+            return null;
+          } finally {
+            await cursor.close();
+          }
         }),
     };
   }
@@ -311,6 +331,16 @@ export class MongoStore implements Store {
       this.#logger?.warn({ code: 'ERR_STORE_MALFORMED_DOCUMENT', hotkey, skipped, first }, 'snapshot documents of the wrong shape left out of the history');
     }
     return snapshots;
+  }
+
+  /** The weight-commit documents of the shape written; the rest are reported and left out. */
+  #wellFormedCommits<T>(operation: string, docs: readonly T[]): Array<T & WeightCommitRecord> {
+    const { commits, skipped, first } = wellFormedCommits(docs);
+    if (skipped > 0) {
+      this.#metrics?.storeOperationsTotal.inc({ operation, result: 'malformed' }, skipped);
+      this.#logger?.warn({ code: 'ERR_STORE_MALFORMED_DOCUMENT', operation, skipped, first }, 'weight commit records of the wrong shape left out (not revealed, not re-sent)');
+    }
+    return commits;
   }
 
   async #run<T>(operation: string, work: () => Promise<T>): Promise<T> {

@@ -26,6 +26,7 @@ const submissionRecordSchema = z.looseObject({
   commitment_block: z.number().int().nullable(),
   interval: z.string(),
   submissions: z.array(z.looseObject({ platform: z.string(), content_id: z.string(), direct_video_url: z.string(), line: z.number() })),
+  listed_content_ids: z.array(z.string()).optional(),
   rejections: z.array(z.looseObject({ line: z.number(), reason: z.string(), excerpt: z.string() })),
   updated_at: z.date(),
 });

@@ -99,13 +99,15 @@ export class StoredLists {
     const due = new Map<string, SubmissionRecord>();
     for (const record of [...stored, ...held.values()]) {
       const newest = held.get(record.hotkey) ?? record;
-      if (request.peers.has(newest.hotkey) || !(newest.listed_content_ids ?? []).some((id) => request.active.has(id))) continue;
+      // Read before the shape check below: a value of the wrong type must not throw out of the pass.
+      const listed: unknown = newest.listed_content_ids;
+      if (request.peers.has(newest.hotkey) || !(Array.isArray(listed) && listed.some((id) => request.active.has(id as string)))) continue;
       due.set(newest.hotkey, newest);
     }
     const wellFormed: SubmissionRecord[] = [];
     for (const record of due.values()) {
       if (storedRecord.safeParse(record).success) wellFormed.push(record);
-      else this.#o.logger.warn({ hotkey: record.hotkey.slice(0, 8) }, 'stored submissions list malformed; not processed again');
+      else this.#o.logger.warn({ hotkey: String(record.hotkey).slice(0, 8) }, 'stored submissions list malformed; not processed again');
     }
     return wellFormed.sort((a, b) => (a.hotkey < b.hotkey ? -1 : 1));
   }

@@ -13,6 +13,17 @@ type Queued =
   | { readonly kind: 'record'; readonly record: WeightCommitRecord; readonly ref: { id?: string } }
   | { readonly kind: 'update'; readonly target: { id?: string }; readonly patch: Partial<WeightCommitRecord> };
 
+/**
+ * An update the store can never apply: no record with its id (a reveal spool replayed against
+ * another or a restored database, a record deleted by hand) or an id that is no ObjectId. Queued,
+ * it would block the backlog, and with it every later write-ahead record, for good.
+ */
+function neverApplies(error: unknown): string | undefined {
+  if (error instanceof StoreError && error.code === 'ERR_STORE_NOT_FOUND') return error.code;
+  if (error instanceof TypeError) return 'TypeError';
+  return undefined;
+}
+
 /** A handle on a record that may still sit in the backlog (its id is known once written). */
 export interface AuditRef {
   id?: string;
@@ -67,6 +78,7 @@ export class AuditTrail {
         await this.#audit.update(target.id, patch);
         return;
       } catch (error) {
+        if (this.#dropped(error, target.id)) return;
         this.#logger.warn({ err: error }, 'audit update queued until the store is back');
       }
     }
@@ -118,12 +130,20 @@ export class AuditTrail {
       try {
         if (next.kind === 'record') next.ref.id = await this.#audit.record(next.record);
         else if (next.target.id !== undefined) await this.#audit.update(next.target.id, next.patch);
-      } catch {
-        return false;
+      } catch (error) {
+        if (!(next.kind === 'update' && this.#dropped(error, next.target.id))) return false;
       }
       this.#backlog.shift();
       this.#metrics.setPendingWrites('audit', this.#backlog.length);
     }
+    return true;
+  }
+
+  /** True (and said) when an update can never be written and is dropped rather than queued. */
+  #dropped(error: unknown, id: string | undefined): boolean {
+    const code = neverApplies(error);
+    if (code === undefined) return false;
+    this.#logger.warn({ code, id: String(id).slice(0, 64), err: error }, 'audit update for a record the store cannot hold dropped');
     return true;
   }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -38,5 +38,22 @@ describe('RevealSpool', () => {
     // Nothing left to reveal at the next shutdown: the replayed file goes, none is written.
     await spool.keep(scheduler as unknown as RevealScheduler);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('a spooled commit of the wrong shape or a cut line is left out with a warning; it never stops the replay of the others', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'iv-reveal-spool-'));
+    const keyPastU64 = { ...commit, vector: { ...vector, versionKey: 2n ** 64n } };
+    const negativeKey = { ...commit, vector: { ...vector, versionKey: -1n } };
+    const windowBackwards = { ...commit, firstRevealBlock: 150, lastRevealBlock: 120 };
+    const path = await writeSpoolFile(dir, 'reveals', [keyPastU64, negativeKey, windowBackwards, commit]);
+    appendFileSync(path!, '{"ref":{"id":"abc"},"hash":"0x');
+    const tracked: TrackedCommit[] = [];
+    const warnings: Array<Record<string, unknown>> = [];
+    const logger = { ...silentLogger(), warn: (fields: Record<string, unknown>) => void warnings.push(fields) };
+    const scheduler = { track: (c: TrackedCommit) => void tracked.push(c), trackedCommits: [] as TrackedCommit[] };
+    const spool = new RevealSpool(dir, WHO, logger as never);
+    expect(await spool.replay(scheduler as unknown as RevealScheduler)).toBe(1);
+    expect(tracked).toEqual([commit]);
+    expect(warnings).toEqual([{ file: path, skipped: 4 }]);
   });
 });

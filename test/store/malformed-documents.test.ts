@@ -49,4 +49,30 @@ describe('snapshot documents of the wrong shape', () => {
     expect(text).toContain(`infinitevibe_store_operations_total{operation="snapshots.history",result="malformed"} ${bad.length}`);
     expect(text).toContain(`infinitevibe_store_operations_total{operation="snapshots.histories",result="malformed"} ${bad.length}`);
   });
+
+  it('listing leaves out submissions records whose hotkey, listed ids, uid or lines are of the wrong type, and counts them', async () => {
+    const record = { hotkey: '5Listed', uid: 1, commitment: null, commitment_block: null, interval: intervalOf(0), submissions: [], listed_content_ids: ['shared'], rejections: [], updated_at: new Date(0) };
+    await watched.backend.client
+      .db(watched.backend.db)
+      .collection(COLLECTIONS.submissions)
+      .insertMany([
+        { ...record },
+        { ...record, hotkey: 42 },
+        { ...record, hotkey: '5ListedAsString', listed_content_ids: 'shared' },
+        { ...record, hotkey: '5NumberInList', listed_content_ids: ['shared', 7] },
+        { ...record, hotkey: '5UidAsString', uid: '1' },
+        { ...record, hotkey: '5LinesNotAList', submissions: 'x' },
+      ]);
+    expect((await watched.store.submissions.listing(['shared'], [])).map((r) => r.hotkey)).toEqual(['5Listed']);
+    const warned = watched.warnings.filter((w) => w['code'] === 'ERR_STORE_MALFORMED_DOCUMENT' && w['operation'] === 'submissions.listing');
+    // Sorted: the order a find returns unsorted documents in is the server's.
+    expect(warned.map((w) => String(w['why'])).sort()).toEqual([
+      'hotkey: not a non-empty string',
+      'listed_content_ids: not an array of strings',
+      'listed_content_ids: not an array of strings',
+      'uid: not a non-negative integer',
+      'submissions: not an array',
+    ].sort());
+    expect(await watched.metrics.registry.metrics()).toContain('infinitevibe_store_operations_total{operation="submissions.listing",result="malformed"} 5');
+  });
 });

@@ -270,8 +270,8 @@ describe(`MongoStore (${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded'} ba
     const pendingId = await store.weightCommits.record(commit({ netuid, mode: 'commit', result: 'pending', state: 'pending', attempted_at: at(1), salt: [5], hotkey: '5Hk', intended_at: at(1), intended_block: 10, commit_hash: '0xa', block: null }));
     const committedId = await store.weightCommits.record(commit({ netuid, mode: 'commit', result: 'success', state: 'committed', attempted_at: at(2), salt: [6], uids: [4], values: [65535] }));
     await store.weightCommits.record(commit({ netuid, mode: 'commit', result: 'error', state: 'failed', attempted_at: at(3), salt: [7] }));
-    await store.weightCommits.record(commit({ netuid, mode: 'set', result: 'error', attempted_at: at(4), uids: [9] }));
-    await store.weightCommits.record(commit({ netuid, mode: 'dry_run', result: 'success', attempted_at: at(5), uids: [8] }));
+    await store.weightCommits.record(commit({ netuid, mode: 'set', result: 'error', attempted_at: at(4), uids: [9], values: [1] }));
+    await store.weightCommits.record(commit({ netuid, mode: 'dry_run', result: 'success', attempted_at: at(5), uids: [8], values: [1] }));
     expect((await store.weightCommits.pendingReveals(netuid)).map((r) => [r.id, r.state])).toEqual([
       [pendingId, 'pending'],
       [committedId, 'committed'],

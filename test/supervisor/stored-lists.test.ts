@@ -112,6 +112,24 @@ describe('StoredLists', () => {
     expect(reports.map((r) => [r.hotkey, r.uid, r.candidates.map((s) => s.content_id)])).toEqual([[w.c.address, 6, ['c1', 'x']]]);
   });
 
+  it('a record whose listed ids are not an array, or whose hotkey is not a string, is left out; the others are still processed', async () => {
+    const w = await world('malformed');
+    await store.submissions.upsertMany([record(w.a.address, 4, ['a1'])]);
+    // A hand edit or another version: $in matches a listed id kept as a plain string, and any hotkey type.
+    await backend.client
+      .db(backend.db)
+      .collection('submissions')
+      .insertMany([
+        { ...record(w.c.address, 6, ['c1']), listed_content_ids: 'x' },
+        { ...record(w.d.address, 7, ['x']), hotkey: 12345 },
+      ]);
+    // Held through an outage after a replay of a spool file edited by hand.
+    const held = [{ ...record(w.b.address, 5, ['x']), listed_content_ids: 'x' as never }];
+    const lists = new StoredLists({ store: store.submissions, held: () => held, deps: w.deps, logger: w.deps.logger });
+    const reports = await lists.collect({ interval: INTERVAL, peers: new Set(), active: new Set(['a1', 'x']), uidOf: () => undefined, signal: new AbortController().signal });
+    expect(reports.map((r) => r.hotkey)).toEqual([w.a.address]);
+  });
+
   it("processes the validator's own stored list like any hotkey's that is no peer, as the original does", async () => {
     const w = await world('4');
     // d stands for this validator's hotkey: in the metagraph, its commitment without ':'.

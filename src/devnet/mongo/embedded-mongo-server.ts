@@ -124,6 +124,12 @@ export class EmbeddedMongoServer {
     server.on('drop', (dropped) => {
       instance.#logger?.warn({ remote: dropped?.remoteAddress, maxConnections }, 'connection refused: too many open connections');
     });
+    if (catalog.damaged) {
+      instance.#logger?.error(
+        { code: 'ERR_STORE_MALFORMED_DOCUMENT', ...catalog.damaged },
+        'embedded MongoDB journal unreadable before its end: the writes after that point are not loaded; the journal as found is kept',
+      );
+    }
     instance.#logger?.info({ port: bound, host, dataDir: options.dataDir }, 'embedded MongoDB server listening');
     return instance;
   }

@@ -1,6 +1,6 @@
 import { commandError } from './command-error.js';
 import { MemoryCollection, type ChangeRecord } from './memory-collection.js';
-import { WriteJournal } from './write-journal.js';
+import { WriteJournal, type JournalDamage } from './write-journal.js';
 
 const DB_NAME = /^[^/\\. "$*<>:|?\0]{1,63}$/;
 
@@ -25,6 +25,8 @@ export class MemoryCatalog {
   #dbs = new Map<string, Map<string, MemoryCollection>>();
   #pending: ChangeRecord[] = [];
   #journal: WriteJournal | null = null;
+  /** Set when the journal opened could not be read to its end (see WriteJournal.open). */
+  damaged: JournalDamage | undefined;
   #record = (r: ChangeRecord): void => {
     if (this.#journal) this.#pending.push(r);
   };
@@ -33,7 +35,8 @@ export class MemoryCatalog {
   static open(dataDir?: string): MemoryCatalog {
     const catalog = new MemoryCatalog();
     if (dataDir === undefined) return catalog;
-    const { journal, records } = WriteJournal.open(dataDir);
+    const { journal, records, damaged } = WriteJournal.open(dataDir);
+    catalog.damaged = damaged;
     try {
       for (const record of records) catalog.#replay(record);
       catalog.#journal = journal;

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { BSON, type Document } from 'bson';
 import type { ChangeRecord } from './memory-collection.js';
@@ -31,6 +31,13 @@ function lockDirectory(dir: string): string {
   writeFileSync(path, String(process.pid)); // stale lock of a process that is gone
   return path;
 }
+/** Where a journal could not be read before its end, and the copy of it as found. */
+export interface JournalDamage {
+  readonly offset: number;
+  readonly bytesCut: number;
+  readonly keptAs: string;
+}
+
 const DESERIALIZE_OPTIONS = { promoteLongs: true, promoteValues: true, promoteBuffers: false } as const;
 
 /**
@@ -53,23 +60,38 @@ export class WriteJournal {
     this.path = join(dir, FILE);
   }
 
-  /** Opens (creating) the journal in `dir` and returns the records to replay, oldest first. */
-  static open(dir: string): { journal: WriteJournal; records: ChangeRecord[] } {
+  /**
+   * Opens (creating) the journal in `dir` and returns the records to replay, oldest first. A record
+   * that is whole but cannot be read (a bad restore, a disk error, an edit) is not a torn tail:
+   * the records after it were acknowledged, so the file as found is kept beside the journal
+   * (`damaged`) before it is cut there, and the caller says so.
+   */
+  static open(dir: string): { journal: WriteJournal; records: ChangeRecord[]; damaged?: JournalDamage } {
     mkdirSync(dir, { recursive: true });
     const journal = new WriteJournal(dir, lockDirectory(dir));
     const records: ChangeRecord[] = [];
+    let damaged: JournalDamage | undefined;
     if (existsSync(journal.path)) {
       const data = readFileSync(journal.path);
       let offset = 0;
+      let unreadable = false;
       while (offset + 5 <= data.length) {
         const size = data.readInt32LE(offset);
-        if (size < 5 || offset + size > data.length) break;
+        // A crash mid-append leaves a record shorter than its size says, always at the end.
+        if (size >= 5 && offset + size > data.length) break;
         try {
+          if (size < 5) throw new RangeError(`record size ${size}`);
           records.push(BSON.deserialize(data.subarray(offset, offset + size), DESERIALIZE_OPTIONS) as ChangeRecord);
         } catch {
+          unreadable = true;
           break;
         }
         offset += size;
+      }
+      if (unreadable) {
+        const keptAs = `${journal.path}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+        copyFileSync(journal.path, keptAs);
+        damaged = { offset, bytesCut: data.length - offset, keptAs };
       }
       if (offset < data.length) {
         const fd = openSync(journal.path, 'r+');
@@ -83,7 +105,7 @@ export class WriteJournal {
       journal.#bytes = offset;
     }
     journal.#fd = openSync(journal.path, 'a');
-    return { journal, records };
+    return { journal, records, ...(damaged ? { damaged } : {}) };
   }
 
   get bytes(): number {

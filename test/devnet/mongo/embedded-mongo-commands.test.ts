@@ -1,5 +1,5 @@
 import { BSON } from 'bson';
-import { mkdtempSync, appendFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, appendFileSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -135,6 +135,38 @@ describe('EmbeddedMongoServer: persistence', () => {
       expect(await c.db('persist').collection('docs').countDocuments()).toBe(50);
       await c.close();
       await s.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a journal unreadable before its end is kept as found beside the one cut, and the start says so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iv-embedded-'));
+    try {
+      let s = await EmbeddedMongoServer.start({ dataDir: dir });
+      let c = new MongoClient(s.uri, { serverSelectionTimeoutMS: 2_000 });
+      for (const k of [1, 2, 3]) await c.db('persist').collection('docs').insertOne({ k });
+      await c.close();
+      await s.close();
+      // A bad restore: the record before the last one is whole but unreadable (an unknown element type).
+      const path = join(dir, 'journal.bson');
+      const data = readFileSync(path);
+      const offsets: number[] = [];
+      for (let at = 0; at < data.length; at += data.readInt32LE(at)) offsets.push(at);
+      data[offsets[offsets.length - 2]! + 4] = 0x7f;
+      writeFileSync(path, data);
+
+      const errors: Array<Record<string, unknown>> = [];
+      const logger = { error: (fields: Record<string, unknown>) => void errors.push(fields), warn: () => undefined, info: () => undefined, debug: () => undefined };
+      s = await EmbeddedMongoServer.start({ dataDir: dir, logger: logger as never });
+      c = new MongoClient(s.uri, { serverSelectionTimeoutMS: 2_000 });
+      expect((await c.db('persist').collection('docs').find({}, { projection: { _id: 0 } }).toArray()).map((d) => d['k'])).toEqual([1]);
+      await c.close();
+      await s.close();
+      const kept = readdirSync(dir).filter((n) => n.startsWith('journal.bson.damaged-'));
+      expect(kept).toHaveLength(1);
+      expect(readFileSync(join(dir, kept[0]!)).equals(data)).toBe(true);
+      expect(errors).toEqual([{ code: 'ERR_STORE_MALFORMED_DOCUMENT', offset: offsets[offsets.length - 2], bytesCut: data.length - offsets[offsets.length - 2]!, keptAs: join(dir, kept[0]!) }]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
