@@ -1,4 +1,4 @@
-import type { AnyBulkWriteOperation, Collection } from 'mongodb';
+import type { AnyBulkWriteOperation, Collection, ObjectId } from 'mongodb';
 import type { SubmissionRecord } from './types.js';
 
 /** Records read and rewritten per round trip. */
@@ -14,25 +14,26 @@ const BATCH = 1_000;
  */
 export async function backfillListedContentIds(collection: Collection<SubmissionRecord>): Promise<number> {
   let updated = 0;
-  let after: string | undefined;
+  // Paged by _id, which every document has with one type, whatever a damaged hotkey holds.
+  let after: ObjectId | undefined;
   for (;;) {
-    const page = await collection
+    const page = (await collection
       .find(
-        { listed_content_ids: { $exists: false }, ...(after === undefined ? {} : { hotkey: { $gt: after } }) },
-        { projection: { _id: 0, hotkey: 1, 'submissions.content_id': 1, 'submissions.earlier.content_id': 1 }, sort: { hotkey: 1 }, limit: BATCH },
+        { listed_content_ids: { $exists: false }, ...(after === undefined ? {} : { _id: { $gt: after } }) },
+        { projection: { _id: 1, 'submissions.content_id': 1, 'submissions.earlier.content_id': 1 }, sort: { _id: 1 }, limit: BATCH },
       )
-      .toArray();
+      .toArray()) as unknown as Array<Partial<SubmissionRecord> & { _id: ObjectId }>;
     if (page.length === 0) return updated;
     const ops: AnyBulkWriteOperation<SubmissionRecord>[] = page.map((record) => ({
       updateOne: {
-        filter: { hotkey: record.hotkey, listed_content_ids: { $exists: false } },
+        filter: { _id: record._id, listed_content_ids: { $exists: false } },
         update: { $set: { listed_content_ids: listedIdsOf(record) } },
       },
     }));
     const result = await collection.bulkWrite(ops, { ordered: false });
     updated += result.modifiedCount;
     if (page.length < BATCH) return updated;
-    after = page[page.length - 1]!.hotkey;
+    after = page[page.length - 1]!._id;
   }
 }
 

@@ -41,6 +41,10 @@ describe('records written before listed_content_ids existed', () => {
       olderRecord('5OlderFallback', ['slot-1'], ['fallback-1', 'slot-1']),
       { ...olderRecord('5Current', ['cur-1']), listed_content_ids: ['cur-1', 'past-the-cap'] },
       { ...olderRecord('5Damaged', []), submissions: [null, { content_id: 7 }, { content_id: 'kept', earlier: 'x' }] },
+      // Damaged hotkeys that are not strings (numbers sort before strings, a page's worth of
+      // them) do not stop the pages after them.
+      ...Array.from({ length: 1_000 }, (_, i) => ({ ...olderRecord('5Number', [`num-${i}`]), hotkey: i })),
+      ...Array.from({ length: 3 }, (_, i) => olderRecord(`5After${i}`, [`after-${i}`])),
     ]);
     store = await openStore({ uri: backend.uri, db: backend.db });
   });
@@ -56,6 +60,7 @@ describe('records written before listed_content_ids existed', () => {
     expect(await hotkeys(['old-1004-a', 'old-1000-b'])).toEqual(['5Older1000', '5Older1004']);
     expect(await hotkeys(['fallback-1'])).toEqual(['5OlderFallback']);
     expect(await hotkeys(['kept'])).toEqual(['5Damaged']);
+    expect(await hotkeys(['after-2', 'after-0'])).toEqual(['5After0', '5After2']);
   });
 
   it('keep what they had, and a record that already lists its ids is left alone', async () => {
@@ -72,6 +77,7 @@ describe('records written before listed_content_ids existed', () => {
     const again = await openStore({ uri: backend.uri, db: backend.db });
     await again.close();
     expect(await raw.countDocuments({ listed_content_ids: { $size: 2 } })).toBe(1_005 + 1 + 1);
+    expect((await raw.findOne({ hotkey: 999 }))?.['listed_content_ids']).toEqual(['num-999']);
   });
 
   it('take each content_id once, skipping entries without a string id', () => {
