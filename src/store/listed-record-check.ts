@@ -1,17 +1,25 @@
+import { z } from 'zod';
+import { PLATFORMS } from '../config/defaults.js';
+
+const storedLine = z.looseObject({ platform: z.enum(PLATFORMS), content_id: z.string().min(1), direct_video_url: z.string(), line: z.number() });
+
 /**
- * Why a submissions record read back by `submissions.listing` cannot be processed again (the
- * field and its problem), or undefined when it can. Only what the listing and its caller rely on
- * before their own checks: the hotkey it is keyed by, the listed ids it is matched on, its uid and
- * its stored lines being a list. `$in` matches a listed id kept as a plain string, and any type of
- * hotkey, so such a record (a hand edit, another version) did reach the stored-lists pass.
+ * A submissions record that can be processed again as a stored list: the hotkey it is keyed by,
+ * the listed ids it is matched on, its uid and its stored lines (with their fallbacks). Loose: the
+ * other fields are not read there. `$in` matches a listed id kept as a plain string, and any type
+ * of hotkey, so a record of the wrong shape (a hand edit, another version) does reach a listing.
  */
+export const storedListRecordSchema = z.looseObject({
+  hotkey: z.string().min(1),
+  uid: z.number().int().nonnegative(),
+  submissions: z.array(storedLine.extend({ earlier: z.array(storedLine).optional() })),
+  listed_content_ids: z.array(z.string()),
+});
+
+/** Why a record cannot be processed again as a stored list (`field: problem`), or undefined when it can. */
 export function listedRecordIssue(doc: unknown): string | undefined {
-  if (typeof doc !== 'object' || doc === null) return '(root): not a document';
-  const d = doc as Record<string, unknown>;
-  if (typeof d['hotkey'] !== 'string' || d['hotkey'] === '') return 'hotkey: not a non-empty string';
-  const listed = d['listed_content_ids'];
-  if (!Array.isArray(listed) || !listed.every((id) => typeof id === 'string')) return 'listed_content_ids: not an array of strings';
-  if (!Number.isSafeInteger(d['uid']) || (d['uid'] as number) < 0) return 'uid: not a non-negative integer';
-  if (!Array.isArray(d['submissions'])) return 'submissions: not an array';
-  return undefined;
+  const parsed = storedListRecordSchema.safeParse(doc);
+  if (parsed.success) return undefined;
+  const issue = parsed.error.issues[0]!;
+  return `${issue.path.join('.') || '(root)'}: ${issue.message}`;
 }

@@ -1,16 +1,15 @@
-import { z } from 'zod';
 import { AiScoreCache } from '../actors/stages/ai-score-cache.js';
 import { checkCandidates } from '../actors/stages/check-candidates.js';
 import { fetchMetrics } from '../actors/stages/fetch-metrics.js';
 import { persistReport } from '../actors/stages/persist-report.js';
 import type { StageContext } from '../actors/stages/stage.js';
 import { claimKey, type ActorResult, type CollectReport, type MinerActorDeps, type PersistReport, type StageFailure } from '../actors/types.js';
-import { PLATFORMS } from '../config/defaults.js';
 import { verifySubmissionSignature, type SignatureStatus } from '../crypto/index.js';
 import { errorCode } from '../errors.js';
 import { isPeerCommitment } from '../formats/commitment.js';
 import type { Submission } from '../formats/types.js';
 import { failureFields, type Logger } from '../log.js';
+import { storedListRecordSchema } from '../store/listed-record-check.js';
 import type { Store, SubmissionRecord } from '../store/types.js';
 
 /**
@@ -48,13 +47,6 @@ export interface StoredListsRequest {
   readonly signal: AbortSignal;
 }
 
-const storedLine = z.looseObject({ platform: z.enum(PLATFORMS), content_id: z.string().min(1), direct_video_url: z.string(), line: z.number() });
-const storedRecord = z.looseObject({
-  hotkey: z.string().min(1),
-  uid: z.number().int().nonnegative(),
-  submissions: z.array(storedLine.extend({ earlier: z.array(storedLine).optional() })),
-  listed_content_ids: z.array(z.string()),
-});
 
 export class StoredLists {
   readonly #o: StoredListsOptions;
@@ -106,7 +98,7 @@ export class StoredLists {
     }
     const wellFormed: SubmissionRecord[] = [];
     for (const record of due.values()) {
-      if (storedRecord.safeParse(record).success) wellFormed.push(record);
+      if (storedListRecordSchema.safeParse(record).success) wellFormed.push(record);
       else this.#o.logger.warn({ hotkey: String(record.hotkey).slice(0, 8) }, 'stored submissions list malformed; not processed again');
     }
     return wellFormed.sort((a, b) => (a.hotkey < b.hotkey ? -1 : 1));
