@@ -1,7 +1,13 @@
 import { commitHashOf } from '../chain/weight-commits-reader.js';
 import type { Logger } from '../log.js';
 import { readSpoolFiles, removeSpool, writeSpoolFile } from '../store/spool-files.js';
-import type { RevealScheduler, TrackedCommit } from '../weights/reveal-scheduler.js';
+import type { TrackedCommit } from '../weights/reveal-scheduler.js';
+
+/** The committer's side of the spool: the commits it is to reveal. */
+export interface RevealsHolder {
+  revealLater(commit: TrackedCommit): void;
+  readonly pendingReveals: readonly TrackedCommit[];
+}
 
 const u16s = (v: unknown): v is number[] => Array.isArray(v) && v.every((n) => Number.isInteger(n) && n >= 0 && n <= 65_535);
 const block = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
@@ -48,7 +54,7 @@ export class RevealSpool {
   }
 
   /** At start-up: every spooled commit of this hotkey and subnet is scheduled for its reveal. */
-  async replay(reveals: RevealScheduler): Promise<number> {
+  async replay(reveals: RevealsHolder): Promise<number> {
     const files = await readSpoolFiles(this.#dir, 'reveals');
     let count = 0;
     for (const file of files) {
@@ -57,7 +63,7 @@ export class RevealSpool {
       for (const doc of file.docs) {
         const commit = trackedFrom(doc, this.#who.hotkey, this.#who.netuid);
         if (commit) {
-          reveals.track(commit);
+          reveals.revealLater(commit);
           count++;
         } else skipped++;
       }
@@ -69,8 +75,8 @@ export class RevealSpool {
   }
 
   /** At shutdown: the commits still to reveal replace the files replayed at start-up. */
-  async keep(reveals: RevealScheduler): Promise<void> {
-    const commits = reveals.trackedCommits;
+  async keep(reveals: RevealsHolder): Promise<void> {
+    const commits = reveals.pendingReveals;
     try {
       const path = await writeSpoolFile(this.#dir, 'reveals', commits);
       if (path) this.#logger.info({ commits: commits.length, file: path }, 'weight commits still to reveal spooled for the next start');

@@ -164,7 +164,7 @@ export class ValidatorApp {
 
       // Commits the last run had yet to reveal, scheduled even while the store is down.
       const revealSpool = config.mongodb.spool_dir ? new RevealSpool(config.mongodb.spool_dir, { hotkey: signer.address, netuid: config.netuid }, logger.child({ component: 'spool' })) : undefined;
-      await revealSpool?.replay(committer.reveals).catch((error: unknown) => logger.error({ err: error, dir: config.mongodb.spool_dir }, 'reveal spool not read; its files stay for the next start'));
+      await revealSpool?.replay(committer).catch((error: unknown) => logger.error({ err: error, dir: config.mongodb.spool_dir }, 'reveal spool not read; its files stay for the next start'));
       // Commits a previous run left (revealable or never landed) are settled before any new one.
       await committer.reconcile().catch((error: unknown) => logger.warn({ err: error }, 'weight commits not reconciled at start-up (store or chain down); retried before the next commit'));
       logger.info(
@@ -235,7 +235,7 @@ export class ValidatorApp {
       };
       await step('cycle', this.supervisor.stop());
       await step('weights', this.committer.stop());
-      await this.#revealSpool?.keep(this.committer.reveals);
+      await this.#revealSpool?.keep(this.committer);
       // Snapshots held during an outage get a bounded chance to reach the store.
       const flush = linkedSignal([deadline], 15_000);
       await this.#writer.flush(flush.signal).catch(() => {

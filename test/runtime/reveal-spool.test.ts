@@ -6,7 +6,7 @@ import { commitHashOf } from '../../src/chain/weight-commits-reader.js';
 import { silentLogger } from '../../src/log.js';
 import { RevealSpool } from '../../src/runtime/reveal-spool.js';
 import { writeSpoolFile } from '../../src/store/spool-files.js';
-import type { RevealScheduler, TrackedCommit } from '../../src/weights/reveal-scheduler.js';
+import type { TrackedCommit } from '../../src/weights/reveal-scheduler.js';
 import { validator } from '../chain/devnet-fixture.js';
 
 const WHO = { hotkey: validator.address, netuid: 89 };
@@ -31,12 +31,12 @@ describe('RevealSpool', () => {
     const otherSubnet = { ...commit, hash: commitHashOf({ ...WHO, netuid: 90, ...vector, salt }) };
     await writeSpoolFile(dir, 'reveals', [commit, tampered, otherSubnet, { hash: 'x' }]);
     const tracked: TrackedCommit[] = [];
-    const scheduler = { track: (c: TrackedCommit) => void tracked.push(c), trackedCommits: [] as TrackedCommit[] };
+    const scheduler = { revealLater: (c: TrackedCommit) => void tracked.push(c), pendingReveals: [] as TrackedCommit[] };
     const spool = new RevealSpool(dir, WHO, silentLogger());
-    expect(await spool.replay(scheduler as unknown as RevealScheduler)).toBe(1);
+    expect(await spool.replay(scheduler)).toBe(1);
     expect(tracked).toEqual([commit]);
     // Nothing left to reveal at the next shutdown: the replayed file goes, none is written.
-    await spool.keep(scheduler as unknown as RevealScheduler);
+    await spool.keep(scheduler);
     expect(readdirSync(dir)).toEqual([]);
   });
 
@@ -50,9 +50,9 @@ describe('RevealSpool', () => {
     const tracked: TrackedCommit[] = [];
     const warnings: Array<Record<string, unknown>> = [];
     const logger = { ...silentLogger(), warn: (fields: Record<string, unknown>) => void warnings.push(fields) };
-    const scheduler = { track: (c: TrackedCommit) => void tracked.push(c), trackedCommits: [] as TrackedCommit[] };
+    const scheduler = { revealLater: (c: TrackedCommit) => void tracked.push(c), pendingReveals: [] as TrackedCommit[] };
     const spool = new RevealSpool(dir, WHO, logger as never);
-    expect(await spool.replay(scheduler as unknown as RevealScheduler)).toBe(1);
+    expect(await spool.replay(scheduler)).toBe(1);
     expect(tracked).toEqual([commit]);
     expect(warnings).toEqual([{ file: path, skipped: 4 }]);
   });
