@@ -1,6 +1,6 @@
 import type { KeyringPair } from '@polkadot/keyring/types';
 import type { WeightHyperparameters } from '../chain/types.js';
-import { pendingCommitRecord, type AuditRef, type AuditTrail } from './audit-trail.js';
+import { pendingCommitRecord, type AuditBase, type AuditRef, type AuditTrail } from './audit-trail.js';
 import { landedAnyway, type CutOffContext, type InFlightCommit } from './cut-off-commit.js';
 import type { Logger } from '../log.js';
 import type { RetryDecision } from './retry-policy.js';
@@ -11,7 +11,7 @@ import type { ChainWaits, WeightChain } from './weight-chain.js';
 export interface CommitSendContext {
   readonly chain: WeightChain;
   readonly signer: KeyringPair;
-  readonly base: { readonly netuid: number; readonly versionKey: bigint };
+  readonly base: AuditBase;
   readonly trail: AuditTrail;
   readonly reveals: RevealScheduler;
   readonly waits: ChainWaits;
@@ -41,7 +41,7 @@ export async function sendCommit(c: CommitSendContext, vector: ProcessedWeights,
   const salt = Array.from(crypto.getRandomValues(new Uint16Array(8)));
   const intended = await c.chain.bestBlockNumber();
   // A salt held only in memory is lost with the process: no commit before it is stored.
-  const pending = pendingCommitRecord(c.base, c.signer.address, vector, salt, intended);
+  const pending = pendingCommitRecord(c.base, vector, salt, intended);
   c.idle(true);
   const ahead = await c.trail.writeAheadWhenUp(pending, { signal: c.waits.signal(), retryDelayMs: c.retryDelayMs, onHold: c.onHold }).finally(() => c.idle(false));
   progress.ahead = ahead;

@@ -92,7 +92,7 @@ export class RevealScheduler {
   async reconcile(): Promise<ReconcileSummary> {
     const o = this.#o;
     const hotkey = o.signer.address;
-    const records = (await o.trail.audit.pendingReveals(o.netuid)).filter((r) => (r.hotkey ?? hotkey) === hotkey);
+    const records = await o.trail.audit.pendingReveals({ hotkey, netuid: o.netuid });
     if (records.length === 0) return { tracked: 0, dropped: 0, undecided: 0 };
     const onChain = await o.chain.weightCommits(o.netuid, hotkey);
     const head = await o.chain.bestBlockNumber();
@@ -176,7 +176,7 @@ export class RevealScheduler {
 
   async #reveal(commit: TrackedCommit & { attempted: boolean }): Promise<void> {
     const o = this.#o;
-    const base = { netuid: o.netuid, versionKey: o.versionKey };
+    const base = { hotkey: o.signer.address, netuid: o.netuid, versionKey: o.versionKey };
     try {
       const outcome = await o.chain.revealWeights(o.netuid, commit.vector, commit.salt, o.signer);
       this.#revealed.add(commit.hash);

@@ -2,7 +2,7 @@ import type { Subscription } from 'rxjs';
 import type { WeightHyperparameters } from '../chain/types.js';
 import type { Logger } from '../log.js';
 import type { CycleScores } from '../scoring/cycle-types.js';
-import { AuditTrail, auditRecord } from './audit-trail.js';
+import { AuditTrail, auditRecord, type AuditBase } from './audit-trail.js';
 import { CommitOutcomes } from './commit-outcomes.js';
 import { sendCommit, settleFailedCommit, type CommitProgress, type CommitSendContext } from './commit-send.js';
 import { checkCommitterOptions, type CommitAttemptResult, type WeightCommitterOptions } from './committer-options.js';
@@ -183,7 +183,7 @@ export class WeightCommitter {
   async #startUp(): Promise<ReconcileSummary | null> {
     const o = this.#o;
     if (!this.#storedLoaded) {
-      const latest = o.audit.latestSuccess ? await o.audit.latestSuccess(o.netuid, o.dryRun ? ['dry_run'] : ['set', 'commit']) : null;
+      const latest = o.audit.latestSuccess ? await o.audit.latestSuccess({ hotkey: o.signer.address, netuid: o.netuid }, o.dryRun ? ['dry_run'] : ['set', 'commit']) : null;
       this.#storedLoaded = true;
       const stored = storedSource(latest);
       if (stored && this.#lastGood === null) {
@@ -356,8 +356,8 @@ export class WeightCommitter {
     return this.#outcomes.finish({ ok: true, mode: 'dry_run', uids: vector.uids, values: vector.values, block, attempts: 1, error: null, latencyMs: performance.now() - started, fallback: vector.fallback });
   }
 
-  #base(): { netuid: number; versionKey: bigint } {
-    return { netuid: this.#o.netuid, versionKey: this.#o.versionKey };
+  #base(): AuditBase {
+    return { hotkey: this.#o.signer.address, netuid: this.#o.netuid, versionKey: this.#o.versionKey };
   }
 
   /** Where a rate-limited attempt may go again: WeightsSetRateLimit after LastUpdate, at least a block on. */
