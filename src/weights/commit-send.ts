@@ -34,7 +34,8 @@ export interface CommitProgress {
 }
 
 /**
- * One commit_weights: the salt is generated here, stored (the write-ahead record) before the commit is sent, so a crash at any later point leaves a revealable commit;
+ * One commit_weights: the salt is generated here, stored (the write-ahead record, then the reveal
+ * journal) before the commit is sent, so a crash at any later point leaves a revealable commit;
  * once included the commit is scheduled for its reveal. Returns the block it landed in.
  */
 export async function sendCommit(c: CommitSendContext, vector: ProcessedWeights, hyper: WeightHyperparameters, progress: CommitProgress): Promise<number> {
@@ -47,10 +48,17 @@ export async function sendCommit(c: CommitSendContext, vector: ProcessedWeights,
   progress.ahead = ahead;
   // A reveal sent while the salt waited for the store is finished first (one nonce at a time).
   await c.reveals.revealDue().catch(() => undefined);
-  progress.sent = { hash: pending.commit_hash!, salt, intended, vector };
+  const hash = pending.commit_hash!;
+  // Then in the reveal journal (on disk): a crash from here on, even followed by a start while the
+  // store is down, still reveals it. Before the send, not after: a commit included while the
+  // process dies before its receipt is read must already be there. One that never lands is
+  // harmless: the journal's entry is matched with the chain's WeightCommits before any reveal.
+  await c.reveals.intend({ ref: ahead, hash, vector, salt, intendedBlock: intended });
+  progress.sent = { hash, salt, intended, vector };
   const receipt = await c.chain.commitWeights(c.base.netuid, vector, salt, c.signer);
   const window = { firstRevealBlock: receipt.revealFromBlock, lastRevealBlock: receipt.revealFromBlock + hyper.tempo };
   c.reveals.track({ ref: ahead, hash: receipt.commitHash, vector, salt, ...window });
+  if (receipt.commitHash !== hash) c.reveals.abandon(hash);
   await c.trail.update(ahead, {
     state: 'committed',
     result: 'success',
@@ -71,6 +79,7 @@ export async function settleFailedCommit(c: CommitSendContext, progress: CommitP
   const { ahead, sent } = progress;
   const error = { result: decision.result, error_code: decision.code, error_message: message };
   await c.trail.update(ahead, decision.mayHaveLanded ? error : { state: 'failed', ...error });
+  if (!decision.mayHaveLanded && sent) c.reveals.abandon(sent.hash);
   if (!decision.mayHaveLanded || !sent) return null;
   return landedAnyway(c.cutOff, sent, ahead, { trail: c.trail, reveals: c.reveals, logger: c.logger });
 }

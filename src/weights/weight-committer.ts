@@ -9,7 +9,7 @@ import { checkCommitterOptions, type CommitAttemptResult, type WeightCommitterOp
 import { gateCycle, storedSource, vectorFrom, withoutReplacedUids, type VectorSource } from './coverage-gate.js';
 import type { ProcessedWeights } from './process-weights.js';
 import { decideRetry, nextTickMs, type RetryAction } from './retry-policy.js';
-import { RevealScheduler, type ReconcileSummary, type TrackedCommit } from './reveal-scheduler.js';
+import { RevealScheduler, type ReconcileSummary } from './reveal-scheduler.js';
 import { ChainWaits } from './weight-chain.js';
 
 export type { WeightAudit } from './audit-trail.js';
@@ -69,6 +69,8 @@ export class WeightCommitter {
       onRevealed: (vector) => this.#outcomes.succeeded('reveal', vector),
       onAttempt: (result) => this.#outcomes.count('reveal', result),
       onPendingChanged: (blocks) => options.metrics.ops.setPendingReveals(blocks),
+      // A dry run sends nothing: it neither reveals what the journal holds nor writes it.
+      ...(options.journal && !options.dryRun ? { journal: options.journal } : {}),
     });
   }
 
@@ -82,16 +84,6 @@ export class WeightCommitter {
   }
   get lastResult(): CommitAttemptResult | undefined {
     return this.#outcomes.lastResult;
-  }
-
-  /** The commits this process has yet to reveal, oldest window first (the reveal spool keeps them at shutdown). */
-  get pendingReveals(): TrackedCommit[] {
-    return this.#reveals.trackedCommits;
-  }
-
-  /** Schedules a commit a previous run left (the reveal spool) for its reveal. */
-  revealLater(commit: TrackedCommit): void {
-    this.#reveals.track(commit);
   }
 
   get auditBacklog(): number {
@@ -153,6 +145,7 @@ export class WeightCommitter {
     const grace = new Promise<'grace'>((resolve) => (timer = setTimeout(() => resolve('grace'), this.#o.stopGraceMs ?? 10_000)));
     const turn = await Promise.race([this.#chainTurn.then(() => 'done', () => 'done'), grace]).finally(() => clearTimeout(timer));
     if (turn === 'grace') this.#logger.warn('weight transaction still in flight at shutdown; left to the chain (a commit is reconciled at the next start)');
+    await this.#reveals.journalWritten();
     await this.flushAudit().catch(() => undefined);
   }
 
@@ -182,6 +175,11 @@ export class WeightCommitter {
 
   async #startUp(): Promise<ReconcileSummary | null> {
     const o = this.#o;
+    if (!o.dryRun) {
+      // The journal needs no store: its commits are revealed even while the store is down.
+      await this.#reveals.readJournal();
+      await this.#reveals.settleIntended().catch((error: unknown) => this.#logger.warn({ err: error }, 'commits written ahead not matched with the chain yet; retried'));
+    }
     if (!this.#storedLoaded) {
       const latest = o.audit.latestSuccess ? await o.audit.latestSuccess({ hotkey: o.signer.address, netuid: o.netuid }, o.dryRun ? ['dry_run'] : ['set', 'commit']) : null;
       this.#storedLoaded = true;
@@ -195,7 +193,7 @@ export class WeightCommitter {
     if (this.#reconciled) return null;
     const summary = await this.#reveals.reconcile();
     // A pending commit too recent to judge is looked at again at the next chance.
-    this.#reconciled = summary.undecided === 0;
+    this.#reconciled = summary.undecided === 0 && this.#reveals.intended === 0;
     return summary;
   }
 
