@@ -4,6 +4,7 @@ import type { Store } from '../store/types.js';
 import { ConsensusMonitor } from '../weights/consensus-monitor.js';
 import { WeightCommitter } from '../weights/weight-committer.js';
 import type { BuildContext } from './build-context.js';
+import { RevealSpool } from './reveal-spool.js';
 
 /**
  * The weight committer (with its audit log in the store) and the consensus monitor that compares
@@ -16,6 +17,8 @@ export function buildWeights(
 ): { committer: WeightCommitter; consensus: ConsensusMonitor } {
   const { config, options, logger, metrics, closers } = ctx;
   const { chain, store, signer } = parts;
+  // Commits to reveal are written ahead there, so a restart while the store is down still reveals.
+  const journal = config.mongodb.spool_dir ? new RevealSpool(config.mongodb.spool_dir, { hotkey: signer.address, netuid: config.netuid }, logger.child({ component: 'spool' })) : undefined;
   const committer = new WeightCommitter({
     chain,
     netuid: config.netuid,
@@ -30,6 +33,7 @@ export function buildWeights(
     // Two blocks for a transaction in flight at shutdown, within docker's stop grace.
     stopGraceMs: Math.min(10_000, 2 * config.subtensor.block_time_ms),
     ...(options.weightAttempts !== undefined ? { maxAttempts: options.weightAttempts } : {}),
+    ...(journal ? { journal } : {}),
     logger,
     metrics,
   });

@@ -54,7 +54,7 @@ export function healthProbe(s: HealthSources): HealthProbe {
       lastWeightsAt = new Date().toISOString();
     }
     // The store may be down while the validator runs on; the report says so instead of failing.
-    const reveals = await abortable(s.store.weightCommits.pendingReveals(s.netuid), AbortSignal.timeout(STORE_READ_BOUND_MS)).then(
+    const reveals = await abortable(s.store.weightCommits.pendingReveals({ hotkey: s.hotkey, netuid: s.netuid }), AbortSignal.timeout(STORE_READ_BOUND_MS)).then(
       (r) => r.length,
       () => null,
     );

@@ -20,7 +20,6 @@ import { buildNetwork, resolveSigner } from './build-network.js';
 import { buildServices } from './build-services.js';
 import type { HeldSubmissionSink } from './submission-sink.js';
 import { HeldSnapshotSpool } from './held-snapshot-spool.js';
-import { RevealSpool } from './reveal-spool.js';
 import { buildStore } from './build-store.js';
 import { buildSupervisor, type CycleClock } from './build-supervisor.js';
 import { MinerReportStore, minerReportRoute } from './miner-report.js';
@@ -54,7 +53,6 @@ export class ValidatorApp {
   readonly #writer: BufferedSnapshotWriter;
   readonly #submissions: HeldSubmissionSink;
   readonly #spool: HeldSnapshotSpool | undefined;
-  readonly #revealSpool: RevealSpool | undefined;
   readonly #metricsServer: MetricsServer | undefined;
   readonly #shutdownBudgetMs: number;
   #stopping: Promise<void> | undefined;
@@ -74,7 +72,6 @@ export class ValidatorApp {
     writer: BufferedSnapshotWriter;
     submissions: HeldSubmissionSink;
     spool: HeldSnapshotSpool | undefined;
-    revealSpool: RevealSpool | undefined;
     metricsServer: MetricsServer | undefined;
     closers: Closer[];
     shutdownBudgetMs: number | undefined;
@@ -92,7 +89,6 @@ export class ValidatorApp {
     this.#writer = parts.writer;
     this.#submissions = parts.submissions;
     this.#spool = parts.spool;
-    this.#revealSpool = parts.revealSpool;
     this.#metricsServer = parts.metricsServer;
     this.#closers = parts.closers;
     this.#shutdownBudgetMs = parts.shutdownBudgetMs ?? 40_000;
@@ -162,10 +158,8 @@ export class ValidatorApp {
         store,
       }, routes);
 
-      // Commits the last run had yet to reveal, scheduled even while the store is down.
-      const revealSpool = config.mongodb.spool_dir ? new RevealSpool(config.mongodb.spool_dir, { hotkey: signer.address, netuid: config.netuid }, logger.child({ component: 'spool' })) : undefined;
-      await revealSpool?.replay(committer.reveals).catch((error: unknown) => logger.error({ err: error, dir: config.mongodb.spool_dir }, 'reveal spool not read; its files stay for the next start'));
-      // Commits a previous run left (revealable or never landed) are settled before any new one.
+      // Commits a previous run left (revealable or never landed) are settled before any new one:
+      // first those of the reveal journal (--mongodb.spool_dir), which need no store.
       await committer.reconcile().catch((error: unknown) => logger.warn({ err: error }, 'weight commits not reconciled at start-up (store or chain down); retried before the next commit'));
       logger.info(
         {
@@ -182,7 +176,7 @@ export class ValidatorApp {
         'validator ready',
       );
 
-      return new ValidatorApp({ config, metrics, chain, store, supervisor, committer, consensus, network, signer, logger, writer, submissions, spool, revealSpool, metricsServer, closers, shutdownBudgetMs: options.shutdownBudgetMs });
+      return new ValidatorApp({ config, metrics, chain, store, supervisor, committer, consensus, network, signer, logger, writer, submissions, spool, metricsServer, closers, shutdownBudgetMs: options.shutdownBudgetMs });
     } catch (error) {
       return fail(error);
     }
@@ -235,7 +229,6 @@ export class ValidatorApp {
       };
       await step('cycle', this.supervisor.stop());
       await step('weights', this.committer.stop());
-      await this.#revealSpool?.keep(this.committer.reveals);
       // Snapshots held during an outage get a bounded chance to reach the store.
       const flush = linkedSignal([deadline], 15_000);
       await this.#writer.flush(flush.signal).catch(() => {

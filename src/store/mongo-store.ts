@@ -1,5 +1,5 @@
-import { MongoServerError, ObjectId, type AnyBulkWriteOperation, type Collection, type Db, type Document, type IndexDescription, type MongoClient } from 'mongodb';
-import { StoreError, StoreUnavailableError } from '../errors.js';
+import { ObjectId, type AnyBulkWriteOperation, type Collection, type Db, type Document, type IndexDescription, type MongoClient } from 'mongodb';
+import { StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
 import { backfillListedContentIds } from './backfill-listed-ids.js';
@@ -8,7 +8,7 @@ import { aiResultsRepository } from './ai-results-repository.js';
 import { listedRecordIssue } from './listed-record-check.js';
 import { checkSnapshots, wellFormedSnapshots } from './snapshot-schema.js';
 import { toStoreError } from './store-error-mapping.js';
-import { wellFormedCommits } from './weight-commit-schema.js';
+import { weightCommitsRepository } from './weight-commits-repository.js';
 import type { AiResultRecord, MetricSnapshot, ScoreRecord, Store, SubmissionRecord, UpsertSummary, WeightCommitRecord } from './types.js';
 
 export const COLLECTIONS = Object.freeze({
@@ -41,11 +41,12 @@ const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
     { key: { attempted_at: -1 }, name: 'attempted_at' },
     { key: { netuid: 1, mode: 1, result: 1 }, name: 'netuid_mode_result' },
     { key: { netuid: 1, mode: 1, state: 1 }, name: 'netuid_mode_state' },
+    // Every read is scoped to one validator's hotkey (several may share the database).
+    { key: { hotkey: 1, netuid: 1, attempted_at: -1 }, name: 'hotkey_netuid_attempted_at' },
   ],
 };
 
 const SNAPSHOT_KEY = ['hotkey', 'platform', 'content_id', 'interval'] as const;
-const MAX_RECENT = 10_000;
 
 export interface MongoStoreOptions {
   readonly client: MongoClient;
@@ -94,7 +95,7 @@ export class MongoStore implements Store {
    * write-ahead wait), which must find it stored rather than store a second copy: a doubled
    * outcome in the audit trail, or a stray `pending` copy of a commit that is never revealed.
    */
-  readonly #recordIds = new WeakMap<WeightCommitRecord | ScoreRecord, ObjectId>();
+  readonly #recordIds = new WeakMap<object, ObjectId>();
 
   constructor(options: MongoStoreOptions) {
     this.#client = options.client;
@@ -234,63 +235,14 @@ export class MongoStore implements Store {
         }),
     };
 
-    this.weightCommits = {
-      record: (record) =>
-        this.#run('weightCommits.record', async () => {
-          if (!record || typeof record !== 'object') throw new TypeError('weight commit record must be an object');
-          let _id = this.#recordIds.get(record);
-          if (!_id) this.#recordIds.set(record, (_id = new ObjectId()));
-          try {
-            await commits.insertOne({ ...record, _id });
-          } catch (error) {
-            if (!(error instanceof MongoServerError && error.code === 11000 && '_id' in (error.keyPattern ?? error.keyValue ?? {}))) throw error;
-          }
-          return _id.toHexString();
-        }),
-      update: (id, patch) =>
-        this.#run('weightCommits.update', async () => {
-          const _id = objectId(id);
-          if (!patch || typeof patch !== 'object') throw new TypeError('patch must be an object');
-          if (Object.keys(patch).length === 0) return;
-          const result = await commits.updateOne({ _id }, { $set: { ...patch } });
-          if (result.matchedCount === 0) throw new StoreError(`no weight commit with id ${id}`, 'ERR_STORE_NOT_FOUND');
-        }),
-      recent: (limit) =>
-        this.#run('weightCommits.recent', () => {
-          if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RECENT) throw new RangeError(`limit must be an integer in [1, ${MAX_RECENT}], got ${String(limit)}`);
-          return commits.find({}, { projection: { _id: 0 } }).sort({ attempted_at: -1, _id: -1 }).limit(limit).toArray().then((docs) => this.#wellFormedCommits('weightCommits.recent', docs));
-        }),
-      pendingReveals: (netuid) =>
-        this.#run('weightCommits.pendingReveals', async () => {
-          checkNetuid(netuid);
-          const docs = await commits
-            .find({
-              netuid,
-              mode: 'commit',
-              $or: [{ state: { $in: ['pending', 'committed'] } }, { state: { $exists: false }, result: 'success', revealed: { $ne: true } }],
-            })
-            .sort({ attempted_at: 1, _id: 1 })
-            .toArray();
-          // A malformed record is left as it is, neither revealed nor marked dropped.
-          return this.#wellFormedCommits('weightCommits.pendingReveals', docs).map(({ _id, ...rest }) => ({ ...rest, id: _id.toHexString() }));
-        }),
-      latestSuccess: (netuid, modes) =>
-        this.#run('weightCommits.latestSuccess', async () => {
-          checkNetuid(netuid);
-          if (!Array.isArray(modes) || modes.length === 0) throw new TypeError('modes must be a non-empty array of weight commit modes');
-          // The newest well-formed one: a malformed record is never re-sent as the last applied vector.
-          const cursor = commits.find({ netuid, mode: { $in: [...modes] }, result: 'success' }, { sort: { attempted_at: -1, _id: -1 }, projection: { _id: 0 }, batchSize: 16 });
-          try {
-            for await (const doc of cursor) {
-              const [found] = this.#wellFormedCommits('weightCommits.latestSuccess', [doc]);
-              if (found) return found;
-            }
-            return null;
-          } finally {
-            await cursor.close();
-          }
-        }),
-    };
+    this.weightCommits = weightCommitsRepository(commits, {
+      run: (operation, work) => this.#run(operation, work),
+      recordIds: this.#recordIds,
+      malformed: (operation, skipped, first) => {
+        this.#metrics?.storeOperationsTotal.inc({ operation, result: 'malformed' }, skipped);
+        this.#logger?.warn({ code: 'ERR_STORE_MALFORMED_DOCUMENT', operation, skipped, first }, 'weight commit records of the wrong shape left out (not revealed, not re-sent)');
+      },
+    });
   }
 
   /**
@@ -333,16 +285,6 @@ export class MongoStore implements Store {
     return snapshots;
   }
 
-  /** The weight-commit documents of the shape written; the rest are reported and left out. */
-  #wellFormedCommits<T>(operation: string, docs: readonly T[]): Array<T & WeightCommitRecord> {
-    const { commits, skipped, first } = wellFormedCommits(docs);
-    if (skipped > 0) {
-      this.#metrics?.storeOperationsTotal.inc({ operation, result: 'malformed' }, skipped);
-      this.#logger?.warn({ code: 'ERR_STORE_MALFORMED_DOCUMENT', operation, skipped, first }, 'weight commit records of the wrong shape left out (not revealed, not re-sent)');
-    }
-    return commits;
-  }
-
   async #run<T>(operation: string, work: () => Promise<T>): Promise<T> {
     try {
       const value = await work();
@@ -381,8 +323,4 @@ export class MongoStore implements Store {
     })();
     return this.#closed;
   }
-}
-
-function checkNetuid(netuid: unknown): void {
-  if (!Number.isInteger(netuid) || (netuid as number) < 0 || (netuid as number) > 65535) throw new RangeError(`netuid must be an integer in [0, 65535], got ${String(netuid)}`);
 }

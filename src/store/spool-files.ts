@@ -77,6 +77,50 @@ export async function writeSpoolFile(dir: string, kind: SpoolKind, docs: readonl
   return path;
 }
 
+/**
+ * Replaces the file `name` in `dir` (created if missing) with `docs`, whole or not at all: written
+ * to a temporary name, synced, renamed over the old one and the directory synced, so a crash at
+ * any point leaves either the old file or the new one. No docs: the file is removed.
+ */
+export async function replaceSpoolFile(dir: string, name: string, docs: readonly unknown[], maxBytes = DEFAULT_SPOOL_MAX_BYTES): Promise<void> {
+  if (!name.endsWith(SUFFIX) || name.includes('/')) throw new TypeError(`spool file name must be a plain *${SUFFIX} name, got ${JSON.stringify(name)}`);
+  const path = join(dir, name);
+  if (docs.length === 0) {
+    await rm(path, { force: true });
+  } else {
+    const lines = docs.map(encodeLine);
+    const bytes = lines.reduce((n, line) => n + Buffer.byteLength(line) + 1, 0);
+    if (bytes > maxBytes) throw new StoreError(`${docs.length} records for ${name} need ${bytes} bytes, over the spool's ${maxBytes}`, 'ERR_STORE_SPOOL_FULL');
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    // One temporary name per file: a write cut short by a crash is overwritten by the next one.
+    const temporary = `${path}.tmp`;
+    const file = await open(temporary, 'w', 0o600);
+    try {
+      await file.writeFile(lines.join('\n') + '\n');
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(temporary, path);
+  }
+  await syncDirectory(dir);
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  let directory;
+  try {
+    directory = await open(dir, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // nothing was ever written there
+    throw error;
+  }
+  try {
+    await directory.sync();
+  } finally {
+    await directory.close();
+  }
+}
+
 /** The whole `kind` files in `dir`, oldest first, decoded line by line; none when `dir` does not exist. */
 export async function readSpoolFiles(dir: string, kind: SpoolKind, maxBytes = DEFAULT_SPOOL_MAX_BYTES): Promise<RawSpoolFile[]> {
   let names: string[];

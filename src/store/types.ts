@@ -123,6 +123,20 @@ export interface WeightCommitRecord {
   readonly revealed_block?: number;
 }
 
+/**
+ * Whose weight-commit records a read returns: a validator hotkey (ss58) on a subnet. Records
+ * written before every record carried a hotkey (set, reveal and dry-run records; commit records
+ * of the earliest releases) have none. They are the reader's only while no record in the
+ * collection carries another hotkey: a database that only ever served one validator keeps its
+ * last applied vector and its pending commits across the upgrade, while in one that two
+ * validators shared nobody can tell whose they were, so neither takes them (at worst one start
+ * without the stored fallback vector; the chain's WeightCommits still settle commits).
+ */
+export interface CommitOwner {
+  readonly hotkey: string;
+  readonly netuid: number;
+}
+
 export interface UpsertSummary {
   readonly inserted: number;
   readonly matched: number;
@@ -168,14 +182,22 @@ export interface Store {
     record(records: readonly ScoreRecord[]): Promise<void>;
     latest(policy: string): Promise<ScoreRecord[]>;
   };
+  /**
+   * Every read sees one validator's records: its hotkey on its subnet. Several validators may
+   * share one database (a second hotkey run against the same MongoDB), and another's vector must
+   * never be re-sent as ours, nor its commits revealed, dropped or counted as ours. A record
+   * written before records carried a hotkey counts as the reader's only while no record in the
+   * collection names another hotkey (see CommitOwner).
+   */
   readonly weightCommits: {
     record(record: WeightCommitRecord): Promise<string>;
     update(id: string, patch: Partial<WeightCommitRecord>): Promise<void>;
-    recent(limit: number): Promise<WeightCommitRecord[]>;
+    /** The newest records of `owner`, newest first. */
+    recent(owner: CommitOwner, limit: number): Promise<WeightCommitRecord[]>;
     /** Commits that may still need a reveal: `pending` or `committed` (and older records without a state). */
-    pendingReveals(netuid: number): Promise<Array<WeightCommitRecord & { id: string }>>;
+    pendingReveals(owner: CommitOwner): Promise<Array<WeightCommitRecord & { id: string }>>;
     /** The newest successful record of one of `modes`: the last vector applied (or dry-run). */
-    latestSuccess(netuid: number, modes: ReadonlyArray<WeightCommitRecord['mode']>): Promise<WeightCommitRecord | null>;
+    latestSuccess(owner: CommitOwner, modes: ReadonlyArray<WeightCommitRecord['mode']>): Promise<WeightCommitRecord | null>;
   };
   /** Whether the last operation reached the database (null before any); /health and the store_up gauge show it. */
   readonly reachable?: boolean | null;

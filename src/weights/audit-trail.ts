@@ -154,9 +154,19 @@ export class AuditTrail {
   }
 }
 
+/**
+ * Whose records these are: the validator's hotkey (ss58) on its subnet. Every record carries both,
+ * so validators sharing one database each read back only their own (see CommitOwner).
+ */
+export interface AuditBase {
+  readonly hotkey: string;
+  readonly netuid: number;
+  readonly versionKey: bigint;
+}
+
 /** One audit document for an attempt or an outcome. */
 export function auditRecord(
-  base: { netuid: number; versionKey: bigint },
+  base: AuditBase,
   mode: WeightCommitRecord['mode'],
   result: WeightCommitRecord['result'],
   vector: (WeightVector & { readonly minerHotkeys?: readonly string[] }) | null,
@@ -167,6 +177,7 @@ export function auditRecord(
   return {
     attempted_at: new Date(),
     netuid: base.netuid,
+    hotkey: base.hotkey,
     mode,
     result,
     uids: vector ? [...vector.uids] : [],
@@ -182,17 +193,16 @@ export function auditRecord(
 
 /** The write-ahead record of a commit: everything needed to recompute its hash and reveal it. */
 export function pendingCommitRecord(
-  base: { netuid: number; versionKey: bigint },
-  hotkey: string,
+  base: AuditBase,
   vector: WeightVector,
   salt: number[],
   intendedBlock: number,
 ): WeightCommitRecord {
   const { uids, values, versionKey } = vector;
+  const { hotkey } = base;
   return {
     ...auditRecord(base, 'commit', 'pending', vector, null),
     state: 'pending',
-    hotkey,
     intended_at: new Date(),
     intended_block: intendedBlock,
     salt,

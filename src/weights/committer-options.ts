@@ -2,6 +2,7 @@ import type { KeyringPair } from '@polkadot/keyring/types';
 import type { Logger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
 import type { WeightAudit } from './audit-trail.js';
+import type { RevealJournal } from './reveal-journal.js';
 import type { WeightChain } from './weight-chain.js';
 
 export interface WeightCommitterOptions {
@@ -36,6 +37,11 @@ export interface WeightCommitterOptions {
    * extrinsics it submits, so the counter is not doubled.
    */
   readonly countAttempts?: boolean;
+  /**
+   * Where commits still to reveal are written ahead outside the store (the reveal spool): read at
+   * start-up, so a restart while the store is down still reveals what a killed process committed.
+   */
+  readonly journal?: RevealJournal;
   readonly logger: Logger;
   readonly metrics: ValidatorMetrics;
 }

@@ -4,6 +4,7 @@ import { commitHashOf, type OnChainWeightCommit } from '../chain/weight-commits-
 import type { Logger } from '../log.js';
 import type { WeightCommitRecord } from '../store/types.js';
 import { auditRecord, type AuditRef, type AuditTrail } from './audit-trail.js';
+import { isIntended, type JournalEntry, type RevealJournal } from './reveal-journal.js';
 import { decideRetry } from './retry-policy.js';
 import type { WeightChain } from './weight-chain.js';
 
@@ -39,7 +40,12 @@ export interface RevealSchedulerOptions {
   readonly onAttempt: (result: 'rate_limited' | 'error') => void;
   /** Told the first reveal block of every commit still to reveal, whenever that set changes. */
   readonly onPendingChanged?: (firstRevealBlocks: number[]) => void;
+  /** Where the commits to reveal are kept outside the store (none: only in the store). */
+  readonly journal?: RevealJournal;
 }
+
+/** A commit about to be sent, or sent and not yet found on chain. */
+export type IntendedCommit = Extract<JournalEntry, { intendedBlock: number }>;
 
 const NOT_ON_CHAIN = 'ERR_WEIGHTS_COMMIT_NOT_ON_CHAIN';
 
@@ -52,10 +58,17 @@ export class RevealScheduler {
   readonly #o: RevealSchedulerOptions;
   readonly #tracked = new Map<string, TrackedCommit & { attempted: boolean }>();
   readonly #revealed = new Set<string>();
+  /** Commits written ahead and not yet known to be on chain (or never to land). */
+  readonly #intended = new Map<string, IntendedCommit>();
   #running: Promise<void> | undefined;
+  /** The journal is written only once what it held was read: else an unread one is overwritten. */
+  #journal: 'unread' | 'read' | 'off';
+  #saving: Promise<void> = Promise.resolve();
+  #savedKey = '';
 
   constructor(options: RevealSchedulerOptions) {
     this.#o = options;
+    this.#journal = options.journal ? 'unread' : 'off';
   }
 
   /** First block at which a tracked commit can be revealed; null when none is tracked. */
@@ -74,14 +87,118 @@ export class RevealScheduler {
     return [...this.#tracked.values()].map(({ attempted: _attempted, ...commit }) => commit).sort((a, b) => a.firstRevealBlock - b.firstRevealBlock);
   }
 
+  /** Commits written ahead and not yet found on chain. */
+  get intended(): number {
+    return this.#intended.size;
+  }
+
   track(commit: TrackedCommit): void {
-    if (this.#revealed.has(commit.hash) || this.#tracked.has(commit.hash)) return;
+    this.#intended.delete(commit.hash);
+    if (this.#revealed.has(commit.hash) || this.#tracked.has(commit.hash)) return this.#changed();
     this.#tracked.set(commit.hash, { ...commit, attempted: false });
     this.#changed();
   }
 
+  /**
+   * A commit about to be sent: in the journal (on disk) when this resolves, so a crash from here
+   * on still leaves it to reveal. A journal that cannot be written is logged, not fatal: the
+   * write-ahead record in the store still holds the salt.
+   */
+  async intend(commit: IntendedCommit): Promise<void> {
+    await this.readJournal();
+    this.#intended.set(commit.hash, commit);
+    await this.#persist();
+  }
+
+  /** A commit refused for sure: it never landed, nothing to reveal. */
+  abandon(hash: string): void {
+    if (this.#intended.delete(hash)) this.#changed();
+  }
+
+  /** Once per run, before anything is written: schedules what the journal holds. Never throws. */
+  async readJournal(): Promise<void> {
+    const journal = this.#o.journal;
+    if (!journal || this.#journal !== 'unread') return;
+    try {
+      const entries = await journal.load();
+      this.#journal = 'read';
+      for (const entry of entries) {
+        if (isIntended(entry)) {
+          if (!this.#tracked.has(entry.hash) && !this.#revealed.has(entry.hash)) this.#intended.set(entry.hash, entry);
+        } else this.track(entry);
+      }
+      if (entries.length > 0) this.#o.logger.info({ commits: entries.length }, 'weight commits from the reveal journal scheduled for their reveal');
+      // Entries read from older files are rewritten into the journal, which replaces them.
+      this.#savedKey = '-';
+      await this.#persist();
+    } catch (error) {
+      this.#journal = 'off';
+      this.#o.logger.error({ err: error }, 'reveal journal not read; left as it is and not written this run (the store still holds the salts)');
+    }
+  }
+
+  /**
+   * Commits written ahead whose landing is not known (a crash or a cut-off between the write and
+   * the receipt), matched with the chain's WeightCommits by hash: on chain → scheduled; missing
+   * past the grace after their intended block → never landed, forgotten. Needs no store.
+   */
+  async settleIntended(): Promise<ReconcileSummary> {
+    const o = this.#o;
+    if (this.#intended.size === 0) return { tracked: 0, dropped: 0, undecided: 0 };
+    const onChain = await o.chain.weightCommits(o.netuid, o.signer.address);
+    const head = await o.chain.bestBlockNumber();
+    let tracked = 0;
+    let dropped = 0;
+    let undecided = 0;
+    for (const commit of [...this.#intended.values()]) {
+      const found = onChain.find((c) => c.hash === commit.hash);
+      if (found) {
+        const window = { firstRevealBlock: found.firstRevealBlock, lastRevealBlock: found.lastRevealBlock };
+        this.track({ ref: commit.ref, hash: commit.hash, vector: commit.vector, salt: commit.salt, ...window });
+        if (commit.ref.id !== undefined) {
+          await o.trail.update(commit.ref, { state: 'committed', result: 'success', block: found.commitBlock, reveal_from_block: window.firstRevealBlock, reveal_until_block: window.lastRevealBlock });
+        }
+        tracked++;
+      } else if (head < commit.intendedBlock + o.pendingGraceBlocks && !this.#revealed.has(commit.hash)) {
+        undecided++;
+      } else {
+        // Never landed: harmless, and its write-ahead record is settled by the store's reconcile.
+        this.#intended.delete(commit.hash);
+        dropped++;
+      }
+    }
+    this.#changed();
+    if (tracked + dropped > 0) o.logger.info({ tracked, dropped, undecided }, 'weight commits written ahead matched with the chain');
+    return { tracked, dropped, undecided };
+  }
+
+  /** Resolves once every journal write asked for so far is done. */
+  journalWritten(): Promise<void> {
+    return this.#saving;
+  }
+
   #changed(): void {
     this.#o.onPendingChanged?.([...this.#tracked.values()].map((c) => c.firstRevealBlock));
+    void this.#persist();
+  }
+
+  /** Writes the journal when what it should hold changed; serialized, each write the latest state. */
+  #persist(): Promise<void> {
+    const journal = this.#o.journal;
+    if (!journal || this.#journal !== 'read') return this.#saving;
+    const run = this.#saving.then(async () => {
+      const entries: JournalEntry[] = [...this.#intended.values(), ...this.trackedCommits];
+      const key = entries.map((e) => `${e.hash}:${isIntended(e) ? 'i' : e.firstRevealBlock}`).join(',');
+      if (key === this.#savedKey) return;
+      try {
+        await journal.save(entries);
+        this.#savedKey = key;
+      } catch (error) {
+        this.#o.logger.error({ err: error, commits: entries.length }, 'reveal journal not written; a restart while the store is down may miss these reveals');
+      }
+    });
+    this.#saving = run;
+    return run;
   }
 
   /**
@@ -92,7 +209,7 @@ export class RevealScheduler {
   async reconcile(): Promise<ReconcileSummary> {
     const o = this.#o;
     const hotkey = o.signer.address;
-    const records = (await o.trail.audit.pendingReveals(o.netuid)).filter((r) => (r.hotkey ?? hotkey) === hotkey);
+    const records = await o.trail.audit.pendingReveals({ hotkey, netuid: o.netuid });
     if (records.length === 0) return { tracked: 0, dropped: 0, undecided: 0 };
     const onChain = await o.chain.weightCommits(o.netuid, hotkey);
     const head = await o.chain.bestBlockNumber();
@@ -176,7 +293,7 @@ export class RevealScheduler {
 
   async #reveal(commit: TrackedCommit & { attempted: boolean }): Promise<void> {
     const o = this.#o;
-    const base = { netuid: o.netuid, versionKey: o.versionKey };
+    const base = { hotkey: o.signer.address, netuid: o.netuid, versionKey: o.versionKey };
     try {
       const outcome = await o.chain.revealWeights(o.netuid, commit.vector, commit.salt, o.signer);
       this.#revealed.add(commit.hash);

@@ -1,15 +1,16 @@
 import type { Subscription } from 'rxjs';
-import type { WeightHyperparameters, WeightVector } from '../chain/types.js';
+import type { WeightHyperparameters } from '../chain/types.js';
 import type { Logger } from '../log.js';
 import type { CycleScores } from '../scoring/cycle-types.js';
-import { AuditTrail, auditRecord, pendingCommitRecord, type AuditRef } from './audit-trail.js';
+import { AuditTrail, auditRecord, type AuditBase } from './audit-trail.js';
+import { CommitOutcomes } from './commit-outcomes.js';
+import { sendCommit, settleFailedCommit, type CommitProgress, type CommitSendContext } from './commit-send.js';
 import { checkCommitterOptions, type CommitAttemptResult, type WeightCommitterOptions } from './committer-options.js';
 import { gateCycle, storedSource, vectorFrom, withoutReplacedUids, type VectorSource } from './coverage-gate.js';
 import type { ProcessedWeights } from './process-weights.js';
 import { decideRetry, nextTickMs, type RetryAction } from './retry-policy.js';
 import { RevealScheduler, type ReconcileSummary } from './reveal-scheduler.js';
 import { ChainWaits } from './weight-chain.js';
-import { landedAnyway, type CutOffContext, type InFlightCommit } from './cut-off-commit.js';
 
 export type { WeightAudit } from './audit-trail.js';
 export type { CommitAttemptResult, WeightCommitterOptions } from './committer-options.js';
@@ -29,7 +30,8 @@ export class WeightCommitter {
   readonly #o: WeightCommitterOptions;
   readonly #logger: Logger;
   readonly #trail: AuditTrail;
-  readonly reveals: RevealScheduler; // the commits to reveal, spooled at shutdown (reveal-spool.ts)
+  readonly #reveals: RevealScheduler;
+  readonly #outcomes: CommitOutcomes;
   readonly #stop = new AbortController();
   readonly #waits: ChainWaits;
   #scores: CycleScores | undefined;
@@ -45,10 +47,6 @@ export class WeightCommitter {
   #idleWait = false;
   #retryingStartUp = false;
   #blocks: Subscription | undefined;
-  #lastResult: CommitAttemptResult | undefined;
-  #lastSuccessAt: number | undefined;
-  /** Due commits in a row that ran out of attempts on transient failures (0: none). */
-  #transientFailures = 0;
   #ageTimer: NodeJS.Timeout | undefined;
 
   constructor(options: WeightCommitterOptions) {
@@ -56,10 +54,11 @@ export class WeightCommitter {
     this.#o = options;
     this.#logger = options.logger.child({ component: 'weights' });
     this.#trail = new AuditTrail(options.audit, this.#logger, options.metrics);
+    this.#outcomes = new CommitOutcomes({ metrics: options.metrics, logger: this.#logger, countAttempts: options.countAttempts ?? true, stop: this.#stop.signal });
     // Both reasons exported from the start, so rate() and increase() see a series at zero.
     for (const reason of ['low_coverage', 'store_unavailable']) options.metrics.weightsSkippedTotal.inc({ reason }, 0);
     this.#waits = new ChainWaits(options.chain, this.#stop.signal, options.waitTimeoutMs ?? 10 * 60_000);
-    this.reveals = new RevealScheduler({
+    this.#reveals = new RevealScheduler({
       chain: options.chain,
       netuid: options.netuid,
       signer: options.signer,
@@ -67,9 +66,11 @@ export class WeightCommitter {
       versionKey: options.versionKey,
       pendingGraceBlocks: options.pendingGraceBlocks ?? 10,
       logger: this.#logger,
-      onRevealed: (vector) => this.#succeeded('reveal', vector),
-      onAttempt: (result) => this.#count('reveal', result),
+      onRevealed: (vector) => this.#outcomes.succeeded('reveal', vector),
+      onAttempt: (result) => this.#outcomes.count('reveal', result),
       onPendingChanged: (blocks) => options.metrics.ops.setPendingReveals(blocks),
+      // A dry run sends nothing: it neither reveals what the journal holds nor writes it.
+      ...(options.journal && !options.dryRun ? { journal: options.journal } : {}),
     });
   }
 
@@ -82,7 +83,7 @@ export class WeightCommitter {
     return this.#scores !== undefined;
   }
   get lastResult(): CommitAttemptResult | undefined {
-    return this.#lastResult;
+    return this.#outcomes.lastResult;
   }
 
   get auditBacklog(): number {
@@ -94,16 +95,16 @@ export class WeightCommitter {
     if (this.#running) return;
     this.#running = true;
     this.#blocks = this.#o.chain.finalizedBlocks$.subscribe((block) => {
-      const due = this.reveals.nextDue;
+      const due = this.#reveals.nextDue;
       if (due === null || block.number < due) return;
       const failed = (error: unknown) => this.#logger.warn({ err: error }, 'reveal failed; retried at the next block');
       // A commit waiting out the rate limit or the store sends nothing meanwhile: reveals need not queue behind it.
-      if (this.#idleWait) return void this.reveals.revealDue().catch(failed);
+      if (this.#idleWait) return void this.#reveals.revealDue().catch(failed);
       if (this.#revealQueued) return;
       this.#revealQueued = true;
       void this.#serial(() => {
         this.#revealQueued = false;
-        return this.reveals.revealDue();
+        return this.#reveals.revealDue();
       }).catch(failed);
     });
     void this.reconcile().catch((error: unknown) => this.#logger.warn({ err: error }, 'start-up reconciliation failed (store or chain down); retried'));
@@ -111,7 +112,7 @@ export class WeightCommitter {
     // commit still trips the "weights not committed" alert.
     const startedAt = Date.now();
     this.#ageTimer = setInterval(() => {
-      this.#o.metrics.secondsSinceLastWeightCommit.set((Date.now() - (this.#lastSuccessAt ?? startedAt)) / 1000);
+      this.#o.metrics.secondsSinceLastWeightCommit.set((Date.now() - (this.#outcomes.lastSuccessAt ?? startedAt)) / 1000);
       if (this.#trail.backlog > 0) void this.#trail.flush();
       // One retry at a time: a commit waiting out a rate limit must not pile them up behind it.
       if ((!this.#reconciled || !this.#storedLoaded) && !this.#retryingStartUp) {
@@ -124,12 +125,12 @@ export class WeightCommitter {
       if (!this.#running) return;
       if (this.#scores) {
         await this.commitNow().catch((error: unknown) => {
-          this.#transientFailures++;
+          this.#outcomes.failedOutright();
           this.#logger.error({ err: error }, 'weight commit failed');
         });
       }
       if (!this.#running) return;
-      this.#timer = setTimeout(() => void loop(), nextTickMs({ intervalMs: this.#o.intervalMs, retryDelayMs: this.#o.retryDelayMs ?? 1_000, hasScores: this.#scores !== undefined, transientFailures: this.#transientFailures }));
+      this.#timer = setTimeout(() => void loop(), nextTickMs({ intervalMs: this.#o.intervalMs, retryDelayMs: this.#o.retryDelayMs ?? 1_000, hasScores: this.#scores !== undefined, transientFailures: this.#outcomes.transientFailures }));
     };
     void loop();
   }
@@ -144,6 +145,7 @@ export class WeightCommitter {
     const grace = new Promise<'grace'>((resolve) => (timer = setTimeout(() => resolve('grace'), this.#o.stopGraceMs ?? 10_000)));
     const turn = await Promise.race([this.#chainTurn.then(() => 'done', () => 'done'), grace]).finally(() => clearTimeout(timer));
     if (turn === 'grace') this.#logger.warn('weight transaction still in flight at shutdown; left to the chain (a commit is reconciled at the next start)');
+    await this.#reveals.journalWritten();
     await this.flushAudit().catch(() => undefined);
   }
 
@@ -173,8 +175,13 @@ export class WeightCommitter {
 
   async #startUp(): Promise<ReconcileSummary | null> {
     const o = this.#o;
+    if (!o.dryRun) {
+      // The journal needs no store: its commits are revealed even while the store is down.
+      await this.#reveals.readJournal();
+      await this.#reveals.settleIntended().catch((error: unknown) => this.#logger.warn({ err: error }, 'commits written ahead not matched with the chain yet; retried'));
+    }
     if (!this.#storedLoaded) {
-      const latest = o.audit.latestSuccess ? await o.audit.latestSuccess(o.netuid, o.dryRun ? ['dry_run'] : ['set', 'commit']) : null;
+      const latest = o.audit.latestSuccess ? await o.audit.latestSuccess({ hotkey: o.signer.address, netuid: o.netuid }, o.dryRun ? ['dry_run'] : ['set', 'commit']) : null;
       this.#storedLoaded = true;
       const stored = storedSource(latest);
       if (stored && this.#lastGood === null) {
@@ -184,9 +191,9 @@ export class WeightCommitter {
     }
     if (o.dryRun) this.#reconciled = true; // nothing of a dry run is on chain
     if (this.#reconciled) return null;
-    const summary = await this.reveals.reconcile();
+    const summary = await this.#reveals.reconcile();
     // A pending commit too recent to judge is looked at again at the next chance.
-    this.#reconciled = summary.undecided === 0;
+    this.#reconciled = summary.undecided === 0 && this.#reveals.intended === 0;
     return summary;
   }
 
@@ -195,7 +202,7 @@ export class WeightCommitter {
     const started = performance.now();
     const scores = this.#scores;
     const fail = (error: string, mode: CommitAttemptResult['mode'] = null, attempts = 0): CommitAttemptResult =>
-      this.#finish({ ok: false, mode, uids: [], values: [], block: null, fallback: false, attempts, error, latencyMs: performance.now() - started });
+      this.#outcomes.finish({ ok: false, mode, uids: [], values: [], block: null, fallback: false, attempts, error, latencyMs: performance.now() - started });
     if (!scores) return fail('ERR_WEIGHTS_NO_SCORES');
     await this.#startUp().catch((error: unknown) => this.#logger.warn({ err: error }, 'start-up reconciliation not done yet (store or chain down); retried'));
     const gate = gateCycle(scores, this.#lastGood, o.minCoverage ?? 0.9);
@@ -230,8 +237,7 @@ export class WeightCommitter {
     let setSentAfter: number | undefined;
     for (let attempt = 1; attempt <= maxAttempts && !this.#stop.signal.aborted; attempt++) {
       let hyper: WeightHyperparameters | undefined;
-      let ahead: AuditRef | undefined;
-      let sent: InFlightCommit | undefined;
+      const progress: CommitProgress = {};
       try {
         await this.#waits.connected();
         const block = await o.chain.bestBlockNumber();
@@ -248,8 +254,8 @@ export class WeightCommitter {
         if (mode === 'set' && setSentAfter !== undefined && status.lastUpdate !== null && status.lastUpdate > setSentAfter) {
           this.#logger.info({ block: status.lastUpdate }, 'set_weights cut off on its way landed; not sent again');
           await this.#trail.record(auditRecord(this.#base(), 'set', 'success', vector, { block: status.lastUpdate }));
-          this.#succeeded('set', vector);
-          return this.#finish({ ok: true, mode, uids: vector.uids, values: vector.values, block: status.lastUpdate, attempts: attempt, error: null, latencyMs: performance.now() - started, fallback: vector.fallback });
+          this.#outcomes.succeeded('set', vector);
+          return this.#outcomes.finish({ ok: true, mode, uids: vector.uids, values: vector.values, block: status.lastUpdate, attempts: attempt, error: null, latencyMs: performance.now() - started, fallback: vector.fallback });
         }
         // LastUpdate 0 means "never set": the runtime lets a first-time setter through.
         if (status.lastUpdate !== null && status.lastUpdate !== 0 && hyper.weightsSetRateLimit > 0) {
@@ -261,70 +267,46 @@ export class WeightCommitter {
           }
         }
         // Reveals skip the rate limit; one that came due during the wait goes first.
-        await this.reveals.revealDue().catch((error: unknown) => this.#logger.warn({ err: error }, 'due reveals not sent; retried at the next block'));
+        await this.#reveals.revealDue().catch((error: unknown) => this.#logger.warn({ err: error }, 'due reveals not sent; retried at the next block'));
         if (vector.uids.length === 0) {
           await this.#trail.record(auditRecord(this.#base(), mode, 'error', vector, null, { code: 'ERR_WEIGHTS_EMPTY', message: 'no uid to give weight to' }));
           return fail('ERR_WEIGHTS_EMPTY', mode, attempt);
         }
         let landed: number;
         if (mode === 'commit') {
-          const salt = Array.from(crypto.getRandomValues(new Uint16Array(8)));
-          const intended = await o.chain.bestBlockNumber();
-          // A salt held only in memory is lost with the process: no commit before it is stored.
-          const pending = pendingCommitRecord(this.#base(), o.signer.address, vector, salt, intended);
-          this.#idleWait = true;
-          ahead = await this.#trail.writeAheadWhenUp(pending, {
-            signal: this.#waits.signal(),
-            retryDelayMs: o.retryDelayMs ?? 1_000,
-            onHold: () => {
-              if (held) return;
-              held = true;
-              o.metrics.weightsSkippedTotal.inc({ reason: 'store_unavailable' });
-            },
-          }).finally(() => (this.#idleWait = false));
-          // A reveal sent while the salt waited for the store is finished first (one nonce at a time).
-          await this.reveals.revealDue().catch(() => undefined);
-          sent = { hash: pending.commit_hash!, salt, intended, vector };
-          const receipt = await o.chain.commitWeights(o.netuid, vector, salt, o.signer);
-          const window = { firstRevealBlock: receipt.revealFromBlock, lastRevealBlock: receipt.revealFromBlock + hyper.tempo };
-          this.reveals.track({ ref: ahead, hash: receipt.commitHash, vector, salt, ...window });
-          await this.#trail.update(ahead, {
-            state: 'committed',
-            result: 'success',
-            block: receipt.block,
-            tx_hash: receipt.txHash,
-            reveal_from_block: window.firstRevealBlock,
-            reveal_until_block: window.lastRevealBlock,
-          });
-          landed = receipt.block;
+          // The store being down holds the commit: counted once per due commit.
+          const onHold = () => {
+            if (held) return;
+            held = true;
+            o.metrics.weightsSkippedTotal.inc({ reason: 'store_unavailable' });
+          };
+          landed = await sendCommit(this.#sendContext(onHold), vector, hyper, progress);
         } else {
           setSentAfter = block;
           const outcome = await o.chain.setWeights(o.netuid, vector, o.signer);
           await this.#trail.record(auditRecord(this.#base(), 'set', 'success', vector, outcome));
           landed = outcome.block;
         }
-        this.#succeeded(mode, vector);
-        return this.#finish({ ok: true, mode, uids: vector.uids, values: vector.values, block: landed, attempts: attempt, error: null, latencyMs: performance.now() - started, fallback: vector.fallback });
+        this.#outcomes.succeeded(mode, vector);
+        return this.#outcomes.finish({ ok: true, mode, uids: vector.uids, values: vector.values, block: landed, attempts: attempt, error: null, latencyMs: performance.now() - started, fallback: vector.fallback });
       } catch (error) {
         if (this.#stop.signal.aborted) break;
         const decision = decideRetry(error);
         lastError = decision.code;
         const detail = { code: decision.code, message: (error as Error).message };
+        const { ahead, sent } = progress;
         if (ahead) {
-          // Refused for sure: failed. Cut off: may be on chain, so it stays pending until reconciled.
-          await this.#trail.update(ahead, decision.mayHaveLanded ? { result: decision.result, error_code: detail.code, error_message: detail.message } : { state: 'failed', result: decision.result, error_code: detail.code, error_message: detail.message });
           if (decision.mayHaveLanded) this.#reconciled = false;
-          // Sending it again would commit twice: first find out whether it landed.
-          const landed = decision.mayHaveLanded && sent ? await landedAnyway(this.#cutOff(), sent, ahead, { trail: this.#trail, reveals: this.reveals, logger: this.#logger }) : null;
+          const landed = await settleFailedCommit(this.#sendContext(() => undefined), { ...progress, ahead }, decision, detail.message);
           if (landed !== null && sent) {
-            this.#succeeded('commit', sent.vector);
-            return this.#finish({ ok: true, mode, uids: sent.vector.uids, values: sent.vector.values, block: landed, attempts: attempt, error: null, latencyMs: performance.now() - started, fallback: sent.vector.fallback });
+            this.#outcomes.succeeded('commit', sent.vector);
+            return this.#outcomes.finish({ ok: true, mode, uids: sent.vector.uids, values: sent.vector.values, block: landed, attempts: attempt, error: null, latencyMs: performance.now() - started, fallback: sent.vector.fallback });
           }
         } else {
           await this.#trail.record(auditRecord(this.#base(), mode, decision.result, vector ?? null, null, detail));
           if (!decision.mayHaveLanded) setSentAfter = undefined; // else the next attempt looks for it first
         }
-        this.#count(mode, decision.result);
+        this.#outcomes.count(mode, decision.result);
         lastAction = decision.action;
         await this.#waits.after(decision.action, {
           attempt,
@@ -336,7 +318,7 @@ export class WeightCommitter {
         if (decision.action === 'give_up') break;
       }
     }
-    return this.#finish({
+    return this.#outcomes.finish({
       ok: false,
       mode,
       uids: vector?.uids ?? [],
@@ -349,43 +331,31 @@ export class WeightCommitter {
     }, lastAction !== undefined && lastAction !== 'give_up');
   }
 
-  #cutOff(): CutOffContext {
+  #sendContext(onHold: () => void): CommitSendContext {
     const o = this.#o;
-    return { chain: o.chain, waits: this.#waits, stop: this.#stop.signal, netuid: o.netuid, hotkey: o.signer.address, graceBlocks: o.pendingGraceBlocks ?? 10, retryDelayMs: o.retryDelayMs ?? 1_000 };
+    return {
+      chain: o.chain,
+      signer: o.signer,
+      base: this.#base(),
+      trail: this.#trail,
+      reveals: this.#reveals,
+      waits: this.#waits,
+      retryDelayMs: o.retryDelayMs ?? 1_000,
+      cutOff: { chain: o.chain, waits: this.#waits, stop: this.#stop.signal, netuid: o.netuid, hotkey: o.signer.address, graceBlocks: o.pendingGraceBlocks ?? 10, retryDelayMs: o.retryDelayMs ?? 1_000 },
+      logger: this.#logger,
+      onHold,
+      idle: (waiting) => (this.#idleWait = waiting),
+    };
   }
 
   async #dryRun(vector: ProcessedWeights, block: number, started: number): Promise<CommitAttemptResult> {
     await this.#trail.record(auditRecord(this.#base(), 'dry_run', 'success', vector, { block }));
     this.#logger.info({ uids: vector.uids, values: vector.values, block }, `dry run: weights for ${vector.uids.length} uids recorded, nothing submitted`);
-    return this.#finish({ ok: true, mode: 'dry_run', uids: vector.uids, values: vector.values, block, attempts: 1, error: null, latencyMs: performance.now() - started, fallback: vector.fallback });
+    return this.#outcomes.finish({ ok: true, mode: 'dry_run', uids: vector.uids, values: vector.values, block, attempts: 1, error: null, latencyMs: performance.now() - started, fallback: vector.fallback });
   }
 
-  #base(): { netuid: number; versionKey: bigint } {
-    return { netuid: this.#o.netuid, versionKey: this.#o.versionKey };
-  }
-
-  #count(mode: 'set' | 'commit' | 'reveal', result: 'success' | 'rate_limited' | 'error'): void {
-    if (this.#o.countAttempts ?? true) this.#o.metrics.weightCommitsTotal.inc({ mode, result });
-  }
-
-  #succeeded(mode: 'set' | 'commit' | 'reveal', vector: WeightVector): void {
-    const m = this.#o.metrics;
-    this.#lastSuccessAt = Date.now();
-    if (this.#o.countAttempts ?? true) {
-      m.weightCommitsTotal.inc({ mode, result: 'success' });
-      m.lastWeightCommitTimestamp.set(this.#lastSuccessAt / 1000);
-      if (mode !== 'commit') m.weightsSetUids.set(vector.uids.length);
-    }
-    if (mode !== 'reveal') m.ops.recordCommittedWeights(vector.uids, vector.values);
-    m.secondsSinceLastWeightCommit.set(0);
-    this.#logger.info({ mode, uids: vector.uids, values: vector.values }, `weights ${mode === 'commit' ? 'committed' : mode === 'reveal' ? 'revealed' : 'set'} for ${vector.uids.length} uids`);
-  }
-
-  #finish(result: CommitAttemptResult, transient = false): CommitAttemptResult {
-    this.#lastResult = result;
-    this.#transientFailures = transient && !this.#stop.signal.aborted ? this.#transientFailures + 1 : 0;
-    if (result.attempts > 0) this.#o.metrics.stageDuration.observe({ stage: 'weights' }, result.latencyMs / 1000);
-    return result;
+  #base(): AuditBase {
+    return { hotkey: this.#o.signer.address, netuid: this.#o.netuid, versionKey: this.#o.versionKey };
   }
 
   /** Where a rate-limited attempt may go again: WeightsSetRateLimit after LastUpdate, at least a block on. */

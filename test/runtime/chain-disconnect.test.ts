@@ -96,7 +96,7 @@ describe('runtime chain disconnect', () => {
       expectOnChain(commit);
       // The cut-off attempt is in the audit trail as a disconnect, ahead of the one that landed.
       expect(commit.attempts).toBeGreaterThan(1);
-      let audit = await store.weightCommits.recent(20);
+      let audit = await store.weightCommits.recent({ hotkey: app.signer.address, netuid }, 20);
       expect(audit[0]).toMatchObject({
         result: 'success',
         mode: 'set',
@@ -138,7 +138,7 @@ describe('runtime chain disconnect', () => {
       expect(await metric('infinitevibe_chain_reconnects_total')).toBeGreaterThan(reconnectsMid);
 
       // Every attempt is in the audit trail, the successful ones with the blocks they landed in.
-      audit = await store.weightCommits.recent(50);
+      audit = await store.weightCommits.recent({ hotkey: app.signer.address, netuid }, 50);
       expect(audit[0]).toMatchObject({ result: 'success', mode: 'set', block: again.block });
       const landed = audit.filter((r) => r.result === 'success').map((r) => r.block);
       expect(landed).toEqual(expect.arrayContaining([commit.block, again.block]));

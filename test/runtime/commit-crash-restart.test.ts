@@ -107,7 +107,7 @@ describe('commit-reveal across a validator crash (stand-in node)', () => {
     }
     const [onChain] = devnet.state.weightCommitsOf(hotkey, scenario.netuid);
     expect(onChain).toBeDefined();
-    const [pending] = await store.weightCommits.pendingReveals(scenario.netuid);
+    const [pending] = await store.weightCommits.pendingReveals({ hotkey, netuid: scenario.netuid });
     expect(pending).toMatchObject({ state: 'pending', block: null, hotkey, commit_hash: onChain!.hash });
 
     const app = await startValidator(loadConfig({ env: {}, flags: { ...flags, 'logging.level': 'silent' } }), {
@@ -119,11 +119,11 @@ describe('commit-reveal across a validator crash (stand-in node)', () => {
       expect(app.signer.address).toBe(hotkey);
       // Start-up found the commit on chain by the hash of the stored fields.
       expect(await app.committer.reconcile()).toBeNull();
-      expect((await store.weightCommits.pendingReveals(scenario.netuid))[0]).toMatchObject({ state: 'committed', block: onChain!.commitBlock, reveal_from_block: onChain!.firstRevealBlock });
+      expect((await store.weightCommits.pendingReveals({ hotkey, netuid: scenario.netuid }))[0]).toMatchObject({ state: 'committed', block: onChain!.commitBlock, reveal_from_block: onChain!.firstRevealBlock });
       app.committer.start();
       await blocksUntil(() => devnet.state.weightCommitsOf(hotkey, scenario.netuid).length === 0, 60_000);
-      await vi.waitFor(async () => expect((await store.weightCommits.recent(1))[0]).toMatchObject({ mode: 'reveal', result: 'success' }), { timeout: 30_000, interval: 100 });
-      const [record] = (await store.weightCommits.recent(10)).filter((r) => r.mode === 'commit');
+      await vi.waitFor(async () => expect((await store.weightCommits.recent({ hotkey, netuid: scenario.netuid }, 1))[0]).toMatchObject({ mode: 'reveal', result: 'success' }), { timeout: 30_000, interval: 100 });
+      const [record] = (await store.weightCommits.recent({ hotkey, netuid: scenario.netuid }, 10)).filter((r) => r.mode === 'commit');
       expect(record).toMatchObject({ state: 'revealed', block: onChain!.commitBlock, salt: pending!.salt });
       expect(record!.revealed_block).toBeGreaterThanOrEqual(onChain!.firstRevealBlock);
       expect(record!.revealed_block).toBeLessThanOrEqual(onChain!.lastRevealBlock);

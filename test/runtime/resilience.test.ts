@@ -92,7 +92,7 @@ describe('runtime resilience', () => {
       await vi.waitFor(() => expect(app.pendingSnapshots).toBe(0), { timeout: 30_000, interval: 200 });
       expect(await store.snapshots.count()).toBe(before + during.snapshots.buffered);
       expect(await app.committer.flushAudit()).toBe(true);
-      const audit = await store.weightCommits.recent(10);
+      const audit = await store.weightCommits.recent({ hotkey: app.signer.address, netuid: app.config.netuid }, 10);
       expect(audit.some((r) => r.result === 'success' && r.block === commit.block)).toBe(true);
     } finally {
       await app.stop();

@@ -66,7 +66,7 @@ describe('runtime: store down at start-up', () => {
       const check = await openStore({ uri, db: 'down-at-start' });
       try {
         expect(await check.snapshots.count({ interval: first.interval })).toBe(first.snapshots.buffered);
-        await vi.waitFor(async () => expect(await check.weightCommits.recent(1)).toMatchObject([{ result: 'success', mode: 'set', block: commit.block }]), {
+        await vi.waitFor(async () => expect(await check.weightCommits.recent({ hotkey: app.signer.address, netuid: app.config.netuid }, 1)).toMatchObject([{ result: 'success', mode: 'set', block: commit.block }]), {
           timeout: 30_000,
           interval: 100,
         });

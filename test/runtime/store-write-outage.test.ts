@@ -102,7 +102,7 @@ describe('runtime: store writes down, reads up', () => {
       const history = await store.scores.latest('engagement@1');
       expect(history).toHaveLength(scoreRecords);
       expect(new Set(history.map((r) => r.interval))).toEqual(new Set([cycle.interval]));
-      expect(await store.weightCommits.recent(1)).toMatchObject([{ result: 'success', mode: 'set', block: commit.block }]);
+      expect(await store.weightCommits.recent({ hotkey: app.signer.address, netuid: app.config.netuid }, 1)).toMatchObject([{ result: 'success', mode: 'set', block: commit.block }]);
     } finally {
       mongo.failCommands(null);
       await app.stop();
@@ -129,7 +129,7 @@ describe('runtime: store writes down, reads up', () => {
       await vi.waitFor(() => expect(app.pendingSnapshots).toBe(0), { timeout: 30_000, interval: 100 });
       expect(await app.committer.flushAudit()).toBe(true);
       expect(await store.snapshots.count({ interval: cycle.interval })).toBe(cycle.snapshots.buffered);
-      expect(await store.weightCommits.recent(10)).toMatchObject([{ result: 'success', mode: 'set', block: commit.block }]);
+      expect(await store.weightCommits.recent({ hotkey: app.signer.address, netuid: app.config.netuid }, 10)).toMatchObject([{ result: 'success', mode: 'set', block: commit.block }]);
     } finally {
       mongo.failCommands(null);
       await app.stop();

@@ -65,7 +65,7 @@ describe('validator on the embedded network', () => {
       expect([...commit.uids].sort((a, b) => a - b)).toEqual([...weighted].sort((a, b) => a - b));
       const onChain = await app.chain.weightsOf(network.scenario.netuid, 0);
       expect(onChain.weights.map((w) => w.uid)).toEqual([...commit.uids]);
-      const audit = await app.store.weightCommits.recent(5);
+      const audit = await app.store.weightCommits.recent({ hotkey: app.signer.address, netuid: app.config.netuid }, 5);
       expect(audit[0]).toMatchObject({ result: 'success', mode: 'set' });
 
       // The metrics endpoint reflects the work.

@@ -32,7 +32,7 @@ describe('validator in dry-run mode', () => {
       expect(summary.cycle).toBe('ok');
       expect(summary.weights).toMatchObject({ committed: true, mode: 'dry_run', error: null });
       expect(summary.weights.uids.length).toBeGreaterThan(0);
-      const [record] = await app.store.weightCommits.recent(1);
+      const [record] = await app.store.weightCommits.recent({ hotkey: app.signer.address, netuid: app.config.netuid }, 1);
       expect(record).toMatchObject({ mode: 'dry_run', result: 'success', uids: [...summary.weights.uids], values: [...summary.weights.values], tx_hash: null });
       expect(network.devnet!.state.weightsOf(0, network.scenario.netuid)).toEqual([]);
       expect(network.devnet!.state.weightCommitsOf(app.signer.address, network.scenario.netuid)).toEqual([]);

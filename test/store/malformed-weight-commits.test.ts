@@ -77,7 +77,7 @@ describe('weight_commits records of the wrong shape', () => {
       ...bad.map(([, over], i) => ({ ...pending(i + 1, [i + 1, 2, 3]), ...over })),
     ]);
 
-    const records = await watched.store.weightCommits.pendingReveals(NETUID);
+    const records = await watched.store.weightCommits.pendingReveals({ hotkey: signer.address, netuid: NETUID });
     expect(records.map((r) => r.commit_hash)).toEqual([good.commit_hash]);
     const warned = malformed('weightCommits.pendingReveals');
     expect(warned).toHaveLength(1);
@@ -115,12 +115,12 @@ describe('weight_commits records of the wrong shape', () => {
       { ...applied, attempted_at: at(3), values: ['1', '2'] },
       { ...applied, attempted_at: at(4), uids: [5, 5] },
     ]);
-    const latest = await watched.store.weightCommits.latestSuccess(NETUID, ['set', 'commit']);
+    const latest = await watched.store.weightCommits.latestSuccess({ hotkey: signer.address, netuid: NETUID }, ['set', 'commit']);
     expect(latest).toMatchObject({ uids: [3, 4], values: [1, 2], attempted_at: at(0) });
     expect(malformed('weightCommits.latestSuccess')).toHaveLength(4);
     expect(await watched.metrics.registry.metrics()).toContain(`infinitevibe_store_operations_total{operation="weightCommits.latestSuccess",result="malformed"} 4`);
 
-    const recent = await watched.store.weightCommits.recent(10);
+    const recent = await watched.store.weightCommits.recent({ hotkey: signer.address, netuid: NETUID }, 10);
     expect(recent.map((r) => r.uids)).toEqual([[3, 4]]);
   });
 });

@@ -40,6 +40,7 @@ function commit(overrides: Partial<WeightCommitRecord> = {}): WeightCommitRecord
   return {
     attempted_at: new Date(Date.UTC(2026, 10, 26, 6, 0, 0)),
     netuid: 89,
+    hotkey: '5Hk',
     mode: 'set',
     result: 'success',
     uids: [1, 2],
@@ -246,13 +247,13 @@ describe(`MongoStore (${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded'} ba
     expect(setId).toMatch(/^[0-9a-f]{24}$/);
     const commitId = await store.weightCommits.record(commit({ mode: 'commit', attempted_at: new Date(Date.UTC(2026, 10, 26, 7)), salt: [1, 2, 3], commit_hash: '0xhash', reveal_from_block: 600, revealed: false }));
     await store.weightCommits.record(commit({ mode: 'commit', result: 'rate_limited', attempted_at: new Date(Date.UTC(2026, 10, 26, 8)), error_code: 'ERR_CHAIN_MODULE_CommittingWeightsTooFast' }));
-    const pending = await store.weightCommits.pendingReveals(89);
+    const pending = await store.weightCommits.pendingReveals({ hotkey: '5Hk', netuid: 89 });
     expect(pending).toHaveLength(1);
     expect(pending[0]).toMatchObject({ id: commitId, salt: [1, 2, 3], commit_hash: '0xhash', reveal_from_block: 600 });
-    expect(await store.weightCommits.pendingReveals(1)).toEqual([]);
+    expect(await store.weightCommits.pendingReveals({ hotkey: '5Hk', netuid: 1 })).toEqual([]);
     await store.weightCommits.update(commitId, { revealed: true });
-    expect(await store.weightCommits.pendingReveals(89)).toEqual([]);
-    const recent = await store.weightCommits.recent(2);
+    expect(await store.weightCommits.pendingReveals({ hotkey: '5Hk', netuid: 89 })).toEqual([]);
+    const recent = await store.weightCommits.recent({ hotkey: '5Hk', netuid: 89 }, 2);
     expect(recent.map((r) => [r.mode, r.result])).toEqual([
       ['commit', 'rate_limited'],
       ['commit', 'success'],
@@ -260,8 +261,8 @@ describe(`MongoStore (${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded'} ba
     expect(recent[1]?.revealed).toBe(true);
     await expect(store.weightCommits.update('0123456789abcdef01234567', { revealed: true })).rejects.toMatchObject({ code: 'ERR_STORE_NOT_FOUND' });
     await expect(store.weightCommits.update('nope', { revealed: true })).rejects.toThrow(TypeError);
-    await expect(store.weightCommits.recent(0)).rejects.toThrow(new RangeError('limit must be an integer in [1, 10000], got 0'));
-    await expect(store.weightCommits.pendingReveals(-1)).rejects.toThrow(RangeError);
+    await expect(store.weightCommits.recent({ hotkey: '5Hk', netuid: 89 }, 0)).rejects.toThrow(new RangeError('limit must be an integer in [1, 10000], got 0'));
+    await expect(store.weightCommits.pendingReveals({ hotkey: '5Hk', netuid: -1 })).rejects.toThrow(RangeError);
   });
 
   it('write-ahead commits: pending and committed ones await a reveal; latestSuccess finds the last applied vector', async () => {
@@ -272,19 +273,19 @@ describe(`MongoStore (${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded'} ba
     await store.weightCommits.record(commit({ netuid, mode: 'commit', result: 'error', state: 'failed', attempted_at: at(3), salt: [7] }));
     await store.weightCommits.record(commit({ netuid, mode: 'set', result: 'error', attempted_at: at(4), uids: [9], values: [1] }));
     await store.weightCommits.record(commit({ netuid, mode: 'dry_run', result: 'success', attempted_at: at(5), uids: [8], values: [1] }));
-    expect((await store.weightCommits.pendingReveals(netuid)).map((r) => [r.id, r.state])).toEqual([
+    expect((await store.weightCommits.pendingReveals({ hotkey: '5Hk', netuid })).map((r) => [r.id, r.state])).toEqual([
       [pendingId, 'pending'],
       [committedId, 'committed'],
     ]);
-    expect((await store.weightCommits.pendingReveals(netuid))[0]).toMatchObject({ salt: [5], hotkey: '5Hk', intended_at: at(1), intended_block: 10, commit_hash: '0xa' });
+    expect((await store.weightCommits.pendingReveals({ hotkey: '5Hk', netuid }))[0]).toMatchObject({ salt: [5], hotkey: '5Hk', intended_at: at(1), intended_block: 10, commit_hash: '0xa' });
     await store.weightCommits.update(pendingId, { state: 'dropped', error_code: 'ERR_WEIGHTS_COMMIT_NOT_ON_CHAIN' });
     await store.weightCommits.update(committedId, { state: 'revealed', revealed: true });
-    expect(await store.weightCommits.pendingReveals(netuid)).toEqual([]);
-    expect(await store.weightCommits.latestSuccess(netuid, ['set', 'commit'])).toMatchObject({ mode: 'commit', uids: [4], values: [65535] });
-    expect(await store.weightCommits.latestSuccess(netuid, ['dry_run'])).toMatchObject({ mode: 'dry_run', uids: [8] });
-    expect(await store.weightCommits.latestSuccess(netuid + 1, ['set'])).toBeNull();
-    await expect(store.weightCommits.latestSuccess(netuid, [])).rejects.toThrow(TypeError);
-    await expect(store.weightCommits.latestSuccess(70_000, ['set'])).rejects.toThrow(RangeError);
+    expect(await store.weightCommits.pendingReveals({ hotkey: '5Hk', netuid })).toEqual([]);
+    expect(await store.weightCommits.latestSuccess({ hotkey: '5Hk', netuid }, ['set', 'commit'])).toMatchObject({ mode: 'commit', uids: [4], values: [65535] });
+    expect(await store.weightCommits.latestSuccess({ hotkey: '5Hk', netuid }, ['dry_run'])).toMatchObject({ mode: 'dry_run', uids: [8] });
+    expect(await store.weightCommits.latestSuccess({ hotkey: '5Hk', netuid: netuid + 1 }, ['set'])).toBeNull();
+    await expect(store.weightCommits.latestSuccess({ hotkey: '5Hk', netuid }, [])).rejects.toThrow(TypeError);
+    await expect(store.weightCommits.latestSuccess({ hotkey: '5Hk', netuid: 70_000 }, ['set'])).rejects.toThrow(RangeError);
   });
 
   it('answers ping and counts operations by result', async () => {

@@ -31,6 +31,7 @@ describe('openStore', () => {
       const id = await store.weightCommits.record({
         attempted_at: new Date(5),
         netuid: 89,
+        hotkey: '5Hk',
         mode: 'commit',
         result: 'success',
         uids: [1],
@@ -49,7 +50,7 @@ describe('openStore', () => {
       try {
         expect(await store.snapshots.count()).toBe(2);
         expect(await store.snapshots.upsertMany([snapshot(1), snapshot(3)])).toEqual({ inserted: 1, matched: 1, upserted: [1] });
-        expect((await store.weightCommits.pendingReveals(89)).map((r) => [r.id, r.salt])).toEqual([[id, [9, 9]]]);
+        expect((await store.weightCommits.pendingReveals({ hotkey: '5Hk', netuid: 89 })).map((r) => [r.id, r.salt])).toEqual([[id, [9, 9]]]);
       } finally {
         await store.close();
       }

@@ -64,7 +64,7 @@ describe('weight-commit audit records whose answer was lost', () => {
     const result = await c.commitNow();
     expect(result).toMatchObject({ ok: true, mode: 'set' });
     expect(await c.flushAudit()).toBe(true);
-    const trail = await store.weightCommits.recent(10);
+    const trail = await store.weightCommits.recent({ hotkey: app.signer.address, netuid: app.config.netuid }, 10);
     expect(trail.filter((r) => r.block === result.block)).toHaveLength(1);
     expect(trail).toMatchObject([{ mode: 'set', result: 'success', block: result.block }]);
   }, 60_000);
@@ -78,13 +78,13 @@ describe('weight-commit audit records whose answer was lost', () => {
     mongo.failCommands({ commands: ['insert'], loseReply: true, times: 1 });
     const result = await c.commitNow();
     expect(result).toMatchObject({ ok: true, mode: 'commit', attempts: 1 });
-    const [committed, ...others] = await store.weightCommits.pendingReveals(netuid);
+    const [committed, ...others] = await store.weightCommits.pendingReveals({ hotkey: app.signer.address, netuid: app.config.netuid });
     expect(others).toEqual([]);
     expect(committed).toMatchObject({ state: 'committed', block: result.block });
     const hash = committed!.commit_hash!;
 
     c.start();
-    const ofCommit = async () => (await store.weightCommits.recent(50)).filter((r) => r.commit_hash === hash);
+    const ofCommit = async () => (await store.weightCommits.recent({ hotkey: app.signer.address, netuid: app.config.netuid }, 50)).filter((r) => r.commit_hash === hash);
     await vi.waitFor(async () => expect((await ofCommit()).some((r) => r.mode === 'reveal' && r.result === 'success')).toBe(true), { timeout: 60_000, interval: 250 });
     expect((await ofCommit()).map((r) => [r.mode, r.result, r.state ?? null])).toEqual([
       ['reveal', 'success', null],

@@ -22,7 +22,7 @@ describe('audit updates that can never be written', () => {
     await audited.update({ id: 'not-an-object-id' }, { state: 'revealed', revealed: true });
     expect(audited.backlog).toBe(0);
     expect(await audited.flush()).toBe(true);
-    const ref = await audited.writeAhead(auditRecord({ netuid: 89, versionKey: 0n }, 'commit', 'pending', { uids: [1], values: [1], versionKey: 0n }, null));
+    const ref = await audited.writeAhead(auditRecord({ hotkey: '5Hk', netuid: 89, versionKey: 0n }, 'commit', 'pending', { uids: [1], values: [1], versionKey: 0n }, null));
     expect(ref.id).toMatch(/^[0-9a-f]{24}$/);
     const dropped = watched.warnings.filter((w) => w['msg'] === 'audit update for a record the store cannot hold dropped');
     expect(dropped.map((w) => w['code'])).toEqual(['ERR_STORE_NOT_FOUND', 'TypeError']);

@@ -104,12 +104,12 @@ describe('a commit cut off after it reached the node', () => {
     const result = await committing;
     expect(result).toMatchObject({ ok: true, mode: 'commit', block: landed!.commitBlock, uids: [1, 2] });
     expect(devnet.state.weightCommitsOf(hotkey, netuid)).toEqual([landed]);
-    const records = (await store.weightCommits.recent(20)).filter((r) => r.mode === 'commit');
+    const records = (await store.weightCommits.recent({ hotkey: app.signer.address, netuid: app.config.netuid }, 20)).filter((r) => r.mode === 'commit');
     expect(records).toMatchObject([{ state: 'committed', result: 'success', commit_hash: landed!.hash, block: landed!.commitBlock, reveal_from_block: landed!.firstRevealBlock }]);
 
     // Its reveal goes out in the window (the committer's own next commit is another hash).
     committer.start();
-    const ofCommit = async () => (await store.weightCommits.recent(50)).filter((r) => r.commit_hash === landed!.hash);
+    const ofCommit = async () => (await store.weightCommits.recent({ hotkey: app.signer.address, netuid: app.config.netuid }, 50)).filter((r) => r.commit_hash === landed!.hash);
     let revealed = false;
     const watch = setInterval(() => void ofCommit().then((rs) => (revealed = rs.some((r) => r.mode === 'reveal' && r.result === 'success'))), 100);
     try {

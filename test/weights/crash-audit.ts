@@ -1,4 +1,4 @@
-import type { WeightCommitRecord } from '../../src/store/types.js';
+import type { CommitOwner, WeightCommitRecord } from '../../src/store/types.js';
 import type { WeightAudit } from '../../src/weights/weight-committer.js';
 
 /**
@@ -19,7 +19,7 @@ export class CrashAfterInclusion implements WeightAudit {
     if (patch.state === 'committed') this.crashed = true;
     return this.crashed ? this.#dead<void>() : this.inner.update(id, patch);
   }
-  pendingReveals(netuid: number) {
-    return this.crashed ? this.#dead<Array<WeightCommitRecord & { id: string }>>() : this.inner.pendingReveals(netuid);
+  pendingReveals(owner: CommitOwner) {
+    return this.crashed ? this.#dead<Array<WeightCommitRecord & { id: string }>>() : this.inner.pendingReveals(owner);
   }
 }

@@ -12,7 +12,7 @@ import { commitHashOf, type OnChainWeightCommit } from '../../src/chain/weight-c
 import { ChainModuleError, StoreUnavailableError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
-import type { WeightCommitRecord } from '../../src/store/types.js';
+import type { CommitOwner, WeightCommitRecord } from '../../src/store/types.js';
 import { WeightCommitter, type WeightAudit, type WeightChain } from '../../src/weights/weight-committer.js';
 import { cycleScores } from './cycle-scores.js';
 
@@ -126,13 +126,18 @@ export class MemoryAudit implements WeightAudit {
     const i = this.records.findIndex((r) => r.id === id);
     this.records[i] = { ...this.records[i]!, ...patch };
   }
-  async pendingReveals(netuid: number) {
-    if (this.down) throw new StoreUnavailableError('store is down');
-    return this.records.filter((r) => r.netuid === netuid && r.mode === 'commit' && (r.state === 'pending' || r.state === 'committed'));
+  /** The store's rule for records without a hotkey: the owner's while no record names another hotkey. */
+  #owns(r: WeightCommitRecord, owner: CommitOwner): boolean {
+    const shared = this.records.some((x) => x.hotkey !== undefined && x.hotkey !== owner.hotkey);
+    return r.netuid === owner.netuid && (r.hotkey === owner.hotkey || (!shared && r.hotkey === undefined));
   }
-  async latestSuccess(netuid: number, modes: ReadonlyArray<WeightCommitRecord['mode']>) {
+  async pendingReveals(owner: CommitOwner) {
     if (this.down) throw new StoreUnavailableError('store is down');
-    return [...this.records].reverse().find((r) => r.netuid === netuid && modes.includes(r.mode) && r.result === 'success') ?? null;
+    return this.records.filter((r) => this.#owns(r, owner) && r.mode === 'commit' && (r.state === 'pending' || r.state === 'committed'));
+  }
+  async latestSuccess(owner: CommitOwner, modes: ReadonlyArray<WeightCommitRecord['mode']>) {
+    if (this.down) throw new StoreUnavailableError('store is down');
+    return [...this.records].reverse().find((r) => this.#owns(r, owner) && modes.includes(r.mode) && r.result === 'success') ?? null;
   }
 }
 

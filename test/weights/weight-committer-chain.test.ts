@@ -61,7 +61,7 @@ describe('WeightCommitter on the stand-in chain', () => {
       { uid: 2, value: 32768 },
       { uid: 3, value: 16384 },
     ]);
-    const audit = await app.store.weightCommits.recent(10);
+    const audit = await app.store.weightCommits.recent({ hotkey: app.signer.address, netuid: app.config.netuid }, 10);
     expect(audit.filter((r) => r.result === 'success' && r.mode === 'set')).toHaveLength(2);
     expect(audit.some((r) => r.result === 'rate_limited')).toBe(false);
   }, 60_000);
@@ -74,7 +74,7 @@ describe('WeightCommitter on the stand-in chain', () => {
     setTimeout(() => network.devnet!.dropConnections(), 1_500);
     const result = await pending;
     expect(result.ok).toBe(true);
-    const audit = await app.store.weightCommits.recent(10);
+    const audit = await app.store.weightCommits.recent({ hotkey: app.signer.address, netuid: app.config.netuid }, 10);
     expect(audit[0]).toMatchObject({ result: 'success', block: result.block });
   }, 90_000);
 
@@ -82,21 +82,21 @@ describe('WeightCommitter on the stand-in chain', () => {
     network.devnet!.state.setHyperparameter('commitRevealWeightsEnabled', true, network.scenario.netuid);
     const c = committer();
     c.start();
-    await vi.waitFor(async () => expect((await app.store.weightCommits.recent(1))[0]).toMatchObject({ mode: 'commit', result: 'success' }), {
+    await vi.waitFor(async () => expect((await app.store.weightCommits.recent({ hotkey: app.signer.address, netuid: app.config.netuid }, 1))[0]).toMatchObject({ mode: 'commit', result: 'success' }), {
       timeout: 30_000,
       interval: 250,
     });
-    const [commit] = await app.store.weightCommits.recent(1);
+    const [commit] = await app.store.weightCommits.recent({ hotkey: app.signer.address, netuid: app.config.netuid }, 1);
     expect(commit!.salt!.length).toBeGreaterThan(0);
     expect(commit!.reveal_from_block).toBeGreaterThan(commit!.block!);
     await vi.waitFor(
       async () => {
-        const recent = await app.store.weightCommits.recent(3);
+        const recent = await app.store.weightCommits.recent({ hotkey: app.signer.address, netuid: app.config.netuid }, 3);
         expect(recent.some((r) => r.mode === 'reveal' && r.result === 'success')).toBe(true);
       },
       { timeout: 60_000, interval: 500 },
     );
-    expect(await app.store.weightCommits.pendingReveals(network.scenario.netuid)).toHaveLength(0);
+    expect(await app.store.weightCommits.pendingReveals({ hotkey: app.signer.address, netuid: app.config.netuid })).toHaveLength(0);
     await c.stop();
   }, 120_000);
 
@@ -111,17 +111,17 @@ describe('WeightCommitter on the stand-in chain', () => {
     void dead.stop(); // the process is gone; its in-flight store write never completes
     const [onChain] = devnet.state.weightCommitsOf(app.signer.address, netuid);
     expect(onChain).toBeDefined();
-    const [pending] = await app.store.weightCommits.pendingReveals(netuid);
+    const [pending] = await app.store.weightCommits.pendingReveals({ hotkey: app.signer.address, netuid: app.config.netuid });
     expect(pending).toMatchObject({ state: 'pending', block: null, commit_hash: onChain!.hash, hotkey: app.signer.address });
 
     const restarted = committer();
     expect(await restarted.reconcile()).toEqual({ tracked: 1, dropped: 0, undecided: 0 });
     restarted.start();
     await vi.waitFor(
-      async () => expect((await app.store.weightCommits.recent(5)).find((r) => r.commit_hash === onChain!.hash && r.mode === 'commit')).toMatchObject({ state: 'revealed' }),
+      async () => expect((await app.store.weightCommits.recent({ hotkey: app.signer.address, netuid: app.config.netuid }, 5)).find((r) => r.commit_hash === onChain!.hash && r.mode === 'commit')).toMatchObject({ state: 'revealed' }),
       { timeout: 60_000, interval: 250 },
     );
-    const trail = await app.store.weightCommits.recent(10);
+    const trail = await app.store.weightCommits.recent({ hotkey: app.signer.address, netuid: app.config.netuid }, 10);
     const record = trail.find((r) => r.commit_hash === onChain!.hash && r.mode === 'commit')!;
     expect(record).toMatchObject({ block: onChain!.commitBlock, reveal_from_block: onChain!.firstRevealBlock, reveal_until_block: onChain!.lastRevealBlock });
     expect(record.revealed_block).toBeGreaterThanOrEqual(onChain!.firstRevealBlock);

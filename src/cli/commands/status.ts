@@ -5,6 +5,7 @@ import { ConfigError } from '../../errors.js';
 import type { WeightCommitRecord } from '../../store/types.js';
 import type { FlagSpec } from '../help.js';
 import { pickText } from '../flag-values.js';
+import { loadHotkey } from '../../wallet/index.js';
 import type { CommandContext } from '../main.js';
 
 export const description = "show a running validator's state from its /health endpoint and the store";
@@ -62,12 +63,16 @@ async function readHealth(base: string): Promise<{ health: Health | null; error:
 }
 
 /** The audit trail in the store, when it is a MongoDB the validator shares (the embedded one is in-process). */
-async function readStore(config: Config): Promise<{ last_commit: WeightCommitRecord | null; pending_reveals: number } | null> {
+async function readStore(config: Config, health: Health | null): Promise<{ last_commit: WeightCommitRecord | null; pending_reveals: number } | null> {
   if (config.mongodb.uri === undefined) return null;
+  // The database may serve several validators: only this one's records (the running validator's
+  // hotkey, else the configured wallet's).
+  const hotkey = typeof health?.hotkey === 'string' && health.hotkey !== '' ? health.hotkey : (await loadHotkey(config.wallet)).address;
+  const owner = { hotkey, netuid: config.netuid };
   const { openStore } = await import('../../store/open-store.js');
   const store = await openStore({ uri: config.mongodb.uri, db: config.mongodb.db, serverSelectionTimeoutMS: 5_000 });
   try {
-    const [recent, reveals] = await Promise.all([store.weightCommits.recent(1), store.weightCommits.pendingReveals(config.netuid)]);
+    const [recent, reveals] = await Promise.all([store.weightCommits.recent(owner, 1), store.weightCommits.pendingReveals(owner)]);
     return { last_commit: recent[0] ?? null, pending_reveals: reveals.length };
   } finally {
     await store.close();
@@ -78,10 +83,8 @@ export async function run({ flags: raw, stdout }: CommandContext): Promise<numbe
   const { own, config } = splitFlags(raw, ['json', 'url']);
   const url = pickText(own, 'url') ?? defaultUrl(config);
   if (!URL.canParse(url) || !/^https?:/.test(url)) throw new ConfigError(`--url must be an http(s) URL, got ${JSON.stringify(url)}`, '--url');
-  const [{ health, error }, store] = await Promise.all([
-    readHealth(url),
-    readStore(config).catch((e: unknown) => ({ error: (e as Error).message })),
-  ]);
+  const { health, error } = await readHealth(url);
+  const store = await readStore(config, health).catch((e: unknown) => ({ error: (e as Error).message }));
   if (own['json']) {
     stdout.write(toJson({ url, reachable: health !== null, error, health, store }));
   } else {
