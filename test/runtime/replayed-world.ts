@@ -30,7 +30,8 @@ export interface PlatformState {
 /** One cycle of a world, as the generators write it. */
 export interface WorldCycle {
   commitments: Record<string, string>;
-  gists: Record<string, string | null>;
+  /** Body, null (404: no such gist) or an HTTP error status the gist host answers. */
+  gists: Record<string, string | number | null>;
   platform: Record<string, PlatformState | null>;
   videos_down: string[];
   permits: string[];
@@ -148,7 +149,8 @@ export async function startWorldNetwork(world: WorldShape, seed: string, blockTi
     applyServices(cycle) {
       for (const [key, body] of Object.entries(cycle.gists)) {
         const [user, gistId] = key.split('/') as [string, string];
-        standins.gistHost.set(user, gistId, body === null ? null : body.replaceAll('{video}', videoBase));
+        standins.gistHost.failWith(user, gistId, typeof body === 'number' ? body : null);
+        if (typeof body !== 'number') standins.gistHost.set(user, gistId, body === null ? null : body.replaceAll('{video}', videoBase));
       }
       for (const id of world.contents) {
         const content = byId.get(id)!;
