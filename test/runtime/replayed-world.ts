@@ -24,7 +24,8 @@ export interface PlatformState {
   likes: number;
   comments: number;
   followers: number;
-  caption_token_of: string | null;
+  /** The label whose token the caption carries, several labels' tokens, or none. */
+  caption_token_of: string | string[] | null;
 }
 
 /** One cycle of a world, as the generators write it. */
@@ -159,7 +160,8 @@ export async function startWorldNetwork(world: WorldShape, seed: string, blockTi
         content.content_id = state ? id : `${id}-gone`;
         if (state) {
           content.base = { views: state.views, likes: state.likes, comments: state.comments, followers: state.followers };
-          content.caption = state.caption_token_of ? `a video\n${captionToken(hotkeyOf(state.caption_token_of))}` : 'a video, no token';
+          const tokens = state.caption_token_of === null ? [] : [state.caption_token_of].flat();
+          content.caption = tokens.length > 0 ? `a video\n${tokens.map((l) => captionToken(hotkeyOf(l))).join('\n')}` : 'a video, no token';
         }
         if (cycle.videos_down.includes(id)) standins.videoHost!.remove(id);
         else standins.videoHost!.setVideo(`/videos/${id}.mp4`, world.ai_level[id]! / 255);
