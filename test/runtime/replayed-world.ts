@@ -48,6 +48,8 @@ export interface WorldShape {
   labels: string[];
   contents: string[];
   ai_level: Record<string, number>;
+  /** The platform each video is posted on; YouTube when not named. */
+  platforms?: Record<string, 'youtube/video' | 'instagram/reel' | 'instagram/post'>;
   cycles: WorldCycle[];
 }
 
@@ -71,7 +73,7 @@ export async function startWorldNetwork(world: WorldShape, seed: string, blockTi
   const hotkeyOf = (label: string) => keys.get(label)!.address;
   // One owner account per video, so a channel's subscribers are that video's followers.
   const contents: ScenarioContent[] = world.contents.map((id) => ({
-    platform: 'youtube/video',
+    platform: world.platforms?.[id] ?? 'youtube/video',
     content_id: id,
     caption: '',
     owner_username: `owner-${id}`,
