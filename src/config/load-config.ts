@@ -142,6 +142,10 @@ const ENV_ALIASES: Readonly<Record<string, string>> = Object.freeze({
   SIGHTENGINE_USER: 'sightengine.api_user',
   SIGHTENGINE_SECRET: 'sightengine.api_secret',
   NETUID: 'netuid',
+  // The original validator's settings, read from the environment it exports (its §10).
+  SERVICE_PLATFORM_TRACKER_URL: 'platform_tracker.url',
+  SERVICE_AI_DETECTOR_URL: 'ai_detector.url',
+  ALLOWED_PLATFORMS: 'allowed_platforms',
 });
 
 const SECTIONS = new Set(
@@ -221,7 +225,7 @@ function applyLayer(
       throw new ConfigError(`unknown option ${source(rawKey)}${didYouMean(nearestName(key, known))}`, source(rawKey));
     }
     let v = value;
-    if (key === 'allowed_platforms' && typeof v === 'string') v = v.split(',').map((s) => s.trim());
+    if (key === 'allowed_platforms' && typeof v === 'string') v = platformList(v, source(rawKey));
     setPath(target, key, v);
     origins.set(key, source(rawKey));
   }
@@ -232,6 +236,19 @@ function applyLayer(
     }
     setPath(target, 'logging.level', switched.level);
     origins.set('logging.level', switched.origin);
+  }
+}
+
+/**
+ * A platform list given as text: a JSON array, as the original's settings read ALLOWED_PLATFORMS
+ * (`["instagram/post","instagram/reel"]`), or comma-separated.
+ */
+function platformList(text: string, origin: string): NonNullable<unknown> {
+  if (!text.trim().startsWith('[')) return text.split(',').map((s) => s.trim());
+  try {
+    return (JSON.parse(text) as unknown) ?? text;
+  } catch {
+    throw new ConfigError(`${origin}: invalid value ${JSON.stringify(text)}; expected a JSON array of platforms or a comma-separated list`, origin);
   }
 }
 

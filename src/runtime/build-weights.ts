@@ -26,7 +26,9 @@ export function buildWeights(
     audit: store.weightCommits,
     intervalMs: config.set_weights_interval * 1000,
     versionKey: BigInt(config.weights.version_key),
-    minCoverage: config.weights.min_coverage,
+    // compat original: every cycle's vector is set, however many gists could not be read, as the
+    // original sets weights from whatever it has stored.
+    minCoverage: config.compat === 'original' ? 0 : config.weights.min_coverage,
     dryRun: config.weights.dry_run,
     waitTimeoutMs: Math.max(60_000, config.subtensor.block_time_ms * 400),
     retryDelayMs: Math.min(5_000, config.subtensor.block_time_ms),

@@ -64,7 +64,13 @@ export function createServices(config: Config, wiring: ServiceWiring): Validator
   if (mode === 'http') {
     metricsProvider = new HttpPlatformTrackerClient({ baseUrl: config.platform_tracker.url, retries: config.compat === 'original' ? 0 : 3, metrics });
   } else {
-    const parts = buildPlatformTracker(config, { upstreams: standins, logger: logger.child({ component: 'platform-tracker' }), metrics });
+    const now = wiring.now;
+    const parts = buildPlatformTracker(config, {
+      upstreams: standins,
+      logger: logger.child({ component: 'platform-tracker' }),
+      metrics,
+      ...(now ? { cacheClock: () => now().getTime() } : {}),
+    });
     clients.push({ close: parts.closeClients });
     metricsProvider = parts.tracker;
   }

@@ -109,6 +109,25 @@ describe('loadConfig', () => {
     });
   }
 
+  it("reads the original validator's own environment variables (SERVICE_*_URL, ALLOWED_PLATFORMS as JSON)", () => {
+    const c = loadConfig({
+      env: {
+        SERVICE_PLATFORM_TRACKER_URL: 'http://tracker.internal:12001',
+        SERVICE_AI_DETECTOR_URL: 'http://detector.internal:12002',
+        ALLOWED_PLATFORMS: '["instagram/post", "instagram/reel"]',
+        NETUID: '7',
+      },
+    });
+    expect(c.platform_tracker.url).toBe('http://tracker.internal:12001');
+    expect(c.ai_detector.url).toBe('http://detector.internal:12002');
+    expect(c.allowed_platforms).toEqual(['instagram/post', 'instagram/reel']);
+    expect(c.netuid).toBe(7);
+    // The comma form is read too; a JSON array that does not parse is named.
+    expect(loadConfig({ env: { ALLOWED_PLATFORMS: 'instagram/post,instagram/reel' } }).allowed_platforms).toEqual(['instagram/post', 'instagram/reel']);
+    expect(loadConfig({ env: { INFINITEVIBE_ALLOWED_PLATFORMS: '["youtube/video"]' } }).allowed_platforms).toEqual(['youtube/video']);
+    expect(() => loadConfig({ env: { ALLOWED_PLATFORMS: '["instagram/post",' } })).toThrow(/environment variable ALLOWED_PLATFORMS/);
+  });
+
   it('names the environment variable that holds a bad value', () => {
     expect(() => loadConfig({ env: { INFINITEVIBE_NETUID: '-1' } })).toThrow(
       /environment variable INFINITEVIBE_NETUID: invalid value "-1"; expected at least 0/,

@@ -24,13 +24,15 @@ export interface PlatformState {
   likes: number;
   comments: number;
   followers: number;
-  caption_token_of: string | null;
+  /** The label whose token the caption carries, several labels' tokens, or none. */
+  caption_token_of: string | string[] | null;
 }
 
 /** One cycle of a world, as the generators write it. */
 export interface WorldCycle {
   commitments: Record<string, string>;
-  gists: Record<string, string | null>;
+  /** Body, null (404: no such gist) or an HTTP error status the gist host answers. */
+  gists: Record<string, string | number | null>;
   platform: Record<string, PlatformState | null>;
   videos_down: string[];
   permits: string[];
@@ -46,6 +48,8 @@ export interface WorldShape {
   labels: string[];
   contents: string[];
   ai_level: Record<string, number>;
+  /** The platform each video is posted on; YouTube when not named. */
+  platforms?: Record<string, 'youtube/video' | 'instagram/reel' | 'instagram/post'>;
   cycles: WorldCycle[];
 }
 
@@ -69,7 +73,7 @@ export async function startWorldNetwork(world: WorldShape, seed: string, blockTi
   const hotkeyOf = (label: string) => keys.get(label)!.address;
   // One owner account per video, so a channel's subscribers are that video's followers.
   const contents: ScenarioContent[] = world.contents.map((id) => ({
-    platform: 'youtube/video',
+    platform: world.platforms?.[id] ?? 'youtube/video',
     content_id: id,
     caption: '',
     owner_username: `owner-${id}`,
@@ -148,7 +152,8 @@ export async function startWorldNetwork(world: WorldShape, seed: string, blockTi
     applyServices(cycle) {
       for (const [key, body] of Object.entries(cycle.gists)) {
         const [user, gistId] = key.split('/') as [string, string];
-        standins.gistHost.set(user, gistId, body === null ? null : body.replaceAll('{video}', videoBase));
+        standins.gistHost.failWith(user, gistId, typeof body === 'number' ? body : null);
+        if (typeof body !== 'number') standins.gistHost.set(user, gistId, body === null ? null : body.replaceAll('{video}', videoBase));
       }
       for (const id of world.contents) {
         const content = byId.get(id)!;
@@ -157,7 +162,8 @@ export async function startWorldNetwork(world: WorldShape, seed: string, blockTi
         content.content_id = state ? id : `${id}-gone`;
         if (state) {
           content.base = { views: state.views, likes: state.likes, comments: state.comments, followers: state.followers };
-          content.caption = state.caption_token_of ? `a video\n${captionToken(hotkeyOf(state.caption_token_of))}` : 'a video, no token';
+          const tokens = state.caption_token_of === null ? [] : [state.caption_token_of].flat();
+          content.caption = tokens.length > 0 ? `a video\n${tokens.map((l) => captionToken(hotkeyOf(l))).join('\n')}` : 'a video, no token';
         }
         if (cycle.videos_down.includes(id)) standins.videoHost!.remove(id);
         else standins.videoHost!.setVideo(`/videos/${id}.mp4`, world.ai_level[id]! / 255);

@@ -15,6 +15,12 @@ const fixture = JSON.parse(
   readFileSync(new URL('../fixtures/original/float32-weights.json', import.meta.url), 'utf8'),
 ) as { cases: Case[] };
 
+// Edge vectors written from the reference text by test/fixtures/original/generate_weight_vectors.py:
+// round-half-even ties, pairwise-summation lengths and positions, float32's limits, equal scores.
+const edges = JSON.parse(
+  readFileSync(new URL('../fixtures/original/weight-vectors.json', import.meta.url), 'utf8'),
+) as { cases: Case[] };
+
 const hyper = { minAllowedWeights: 0, maxWeightsLimit: 65_535, weightsVersionKey: 0n };
 
 describe('numpy float32 replay', () => {
@@ -68,5 +74,19 @@ describe('numpy float32 replay', () => {
       compared++;
     }
     expect(compared).toBeGreaterThan(300);
+  });
+
+  it(`matches the original's (uid, u16) pairs on ${edges.cases.length} edge vectors (ties at .5, pairwise lengths, float32 limits)`, () => {
+    const disagreements: number[] = [];
+    for (const [i, c] of edges.cases.entries()) {
+      const scores = new Map(c.nonzero.map(([uid, s]) => [uid, Number(s)] as [number, number]));
+      const neurons = Array.from({ length: c.n }, (_, k) => k);
+      const out = buildWeightVector({ scores, neurons, hyper, versionKey: 0n, fallbackCount: 0 });
+      const agrees = c.uids.length === 0 ? out.fallback && out.uids.length === 0 : JSON.stringify({ uids: out.uids, values: out.values }) === JSON.stringify({ uids: c.uids, values: c.values });
+      if (!agrees) disagreements.push(i);
+    }
+    expect(disagreements).toEqual([]);
+    expect(edges.cases.some((c) => c.values.includes(32_768))).toBe(true);
+    expect(edges.cases.filter((c) => c.uids.length === 0).length).toBeGreaterThan(3);
   });
 });

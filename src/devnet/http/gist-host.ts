@@ -25,6 +25,8 @@ export interface GistHost {
   readonly stats: StandinStats;
   readonly faults: FaultInjector;
   set(user: string, gistId: string, body: GistBody | null): void;
+  /** Answers this gist with an HTTP error status (5xx, 429, …) until cleared with null. */
+  failWith(user: string, gistId: string, status: number | null): void;
   /**
    * Holds every request until `release()`: a test acts while a cycle is collecting (its
    * metagraph and commitments read, nothing of its own stored yet). `arrived` settles when the
@@ -42,6 +44,7 @@ export function createGistHost(options: GistHostOptions = {}): GistHost {
   const stats = new StandinStats();
   const faults = new FaultInjector(options);
   const gists = new Map<string, GistBody>(options.gists instanceof Map ? options.gists : Object.entries(options.gists ?? {}));
+  const failing = new Map<string, number>();
   /** Hashed once per body, not per request: thousands of miners ask every cycle. */
   const etags = new WeakMap<Buffer, string>();
   const bytesOf = new Map<string, Buffer>();
@@ -85,6 +88,13 @@ export function createGistHost(options: GistHostOptions = {}): GistHost {
     // `/raw` and the pinned `raw_url` form `/raw/<revision>/<file>` the gist API hands out.
     const m = /^\/([^/]+)\/([^/]+)\/raw(?:\/[0-9a-f]+\/[^/]+)?\/?$/.exec(url.pathname);
     const key = m ? `${decodeURIComponent(m[1]!)}/${decodeURIComponent(m[2]!)}` : undefined;
+    const failure = key === undefined ? undefined : failing.get(key);
+    if (failure !== undefined) {
+      record(failure);
+      res.writeHead(failure, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(`${failure}: Error`);
+      return;
+    }
     const body = key === undefined ? undefined : gists.get(key);
     if ((req.method !== 'GET' && req.method !== 'HEAD') || body === undefined) {
       record(404);
@@ -123,6 +133,10 @@ export function createGistHost(options: GistHostOptions = {}): GistHost {
       bytesOf.delete(`${user}/${gistId}`);
       if (body === null) gists.delete(`${user}/${gistId}`);
       else gists.set(`${user}/${gistId}`, body);
+    },
+    failWith(user, gistId, status) {
+      if (status === null) failing.delete(`${user}/${gistId}`);
+      else failing.set(`${user}/${gistId}`, status);
     },
     hold() {
       let arrive = () => {};

@@ -27,9 +27,15 @@ export const STANDIN_KEY = 'embedded-standin';
  */
 export function buildPlatformTracker(
   config: Config,
-  options: { readonly upstreams?: PlatformTrackerUpstreams | undefined; readonly logger?: Logger | undefined; readonly metrics?: TrackerMetrics | undefined } = {},
+  options: {
+    readonly upstreams?: PlatformTrackerUpstreams | undefined;
+    readonly logger?: Logger | undefined;
+    readonly metrics?: TrackerMetrics | undefined;
+    /** The clock of the original's one-hour answer cache (`compat: original`): the cycles' clock. */
+    readonly cacheClock?: (() => number) | undefined;
+  } = {},
 ): PlatformTrackerParts {
-  const { upstreams, logger, metrics } = options;
+  const { upstreams, logger, metrics, cacheClock } = options;
   const youtubeKey = upstreams ? STANDIN_KEY : config.youtube.api_key;
   const apifyKey = upstreams ? STANDIN_KEY : config.apify.api_key;
   const youtube = youtubeKey
@@ -46,6 +52,7 @@ export function buildPlatformTracker(
     original: config.compat === 'original',
     logger,
     metrics,
+    ...(cacheClock ? { cacheClock } : {}),
   });
   return {
     tracker,

@@ -9,6 +9,7 @@ import type { ContentMetrics, ContentRef, MetricsBatchResult, MetricsError, Metr
 import type { ApifyClient } from './apify-client.js';
 import { instagramPostItemSchema, instagramProfileItemSchema, scraperErrorItemSchema, type InstagramPostItem } from './apify-schemas.js';
 import { originalFollowerCounts } from './original-follower-counts.js';
+import { AnswerCache, ORIGINAL_ANSWER_TTL_MS } from './original-answer-cache.js';
 import { RequestCoalescer } from '../http/request-coalescer.js';
 import type { YouTubeClient } from './youtube-client.js';
 import type { YouTubeVideo } from './youtube-schemas.js';
@@ -26,7 +27,8 @@ export interface PlatformTrackerOptions {
    * `compat: original`: Instagram asked as the original's tracker asks: the post actor with its
    * input (every shortcode as a `/reel/<id>` URL, posts too), and follower counts read its way
    * (its follower actor, one run per owner, `followerCount`; original-follower-counts.ts)
-   * instead of the profile scraper.
+   * instead of the profile scraper; and each successful answer kept for an hour, as the
+   * original's tracker keeps it (original-answer-cache.ts).
    */
   readonly original?: boolean;
   /** Coalescing window and batch caps per platform. */
@@ -36,6 +38,8 @@ export interface PlatformTrackerOptions {
   /** Counts lookups by platform and whether a pending batch already had them. */
   readonly metrics?: TrackerMetrics;
   readonly now?: () => number;
+  /** The clock of the original's one-hour answer cache (the cycles' clock); `now` by default. */
+  readonly cacheClock?: () => number;
 }
 
 const KEY = (ref: ContentRef) => `${ref.platform}:${ref.content_id}`;
@@ -86,6 +90,7 @@ export class PlatformTracker implements MetricsProvider {
   readonly #logger: Logger | undefined;
   readonly #now: () => number;
   readonly #metrics: TrackerMetrics | undefined;
+  readonly #answers: AnswerCache<ContentMetrics> | undefined;
   readonly youtubeBatches: RequestCoalescer<ContentRef, ContentMetrics>;
   readonly instagramBatches: RequestCoalescer<ContentRef, ContentMetrics>;
 
@@ -98,6 +103,7 @@ export class PlatformTracker implements MetricsProvider {
     this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
     this.#metrics = options.metrics;
+    this.#answers = this.#original ? new AnswerCache({ ttlMs: ORIGINAL_ANSWER_TTL_MS, now: options.cacheClock ?? this.#now }) : undefined;
     this.youtubeBatches = new RequestCoalescer({
       execute: (refs) => this.#youtubeBatch(refs),
       keyOf: KEY,
@@ -176,6 +182,16 @@ export class PlatformTracker implements MetricsProvider {
   }
 
   #lookup(ref: ContentRef): Promise<ContentMetrics> {
+    const answers = this.#answers;
+    if (!answers) return this.#fetch(ref);
+    const kept = answers.get(KEY(ref));
+    if (kept !== undefined) return Promise.resolve(kept);
+    const answer = this.#fetch(ref);
+    answer.then((m) => answers.set(KEY(ref), m), () => undefined);
+    return answer;
+  }
+
+  #fetch(ref: ContentRef): Promise<ContentMetrics> {
     if (ref.platform === 'youtube/video') {
       if (!this.#youtube) return Promise.reject(unavailable('youtube', 'youtube.api_key'));
       return this.#load(this.youtubeBatches, 'youtube', ref);

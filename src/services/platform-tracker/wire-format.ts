@@ -91,6 +91,17 @@ const wireSchema = z
   })
   .loose();
 
+/**
+ * The platform an answer that carries only the original's `platform_name` is about. Its
+ * Instagram model keeps the field's default, "instagram/reel", for posts too, so for Instagram
+ * the name says only the family: the answer is about the post or reel asked for.
+ */
+function platformOfName(name: Platform | undefined, ref: ContentRef): Platform {
+  if (name === undefined) return ref.platform;
+  const family = (p: Platform) => p.split('/')[0];
+  return family(name) === 'instagram' && family(ref.platform) === 'instagram' ? ref.platform : name;
+}
+
 /** Reads a metric object from either our service or the original one. */
 export function fromWire(body: unknown, ref: ContentRef, now: () => number = Date.now): ContentMetrics {
   const parsed = wireSchema.safeParse(body);
@@ -103,7 +114,7 @@ export function fromWire(body: unknown, ref: ContentRef, now: () => number = Dat
   }
   const w = parsed.data;
   return {
-    platform: w.platform ?? w.platform_name ?? ref.platform,
+    platform: w.platform ?? platformOfName(w.platform_name, ref),
     content_id: w.content_id ?? ref.content_id,
     caption: w.caption,
     view_count: w.view_count ?? w.video_play_count ?? 0,

@@ -219,9 +219,13 @@ describe('HttpPlatformTrackerClient', () => {
     const url = await listen(server);
     const client = new HttpPlatformTrackerClient({ baseUrl: url });
     closers.push(() => client.close());
-    const { results } = await client.getMetrics([REFS[0]!, REFS[2]!]);
+    const { results, errors } = await client.getMetrics([REFS[0]!, REFS[2]!, REFS[3]!]);
+    expect(errors).toEqual([]);
     expect(results[0]).toMatchObject({ platform: 'youtube/video', content_id: 'ytAAAAAAAAA', caption: 'desc', view_count: 7, owner_follower_count: 9, owner_username: '', video_url: null });
     expect(results[1]).toMatchObject({ platform: 'instagram/reel', content_id: 'ReelAAAA', view_count: 50, owner_username: 'u1', video_url: 'https://cdn/x.mp4' });
+    // Its Instagram model names every answer "instagram/reel" (the field's default), posts too:
+    // the answer is the post's.
+    expect(results[2]).toMatchObject({ platform: 'instagram/post', content_id: 'PostBBBB', view_count: 50, owner_username: 'u1' });
   });
 
   /** A tracker answering each request with `answer(path, body)`: { status, json? or text? }. */
