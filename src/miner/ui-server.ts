@@ -23,6 +23,7 @@ import { parseGistId } from './gist-ref.js';
 import { signLines } from './sign-lines.js';
 import { analyseLines, appendLine, contentLines, formatLine, joinLines, splitLines } from './submission-lines.js';
 import ipaddr from 'ipaddr.js';
+import { requestTarget } from '../util/request-target.js';
 
 export interface MinerUiOptions {
   readonly hotkey: string;
@@ -72,7 +73,8 @@ export class MinerUiServer {
     this.#o = options;
     this.#text = text;
     this.#gistId = options.gistId;
-    this.#server = createServer((req, res) => void this.#handle(req, res));
+    // Answers are written in #handle's own catch; one that fails there costs its connection only.
+    this.#server = createServer((req, res) => void this.#handle(req, res).catch(() => res.destroy()));
     this.#server.keepAliveTimeout = 5_000;
   }
 
@@ -244,7 +246,8 @@ export class MinerUiServer {
       // frames and files); only this page itself may drive the API.
       const origin = req.headers.origin;
       if (origin !== undefined && origin !== `http://${req.headers.host ?? ''}`) throw new HttpError(403, 'ERR_UI_ORIGIN', 'requests from other sites are refused');
-      const url = new URL(req.url ?? '/', 'http://ui');
+      const url = requestTarget(req);
+      if (url === undefined) throw new HttpError(400, 'ERR_UI_BAD_REQUEST', 'the request target is not a path');
       const method = req.method ?? 'GET';
       const asset = ASSETS[url.pathname];
       if (method === 'GET' && asset) {
