@@ -58,6 +58,9 @@ export const DEFAULTS = deepFreeze({
     // Unset: one ffmpeg/ffprobe process per core.
     max_concurrent_ffmpeg: undefined as number | undefined,
     max_frame_pixels: 4096 * 4096,
+    // Videos a detector downloads and scores at once, whoever asks (each holds up to
+    // ai.max_video_bytes of temporary disk); the rest wait their turn.
+    max_concurrent_videos: 32,
     // Videos per POST /detect/batch to a detector service (1: one POST /detect per video). The
     // service streams each answer as it comes, so a batch holds no caller up.
     batch_size: 64,

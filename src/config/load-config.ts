@@ -44,6 +44,7 @@ const schema = z
         ffprobe_path: fsPath().optional(),
         max_concurrent_ffmpeg: int(1, 1024).optional(),
         max_frame_pixels: int(256, 1 << 30),
+        max_concurrent_videos: int(1, 1024),
         batch_size: int(1, 256),
       })
       .strict(),

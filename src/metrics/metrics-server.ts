@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../log.js';
 import { createLimitedServer, type ServerLimits } from '../util/server-limits.js';
 import type { ValidatorMetrics } from './validator-metrics.js';
@@ -21,6 +22,11 @@ export interface MetricsServerOptions {
   readonly routes?: (path: string) => { status: number; body: unknown } | undefined;
   /** Slow-client timeouts and the connection cap (DEFAULT_SERVER_LIMITS). */
   readonly limits?: ServerLimits;
+  /**
+   * Least time between two expositions of `/metrics` (default 1000 ms): a request sooner waits
+   * for the next one, shared by every request waiting, so its answer is still as of its arrival.
+   */
+  readonly minExposeIntervalMs?: number;
 }
 
 /**
@@ -33,6 +39,9 @@ export class MetricsServer {
   readonly #health: () => HealthReport | Promise<HealthReport>;
   readonly #logger: Logger | undefined;
   readonly #routes: MetricsServerOptions['routes'];
+  readonly #minExposeIntervalMs: number;
+  #nextExposition: Promise<string> | undefined;
+  #lastExposedAt = Number.NEGATIVE_INFINITY;
   #url = '';
 
   private constructor(options: MetricsServerOptions) {
@@ -40,6 +49,7 @@ export class MetricsServer {
     this.#health = options.health ?? (() => ({ ok: true }));
     this.#logger = options.logger;
     this.#routes = options.routes;
+    this.#minExposeIntervalMs = options.minExposeIntervalMs ?? 1_000;
     // Scrapers keep connections alive; the limited server's 5 s keep-alive does not hold up shutdown.
     this.#server = createLimitedServer((req, res) => {
       this.#handle(req, res).catch((error: unknown) => {
@@ -58,6 +68,9 @@ export class MetricsServer {
     const port = options.port ?? 9108;
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new RangeError(`options.port must be an integer from 0 to 65535, got ${String(port)}`);
+    }
+    if (options.minExposeIntervalMs !== undefined && !(Number.isInteger(options.minExposeIntervalMs) && options.minExposeIntervalMs >= 0)) {
+      throw new RangeError(`options.minExposeIntervalMs must be an integer >= 0, got ${String(options.minExposeIntervalMs)}`);
     }
     const host = options.host ?? '0.0.0.0';
     const server = new MetricsServer(options);
@@ -91,7 +104,7 @@ export class MetricsServer {
       return;
     }
     if (path === '/metrics') {
-      const body = await this.#metrics.expose();
+      const body = await this.#exposition();
       res.writeHead(200, { 'content-type': this.#metrics.registry.contentType });
       res.end(req.method === 'HEAD' ? undefined : body);
       return;
@@ -110,6 +123,34 @@ export class MetricsServer {
     }
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('not found: try /metrics or /health\n');
+  }
+
+  /**
+   * The exposition costs milliseconds of the main thread per request at a thousand uids, and the
+   * port is open to anyone who reaches it: asked back to back over one connection, it kept the
+   * validator's main thread busy. Expositions are at least minExposeIntervalMs apart, each made
+   * after every request it answers arrived.
+   */
+  #exposition(): Promise<string> {
+    if (this.#nextExposition) return this.#nextExposition;
+    const next = this.#exposeAfterGap(() => {
+      if (this.#nextExposition === next) this.#nextExposition = undefined;
+    });
+    this.#nextExposition = next;
+    return next;
+  }
+
+  async #exposeAfterGap(release: () => void): Promise<string> {
+    const wait = this.#lastExposedAt + this.#minExposeIntervalMs - performance.now();
+    // Awaited either way, so `release` runs once this exposition is the one requests join.
+    await (wait > 0 ? delay(wait, undefined, { ref: false }) : Promise.resolve());
+    // Requests from here on wait for the next exposition: this one may have begun before them.
+    release();
+    try {
+      return await this.#metrics.expose();
+    } finally {
+      this.#lastExposedAt = performance.now();
+    }
   }
 
   async close(): Promise<void> {

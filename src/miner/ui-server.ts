@@ -11,7 +11,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { readSubmissionsFile } from './submissions-file.js';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { errorCode } from '../errors.js';
@@ -23,6 +23,8 @@ import { parseGistId } from './gist-ref.js';
 import { signLines } from './sign-lines.js';
 import { analyseLines, appendLine, contentLines, formatLine, joinLines, splitLines } from './submission-lines.js';
 import ipaddr from 'ipaddr.js';
+import { requestTarget } from '../util/request-target.js';
+import { createLimitedServer, type ServerLimits } from '../util/server-limits.js';
 
 export interface MinerUiOptions {
   readonly hotkey: string;
@@ -44,6 +46,8 @@ export interface MinerUiOptions {
   readonly file?: string;
   readonly host?: string;
   readonly port?: number;
+  /** Slow-client timeouts and the connection cap; the whole request may take 10 minutes (an upload). */
+  readonly serverLimits?: ServerLimits;
 }
 
 class HttpError extends Error {
@@ -72,8 +76,11 @@ export class MinerUiServer {
     this.#o = options;
     this.#text = text;
     this.#gistId = options.gistId;
-    this.#server = createServer((req, res) => void this.#handle(req, res));
-    this.#server.keepAliveTimeout = 5_000;
+    // Any local process, or a page open in the miner's browser, can open connections here: a
+    // request that drips its headers is dropped as on the validator's servers. The whole request
+    // gets longer, for an upload of up to maxUploadBytes. Answers are written in #handle's own
+    // catch; one that fails there costs its connection only.
+    this.#server = createLimitedServer((req, res) => this.#handle(req, res).catch(() => res.destroy()), { requestTimeoutMs: 600_000, ...options.serverLimits });
   }
 
   static async start(options: MinerUiOptions): Promise<MinerUiServer> {
@@ -244,7 +251,8 @@ export class MinerUiServer {
       // frames and files); only this page itself may drive the API.
       const origin = req.headers.origin;
       if (origin !== undefined && origin !== `http://${req.headers.host ?? ''}`) throw new HttpError(403, 'ERR_UI_ORIGIN', 'requests from other sites are refused');
-      const url = new URL(req.url ?? '/', 'http://ui');
+      const url = requestTarget(req);
+      if (url === undefined) throw new HttpError(400, 'ERR_UI_BAD_REQUEST', 'the request target is not a path');
       const method = req.method ?? 'GET';
       const asset = ASSETS[url.pathname];
       if (method === 'GET' && asset) {

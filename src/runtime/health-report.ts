@@ -46,6 +46,17 @@ export function healthProbe(s: HealthSources): HealthProbe {
   let lastWeightsAt: string | null = null;
   let seenResult: CommitAttemptResult | undefined;
   const subs = [s.connected$.subscribe((v) => (up = v)), s.finalizedBlocks$.subscribe((b) => (head = b))];
+  // One store read at a time, joined by every report asked for meanwhile: anyone who reaches the
+  // port could otherwise send a read per request, each holding a pooled store connection for up
+  // to the socket timeout while the store hangs, ahead of the validator's own writes.
+  let reading: Promise<number> | undefined;
+  const countReveals = (): Promise<number> => {
+    reading ??= s.store.weightCommits
+      .pendingReveals({ hotkey: s.hotkey, netuid: s.netuid })
+      .then((r) => r.length)
+      .finally(() => (reading = undefined));
+    return reading;
+  };
   const report = async (): Promise<HealthReport> => {
     const last = s.supervisor.lastSummary;
     const weights = s.committer.lastResult;
@@ -54,10 +65,7 @@ export function healthProbe(s: HealthSources): HealthProbe {
       lastWeightsAt = new Date().toISOString();
     }
     // The store may be down while the validator runs on; the report says so instead of failing.
-    const reveals = await abortable(s.store.weightCommits.pendingReveals({ hotkey: s.hotkey, netuid: s.netuid }), AbortSignal.timeout(STORE_READ_BOUND_MS)).then(
-      (r) => r.length,
-      () => null,
-    );
+    const reveals = await abortable(countReveals(), AbortSignal.timeout(STORE_READ_BOUND_MS)).catch(() => null);
     const reachable = s.store.reachable;
     return {
       ok: up,

@@ -1,4 +1,4 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 
 /**
  * How long a client may take to send a request, and how many connections a server holds. Node's
@@ -20,8 +20,13 @@ function positive(name: string, value: number): number {
   return value;
 }
 
-/** An HTTP server whose slow or stalled clients are answered 408 and dropped within the limits. */
-export function createLimitedServer(handler: RequestListener, limits: ServerLimits = {}): Server {
+/**
+ * An HTTP server whose slow or stalled clients are answered 408 and dropped within the limits.
+ * A handler that throws, or whose promise rejects, costs its own request (a bare 500, or the
+ * connection when the answer has begun) and is reported to `onError`, never the process: a throw
+ * out of a request listener is an uncaught exception.
+ */
+export function createLimitedServer(handler: RequestListener, limits: ServerLimits = {}, onError: (error: unknown) => void = () => undefined): Server {
   const headersTimeout = positive('headersTimeoutMs', limits.headersTimeoutMs ?? DEFAULT_SERVER_LIMITS.headersTimeoutMs);
   const requestTimeout = positive('requestTimeoutMs', limits.requestTimeoutMs ?? DEFAULT_SERVER_LIMITS.requestTimeoutMs);
   if (headersTimeout > requestTimeout) throw new RangeError(`limits.headersTimeoutMs (${headersTimeout}) must not exceed limits.requestTimeoutMs (${requestTimeout})`);
@@ -34,8 +39,34 @@ export function createLimitedServer(handler: RequestListener, limits: ServerLimi
       connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(headersTimeout / 2))),
       keepAliveTimeout: 5_000,
     },
-    handler,
+    (req, res) => {
+      const failed = (error: unknown): void => {
+        try {
+          onError(error);
+        } catch {
+          // A reporter that fails must not end the process either.
+        }
+        answerInternalError(res);
+      };
+      try {
+        const result: unknown = handler(req, res);
+        if (result instanceof Promise) result.catch(failed);
+      } catch (error) {
+        failed(error);
+      }
+    },
   );
   server.maxConnections = positive('maxConnections', limits.maxConnections ?? DEFAULT_SERVER_LIMITS.maxConnections);
   return server;
+}
+
+/** A 500 that says nothing of the failure (its message may name files or hosts), or a dropped connection. */
+function answerInternalError(res: ServerResponse): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = '{"error":"internal_error"}';
+  res.writeHead(500, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+  res.end(body);
 }

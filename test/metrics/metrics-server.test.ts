@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { Gauge } from 'prom-client';
 import { request } from 'undici';
 import { MetricsServer } from '../../src/metrics/metrics-server.js';
 import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
@@ -44,10 +45,36 @@ describe('MetricsServer', () => {
     await post.body.dump();
   });
 
+  it('back-to-back scrapes share expositions at least a second apart, each made after the requests it answers', async () => {
+    const metrics = new ValidatorMetrics({ defaultMetrics: false });
+    let expositions = 0;
+    const probe = new Gauge({
+      name: 'test_expositions',
+      help: 'Counts expositions.',
+      registers: [metrics.registry],
+      collect() {
+        expositions++;
+      },
+    });
+    server = await MetricsServer.start({ metrics, host: '127.0.0.1', port: 0 });
+    const scrape = async (): Promise<string> => (await request(`${server!.url}/metrics`)).body.text();
+    // Anyone who reaches the port could otherwise keep the main thread computing expositions.
+    for (let burst = 0; burst < 2; burst++) await Promise.all(Array.from({ length: 10 }, scrape));
+    expect(expositions).toBeLessThanOrEqual(4);
+    // Never an older answer: a value set between two scrapes is in the second.
+    probe.set(1);
+    expect(await scrape()).toContain('test_expositions 1');
+    probe.set(2);
+    expect(await scrape()).toContain('test_expositions 2');
+  });
+
   it('rejects bad options precisely', async () => {
     await expect(MetricsServer.start({} as never)).rejects.toThrow(/options.metrics must be a ValidatorMetrics/);
     await expect(
       MetricsServer.start({ metrics: new ValidatorMetrics({ defaultMetrics: false }), port: 70000 }),
     ).rejects.toThrow(RangeError);
+    await expect(
+      MetricsServer.start({ metrics: new ValidatorMetrics({ defaultMetrics: false }), port: 0, minExposeIntervalMs: -1 }),
+    ).rejects.toThrow(/minExposeIntervalMs must be an integer >= 0/);
   });
 });

@@ -7,6 +7,10 @@ import { MetricsServer } from '../../src/metrics/metrics-server.js';
 import { createAiDetectorServer } from '../../src/services/ai-detector/ai-detector-server.js';
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from '../../src/util/server-limits.js';
 import { PlatformTracker, createPlatformTrackerServer } from '../../src/services/platform-tracker/index.js';
+import { fileURLToPath } from 'node:url';
+import { gistLimitsFromConfig } from '../../src/config/gist-limits.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { MinerUiServer } from '../../src/miner/ui-server.js';
 
 /**
  * A client that sends its request a byte at a time, or stops halfway, must not hold a
@@ -68,6 +72,20 @@ describe('slow clients', () => {
     const list = await servers();
     const answers = await Promise.all(list.map(([, port]) => stall(port, HALF_HEADERS)));
     for (const [i, answer] of answers.entries()) expect(answer, list[i]![0]).toMatch(/^HTTP\/1\.1 408/);
+  });
+
+  it('the miner page drops headers that never end too: any local process or open browser page can connect to it', async () => {
+    const ui = await MinerUiServer.start({
+      hotkey: '5F3sa2TJAWMqDhXG6jhV4N8ko9SxwGy8TpaNS1repo5EYjQX',
+      netuid: 89,
+      limits: gistLimitsFromConfig(loadConfig({ flags: {}, env: {} })),
+      assetsDir: fileURLToPath(new URL('../../src/miner/ui/', import.meta.url)),
+      check: () => Promise.reject(new Error('not used')),
+      port: 0,
+      serverLimits: LIMITS,
+    });
+    closers.push(() => ui.close());
+    expect(await stall(Number(new URL(ui.url).port), 'GET /api/state HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ')).toMatch(/^HTTP\/1\.1 408/);
   });
 
   it('a body that stops halfway closes the connection on every server; the tracker, which reads it, answers 408', async () => {

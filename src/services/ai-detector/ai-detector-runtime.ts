@@ -89,6 +89,7 @@ export function localDetector(
     sampler,
     cache: deps.cache,
     maxVideoBytes: config.ai.max_video_bytes,
+    maxConcurrentVideos: config.ai_detector.max_concurrent_videos,
     downloadTimeoutMs: config.ai.download_timeout_ms,
     downloadMinBytesPerSecond: config.ai.download_min_bytes_per_second,
     resultTtlMs: config.ai.result_ttl_seconds * 1000,

@@ -13,6 +13,7 @@ import { describeFailure, errorBody } from './detection-failure.js';
 
 export type { AiDetectorErrorBody } from './detection-failure.js';
 import { positiveInt } from '../../util/option-checks.js';
+import { requestTarget } from '../../util/request-target.js';
 
 export interface AiDetectorServerOptions {
   readonly logger?: Logger;
@@ -43,25 +44,29 @@ export function createAiDetectorServer(detector: AiDetector, options: AiDetector
     concurrency: positiveInt('batchConcurrency', options.batchConcurrency ?? 16),
   };
 
-  return createLimitedServer((req, res) => {
-    res.once('finish', () => {
-      const path = new URL(req.url ?? '/', 'http://detector.invalid').pathname;
-      const route = ['/health', '/metrics', '/detect', DETECT_BATCH_PATH].includes(path) ? path : 'other';
-      metrics?.requestsServedTotal?.inc({ service: 'ai_detector', route, status: `${Math.floor(res.statusCode / 100)}xx` });
-    });
-    handle(req, res).catch((error: unknown) => {
-      logger.error({ err: error }, 'unhandled error in the AI detector server');
-      if (!res.headersSent) send(res, 500, errorBody('ERR_INTERNAL', 'internal error', true));
-      else res.destroy();
-    });
-  }, options.limits);
+  return createLimitedServer(
+    (req, res) => {
+      const url = requestTarget(req);
+      const route = url && ROUTES.includes(url.pathname) ? url.pathname : 'other';
+      res.once('finish', () => {
+        metrics?.requestsServedTotal?.inc({ service: 'ai_detector', route, status: `${Math.floor(res.statusCode / 100)}xx` });
+      });
+      if (url === undefined) return send(res, 400, errorBody('ERR_BAD_REQUEST', 'the request target is not a path', false));
+      handle(req, res, url).catch((error: unknown) => {
+        logger.error({ err: error }, 'unhandled error in the AI detector server');
+        if (!res.headersSent) send(res, 500, errorBody('ERR_INTERNAL', 'internal error', true));
+        else res.destroy();
+      });
+    },
+    options.limits,
+    (error) => logger.error({ err: error }, 'AI detector request handler threw'),
+  );
 
   function count(result: 'cache_hit' | 'scored' | 'error'): void {
     metrics?.aiDetectionsTotal.inc({ result });
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://detector.invalid');
+  async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (url.pathname === '/health') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res, 'GET');
       return send(res, 200, { status: 'ok' });
@@ -117,6 +122,8 @@ export function createAiDetectorServer(detector: AiDetector, options: AiDetector
     }
   }
 }
+
+const ROUTES: readonly string[] = ['/health', '/metrics', '/detect', DETECT_BATCH_PATH];
 
 function methodNotAllowed(res: ServerResponse, allow: string): void {
   res.setHeader('allow', allow);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import { AiDetectionError, QuotaExceededError } from '../../errors.js';
 import { abortable } from '../../util/abortable.js';
@@ -53,6 +54,12 @@ export interface AiDetectorServiceOptions {
   readonly originalFrameRule?: boolean;
   /** SightEngine calls in flight per video. Default 2. */
   readonly frameConcurrency?: number;
+  /**
+   * Videos downloaded and scored at once, whoever asks; the rest wait their turn. Default 32.
+   * Each holds up to maxVideoBytes of temporary disk, and a separate detector's callers are
+   * anyone who reaches its port, each with as many connections and batches as they like.
+   */
+  readonly maxConcurrentVideos?: number;
   /** Where videos are downloaded to (one private subdirectory per video). Default os.tmpdir(). */
   readonly tmpDir?: string;
   /**
@@ -98,7 +105,8 @@ export class AiDetectorService implements AiDetector {
   readonly #resultTtlMs: number;
   readonly #now: () => Date;
   readonly #logger: Logger;
-  readonly #inflight = new Map<string, Promise<AiDetectionResult>>();
+  readonly #inflight = new Map<string, PendingScore>();
+  readonly #videos: PQueue;
   readonly #closing = new AbortController();
 
   constructor(options: AiDetectorServiceOptions) {
@@ -142,6 +150,11 @@ export class AiDetectorService implements AiDetector {
         `options.frameConcurrency must be a positive integer, got ${String(options.frameConcurrency)}`,
       );
     }
+    const maxVideos = options.maxConcurrentVideos ?? 32;
+    if (!Number.isInteger(maxVideos) || maxVideos < 1) {
+      throw new RangeError(`options.maxConcurrentVideos must be a positive integer, got ${String(options.maxConcurrentVideos)}`);
+    }
+    this.#videos = new PQueue({ concurrency: maxVideos });
     this.#allowPrivate = options.allowPrivate ?? false;
     this.#tmpDir = options.tmpDir ?? tmpdir();
     this.#resultTtlMs = options.resultTtlMs ?? 7 * 24 * 3_600_000;
@@ -174,12 +187,35 @@ export class AiDetectorService implements AiDetector {
     if (hit && !this.#expired(hit.checked_at))
       return { url, mean_ai_generated: hit.mean_ai_generated, per_frame: [...hit.per_frame], cached: true };
 
-    let work = this.#inflight.get(url);
-    if (!work) {
-      work = this.#score(url, options.source ?? 'miner').finally(() => this.#inflight.delete(url));
-      this.#inflight.set(url, work);
+    const pending = this.#inflight.get(url) ?? this.#queueScore(url, options.source ?? 'miner');
+    pending.waiting++;
+    try {
+      return await (options.signal ? abortable(pending.work, options.signal) : pending.work);
+    } finally {
+      // Every caller gave up before its turn came: nobody would read the result, so the video is
+      // neither downloaded nor scored (a client that queues thousands and hangs up costs nothing).
+      if (--pending.waiting === 0 && !pending.started) {
+        pending.abandoned = true;
+        if (this.#inflight.get(url) === pending) this.#inflight.delete(url);
+      }
     }
-    return options.signal ? abortable(work, options.signal) : work;
+  }
+
+  #queueScore(url: string, source: 'platform' | 'miner'): PendingScore {
+    const pending: PendingScore = { work: Promise.resolve(null as never), waiting: 0, started: false, abandoned: false };
+    pending.work = this.#videos
+      .add(() => {
+        if (pending.abandoned) throw new AiDetectionError('every caller gave up before the video was checked', 'ERR_AI_ABANDONED');
+        pending.started = true;
+        return this.#score(url, source);
+      })
+      .finally(() => {
+        if (this.#inflight.get(url) === pending) this.#inflight.delete(url);
+      });
+    // Abandoned work rejects with nobody listening.
+    pending.work.catch(() => undefined);
+    this.#inflight.set(url, pending);
+    return pending;
   }
 
   #expired(checkedAt: unknown): boolean {
@@ -192,7 +228,7 @@ export class AiDetectorService implements AiDetector {
 
   async close(): Promise<void> {
     this.#closing.abort(new AiDetectionError('detector closed', 'ERR_AI_DETECTOR_CLOSED'));
-    await Promise.allSettled([...this.#inflight.values()]);
+    await Promise.allSettled([...this.#inflight.values()].map((p) => p.work));
     await this.#scorer.close?.();
   }
 
@@ -327,6 +363,15 @@ export class AiDetectorService implements AiDetector {
     }
     return outcomes;
   }
+}
+
+/** One video's check, shared by every caller asking for its URL meanwhile. */
+interface PendingScore {
+  work: Promise<AiDetectionResult>;
+  /** Callers still waiting for `work`. */
+  waiting: number;
+  started: boolean;
+  abandoned: boolean;
 }
 
 /** A miner's URL for a log line or an error message: no query (it may hold tokens), escaped. */

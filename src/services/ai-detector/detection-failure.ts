@@ -26,7 +26,9 @@ export function describeFailure(error: unknown): { status: number; body: AiDetec
     const retryable = 'retryable' in error && typeof error.retryable === 'boolean' ? error.retryable : true;
     return { status: 502, body: errorBody(error.code, message, retryable) };
   }
-  return { status: 500, body: errorBody(errorCode(error), message, true) };
+  // Not a failure made for the client: its message may name a file, a host or a key, and the
+  // server logs it whole.
+  return { status: 500, body: errorBody(errorCode(error), 'internal error', true) };
 }
 
 function reasonOf(error: UnsafeUrlError): string | undefined {

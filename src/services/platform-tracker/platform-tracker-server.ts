@@ -6,6 +6,7 @@ import { HttpError, createLimitedServer, readJsonBody, sendJson, type ServerLimi
 import type { MetricsProvider } from '../types.js';
 import { describeIssues, fromRequest, metricsRequestSchema, toWire } from './wire-format.js';
 import { positiveInt } from '../../util/option-checks.js';
+import { requestTarget } from '../../util/request-target.js';
 
 export interface PlatformTrackerServerOptions {
   readonly logger?: Logger;
@@ -18,6 +19,13 @@ export interface PlatformTrackerServerOptions {
   /** Slow-client timeouts and the connection cap (DEFAULT_SERVER_LIMITS). */
   readonly limits?: ServerLimits;
 }
+
+/**
+ * Request body allowed per batch item. An item is about 130 bytes of JSON; parsing costs the
+ * service's only thread, about a second for 4 MiB of empty objects, so the cap follows the item
+ * cap instead of a fixed 4 MiB.
+ */
+const BYTES_PER_ITEM = 1024;
 
 const DEFAULT_PLATFORMS = { youtube: { supported_content_types: ['video'] }, instagram: { supported_content_types: ['post', 'reel'] } };
 
@@ -54,7 +62,7 @@ export function createPlatformTrackerServer(tracker: MetricsProvider, options: P
   }
 
   async function batch(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = batchSchema.safeParse(await readJsonBody(req, 4 * 1024 * 1024));
+    const body = batchSchema.safeParse(await readJsonBody(req, maxBatch * BYTES_PER_ITEM));
     if (!body.success) throw new HttpError(400, 'ERR_BAD_REQUEST', describeIssues(body.error));
     const refs = body.data.items.map((item, i) => {
       const parsed = metricsRequestSchema.safeParse(item);
@@ -83,27 +91,34 @@ export function createPlatformTrackerServer(tracker: MetricsProvider, options: P
     };
   }
 
-  return createLimitedServer((req, res) => {
-    const path = withoutTrailingSlashes(new URL(req.url ?? '/', 'http://tracker').pathname);
-    const route = routes[path];
-    // Route labels come from the fixed route table, never from the request path.
-    res.once('finish', () =>
-      metrics?.requestsServedTotal?.inc({ service: 'platform_tracker', route: route ? path : 'other', status: `${Math.floor(res.statusCode / 100)}xx` }),
-    );
-    if (!route) return sendJson(res, 404, { detail: 'Not Found', code: 'ERR_NOT_FOUND' });
-    const handler = route[req.method ?? 'GET'];
-    if (!handler) return sendJson(res, 405, { detail: 'Method Not Allowed', code: 'ERR_METHOD_NOT_ALLOWED' }, { allow: Object.keys(route).join(', ') });
-    Promise.resolve()
-      .then(() => handler(req, res))
-      .catch((error: unknown) => {
-        if (error instanceof HttpError) {
-          sendJson(res, error.status, { detail: error.message, code: error.code });
-          return;
-        }
-        logger?.error({ err: error, path }, 'platform tracker request failed');
-        if (!res.headersSent) sendJson(res, 500, { detail: `Failed to get metadata: ${(error as Error)?.message ?? String(error)}`, code: 'ERR_INTERNAL' });
-      });
-  }, options.limits);
+  return createLimitedServer(
+    (req, res) => {
+      const target = requestTarget(req);
+      const path = target === undefined ? undefined : withoutTrailingSlashes(target.pathname);
+      const route = path === undefined ? undefined : routes[path];
+      // Route labels come from the fixed route table, never from the request path.
+      res.once('finish', () =>
+        metrics?.requestsServedTotal?.inc({ service: 'platform_tracker', route: route && path ? path : 'other', status: `${Math.floor(res.statusCode / 100)}xx` }),
+      );
+      if (path === undefined) return sendJson(res, 400, { detail: 'the request target is not a path', code: 'ERR_BAD_REQUEST' });
+      if (!route) return sendJson(res, 404, { detail: 'Not Found', code: 'ERR_NOT_FOUND' });
+      const handler = route[req.method ?? 'GET'];
+      if (!handler) return sendJson(res, 405, { detail: 'Method Not Allowed', code: 'ERR_METHOD_NOT_ALLOWED' }, { allow: Object.keys(route).join(', ') });
+      Promise.resolve()
+        .then(() => handler(req, res))
+        .catch((error: unknown) => {
+          if (error instanceof HttpError) {
+            sendJson(res, error.status, { detail: error.message, code: error.code });
+            return;
+          }
+          logger?.error({ err: error, path }, 'platform tracker request failed');
+          // The log has the error; its message may name files or hosts, so the client gets none of it.
+          if (!res.headersSent) sendJson(res, 500, { detail: 'Failed to get metadata: internal error', code: 'ERR_INTERNAL' });
+        });
+    },
+    options.limits,
+    (error) => logger?.error({ err: error }, 'platform tracker request handler threw'),
+  );
 }
 
 /**

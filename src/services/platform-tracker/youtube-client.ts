@@ -36,6 +36,13 @@ export interface YouTubeClientOptions {
 /** Ids per list call, the API's documented maximum. */
 export const YOUTUBE_IDS_PER_CALL = 50;
 const SERVICE = 'youtube';
+/**
+ * Largest list answer read. Fifty videos with the longest description (5,000 characters, three
+ * bytes each at most) and its localized copy are under 2 MiB. A JSON answer costs up to twenty
+ * times its size in memory once parsed (32 MiB of empty objects held 700 MB), so the cap is the
+ * API's own bound, not the 32 MiB every service gets by default.
+ */
+const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -159,6 +166,7 @@ export class YouTubeClient {
       dispatcher: this.#dispatcher,
       timeoutMs: this.#timeoutMs,
       signal,
+      maxBytes: MAX_ANSWER_BYTES,
       metrics: this.#metrics,
     });
     if (res.status === 200) return res;

@@ -212,7 +212,7 @@ async function checkTarget(url: URL, allowance: PrivateHostAllowance): Promise<v
   if (allowance.allowsUrl(url)) return;
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   if (isIP(host) !== 0) {
-    if (isForbiddenAddress(host)) throw refusedAddress(url, host);
+    if (isForbiddenAddress(host)) throw refusedAddress(url);
     return;
   }
   let addresses: LookupAddress[];
@@ -224,8 +224,7 @@ async function checkTarget(url: URL, allowance: PrivateHostAllowance): Promise<v
       cause,
     });
   }
-  const forbidden = addresses.find((entry) => isForbiddenAddress(entry.address));
-  if (forbidden) throw refusedAddress(url, forbidden.address);
+  if (addresses.some((entry) => isForbiddenAddress(entry.address))) throw refusedAddress(url);
 }
 
 /**
@@ -240,10 +239,9 @@ export function guardedLookup(allowance: PrivateHostAllowance): LookupFunction {
         return;
       }
       if (!allowance.allowsHostname(hostname)) {
-        const forbidden = addresses.find((entry) => isForbiddenAddress(entry.address));
-        if (forbidden) {
+        if (addresses.some((entry) => isForbiddenAddress(entry.address))) {
           const refusal = new RefusedUrlError(
-            `${hostname} resolved to the private address ${forbidden.address} at connect time`,
+            `${hostname} resolved to a non-public address at connect time`,
             'private_address',
             hostname,
           );
@@ -332,9 +330,14 @@ function findInChain<T>(error: unknown, test: (e: unknown) => e is T): T | undef
   return undefined;
 }
 
-function refusedAddress(url: URL, address: string): RefusedUrlError {
+/**
+ * The refusal names the host, not the address it resolved to: the message travels to whoever
+ * asked (a separate detector answers anyone who reaches its port), and the private address of an
+ * internal name is what it would reveal.
+ */
+function refusedAddress(url: URL): RefusedUrlError {
   return new RefusedUrlError(
-    `${url.host} resolves to the non-public address ${address}`,
+    `${url.host} resolves to a non-public address`,
     'private_address',
     redact(url),
   );

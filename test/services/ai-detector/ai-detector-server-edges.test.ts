@@ -77,6 +77,13 @@ describe('AI detector server routes', () => {
     expect(JSON.parse(res.text)).toMatchObject({ error: { code: 'ERR_UNSAFE_URL', reason: 'scheme', retryable: false } });
   });
 
+  it('a name resolving to a private address is refused without the address: anyone asking could map internal names', async () => {
+    const res = await call('POST', `/detect?url=${encodeURIComponent('http://localhost:9/v.mp4')}`);
+    expect(res.status).toBe(422);
+    expect(JSON.parse(res.text)).toMatchObject({ error: { code: 'ERR_UNSAFE_URL', reason: 'private_address', message: 'localhost:9 resolves to a non-public address' } });
+    expect(res.text).not.toMatch(/127\.0\.0\.1|::1/);
+  });
+
   it('a video none of whose frames could be scored is 502 ERR_AI_NO_FRAMES_SCORED, retryable', async () => {
     standin.failNext(...Array.from({ length: 10 }, () => 'server_error' as const));
     const res = await call('POST', `/detect?url=${encodeURIComponent(`${videoBase}/videos/clip.mp4?fresh=1`)}`);

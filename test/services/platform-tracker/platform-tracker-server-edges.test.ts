@@ -75,6 +75,19 @@ describe('platform tracker server edges', () => {
     expect(String(notArray.body['detail'])).toContain('items must be an array');
   });
 
+  it('a batch body is capped by the item cap (1 KiB an item), not a fixed 4 MiB the service would spend a second parsing', async () => {
+    const base = await serve(new PlatformTracker());
+    const full = { items: Array.from({ length: 500 }, (_, i) => ({ ...ITEM, content_id: `${'x'.repeat(60)}${String(i).padStart(4, '0')}` })) };
+    const res = await call(base, 'POST', '/get_metrics/batch', full);
+    expect(res.status).toBe(200);
+    expect(res.body['errors']).toHaveLength(500);
+    // Empty objects cost the parser most per byte.
+    const spam = `{"items":[${'{},'.repeat(200_000)}{}]}`;
+    const refused = await request(`${base}/get_metrics/batch`, { method: 'POST', body: spam, headers: { 'content-type': 'application/json' } });
+    expect(refused.statusCode).toBe(413);
+    expect(await refused.body.json()).toMatchObject({ code: 'ERR_BODY_TOO_LARGE' });
+  });
+
   it('a batch answers per-item errors next to results', async () => {
     const base = await serve(new PlatformTracker());
     const res = await call(base, 'POST', '/get_metrics/batch', { items: [ITEM] });

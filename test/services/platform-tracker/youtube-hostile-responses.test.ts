@@ -38,6 +38,23 @@ async function tracker(videos: CannedAnswer, channels: CannedAnswer = channelLis
 }
 
 describe('YouTube answers the tracker does not trust', () => {
+  it('an answer past 8 MiB is refused before it is parsed (empty objects held twenty times their size); the largest real one is read', async () => {
+    const spam: CannedAnswer = { status: 200, body: `{"kind":"youtube#videoListResponse","items":[${'{},'.repeat(3_000_000)}{}]}` };
+    const refused = await tracker(spam);
+    expect((await refused.getMetrics([A])).errors).toEqual([expect.objectContaining({ content_id: A.content_id, code: 'ERR_SERVICE_RESPONSE_TOO_LARGE' })]);
+    // Fifty videos with the longest description, in three-byte characters, and its localized copy.
+    const long = '語'.repeat(5_000);
+    const ids = Array.from({ length: 50 }, (_, i) => `vid${String(i).padStart(8, '0')}`);
+    const items = ids.map((id) => {
+      const v = video(id);
+      return { ...v, snippet: { ...v.snippet, title: '語'.repeat(100), description: long, localized: { title: '語'.repeat(100), description: long }, tags: ['語'.repeat(500)] } };
+    });
+    const full = await tracker(videoList(items));
+    const { results, errors } = await full.getMetrics(ids.map((content_id) => ({ platform: 'youtube/video', content_id })));
+    expect(errors).toEqual([]);
+    expect(results).toHaveLength(50);
+  });
+
   it('a malformed item for an id nobody asked for is ignored; the requested videos still count', async () => {
     const t = await tracker(videoList([video(A.content_id), video('someoneElse', { viewCount: '-1' }), 'junk', null]));
     const { results, errors } = await t.getMetrics([A]);
