@@ -43,3 +43,36 @@ export function toAiResultCache(value: AiResultCache | AiResultRepository): AiRe
     'cache must implement getVideo/putVideo/getFrame(s)/putFrame(s) or be the store aiResults repository (get/put/getFrame(s)/putFrame(s))',
   );
 }
+
+/**
+ * `cache` passed over while `reachable()` says its store is down: a read is a miss and a write is
+ * dropped at once. Each of them would otherwise wait out the store's server selection (5 s; the
+ * socket timeout, 30 s, when the store hangs) and an AI check makes four, so through an outage
+ * every video held its detection slot for some 20 s doing nothing and collection stalled behind
+ * the store. Other users of the store (the snapshot writer's retries, the weight committer, the
+ * next cycle's writes) find it back; from then on the cache is used again. `null` (nothing asked
+ * yet) counts as reachable.
+ */
+export function cacheWhileReachable(
+  cache: AiResultCache,
+  reachable: () => boolean | null | undefined,
+  onChange: (skipping: boolean) => void = () => undefined,
+): AiResultCache {
+  let skipping = false;
+  const down = (): boolean => {
+    const now = reachable() === false;
+    if (now !== skipping) {
+      skipping = now;
+      onChange(now);
+    }
+    return now;
+  };
+  return {
+    getVideo: (url) => (down() ? Promise.resolve(null) : cache.getVideo(url)),
+    putVideo: (record) => (down() ? Promise.resolve() : cache.putVideo(record)),
+    getFrame: (hash) => (down() ? Promise.resolve(null) : cache.getFrame(hash)),
+    putFrame: (hash, score) => (down() ? Promise.resolve() : cache.putFrame(hash, score)),
+    getFrames: (hashes) => (down() ? Promise.resolve(new Map<string, number>()) : cache.getFrames(hashes)),
+    putFrames: (frames) => (down() ? Promise.resolve() : cache.putFrames(frames)),
+  };
+}

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { cacheWhileReachable } from '../../../src/services/ai-detector/ai-result-cache.js';
+import { MemoryAiResultCache } from '../../../src/services/ai-detector/memory-ai-result-cache.js';
+
+const record = (url: string, score: number) => ({ url, mean_ai_generated: score, per_frame: [score], source: 'miner' as const, checked_at: new Date(0) });
+
+describe('cacheWhileReachable', () => {
+  it('uses the cache while its store is reachable or not asked yet; while it is down, reads miss and writes are dropped; says so once per change', async () => {
+    const inner = new MemoryAiResultCache();
+    let reachable: boolean | null = null;
+    const changes: boolean[] = [];
+    const cache = cacheWhileReachable(inner, () => reachable, (skipping) => changes.push(skipping));
+
+    await cache.putVideo(record('a', 0.1));
+    await cache.putFrames([{ hash: 'f1', score: 0.2 }]);
+    reachable = true;
+    expect((await cache.getVideo('a'))?.mean_ai_generated).toBe(0.1);
+    expect(await cache.getFrames(['f1'])).toEqual(new Map([['f1', 0.2]]));
+    expect(changes).toEqual([]);
+
+    reachable = false;
+    expect(await cache.getVideo('a')).toBeNull();
+    expect(await cache.getFrame('f1')).toBeNull();
+    expect(await cache.getFrames(['f1'])).toEqual(new Map());
+    await cache.putVideo(record('b', 0.3));
+    await cache.putFrame('f2', 0.4);
+    await cache.putFrames([{ hash: 'f3', score: 0.5 }]);
+    expect(changes).toEqual([true]);
+
+    reachable = true;
+    expect(await cache.getVideo('b')).toBeNull();
+    expect(await cache.getFrames(['f1', 'f2', 'f3'])).toEqual(new Map([['f1', 0.2]]));
+    expect((await cache.getVideo('a'))?.mean_ai_generated).toBe(0.1);
+    expect(changes).toEqual([true, false]);
+  });
+});
