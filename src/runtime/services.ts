@@ -22,7 +22,7 @@ export interface ServiceWiring {
   readonly logger: Logger;
   readonly metrics: ValidatorMetrics;
   /** The store's AI results, or any cache the detector accepts; passed over while `reachable` is false. */
-  readonly store: { readonly aiResults: Store['aiResults'] | AiResultCache; readonly reachable?: boolean | null };
+  readonly store: { readonly aiResults: Store['aiResults'] | AiResultCache; readonly reachable?: boolean | null; ping?(): Promise<void> };
   /** Required for `embedded`: the stand-ins the in-process services talk to. */
   readonly standins?: ServiceStandins;
   /**
@@ -70,11 +70,13 @@ export function createServices(config: Config, wiring: ServiceWiring): Validator
   }
 
   const detectorLogger = logger.child({ component: 'ai-detector' });
-  const cache = cacheWhileReachable(toAiResultCache(store.aiResults), () => store.reachable, (skipping) =>
-    skipping
-      ? detectorLogger.warn({ code: 'ERR_STORE_UNAVAILABLE' }, 'store unreachable: AI result cache passed over until it answers (videos scored without it, results not kept)')
-      : detectorLogger.info('store reachable: AI result cache in use again'),
-  );
+  const cache = cacheWhileReachable(toAiResultCache(store.aiResults), () => store.reachable, {
+    onChange: (skipping) =>
+      skipping
+        ? detectorLogger.warn({ code: 'ERR_STORE_UNAVAILABLE' }, 'store unreachable: AI result cache passed over until it answers (videos scored without it, results not kept)')
+        : detectorLogger.info('store reachable: AI result cache in use again'),
+    probe: () => (store.ping ? store.ping() : Promise.resolve()),
+  });
   const aiDetector = createAiDetector(config, {
     logger: detectorLogger,
     metrics,
