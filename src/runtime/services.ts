@@ -4,7 +4,7 @@ import type { ServiceStandins } from '../devnet/http/service-standins.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
-import { createAiDetector, type AiResultCache } from '../services/ai-detector/index.js';
+import { cacheWhileReachable, createAiDetector, toAiResultCache, type AiResultCache } from '../services/ai-detector/index.js';
 import { GistFetcher } from '../services/gist/index.js';
 import { HttpPlatformTrackerClient, buildPlatformTracker } from '../services/platform-tracker/index.js';
 import type { AiDetector, MetricsProvider } from '../services/types.js';
@@ -21,8 +21,8 @@ export interface ValidatorServices {
 export interface ServiceWiring {
   readonly logger: Logger;
   readonly metrics: ValidatorMetrics;
-  /** The store's AI results, or any cache the detector accepts. */
-  readonly store: { readonly aiResults: Store['aiResults'] | AiResultCache };
+  /** The store's AI results, or any cache the detector accepts; passed over while `reachable` is false. */
+  readonly store: { readonly aiResults: Store['aiResults'] | AiResultCache; readonly reachable?: boolean | null; ping?(): Promise<void> };
   /** Required for `embedded`: the stand-ins the in-process services talk to. */
   readonly standins?: ServiceStandins;
   /**
@@ -75,10 +75,18 @@ export function createServices(config: Config, wiring: ServiceWiring): Validator
     metricsProvider = parts.tracker;
   }
 
+  const detectorLogger = logger.child({ component: 'ai-detector' });
+  const cache = cacheWhileReachable(toAiResultCache(store.aiResults), () => store.reachable, {
+    onChange: (skipping) =>
+      skipping
+        ? detectorLogger.warn({ code: 'ERR_STORE_UNAVAILABLE' }, 'store unreachable: AI result cache passed over until it answers (videos scored without it, results not kept)')
+        : detectorLogger.info('store reachable: AI result cache in use again'),
+    probe: () => (store.ping ? store.ping() : Promise.resolve()),
+  });
   const aiDetector = createAiDetector(config, {
-    logger: logger.child({ component: 'ai-detector' }),
+    logger: detectorLogger,
     metrics,
-    cache: store.aiResults,
+    cache,
     ...(wiring.now ? { now: wiring.now } : {}),
     ...(standins?.sightengineBaseUrl ? { sightengineBaseUrl: standins.sightengineBaseUrl } : {}),
     // Embedded, the SightEngine stand-in's credentials stand in for missing keys.

@@ -1,5 +1,7 @@
+import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EmbeddedMongoServer } from '../../src/devnet/mongo/embedded-mongo-server.js';
+import { createLogger } from '../../src/log.js';
 import type { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
 import { startEmbeddedNetwork, type EmbeddedNetwork } from '../../src/runtime/embedded-network.js';
 import { openStore } from '../../src/runtime/open-store.js';
@@ -75,6 +77,43 @@ describe('runtime: store down at start-up', () => {
       }
     } finally {
       await app.stop();
+    }
+  }, 240_000);
+
+  it('the AI checks pass the store\'s result cache over while it is down, without waiting on it, and use it again once it is up', async () => {
+    const port = await closedPort();
+    const uri = `mongodb://127.0.0.1:${port}/?directConnection=true`;
+    const lines: Array<{ msg: string; component?: string }> = [];
+    const logger = createLogger({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) });
+    // Every cycle asks the detector again (simulated time moves 2 h a cycle), so it reads and writes its cache each time.
+    const config = embeddedConfig({ 'mongodb.uri': uri, 'mongodb.db': 'cache-while-down', 'ai.result_ttl_seconds': 1 });
+    const app = await startValidator(config, { network, logger, jitterMs: 0, cycleDeadlineMs: 600_000, store: { serverSelectionTimeoutMS: 300 } });
+    const detectorLines = (from: number) => lines.slice(from).filter((l) => l.component === 'ai-detector').map((l) => l.msg);
+    try {
+      const first = await app.supervisor.runCycle();
+      expect(first.snapshots.buffered).toBeGreaterThan(0);
+      const scored = (await app.metrics.aiDetectionsTotal.get()).values.find((v) => v.labels.result === 'scored')?.value ?? 0;
+      expect(scored).toBeGreaterThan(0);
+      // One line for the outage; no check waited on the store for its cache and failed on it.
+      expect(detectorLines(0)).toEqual(['store unreachable: AI result cache passed over until it answers (videos scored without it, results not kept)']);
+
+      mongo = await EmbeddedMongoServer.start({ port });
+      await vi.waitFor(() => expect(app.pendingSnapshots).toBe(0), { timeout: 60_000, interval: 100 });
+      const from = lines.length;
+      const second = await app.supervisor.runCycle();
+      expect(second.result).toBe('ok');
+      expect(detectorLines(from)).toEqual(['store reachable: AI result cache in use again']);
+      // The results of the cycle are kept again.
+      const client = await MongoClient.connect(uri);
+      try {
+        expect(await client.db('cache-while-down').collection('ai_results').countDocuments()).toBeGreaterThan(0);
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await app.stop();
+      await mongo?.close();
+      mongo = undefined;
     }
   }, 240_000);
 });

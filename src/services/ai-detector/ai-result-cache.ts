@@ -43,3 +43,58 @@ export function toAiResultCache(value: AiResultCache | AiResultRepository): AiRe
     'cache must implement getVideo/putVideo/getFrame(s)/putFrame(s) or be the store aiResults repository (get/put/getFrame(s)/putFrame(s))',
   );
 }
+
+export interface WhileReachableOptions {
+  /** Called with true when the cache starts being passed over, false when it is used again. */
+  readonly onChange?: (skipping: boolean) => void;
+  /**
+   * Asks the store whether it is back (its ping), at most once per `probeEveryMs` and one at a
+   * time while the cache is passed over: a blip must not leave the cache unused (and every video
+   * re-scored at SightEngine's cost) until some other write happens to find the store back.
+   */
+  readonly probe?: () => Promise<unknown>;
+  readonly probeEveryMs?: number;
+  readonly now?: () => number;
+}
+
+/**
+ * `cache` passed over while `reachable()` says its store is down: a read is a miss and a write is
+ * dropped at once. Each of them would otherwise wait out the store's server selection (5 s; the
+ * socket timeout, 30 s, when the store hangs) and an AI check makes four, so through an outage
+ * every video held its detection slot for some 20 s doing nothing and collection stalled behind
+ * the store. The probe (and any other user of the store) finds it back; from then on the cache is
+ * used again. `null` (nothing asked yet) counts as reachable.
+ */
+export function cacheWhileReachable(
+  cache: AiResultCache,
+  reachable: () => boolean | null | undefined,
+  options: WhileReachableOptions = {},
+): AiResultCache {
+  const { onChange = () => undefined, probe, probeEveryMs = 5_000, now = Date.now } = options;
+  let skipping = false;
+  let probing = false;
+  let lastProbe = Number.NEGATIVE_INFINITY;
+  const down = (): boolean => {
+    const isDown = reachable() === false;
+    if (isDown !== skipping) {
+      skipping = isDown;
+      onChange(isDown);
+    }
+    if (isDown && probe && !probing && now() - lastProbe >= probeEveryMs) {
+      probing = true;
+      lastProbe = now();
+      void probe()
+        .catch(() => undefined)
+        .finally(() => (probing = false));
+    }
+    return isDown;
+  };
+  return {
+    getVideo: (url) => (down() ? Promise.resolve(null) : cache.getVideo(url)),
+    putVideo: (record) => (down() ? Promise.resolve() : cache.putVideo(record)),
+    getFrame: (hash) => (down() ? Promise.resolve(null) : cache.getFrame(hash)),
+    putFrame: (hash, score) => (down() ? Promise.resolve() : cache.putFrame(hash, score)),
+    getFrames: (hashes) => (down() ? Promise.resolve(new Map<string, number>()) : cache.getFrames(hashes)),
+    putFrames: (frames) => (down() ? Promise.resolve() : cache.putFrames(frames)),
+  };
+}

@@ -44,6 +44,7 @@ export { FORMAT_WHITELIST, RefusedMediaError, type MediaInfo, type ProbeTool } f
 export { MemoryAiResultCache } from './memory-ai-result-cache.js';
 export {
   cacheFromRepository,
+  cacheWhileReachable,
   toAiResultCache,
   type AiResultCache,
   type AiResultRepository,
