@@ -137,7 +137,7 @@ export function usage(commands: ReadonlyArray<{ name: string; description: strin
     ...commands.map((c) => `  ${c.name.padEnd(width)}${c.description}`),
     '',
     'common flags: --netuid 89 --wallet.name NAME --wallet.hotkey NAME --wallet.path DIR',
-    '  --subtensor.network finney|test|local|embedded --subtensor.chain_endpoint URL',
+    '  --subtensor.network finney|test|local|embedded|ws://HOST:PORT --subtensor.chain_endpoint URL',
     '  --mongodb.uri URI --logging.level info --config FILE.json --json',
     '',
     "`infinitevibe <command> --help` lists a command's flags with their defaults; --version prints the version.",

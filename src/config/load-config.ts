@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { nearestName } from '../util/nearest-name.js';
 import { expandHome, readConfigFile } from './config-file.js';
+import { resolveNetworkUrl } from './network-url.js';
 import { spoolDir } from './spool-dir.js';
 import { SECRET_PATHS, describeValue, redactUserinfo } from './describe-value.js';
 import { flatten, getPath, setPath } from './object-paths.js';
@@ -272,7 +273,8 @@ const didYouMean = (near: string | undefined): string => (near ? `; did you mean
 
 function describeAllowed(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_value' && 'values' in issue) {
-    return `one of ${(issue.values as unknown[]).map((v) => String(v)).join(', ')}`;
+    const url = issue.path.join('.') === 'subtensor.network' ? ', or a ws:// or wss:// URL' : '';
+    return `one of ${(issue.values as unknown[]).map((v) => String(v)).join(', ')}${url}`;
   }
   if (issue.code === 'too_small' && 'minimum' in issue) return `at least ${String(issue.minimum)}`;
   if (issue.code === 'too_big' && 'maximum' in issue) return `at most ${String(issue.maximum)}`;
@@ -318,6 +320,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
   applyLayer(merged, envLayer, (k) => `environment variable ${envNames.get(k) ?? k}`, origins);
   refuseRepeatedFlags(flags);
   applyLayer(merged, flags, (k) => `--${canonicalKey(k)}`, origins);
+  resolveNetworkUrl(merged, origins);
 
   const result = schema.safeParse(merged);
   if (!result.success) {
