@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { nearestName } from '../util/nearest-name.js';
+import { publicEndpoint } from '../util/public-endpoint.js';
 import { expandHome, readConfigFile } from './config-file.js';
 import { resolveNetworkUrl } from './network-url.js';
 import { spoolDir } from './spool-dir.js';
 import { SECRET_PATHS, describeValue, redactUserinfo } from './describe-value.js';
 import { flatten, getPath, setPath } from './object-paths.js';
 import { DEFAULTS, LOG_STREAMS, NETWORK_ENDPOINTS, PLATFORMS, deepFreeze } from './defaults.js';
-import { bool, decimal, fsPath, httpUrl, int, positive, walletSegment, wsUrl } from './value-schemas.js';
+import { bool, decimal, fsPath, httpUrl, int, mongoUri, positive, walletSegment, wsUrl } from './value-schemas.js';
 
 const optionalSecret = () => z.string().min(1).optional();
 
@@ -26,10 +27,7 @@ const schema = z
       .strict(),
     mongodb: z
       .object({
-        uri: z
-          .string()
-          .refine((s) => /^mongodb(\+srv)?:\/\//.test(s), 'must start with mongodb:// or mongodb+srv://')
-          .optional(),
+        uri: mongoUri().optional(),
         db: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be 1-63 letters, digits, _ or -'),
         data_dir: fsPath().optional(),
         spool_dir: fsPath().optional(),
@@ -385,7 +383,11 @@ export function redactedConfig(config: Config): Record<string, unknown> {
   for (const path of SECRET_PATHS) {
     if (getPath(copy, path) !== undefined) setPath(copy, path, '[redacted]');
   }
-  const uri = getPath(copy, 'mongodb.uri');
-  if (typeof uri === 'string') setPath(copy, 'mongodb.uri', redactUserinfo(uri));
+  // Any URL may carry credentials; a node URL shows only scheme, host and port, as /health does.
+  for (const [path, value] of Object.entries(flatten(copy))) {
+    if (typeof value === 'string' && value.includes('://')) setPath(copy, path, redactUserinfo(value));
+  }
+  const endpoint = config.subtensor.chain_endpoint;
+  if (endpoint !== '') setPath(copy, 'subtensor.chain_endpoint', publicEndpoint(endpoint));
   return copy;
 }
