@@ -25,6 +25,8 @@ export interface CommandModule {
   readonly configScope?: ConfigScope;
   /** The usage line after `infinitevibe ` (default `<name> [flags]`). */
   readonly usage?: string;
+  /** Whether the command takes words after its name (a subcommand); others refuse them. */
+  readonly positionals?: boolean;
   run(context: CommandContext): Promise<number>;
 }
 
@@ -167,6 +169,11 @@ export async function main(
     if (unknown) {
       const hint = unknown.suggestion ? `; did you mean --${unknown.suggestion}?` : '';
       stderr.write(`infinitevibe ${topic}: unknown option --${unknown.flag}${hint}\n(infinitevibe ${topic} --help lists every flag)\n`);
+      return 2;
+    }
+    if (!mod.positionals && args.length > 0) {
+      // `--wallet.name my wallet` or a flag typed without its dashes would otherwise be dropped unseen.
+      stderr.write(`infinitevibe ${topic}: unexpected argument "${args[0]}"; options start with --\n(infinitevibe ${topic} --help lists every flag)\n`);
       return 2;
     }
     return await mod.run({ flags, args, stdout, stderr });

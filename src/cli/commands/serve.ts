@@ -5,6 +5,8 @@ import type { CommandContext } from '../main.js';
 import { intFlag } from '../flag-values.js';
 import type { FlagSpec } from '../help.js';
 
+export const positionals = true;
+
 export const description = 'serve platform-tracker | ai-detector over HTTP (--port N --host ADDR)';
 
 export const usage = 'serve <platform-tracker|ai-detector> [flags]';
