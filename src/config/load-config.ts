@@ -28,7 +28,7 @@ const schema = z
     mongodb: z
       .object({
         uri: mongoUri().optional(),
-        db: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be 1-63 letters, digits, _ or -'),
+        db: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, '1-63 letters, digits, _ or -'),
         data_dir: fsPath().optional(),
         spool_dir: fsPath().optional(),
       })
@@ -332,8 +332,11 @@ export function loadConfig(options: LoadOptions = {}): Config {
       const keys = (issue as { keys: string[] }).keys.join(', ');
       throw new ConfigError(`unknown option${path ? ` in ${path}` : ''}: ${keys}`, origin);
     }
+    const value = getPath(merged, topPath);
+    // A flag given last with nothing after it (`--wallet.name`) arrives as true.
+    if (value === true && origin.startsWith('--')) throw new ConfigError(`${origin} needs a value (${describeAllowed(issue)})`, origin);
     throw new ConfigError(
-      `${origin}: invalid value ${describeValue(topPath, getPath(merged, topPath))}; expected ${describeAllowed(issue)}`,
+      `${origin}: invalid value ${describeValue(topPath, value)}; expected ${describeAllowed(issue)}`,
       origin,
     );
   }

@@ -45,7 +45,7 @@ export const bool = () =>
 function urlWith(schemes: RegExp, what: string) {
   return z.string().superRefine((s, ctx) => {
     if (!schemes.test(s) || !URL.canParse(s)) {
-      ctx.addIssue({ code: 'custom', message: `must be ${what}` });
+      ctx.addIssue({ code: 'custom', message: what });
       return;
     }
     const url = new URL(s);
@@ -87,7 +87,7 @@ const decodes = (s: string): boolean => {
  * (and the URI masked) instead of a driver stack trace once the embedded network is already up.
  */
 export function mongoUriProblem(uri: string): string | undefined {
-  if (!/^mongodb(\+srv)?:\/\//.test(uri)) return 'must start with mongodb:// or mongodb+srv://';
+  if (!/^mongodb(\+srv)?:\/\//.test(uri)) return 'a URI starting with mongodb:// or mongodb+srv://';
   const parts = MONGO_PARTS.exec(uri)?.groups;
   const credentials = [parts?.['username'] ?? '', parts?.['password'] ?? ''];
   if (!parts || !parts['hosts'] || /^[^/?]*@/.test(parts['rest'] ?? '') || credentials.some((c) => UNESCAPED.test(c) || !decodes(c))) {
