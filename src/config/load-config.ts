@@ -12,7 +12,7 @@ import { bool, decimal, fsPath, httpUrl, int, mongoUri, positive, walletSegment,
 
 const optionalSecret = () => z.string().min(1).optional();
 
-const schema = z
+export const CONFIG_SCHEMA = z
   .object({
     netuid: int(0, 65535),
     wallet: z.object({ name: walletSegment(), hotkey: walletSegment(), path: fsPath() }).strict(),
@@ -124,7 +124,7 @@ const schema = z
   })
   .strict();
 
-type Parsed = z.infer<typeof schema>;
+type Parsed = z.infer<typeof CONFIG_SCHEMA>;
 
 /** The validated, frozen configuration every component receives. */
 export type Config = Readonly<
@@ -135,7 +135,7 @@ export type Config = Readonly<
 >;
 
 /** Environment variables with names operators already use; the rest follow INFINITEVIBE_<PATH>. */
-const ENV_ALIASES: Readonly<Record<string, string>> = Object.freeze({
+export const ENV_ALIASES: Readonly<Record<string, string>> = Object.freeze({
   MONGODB_URI: 'mongodb.uri',
   YOUTUBE_API_KEY: 'youtube.api_key',
   APIFY_API_KEY: 'apify.api_key',
@@ -320,7 +320,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
   applyLayer(merged, flags, (k) => `--${canonicalKey(k)}`, origins);
   resolveNetworkUrl(merged, origins);
 
-  const result = schema.safeParse(merged);
+  const result = CONFIG_SCHEMA.safeParse(merged);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const path = issue.path.join('.');
