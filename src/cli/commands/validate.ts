@@ -67,13 +67,15 @@ async function runValidator(
   });
 
   if (config.once) {
+    let summary: Awaited<ReturnType<typeof app.runOnce>>;
     try {
-      const summary = await app.runOnce();
-      stdout.write(JSON.stringify(summary) + '\n');
-      return summary.weights.committed ? 0 : 1;
+      summary = await app.runOnce();
     } finally {
       await app.stop();
     }
+    // After the shutdown's log lines, so the summary is the last line of stdout (`| tail -n 1`).
+    stdout.write(JSON.stringify(summary) + '\n');
+    return summary.weights.committed ? 0 : 1;
   }
 
   app.run();
