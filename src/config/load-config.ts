@@ -3,7 +3,10 @@ import { ConfigError } from '../errors.js';
 import { nearestName } from '../util/nearest-name.js';
 import { publicEndpoint } from '../util/public-endpoint.js';
 import { expandHome, readConfigFile } from './config-file.js';
+import { envLayer } from './env-layer.js';
 import { resolveNetworkUrl } from './network-url.js';
+
+export { ENV_ALIASES } from './env-layer.js';
 import { spoolDir } from './spool-dir.js';
 import { SECRET_PATHS, describeValue, redactUserinfo } from './describe-value.js';
 import { flatten, getPath, setPath } from './object-paths.js';
@@ -133,20 +136,6 @@ export type Config = Readonly<
     services: 'http' | 'inprocess' | 'embedded';
   }
 >;
-
-/** Environment variables with names operators already use; the rest follow INFINITEVIBE_<PATH>. */
-export const ENV_ALIASES: Readonly<Record<string, string>> = Object.freeze({
-  MONGODB_URI: 'mongodb.uri',
-  YOUTUBE_API_KEY: 'youtube.api_key',
-  APIFY_API_KEY: 'apify.api_key',
-  SIGHTENGINE_USER: 'sightengine.api_user',
-  SIGHTENGINE_SECRET: 'sightengine.api_secret',
-  NETUID: 'netuid',
-  // The original validator's settings, read from the environment it exports (its §10).
-  SERVICE_PLATFORM_TRACKER_URL: 'platform_tracker.url',
-  SERVICE_AI_DETECTOR_URL: 'ai_detector.url',
-  ALLOWED_PLATFORMS: 'allowed_platforms',
-});
 
 const SECTIONS = new Set(
   Object.entries(DEFAULTS)
@@ -302,20 +291,8 @@ export function loadConfig(options: LoadOptions = {}): Config {
     applyLayer(merged, parsed, (k) => `${k} in ${configFile}`, origins);
   }
 
-  const envLayer: Record<string, unknown> = {};
-  const envNames = new Map<string, string>();
-  for (const [name, value] of Object.entries(env)) {
-    if (value === undefined || value === '') continue;
-    let key: string | undefined = ENV_ALIASES[name];
-    if (!key && name.startsWith('INFINITEVIBE_') && name !== 'INFINITEVIBE_CONFIG') {
-      key = name.slice('INFINITEVIBE_'.length).toLowerCase().replace(/__/g, '.');
-    }
-    if (key) {
-      envLayer[key] = value;
-      envNames.set(key, name);
-    }
-  }
-  applyLayer(merged, envLayer, (k) => `environment variable ${envNames.get(k) ?? k}`, origins);
+  const { layer: fromEnv, names: envNames } = envLayer(env);
+  applyLayer(merged, fromEnv, (k) => `environment variable ${envNames.get(k) ?? k}`, origins);
   refuseRepeatedFlags(flags);
   applyLayer(merged, flags, (k) => `--${canonicalKey(k)}`, origins);
   resolveNetworkUrl(merged, origins);
