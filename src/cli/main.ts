@@ -25,8 +25,6 @@ export interface CommandModule {
   readonly configScope?: ConfigScope;
   /** The usage line after `infinitevibe ` (default `<name> [flags]`). */
   readonly usage?: string;
-  /** Whether the command takes words after its name (a subcommand); others refuse them. */
-  readonly positionals?: boolean;
   run(context: CommandContext): Promise<number>;
 }
 
@@ -58,6 +56,9 @@ const SUMMARIES: Readonly<Record<string, string>> = Object.freeze({
   miner: 'miner toolkit: check | sign | gist pull|push | upload | ui | playground (docs/MINING.md)',
   config: 'print the resolved configuration',
 });
+
+/** Commands that take words after their name (`serve ai-detector`); the others refuse them. */
+const WITH_SUBCOMMANDS: ReadonlySet<string> = new Set(['devnet', 'serve', 'miner']);
 
 const BOOLEAN_FLAGS = [
   'json',
@@ -171,7 +172,7 @@ export async function main(
       stderr.write(`infinitevibe ${topic}: unknown option --${unknown.flag}${hint}\n(infinitevibe ${topic} --help lists every flag)\n`);
       return 2;
     }
-    if (!mod.positionals && args.length > 0) {
+    if (!WITH_SUBCOMMANDS.has(topic!) && args.length > 0) {
       // `--wallet.name my wallet` or a flag typed without its dashes would otherwise be dropped unseen.
       stderr.write(`infinitevibe ${topic}: unexpected argument "${args[0]}"; options start with --\n(infinitevibe ${topic} --help lists every flag)\n`);
       return 2;

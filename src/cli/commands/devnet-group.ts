@@ -18,8 +18,6 @@ export const flags: readonly FlagSpec[] = [
   { name: 'data-dir', value: 'DIR', description: 'mongo: keep the data in this directory' },
 ];
 
-export const positionals = true;
-
 export const description = 'run the local Subtensor stand-in node; `devnet standins` / `devnet mongo`: the HTTP stand-ins / the embedded MongoDB server';
 
 /**

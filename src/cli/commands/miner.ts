@@ -12,8 +12,6 @@ const SUBCOMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = Obje
   playground: () => import('./miner-playground.js'),
 });
 
-export const positionals = true;
-
 export const description = 'miner toolkit: check | sign | gist pull|push | upload | ui | playground';
 
 /** Every subcommand's own flags (docs/MINING.md describes each); config keys are accepted too. */

@@ -6,8 +6,6 @@ import { intFlag } from '../flag-values.js';
 import type { FlagSpec } from '../help.js';
 import { listenError } from '../listen-error.js';
 
-export const positionals = true;
-
 export const description = 'serve platform-tracker | ai-detector over HTTP (--port N --host ADDR)';
 
 export const usage = 'serve <platform-tracker|ai-detector> [flags]';
