@@ -1,5 +1,6 @@
 import { DEFAULTS } from '../config/defaults.js';
-import { canonicalKey } from '../config/load-config.js';
+import { z } from 'zod';
+import { CONFIG_SCHEMA, ENV_ALIASES, canonicalKey } from '../config/load-config.js';
 import { nearestName } from '../util/nearest-name.js';
 import { version } from '../util/version.js';
 
@@ -81,18 +82,30 @@ function flagLines(flags: readonly FlagSpec[]): string[] {
   const width = Math.min(48, Math.max(...left.map((l) => l.length)) + 2);
   return flags.map((f, i) => {
     const def = f.default === undefined ? '' : ` (default: ${String(f.default)})`;
-    return `${left[i]!.padEnd(width)}${f.description}${def}`;
+    // A name past the column still gets a gap before its description.
+    return `${left[i]!.padEnd(width)}${left[i]!.length >= width ? '  ' : ''}${f.description}${def}`;
   });
 }
+
+/** The allowed values of an enumerated key (`info|debug|…`), read from the config schema. */
+function choices(key: string): string | undefined {
+  let node: z.ZodType | undefined = CONFIG_SCHEMA;
+  for (const part of key.split('.')) node = node instanceof z.ZodObject ? (node.shape as Record<string, z.ZodType>)[part] : undefined;
+  if (node instanceof z.ZodOptional) node = node.unwrap() as z.ZodType;
+  if (!(node instanceof z.ZodEnum)) return undefined;
+  return [...node.options.map(String), ...(key === 'subtensor.network' ? ['ws://URL'] : [])].join('|');
+}
+
+const ENV_NAMES: ReadonlyMap<string, string> = new Map(Object.entries(ENV_ALIASES).map(([name, key]) => [key, name]));
 
 function configLines(exclude: ReadonlySet<string>): string[] {
   const flags: FlagSpec[] = configKeys()
     .filter(({ key }) => !exclude.has(key))
-    .map(({ key, default: def }) => ({
-      name: key,
-      value: valueHint(def),
-      description: def === undefined ? '(no default)' : `default: ${Array.isArray(def) ? def.join(',') : String(def)}`,
-    }));
+    .map(({ key, default: def }) => {
+      const env = ENV_NAMES.get(key);
+      const shown = def === undefined ? '(no default)' : `default: ${Array.isArray(def) ? def.join(',') : String(def)}`;
+      return { name: key, value: choices(key) ?? valueHint(def), description: env ? `${shown}; env ${env}` : shown };
+    });
   return flagLines([CONFIG_FILE_FLAG, ...flags, ...LEVEL_SWITCHES]).map((l) => l.trimEnd());
 }
 
@@ -137,7 +150,7 @@ export function usage(commands: ReadonlyArray<{ name: string; description: strin
     ...commands.map((c) => `  ${c.name.padEnd(width)}${c.description}`),
     '',
     'common flags: --netuid 89 --wallet.name NAME --wallet.hotkey NAME --wallet.path DIR',
-    '  --subtensor.network finney|test|local|embedded --subtensor.chain_endpoint URL',
+    '  --subtensor.network finney|test|local|embedded|ws://HOST:PORT --subtensor.chain_endpoint URL',
     '  --mongodb.uri URI --logging.level info --config FILE.json --json',
     '',
     "`infinitevibe <command> --help` lists a command's flags with their defaults; --version prints the version.",

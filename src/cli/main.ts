@@ -57,6 +57,9 @@ const SUMMARIES: Readonly<Record<string, string>> = Object.freeze({
   config: 'print the resolved configuration',
 });
 
+/** Commands that take words after their name (`serve ai-detector`); the others refuse them. */
+const WITH_SUBCOMMANDS: ReadonlySet<string> = new Set(['devnet', 'serve', 'miner']);
+
 const BOOLEAN_FLAGS = [
   'json',
   'once',
@@ -167,6 +170,11 @@ export async function main(
     if (unknown) {
       const hint = unknown.suggestion ? `; did you mean --${unknown.suggestion}?` : '';
       stderr.write(`infinitevibe ${topic}: unknown option --${unknown.flag}${hint}\n(infinitevibe ${topic} --help lists every flag)\n`);
+      return 2;
+    }
+    if (!WITH_SUBCOMMANDS.has(topic!) && args.length > 0) {
+      // `--wallet.name my wallet` or a flag typed without its dashes would otherwise be dropped unseen.
+      stderr.write(`infinitevibe ${topic}: unexpected argument "${args[0]}"; options start with --\n(infinitevibe ${topic} --help lists every flag)\n`);
       return 2;
     }
     return await mod.run({ flags, args, stdout, stderr });

@@ -13,9 +13,19 @@ export const SECRET_PATHS: readonly string[] = [
   'sightengine.api_secret',
 ];
 
-/** `mongodb://user:pass@host` → `mongodb://[redacted]@host`. */
+/** Query options whose value is a credential (`tlsCertificateKeyFilePassword`, `api_key`, an AWS session token). */
+const SECRET_OPTION = /([?&](?:[^=&#]*(?:password|secret|token|key)|authMechanismProperties)=)[^&#]*/gi;
+
+/**
+ * `mongodb://user:pass@host` → `mongodb://[redacted]@host`, and credential options in the query
+ * masked. The userinfo runs to the last `@`: a password typed without percent-encoding may hold
+ * `@`, `/` or `?` itself, and no host holds `@`.
+ */
 export function redactUserinfo(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, '//[redacted]@');
+  const start = url.indexOf('//');
+  const at = url.lastIndexOf('@');
+  const masked = start >= 0 && at > start ? `${url.slice(0, start + 2)}[redacted]${url.slice(at)}` : url;
+  return masked.replace(SECRET_OPTION, '$1[redacted]');
 }
 
 function primitive(v: unknown): boolean {

@@ -1,16 +1,21 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { nearestName } from '../util/nearest-name.js';
+import { publicEndpoint } from '../util/public-endpoint.js';
 import { expandHome, readConfigFile } from './config-file.js';
+import { envLayer } from './env-layer.js';
+import { resolveNetworkUrl } from './network-url.js';
+
+export { ENV_ALIASES } from './env-layer.js';
 import { spoolDir } from './spool-dir.js';
 import { SECRET_PATHS, describeValue, redactUserinfo } from './describe-value.js';
 import { flatten, getPath, setPath } from './object-paths.js';
 import { DEFAULTS, LOG_STREAMS, NETWORK_ENDPOINTS, PLATFORMS, deepFreeze } from './defaults.js';
-import { bool, decimal, fsPath, httpUrl, int, positive, walletSegment, wsUrl } from './value-schemas.js';
+import { bool, decimal, fsPath, httpUrl, int, mongoUri, positive, walletSegment, wsUrl } from './value-schemas.js';
 
 const optionalSecret = () => z.string().min(1).optional();
 
-const schema = z
+export const CONFIG_SCHEMA = z
   .object({
     netuid: int(0, 65535),
     wallet: z.object({ name: walletSegment(), hotkey: walletSegment(), path: fsPath() }).strict(),
@@ -25,11 +30,8 @@ const schema = z
       .strict(),
     mongodb: z
       .object({
-        uri: z
-          .string()
-          .refine((s) => /^mongodb(\+srv)?:\/\//.test(s), 'must start with mongodb:// or mongodb+srv://')
-          .optional(),
-        db: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be 1-63 letters, digits, _ or -'),
+        uri: mongoUri().optional(),
+        db: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, '1-63 letters, digits, _ or -'),
         data_dir: fsPath().optional(),
         spool_dir: fsPath().optional(),
       })
@@ -125,7 +127,7 @@ const schema = z
   })
   .strict();
 
-type Parsed = z.infer<typeof schema>;
+type Parsed = z.infer<typeof CONFIG_SCHEMA>;
 
 /** The validated, frozen configuration every component receives. */
 export type Config = Readonly<
@@ -134,20 +136,6 @@ export type Config = Readonly<
     services: 'http' | 'inprocess' | 'embedded';
   }
 >;
-
-/** Environment variables with names operators already use; the rest follow INFINITEVIBE_<PATH>. */
-const ENV_ALIASES: Readonly<Record<string, string>> = Object.freeze({
-  MONGODB_URI: 'mongodb.uri',
-  YOUTUBE_API_KEY: 'youtube.api_key',
-  APIFY_API_KEY: 'apify.api_key',
-  SIGHTENGINE_USER: 'sightengine.api_user',
-  SIGHTENGINE_SECRET: 'sightengine.api_secret',
-  NETUID: 'netuid',
-  // The original validator's settings, read from the environment it exports (its §10).
-  SERVICE_PLATFORM_TRACKER_URL: 'platform_tracker.url',
-  SERVICE_AI_DETECTOR_URL: 'ai_detector.url',
-  ALLOWED_PLATFORMS: 'allowed_platforms',
-});
 
 const SECTIONS = new Set(
   Object.entries(DEFAULTS)
@@ -272,7 +260,8 @@ const didYouMean = (near: string | undefined): string => (near ? `; did you mean
 
 function describeAllowed(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_value' && 'values' in issue) {
-    return `one of ${(issue.values as unknown[]).map((v) => String(v)).join(', ')}`;
+    const url = issue.path.join('.') === 'subtensor.network' ? ', or a ws:// or wss:// URL' : '';
+    return `one of ${(issue.values as unknown[]).map((v) => String(v)).join(', ')}${url}`;
   }
   if (issue.code === 'too_small' && 'minimum' in issue) return `at least ${String(issue.minimum)}`;
   if (issue.code === 'too_big' && 'maximum' in issue) return `at most ${String(issue.maximum)}`;
@@ -302,24 +291,13 @@ export function loadConfig(options: LoadOptions = {}): Config {
     applyLayer(merged, parsed, (k) => `${k} in ${configFile}`, origins);
   }
 
-  const envLayer: Record<string, unknown> = {};
-  const envNames = new Map<string, string>();
-  for (const [name, value] of Object.entries(env)) {
-    if (value === undefined || value === '') continue;
-    let key: string | undefined = ENV_ALIASES[name];
-    if (!key && name.startsWith('INFINITEVIBE_') && name !== 'INFINITEVIBE_CONFIG') {
-      key = name.slice('INFINITEVIBE_'.length).toLowerCase().replace(/__/g, '.');
-    }
-    if (key) {
-      envLayer[key] = value;
-      envNames.set(key, name);
-    }
-  }
-  applyLayer(merged, envLayer, (k) => `environment variable ${envNames.get(k) ?? k}`, origins);
+  const { layer: fromEnv, names: envNames } = envLayer(env);
+  applyLayer(merged, fromEnv, (k) => `environment variable ${envNames.get(k) ?? k}`, origins);
   refuseRepeatedFlags(flags);
   applyLayer(merged, flags, (k) => `--${canonicalKey(k)}`, origins);
+  resolveNetworkUrl(merged, origins);
 
-  const result = schema.safeParse(merged);
+  const result = CONFIG_SCHEMA.safeParse(merged);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const path = issue.path.join('.');
@@ -331,8 +309,11 @@ export function loadConfig(options: LoadOptions = {}): Config {
       const keys = (issue as { keys: string[] }).keys.join(', ');
       throw new ConfigError(`unknown option${path ? ` in ${path}` : ''}: ${keys}`, origin);
     }
+    const value = getPath(merged, topPath);
+    // A flag given last with nothing after it (`--wallet.name`) arrives as true.
+    if (value === true && origin.startsWith('--')) throw new ConfigError(`${origin} needs a value (${describeAllowed(issue)})`, origin);
     throw new ConfigError(
-      `${origin}: invalid value ${describeValue(topPath, getPath(merged, topPath))}; expected ${describeAllowed(issue)}`,
+      `${origin}: invalid value ${describeValue(topPath, value)}; expected ${describeAllowed(issue)}`,
       origin,
     );
   }
@@ -382,7 +363,11 @@ export function redactedConfig(config: Config): Record<string, unknown> {
   for (const path of SECRET_PATHS) {
     if (getPath(copy, path) !== undefined) setPath(copy, path, '[redacted]');
   }
-  const uri = getPath(copy, 'mongodb.uri');
-  if (typeof uri === 'string') setPath(copy, 'mongodb.uri', redactUserinfo(uri));
+  // Any URL may carry credentials; a node URL shows only scheme, host and port, as /health does.
+  for (const [path, value] of Object.entries(flatten(copy))) {
+    if (typeof value === 'string' && value.includes('://')) setPath(copy, path, redactUserinfo(value));
+  }
+  const endpoint = config.subtensor.chain_endpoint;
+  if (endpoint !== '') setPath(copy, 'subtensor.chain_endpoint', publicEndpoint(endpoint));
   return copy;
 }

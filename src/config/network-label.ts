@@ -10,7 +10,8 @@ export function networkLabel(subtensor: { readonly network: keyof typeof NETWORK
   return sameEndpoint(subtensor.chain_endpoint, NETWORK_ENDPOINTS[subtensor.network]) ? subtensor.network : 'custom';
 }
 
-function sameEndpoint(a: string, b: string): boolean {
+/** Whether two node URLs name the same node (case of the host, a default port and a trailing / aside). */
+export function sameEndpoint(a: string, b: string): boolean {
   const norm = (s: string) => {
     try {
       const u = new URL(s);

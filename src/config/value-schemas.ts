@@ -45,7 +45,7 @@ export const bool = () =>
 function urlWith(schemes: RegExp, what: string) {
   return z.string().superRefine((s, ctx) => {
     if (!schemes.test(s) || !URL.canParse(s)) {
-      ctx.addIssue({ code: 'custom', message: `must be ${what}` });
+      ctx.addIssue({ code: 'custom', message: what });
       return;
     }
     const url = new URL(s);
@@ -67,3 +67,37 @@ export const walletSegment = () =>
 
 /** A filesystem path; NUL cannot be in one, and Node would refuse it only when the file is opened. */
 export const fsPath = () => z.string().min(1).refine((s) => !s.includes('\0'), 'a path without NUL bytes');
+
+/** The MongoDB driver's split of a connection string (mongodb-connection-string-url's HOSTS_REGEX). */
+const MONGO_PARTS = /^mongodb(?:\+srv)?:\/\/(?:(?<username>[^:@]*)(?::(?<password>[^@]*))?@)?(?<hosts>(?!:)[^/?@]*)(?<rest>.*)$/s;
+const UNESCAPED = /[:/?#[\]@]/;
+
+const decodes = (s: string): boolean => {
+  try {
+    decodeURIComponent(s);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Why the MongoDB driver would refuse this connection string, or undefined when it parses. Checked
+ * at start-up so that a password typed without percent-encoding stops it with the option's name
+ * (and the URI masked) instead of a driver stack trace once the embedded network is already up.
+ */
+export function mongoUriProblem(uri: string): string | undefined {
+  if (!/^mongodb(\+srv)?:\/\//.test(uri)) return 'a URI starting with mongodb:// or mongodb+srv://';
+  const parts = MONGO_PARTS.exec(uri)?.groups;
+  const credentials = [parts?.['username'] ?? '', parts?.['password'] ?? ''];
+  if (!parts || !parts['hosts'] || /^[^/?]*@/.test(parts['rest'] ?? '') || credentials.some((c) => UNESCAPED.test(c) || !decodes(c))) {
+    return 'a MongoDB URI mongodb://[user:password@]host[:port][/db][?options] with the user name and password percent-encoded (@ : / ? # [ ] % as %40 %3A %2F %3F %23 %5B %5D %25)';
+  }
+  return undefined;
+}
+
+export const mongoUri = () =>
+  z.string().superRefine((s, ctx) => {
+    const problem = mongoUriProblem(s);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });

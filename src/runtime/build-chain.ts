@@ -26,7 +26,11 @@ export async function buildChain(
   });
   closers.push({ name: 'chain', close: () => chain.close() });
   const status = await chain.validatorStatus(config.netuid, signer.address);
-  if (status.uid === null) throw new HotkeyNotRegisteredError(signer.address, config.netuid);
+  if (status.uid === null) {
+    // On a subnet that does not exist nobody is registered: say that (ERR_CHAIN_NO_SUBNET), not "register on it".
+    await chain.hyperparameters(config.netuid);
+    throw new HotkeyNotRegisteredError(signer.address, config.netuid);
+  }
   metrics.validatorPermit.set(status.validatorPermit ? 1 : 0);
   if (!status.validatorPermit) {
     logger.warn(

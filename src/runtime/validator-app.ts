@@ -163,9 +163,11 @@ export class ValidatorApp {
       await committer.reconcile().catch((error: unknown) => logger.warn({ err: error }, 'weight commits not reconciled at start-up (store or chain down); retried before the next commit'));
       logger.info(
         {
+          network: networkLabel(config.subtensor),
           endpoint: publicEndpoint(endpoint),
           netuid: config.netuid,
           uid: status.uid,
+          hotkey: signer.address,
           services: config.services,
           store: config.mongodb.uri ? 'mongodb' : 'embedded',
           metrics: metricsServer?.url ?? null,

@@ -191,4 +191,14 @@ describe('chain inspection commands against the stand-in node', () => {
     expect(code).toBe(1);
     expect(err).toMatch(/ERR_CHAIN_(DISCONNECTED|TIMEOUT)/);
   });
+  it('--json output names the node by scheme, host and port only: a key in its path or query stays out', async () => {
+    const keyed = ['--subtensor.chain_endpoint', `${devnet.url}/rpc/SECRETKEY?apikey=SECRETKEY`, '--netuid', String(NETUID), '--wallet.path', walletDir];
+    for (const argv of [['metagraph', '--json'], ['commitments', '--json'], ['weights', '--json', '--wallet.name', 'validator'], ['weights', '--compare', '--json', '--wallet.name', 'validator']]) {
+      const { code, out, err } = await cli([...argv, ...keyed]);
+      expect(err).toBe('');
+      expect(code).toBe(0);
+      expect(out).not.toContain('SECRETKEY');
+      expect((JSON.parse(out) as { endpoint: string }).endpoint).toBe(`${devnet.url}/…`);
+    }
+  });
 });

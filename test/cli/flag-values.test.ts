@@ -12,7 +12,7 @@ describe('CLI flag values reach the config as the operator wrote them', () => {
   it.each([
     [['--netuid', '0x10'], '--netuid: invalid value "0x10"'],
     [['--netuid', '1e1'], '--netuid: invalid value "1e1"'],
-    [['--netuid'], '--netuid: invalid value true'],
+    [['--netuid'], '--netuid needs a value'],
     [['--pool.threads', 'Infinity'], '--pool.threads: invalid value "Infinity"'],
   ])('refuses %j at start-up with exit code 2', async (flags, message) => {
     const r = await cli(['config', ...flags]);

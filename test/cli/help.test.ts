@@ -30,10 +30,15 @@ describe('cli help, version and flag checks', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^usage: infinitevibe validate/);
     expect(stdout).toMatch(/--once\s+run one cycle.*\(default: false\)/);
-    expect(stdout).toMatch(/--netuid N\s+default: 89/);
-    expect(stdout).toMatch(/--subtensor\.network VALUE\s+default: finney/);
+        expect(stdout).toMatch(/--subtensor\.network finney\|test\|local\|embedded\|ws:\/\/URL\s+default: finney/);
     expect(stdout).toMatch(/--submission_update_interval N\s+default: 7200/);
-    expect(stdout).toMatch(/--logging\.stream VALUE\s+default: stdout/);
+    expect(stdout).toMatch(/--logging\.stream stdout\|stderr\s+default: stdout/);
+    expect(stdout).toMatch(/--logging\.level fatal\|error\|warn\|info\|debug\|trace\|silent\s+default: info/);
+    // The variables operators of the original validator already set, next to their keys.
+    expect(stdout).toMatch(/--mongodb\.uri VALUE\s+\(no default\); env MONGODB_URI/);
+    expect(stdout).toMatch(/--youtube\.api_key VALUE\s+\(no default\); env YOUTUBE_API_KEY/);
+    expect(stdout).toMatch(/--sightengine\.api_secret VALUE\s+\(no default\); env SIGHTENGINE_SECRET/);
+    expect(stdout).toMatch(/--netuid N\s+default: 89; env NETUID/);
     expect(stdout).toMatch(/--logging\.debug\s+same as --logging\.level debug/);
     expect(stdout).not.toMatch(/--once N/);
   });

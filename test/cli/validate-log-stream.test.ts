@@ -96,5 +96,7 @@ describe('validate: one JSON log stream through a chain outage', () => {
     // One line for the outage however many attempts failed (the next comes a minute later at most).
     expect(entries.filter((e) => /chain (connection lost|still unreachable)/.test(e.msg))).toHaveLength(1);
     expect(entries.some((e) => e.msg === 'validator stopped')).toBe(true);
+    // The start-up line says which network and which hotkey, as a Bittensor validator's does.
+    expect(entries.find((e) => e.msg === 'validator ready')).toMatchObject({ network: 'custom', uid: 0, hotkey: expect.stringMatching(/^5[1-9A-HJ-NP-Za-km-z]{47}$/) });
   }, 180_000);
 });

@@ -74,6 +74,36 @@ describe('validate: registration and permit at start-up', () => {
     expect(run.stderr).toContain(`hotkey ${written.ss58Address} is not registered on netuid 89`);
   }, 120_000);
 
+  it('a --netuid with no subnet on the chain exits 1 with ERR_CHAIN_NO_SUBNET, not a registration hint', async () => {
+    await writeHotkeyFile({ path: dir, name: 'elsewhere', hotkey: 'default' });
+    const run = await cli([
+      'validate',
+      '--netuid',
+      '7',
+      '--subtensor.network',
+      devnet.url,
+      '--mongodb.spool_dir',
+      'off',
+      '--services',
+      'embedded',
+      '--miners',
+      '4',
+      '--wallet.path',
+      dir,
+      '--wallet.name',
+      'elsewhere',
+      '--logging.level',
+      'silent',
+      '--metrics.host',
+      '127.0.0.1',
+      '--metrics.port',
+      '0',
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('ERR_CHAIN_NO_SUBNET: subnet 7 does not exist on');
+    expect(run.stderr).not.toContain('btcli subnet register');
+  }, 120_000);
+
   it('a registered hotkey without a validator permit starts with a loud warning and the permit gauge at 0', async () => {
     const lines: string[] = [];
     const sink = new Writable({

@@ -64,7 +64,8 @@ describe('loadConfig: numbers are taken only in decimal', () => {
   it('refuses exponent and hex forms of decimals, and a switch given as --netuid alone', () => {
     expect(refusal({ flags: { 'ai.threshold': '5e-1' } }).message).toBe('--ai.threshold: invalid value "5e-1"; expected a decimal number such as 0.5');
     expect(refusal({ flags: { set_weights_interval: '0x10' } }).message).toMatch(/^--set_weights_interval: invalid value "0x10"/);
-    expect(refusal({ flags: { netuid: true } }).message).toMatch(/^--netuid: invalid value true; expected a whole number/);
+    expect(refusal({ flags: { netuid: true } }).message).toMatch(/^--netuid needs a value \(a whole number/);
+    expect(refusal({ flags: { 'wallet.name': true } }).message).toBe('--wallet.name needs a value (a string)');
     expect(refusal({ env: { INFINITEVIBE_POOL__THREADS: '0x2' } }).message).toMatch(/^environment variable INFINITEVIBE_POOL__THREADS: invalid value "0x2"/);
   });
 
@@ -114,7 +115,7 @@ describe('loadConfig: URLs, wallet names and paths', () => {
 
   it('never echoes a secret value that is refused', () => {
     const error = refusal({ configFile: file(JSON.stringify({ mongodb: { uri: 'mongo://root:hunter2@db' } })) });
-    expect(error.message).toMatch(/mongodb\.uri in .*: invalid value "mongo:\/\/\[redacted\]@db"; expected must start with mongodb/);
+    expect(error.message).toMatch(/mongodb\.uri in .*: invalid value "mongo:\/\/\[redacted\]@db"; expected a URI starting with mongodb/);
     const key = refusal({ configFile: file(JSON.stringify({ youtube: { api_key: 1234567 } })) });
     expect(key.message).toMatch(/youtube\.api_key in .*: invalid value \[redacted\]; expected a string/);
   });

@@ -4,6 +4,7 @@ import { parseCommitment } from '../../formats/commitment.js';
 import { escapeUntrusted } from '../../formats/escape-untrusted.js';
 import type { CommandContext } from '../main.js';
 import type { FlagSpec } from '../help.js';
+import { publicEndpoint } from '../../util/public-endpoint.js';
 
 export const description =
   'show miner commitments of the subnet and whether each parses as <github_user>:<gist_id>';
@@ -46,7 +47,7 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
     if (own['json']) {
       stdout.write(
         toJson({
-          endpoint: client.endpoint,
+          endpoint: publicEndpoint(client.endpoint),
           netuid: config.netuid,
           block: snapshot.block,
           commitments: rows,

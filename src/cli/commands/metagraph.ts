@@ -2,6 +2,7 @@ import { connectFromConfig, formatRao, renderTable, splitFlags, toJson } from '.
 import { readNeuronStats } from '../../chain/neuron-stats.js';
 import type { CommandContext } from '../main.js';
 import type { FlagSpec } from '../help.js';
+import { publicEndpoint } from '../../util/public-endpoint.js';
 
 export const description =
   'show the subnet metagraph (uid, hotkey, coldkey, stake, trust, consensus, incentive, dividends, emission, permit, active, last update)';
@@ -17,7 +18,7 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
     const [snapshot, statsOf] = await Promise.all([client.metagraph(config.netuid), client.storage().then((storage) => readNeuronStats(storage, config.netuid))]);
     const neurons = snapshot.neurons.map((n) => ({ ...n, ...statsOf(n.uid) }));
     if (own['json']) {
-      stdout.write(toJson({ endpoint: client.endpoint, ...snapshot, neurons }));
+      stdout.write(toJson({ endpoint: publicEndpoint(client.endpoint), ...snapshot, neurons }));
       return 0;
     }
     stdout.write(

@@ -1,6 +1,8 @@
 import { MongoClient } from 'mongodb';
 import { splitFlags, toJson } from '../../chain/inspect.js';
+import { redactUserinfo } from '../../config/describe-value.js';
 import { gistLimitsFromConfig } from '../../config/gist-limits.js';
+import { mongoUriProblem } from '../../config/value-schemas.js';
 import { ConfigError, StoreUnavailableError } from '../../errors.js';
 import { openStore } from '../../runtime/open-store.js';
 import { ORIGINAL_COLLECTIONS, migrateOriginal } from '../../store/migrate-original.js';
@@ -25,6 +27,8 @@ export async function run({ flags: raw, stdout }: CommandContext): Promise<numbe
   if (typeof from !== 'string' || !/^mongodb(\+srv)?:\/\//.test(from)) {
     throw new ConfigError('migrate needs --from mongodb://HOST[:PORT]/ (the original validator\'s database)', '--from');
   }
+  const fromProblem = mongoUriProblem(from);
+  if (fromProblem) throw new ConfigError(`--from: invalid value ${redactUserinfo(from)}; expected ${fromProblem}`, '--from');
   const db = pickText(own, 'db') ?? 'tensorflix';
   if (!/^[A-Za-z0-9_-]{1,63}$/.test(db)) throw new ConfigError(`--db: invalid value ${JSON.stringify(db)}; expected 1-63 letters, digits, _ or -`, '--db');
   const dryRun = own['dry-run'] === true || own['dry_run'] === true || own['dry-run'] === 'true';
@@ -37,7 +41,7 @@ export async function run({ flags: raw, stdout }: CommandContext): Promise<numbe
   try {
     await source.connect();
   } catch (cause) {
-    throw new StoreUnavailableError(`cannot reach ${from.replace(/\/\/([^@/]*)@/, '//[redacted]@')}: ${(cause as Error).message}`, { cause });
+    throw new StoreUnavailableError(`cannot reach ${redactUserinfo(from)}: ${(cause as Error).message}`, { cause });
   }
   const target = await openStore({ uri: config.mongodb.uri, db: config.mongodb.db, dataDir: config.mongodb.data_dir });
   try {

@@ -4,6 +4,7 @@ import { ServiceMetrics } from '../../metrics/service-metrics.js';
 import type { CommandContext } from '../main.js';
 import { intFlag } from '../flag-values.js';
 import type { FlagSpec } from '../help.js';
+import { listenError } from '../listen-error.js';
 
 export const description = 'serve platform-tracker | ai-detector over HTTP (--port N --host ADDR)';
 
@@ -53,7 +54,11 @@ export async function run({ args, flags, stdout, stderr }: CommandContext): Prom
       const logger = createLogger({ level: config.logging.level, name: 'platform-tracker' }, logDestination(config.logging.stream));
       const metrics = new ServiceMetrics({ service: 'platform_tracker' });
       const { startPlatformTrackerService } = await import('../../runtime/serve-platform-tracker.js');
-      const running = await startPlatformTrackerService(config, { port: port ?? config.platform_tracker.port, host, logger, metrics, miners, seed });
+      const running = await startPlatformTrackerService(config, { port: port ?? config.platform_tracker.port, host, logger, metrics, miners, seed }).catch(
+        (error: unknown) => {
+          throw listenError(error, '--port or --host');
+        },
+      );
       stdout.write(JSON.stringify({ service: 'platform-tracker', url: running.url, embedded: running.standins !== undefined }) + '\n');
       logger.info({ url: running.url, services: config.services }, 'platform tracker listening');
       const signal = await untilSignal();
@@ -67,7 +72,9 @@ export async function run({ args, flags, stdout, stderr }: CommandContext): Prom
       const logger = createLogger({ level: config.logging.level, name: 'ai-detector' }, logDestination(config.logging.stream));
       const metrics = new ServiceMetrics({ service: 'ai_detector' });
       const { startAiDetectorService } = await import('../../runtime/serve-ai-detector.js');
-      const running = await startAiDetectorService(config, { port: port ?? config.ai_detector.port, host, logger, metrics });
+      const running = await startAiDetectorService(config, { port: port ?? config.ai_detector.port, host, logger, metrics }).catch((error: unknown) => {
+        throw listenError(error, '--port or --host');
+      });
       stdout.write(
         JSON.stringify({ service: 'ai-detector', url: running.url, embedded: running.sightengineUrl !== null, sightengine_url: running.sightengineUrl }) + '\n',
       );

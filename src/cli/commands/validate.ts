@@ -3,6 +3,7 @@ import { createLogger, logDestination, type Logger } from '../../log.js';
 import { routePolkadotConsole } from '../../polkadot-log-bridge.js';
 import type { CommandContext } from '../main.js';
 import { intFlag as parseIntFlag } from '../flag-values.js';
+import { listenError } from '../listen-error.js';
 import type { FlagSpec } from '../help.js';
 
 export const description = 'run the validator (npm start = validate --subtensor.network embedded)';
@@ -61,16 +62,20 @@ async function runValidator(
     ...(seed !== undefined ? { seed } : {}),
     // --once must finish its cycle, not be cut off at 80 % of a 15 s embedded period.
     ...(config.once ? { cycleDeadlineMs: Math.max(300_000, config.submission_update_interval * 800), jitterMs: 0 } : {}),
+  }).catch((error: unknown) => {
+    throw listenError(error, '--metrics.port or --metrics.host');
   });
 
   if (config.once) {
+    let summary: Awaited<ReturnType<typeof app.runOnce>>;
     try {
-      const summary = await app.runOnce();
-      stdout.write(JSON.stringify(summary) + '\n');
-      return summary.weights.committed ? 0 : 1;
+      summary = await app.runOnce();
     } finally {
       await app.stop();
     }
+    // After the shutdown's log lines, so the summary is the last line of stdout (`| tail -n 1`).
+    stdout.write(JSON.stringify(summary) + '\n');
+    return summary.weights.committed ? 0 : 1;
   }
 
   app.run();

@@ -4,6 +4,7 @@ import { loadHotkey } from '../../wallet/index.js';
 import type { CommandContext } from '../main.js';
 import { compareJson, compareText, compareWeights } from './weights-compare.js';
 import type { FlagSpec } from '../help.js';
+import { publicEndpoint } from '../../util/public-endpoint.js';
 
 export const description =
   "show a validator's weights on chain (the wallet hotkey's uid, or --uid N); --compare sets them against the subnet's stake-weighted consensus";
@@ -28,7 +29,7 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
         ...(uid !== undefined ? { selfUid: uid } : {}),
         ...(hotkey !== undefined ? { selfHotkey: hotkey } : {}),
       });
-      stdout.write(own['json'] ? compareJson(client.endpoint, report) : compareText(report));
+      stdout.write(own['json'] ? compareJson(publicEndpoint(client.endpoint), report) : compareText(report));
       return 0;
     }
     if (hotkey !== undefined) {
@@ -51,7 +52,7 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
     const weights = onChain.weights.map((w) => ({ ...w, share: total > 0 ? w.value / total : 0 }));
     if (own['json']) {
       stdout.write(
-        toJson({ endpoint: client.endpoint, netuid: config.netuid, uid, hotkey: hotkey ?? null, weights }),
+        toJson({ endpoint: publicEndpoint(client.endpoint), netuid: config.netuid, uid, hotkey: hotkey ?? null, weights }),
       );
       return 0;
     }

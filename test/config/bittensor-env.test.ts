@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.js';
+import { cli } from '../helpers/cli.js';
+
+describe("the Bittensor SDK's environment variables", () => {
+  it('BT_WALLET_* and BT_SUBTENSOR_* set the wallet and the chain, below flags', () => {
+    const env = {
+      BT_WALLET_NAME: 'cold',
+      BT_WALLET_HOTKEY: 'hot',
+      BT_WALLET_PATH: '/srv/wallets',
+      BT_SUBTENSOR_NETWORK: 'test',
+      BT_SUBTENSOR_CHAIN_ENDPOINT: 'ws://10.0.0.5:9944',
+    };
+    const c = loadConfig({ env });
+    expect(c.wallet).toEqual({ name: 'cold', hotkey: 'hot', path: '/srv/wallets' });
+    expect(c.subtensor.network).toBe('test');
+    expect(c.subtensor.chain_endpoint).toBe('ws://10.0.0.5:9944');
+    expect(loadConfig({ env, flags: { 'wallet.hotkey': 'other' } }).wallet.hotkey).toBe('other');
+    expect(loadConfig({ env: { BT_SUBTENSOR_NETWORK: 'ws://10.0.0.6:9944' } }).subtensor.chain_endpoint).toBe('ws://10.0.0.6:9944');
+  });
+
+  it('an INFINITEVIBE_ variable wins over an alias of the same key, in either order', () => {
+    const a = { BT_WALLET_NAME: 'bt', INFINITEVIBE_WALLET__NAME: 'ours' };
+    const b = { INFINITEVIBE_WALLET__NAME: 'ours', BT_WALLET_NAME: 'bt' };
+    expect(loadConfig({ env: a }).wallet.name).toBe('ours');
+    expect(loadConfig({ env: b }).wallet.name).toBe('ours');
+    expect(loadConfig({ env: { INFINITEVIBE_MONGODB__URI: 'mongodb://ours', MONGODB_URI: 'mongodb://alias' } }).mongodb.uri).toBe('mongodb://ours');
+  });
+
+  it('a bad value names the variable', () => {
+    expect(() => loadConfig({ env: { BT_WALLET_HOTKEY: '../x' } })).toThrow(/environment variable BT_WALLET_HOTKEY: invalid value "..\/x"/);
+  });
+
+  it('validate --help names them next to their keys', async () => {
+    const { stdout } = await cli(['validate', '--help']);
+    expect(stdout).toMatch(/--wallet\.name VALUE\s+default: default; env BT_WALLET_NAME/);
+    expect(stdout).toMatch(/--subtensor\.chain_endpoint VALUE\s+\(no default\); env BT_SUBTENSOR_CHAIN_ENDPOINT/);
+  });
+});
