@@ -28,6 +28,14 @@ export function redactUserinfo(url: string): string {
   return masked.replace(SECRET_OPTION, '$1[redacted]');
 }
 
+/** Options naming a chain node: RPC providers put API keys in the path, so only the origin is shown. */
+const NODE_URL_PATHS: readonly string[] = ['subtensor.chain_endpoint', 'subtensor.network'];
+
+/** `wss://rpc.example/KEY?x` → `wss://rpc.example/…`, kept as typed up to the end of the authority. */
+function hidePath(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/?#]*)[/?#].*$/is, (_all, origin: string) => `${origin}/…`);
+}
+
 function primitive(v: unknown): boolean {
   return v === null || ['string', 'number', 'boolean'].includes(typeof v);
 }
@@ -36,6 +44,7 @@ export function describeValue(path: string, value: unknown): string {
   if (SECRET_PATHS.includes(path)) return '[redacted]';
   let v = value;
   if (typeof v === 'string' && (path === 'mongodb.uri' || /:\/\//.test(v))) v = redactUserinfo(v);
+  if (typeof v === 'string' && NODE_URL_PATHS.includes(path)) v = hidePath(v);
   let shown: string;
   if (primitive(v)) shown = JSON.stringify(v);
   else if (Array.isArray(v)) shown = v.every(primitive) ? JSON.stringify(v) : '[…]';

@@ -35,6 +35,16 @@ describe('infinitevibe config: credentials in URLs', () => {
     expect(dumped.platform_tracker.url).toBe('http://tracker.example:12001/?api_key=[redacted]');
   });
 
+  it.each([
+    ['--subtensor.chain_endpoint', 'https://rpc.example.com/v1/SECRET?token=SECRET', 'https://rpc.example.com/…'],
+    ['--subtensor.network', 'http://rpc.example.com:9944/SECRET', 'http://rpc.example.com:9944/…'],
+  ])('quotes a refused node URL given to %s by its origin only', async (flag, url, shown) => {
+    const { code, err } = await cli(['config', flag, url]);
+    expect(code).toBe(2);
+    expect(err).toContain(`"${shown}"`);
+    expect(err).not.toContain('SECRET');
+  });
+
   it('keeps URLs without credentials as they are', async () => {
     const { out } = await cli(['config', '--mongodb.uri', 'mongodb://db.example:27017/?replicaSet=rs0', '--subtensor.network', 'test']);
     const dumped = JSON.parse(out) as { mongodb: { uri: string }; subtensor: { chain_endpoint: string } };
