@@ -50,6 +50,17 @@ describe('infinitevibe miner sign | gist | upload', () => {
     expect((await cli(['miner', 'gist', 'fetch'])).code).toBe(2);
   });
 
+  it("another subcommand's flag is named as typed, with the flags this subcommand takes", async () => {
+    const check = await cli(['miner', 'check', '--gist-id', 'abc123', ...wallet]);
+    expect(check.code).toBe(2);
+    expect(check.err).toContain('miner check does not take --gist-id; it takes --json, --gist, --file, --hotkey, --validator-url');
+    const upload = await cli(['miner', 'upload', 'v.mp4', '--bucket', 'videos', '--gist', 'a:b']);
+    expect(upload.code).toBe(2);
+    expect(upload.err).toContain('miner upload does not take --gist;');
+    const sign = await cli(['miner', 'sign', '--file', 'x.jsonl', '--content_id', 'x']);
+    expect(sign.err).toContain('miner sign does not take --content_id;');
+  });
+
   it('sign writes signatures, reports bad lines; --verify passes only a fully signed file', async () => {
     const file = join(dir, 'sign.jsonl');
     await writeFile(file, `${line('a1')}\n${line('a2')}\n`);

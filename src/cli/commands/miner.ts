@@ -1,3 +1,4 @@
+import { canonicalKey } from '../../config/load-config.js';
 import { ConfigError } from '../../errors.js';
 import type { FlagSpec } from '../help.js';
 import type { CommandContext, CommandModule } from '../main.js';
@@ -21,24 +22,50 @@ export const flags: readonly FlagSpec[] = [
   { name: 'out', value: 'FILE', description: 'sign: write the signed file here instead of in place' },
   { name: 'verify', description: 'sign: only check the existing signatures', default: false },
   { name: 'force', description: 'gist push: publish even with lines validators would reject', default: false },
-  { name: 'hotkey', value: 'SS58', description: 'check: the miner hotkey (default: the wallet hotkey)' },
+  { name: 'hotkey', value: 'SS58', description: 'check, sign --verify, ui: the miner hotkey (default: the wallet hotkey)' },
   { name: 'gist', value: 'USER:ID', description: 'check: the committed gist to check' },
-  { name: 'gist-id', value: 'ID', description: 'gist pull|push: the gist (push without it creates one)' },
+  { name: 'gist-id', value: 'ID', description: 'gist pull|push, ui: the gist (push without it creates one)' },
   { name: 'filename', value: 'NAME', description: 'gist pull|push: the file inside the gist' },
   { name: 'description', value: 'TEXT', description: 'gist push: description of a new gist' },
   { name: 'validator-url', value: 'URL', description: "check: also show a validator's verdicts (its /miners report)" },
-  { name: 'bucket', value: 'NAME', description: 'upload: the R2 bucket' },
-  { name: 'account-id', value: 'ID', description: 'upload: the Cloudflare account id' },
-  { name: 'public-id', value: 'ID', description: 'upload: the public bucket id (pub-<id>.r2.dev)' },
-  { name: 'public-base-url', value: 'URL', description: 'upload: public URL base instead of pub-<id>.r2.dev' },
+  { name: 'bucket', value: 'NAME', description: 'upload, ui: the R2 bucket' },
+  { name: 'account-id', value: 'ID', description: 'upload, ui: the Cloudflare account id (default: R2_ACCOUNT_ID)' },
+  { name: 'public-id', value: 'ID', description: 'upload, ui: the public bucket id (pub-<id>.r2.dev)' },
+  { name: 'public-base-url', value: 'URL', description: 'upload, ui: public URL base instead of pub-<id>.r2.dev' },
   { name: 'key', value: 'KEY', description: 'upload: object key (default videos/<time>_<name>)' },
   { name: 'part-size-mib', value: 'N', description: 'upload: multipart part size', default: 8 },
-  { name: 'append', description: 'upload: append a checked line to the submissions file', default: false },
+  { name: 'append', value: 'FILE', description: 'upload: append a checked line to this submissions file' },
   { name: 'platform', value: 'PLATFORM', description: 'upload --append: the line platform' },
   { name: 'content-id', value: 'ID', description: 'upload --append: the line content id' },
   { name: 'port', value: 'N', description: 'ui: port to serve on', default: 8090 },
   { name: 'host', value: 'HOST', description: 'ui: address to bind (loopback by default)', default: '127.0.0.1' },
 ];
+
+/** Which of the flags above each subcommand takes. */
+const TAKES: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  check: ['json', 'gist', 'file', 'hotkey', 'validator-url'],
+  sign: ['json', 'file', 'out', 'verify', 'hotkey'],
+  gist: ['json', 'file', 'force', 'gist-id', 'filename', 'description'],
+  upload: ['json', 'bucket', 'account-id', 'public-id', 'public-base-url', 'key', 'part-size-mib', 'append', 'platform', 'content-id'],
+  ui: ['port', 'host', 'gist-id', 'file', 'hotkey', 'bucket', 'account-id', 'public-id', 'public-base-url'],
+  playground: [],
+});
+
+/**
+ * Another subcommand's flag would otherwise reach the configuration loader, which reads
+ * `--gist-id` as the config key `gist.id` and `--gist` as the `gist` section: name the flag as
+ * the miner typed it and list the ones this subcommand takes.
+ */
+function checkSubcommandFlags(sub: string, given: Readonly<Record<string, unknown>>): void {
+  const takes = TAKES[sub] ?? [];
+  for (const raw of Object.keys(given)) {
+    const key = canonicalKey(raw);
+    const spec = flags.find((f) => canonicalKey(f.name) === key);
+    if (!spec || takes.includes(spec.name)) continue;
+    const list = takes.length > 0 ? `; it takes ${takes.map((t) => `--${t}`).join(', ')}` : '';
+    throw new ConfigError(`miner ${sub} does not take --${raw}${list} (infinitevibe miner --help says which subcommand takes which flag)`, raw);
+  }
+}
 
 export async function run(context: CommandContext): Promise<number> {
   const [sub, ...rest] = context.args;
@@ -49,6 +76,7 @@ export async function run(context: CommandContext): Promise<number> {
       'miner',
     );
   }
+  checkSubcommandFlags(sub!, context.flags);
   const mod = await loader();
   return mod.run({ ...context, args: rest });
 }
