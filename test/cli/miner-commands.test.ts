@@ -144,9 +144,17 @@ describe('infinitevibe miner sign | gist | upload', () => {
     const badLine = await cli(['miner', 'upload', video, '--bucket', 'videos', '--public-id', 'b'.repeat(32), '--append', subs, '--platform', 'youtube/video', '--content-id', 'bad id', '--r2.endpoint', r2.url]);
     expect(badLine.code).toBe(2);
     expect(badLine.err).toMatch(/invalid_content_id/);
-    const noPublic = await cli(['miner', 'upload', video, '--bucket', 'videos', '--r2.endpoint', r2.url]);
+    // The post's link instead of its id is refused before anything is sent, naming the id.
+    const link = ['--platform', 'youtube/video', '--content-id', 'https://www.youtube.com/watch?v=dQw4w9WgXcQ'];
+    const byLink = await cli(['miner', 'upload', video, '--bucket', 'videos', '--public-id', 'b'.repeat(32), '--key', 'never.mp4', '--append', subs, ...link, '--r2.endpoint', r2.url]);
+    expect(byLink.code).toBe(2);
+    expect(byLink.err).toContain(`the video's id, not its link (use "dQw4w9WgXcQ")`);
+    expect(byLink.err).not.toContain('upload 100%');
+    expect(r2.object('videos', 'never.mp4')).toBeUndefined();
+    const noPublic = await cli(['miner', 'upload', video, '--bucket', 'videos', '--key', 'never.mp4', '--r2.endpoint', r2.url]);
     expect(noPublic.code).toBe(2);
-    expect(noPublic.err).toMatch(/publicId/);
+    expect(noPublic.err).toContain('miner upload needs --public-id ID');
+    expect(r2.object('videos', 'never.mp4')).toBeUndefined();
   });
 
   it('--validator-url against a validator without the report enabled says how to enable it', async () => {

@@ -6,6 +6,7 @@ import { analyseLines, appendLine, formatLine } from '../../miner/submission-lin
 import { gistLimitsFromConfig } from '../../config/gist-limits.js';
 import { intFlag, pickText } from '../flag-values.js';
 import { readSubmissionsFile } from '../../miner/submissions-file.js';
+import type { Config } from '../../config/load-config.js';
 import type { CommandContext } from '../main.js';
 
 export const description = 'miner upload VIDEO --bucket B --account-id A --public-id P [--append submissions.jsonl --platform P --content-id ID]';
@@ -13,6 +14,12 @@ export const description = 'miner upload VIDEO --bucket B --account-id A --publi
 const OWN = ['json', 'bucket', 'account-id', 'account_id', 'public-id', 'public_id', 'public-base-url', 'public_base_url', 'key', 'part-size-mib', 'append', 'platform', 'content-id', 'content_id'];
 
 const pick = pickText;
+
+/** The new line must pass the validator's parser before it joins the file. */
+function checkLine(line: string, config: Config): void {
+  const verdict = analyseLines(line, gistLimitsFromConfig(config))[0]!;
+  if (verdict.rejection) throw new ConfigError(`the new line would be rejected: ${verdict.rejection.reason} (${verdict.rejection.detail ?? ''})`, 'append');
+}
 
 export async function run({ flags, args, stdout, stderr }: CommandContext): Promise<number> {
   const { own, config } = splitFlags(flags, OWN);
@@ -24,11 +31,22 @@ export async function run({ flags, args, stdout, stderr }: CommandContext): Prom
   const platform = pick(own, 'platform');
   const contentId = pick(own, 'content-id', 'content_id');
   if (append !== undefined && (!platform || !contentId)) throw new ConfigError('--append needs --platform and --content-id for the new line', 'append');
+  const publicId = pick(own, 'public-id', 'public_id');
+  const publicBaseUrl = pick(own, 'public-base-url', 'public_base_url');
+  if (!publicId && !publicBaseUrl) {
+    throw new ConfigError("miner upload needs --public-id ID (the bucket's public URL https://pub-<ID>.r2.dev) or --public-base-url URL (a custom domain)", 'public-id');
+  }
+  let current: string | undefined;
+  if (append !== undefined) {
+    // The line's own fields and the file are checked before the upload, not after it: a video
+    // can take long to send, and a typo in --content-id should not cost it.
+    checkLine(formatLine({ content_id: contentId!, platform: platform!, direct_video_url: 'https://pub-0.r2.dev/video.mp4' }), config);
+    // Only a file that does not exist yet starts empty: one that cannot be read is not overwritten.
+    current = await readSubmissionsFile(append, { flag: 'append', maxBytes: config.gist.max_bytes, missingIsEmpty: true, rewrite: true });
+  }
   const partMib = intFlag(own['part-size-mib'], 'part-size-mib', 5, 5120) ?? 8;
   const env = process.env;
   const accountId = pick(own, 'account-id', 'account_id') ?? env['R2_ACCOUNT_ID'];
-  const publicId = pick(own, 'public-id', 'public_id');
-  const publicBaseUrl = pick(own, 'public-base-url', 'public_base_url');
   let lastShown = -1;
   const result = await uploadToR2({
     file,
@@ -54,12 +72,8 @@ export async function run({ flags, args, stdout, stderr }: CommandContext): Prom
   let line: string | undefined;
   if (append !== undefined) {
     line = formatLine({ content_id: contentId!, platform: platform!, direct_video_url: result.url });
-    // The new line must pass the validator's parser before it joins the file.
-    const verdict = analyseLines(line, gistLimitsFromConfig(config))[0]!;
-    if (verdict.rejection) throw new ConfigError(`the new line would be rejected: ${verdict.rejection.reason} (${verdict.rejection.detail ?? ''})`, 'append');
-    // Only a file that does not exist yet starts empty: one that cannot be read is not overwritten.
-    const current = await readSubmissionsFile(append, { flag: 'append', maxBytes: config.gist.max_bytes, missingIsEmpty: true, rewrite: true });
-    await writeFile(append, appendLine(current, line), 'utf8');
+    checkLine(line, config);
+    await writeFile(append, appendLine(current!, line), 'utf8');
   }
   if (own['json']) stdout.write(toJson({ ...result, ...(line ? { appended_to: append, line } : {}) }));
   else {
