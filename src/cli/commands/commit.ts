@@ -1,5 +1,5 @@
 import { connectFromConfig, splitFlags, toJson } from '../../chain/inspect.js';
-import { ConfigError } from '../../errors.js';
+import { ChainModuleError, ConfigError, HotkeyNotRegisteredError } from '../../errors.js';
 import { parseGistReference } from '../../miner/gist-ref.js';
 import { loadHotkey } from '../../wallet/index.js';
 import type { CommandContext } from '../main.js';
@@ -24,7 +24,14 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
   const signer = await loadHotkey(config.wallet);
   const client = await connectFromConfig(config);
   try {
-    const receipt = await client.setCommitment(config.netuid, value, signer);
+    // The chain takes commitments from registered hotkeys only, and charges the fee of a refused
+    // one: ask first, and name the fix rather than Commitments.AccountNotAllowedCommit.
+    if ((await client.validatorStatus(config.netuid, signer.address)).uid === null) throw new HotkeyNotRegisteredError(signer.address, config.netuid);
+    const receipt = await client.setCommitment(config.netuid, value, signer).catch((error: unknown) => {
+      // Deregistered between the two calls.
+      if (error instanceof ChainModuleError && error.errorName === 'AccountNotAllowedCommit') throw new HotkeyNotRegisteredError(signer.address, config.netuid);
+      throw error;
+    });
     if (own['json'])
       stdout.write(
         toJson({
