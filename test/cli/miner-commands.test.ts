@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { decodeAddress, encodeAddress } from '@polkadot/util-crypto';
 import { createGistHost } from '../../src/devnet/http/gist-host.js';
 import { createGistApiStandin, type GistApiStandin } from '../../src/devnet/http/github-gist-api-standin.js';
 import { createR2Standin, type R2Standin } from '../../src/devnet/http/r2-standin.js';
@@ -59,6 +60,22 @@ describe('infinitevibe miner sign | gist | upload', () => {
     expect(upload.err).toContain('miner upload does not take --gist;');
     const sign = await cli(['miner', 'sign', '--file', 'x.jsonl', '--content_id', 'x']);
     expect(sign.err).toContain('miner sign does not take --content_id;');
+  });
+
+  it('--hotkey must be an SS58 address; another SS58 format of the same key is read as the chain writes it', async () => {
+    const file = join(dir, 'hotkey.jsonl');
+    await writeFile(file, `${line('h1')}\n`);
+    expect((await cli(['miner', 'sign', '--file', file, ...wallet])).code).toBe(0);
+    const mistyped = `${address.slice(0, -1)}${address.endsWith('x') ? 'y' : 'x'}`;
+    for (const sub of [['check'], ['sign', '--verify']]) {
+      const typo = await cli(['miner', ...sub, '--file', file, '--hotkey', mistyped]);
+      expect(typo.code).toBe(2);
+      expect(typo.err).toContain(`--hotkey "${mistyped}" is not an SS58 address`);
+    }
+    const polkadotFormat = encodeAddress(decodeAddress(address), 0);
+    const verified = await cli(['miner', 'sign', '--verify', '--json', '--file', file, '--hotkey', polkadotFormat]);
+    expect(verified.code).toBe(0);
+    expect(JSON.parse(verified.out)).toMatchObject({ hotkey: address, valid: 1 });
   });
 
   it('sign writes signatures, reports bad lines; --verify passes only a fully signed file', async () => {

@@ -7,7 +7,7 @@ import { checkSubmissions, type CheckReport } from '../../miner/check-submission
 import { fetchValidatorReport, type ValidatorReport } from '../../miner/validator-report-client.js';
 import { openMinerToolkit } from '../../runtime/miner-toolkit.js';
 import { loadHotkey } from '../../wallet/index.js';
-import { pickText } from '../flag-values.js';
+import { hotkeyFlag, pickText } from '../flag-values.js';
 import { readSubmissionsFile } from '../../miner/submissions-file.js';
 import type { CommandContext } from '../main.js';
 
@@ -57,7 +57,7 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
   const gist = pickText(own, 'gist');
   const file = pickText(own, 'file');
   if ((gist === undefined) === (file === undefined)) throw new ConfigError('miner check needs exactly one of --gist user:gist_id and --file submissions.jsonl', 'gist');
-  const hotkey = pickText(own, 'hotkey') ?? (await loadHotkey(config.wallet)).address;
+  const hotkey = hotkeyFlag(own) ?? (await loadHotkey(config.wallet)).address;
   const validatorUrl = pickText(own, 'validator-url', 'validator_url', 'validatorUrl');
   const text = file === undefined ? undefined : await readSubmissionsFile(file, { flag: 'file', maxBytes: config.gist.max_bytes });
   const logger = createLogger({ level: config.logging.level === 'info' ? 'warn' : config.logging.level }, process.stderr);

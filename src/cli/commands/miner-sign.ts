@@ -4,7 +4,7 @@ import { ConfigError } from '../../errors.js';
 import { signLines, verifyLines, type LineOutcome } from '../../miner/sign-lines.js';
 import { gistLimitsFromConfig } from '../../config/gist-limits.js';
 import { loadHotkey } from '../../wallet/index.js';
-import { pickText } from '../flag-values.js';
+import { hotkeyFlag, pickText } from '../flag-values.js';
 import { readSubmissionsFile } from '../../miner/submissions-file.js';
 import type { CommandContext } from '../main.js';
 
@@ -22,7 +22,7 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
   const file = pickText(own, 'file');
   if (file === undefined) throw new ConfigError('miner sign needs --file submissions.jsonl', 'file');
   const out = pickText(own, 'out') ?? file;
-  const verifyHotkey = pickText(own, 'hotkey');
+  const verifyHotkey = hotkeyFlag(own);
   const limits = gistLimitsFromConfig(config);
   const text = await readSubmissionsFile(file, { flag: 'file', maxBytes: limits.maxBytes, rewrite: !own['verify'] });
   if (own['verify']) {
