@@ -31,6 +31,7 @@ export async function run({ flags, args, stdout, stderr }: CommandContext): Prom
   const platform = pick(own, 'platform');
   const contentId = pick(own, 'content-id', 'content_id');
   if (append !== undefined && (!platform || !contentId)) throw new ConfigError('--append needs --platform and --content-id for the new line', 'append');
+  const partMib = intFlag(own['part-size-mib'], 'part-size-mib', 5, 5120) ?? 8;
   const publicId = pick(own, 'public-id', 'public_id');
   const publicBaseUrl = pick(own, 'public-base-url', 'public_base_url');
   if (!publicId && !publicBaseUrl) {
@@ -44,7 +45,6 @@ export async function run({ flags, args, stdout, stderr }: CommandContext): Prom
     // Only a file that does not exist yet starts empty: one that cannot be read is not overwritten.
     current = await readSubmissionsFile(append, { flag: 'append', maxBytes: config.gist.max_bytes, missingIsEmpty: true, rewrite: true });
   }
-  const partMib = intFlag(own['part-size-mib'], 'part-size-mib', 5, 5120) ?? 8;
   const env = process.env;
   const accountId = pick(own, 'account-id', 'account_id') ?? env['R2_ACCOUNT_ID'];
   let lastShown = -1;
