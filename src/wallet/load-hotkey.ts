@@ -19,6 +19,7 @@ import {
 import { WalletError } from '../errors.js';
 import { initCrypto } from '../crypto/signed-line.js';
 import { hotkeyFilePath, type HotkeyLocation } from './hotkey-location.js';
+import { missingHotkeyHint } from './missing-hint.js';
 import { permissionHint } from './permission-hint.js';
 import { canonicalToExpandedSecret } from './secret-key.js';
 
@@ -66,7 +67,7 @@ async function readHotkeyText(file: string): Promise<string> {
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       throw new WalletError(
-        `hotkey file ${file} does not exist; ${FIX_FLAGS}`,
+        `hotkey file ${file} does not exist (${await missingHotkeyHint(file)}); ${FIX_FLAGS}`,
         'ERR_WALLET_NOT_FOUND',
         file,
         { cause },
