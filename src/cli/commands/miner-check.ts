@@ -34,11 +34,14 @@ export function renderCheck(report: CheckReport, validator: ValidatorReport | nu
     return cells.map((c) => escapeUntrusted(c, 300));
   });
   const c = report.commitment;
+  const onChain = c.on_chain !== undefined ? `on chain: ${c.on_chain ?? 'none'}${c.block !== null ? ` at block ${c.block}` : ''}` : '';
+  const verdict = c.ok ? 'ok' : `${c.reason}${c.detail ? ` (${c.detail})` : ''}`;
+  // A file has no commitment of its own: only what the chain holds, and why the hotkey cannot score.
+  const commitmentLine =
+    c.value !== null ? `commitment ${c.value}: ${verdict}${onChain ? `; ${onChain}` : ''}` : onChain ? `commitment ${onChain}${c.ok ? '' : `; ${verdict}`}` : '';
   const lines: string[] = [
     `hotkey ${report.hotkey} on netuid ${report.netuid}`,
-    c.value !== null || c.on_chain !== undefined
-      ? escapeUntrusted(`commitment ${c.value ?? '-'}: ${c.ok ? 'ok' : `${c.reason}${c.detail ? ` (${c.detail})` : ''}`}${c.on_chain !== undefined ? `; on chain: ${c.on_chain ?? 'none'}${c.block !== null ? ` at block ${c.block}` : ''}` : ''}`)
-      : '',
+    escapeUntrusted(commitmentLine),
     renderTable(headers, rows).trimEnd(),
     `${report.summary.lines} line(s): ${report.summary.accepted} accepted, ${report.summary.rejected} rejected, ${report.summary.ignored} not checked` +
       (Object.keys(report.summary.by_reason).length ? ` (${Object.entries(report.summary.by_reason).map(([k, n]) => `${k}: ${n}`).join(', ')})` : ''),
