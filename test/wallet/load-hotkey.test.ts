@@ -134,14 +134,14 @@ describe('loadHotkey: errors', () => {
     const loc = await hotkeyWith(`{"secretPhrase": "${MNEMONIC}",`);
     const error = await walletError(loadHotkey(loc));
     expect(error.code).toBe('ERR_WALLET_INVALID');
-    expect(error.message).toMatch(/is not valid JSON/);
+    expect(error.message).toMatch(/is not valid JSON; btcli's hotkey file is JSON with secretPhrase, secretSeed or privateKey \(btcli wallet regen_hotkey writes one\)$/);
     expect(error.message).not.toContain('leopard');
     expect(error.cause).toBeUndefined();
   });
 
   it.each([
     ['a JSON array', '[]', /must hold a JSON object/],
-    ['no secret', JSON.stringify({ ss58Address: ADDRESS }), /has no secretSeed, secretPhrase or privateKey/],
+    ['no secret', JSON.stringify({ ss58Address: ADDRESS }), /has no secretSeed, secretPhrase or privateKey, so it cannot sign \(a public key only\?\); btcli's hotkey file is JSON with/],
     [
       'a malformed seed',
       JSON.stringify({ secretSeed: '0x1234' }),
