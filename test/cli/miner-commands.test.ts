@@ -127,6 +127,16 @@ describe('infinitevibe miner sign | gist | upload', () => {
     const pulled = await cli(['miner', 'gist', 'pull', '--gist-id', pushed.id, '--file', pulledFile, '--github.api_url', api.url]);
     expect(pulled.code).toBe(0);
     expect(await readFile(pulledFile, 'utf8')).toBe(`${line('c1')}\n`);
+    // A local file with other lines is not replaced unless asked.
+    await writeFile(pulledFile, `${line('c1')}\n${line('unpublished')}\n`);
+    const kept = await cli(['miner', 'gist', 'pull', '--gist-id', pushed.id, '--file', pulledFile, '--github.api_url', api.url]);
+    expect(kept.code).toBe(1);
+    expect(kept.err).toContain(`refusing to replace ${pulledFile}: it differs from the gist`);
+    expect(await readFile(pulledFile, 'utf8')).toBe(`${line('c1')}\n${line('unpublished')}\n`);
+    expect((await cli(['miner', 'gist', 'pull', '--force', '--gist-id', pushed.id, '--file', pulledFile, '--github.api_url', api.url])).code).toBe(0);
+    expect(await readFile(pulledFile, 'utf8')).toBe(`${line('c1')}\n`);
+    // The same content again is no loss: pulled.
+    expect((await cli(['miner', 'gist', 'pull', '--gist-id', pushed.id, '--file', pulledFile, '--github.api_url', api.url])).code).toBe(0);
     const noToken = await cli(['miner', 'gist', 'push', '--file', file, '--github.api_url', api.url]);
     expect(noToken.code).toBe(1);
     expect(noToken.err).toMatch(/ERR_GIST_API_NO_TOKEN/);

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { renderTable, splitFlags, toJson } from '../../chain/inspect.js';
 import { ConfigError, WalletError } from '../../errors.js';
 import { escapeUntrusted } from '../../formats/escape-untrusted.js';
@@ -29,6 +29,16 @@ export async function run({ flags, args, stdout, stderr }: CommandContext): Prom
   if (action === 'pull') {
     if (gistId === undefined) throw new ConfigError('miner gist pull needs --gist-id ID (or a gist URL)', 'gist-id');
     const gist = await client.pull(gistId);
+    // The local file may hold lines not published yet (an upload --append, a sign): replacing
+    // it with the gist is asked for, not done by a pull that defaults to submissions.jsonl.
+    const local = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null;
+      throw new ConfigError(`cannot read --file ${file}: ${error.code ?? error.message}`, 'file');
+    });
+    if (local !== null && local !== gist.content && !own['force']) {
+      stderr.write(`refusing to replace ${file}: it differs from the gist (unpublished lines?); --file OTHER pulls beside it, --force replaces it\n`);
+      return 1;
+    }
     await writeFile(file, gist.content, 'utf8');
     if (own['json']) stdout.write(toJson({ file, ...gist, content: undefined, bytes: Buffer.byteLength(gist.content) }));
     // The file name is whatever the gist's owner called it.

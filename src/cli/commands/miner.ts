@@ -21,7 +21,7 @@ export const flags: readonly FlagSpec[] = [
   { name: 'file', value: 'FILE', description: 'the submissions file (JSON lines); sign needs it, check takes it or --gist, gist pull|push default to submissions.jsonl' },
   { name: 'out', value: 'FILE', description: 'sign: write the signed file here instead of in place' },
   { name: 'verify', description: 'sign: only check the existing signatures', default: false },
-  { name: 'force', description: 'gist push: publish even with lines validators would reject', default: false },
+  { name: 'force', description: 'gist push: publish even with lines validators would reject; gist pull: replace a --file that differs', default: false },
   { name: 'hotkey', value: 'SS58', description: 'check, sign --verify, ui: the miner hotkey (default: the wallet hotkey)' },
   { name: 'gist', value: 'USER:ID', description: 'check: the committed gist to check' },
   { name: 'gist-id', value: 'ID', description: 'gist pull|push, ui: the gist (push without it creates one)' },
