@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +13,7 @@ import { MetricsServer } from '../../src/metrics/metrics-server.js';
 import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
 import { fetchValidatorReport } from '../../src/miner/validator-report-client.js';
 import { writeHotkeyFile } from '../../src/wallet/index.js';
-import { cli } from '../helpers/cli.js';
+import { CLI_ENTRY, cli } from '../helpers/cli.js';
 import { restoreEnv } from '../helpers/restore-env.js';
 
 const line = (id: string, url = `https://pub-1.r2.dev/${id}.mp4`) => JSON.stringify({ content_id: id, platform: 'youtube/video', direct_video_url: url });
@@ -182,6 +184,24 @@ describe('infinitevibe miner sign | gist | upload', () => {
     expect(noPublic.code).toBe(2);
     expect(noPublic.err).toContain('miner upload needs --public-id ID');
     expect(r2.object('videos', 'never.mp4')).toBeUndefined();
+  });
+
+  it('upload in its own process: progress on stderr, not the SDK warning about its future Node versions', async () => {
+    const video = join(dir, 'own-process.mp4');
+    await writeFile(video, Buffer.alloc(1024, 3));
+    const { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _set, ...inherited } = process.env;
+    const childEnv = { ...inherited, R2_ACCESS_KEY_ID: 'k', R2_SECRET_ACCESS_KEY: 's' };
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'miner', 'upload', video, '--bucket', 'videos', '--public-id', 'c'.repeat(32), '--r2.endpoint', r2.url], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: childEnv,
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(stderr).toContain('upload 100% (1024/1024 bytes)');
+    expect(code).toBe(0);
+    expect(stderr).not.toContain('NodeVersionSupportWarning');
+    expect(stderr).not.toMatch(/Warning/);
   });
 
   it('--validator-url against a validator without the report enabled says how to enable it', async () => {
