@@ -204,6 +204,12 @@ describe('infinitevibe miner sign | gist | upload', () => {
     expect(stderr).not.toMatch(/Warning/);
   });
 
+  it('--validator-url without a scheme is a configuration error before anything is checked', async () => {
+    const r = await cli(['miner', 'check', '--file', join(dir, 'none.jsonl'), '--hotkey', address, '--validator-url', '127.0.0.1:9100']);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`infinitevibe: configuration error: --validator-url must be the validator's metrics address, such as http://127.0.0.1:9100, got "127.0.0.1:9100"\n`);
+  });
+
   it('--validator-url against a validator without the report enabled says how to enable it', async () => {
     const server = await MetricsServer.start({ metrics: new ValidatorMetrics({ defaultMetrics: false }), host: '127.0.0.1', port: 0 });
     try {

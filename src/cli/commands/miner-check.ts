@@ -62,6 +62,10 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
   if ((gist === undefined) === (file === undefined)) throw new ConfigError('miner check needs exactly one of --gist user:gist_id and --file submissions.jsonl', 'gist');
   const hotkey = hotkeyFlag(own) ?? (await loadHotkey(config.wallet)).address;
   const validatorUrl = pickText(own, 'validator-url', 'validator_url', 'validatorUrl');
+  // Refused before the checks run, which can take a while, not after them with a stack trace.
+  if (validatorUrl !== undefined && !/^https?:\/\/[^/]/i.test(validatorUrl)) {
+    throw new ConfigError(`--validator-url must be the validator's metrics address, such as http://127.0.0.1:9100, got ${JSON.stringify(validatorUrl)}`, 'validator-url');
+  }
   const text = file === undefined ? undefined : await readSubmissionsFile(file, { flag: 'file', maxBytes: config.gist.max_bytes });
   const logger = createLogger({ level: config.logging.level === 'info' ? 'warn' : config.logging.level }, process.stderr);
   const toolkit = await openMinerToolkit(config, { logger });
