@@ -312,7 +312,7 @@ function str(body: Record<string, unknown>, key: string): string {
 }
 
 /** localhost, or an address in 127.0.0.0/8 or ::1 (IPv4-mapped forms included). */
-function isLoopbackHost(host: string): boolean {
+export function isLoopbackHost(host: string): boolean {
   if (host === 'localhost') return true;
   const bare = host.replace(/^\[(.*)\]$/, '$1');
   if (!ipaddr.isValid(bare)) return false;

@@ -204,6 +204,20 @@ describe('infinitevibe miner sign | gist | upload', () => {
     expect(stderr).not.toMatch(/Warning/);
   });
 
+  it('a file that cannot be written, or a page host that is not loopback, is a configuration error, not a stack trace', async () => {
+    const file = join(dir, 'writable.jsonl');
+    await writeFile(file, `${line('w1')}\n`);
+    const missingFolder = join(dir, 'no-such-folder', 'out.jsonl');
+    const sign = await cli(['miner', 'sign', '--file', file, '--out', missingFolder, ...wallet]);
+    expect(sign.code).toBe(2);
+    expect(sign.err).toBe(`infinitevibe: configuration error: cannot write --out ${missingFolder}: ENOENT (its folder does not exist)\n`);
+    const page = await cli(['miner', 'ui', '--host', '0.0.0.0', '--port', '8099', ...wallet]);
+    expect(page.code).toBe(2);
+    expect(page.err).toBe(
+      'infinitevibe: configuration error: --host must be a loopback address (127.0.0.1, ::1 or localhost), got "0.0.0.0"; from another machine, use an SSH tunnel: ssh -L 8099:127.0.0.1:8099 <this machine>\n',
+    );
+  });
+
   it('--validator-url without a scheme is a configuration error before anything is checked', async () => {
     const r = await cli(['miner', 'check', '--file', join(dir, 'none.jsonl'), '--hotkey', address, '--validator-url', '127.0.0.1:9100']);
     expect(r.code).toBe(2);

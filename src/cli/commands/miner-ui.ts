@@ -1,8 +1,9 @@
 import { splitFlags } from '../../chain/inspect.js';
-import { WalletError } from '../../errors.js';
+import { ConfigError, WalletError } from '../../errors.js';
 import { createLogger } from '../../log.js';
 import { GistClient } from '../../miner/gist-client.js';
 import { parseGistId } from '../../miner/gist-ref.js';
+import { isLoopbackHost } from '../../miner/ui-server.js';
 import { startMinerUi } from '../../runtime/miner-ui-app.js';
 import { loadHotkey } from '../../wallet/index.js';
 import { hotkeyFlag, intFlag, pickText } from '../flag-values.js';
@@ -16,6 +17,10 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
   const { own, config } = splitFlags(flags, OWN);
   const port = intFlag(own['port'], 'port', 0, 65535) ?? 8090;
   const host = pickText(own, 'host') ?? '127.0.0.1';
+  if (!isLoopbackHost(host)) {
+    // The page signs with the hotkey and has no login: anyone reaching the port could use it.
+    throw new ConfigError(`--host must be a loopback address (127.0.0.1, ::1 or localhost), got ${JSON.stringify(host)}; from another machine, use an SSH tunnel: ssh -L ${port}:127.0.0.1:${port} <this machine>`, 'host');
+  }
   const hotkeyArg = hotkeyFlag(own);
   let signer;
   try {

@@ -1,11 +1,10 @@
-import { writeFile } from 'node:fs/promises';
 import { splitFlags, toJson } from '../../chain/inspect.js';
 import { ConfigError } from '../../errors.js';
 import { uploadToR2 } from '../../miner/r2-upload.js';
 import { analyseLines, appendLine, formatLine } from '../../miner/submission-lines.js';
 import { gistLimitsFromConfig } from '../../config/gist-limits.js';
 import { intFlag, pickText } from '../flag-values.js';
-import { readSubmissionsFile } from '../../miner/submissions-file.js';
+import { readSubmissionsFile, writeSubmissionsFile } from '../../miner/submissions-file.js';
 import type { Config } from '../../config/load-config.js';
 import type { CommandContext } from '../main.js';
 
@@ -73,7 +72,7 @@ export async function run({ flags, args, stdout, stderr }: CommandContext): Prom
   if (append !== undefined) {
     line = formatLine({ content_id: contentId!, platform: platform!, direct_video_url: result.url });
     checkLine(line, config);
-    await writeFile(append, appendLine(current!, line), 'utf8');
+    await writeSubmissionsFile(append, appendLine(current!, line), 'append');
   }
   if (own['json']) stdout.write(toJson({ ...result, ...(line ? { appended_to: append, line } : {}) }));
   else {
