@@ -180,6 +180,13 @@ describe('infinitevibe miner sign | gist | upload', () => {
     expect(byLink.err).toContain(`the video's id, not its link (use "dQw4w9WgXcQ")`);
     expect(byLink.err).not.toContain('upload 100%');
     expect(r2.object('videos', 'never.mp4')).toBeUndefined();
+    // Without an account id or endpoint, the message names the flag and the variable.
+    vi.stubEnv('R2_ACCOUNT_ID', undefined);
+    const noAccount = await cli(['miner', 'upload', video, '--bucket', 'videos', '--public-id', 'b'.repeat(32)]);
+    expect(noAccount.code).toBe(2);
+    expect(noAccount.err).toContain('configuration error: --account-id (or R2_ACCOUNT_ID) must be the 32-hex-digit Cloudflare account id (or --r2.endpoint)');
+    const badPublicId = await cli(['miner', 'upload', video, '--bucket', 'videos', '--public-id', 'pub-123', '--r2.endpoint', r2.url]);
+    expect(badPublicId.err).toContain('configuration error: --public-id must be the 32 hex digits of pub-<id>.r2.dev');
     const noPublic = await cli(['miner', 'upload', video, '--bucket', 'videos', '--key', 'never.mp4', '--r2.endpoint', r2.url]);
     expect(noPublic.code).toBe(2);
     expect(noPublic.err).toContain('miner upload needs --public-id ID');

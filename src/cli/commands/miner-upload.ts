@@ -14,6 +14,21 @@ const OWN = ['json', 'bucket', 'account-id', 'account_id', 'public-id', 'public_
 
 const pick = pickText;
 
+/** uploadToR2's option names, as the flags and variables that set them here. */
+const FLAG_TERMS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^accountId\b/, '--account-id (or R2_ACCOUNT_ID)'],
+  [/^publicId\b/, '--public-id'],
+  [/^publicBaseUrl\b/, '--public-base-url'],
+  [/^endpoint\b/, '--r2.endpoint'],
+  [/^bucket\b/, '--bucket'],
+  [/^key\b/, '--key'],
+  [/\(or give endpoint\)/, '(or --r2.endpoint)'],
+];
+
+function inFlagTerms(message: string): string {
+  return FLAG_TERMS.reduce((text, [re, term]) => text.replace(re, term), message);
+}
+
 /** The new line must pass the validator's parser before it joins the file. */
 function checkLine(line: string, config: Config): void {
   const verdict = analyseLines(line, gistLimitsFromConfig(config))[0]!;
@@ -65,7 +80,7 @@ export async function run({ flags, args, stdout, stderr }: CommandContext): Prom
       lastShown = pct;
     },
   }).catch((error: unknown) => {
-    if (error instanceof TypeError) throw new ConfigError(error.message, 'upload');
+    if (error instanceof TypeError) throw new ConfigError(inFlagTerms(error.message), 'upload');
     throw error;
   });
   let line: string | undefined;
