@@ -145,7 +145,7 @@ export function hotkeyPairFromText(text: string, file = '<memory>'): KeyringPair
     if (body.startsWith(prefix)) {
       throw invalid(
         file,
-        `is ${kind}-encrypted; the validator needs an unencrypted hotkey (btcli wallet regen_hotkey without --use-password)`,
+        `is ${kind}-encrypted; infinitevibe (the validator and the miner toolkit) needs an unencrypted hotkey (btcli wallet regen_hotkey without --use-password)`,
       );
     }
   }
