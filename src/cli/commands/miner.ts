@@ -1,6 +1,6 @@
 import { canonicalKey } from '../../config/load-config.js';
 import { ConfigError } from '../../errors.js';
-import type { FlagSpec } from '../help.js';
+import type { FlagSpec, HelpTopic } from '../help.js';
 import type { CommandContext, CommandModule } from '../main.js';
 
 /** `infinitevibe miner <sub>`: each subcommand is its own module, loaded on demand. */
@@ -32,7 +32,7 @@ export const flags: readonly FlagSpec[] = [
   { name: 'account-id', value: 'ID', description: 'upload, ui: the Cloudflare account id (default: R2_ACCOUNT_ID)' },
   { name: 'public-id', value: 'ID', description: 'upload, ui: the public bucket id (pub-<id>.r2.dev)' },
   { name: 'public-base-url', value: 'URL', description: 'upload, ui: public URL base instead of pub-<id>.r2.dev' },
-  { name: 'key', value: 'KEY', description: 'upload: object key (default videos/<time>_<name>)' },
+  { name: 'key', value: 'KEY', description: "upload: object key (default: the video file's name)" },
   { name: 'part-size-mib', value: 'N', description: 'upload: multipart part size', default: 8 },
   { name: 'append', value: 'FILE', description: 'upload: append a checked line to this submissions file' },
   { name: 'platform', value: 'PLATFORM', description: 'upload --append: the line platform' },
@@ -51,6 +51,25 @@ const TAKES: Readonly<Record<string, readonly string[]>> = Object.freeze({
   playground: [],
 });
 
+/** What each subcommand's --help says above its flags. */
+const PAGES: Readonly<Record<string, { readonly usage: string; readonly description: string }>> = Object.freeze({
+  check: { usage: 'miner check --gist USER:GIST_ID | --file FILE [--hotkey SS58] [--validator-url URL] [flags]', description: "run the validator's checks on a gist or a file, line by line" },
+  sign: { usage: 'miner sign --file FILE [--out FILE] [--verify] [flags]', description: 'sign each valid line with the wallet hotkey; --verify checks the signatures' },
+  gist: { usage: 'miner gist pull|push [--gist-id ID] [--file FILE] [flags]', description: 'publish the file as a gist (push, GITHUB_TOKEN) or fetch it back (pull)' },
+  upload: { usage: 'miner upload VIDEO --bucket B --public-id ID [--append FILE --platform P --content-id ID] [flags]', description: 'send a video to R2 (R2_* variables) and optionally append its line' },
+  ui: { usage: 'miner ui [--gist-id ID] [--bucket B --public-id ID] [--port 8090] [flags]', description: 'a local page to edit, sign, check and save the gist' },
+  playground: { usage: 'miner playground', description: 'stand-ins, services and a validator to try docs/MINING.md without any account' },
+});
+
+/** `infinitevibe miner <sub> --help`: only the flags that subcommand takes. */
+export function subcommandHelp(args: readonly string[]): HelpTopic | undefined {
+  const sub = args[0];
+  const page = sub === undefined ? undefined : PAGES[sub];
+  if (!page) return undefined;
+  const takes = TAKES[sub!] ?? [];
+  return { name: `miner ${sub!}`, ...page, flags: flags.filter((f) => takes.includes(f.name)) };
+}
+
 /**
  * Another subcommand's flag would otherwise reach the configuration loader, which reads
  * `--gist-id` as the config key `gist.id` and `--gist` as the `gist` section: name the flag as
@@ -63,7 +82,7 @@ function checkSubcommandFlags(sub: string, given: Readonly<Record<string, unknow
     const spec = flags.find((f) => canonicalKey(f.name) === key);
     if (!spec || takes.includes(spec.name)) continue;
     const list = takes.length > 0 ? `; it takes ${takes.map((t) => `--${t}`).join(', ')}` : '';
-    throw new ConfigError(`miner ${sub} does not take --${raw}${list} (infinitevibe miner --help says which subcommand takes which flag)`, raw);
+    throw new ConfigError(`miner ${sub} does not take --${raw}${list} (infinitevibe miner ${sub} --help lists them)`, raw);
   }
 }
 
