@@ -172,6 +172,10 @@ describe('chain inspection commands against the stand-in node', () => {
       },
       { timeout: 10_000, interval: 100 },
     );
+    // The same commitment again (a gist updated in place keeps its id) sends nothing.
+    const again = await cli(['commit', '--gist', 'https://gist.github.com/torvalds/aa5a315d61ae9438b18d', ...flags, '--wallet.name', 'miner']);
+    expect(again.code).toBe(0);
+    expect(again.out).toMatch(new RegExp(`^"torvalds:aa5a315d61ae9438b18d" is already committed for ${minerAddress} on netuid ${NETUID} \\(block \\d+\\); nothing sent\n$`));
   });
 
   it('commit with a hotkey that is not registered says so and how to register; nothing is committed', async () => {
