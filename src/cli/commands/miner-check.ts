@@ -55,6 +55,23 @@ export function renderCheck(report: CheckReport, validator: ValidatorReport | nu
   return lines.filter((l) => l !== '').join('\n') + '\n';
 }
 
+const UNREACHABLE_RE = /ERR_SERVICE_(NETWORK|TIMEOUT)/;
+
+/**
+ * A miner runs neither service by default, so `localhost` refusing is the usual first result:
+ * say where the checks looked and how to get a service, once, below the table.
+ */
+export function serviceHints(report: CheckReport, urls: { readonly platformTracker: string; readonly aiDetector: string }): string[] {
+  const hints: string[] = [];
+  if (report.rows.some((r) => r.reason.startsWith('metrics_') && UNREACHABLE_RE.test(r.reason))) {
+    hints.push(`the platform tracker at ${urls.platformTracker} did not answer: start one (infinitevibe serve platform-tracker, with YOUTUBE_API_KEY and APIFY_API_KEY) or pass --platform_tracker.url`);
+  }
+  if (report.rows.some((r) => r.reason === 'ai_unavailable' && UNREACHABLE_RE.test(r.detail ?? ''))) {
+    hints.push(`the AI detector at ${urls.aiDetector} did not answer: start one (infinitevibe serve ai-detector, with SIGHTENGINE_USER and SIGHTENGINE_SECRET) or pass --ai_detector.url`);
+  }
+  return hints;
+}
+
 export async function run({ flags, stdout }: CommandContext): Promise<number> {
   const { own, config } = splitFlags(flags, OWN);
   const gist = pickText(own, 'gist');
@@ -73,7 +90,10 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
     const report = await checkSubmissions({ hotkey, ...(gist !== undefined ? { gist } : { text: text! }) }, toolkit.deps);
     const validator = typeof validatorUrl === 'string' ? await fetchValidatorReport(validatorUrl, hotkey) : undefined;
     if (own['json']) stdout.write(toJson({ ...report, ...(validator !== undefined ? { validator } : {}) }));
-    else stdout.write(renderCheck(report, validator));
+    else {
+      stdout.write(renderCheck(report, validator));
+      for (const hint of serviceHints(report, { platformTracker: config.platform_tracker.url, aiDetector: config.ai_detector.url })) stdout.write(`${hint}\n`);
+    }
     return report.ok ? 0 : 1;
   } finally {
     await toolkit.close();
