@@ -4,7 +4,9 @@
  * the one form meant, so `--port` alone, `--port 0x50` or `--bucket a --bucket b` are refused
  * rather than read as port 1, 80 or bucket "a,b".
  */
+import { decodeAddress, encodeAddress } from '@polkadot/util-crypto';
 import { ConfigError } from '../errors.js';
+import { SS58_FORMAT } from '../wallet/index.js';
 
 const INTEGER_TEXT = /^[+-]?\d+$/;
 
@@ -30,4 +32,22 @@ export function textFlag(raw: unknown, name: string): string | undefined {
 export function pickText(own: Readonly<Record<string, unknown>>, ...names: string[]): string | undefined {
   for (const name of names) if (own[name] !== undefined) return textFlag(own[name], name);
   return undefined;
+}
+
+/**
+ * `--hotkey SS58`: a miner hotkey to check, in the SS58 form the chain and the validator use
+ * (format 42). A typo would otherwise be checked as some unregistered account, every signature
+ * "invalid", without saying the address itself is wrong.
+ */
+export function hotkeyFlag(own: Readonly<Record<string, unknown>>): string | undefined {
+  const raw = pickText(own, 'hotkey');
+  if (raw === undefined) return undefined;
+  let key: Uint8Array;
+  try {
+    key = decodeAddress(raw.trim());
+  } catch {
+    throw new ConfigError(`--hotkey ${JSON.stringify(raw)} is not an SS58 address (such as 5F...; \`infinitevibe metagraph\` lists the subnet's hotkeys)`, '--hotkey');
+  }
+  if (key.length !== 32) throw new ConfigError(`--hotkey ${JSON.stringify(raw)} is not a 32-byte account address`, '--hotkey');
+  return encodeAddress(key, SS58_FORMAT);
 }

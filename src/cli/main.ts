@@ -1,7 +1,7 @@
 import yargs from 'yargs';
 import { ConfigError, InfiniteVibeError } from '../errors.js';
 import { nearestName } from '../util/nearest-name.js';
-import { commandHelp, unknownFlag, usage, version, type ConfigScope, type FlagSpec } from './help.js';
+import { commandHelp, unknownFlag, usage, version, type ConfigScope, type FlagSpec, type HelpTopic } from './help.js';
 
 /**
  * Command dispatcher. Each command lives in its own module under ./commands and is loaded on
@@ -25,6 +25,8 @@ export interface CommandModule {
   readonly configScope?: ConfigScope;
   /** The usage line after `infinitevibe ` (default `<name> [flags]`). */
   readonly usage?: string;
+  /** `<command> <sub> --help`: the subcommand's own page, when the command has subcommands. */
+  readonly subcommandHelp?: (args: readonly string[]) => HelpTopic | undefined;
   run(context: CommandContext): Promise<number>;
 }
 
@@ -157,7 +159,8 @@ export async function main(
     const mod = await loader();
     const helpTopic = { name: topic!, description: mod.description, ...pick(mod) };
     if (command === 'help' || flags['help']) {
-      stdout.write(commandHelp(helpTopic));
+      const sub = mod.subcommandHelp?.(command === 'help' ? args.slice(1) : args);
+      stdout.write(commandHelp(sub ?? helpTopic));
       return 0;
     }
     if (flags['version']) {

@@ -5,6 +5,7 @@
  */
 import { FormatError } from '../errors.js';
 import { escapeUntrusted } from './escape-untrusted.js';
+import { invalidContentIdDetail } from './content-id-hint.js';
 import { PLATFORMS, type Platform } from '../config/defaults.js';
 import { originalDetectorUrl } from './original-detector-url.js';
 import { pythonSplitLines, pythonStrip, validateOriginalLine, type OriginalLineResult } from './original-line.js';
@@ -136,7 +137,7 @@ function strictCheck(
   signature: unknown,
 ): { reason: GistRejectionReason; detail: string } | null {
   if (!CONTENT_ID_RE.test(line.content_id)) {
-    return { reason: 'invalid_content_id', detail: 'content_id must be 1-64 characters of A-Z, a-z, 0-9, _ or -' };
+    return { reason: 'invalid_content_id', detail: invalidContentIdDetail(line.content_id) };
   }
   if (url === null || !isValidUrl(url)) {
     return { reason: 'invalid_url', detail: 'direct_video_url must be an absolute http(s) URL without whitespace' };

@@ -8,7 +8,7 @@ import { countToJson } from '../formats/count.js';
 import { claimKey } from '../actors/types.js';
 import { initCrypto, verifySubmissionSignature } from '../crypto/index.js';
 import { FormatError, errorCode } from '../errors.js';
-import { captionMatches } from '../formats/caption.js';
+import { captionMatches, captionToken } from '../formats/caption.js';
 import type { ParseGistOptions } from '../formats/gist.js';
 import type { ParsedCommitment, Submission } from '../formats/types.js';
 import { resolveOwners, type OwnershipClaim } from '../scoring/resolve-owners.js';
@@ -142,11 +142,14 @@ export async function checkSubmissions(input: CheckInput, deps: CheckDeps): Prom
         ...commitment,
         ok: false,
         reason: onChain === null ? 'no_commitment' : 'commitment_differs',
-        detail: onChain === null ? `nothing committed for ${input.hotkey} on netuid ${deps.netuid}: run \`infinitevibe commit --gist ${commitment.value}\`` : `chain holds "${onChain}"`,
+        detail:
+          onChain === null
+            ? `nothing committed for ${input.hotkey} on netuid ${deps.netuid}: run \`infinitevibe commit --gist ${commitment.value}\``
+            : `chain holds "${onChain}": validators read that gist; \`infinitevibe commit --gist ${commitment.value}\` commits this one`,
       };
     }
     if (!scan.uidOf.has(input.hotkey)) {
-      commitment = { ...commitment, ok: false, reason: 'not_registered', detail: `${input.hotkey} is not registered on netuid ${deps.netuid}` };
+      commitment = { ...commitment, ok: false, reason: 'not_registered', detail: `${input.hotkey} is not registered on netuid ${deps.netuid}; register it (btcli subnet register --netuid ${deps.netuid}) or check a registered hotkey (--wallet.hotkey, --hotkey)` };
     }
   }
 
@@ -213,7 +216,7 @@ export async function checkSubmissions(input: CheckInput, deps: CheckDeps): Prom
       const fields = { signature_ok: signature === 'unsigned' ? null : signature === 'valid', caption_ok, owner_ok: !ownership?.reason };
       const details: Record<string, string> = {
         invalid_signature: `signature does not verify for ${input.hotkey} on netuid ${deps.netuid}`,
-        caption_mismatch: `caption lacks the "${input.hotkey.slice(-5)}" token`,
+        caption_mismatch: `the caption (on YouTube, the description) lacks "${captionToken(input.hotkey)}"; add it to the post`,
         not_owner: `${ownership?.reason ?? ''}; kept by ${ownership?.winner ?? 'nobody'}`,
       };
       // The validator scores AI only for content that could still count.

@@ -13,6 +13,9 @@ const GIST_HOSTS = new Set(['gist.github.com', 'gist.githubusercontent.com']);
 export function parseGistReference(input: string): ParsedCommitment {
   if (typeof input !== 'string') throw new TypeError(`gist reference must be a string, got ${typeof input}`);
   const text = input.trim();
+  if (/^[0-9A-Fa-f]{1,64}$/.test(text)) {
+    throw new FormatError(`"${text}" is a gist id alone: give <github_user>:${text} or the gist's URL`, 'missing_separator');
+  }
   if (!/^https?:\/\//i.test(text)) return parseCommitment(text);
   let url: URL;
   try {
@@ -46,5 +49,12 @@ export function parseGistId(input: string): string {
   if (typeof input !== 'string') throw new TypeError(`gist id must be a string, got ${typeof input}`);
   const text = input.trim();
   if (/^[0-9A-Fa-f]{1,64}$/.test(text)) return text;
+  // Anything else must be a whole reference; a bare word is a mistyped id, not a commitment.
+  if (!text.includes(':') && !text.includes('/')) {
+    throw new FormatError(
+      `gist id ${JSON.stringify(text)} is not a gist id: give its hex digits (the last part of https://gist.github.com/<user>/<id>), <user>:<id> or the gist's URL`,
+      'invalid_gist_id',
+    );
+  }
   return parseGistReference(text).gistId;
 }

@@ -95,6 +95,9 @@ export async function uploadToR2(options: R2UploadOptions): Promise<R2UploadResu
   if (!info.isFile() || info.size === 0) throw new MinerToolError(`video ${options.file} is not a non-empty file`, 'ERR_R2_FILE');
   const key = options.key ?? basename(options.file);
   if (!KEY_RE.test(key)) throw new TypeError(`key ${JSON.stringify(key)} has characters URLs would have to escape; pass --key`);
+  // On Node < 22 the SDK warns, once per process, that its releases after January 2027 will need
+  // Node 22: about versions this package does not install, eight lines that bury the progress.
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   const client = new S3Client({
     region: 'auto',
     endpoint: options.endpoint ?? `https://${options.accountId}.r2.cloudflarestorage.com`,

@@ -6,7 +6,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, writeFile } from 'node:fs/promises';
 import { ConfigError, FormatError } from '../errors.js';
 
 // As the validator's gist fetcher: invalid bytes become U+FFFD and cost only their lines; a BOM stays.
@@ -71,5 +71,16 @@ export async function readSubmissionsFile(path: string, options: SubmissionsFile
     throw fail((error as NodeJS.ErrnoException).code ?? (error as Error).message, error);
   } finally {
     await handle.close();
+  }
+}
+
+/** Writes a submissions file; a path that cannot be written is a configuration error naming its flag. */
+export async function writeSubmissionsFile(path: string, text: string, flag: string): Promise<void> {
+  try {
+    await writeFile(path, text, 'utf8');
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code ?? (cause as Error).message;
+    const hint = code === 'ENOENT' ? ' (its folder does not exist)' : code === 'EACCES' || code === 'EPERM' ? ' (permission denied)' : '';
+    throw new ConfigError(`cannot write --${flag} ${path}: ${code}${hint}`, flag, { cause });
   }
 }

@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { errorCode } from '../errors.js';
 import type { ParseGistOptions } from '../formats/gist.js';
-import type { MessageSigner } from '../crypto/index.js';
+import { initCrypto, verifySubmissionSignature, type MessageSigner } from '../crypto/index.js';
 import type { CheckReport } from './check-submissions.js';
 import type { GistClient } from './gist-client.js';
 import { parseGistId } from './gist-ref.js';
@@ -98,6 +98,7 @@ export class MinerUiServer {
       throw new RangeError(`options.maxUploadBytes must be a positive integer, got ${String(options.maxUploadBytes)}`);
     }
     const text = options.file ? await readSubmissionsFile(options.file, { flag: 'file', maxBytes: options.limits.maxBytes, missingIsEmpty: true, rewrite: true }) : '';
+    await initCrypto();
     const ui = new MinerUiServer(options, text);
     await new Promise<void>((resolve, reject) => {
       ui.#server.once('error', reject);
@@ -130,16 +131,23 @@ export class MinerUiServer {
     } catch (error) {
       throw new HttpError(422, errorCode(error), (error as Error).message);
     }
-    return lines.map((l) => ({
-      line: l.line,
-      raw: l.raw,
-      platform: l.submission?.platform ?? null,
-      content_id: l.submission?.content_id ?? null,
-      direct_video_url: l.submission?.direct_video_url ?? null,
-      signed: Boolean(l.submission?.signature),
-      reason: l.rejection?.reason ?? null,
-      detail: l.rejection?.detail ?? null,
-    }));
+    const { hotkey, netuid } = this.#o;
+    return lines.map((l) => {
+      // As `gist push` and the validator: a signature counts only when it verifies for this
+      // hotkey; one copied from another miner's line, or left from an edit, is refused.
+      const signature = l.submission ? verifySubmissionSignature(netuid, l.submission, hotkey) : null;
+      const forged = signature === 'invalid';
+      return {
+        line: l.line,
+        raw: l.raw,
+        platform: l.submission?.platform ?? null,
+        content_id: l.submission?.content_id ?? null,
+        direct_video_url: l.submission?.direct_video_url ?? null,
+        signed: signature === 'valid',
+        reason: l.rejection?.reason ?? (forged ? 'invalid_signature' : null),
+        detail: l.rejection?.detail ?? (forged ? `signature does not verify for ${hotkey} on netuid ${netuid}; Sign replaces it` : null),
+      };
+    });
   }
 
   async #setText(text: string): Promise<void> {
@@ -312,7 +320,7 @@ function str(body: Record<string, unknown>, key: string): string {
 }
 
 /** localhost, or an address in 127.0.0.0/8 or ::1 (IPv4-mapped forms included). */
-function isLoopbackHost(host: string): boolean {
+export function isLoopbackHost(host: string): boolean {
   if (host === 'localhost') return true;
   const bare = host.replace(/^\[(.*)\]$/, '$1');
   if (!ipaddr.isValid(bare)) return false;

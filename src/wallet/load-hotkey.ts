@@ -19,6 +19,7 @@ import {
 import { WalletError } from '../errors.js';
 import { initCrypto } from '../crypto/signed-line.js';
 import { hotkeyFilePath, type HotkeyLocation } from './hotkey-location.js';
+import { missingHotkeyHint } from './missing-hint.js';
 import { permissionHint } from './permission-hint.js';
 import { canonicalToExpandedSecret } from './secret-key.js';
 
@@ -32,6 +33,9 @@ const ENCRYPTION_PREFIXES: ReadonlyArray<[string, string]> = [
   ['$ANSIBLE_VAULT', 'Ansible Vault'],
   ['gAAAAA', 'legacy (Fernet)'],
 ];
+/** What a usable file is, for the messages about one that is not. */
+const EXPECTED =
+  "btcli's hotkey file is JSON with secretPhrase, secretSeed or privateKey (btcli wallet regen_hotkey writes one)";
 const FIX_FLAGS =
   'set --wallet.path, --wallet.name and --wallet.hotkey (or INFINITEVIBE_WALLET__PATH, __NAME, __HOTKEY) to an existing hotkey';
 
@@ -66,7 +70,7 @@ async function readHotkeyText(file: string): Promise<string> {
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       throw new WalletError(
-        `hotkey file ${file} does not exist; ${FIX_FLAGS}`,
+        `hotkey file ${file} does not exist (${await missingHotkeyHint(file)}); ${FIX_FLAGS}`,
         'ERR_WALLET_NOT_FOUND',
         file,
         { cause },
@@ -141,7 +145,7 @@ export function hotkeyPairFromText(text: string, file = '<memory>'): KeyringPair
     if (body.startsWith(prefix)) {
       throw invalid(
         file,
-        `is ${kind}-encrypted; the validator needs an unencrypted hotkey (btcli wallet regen_hotkey without --use-password)`,
+        `is ${kind}-encrypted; infinitevibe (the validator and the miner toolkit) needs an unencrypted hotkey (btcli wallet regen_hotkey without --use-password)`,
       );
     }
   }
@@ -150,7 +154,7 @@ export function hotkeyPairFromText(text: string, file = '<memory>'): KeyringPair
     data = JSON.parse(body);
   } catch {
     // The parser's message quotes the input, which may contain the secret: do not chain it.
-    throw invalid(file, 'is not valid JSON');
+    throw invalid(file, `is not valid JSON; ${EXPECTED}`);
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data))
     throw invalid(file, 'must hold a JSON object');
@@ -193,7 +197,8 @@ export function hotkeyPairFromText(text: string, file = '<memory>'): KeyringPair
       'secretSeed is not 0x followed by 64 hex digits and there is no secretPhrase to fall back to',
     );
   } else {
-    throw invalid(file, 'has no secretSeed, secretPhrase or privateKey');
+    // A public-only file (`<hotkey>pub.txt`, a watch-only copy) cannot sign.
+    throw invalid(file, `has no secretSeed, secretPhrase or privateKey, so it cannot sign (a public key only?); ${EXPECTED}`);
   }
 
   for (const field of PUBLIC_KEY_FIELDS) {

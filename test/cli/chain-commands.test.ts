@@ -172,6 +172,20 @@ describe('chain inspection commands against the stand-in node', () => {
       },
       { timeout: 10_000, interval: 100 },
     );
+    // The same commitment again (a gist updated in place keeps its id) sends nothing.
+    const again = await cli(['commit', '--gist', 'https://gist.github.com/torvalds/aa5a315d61ae9438b18d', ...flags, '--wallet.name', 'miner']);
+    expect(again.code).toBe(0);
+    expect(again.out).toMatch(new RegExp(`^"torvalds:aa5a315d61ae9438b18d" is already committed for ${minerAddress} on netuid ${NETUID} \\(block \\d+\\); nothing sent\n$`));
+  });
+
+  it('commit with a hotkey that is not registered says so and how to register; nothing is committed', async () => {
+    const stranger = (await writeHotkeyFile({ path: walletDir, name: 'stranger', hotkey: 'default' })).ss58Address;
+    const { code, err } = await cli(['commit', '--gist', 'octocat:abcd1234', ...flags, '--wallet.name', 'stranger']);
+    expect(code).toBe(1);
+    expect(err).toContain(`ERR_HOTKEY_NOT_REGISTERED: hotkey ${stranger} is not registered on netuid ${NETUID}; register it (btcli subnet register --netuid ${NETUID})`);
+    expect(err).not.toContain('AccountNotAllowedCommit');
+    const read = JSON.parse((await cli(['commitments', '--json', ...flags])).out) as { commitments: Array<Record<string, unknown>> };
+    expect(read.commitments.map((c) => c['value'])).not.toContain('octocat:abcd1234');
   });
 
   it('the embedded network has no endpoint of its own: a configuration error naming the flag', async () => {

@@ -25,6 +25,26 @@ describe('cli help, version and flag checks', () => {
     }
   });
 
+  it('miner <sub> --help (and help miner <sub>) lists only the flags that subcommand takes', async () => {
+    for (const argv of [['miner', 'upload', '--help'], ['help', 'miner', 'upload']]) {
+      const { code, stdout } = await cli(argv);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^usage: infinitevibe miner upload VIDEO --bucket B --public-id ID/);
+      expect(stdout).toMatch(/--append FILE\s+upload: append a checked line/);
+      expect(stdout).toMatch(/--key KEY\s+upload: object key \(default: the video file's name\)/);
+      expect(stdout).not.toContain('--gist USER:ID');
+      expect(stdout).not.toContain('--verify');
+      expect(stdout).toMatch(/--wallet\.name VALUE/);
+    }
+    const check = (await cli(['miner', 'check', '--help'])).stdout;
+    expect(check).toMatch(/--validator-url URL/);
+    expect(check).not.toContain('--bucket');
+    // Without a subcommand, every miner flag.
+    const all = (await cli(['miner', '--help'])).stdout;
+    expect(all).toMatch(/^usage: infinitevibe miner \[flags\]/);
+    for (const flag of ['--gist USER:ID', '--bucket NAME', '--verify', '--port N']) expect(all).toContain(flag);
+  });
+
   it("validate --help lists --once and every config key with its default", async () => {
     const { code, stdout } = await cli(['validate', '--help']);
     expect(code).toBe(0);

@@ -1,7 +1,10 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { decodeAddress, encodeAddress } from '@polkadot/util-crypto';
 import { createGistHost } from '../../src/devnet/http/gist-host.js';
 import { createGistApiStandin, type GistApiStandin } from '../../src/devnet/http/github-gist-api-standin.js';
 import { createR2Standin, type R2Standin } from '../../src/devnet/http/r2-standin.js';
@@ -10,7 +13,7 @@ import { MetricsServer } from '../../src/metrics/metrics-server.js';
 import { ValidatorMetrics } from '../../src/metrics/validator-metrics.js';
 import { fetchValidatorReport } from '../../src/miner/validator-report-client.js';
 import { writeHotkeyFile } from '../../src/wallet/index.js';
-import { cli } from '../helpers/cli.js';
+import { CLI_ENTRY, cli } from '../helpers/cli.js';
 import { restoreEnv } from '../helpers/restore-env.js';
 
 const line = (id: string, url = `https://pub-1.r2.dev/${id}.mp4`) => JSON.stringify({ content_id: id, platform: 'youtube/video', direct_video_url: url });
@@ -48,6 +51,33 @@ describe('infinitevibe miner sign | gist | upload', () => {
     expect(code).toBe(2);
     expect(err).toMatch(/check, sign, gist, upload, ui, playground/);
     expect((await cli(['miner', 'gist', 'fetch'])).code).toBe(2);
+  });
+
+  it("another subcommand's flag is named as typed, with the flags this subcommand takes", async () => {
+    const check = await cli(['miner', 'check', '--gist-id', 'abc123', ...wallet]);
+    expect(check.code).toBe(2);
+    expect(check.err).toContain('miner check does not take --gist-id; it takes --json, --gist, --file, --hotkey, --validator-url');
+    const upload = await cli(['miner', 'upload', 'v.mp4', '--bucket', 'videos', '--gist', 'a:b']);
+    expect(upload.code).toBe(2);
+    expect(upload.err).toContain('miner upload does not take --gist;');
+    const sign = await cli(['miner', 'sign', '--file', 'x.jsonl', '--content_id', 'x']);
+    expect(sign.err).toContain('miner sign does not take --content_id;');
+  });
+
+  it('--hotkey must be an SS58 address; another SS58 format of the same key is read as the chain writes it', async () => {
+    const file = join(dir, 'hotkey.jsonl');
+    await writeFile(file, `${line('h1')}\n`);
+    expect((await cli(['miner', 'sign', '--file', file, ...wallet])).code).toBe(0);
+    const mistyped = `${address.slice(0, -1)}${address.endsWith('x') ? 'y' : 'x'}`;
+    for (const sub of [['check'], ['sign', '--verify']]) {
+      const typo = await cli(['miner', ...sub, '--file', file, '--hotkey', mistyped]);
+      expect(typo.code).toBe(2);
+      expect(typo.err).toContain(`--hotkey "${mistyped}" is not an SS58 address`);
+    }
+    const polkadotFormat = encodeAddress(decodeAddress(address), 0);
+    const verified = await cli(['miner', 'sign', '--verify', '--json', '--file', file, '--hotkey', polkadotFormat]);
+    expect(verified.code).toBe(0);
+    expect(JSON.parse(verified.out)).toMatchObject({ hotkey: address, valid: 1 });
   });
 
   it('sign writes signatures, reports bad lines; --verify passes only a fully signed file', async () => {
@@ -99,6 +129,16 @@ describe('infinitevibe miner sign | gist | upload', () => {
     const pulled = await cli(['miner', 'gist', 'pull', '--gist-id', pushed.id, '--file', pulledFile, '--github.api_url', api.url]);
     expect(pulled.code).toBe(0);
     expect(await readFile(pulledFile, 'utf8')).toBe(`${line('c1')}\n`);
+    // A local file with other lines is not replaced unless asked.
+    await writeFile(pulledFile, `${line('c1')}\n${line('unpublished')}\n`);
+    const kept = await cli(['miner', 'gist', 'pull', '--gist-id', pushed.id, '--file', pulledFile, '--github.api_url', api.url]);
+    expect(kept.code).toBe(1);
+    expect(kept.err).toContain(`refusing to replace ${pulledFile}: it differs from the gist`);
+    expect(await readFile(pulledFile, 'utf8')).toBe(`${line('c1')}\n${line('unpublished')}\n`);
+    expect((await cli(['miner', 'gist', 'pull', '--force', '--gist-id', pushed.id, '--file', pulledFile, '--github.api_url', api.url])).code).toBe(0);
+    expect(await readFile(pulledFile, 'utf8')).toBe(`${line('c1')}\n`);
+    // The same content again is no loss: pulled.
+    expect((await cli(['miner', 'gist', 'pull', '--gist-id', pushed.id, '--file', pulledFile, '--github.api_url', api.url])).code).toBe(0);
     const noToken = await cli(['miner', 'gist', 'push', '--file', file, '--github.api_url', api.url]);
     expect(noToken.code).toBe(1);
     expect(noToken.err).toMatch(/ERR_GIST_API_NO_TOKEN/);
@@ -133,9 +173,62 @@ describe('infinitevibe miner sign | gist | upload', () => {
     const badLine = await cli(['miner', 'upload', video, '--bucket', 'videos', '--public-id', 'b'.repeat(32), '--append', subs, '--platform', 'youtube/video', '--content-id', 'bad id', '--r2.endpoint', r2.url]);
     expect(badLine.code).toBe(2);
     expect(badLine.err).toMatch(/invalid_content_id/);
-    const noPublic = await cli(['miner', 'upload', video, '--bucket', 'videos', '--r2.endpoint', r2.url]);
+    // The post's link instead of its id is refused before anything is sent, naming the id.
+    const link = ['--platform', 'youtube/video', '--content-id', 'https://www.youtube.com/watch?v=dQw4w9WgXcQ'];
+    const byLink = await cli(['miner', 'upload', video, '--bucket', 'videos', '--public-id', 'b'.repeat(32), '--key', 'never.mp4', '--append', subs, ...link, '--r2.endpoint', r2.url]);
+    expect(byLink.code).toBe(2);
+    expect(byLink.err).toContain(`the video's id, not its link (use "dQw4w9WgXcQ")`);
+    expect(byLink.err).not.toContain('upload 100%');
+    expect(r2.object('videos', 'never.mp4')).toBeUndefined();
+    // Without an account id or endpoint, the message names the flag and the variable.
+    vi.stubEnv('R2_ACCOUNT_ID', undefined);
+    const noAccount = await cli(['miner', 'upload', video, '--bucket', 'videos', '--public-id', 'b'.repeat(32)]);
+    expect(noAccount.code).toBe(2);
+    expect(noAccount.err).toContain('configuration error: --account-id (or R2_ACCOUNT_ID) must be the 32-hex-digit Cloudflare account id (or --r2.endpoint)');
+    const badPublicId = await cli(['miner', 'upload', video, '--bucket', 'videos', '--public-id', 'pub-123', '--r2.endpoint', r2.url]);
+    expect(badPublicId.err).toContain('configuration error: --public-id must be the 32 hex digits of pub-<id>.r2.dev');
+    const noPublic = await cli(['miner', 'upload', video, '--bucket', 'videos', '--key', 'never.mp4', '--r2.endpoint', r2.url]);
     expect(noPublic.code).toBe(2);
-    expect(noPublic.err).toMatch(/publicId/);
+    expect(noPublic.err).toContain('miner upload needs --public-id ID');
+    expect(r2.object('videos', 'never.mp4')).toBeUndefined();
+  });
+
+  it('upload in its own process: progress on stderr, not the SDK warning about its future Node versions', async () => {
+    const video = join(dir, 'own-process.mp4');
+    await writeFile(video, Buffer.alloc(1024, 3));
+    const { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _set, ...inherited } = process.env;
+    const childEnv = { ...inherited, R2_ACCESS_KEY_ID: 'k', R2_SECRET_ACCESS_KEY: 's' };
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'miner', 'upload', video, '--bucket', 'videos', '--public-id', 'c'.repeat(32), '--r2.endpoint', r2.url], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: childEnv,
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(stderr).toContain('upload 100% (1024/1024 bytes)');
+    expect(code).toBe(0);
+    expect(stderr).not.toContain('NodeVersionSupportWarning');
+    expect(stderr).not.toMatch(/Warning/);
+  });
+
+  it('a file that cannot be written, or a page host that is not loopback, is a configuration error, not a stack trace', async () => {
+    const file = join(dir, 'writable.jsonl');
+    await writeFile(file, `${line('w1')}\n`);
+    const missingFolder = join(dir, 'no-such-folder', 'out.jsonl');
+    const sign = await cli(['miner', 'sign', '--file', file, '--out', missingFolder, ...wallet]);
+    expect(sign.code).toBe(2);
+    expect(sign.err).toBe(`infinitevibe: configuration error: cannot write --out ${missingFolder}: ENOENT (its folder does not exist)\n`);
+    const page = await cli(['miner', 'ui', '--host', '0.0.0.0', '--port', '8099', ...wallet]);
+    expect(page.code).toBe(2);
+    expect(page.err).toBe(
+      'infinitevibe: configuration error: --host must be a loopback address (127.0.0.1, ::1 or localhost), got "0.0.0.0"; from another machine, use an SSH tunnel: ssh -L 8099:127.0.0.1:8099 <this machine>\n',
+    );
+  });
+
+  it('--validator-url without a scheme is a configuration error before anything is checked', async () => {
+    const r = await cli(['miner', 'check', '--file', join(dir, 'none.jsonl'), '--hotkey', address, '--validator-url', '127.0.0.1:9100']);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`infinitevibe: configuration error: --validator-url must be the validator's metrics address, such as http://127.0.0.1:9100, got "127.0.0.1:9100"\n`);
   });
 
   it('--validator-url against a validator without the report enabled says how to enable it', async () => {

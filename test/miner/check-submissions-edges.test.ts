@@ -41,13 +41,13 @@ describe('miner check: commitments, services down and stricter rules', () => {
   it('a gist other than the committed one is commitment_differs, naming what the chain holds', async () => {
     const other = network.scenario.miners.find((m) => m.kind !== 'honest' && m.commitment && m.commitment !== honest().commitment)!;
     const report = await checkSubmissions({ hotkey: honest().hotkey, gist: other.commitment! }, toolkit.deps);
-    expect(report.commitment).toMatchObject({ ok: false, reason: 'commitment_differs', detail: `chain holds "${honest().commitment}"` });
+    expect(report.commitment).toMatchObject({ ok: false, reason: 'commitment_differs', detail: `chain holds "${honest().commitment}": validators read that gist; \`infinitevibe commit --gist ${other.commitment}\` commits this one` });
   });
 
   it('a hotkey that is not registered is not_registered', async () => {
     const stranger = '5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY';
     const report = await checkSubmissions({ hotkey: stranger, text: honestBody }, toolkit.deps);
-    expect(report.commitment).toMatchObject({ ok: false, reason: 'not_registered', detail: `${stranger} is not registered on netuid ${toolkit.deps.netuid}` });
+    expect(report.commitment).toMatchObject({ ok: false, reason: 'not_registered', detail: `${stranger} is not registered on netuid ${toolkit.deps.netuid}; register it (btcli subnet register --netuid ${toolkit.deps.netuid}) or check a registered hotkey (--wallet.hotkey, --hotkey)` });
   });
 
   it('a file over the size limit is one rejected row naming the parser reason', async () => {

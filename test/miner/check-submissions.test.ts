@@ -43,6 +43,12 @@ describe("miner check: the validator's path for one hotkey", () => {
     expect(report.summary.by_reason[reason]).toBeGreaterThan(0);
   });
 
+  it('a caption without the token: the detail is the whole token to add', async () => {
+    const m = miner('bad_caption');
+    const row = (await check('bad_caption')).rows.find((r) => r.reason === 'caption_mismatch')!;
+    expect(row.detail).toBe(`the caption (on YouTube, the description) lacks "Made with @infinitevibe.ai on #bittensor --- ${m.hotkey.slice(-5)}"; add it to the post`);
+  });
+
   it('the miner whose gist was copied keeps its videos: the rival is seen and loses', async () => {
     const copier = miner('copied_gist');
     const copiedBody = await toolkit.deps.gists.fetch({ githubUser: copier.githubUser, gistId: copier.gistId });

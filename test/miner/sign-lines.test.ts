@@ -65,7 +65,12 @@ describe('gist references', () => {
     expect(() => commitmentFromReference('https://example.com/octocat/abc')).toThrow(/host must be gist.github.com/);
     expect(() => commitmentFromReference('https://gist.github.com/octocat')).toThrow(/must name a user and a gist id/);
     expect(() => commitmentFromReference('https://gist.github.com/octocat/xyz')).toThrow(/hexadecimal/);
+    expect(() => commitmentFromReference('6cad3268')).toThrow(`"6cad3268" is a gist id alone: give <github_user>:6cad3268 or the gist's URL`);
     expect(parseGistId('ABC123')).toBe('ABC123');
     expect(parseGistId('https://gist.github.com/octocat/abc123')).toBe('abc123');
+    expect(parseGistId(' octocat:abc123 ')).toBe('abc123');
+    // A mistyped id is named as an id, not as a commitment missing its ':'.
+    expect(() => parseGistId('abc12z')).toThrow('gist id "abc12z" is not a gist id: give its hex digits');
+    expect(() => parseGistId('abc12z')).toThrow(expect.objectContaining({ code: 'ERR_FORMAT_INVALID_GIST_ID' }));
   });
 });

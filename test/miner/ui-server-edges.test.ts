@@ -1,10 +1,12 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { Keyring } from '@polkadot/keyring';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
+import { initCrypto, signSubmission } from '../../src/crypto/index.js';
 import { GistClient } from '../../src/miner/gist-client.js';
 import { gistLimitsFromConfig } from '../../src/config/gist-limits.js';
 import { MinerUiServer, type MinerUiOptions } from '../../src/miner/ui-server.js';
@@ -132,6 +134,21 @@ describe('MinerUiServer requests', () => {
       status: 502,
       body: { error: 'ERR_GIST_API_NOT_FOUND' },
     });
+  });
+
+  it("a line signed by another hotkey is not signed for this one: invalid_signature, and saving it needs force, as gist push", async () => {
+    await initCrypto();
+    const other = new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri('//copied-from');
+    const copied = JSON.stringify({ ...LINE, signature: signSubmission(89, LINE, other) });
+    const server = await ui({ gists: new GistClient({ baseUrl: api.url, token: 'ghp_x' }) });
+    const state = await call(server, 'POST', '/api/lines', LINE);
+    expect((state.body['lines'] as Array<{ signed: boolean; reason: string | null }>)[0]).toMatchObject({ signed: false, reason: null });
+    const file = join(dir, 'copied.jsonl');
+    await writeFile(file, `${copied}\n`);
+    const withCopied = await ui({ file, gists: new GistClient({ baseUrl: api.url, token: 'ghp_x' }) });
+    const lines = (await call(withCopied, 'GET', '/api/state')).body['lines'] as Array<Record<string, unknown>>;
+    expect(lines[0]).toMatchObject({ signed: false, reason: 'invalid_signature', detail: `signature does not verify for ${HOTKEY} on netuid 89; Sign replaces it` });
+    expect(await call(withCopied, 'POST', '/api/save', {})).toMatchObject({ status: 422, body: { error: 'ERR_UI_INVALID_LINES' } });
   });
 
   it('saving lines validators would reject needs force', async () => {

@@ -64,7 +64,7 @@ describe('loadHotkey: what the hotkey path points at', () => {
   it('still names a binary NaCl-encrypted file as encrypted', async () => {
     const loc = await location();
     await writeFile(loc.file, Buffer.concat([Buffer.from('$NACL'), Buffer.from([0xff, 0x00, 0x80, 0xfe])]));
-    expect((await walletError(loadHotkey(loc))).message).toMatch(/is NaCl-encrypted; the validator needs an unencrypted hotkey/);
+    expect((await walletError(loadHotkey(loc))).message).toMatch(/is NaCl-encrypted; infinitevibe \(the validator and the miner toolkit\) needs an unencrypted hotkey/);
   });
 
   it('says a dangling symlink points nowhere', async () => {

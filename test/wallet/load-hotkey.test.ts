@@ -115,18 +115,33 @@ describe('loadHotkey: errors', () => {
     expect(error.message).toContain('--wallet.hotkey');
   });
 
+  it('ERR_WALLET_NOT_FOUND names what is there: the hotkeys of the wallet, else the wallets, else the missing folder', async () => {
+    const base = join(root, 'listing');
+    await mkdir(join(base, 'miner', 'hotkeys'), { recursive: true });
+    await mkdir(join(base, 'cold-only'), { recursive: true });
+    await writeFile(join(base, 'miner', 'hotkeys', 'hk1'), '{}');
+    await writeFile(join(base, 'miner', 'hotkeys', 'hk1pub.txt'), '{}');
+    const wrongHotkey = await walletError(loadHotkey({ path: base, name: 'miner', hotkey: 'default' }));
+    expect(wrongHotkey.message).toContain('does not exist (hotkeys of wallet miner: hk1 (--wallet.hotkey));');
+    const wrongName = await walletError(loadHotkey({ path: base, name: 'default', hotkey: 'default' }));
+    expect(wrongName.message).toContain(`does not exist (wallets in ${base}: cold-only, miner (--wallet.name));`);
+    const wrongPath = await walletError(loadHotkey({ path: join(base, 'nope'), name: 'default', hotkey: 'default' }));
+    expect(wrongPath.message).toContain(`does not exist (there is no wallet folder ${join(base, 'nope')} (--wallet.path));`);
+    expect(wrongPath.code).toBe('ERR_WALLET_NOT_FOUND');
+  });
+
   it('ERR_WALLET_INVALID for bad JSON, without echoing the contents', async () => {
     const loc = await hotkeyWith(`{"secretPhrase": "${MNEMONIC}",`);
     const error = await walletError(loadHotkey(loc));
     expect(error.code).toBe('ERR_WALLET_INVALID');
-    expect(error.message).toMatch(/is not valid JSON/);
+    expect(error.message).toMatch(/is not valid JSON; btcli's hotkey file is JSON with secretPhrase, secretSeed or privateKey \(btcli wallet regen_hotkey writes one\)$/);
     expect(error.message).not.toContain('leopard');
     expect(error.cause).toBeUndefined();
   });
 
   it.each([
     ['a JSON array', '[]', /must hold a JSON object/],
-    ['no secret', JSON.stringify({ ss58Address: ADDRESS }), /has no secretSeed, secretPhrase or privateKey/],
+    ['no secret', JSON.stringify({ ss58Address: ADDRESS }), /has no secretSeed, secretPhrase or privateKey, so it cannot sign \(a public key only\?\); btcli's hotkey file is JSON with/],
     [
       'a malformed seed',
       JSON.stringify({ secretSeed: '0x1234' }),

@@ -1,5 +1,5 @@
 import { connectFromConfig, splitFlags, toJson } from '../../chain/inspect.js';
-import { ConfigError } from '../../errors.js';
+import { ChainModuleError, ConfigError, HotkeyNotRegisteredError } from '../../errors.js';
 import { parseGistReference } from '../../miner/gist-ref.js';
 import { loadHotkey } from '../../wallet/index.js';
 import type { CommandContext } from '../main.js';
@@ -24,7 +24,22 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
   const signer = await loadHotkey(config.wallet);
   const client = await connectFromConfig(config);
   try {
-    const receipt = await client.setCommitment(config.netuid, value, signer);
+    // The chain takes commitments from registered hotkeys only, and charges the fee of a refused
+    // one: ask first, and name the fix rather than Commitments.AccountNotAllowedCommit.
+    if ((await client.validatorStatus(config.netuid, signer.address)).uid === null) throw new HotkeyNotRegisteredError(signer.address, config.netuid);
+    // Updating a gist keeps its id, so the commitment often stands already: sending it again
+    // would spend a fee and commitment space for nothing.
+    const held = (await client.commitments(config.netuid)).find((c) => c.hotkey === signer.address);
+    if (held?.value === value) {
+      if (own['json']) stdout.write(toJson({ endpoint: client.endpoint, netuid: config.netuid, hotkey: signer.address, value, unchanged: true, block: held.block }));
+      else stdout.write(`"${value}" is already committed for ${signer.address} on netuid ${config.netuid} (block ${held.block}); nothing sent\n`);
+      return 0;
+    }
+    const receipt = await client.setCommitment(config.netuid, value, signer).catch((error: unknown) => {
+      // Deregistered between the two calls.
+      if (error instanceof ChainModuleError && error.errorName === 'AccountNotAllowedCommit') throw new HotkeyNotRegisteredError(signer.address, config.netuid);
+      throw error;
+    });
     if (own['json'])
       stdout.write(
         toJson({

@@ -7,7 +7,7 @@ import { checkSubmissions, type CheckReport } from '../../miner/check-submission
 import { fetchValidatorReport, type ValidatorReport } from '../../miner/validator-report-client.js';
 import { openMinerToolkit } from '../../runtime/miner-toolkit.js';
 import { loadHotkey } from '../../wallet/index.js';
-import { pickText } from '../flag-values.js';
+import { hotkeyFlag, pickText } from '../flag-values.js';
 import { readSubmissionsFile } from '../../miner/submissions-file.js';
 import type { CommandContext } from '../main.js';
 
@@ -34,11 +34,14 @@ export function renderCheck(report: CheckReport, validator: ValidatorReport | nu
     return cells.map((c) => escapeUntrusted(c, 300));
   });
   const c = report.commitment;
+  const onChain = c.on_chain !== undefined ? `on chain: ${c.on_chain ?? 'none'}${c.block !== null ? ` at block ${c.block}` : ''}` : '';
+  const verdict = c.ok ? 'ok' : `${c.reason}${c.detail ? ` (${c.detail})` : ''}`;
+  // A file has no commitment of its own: only what the chain holds, and why the hotkey cannot score.
+  const commitmentLine =
+    c.value !== null ? `commitment ${c.value}: ${verdict}${onChain ? `; ${onChain}` : ''}` : onChain ? `commitment ${onChain}${c.ok ? '' : `; ${verdict}`}` : '';
   const lines: string[] = [
     `hotkey ${report.hotkey} on netuid ${report.netuid}`,
-    c.value !== null || c.on_chain !== undefined
-      ? escapeUntrusted(`commitment ${c.value ?? '-'}: ${c.ok ? 'ok' : `${c.reason}${c.detail ? ` (${c.detail})` : ''}`}${c.on_chain !== undefined ? `; on chain: ${c.on_chain ?? 'none'}${c.block !== null ? ` at block ${c.block}` : ''}` : ''}`)
-      : '',
+    escapeUntrusted(commitmentLine),
     renderTable(headers, rows).trimEnd(),
     `${report.summary.lines} line(s): ${report.summary.accepted} accepted, ${report.summary.rejected} rejected, ${report.summary.ignored} not checked` +
       (Object.keys(report.summary.by_reason).length ? ` (${Object.entries(report.summary.by_reason).map(([k, n]) => `${k}: ${n}`).join(', ')})` : ''),
@@ -52,13 +55,34 @@ export function renderCheck(report: CheckReport, validator: ValidatorReport | nu
   return lines.filter((l) => l !== '').join('\n') + '\n';
 }
 
+const UNREACHABLE_RE = /ERR_SERVICE_(NETWORK|TIMEOUT)/;
+
+/**
+ * A miner runs neither service by default, so `localhost` refusing is the usual first result:
+ * say where the checks looked and how to get a service, once, below the table.
+ */
+export function serviceHints(report: CheckReport, urls: { readonly platformTracker: string; readonly aiDetector: string }): string[] {
+  const hints: string[] = [];
+  if (report.rows.some((r) => r.reason.startsWith('metrics_') && UNREACHABLE_RE.test(r.reason))) {
+    hints.push(`the platform tracker at ${urls.platformTracker} did not answer: start one (infinitevibe serve platform-tracker, with YOUTUBE_API_KEY and APIFY_API_KEY) or pass --platform_tracker.url`);
+  }
+  if (report.rows.some((r) => r.reason === 'ai_unavailable' && UNREACHABLE_RE.test(r.detail ?? ''))) {
+    hints.push(`the AI detector at ${urls.aiDetector} did not answer: start one (infinitevibe serve ai-detector, with SIGHTENGINE_USER and SIGHTENGINE_SECRET) or pass --ai_detector.url`);
+  }
+  return hints;
+}
+
 export async function run({ flags, stdout }: CommandContext): Promise<number> {
   const { own, config } = splitFlags(flags, OWN);
   const gist = pickText(own, 'gist');
   const file = pickText(own, 'file');
   if ((gist === undefined) === (file === undefined)) throw new ConfigError('miner check needs exactly one of --gist user:gist_id and --file submissions.jsonl', 'gist');
-  const hotkey = pickText(own, 'hotkey') ?? (await loadHotkey(config.wallet)).address;
+  const hotkey = hotkeyFlag(own) ?? (await loadHotkey(config.wallet)).address;
   const validatorUrl = pickText(own, 'validator-url', 'validator_url', 'validatorUrl');
+  // Refused before the checks run, which can take a while, not after them with a stack trace.
+  if (validatorUrl !== undefined && !/^https?:\/\/[^/]/i.test(validatorUrl)) {
+    throw new ConfigError(`--validator-url must be the validator's metrics address, such as http://127.0.0.1:9100, got ${JSON.stringify(validatorUrl)}`, 'validator-url');
+  }
   const text = file === undefined ? undefined : await readSubmissionsFile(file, { flag: 'file', maxBytes: config.gist.max_bytes });
   const logger = createLogger({ level: config.logging.level === 'info' ? 'warn' : config.logging.level }, process.stderr);
   const toolkit = await openMinerToolkit(config, { logger });
@@ -66,7 +90,10 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
     const report = await checkSubmissions({ hotkey, ...(gist !== undefined ? { gist } : { text: text! }) }, toolkit.deps);
     const validator = typeof validatorUrl === 'string' ? await fetchValidatorReport(validatorUrl, hotkey) : undefined;
     if (own['json']) stdout.write(toJson({ ...report, ...(validator !== undefined ? { validator } : {}) }));
-    else stdout.write(renderCheck(report, validator));
+    else {
+      stdout.write(renderCheck(report, validator));
+      for (const hint of serviceHints(report, { platformTracker: config.platform_tracker.url, aiDetector: config.ai_detector.url })) stdout.write(`${hint}\n`);
+    }
     return report.ok ? 0 : 1;
   } finally {
     await toolkit.close();

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { renderTable, splitFlags, toJson } from '../../chain/inspect.js';
 import { ConfigError, WalletError } from '../../errors.js';
 import { escapeUntrusted } from '../../formats/escape-untrusted.js';
@@ -9,7 +9,7 @@ import { analyseLines, contentLines } from '../../miner/submission-lines.js';
 import { gistLimitsFromConfig } from '../../config/gist-limits.js';
 import { loadHotkey } from '../../wallet/index.js';
 import { pickText } from '../flag-values.js';
-import { readSubmissionsFile } from '../../miner/submissions-file.js';
+import { readSubmissionsFile, writeSubmissionsFile } from '../../miner/submissions-file.js';
 import type { CommandContext } from '../main.js';
 
 export const description = 'miner gist pull|push --gist-id ID [--file submissions.jsonl] (GITHUB_TOKEN)';
@@ -29,7 +29,17 @@ export async function run({ flags, args, stdout, stderr }: CommandContext): Prom
   if (action === 'pull') {
     if (gistId === undefined) throw new ConfigError('miner gist pull needs --gist-id ID (or a gist URL)', 'gist-id');
     const gist = await client.pull(gistId);
-    await writeFile(file, gist.content, 'utf8');
+    // The local file may hold lines not published yet (an upload --append, a sign): replacing
+    // it with the gist is asked for, not done by a pull that defaults to submissions.jsonl.
+    const local = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null;
+      throw new ConfigError(`cannot read --file ${file}: ${error.code ?? error.message}`, 'file');
+    });
+    if (local !== null && local !== gist.content && !own['force']) {
+      stderr.write(`refusing to replace ${file}: it differs from the gist (unpublished lines?); --file OTHER pulls beside it, --force replaces it\n`);
+      return 1;
+    }
+    await writeSubmissionsFile(file, gist.content, 'file');
     if (own['json']) stdout.write(toJson({ file, ...gist, content: undefined, bytes: Buffer.byteLength(gist.content) }));
     // The file name is whatever the gist's owner called it.
     else stdout.write(`pulled ${escapeUntrusted(gist.filename, 200)} of gist ${gist.commitment} (${Buffer.byteLength(gist.content)} bytes) into ${file}\n`);

@@ -1,11 +1,10 @@
-import { writeFile } from 'node:fs/promises';
 import { renderTable, splitFlags, toJson } from '../../chain/inspect.js';
 import { ConfigError } from '../../errors.js';
 import { signLines, verifyLines, type LineOutcome } from '../../miner/sign-lines.js';
 import { gistLimitsFromConfig } from '../../config/gist-limits.js';
 import { loadHotkey } from '../../wallet/index.js';
-import { pickText } from '../flag-values.js';
-import { readSubmissionsFile } from '../../miner/submissions-file.js';
+import { hotkeyFlag, pickText } from '../flag-values.js';
+import { readSubmissionsFile, writeSubmissionsFile } from '../../miner/submissions-file.js';
 import type { CommandContext } from '../main.js';
 
 export const description = 'sign each line of a submissions file with the wallet hotkey (--verify checks one)';
@@ -22,7 +21,7 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
   const file = pickText(own, 'file');
   if (file === undefined) throw new ConfigError('miner sign needs --file submissions.jsonl', 'file');
   const out = pickText(own, 'out') ?? file;
-  const verifyHotkey = pickText(own, 'hotkey');
+  const verifyHotkey = hotkeyFlag(own);
   const limits = gistLimitsFromConfig(config);
   const text = await readSubmissionsFile(file, { flag: 'file', maxBytes: limits.maxBytes, rewrite: !own['verify'] });
   if (own['verify']) {
@@ -37,7 +36,7 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
   }
   const signer = await loadHotkey(config.wallet);
   const result = await signLines(text, { netuid: config.netuid, signer, limits });
-  await writeFile(out, result.text, 'utf8');
+  await writeSubmissionsFile(out, result.text, pickText(own, 'out') !== undefined ? 'out' : 'file');
   if (own['json']) stdout.write(toJson({ file, out, hotkey: signer.address, netuid: config.netuid, signed: result.signed, rejected: result.rejected, lines: result.lines }));
   else {
     stdout.write(table(result.lines));

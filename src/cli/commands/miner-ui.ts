@@ -1,11 +1,12 @@
 import { splitFlags } from '../../chain/inspect.js';
-import { WalletError } from '../../errors.js';
+import { ConfigError, WalletError } from '../../errors.js';
 import { createLogger } from '../../log.js';
 import { GistClient } from '../../miner/gist-client.js';
 import { parseGistId } from '../../miner/gist-ref.js';
+import { isLoopbackHost } from '../../miner/ui-server.js';
 import { startMinerUi } from '../../runtime/miner-ui-app.js';
 import { loadHotkey } from '../../wallet/index.js';
-import { intFlag, pickText } from '../flag-values.js';
+import { hotkeyFlag, intFlag, pickText } from '../flag-values.js';
 import type { CommandContext } from '../main.js';
 
 export const description = 'miner ui [--port 8090]: a local page to edit, sign, check and save the gist';
@@ -16,14 +17,19 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
   const { own, config } = splitFlags(flags, OWN);
   const port = intFlag(own['port'], 'port', 0, 65535) ?? 8090;
   const host = pickText(own, 'host') ?? '127.0.0.1';
+  if (!isLoopbackHost(host)) {
+    // The page signs with the hotkey and has no login: anyone reaching the port could use it.
+    throw new ConfigError(`--host must be a loopback address (127.0.0.1, ::1 or localhost), got ${JSON.stringify(host)}; from another machine, use an SSH tunnel: ssh -L ${port}:127.0.0.1:${port} <this machine>`, 'host');
+  }
+  const hotkeyArg = hotkeyFlag(own);
   let signer;
   try {
     signer = await loadHotkey(config.wallet);
   } catch (error) {
     // Without a wallet the page can still check a hotkey's lines; it cannot sign them.
-    if (!(error instanceof WalletError) || pickText(own, 'hotkey') === undefined) throw error;
+    if (!(error instanceof WalletError) || hotkeyArg === undefined) throw error;
   }
-  const hotkey = signer?.address ?? pickText(own, 'hotkey')!;
+  const hotkey = signer?.address ?? hotkeyArg!;
   const token = process.env['GITHUB_TOKEN'] || undefined;
   const rawId = pickText(own, 'gist-id', 'gist_id');
   const env = process.env;
