@@ -30,6 +30,8 @@ export interface MinerUiOptions {
   readonly hotkey: string;
   readonly netuid: number;
   readonly limits: ParseGistOptions;
+  /** Validators run with require_signed_submissions: an unsigned line is one they reject. */
+  readonly requireSigned?: boolean;
   /** Folder holding index.html and app.js. */
   readonly assetsDir: string;
   readonly check: (text: string) => Promise<CheckReport>;
@@ -137,6 +139,7 @@ export class MinerUiServer {
       // hotkey; one copied from another miner's line, or left from an edit, is refused.
       const signature = l.submission ? verifySubmissionSignature(netuid, l.submission, hotkey) : null;
       const forged = signature === 'invalid';
+      const unsigned = signature === 'unsigned' && this.#o.requireSigned === true;
       return {
         line: l.line,
         raw: l.raw,
@@ -144,8 +147,14 @@ export class MinerUiServer {
         content_id: l.submission?.content_id ?? null,
         direct_video_url: l.submission?.direct_video_url ?? null,
         signed: signature === 'valid',
-        reason: l.rejection?.reason ?? (forged ? 'invalid_signature' : null),
-        detail: l.rejection?.detail ?? (forged ? `signature does not verify for ${hotkey} on netuid ${netuid}; Sign replaces it` : null),
+        reason: l.rejection?.reason ?? (forged ? 'invalid_signature' : unsigned ? 'unsigned' : null),
+        detail:
+          l.rejection?.detail ??
+          (forged
+            ? `signature does not verify for ${hotkey} on netuid ${netuid}; Sign replaces it`
+            : unsigned
+              ? `validators require signed lines (require_signed_submissions); Sign adds one for ${hotkey}`
+              : null),
       };
     });
   }

@@ -46,6 +46,7 @@ export async function startMinerUi(config: Config, options: MinerUiAppOptions): 
       hotkey: options.hotkey,
       netuid: config.netuid,
       limits: gistLimitsFromConfig(config),
+      requireSigned: config.require_signed_submissions,
       assetsDir: join(packageRoot(), 'src', 'miner', 'ui'),
       check: (text) => checkSubmissions({ hotkey: options.hotkey, text }, toolkit.deps),
       ...(options.signer ? { signer: options.signer } : {}),

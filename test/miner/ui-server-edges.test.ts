@@ -151,6 +151,18 @@ describe('MinerUiServer requests', () => {
     expect(await call(withCopied, 'POST', '/api/save', {})).toMatchObject({ status: 422, body: { error: 'ERR_UI_INVALID_LINES' } });
   });
 
+  it('with require_signed_submissions an unsigned line is one validators reject: reason unsigned, and saving it needs force, as gist push', async () => {
+    await initCrypto();
+    const gists = new GistClient({ baseUrl: api.url, token: 'ghp_x' });
+    const lenient = await ui({ gists });
+    const state = await call(lenient, 'POST', '/api/lines', LINE);
+    expect((state.body['lines'] as Array<Record<string, unknown>>)[0]).toMatchObject({ signed: false, reason: null });
+    const strict = await ui({ gists, requireSigned: true });
+    const lines = (await call(strict, 'POST', '/api/lines', LINE)).body['lines'] as Array<Record<string, unknown>>;
+    expect(lines[0]).toMatchObject({ signed: false, reason: 'unsigned', detail: `validators require signed lines (require_signed_submissions); Sign adds one for ${HOTKEY}` });
+    expect(await call(strict, 'POST', '/api/save', {})).toMatchObject({ status: 422, body: { error: 'ERR_UI_INVALID_LINES' } });
+  });
+
   it('saving lines validators would reject needs force', async () => {
     const server = await ui({ gists: new GistClient({ baseUrl: api.url, token: 'ghp_x' }) });
     await call(server, 'POST', '/api/lines', { ...LINE, direct_video_url: 'not a url' });
