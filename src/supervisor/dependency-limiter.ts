@@ -2,6 +2,7 @@ import PQueue from 'p-queue';
 import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
 import { DEPENDENCIES, type Dependency, type DependencyGate } from '../services/dependency-gate.js';
 import { whileQueued } from '../util/while-queued.js';
+import { isRetryable } from '../actors/retry.js';
 
 export { DEPENDENCIES, type Dependency } from '../services/dependency-gate.js';
 
@@ -10,6 +11,15 @@ export interface DependencyLimits {
   readonly concurrency: number;
   /** Requests allowed to wait for a slot; a producer beyond it waits before enqueueing. */
   readonly maxQueue: number;
+}
+
+/**
+ * Calls to one dependency so far: `answered` it answered (a success, or a refusal a retry cannot
+ * change, such as a miner's missing video), `unavailable` it did not (refused, timed out, 5xx).
+ */
+export interface DependencyCalls {
+  readonly answered: number;
+  readonly unavailable: number;
 }
 
 export interface DependencyLimiterOptions {
@@ -35,6 +45,7 @@ export class DependencyLimiter implements DependencyGate {
   /** Slots promised to woken producers that have not enqueued yet. */
   readonly #reserved = new Map<Dependency, number>();
   #finished = 0;
+  readonly #calls = new Map<Dependency, { answered: number; unavailable: number }>();
 
   constructor(options: DependencyLimiterOptions) {
     if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
@@ -71,6 +82,7 @@ export class DependencyLimiter implements DependencyGate {
       this.#queues.set(dep, queue);
       this.#waiters.set(dep, []);
       this.#reserved.set(dep, 0);
+      this.#calls.set(dep, { answered: 0, unavailable: 0 });
     }
   }
 
@@ -97,8 +109,17 @@ export class DependencyLimiter implements DependencyGate {
       },
       queued.signal ? { signal: queued.signal } : {},
     ) as Promise<T>;
-    // A queued task removed by its signal frees room without an 'active' event.
-    task.then(undefined, () => this.#pump(dep));
+    const calls = this.#calls.get(dep)!;
+    task.then(
+      () => calls.answered++,
+      (error: unknown) => {
+        // A queued task removed by its signal frees room without an 'active' event.
+        this.#pump(dep);
+        if (signal?.aborted) return;
+        if (isRetryable(error)) calls.unavailable++;
+        else calls.answered++;
+      },
+    );
     return task;
   }
 
@@ -135,6 +156,11 @@ export class DependencyLimiter implements DependencyGate {
   /** Calls finished so far, over every dependency, failed ones included: a measure of progress. */
   get finished(): number {
     return this.#finished;
+  }
+
+  /** Calls per dependency since the start, by whether the dependency answered them. */
+  calls(): Readonly<Record<Dependency, DependencyCalls>> {
+    return Object.fromEntries(DEPENDENCIES.map((dep) => [dep, { ...this.#calls.get(dep)! }])) as Record<Dependency, DependencyCalls>;
   }
 
   stats(dep: Dependency): { inFlight: number; queued: number; held: number } {

@@ -10,6 +10,7 @@ import { ActorRegistry } from './actor-registry.js';
 import { readThroughReconnects } from './chain-read.js';
 import { LateOwnership, claimsOf, collectUntilDeadline, isCovered, lostClaimsByHotkey, type LateCollect } from './collect-phase.js';
 import { coverageOf, logCycle, type CycleScores, type CycleSummary } from './cycle-types.js';
+import { dependencyOutages } from './dependency-outages.js';
 import { checkSupervisorOptions, type SupervisorOptions } from './supervisor-options.js';
 import { scoreNeurons } from './score-cycle.js';
 import { processLateStoredLists, storedListsRequest } from './stored-lists.js';
@@ -169,6 +170,7 @@ export class Supervisor {
 
     // Collect: every actor in parallel, each bounded by the shared dependency queues.
     const tCollect = performance.now();
+    const callsBefore = o.limiter.calls();
     // Shared by every actor of the cycle: thousands of listeners are expected, not a leak.
     setMaxListeners(0, this.#collectAbort.signal);
     const actors = this.#registry.actors;
@@ -222,6 +224,7 @@ export class Supervisor {
       ...stored.map(async (report) => persisted(await o.storedLists!.persist(report, lostOf(report.hotkey), this.#collectAbort.signal))),
     ]);
     const persistMs = performance.now() - tPersist;
+    for (const outage of dependencyOutages(callsBefore, o.limiter.calls())) errors.push(outage);
 
     const covered = reports.filter((r) => commitments.has(r.hotkey) && isCovered(r)).length;
     const coverage = coverageOf(covered, expected);

@@ -142,7 +142,10 @@ describe.each<Remote>(['platform_tracker', 'ai_detector'])('a remote %s that fai
         (await app.metrics.submissionsTotal.get()).values.find((v) => v.labels.outcome === 'ignored' && v.labels.reason === 'ai_unavailable')?.value ?? 0;
       const ignoredBefore = await ignored();
       const cycle = await app.supervisor.runCycle();
-      expect(cycle).toMatchObject({ result: 'ok', timedOut: 0, reported: 5, submissions: { accepted: 0 } });
+      // Whole by coverage, but not ok: the detector answered none of the cycle's calls.
+      expect(cycle).toMatchObject({ result: 'partial', timedOut: 0, reported: 5, submissions: { accepted: 0 } });
+      expect(cycle.errors).toEqual([expect.stringMatching(/^ai_detector: no call answered \(\d+ unavailable\)$/)]);
+      expect((await app.metrics.ops.cyclesConsecutiveNotOk.get()).values[0]?.value).toBe(1);
       expect(cycle.snapshots.inserted).toBe(0);
       expect(await ignored()).toBe(ignoredBefore + first.submissions.accepted);
       const commit = await app.committer.commitNow();
