@@ -25,6 +25,15 @@ export interface YouTubeStandinOptions extends FaultOptions {
   readonly apiKeys?: readonly string[];
   /** Units per day before 403 quotaExceeded; unlimited when omitted. */
   readonly dailyQuotaUnits?: number;
+  /** Videos whose owner hides the like count: their statistics carry no likeCount. */
+  readonly hiddenLikes?: readonly string[];
+  /** Videos with comments turned off: their statistics carry no commentCount. */
+  readonly commentsDisabled?: readonly string[];
+  /**
+   * 'rounded' (default) reports subscriberCount as Google does (publicSubscriberCount);
+   * 'exact' for replayed worlds whose follower counts already are what the platform reported.
+   */
+  readonly subscriberCounts?: 'rounded' | 'exact';
 }
 
 export interface YouTubeStandin {
@@ -49,6 +58,16 @@ function googleError(res: ServerResponse, code: number, status: string, item: Go
   sendJson(res, code, { error: { code, message, errors: [item], status } });
 }
 
+/**
+ * `channels.list` reports subscriberCount rounded down to three significant figures (as the
+ * channels resource documents since 2019): 123,456 subscribers read as "123000".
+ */
+export function publicSubscriberCount(n: number): number {
+  if (n < 1000) return n;
+  const step = 10 ** (Math.floor(Math.log10(n)) - 2);
+  return Math.floor(n / step) * step;
+}
+
 export function channelIdOf(owner: string): string {
   return 'UC' + createHash('sha256').update(owner).digest('base64url').slice(0, 22);
 }
@@ -67,6 +86,8 @@ export function createYouTubeStandin(options: YouTubeStandinOptions): YouTubeSta
     channels.set(id, [...(channels.get(id) ?? []), c]);
   }
   const keys = options.apiKeys ? new Set(options.apiKeys) : undefined;
+  const hiddenLikes = new Set(options.hiddenLikes ?? []);
+  const commentsDisabled = new Set(options.commentsDisabled ?? []);
   let used = 0;
 
   function thumbnails(id: string) {
@@ -91,11 +112,12 @@ export function createYouTubeStandin(options: YouTubeStandinOptions): YouTubeSta
         liveBroadcastContent: 'none',
         localized: { title: c.caption.split('\n')[0]!.slice(0, 100), description: c.caption },
       },
+      // Google omits a hidden or disabled count rather than sending 0 or null.
       statistics: {
         viewCount: String(counts.views),
-        likeCount: String(counts.likes),
+        ...(hiddenLikes.has(c.content_id) ? {} : { likeCount: String(counts.likes) }),
         favoriteCount: '0',
-        commentCount: String(counts.comments),
+        ...(commentsDisabled.has(c.content_id) ? {} : { commentCount: String(counts.comments) }),
       },
     };
   }
@@ -109,7 +131,7 @@ export function createYouTubeStandin(options: YouTubeStandinOptions): YouTubeSta
       id,
       statistics: {
         viewCount: String(views),
-        subscriberCount: String(followers),
+        subscriberCount: String(options.subscriberCounts === 'exact' ? followers : publicSubscriberCount(followers)),
         hiddenSubscriberCount: false,
         videoCount: String(owned.length),
       },
@@ -142,7 +164,8 @@ export function createYouTubeStandin(options: YouTubeStandinOptions): YouTubeSta
     if (!key) {
       record(403);
       return googleError(res, 403, 'PERMISSION_DENIED', {
-        message: 'The request is missing a valid API key.',
+        message:
+          "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
         domain: 'global',
         reason: 'forbidden',
       });
