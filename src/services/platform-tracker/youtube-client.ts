@@ -157,8 +157,9 @@ export class YouTubeClient {
   async #list(resource: 'videos' | 'channels', part: string, ids: string[], signal?: AbortSignal): Promise<ServiceResponse> {
     const url = new URL(`${this.#base}/youtube/v3/${resource}`);
     url.searchParams.set('part', part);
+    // No maxResults: the reference documents it as unsupported together with id (the id list,
+    // at most 50, is what bounds the answer).
     url.searchParams.set('id', ids.join(','));
-    url.searchParams.set('maxResults', String(YOUTUBE_IDS_PER_CALL));
     url.searchParams.set('key', this.#key);
     const res = await callService({
       service: SERVICE,

@@ -86,6 +86,15 @@ describe('YouTube stand-in answers as Google does', () => {
 });
 
 describe('YouTubeClient against replayed Google answers', () => {
+  it('asks videos.list with part, id and key only: maxResults is documented as unsupported with id', async () => {
+    replay = await replayServer([json(200, fixture('youtube/videos-list.json'))]);
+    const videos = await client(replay.url).videos(['Ks-_Mh1QhMc']);
+    expect(videos.map((v) => v.id)).toEqual(['Ks-_Mh1QhMc']);
+    const query = new URL(replay.received[0]!.path, replay.url).searchParams;
+    expect([...query.keys()].sort()).toEqual(['id', 'key', 'part']);
+    expect(query.get('part')).toBe('snippet,statistics');
+  });
+
   it('a real invalid-key answer, with its google.rpc.ErrorInfo details, is ERR_YOUTUBE_AUTH', async () => {
     const message = 'API key not valid. Please pass a valid API key.';
     replay = await replayServer([
