@@ -147,7 +147,10 @@ export function createYouTubeStandin(options: YouTubeStandinOptions): YouTubeSta
     if (fault) {
       record(fault.status);
       const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
-      if (fault.status === 429) {
+      if (fault.status === 403) {
+        // Google's per-minute limits answer 403 in the usageLimits domain, not 429.
+        sendJson(res, 403, { error: { code: 403, message: 'Rate Limit Exceeded', errors: [{ message: 'Rate Limit Exceeded', domain: 'usageLimits', reason: 'rateLimitExceeded' }], status: 'PERMISSION_DENIED' } }, headers);
+      } else if (fault.status === 429) {
         sendJson(res, 429, { error: { code: 429, message: 'Resource has been exhausted (e.g. check quota).', errors: [{ message: 'Resource has been exhausted (e.g. check quota).', domain: 'global', reason: 'rateLimitExceeded' }], status: 'RESOURCE_EXHAUSTED' } }, headers);
       } else {
         sendJson(res, fault.status, { error: { code: fault.status, message: 'Backend Error', errors: [{ message: 'Backend Error', domain: 'global', reason: 'backendError' }], status: 'UNAVAILABLE' } }, headers);

@@ -183,17 +183,21 @@ export class YouTubeClient {
       this.#publishQuota();
       return new QuotaExceededError(SERVICE, `${resource}.list: daily quota exhausted (${message})`, { status: res.status });
     }
+    // Google's per-minute limits answer 403 (usageLimits domain), not 429: they pass within
+    // minutes, so they are an outage to retry, not a refusal.
+    const rateLimited = reasons.includes('rateLimitExceeded') || reasons.includes('userRateLimitExceeded');
     const code =
       res.status === 400 && reasons.includes('badRequest') && /API key/i.test(message)
         ? 'ERR_YOUTUBE_AUTH'
-        : res.status === 403
-          ? 'ERR_YOUTUBE_FORBIDDEN'
-          : res.status === 429 || res.status >= 500
-            ? 'ERR_YOUTUBE_UNAVAILABLE'
+        : rateLimited || res.status === 429 || res.status >= 500
+          ? 'ERR_YOUTUBE_UNAVAILABLE'
+          : res.status === 403
+            ? 'ERR_YOUTUBE_FORBIDDEN'
             : 'ERR_YOUTUBE_BAD_REQUEST';
     return new ServiceError(SERVICE, `${resource}.list answered ${res.status}${reasons.length ? ` (${upstreamList(reasons)})` : ''}: ${message}`, {
       code,
       status: res.status,
+      ...(rateLimited ? { retryable: true } : {}),
     });
   }
 }

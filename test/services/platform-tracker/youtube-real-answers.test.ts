@@ -123,3 +123,30 @@ describe('YouTubeClient against replayed Google answers', () => {
     await expect(client(replay.url).videos(['Ks-_Mh1QhMc'])).rejects.toMatchObject({ code: 'ERR_YOUTUBE_FORBIDDEN', status: 403 });
   });
 });
+
+describe('YouTube per-minute rate limits (403 in the usageLimits domain)', () => {
+  it('the stand-in answers an injected 403 as Google does, and the client calls it a retryable outage, not forbidden', async () => {
+    standins = await startServiceStandins({ contents: [content('youtube/video', 'rateLimited')], clock: new SimulatedClock(EPOCH), aiStandins: false });
+    standins.faults.youtube.failNext({ status: 403 });
+    const youtube = client(standins.youtubeBaseUrl);
+    const error = await youtube.videos(['rateLimited']).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: 'ERR_YOUTUBE_UNAVAILABLE', status: 403, retryable: true });
+    expect(youtube.quota.used).toBeLessThan(youtube.quota.dailyUnits);
+    // The limit passes: the next call reads the video.
+    expect((await youtube.videos(['rateLimited'])).map((v) => v.id)).toEqual(['rateLimited']);
+  });
+
+  it('a replayed userRateLimitExceeded is retryable too; a plain 403 forbidden stays non-retryable', async () => {
+    const limited = 'Rate of requests for user exceed configured project quota.';
+    replay = await replayServer([
+      json(403, { error: { code: 403, message: limited, errors: [{ message: limited, domain: 'usageLimits', reason: 'userRateLimitExceeded' }] } }),
+      json(403, fixture('youtube/error-missing-key.json')),
+    ]);
+    const youtube = client(replay.url);
+    await expect(youtube.videos(['a'])).rejects.toMatchObject({ code: 'ERR_YOUTUBE_UNAVAILABLE', retryable: true });
+    await expect(youtube.videos(['b'])).rejects.toMatchObject({ code: 'ERR_YOUTUBE_FORBIDDEN', retryable: false });
+  });
+});
