@@ -102,7 +102,8 @@ export function createYouTubeStandin(options: YouTubeStandinOptions): YouTubeSta
       etag: createHash('sha1').update(`${c.content_id}:${counts.views}`).digest('base64url'),
       id: c.content_id,
       snippet: {
-        publishedAt: c.published_at,
+        // Google's timestamps are whole seconds: "2012-10-01T15:27:35Z".
+        publishedAt: new Date(c.published_at).toISOString().replace(/\.\d{3}Z$/, 'Z'),
         channelId: channelIdOf(c.owner_username),
         title: c.caption.split('\n')[0]!.slice(0, 100),
         description: c.caption,

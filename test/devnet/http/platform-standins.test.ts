@@ -41,6 +41,12 @@ describe('YouTube stand-in', () => {
     expect(body.items[0]).not.toHaveProperty('snippet');
     expect(body.items[0]!['statistics']).toEqual({ viewCount: '1000', likeCount: '100', favoriteCount: '0', commentCount: '10' });
   });
+
+  it('sends publishedAt in whole seconds, as Google does ("2012-10-01T15:27:35Z")', async () => {
+    const res = await get(`${s.youtubeBaseUrl}/youtube/v3/videos?part=snippet&id=vid00000001&key=k`);
+    const item = (res.json as { items: { snippet: { publishedAt: string } }[] }).items[0]!;
+    expect(item.snippet.publishedAt).toBe('2025-12-31T12:00:00Z');
+  });
 });
 
 describe('Apify stand-in', () => {
