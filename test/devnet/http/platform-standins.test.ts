@@ -77,4 +77,32 @@ describe('Apify stand-in', () => {
     expect((await get(`${s.apifyBaseUrl}/v2/actor-runs/nope?token=t`)).json).toEqual({ error: { type: 'record-not-found', message: 'Actor run was not found' } });
     expect((await get(`${s.apifyBaseUrl}/v2/whatever?token=t`)).status).toBe(404);
   });
+
+  it('the timeout parameter is the run\'s own limit: work that outlasts it ends TIMED-OUT with the items pushed so far', async () => {
+    const reels = ['ReelOne1', 'ReelTwo2', 'ReelThree', 'ReelFour4', 'ReelFive5'];
+    const slow = await startServiceStandins({
+      contents: reels.map((id) => content('instagram/reel', id)),
+      clock: new SimulatedClock(Date.UTC(2026, 0, 1)),
+      apify: { runDurationMs: 0, simulatedRunSeconds: (n) => 40 + 100 * n },
+      aiStandins: false,
+    });
+    try {
+      const input = { directUrls: reels.map((id) => `https://www.instagram.com/reel/${id}/`) };
+      // 540 s of work: the sync endpoint gives up at 300 s (408) and the run stops at its timeout.
+      const sync = await post(`${slow.apifyBaseUrl}/v2/acts/RB9HEZitC8hIUXAha/run-sync-get-dataset-items?token=t&timeout=300`, input);
+      expect(sync.status).toBe(408);
+      const listed = await get(`${slow.apifyBaseUrl}/v2/acts/RB9HEZitC8hIUXAha/runs?token=t`);
+      const [run] = (listed.json as { data: { items: { status: string; defaultDatasetId: string }[] } }).data.items;
+      expect(run).toMatchObject({ status: 'TIMED-OUT' });
+      const pushed = await get(`${slow.apifyBaseUrl}/v2/datasets/${run!.defaultDatasetId}/items?token=t`);
+      expect(pushed.json).toHaveLength(2);
+
+      const capped = await post(`${slow.apifyBaseUrl}/v2/acts/RB9HEZitC8hIUXAha/runs?token=t&timeout=60`, { directUrls: input.directUrls.slice(0, 1) });
+      expect((capped.json as { data: unknown }).data).toMatchObject({ status: 'TIMED-OUT', options: { timeoutSecs: 60 }, isStatusMessageTerminal: true });
+      const free = await post(`${slow.apifyBaseUrl}/v2/acts/RB9HEZitC8hIUXAha/runs?token=t`, { directUrls: input.directUrls.slice(0, 1) });
+      expect((free.json as { data: unknown }).data).toMatchObject({ status: 'SUCCEEDED', options: { timeoutSecs: 3600 } });
+    } finally {
+      await slow.close();
+    }
+  });
 });
