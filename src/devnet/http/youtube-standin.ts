@@ -14,7 +14,8 @@ import {
 /**
  * A stand-in for the YouTube Data API v3 `videos.list` and `channels.list` methods: same paths,
  * parameters, JSON shapes (counts as strings, as Google sends them) and error bodies, including
- * `quotaExceeded`. Quota costs 1 unit per list call whatever the id count, as documented.
+ * `quotaExceeded`. Quota costs 1 unit per list call whatever the id count, an invalid one too, as
+ * documented.
  */
 
 export interface YouTubeStandinOptions extends FaultOptions {
@@ -182,6 +183,16 @@ export function createYouTubeStandin(options: YouTubeStandinOptions): YouTubeSta
         reason: 'badRequest',
       });
     }
+    if (options.dailyQuotaUnits !== undefined && used + 1 > options.dailyQuotaUnits) {
+      record(403);
+      return googleError(res, 403, 'PERMISSION_DENIED', {
+        message: 'The request cannot be completed because you have exceeded your <a href="/youtube/v3/getting-started#quota">quota</a>.',
+        domain: 'youtube.quota',
+        reason: 'quotaExceeded',
+      });
+    }
+    // "All API requests, including invalid requests, incur a quota cost of at least one point."
+    used += 1;
     const part = url.searchParams.get('part');
     if (!part) {
       record(400);
@@ -217,15 +228,6 @@ export function createYouTubeStandin(options: YouTubeStandinOptions): YouTubeSta
         locationType: 'other',
       });
     }
-    if (options.dailyQuotaUnits !== undefined && used + 1 > options.dailyQuotaUnits) {
-      record(403);
-      return googleError(res, 403, 'PERMISSION_DENIED', {
-        message: 'The request cannot be completed because you have exceeded your <a href="/youtube/v3/getting-started#quota">quota</a>.',
-        domain: 'youtube.quota',
-        reason: 'quotaExceeded',
-      });
-    }
-    used += 1;
     const pick = <T extends Record<string, unknown>>(resource: T): Partial<T> => {
       const out: Record<string, unknown> = { kind: resource['kind'], etag: resource['etag'], id: resource['id'] };
       for (const p of parts) if (p in resource) out[p] = resource[p];

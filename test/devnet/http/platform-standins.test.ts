@@ -42,6 +42,14 @@ describe('YouTube stand-in', () => {
     expect(body.items[0]!['statistics']).toEqual({ viewCount: '1000', likeCount: '100', favoriteCount: '0', commentCount: '10' });
   });
 
+  it('charges a unit for an invalid request too, as the quota guide says; a rejected key costs nothing', async () => {
+    const before = s.youtube.quotaUsed();
+    expect((await get(`${s.youtubeBaseUrl}/youtube/v3/videos?part=bogus&id=a&key=k`)).status).toBe(400);
+    expect((await get(`${s.youtubeBaseUrl}/youtube/v3/videos?id=a&key=k`)).status).toBe(400);
+    expect((await get(`${s.youtubeBaseUrl}/youtube/v3/videos?part=snippet&id=a`)).status).toBe(403);
+    expect(s.youtube.quotaUsed() - before).toBe(2);
+  });
+
   it('sends publishedAt in whole seconds, as Google does ("2012-10-01T15:27:35Z")', async () => {
     const res = await get(`${s.youtubeBaseUrl}/youtube/v3/videos?part=snippet&id=vid00000001&key=k`);
     const item = (res.json as { items: { snippet: { publishedAt: string } }[] }).items[0]!;
