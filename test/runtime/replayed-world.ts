@@ -85,7 +85,9 @@ export async function startWorldNetwork(world: WorldShape, seed: string, blockTi
   }));
   const byId = new Map(contents.map((c) => [c.content_id, c]));
   const clock = new SimulatedClock(EPOCH);
-  const standins = await startServiceStandins({ contents, clock });
+  // The worlds' follower counts are what the original's tracker read (Apify's scraper, not
+  // rounded): served as they are, not rounded again the way channels.list would.
+  const standins = await startServiceStandins({ contents, clock, youtube: { subscriberCounts: 'exact' } });
   const first = world.cycles[0]!;
   const devnet = await SubtensorDevnet.start({
     port: 0,

@@ -40,7 +40,7 @@ export interface ApifyStandinOptions extends FaultOptions {
   readonly pricePerResultUsd?: number;
 }
 
-type RunStatus = 'READY' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+type RunStatus = 'READY' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED-OUT';
 
 interface RunRecord {
   id: string;
@@ -49,6 +49,10 @@ interface RunRecord {
   startedAt: string;
   finishedAt: string | null;
   finishesAt: number;
+  /** The run's own timeout (the `timeout` parameter; 3600 s by default). */
+  timeoutSecs: number;
+  /** Status once finishesAt passes: TIMED-OUT when the work outlasts timeoutSecs. */
+  endsAs: 'SUCCEEDED' | 'TIMED-OUT';
   datasetId: string;
   items: unknown[];
   usageTotalUsd: number;
@@ -189,10 +193,11 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
 
   function runView(r: RunRecord) {
     if (r.status === 'RUNNING' && Date.now() >= r.finishesAt) {
-      r.status = 'SUCCEEDED';
+      r.status = r.endsAs;
       r.finishedAt = new Date().toISOString();
     }
     const done = r.status === 'SUCCEEDED';
+    const ended = done || r.status === 'TIMED-OUT';
     return {
       id: r.id,
       actId: r.actId,
@@ -201,11 +206,11 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
       startedAt: r.startedAt,
       finishedAt: r.finishedAt,
       status: r.status,
-      statusMessage: done ? 'Finished' : 'Running',
-      isStatusMessageTerminal: done,
+      statusMessage: done ? 'Finished' : ended ? 'Timed out' : 'Running',
+      isStatusMessageTerminal: ended,
       meta: { origin: 'API', userAgent: 'standin' },
-      stats: { inputBodyLen: 0, restartCount: 0, resurrectCount: 0, computeUnits: done ? 0.01 : 0 },
-      options: { build: 'latest', timeoutSecs: 3600, memoryMbytes: 1024, diskMbytes: 2048 },
+      stats: { inputBodyLen: 0, restartCount: 0, resurrectCount: 0, computeUnits: ended ? 0.01 : 0 },
+      options: { build: 'latest', timeoutSecs: r.timeoutSecs, memoryMbytes: 1024, diskMbytes: 2048 },
       buildId: 'standinBuild00001',
       exitCode: done ? 0 : null,
       defaultKeyValueStoreId: 'kvs' + r.id.slice(3),
@@ -213,19 +218,28 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
       defaultRequestQueueId: 'rq' + r.id.slice(2),
       buildNumber: '0.0.1',
       containerUrl: `https://${r.id}.runs.apify.net`,
-      usage: { ACTOR_COMPUTE_UNITS: done ? 0.01 : 0, DATASET_WRITES: done ? r.items.length : 0 },
-      usageTotalUsd: done ? r.usageTotalUsd : 0,
+      usage: { ACTOR_COMPUTE_UNITS: ended ? 0.01 : 0, DATASET_WRITES: ended ? r.items.length : 0 },
+      usageTotalUsd: ended ? r.usageTotalUsd : 0,
     };
   }
 
-  function startRun(actorId: string, items: unknown[], durationMs: number): RunRecord {
+  /**
+   * `timeoutSecs` is the run's own limit (Apify's `timeout` parameter): work that needs longer
+   * stops there, TIMED-OUT, with the items pushed so far and billed for them.
+   */
+  function startRun(actorId: string, all: unknown[], durationMs: number, timeoutSecs = 3600): RunRecord {
+    const needs = simulatedSeconds(all.length);
+    const endsAs = needs > timeoutSecs ? 'TIMED-OUT' : 'SUCCEEDED';
+    const items = endsAs === 'SUCCEEDED' ? all : all.slice(0, Math.floor((all.length * timeoutSecs) / needs));
     const run: RunRecord = {
       id: id17(),
       actId: actorId,
-      status: durationMs > 0 ? 'RUNNING' : 'SUCCEEDED',
+      status: durationMs > 0 ? 'RUNNING' : endsAs,
       startedAt: new Date().toISOString(),
       finishedAt: durationMs > 0 ? null : new Date().toISOString(),
       finishesAt: Date.now() + durationMs,
+      timeoutSecs,
+      endsAs,
       datasetId: id17(),
       items,
       usageTotalUsd: Number((startFee + perResult * items.filter((i) => !(i as { error?: unknown }).error).length).toFixed(6)),
@@ -298,18 +312,19 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
         return apifyError(res, 400, 'invalid-parameter', `Parameter "timeout" must be a non-negative integer, got "${timeout}"`);
       }
       runLog.push({ actorId, mode: route === 'run-sync' ? 'sync' : 'async', input, items: items.length });
-      if (route === 'run-sync' && simulatedSeconds(items.length) > Math.min(300, timeout === null ? 300 : Number(timeout))) {
-        // The run goes on (and is billed) after the sync endpoint gives up.
-        startRun(actorId, items, runDurationMs);
+      const timeoutSecs = timeout === null ? undefined : Number(timeout);
+      if (route === 'run-sync' && simulatedSeconds(items.length) > Math.min(300, timeoutSecs ?? 300)) {
+        // The run goes on after the sync endpoint gives up (until its own timeout), and is billed.
+        startRun(actorId, items, runDurationMs, timeoutSecs);
         record(408);
         return apifyError(res, 408, 'run-timeout-exceeded', 'Actor run exceeded the timeout of 300 seconds for this API endpoint');
       }
       if (route === 'run-sync') {
-        startRun(actorId, items, 0);
+        startRun(actorId, items, 0, timeoutSecs);
         record(201);
         return sendJson(res, 201, items);
       }
-      const run = startRun(actorId, items, runDurationMs);
+      const run = startRun(actorId, items, runDurationMs, timeoutSecs);
       record(201);
       return sendJson(res, 201, { data: runView(run) });
     }
@@ -319,23 +334,12 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
       const limit = Math.min(1000, Number(url.searchParams.get('limit') ?? 1000) || 1000);
       const mine = [...runs.values()].filter((r) => r.actId === actorId);
       if (desc) mine.reverse();
+      // A list carries each run's summary fields only, as Apify's does.
       const page = mine.slice(offset, offset + limit).map((r) => {
         const v = runView(r);
-        return {
-          id: v.id,
-          actId: v.actId,
-          actorTaskId: v.actorTaskId,
-          status: v.status,
-          startedAt: v.startedAt,
-          finishedAt: v.finishedAt,
-          buildId: v.buildId,
-          buildNumber: v.buildNumber,
-          meta: v.meta,
-          usageTotalUsd: v.usageTotalUsd,
-          defaultKeyValueStoreId: v.defaultKeyValueStoreId,
-          defaultDatasetId: v.defaultDatasetId,
-          defaultRequestQueueId: v.defaultRequestQueueId,
-        };
+        const { id, actId, actorTaskId, status, startedAt, finishedAt, buildId, buildNumber, meta, usageTotalUsd } = v;
+        const { defaultKeyValueStoreId, defaultDatasetId, defaultRequestQueueId } = v;
+        return { id, actId, actorTaskId, status, startedAt, finishedAt, buildId, buildNumber, meta, usageTotalUsd, defaultKeyValueStoreId, defaultDatasetId, defaultRequestQueueId };
       });
       record(200);
       return sendJson(res, 200, { data: { total: mine.length, offset, limit, desc, count: page.length, items: page } });

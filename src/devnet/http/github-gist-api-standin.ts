@@ -45,6 +45,22 @@ export interface GistApiStandin {
 }
 
 const DOCS = 'https://docs.github.com/rest/gists/gists';
+/**
+ * The API sends at most one megabyte of each file's content (the rest only through `raw_url`,
+ * the file marked `truncated`) and at most 300 files (the gist marked `truncated`), as the
+ * "Truncation" section of the gists reference documents.
+ */
+export const GIST_API_FILE_CONTENT_BYTES = 1024 * 1024;
+export const GIST_API_MAX_FILES = 300;
+
+/** The first `max` bytes of `text`'s UTF-8, not splitting a character. */
+function utf8Prefix(text: string, max: number): string {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= max) return text;
+  let end = max;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString('utf8');
+}
 const WINDOW_MS = 3_600_000;
 
 class HttpProblem extends Error {
@@ -89,15 +105,18 @@ export function createGistApiStandin(options: GistApiStandinOptions): GistApiSta
   function gistJson(g: StoredGist, withContent: boolean): Record<string, unknown> {
     const sha = g.history[0]!.version;
     const files: Record<string, unknown> = {};
-    for (const name of [...g.files.keys()].sort()) {
+    const names = [...g.files.keys()].sort();
+    for (const name of names.slice(0, GIST_API_MAX_FILES)) {
       const content = g.files.get(name)!;
+      const size = Buffer.byteLength(content);
+      const truncated = size > GIST_API_FILE_CONTENT_BYTES;
       files[name] = {
         filename: name,
         type: 'text/plain',
         language: null,
         raw_url: `${rawBase}/${g.owner}/${g.id}/raw/${sha}/${encodeURIComponent(name)}`,
-        size: Buffer.byteLength(content),
-        ...(withContent ? { truncated: false, content } : {}),
+        size,
+        ...(withContent ? { truncated, content: truncated ? utf8Prefix(content, GIST_API_FILE_CONTENT_BYTES) : content } : {}),
       };
     }
     const owner = userJson(g.owner, apiUrl);
@@ -119,7 +138,7 @@ export function createGistApiStandin(options: GistApiStandinOptions): GistApiSta
       user: null,
       comments_url: `${apiUrl}/gists/${g.id}/comments`,
       owner,
-      truncated: false,
+      truncated: names.length > GIST_API_MAX_FILES,
       ...(withContent
         ? {
             forks: [],

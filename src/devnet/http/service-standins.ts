@@ -27,7 +27,13 @@ export interface ServiceStandinsOptions {
   readonly retryAfterSeconds?: number;
   readonly clock?: SimulatedClock;
   /** YouTube keys and daily quota the stand-in enforces. */
-  readonly youtube?: { readonly apiKeys?: readonly string[]; readonly dailyQuotaUnits?: number };
+  readonly youtube?: {
+    readonly apiKeys?: readonly string[];
+    readonly dailyQuotaUnits?: number;
+    readonly hiddenLikes?: readonly string[];
+    readonly commentsDisabled?: readonly string[];
+    readonly subscriberCounts?: 'rounded' | 'exact';
+  };
   readonly apify?: { readonly tokens?: readonly string[]; readonly runDurationMs?: number; readonly simulatedRunSeconds?: (inputs: number) => number };
   /** Also start the SightEngine and video-host stand-ins (default true). */
   readonly aiStandins?: boolean;

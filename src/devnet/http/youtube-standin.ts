@@ -14,7 +14,8 @@ import {
 /**
  * A stand-in for the YouTube Data API v3 `videos.list` and `channels.list` methods: same paths,
  * parameters, JSON shapes (counts as strings, as Google sends them) and error bodies, including
- * `quotaExceeded`. Quota costs 1 unit per list call whatever the id count, as documented.
+ * `quotaExceeded`. Quota costs 1 unit per list call whatever the id count, an invalid one too, as
+ * documented.
  */
 
 export interface YouTubeStandinOptions extends FaultOptions {
@@ -25,6 +26,15 @@ export interface YouTubeStandinOptions extends FaultOptions {
   readonly apiKeys?: readonly string[];
   /** Units per day before 403 quotaExceeded; unlimited when omitted. */
   readonly dailyQuotaUnits?: number;
+  /** Videos whose owner hides the like count: their statistics carry no likeCount. */
+  readonly hiddenLikes?: readonly string[];
+  /** Videos with comments turned off: their statistics carry no commentCount. */
+  readonly commentsDisabled?: readonly string[];
+  /**
+   * 'rounded' (default) reports subscriberCount as Google does (publicSubscriberCount);
+   * 'exact' for replayed worlds whose follower counts already are what the platform reported.
+   */
+  readonly subscriberCounts?: 'rounded' | 'exact';
 }
 
 export interface YouTubeStandin {
@@ -49,6 +59,16 @@ function googleError(res: ServerResponse, code: number, status: string, item: Go
   sendJson(res, code, { error: { code, message, errors: [item], status } });
 }
 
+/**
+ * `channels.list` reports subscriberCount rounded down to three significant figures (as the
+ * channels resource documents since 2019): 123,456 subscribers read as "123000".
+ */
+export function publicSubscriberCount(n: number): number {
+  if (n < 1000) return n;
+  const step = 10 ** (Math.floor(Math.log10(n)) - 2);
+  return Math.floor(n / step) * step;
+}
+
 export function channelIdOf(owner: string): string {
   return 'UC' + createHash('sha256').update(owner).digest('base64url').slice(0, 22);
 }
@@ -67,6 +87,8 @@ export function createYouTubeStandin(options: YouTubeStandinOptions): YouTubeSta
     channels.set(id, [...(channels.get(id) ?? []), c]);
   }
   const keys = options.apiKeys ? new Set(options.apiKeys) : undefined;
+  const hiddenLikes = new Set(options.hiddenLikes ?? []);
+  const commentsDisabled = new Set(options.commentsDisabled ?? []);
   let used = 0;
 
   function thumbnails(id: string) {
@@ -81,7 +103,8 @@ export function createYouTubeStandin(options: YouTubeStandinOptions): YouTubeSta
       etag: createHash('sha1').update(`${c.content_id}:${counts.views}`).digest('base64url'),
       id: c.content_id,
       snippet: {
-        publishedAt: c.published_at,
+        // Google's timestamps are whole seconds: "2012-10-01T15:27:35Z".
+        publishedAt: new Date(c.published_at).toISOString().replace(/\.\d{3}Z$/, 'Z'),
         channelId: channelIdOf(c.owner_username),
         title: c.caption.split('\n')[0]!.slice(0, 100),
         description: c.caption,
@@ -91,11 +114,12 @@ export function createYouTubeStandin(options: YouTubeStandinOptions): YouTubeSta
         liveBroadcastContent: 'none',
         localized: { title: c.caption.split('\n')[0]!.slice(0, 100), description: c.caption },
       },
+      // Google omits a hidden or disabled count rather than sending 0 or null.
       statistics: {
         viewCount: String(counts.views),
-        likeCount: String(counts.likes),
+        ...(hiddenLikes.has(c.content_id) ? {} : { likeCount: String(counts.likes) }),
         favoriteCount: '0',
-        commentCount: String(counts.comments),
+        ...(commentsDisabled.has(c.content_id) ? {} : { commentCount: String(counts.comments) }),
       },
     };
   }
@@ -109,7 +133,7 @@ export function createYouTubeStandin(options: YouTubeStandinOptions): YouTubeSta
       id,
       statistics: {
         viewCount: String(views),
-        subscriberCount: String(followers),
+        subscriberCount: String(options.subscriberCounts === 'exact' ? followers : publicSubscriberCount(followers)),
         hiddenSubscriberCount: false,
         videoCount: String(owned.length),
       },
@@ -125,7 +149,10 @@ export function createYouTubeStandin(options: YouTubeStandinOptions): YouTubeSta
     if (fault) {
       record(fault.status);
       const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
-      if (fault.status === 429) {
+      if (fault.status === 403) {
+        // Google's per-minute limits answer 403 in the usageLimits domain, not 429.
+        sendJson(res, 403, { error: { code: 403, message: 'Rate Limit Exceeded', errors: [{ message: 'Rate Limit Exceeded', domain: 'usageLimits', reason: 'rateLimitExceeded' }], status: 'PERMISSION_DENIED' } }, headers);
+      } else if (fault.status === 429) {
         sendJson(res, 429, { error: { code: 429, message: 'Resource has been exhausted (e.g. check quota).', errors: [{ message: 'Resource has been exhausted (e.g. check quota).', domain: 'global', reason: 'rateLimitExceeded' }], status: 'RESOURCE_EXHAUSTED' } }, headers);
       } else {
         sendJson(res, fault.status, { error: { code: fault.status, message: 'Backend Error', errors: [{ message: 'Backend Error', domain: 'global', reason: 'backendError' }], status: 'UNAVAILABLE' } }, headers);
@@ -142,7 +169,8 @@ export function createYouTubeStandin(options: YouTubeStandinOptions): YouTubeSta
     if (!key) {
       record(403);
       return googleError(res, 403, 'PERMISSION_DENIED', {
-        message: 'The request is missing a valid API key.',
+        message:
+          "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
         domain: 'global',
         reason: 'forbidden',
       });
@@ -155,6 +183,16 @@ export function createYouTubeStandin(options: YouTubeStandinOptions): YouTubeSta
         reason: 'badRequest',
       });
     }
+    if (options.dailyQuotaUnits !== undefined && used + 1 > options.dailyQuotaUnits) {
+      record(403);
+      return googleError(res, 403, 'PERMISSION_DENIED', {
+        message: 'The request cannot be completed because you have exceeded your <a href="/youtube/v3/getting-started#quota">quota</a>.',
+        domain: 'youtube.quota',
+        reason: 'quotaExceeded',
+      });
+    }
+    // "All API requests, including invalid requests, incur a quota cost of at least one point."
+    used += 1;
     const part = url.searchParams.get('part');
     if (!part) {
       record(400);
@@ -190,15 +228,6 @@ export function createYouTubeStandin(options: YouTubeStandinOptions): YouTubeSta
         locationType: 'other',
       });
     }
-    if (options.dailyQuotaUnits !== undefined && used + 1 > options.dailyQuotaUnits) {
-      record(403);
-      return googleError(res, 403, 'PERMISSION_DENIED', {
-        message: 'The request cannot be completed because you have exceeded your <a href="/youtube/v3/getting-started#quota">quota</a>.',
-        domain: 'youtube.quota',
-        reason: 'quotaExceeded',
-      });
-    }
-    used += 1;
     const pick = <T extends Record<string, unknown>>(resource: T): Partial<T> => {
       const out: Record<string, unknown> = { kind: resource['kind'], etag: resource['etag'], id: resource['id'] };
       for (const p of parts) if (p in resource) out[p] = resource[p];

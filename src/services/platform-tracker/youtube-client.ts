@@ -157,8 +157,9 @@ export class YouTubeClient {
   async #list(resource: 'videos' | 'channels', part: string, ids: string[], signal?: AbortSignal): Promise<ServiceResponse> {
     const url = new URL(`${this.#base}/youtube/v3/${resource}`);
     url.searchParams.set('part', part);
+    // No maxResults: the reference documents it as unsupported together with id (the id list,
+    // at most 50, is what bounds the answer).
     url.searchParams.set('id', ids.join(','));
-    url.searchParams.set('maxResults', String(YOUTUBE_IDS_PER_CALL));
     url.searchParams.set('key', this.#key);
     const res = await callService({
       service: SERVICE,
@@ -182,17 +183,21 @@ export class YouTubeClient {
       this.#publishQuota();
       return new QuotaExceededError(SERVICE, `${resource}.list: daily quota exhausted (${message})`, { status: res.status });
     }
+    // Google's per-minute limits answer 403 (usageLimits domain), not 429: they pass within
+    // minutes, so they are an outage to retry, not a refusal.
+    const rateLimited = reasons.includes('rateLimitExceeded') || reasons.includes('userRateLimitExceeded');
     const code =
       res.status === 400 && reasons.includes('badRequest') && /API key/i.test(message)
         ? 'ERR_YOUTUBE_AUTH'
-        : res.status === 403
-          ? 'ERR_YOUTUBE_FORBIDDEN'
-          : res.status === 429 || res.status >= 500
-            ? 'ERR_YOUTUBE_UNAVAILABLE'
+        : rateLimited || res.status === 429 || res.status >= 500
+          ? 'ERR_YOUTUBE_UNAVAILABLE'
+          : res.status === 403
+            ? 'ERR_YOUTUBE_FORBIDDEN'
             : 'ERR_YOUTUBE_BAD_REQUEST';
     return new ServiceError(SERVICE, `${resource}.list answered ${res.status}${reasons.length ? ` (${upstreamList(reasons)})` : ''}: ${message}`, {
       code,
       status: res.status,
+      ...(rateLimited ? { retryable: true } : {}),
     });
   }
 }

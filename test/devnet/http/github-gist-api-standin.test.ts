@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { createGistHost } from '../../../src/devnet/http/gist-host.js';
-import { createGistApiStandin, type GistApiStandin } from '../../../src/devnet/http/github-gist-api-standin.js';
+import { GIST_API_FILE_CONTENT_BYTES, createGistApiStandin, type GistApiStandin } from '../../../src/devnet/http/github-gist-api-standin.js';
 import { listenLoopback, type RunningServer } from '../../../src/devnet/http/standin-server.js';
 import { GistClient } from '../../../src/miner/gist-client.js';
 
@@ -45,6 +45,34 @@ describe('GitHub gist API stand-in', () => {
     expect(body.history).toHaveLength(2);
     expect(body.html_url).toBe(`https://gist.github.com/${created.id}`);
     expect(await (await request(body.files['submissions.jsonl']!.raw_url)).body.text()).toBe('line two\n');
+  });
+
+  it('sends at most one megabyte of a file as content, marked truncated, as GitHub documents; raw_url and /raw serve it whole', async () => {
+    const client = new GistClient({ token: 'ghp_good', baseUrl: api.url });
+    // Three-byte characters across the cut: the content sent stays valid UTF-8.
+    const line = `{"content_id":"v","platform":"youtube/video","note":"${'€'.repeat(40)}"}\n`;
+    const whole = line.repeat(Math.ceil((GIST_API_FILE_CONTENT_BYTES + 1) / Buffer.byteLength(line)));
+    const big = await client.push({ content: whole });
+    const body = (await (await request(`${api.url}/gists/${big.id}`)).body.json()) as {
+      truncated: boolean;
+      files: Record<string, { truncated: boolean; content: string; size: number; raw_url: string }>;
+    };
+    const file = body.files['submissions.jsonl']!;
+    expect(body.truncated).toBe(false);
+    expect(file.truncated).toBe(true);
+    expect(file.size).toBe(Buffer.byteLength(whole));
+    expect(Buffer.byteLength(file.content)).toBeLessThanOrEqual(GIST_API_FILE_CONTENT_BYTES);
+    expect(Buffer.byteLength(file.content)).toBeGreaterThan(GIST_API_FILE_CONTENT_BYTES - 3);
+    expect(whole.startsWith(file.content)).toBe(true);
+    expect(await (await request(file.raw_url)).body.text()).toBe(whole);
+    expect(await (await request(`${raw.url}/octominer/${big.id}/raw`)).body.text()).toBe(whole);
+    // The miner tool reads the API, so it says the file is too large rather than publishing a cut copy.
+    await expect(new GistClient({ baseUrl: api.url }).pull(big.id)).rejects.toMatchObject({ code: 'ERR_GIST_API_TRUNCATED' });
+
+    const small = await client.push({ content: 'x'.repeat(GIST_API_FILE_CONTENT_BYTES) });
+    const smallBody = (await (await request(`${api.url}/gists/${small.id}`)).body.json()) as { files: Record<string, { truncated: boolean; content: string }> };
+    expect(smallBody.files['submissions.jsonl']!.truncated).toBe(false);
+    expect(smallBody.files['submissions.jsonl']!.content).toHaveLength(GIST_API_FILE_CONTENT_BYTES);
   });
 
   it('answers 401 for a bad token, 404 for unknown or foreign gists, 422 for empty files', async () => {

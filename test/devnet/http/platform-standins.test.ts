@@ -41,6 +41,20 @@ describe('YouTube stand-in', () => {
     expect(body.items[0]).not.toHaveProperty('snippet');
     expect(body.items[0]!['statistics']).toEqual({ viewCount: '1000', likeCount: '100', favoriteCount: '0', commentCount: '10' });
   });
+
+  it('charges a unit for an invalid request too, as the quota guide says; a rejected key costs nothing', async () => {
+    const before = s.youtube.quotaUsed();
+    expect((await get(`${s.youtubeBaseUrl}/youtube/v3/videos?part=bogus&id=a&key=k`)).status).toBe(400);
+    expect((await get(`${s.youtubeBaseUrl}/youtube/v3/videos?id=a&key=k`)).status).toBe(400);
+    expect((await get(`${s.youtubeBaseUrl}/youtube/v3/videos?part=snippet&id=a`)).status).toBe(403);
+    expect(s.youtube.quotaUsed() - before).toBe(2);
+  });
+
+  it('sends publishedAt in whole seconds, as Google does ("2012-10-01T15:27:35Z")', async () => {
+    const res = await get(`${s.youtubeBaseUrl}/youtube/v3/videos?part=snippet&id=vid00000001&key=k`);
+    const item = (res.json as { items: { snippet: { publishedAt: string } }[] }).items[0]!;
+    expect(item.snippet.publishedAt).toBe('2025-12-31T12:00:00Z');
+  });
 });
 
 describe('Apify stand-in', () => {
@@ -70,5 +84,33 @@ describe('Apify stand-in', () => {
     expect(res.status).toBe(201);
     expect((await get(`${s.apifyBaseUrl}/v2/actor-runs/nope?token=t`)).json).toEqual({ error: { type: 'record-not-found', message: 'Actor run was not found' } });
     expect((await get(`${s.apifyBaseUrl}/v2/whatever?token=t`)).status).toBe(404);
+  });
+
+  it('the timeout parameter is the run\'s own limit: work that outlasts it ends TIMED-OUT with the items pushed so far', async () => {
+    const reels = ['ReelOne1', 'ReelTwo2', 'ReelThree', 'ReelFour4', 'ReelFive5'];
+    const slow = await startServiceStandins({
+      contents: reels.map((id) => content('instagram/reel', id)),
+      clock: new SimulatedClock(Date.UTC(2026, 0, 1)),
+      apify: { runDurationMs: 0, simulatedRunSeconds: (n) => 40 + 100 * n },
+      aiStandins: false,
+    });
+    try {
+      const input = { directUrls: reels.map((id) => `https://www.instagram.com/reel/${id}/`) };
+      // 540 s of work: the sync endpoint gives up at 300 s (408) and the run stops at its timeout.
+      const sync = await post(`${slow.apifyBaseUrl}/v2/acts/RB9HEZitC8hIUXAha/run-sync-get-dataset-items?token=t&timeout=300`, input);
+      expect(sync.status).toBe(408);
+      const listed = await get(`${slow.apifyBaseUrl}/v2/acts/RB9HEZitC8hIUXAha/runs?token=t`);
+      const [run] = (listed.json as { data: { items: { status: string; defaultDatasetId: string }[] } }).data.items;
+      expect(run).toMatchObject({ status: 'TIMED-OUT' });
+      const pushed = await get(`${slow.apifyBaseUrl}/v2/datasets/${run!.defaultDatasetId}/items?token=t`);
+      expect(pushed.json).toHaveLength(2);
+
+      const capped = await post(`${slow.apifyBaseUrl}/v2/acts/RB9HEZitC8hIUXAha/runs?token=t&timeout=60`, { directUrls: input.directUrls.slice(0, 1) });
+      expect((capped.json as { data: unknown }).data).toMatchObject({ status: 'TIMED-OUT', options: { timeoutSecs: 60 }, isStatusMessageTerminal: true });
+      const free = await post(`${slow.apifyBaseUrl}/v2/acts/RB9HEZitC8hIUXAha/runs?token=t`, { directUrls: input.directUrls.slice(0, 1) });
+      expect((free.json as { data: unknown }).data).toMatchObject({ status: 'SUCCEEDED', options: { timeoutSecs: 3600 } });
+    } finally {
+      await slow.close();
+    }
   });
 });
