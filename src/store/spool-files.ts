@@ -58,8 +58,15 @@ export async function writeSpoolFile(dir: string, kind: SpoolKind, docs: readonl
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const name = `${kind}-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}${SUFFIX}`;
   const path = join(dir, name);
-  const temporary = `${path}.tmp`;
-  const file = await open(temporary, 'wx', 0o600);
+  await writeThenRename(`${path}.tmp`, 'wx', lines, path);
+  // The rename itself is durable only once the directory is synced.
+  await syncDirectory(dir);
+  return path;
+}
+
+/** `lines` written to `temporary` (opened with `flag`), synced, then renamed to `path`. */
+async function writeThenRename(temporary: string, flag: 'w' | 'wx', lines: readonly string[], path: string): Promise<void> {
+  const file = await open(temporary, flag, 0o600);
   try {
     await file.writeFile(lines.join('\n') + '\n');
     await file.sync();
@@ -67,14 +74,6 @@ export async function writeSpoolFile(dir: string, kind: SpoolKind, docs: readonl
     await file.close();
   }
   await rename(temporary, path);
-  // The rename itself is durable only once the directory is synced.
-  const directory = await open(dir, 'r');
-  try {
-    await directory.sync();
-  } finally {
-    await directory.close();
-  }
-  return path;
 }
 
 /**
@@ -93,15 +92,7 @@ export async function replaceSpoolFile(dir: string, name: string, docs: readonly
     if (bytes > maxBytes) throw new StoreError(`${docs.length} records for ${name} need ${bytes} bytes, over the spool's ${maxBytes}`, 'ERR_STORE_SPOOL_FULL');
     await mkdir(dir, { recursive: true, mode: 0o700 });
     // One temporary name per file: a write cut short by a crash is overwritten by the next one.
-    const temporary = `${path}.tmp`;
-    const file = await open(temporary, 'w', 0o600);
-    try {
-      await file.writeFile(lines.join('\n') + '\n');
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(temporary, path);
+    await writeThenRename(`${path}.tmp`, 'w', lines, path);
   }
   await syncDirectory(dir);
 }

@@ -1,5 +1,6 @@
 import type { WeightVector } from '../chain/types.js';
 import type { AuditRef } from './audit-trail.js';
+import type { TrackedCommit } from './reveal-scheduler.js';
 
 /**
  * A commit this validator is to reveal, as the journal keeps it: everything a process started
@@ -16,14 +17,7 @@ export type JournalEntry =
       /** Best block when the commit was about to be sent. */
       readonly intendedBlock: number;
     }
-  | {
-      readonly ref: AuditRef;
-      readonly hash: string;
-      readonly vector: WeightVector;
-      readonly salt: readonly number[];
-      readonly firstRevealBlock: number;
-      readonly lastRevealBlock: number;
-    };
+  | TrackedCommit;
 
 /**
  * Where the commits still to reveal are kept outside the store (the reveal spool), written ahead:
