@@ -4,8 +4,10 @@
  * then SIGKILL if it lingers, and all of them when the sweep itself exits.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { constants, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -13,9 +15,23 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = fileURLToPath(new URL('../../bin/infinitevibe.js', import.meta.url));
 
 const live = new Set<ChildProcess>();
+/** Runs' scratch directories (the scenario's neurons file), removed on exit too: a signal skips a run's `finally`. */
+const scratch = new Set<string>();
 process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
 });
+
+export function makeScratchDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'infinitevibe-loadtest-'));
+  scratch.add(dir);
+  return dir;
+}
+
+export function removeScratchDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  scratch.delete(dir);
+}
 
 /**
  * For the sweep's own process: on Ctrl-C or SIGTERM stop every child first (a signal's default
@@ -25,7 +41,7 @@ export function stopChildrenOnSignals(): void {
   const stop = (signal: NodeJS.Signals): void => {
     process.stderr.write(`loadtest: ${signal}, stopping ${live.size} child process(es)\n`);
     for (const child of live) child.kill('SIGKILL');
-    process.exit(130);
+    process.exit(128 + constants.signals[signal]);
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
