@@ -11,7 +11,7 @@
  * the scenario's scores after --ai-latency-ms; --real-ai runs frame sampling in the validator.
  */
 import { parseSweepArgs } from './loadtest/args.js';
-import { runSweep } from './loadtest/sweep.js';
+import { runSweep, SweepUsageError } from './loadtest/sweep.js';
 
 const argv = process.argv.slice(2);
 let args;
@@ -26,6 +26,10 @@ try {
   await runSweep(args, command);
   process.exit(0);
 } catch (error) {
+  if (error instanceof SweepUsageError) {
+    process.stderr.write(`loadtest: ${error.message}\n`);
+    process.exit(2);
+  }
   process.stderr.write(`loadtest: ${(error as Error)?.stack ?? String(error)}\n`);
   process.exit(1);
 }

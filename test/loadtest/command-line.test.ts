@@ -1,10 +1,18 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+function run(script: string, args: string[]): { status: number | null; signal: string | null; stderr: string; stdout: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  return { status: r.status, signal: r.signal, stderr: r.stderr, stdout: r.stdout };
+}
+
+const noStack = (text: string): void => expect(text).not.toMatch(/\n\s+at /);
 
 describe('npm scripts of the benches and load tests', () => {
   it('exec tsx, so the SIGTERM npm forwards to the script reaches the load test rather than only its shell', () => {
@@ -13,6 +21,64 @@ describe('npm scripts of the benches and load tests', () => {
     expect(ours.map(([name]) => name).sort()).toEqual(['bench', 'loadtest', 'loadtest:cold-warm', 'loadtest:merge', 'loadtest:profile']);
     for (const [, command] of ours) expect(command).toMatch(/^exec tsx /);
   });
+});
+
+describe('npm run loadtest: mistakes that stop it before any set-up', () => {
+  it('an --out that cannot hold the results directory: exit 2 and the reason', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'iv-lt-out-')), 'a-file');
+    writeFileSync(file, '');
+    const r = run('bench/loadtest.ts', ['--miners', '32', '--pools', '1', '--trials', '1', '--no-cpu-path', '--out', file]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^loadtest: --out .*a-file: cannot create .* \(ENOTDIR\)\n$/);
+    noStack(r.stderr);
+    expect(r.stdout).toBe('');
+  }, 150_000);
+
+  it('a --max-seconds no run fits in: exit 2, not a report of skipped runs', () => {
+    const out = mkdtempSync(join(tmpdir(), 'iv-lt-max-'));
+    const r = run('bench/loadtest.ts', ['--miners', '32', '--pools', '1', '--trials', '1', '--no-cpu-path', '--max-seconds', '10', '--out', out]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^loadtest: --max-seconds 10: no run fits; the smallest needs ~10s/);
+    noStack(r.stderr);
+    expect(readdirSync(out)).toEqual([]);
+  }, 150_000);
+});
+
+describe('npm run loadtest:merge: mistakes', () => {
+  const sweep = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'iv-lt-merge-'));
+    writeFileSync(join(dir, 'results.json'), JSON.stringify({ command: 'x', startedAt: '2026-01-01T00:00:00.000Z', cores: 2, verifyRatePerThread: 1000, cpuPath: null, args: {}, rows: [] }));
+    return dir;
+  };
+
+  it('an unknown flag: exit 2 with the usage line', () => {
+    const r = run('bench/loadtest/merge.ts', [sweep(), '--outt', 'x']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^loadtest:merge: Unknown argument: outt \(npm run loadtest:merge -- <results dir>/);
+    noStack(r.stderr);
+  }, 150_000);
+
+  it('a directory without results, or with a results.json that is not a sweep record: exit 2', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'iv-lt-merge-'));
+    let r = run('bench/loadtest/merge.ts', [empty]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/has no results\.json/);
+    writeFileSync(join(empty, 'results.json'), '{"rows": ');
+    r = run('bench/loadtest/merge.ts', [empty]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/results\.json is not a sweep's record/);
+    noStack(r.stderr);
+  }, 150_000);
+
+  it('an --out that already holds a sweep: refused, its results left as they were', () => {
+    const a = sweep();
+    const before = readFileSync(join(a, 'results.json'), 'utf8');
+    const r = run('bench/loadtest/merge.ts', [a, sweep(), '--out', a]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/already holds a results\.json; give a new directory/);
+    expect(readFileSync(join(a, 'results.json'), 'utf8')).toBe(before);
+    expect(existsSync(join(a, 'report.md'))).toBe(false);
+  }, 150_000);
 });
 
 describe('the load test stopped by a signal', () => {
