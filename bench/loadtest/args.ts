@@ -130,3 +130,25 @@ export function parseSweepArgs(argv: readonly string[]): SweepArgs {
     config: parseSettings(parsed.set),
   };
 }
+
+/**
+ * The one run of `loadtest:cold-warm` and `loadtest:profile` (`--miners 256 --pool 2`), held to the
+ * sweep's limits; throws RangeError naming the bad flag.
+ */
+export function parseOneRun(raw: { miners: unknown; submissions: unknown; pool: unknown; batch: unknown }): { miners: number; submissions: number; pool: number; batch: number } {
+  const limit = (name: 'miners' | 'submissions' | 'pool' | 'batch', value: unknown): number => {
+    const { min, max } = LIST_LIMITS[name === 'pool' ? 'pools' : name];
+    return integer(name, typeof value === 'number' ? String(value) : value, min, max);
+  };
+  return { miners: limit('miners', raw.miners), submissions: limit('submissions', raw.submissions), pool: limit('pool', raw.pool), batch: limit('batch', raw.batch) };
+}
+
+/** yargs' fail handler of the one-run scripts: one line on stderr and exit code 2, as the sweep does. */
+export function exitOnUsageError(script: string): (message: string, error: Error | undefined) => never {
+  return (message, error) => exitUsage(script, error?.message ?? message);
+}
+
+export function exitUsage(script: string, message: string): never {
+  process.stderr.write(`${script}: ${message.replace(/\s+/g, ' ').trim()}\n`);
+  process.exit(2);
+}

@@ -44,6 +44,22 @@ describe('npm run loadtest: mistakes that stop it before any set-up', () => {
   }, 150_000);
 });
 
+describe('npm run loadtest:cold-warm and loadtest:profile: mistakes', () => {
+  it.each([
+    ['bench/loadtest/cold-warm.ts', 'loadtest:cold-warm', ['--miners', 'abc'], /--miners must be an integer from 1 to 4095, got "abc"/],
+    ['bench/loadtest/cold-warm.ts', 'loadtest:cold-warm', ['--pool', '0'], /--pool must be an integer from 1 to 64, got "0"/],
+    ['bench/loadtest/cold-warm.ts', 'loadtest:cold-warm', ['--minerz', '5'], /Unknown argument: minerz/],
+    ['bench/loadtest/profile-cycle.ts', 'loadtest:profile', ['--batch', '8'], /--batch must be an integer from 16 to 100000, got "8"/],
+    ['bench/loadtest/profile-cycle.ts', 'loadtest:profile', ['--cycle', 'hot'], /Argument: cycle, Given: "hot", Choices: "warm", "cold"/],
+  ])('%s (%s) %j: exit 2 before any set-up', (script, name, args, message) => {
+    const r = run(script, args as string[]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^${name}: `));
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  }, 150_000);
+});
+
 describe('npm run loadtest:merge: mistakes', () => {
   const sweep = (): string => {
     const dir = mkdtempSync(join(tmpdir(), 'iv-lt-merge-'));
