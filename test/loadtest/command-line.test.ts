@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-function run(script: string, args: string[]): { status: number | null; signal: string | null; stderr: string; stdout: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+function run(script: string, args: string[], env: Record<string, string> = {}): { status: number | null; signal: string | null; stderr: string; stdout: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
   return { status: r.status, signal: r.signal, stderr: r.stderr, stdout: r.stdout };
 }
 
@@ -21,6 +21,25 @@ describe('npm scripts of the benches and load tests', () => {
     expect(ours.map(([name]) => name).sort()).toEqual(['bench', 'loadtest', 'loadtest:cold-warm', 'loadtest:merge', 'loadtest:profile']);
     for (const [, command] of ours) expect(command).toMatch(/^exec tsx /);
   });
+});
+
+describe('npm run bench: mistakes', () => {
+  it('a bench name that matches none: exit 2, naming the benches, rather than running nothing', () => {
+    const r = run('bench/index.ts', ['pipline']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^bench: no bench named "pipline"; the benches: .*\bpipeline\b/);
+  }, 150_000);
+
+  it.each([
+    [{ IV_BENCH_MINERS: 'abc' }, /^bench: IV_BENCH_MINERS must be an integer from 1 to 4095, got "abc"\n$/],
+    [{ IV_BENCH_TRIALS: '0' }, /^bench: IV_BENCH_TRIALS must be an integer from 1 to 50, got "0"\n$/],
+    [{ IV_BENCH_PERSIST: 'no' }, /^bench: IV_BENCH_PERSIST must be 0 or 1, got "no"\n$/],
+  ])('pipeline with %j: exit 2 before measuring', (env, message) => {
+    const r = run('bench/index.ts', ['pipeline'], env);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).not.toMatch(/submissions\/s/);
+  }, 150_000);
 });
 
 describe('npm run loadtest: mistakes that stop it before any set-up', () => {
