@@ -32,7 +32,7 @@ try {
 }
 
 stopChildrenOnSignals();
-buildDist();
+await buildDist();
 const outcome = await runCombination(
   one,
   { realAi: false, aiLatencyMs: 0, latencyMs: 0, timeoutMs: 900_000 },

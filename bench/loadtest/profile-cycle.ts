@@ -48,7 +48,7 @@ try {
 }
 
 stopChildrenOnSignals();
-buildDist();
+await buildDist();
 const dir = resolve(REPO_ROOT, argv.out);
 await mkdir(dir, { recursive: true });
 const base = join(dir, `warm-m${one.miners}-s${one.submissions}-p${one.pool}-b${one.batch}-${Date.now()}`);

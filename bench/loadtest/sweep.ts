@@ -48,14 +48,14 @@ export async function runSweep(args: SweepArgs, command: string): Promise<string
   const loadStart = loadavg()[0]!;
   say(`loadtest: ${runs.length} runs (${runs.length / args.trials} combinations × ${args.trials} trials), at most ${formatDuration(args.maxSeconds)}; results in ${dir}`);
   say('loadtest: building dist/ for the stand-in processes');
-  buildDist();
+  await buildDist();
   const verifyRate = await verifyRatePerThread();
   say(`loadtest: ${cores} cores, load average ${loadStart.toFixed(2)}, ${Math.round(verifyRate).toLocaleString('en-US')} gist-line checks/s on one thread`);
   let cpuPath: CpuPathRates | null = null;
   if (args.cpuPath) {
     say(`loadtest: CPU-path bench (${CPU_PATH.miners} miners × ${CPU_PATH.submissions}, pools 1 and 2, best of ${CPU_PATH.trials}) as the yardstick`);
     try {
-      cpuPath = measureCpuPath(CPU_PATH);
+      cpuPath = await measureCpuPath(CPU_PATH);
       say(`loadtest: CPU path ${[...cpuPath.byPool].map(([p, r]) => `pool ${p} ${Math.round(r).toLocaleString('en-US')}/s`).join(', ')}`);
     } catch (error) {
       say(`loadtest: ${(error as Error).message}; no yardstick in this report`);

@@ -131,4 +131,20 @@ describe('the load test stopped by a signal', () => {
     expect(r.status).toBe(143);
     expect(existsSync(scratch)).toBe(false);
   }, 150_000);
+
+  it('stops the CPU-path bench it is waiting for instead of holding the signal until the bench ends', () => {
+    const code = [
+      "import { measureCpuPath } from './bench/loadtest/cpu-path.ts';",
+      "import { stopChildrenOnSignals } from './bench/loadtest/processes.ts';",
+      'stopChildrenOnSignals();',
+      'const pending = measureCpuPath({ miners: 32, submissions: 5, trials: 1 });',
+      "process.kill(process.pid, 'SIGTERM');",
+      "await pending;",
+      "process.stdout.write('measured\\n');",
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    expect(r.status).toBe(143);
+    expect(r.stderr).toMatch(/loadtest: SIGTERM, stopping 1 child process\(es\)/);
+    expect(r.stdout).not.toMatch(/measured/);
+  }, 150_000);
 });
