@@ -1,6 +1,6 @@
 /**
  * npm run loadtest -- --miners 256,1024,4095 --submissions 5,100 --pools 1,2,4 --batch 16,64,256
- *                     [--trials 2] [--real-ai] [--ai-latency-ms N] [--latency-ms N] [--max-seconds S]
+ *                     [--trials 2] [--real-ai] [--ai-latency-ms N] [--latency-ms N] [--gist-etags] [--max-seconds S]
  *                     [--out loadtest-results] [--no-cpu-path] [--set <validator option>=<value> ...]
  *
  * Sweeps every combination with interleaved trials. Each run measures a validator process that
@@ -11,7 +11,7 @@
  * the scenario's scores after --ai-latency-ms; --real-ai runs frame sampling in the validator.
  */
 import { parseSweepArgs } from './loadtest/args.js';
-import { runSweep } from './loadtest/sweep.js';
+import { runSweep, SweepUsageError } from './loadtest/sweep.js';
 
 const argv = process.argv.slice(2);
 let args;
@@ -26,6 +26,10 @@ try {
   await runSweep(args, command);
   process.exit(0);
 } catch (error) {
+  if (error instanceof SweepUsageError) {
+    process.stderr.write(`loadtest: ${error.message}\n`);
+    process.exit(2);
+  }
   process.stderr.write(`loadtest: ${(error as Error)?.stack ?? String(error)}\n`);
   process.exit(1);
 }

@@ -19,13 +19,14 @@ import { DEFAULT_GROWTH_PARAMS } from '../src/scoring/growth-policy.js';
 import { selectWeights } from '../src/scoring/select-weights.js';
 import type { MinerPolicyResult, MinerScoringInput, ScoringOptions } from '../src/scoring/types.js';
 import { openStore } from '../src/runtime/open-store.js';
+import { integerKnob, switchKnob } from './knobs.js';
 import type { MetricSnapshot, ScoreRecord } from '../src/store/types.js';
 
 const NETUID = 89;
-const MINERS = Number(process.env.IV_BENCH_MINERS ?? 1024);
-const SUBS = Number(process.env.IV_BENCH_SUBS ?? 5);
-const PERSIST = process.env.IV_BENCH_PERSIST !== '0';
-const TRIALS = Math.max(1, Number(process.env.IV_BENCH_TRIALS ?? 3));
+const MINERS = integerKnob('IV_BENCH_MINERS', 1024, 1, 4095);
+const SUBS = integerKnob('IV_BENCH_SUBS', 5, 1, 1000);
+const PERSIST = switchKnob('IV_BENCH_PERSIST', true);
+const TRIALS = integerKnob('IV_BENCH_TRIALS', 3, 1, 50);
 /** Miners handled per pipeline step; several steps are in flight so both threads stay busy. */
 const CHUNK = 64;
 const IN_FLIGHT = 4;

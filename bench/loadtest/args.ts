@@ -74,7 +74,8 @@ export function parseList(name: ListName, raw: unknown): number[] {
 }
 
 function integer(name: string, raw: unknown, min: number, max: number): number {
-  const n = typeof raw === 'number' ? raw : Number(raw);
+  // Read as strings: yargs turns `--trials x` into NaN, which would be quoted back as null.
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(n) || n < min || n > max) throw new RangeError(`--${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   return n;
 }
@@ -93,16 +94,16 @@ export function parseSweepArgs(argv: readonly string[]): SweepArgs {
       submissions: { type: 'string', default: '5', describe: 'submissions per miner, comma-separated' },
       pools: { type: 'string', default: '1,2', describe: 'worker-pool sizes, comma-separated' },
       batch: { type: 'string', default: '64', describe: 'pool batch sizes (items per task, >= 16), comma-separated' },
-      trials: { type: 'number', default: 2, describe: 'interleaved trials of every combination' },
+      trials: { type: 'string', default: '2', describe: 'interleaved trials of every combination' },
       'real-ai': { type: 'boolean', default: false, describe: 'run the AI detector in the validator: ffmpeg frame sampling and SightEngine stand-in' },
-      'ai-latency-ms': { type: 'number', default: 0, describe: 'latency of the AI detector stand-in service (without --real-ai)' },
-      'latency-ms': { type: 'number', default: 0, describe: 'latency every HTTP stand-in adds' },
+      'ai-latency-ms': { type: 'string', default: '0', describe: 'latency of the AI detector stand-in service (without --real-ai)' },
+      'latency-ms': { type: 'string', default: '0', describe: 'latency every HTTP stand-in adds' },
       'gist-etags': {
         type: 'boolean',
         default: false,
         describe: 'gists unchanged between cycles, answered 304 (the usual case in production); by default every gist is read and parsed every cycle',
       },
-      'max-seconds': { type: 'number', default: 3600, describe: 'bound on the whole sweep' },
+      'max-seconds': { type: 'string', default: '3600', describe: 'bound on the whole sweep' },
       out: { type: 'string', default: 'loadtest-results', describe: 'directory of the results' },
       set: { type: 'string', array: true, describe: 'a validator config option for every run, <option>=<value> (repeatable)' },
       'cpu-path': { type: 'boolean', default: true, describe: 'measure the CPU-path bench (parse, verify, score) first, as a yardstick (--no-cpu-path skips it)' },
@@ -128,4 +129,26 @@ export function parseSweepArgs(argv: readonly string[]): SweepArgs {
     cpuPath: parsed['cpu-path'],
     config: parseSettings(parsed.set),
   };
+}
+
+/**
+ * The one run of `loadtest:cold-warm` and `loadtest:profile` (`--miners 256 --pool 2`), held to the
+ * sweep's limits; throws RangeError naming the bad flag.
+ */
+export function parseOneRun(raw: { miners: unknown; submissions: unknown; pool: unknown; batch: unknown }): { miners: number; submissions: number; pool: number; batch: number } {
+  const limit = (name: 'miners' | 'submissions' | 'pool' | 'batch', value: unknown): number => {
+    const { min, max } = LIST_LIMITS[name === 'pool' ? 'pools' : name];
+    return integer(name, typeof value === 'number' ? String(value) : value, min, max);
+  };
+  return { miners: limit('miners', raw.miners), submissions: limit('submissions', raw.submissions), pool: limit('pool', raw.pool), batch: limit('batch', raw.batch) };
+}
+
+/** yargs' fail handler of the one-run scripts: one line on stderr and exit code 2, as the sweep does. */
+export function exitOnUsageError(script: string): (message: string, error: Error | undefined) => never {
+  return (message, error) => exitUsage(script, error?.message ?? message);
+}
+
+export function exitUsage(script: string, message: string): never {
+  process.stderr.write(`${script}: ${message.replace(/\s+/g, ' ').trim()}\n`);
+  process.exit(2);
 }

@@ -6,32 +6,42 @@
  * the first cycle's extra cost can be traced to a stage.
  */
 import yargs from 'yargs';
+import { exitOnUsageError, exitUsage, parseOneRun } from './args.js';
 import { buildDist, stopChildrenOnSignals } from './processes.js';
 import { runCombination } from './run-combination.js';
 import type { CycleFigures } from './run-types.js';
 
 const argv = yargs(process.argv.slice(2))
   .strict()
-  .exitProcess(true)
+  .exitProcess(false)
+  .help(false)
+  .version(false)
+  .fail(exitOnUsageError('loadtest:cold-warm'))
   .options({
-    miners: { type: 'number', default: 1024 },
-    submissions: { type: 'number', default: 5 },
-    pool: { type: 'number', default: 2 },
-    batch: { type: 'number', default: 64 },
+    miners: { type: 'string', default: '1024' },
+    submissions: { type: 'string', default: '5' },
+    pool: { type: 'string', default: '2' },
+    batch: { type: 'string', default: '64' },
   })
   .parseSync();
+let one: ReturnType<typeof parseOneRun>;
+try {
+  one = parseOneRun(argv);
+} catch (error) {
+  exitUsage('loadtest:cold-warm', (error as Error).message);
+}
 
 stopChildrenOnSignals();
-buildDist();
+await buildDist();
 const outcome = await runCombination(
-  { miners: argv.miners, submissions: argv.submissions, pool: argv.pool, batch: argv.batch },
+  one,
   { realAi: false, aiLatencyMs: 0, latencyMs: 0, timeoutMs: 900_000 },
 );
 const { cold, warm } = outcome.result;
 const row = (label: string, pick: (c: CycleFigures) => string): string => `| ${label} | ${pick(cold)} | ${pick(warm)} |`;
 const stages = [...new Set([...Object.keys(cold.stages), ...Object.keys(warm.stages)])].sort();
 const lines = [
-  `${argv.miners} miners × ${argv.submissions}, pool ${argv.pool}, batch ${argv.batch}`,
+  `${one.miners} miners × ${one.submissions}, pool ${one.pool}, batch ${one.batch}`,
   '',
   '| | cold | warm |',
   '|---|---:|---:|',

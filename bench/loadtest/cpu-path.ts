@@ -3,8 +3,7 @@
  * store) run as a child at the start of a sweep, so the whole runtime can be held against the
  * isolated CPU path measured on the same machine at the same time.
  */
-import { spawnSync } from 'node:child_process';
-import { REPO_ROOT } from './processes.js';
+import { runToEnd } from './processes.js';
 
 export interface CpuPathRates {
   /** Submissions per second, keyed by pool size. */
@@ -21,10 +20,8 @@ export function parseCpuPathOutput(text: string): CpuPathRates {
 }
 
 /** Runs the bench for `miners` × `submissions`, best of `trials`; throws with its stderr when it fails. */
-export function measureCpuPath(options: { miners: number; submissions: number; trials: number }): CpuPathRates {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/index.ts', 'pipeline'], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
+export async function measureCpuPath(options: { miners: number; submissions: number; trials: number }): Promise<CpuPathRates> {
+  const run = await runToEnd(['--import', 'tsx', 'bench/index.ts', 'pipeline'], {
     env: {
       ...process.env,
       IV_BENCH_MINERS: String(options.miners),
@@ -32,7 +29,7 @@ export function measureCpuPath(options: { miners: number; submissions: number; t
       IV_BENCH_TRIALS: String(options.trials),
       IV_BENCH_PERSIST: '0',
     },
-    timeout: 900_000,
+    timeoutMs: 900_000,
   });
   const rates = parseCpuPathOutput(run.stdout ?? '');
   if (run.status !== 0 || rates.byPool.size === 0) {

@@ -3,9 +3,11 @@
  * the compiled dist/ tree) and the compiled validator run. Each child is stopped with SIGTERM,
  * then SIGKILL if it lingers, and all of them when the sweep itself exits.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { constants, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -13,9 +15,23 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = fileURLToPath(new URL('../../bin/infinitevibe.js', import.meta.url));
 
 const live = new Set<ChildProcess>();
+/** Runs' scratch directories (the scenario's neurons file), removed on exit too: a signal skips a run's `finally`. */
+const scratch = new Set<string>();
 process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
 });
+
+export function makeScratchDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'infinitevibe-loadtest-'));
+  scratch.add(dir);
+  return dir;
+}
+
+export function removeScratchDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  scratch.delete(dir);
+}
 
 /**
  * For the sweep's own process: on Ctrl-C or SIGTERM stop every child first (a signal's default
@@ -25,10 +41,37 @@ export function stopChildrenOnSignals(): void {
   const stop = (signal: NodeJS.Signals): void => {
     process.stderr.write(`loadtest: ${signal}, stopping ${live.size} child process(es)\n`);
     for (const child of live) child.kill('SIGKILL');
-    process.exit(130);
+    process.exit(128 + constants.signals[signal]);
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+/**
+ * Runs `node args…` to its end, as spawnSync would, but without blocking the event loop: a signal
+ * meanwhile reaches stopChildrenOnSignals, which stops this child too (spawnSync would hold the
+ * signal until the child finished, minutes for the CPU-path bench).
+ */
+export function runToEnd(args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs: number }): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
+  live.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-8_000)));
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+  return new Promise((resolve, reject) => {
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      live.delete(child);
+      reject(error);
+    });
+    child.once('close', (status) => {
+      clearTimeout(timer);
+      live.delete(child);
+      resolve({ status, stdout, stderr });
+    });
+  });
 }
 
 export interface Started<T> {
@@ -92,10 +135,10 @@ const RUNNER_DIR = fileURLToPath(new URL('../../dist-bench/loadtest/', import.me
  * is plain Node like `npm start`: under tsx it would carry tsx's module-hooks thread and, in
  * every pool thread, tsx and an esbuild thread (tens of MiB of RSS the validator never has).
  */
-export function buildDist(): void {
+export async function buildDist(): Promise<void> {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('building dist/ failed (tsc -p tsconfig.build.json)');
+  const r = await runToEnd([tsc, '-p', 'tsconfig.build.json'], { timeoutMs: 900_000 });
+  if (r.status !== 0) throw new Error(`building dist/ failed (tsc -p tsconfig.build.json):\n${(r.stdout + r.stderr).trim()}`);
   const ts = createRequire(import.meta.url)('typescript') as typeof import('typescript');
   mkdirSync(RUNNER_DIR, { recursive: true });
   for (const name of runnerModules()) {

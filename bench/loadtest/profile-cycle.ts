@@ -12,6 +12,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import yargs from 'yargs';
+import { exitOnUsageError, exitUsage, parseOneRun } from './args.js';
 import { allocationSites, formatAllocationSites, type SamplingProfile } from './allocation-summary.js';
 import { formatHeapSummary, parseSnapshot, summarize } from './heap-summary.js';
 import { formatMemoryDetail } from './memory-report.js';
@@ -21,12 +22,15 @@ import { runCombination } from './run-combination.js';
 
 const argv = yargs(process.argv.slice(2))
   .strict()
-  .exitProcess(true)
+  .exitProcess(false)
+  .help(false)
+  .version(false)
+  .fail(exitOnUsageError('loadtest:profile'))
   .options({
-    miners: { type: 'number', default: 256 },
-    submissions: { type: 'number', default: 100 },
-    pool: { type: 'number', default: 2 },
-    batch: { type: 'number', default: 64 },
+    miners: { type: 'string', default: '256' },
+    submissions: { type: 'string', default: '100' },
+    pool: { type: 'string', default: '2' },
+    batch: { type: 'string', default: '64' },
     top: { type: 'number', default: 20 },
     cycle: { choices: ['warm', 'cold'] as const, default: 'warm' as const, describe: 'the cycle the CPU profile covers' },
     cpu: { type: 'boolean', default: true, describe: 'CPU profile of the warm cycle (--no-cpu: none, memory figures undisturbed)' },
@@ -36,17 +40,23 @@ const argv = yargs(process.argv.slice(2))
     out: { type: 'string', default: 'loadtest-results/profiles' },
   })
   .parseSync();
+let one: ReturnType<typeof parseOneRun>;
+try {
+  one = parseOneRun(argv);
+} catch (error) {
+  exitUsage('loadtest:profile', (error as Error).message);
+}
 
 stopChildrenOnSignals();
-buildDist();
+await buildDist();
 const dir = resolve(REPO_ROOT, argv.out);
 await mkdir(dir, { recursive: true });
-const base = join(dir, `warm-m${argv.miners}-s${argv.submissions}-p${argv.pool}-b${argv.batch}-${Date.now()}`);
+const base = join(dir, `warm-m${one.miners}-s${one.submissions}-p${one.pool}-b${one.batch}-${Date.now()}`);
 const cpuFile = argv.cpu ? `${base.replace(/\/warm-m/, `/${argv.cycle}-m`)}.cpuprofile` : undefined;
 const heapFile = argv.heap ? `${base}.heapsnapshot` : undefined;
 const allocationFile = argv.allocations ? `${base}.heapprofile` : undefined;
 const outcome = await runCombination(
-  { miners: argv.miners, submissions: argv.submissions, pool: argv.pool, batch: argv.batch },
+  one,
   {
     realAi: false,
     aiLatencyMs: 0,

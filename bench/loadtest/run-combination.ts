@@ -6,11 +6,9 @@
  *   4. the validator (validator-run.ts, compiled by buildDist and run by plain Node), which prints
  *      its figures and exits.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Combination } from './plan.js';
-import { cli, jsonLine, startChild, validatorRunScript, type Started } from './processes.js';
+import { cli, jsonLine, makeScratchDir, removeScratchDir, startChild, validatorRunScript, type Started } from './processes.js';
 import type { RunSpec, StandinsInfo, ValidatorRunResult } from './run-types.js';
 import { RESULT_PREFIX } from './result-line.js';
 
@@ -45,7 +43,7 @@ const BLOCK_TIME_MS = 500;
 
 export async function runCombination(c: Combination, options: RunOptions): Promise<RunOutcome> {
   const started = performance.now();
-  const dir = await mkdtemp(join(tmpdir(), 'infinitevibe-loadtest-'));
+  const dir = makeScratchDir();
   const neuronsFile = join(dir, 'neurons.json');
   const children: Array<Started<unknown>> = [];
   // A 4095-miner scenario derives ~8,000 keys and signs every gist line: minutes on a busy machine.
@@ -97,6 +95,6 @@ export async function runCombination(c: Combination, options: RunOptions): Promi
     return { result: validator.info, standinRequests, setupSeconds, seconds: (performance.now() - started) / 1000 };
   } finally {
     await Promise.allSettled(children.reverse().map((c) => c.stop()));
-    await rm(dir, { recursive: true, force: true });
+    removeScratchDir(dir);
   }
 }

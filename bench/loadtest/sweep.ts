@@ -25,25 +25,37 @@ function describe(run: PlannedRun, trials: number): string {
   return `${run.miners} miners × ${run.submissions}, pool ${run.pool}, batch ${run.batch}, trial ${run.trial}/${trials}`;
 }
 
+/** A sweep that cannot start as asked (the command line's fault): exit code 2, no stack trace. */
+export class SweepUsageError extends Error {}
+
 export async function runSweep(args: SweepArgs, command: string): Promise<string> {
-  stopChildrenOnSignals();
+  const runs = planRuns(args);
+  // Before minutes of building and measuring: a sweep none of whose runs fits would only write a report of skipped rows.
+  const smallest = Math.min(...runs.map((r) => estimateRunSeconds(r, [])));
+  if (smallest > args.maxSeconds) {
+    throw new SweepUsageError(`--max-seconds ${args.maxSeconds}: no run fits; the smallest needs ~${formatDuration(smallest)} (set-up of its processes included)`);
+  }
   const t0 = performance.now();
   const startedAt = new Date();
   const dir = resolve(REPO_ROOT, args.out, startedAt.toISOString().replace(/[:.]/g, '-'));
-  await mkdir(dir, { recursive: true });
-  const runs = planRuns(args);
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw new SweepUsageError(`--out ${args.out}: cannot create ${dir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  stopChildrenOnSignals();
   const cores = availableParallelism();
   const loadStart = loadavg()[0]!;
   say(`loadtest: ${runs.length} runs (${runs.length / args.trials} combinations × ${args.trials} trials), at most ${formatDuration(args.maxSeconds)}; results in ${dir}`);
   say('loadtest: building dist/ for the stand-in processes');
-  buildDist();
+  await buildDist();
   const verifyRate = await verifyRatePerThread();
   say(`loadtest: ${cores} cores, load average ${loadStart.toFixed(2)}, ${Math.round(verifyRate).toLocaleString('en-US')} gist-line checks/s on one thread`);
   let cpuPath: CpuPathRates | null = null;
   if (args.cpuPath) {
     say(`loadtest: CPU-path bench (${CPU_PATH.miners} miners × ${CPU_PATH.submissions}, pools 1 and 2, best of ${CPU_PATH.trials}) as the yardstick`);
     try {
-      cpuPath = measureCpuPath(CPU_PATH);
+      cpuPath = await measureCpuPath(CPU_PATH);
       say(`loadtest: CPU path ${[...cpuPath.byPool].map(([p, r]) => `pool ${p} ${Math.round(r).toLocaleString('en-US')}/s`).join(', ')}`);
     } catch (error) {
       say(`loadtest: ${(error as Error).message}; no yardstick in this report`);

@@ -52,6 +52,8 @@ describe('load-test flags', () => {
     [['--submissions', '1.5'], /--submissions: "1.5" is not an integer/],
     [['--miners', ','], /--miners needs at least one value/],
     [['--trials', '0'], /--trials must be an integer from 1 to 50/],
+    [['--trials', 'x'], /--trials must be an integer from 1 to 50, got "x"/],
+    [['--max-seconds', ''], /--max-seconds must be an integer from 10 to 604800, got ""/],
     [['--max-seconds', '5'], /--max-seconds must be an integer from 10/],
     [['--ai-latency-ms', '-1'], /--ai-latency-ms must be an integer from 0 to 60000/],
     [['--minerz', '5'], /Unknown argument: minerz/],
