@@ -81,10 +81,21 @@ describe.each<Remote>(['platform_tracker', 'ai_detector'])('a remote %s that fai
   /** A cycle of everyone, and the commit the running validator would have sent after it. */
   async function healthyCycle(): Promise<{ cycle: CycleSummary; uids: readonly number[] }> {
     const cycle = await app.supervisor.runCycle();
+    const checked = Date.now();
     expect(cycle).toMatchObject({ result: 'ok', timedOut: 0, reported: 5 });
     const commit = await app.committer.commitNow();
     expect(commit.ok).toBe(true);
+    await verdictsExpired(checked);
     return { cycle, uids: commit.uids };
+  }
+
+  /**
+   * The next cycle must ask the detector again: its verdicts live ai.result_ttl_seconds (1 s,
+   * the least the config takes) on the wall clock, and a fast machine starts the next cycle
+   * sooner. The condition is the clock itself, so it is waited for.
+   */
+  async function verdictsExpired(checked: number): Promise<void> {
+    await vi.waitFor(() => expect(Date.now() - checked).toBeGreaterThan(1_050), { timeout: 5_000, interval: 25 });
   }
 
   /** The spoiled cycle ends partial at its deadline and the due commit lands with the last good vector. */
