@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { Keyring } from '@polkadot/keyring';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -9,8 +8,7 @@ import { EMBEDDED_HYPERPARAMETERS, scenarioNeurons } from '../../src/runtime/emb
 import { startValidator } from '../../src/runtime/validator-app.js';
 import { openStore } from '../../src/runtime/open-store.js';
 import type { MongoStore } from '../../src/store/mongo-store.js';
-import { packageRoot } from '../../src/util/paths.js';
-import { CLI_ENTRY } from '../helpers/cli.js';
+import { devnetValidateFlags, spawnValidateOnce } from './validate-child.js';
 
 const MINERS = 8;
 const DB = 'crash-restart';
@@ -59,41 +57,9 @@ describe('commit-reveal across a validator crash (stand-in node)', () => {
   it('the restarted validator reveals the commit the killed one never recorded as included', async () => {
     await initCrypto();
     const hotkey = new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri(scenario.validator.uri).address;
-    const flags = {
-      'subtensor.network': 'local',
-      // Never the real home's spool: a test must neither read nor write it.
-      'mongodb.spool_dir': 'off',
-      'subtensor.chain_endpoint': devnet.url,
-      services: 'embedded',
-      'wallet.path': '/nonexistent-wallets',
-      'mongodb.db': DB,
-      'pool.threads': 1,
-      submission_update_interval: 15,
-      set_weights_interval: 30,
-      'metrics.host': '127.0.0.1',
-      'metrics.port': 0,
-    };
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        CLI_ENTRY,
-        'validate',
-        '--once',
-        '--miners',
-        String(MINERS),
-        '--mongodb.uri',
-        store.embedded!.uri,
-        '--logging.level',
-        'warn',
-        ...Object.entries(flags).flatMap(([k, v]) => [`--${k}`, String(v)]),
-      ],
-      { cwd: packageRoot(), stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let log = '';
-    child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    // Never the real home's spool: a test must neither read nor write it.
+    const flags = devnetValidateFlags({ chainEndpoint: devnet.url, db: DB, spoolDir: 'off' });
+    const { child, exited, log } = spawnValidateOnce({ flags, miners: MINERS, mongoUri: store.embedded!.uri });
     try {
       // The commit reaches the pool: freeze the process, include the commit, then kill it.
       await blocksUntil(() => devnet.pendingExtrinsics > 0, 180_000);
@@ -103,7 +69,7 @@ describe('commit-reveal across a validator crash (stand-in node)', () => {
       expect(await exited).toBe('SIGKILL');
     } catch (error) {
       child.kill('SIGKILL');
-      throw new Error(`${(error as Error).message}; validator log:\n${log}`);
+      throw new Error(`${(error as Error).message}; validator log:\n${log()}`);
     }
     const [onChain] = devnet.state.weightCommitsOf(hotkey, scenario.netuid);
     expect(onChain).toBeDefined();

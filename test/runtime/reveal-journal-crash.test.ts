@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +13,7 @@ import { openStore } from '../../src/runtime/open-store.js';
 import { RevealSpool } from '../../src/runtime/reveal-spool.js';
 import { startValidator } from '../../src/runtime/validator-app.js';
 import type { MongoStore } from '../../src/store/mongo-store.js';
-import { packageRoot } from '../../src/util/paths.js';
-import { CLI_ENTRY } from '../helpers/cli.js';
+import { devnetValidateFlags, spawnValidateOnce } from './validate-child.js';
 import { closedPort } from '../helpers/closed-port.js';
 
 const MINERS = 8;
@@ -69,40 +67,8 @@ describe('reveal journal across a SIGKILL and a start with MongoDB down (stand-i
     await initCrypto();
     const hotkey = new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri(scenario.validator.uri).address;
     const netuid = scenario.netuid;
-    const flags = {
-      'subtensor.network': 'local',
-      'mongodb.spool_dir': spoolDir,
-      'subtensor.chain_endpoint': devnet.url,
-      services: 'embedded',
-      'wallet.path': '/nonexistent-wallets',
-      'mongodb.db': DB,
-      'pool.threads': 1,
-      submission_update_interval: 15,
-      set_weights_interval: 30,
-      'metrics.host': '127.0.0.1',
-      'metrics.port': 0,
-    };
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        CLI_ENTRY,
-        'validate',
-        '--once',
-        '--miners',
-        String(MINERS),
-        '--mongodb.uri',
-        store!.embedded!.uri,
-        '--logging.level',
-        'warn',
-        ...Object.entries(flags).flatMap(([k, v]) => [`--${k}`, String(v)]),
-      ],
-      { cwd: packageRoot(), stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let log = '';
-    child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    const flags = devnetValidateFlags({ chainEndpoint: devnet.url, db: DB, spoolDir: spoolDir });
+    const { child, exited, log } = spawnValidateOnce({ flags, miners: MINERS, mongoUri: store!.embedded!.uri });
     try {
       // The commit reaches the pool: freeze the process, include the commit, then kill it.
       const start = devnet.produceBlock().number;
@@ -113,7 +79,7 @@ describe('reveal journal across a SIGKILL and a start with MongoDB down (stand-i
       expect(await exited).toBe('SIGKILL');
     } catch (error) {
       child.kill('SIGKILL');
-      throw new Error(`${(error as Error).message}; validator log:\n${log}`);
+      throw new Error(`${(error as Error).message}; validator log:\n${log()}`);
     }
     const [onChain] = devnet.state.weightCommitsOf(hotkey, netuid);
     expect(onChain).toBeDefined();
