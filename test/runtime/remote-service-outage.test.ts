@@ -10,6 +10,10 @@ import { embeddedConfig } from './helpers.js';
 
 type Remote = 'platform_tracker' | 'ai_detector';
 
+const INTERVAL_SECONDS = 3_600;
+/** More than a healthy cycle, the verdict lifetime and the spoiled cycle after it take. */
+const ROOM_MS = 40_000;
+
 /**
  * `--services http` with one of the two remote services failing mid-run while the other works:
  * it takes connections and answers nothing (a wedged process) until it is restarted, or it is
@@ -58,6 +62,9 @@ describe.each<Remote>(['platform_tracker', 'ai_detector'])('a remote %s that fai
       'gist.base_url': standins.gistBaseUrl,
       // Every cycle asks the detector again, as it does once a verdict is past its lifetime.
       'ai.result_ttl_seconds': 1,
+      // A grid long enough that a healthy cycle and the spoiled one after it can be kept in one
+      // interval (see healthyCycle): a new interval would store the videos that need no verdict.
+      submission_update_interval: INTERVAL_SECONDS,
     });
     app = await startValidator(config, { network, metricsServer: false, jitterMs: 0, cycleDeadlineMs: 4_000 });
   }, 60_000);
@@ -80,6 +87,7 @@ describe.each<Remote>(['platform_tracker', 'ai_detector'])('a remote %s that fai
 
   /** A cycle of everyone, and the commit the running validator would have sent after it. */
   async function healthyCycle(): Promise<{ cycle: CycleSummary; uids: readonly number[] }> {
+    await roomLeftInInterval();
     const cycle = await app.supervisor.runCycle();
     const checked = Date.now();
     expect(cycle).toMatchObject({ result: 'ok', timedOut: 0, reported: 5 });
@@ -87,6 +95,13 @@ describe.each<Remote>(['platform_tracker', 'ai_detector'])('a remote %s that fai
     expect(commit.ok).toBe(true);
     await verdictsExpired(checked);
     return { cycle, uids: commit.uids };
+  }
+
+  /** Starts the healthy cycle early enough in its interval for the spoiled one to share it. */
+  async function roomLeftInInterval(): Promise<void> {
+    const left = (): number => INTERVAL_SECONDS * 1_000 - (Date.now() % (INTERVAL_SECONDS * 1_000));
+    if (left() >= ROOM_MS) return;
+    await vi.waitFor(() => expect(left()).toBeGreaterThanOrEqual(ROOM_MS), { timeout: ROOM_MS + 5_000, interval: 100 });
   }
 
   /**
@@ -99,9 +114,10 @@ describe.each<Remote>(['platform_tracker', 'ai_detector'])('a remote %s that fai
   }
 
   /** The spoiled cycle ends partial at its deadline and the due commit lands with the last good vector. */
-  async function spoiledCycle(lastGood: readonly number[]): Promise<CycleSummary> {
+  async function spoiledCycle(healthyInterval: string, lastGood: readonly number[]): Promise<CycleSummary> {
     const skipped = await skippedLowCoverage();
     const spoiled = await app.supervisor.runCycle();
+    expect(spoiled.interval).toBe(healthyInterval);
     expect(spoiled).toMatchObject({ result: 'partial', timedOut: 4, coverage: { reported: 0, expected: 4 } });
     expect(spoiled.snapshots.inserted).toBe(0);
     expect((await app.metrics.ops.cycleTimedOutMiners.get()).values[0]?.value).toBe(4);
@@ -128,7 +144,7 @@ describe.each<Remote>(['platform_tracker', 'ai_detector'])('a remote %s that fai
   it('answers nothing: the calls it holds show as in flight; after a restart drops them they are asked again', async () => {
     const { cycle: first, uids } = await healthyCycle();
     hanging = true;
-    await spoiledCycle(uids);
+    await spoiledCycle(first.interval, uids);
     expect(held.length).toBeGreaterThan(0);
     expect(await gauge('dependencyInFlight')).toBeGreaterThan(0);
     hanging = false;
@@ -144,7 +160,7 @@ describe.each<Remote>(['platform_tracker', 'ai_detector'])('a remote %s that fai
       (await app.metrics.externalRequestsTotal.get()).values.find((v) => v.labels.service === remote && v.labels.status === 'error')?.value ?? 0;
     const before = await errors();
     if (remote === 'platform_tracker') {
-      await spoiledCycle(uids);
+      await spoiledCycle(first.interval, uids);
     } else {
       // Refused at once, the AI checks fail within the deadline: each video skips this interval
       // (no verdict, no reset of its history), counted by reason; the scores stand and the
@@ -153,6 +169,7 @@ describe.each<Remote>(['platform_tracker', 'ai_detector'])('a remote %s that fai
         (await app.metrics.submissionsTotal.get()).values.find((v) => v.labels.outcome === 'ignored' && v.labels.reason === 'ai_unavailable')?.value ?? 0;
       const ignoredBefore = await ignored();
       const cycle = await app.supervisor.runCycle();
+      expect(cycle.interval).toBe(first.interval);
       // Whole by coverage, but not ok: the detector answered none of the cycle's calls.
       expect(cycle).toMatchObject({ result: 'partial', timedOut: 0, reported: 5, submissions: { accepted: 0 } });
       expect(cycle.errors).toEqual([expect.stringMatching(/^ai_detector: no call answered \(\d+ unavailable\)$/)]);
