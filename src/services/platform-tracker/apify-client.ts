@@ -129,10 +129,22 @@ export class ApifyClient {
       signal,
       metrics: this.#metrics,
     });
-    if ((res.status !== 200 && res.status !== 201) || !Array.isArray(res.json)) throw this.#error('run-sync', res);
-    // run-sync answers items only. Its run is among the actor's runs started since the call
-    // began; book every finished one not booked yet (a concurrent batch's run may be booked here
-    // and then skipped by that batch, the total stays right).
+    if ((res.status !== 200 && res.status !== 201) || !Array.isArray(res.json)) {
+      const error = this.#error('run-sync', res);
+      // A run that failed or timed out was billed all the same.
+      if (error.code === 'ERR_APIFY_RUN_FAILED') await this.#bookSince(act, startedAt, signal);
+      throw error;
+    }
+    const { runId, cost } = await this.#bookSince(act, startedAt, signal);
+    return { items: res.json, mode: 'sync', runId, costUsd: cost };
+  }
+
+  /**
+   * run-sync answers items only. Its run is among the actor's runs started since the call
+   * began; book every finished one not booked yet (a concurrent batch's run may be booked here
+   * and then skipped by that batch, the total stays right).
+   */
+  async #bookSince(act: string, startedAt: number, signal?: AbortSignal): Promise<{ runId: string | undefined; cost: number | undefined }> {
     let runId: string | undefined;
     let cost: number | undefined;
     // A run list that is slow or hangs must not hold the items: it gets a budget of its own.
@@ -146,7 +158,7 @@ export class ApifyClient {
     } finally {
       budget.dispose();
     }
-    return { items: res.json, mode: 'sync', runId, costUsd: cost };
+    return { runId, cost };
   }
 
   async #runAsync(act: string, input: Record<string, unknown>, signal?: AbortSignal): Promise<ActorRunResult> {
@@ -253,6 +265,11 @@ export class ApifyClient {
     const message = upstreamText(parsed.success ? parsed.data.error.message : res.text);
     if (res.status === 402 || type === 'not-enough-usage-to-run-paid-actor' || type === 'actor-memory-limit-exceeded' || type === 'platform-feature-disabled') {
       return new QuotaExceededError(SERVICE, `${what}: ${type ?? res.status}: ${message}`, { status: res.status });
+    }
+    if (type === 'run-failed') {
+      // run-sync's answer for a run that ended FAILED, ABORTED or TIMED-OUT: the same failure as
+      // an async run ending so, and as likely to pass on another run.
+      return new ServiceError(SERVICE, `${what} answered ${res.status} (${type}): ${message}`, { code: 'ERR_APIFY_RUN_FAILED', status: res.status, retryable: true });
     }
     const code =
       res.status === 401 || res.status === 403
