@@ -75,6 +75,17 @@ export interface ApifyStandin {
   readonly runs: readonly { actorId: string; mode: 'sync' | 'async'; input: unknown; items: number }[];
 }
 
+/**
+ * Apify's 402 answers to a run start: the account's credit is spent (until the plan renews or is
+ * raised), or its runs already hold all the memory (or runs) its plan allows: that one passes as
+ * soon as other runs finish. Inject either with `failNext({ status: 402, type })`.
+ */
+const PAYMENT_REQUIRED: Readonly<Record<string, string>> = {
+  'not-enough-usage-to-run-paid-actor': 'By launching this job you will exceed the remaining usage on your account. To continue, please upgrade your subscription plan or increase your usage limit.',
+  'actor-memory-limit-exceeded': 'By launching this job you will exceed the memory limit of 8192MB for all your Actor runs and builds (currently used: 8192MB, requested: 1024MB). Please upgrade your plan or wait for some of your runs to finish.',
+  'concurrent-runs-limit-exceeded': 'By launching this job you will exceed the limit of 25 concurrent Actor runs. Please upgrade your plan or wait for some of your runs to finish.',
+};
+
 function apifyError(res: ServerResponse, status: number, type: string, message: string, headers: Record<string, string> = {}): void {
   sendJson(res, status, { error: { type, message } }, headers);
 }
@@ -211,8 +222,12 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
     if (fault) {
       record(fault.status);
       const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
-      if (fault.status === 429) return apifyError(res, 429, 'rate-limit-exceeded', 'You have exceeded the rate limit of 30 requests per second', headers);
-      return apifyError(res, fault.status, 'internal-server-error', 'Internal server error', headers);
+      if (fault.status === 429) return apifyError(res, 429, fault.type ?? 'rate-limit-exceeded', 'You have exceeded the rate limit of 30 requests per second', headers);
+      if (fault.status === 402) {
+        const type = fault.type ?? 'not-enough-usage-to-run-paid-actor';
+        return apifyError(res, 402, type, PAYMENT_REQUIRED[type] ?? 'Payment required', headers);
+      }
+      return apifyError(res, fault.status, fault.type ?? 'internal-server-error', 'Internal server error', headers);
     }
     if (route === 'other') {
       record(404);

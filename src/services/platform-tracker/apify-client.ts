@@ -38,6 +38,8 @@ export interface ActorRunResult {
 
 const SERVICE = 'apify';
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED-OUT', 'ABORTED']);
+/** Apify's error types for a run start refused while the account's other runs hold its capacity. */
+const CAPACITY_LIMITS = new Set(['actor-memory-limit-exceeded', 'concurrent-runs-limit-exceeded']);
 
 export const defaultRunEstimate = (inputs: number): number => 40 + 0.5 * inputs;
 
@@ -263,7 +265,12 @@ export class ApifyClient {
     const parsed = apifyErrorSchema.safeParse(res.json);
     const type = parsed.success ? upstreamText(parsed.data.error.type, 80) : undefined;
     const message = upstreamText(parsed.success ? parsed.data.error.message : res.text);
-    if (res.status === 402 || type === 'not-enough-usage-to-run-paid-actor' || type === 'actor-memory-limit-exceeded' || type === 'platform-feature-disabled') {
+    if (type !== undefined && CAPACITY_LIMITS.has(type)) {
+      // 402 too, but the account's runs hold all the memory (or runs) its plan allows, ours among
+      // them: it passes as they finish, unlike spent credit.
+      return new ServiceError(SERVICE, `${what} answered ${res.status} (${type}): ${message}`, { code: 'ERR_APIFY_UNAVAILABLE', status: res.status, retryable: true });
+    }
+    if (res.status === 402 || type === 'not-enough-usage-to-run-paid-actor' || type === 'platform-feature-disabled') {
       return new QuotaExceededError(SERVICE, `${what}: ${type ?? res.status}: ${message}`, { status: res.status });
     }
     if (type === 'run-failed') {

@@ -130,6 +130,19 @@ describe('ApifyClient', () => {
     expect(standins.stats.apify.count('dataset-items')).toBe(0);
   });
 
+  it('a 402 for spent credit is a QuotaExceededError; a 402 for memory held by other runs is retryable, and passes', async () => {
+    const { urls, client, standins } = await setup(2);
+    standins.faults.apify.failNext({ status: 402 }, { status: 402, type: 'actor-memory-limit-exceeded' });
+    await expect(client.runActor('RB9HEZitC8hIUXAha', INPUT(urls), 2)).rejects.toMatchObject({
+      code: 'ERR_QUOTA_EXCEEDED',
+      status: 402,
+      retryable: false,
+      message: expect.stringMatching(/not-enough-usage-to-run-paid-actor: By launching this job you will exceed the remaining usage/),
+    });
+    await expect(client.runActor('RB9HEZitC8hIUXAha', INPUT(urls), 2)).rejects.toMatchObject({ code: 'ERR_APIFY_UNAVAILABLE', status: 402, retryable: true });
+    expect((await client.runActor('RB9HEZitC8hIUXAha', INPUT(urls), 2)).items).toHaveLength(2);
+  });
+
   it('reads follower counts from the profile scraper', async () => {
     const { client } = await setup(3);
     const run = await client.runActor('apify~instagram-profile-scraper', { usernames: ['owner_IG0', 'nobody_here'] }, 2);
