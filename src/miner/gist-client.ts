@@ -117,6 +117,14 @@ function mapError(error: unknown, what: string): MinerToolError {
   if (status === 401) return new MinerToolError(`${what}: GitHub refused the token (401${detail}); check GITHUB_TOKEN`, 'ERR_GIST_API_UNAUTHORIZED', { status });
   if (status === 404) return new MinerToolError(`${what}: gist not found, or not editable with this token (404)`, 'ERR_GIST_API_NOT_FOUND', { status });
   if (status === 422) return new MinerToolError(`${what}: GitHub rejected the gist (422${detail})`, 'ERR_GIST_API_INVALID', { status });
+  // A secondary limit (bursts of writes, concurrency) is a 403 or 429 whose message says so, often
+  // with retry-after, while x-ratelimit-remaining stays above 0.
+  const secondary = (status === 403 || status === 429) && ((typeof apiMessage === 'string' && /secondary rate limit/i.test(apiMessage)) || headers['retry-after'] !== undefined);
+  if (secondary) {
+    const after = Number(headers['retry-after']);
+    const when = Number.isInteger(after) && after >= 0 ? `; retry after ${after} s` : '; wait at least a minute';
+    return new MinerToolError(`${what}: GitHub secondary rate limit reached (${status})${when}`, 'ERR_GIST_API_RATE_LIMITED', { status, retryable: true });
+  }
   if (status === 429 || (status === 403 && headers['x-ratelimit-remaining'] === '0')) {
     const reset = Number(headers['x-ratelimit-reset']);
     const when = Number.isFinite(reset) && reset > 0 ? `; resets at ${new Date(reset * 1000).toISOString()}` : '';
