@@ -46,7 +46,7 @@ interface GistData {
   id?: string;
   html_url?: string;
   owner?: { login?: string } | null;
-  files?: Record<string, { filename?: string; content?: string; truncated?: boolean; raw_url?: string } | null>;
+  files?: Record<string, { filename?: string; content?: string; truncated?: boolean; raw_url?: string; encoding?: string } | null>;
 }
 
 const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
@@ -188,8 +188,14 @@ export class GistClient {
     if (file.truncated) {
       throw new MinerToolError(`gist ${gistId}: ${filename} is too large for the API (truncated); validators read at most 1 MiB anyway`, 'ERR_GIST_API_TRUNCATED');
     }
+    // GitHub sends a file's content as text ("utf-8", the default) or as base64 (`encoding`).
+    const encoding = file.encoding ?? 'utf-8';
+    if (encoding !== 'utf-8' && encoding !== 'base64') {
+      throw new MinerToolError(`gist ${gistId}: ${filename} came in encoding ${escapeUntrusted(JSON.stringify(encoding) ?? '', 40)}, neither utf-8 nor base64`, 'ERR_GIST_API_BAD_ANSWER');
+    }
+    const content = encoding === 'base64' ? Buffer.from(file.content, 'base64').toString('utf8') : file.content;
     const { id, owner, commitment } = commitmentOf(data, gistId, `GET /gists/${gistId}`);
-    return { id, owner, filename, content: file.content, commitment, htmlUrl: data.html_url ?? '' };
+    return { id, owner, filename, content, commitment, htmlUrl: data.html_url ?? '' };
   }
 
   /**

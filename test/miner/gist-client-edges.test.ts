@@ -53,8 +53,17 @@ describe('GistClient.pull answers', () => {
     expect(api!.received[0]!.headers['authorization']).toBe('token ghp_secret');
   });
 
+  it('reads a file GitHub sends base64-encoded (encoding "base64") as its text', async () => {
+    const text = '{"platform":"youtube/video","content_id":"abc"}\n';
+    const client = await github(() => json(200, gist({ 'a.jsonl': { content: Buffer.from(text).toString('base64'), encoding: 'base64' } })));
+    expect((await client.pull('abc123')).content).toBe(text);
+    const plain = await github(() => json(200, gist({ 'a.jsonl': { content: text, encoding: 'utf-8' } })));
+    expect((await plain.pull('abc123')).content).toBe(text);
+  });
+
   it.each([
     ['no files', gist({}), 'ERR_GIST_API_EMPTY'],
+    ['a file in an encoding it does not know', gist({ 'a.jsonl': { content: 'x', encoding: 'utf-16' } }), 'ERR_GIST_API_BAD_ANSWER'],
     ['a file without content', gist({ 'a.jsonl': { filename: 'a.jsonl' } }), 'ERR_GIST_API_EMPTY'],
     ['a truncated file', gist({ 'a.jsonl': { content: 'partial', truncated: true } }), 'ERR_GIST_API_TRUNCATED'],
   ])('a gist with %s is %s', async (_what, body, code) => {

@@ -129,7 +129,7 @@ export function createGistApiStandin(options: GistApiStandinOptions): GistApiSta
         language: null,
         raw_url: `${rawBase}/${g.owner}/${g.id}/raw/${sha}/${encodeURIComponent(name)}`,
         size,
-        ...(withContent ? { truncated, content: truncated ? utf8Prefix(content, GIST_API_FILE_CONTENT_BYTES) : content } : {}),
+        ...(withContent ? { truncated, content: truncated ? utf8Prefix(content, GIST_API_FILE_CONTENT_BYTES) : content, encoding: 'utf-8' } : {}),
       };
     }
     const owner = userJson(g.owner, apiUrl);

@@ -32,6 +32,8 @@ describe('GitHub gist API stand-in', () => {
     expect(updated.created).toBe(false);
     const pulled = await new GistClient({ baseUrl: api.url }).pull(created.id);
     expect(pulled).toMatchObject({ owner: 'octominer', filename: 'submissions.jsonl', content: 'line two\n', commitment: created.commitment });
+    const read = (await (await request(`${api.url}/gists/${created.id}`)).body.json()) as { files: Record<string, Record<string, unknown>> };
+    expect(read.files['submissions.jsonl']).toMatchObject({ content: 'line two\n', encoding: 'utf-8', truncated: false, size: 9 });
     const second = await request(`${raw.url}/octominer/${created.id}/raw`);
     expect(await second.body.text()).toBe('line two\n');
 
