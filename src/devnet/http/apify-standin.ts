@@ -86,6 +86,15 @@ const PAYMENT_REQUIRED: Readonly<Record<string, string>> = {
   'concurrent-runs-limit-exceeded': 'By launching this job you will exceed the limit of 25 concurrent Actor runs. Please upgrade your plan or wait for some of your runs to finish.',
 };
 
+function paginationHeaders(offset: number, limit: number, count: number, total: number): Record<string, string> {
+  return {
+    'x-apify-pagination-offset': String(offset),
+    'x-apify-pagination-limit': String(limit),
+    'x-apify-pagination-count': String(count),
+    'x-apify-pagination-total': String(total),
+  };
+}
+
 function apifyError(res: ServerResponse, status: number, type: string, message: string, headers: Record<string, string> = {}): void {
   sendJson(res, status, { error: { type, message } }, headers);
 }
@@ -284,7 +293,8 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
           return apifyError(res, 400, 'run-failed', `Actor run did not succeed (run ID: ${run.id}, status: ${run.status})`);
         }
         record(201);
-        return sendJson(res, 201, items);
+        // run-sync takes the dataset-items parameters and answers with their pagination headers.
+        return sendJson(res, 201, items, paginationHeaders(0, items.length, items.length, items.length));
       }
       const run = startRun(actorId, items, runDurationMs, timeoutSecs);
       record(201);
@@ -336,12 +346,7 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
     const limit = Number(url.searchParams.get('limit') ?? run.items.length) || run.items.length;
     const slice = run.status === 'SUCCEEDED' || Date.now() >= run.finishesAt ? run.items.slice(offset, offset + limit) : [];
     record(200);
-    return sendJson(res, 200, slice, {
-      'x-apify-pagination-offset': String(offset),
-      'x-apify-pagination-limit': String(limit),
-      'x-apify-pagination-count': String(slice.length),
-      'x-apify-pagination-total': String(run.items.length),
-    });
+    return sendJson(res, 200, slice, paginationHeaders(offset, limit, slice.length, run.items.length));
   }
 
   return {
