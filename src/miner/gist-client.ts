@@ -46,7 +46,7 @@ interface GistData {
   id?: string;
   html_url?: string;
   owner?: { login?: string } | null;
-  files?: Record<string, { filename?: string; content?: string; truncated?: boolean; raw_url?: string } | null>;
+  files?: Record<string, { filename?: string; content?: string; truncated?: boolean; raw_url?: string; encoding?: string } | null>;
 }
 
 const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
@@ -117,6 +117,14 @@ function mapError(error: unknown, what: string): MinerToolError {
   if (status === 401) return new MinerToolError(`${what}: GitHub refused the token (401${detail}); check GITHUB_TOKEN`, 'ERR_GIST_API_UNAUTHORIZED', { status });
   if (status === 404) return new MinerToolError(`${what}: gist not found, or not editable with this token (404)`, 'ERR_GIST_API_NOT_FOUND', { status });
   if (status === 422) return new MinerToolError(`${what}: GitHub rejected the gist (422${detail})`, 'ERR_GIST_API_INVALID', { status });
+  // A secondary limit (bursts of writes, concurrency) is a 403 or 429 whose message says so, often
+  // with retry-after, while x-ratelimit-remaining stays above 0.
+  const secondary = (status === 403 || status === 429) && ((typeof apiMessage === 'string' && /secondary rate limit/i.test(apiMessage)) || headers['retry-after'] !== undefined);
+  if (secondary) {
+    const after = Number(headers['retry-after']);
+    const when = Number.isInteger(after) && after >= 0 ? `; retry after ${after} s` : '; wait at least a minute';
+    return new MinerToolError(`${what}: GitHub secondary rate limit reached (${status})${when}`, 'ERR_GIST_API_RATE_LIMITED', { status, retryable: true });
+  }
   if (status === 429 || (status === 403 && headers['x-ratelimit-remaining'] === '0')) {
     const reset = Number(headers['x-ratelimit-reset']);
     const when = Number.isFinite(reset) && reset > 0 ? `; resets at ${new Date(reset * 1000).toISOString()}` : '';
@@ -180,8 +188,14 @@ export class GistClient {
     if (file.truncated) {
       throw new MinerToolError(`gist ${gistId}: ${filename} is too large for the API (truncated); validators read at most 1 MiB anyway`, 'ERR_GIST_API_TRUNCATED');
     }
+    // GitHub sends a file's content as text ("utf-8", the default) or as base64 (`encoding`).
+    const encoding = file.encoding ?? 'utf-8';
+    if (encoding !== 'utf-8' && encoding !== 'base64') {
+      throw new MinerToolError(`gist ${gistId}: ${filename} came in encoding ${escapeUntrusted(JSON.stringify(encoding) ?? '', 40)}, neither utf-8 nor base64`, 'ERR_GIST_API_BAD_ANSWER');
+    }
+    const content = encoding === 'base64' ? Buffer.from(file.content, 'base64').toString('utf8') : file.content;
     const { id, owner, commitment } = commitmentOf(data, gistId, `GET /gists/${gistId}`);
-    return { id, owner, filename, content: file.content, commitment, htmlUrl: data.html_url ?? '' };
+    return { id, owner, filename, content, commitment, htmlUrl: data.html_url ?? '' };
   }
 
   /**

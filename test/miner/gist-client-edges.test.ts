@@ -53,8 +53,17 @@ describe('GistClient.pull answers', () => {
     expect(api!.received[0]!.headers['authorization']).toBe('token ghp_secret');
   });
 
+  it('reads a file GitHub sends base64-encoded (encoding "base64") as its text', async () => {
+    const text = '{"platform":"youtube/video","content_id":"abc"}\n';
+    const client = await github(() => json(200, gist({ 'a.jsonl': { content: Buffer.from(text).toString('base64'), encoding: 'base64' } })));
+    expect((await client.pull('abc123')).content).toBe(text);
+    const plain = await github(() => json(200, gist({ 'a.jsonl': { content: text, encoding: 'utf-8' } })));
+    expect((await plain.pull('abc123')).content).toBe(text);
+  });
+
   it.each([
     ['no files', gist({}), 'ERR_GIST_API_EMPTY'],
+    ['a file in an encoding it does not know', gist({ 'a.jsonl': { content: 'x', encoding: 'utf-16' } }), 'ERR_GIST_API_BAD_ANSWER'],
     ['a file without content', gist({ 'a.jsonl': { filename: 'a.jsonl' } }), 'ERR_GIST_API_EMPTY'],
     ['a truncated file', gist({ 'a.jsonl': { content: 'partial', truncated: true } }), 'ERR_GIST_API_TRUNCATED'],
   ])('a gist with %s is %s', async (_what, body, code) => {
@@ -68,6 +77,13 @@ describe('GistClient.pull answers', () => {
     [json(429, { message: 'slow down' }, { 'x-ratelimit-reset': '1767225600' }), 'ERR_GIST_API_RATE_LIMITED', true, 'GET /gists/abc123: GitHub API rate limit reached (429); resets at 2026-01-01T00:00:00.000Z'],
     [json(403, { message: 'API rate limit exceeded' }, { 'x-ratelimit-remaining': '0' }), 'ERR_GIST_API_RATE_LIMITED', true, 'GET /gists/abc123: GitHub API rate limit reached (403)'],
     [json(403, { message: 'Forbidden' }), 'ERR_GIST_API_HTTP', false, 'GET /gists/abc123: GitHub answered 403: Forbidden'],
+    [
+      json(403, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' }, { 'retry-after': '60', 'x-ratelimit-remaining': '4990' }),
+      'ERR_GIST_API_RATE_LIMITED',
+      true,
+      'GET /gists/abc123: GitHub secondary rate limit reached (403); retry after 60 s',
+    ],
+    [json(403, { message: 'You have exceeded a secondary rate limit.' }, { 'x-ratelimit-remaining': '12' }), 'ERR_GIST_API_RATE_LIMITED', true, 'GET /gists/abc123: GitHub secondary rate limit reached (403); wait at least a minute'],
     [{ status: 502, body: 'bad gateway', headers: { 'content-type': 'text/plain' } }, 'ERR_GIST_API_HTTP', true, 'GET /gists/abc123: GitHub answered 502'],
   ])('%j is %s (retryable %s)', async (answer, code, retryable, message) => {
     const client = await github(() => answer);

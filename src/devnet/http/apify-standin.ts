@@ -1,10 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   FaultInjector,
   SimulatedClock,
   StandinStats,
-  countsAt,
   readBody,
   sendJson,
   sleep,
@@ -12,6 +11,7 @@ import {
   type StandinContent,
 } from './standin-server.js';
 import { MEDIA_DOWNLOADER_ACTORS, YOUTUBE_SCRAPER_ACTORS, executeMediaActor } from './apify-media-actors.js';
+import { instagramPostItem, instagramProfileItem } from './apify-instagram-items.js';
 
 /**
  * A stand-in for the Apify API v2 as the platform trackers use it: actor runs (sync with dataset
@@ -19,6 +19,11 @@ import { MEDIA_DOWNLOADER_ACTORS, YOUTUBE_SCRAPER_ACTORS, executeMediaActor } fr
  * items, the Instagram profile scraper's profile items, and the original tracker's YouTube
  * scraper and media downloader (apify-media-actors.ts), with Apify's error bodies
  * (`{error: {type, message}}`) and a run's `usageTotalUsd`.
+ *
+ * A run that does not succeed (FAILED through `failNextRuns`, or TIMED-OUT under a `timeout`
+ * below the run-sync limit) answers run-sync with 400 `run-failed`, as Apify does; past 300 s
+ * run-sync answers 408 and the run goes on. Simplified: a running run's dataset reads empty
+ * (Apify serves the items pushed so far), and a failed run pushes no items.
  */
 
 export const INSTAGRAM_POST_ACTORS = Object.freeze(['RB9HEZitC8hIUXAha', 'apify~instagram-api-scraper']);
@@ -52,7 +57,7 @@ interface RunRecord {
   /** The run's own timeout (the `timeout` parameter; 3600 s by default). */
   timeoutSecs: number;
   /** Status once finishesAt passes: TIMED-OUT when the work outlasts timeoutSecs. */
-  endsAs: 'SUCCEEDED' | 'TIMED-OUT';
+  endsAs: 'SUCCEEDED' | 'TIMED-OUT' | 'FAILED';
   datasetId: string;
   items: unknown[];
   usageTotalUsd: number;
@@ -64,15 +69,35 @@ export interface ApifyStandin {
   readonly faults: FaultInjector;
   /** Finishes every running run now (tests that must not depend on timing). */
   completeRuns(): void;
+  /** The next `count` runs end FAILED (the actor crashed or was blocked), billed their start. */
+  failNextRuns(count: number): void;
   /** Every run started, sync or async, with its input, for assertions. */
   readonly runs: readonly { actorId: string; mode: 'sync' | 'async'; input: unknown; items: number }[];
+}
+
+/**
+ * Apify's 402 answers to a run start: the account's credit is spent (until the plan renews or is
+ * raised), or its runs already hold all the memory (or runs) its plan allows: that one passes as
+ * soon as other runs finish. Inject either with `failNext({ status: 402, type })`.
+ */
+const PAYMENT_REQUIRED: Readonly<Record<string, string>> = {
+  'not-enough-usage-to-run-paid-actor': 'By launching this job you will exceed the remaining usage on your account. To continue, please upgrade your subscription plan or increase your usage limit.',
+  'actor-memory-limit-exceeded': 'By launching this job you will exceed the memory limit of 8192MB for all your Actor runs and builds (currently used: 8192MB, requested: 1024MB). Please upgrade your plan or wait for some of your runs to finish.',
+  'concurrent-runs-limit-exceeded': 'By launching this job you will exceed the limit of 25 concurrent Actor runs. Please upgrade your plan or wait for some of your runs to finish.',
+};
+
+function paginationHeaders(offset: number, limit: number, count: number, total: number): Record<string, string> {
+  return {
+    'x-apify-pagination-offset': String(offset),
+    'x-apify-pagination-limit': String(limit),
+    'x-apify-pagination-count': String(count),
+    'x-apify-pagination-total': String(total),
+  };
 }
 
 function apifyError(res: ServerResponse, status: number, type: string, message: string, headers: Record<string, string> = {}): void {
   sendJson(res, status, { error: { type, message } }, headers);
 }
-
-const SHORTCODE_URL = /^https?:\/\/(?:www\.)?instagram\.com\/(?:reel|reels|p|tv)\/([A-Za-z0-9_-]+)\/?(?:\?.*)?$/;
 
 export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
   const stats = new StandinStats();
@@ -96,6 +121,7 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
   const datasets = new Map<string, RunRecord>();
   const lastRunOf = new Map<string, RunRecord>();
   const runLog: { actorId: string; mode: 'sync' | 'async'; input: unknown; items: number }[] = [];
+  let runsToFail = 0;
 
   const id17 = () => randomBytes(13).toString('base64url').replace(/[-_]/g, 'x').slice(0, 17);
 
@@ -103,73 +129,6 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
     return options.videoBaseUrl
       ? new URL(c.video_path ?? `/videos/${c.content_id}.mp4`, options.videoBaseUrl).toString()
       : `https://scontent.cdninstagram.com/o1/v/t16/f2/m86/${c.content_id}.mp4`;
-  }
-
-  function postItem(url: string): unknown {
-    const code = SHORTCODE_URL.exec(url)?.[1];
-    const c = code ? posts.get(code) : undefined;
-    if (!c) return { inputUrl: url, error: 'no_items', errorDescription: 'Empty or private data for provided input' };
-    const counts = countsAt(c, clock.now(), epochMs);
-    const numericId = BigInt('0x' + createHash('sha256').update(c.content_id).digest('hex').slice(0, 15)).toString();
-    const isReel = c.platform === 'instagram/reel';
-    const videoUrl = videoUrlOf(c);
-    return {
-      inputUrl: url,
-      id: numericId,
-      type: 'Video',
-      shortCode: c.content_id,
-      caption: c.caption,
-      hashtags: [...c.caption.matchAll(/#(\w+)/g)].map((m) => m[1]),
-      mentions: [...c.caption.matchAll(/@([\w.]+)/g)].map((m) => m[1]),
-      url: `https://www.instagram.com/${isReel ? 'reel' : 'p'}/${c.content_id}/`,
-      commentsCount: counts.comments,
-      firstComment: '',
-      isCommentsDisabled: false,
-      latestComments: [],
-      dimensionsHeight: 1920,
-      dimensionsWidth: 1080,
-      displayUrl: `https://scontent.cdninstagram.com/v/t51.2885-15/${c.content_id}.jpg`,
-      images: [],
-      videoUrl,
-      alt: null,
-      likesCount: counts.likes,
-      videoViewCount: Math.floor(counts.views * 0.6),
-      videoPlayCount: counts.views,
-      timestamp: new Date(c.published_at).toISOString().replace(/\.\d{3}Z$/, '.000Z'),
-      childPosts: [],
-      ownerFullName: c.owner_username,
-      ownerUsername: c.owner_username,
-      ownerId: BigInt('0x' + createHash('sha256').update(c.owner_username).digest('hex').slice(0, 12)).toString(),
-      productType: isReel ? 'clips' : 'feed',
-      videoDuration: 12.5,
-      isSponsored: false,
-    };
-  }
-
-  function profileItem(username: string): unknown {
-    const owned = owners.get(username);
-    if (!owned) return { username, error: 'not_found', errorDescription: 'Profile does not exist or is private' };
-    const followers = Math.max(...owned.map((c) => countsAt(c, clock.now(), epochMs).followers));
-    return {
-      inputUrl: `https://www.instagram.com/${username}`,
-      id: BigInt('0x' + createHash('sha256').update(username).digest('hex').slice(0, 12)).toString(),
-      username,
-      url: `https://www.instagram.com/${username}`,
-      fullName: username,
-      biography: '',
-      externalUrls: [],
-      followersCount: followers,
-      followsCount: 120,
-      hasChannel: false,
-      highlightReelCount: 0,
-      isBusinessAccount: false,
-      joinedRecently: false,
-      businessCategoryName: null,
-      private: false,
-      verified: false,
-      profilePicUrl: `https://scontent.cdninstagram.com/v/t51.2885-19/${username}.jpg`,
-      postsCount: owned.length,
-    };
   }
 
   /** Runs the actor on its input; a string is an input error message. */
@@ -182,13 +141,13 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
       if (obj['resultsType'] !== undefined && !['posts', 'comments', 'details', 'mentions', 'reels', 'stories'].includes(String(obj['resultsType']))) {
         return `Input is not valid: Field input.resultsType must be equal to one of the allowed values`;
       }
-      return (urls as string[]).map(postItem);
+      return (urls as string[]).map((u) => instagramPostItem(u, posts, { nowMs: clock.now(), epochMs, videoUrl: videoUrlOf }));
     }
     const media = executeMediaActor(actorId, obj, { contents: everyContent, nowMs: clock.now(), epochMs, videoUrl: videoUrlOf });
     if (media !== undefined) return media;
     const names = obj['usernames'];
     if (!Array.isArray(names) || names.some((u) => typeof u !== 'string')) return 'Input is not valid: Field input.usernames must be array of strings';
-    return (names as string[]).map(profileItem);
+    return (names as string[]).map((n) => instagramProfileItem(n, owners, { nowMs: clock.now(), epochMs, videoUrl: videoUrlOf }));
   }
 
   function runView(r: RunRecord) {
@@ -197,7 +156,7 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
       r.finishedAt = new Date().toISOString();
     }
     const done = r.status === 'SUCCEEDED';
-    const ended = done || r.status === 'TIMED-OUT';
+    const ended = done || r.status === 'TIMED-OUT' || r.status === 'FAILED';
     return {
       id: r.id,
       actId: r.actId,
@@ -206,13 +165,13 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
       startedAt: r.startedAt,
       finishedAt: r.finishedAt,
       status: r.status,
-      statusMessage: done ? 'Finished' : ended ? 'Timed out' : 'Running',
+      statusMessage: done ? 'Finished' : r.status === 'FAILED' ? 'The Actor process was terminated because it exited with code 1' : ended ? 'Timed out' : 'Running',
       isStatusMessageTerminal: ended,
       meta: { origin: 'API', userAgent: 'standin' },
       stats: { inputBodyLen: 0, restartCount: 0, resurrectCount: 0, computeUnits: ended ? 0.01 : 0 },
       options: { build: 'latest', timeoutSecs: r.timeoutSecs, memoryMbytes: 1024, diskMbytes: 2048 },
       buildId: 'standinBuild00001',
-      exitCode: done ? 0 : null,
+      exitCode: done ? 0 : r.status === 'FAILED' ? 1 : null,
       defaultKeyValueStoreId: 'kvs' + r.id.slice(3),
       defaultDatasetId: r.datasetId,
       defaultRequestQueueId: 'rq' + r.id.slice(2),
@@ -229,8 +188,10 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
    */
   function startRun(actorId: string, all: unknown[], durationMs: number, timeoutSecs = 3600): RunRecord {
     const needs = simulatedSeconds(all.length);
-    const endsAs = needs > timeoutSecs ? 'TIMED-OUT' : 'SUCCEEDED';
-    const items = endsAs === 'SUCCEEDED' ? all : all.slice(0, Math.floor((all.length * timeoutSecs) / needs));
+    const fails = runsToFail > 0;
+    if (fails) runsToFail -= 1;
+    const endsAs = fails ? 'FAILED' : needs > timeoutSecs ? 'TIMED-OUT' : 'SUCCEEDED';
+    const items = endsAs === 'SUCCEEDED' ? all : endsAs === 'FAILED' ? [] : all.slice(0, Math.floor((all.length * timeoutSecs) / needs));
     const run: RunRecord = {
       id: id17(),
       actId: actorId,
@@ -270,8 +231,12 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
     if (fault) {
       record(fault.status);
       const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
-      if (fault.status === 429) return apifyError(res, 429, 'rate-limit-exceeded', 'You have exceeded the rate limit of 30 requests per second', headers);
-      return apifyError(res, fault.status, 'internal-server-error', 'Internal server error', headers);
+      if (fault.status === 429) return apifyError(res, 429, fault.type ?? 'rate-limit-exceeded', 'You have exceeded the rate limit of 30 requests per second', headers);
+      if (fault.status === 402) {
+        const type = fault.type ?? 'not-enough-usage-to-run-paid-actor';
+        return apifyError(res, 402, type, PAYMENT_REQUIRED[type] ?? 'Payment required', headers);
+      }
+      return apifyError(res, fault.status, fault.type ?? 'internal-server-error', 'Internal server error', headers);
     }
     if (route === 'other') {
       record(404);
@@ -313,16 +278,23 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
       }
       runLog.push({ actorId, mode: route === 'run-sync' ? 'sync' : 'async', input, items: items.length });
       const timeoutSecs = timeout === null ? undefined : Number(timeout);
-      if (route === 'run-sync' && simulatedSeconds(items.length) > Math.min(300, timeoutSecs ?? 300)) {
+      // Under a run timeout below 300 s the run ends TIMED-OUT first, and run-sync reports it as a
+      // failed run (400 below); otherwise the endpoint gives up at 300 s.
+      if (route === 'run-sync' && simulatedSeconds(items.length) > 300 && (timeoutSecs ?? 3600) >= 300) {
         // The run goes on after the sync endpoint gives up (until its own timeout), and is billed.
         startRun(actorId, items, runDurationMs, timeoutSecs);
         record(408);
         return apifyError(res, 408, 'run-timeout-exceeded', 'Actor run exceeded the timeout of 300 seconds for this API endpoint');
       }
       if (route === 'run-sync') {
-        startRun(actorId, items, 0, timeoutSecs);
+        const run = startRun(actorId, items, 0, timeoutSecs);
+        if (run.status !== 'SUCCEEDED') {
+          record(400);
+          return apifyError(res, 400, 'run-failed', `Actor run did not succeed (run ID: ${run.id}, status: ${run.status})`);
+        }
         record(201);
-        return sendJson(res, 201, items);
+        // run-sync takes the dataset-items parameters and answers with their pagination headers.
+        return sendJson(res, 201, items, paginationHeaders(0, items.length, items.length, items.length));
       }
       const run = startRun(actorId, items, runDurationMs, timeoutSecs);
       record(201);
@@ -374,12 +346,7 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
     const limit = Number(url.searchParams.get('limit') ?? run.items.length) || run.items.length;
     const slice = run.status === 'SUCCEEDED' || Date.now() >= run.finishesAt ? run.items.slice(offset, offset + limit) : [];
     record(200);
-    return sendJson(res, 200, slice, {
-      'x-apify-pagination-offset': String(offset),
-      'x-apify-pagination-limit': String(limit),
-      'x-apify-pagination-count': String(slice.length),
-      'x-apify-pagination-total': String(run.items.length),
-    });
+    return sendJson(res, 200, slice, paginationHeaders(offset, limit, slice.length, run.items.length));
   }
 
   return {
@@ -391,6 +358,10 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
     stats,
     faults,
     runs: runLog,
+    failNextRuns(count) {
+      if (!Number.isInteger(count) || count < 0) throw new RangeError(`failNextRuns takes a non-negative integer, got ${String(count)}`);
+      runsToFail += count;
+    },
     completeRuns() {
       for (const run of runs.values()) if (run.status === 'RUNNING') run.finishesAt = Date.now();
     },

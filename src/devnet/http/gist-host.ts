@@ -6,6 +6,11 @@ import { FaultInjector, StandinStats, sleep, type FaultOptions } from './standin
  * A stand-in for gist.githubusercontent.com: `GET /<user>/<gist_id>/raw` answers the gist's
  * body as text/plain with a strong ETag of its bytes, `304 Not Modified` to an `If-None-Match`
  * that names it, an unknown gist `404: Not Found` as GitHub does.
+ *
+ * Simplified: one body per gist (the API stand-in publishes its first file by name), so the pinned
+ * form `/raw/<revision>/<file>` serves that body whatever the file, and `/raw/<file>` is not
+ * served; a user that does not own the gist gets 404; answers are never stale (GitHub's CDN may
+ * serve the previous body for up to the `max-age` of 300 s after an edit).
  */
 
 export type GistBody = string | Buffer;

@@ -8,6 +8,12 @@ import { FaultInjector, StandinStats, listenLoopback, readBody, sendJson, sleep,
  * `GET /gists/{id}` and `PATCH /gists/{id}` with GitHub's JSON shapes, status codes (401 bad
  * credentials, 404, 422 validation, 403 rate limit) and `x-ratelimit-*` headers. Every write is
  * published on the gist host, so what a client saves is exactly what validators fetch from `/raw`.
+ *
+ * Rate limits as GitHub's REST documentation gives them: the primary hourly budget (403 with
+ * `x-ratelimit-remaining: 0`), and the secondary limit on content-generating requests (80 writes a
+ * minute: 403, a "secondary rate limit" message, `retry-after`, while `x-ratelimit-remaining` stays
+ * above 0). Injected 403 and 429 faults answer as a secondary limit. GitHub's other secondary
+ * limits (concurrency, CPU time, points per minute) are not modelled.
  */
 
 export interface GistApiStandinOptions extends FaultOptions {
@@ -19,6 +25,8 @@ export interface GistApiStandinOptions extends FaultOptions {
   readonly tokens: Readonly<Record<string, string>>;
   /** Requests per hour per token (GitHub: 5000; 60 without a token). */
   readonly rateLimit?: number;
+  /** Content-generating requests (POST, PATCH) a minute per token before the secondary limit (GitHub: 80). */
+  readonly writesPerMinute?: number;
 }
 
 interface StoredGist {
@@ -62,6 +70,9 @@ function utf8Prefix(text: string, max: number): string {
   return bytes.subarray(0, end).toString('utf8');
 }
 const WINDOW_MS = 3_600_000;
+const SECONDARY_DOCS = 'https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits';
+const SECONDARY_MESSAGE =
+  'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID 0000:0000:0000000:0000000:00000000.';
 
 class HttpProblem extends Error {
   constructor(
@@ -98,6 +109,8 @@ export function createGistApiStandin(options: GistApiStandinOptions): GistApiSta
   const gists = new Map<string, StoredGist>();
   const limit = options.rateLimit ?? 5000;
   const usage = new Map<string, { used: number; resetAt: number }>();
+  const writesPerMinute = options.writesPerMinute ?? 80;
+  const writes = new Map<string, number[]>();
   const rawBase = options.rawBaseUrl.replace(/\/+$/, '');
   let running: RunningServer | undefined;
   let apiUrl = 'http://127.0.0.1';
@@ -116,7 +129,7 @@ export function createGistApiStandin(options: GistApiStandinOptions): GistApiSta
         language: null,
         raw_url: `${rawBase}/${g.owner}/${g.id}/raw/${sha}/${encodeURIComponent(name)}`,
         size,
-        ...(withContent ? { truncated, content: truncated ? utf8Prefix(content, GIST_API_FILE_CONTENT_BYTES) : content } : {}),
+        ...(withContent ? { truncated, content: truncated ? utf8Prefix(content, GIST_API_FILE_CONTENT_BYTES) : content, encoding: 'utf-8' } : {}),
       };
     }
     const owner = userJson(g.owner, apiUrl);
@@ -265,7 +278,13 @@ export function createGistApiStandin(options: GistApiStandinOptions): GistApiSta
     const fault = faults.next();
     if (fault) {
       record(fault.status);
-      sendJson(res, fault.status, { message: fault.status === 429 ? 'Too Many Requests' : 'Service Unavailable', documentation_url: DOCS, status: String(fault.status) }, fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {});
+      const secondary = fault.status === 403 || fault.status === 429;
+      sendJson(
+        res,
+        fault.status,
+        secondary ? { message: SECONDARY_MESSAGE, documentation_url: SECONDARY_DOCS, status: String(fault.status) } : { message: 'Service Unavailable', documentation_url: DOCS, status: String(fault.status) },
+        fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {},
+      );
       return;
     }
     const auth = req.headers.authorization;
@@ -293,6 +312,17 @@ export function createGistApiStandin(options: GistApiStandinOptions): GistApiSta
       record(403);
       sendJson(res, 403, { message: `API rate limit exceeded for ${login ? `user ${login}` : 'this address'}.`, documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api', status: '403' }, rateHeaders());
       return;
+    }
+    if (req.method === 'POST' || req.method === 'PATCH') {
+      const recent = (writes.get(identity) ?? []).filter((at) => at > now - 60_000);
+      writes.set(identity, recent);
+      if (recent.length >= writesPerMinute) {
+        record(403);
+        const wait = Math.max(1, Math.ceil((recent[0]! + 60_000 - now) / 1000));
+        sendJson(res, 403, { message: SECONDARY_MESSAGE, documentation_url: SECONDARY_DOCS, status: '403' }, { ...rateHeaders(), 'retry-after': String(wait) });
+        return;
+      }
+      recent.push(now);
     }
     bucket.used++;
     try {

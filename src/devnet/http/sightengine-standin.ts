@@ -14,6 +14,11 @@ import { sendJson } from '../../services/http/json-server.js';
  * uploaded pixels, not looked up: `ai_generated` = mean luminance / 255 of the decoded PNG, so
  * the video host's gray clips carry their scenario score through a real download, a real
  * ffmpeg decode and a real upload.
+ *
+ * Limits: the day's operations (`maxOperations`: `usage_limit` code 32, "Daily usage limit
+ * reached"), and the plan's requests at a time (`maxConcurrent`: 429 `usage_limit` code 37, the
+ * throttle SightEngine integrations see; the message text is ours). Queued `rate_limited` faults
+ * answer as that throttle.
  */
 
 /** Credentials the stand-in accepts unless told otherwise; the devnet configures the validator with them. */
@@ -36,6 +41,8 @@ export interface SightEngineStandinOptions {
   readonly seed?: number;
   /** Largest upload accepted. Default 16 MiB. */
   readonly maxUploadBytes?: number;
+  /** Requests handled at a time; more are refused with the concurrency throttle. Default unlimited. */
+  readonly maxConcurrent?: number;
 }
 
 export class SightEngineStandin {
@@ -49,6 +56,8 @@ export class SightEngineStandin {
   #queued: SightEngineFault[] = [];
   #operations = 0;
   #requests = 0;
+  #inFlight = 0;
+  readonly #maxConcurrent: number;
   #running: RunningServer | undefined;
   #url: string | undefined;
 
@@ -59,6 +68,7 @@ export class SightEngineStandin {
     this.#latencyMs = checkLatency(options.latencyMs ?? 0);
     this.#failureRate = checkRate(options.failureRate ?? 0);
     this.#maxUploadBytes = options.maxUploadBytes ?? 16 * 1024 * 1024;
+    this.#maxConcurrent = checkCount(options.maxConcurrent ?? Number.POSITIVE_INFINITY, 'maxConcurrent');
     this.#random = seededRandom(options.seed ?? 89);
     this.handler = this.handler.bind(this);
   }
@@ -109,13 +119,16 @@ export class SightEngineStandin {
   }
 
   handler(req: IncomingMessage, res: ServerResponse): void {
-    this.#handle(req, res).catch(() => {
-      if (!res.headersSent) failure(res, 500, 'api_error', 9, 'Internal error');
-      else res.destroy();
-    });
+    this.#inFlight++;
+    this.#handle(req, res, this.#inFlight > this.#maxConcurrent)
+      .catch(() => {
+        if (!res.headersSent) failure(res, 500, 'api_error', 9, 'Internal error');
+        else res.destroy();
+      })
+      .finally(() => this.#inFlight--);
   }
 
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async #handle(req: IncomingMessage, res: ServerResponse, overConcurrency: boolean): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://sightengine.invalid').pathname;
     if (path !== '/1.0/check.json') {
       req.resume();
@@ -154,11 +167,11 @@ export class SightEngineStandin {
         429,
         'usage_limit',
         32,
-        'Daily usage limit reached. Please upgrade your plan or wait until tomorrow.',
+        'Daily usage limit reached',
       );
     }
-    if (fault === 'rate_limited') {
-      return failure(res, 429, 'request_error', 29, 'Too many concurrent requests', { 'retry-after': '0' });
+    if (fault === 'rate_limited' || overConcurrency) {
+      return failure(res, 429, 'usage_limit', 37, 'Too many concurrent requests for your plan', { 'retry-after': '0' });
     }
     if (fault === 'server_error') return failure(res, 503, 'api_error', 9, 'Service temporarily unavailable');
     if (fault === 'bad_json') {

@@ -34,6 +34,8 @@ export interface InjectedFault {
   readonly status: number;
   /** Seconds sent in Retry-After (429 / 503). */
   readonly retryAfterSeconds?: number;
+  /** The service's own error type, for a stand-in whose error bodies carry one (Apify's `error.type`). */
+  readonly type?: string;
 }
 
 export interface CallRecord {

@@ -60,7 +60,8 @@ const MAX_FRAME_OPERATIONS = 100;
 
 /**
  * SightEngine's `check.json` with the `genai` model, one frame per call. Failures are typed:
- * `usage_limit` is a QuotaExceededError (never retried: it will not clear within a cycle),
+ * `usage_limit` is a QuotaExceededError (never retried: it will not clear within a cycle) unless
+ * it is the concurrency throttle (isThrottle),
  * credentials, media and argument errors are non-retryable ServiceErrors, and 429/5xx/network
  * failures are retried with exponential backoff, honouring Retry-After.
  */
@@ -203,9 +204,10 @@ export class SightEngineClient implements FrameScorer {
     const failure = readFailure(body);
     if (failure) {
       const message = `${failure.type} (${failure.code}): ${failure.message}`;
-      if (failure.type === 'usage_limit') throw new QuotaExceededError(SERVICE, message, { status });
+      const throttled = isThrottle(failure);
+      if (failure.type === 'usage_limit' && !throttled) throw new QuotaExceededError(SERVICE, message, { status });
       const retryable =
-        status === 429 || status >= 500 || failure.type === 'api_error' || failure.type === 'unknown_error';
+        throttled || status === 429 || status >= 500 || failure.type === 'api_error' || failure.type === 'unknown_error';
       const code = `ERR_SIGHTENGINE_${failure.type.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`;
       if (retryable) throw new SightEngineRetryAfter(message, code, status, parseRetryAfter(retryAfter));
       throw new ServiceError(SERVICE, message, { code, status, retryable: false });
@@ -280,6 +282,16 @@ interface Failure {
  * the answer wrote (a line break, a megabyte).
  */
 const FAILURE_TYPE = /^[a-z][a-z0-9_]{0,39}$/;
+
+/**
+ * SightEngine reports its per-plan throttling (too many requests at a time) as `usage_limit` too,
+ * with code 37 (32 is the daily limit), and may report it as `rate_limit`: that passes within
+ * seconds, unlike spent operations, so it is retried instead of ending the day's checks.
+ */
+function isThrottle(failure: Failure): boolean {
+  if (failure.type === 'rate_limit') return true;
+  return failure.type === 'usage_limit' && (failure.code === 37 || /concurren|per (?:second|minute)|too many requests/i.test(failure.message));
+}
 
 function readFailure(body: unknown): Failure | undefined {
   if (!isRecord(body) || body.status !== 'failure') return undefined;

@@ -38,6 +38,8 @@ export interface ActorRunResult {
 
 const SERVICE = 'apify';
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED-OUT', 'ABORTED']);
+/** Apify's error types for a run start refused while the account's other runs hold its capacity. */
+const CAPACITY_LIMITS = new Set(['actor-memory-limit-exceeded', 'concurrent-runs-limit-exceeded']);
 
 export const defaultRunEstimate = (inputs: number): number => 40 + 0.5 * inputs;
 
@@ -129,10 +131,22 @@ export class ApifyClient {
       signal,
       metrics: this.#metrics,
     });
-    if ((res.status !== 200 && res.status !== 201) || !Array.isArray(res.json)) throw this.#error('run-sync', res);
-    // run-sync answers items only. Its run is among the actor's runs started since the call
-    // began; book every finished one not booked yet (a concurrent batch's run may be booked here
-    // and then skipped by that batch, the total stays right).
+    if ((res.status !== 200 && res.status !== 201) || !Array.isArray(res.json)) {
+      const error = this.#error('run-sync', res);
+      // A run that failed or timed out was billed all the same.
+      if (error.code === 'ERR_APIFY_RUN_FAILED') await this.#bookSince(act, startedAt, signal);
+      throw error;
+    }
+    const { runId, cost } = await this.#bookSince(act, startedAt, signal);
+    return { items: res.json, mode: 'sync', runId, costUsd: cost };
+  }
+
+  /**
+   * run-sync answers items only. Its run is among the actor's runs started since the call
+   * began; book every finished one not booked yet (a concurrent batch's run may be booked here
+   * and then skipped by that batch, the total stays right).
+   */
+  async #bookSince(act: string, startedAt: number, signal?: AbortSignal): Promise<{ runId: string | undefined; cost: number | undefined }> {
     let runId: string | undefined;
     let cost: number | undefined;
     // A run list that is slow or hangs must not hold the items: it gets a budget of its own.
@@ -146,7 +160,7 @@ export class ApifyClient {
     } finally {
       budget.dispose();
     }
-    return { items: res.json, mode: 'sync', runId, costUsd: cost };
+    return { runId, cost };
   }
 
   async #runAsync(act: string, input: Record<string, unknown>, signal?: AbortSignal): Promise<ActorRunResult> {
@@ -251,8 +265,18 @@ export class ApifyClient {
     const parsed = apifyErrorSchema.safeParse(res.json);
     const type = parsed.success ? upstreamText(parsed.data.error.type, 80) : undefined;
     const message = upstreamText(parsed.success ? parsed.data.error.message : res.text);
-    if (res.status === 402 || type === 'not-enough-usage-to-run-paid-actor' || type === 'actor-memory-limit-exceeded' || type === 'platform-feature-disabled') {
+    if (type !== undefined && CAPACITY_LIMITS.has(type)) {
+      // 402 too, but the account's runs hold all the memory (or runs) its plan allows, ours among
+      // them: it passes as they finish, unlike spent credit.
+      return new ServiceError(SERVICE, `${what} answered ${res.status} (${type}): ${message}`, { code: 'ERR_APIFY_UNAVAILABLE', status: res.status, retryable: true });
+    }
+    if (res.status === 402 || type === 'not-enough-usage-to-run-paid-actor' || type === 'platform-feature-disabled') {
       return new QuotaExceededError(SERVICE, `${what}: ${type ?? res.status}: ${message}`, { status: res.status });
+    }
+    if (type === 'run-failed') {
+      // run-sync's answer for a run that ended FAILED, ABORTED or TIMED-OUT: the same failure as
+      // an async run ending so, and as likely to pass on another run.
+      return new ServiceError(SERVICE, `${what} answered ${res.status} (${type}): ${message}`, { code: 'ERR_APIFY_RUN_FAILED', status: res.status, retryable: true });
     }
     const code =
       res.status === 401 || res.status === 403

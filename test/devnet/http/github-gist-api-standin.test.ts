@@ -32,6 +32,8 @@ describe('GitHub gist API stand-in', () => {
     expect(updated.created).toBe(false);
     const pulled = await new GistClient({ baseUrl: api.url }).pull(created.id);
     expect(pulled).toMatchObject({ owner: 'octominer', filename: 'submissions.jsonl', content: 'line two\n', commitment: created.commitment });
+    const read = (await (await request(`${api.url}/gists/${created.id}`)).body.json()) as { files: Record<string, Record<string, unknown>> };
+    expect(read.files['submissions.jsonl']).toMatchObject({ content: 'line two\n', encoding: 'utf-8', truncated: false, size: 9 });
     const second = await request(`${raw.url}/octominer/${created.id}/raw`);
     expect(await second.body.text()).toBe('line two\n');
 
@@ -117,6 +119,32 @@ describe('GitHub gist API stand-in', () => {
       await expect(new GistClient({ token: 't', baseUrl: api2.url }).push({ content: 'x\n' })).rejects.toMatchObject({ code: 'ERR_GIST_API_RATE_LIMITED' });
     } finally {
       await api2.close();
+    }
+  });
+
+  it('refuses writes past the secondary limit with 403, a retry-after and the primary budget left; the client reads it as rate limited', async () => {
+    const api3 = createGistApiStandin({ host, rawBaseUrl: raw.url, tokens: { w: 'writer' }, writesPerMinute: 2 });
+    await api3.listen();
+    try {
+      const client = new GistClient({ token: 'w', baseUrl: api3.url });
+      const created = await client.push({ content: 'one\n' });
+      await client.push({ gistId: created.id, content: 'two\n' });
+      const refused = await request(`${api3.url}/gists`, { method: 'POST', headers: { authorization: 'token w' }, body: JSON.stringify({ files: { 'a.jsonl': { content: 'x' } } }) });
+      expect(refused.statusCode).toBe(403);
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      expect(Number(refused.headers['x-ratelimit-remaining'])).toBeGreaterThan(0);
+      expect(await refused.body.json()).toMatchObject({ message: expect.stringMatching(/^You have exceeded a secondary rate limit/) });
+      await expect(client.push({ gistId: created.id, content: 'three\n' })).rejects.toMatchObject({
+        code: 'ERR_GIST_API_RATE_LIMITED',
+        retryable: true,
+        message: expect.stringMatching(/secondary rate limit reached \(403\); retry after \d+ s$/),
+      });
+      // Reads are not content-generating: still served.
+      expect((await client.pull(created.id)).content).toBe('two\n');
+      api3.faults.failNext({ status: 429, retryAfterSeconds: 7 });
+      await expect(client.pull(created.id)).rejects.toMatchObject({ code: 'ERR_GIST_API_RATE_LIMITED', message: expect.stringMatching(/secondary rate limit reached \(429\); retry after 7 s$/) });
+    } finally {
+      await api3.close();
     }
   });
 });

@@ -82,6 +82,9 @@ describe('Apify stand-in', () => {
       dispatcher,
     });
     expect(res.status).toBe(201);
+    // run-sync answers with the dataset-items pagination headers, as Apify's reference lists them.
+    expect(res.headers['x-apify-pagination-total']).toBe('0');
+    expect(res.headers['x-apify-pagination-offset']).toBe('0');
     expect((await get(`${s.apifyBaseUrl}/v2/actor-runs/nope?token=t`)).json).toEqual({ error: { type: 'record-not-found', message: 'Actor run was not found' } });
     expect((await get(`${s.apifyBaseUrl}/v2/whatever?token=t`)).status).toBe(404);
   });

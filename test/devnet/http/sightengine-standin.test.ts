@@ -114,6 +114,32 @@ describe('SightEngine stand-in', () => {
     }
   });
 
+  it('refuses a request past maxConcurrent with the concurrency throttle, and serves the one in flight', async () => {
+    const narrow = new SightEngineStandin({ maxConcurrent: 1, latencyMs: 500 });
+    const url = await narrow.listen();
+    try {
+      const send = async (): Promise<{ status: number; body: Record<string, unknown> }> => {
+        const form = new FormData();
+        form.append('media', png(1), 'frame.png');
+        form.append('models', 'genai');
+        form.append('api_user', creds.api_user);
+        form.append('api_secret', creds.api_secret);
+        const response = await request(`${url}/1.0/check.json`, { method: 'POST', body: form });
+        return { status: response.statusCode, body: (await response.body.json()) as Record<string, unknown> };
+      };
+      const answers = await Promise.all([send(), send()]);
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 429]);
+      const throttled = answers.find((a) => a.status === 429)!;
+      expect(shape(throttled.body)).toEqual(shape(fixture('error-usage-limit.json')));
+      expect(throttled.body.error).toMatchObject({ type: 'usage_limit', code: 37 });
+      expect(narrow.operations).toBe(1);
+      expect((await send()).status).toBe(200);
+    } finally {
+      await narrow.close();
+    }
+    expect(() => new SightEngineStandin({ maxConcurrent: -1 })).toThrow(/maxConcurrent/);
+  });
+
   it('rejects a missing media, a non-image and a model it does not implement', async () => {
     const missing = await check({ models: 'genai', ...creds });
     expect(missing.status).toBe(400);
@@ -133,7 +159,7 @@ describe('SightEngine stand-in', () => {
     expect((await check({ media: png(1), models: 'genai', ...creds })).status).toBe(503);
     const limited = await check({ media: png(1), models: 'genai', ...creds });
     expect(limited.status).toBe(429);
-    expect(limited.body.error).toMatchObject({ type: 'request_error' });
+    expect(limited.body.error).toMatchObject({ type: 'usage_limit', code: 37 });
     expect((await check({ media: png(1), models: 'genai', ...creds })).status).toBe(200);
   });
 

@@ -131,6 +131,16 @@ describe('SightEngineClient response handling', () => {
     await expect(c.scoreFrame(frame)).rejects.toBeInstanceOf(QuotaExceededError);
   });
 
+  it.each([
+    ['usage_limit code 37 (the plan\'s concurrency throttle)', 429, { type: 'usage_limit', code: 37, message: 'Too many concurrent requests' }],
+    ['usage_limit speaking of requests per second', 429, { type: 'usage_limit', code: 38, message: 'Too many requests per second' }],
+    ['rate_limit, whatever the HTTP status', 400, { type: 'rate_limit', code: 29, message: 'slow down' }],
+  ])('%s is retried, not taken for spent quota', async (_what, status, error) => {
+    const c = await against([{ status, body: JSON.stringify({ status: 'failure', request: { id: 'req_t', timestamp: 1, operations: 0 }, error }) }, ok()]);
+    expect((await c.scoreFrame(frame)).aiGenerated).toBe(0.25);
+    expect(upstream().received).toHaveLength(2);
+  });
+
   it('a non-JSON 4xx is a non-retryable HTTP error that quotes the body', async () => {
     const c = await against([{ status: 404, body: 'no such route' }]);
     const error = await c.scoreFrame(frame).catch((e: unknown) => e);

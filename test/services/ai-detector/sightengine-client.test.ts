@@ -266,6 +266,13 @@ describe('SightEngineClient against the stand-in (same contract as the real API)
     await expect(client.scoreFrame(flatPng(255))).rejects.toBeInstanceOf(QuotaExceededError);
   });
 
+  it('retries the concurrency throttle (429 usage_limit, code 37) instead of ending the day as spent quota', async () => {
+    standin.failNext('rate_limited');
+    const before = standin.requests;
+    expect((await client.scoreFrame(flatPng(255))).aiGenerated).toBe(1);
+    expect(standin.requests - before).toBe(2);
+  });
+
   it('wrong credentials fail the same way as against the real API', async () => {
     const wrong = new SightEngineClient({ baseUrl: standin.url, apiUser: 'x', apiSecret: 'y', ...fast });
     await expect(wrong.scoreFrame(frame)).rejects.toMatchObject({

@@ -109,13 +109,19 @@ describe('ApifyClient run-sync', () => {
   it.each([
     [402, { error: { type: 'payment-required', message: 'top up' } }],
     [400, { error: { type: 'not-enough-usage-to-run-paid-actor', message: 'no credit' } }],
-    [400, { error: { type: 'actor-memory-limit-exceeded', message: 'memory' } }],
     [403, { error: { type: 'platform-feature-disabled', message: 'disabled' } }],
   ])('HTTP %i with %j is a QuotaExceededError', async (status, body) => {
     const client = await against(() => json(status, body));
     const error = await client.runActor(ACTOR, {}, 1).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(QuotaExceededError);
     expect(error).toMatchObject({ service: 'apify', status, retryable: false });
+  });
+
+  it.each(['actor-memory-limit-exceeded', 'concurrent-runs-limit-exceeded'])('HTTP 402 %s (the account\'s runs hold its capacity) is a retryable ERR_APIFY_UNAVAILABLE, not spent quota', async (type) => {
+    const client = await against(() => json(402, { error: { type, message: 'wait for some of your runs to finish' } }));
+    const error = await client.runActor(ACTOR, {}, 1).catch((e: unknown) => e);
+    expect(error).not.toBeInstanceOf(QuotaExceededError);
+    expect(error).toMatchObject({ code: 'ERR_APIFY_UNAVAILABLE', status: 402, retryable: true });
   });
 
   it.each([

@@ -90,6 +90,59 @@ describe('ApifyClient', () => {
     expect(standins.stats.apify.count()).toBe(0);
   });
 
+  it('a run-sync whose run fails is a retryable ERR_APIFY_RUN_FAILED (400 run-failed), and the failed run is still booked', async () => {
+    const { urls, client, standins } = await setup(2);
+    standins.apify.failNextRuns(1);
+    await expect(client.runActor('RB9HEZitC8hIUXAha', INPUT(urls), 2)).rejects.toMatchObject({
+      code: 'ERR_APIFY_RUN_FAILED',
+      status: 400,
+      retryable: true,
+      message: expect.stringMatching(/run-failed.*status: FAILED/),
+    });
+    expect(client.spentUsd).toBeCloseTo(0.0005, 9);
+    // The next run succeeds: the failure was the run's, not the batch's.
+    expect((await client.runActor('RB9HEZitC8hIUXAha', INPUT(urls), 2)).items).toHaveLength(2);
+  });
+
+  it('a run-sync run that outlasts a run timeout under 300 s ends TIMED-OUT: 400 run-failed, not 408', async () => {
+    const { urls } = await setup(2);
+    const slow = await startServiceStandins({ contents: [], apify: { simulatedRunSeconds: () => 100 }, aiStandins: false });
+    try {
+      const client = new ApifyClient({ token: 't', baseUrl: slow.apifyBaseUrl, syncLimitSeconds: 60, estimateRunSeconds: () => 10 });
+      clients.push(client);
+      await expect(client.runActor('RB9HEZitC8hIUXAha', INPUT(urls), 2)).rejects.toMatchObject({
+        code: 'ERR_APIFY_RUN_FAILED',
+        status: 400,
+        retryable: true,
+        message: expect.stringMatching(/status: TIMED-OUT/),
+      });
+      expect(slow.stats.apify.calls[0]).toMatchObject({ status: 400 });
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('an async run the actor fails ends FAILED on the poll: ERR_APIFY_RUN_FAILED, its start fee booked', async () => {
+    const { urls, client, standins } = await setup(3, { estimate: () => 400 });
+    standins.apify.failNextRuns(1);
+    await expect(client.runActor('RB9HEZitC8hIUXAha', INPUT(urls), 3)).rejects.toMatchObject({ code: 'ERR_APIFY_RUN_FAILED', retryable: true, message: expect.stringMatching(/ended FAILED/) });
+    expect(client.spentUsd).toBeCloseTo(0.0005, 9);
+    expect(standins.stats.apify.count('dataset-items')).toBe(0);
+  });
+
+  it('a 402 for spent credit is a QuotaExceededError; a 402 for memory held by other runs is retryable, and passes', async () => {
+    const { urls, client, standins } = await setup(2);
+    standins.faults.apify.failNext({ status: 402 }, { status: 402, type: 'actor-memory-limit-exceeded' });
+    await expect(client.runActor('RB9HEZitC8hIUXAha', INPUT(urls), 2)).rejects.toMatchObject({
+      code: 'ERR_QUOTA_EXCEEDED',
+      status: 402,
+      retryable: false,
+      message: expect.stringMatching(/not-enough-usage-to-run-paid-actor: By launching this job you will exceed the remaining usage/),
+    });
+    await expect(client.runActor('RB9HEZitC8hIUXAha', INPUT(urls), 2)).rejects.toMatchObject({ code: 'ERR_APIFY_UNAVAILABLE', status: 402, retryable: true });
+    expect((await client.runActor('RB9HEZitC8hIUXAha', INPUT(urls), 2)).items).toHaveLength(2);
+  });
+
   it('reads follower counts from the profile scraper', async () => {
     const { client } = await setup(3);
     const run = await client.runActor('apify~instagram-profile-scraper', { usernames: ['owner_IG0', 'nobody_here'] }, 2);
