@@ -1,17 +1,24 @@
 /**
  * The one escaping rule for miner-controlled text (commitments, gist lines, captions, URLs,
  * content ids) on its way into a log line or a terminal table. Characters that could forge a
- * line, hide text or reorder what an operator reads are written as `\n`, `\t`, `\r` or `\uXXXX`:
- * C0 and C1 controls and DEL, the line and paragraph separators U+2028/U+2029, the
- * bidirectional embeddings, overrides, isolates and marks (U+202A–U+202E, U+2066–U+2069,
- * U+200E/U+200F, U+061C), zero-width characters, the byte-order mark and unpaired surrogates.
+ * line, hide text or reorder what an operator reads are written as `\n`, `\t`, `\r`, `\uXXXX`
+ * or `\u{XXXXX}`: every control (C0, C1, DEL) and format character (general category Cf: the
+ * bidirectional embeddings, overrides, isolates and marks, zero-width characters, the
+ * byte-order mark, soft hyphens, invisible operators, the tag characters U+E0000–U+E007F that
+ * can carry a whole hidden ASCII text), the line and paragraph separators U+2028/U+2029,
+ * unpaired surrogates, and the other default-ignorable code points (fillers that render as
+ * nothing). Classes, not lists: a character added to them in a later Unicode version is
+ * escaped too. The emoji variation selectors U+FE00–U+FE0F stay, as they only pick how the
+ * character before them is drawn.
  */
 
-/* eslint-disable no-control-regex -- matching control characters is the point */
-const UNSAFE_CHARS_RE =
-  /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff\ud800-\udfff]/gu;
-/* eslint-enable no-control-regex */
+const UNSAFE_CHARS_RE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]|(?![\ufe00-\ufe0f])\p{Default_Ignorable_Code_Point}/gu;
 const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** `\uXXXX`, or `\u{XXXXX}` past U+FFFF so that the digits after it cannot be read as part of it. */
+function codePointEscape(cp: number): string {
+  return cp > 0xffff ? `\\u{${cp.toString(16)}}` : `\\u${cp.toString(16).padStart(4, '0')}`;
+}
 
 /**
  * `text` with every unsafe character escaped; with `maxLength`, cut to at most that many
@@ -26,7 +33,7 @@ export function escapeUntrusted(text: string, maxLength?: number): string {
   const head = maxLength !== undefined && text.length > maxLength * 2 ? text.slice(0, maxLength * 2) : text;
   const escaped = head.replace(
     UNSAFE_CHARS_RE,
-    (c) => NAMED_ESCAPES[c] ?? `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`,
+    (c) => NAMED_ESCAPES[c] ?? codePointEscape(c.codePointAt(0)!),
   );
   if (maxLength === undefined || (escaped.length <= maxLength && head.length === text.length)) return escaped;
   let cut = escaped.slice(0, maxLength - 1);

@@ -1,7 +1,6 @@
 /**
  * Gist bodies (SPEC §3): one JSON object per line. Each bad line is skipped with a reason and an
- * escaped excerpt, the others count; only a body that is unusable as a whole (too large, not
- * UTF-8) throws. Fields are validated strictly because they end up in URLs, logs and signatures.
+ * escaped excerpt, the others count; only a body over the size limit throws. Fields are validated strictly because they end up in URLs, logs and signatures.
  */
 import { FormatError } from '../errors.js';
 import { escapeUntrusted } from './escape-untrusted.js';
@@ -45,8 +44,6 @@ const URL_FORBIDDEN_RE = /[\s\u0000-\u001f\u007f-\u009f]/u;
 /* eslint-enable no-control-regex */
 const KNOWN_PLATFORMS: ReadonlySet<string> = new Set(PLATFORMS);
 
-// String.prototype.isWellFormed is ES2024; this is the same test.
-const LONE_SURROGATE_RE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const utf8Decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 /** Log-safe excerpt of a line: unsafe characters escaped, at most MAX_EXCERPT_LENGTH characters. */
@@ -100,8 +97,8 @@ function decodeBody(body: string | Uint8Array, maxBytes: number): string {
     const bytes = Buffer.byteLength(body, 'utf8');
     if (bytes > maxBytes)
       throw new FormatError(`gist is ${bytes} bytes, more than the ${maxBytes}-byte limit`, 'too_large');
-    if (LONE_SURROGATE_RE.test(body))
-      throw new FormatError('gist text contains unpaired UTF-16 surrogates', 'not_utf8');
+    // An unpaired surrogate is no character of any UTF-8 text: like a byte that is not UTF-8, it
+    // costs only the line it sits in (validateOriginalLine refuses it as invalid_json).
     return body;
   }
   if (!(body instanceof Uint8Array)) throw new TypeError('gist body must be a string or a Uint8Array');
@@ -149,8 +146,7 @@ function strictCheck(
 }
 
 /**
- * Parses a gist body. Throws FormatError (`too_large`, `not_utf8`) when the body as a whole is
- * unusable, TypeError/RangeError for bad options; otherwise never throws, whatever the content.
+ * Parses a gist body. Throws FormatError (`too_large`) when the body is over the size limit, TypeError/RangeError for bad options; otherwise never throws, whatever the content.
  *
  * The cap is applied as the original applies it: the first `maxSubmissions` lines that its
  * pydantic model accepts (on an allowed platform) fill it, whatever our stricter checks say of

@@ -11,7 +11,7 @@ import { FormatError, errorCode } from '../errors.js';
 import { captionMatches, captionToken } from '../formats/caption.js';
 import type { ParseGistOptions } from '../formats/gist.js';
 import type { ParsedCommitment, Submission } from '../formats/types.js';
-import { resolveOwners, type OwnershipClaim } from '../scoring/resolve-owners.js';
+import { contentKey, resolveOwners, type OwnershipClaim } from '../scoring/resolve-owners.js';
 import { snapshotReason } from '../scoring/snapshot-reason.js';
 import type { AiDetector, ContentMetrics, MetricsProvider } from '../services/types.js';
 import { parseGistReference } from './gist-ref.js';
@@ -132,7 +132,7 @@ export async function checkSubmissions(input: CheckInput, deps: CheckDeps): Prom
 
   // The chain: our commitment (block for tie-breaks) and rivals claiming the same videos.
   const scan = deps.chain
-    ? await scanChain(deps.chain, { netuid: deps.netuid, hotkey: input.hotkey, wanted: new Set(wanted.map((s) => claimKey(s.platform, s.content_id))), gists: deps.gists, limits: deps.limits, ...opts })
+    ? await scanChain(deps.chain, { netuid: deps.netuid, hotkey: input.hotkey, wanted: new Set(wanted.map((s) => contentKey(s.platform, s.content_id))), gists: deps.gists, limits: deps.limits, ...opts })
     : undefined;
   if (scan) {
     const onChain = scan.own?.value ?? null;
@@ -174,7 +174,7 @@ export async function checkSubmissions(input: CheckInput, deps: CheckDeps): Prom
 
   const rivalsByKey = new Map<string, NonNullable<typeof scan>['rivals'][number][]>();
   for (const r of scan?.rivals ?? []) {
-    const key = claimKey(r.submission.platform, r.submission.content_id);
+    const key = contentKey(r.submission.platform, r.submission.content_id);
     rivalsByKey.set(key, [...(rivalsByKey.get(key) ?? []), r]);
   }
 
@@ -194,7 +194,7 @@ export async function checkSubmissions(input: CheckInput, deps: CheckDeps): Prom
       const found = { ...base, caption_ok, signature, metrics: shown };
 
       let ownership: CheckRow['ownership'] = null;
-      const rivals = rivalsByKey.get(key) ?? [];
+      const rivals = rivalsByKey.get(contentKey(s.platform, s.content_id)) ?? [];
       if (rivals.length > 0) {
         const claims: OwnershipClaim[] = [
           { uid: scan!.uidOf.get(input.hotkey) ?? 65535, hotkey: input.hotkey, platform: s.platform, content_id: s.content_id, caption_ok, signature, commitment_block: commitment.block },

@@ -7,7 +7,7 @@ import type { CommitmentRecord, MetagraphSnapshot } from '../chain/types.js';
 import { parseCommitment } from '../formats/commitment.js';
 import { parseGist, type ParseGistOptions } from '../formats/gist.js';
 import type { Submission } from '../formats/types.js';
-import { claimKey } from '../actors/types.js';
+import { contentKey } from '../scoring/resolve-owners.js';
 
 export interface ChainView {
   commitments(netuid: number): Promise<CommitmentRecord[]>;
@@ -25,13 +25,17 @@ export interface ChainScan {
   readonly uidOf: ReadonlyMap<string, number>;
   /** This hotkey's commitment on chain, when it has one. */
   readonly own: CommitmentRecord | undefined;
-  /** Claims of other registered hotkeys on any of the wanted content keys. */
+  /** Claims of other registered hotkeys on any of the wanted videos. */
   readonly rivals: readonly RivalClaim[];
   /** Gists of other miners that could not be read (they cannot claim anything this cycle). */
   readonly unreadable: number;
 }
 
-/** Scans every other registered miner's gist for the wanted `platform|content_id` keys. */
+/**
+ * Scans every other registered miner's gist for the wanted videos, given as `contentKey`s: a
+ * validator contests an Instagram shortcode listed as a reel by one miner and as a post by
+ * another as one video, so the scan must find that rival too.
+ */
 export async function scanChain(
   chain: ChainView,
   options: { netuid: number; hotkey: string; wanted: ReadonlySet<string>; gists: GistSource; limits: ParseGistOptions; signal?: AbortSignal },
@@ -59,7 +63,7 @@ export async function scanChain(
         return;
       }
       for (const submission of submissions) {
-        if (!options.wanted.has(claimKey(submission.platform, submission.content_id))) continue;
+        if (!options.wanted.has(contentKey(submission.platform, submission.content_id))) continue;
         rivals.push({ uid: uidOf.get(record.hotkey)!, hotkey: record.hotkey, commitmentBlock: record.block, submission });
       }
     }),

@@ -79,7 +79,7 @@ interface Sample {
   readonly t: number;
   readonly followers: number;
   readonly account: string;
-  /** `youtube` or `instagram`: a channel title and an Instagram username can be the same text. */
+  /** `youtube` or `instagram`: a channel id and an Instagram username can be the same text. */
   readonly family: string;
 }
 
@@ -151,8 +151,8 @@ export function scoreMinerGrowth(
 
   // The account whose growth is measured: the one of the latest sample (more followers, then the
   // smaller name, then the platform family, on a tie) so a miner posting from several accounts is
-  // measured on one series. An account is a name on one platform family: a YouTube channel titled
-  // like an Instagram account is another account, and its subscribers are not that account's followers.
+  // measured on one series. An account is a name on one platform family (a YouTube channel's id): a
+  // channel whose id reads like an Instagram username is another account, and its subscribers are not that account's followers.
   samples.sort((a, b) => b.t - a.t || b.followers - a.followers || compareStrings(a.account, b.account) || compareStrings(a.family, b.family));
   const latest = samples[0]!;
   const series = samples.filter((s) => s.account === latest.account && s.family === latest.family);

@@ -55,14 +55,19 @@ describe('MinerActor with the gist parser on the worker pool', () => {
   });
 
   it('a gist the parser refuses as a whole drops the miner with the parser’s own reason and code', async () => {
-    // An unpaired surrogate: not UTF-8, refused by parseGist in the worker, rebuilt as its FormatError here.
-    const t = await setup('{signed}\n\ud800');
+    // Over the byte limit (a source that does not cap it): refused by parseGist in the worker,
+    // rebuilt as its FormatError here.
+    const body = `{signed}\n${'x'.repeat(GIST_LIMITS.maxBytes)}`;
+    const t = await setup(body);
+    const bytes = Buffer.byteLength(body.replace('{signed}', signedLine(t.miner, 'instagram/reel', 'reel1', 'https://cdn.example/reel1.mp4')));
     const result = await t.actor.collect({ interval: INTERVAL, commitment: commitment('u:abc') });
-    expect(result.ok && result.value).toMatchObject({ status: 'gist_failed', gistResult: 'not_utf8', submissions: [], candidates: [] });
-    expect(result.ok && result.value.failures).toEqual([{ stage: 'gist', code: 'ERR_FORMAT_NOT_UTF8', message: 'gist text contains unpaired UTF-16 surrogates' }]);
+    expect(result.ok && result.value).toMatchObject({ status: 'gist_failed', gistResult: 'too_large', submissions: [], candidates: [] });
+    expect(result.ok && result.value.failures).toEqual([
+      { stage: 'gist', code: 'ERR_FORMAT_TOO_LARGE', message: `gist is ${bytes} bytes, more than the ${GIST_LIMITS.maxBytes}-byte limit` },
+    ]);
     // A format error is not retried: the fetch ran once.
     expect(t.gists.calls).toBe(1);
-    expect(await counterValue(t.deps.metrics.gistFetchesTotal, { result: 'not_utf8' })).toBe(1);
+    expect(await counterValue(t.deps.metrics.gistFetchesTotal, { result: 'too_large' })).toBe(1);
     expect(await counterValue(t.deps.metrics.gistFetchesTotal, { result: 'ok' })).toBe(0);
     expect(await counterValue(t.deps.metrics.actorFailuresTotal, { stage: 'gist' })).toBe(1);
     await t.actor.stop();

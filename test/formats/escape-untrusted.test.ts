@@ -13,6 +13,12 @@ describe('escapeUntrusted', () => {
     ['DEL and C1 controls', '\u007f\u0085\u009b', '\\u007f\\u0085\\u009b'],
     ['zero-width and BOM', 'a\u200bb\ufeff', 'a\\u200bb\\ufeff'],
     ['an unpaired surrogate', 'a\ud800b', 'a\\ud800b'],
+    ['soft hyphen, invisible operators and the deprecated format characters', 'a\u00adb\u2061\u2064\u206a\u206f', 'a\\u00adb\\u2061\\u2064\\u206a\\u206f'],
+    ['the Mongolian vowel separator and interlinear annotation marks', '\u180e\ufff9\ufffb', '\\u180e\\ufff9\\ufffb'],
+    ['fillers that render as nothing', 'a\u3164\u115f\u034f\u17b4b', 'a\\u3164\\u115f\\u034f\\u17b4b'],
+    ['tag characters hiding an ASCII text, written with braces past U+FFFF', 'ok\u{e0001}\u{e0041}\u{e0031}', 'ok\\u{e0001}\\u{e0041}\\u{e0031}'],
+    ['musical formatting controls past U+FFFF', 'a\u{1d173}b', 'a\\u{1d173}b'],
+    ['an emoji with its presentation selector untouched', 'love \u2764\ufe0f', 'love \u2764\ufe0f'],
     ['ordinary text, accents and emoji untouched', 'octocat:abc123 café 😀', 'octocat:abc123 café 😀'],
   ])('%s', (_name, input, expected) => {
     expect(escapeUntrusted(input)).toBe(expected);
@@ -23,6 +29,15 @@ describe('escapeUntrusted', () => {
     expect(escapeUntrusted('\u202e'.repeat(100), 10)).toHaveLength(10);
     expect(escapeUntrusted(`${'x'.repeat(8)}😀😀`, 10)).toBe(`${'x'.repeat(8)}…`);
     expect(escapeUntrusted('short', 10)).toBe('short');
+  });
+
+  it('no character that is a control, a format character or default-ignorable survives', () => {
+    const unsafe = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]|(?![\ufe00-\ufe0f])\p{Default_Ignorable_Code_Point}/u;
+    for (let cp = 0; cp <= 0x10ffff; cp++) {
+      if (cp >= 0xd800 && cp <= 0xdfff) continue;
+      const c = String.fromCodePoint(cp);
+      if (unsafe.test(c)) expect(escapeUntrusted(c), cp.toString(16)).not.toContain(c);
+    }
   });
 
   it('null stays null; bad arguments are refused', () => {

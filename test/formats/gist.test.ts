@@ -340,8 +340,24 @@ describe('parseGist: whole-body failures', () => {
     expect(() => parseGist(new Uint8Array(11), { ...OPTS, maxBytes: 10 })).toThrow(FormatError);
   });
 
-  it('throws not_utf8 for a string with a lone surrogate', () => {
-    expect(() => parseGist(`${entry('a')}\n"\ud800"`, OPTS)).toThrow(/unpaired UTF-16 surrogates/);
+  it('a raw lone surrogate costs only its line, wherever it sits; the other lines count', () => {
+    const lines = [
+      entry('a'),
+      `{"content_id":"b\ud800","platform":"youtube/video","direct_video_url":"https://cdn.example.com/b.mp4"}`,
+      `{"content_id":"c","platform":"youtube/video","direct_video_url":"https://cdn.example.com/\udc00.mp4"}`,
+      `{"content_id":"d","platform":"youtube/video","direct_video_url":"https://cdn.example.com/d.mp4","note":"\ud83d"}`,
+      `"\ud800"`,
+      entry('e'),
+    ];
+    const parsed = parseGist(lines.join('\n'), OPTS);
+    expect(parsed.submissions.map((s) => s.content_id)).toEqual(['a', 'e']);
+    expect(parsed.rejections.map((r) => [r.line, r.reason])).toEqual([
+      [2, 'invalid_json'],
+      [3, 'invalid_json'],
+      [4, 'invalid_json'],
+      [5, 'invalid_json'],
+    ]);
+    for (const r of parsed.rejections) expect(r.excerpt).toMatch(/\\ud[89a-f][0-9a-f]{2}/);
   });
 });
 

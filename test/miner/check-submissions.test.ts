@@ -59,6 +59,27 @@ describe("miner check: the validator's path for one hotkey", () => {
     expect(contested.every((r) => r.ownership!.winner === victim.hotkey && r.ownership!.reason === null && r.verdict === 'accepted')).toBe(true);
   });
 
+  it('a rival listing the shortcode as a post contests a reel of it, as a validator groups them', async () => {
+    const copier = miner('copied_gist');
+    const copiedBody = await toolkit.deps.gists.fetch({ githubUser: copier.githubUser, gistId: copier.gistId });
+    const posts = copiedBody.split('\n').filter((l) => l.includes('"instagram/post"')).map((l) => (JSON.parse(l) as { content_id: string }).content_id);
+    const victim = network.scenario.miners.find((m) => m.kind === 'honest' && m.contents.some((c) => posts.includes(c.content_id)))!;
+    const body = await toolkit.deps.gists.fetch({ githubUser: victim.githubUser, gistId: victim.gistId });
+    // The victim's file lists the same shortcodes as reels (unsigned: the signature covers the platform).
+    const asReels = body
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => {
+        const { signature: _signature, ...line } = JSON.parse(l) as Record<string, string>;
+        return JSON.stringify(line.platform === 'instagram/post' ? { ...line, platform: 'instagram/reel' } : line);
+      })
+      .join('\n');
+    const report = await checkSubmissions({ hotkey: victim.hotkey, text: asReels }, toolkit.deps);
+    const reels = report.rows.filter((r) => r.platform === 'instagram/reel' && r.content_id !== null && posts.includes(r.content_id));
+    expect(reels.length).toBeGreaterThan(0);
+    for (const r of reels) expect(r.ownership).toMatchObject({ winner: victim.hotkey, reason: null, rivals: 1 });
+  });
+
   it('a malformed gist gets the parser reason names; a dead gist gist_failed', async () => {
     const malformed = await check('malformed_lines');
     expect(malformed.rows.some((r) => r.verdict === 'rejected' && ['invalid_json', 'missing_field', 'invalid_platform', 'invalid_url', 'invalid_content_id', 'not_an_object', 'duplicate'].includes(r.reason))).toBe(true);

@@ -14,6 +14,7 @@ import { describeFailure, errorBody } from './detection-failure.js';
 export type { AiDetectorErrorBody } from './detection-failure.js';
 import { positiveInt } from '../../util/option-checks.js';
 import { requestTarget } from '../../util/request-target.js';
+import { WEB_PAGE_REFUSAL, fromWebPage } from '../http/json-server.js';
 
 export interface AiDetectorServerOptions {
   readonly logger?: Logger;
@@ -51,6 +52,7 @@ export function createAiDetectorServer(detector: AiDetector, options: AiDetector
       res.once('finish', () => {
         metrics?.requestsServedTotal?.inc({ service: 'ai_detector', route, status: `${Math.floor(res.statusCode / 100)}xx` });
       });
+      if (fromWebPage(req)) return send(res, WEB_PAGE_REFUSAL.status, errorBody(WEB_PAGE_REFUSAL.code, WEB_PAGE_REFUSAL.message, false));
       if (url === undefined) return send(res, 400, errorBody('ERR_BAD_REQUEST', 'the request target is not a path', false));
       handle(req, res, url).catch((error: unknown) => {
         logger.error({ err: error }, 'unhandled error in the AI detector server');

@@ -24,6 +24,26 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 /**
+ * Whether a web page sent this request: browsers name the page in `Origin` (on every POST and
+ * every cross-origin request) and send `Sec-Fetch-Site` other than `none` for anything but what
+ * the user typed in the address bar. Our services answer validators (undici, the original's
+ * httpx), which send neither; a page the operator opens (a miner's `direct_video_url` among
+ * them) must not spend the detector's SightEngine quota or the tracker's Apify budget through
+ * the browser, nor read answers after pointing its own host name at 127.0.0.1 (DNS rebinding).
+ */
+export function fromWebPage(req: IncomingMessage): boolean {
+  const site = req.headers['sec-fetch-site'];
+  return req.headers.origin !== undefined || (site !== undefined && site !== 'none');
+}
+
+/** The one answer to `fromWebPage` requests. */
+export const WEB_PAGE_REFUSAL = Object.freeze({
+  status: 403,
+  code: 'ERR_WEB_PAGE_REQUEST',
+  message: 'requests from web pages are refused: this service answers validators',
+});
+
+/**
  * Reads and parses a JSON request body, refusing bodies over `maxBytes` (413) and bodies that
  * are not JSON (400), with reasons a client can act on.
  */

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ExposedMetrics, ServiceMetrics } from '../../metrics/service-metrics.js';
-import { HttpError, createLimitedServer, readJsonBody, sendJson, type ServerLimits } from '../http/index.js';
+import { HttpError, WEB_PAGE_REFUSAL, createLimitedServer, fromWebPage, readJsonBody, sendJson, type ServerLimits } from '../http/index.js';
 import type { MetricsProvider } from '../types.js';
 import { describeIssues, fromRequest, metricsRequestSchema, toWire } from './wire-format.js';
 import { positiveInt } from '../../util/option-checks.js';
@@ -100,6 +100,7 @@ export function createPlatformTrackerServer(tracker: MetricsProvider, options: P
       res.once('finish', () =>
         metrics?.requestsServedTotal?.inc({ service: 'platform_tracker', route: route && path ? path : 'other', status: `${Math.floor(res.statusCode / 100)}xx` }),
       );
+      if (fromWebPage(req)) return sendJson(res, WEB_PAGE_REFUSAL.status, { detail: WEB_PAGE_REFUSAL.message, code: WEB_PAGE_REFUSAL.code });
       if (path === undefined) return sendJson(res, 400, { detail: 'the request target is not a path', code: 'ERR_BAD_REQUEST' });
       if (!route) return sendJson(res, 404, { detail: 'Not Found', code: 'ERR_NOT_FOUND' });
       const handler = route[req.method ?? 'GET'];

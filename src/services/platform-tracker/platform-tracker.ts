@@ -234,7 +234,7 @@ export class PlatformTracker implements MetricsProvider {
         view_count: v.statistics.viewCount === undefined ? 0 : exactCount(v.statistics.viewCount),
         like_count: count(v.statistics.likeCount),
         comment_count: count(v.statistics.commentCount),
-        owner_username: v.snippet.channelTitle ?? v.snippet.channelId,
+        owner_username: v.snippet.channelId,
         owner_follower_count: subscribers.get(v.snippet.channelId) ?? 0,
         published_at: new Date(v.snippet.publishedAt).toISOString(),
         video_url: null,

@@ -189,7 +189,35 @@ describe('PlatformTracker: YouTube answers with hidden counts', () => {
     return { tracker, server };
   }
 
-  it('missing counts are 0, a missing channel title falls back to its id, an unknown channel has 0 followers', async () => {
+  it('the owner is the channel id, not its title: two channels of one title are two accounts', async () => {
+    const video = (id: string, channelId: string) => ({
+      kind: 'youtube#video',
+      id,
+      snippet: { publishedAt: '2025-12-30T10:00:00Z', channelId, channelTitle: 'Same Title', title: 't', description: 'd' },
+      statistics: { viewCount: '1' },
+    });
+    const { tracker } = await youtubeTracker(
+      [video('vid0000000a', 'UCsmall'), video('vid0000000b', 'UCbig')],
+      [
+        { kind: 'youtube#channel', id: 'UCsmall', statistics: { subscriberCount: '1000' } },
+        { kind: 'youtube#channel', id: 'UCbig', statistics: { subscriberCount: '900000' } },
+      ],
+    );
+    const { results, errors } = await tracker.getMetrics([
+      { platform: 'youtube/video', content_id: 'vid0000000a' },
+      { platform: 'youtube/video', content_id: 'vid0000000b' },
+    ]);
+    expect(errors).toEqual([]);
+    const owners = new Map(results.map((r) => [r.content_id, [r.owner_username, r.owner_follower_count]]));
+    expect(owners).toEqual(
+      new Map([
+        ['vid0000000a', ['UCsmall', 1000]],
+        ['vid0000000b', ['UCbig', 900000]],
+      ]),
+    );
+  });
+
+  it('missing counts are 0, the owner is the channel id, an unknown channel has 0 followers', async () => {
     const { tracker } = await youtubeTracker(
       [
         {

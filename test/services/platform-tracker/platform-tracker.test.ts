@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServiceStandins, type ServiceStandins } from '../../../src/devnet/http/service-standins.js';
 import { SimulatedClock } from '../../../src/devnet/http/standin-server.js';
+import { channelIdOf } from '../../../src/devnet/http/youtube-standin.js';
 import { createServiceDispatcher } from '../../../src/services/http/index.js';
 import { ApifyClient, PlatformTracker, YouTubeClient } from '../../../src/services/platform-tracker/index.js';
 import type { ContentRef } from '../../../src/services/types.js';
@@ -72,7 +73,7 @@ describe('PlatformTracker', () => {
     expect(tracker.instagramBatches.coalesced).toBe(5);
   });
 
-  it('maps YouTube description to caption and subscriberCount to owner followers', async () => {
+  it('maps YouTube description to caption, the channel id to the owner and subscriberCount to its followers', async () => {
     const { tracker, ytRefs } = await setup({ yt: 1 });
     const { results } = await tracker.getMetrics(ytRefs);
     expect(results[0]).toEqual({
@@ -82,7 +83,7 @@ describe('PlatformTracker', () => {
       view_count: 1000,
       like_count: 100,
       comment_count: 10,
-      owner_username: 'tubechannel',
+      owner_username: channelIdOf('tubechannel'),
       owner_follower_count: 5000,
       published_at: '2025-12-31T12:00:00.000Z',
       video_url: null,
