@@ -194,6 +194,10 @@ export const DEFAULTS = deepFreeze({
   logging: {
     level: 'info' as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent',
     stream: 'stdout' as LogStreamName,
+    /** The Bittensor SDK's switch: the same lines also go to `<logging_dir>/bittensor.log`. */
+    record_log: false,
+    /** The SDK's default directory for it (its MINERS_DIR). */
+    logging_dir: '~/.bittensor/miners',
   },
   once: false,
   // Miner toolkit and the validator's per-miner report (docs/MINING.md).

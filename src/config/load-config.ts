@@ -118,7 +118,14 @@ export const CONFIG_SCHEMA = z
       .object({ platform_tracker: int(1, 1024), ai_detector: int(1, 1024), ai_detector_per_miner: int(0, 1024), store: int(1, 1024) })
       .strict(),
     metrics: z.object({ host: z.string().min(1), port: int(0, 65535) }).strict(),
-    logging: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), stream: z.enum(LOG_STREAMS) }).strict(),
+    logging: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+        stream: z.enum(LOG_STREAMS),
+        record_log: bool(),
+        logging_dir: fsPath(),
+      })
+      .strict(),
     once: bool(),
     // Miner toolkit and the validator's per-miner report (docs/MINING.md).
     miner_report: z.object({ enabled: bool() }).strict(),
@@ -331,6 +338,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
       spool_dir: spoolDir(data.mongodb.spool_dir, NETWORK_CHAIN[network], data.netuid),
     },
     subtensor: { ...data.subtensor, chain_endpoint: endpoint },
+    logging: { ...data.logging, logging_dir: expandHome(data.logging.logging_dir) },
     services,
   };
   if (config.mongodb.uri !== undefined && config.mongodb.data_dir !== undefined) {

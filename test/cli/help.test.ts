@@ -105,6 +105,6 @@ describe('cli help, version and flag checks', () => {
   it('accepts the Bittensor logging switches', async () => {
     const run = await cli(['config', '--logging.debug']);
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout).logging).toEqual({ level: 'debug', stream: 'stdout' });
+    expect(JSON.parse(run.stdout).logging).toMatchObject({ level: 'debug', stream: 'stdout', record_log: false });
   });
 });
