@@ -56,6 +56,20 @@ describe('--logging.record_log: the log file under --logging.logging_dir', () =>
     for (const name of ['bittensor.log', 'bittensor.log.1', 'bittensor.log.2']) expect((await stat(join(dir, name))).size).toBeLessThanOrEqual(400);
   });
 
+  it('a write that fails later (a full disk) is reported once per run of failures and throws nothing at the logger', () => {
+    const reported: string[] = [];
+    // /dev/full opens like a file and answers every write with ENOSPC.
+    const file = new RotatingLogFile('/dev', 'full', { onWriteError: (error) => reported.push(String(error.code)) });
+    const logger = createLogger({}, file);
+    expect(() => {
+      logger.info('one');
+      logger.info('two');
+      logger.error('three');
+    }).not.toThrow();
+    file.close();
+    expect(reported).toEqual(['ENOSPC']);
+  });
+
   it('a directory that cannot be made or written is a ConfigError naming the option', async () => {
     const notADir = join(dir, 'file');
     await writeFile(notADir, 'x');
