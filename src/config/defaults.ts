@@ -40,6 +40,13 @@ export const NETWORK_CHAIN: Readonly<Record<NetworkName, NetworkName>> = Object.
 export const LOG_STREAMS = Object.freeze(['stdout', 'stderr'] as const);
 export type LogStreamName = (typeof LOG_STREAMS)[number];
 
+/**
+ * Longest wait a service's Retry-After is honoured for before asking again: the HTTP clients'
+ * transport retries and the actors' retries alike. Longer asks are cut to this; the call's
+ * deadline still ends any wait.
+ */
+export const RETRY_AFTER_MAX_MS = 30_000;
+
 export const PLATFORMS = Object.freeze(['youtube/video', 'instagram/reel', 'instagram/post'] as const);
 export type Platform = (typeof PLATFORMS)[number];
 
