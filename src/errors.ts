@@ -164,15 +164,18 @@ export class ServiceError extends InfiniteVibeError {
   readonly service: string;
   readonly status: number | undefined;
   readonly retryable: boolean;
+  /** How long the service asked to be left alone (its Retry-After), for whoever retries. */
+  readonly retryAfterMs: number | undefined;
   constructor(
     service: string,
     message: string,
-    opts: { code?: string; status?: number; retryable?: boolean; cause?: unknown } = {},
+    opts: { code?: string; status?: number; retryable?: boolean; retryAfterMs?: number; cause?: unknown } = {},
   ) {
     super(`${service}: ${message}`, opts.code ?? 'ERR_SERVICE', { cause: opts.cause });
     this.service = service;
     this.status = opts.status;
     this.retryable = opts.retryable ?? (opts.status === undefined || opts.status === 429 || opts.status >= 500);
+    this.retryAfterMs = opts.retryAfterMs;
   }
 }
 
@@ -190,9 +193,12 @@ export class QuotaExceededError extends ServiceError {
  */
 export class AiDetectionError extends InfiniteVibeError {
   readonly retryable: boolean;
-  constructor(message: string, code = 'ERR_AI_DETECTION', options?: { cause?: unknown; retryable?: boolean }) {
+  /** How long the detector service asked to be left alone (its Retry-After), for whoever retries. */
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, code = 'ERR_AI_DETECTION', options?: { cause?: unknown; retryable?: boolean; retryAfterMs?: number }) {
     super(message, code, options);
     this.retryable = options?.retryable ?? true;
+    this.retryAfterMs = options?.retryAfterMs;
   }
 }
 

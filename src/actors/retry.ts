@@ -1,10 +1,17 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { abortable as abortableWork } from '../util/abortable.js';
 import pRetry from 'p-retry';
 import { FormatError, ServiceError } from '../errors.js';
 import type { Dependency } from '../services/dependency-gate.js';
+import { retryAfterWait } from '../services/http/retry-after.js';
 import type { MinerActorDeps } from './types.js';
 
-/** p-retry options for one miner's calls: backoff with jitter, stopped by the actor's signal. */
+/**
+ * p-retry options for one miner's calls: backoff with jitter, stopped by the actor's signal. A
+ * service that answered 429/503 with Retry-After (the error's `retryAfterMs`, capped at
+ * RETRY_AFTER_MAX_MS) is left alone that long instead: asking again sooner only earns another
+ * refusal, and costs every miner's calls their retries. The wait ends with the signal.
+ */
 export function retryOptions(deps: Pick<MinerActorDeps, 'retry'>, signal: AbortSignal) {
   const { retries, minTimeoutMs, maxTimeoutMs } = deps.retry;
   return {
@@ -13,6 +20,15 @@ export function retryOptions(deps: Pick<MinerActorDeps, 'retry'>, signal: AbortS
     maxTimeout: maxTimeoutMs,
     randomize: true,
     signal,
+    onFailedAttempt: async ({ error, retriesLeft }: { error: unknown; retriesLeft: number }) => {
+      if (retriesLeft <= 0 || signal.aborted || !isRetryable(error)) return;
+      // p-retry's own backoff follows, at least minTimeoutMs: together they make the asked wait.
+      const wait = retryAfterWait(error) - minTimeoutMs;
+      if (wait <= 0) return;
+      await delay(wait, undefined, { signal }).catch((cause: unknown) => {
+        throw signal.aborted ? signal.reason : cause;
+      });
+    },
     shouldRetry: ({ error }: { error: unknown }) => !signal.aborted && isRetryable(error),
   };
 }

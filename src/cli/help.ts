@@ -1,4 +1,4 @@
-import { DEFAULTS } from '../config/defaults.js';
+import { DEFAULTS, NETWORK_NAMES } from '../config/defaults.js';
 import { z } from 'zod';
 import { CONFIG_SCHEMA, ENV_ALIASES, canonicalKey } from '../config/load-config.js';
 import { nearestName } from '../util/nearest-name.js';
@@ -150,8 +150,9 @@ export function usage(commands: ReadonlyArray<{ name: string; description: strin
     ...commands.map((c) => `  ${c.name.padEnd(width)}${c.description}`),
     '',
     'common flags: --netuid 89 --wallet.name NAME --wallet.hotkey NAME --wallet.path DIR',
-    '  --subtensor.network finney|test|local|embedded|ws://HOST:PORT --subtensor.chain_endpoint URL',
-    '  --mongodb.uri URI --logging.level info --config FILE.json --json',
+    `  --subtensor.network ${NETWORK_NAMES.join('|')}|ws://HOST:PORT`,
+    '  --subtensor.chain_endpoint URL --mongodb.uri URI --logging.level info',
+    '  --config FILE.json --json',
     '',
     "`infinitevibe <command> --help` lists a command's flags with their defaults; --version prints the version.",
     '',

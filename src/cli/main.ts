@@ -79,6 +79,10 @@ const BOOLEAN_FLAGS = [
   'weights.dry-run',
   'weights-dry-run',
   'weights_dry_run',
+  'logging.record_log',
+  'logging.record-log',
+  'logging-record-log',
+  'logging_record_log',
   'verify',
   'force',
 ];

@@ -3,17 +3,49 @@
  * environment variables and CLI flags over it, then validates the result.
  */
 
+/**
+ * The network names the Bittensor SDK knows, with its endpoints (bittensor/core/settings.py:
+ * `archive` and `latent-lite` as in 10.x; `subvortex` as in 9.x, the original validator's pin,
+ * dropped by 10.0).
+ */
 export const NETWORK_ENDPOINTS = Object.freeze({
   finney: 'wss://entrypoint-finney.opentensor.ai:443',
   test: 'wss://test.finney.opentensor.ai:443',
   local: 'ws://127.0.0.1:9944',
   // The embedded network starts its own stand-in node; the endpoint is filled in at start-up.
   embedded: '',
+  archive: 'wss://archive.chain.opentensor.ai:443',
+  'latent-lite': 'wss://lite.sub.latent.to:443',
+  subvortex: 'ws://subvortex.info:9944',
 } as const);
+
+export type NetworkName = keyof typeof NETWORK_ENDPOINTS;
+export const NETWORK_NAMES = Object.freeze(Object.keys(NETWORK_ENDPOINTS) as [NetworkName, ...NetworkName[]]);
+
+/**
+ * The chain behind each name: an archive node or another operator's node of mainnet is still
+ * finney, so state kept per chain (the spool) follows an operator who switches between them.
+ */
+export const NETWORK_CHAIN: Readonly<Record<NetworkName, NetworkName>> = Object.freeze({
+  finney: 'finney',
+  test: 'test',
+  local: 'local',
+  embedded: 'embedded',
+  archive: 'finney',
+  'latent-lite': 'finney',
+  subvortex: 'finney',
+});
 
 /** Where log lines go: pino's and pm2's convention is stdout; stderr was the default before. */
 export const LOG_STREAMS = Object.freeze(['stdout', 'stderr'] as const);
 export type LogStreamName = (typeof LOG_STREAMS)[number];
+
+/**
+ * Longest wait a service's Retry-After is honoured for before asking again: the HTTP clients'
+ * transport retries and the actors' retries alike. Longer asks are cut to this; the call's
+ * deadline still ends any wait.
+ */
+export const RETRY_AFTER_MAX_MS = 30_000;
 
 export const PLATFORMS = Object.freeze(['youtube/video', 'instagram/reel', 'instagram/post'] as const);
 export type Platform = (typeof PLATFORMS)[number];
@@ -28,7 +60,7 @@ export const DEFAULTS = deepFreeze({
     path: '~/.bittensor/wallets',
   },
   subtensor: {
-    network: 'finney' as 'finney' | 'test' | 'local' | 'embedded',
+    network: 'finney' as NetworkName,
     chain_endpoint: undefined as string | undefined,
     block_time_ms: 12_000,
     connect_timeout_ms: 30_000,
@@ -169,6 +201,10 @@ export const DEFAULTS = deepFreeze({
   logging: {
     level: 'info' as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent',
     stream: 'stdout' as LogStreamName,
+    /** The Bittensor SDK's switch: the same lines also go to `<logging_dir>/bittensor.log`. */
+    record_log: false,
+    /** The SDK's default directory for it (its MINERS_DIR). */
+    logging_dir: '~/.bittensor/miners',
   },
   once: false,
   // Miner toolkit and the validator's per-miner report (docs/MINING.md).

@@ -19,6 +19,8 @@ export const ENV_ALIASES: Readonly<Record<string, string>> = Object.freeze({
   BT_WALLET_PATH: 'wallet.path',
   BT_SUBTENSOR_NETWORK: 'subtensor.network',
   BT_SUBTENSOR_CHAIN_ENDPOINT: 'subtensor.chain_endpoint',
+  BT_LOGGING_RECORD_LOG: 'logging.record_log',
+  BT_LOGGING_LOGGING_DIR: 'logging.logging_dir',
 });
 
 const PREFIX = 'INFINITEVIBE_';

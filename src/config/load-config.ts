@@ -10,7 +10,7 @@ export { ENV_ALIASES } from './env-layer.js';
 import { spoolDir } from './spool-dir.js';
 import { SECRET_PATHS, describeValue, redactUserinfo } from './describe-value.js';
 import { flatten, getPath, setPath } from './object-paths.js';
-import { DEFAULTS, LOG_STREAMS, NETWORK_ENDPOINTS, PLATFORMS, deepFreeze } from './defaults.js';
+import { DEFAULTS, LOG_STREAMS, NETWORK_CHAIN, NETWORK_ENDPOINTS, NETWORK_NAMES, PLATFORMS, deepFreeze } from './defaults.js';
 import { bool, decimal, fsPath, httpUrl, int, mongoUri, positive, walletSegment, wsUrl } from './value-schemas.js';
 
 const optionalSecret = () => z.string().min(1).optional();
@@ -21,7 +21,7 @@ export const CONFIG_SCHEMA = z
     wallet: z.object({ name: walletSegment(), hotkey: walletSegment(), path: fsPath() }).strict(),
     subtensor: z
       .object({
-        network: z.enum(['finney', 'test', 'local', 'embedded']),
+        network: z.enum(NETWORK_NAMES),
         chain_endpoint: wsUrl().optional(),
         block_time_ms: int(10, 600_000),
         connect_timeout_ms: int(100, 600_000),
@@ -118,7 +118,14 @@ export const CONFIG_SCHEMA = z
       .object({ platform_tracker: int(1, 1024), ai_detector: int(1, 1024), ai_detector_per_miner: int(0, 1024), store: int(1, 1024) })
       .strict(),
     metrics: z.object({ host: z.string().min(1), port: int(0, 65535) }).strict(),
-    logging: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), stream: z.enum(LOG_STREAMS) }).strict(),
+    logging: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+        stream: z.enum(LOG_STREAMS),
+        record_log: bool(),
+        logging_dir: fsPath(),
+      })
+      .strict(),
     once: bool(),
     // Miner toolkit and the validator's per-miner report (docs/MINING.md).
     miner_report: z.object({ enabled: bool() }).strict(),
@@ -328,9 +335,10 @@ export function loadConfig(options: LoadOptions = {}): Config {
     mongodb: {
       ...data.mongodb,
       data_dir: data.mongodb.data_dir ? expandHome(data.mongodb.data_dir) : undefined,
-      spool_dir: spoolDir(data.mongodb.spool_dir, network, data.netuid),
+      spool_dir: spoolDir(data.mongodb.spool_dir, NETWORK_CHAIN[network], data.netuid),
     },
     subtensor: { ...data.subtensor, chain_endpoint: endpoint },
+    logging: { ...data.logging, logging_dir: expandHome(data.logging.logging_dir) },
     services,
   };
   if (config.mongodb.uri !== undefined && config.mongodb.data_dir !== undefined) {

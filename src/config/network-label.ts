@@ -1,11 +1,11 @@
-import { NETWORK_ENDPOINTS } from './defaults.js';
+import { NETWORK_ENDPOINTS, type NetworkName } from './defaults.js';
 
 /**
  * The network a validator really talks to, for summaries and status: the named network when
  * its endpoint is the one used, `custom` when `--subtensor.chain_endpoint` points elsewhere
  * (a local node given with `--subtensor.network finney` is not finney).
  */
-export function networkLabel(subtensor: { readonly network: keyof typeof NETWORK_ENDPOINTS; readonly chain_endpoint: string }): string {
+export function networkLabel(subtensor: { readonly network: NetworkName; readonly chain_endpoint: string }): string {
   if (subtensor.network === 'embedded') return 'embedded';
   return sameEndpoint(subtensor.chain_endpoint, NETWORK_ENDPOINTS[subtensor.network]) ? subtensor.network : 'custom';
 }

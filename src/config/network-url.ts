@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { DEFAULTS, NETWORK_ENDPOINTS } from './defaults.js';
+import { DEFAULTS, NETWORK_ENDPOINTS, NETWORK_NAMES, type NetworkName } from './defaults.js';
 import { sameEndpoint } from './network-label.js';
 import { getPath, setPath } from './object-paths.js';
 
@@ -9,10 +9,9 @@ const WS_URL = /^wss?:\/\//i;
 const LOCAL_ENDPOINTS = ['ws://127.0.0.1:9944', 'ws://localhost:9944'];
 
 /** The named network whose endpoint this is, as the Bittensor SDK maps a URL back to a name. */
-function networkOf(url: string): keyof typeof NETWORK_ENDPOINTS | undefined {
+function networkOf(url: string): NetworkName | undefined {
   if (LOCAL_ENDPOINTS.some((local) => sameEndpoint(url, local))) return 'local';
-  const named = (['finney', 'test'] as const).find((name) => sameEndpoint(url, NETWORK_ENDPOINTS[name]));
-  return named;
+  return NETWORK_NAMES.find((name) => name !== 'embedded' && sameEndpoint(url, NETWORK_ENDPOINTS[name]));
 }
 
 /**

@@ -13,6 +13,7 @@ describe('cli help, version and flag checks', () => {
       expect(help.code).toBe(0);
       expect(help.stdout).toMatch(/^usage: infinitevibe <command>/);
       for (const name of Object.keys(COMMANDS)) expect(help.stdout).toContain(`  ${name} `);
+      expect(help.stdout).toContain('--subtensor.network finney|test|local|embedded|archive|latent-lite|subvortex|ws://HOST:PORT');
     }
   });
 
@@ -50,7 +51,7 @@ describe('cli help, version and flag checks', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^usage: infinitevibe validate/);
     expect(stdout).toMatch(/--once\s+run one cycle.*\(default: false\)/);
-        expect(stdout).toMatch(/--subtensor\.network finney\|test\|local\|embedded\|ws:\/\/URL\s+default: finney/);
+    expect(stdout).toMatch(/--subtensor\.network finney\|test\|local\|embedded\|archive\|latent-lite\|subvortex\|ws:\/\/URL\s+default: finney/);
     expect(stdout).toMatch(/--submission_update_interval N\s+default: 7200/);
     expect(stdout).toMatch(/--logging\.stream stdout\|stderr\s+default: stdout/);
     expect(stdout).toMatch(/--logging\.level fatal\|error\|warn\|info\|debug\|trace\|silent\s+default: info/);
@@ -104,6 +105,6 @@ describe('cli help, version and flag checks', () => {
   it('accepts the Bittensor logging switches', async () => {
     const run = await cli(['config', '--logging.debug']);
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout).logging).toEqual({ level: 'debug', stream: 'stdout' });
+    expect(JSON.parse(run.stdout).logging).toMatchObject({ level: 'debug', stream: 'stdout', record_log: false });
   });
 });

@@ -1,3 +1,5 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { cli } from '../helpers/cli.js';
@@ -19,6 +21,18 @@ describe("the Bittensor SDK's environment variables", () => {
     expect(loadConfig({ env: { BT_SUBTENSOR_NETWORK: 'ws://10.0.0.6:9944' } }).subtensor.chain_endpoint).toBe('ws://10.0.0.6:9944');
   });
 
+  it("BT_LOGGING_RECORD_LOG and BT_LOGGING_LOGGING_DIR, with the SDK's defaults (off, ~/.bittensor/miners)", () => {
+    const defaults = loadConfig({ env: {} }).logging;
+    expect(defaults).toMatchObject({ record_log: false, logging_dir: join(homedir(), '.bittensor', 'miners') });
+    const c = loadConfig({ env: { BT_LOGGING_RECORD_LOG: '1', BT_LOGGING_LOGGING_DIR: '/var/log/iv' } }).logging;
+    expect(c).toMatchObject({ record_log: true, logging_dir: '/var/log/iv' });
+    expect(loadConfig({ env: { BT_LOGGING_LOGGING_DIR: '~/logs' } }).logging.logging_dir).toBe(join(homedir(), 'logs'));
+    // The SDK's flags, spelled its ways; the switch needs no value.
+    const flags = loadConfig({ env: {}, flags: { 'logging.record_log': true, 'logging-logging-dir': '/srv/l' } }).logging;
+    expect(flags).toMatchObject({ record_log: true, logging_dir: '/srv/l' });
+    expect(() => loadConfig({ env: { BT_LOGGING_RECORD_LOG: 'sure' } })).toThrow(/environment variable BT_LOGGING_RECORD_LOG: invalid value "sure"; expected true or false/);
+  });
+
   it('an INFINITEVIBE_ variable wins over an alias of the same key, in either order', () => {
     const a = { BT_WALLET_NAME: 'bt', INFINITEVIBE_WALLET__NAME: 'ours' };
     const b = { INFINITEVIBE_WALLET__NAME: 'ours', BT_WALLET_NAME: 'bt' };
@@ -35,5 +49,7 @@ describe("the Bittensor SDK's environment variables", () => {
     const { stdout } = await cli(['validate', '--help']);
     expect(stdout).toMatch(/--wallet\.name VALUE\s+default: default; env BT_WALLET_NAME/);
     expect(stdout).toMatch(/--subtensor\.chain_endpoint VALUE\s+\(no default\); env BT_SUBTENSOR_CHAIN_ENDPOINT/);
+    expect(stdout).toMatch(/--logging\.record_log\s+default: false; env BT_LOGGING_RECORD_LOG/);
+    expect(stdout).toMatch(/--logging\.logging_dir VALUE\s+default: ~\/\.bittensor\/miners; env BT_LOGGING_LOGGING_DIR/);
   });
 });

@@ -73,7 +73,7 @@ describe('loadConfig', () => {
   const bad: Array<[Record<string, unknown>, RegExp]> = [
     [{ netuid: '70000' }, /--netuid: invalid value "70000"; expected at most 65535/],
     [{ netuid: 'abc' }, /--netuid: invalid value "abc"; expected a whole number from 0 to 65535, in decimal digits/],
-    [{ 'subtensor.network': 'mainnet' }, /--subtensor.network: invalid value "mainnet"; expected one of finney, test, local, embedded/],
+    [{ 'subtensor.network': 'mainnet' }, /--subtensor.network: invalid value "mainnet"; expected one of finney, test, local, embedded, archive, latent-lite, subvortex/],
     [{ 'subtensor.chain_endpoint': 'http://x' }, /--subtensor.chain_endpoint: invalid value "http:\/\/x"; expected a ws:\/\/ or wss:\/\/ URL$/],
     [{ 'mongodb.uri': 'postgres://x' }, /--mongodb.uri: invalid value "postgres:\/\/x"; expected a URI starting with mongodb/],
     [{ 'gist.base_url': 'ftp://x' }, /--gist.base_url: invalid value "ftp:\/\/x"; expected an http/],

@@ -16,6 +16,8 @@ export interface ReceivedRequest {
   readonly body: string;
   /** Resolves when the connection that carried the request closes (the client hung up, or the server closed). */
   readonly closed: Promise<void>;
+  /** When it arrived (performance.now()), for the gap between a client's attempts. */
+  readonly at: number;
 }
 
 export interface ReplayServer {
@@ -45,6 +47,7 @@ export async function replayServer(answers: readonly CannedAnswer[]): Promise<Re
         headers: req.headers,
         body: Buffer.concat(chunks).toString('latin1'),
         closed,
+        at: performance.now(),
       });
       for (const w of waiters.filter((w) => received.length >= w.n)) {
         waiters.splice(waiters.indexOf(w), 1);
@@ -87,6 +90,7 @@ export async function routeServer(route: (req: ReceivedRequest) => CannedAnswer)
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
         closed: new Promise<void>((resolve) => req.socket.once('close', () => resolve())),
+        at: performance.now(),
       };
       received.push(got);
       const answer = route(got);

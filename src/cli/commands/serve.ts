@@ -1,5 +1,6 @@
 import { loadConfig } from '../../config/load-config.js';
-import { createLogger, logDestination } from '../../log.js';
+import { createLogger } from '../../log.js';
+import { logDestinations } from '../../log-file.js';
 import { ServiceMetrics } from '../../metrics/service-metrics.js';
 import type { CommandContext } from '../main.js';
 import { intFlag } from '../flag-values.js';
@@ -51,7 +52,7 @@ export async function run({ args, flags, stdout, stderr }: CommandContext): Prom
     // ---- platform-tracker (SPEC §5) -------------------------------------------------------------
     case 'platform-tracker': {
       const config = loadConfig({ flags: rest });
-      const logger = createLogger({ level: config.logging.level, name: 'platform-tracker' }, logDestination(config.logging.stream));
+      const logger = createLogger({ level: config.logging.level, name: 'platform-tracker' }, logDestinations(config.logging, 'platform-tracker.log'));
       const metrics = new ServiceMetrics({ service: 'platform_tracker' });
       const { startPlatformTrackerService } = await import('../../runtime/serve-platform-tracker.js');
       const running = await startPlatformTrackerService(config, { port: port ?? config.platform_tracker.port, host, logger, metrics, miners, seed }).catch(
@@ -69,7 +70,7 @@ export async function run({ args, flags, stdout, stderr }: CommandContext): Prom
     // ---- ai-detector (SPEC §6) ------------------------------------------------------------------
     case 'ai-detector': {
       const config = loadConfig({ flags: rest });
-      const logger = createLogger({ level: config.logging.level, name: 'ai-detector' }, logDestination(config.logging.stream));
+      const logger = createLogger({ level: config.logging.level, name: 'ai-detector' }, logDestinations(config.logging, 'ai-detector.log'));
       const metrics = new ServiceMetrics({ service: 'ai_detector' });
       const { startAiDetectorService } = await import('../../runtime/serve-ai-detector.js');
       const running = await startAiDetectorService(config, { port: port ?? config.ai_detector.port, host, logger, metrics }).catch((error: unknown) => {

@@ -1,5 +1,6 @@
 import { loadConfig, type Config } from '../../config/load-config.js';
-import { createLogger, logDestination, type Logger } from '../../log.js';
+import { createLogger, type Logger } from '../../log.js';
+import { logDestinations } from '../../log-file.js';
 import { routePolkadotConsole } from '../../polkadot-log-bridge.js';
 import type { CommandContext } from '../main.js';
 import { intFlag as parseIntFlag } from '../flag-values.js';
@@ -41,7 +42,7 @@ export async function run({ flags: rawFlags, stdout, stderr }: CommandContext): 
   const network = flags['subtensor.network'] ?? flags['subtensor_network'] ?? flags['subtensor-network'];
   const layered = network === 'embedded' ? { ...EMBEDDED_DEFAULTS, ...flags } : flags;
   const config = loadConfig({ flags: layered });
-  const logger = createLogger({ level: config.logging.level }, logDestination(config.logging.stream));
+  const logger = createLogger({ level: config.logging.level }, logDestinations(config.logging));
   const restoreConsole = routePolkadotConsole(logger);
   try {
     return await runValidator(config, logger, { miners, seed, stdout, stderr });

@@ -9,6 +9,7 @@ import { positiveInt } from '../../util/option-checks.js';
 import type { AiDetectionResult, AiDetector } from '../types.js';
 import { parseBaseUrl } from '../http/base-url.js';
 import { readCappedBody } from '../http/read-capped-body.js';
+import { retryAfterOf } from '../http/retry-after.js';
 import { RequestCoalescer } from '../http/request-coalescer.js';
 import { DETECT_BATCH_PATH, ndjsonLines, readDetectBatchLine, type DetectBatchItem } from './detect-batch-wire.js';
 import { upstreamCode, upstreamText } from '../../util/upstream-text.js';
@@ -164,7 +165,7 @@ export class HttpAiDetectorClient implements AiDetector {
     }
     if (status !== 200) {
       const text = await readAnswer(response.body).catch(() => '');
-      throw remoteError(parseJson(text), status, `AI detector answered HTTP ${status} to a batch`);
+      throw remoteError(parseJson(text), status, `AI detector answered HTTP ${status} to a batch`, retryAfterOf(status, response.headers));
     }
     this.#batchSupported = true;
     const answered = new Set<number>();
@@ -202,9 +203,11 @@ export class HttpAiDetectorClient implements AiDetector {
     const started = performance.now();
     let status: number;
     let text: string;
+    let retryAfterMs: number | undefined;
     try {
       const response = await request(endpoint, { method: 'POST', dispatcher: this.#dispatcher, signal: deadline.signal });
       status = response.statusCode;
+      retryAfterMs = retryAfterOf(status, response.headers);
       text = await readAnswer(response.body);
     } catch (cause) {
       this.#observe('error', started);
@@ -231,7 +234,7 @@ export class HttpAiDetectorClient implements AiDetector {
         );
       return { url, ...result };
     }
-    throw remoteError(body, status, `AI detector answered HTTP ${status}`);
+    throw remoteError(body, status, `AI detector answered HTTP ${status}`, retryAfterMs);
   }
 
   #observe(statusClass: string, started: number): void {
@@ -247,24 +250,29 @@ export class HttpAiDetectorClient implements AiDetector {
  * file again), a failed download or SightEngine outage is.
  */
 export class RemoteAiDetectionError extends AiDetectionError {
-  constructor(message: string, code: string, retryable: boolean) {
-    super(message, code, { retryable });
+  constructor(message: string, code: string, retryable: boolean, retryAfterMs?: number) {
+    super(message, code, { retryable, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
   }
 }
 
-function toError(code: string, message: string, retryable: boolean | undefined, status?: number): Error {
+/**
+ * `retryAfterMs`: the Retry-After of an overload answer (429/503), so the caller's retry waits
+ * as long as the service asked instead of its own short backoff.
+ */
+function toError(code: string, message: string, retryable: boolean | undefined, status?: number, retryAfterMs?: number): Error {
   if (code === 'ERR_QUOTA_EXCEEDED') {
     // The service's message already names SightEngine; QuotaExceededError names it again.
     const reason = message.replace(/^sightengine: /, '');
     return new QuotaExceededError('sightengine', reason, status === undefined ? {} : { status });
   }
   // A service that does not say (the original's) is asked again, as before.
-  return retryable === undefined ? new AiDetectionError(message, code) : new RemoteAiDetectionError(message, code, retryable);
+  if (retryable === undefined) return new AiDetectionError(message, code, retryAfterMs === undefined ? undefined : { retryAfterMs });
+  return new RemoteAiDetectionError(message, code, retryable, retryAfterMs);
 }
 
-function remoteError(body: unknown, status: number, fallbackMessage: string): Error {
+function remoteError(body: unknown, status: number, fallbackMessage: string, retryAfterMs?: number): Error {
   const remote = readError(body);
-  return toError(remote?.code ?? `ERR_AI_DETECTOR_HTTP_${status}`, remote?.message ?? fallbackMessage, remote?.retryable, status);
+  return toError(remote?.code ?? `ERR_AI_DETECTOR_HTTP_${status}`, remote?.message ?? fallbackMessage, remote?.retryable, status, retryAfterMs);
 }
 
 /** An answer is a score and a few per-frame ones, or an error: far below this. */

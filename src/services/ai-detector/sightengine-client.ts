@@ -6,6 +6,7 @@ import type { MeteredServiceMetrics } from '../../metrics/service-metrics.js';
 import { linkedSignal } from '../../util/linked-signal.js';
 import { readCappedBody } from '../http/read-capped-body.js';
 import { parseBaseUrl } from '../http/base-url.js';
+import { RETRY_AFTER_MAX_MS, parseRetryAfter, retryAfterWait } from '../http/retry-after.js';
 import { upstreamText } from '../../util/upstream-text.js';
 
 export interface SightEngineClientOptions {
@@ -19,7 +20,7 @@ export interface SightEngineClientOptions {
   readonly retries?: number;
   /** First backoff delay; doubles per attempt. Default 500 ms. */
   readonly minRetryDelayMs?: number;
-  /** Longest wait we honour from a Retry-After header. Default 30 s. */
+  /** Longest wait we honour from a Retry-After header. Default RETRY_AFTER_MAX_MS (30 s). */
   readonly maxRetryAfterMs?: number;
   readonly metrics?: MeteredServiceMetrics;
   readonly dispatcher?: Dispatcher;
@@ -92,7 +93,7 @@ export class SightEngineClient implements FrameScorer {
     this.#timeoutMs = positive(options.timeoutMs ?? 30_000, 'timeoutMs');
     this.#retries = nonNegativeInteger(options.retries ?? 3, 'retries');
     this.#minRetryDelayMs = nonNegative(options.minRetryDelayMs ?? 500, 'minRetryDelayMs');
-    this.#maxRetryAfterMs = nonNegative(options.maxRetryAfterMs ?? 30_000, 'maxRetryAfterMs');
+    this.#maxRetryAfterMs = nonNegative(options.maxRetryAfterMs ?? RETRY_AFTER_MAX_MS, 'maxRetryAfterMs');
     this.#endpoint = new URL('1.0/check.json', base.href.endsWith('/') ? base.href : `${base.href}/`);
     this.#apiUser = options.apiUser;
     this.#apiSecret = options.apiSecret;
@@ -120,8 +121,7 @@ export class SightEngineClient implements FrameScorer {
       signal: options.signal,
       shouldRetry: ({ error }) => error instanceof ServiceError && error.retryable,
       onFailedAttempt: async ({ error, retriesLeft }) => {
-        const wait =
-          error instanceof SightEngineRetryAfter ? Math.min(error.retryAfterMs, this.#maxRetryAfterMs) : 0;
+        const wait = error instanceof ServiceError && error.retryable ? retryAfterWait(error, this.#maxRetryAfterMs) : 0;
         if (wait > 0 && retriesLeft > 0) await delay(wait, undefined, { signal: options.signal });
       },
     });
@@ -151,7 +151,7 @@ export class SightEngineClient implements FrameScorer {
     const started = performance.now();
     let status: number;
     let text: string | undefined;
-    let retryAfter: string | undefined;
+    let retryAfter: number | undefined;
     try {
       const response = await request(this.#endpoint, {
         method: 'POST',
@@ -160,8 +160,7 @@ export class SightEngineClient implements FrameScorer {
         signal,
       });
       status = response.statusCode;
-      const header = response.headers['retry-after'];
-      retryAfter = Array.isArray(header) ? header[0] : header;
+      retryAfter = parseRetryAfter(response.headers['retry-after']);
       text = await readCappedBody(response.body, MAX_ANSWER_BYTES, () => new AnswerTooLarge()).then(
         (bytes) => bytes.toString('utf8'),
         (error: unknown) => {
@@ -194,7 +193,7 @@ export class SightEngineClient implements FrameScorer {
     return this.#interpret(status, text, retryAfter);
   }
 
-  #interpret(status: number, text: string, retryAfter: string | undefined): FrameScore {
+  #interpret(status: number, text: string, retryAfterMs: number | undefined): FrameScore {
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -209,16 +208,10 @@ export class SightEngineClient implements FrameScorer {
       const retryable =
         throttled || status === 429 || status >= 500 || failure.type === 'api_error' || failure.type === 'unknown_error';
       const code = `ERR_SIGHTENGINE_${failure.type.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`;
-      if (retryable) throw new SightEngineRetryAfter(message, code, status, parseRetryAfter(retryAfter));
-      throw new ServiceError(SERVICE, message, { code, status, retryable: false });
+      throw new ServiceError(SERVICE, message, { code, status, retryable, ...(retryable && retryAfterMs !== undefined ? { retryAfterMs } : {}) });
     }
     if (status === 429 || status >= 500) {
-      throw new SightEngineRetryAfter(
-        `HTTP ${status}`,
-        'ERR_SIGHTENGINE_HTTP',
-        status,
-        parseRetryAfter(retryAfter),
-      );
+      throw new ServiceError(SERVICE, `HTTP ${status}`, { code: 'ERR_SIGHTENGINE_HTTP', status, retryable: true, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
     }
     if (status < 200 || status >= 300) {
       throw new ServiceError(SERVICE, `HTTP ${status}: ${upstreamText(text)}`, {
@@ -258,15 +251,6 @@ export class SightEngineClient implements FrameScorer {
     }
     this.#operationsToday += operations;
     this.#metrics?.externalQuotaUnitsUsed.set({ service: SERVICE }, this.#operationsToday);
-  }
-}
-
-/** A retryable SightEngine failure that may say how long to wait. */
-class SightEngineRetryAfter extends ServiceError {
-  readonly retryAfterMs: number;
-  constructor(message: string, code: string, status: number, retryAfterMs: number) {
-    super(SERVICE, message, { code, status, retryable: true });
-    this.retryAfterMs = retryAfterMs;
   }
 }
 
@@ -342,14 +326,6 @@ class AnswerTooLarge extends Error {}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function parseRetryAfter(value: string | undefined): number {
-  if (!value) return 0;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : 0;
 }
 
 function utcDay(): string {

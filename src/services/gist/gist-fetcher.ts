@@ -3,6 +3,7 @@ import { request, type Dispatcher } from 'undici';
 import type { ValidatorMetrics } from '../../metrics/validator-metrics.js';
 import { createServiceDispatcher } from '../http/index.js';
 import { discardBody, readCappedBody } from '../http/read-capped-body.js';
+import { retryAfterOf } from '../http/retry-after.js';
 import { linkedSignal } from '../../util/linked-signal.js';
 import { GistFetchError } from './gist-fetch-error.js';
 
@@ -168,7 +169,7 @@ export class GistFetcher {
       if (res.statusCode < 200 || res.statusCode > 299) {
         discardBody(res.body);
         if (res.statusCode === 404) throw new GistFetchError('not_found', `gist ${who} not found (404)`, { status: 404 });
-        throw new GistFetchError('http_error', `gist ${who} answered HTTP ${res.statusCode}`, { status: res.statusCode });
+        throw new GistFetchError('http_error', `gist ${who} answered HTTP ${res.statusCode}`, { status: res.statusCode, retryAfterMs: retryAfterOf(res.statusCode, res.headers) });
       }
       const declared = Number(res.headers['content-length']);
       if (Number.isFinite(declared) && declared > this.#maxBytes) {

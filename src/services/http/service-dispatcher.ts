@@ -1,12 +1,13 @@
 import { Agent, interceptors, type Dispatcher } from 'undici';
 import { positiveInt } from '../../util/option-checks.js';
+import { RETRY_AFTER_MAX_MS } from './retry-after.js';
 
 export interface ServiceDispatcherOptions {
   /** Extra attempts after the first (0 disables retrying). */
   readonly retries?: number;
   /** First back-off delay when the server gives no Retry-After. */
   readonly minRetryDelayMs?: number;
-  /** Upper bound for any single wait, Retry-After included. */
+  /** Upper bound for any single wait, Retry-After included. Default RETRY_AFTER_MAX_MS (30 s). */
   readonly maxRetryDelayMs?: number;
   /**
    * Methods that may be replayed. POST is absent by default because it is not idempotent in
@@ -41,7 +42,7 @@ function nonNegativeInt(name: string, value: number | undefined, fallback: numbe
 export function createServiceDispatcher(options: ServiceDispatcherOptions = {}): Dispatcher {
   const retries = nonNegativeInt('retries', options.retries, 3);
   const minTimeout = nonNegativeInt('minRetryDelayMs', options.minRetryDelayMs, 250);
-  const maxTimeout = nonNegativeInt('maxRetryDelayMs', options.maxRetryDelayMs, 30_000);
+  const maxTimeout = nonNegativeInt('maxRetryDelayMs', options.maxRetryDelayMs, RETRY_AFTER_MAX_MS);
   if (maxTimeout < minTimeout) {
     throw new RangeError(`maxRetryDelayMs (${maxTimeout}) must be at least minRetryDelayMs (${minTimeout})`);
   }

@@ -8,6 +8,7 @@ import { toRequest } from './wire-format.js';
 import { errorFields, readBatchAnswer, readSingleAnswer } from './batch-answer.js';
 import { positiveInt } from '../../util/option-checks.js';
 import { parseBaseUrl } from '../http/base-url.js';
+import { retryAfterOf } from '../http/retry-after.js';
 import { upstreamText } from '../../util/upstream-text.js';
 
 export interface HttpPlatformTrackerClientOptions {
@@ -114,9 +115,11 @@ export class HttpPlatformTrackerClient implements MetricsProvider {
     }
     if (res.status !== 200) {
       const body = errorFields(res.json);
+      const retryAfterMs = retryAfterOf(res.status, res.headers);
       throw new ServiceError(SERVICE, `batch answered ${res.status}: ${upstreamText(body.detail ?? res.text)}`, {
         code: body.code ?? 'ERR_PLATFORM_TRACKER',
         status: res.status,
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
       });
     }
     this.#batchSupported = true;
