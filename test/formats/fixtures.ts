@@ -12,6 +12,10 @@ export const GIST_OPTS: ParseGistOptions = Object.freeze({
   allowedPlatforms: ['youtube/video', 'instagram/reel', 'instagram/post'],
 });
 
+/** One gist line for `content_id`, a YouTube video by default; `extra` adds or replaces fields. */
+export const gistLine = (content_id: string, extra: Record<string, unknown> = {}): string =>
+  JSON.stringify({ content_id, platform: 'youtube/video', direct_video_url: `https://cdn.test/${content_id}.mp4`, ...extra });
+
 /** The FormatError reason a refused commitment gives; fails the test when it is accepted. */
 export function commitmentRejection(raw: string): string {
   try {

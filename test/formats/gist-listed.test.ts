@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseGist } from '../../src/formats/gist.js';
-import { GIST_OPTS as OPTS } from './fixtures.js';
+import { GIST_OPTS as OPTS, gistLine } from './fixtures.js';
 
 /**
  * ParsedGist.listed: the content_ids the original keeps in a miner's submissions document, which
  * other miners' listings are matched against (supervisor/stored-lists.ts).
  */
 
-const entry = (content_id: string, extra: Record<string, unknown> = {}): string =>
-  JSON.stringify({ content_id, platform: 'youtube/video', direct_video_url: `https://cdn.test/${content_id}.mp4`, ...extra });
+const entry = gistLine;
 
 describe('parseGist: listed content ids', () => {
   it('lists every content_id the original stores, once each in gist order: past the cap and after our stricter checks too', () => {
