@@ -7,7 +7,8 @@ import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
 import { cacheWhileReachable, createAiDetector, toAiResultCache, type AiResultCache } from '../services/ai-detector/index.js';
 import { GistFetcher } from '../services/gist/index.js';
 import { HttpPlatformTrackerClient, buildPlatformTracker } from '../services/platform-tracker/index.js';
-import type { AiDetector, MetricsProvider } from '../services/types.js';
+import { ORIGINAL_ANSWER_TTL_MS } from '../services/platform-tracker/original-answer-cache.js';
+import type { AiDetector, ContentMetrics, MetricsProvider } from '../services/types.js';
 import type { Store } from '../store/types.js';
 
 export interface ValidatorServices {
@@ -22,7 +23,13 @@ export interface ServiceWiring {
   readonly logger: Logger;
   readonly metrics: ValidatorMetrics;
   /** The store's AI results, or any cache the detector accepts; passed over while `reachable` is false. */
-  readonly store: { readonly aiResults: Store['aiResults'] | AiResultCache; readonly reachable?: boolean | null; ping?(): Promise<void> };
+  readonly store: {
+    readonly aiResults: Store['aiResults'] | AiResultCache;
+    /** Under compat original, the snapshots of the last hour: the answers the original's tracker would still keep after a restart. */
+    readonly snapshots?: Pick<Store['snapshots'], 'fetchedSince'>;
+    readonly reachable?: boolean | null;
+    ping?(): Promise<void>;
+  };
   /** Required for `embedded`: the stand-ins the in-process services talk to. */
   readonly standins?: ServiceStandins;
   /**
@@ -65,11 +72,14 @@ export function createServices(config: Config, wiring: ServiceWiring): Validator
     metricsProvider = new HttpPlatformTrackerClient({ baseUrl: config.platform_tracker.url, retries: config.compat === 'original' ? 0 : 3, metrics });
   } else {
     const now = wiring.now;
+    const trackerLogger = logger.child({ component: 'platform-tracker' });
+    const snapshots = config.compat === 'original' ? store.snapshots : undefined;
     const parts = buildPlatformTracker(config, {
       upstreams: standins,
-      logger: logger.child({ component: 'platform-tracker' }),
+      logger: trackerLogger,
       metrics,
       ...(now ? { cacheClock: () => now().getTime() } : {}),
+      ...(snapshots ? { keptAnswers: () => keptAnswers(snapshots, now ?? (() => new Date()), trackerLogger) } : {}),
     });
     clients.push({ close: parts.closeClients });
     metricsProvider = parts.tracker;
@@ -107,4 +117,32 @@ export function createServices(config: Config, wiring: ServiceWiring): Validator
       await Promise.allSettled(clients.map((c) => c.close()));
     },
   };
+}
+
+/**
+ * The answers the original's tracker would still keep (Redis, an hour) when this validator
+ * starts: it keeps them apart from its validator, so a restart within the hour of a fetch is
+ * answered from there. Ours are the stored snapshots of that hour, the latest per content. A
+ * store that cannot be read keeps none (logged).
+ */
+async function keptAnswers(snapshots: Pick<Store['snapshots'], 'fetchedSince'>, now: () => Date, logger: Logger): Promise<ContentMetrics[]> {
+  try {
+    const recent = await snapshots.fetchedSince(new Date(now().getTime() - ORIGINAL_ANSWER_TTL_MS));
+    return recent.map((s) => ({
+      platform: s.platform,
+      content_id: s.content_id,
+      caption: s.caption,
+      view_count: s.view_count,
+      like_count: s.like_count,
+      comment_count: s.comment_count,
+      owner_username: s.owner_username,
+      owner_follower_count: s.owner_follower_count,
+      published_at: s.published_at,
+      video_url: null,
+      fetched_at: s.fetched_at.toISOString(),
+    }));
+  } catch (error) {
+    logger.warn({ err: error }, "tracker answers of the last hour not read back from the store; every content is fetched afresh");
+    return [];
+  }
 }

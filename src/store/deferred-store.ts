@@ -16,7 +16,7 @@ type Repository = 'submissions' | 'snapshots' | 'aiResults' | 'scores' | 'weight
 
 const METHODS: { readonly [R in Repository]: ReadonlyArray<keyof Store[R]> } = {
   submissions: ['upsert', 'upsertMany', 'latest', 'listing'],
-  snapshots: ['upsertMany', 'history', 'histories', 'count'],
+  snapshots: ['upsertMany', 'history', 'histories', 'count', 'fetchedSince'],
   aiResults: ['get', 'put', 'getFrame', 'putFrame', 'getFrames', 'putFrames'],
   scores: ['record', 'latest'],
   weightCommits: ['record', 'update', 'recent', 'pendingReveals', 'latestSuccess'],

@@ -187,6 +187,14 @@ export class MongoStore implements Store {
           for (const [hotkey, docs] of out) out.set(hotkey, this.#wellFormed('snapshots.histories', hotkey, docs));
           return out;
         }),
+      fetchedSince: (since) =>
+        this.#run('snapshots.fetchedSince', async () => {
+          if (!(since instanceof Date) || Number.isNaN(since.getTime())) throw new TypeError('since must be a valid Date');
+          // No index on fetched_at: read once at a start under compat original (the original
+          // tracker's answers of the last hour), not worth an index every write pays for.
+          const docs = await snapshots.find({ fetched_at: { $gte: since } }, { projection: { _id: 0 }, useBigInt64: true }).toArray();
+          return this.#wellFormed('snapshots.fetchedSince', '*', docs);
+        }),
       count: (filter = {}) =>
         this.#run('snapshots.count', () => {
           const query: Document = {};

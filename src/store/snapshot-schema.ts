@@ -6,6 +6,9 @@ const count = z.number().int().nonnegative();
 // The original records a post's counts as the platform gives them, negative ones included
 // (Instagram's hidden likes are -1); a snapshot refused here would cost the miner its interval.
 const platformCount = z.number().int();
+// Mongo's integers are int64. The original's write of a larger count fails (pymongo's
+// OverflowError), so that content has no interval there; BSON here would wrap it modulo 2^64.
+const INT64_MAX = 2n ** 63n - 1n;
 
 /** What a metric snapshot must look like before it is stored; a bad one is refused, not stored half-right. */
 export const metricSnapshotSchema = z.object({
@@ -14,7 +17,7 @@ export const metricSnapshotSchema = z.object({
   content_id: z.string().min(1),
   interval: z.string().regex(/^\d{4}-\d{2}-\d{2}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD-HH-MM'),
   caption: z.string(),
-  view_count: z.union([platformCount, z.bigint().nonnegative()]),
+  view_count: z.union([platformCount, z.bigint().nonnegative().max(INT64_MAX)]),
   like_count: platformCount,
   comment_count: platformCount,
   owner_username: z.string(),

@@ -167,6 +167,8 @@ export interface Store {
      */
     histories(hotkeys: readonly string[]): Promise<Map<string, MetricSnapshot[]>>;
     count(filter?: Partial<Pick<MetricSnapshot, 'hotkey' | 'interval' | 'platform'>>): Promise<number>;
+    /** Every snapshot fetched at or after `since`, any hotkey's (the answers a restart reads back). */
+    fetchedSince(since: Date): Promise<MetricSnapshot[]>;
   };
   readonly aiResults: {
     get(url: string): Promise<AiResultRecord | null>;

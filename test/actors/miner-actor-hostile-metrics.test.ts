@@ -66,3 +66,44 @@ describe('MinerActor: provider numbers the store would refuse', () => {
     expect(stored.map((s) => s.content_id)).toEqual(['good']);
   });
 });
+
+describe('MinerActor: view counts past int64', () => {
+  // The original stores a view count as a Python int in Mongo, whose integers are int64: pymongo
+  // refuses anything past 2^63 − 1 (OverflowError), so that content gets no interval there
+  // (reference §3.4 step 4.6). BSON here would wrap such a bigint modulo 2^64 (2^64 + 5 is stored
+  // as 5), so it must be refused before the write, as there.
+  it('2^63 − 1 is stored exactly; 2^63 and 2^64 + 5 cost the content its interval', async () => {
+    const miner = await keypair('//Test/miner/int64-views');
+    const metrics = new OddMetrics();
+    const ai = new TableAi();
+    const views: Record<string, bigint> = { int64Max: 2n ** 63n - 1n, int64Past: 2n ** 63n, wraps: 2n ** 64n + 5n };
+    for (const id of Object.keys(views)) {
+      metrics.add({ platform: 'youtube/video', content_id: id, caption: `clip ${tokenFor(miner.address)}`, views: 100, video_url: null });
+      metrics.odd.set(id, { view_count: views[id]! });
+      ai.scores.set(`https://cdn.example/${id}.mp4`, 0.9);
+    }
+    const body = Object.keys(views).map((id) => gistLine({ platform: 'youtube/video', content_id: id, direct_video_url: `https://cdn.example/${id}.mp4` })).join('\n');
+    const stored: MetricSnapshot[] = [];
+    const deps = makeDeps({
+      gists: { fetch: async () => body },
+      metricsProvider: metrics,
+      aiDetector: ai,
+      snapshots: {
+        write: async (batch) => {
+          checkSnapshots(batch);
+          stored.push(...batch);
+          return { inserted: batch.length, matched: 0 };
+        },
+      },
+    });
+    const actor = new MinerActor({ uid: 4, hotkey: miner.address, deps, parent: { actorFailed: () => undefined } });
+    const collected = await actor.collect({ interval: INTERVAL, commitment: { hotkey: miner.address, block: 1, value: 'vibe-user:abc' } });
+    expect(collected.ok).toBe(true);
+    if (!collected.ok) return;
+    expect(collected.value.skipped).toEqual(
+      ['int64Past', 'wraps'].map((content_id) => ({ platform: 'youtube/video', content_id, outcome: 'ignored', reason: 'metrics_ERR_CONTENT_INVALID' })),
+    );
+    expect((await actor.persist({ interval: INTERVAL, lostClaims: new Set() })).ok).toBe(true);
+    expect(stored.map((s) => [s.content_id, s.view_count])).toEqual([['int64Max', 2n ** 63n - 1n]]);
+  });
+});

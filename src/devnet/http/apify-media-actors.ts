@@ -1,4 +1,5 @@
 import { countsAt, type StandinContent } from './standin-server.js';
+import { publicSubscriberCount } from './youtube-standin.js';
 
 /*
  * The two other Apify actors the original platform tracker runs, so that it can be pointed at the
@@ -20,6 +21,8 @@ export interface MediaActorContext {
   readonly epochMs: number;
   /** Where a content's video file is served. */
   readonly videoUrl: (c: StandinContent) => string;
+  /** As the YouTube Data API stand-in's option: 'rounded' (default) or 'exact' subscriber counts. */
+  readonly subscriberCounts?: 'rounded' | 'exact';
 }
 
 const INSTAGRAM_LINK = /^https?:\/\/(?:www\.)?instagram\.com\/(?:reel|reels|p|tv|stories)\/([A-Za-z0-9_-]+)\/?(?:\?.*)?$/;
@@ -58,7 +61,9 @@ function youtubeItem(c: StandinContent, input: string, ctx: MediaActorContext): 
     location: null,
     channelName: c.owner_username,
     channelUrl: `https://www.youtube.com/@${c.owner_username}`,
-    numberOfSubscribers: subscribers,
+    // The channel page shows the count as channels.list gives it, rounded down to three
+    // significant figures ("12.3K subscribers"), and the scraper reads that: both routes agree.
+    numberOfSubscribers: ctx.subscriberCounts === 'exact' ? subscribers : publicSubscriberCount(subscribers),
     duration: '00:00:12',
     commentsCount: counts.comments,
     text: c.caption,

@@ -43,6 +43,8 @@ export interface ApifyStandinOptions extends FaultOptions {
   readonly simulatedRunSeconds?: (inputs: number) => number;
   readonly startFeeUsd?: number;
   readonly pricePerResultUsd?: number;
+  /** The YouTube scraper's subscriber counts, as the YouTube Data API stand-in's option. */
+  readonly youtubeSubscriberCounts?: 'rounded' | 'exact';
 }
 
 type RunStatus = 'READY' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED-OUT';
@@ -143,7 +145,13 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
       }
       return (urls as string[]).map((u) => instagramPostItem(u, posts, { nowMs: clock.now(), epochMs, videoUrl: videoUrlOf }));
     }
-    const media = executeMediaActor(actorId, obj, { contents: everyContent, nowMs: clock.now(), epochMs, videoUrl: videoUrlOf });
+    const media = executeMediaActor(actorId, obj, {
+      contents: everyContent,
+      nowMs: clock.now(),
+      epochMs,
+      videoUrl: videoUrlOf,
+      ...(options.youtubeSubscriberCounts ? { subscriberCounts: options.youtubeSubscriberCounts } : {}),
+    });
     if (media !== undefined) return media;
     const names = obj['usernames'];
     if (!Array.isArray(names) || names.some((u) => typeof u !== 'string')) return 'Input is not valid: Field input.usernames must be array of strings';

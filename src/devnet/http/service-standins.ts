@@ -77,7 +77,16 @@ export async function startServiceStandins(options: ServiceStandinsOptions = {})
     const videoBaseUrl = videoHost?.url;
 
     const youtube = createYouTubeStandin({ contents, clock, epochMs, ...fault, ...options.youtube });
-    const apify = createApifyStandin({ contents, clock, epochMs, videoBaseUrl, ...fault, ...options.apify });
+    const subscriberCounts = options.youtube?.subscriberCounts;
+    const apify = createApifyStandin({
+      contents,
+      clock,
+      epochMs,
+      videoBaseUrl,
+      ...fault,
+      ...options.apify,
+      ...(subscriberCounts ? { youtubeSubscriberCounts: subscriberCounts } : {}),
+    });
     const gists = new Map<string, GistBody>();
     for (const miner of scenario?.miners ?? []) {
       const body = videoBaseUrl && scenario ? await renderGistBody(scenario, miner, videoBaseUrl) : miner.gistBody;

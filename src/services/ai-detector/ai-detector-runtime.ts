@@ -67,8 +67,9 @@ export function localDetector(
     );
   }
   const original = config.compat === 'original';
-  // compat original: one SightEngine call per frame, as the original detector makes.
-  const scorer = new SightEngineClient({ baseUrl, apiUser, apiSecret, metrics: deps.metrics, ...(original ? { retries: 0 } : {}) });
+  // compat original: one SightEngine call per frame, as the original detector makes, and its
+  // answers read as there (a success without a genai score is 0.0).
+  const scorer = new SightEngineClient({ baseUrl, apiUser, apiSecret, metrics: deps.metrics, ...(original ? { retries: 0, original: true } : {}) });
   const sampler = new FrameSampler({
     frames: config.ai.frames,
     // Frames a miner cannot aim at; compat original keeps this validator's earlier fixed midpoints.

@@ -8,6 +8,7 @@ import { readCappedBody } from '../http/read-capped-body.js';
 import { parseBaseUrl } from '../http/base-url.js';
 import { RETRY_AFTER_MAX_MS, parseRetryAfter, retryAfterWait } from '../http/retry-after.js';
 import { upstreamText } from '../../util/upstream-text.js';
+import { originalFrameScore } from './original-sightengine-answer.js';
 
 export interface SightEngineClientOptions {
   /** e.g. `https://api.sightengine.com`, or a stand-in's base URL. */
@@ -24,6 +25,8 @@ export interface SightEngineClientOptions {
   readonly maxRetryAfterMs?: number;
   readonly metrics?: MeteredServiceMetrics;
   readonly dispatcher?: Dispatcher;
+  /** `compat: original`: answers read as the original detector reads them (original-sightengine-answer.ts). */
+  readonly original?: boolean;
 }
 
 /** The documented `genai` answer (fields we read; the rest is ignored). */
@@ -77,6 +80,7 @@ export class SightEngineClient implements FrameScorer {
   readonly #metrics: MeteredServiceMetrics | undefined;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
+  readonly #original: boolean;
   #quotaDay = '';
   #operationsToday = 0;
 
@@ -100,6 +104,7 @@ export class SightEngineClient implements FrameScorer {
     this.#metrics = options.metrics;
     this.#ownsDispatcher = options.dispatcher === undefined;
     this.#dispatcher = options.dispatcher ?? new Agent({ connections: 8 });
+    this.#original = options.original === true;
   }
 
   /** Operations SightEngine reported as spent since UTC midnight, by this client. */
@@ -213,16 +218,18 @@ export class SightEngineClient implements FrameScorer {
     if (status === 429 || status >= 500) {
       throw new ServiceError(SERVICE, `HTTP ${status}`, { code: 'ERR_SIGHTENGINE_HTTP', status, retryable: true, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
     }
-    if (status < 200 || status >= 300) {
+    // The original scores a frame only from an HTTP 200.
+    if (status < 200 || status >= 300 || (this.#original && status !== 200)) {
       throw new ServiceError(SERVICE, `HTTP ${status}: ${upstreamText(text)}`, {
         code: 'ERR_SIGHTENGINE_HTTP',
         status,
         retryable: false,
       });
     }
-    const parsed = readSuccess(body);
+    const parsed = this.#original ? readOriginalSuccess(body) : readSuccess(body);
     if (!parsed) {
-      // The original read a missing score as 0.0; a malformed answer is an error here, never a score.
+      // The original read a missing score as 0.0 (compat original does too); by default a
+      // malformed answer is an error here, never a score.
       throw new ServiceError(SERVICE, `unexpected response shape: ${upstreamText(text)}`, {
         code: 'ERR_SIGHTENGINE_BAD_RESPONSE',
         status,
@@ -285,6 +292,13 @@ function readFailure(body: unknown): Failure | undefined {
     code: typeof error.code === 'number' ? error.code : typeof error.code === 'string' ? upstreamText(error.code, 40) : 0,
     message: typeof error.message === 'string' ? upstreamText(error.message) : 'no message',
   };
+}
+
+/** A success as the original reads it: its score, with the request fields read as readSuccess reads them. */
+function readOriginalSuccess(body: unknown): SightEngineGenAiResponse | undefined {
+  const score = originalFrameScore(body);
+  if (score === undefined || !isRecord(body)) return undefined;
+  return readSuccess({ ...body, type: { ai_generated: score } });
 }
 
 function readSuccess(body: unknown): SightEngineGenAiResponse | undefined {

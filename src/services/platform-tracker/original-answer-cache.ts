@@ -6,16 +6,47 @@
  */
 export const ORIGINAL_ANSWER_TTL_MS = 3_600_000;
 
+/** An answer kept before this cache existed, with when it was fetched (the cache's clock). */
+export interface KeptAnswer<T> {
+  readonly key: string;
+  readonly value: T;
+  readonly at: number;
+}
+
 export class AnswerCache<T> {
   readonly #entries = new Map<string, { readonly value: T; readonly at: number }>();
   readonly #ttlMs: number;
   readonly #now: () => number;
+  readonly #kept: (() => Promise<ReadonlyArray<KeptAnswer<T>>>) | undefined;
+  #ready: Promise<void> | undefined;
   #sweptAt: number;
 
-  constructor(options: { readonly ttlMs: number; readonly now: () => number }) {
+  /**
+   * `kept`: the answers of a previous run. The original's tracker keeps its answers in Redis,
+   * apart from the validator, so a validator restarted within the hour of a fetch is answered
+   * from there; read once, before the first lookup (a failed read keeps none).
+   */
+  constructor(options: { readonly ttlMs: number; readonly now: () => number; readonly kept?: () => Promise<ReadonlyArray<KeptAnswer<T>>> }) {
     this.#ttlMs = options.ttlMs;
     this.#now = options.now;
+    this.#kept = options.kept;
     this.#sweptAt = this.#now();
+  }
+
+  /** Resolves once the answers of a previous run are in. */
+  ready(): Promise<void> {
+    this.#ready ??= this.#kept
+      ? this.#kept().then(
+          (answers) => {
+            for (const { key, value, at } of answers) {
+              const seen = this.#entries.get(key);
+              if (Number.isFinite(at) && (seen === undefined || seen.at < at)) this.#entries.set(key, { value, at });
+            }
+          },
+          () => undefined,
+        )
+      : Promise.resolve();
+    return this.#ready;
   }
 
   /** The answer kept for `key`, while younger than the TTL (Redis drops a key at its TTL). */

@@ -1,6 +1,7 @@
 import type { Config } from '../../config/load-config.js';
 import type { Logger } from '../../log.js';
 import { ApifyClient } from './apify-client.js';
+import type { ContentMetrics } from '../types.js';
 import { PlatformTracker, type TrackerMetrics } from './platform-tracker.js';
 import { YouTubeClient } from './youtube-client.js';
 
@@ -33,9 +34,11 @@ export function buildPlatformTracker(
     readonly metrics?: TrackerMetrics | undefined;
     /** The clock of the original's one-hour answer cache (`compat: original`): the cycles' clock. */
     readonly cacheClock?: (() => number) | undefined;
+    /** `compat: original`: the answers fetched within the hour before this start (PlatformTrackerOptions). */
+    readonly keptAnswers?: (() => Promise<readonly ContentMetrics[]>) | undefined;
   } = {},
 ): PlatformTrackerParts {
-  const { upstreams, logger, metrics, cacheClock } = options;
+  const { upstreams, logger, metrics, cacheClock, keptAnswers } = options;
   const youtubeKey = upstreams ? STANDIN_KEY : config.youtube.api_key;
   const apifyKey = upstreams ? STANDIN_KEY : config.apify.api_key;
   const youtube = youtubeKey
@@ -53,6 +56,7 @@ export function buildPlatformTracker(
     logger,
     metrics,
     ...(cacheClock ? { cacheClock } : {}),
+    ...(keptAnswers ? { keptAnswers } : {}),
   });
   return {
     tracker,

@@ -40,6 +40,8 @@ export interface PlatformTrackerOptions {
   readonly now?: () => number;
   /** The clock of the original's one-hour answer cache (the cycles' clock); `now` by default. */
   readonly cacheClock?: () => number;
+  /** `compat: original`: the answers a previous run fetched (within the hour), read back at the first lookup. */
+  readonly keptAnswers?: () => Promise<readonly ContentMetrics[]>;
 }
 
 const KEY = (ref: ContentRef) => `${ref.platform}:${ref.content_id}`;
@@ -103,7 +105,14 @@ export class PlatformTracker implements MetricsProvider {
     this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
     this.#metrics = options.metrics;
-    this.#answers = this.#original ? new AnswerCache({ ttlMs: ORIGINAL_ANSWER_TTL_MS, now: options.cacheClock ?? this.#now }) : undefined;
+    const kept = options.keptAnswers;
+    this.#answers = this.#original
+      ? new AnswerCache({
+          ttlMs: ORIGINAL_ANSWER_TTL_MS,
+          now: options.cacheClock ?? this.#now,
+          ...(kept ? { kept: async () => (await kept()).map((m) => ({ key: KEY(m), value: m, at: Date.parse(m.fetched_at) })) } : {}),
+        })
+      : undefined;
     this.youtubeBatches = new RequestCoalescer({
       execute: (refs) => this.#youtubeBatch(refs),
       keyOf: KEY,
@@ -181,11 +190,12 @@ export class PlatformTracker implements MetricsProvider {
     await Promise.all([this.youtubeBatches.drain(), this.instagramBatches.drain()]);
   }
 
-  #lookup(ref: ContentRef): Promise<ContentMetrics> {
+  async #lookup(ref: ContentRef): Promise<ContentMetrics> {
     const answers = this.#answers;
     if (!answers) return this.#fetch(ref);
+    await answers.ready();
     const kept = answers.get(KEY(ref));
-    if (kept !== undefined) return Promise.resolve(kept);
+    if (kept !== undefined) return kept;
     const answer = this.#fetch(ref);
     answer.then((m) => answers.set(KEY(ref), m), () => undefined);
     return answer;

@@ -62,6 +62,51 @@ describe('the YouTube scraper the original tracker runs', () => {
   });
 });
 
+describe("the YouTube scraper's subscriber count is the Data API stand-in's", () => {
+  // The original reads an owner's follower count from the scraper's numberOfSubscribers, this
+  // validator from channels.list's subscriberCount; YouTube shows both rounded down to three
+  // significant figures ("12.3K subscribers"). Were the stand-ins to give one route the exact
+  // count, the two validators would divide the same likes by different follower counts, and
+  // their engagement rates, hence their top five, would part.
+  const followers = [999, 1234, 12_345, 987_654];
+  const ids = followers.map((_, i) => `vidSubs000${i}`);
+  const contents = followers.map((n, i) =>
+    content('youtube/video', ids[i]!, { owner_username: `subs_owner_${i}`, base: { views: 10, likes: 1, comments: 1, followers: n }, perHour: { views: 0, likes: 0, comments: 0, followers: 0 } }),
+  );
+
+  async function bothRoutes(subscriberCounts?: 'rounded' | 'exact'): Promise<Array<[number, number]>> {
+    const standins = await startServiceStandins({ contents, clock: new SimulatedClock(Date.UTC(2026, 0, 1)), ...(subscriberCounts ? { youtube: { subscriberCounts } } : {}) });
+    try {
+      const out: Array<[number, number]> = [];
+      for (const id of ids) {
+        const scraped = await post(`${standins.apifyBaseUrl}/v2/acts/h7sDV53CddomktSi5/run-sync-get-dataset-items?token=t`, { maxResults: 1, startUrls: [{ url: `https://www.youtube.com/watch?v=${id}`, method: 'GET' }] });
+        const item = (scraped.json as Array<{ numberOfSubscribers: number }>)[0]!;
+        const video = await get(`${standins.youtubeBaseUrl}/youtube/v3/videos?part=snippet&id=${id}&key=k`);
+        const channelId = (video.json as { items: Array<{ snippet: { channelId: string } }> }).items[0]!.snippet.channelId;
+        const channel = await get(`${standins.youtubeBaseUrl}/youtube/v3/channels?part=statistics&id=${channelId}&key=k`);
+        const stats = (channel.json as { items: Array<{ statistics: { subscriberCount: string } }> }).items[0]!.statistics;
+        out.push([item.numberOfSubscribers, Number(stats.subscriberCount)]);
+      }
+      return out;
+    } finally {
+      await standins.close();
+    }
+  }
+
+  it('rounded down to three significant figures on both routes by default', async () => {
+    expect(await bothRoutes()).toEqual([
+      [999, 999],
+      [1230, 1230],
+      [12_300, 12_300],
+      [987_000, 987_000],
+    ]);
+  });
+
+  it('exact on both routes when the stand-ins are asked for exact counts', async () => {
+    expect(await bothRoutes('exact')).toEqual(followers.map((n) => [n, n]));
+  });
+});
+
 describe('the media downloader the original tracker runs', () => {
   it("links a known video's file on the video host, for YouTube and Instagram links alike", async () => {
     for (const link of ['https://www.youtube.com/watch?v=vidMedia002', 'https://www.instagram.com/reel/ReelMedia1']) {
