@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServiceStandins, type ServiceStandins } from '../../../src/devnet/http/service-standins.js';
 import { FaultInjector, SimulatedClock } from '../../../src/devnet/http/standin-server.js';
+import { channelIdOf } from '../../../src/devnet/http/youtube-standin.js';
 import { buildScenario, type Scenario } from '../../../src/devnet/scenario.js';
 import { callService, createServiceDispatcher } from '../../../src/services/http/index.js';
 import { GistFetcher } from '../../../src/services/gist/index.js';
@@ -55,7 +56,8 @@ describe('startServiceStandins', () => {
         const c = scenario.contents.find((x) => x.content_id === m.content_id)!;
         expect(m.caption).toBe(c.caption);
         expect(m.view_count).toBe(Math.floor(c.base.views));
-        expect(m.owner_username).toBe(c.owner_username);
+        // A YouTube video's owner is its channel's id, not the channel's name.
+        expect(m.owner_username).toBe(c.platform === 'youtube/video' ? channelIdOf(c.owner_username) : c.owner_username);
       }
       standins.clock.advance(10 * 3_600_000);
       const after = await tracker.getMetrics(refs);
