@@ -128,7 +128,9 @@ describe('Apify stand-in', () => {
       const run = async (actor: string, input: unknown) => (await post(`${two.apifyBaseUrl}/v2/acts/${actor}/run-sync-get-dataset-items?token=t`, input)).json as Record<string, unknown>[];
       const owners = async () => (await run('RB9HEZitC8hIUXAha', { directUrls: ['https://www.instagram.com/reel/ReelOne1/', 'https://www.instagram.com/p/PostTwo2/'] })).map((i) => [i['ownerUsername'], i['ownerId']]);
       const profiles = async (usernames: string[]) => (await run('apify~instagram-profile-scraper', { usernames })).map((i) => [i['username'], i['id'] ?? i['error']]);
-      const [[, ann], [, bob]] = await owners();
+      const first = await owners();
+      const ann = first[0]![1];
+      const bob = first[1]![1];
       expect(ann).toMatch(/^\d+$/);
       expect(bob).not.toBe(ann);
 
