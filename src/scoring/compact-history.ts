@@ -13,7 +13,7 @@ export interface CompactHistoryData {
   readonly kind: 'compact-history';
   readonly hotkey: string;
   readonly strings: readonly string[];
-  /** REFS per row: string indexes of platform, content_id, interval, caption, owner_username, published_at; then flags. */
+  /** REFS per row: string indexes of platform, content_id, interval, caption, owner_username, published_at, owner_id (when the flags say so); then flags. */
   readonly refs: Uint32Array;
   /** NUMBERS per row: view_count, like_count, comment_count, owner_follower_count, ai_score, fetched_at (epoch ms). */
   readonly numbers: Float64Array;
@@ -25,9 +25,10 @@ export interface CompactHistoryData {
   readonly verbatim: ReadonlyMap<number, MetricSnapshot>;
 }
 
-const REFS = 7;
+const REFS = 8;
 const NUMBERS = 6;
-const FLAGS = 6;
+const OWNER_ID = 6;
+const FLAGS = 7;
 const KEYS = ['hotkey', 'platform', 'content_id', 'interval', 'caption', 'view_count', 'like_count', 'comment_count', 'owner_username', 'owner_follower_count', 'published_at', 'ai_score', 'ai_source', 'caption_ok', 'signature_ok', 'owner_ok', 'fetched_at'] as const;
 const STRING_FIELDS = ['platform', 'content_id', 'interval', 'caption', 'owner_username', 'published_at'] as const;
 const COUNT_FIELDS = ['view_count', 'like_count', 'comment_count', 'owner_follower_count'] as const;
@@ -39,13 +40,16 @@ const SOURCE_SHIFT = 6; // bits 6-7: ai_source null, 'platform', 'miner'
 const CAPTION_OK = 1 << 8;
 const OWNER_OK = 1 << 9;
 const SIGNATURE_SHIFT = 10; // bits 10-11: signature_ok null, true, false
+const HAS_OWNER_ID = 1 << 12; // owner_id is set (snapshots written before it existed have none)
 const SOURCES = [null, 'platform', 'miner'] as const;
 const SIGNATURES = [null, true, false] as const;
 
 /** Whether a snapshot fits the columns exactly; otherwise it is kept verbatim. */
 function fitsColumns(s: MetricSnapshot, hotkey: string): boolean {
   const keys = Object.keys(s);
-  if (keys.length !== KEYS.length || !KEYS.every((k) => Object.hasOwn(s, k))) return false;
+  const hasOwnerId = Object.hasOwn(s, 'owner_id');
+  if (hasOwnerId && typeof s.owner_id !== 'string') return false;
+  if (keys.length !== KEYS.length + (hasOwnerId ? 1 : 0) || !KEYS.every((k) => Object.hasOwn(s, k))) return false;
   if (s.hotkey !== hotkey) return false;
   for (const f of STRING_FIELDS) if (typeof s[f] !== 'string') return false;
   for (const f of COUNT_FIELDS) if (typeof s[f] !== 'number' && typeof s[f] !== 'bigint') return false;
@@ -82,6 +86,7 @@ export function snapshotAt(d: CompactHistoryData, row: number): MetricSnapshot {
     like_count: count(1) as number,
     comment_count: count(2) as number,
     owner_username: d.strings[d.refs[r + 4]!]!,
+    ...(flags & HAS_OWNER_ID ? { owner_id: d.strings[d.refs[r + OWNER_ID]!]! } : {}),
     owner_follower_count: count(3) as number,
     published_at: d.strings[d.refs[r + 5]!]!,
     ai_score: flags & AI_NULL ? null : d.numbers[n + 4]!,
@@ -136,6 +141,10 @@ export class CompactRows {
     const n = row * NUMBERS;
     for (let i = 0; i < STRING_FIELDS.length; i++) this.#refs[r + i] = this.#intern(s[STRING_FIELDS[i]!]);
     let flags = 0;
+    if (s.owner_id !== undefined) {
+      flags |= HAS_OWNER_ID;
+      this.#refs[r + OWNER_ID] = this.#intern(s.owner_id);
+    }
     for (let i = 0; i < COUNT_FIELDS.length; i++) {
       const v = s[COUNT_FIELDS[i]!];
       if (typeof v === 'bigint') {

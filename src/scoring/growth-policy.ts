@@ -78,9 +78,25 @@ function isLaterMetric(a: MetricSnapshot, b: MetricSnapshot): boolean {
 interface Sample {
   readonly t: number;
   readonly followers: number;
+  /** The owner's username (a YouTube channel's id), as reported. */
   readonly account: string;
-  /** `youtube` or `instagram`: a channel id and an Instagram username can be the same text. */
-  readonly family: string;
+  /** The owner's immutable id when the snapshot has one (Instagram's ownerId), else null. */
+  readonly accountId: string | null;
+  /** The series the sample belongs to: the family, then the owner's id or else its username. */
+  readonly series: string;
+}
+
+/**
+ * The account a snapshot's follower count belongs to. An Instagram username can be changed, or
+ * swapped between two accounts between samples, so a snapshot carrying the owner's id is of that
+ * id; one without (written before owner_id existed, or by a tracker that does not send it) is of
+ * its username. The two never share a series (a username may read like an id), and the family
+ * keeps apart a channel id and an Instagram username of the same text.
+ */
+function seriesOf(s: MetricSnapshot): { accountId: string | null; series: string } {
+  const family = s.platform.split('/')[0]!;
+  const id = typeof s.owner_id === 'string' && s.owner_id !== '' ? s.owner_id : null;
+  return { accountId: id, series: id === null ? `${family}\0name\0${s.owner_username}` : `${family}\0id\0${id}` };
 }
 
 /**
@@ -103,7 +119,7 @@ export function scoreMinerGrowth(
   for (const s of valid) {
     const t = millis(s.fetched_at);
     if (s.owner_follower_count > 0 && Number.isFinite(t)) {
-      samples.push({ t, followers: s.owner_follower_count, account: s.owner_username, family: s.platform.split('/')[0]! });
+      samples.push({ t, followers: s.owner_follower_count, account: s.owner_username, ...seriesOf(s) });
     }
   }
 
@@ -132,6 +148,7 @@ export function scoreMinerGrowth(
     score: 0,
     reason,
     account: null,
+    accountId: null,
     followersNow: 0,
     followersThen: null,
     hours: null,
@@ -150,15 +167,16 @@ export function scoreMinerGrowth(
   if (samples.length === 0) return zero('no_valid_snapshots');
 
   // The account whose growth is measured: the one of the latest sample (more followers, then the
-  // smaller name, then the platform family, on a tie) so a miner posting from several accounts is
-  // measured on one series. An account is a name on one platform family (a YouTube channel's id): a
-  // channel whose id reads like an Instagram username is another account, and its subscribers are not that account's followers.
-  samples.sort((a, b) => b.t - a.t || b.followers - a.followers || compareStrings(a.account, b.account) || compareStrings(a.family, b.family));
+  // smaller name, then the smaller series key, on a tie) so a miner posting from several accounts
+  // is measured on one series (seriesOf): an Instagram account by its id whatever it was named
+  // when, a YouTube channel by its id.
+  samples.sort((a, b) => b.t - a.t || b.followers - a.followers || compareStrings(a.account, b.account) || compareStrings(a.series, b.series));
   const latest = samples[0]!;
-  const series = samples.filter((s) => s.account === latest.account && s.family === latest.family);
+  const series = samples.filter((s) => s.series === latest.series);
   const engagement = engagementMultiplier(likes, comments, latest.followers, g);
   const base = {
     account: latest.account,
+    accountId: latest.accountId,
     followersNow: latest.followers,
     engagementRate: engagement.rate,
     engagementMultiplier: engagement.multiplier,

@@ -116,7 +116,10 @@ export interface GrowthResult {
   readonly score: number;
   /** Why the score is 0, when it is. */
   readonly reason: GrowthZeroReason | null;
+  /** The measured account's username (a YouTube channel's id) in its latest sample. */
   readonly account: string | null;
+  /** The owner id the series is keyed on (Instagram's ownerId); null when keyed by the username. */
+  readonly accountId: string | null;
   readonly followersNow: number;
   readonly followersThen: number | null;
   readonly hours: number | null;

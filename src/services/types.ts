@@ -21,6 +21,12 @@ export interface ContentMetrics {
   readonly like_count: number;
   readonly comment_count: number;
   readonly owner_username: string;
+  /**
+   * The owner's id on the platform when the tracker knows one that its holder cannot change
+   * (Instagram's `ownerId`; a username can be changed, or handed to another account). Absent from
+   * YouTube metrics, whose owner_username is already the channel id, and from the original's answers.
+   */
+  readonly owner_id?: string;
   readonly owner_follower_count: number;
   readonly published_at: string; // ISO 8601
   /** The platform's own copy of the video when the tracker knows it (Instagram videoUrl). */

@@ -21,6 +21,8 @@ export const metricSnapshotSchema = z.object({
   like_count: platformCount,
   comment_count: platformCount,
   owner_username: z.string(),
+  // Absent in snapshots written before it existed, which still read.
+  owner_id: z.string().min(1).max(64).optional(),
   owner_follower_count: count,
   published_at: z.string(),
   ai_score: z.number().min(0).max(1).nullable(),
@@ -37,6 +39,7 @@ const metricFieldsSchema = metricSnapshotSchema.pick({
   like_count: true,
   comment_count: true,
   owner_username: true,
+  owner_id: true,
   owner_follower_count: true,
   published_at: true,
 });
@@ -68,6 +71,7 @@ export function checkSnapshots(snapshots: readonly MetricSnapshot[]): void {
 const INTERVAL = /^\d{4}-\d{2}-\d{2}-\d{2}-\d{2}$/;
 const isInt = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v);
 const isText = (v: unknown): boolean => typeof v === 'string';
+const isOwnerId = (v: unknown): boolean => typeof v === 'string' && v.length > 0 && v.length <= 64;
 
 /**
  * Whether a document read back from the store fits metricSnapshotSchema. Plain checks rather
@@ -88,6 +92,7 @@ function fitsSchema(d: Record<string, unknown>): boolean {
     INTERVAL.test(d['interval']) &&
     isText(d['caption']) &&
     isText(d['owner_username']) &&
+    (d['owner_id'] === undefined || isOwnerId(d['owner_id'])) &&
     isText(d['published_at']) &&
     (isInt(view) || (typeof view === 'bigint' && view >= 0n)) &&
     isInt(d['like_count']) &&

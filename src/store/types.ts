@@ -49,6 +49,8 @@ export interface MetricSnapshot {
   readonly like_count: number;
   readonly comment_count: number;
   readonly owner_username: string;
+  /** ContentMetrics.owner_id; absent in snapshots of YouTube, of trackers that do not send it, and written before it existed. */
+  readonly owner_id?: string;
   readonly owner_follower_count: number;
   readonly published_at: string;
   readonly ai_score: number | null;

@@ -18,6 +18,9 @@ describe('CompactRows', () => {
   it('gives back every value with its type, through a structured clone too', () => {
     const input = randomSnapshots(1, 500);
     const data = compact(input);
+    // Every one in the columns, those with an owner_id too (half of them).
+    expect(input.filter((s) => s.owner_id !== undefined).length).toBeGreaterThan(100);
+    expect(data.verbatim.size).toBe(0);
     const cloned = structuredClone(data);
     for (const out of [snapshotsOf(data), snapshotsOf(cloned)]) {
       expect(out).toHaveLength(input.length);
@@ -45,6 +48,8 @@ describe('CompactRows', () => {
       { ...base, fetched_at: '2026-01-01T00:00:00.000Z' as unknown as Date },
       { ...base, fetched_at: Object.assign(Object.create({ __proto__: Date.prototype }), {}) as Date },
       { ...base, hotkey: 'someone-else' },
+      { ...base, owner_id: 17841400 as unknown as string },
+      { ...base, owner_id: undefined },
     ];
     const data = compact([base, ...odd, base]);
     const out = snapshotsOf(data);
@@ -70,7 +75,7 @@ describe('CompactRows', () => {
     first.forEach((s) => rows.add(s));
     const data = rows.data(new Uint32Array([0, 1, 2, 3, 4]));
     randomSnapshots(4, 50).forEach((s) => rows.add(s));
-    expect(data.refs.length).toBe(5 * 7);
+    expect(data.refs.length).toBe(5 * 8);
     snapshotsOf(data).forEach((s, i) => expectSameSnapshot(s, first[i]!));
   });
 });

@@ -129,6 +129,49 @@ describe('growth policy on stored history', () => {
   });
 });
 
+describe('growth policy: an Instagram account is its owner id', () => {
+  // Two accounts of one miner: a small one and a big one, each with its immutable id.
+  const small = { owner_id: '1111', owner_follower_count: 1000 };
+  const big = { owner_id: '2222', owner_follower_count: 100_000 };
+  const ig = (h: number, content_id: string, owner: Partial<MetricSnapshot>) => snap({ interval: hoursKey(h), platform: 'instagram/reel', content_id, ...owner });
+
+  it('two accounts that swap usernames between samples do not make one series jump', () => {
+    const history = [
+      // Before: the small account is "star", the big one "spare".
+      ig(0, 'Csmall', { ...small, owner_username: 'star' }),
+      ig(0, 'Cbig', { ...big, owner_username: 'spare' }),
+      // After the swap the big account is "star".
+      ig(12, 'Cbig', { ...big, owner_follower_count: 100_100, owner_username: 'star' }),
+    ];
+    const r = scoreMinerGrowth(history, params);
+    // Keyed by username the series would run 1000 → 100 100 followers: the 1 %/h cap.
+    expect(r).toMatchObject({ account: 'star', accountId: '2222', followersThen: 100_000, followersNow: 100_100 });
+    expect(r.hourlyGrowth).toBeCloseTo(100 / 100_000 / 12, 15);
+    expect(r.cappedHourlyGrowth).toBeLessThan(DEFAULT_GROWTH_PARAMS.maxHourlyGrowth);
+    // Without the big account's own earlier sample there is no 12 h series at all.
+    expect(scoreMinerGrowth([history[0]!, history[2]!], params)).toMatchObject({ score: 0, reason: 'insufficient_history', accountId: '2222', followersNow: 100_100 });
+  });
+
+  it('one account renamed between samples stays one series', () => {
+    const history = [ig(0, 'C1', { ...small, owner_username: 'before' }), ig(12, 'C1', { ...small, owner_follower_count: 1060, owner_username: 'after' })];
+    expect(scoreMinerGrowth(history, params)).toMatchObject({ reason: null, account: 'after', accountId: '1111', followersThen: 1000, hours: 12 });
+  });
+
+  it('a snapshot without owner_id (written before it existed) is of its username, never of an id', () => {
+    const old = ig(0, 'C1', { owner_username: 'star', owner_follower_count: 1000 });
+    expect(old.owner_id).toBeUndefined();
+    // Old snapshots alone are one series by username, as before.
+    const before = scoreMinerGrowth([old, ig(12, 'C1', { owner_username: 'star', owner_follower_count: 1060 })], params);
+    expect(before).toMatchObject({ reason: null, account: 'star', accountId: null, followersThen: 1000 });
+    // The first snapshot with the id starts the account's series afresh.
+    const after = scoreMinerGrowth([old, ig(12, 'C1', { ...big, owner_username: 'star' })], params);
+    expect(after).toMatchObject({ score: 0, reason: 'insufficient_history', accountId: '2222' });
+    // A username that reads like an id is still a username.
+    const lookalike = scoreMinerGrowth([ig(0, 'C1', { owner_username: '2222', owner_follower_count: 1000 }), ig(12, 'C2', { ...big, owner_username: 'star' })], params);
+    expect(lookalike).toMatchObject({ reason: 'insufficient_history', accountId: '2222' });
+  });
+});
+
 describe('growth policy reads stored history as the original reads its documents', () => {
   it('the bot floor is 1 − 0.9 as the original computes it, not the literal 0.1', () => {
     // new_growth_scoring.py: max(1.0 - 0.9, 1.0 - p * 0.9); 1 − 0.9 is 0.09999999999999998.

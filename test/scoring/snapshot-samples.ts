@@ -28,7 +28,7 @@ export function describeSnapshot(s: MetricSnapshot): string {
     .join(' ');
 }
 
-/** Snapshots with every kind of value the columns hold: bigint and odd numbers, nulls, every enum. */
+/** Snapshots with every kind of value the columns hold: bigint and odd numbers, nulls, every enum, owner_id or none. */
 export function randomSnapshots(seed: number, count: number, hotkey = HOTKEY): MetricSnapshot[] {
   const rnd = seededRandom(seed);
   const pick = <T>(values: readonly T[]): T => values[Math.floor(rnd() * values.length)]!;
@@ -52,6 +52,8 @@ export function randomSnapshots(seed: number, count: number, hotkey = HOTKEY): M
       signature_ok: pick([null, true, false]),
       owner_ok: rnd() < 0.5,
       fetched_at: new Date(pick([0, 1_767_225_600_000, 1_767_225_600_123, Number.NaN])),
+      // Snapshots written before owner_id existed have none.
+      ...(rnd() < 0.5 ? { owner_id: pick(['17841400000000001', '42', 'creator']) } : {}),
     }),
   );
 }

@@ -23,11 +23,15 @@ const bad: Array<[string, Record<string, unknown>]> = [
   ['an unknown platform', { platform: 'tiktok' }],
   ['a fetched_at that is a string', { fetched_at: '2026-11-26' }],
   ['a huge array for a caption', { caption: Array.from({ length: 1000 }, (_, i) => i) }],
+  ['an owner id that is a number', { owner_id: 17841400 }],
+  ['an empty owner id', { owner_id: '' }],
+  ['an owner id stored as null', { owner_id: null }],
 ];
 
 describe('snapshot documents of the wrong shape', () => {
   it('history and histories return only the well-formed ones, say which hotkey had how many, and count them', async () => {
-    const docs = [snapshot(0, { hotkey: HOTKEY, content_id: 'good', interval: intervalOf(0) })];
+    // An owner id, or none (snapshots written before it existed), both read.
+    const docs = [snapshot(0, { hotkey: HOTKEY, content_id: 'good', interval: intervalOf(0) }), snapshot(2, { hotkey: HOTKEY, content_id: 'good-id', interval: intervalOf(0), owner_id: '17841400000000001' })];
     bad.forEach(([, over], i) => {
       const doc: Record<string, unknown> = { ...snapshot(i, { hotkey: HOTKEY, content_id: `bad${i}` }), interval: intervalOf(i + 1), ...over };
       for (const k of Object.keys(doc)) if (doc[k] === undefined) delete doc[k];
@@ -36,9 +40,10 @@ describe('snapshot documents of the wrong shape', () => {
     await watched.backend.client.db(watched.backend.db).collection(COLLECTIONS.snapshots).insertMany(docs.map((d) => ({ ...d })));
 
     const history = await watched.store.snapshots.history(HOTKEY);
-    expect(history.map((s) => s.content_id)).toEqual(['good']);
+    expect(history.map((s) => [s.content_id, s.owner_id])).toEqual([['good', undefined], ['good-id', '17841400000000001']]);
+    expect(Object.hasOwn(history[0]!, 'owner_id')).toBe(false);
     const many = await watched.store.snapshots.histories([HOTKEY, '5Nobody']);
-    expect(many.get(HOTKEY)!.map((s) => s.content_id)).toEqual(['good']);
+    expect(many.get(HOTKEY)!.map((s) => s.content_id)).toEqual(['good', 'good-id']);
     expect(many.get('5Nobody')).toEqual([]);
 
     const warned = watched.warnings.filter((w) => w['code'] === 'ERR_STORE_MALFORMED_DOCUMENT');

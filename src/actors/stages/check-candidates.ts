@@ -56,6 +56,8 @@ export async function checkCandidates(
           like_count: metrics.like_count,
           comment_count: metrics.comment_count,
           owner_username: metrics.owner_username,
+          // Left out when absent: a key holding undefined would be stored as null.
+          ...(metrics.owner_id === undefined ? {} : { owner_id: metrics.owner_id }),
           owner_follower_count: metrics.owner_follower_count,
           published_at: metrics.published_at,
           ai_score: aiScore,

@@ -11,7 +11,7 @@ import {
   type StandinContent,
 } from './standin-server.js';
 import { MEDIA_DOWNLOADER_ACTORS, YOUTUBE_SCRAPER_ACTORS, executeMediaActor } from './apify-media-actors.js';
-import { instagramPostItem, instagramProfileItem } from './apify-instagram-items.js';
+import { InstagramAccounts, instagramPostItem, instagramProfileItem } from './apify-instagram-items.js';
 
 /**
  * A stand-in for the Apify API v2 as the platform trackers use it: actor runs (sync with dataset
@@ -75,6 +75,14 @@ export interface ApifyStandin {
   failNextRuns(count: number): void;
   /** Every run started, sync or async, with its input, for assertions. */
   readonly runs: readonly { actorId: string; mode: 'sync' | 'async'; input: unknown; items: number }[];
+  /**
+   * Gives Instagram accounts new usernames at once: account (a content's scenario
+   * `owner_username`) → its username from now on. An account keeps its id (`ownerId`, the
+   * profile's `id`), as on Instagram; two accounts may trade names, never hold one together.
+   */
+  renameAccounts(names: Readonly<Record<string, string>>): void;
+  /** Called once with each run's actor and input, after its items are made (a test's hook). */
+  onRun: ((actorId: string, input: unknown) => void) | undefined;
 }
 
 /**
@@ -111,14 +119,9 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
   const simulatedSeconds = options.simulatedRunSeconds ?? ((n: number) => 40 + 0.5 * n);
   const startFee = options.startFeeUsd ?? 0.0005;
   const perResult = options.pricePerResultUsd ?? 0.0023;
-  const posts = new Map<string, StandinContent>();
-  const owners = new Map<string, StandinContent[]>();
+  const posts = new Map(options.contents.filter((c) => c.platform !== 'youtube/video').map((c) => [c.content_id, c]));
+  const accounts = new InstagramAccounts(options.contents);
   const everyContent = new Map(options.contents.map((c) => [c.content_id, c]));
-  for (const c of options.contents) {
-    if (c.platform === 'youtube/video') continue;
-    posts.set(c.content_id, c);
-    owners.set(c.owner_username, [...(owners.get(c.owner_username) ?? []), c]);
-  }
   const runs = new Map<string, RunRecord>();
   const datasets = new Map<string, RunRecord>();
   const lastRunOf = new Map<string, RunRecord>();
@@ -143,7 +146,7 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
       if (obj['resultsType'] !== undefined && !['posts', 'comments', 'details', 'mentions', 'reels', 'stories'].includes(String(obj['resultsType']))) {
         return `Input is not valid: Field input.resultsType must be equal to one of the allowed values`;
       }
-      return (urls as string[]).map((u) => instagramPostItem(u, posts, { nowMs: clock.now(), epochMs, videoUrl: videoUrlOf }));
+      return (urls as string[]).map((u) => instagramPostItem(u, posts, { nowMs: clock.now(), epochMs, videoUrl: videoUrlOf, accounts }));
     }
     const media = executeMediaActor(actorId, obj, {
       contents: everyContent,
@@ -155,7 +158,7 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
     if (media !== undefined) return media;
     const names = obj['usernames'];
     if (!Array.isArray(names) || names.some((u) => typeof u !== 'string')) return 'Input is not valid: Field input.usernames must be array of strings';
-    return (names as string[]).map((n) => instagramProfileItem(n, owners, { nowMs: clock.now(), epochMs, videoUrl: videoUrlOf }));
+    return (names as string[]).map((n) => instagramProfileItem(n, { nowMs: clock.now(), epochMs, videoUrl: videoUrlOf, accounts }));
   }
 
   function runView(r: RunRecord) {
@@ -285,6 +288,7 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
         return apifyError(res, 400, 'invalid-parameter', `Parameter "timeout" must be a non-negative integer, got "${timeout}"`);
       }
       runLog.push({ actorId, mode: route === 'run-sync' ? 'sync' : 'async', input, items: items.length });
+      standin.onRun?.(actorId, input);
       const timeoutSecs = timeout === null ? undefined : Number(timeout);
       // Under a run timeout below 300 s the run ends TIMED-OUT first, and run-sync reports it as a
       // failed run (400 below); otherwise the endpoint gives up at 300 s.
@@ -357,7 +361,7 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
     return sendJson(res, 200, slice, paginationHeaders(offset, limit, slice.length, run.items.length));
   }
 
-  return {
+  const standin: ApifyStandin = {
     handler: (req, res) => {
       handle(req, res).catch((error: unknown) => {
         if (!res.headersSent) apifyError(res, 500, 'internal-server-error', String(error));
@@ -366,6 +370,8 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
     stats,
     faults,
     runs: runLog,
+    onRun: undefined,
+    renameAccounts: (names) => accounts.rename(names),
     failNextRuns(count) {
       if (!Number.isInteger(count) || count < 0) throw new RangeError(`failNextRuns takes a non-negative integer, got ${String(count)}`);
       runsToFail += count;
@@ -374,4 +380,5 @@ export function createApifyStandin(options: ApifyStandinOptions): ApifyStandin {
       for (const run of runs.values()) if (run.status === 'RUNNING') run.finishesAt = Date.now();
     },
   };
+  return standin;
 }

@@ -30,6 +30,18 @@ export const apifyRunListSchema = z.object({
 export const apifyErrorSchema = z.object({ error: z.object({ type: z.string(), message: z.string() }) });
 
 /**
+ * An Instagram user id (`ownerId` of a post item, `id` of a profile item): a decimal string in
+ * the scrapers' output, read the same when it comes as an exact number. Any other value reads as
+ * absent rather than refusing the item: the original's model never reads it, so it must not cost
+ * an item the original records.
+ */
+const instagramUserId = z
+  .union([z.string().regex(/^\d{1,32}$/), z.number().int().nonnegative().refine(Number.isSafeInteger)])
+  .transform(String)
+  .optional()
+  .catch(undefined);
+
+/**
  * An `apify/instagram-api-scraper` item for resultsType `details` (a post or reel), held to the
  * original's `InstagramPostMetadata` (reference §6.3): every field it requires, read with
  * pydantic's lax rules (pydantic-lax.ts), so that an item records an interval here exactly when
@@ -49,6 +61,8 @@ export const instagramPostItemSchema = z.object({
   firstComment: z.string(),
   isCommentsDisabled: pyBool,
   ownerUsername: z.string(),
+  // Ours: the account whatever its current username (a username can be changed or swapped).
+  ownerId: instagramUserId,
   productType: z.string(),
   timestamp: pyTimestamp,
   type: z.string(),
@@ -73,6 +87,7 @@ export const scraperErrorItemSchema = z.object({
 /** An `apify/instagram-profile-scraper` item. */
 export const instagramProfileItemSchema = z.object({
   username: z.string().min(1),
+  id: instagramUserId,
   followersCount: z.number().int().nonnegative(),
   followsCount: z.number().int().nonnegative().optional(),
   postsCount: z.number().int().nonnegative().optional(),

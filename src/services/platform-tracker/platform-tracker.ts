@@ -7,8 +7,9 @@ import { ServiceError, errorCode } from '../../errors.js';
 import type { MeteredServiceMetrics, ServiceMetrics } from '../../metrics/service-metrics.js';
 import type { ContentMetrics, ContentRef, MetricsBatchResult, MetricsError, MetricsProvider } from '../types.js';
 import type { ApifyClient } from './apify-client.js';
-import { instagramPostItemSchema, instagramProfileItemSchema, scraperErrorItemSchema, type InstagramPostItem } from './apify-schemas.js';
+import { instagramPostItemSchema, scraperErrorItemSchema, type InstagramPostItem } from './apify-schemas.js';
 import { originalFollowerCounts } from './original-follower-counts.js';
+import { profileFollowerCounts } from './profile-follower-counts.js';
 import { AnswerCache, ORIGINAL_ANSWER_TTL_MS } from './original-answer-cache.js';
 import { RequestCoalescer } from '../http/request-coalescer.js';
 import type { YouTubeClient } from './youtube-client.js';
@@ -282,30 +283,19 @@ export class PlatformTracker implements MetricsProvider {
     // As the original: no profile run for an empty owner name (its count is 0).
     const usernames = [...new Set([...posts.values()].flatMap((p) => ('ownerUsername' in p && p.ownerUsername !== '' ? [p.ownerUsername] : [])))];
     let followers = new Map<string, number>();
-    const conflicting = new Set<string>();
+    // Username → the account its profile item named (the profile scraper reads by username).
+    let profileIds = new Map<string, string>();
     let followerError: Error | undefined;
     let refusedFollowers = new Map<string, string>();
     if (usernames.length > 0 && this.#original) {
       ({ counts: followers, refused: refusedFollowers, failure: followerError } = await originalFollowerCounts(apify, usernames));
     } else if (usernames.length > 0) {
-      try {
-        const profiles = await apify.runActor(this.#profileActor, { usernames }, usernames.length);
-        for (const raw of profiles.items) {
-          const p = instagramProfileItemSchema.safeParse(raw);
-          if (!p.success) continue;
-          const seen = followers.get(p.data.username);
-          if (seen !== undefined && seen !== p.data.followersCount) conflicting.add(p.data.username);
-          followers.set(p.data.username, p.data.followersCount);
-        }
-        // A profile answered with two counts has an unknown count: 0, as an unreadable one.
-        for (const username of conflicting) followers.delete(username);
-      } catch (error) {
-        followerError = error as Error;
-      }
+      ({ counts: followers, ids: profileIds, failure: followerError } = await profileFollowerCounts(apify, this.#profileActor, usernames));
     }
     const fetchedAt = new Date(this.#now()).toISOString();
     const out = new Map<string, ContentMetrics | Error>();
     const noFollowers = new Set<string>();
+    const renamed = new Set<string>();
     for (const ref of refs) {
       const p = posts.get(ref.content_id);
       if (!p) {
@@ -332,9 +322,14 @@ export class PlatformTracker implements MetricsProvider {
         continue;
       }
       // As the original: a follower count that could not be read is 0 and the interval is still
-      // recorded. Engagement and growth read only counts above 0, so a 0 moves no rate.
-      const owners = followers.get(p.ownerUsername) ?? 0;
-      if (!followers.has(p.ownerUsername)) noFollowers.add(p.ownerUsername);
+      // recorded. Engagement and growth read only counts above 0, so a 0 moves no rate. A profile
+      // of another account than the post's owner (the username changed hands between the two
+      // runs) is not this owner's count either.
+      const profileId = profileIds.get(p.ownerUsername);
+      const otherAccount = p.ownerId !== undefined && profileId !== undefined && profileId !== p.ownerId;
+      const owners = otherAccount ? 0 : (followers.get(p.ownerUsername) ?? 0);
+      if (otherAccount) renamed.add(p.ownerUsername);
+      else if (!followers.has(p.ownerUsername)) noFollowers.add(p.ownerUsername);
       out.set(KEY(ref), {
         platform: ref.platform as Platform,
         content_id: ref.content_id,
@@ -344,6 +339,7 @@ export class PlatformTracker implements MetricsProvider {
         like_count: p.likesCount,
         comment_count: p.commentsCount,
         owner_username: p.ownerUsername,
+        ...(p.ownerId === undefined ? {} : { owner_id: p.ownerId }),
         owner_follower_count: owners,
         published_at: p.timestamp,
         video_url: p.videoUrl || null,
@@ -352,6 +348,9 @@ export class PlatformTracker implements MetricsProvider {
     }
     if (noFollowers.size > 0) {
       this.#logger?.warn({ owners: [...noFollowers].slice(0, 10), count: noFollowers.size, err: followerError }, 'instagram follower counts unavailable; recorded as 0');
+    }
+    if (renamed.size > 0) {
+      this.#logger?.warn({ owners: [...renamed].slice(0, 10), count: renamed.size }, 'instagram profile is of another account than the post owner (username changed hands); follower count recorded as 0');
     }
     return out;
   }

@@ -81,6 +81,8 @@ const wireSchema = z
     like_count: postCount.default(0),
     comment_count: postCount.default(0),
     owner_username: z.string().optional(),
+    // Ours (the original's answers have none); null as absent, as a client of ours may write it.
+    owner_id: z.string().min(1).max(64).nullable().optional(),
     owner_follower_count: num.default(0),
     // The original's tracker writes Python's isoformat(), without an offset for a naive time,
     // which its validator stores as UTC; Date.parse would read that as local time.
@@ -121,6 +123,7 @@ export function fromWire(body: unknown, ref: ContentRef, now: () => number = Dat
     like_count: w.like_count,
     comment_count: w.comment_count,
     owner_username: w.owner_username ?? '',
+    ...(typeof w.owner_id === 'string' ? { owner_id: w.owner_id } : {}),
     owner_follower_count: w.owner_follower_count,
     published_at: w.published_at,
     video_url: w.video_url ?? (w.crawl_video_url ? w.crawl_video_url : null),

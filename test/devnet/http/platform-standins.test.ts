@@ -116,4 +116,37 @@ describe('Apify stand-in', () => {
       await slow.close();
     }
   });
+
+  it('a renamed Instagram account keeps its id in post and profile items; two accounts may trade names, never share one', async () => {
+    const two = await startServiceStandins({
+      contents: [content('instagram/reel', 'ReelOne1', { owner_username: 'ann' }), content('instagram/post', 'PostTwo2', { owner_username: 'bob' })],
+      clock: new SimulatedClock(Date.UTC(2026, 0, 1)),
+      apify: { runDurationMs: 0 },
+      aiStandins: false,
+    });
+    try {
+      const run = async (actor: string, input: unknown) => (await post(`${two.apifyBaseUrl}/v2/acts/${actor}/run-sync-get-dataset-items?token=t`, input)).json as Record<string, unknown>[];
+      const owners = async () => (await run('RB9HEZitC8hIUXAha', { directUrls: ['https://www.instagram.com/reel/ReelOne1/', 'https://www.instagram.com/p/PostTwo2/'] })).map((i) => [i['ownerUsername'], i['ownerId']]);
+      const profiles = async (usernames: string[]) => (await run('apify~instagram-profile-scraper', { usernames })).map((i) => [i['username'], i['id'] ?? i['error']]);
+      const first = await owners();
+      const ann = first[0]![1];
+      const bob = first[1]![1];
+      expect(ann).toMatch(/^\d+$/);
+      expect(bob).not.toBe(ann);
+
+      two.apify.renameAccounts({ ann: 'bob', bob: 'ann' });
+      expect(await owners()).toEqual([['bob', ann], ['ann', bob]]);
+      expect(await profiles(['ann', 'bob'])).toEqual([['ann', bob], ['bob', ann]]);
+      two.apify.renameAccounts({ ann: 'ann_new' });
+      expect(await profiles(['bob', 'ann_new', 'ann'])).toEqual([['bob', 'not_found'], ['ann_new', ann], ['ann', bob]]);
+
+      expect(() => two.apify.renameAccounts({ bob: 'ann_new' })).toThrow(/two accounts would be named "ann_new"/);
+      expect(() => two.apify.renameAccounts({ carol: 'c' })).toThrow(/no Instagram account "carol"/);
+      expect(() => two.apify.renameAccounts({ ann: '' })).toThrow(/non-empty username/);
+      // A refused call changes nothing.
+      expect(await owners()).toEqual([['ann_new', ann], ['ann', bob]]);
+    } finally {
+      await two.close();
+    }
+  });
 });

@@ -56,8 +56,8 @@ describe('startServiceStandins', () => {
         const c = scenario.contents.find((x) => x.content_id === m.content_id)!;
         expect(m.caption).toBe(c.caption);
         expect(m.view_count).toBe(Math.floor(c.base.views));
-        // A YouTube owner is its channel's id (a title any channel can take); Instagram's the username.
-        expect(m.owner_username).toBe(c.platform.startsWith('youtube/') ? channelIdOf(c.owner_username) : c.owner_username);
+        // A YouTube video's owner is its channel's id, not the channel's name.
+        expect(m.owner_username).toBe(c.platform === 'youtube/video' ? channelIdOf(c.owner_username) : c.owner_username);
       }
       standins.clock.advance(10 * 3_600_000);
       const after = await tracker.getMetrics(refs);
