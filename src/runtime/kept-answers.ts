@@ -1,3 +1,4 @@
+import { intervalKey } from '../formats/interval.js';
 import type { Logger } from '../log.js';
 import { ORIGINAL_ANSWER_TTL_MS } from '../services/platform-tracker/original-answer-cache.js';
 import type { ContentMetrics } from '../services/types.js';
@@ -27,14 +28,29 @@ export function answerOfSnapshot(s: MetricSnapshot): ContentMetrics {
 }
 
 /**
+ * How long before its fetch a snapshot's cycle can have started: a collection ends by its grace's
+ * end, twice the cycle by default, and late reports land soon after. Generous, since it only
+ * bounds the read to the interval index (a day of snapshots at least, not every one stored).
+ */
+export function keptAnswersLookbackMs(cycleSeconds: number): number {
+  return Math.max(24 * 3_600_000, 4 * cycleSeconds * 1000);
+}
+
+/**
  * The answers the original's tracker would still keep (Redis, an hour) when this validator
  * starts: it keeps them apart from its validator, so a restart within the hour of a fetch is
  * answered from there. Ours are the stored snapshots of that hour, the latest per content. A
  * store that cannot be read keeps none (logged).
  */
-export async function keptAnswers(snapshots: Pick<Store['snapshots'], 'fetchedSince'>, now: () => Date, logger: Logger): Promise<ContentMetrics[]> {
+export async function keptAnswers(
+  snapshots: Pick<Store['snapshots'], 'fetchedSince'>,
+  now: () => Date,
+  logger: Logger,
+  cycleSeconds: number,
+): Promise<ContentMetrics[]> {
   try {
-    const recent = await snapshots.fetchedSince(new Date(now().getTime() - ORIGINAL_ANSWER_TTL_MS));
+    const since = now().getTime() - ORIGINAL_ANSWER_TTL_MS;
+    const recent = await snapshots.fetchedSince(new Date(since), intervalKey(new Date(since - keptAnswersLookbackMs(cycleSeconds))));
     return recent.map(answerOfSnapshot);
   } catch (error) {
     logger.warn({ err: error }, 'tracker answers of the last hour not read back from the store; every content is fetched afresh');

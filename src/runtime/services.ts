@@ -79,7 +79,7 @@ export function createServices(config: Config, wiring: ServiceWiring): Validator
       logger: trackerLogger,
       metrics,
       ...(now ? { cacheClock: () => now().getTime() } : {}),
-      ...(snapshots ? { keptAnswers: () => keptAnswers(snapshots, now ?? (() => new Date()), trackerLogger) } : {}),
+      ...(snapshots ? { keptAnswers: () => keptAnswers(snapshots, now ?? (() => new Date()), trackerLogger, config.submission_update_interval) } : {}),
     });
     clients.push({ close: parts.closeClients });
     metricsProvider = parts.tracker;
