@@ -7,9 +7,9 @@ import type { ValidatorMetrics } from '../metrics/validator-metrics.js';
 import { cacheWhileReachable, createAiDetector, toAiResultCache, type AiResultCache } from '../services/ai-detector/index.js';
 import { GistFetcher } from '../services/gist/index.js';
 import { HttpPlatformTrackerClient, buildPlatformTracker } from '../services/platform-tracker/index.js';
-import { ORIGINAL_ANSWER_TTL_MS } from '../services/platform-tracker/original-answer-cache.js';
-import type { AiDetector, ContentMetrics, MetricsProvider } from '../services/types.js';
+import type { AiDetector, MetricsProvider } from '../services/types.js';
 import type { Store } from '../store/types.js';
+import { keptAnswers } from './kept-answers.js';
 
 export interface ValidatorServices {
   readonly mode: Config['services'];
@@ -79,7 +79,7 @@ export function createServices(config: Config, wiring: ServiceWiring): Validator
       logger: trackerLogger,
       metrics,
       ...(now ? { cacheClock: () => now().getTime() } : {}),
-      ...(snapshots ? { keptAnswers: () => keptAnswers(snapshots, now ?? (() => new Date()), trackerLogger) } : {}),
+      ...(snapshots ? { keptAnswers: () => keptAnswers(snapshots, now ?? (() => new Date()), trackerLogger, config.submission_update_interval) } : {}),
     });
     clients.push({ close: parts.closeClients });
     metricsProvider = parts.tracker;
@@ -117,32 +117,4 @@ export function createServices(config: Config, wiring: ServiceWiring): Validator
       await Promise.allSettled(clients.map((c) => c.close()));
     },
   };
-}
-
-/**
- * The answers the original's tracker would still keep (Redis, an hour) when this validator
- * starts: it keeps them apart from its validator, so a restart within the hour of a fetch is
- * answered from there. Ours are the stored snapshots of that hour, the latest per content. A
- * store that cannot be read keeps none (logged).
- */
-async function keptAnswers(snapshots: Pick<Store['snapshots'], 'fetchedSince'>, now: () => Date, logger: Logger): Promise<ContentMetrics[]> {
-  try {
-    const recent = await snapshots.fetchedSince(new Date(now().getTime() - ORIGINAL_ANSWER_TTL_MS));
-    return recent.map((s) => ({
-      platform: s.platform,
-      content_id: s.content_id,
-      caption: s.caption,
-      view_count: s.view_count,
-      like_count: s.like_count,
-      comment_count: s.comment_count,
-      owner_username: s.owner_username,
-      owner_follower_count: s.owner_follower_count,
-      published_at: s.published_at,
-      video_url: null,
-      fetched_at: s.fetched_at.toISOString(),
-    }));
-  } catch (error) {
-    logger.warn({ err: error }, "tracker answers of the last hour not read back from the store; every content is fetched afresh");
-    return [];
-  }
 }

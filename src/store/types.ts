@@ -169,8 +169,12 @@ export interface Store {
      */
     histories(hotkeys: readonly string[]): Promise<Map<string, MetricSnapshot[]>>;
     count(filter?: Partial<Pick<MetricSnapshot, 'hotkey' | 'interval' | 'platform'>>): Promise<number>;
-    /** Every snapshot fetched at or after `since`, any hotkey's (the answers a restart reads back). */
-    fetchedSince(since: Date): Promise<MetricSnapshot[]>;
+    /**
+     * Every snapshot fetched at or after `since`, any hotkey's (the answers a restart reads back),
+     * among the intervals from `fromInterval` on: a snapshot's interval is its cycle's start, so
+     * the caller bounds how long before `since` a cycle that fetched then can have started.
+     */
+    fetchedSince(since: Date, fromInterval: string): Promise<MetricSnapshot[]>;
   };
   readonly aiResults: {
     get(url: string): Promise<AiResultRecord | null>;
