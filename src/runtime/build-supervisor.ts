@@ -51,10 +51,12 @@ export function buildSupervisor(
     clock: CycleClock;
     /** With miner_report.enabled: what each miner's actor saw, for GET /miners/<hotkey>. */
     reports?: MinerReportStore | undefined;
+    /** The other spools (--mongodb.spool_dir) that save what is held after each cycle. */
+    spools?: ReadonlyArray<{ checkpoint(): Promise<void> } | undefined>;
   },
 ): { supervisor: Supervisor; progress: CycleProgress; scoreSpool: HeldRecordSpool<ScoreRecord> | undefined } {
   const { config, options, logger, metrics, closers } = ctx;
-  const { chain, signer, store, writer, submissions, deps, scorer, limiter, committer, clock, reports } = parts;
+  const { chain, signer, store, writer, submissions, deps, scorer, limiter, committer, clock, reports, spools = [] } = parts;
   const scoreLog = new BufferedScoreLog(store.scores, { logger: logger.child({ component: 'score-log' }), metrics });
   const scoreSpool = config.mongodb.spool_dir
     ? new HeldRecordSpool(config.mongodb.spool_dir, { name: 'scores', accept: wellFormedScoreRecords }, scoreLog, logger.child({ component: 'spool' }))
@@ -106,7 +108,12 @@ export function buildSupervisor(
       reports?.recordScores(scores);
       committer.update(scores);
     },
-    onCycle: (summary) => metrics.ops.recordCycle(summary),
+    onCycle: (summary) => {
+      metrics.ops.recordCycle(summary);
+      // What the cycle left held for a store that is down goes to disk now, not only at a
+      // graceful shutdown: a killed validator loses none of it. Each never throws.
+      for (const spool of [...spools, scoreSpool]) void spool?.checkpoint();
+    },
     progress,
     storedLists: ((lists) => (reports ? reports.wrapStoredLists(lists) : lists))(
       new StoredLists({ store: store.submissions, held: () => submissions.held, deps, logger: logger.child({ component: 'stored-lists' }) }),

@@ -45,6 +45,11 @@ function decodeLine(line: string): unknown {
   });
 }
 
+/** A name for a new `kind` file (`<kind>-<time>-<random>.jsonl`): read back oldest first by name. */
+export function newSpoolFileName(kind: SpoolKind): string {
+  return `${kind}-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}${SUFFIX}`;
+}
+
 /**
  * Writes `docs` to a new `kind` file in `dir` (created if missing) and returns its path; nothing
  * is written for an empty list. Refuses (ERR_STORE_SPOOL_FULL) past `maxBytes` rather than fill
@@ -56,8 +61,7 @@ export async function writeSpoolFile(dir: string, kind: SpoolKind, docs: readonl
   const bytes = lines.reduce((n, line) => n + Buffer.byteLength(line) + 1, 0);
   if (bytes > maxBytes) throw new StoreError(`${docs.length} held ${kind} need ${bytes} bytes, over the spool's ${maxBytes}`, 'ERR_STORE_SPOOL_FULL');
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const name = `${kind}-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}${SUFFIX}`;
-  const path = join(dir, name);
+  const path = join(dir, newSpoolFileName(kind));
   await writeThenRename(`${path}.tmp`, 'wx', lines, path);
   // The rename itself is durable only once the directory is synced.
   await syncDirectory(dir);

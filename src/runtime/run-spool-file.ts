@@ -1,0 +1,38 @@
+import { join } from 'node:path';
+import { newSpoolFileName, replaceSpoolFile, type SpoolKind } from '../store/spool-files.js';
+
+/**
+ * This run's file of one kind in `--mongodb.spool_dir`: rewritten whole (temporary name, fsync,
+ * rename) with what is held each time it is saved, removed once nothing is. Saved after every
+ * cycle that leaves writes held, not only at shutdown, so a validator killed during a store
+ * outage (SIGKILL, the OOM killer, a power loss) still leaves them for the next start. Saves are
+ * serialized and each writes what is held when it runs.
+ */
+export class RunSpoolFile {
+  readonly #dir: string;
+  readonly #name: string;
+  #written = false;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(dir: string, kind: SpoolKind) {
+    this.#dir = dir;
+    this.#name = newSpoolFileName(kind);
+  }
+
+  get path(): string {
+    return join(this.#dir, this.#name);
+  }
+
+  /** Replaces the file with `held()` (none: removes it); resolves to the number of records written. */
+  save(held: () => readonly unknown[]): Promise<number> {
+    const run = this.#queue.then(async () => {
+      const docs = held();
+      if (docs.length === 0 && !this.#written) return 0;
+      await replaceSpoolFile(this.#dir, this.#name, docs);
+      this.#written = docs.length > 0;
+      return docs.length;
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+}
