@@ -72,12 +72,18 @@ export async function writeSpoolFile(dir: string, kind: SpoolKind, docs: readonl
 async function writeThenRename(temporary: string, flag: 'w' | 'wx', lines: readonly string[], path: string): Promise<void> {
   const file = await open(temporary, flag, 0o600);
   try {
-    await file.writeFile(lines.join('\n') + '\n');
-    await file.sync();
-  } finally {
-    await file.close();
+    try {
+      await file.writeFile(lines.join('\n') + '\n');
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(temporary, path);
+  } catch (error) {
+    // A write cut short (a full disk) leaves nothing behind to fill it further.
+    await rm(temporary, { force: true }).catch(() => undefined);
+    throw error;
   }
-  await rename(temporary, path);
 }
 
 /**
