@@ -1,6 +1,6 @@
 import type { Logger } from '../log.js';
 import { readSpoolFiles, removeSpool, type SpoolKind } from '../store/spool-files.js';
-import { RunSpoolFile } from './run-spool-file.js';
+import { RunSpoolFile, unreadableFile } from './run-spool-file.js';
 
 /** A buffer in front of the store whose held records a shutdown spools and a start holds again. */
 export interface HeldRecords<T> {
@@ -48,7 +48,7 @@ export class HeldRecordSpool<T> {
 
   /** At start-up, before the first cycle: every spool file's records are held again. */
   async replay(): Promise<number> {
-    const files = await readSpoolFiles(this.#dir, this.#kind);
+    const files = await readSpoolFiles(this.#dir, this.#kind, undefined, (path, error) => unreadableFile(this.#logger, path, error));
     let count = 0;
     for (const file of files) {
       const { records, skipped } = this.#accept(file.docs);

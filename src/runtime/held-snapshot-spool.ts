@@ -1,7 +1,7 @@
 import type { Logger } from '../log.js';
 import type { BufferedSnapshotWriter } from '../store/buffered-snapshot-writer.js';
 import { readSpool, removeSpool } from '../store/snapshot-spool.js';
-import { RunSpoolFile } from './run-spool-file.js';
+import { RunSpoolFile, unreadableFile } from './run-spool-file.js';
 
 /**
  * The validator's `--mongodb.spool_dir`: snapshots held for the store are written to this run's
@@ -29,7 +29,7 @@ export class HeldSnapshotSpool {
 
   /** At start-up, before the first cycle: every spool file's snapshots go to the writer. */
   async replay(): Promise<number> {
-    const files = await readSpool(this.#dir);
+    const files = await readSpool(this.#dir, undefined, (path, error) => unreadableFile(this.#logger, path, error));
     let count = 0;
     for (const file of files) {
       if (file.skipped > 0) this.#logger.warn({ file: file.path, skipped: file.skipped }, 'spooled snapshots of the wrong shape left out');

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { Logger } from '../log.js';
 import { newSpoolFileName, replaceSpoolFile, type SpoolKind } from '../store/spool-files.js';
 
 /**
@@ -35,4 +36,12 @@ export class RunSpoolFile {
     this.#queue = run.catch(() => undefined);
     return run;
   }
+}
+
+/**
+ * A spool file a start cannot read (past the size cap, not a regular file, refused by the file
+ * system): left where it is for the operator, and the other files are replayed all the same.
+ */
+export function unreadableFile(logger: Logger, path: string, error: unknown): void {
+  logger.error({ err: error, file: path }, 'spool file not readable; left as it is, the other files replayed');
 }

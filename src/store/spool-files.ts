@@ -122,8 +122,18 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-/** The whole `kind` files in `dir`, oldest first, decoded line by line; none when `dir` does not exist. */
-export async function readSpoolFiles(dir: string, kind: SpoolKind, maxBytes = DEFAULT_SPOOL_MAX_BYTES): Promise<RawSpoolFile[]> {
+/**
+ * The whole `kind` files in `dir`, oldest first, decoded line by line; none when `dir` does not
+ * exist. A file that cannot be read (past `maxBytes`, not a regular file, refused by the file
+ * system) fails the whole read, unless `onUnreadable` is given: then it is told of it, and the file
+ * is left out (and left where it is) while the others are read.
+ */
+export async function readSpoolFiles(
+  dir: string,
+  kind: SpoolKind,
+  maxBytes = DEFAULT_SPOOL_MAX_BYTES,
+  onUnreadable?: (path: string, error: unknown) => void,
+): Promise<RawSpoolFile[]> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -134,10 +144,18 @@ export async function readSpoolFiles(dir: string, kind: SpoolKind, maxBytes = DE
   const out: RawSpoolFile[] = [];
   for (const name of names.filter((n) => n.startsWith(`${kind}-`) && n.endsWith(SUFFIX)).sort()) {
     const path = join(dir, name);
-    if ((await stat(path)).size > maxBytes) throw new StoreError(`spool file ${path} is over ${maxBytes} bytes`, 'ERR_STORE_SPOOL_FULL');
+    let text: string;
+    try {
+      if ((await stat(path)).size > maxBytes) throw new StoreError(`spool file ${path} is over ${maxBytes} bytes`, 'ERR_STORE_SPOOL_FULL');
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      if (!onUnreadable) throw error;
+      onUnreadable(path, error);
+      continue;
+    }
     const docs: unknown[] = [];
     let unreadable = 0;
-    for (const line of (await readFile(path, 'utf8')).split('\n')) {
+    for (const line of text.split('\n')) {
       if (line === '') continue;
       try {
         docs.push(decodeLine(line));

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -111,6 +111,35 @@ describe('spool disk faults', () => {
       await vi.waitFor(() => expect(readdirSync(dir)).toEqual([]), { timeout: 10_000, interval: 50 });
       expect(await store.snapshots.count({ interval })).toBe(3);
       expect(existsSync(cut!)).toBe(false);
+    } finally {
+      await writer.close();
+    }
+  });
+
+  it('a file that cannot be read (not a regular file, past the size cap) is logged and left where it is; the others are replayed and stored', async () => {
+    const interval = '2026-11-26-08-00';
+    const older = await writeSpool(dir, [snapshot(21, { interval })]);
+    const notAFile = join(dir, 'snapshots-2026-12-02T00-00-00-000Z-00000000.jsonl');
+    mkdirSync(notAFile);
+    // Sparse: past the 512 MiB cap without taking the space.
+    const tooLarge = join(dir, 'snapshots-2026-12-03T00-00-00-000Z-00000000.jsonl');
+    writeFileSync(tooLarge, '');
+    truncateSync(tooLarge, 600 * 1024 * 1024);
+    const newer = await writeSpool(dir, [snapshot(22, { interval }), snapshot(23, { interval })]);
+
+    const { logger, lines } = recordingLogger();
+    const writer = new BufferedSnapshotWriter(store, { minRetryDelayMs: 50, maxRetryDelayMs: 100 });
+    const spool = new HeldSnapshotSpool(dir, writer, logger);
+    try {
+      expect(await spool.replay()).toBe(3);
+      expect(lines.filter((l) => l.level === 50).map((l) => [l.msg, l.file])).toEqual([
+        ['spool file not readable; left as it is, the other files replayed', notAFile],
+        ['spool file not readable; left as it is, the other files replayed', tooLarge],
+      ]);
+      await vi.waitFor(() => expect(existsSync(newer!)).toBe(false), { timeout: 10_000, interval: 50 });
+      expect(existsSync(older!)).toBe(false);
+      expect(await store.snapshots.count({ interval })).toBe(3);
+      expect(readdirSync(dir).sort()).toEqual([notAFile, tooLarge].map((p) => p.slice(dir.length + 1)));
     } finally {
       await writer.close();
     }
