@@ -74,6 +74,11 @@ export function buildSupervisor(
       await scoreSpool?.keep();
     },
   });
+  // What a cycle left held for a store that is down goes to disk now, not only at a graceful
+  // shutdown: a killed validator loses none of it. Each never throws.
+  const checkpoint = (): void => {
+    for (const spool of [...spools, scoreSpool]) void spool?.checkpoint();
+  };
   const progress = new CycleProgress({
     logger: logger.child({ component: 'cycle-progress' }),
     metrics,
@@ -107,12 +112,12 @@ export function buildSupervisor(
     onScores: (scores) => {
       reports?.recordScores(scores);
       committer.update(scores);
+      // Also after late miners are stored and scored, which comes after the cycle's end.
+      checkpoint();
     },
     onCycle: (summary) => {
       metrics.ops.recordCycle(summary);
-      // What the cycle left held for a store that is down goes to disk now, not only at a
-      // graceful shutdown: a killed validator loses none of it. Each never throws.
-      for (const spool of [...spools, scoreSpool]) void spool?.checkpoint();
+      checkpoint();
     },
     progress,
     storedLists: ((lists) => (reports ? reports.wrapStoredLists(lists) : lists))(

@@ -7,12 +7,14 @@ import { newSpoolFileName, replaceSpoolFile, type SpoolKind } from '../store/spo
  * rename) with what is held each time it is saved, removed once nothing is. Saved after every
  * cycle that leaves writes held, not only at shutdown, so a validator killed during a store
  * outage (SIGKILL, the OOM killer, a power loss) still leaves them for the next start. Saves are
- * serialized and each writes what is held when it runs.
+ * serialized and each writes what is held when it runs, unless that is what the file holds.
  */
 export class RunSpoolFile {
   readonly #dir: string;
   readonly #name: string;
   #written = false;
+  /** What the file holds, as saved last. */
+  #last: readonly unknown[] = [];
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(dir: string, kind: SpoolKind) {
@@ -29,8 +31,11 @@ export class RunSpoolFile {
     const run = this.#queue.then(async () => {
       const docs = held();
       if (docs.length === 0 && !this.#written) return 0;
+      // The same records as the last save (a cycle's scores and its end both ask): no rewrite.
+      if (docs.length === this.#last.length && docs.every((doc, i) => doc === this.#last[i])) return docs.length;
       await replaceSpoolFile(this.#dir, this.#name, docs);
       this.#written = docs.length > 0;
+      this.#last = docs;
       return docs.length;
     });
     this.#queue = run.catch(() => undefined);
