@@ -132,4 +132,43 @@ describe('runtime: MongoDB down across a commit and its reveal (stand-in node)',
     expect(devnet.bestNumber).toBe(head + 2);
     expect((await store.weightCommits.recent({ hotkey, netuid }, 20)).filter((r) => r.mode === 'reveal')).toHaveLength(1);
   }, 180_000);
+
+  it('stopped before the store is back: the next start does not record the revealed commit as one that never landed', async () => {
+    const netuid = scenario.netuid;
+    const hotkey = app.signer.address;
+    await committer?.stop();
+    const options = {
+      chain: app.chain,
+      netuid,
+      signer: app.signer,
+      audit: store.weightCommits,
+      intervalMs: 600_000,
+      versionKey: 0n,
+      retryDelayMs: 100,
+      waitTimeoutMs: 60_000,
+      pendingGraceBlocks: 2,
+      logger: silentLogger(),
+      metrics: app.metrics,
+    };
+    committer = new WeightCommitter(options);
+    committer.update(SCORES);
+    committer.start();
+    await blocksUntil(() => devnet.pendingExtrinsics > 0, devnet.bestNumber + 200, 'commit in the pool');
+    mongo.failCommands({ commands: ['insert', 'update', 'find', 'aggregate', 'count'] });
+    devnet.produceBlock();
+    const [commit] = devnet.state.weightCommitsOf(hotkey, netuid);
+    expect(commit).toBeDefined();
+    await blocksUntil(() => devnet.state.weightCommitsOf(hotkey, netuid).length === 0, commit!.lastRevealBlock, 'revealed from memory');
+    // The process stops with the store still down: the commit's record stays the write-ahead one.
+    await committer.stop();
+    mongo.failCommands(null);
+
+    committer = new WeightCommitter(options);
+    expect(await committer.reconcile()).toEqual({ tracked: 0, dropped: 1, undecided: 0 });
+    const [record, ...more] = (await store.weightCommits.recent({ hotkey, netuid }, 20)).filter((r) => r.commit_hash === commit!.hash);
+    expect(more).toEqual([]);
+    expect(record).toMatchObject({ state: 'dropped', error_code: 'ERR_WEIGHTS_COMMIT_NOT_ON_CHAIN' });
+    expect(record!.error_message).not.toBe('the commit never landed on chain');
+    expect(record!.error_message).toMatch(/may have landed and been revealed or expired/);
+  }, 180_000);
 });
