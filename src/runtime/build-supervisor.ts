@@ -51,10 +51,12 @@ export function buildSupervisor(
     clock: CycleClock;
     /** With miner_report.enabled: what each miner's actor saw, for GET /miners/<hotkey>. */
     reports?: MinerReportStore | undefined;
+    /** The other spools (--mongodb.spool_dir) that save what is held after each cycle. */
+    spools?: ReadonlyArray<{ checkpoint(): Promise<void> } | undefined>;
   },
 ): { supervisor: Supervisor; progress: CycleProgress; scoreSpool: HeldRecordSpool<ScoreRecord> | undefined } {
   const { config, options, logger, metrics, closers } = ctx;
-  const { chain, signer, store, writer, submissions, deps, scorer, limiter, committer, clock, reports } = parts;
+  const { chain, signer, store, writer, submissions, deps, scorer, limiter, committer, clock, reports, spools = [] } = parts;
   const scoreLog = new BufferedScoreLog(store.scores, { logger: logger.child({ component: 'score-log' }), metrics });
   const scoreSpool = config.mongodb.spool_dir
     ? new HeldRecordSpool(config.mongodb.spool_dir, { name: 'scores', accept: wellFormedScoreRecords }, scoreLog, logger.child({ component: 'spool' }))
@@ -72,6 +74,11 @@ export function buildSupervisor(
       await scoreSpool?.keep();
     },
   });
+  // What a cycle left held for a store that is down goes to disk now, not only at a graceful
+  // shutdown: a killed validator loses none of it. Each never throws.
+  const checkpoint = (): void => {
+    for (const spool of [...spools, scoreSpool]) void spool?.checkpoint();
+  };
   const progress = new CycleProgress({
     logger: logger.child({ component: 'cycle-progress' }),
     metrics,
@@ -105,8 +112,13 @@ export function buildSupervisor(
     onScores: (scores) => {
       reports?.recordScores(scores);
       committer.update(scores);
+      // Also after late miners are stored and scored, which comes after the cycle's end.
+      checkpoint();
     },
-    onCycle: (summary) => metrics.ops.recordCycle(summary),
+    onCycle: (summary) => {
+      metrics.ops.recordCycle(summary);
+      checkpoint();
+    },
     progress,
     storedLists: ((lists) => (reports ? reports.wrapStoredLists(lists) : lists))(
       new StoredLists({ store: store.submissions, held: () => submissions.held, deps, logger: logger.child({ component: 'stored-lists' }) }),

@@ -1,5 +1,6 @@
 import type { Logger } from '../log.js';
-import { readSpoolFiles, removeSpool, writeSpoolFile, type SpoolKind } from '../store/spool-files.js';
+import { readSpoolFiles, removeSpool, type SpoolKind } from '../store/spool-files.js';
+import { RunSpoolFile, unreadableFile } from './run-spool-file.js';
 
 /** A buffer in front of the store whose held records a shutdown spools and a start holds again. */
 export interface HeldRecords<T> {
@@ -13,11 +14,11 @@ export interface HeldRecords<T> {
 
 /**
  * The score history's and the submissions records' part of `--mongodb.spool_dir`, as
- * HeldSnapshotSpool is the snapshots': records still held at shutdown are written to a file of
- * their kind, and the next start holds them again before its first cycle (both kinds are written
- * idempotently: score records by their own _id, submissions records by hotkey). A replayed file
- * is removed once what it held is stored, or at the next shutdown, which writes whatever is still
- * held (replayed records included) into one new file first.
+ * HeldSnapshotSpool is the snapshots': records held after a cycle and at shutdown are saved to
+ * this run's file of their kind (see RunSpoolFile), and the next start holds them again before its
+ * first cycle (both kinds are written idempotently: score records by their own _id, submissions
+ * records by hotkey). A replayed file is removed once what it held is stored or saved again in
+ * this run's file.
  */
 export class HeldRecordSpool<T> {
   readonly #dir: string;
@@ -25,8 +26,11 @@ export class HeldRecordSpool<T> {
   readonly #accept: (docs: readonly unknown[]) => { records: T[]; skipped: number };
   readonly #source: HeldRecords<T>;
   readonly #logger: Logger;
+  readonly #file: RunSpoolFile;
   #replayed: string[] = [];
   #stopping = false;
+  /** A save is due once the buffer has stored what it holds. */
+  #armed = false;
 
   constructor(
     dir: string,
@@ -39,11 +43,12 @@ export class HeldRecordSpool<T> {
     this.#accept = kind.accept;
     this.#source = source;
     this.#logger = logger;
+    this.#file = new RunSpoolFile(dir, kind.name);
   }
 
   /** At start-up, before the first cycle: every spool file's records are held again. */
   async replay(): Promise<number> {
-    const files = await readSpoolFiles(this.#dir, this.#kind);
+    const files = await readSpoolFiles(this.#dir, this.#kind, undefined, (path, error) => unreadableFile(this.#logger, path, error));
     let count = 0;
     for (const file of files) {
       const { records, skipped } = this.#accept(file.docs);
@@ -69,19 +74,53 @@ export class HeldRecordSpool<T> {
     return count;
   }
 
-  /** At shutdown, after the last flush: what is still held goes to a new spool file. */
+  /**
+   * After a cycle: what the buffer holds is saved to this run's file (and the file is saved again,
+   * empty, once the buffer has stored it all), so a crash loses none of it. Never throws.
+   */
+  checkpoint(): Promise<void> {
+    return this.#save(true);
+  }
+
+  /** `rearm`: once the store has taken what is held, save again (no more than once per cycle). */
+  async #save(rearm: boolean): Promise<void> {
+    if (this.#stopping) return;
+    try {
+      const saved = await this.#file.save(() => this.#source.held);
+      if (saved > 0) {
+        this.#logger.info({ pending: saved, file: this.#file.path }, `held ${this.#kind} records saved to the spool until the store takes them`);
+        if (rearm && !this.#armed) {
+          this.#armed = true;
+          void this.#source.whenDrained().then(() => {
+            this.#armed = false;
+            return this.#save(false);
+          });
+        }
+      }
+      await this.#forgetReplayed();
+    } catch (error) {
+      this.#logger.error({ err: error, pending: this.#source.pending, file: this.#file.path }, `held ${this.#kind} records could not be saved to the spool; a crash before the store is back loses them`);
+    }
+  }
+
+  /** At shutdown, after the last flush: what is still held goes to this run's file. */
   async keep(): Promise<void> {
     this.#stopping = true;
     const held = this.#source.held;
     try {
-      const path = await writeSpoolFile(this.#dir, this.#kind, held);
-      if (path) this.#logger.warn({ pending: held.length, file: path }, `store unreachable at shutdown; held ${this.#kind} records spooled for the next start`);
+      if ((await this.#file.save(() => held)) > 0) this.#logger.warn({ pending: held.length, file: this.#file.path }, `store unreachable at shutdown; held ${this.#kind} records spooled for the next start`);
     } catch (error) {
       // The replayed files stay: they still hold part of what is lost now.
       this.#logger.error({ err: error, pending: held.length }, `held ${this.#kind} records could not be spooled; not stored`);
       return;
     }
-    await removeSpool(this.#replayed);
+    await this.#forgetReplayed();
+  }
+
+  /** What the replayed files held is now stored or in this run's file. */
+  async #forgetReplayed(): Promise<void> {
+    const replayed = this.#replayed;
     this.#replayed = [];
+    await removeSpool(replayed);
   }
 }

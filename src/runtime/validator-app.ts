@@ -139,7 +139,7 @@ export class ValidatorApp {
       logger.info({ threads, ms: Math.round(performance.now() - warmStarted) }, 'worker pool started');
       const { committer, consensus } = buildWeights(ctx, { chain, store, signer });
       const reports = config.miner_report.enabled ? new MinerReportStore({ aiThreshold: config.ai.threshold, requireSigned: config.require_signed_submissions }) : undefined;
-      const { supervisor, progress, scoreSpool } = buildSupervisor(ctx, { chain, signer, store, writer, submissions, deps, scorer, limiter, committer, clock, reports });
+      const { supervisor, progress, scoreSpool } = buildSupervisor(ctx, { chain, signer, store, writer, submissions, deps, scorer, limiter, committer, clock, reports, spools: [spool, submissionSpool] });
       // Score history and submissions records a shutdown during an outage kept on disk: held
       // again before the first cycle, so the next write stores them (or the next shutdown keeps them).
       for (const records of [submissionSpool, scoreSpool]) {

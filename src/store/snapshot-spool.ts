@@ -22,9 +22,9 @@ export function writeSpool(dir: string, snapshots: readonly MetricSnapshot[], ma
   return writeSpoolFile(dir, 'snapshots', snapshots, maxBytes);
 }
 
-/** The whole snapshot spool files in `dir`, oldest first; none when `dir` does not exist. */
-export async function readSpool(dir: string, maxBytes = DEFAULT_SPOOL_MAX_BYTES): Promise<SpoolFile[]> {
-  return (await readSpoolFiles(dir, 'snapshots', maxBytes)).map(({ path, docs, unreadable }) => {
+/** The whole snapshot spool files in `dir`, oldest first; none when `dir` does not exist (see readSpoolFiles). */
+export async function readSpool(dir: string, maxBytes = DEFAULT_SPOOL_MAX_BYTES, onUnreadable?: (path: string, error: unknown) => void): Promise<SpoolFile[]> {
+  return (await readSpoolFiles(dir, 'snapshots', maxBytes, onUnreadable)).map(({ path, docs, unreadable }) => {
     const { snapshots, skipped } = wellFormedSnapshots(docs);
     return { path, snapshots, skipped: skipped + unreadable };
   });

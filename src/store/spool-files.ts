@@ -45,6 +45,11 @@ function decodeLine(line: string): unknown {
   });
 }
 
+/** A name for a new `kind` file (`<kind>-<time>-<random>.jsonl`): read back oldest first by name. */
+export function newSpoolFileName(kind: SpoolKind): string {
+  return `${kind}-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}${SUFFIX}`;
+}
+
 /**
  * Writes `docs` to a new `kind` file in `dir` (created if missing) and returns its path; nothing
  * is written for an empty list. Refuses (ERR_STORE_SPOOL_FULL) past `maxBytes` rather than fill
@@ -56,8 +61,7 @@ export async function writeSpoolFile(dir: string, kind: SpoolKind, docs: readonl
   const bytes = lines.reduce((n, line) => n + Buffer.byteLength(line) + 1, 0);
   if (bytes > maxBytes) throw new StoreError(`${docs.length} held ${kind} need ${bytes} bytes, over the spool's ${maxBytes}`, 'ERR_STORE_SPOOL_FULL');
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const name = `${kind}-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}${SUFFIX}`;
-  const path = join(dir, name);
+  const path = join(dir, newSpoolFileName(kind));
   await writeThenRename(`${path}.tmp`, 'wx', lines, path);
   // The rename itself is durable only once the directory is synced.
   await syncDirectory(dir);
@@ -68,12 +72,18 @@ export async function writeSpoolFile(dir: string, kind: SpoolKind, docs: readonl
 async function writeThenRename(temporary: string, flag: 'w' | 'wx', lines: readonly string[], path: string): Promise<void> {
   const file = await open(temporary, flag, 0o600);
   try {
-    await file.writeFile(lines.join('\n') + '\n');
-    await file.sync();
-  } finally {
-    await file.close();
+    try {
+      await file.writeFile(lines.join('\n') + '\n');
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(temporary, path);
+  } catch (error) {
+    // A write cut short (a full disk) leaves nothing behind to fill it further.
+    await rm(temporary, { force: true }).catch(() => undefined);
+    throw error;
   }
-  await rename(temporary, path);
 }
 
 /**
@@ -112,8 +122,18 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-/** The whole `kind` files in `dir`, oldest first, decoded line by line; none when `dir` does not exist. */
-export async function readSpoolFiles(dir: string, kind: SpoolKind, maxBytes = DEFAULT_SPOOL_MAX_BYTES): Promise<RawSpoolFile[]> {
+/**
+ * The whole `kind` files in `dir`, oldest first, decoded line by line; none when `dir` does not
+ * exist. A file that cannot be read (past `maxBytes`, not a regular file, refused by the file
+ * system) fails the whole read, unless `onUnreadable` is given: then it is told of it, and the file
+ * is left out (and left where it is) while the others are read.
+ */
+export async function readSpoolFiles(
+  dir: string,
+  kind: SpoolKind,
+  maxBytes = DEFAULT_SPOOL_MAX_BYTES,
+  onUnreadable?: (path: string, error: unknown) => void,
+): Promise<RawSpoolFile[]> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -124,10 +144,18 @@ export async function readSpoolFiles(dir: string, kind: SpoolKind, maxBytes = DE
   const out: RawSpoolFile[] = [];
   for (const name of names.filter((n) => n.startsWith(`${kind}-`) && n.endsWith(SUFFIX)).sort()) {
     const path = join(dir, name);
-    if ((await stat(path)).size > maxBytes) throw new StoreError(`spool file ${path} is over ${maxBytes} bytes`, 'ERR_STORE_SPOOL_FULL');
+    let text: string;
+    try {
+      if ((await stat(path)).size > maxBytes) throw new StoreError(`spool file ${path} is over ${maxBytes} bytes`, 'ERR_STORE_SPOOL_FULL');
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      if (!onUnreadable) throw error;
+      onUnreadable(path, error);
+      continue;
+    }
     const docs: unknown[] = [];
     let unreadable = 0;
-    for (const line of (await readFile(path, 'utf8')).split('\n')) {
+    for (const line of text.split('\n')) {
       if (line === '') continue;
       try {
         docs.push(decodeLine(line));

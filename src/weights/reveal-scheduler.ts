@@ -216,6 +216,8 @@ export class RevealScheduler {
     let tracked = 0;
     let dropped = 0;
     let undecided = 0;
+    /** Our LastUpdate, read once a pending record is found missing from the chain. */
+    let lastUpdate: number | null | 'unread' = 'unread';
     for (const record of records) {
       const ref: AuditRef = { id: record.id };
       const commit = record.salt && record.salt.length > 0 ? this.#fromRecord(record, record.salt) : null;
@@ -241,10 +243,22 @@ export class RevealScheduler {
       }
       if (commit) this.#tracked.delete(commit.hash);
       const expired = record.reveal_until_block !== undefined && head >= record.reveal_until_block;
+      let message = 'the commit is no longer on chain';
+      if (record.state === 'pending') {
+        // A commit sets our LastUpdate to its block, after the block it was sent at: none since
+        // means it never landed. One since may be this commit, revealed or expired by a run
+        // whose record updates were lost (the store down until it stopped).
+        if (lastUpdate === 'unread') lastUpdate = (await o.chain.validatorStatus(o.netuid, hotkey)).lastUpdate;
+        const landedSince = lastUpdate !== null && record.intended_block !== undefined && lastUpdate > record.intended_block;
+        message = landedSince
+          ? 'the commit is not on chain; weights of ours landed after it was sent, so it may have landed and been revealed or expired without its record being updated'
+          : 'the commit never landed on chain';
+        if (landedSince) o.logger.warn({ id: record.id, intendedBlock: record.intended_block, lastUpdate }, 'a pending weight commit is not on chain and may have landed; recorded as dropped');
+      }
       await o.trail.update(ref, {
         state: expired ? 'expired' : 'dropped',
         error_code: record.state === 'pending' ? NOT_ON_CHAIN : (record.error_code ?? NOT_ON_CHAIN),
-        error_message: record.state === 'pending' ? 'the commit never landed on chain' : 'the commit is no longer on chain',
+        error_message: message,
       });
       dropped++;
     }

@@ -1,0 +1,94 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MongoClient } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.js';
+import { EmbeddedMongoServer } from '../../src/devnet/mongo/embedded-mongo-server.js';
+import { buildScenario, type Scenario } from '../../src/devnet/scenario.js';
+import { SubtensorDevnet } from '../../src/devnet/subtensor/index.js';
+import { EMBEDDED_HYPERPARAMETERS, scenarioNeurons } from '../../src/runtime/embedded-network.js';
+import { startValidator } from '../../src/runtime/validator-app.js';
+import { readSpoolFiles } from '../../src/store/spool-files.js';
+import { devnetValidateFlags, spawnValidateOnce } from './validate-child.js';
+
+const MINERS = 6;
+const DB = 'spool-crash';
+
+/**
+ * A validator killed with SIGKILL (the OOM killer, `docker kill`, a power loss) while MongoDB
+ * refuses writes: no shutdown path runs, so only what was saved to the spool after the cycle
+ * survives. The next start, with MongoDB back, stores all of it once. Before, the held writes
+ * reached the spool only at a graceful stop and were lost here.
+ */
+describe('runtime: a validator killed during a store outage', () => {
+  let scenario: Scenario;
+  let devnet: SubtensorDevnet;
+  let mongo: EmbeddedMongoServer;
+  let spoolDir: string;
+  beforeAll(async () => {
+    scenario = await buildScenario({ miners: MINERS });
+    // Blocks only when the test makes them: once the cycle's set_weights is in the pool none
+    // comes, so the process is still waiting for it when it is killed.
+    devnet = await SubtensorDevnet.start({ port: 0, autoBlocks: false, netuid: scenario.netuid, neurons: scenarioNeurons(scenario), hyperparameters: EMBEDDED_HYPERPARAMETERS });
+    mongo = await EmbeddedMongoServer.start();
+    spoolDir = mkdtempSync(join(tmpdir(), 'iv-spool-crash-'));
+  }, 60_000);
+  afterAll(async () => {
+    await mongo?.close();
+    await devnet?.close();
+    rmSync(spoolDir, { recursive: true, force: true });
+  });
+
+  const spooled = async () => ({
+    snapshots: (await readSpoolFiles(spoolDir, 'snapshots')).flatMap((f) => f.docs),
+    scores: (await readSpoolFiles(spoolDir, 'scores')).flatMap((f) => f.docs),
+    submissions: (await readSpoolFiles(spoolDir, 'submissions')).flatMap((f) => f.docs),
+  });
+
+  it('leaves the cycle\'s held snapshots, score and submissions records in the spool; the next start stores each once', async () => {
+    const flags = devnetValidateFlags({ chainEndpoint: devnet.url, db: DB, spoolDir });
+    mongo.failCommands({ commands: ['update', 'insert'] });
+    const { child, exited, log } = spawnValidateOnce({ flags, miners: MINERS, mongoUri: mongo.uri });
+    let held: Awaited<ReturnType<typeof spooled>>;
+    try {
+      const blocks = setInterval(() => {
+        if (devnet.pendingExtrinsics === 0) devnet.produceBlock();
+      }, 100);
+      try {
+        await vi.waitFor(() => expect(devnet.pendingExtrinsics).toBeGreaterThan(0), { timeout: 120_000, interval: 100 });
+      } finally {
+        clearInterval(blocks);
+      }
+      // The cycle is over (its weights wait in the pool): what it holds is on disk.
+      held = await vi.waitFor(async () => {
+        const now = await spooled();
+        expect(now.snapshots.length).toBeGreaterThan(0);
+        expect(now.scores.length).toBeGreaterThan(0);
+        expect(now.submissions).toHaveLength(MINERS);
+        return now;
+      }, { timeout: 30_000, interval: 100 });
+      child.kill('SIGKILL');
+      expect(await exited).toBe('SIGKILL');
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw new Error(`${(error as Error).message}; validator log:\n${log()}`);
+    }
+    expect(readdirSync(spoolDir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+
+    mongo.failCommands(null);
+    const config = loadConfig({ env: {}, flags: { ...flags, 'mongodb.uri': mongo.uri, 'logging.level': 'silent' } });
+    const app = await startValidator(config, { miners: MINERS, metricsServer: false });
+    const client = await MongoClient.connect(mongo.uri);
+    try {
+      await vi.waitFor(() => expect(readdirSync(spoolDir)).toEqual([]), { timeout: 30_000, interval: 100 });
+      const db = client.db(DB);
+      expect(await db.collection('metric_snapshots').countDocuments()).toBe(held.snapshots.length);
+      expect(await db.collection('scores').countDocuments()).toBe(held.scores.length);
+      expect(await db.collection('submissions').countDocuments()).toBe(MINERS);
+    } finally {
+      await client.close();
+      await app.stop();
+    }
+  }, 240_000);
+});
