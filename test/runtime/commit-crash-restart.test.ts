@@ -4,11 +4,11 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { initCrypto } from '../../src/crypto/index.js';
 import { buildScenario, type Scenario } from '../../src/devnet/scenario.js';
 import { SubtensorDevnet } from '../../src/devnet/subtensor/index.js';
-import { EMBEDDED_HYPERPARAMETERS, scenarioNeurons } from '../../src/runtime/embedded-network.js';
 import { startValidator } from '../../src/runtime/validator-app.js';
 import { openStore } from '../../src/runtime/open-store.js';
 import type { MongoStore } from '../../src/store/mongo-store.js';
 import { devnetValidateFlags, spawnValidateOnce } from './validate-child.js';
+import { blocksUntil as produceBlocksUntil, startManualCommitRevealDevnet } from '../weights/manual-blocks.js';
 
 const MINERS = 8;
 const DB = 'crash-restart';
@@ -25,13 +25,7 @@ describe('commit-reveal across a validator crash (stand-in node)', () => {
   beforeAll(async () => {
     scenario = await buildScenario({ miners: MINERS });
     // Blocks only when the test makes them, so the crash lands between two known blocks.
-    devnet = await SubtensorDevnet.start({
-      port: 0,
-      autoBlocks: false,
-      netuid: scenario.netuid,
-      neurons: scenarioNeurons(scenario),
-      hyperparameters: { ...EMBEDDED_HYPERPARAMETERS, commitRevealWeightsEnabled: true },
-    });
+    devnet = await startManualCommitRevealDevnet(scenario);
     store = await openStore({ db: DB });
   }, 60_000);
   afterAll(async () => {
@@ -40,19 +34,8 @@ describe('commit-reveal across a validator crash (stand-in node)', () => {
   });
 
   /** Produces a block every 100 ms until `until()` holds. */
-  const blocksUntil = (until: () => boolean, timeoutMs: number) =>
-    new Promise<void>((resolve, reject) => {
-      const deadline = Date.now() + timeoutMs;
-      const timer = setInterval(() => {
-        if (until()) {
-          clearInterval(timer);
-          resolve();
-        } else if (Date.now() > deadline) {
-          clearInterval(timer);
-          reject(new Error('condition not reached while producing blocks'));
-        } else devnet.produceBlock();
-      }, 100);
-    });
+  const blocksUntil = (until: () => boolean | Promise<boolean>, timeoutMs: number, what?: string): Promise<void> =>
+    produceBlocksUntil(devnet, until, { timeoutMs }, what, 100);
 
   it('the restarted validator reveals the commit the killed one never recorded as included', async () => {
     await initCrypto();

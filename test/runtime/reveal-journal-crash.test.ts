@@ -8,13 +8,13 @@ import { silentLogger } from '../../src/log.js';
 import { initCrypto } from '../../src/crypto/index.js';
 import { buildScenario, type Scenario } from '../../src/devnet/scenario.js';
 import { SubtensorDevnet } from '../../src/devnet/subtensor/index.js';
-import { EMBEDDED_HYPERPARAMETERS, scenarioNeurons } from '../../src/runtime/embedded-network.js';
 import { openStore } from '../../src/runtime/open-store.js';
 import { RevealSpool } from '../../src/runtime/reveal-spool.js';
 import { startValidator } from '../../src/runtime/validator-app.js';
 import type { MongoStore } from '../../src/store/mongo-store.js';
 import { devnetValidateFlags, spawnValidateOnce } from './validate-child.js';
 import { closedPort } from '../helpers/closed-port.js';
+import { blocksUntil as produceBlocksUntil, startManualCommitRevealDevnet } from '../weights/manual-blocks.js';
 
 const MINERS = 8;
 const DB = 'journal-crash';
@@ -33,13 +33,7 @@ describe('reveal journal across a SIGKILL and a start with MongoDB down (stand-i
   beforeAll(async () => {
     scenario = await buildScenario({ miners: MINERS });
     // Blocks only when the test makes them, so the kill lands between two known blocks.
-    devnet = await SubtensorDevnet.start({
-      port: 0,
-      autoBlocks: false,
-      netuid: scenario.netuid,
-      neurons: scenarioNeurons(scenario),
-      hyperparameters: { ...EMBEDDED_HYPERPARAMETERS, commitRevealWeightsEnabled: true },
-    });
+    devnet = await startManualCommitRevealDevnet(scenario);
     store = await openStore({ db: DB });
     spoolDir = mkdtempSync(join(tmpdir(), 'iv-reveal-journal-'));
   }, 60_000);
@@ -50,18 +44,8 @@ describe('reveal journal across a SIGKILL and a start with MongoDB down (stand-i
   });
 
   /** Produces a block every 100 ms until `until()` holds; gives up past `lastBlock`. */
-  const blocksUntil = (until: () => boolean, lastBlock: number) =>
-    new Promise<void>((resolve, reject) => {
-      const timer = setInterval(() => {
-        if (until()) {
-          clearInterval(timer);
-          resolve();
-        } else if (devnet.produceBlock().number > lastBlock) {
-          clearInterval(timer);
-          reject(new Error(`condition not reached by block ${lastBlock}`));
-        }
-      }, 100);
-    });
+  const blocksUntil = (until: () => boolean | Promise<boolean>, lastBlock: number, what?: string): Promise<void> =>
+    produceBlocksUntil(devnet, until, { lastBlock }, what, 100);
 
   it('the restarted validator reveals the killed one\'s commit from the journal inside its window', async () => {
     await initCrypto();

@@ -4,21 +4,15 @@ import { EmbeddedMongoServer } from '../../src/devnet/mongo/embedded-mongo-serve
 import { buildScenario, type Scenario } from '../../src/devnet/scenario.js';
 import { SubtensorDevnet } from '../../src/devnet/subtensor/index.js';
 import { silentLogger } from '../../src/log.js';
-import { EMBEDDED_HYPERPARAMETERS, scenarioNeurons } from '../../src/runtime/embedded-network.js';
 import { openStore } from '../../src/runtime/open-store.js';
 import { startValidator, type ValidatorApp } from '../../src/runtime/validator-app.js';
 import type { MongoStore } from '../../src/store/mongo-store.js';
 import { WeightCommitter } from '../../src/weights/weight-committer.js';
-import { cycleScores } from '../weights/cycle-scores.js';
+import { blocksUntil as produceBlocksUntil, startManualCommitRevealDevnet, TWO_MINERS } from '../weights/manual-blocks.js';
 
 const MINERS = 4;
 
-const SCORES = cycleScores({
-  interval: '2026-01-01-02-00',
-  neurons: [0, 1, 2, 3, 4],
-  scores: [[1, 'a', 4], [2, 'b', 2]],
-  top: [1, 2],
-});
+const SCORES = TWO_MINERS;
 
 /**
  * MongoDB goes down once a commit's write-ahead record is stored and its commit_weights is on
@@ -35,13 +29,7 @@ describe('runtime: MongoDB down across a commit and its reveal (stand-in node)',
   let committer: WeightCommitter | undefined;
   beforeAll(async () => {
     scenario = await buildScenario({ miners: MINERS });
-    devnet = await SubtensorDevnet.start({
-      port: 0,
-      autoBlocks: false,
-      netuid: scenario.netuid,
-      neurons: scenarioNeurons(scenario),
-      hyperparameters: { ...EMBEDDED_HYPERPARAMETERS, commitRevealWeightsEnabled: true },
-    });
+    devnet = await startManualCommitRevealDevnet(scenario);
     mongo = await EmbeddedMongoServer.start();
     store = await openStore({ uri: mongo.uri, db: 'store-down-commit-reveal', serverSelectionTimeoutMS: 300, connectTimeoutMS: 300 });
     const flags = {
@@ -71,18 +59,8 @@ describe('runtime: MongoDB down across a commit and its reveal (stand-in node)',
   });
 
   /** Produces a block every 50 ms until `until()` holds or `lastBlock` is passed. */
-  const blocksUntil = (until: () => boolean, lastBlock: number, what: string) =>
-    new Promise<void>((resolve, reject) => {
-      const timer = setInterval(() => {
-        if (until()) {
-          clearInterval(timer);
-          resolve();
-        } else if (devnet.produceBlock().number > lastBlock) {
-          clearInterval(timer);
-          reject(new Error(`not reached by block ${lastBlock}: ${what}`));
-        }
-      }, 50);
-    });
+  const blocksUntil = (until: () => boolean | Promise<boolean>, lastBlock: number, what?: string): Promise<void> =>
+    produceBlocksUntil(devnet, until, { lastBlock }, what, 50);
 
   it('the reveal goes out in its window once; the records catch up when the store is back', async () => {
     const netuid = scenario.netuid;

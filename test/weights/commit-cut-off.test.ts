@@ -3,21 +3,15 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { buildScenario, type Scenario } from '../../src/devnet/scenario.js';
 import { SubtensorDevnet } from '../../src/devnet/subtensor/index.js';
 import { silentLogger } from '../../src/log.js';
-import { EMBEDDED_HYPERPARAMETERS, scenarioNeurons } from '../../src/runtime/embedded-network.js';
 import { openStore } from '../../src/runtime/open-store.js';
 import { startValidator, type ValidatorApp } from '../../src/runtime/validator-app.js';
 import type { MongoStore } from '../../src/store/mongo-store.js';
 import { WeightCommitter } from '../../src/weights/weight-committer.js';
-import { cycleScores } from './cycle-scores.js';
+import { blocksUntil as produceBlocksUntil, startManualCommitRevealDevnet, TWO_MINERS } from './manual-blocks.js';
 
 const MINERS = 4;
 
-const SCORES = cycleScores({
-  interval: '2026-01-01-02-00',
-  neurons: [0, 1, 2, 3, 4],
-  scores: [[1, 'a', 4], [2, 'b', 2]],
-  top: [1, 2],
-});
+const SCORES = TWO_MINERS;
 
 /**
  * Commit-reveal on the stand-in node with blocks made by the test: the node drops every socket
@@ -32,13 +26,7 @@ describe('a commit cut off after it reached the node', () => {
   let committer: WeightCommitter | undefined;
   beforeAll(async () => {
     scenario = await buildScenario({ miners: MINERS });
-    devnet = await SubtensorDevnet.start({
-      port: 0,
-      autoBlocks: false,
-      netuid: scenario.netuid,
-      neurons: scenarioNeurons(scenario),
-      hyperparameters: { ...EMBEDDED_HYPERPARAMETERS, commitRevealWeightsEnabled: true },
-    });
+    devnet = await startManualCommitRevealDevnet(scenario);
     store = await openStore({ db: 'commit-cut-off' });
     const flags = {
       'subtensor.network': 'local',
@@ -61,19 +49,8 @@ describe('a commit cut off after it reached the node', () => {
   });
 
   /** Produces a block every 50 ms until `until()` holds. */
-  const blocksUntil = (until: () => boolean, timeoutMs: number, what = '') =>
-    new Promise<void>((resolve, reject) => {
-      const deadline = Date.now() + timeoutMs;
-      const timer = setInterval(() => {
-        if (until()) {
-          clearInterval(timer);
-          resolve();
-        } else if (Date.now() > deadline) {
-          clearInterval(timer);
-          reject(new Error(`condition not reached while producing blocks: ${what}`));
-        } else devnet.produceBlock();
-      }, 50);
-    });
+  const blocksUntil = (until: () => boolean | Promise<boolean>, timeoutMs: number, what?: string): Promise<void> =>
+    produceBlocksUntil(devnet, until, { timeoutMs }, what, 50);
 
   it('is found on chain after the reconnect and revealed: one commit, one reveal', async () => {
     const netuid = scenario.netuid;

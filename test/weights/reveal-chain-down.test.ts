@@ -3,21 +3,15 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { buildScenario, type Scenario } from '../../src/devnet/scenario.js';
 import { SubtensorDevnet } from '../../src/devnet/subtensor/index.js';
 import { createLogger } from '../../src/log.js';
-import { EMBEDDED_HYPERPARAMETERS, scenarioNeurons } from '../../src/runtime/embedded-network.js';
 import { openStore } from '../../src/runtime/open-store.js';
 import { startValidator, type ValidatorApp } from '../../src/runtime/validator-app.js';
 import type { MongoStore } from '../../src/store/mongo-store.js';
 import { WeightCommitter } from '../../src/weights/weight-committer.js';
-import { cycleScores } from './cycle-scores.js';
+import { blocksUntil as produceBlocksUntil, startManualCommitRevealDevnet, TWO_MINERS } from './manual-blocks.js';
 
 const MINERS = 4;
 
-const SCORES = cycleScores({
-  interval: '2026-01-01-02-00',
-  neurons: [0, 1, 2, 3, 4],
-  scores: [[1, 'a', 4], [2, 'b', 2]],
-  top: [1, 2],
-});
+const SCORES = TWO_MINERS;
 
 /**
  * The Subtensor node unreachable while a commit's reveal window is open (every connection is
@@ -36,15 +30,8 @@ describe('the chain down inside a reveal window (stand-in node)', () => {
   const errors: string[] = [];
   beforeAll(async () => {
     scenario = await buildScenario({ miners: MINERS });
-    devnet = await SubtensorDevnet.start({
-      port: 0,
-      autoBlocks: false,
-      netuid: scenario.netuid,
-      neurons: scenarioNeurons(scenario),
-      hyperparameters: { ...EMBEDDED_HYPERPARAMETERS, commitRevealWeightsEnabled: true },
-      onRequest: () => {
-        if (down) devnet.dropConnections();
-      },
+    devnet = await startManualCommitRevealDevnet(scenario, () => {
+      if (down) devnet.dropConnections();
     });
     store = await openStore({ db: 'reveal-chain-down' });
     const flags = {
@@ -77,20 +64,8 @@ describe('the chain down inside a reveal window (stand-in node)', () => {
     for (let i = 0; i < n; i++) devnet.produceBlock();
   };
   /** Produces a block every 50 ms until `until()` holds or `lastBlock` is passed. */
-  const blocksUntil = (until: () => boolean | Promise<boolean>, lastBlock: number, what: string) =>
-    new Promise<void>((resolve, reject) => {
-      const timer = setInterval(() => {
-        void Promise.resolve(until()).then((done) => {
-          if (done) {
-            clearInterval(timer);
-            resolve();
-          } else if (devnet.produceBlock().number > lastBlock) {
-            clearInterval(timer);
-            reject(new Error(`not reached by block ${lastBlock}: ${what}`));
-          }
-        });
-      }, 50);
-    });
+  const blocksUntil = (until: () => boolean | Promise<boolean>, lastBlock: number, what?: string): Promise<void> =>
+    produceBlocksUntil(devnet, until, { lastBlock }, what, 50);
   const ofCommit = async (hash: string) =>
     (await store.weightCommits.recent({ hotkey: app.signer.address, netuid: scenario.netuid }, 50)).filter((r) => r.commit_hash === hash);
   /** The node answers this client again. */
