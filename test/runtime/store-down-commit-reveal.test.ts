@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadConfig } from '../../src/config/load-config.js';
 import { EmbeddedMongoServer } from '../../src/devnet/mongo/embedded-mongo-server.js';
 import { buildScenario, type Scenario } from '../../src/devnet/scenario.js';
 import { SubtensorDevnet } from '../../src/devnet/subtensor/index.js';
 import { silentLogger } from '../../src/log.js';
 import { openStore } from '../../src/runtime/open-store.js';
-import { startValidator, type ValidatorApp } from '../../src/runtime/validator-app.js';
+import type { ValidatorApp } from '../../src/runtime/validator-app.js';
 import type { MongoStore } from '../../src/store/mongo-store.js';
 import { WeightCommitter } from '../../src/weights/weight-committer.js';
-import { blocksUntil as produceBlocksUntil, startManualCommitRevealDevnet, TWO_MINERS } from '../weights/manual-blocks.js';
+import { blocksUntil as produceBlocksUntil, startManualCommitRevealDevnet, TWO_MINERS, startValidatorOnDevnet, appCommitter } from '../weights/manual-blocks.js';
 
 const MINERS = 4;
 
@@ -32,17 +31,7 @@ describe('runtime: MongoDB down across a commit and its reveal (stand-in node)',
     devnet = await startManualCommitRevealDevnet(scenario);
     mongo = await EmbeddedMongoServer.start();
     store = await openStore({ uri: mongo.uri, db: 'store-down-commit-reveal', serverSelectionTimeoutMS: 300, connectTimeoutMS: 300 });
-    const flags = {
-      'subtensor.network': 'local',
-      'mongodb.spool_dir': 'off',
-      'subtensor.chain_endpoint': devnet.url,
-      services: 'embedded',
-      'wallet.path': '/nonexistent-wallets',
-      'pool.threads': 1,
-      'metrics.port': 0,
-      'logging.level': 'silent',
-    };
-    app = await startValidator(loadConfig({ env: {}, flags }), { storeInstance: store, miners: MINERS, metricsServer: false });
+    app = await startValidatorOnDevnet(devnet, store, MINERS);
   }, 60_000);
   afterAll(async () => {
     mongo?.failCommands(null);
@@ -65,18 +54,7 @@ describe('runtime: MongoDB down across a commit and its reveal (stand-in node)',
   it('the reveal goes out in its window once; the records catch up when the store is back', async () => {
     const netuid = scenario.netuid;
     const hotkey = app.signer.address;
-    committer = new WeightCommitter({
-      chain: app.chain,
-      netuid,
-      signer: app.signer,
-      audit: store.weightCommits,
-      intervalMs: 600_000,
-      versionKey: 0n,
-      retryDelayMs: 100,
-      waitTimeoutMs: 60_000,
-      logger: silentLogger(),
-      metrics: app.metrics,
-    });
+    committer = appCommitter(app, store);
     committer.update(SCORES);
     committer.start();
     // The write-ahead record is stored before commit_weights is sent: once it waits in the pool,

@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadConfig } from '../../src/config/load-config.js';
 import { buildScenario, type Scenario } from '../../src/devnet/scenario.js';
 import { SubtensorDevnet } from '../../src/devnet/subtensor/index.js';
-import { silentLogger } from '../../src/log.js';
 import { openStore } from '../../src/runtime/open-store.js';
-import { startValidator, type ValidatorApp } from '../../src/runtime/validator-app.js';
+import type { ValidatorApp } from '../../src/runtime/validator-app.js';
 import type { MongoStore } from '../../src/store/mongo-store.js';
-import { WeightCommitter } from '../../src/weights/weight-committer.js';
-import { blocksUntil as produceBlocksUntil, startManualCommitRevealDevnet, TWO_MINERS } from './manual-blocks.js';
+import type { WeightCommitter } from '../../src/weights/weight-committer.js';
+import { blocksUntil as produceBlocksUntil, startManualCommitRevealDevnet, TWO_MINERS, startValidatorOnDevnet, appCommitter } from './manual-blocks.js';
 
 const MINERS = 4;
 
@@ -28,18 +26,7 @@ describe('a commit cut off after it reached the node', () => {
     scenario = await buildScenario({ miners: MINERS });
     devnet = await startManualCommitRevealDevnet(scenario);
     store = await openStore({ db: 'commit-cut-off' });
-    const flags = {
-      'subtensor.network': 'local',
-      // Never the real home's spool: a test must neither read nor write it.
-      'mongodb.spool_dir': 'off',
-      'subtensor.chain_endpoint': devnet.url,
-      services: 'embedded',
-      'wallet.path': '/nonexistent-wallets',
-      'pool.threads': 1,
-      'metrics.port': 0,
-      'logging.level': 'silent',
-    };
-    app = await startValidator(loadConfig({ env: {}, flags }), { storeInstance: store, miners: MINERS, metricsServer: false });
+    app = await startValidatorOnDevnet(devnet, store, MINERS);
   }, 60_000);
   afterAll(async () => {
     await committer?.stop();
@@ -55,18 +42,7 @@ describe('a commit cut off after it reached the node', () => {
   it('is found on chain after the reconnect and revealed: one commit, one reveal', async () => {
     const netuid = scenario.netuid;
     const hotkey = app.signer.address;
-    committer = new WeightCommitter({
-      chain: app.chain,
-      netuid,
-      signer: app.signer,
-      audit: store.weightCommits,
-      intervalMs: 600_000,
-      versionKey: 0n,
-      retryDelayMs: 100,
-      waitTimeoutMs: 60_000,
-      logger: silentLogger(),
-      metrics: app.metrics,
-    });
+    committer = appCommitter(app, store);
     committer.update(SCORES);
     let settled = false;
     const committing = committer.commitNow().finally(() => (settled = true));

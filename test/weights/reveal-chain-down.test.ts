@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadConfig } from '../../src/config/load-config.js';
 import { buildScenario, type Scenario } from '../../src/devnet/scenario.js';
 import { SubtensorDevnet } from '../../src/devnet/subtensor/index.js';
 import { createLogger } from '../../src/log.js';
 import { openStore } from '../../src/runtime/open-store.js';
-import { startValidator, type ValidatorApp } from '../../src/runtime/validator-app.js';
+import type { ValidatorApp } from '../../src/runtime/validator-app.js';
 import type { MongoStore } from '../../src/store/mongo-store.js';
-import { WeightCommitter } from '../../src/weights/weight-committer.js';
-import { blocksUntil as produceBlocksUntil, startManualCommitRevealDevnet, TWO_MINERS } from './manual-blocks.js';
+import type { WeightCommitter } from '../../src/weights/weight-committer.js';
+import { blocksUntil as produceBlocksUntil, startManualCommitRevealDevnet, TWO_MINERS, startValidatorOnDevnet, appCommitter } from './manual-blocks.js';
 
 const MINERS = 4;
 
@@ -34,17 +33,7 @@ describe('the chain down inside a reveal window (stand-in node)', () => {
       if (down) devnet.dropConnections();
     });
     store = await openStore({ db: 'reveal-chain-down' });
-    const flags = {
-      'subtensor.network': 'local',
-      'mongodb.spool_dir': 'off',
-      'subtensor.chain_endpoint': devnet.url,
-      services: 'embedded',
-      'wallet.path': '/nonexistent-wallets',
-      'pool.threads': 1,
-      'metrics.port': 0,
-      'logging.level': 'silent',
-    };
-    app = await startValidator(loadConfig({ env: {}, flags }), { storeInstance: store, miners: MINERS, metricsServer: false });
+    app = await startValidatorOnDevnet(devnet, store, MINERS);
   }, 60_000);
   afterAll(async () => {
     down = false;
@@ -86,18 +75,7 @@ describe('the chain down inside a reveal window (stand-in node)', () => {
   it('back inside the window: the reveal lands before it closes, once; back after it: reported as missed, never sent', async () => {
     const netuid = scenario.netuid;
     const logger = createLogger({ level: 'error' }, { write: (line: string) => void errors.push((JSON.parse(line) as { msg: string }).msg) });
-    committer = new WeightCommitter({
-      chain: app.chain,
-      netuid,
-      signer: app.signer,
-      audit: store.weightCommits,
-      intervalMs: 600_000,
-      versionKey: 0n,
-      retryDelayMs: 100,
-      waitTimeoutMs: 60_000,
-      logger,
-      metrics: app.metrics,
-    });
+    committer = appCommitter(app, store, logger);
     committer.update(SCORES);
     // Its first commit goes out at once; the next would wait out the interval.
     committer.start();
