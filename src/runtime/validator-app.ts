@@ -20,6 +20,7 @@ import { buildNetwork, resolveSigner } from './build-network.js';
 import { buildServices } from './build-services.js';
 import type { HeldSubmissionSink } from './submission-sink.js';
 import { HeldSnapshotSpool } from './held-snapshot-spool.js';
+import { SpoolLock } from './spool-lock.js';
 import { buildStore } from './build-store.js';
 import { buildSupervisor, type CycleClock } from './build-supervisor.js';
 import { MinerReportStore, minerReportRoute } from './miner-report.js';
@@ -125,6 +126,11 @@ export class ValidatorApp {
       await initCrypto();
       const { network, endpoint } = await buildNetwork(ctx);
       const signer = await resolveSigner(ctx, network);
+      // Before anything reads the spool directory: another validator's live files are not ours to replay.
+      if (config.mongodb.spool_dir) {
+        const lock = await SpoolLock.acquire(config.mongodb.spool_dir, signer.address, logger.child({ component: 'spool' }));
+        closers.push({ name: 'spool lock', close: () => lock.release() });
+      }
       const { chain, status } = await buildChain(ctx, endpoint, signer);
       const { store, writer } = await buildStore(ctx);
       // Snapshots a shutdown during an outage kept on disk are held again before the first cycle.
