@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
+import { createLogger } from '../../src/log.js';
 import { EmbeddedMongoServer } from '../../src/devnet/mongo/embedded-mongo-server.js';
 import { buildScenario, type Scenario } from '../../src/devnet/scenario.js';
 import { SubtensorDevnet } from '../../src/devnet/subtensor/index.js';
@@ -109,4 +110,17 @@ describe('runtime: a second validator on a spool directory in use', () => {
     expect(existsSync(join(spoolDir, SPOOL_LOCK_FILE))).toBe(false);
     expect(readdirSync(spoolDir).filter((name) => !name.startsWith('reveals-journal-'))).toEqual([]);
   }, 240_000);
+
+  it('a spool directory that cannot be written takes no lock and, as before the lock, does not stop the start', async () => {
+    // A regular file where the directory should be: no user, root included, can make it.
+    const notADir = join(spoolDir, 'not-a-directory');
+    writeFileSync(notADir, '');
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const flags = devnetValidateFlags({ chainEndpoint: devnet.url, db: DB, spoolDir: notADir });
+    const config = loadConfig({ env: {}, flags: { ...flags, 'mongodb.uri': mongo.uri } });
+    const app = await startValidator(config, { miners: MINERS, metricsServer: false, logger });
+    await app.stop();
+    expect(lines).toContainEqual(expect.objectContaining({ level: 50, dir: notADir, msg: expect.stringContaining('spool directory not claimed') }));
+  }, 120_000);
 });
