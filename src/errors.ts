@@ -39,6 +39,26 @@ export class WalletError extends InfiniteVibeError {
   }
 }
 
+/**
+ * Another validator holds the spool directory (`--mongodb.spool_dir`): starting would replay, and
+ * remove, that validator's live spool files. The operator's to fix, as a bad flag is (exit 2).
+ */
+export class SpoolInUseError extends InfiniteVibeError {
+  readonly dir: string;
+  readonly pid: number | undefined;
+  readonly hotkey: string | undefined;
+  constructor(dir: string, holder: { pid: number; hotkey: string; hostname: string; started_at: string } | undefined) {
+    const who = holder ? `pid ${holder.pid} on ${holder.hostname}, hotkey ${holder.hotkey}, since ${holder.started_at}` : 'a validator starting at the same time';
+    super(
+      `spool directory ${dir} is in use by another validator (${who}); give each validator its own with --mongodb.spool_dir DIR, or --mongodb.spool_dir off`,
+      'ERR_SPOOL_IN_USE',
+    );
+    this.dir = dir;
+    this.pid = holder?.pid;
+    this.hotkey = holder?.hotkey;
+  }
+}
+
 export class StoreError extends InfiniteVibeError {
   constructor(message: string, code = 'ERR_STORE', options?: { cause?: unknown }) {
     super(message, code, options);

@@ -1,5 +1,5 @@
 import yargs from 'yargs';
-import { ConfigError, InfiniteVibeError } from '../errors.js';
+import { ConfigError, InfiniteVibeError, SpoolInUseError } from '../errors.js';
 import { nearestName } from '../util/nearest-name.js';
 import { commandHelp, unknownFlag, usage, version, type ConfigScope, type FlagSpec, type HelpTopic } from './help.js';
 
@@ -188,6 +188,11 @@ export async function main(
   } catch (error) {
     if (error instanceof ConfigError) {
       stderr.write(`infinitevibe: configuration error: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof SpoolInUseError) {
+      // Another validator's directory: a start-up setting to change, as a bad flag is.
+      stderr.write(`infinitevibe: ${error.code}: ${error.message}\n`);
       return 2;
     }
     if (error instanceof InfiniteVibeError) {

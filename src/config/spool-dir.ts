@@ -10,7 +10,7 @@ export const SPOOL_OFF = 'off';
  *
  * Unset, it is `~/.infinitevibe/<network>-<netuid>/spool`: on by default, since an operator
  * expects a restart during a store outage to lose nothing; under the user's home, so it is
- * creatable without root (the directory is made on the first write, mode 0700); one per network
+ * creatable without root (the directory is made at start-up, mode 0700); one per network
  * and subnet, so a testnet validator on the same account never replays a mainnet one's records
  * (the wallet convention, `~/.bittensor/wallets`, is per user too). The embedded network is off
  * unless a directory is given: its chain and store live only as long as the process, so nothing

@@ -20,6 +20,8 @@ import { buildNetwork, resolveSigner } from './build-network.js';
 import { buildServices } from './build-services.js';
 import type { HeldSubmissionSink } from './submission-sink.js';
 import { HeldSnapshotSpool } from './held-snapshot-spool.js';
+import { SpoolLock } from './spool-lock.js';
+import { SpoolInUseError } from '../errors.js';
 import { buildStore } from './build-store.js';
 import { buildSupervisor, type CycleClock } from './build-supervisor.js';
 import { MinerReportStore, minerReportRoute } from './miner-report.js';
@@ -125,6 +127,16 @@ export class ValidatorApp {
       await initCrypto();
       const { network, endpoint } = await buildNetwork(ctx);
       const signer = await resolveSigner(ctx, network);
+      // Before anything reads the spool directory: another validator's live files are not ours to replay.
+      if (config.mongodb.spool_dir) {
+        const lock = await SpoolLock.acquire(config.mongodb.spool_dir, signer.address, logger.child({ component: 'spool' })).catch((error: unknown) => {
+          if (error instanceof SpoolInUseError) throw error;
+          // A directory that cannot be written fails each save too, logged and survived: so does this.
+          logger.error({ err: error, dir: config.mongodb.spool_dir }, 'spool directory not claimed (cannot be written); running without its lock');
+          return undefined;
+        });
+        if (lock) closers.push({ name: 'spool lock', close: () => lock.release() });
+      }
       const { chain, status } = await buildChain(ctx, endpoint, signer);
       const { store, writer } = await buildStore(ctx);
       // Snapshots a shutdown during an outage kept on disk are held again before the first cycle.

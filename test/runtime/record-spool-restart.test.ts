@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EmbeddedMongoServer } from '../../src/devnet/mongo/embedded-mongo-server.js';
 import { startEmbeddedNetwork, type EmbeddedNetwork } from '../../src/runtime/embedded-network.js';
 import { openStore } from '../../src/runtime/open-store.js';
+import { SPOOL_LOCK_FILE } from '../../src/runtime/spool-lock.js';
 import { startValidator } from '../../src/runtime/validator-app.js';
 import { COLLECTIONS } from '../../src/store/mongo-store.js';
 import { readSpoolFiles } from '../../src/store/spool-files.js';
@@ -76,10 +77,10 @@ describe('runtime: held score history and submissions records across a restart d
         if (downAtStart) {
           expect(b.pendingSubmissions).toBe(submissions!.docs.length);
           // Held, not stored: every file stays (the snapshots' too, and the score file's copy).
-          expect(readdirSync(dir).map((n) => n.split('-')[0]).sort()).toEqual(['scores', 'scores', 'snapshots', 'submissions']);
+          expect(readdirSync(dir).filter((n) => n !== SPOOL_LOCK_FILE).map((n) => n.split('-')[0]).sort()).toEqual(['scores', 'scores', 'snapshots', 'submissions']);
           mongo.failCommands(null);
         }
-        await vi.waitFor(() => expect(readdirSync(dir)).toEqual([]), { timeout: 30_000, interval: 100 });
+        await vi.waitFor(() => expect(readdirSync(dir)).toEqual([SPOOL_LOCK_FILE]), { timeout: 30_000, interval: 100 });
         expect(b.pendingSubmissions).toBe(0);
         const ids = scores!.docs.map((d) => (d as { _id: string })._id);
         expect(new Set(ids).size).toBe(ids.length);

@@ -8,6 +8,7 @@ import { EmbeddedMongoServer } from '../../src/devnet/mongo/embedded-mongo-serve
 import { buildScenario, type Scenario } from '../../src/devnet/scenario.js';
 import { SubtensorDevnet } from '../../src/devnet/subtensor/index.js';
 import { EMBEDDED_HYPERPARAMETERS, scenarioNeurons } from '../../src/runtime/embedded-network.js';
+import { SPOOL_LOCK_FILE } from '../../src/runtime/spool-lock.js';
 import { startValidator } from '../../src/runtime/validator-app.js';
 import { readSpoolFiles } from '../../src/store/spool-files.js';
 import { devnetValidateFlags, spawnValidateOnce } from './validate-child.js';
@@ -81,7 +82,8 @@ describe('runtime: a validator killed during a store outage', () => {
     const app = await startValidator(config, { miners: MINERS, metricsServer: false });
     const client = await MongoClient.connect(mongo.uri);
     try {
-      await vi.waitFor(() => expect(readdirSync(spoolDir)).toEqual([]), { timeout: 30_000, interval: 100 });
+      // The killed run's claim taken over: only this run's is left.
+      await vi.waitFor(() => expect(readdirSync(spoolDir)).toEqual([SPOOL_LOCK_FILE]), { timeout: 30_000, interval: 100 });
       const db = client.db(DB);
       expect(await db.collection('metric_snapshots').countDocuments()).toBe(held.snapshots.length);
       expect(await db.collection('scores').countDocuments()).toBe(held.scores.length);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EmbeddedMongoServer } from '../../src/devnet/mongo/embedded-mongo-server.js';
 import { startEmbeddedNetwork, type EmbeddedNetwork } from '../../src/runtime/embedded-network.js';
 import { openStore } from '../../src/runtime/open-store.js';
+import { SPOOL_LOCK_FILE } from '../../src/runtime/spool-lock.js';
 import { startValidator } from '../../src/runtime/validator-app.js';
 import { readSpoolFiles } from '../../src/store/spool-files.js';
 import { embeddedConfig } from './helpers.js';
@@ -74,7 +75,7 @@ describe('runtime: stopping with the store and the chain both down and a commit 
       mongo.failCommands(null);
       const b = await startValidator(config, options);
       try {
-        await vi.waitFor(() => expect(readdirSync(spoolDir)).toEqual([]), { timeout: 30_000, interval: 100 });
+        await vi.waitFor(() => expect(readdirSync(spoolDir)).toEqual([SPOOL_LOCK_FILE]), { timeout: 30_000, interval: 100 });
         const docs = client.db(db);
         expect(await docs.collection('metric_snapshots').countDocuments({ interval: cycle.interval })).toBe(spooled.snapshots.length);
         expect(await docs.collection('scores').countDocuments()).toBe(spooled.scores.length);

@@ -7,6 +7,8 @@ export interface ValidateChild {
   readonly child: ChildProcess;
   /** The signal that ended it (null for a normal exit). */
   readonly exited: Promise<NodeJS.Signals | null>;
+  /** Its exit code (null when a signal ended it). */
+  readonly code: Promise<number | null>;
   /** Its stderr so far, for the failure message. */
   log(): string;
 }
@@ -38,6 +40,6 @@ export function spawnValidateOnce(o: { flags: Record<string, string | number>; m
   );
   let log = '';
   child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-  return { child, exited, log: () => log };
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return { child, exited: ended.then((e) => e.signal), code: ended.then((e) => e.code), log: () => log };
 }
