@@ -38,10 +38,10 @@ describe('infinitevibe devnet mongo | standins', () => {
   it('checks their flags', () => {
     expect(parseDevnetMongoFlags({ port: '0', 'data-dir': '/tmp/x' })).toEqual({ port: 0, host: '127.0.0.1', dataDir: '/tmp/x' });
     expect(() => parseDevnetMongoFlags({ port: '70000' })).toThrow(ConfigError);
-    expect(() => parseDevnetMongoFlags({ port: '70000' })).toThrow('--port must be <= 65535');
+    expect(() => parseDevnetMongoFlags({ port: '70000' })).toThrow('--port must be an integer from 0 to 65535, got "70000"');
     expect(parseDevnetStandinsFlags({ miners: '8', 'ai-latency-ms': '5' })).toMatchObject({ miners: 8, submissions: 5, aiLatencyMs: 5, latencyMs: 0, netuid: 89 });
-    expect(() => parseDevnetStandinsFlags({ miners: '5000' })).toThrow('--miners must be <= 4095');
-    expect(() => parseDevnetStandinsFlags({ submissions: '0' })).toThrow('--submissions must be >= 1');
+    expect(() => parseDevnetStandinsFlags({ miners: '5000' })).toThrow('--miners must be an integer from 0 to 4095, got "5000"');
+    expect(() => parseDevnetStandinsFlags({ submissions: '0' })).toThrow('--submissions must be an integer from 1 to 10000, got "0"');
     expect(parseDevnetStandinsFlags({}).gistEtags).toBe(true);
     expect(parseDevnetStandinsFlags({ 'gist-etags': 'off' }).gistEtags).toBe(false);
     expect(() => parseDevnetStandinsFlags({ 'gist-etags': 'maybe' })).toThrow('--gist-etags must be on or off');
