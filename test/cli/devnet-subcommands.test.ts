@@ -66,6 +66,21 @@ describe('infinitevibe devnet mongo | standins', () => {
     expect(text).toMatch(/unknown sub-command "postgres"/);
   });
 
+  it.each([
+    [['devnet', 'mongo', '--port', '0', '--miners', '5'], 'devnet mongo does not take --miners; it takes --port, --host, --data-dir'],
+    [['devnet', 'standins', '--port', '0'], 'devnet standins does not take --port; it takes --miners, --submissions,'],
+    [['devnet', '--port', '0', '--data-dir', '/tmp/x'], 'devnet does not take --data-dir; it takes --port, --host, --miners,'],
+    // Underscore spellings reach the schema (and its checks) instead of being dropped.
+    [['devnet', '--port', '0', '--block_time_ms', '0x5'], '--block-time-ms must be an integer from 10 to 3600000, got "0x5"'],
+    [['devnet', 'standins', '--gist_etags', 'maybe'], '--gist-etags must be on or off'],
+  ])('refuses %j with exit 2 instead of starting without it', async (argv, message) => {
+    const err = new PassThrough();
+    let text = '';
+    err.on('data', (c: Buffer) => (text += c.toString()));
+    expect(await main(argv, { stdout: new PassThrough(), stderr: err })).toBe(2);
+    expect(text).toContain(`configuration error: ${message}`);
+  });
+
   it('devnet mongo serves the official driver and stops cleanly on SIGTERM', async () => {
     const { child, info, exited } = await startCli(['devnet', 'mongo', '--port', '0']);
     expect(info['service']).toBe('mongo');
