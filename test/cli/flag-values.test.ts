@@ -52,6 +52,8 @@ describe('CLI flag values reach the config as the operator wrote them', () => {
     [['miner', 'check', '--file', 'x.jsonl', '--hotkey'], '--hotkey needs a value'],
     [['miner', 'gist', 'pull', '--gist-id'], '--gist-id needs a value'],
     [['status', '--url', ''], '--url needs a value'],
+    [['migrate', '--from', 'mongodb://a/', '--from', 'mongodb://b/', '--mongodb.uri', 'mongodb://127.0.0.1:1'], '--from is given more than once'],
+    [['migrate', '--from', '--mongodb.uri', 'mongodb://127.0.0.1:1'], '--from needs a value'],
   ])('refuses a text flag %j without a single value', async (argv, message) => {
     const r = await cli(argv);
     expect(r.code).toBe(2);
