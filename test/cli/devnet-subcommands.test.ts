@@ -56,6 +56,11 @@ describe('infinitevibe devnet mongo | standins', () => {
     expect(parseDevnetStandinsFlags({}).miners).toBe(64);
     expect(text).toMatch(/--port N .*\(default: 9944; mongo: 27017\)/);
     expect(text).toMatch(/--miners N .*\(default: 256; standins: 64\)/);
+    // Which of the three processes takes each of the node's flags (the others refuse it).
+    expect(text).toMatch(/--port N\s+node, mongo: port to listen on/);
+    expect(text).toMatch(/--host ADDR\s+node, mongo: address to bind/);
+    expect(text).toMatch(/--block-time-ms N\s+node: milliseconds between blocks/);
+    expect(text).toMatch(/--scenario FILE\.json\s+node: /);
   });
 
   it('rejects an unknown sub-command with exit 2', async () => {

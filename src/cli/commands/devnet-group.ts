@@ -5,12 +5,17 @@ import { flags as nodeFlags } from './devnet.js';
 
 export { configScope } from './devnet.js';
 
+/** The node's flags that not all three processes take, and which do (see TAKES). */
+const WHICH: Readonly<Record<string, string>> = Object.freeze({ port: 'node, mongo', host: 'node, mongo', 'block-time-ms': 'node', scenario: 'node' });
+
 /** The node's flags, then those only `devnet standins` and `devnet mongo` take. */
 export const flags: readonly FlagSpec[] = [
   // Two of the node's flags default differently in the sub-commands; the help says so.
-  ...nodeFlags.map((f) =>
-    f.name === 'port' ? { ...f, default: `${String(f.default)}; mongo: 27017` } : f.name === 'miners' ? { ...f, default: `${String(f.default)}; standins: 64` } : f,
-  ),
+  ...nodeFlags.map((f) => ({
+    ...f,
+    ...(WHICH[f.name] !== undefined ? { description: `${WHICH[f.name]!}: ${f.description}` } : {}),
+    ...(f.name === 'port' ? { default: `${String(f.default)}; mongo: 27017` } : f.name === 'miners' ? { default: `${String(f.default)}; standins: 64` } : {}),
+  })),
   { name: 'submissions', value: 'N', description: 'standins: submissions per miner', default: 5 },
   { name: 'latency-ms', value: 'N', description: 'standins: added latency of every upstream answer', default: 0 },
   { name: 'ai-latency-ms', value: 'N', description: 'standins: added latency of every AI detection', default: 0 },
