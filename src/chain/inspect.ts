@@ -64,10 +64,14 @@ export function toJson(value: unknown): string {
   return JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n';
 }
 
+/**
+ * `--uid N` in decimal digits: Number() would read `0x1` as uid 1, `1e1` as 10 and an empty value
+ * as 0, showing another validator's weights without a word.
+ */
 export function parseUidFlag(value: unknown): number | undefined {
   if (value === undefined) return undefined;
-  const n = typeof value === 'number' ? value : Number(String(value));
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < 0 || n > 65_535)
-    throw new ConfigError(`--uid must be an integer in [0, 65535], got ${String(value)}`, 'uid');
+    throw new ConfigError(`--uid must be an integer in [0, 65535], got ${JSON.stringify(value)}`, 'uid');
   return n;
 }

@@ -5,6 +5,7 @@
  * rather than read as port 1, 80 or bucket "a,b".
  */
 import { decodeAddress, encodeAddress } from '@polkadot/util-crypto';
+import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { SS58_FORMAT } from '../wallet/index.js';
 
@@ -18,6 +19,18 @@ export function intFlag(raw: unknown, name: string, min: number, max: number): n
     throw new ConfigError(`--${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`, `--${name}`);
   }
   return value;
+}
+
+/** intFlag for a command that parses its flags with a schema (the devnet commands): the same forms, the same message. */
+export function intFlagSchema(name: string, min: number, max: number) {
+  return z.unknown().transform((raw, ctx): number | undefined => {
+    try {
+      return intFlag(raw, name, min, max);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
 }
 
 /** One non-empty text value; undefined when the flag is absent. */

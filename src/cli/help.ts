@@ -25,9 +25,9 @@ const CONFIG_FILE_FLAG: FlagSpec = { name: 'config', value: 'FILE.json', descrip
 
 /** Switches that set logging.level, as the Bittensor SDK spells them. */
 const LEVEL_SWITCHES: readonly FlagSpec[] = Object.freeze([
-  { name: 'logging.debug', description: 'same as --logging.level debug' },
-  { name: 'logging.trace', description: 'same as --logging.level trace' },
-  { name: 'logging.info', description: 'same as --logging.level info' },
+  { name: 'logging.debug', description: 'same as --logging.level debug; env BT_LOGGING_DEBUG' },
+  { name: 'logging.trace', description: 'same as --logging.level trace; env BT_LOGGING_TRACE' },
+  { name: 'logging.info', description: 'same as --logging.level info; env BT_LOGGING_INFO' },
 ]);
 
 /** Every configuration key as `section.key` with its default (undefined when there is none). */

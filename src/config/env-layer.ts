@@ -21,7 +21,14 @@ export const ENV_ALIASES: Readonly<Record<string, string>> = Object.freeze({
   BT_SUBTENSOR_CHAIN_ENDPOINT: 'subtensor.chain_endpoint',
   BT_LOGGING_RECORD_LOG: 'logging.record_log',
   BT_LOGGING_LOGGING_DIR: 'logging.logging_dir',
+  // The SDK's level switches; the loader turns them into logging.level (trace > debug > info).
+  BT_LOGGING_DEBUG: 'logging.debug',
+  BT_LOGGING_TRACE: 'logging.trace',
+  BT_LOGGING_INFO: 'logging.info',
 });
+
+/** Keys that stand for logging.level: an INFINITEVIBE_LOGGING__LEVEL wins over them as over any alias. */
+const LEVEL_SWITCH_KEYS: ReadonlySet<string> = new Set(['logging.debug', 'logging.trace', 'logging.info']);
 
 const PREFIX = 'INFINITEVIBE_';
 
@@ -40,6 +47,14 @@ export function envLayer(env: NodeJS.ProcessEnv): { layer: Record<string, unknow
   }
   for (const [name, value] of given) {
     if (name.startsWith(PREFIX) && name !== 'INFINITEVIBE_CONFIG') set(name.slice(PREFIX.length).toLowerCase().replace(/__/g, '.'), name, value);
+  }
+  if (names.get('logging.level')?.startsWith(PREFIX)) {
+    for (const key of LEVEL_SWITCH_KEYS) {
+      if (names.get(key)?.startsWith(PREFIX) === false) {
+        delete layer[key];
+        names.delete(key);
+      }
+    }
   }
   return { layer, names };
 }

@@ -47,5 +47,9 @@ describe('inspection formatting', () => {
     expect(parseUidFlag('7')).toBe(7);
     expect(() => parseUidFlag('-1')).toThrow(ConfigError);
     expect(() => parseUidFlag('1.5')).toThrow(/--uid must be an integer/);
+    // Decimal digits only, as every command's number flags.
+    for (const typed of ['0x1', '1e1', '', ' 1', true, ['1', '2']]) {
+      expect(() => parseUidFlag(typed), JSON.stringify(typed)).toThrow(`--uid must be an integer in [0, 65535], got ${JSON.stringify(typed)}`);
+    }
   });
 });

@@ -38,10 +38,10 @@ describe('infinitevibe devnet mongo | standins', () => {
   it('checks their flags', () => {
     expect(parseDevnetMongoFlags({ port: '0', 'data-dir': '/tmp/x' })).toEqual({ port: 0, host: '127.0.0.1', dataDir: '/tmp/x' });
     expect(() => parseDevnetMongoFlags({ port: '70000' })).toThrow(ConfigError);
-    expect(() => parseDevnetMongoFlags({ port: '70000' })).toThrow('--port must be <= 65535');
+    expect(() => parseDevnetMongoFlags({ port: '70000' })).toThrow('--port must be an integer from 0 to 65535, got "70000"');
     expect(parseDevnetStandinsFlags({ miners: '8', 'ai-latency-ms': '5' })).toMatchObject({ miners: 8, submissions: 5, aiLatencyMs: 5, latencyMs: 0, netuid: 89 });
-    expect(() => parseDevnetStandinsFlags({ miners: '5000' })).toThrow('--miners must be <= 4095');
-    expect(() => parseDevnetStandinsFlags({ submissions: '0' })).toThrow('--submissions must be >= 1');
+    expect(() => parseDevnetStandinsFlags({ miners: '5000' })).toThrow('--miners must be an integer from 0 to 4095, got "5000"');
+    expect(() => parseDevnetStandinsFlags({ submissions: '0' })).toThrow('--submissions must be an integer from 1 to 10000, got "0"');
     expect(parseDevnetStandinsFlags({}).gistEtags).toBe(true);
     expect(parseDevnetStandinsFlags({ 'gist-etags': 'off' }).gistEtags).toBe(false);
     expect(() => parseDevnetStandinsFlags({ 'gist-etags': 'maybe' })).toThrow('--gist-etags must be on or off');
@@ -56,6 +56,11 @@ describe('infinitevibe devnet mongo | standins', () => {
     expect(parseDevnetStandinsFlags({}).miners).toBe(64);
     expect(text).toMatch(/--port N .*\(default: 9944; mongo: 27017\)/);
     expect(text).toMatch(/--miners N .*\(default: 256; standins: 64\)/);
+    // Which of the three processes takes each of the node's flags (the others refuse it).
+    expect(text).toMatch(/--port N\s+node, mongo: port to listen on/);
+    expect(text).toMatch(/--host ADDR\s+node, mongo: address to bind/);
+    expect(text).toMatch(/--block-time-ms N\s+node: milliseconds between blocks/);
+    expect(text).toMatch(/--scenario FILE\.json\s+node: /);
   });
 
   it('rejects an unknown sub-command with exit 2', async () => {
@@ -64,6 +69,21 @@ describe('infinitevibe devnet mongo | standins', () => {
     err.on('data', (c: Buffer) => (text += c.toString()));
     expect(await main(['devnet', 'postgres'], { stdout: new PassThrough(), stderr: err })).toBe(2);
     expect(text).toMatch(/unknown sub-command "postgres"/);
+  });
+
+  it.each([
+    [['devnet', 'mongo', '--port', '0', '--miners', '5'], 'devnet mongo does not take --miners; it takes --port, --host, --data-dir'],
+    [['devnet', 'standins', '--port', '0'], 'devnet standins does not take --port; it takes --miners, --submissions,'],
+    [['devnet', '--port', '0', '--data-dir', '/tmp/x'], 'devnet does not take --data-dir; it takes --port, --host, --miners,'],
+    // Underscore spellings reach the schema (and its checks) instead of being dropped.
+    [['devnet', '--port', '0', '--block_time_ms', '0x5'], '--block-time-ms must be an integer from 10 to 3600000, got "0x5"'],
+    [['devnet', 'standins', '--gist_etags', 'maybe'], '--gist-etags must be on or off'],
+  ])('refuses %j with exit 2 instead of starting without it', async (argv, message) => {
+    const err = new PassThrough();
+    let text = '';
+    err.on('data', (c: Buffer) => (text += c.toString()));
+    expect(await main(argv, { stdout: new PassThrough(), stderr: err })).toBe(2);
+    expect(text).toContain(`configuration error: ${message}`);
   });
 
   it('devnet mongo serves the official driver and stops cleanly on SIGTERM', async () => {

@@ -29,6 +29,15 @@ describe('CLI flag values reach the config as the operator wrote them', () => {
     [['validate', '--miners', '0x10'], '--miners must be an integer from 0 to 4095, got "0x10"'],
     [['validate', '--seed'], '--seed must be an integer from 0 to 2147483647, got true'],
     [['serve', 'platform-tracker', '--port', '8e3'], '--port must be an integer from 0 to 65535, got "8e3"'],
+    // The devnet commands parse their flags with a schema; it takes the same decimal forms only.
+    [['devnet', '--port', '0x50'], '--port must be an integer from 0 to 65535, got "0x50"'],
+    [['devnet', '--port'], '--port must be an integer from 0 to 65535, got true'],
+    [['devnet', '--miners', '1e2'], '--miners must be an integer from 0 to 4095, got "1e2"'],
+    [['devnet', '--block-time-ms', ''], '--block-time-ms must be an integer from 10 to 3600000, got ""'],
+    [['devnet', 'standins', '--submissions', '0x5'], '--submissions must be an integer from 1 to 10000, got "0x5"'],
+    [['devnet', 'standins', '--latency-ms'], '--latency-ms must be an integer from 0 to 60000, got true'],
+    [['devnet', 'mongo', '--port', '0x50'], '--port must be an integer from 0 to 65535, got "0x50"'],
+    [['devnet', 'mongo', '--port'], '--port must be an integer from 0 to 65535, got true'],
   ])('refuses a command flag %j before doing anything', async (argv, message) => {
     const r = await cli(argv);
     expect(r.code).toBe(2);
@@ -43,6 +52,8 @@ describe('CLI flag values reach the config as the operator wrote them', () => {
     [['miner', 'check', '--file', 'x.jsonl', '--hotkey'], '--hotkey needs a value'],
     [['miner', 'gist', 'pull', '--gist-id'], '--gist-id needs a value'],
     [['status', '--url', ''], '--url needs a value'],
+    [['migrate', '--from', 'mongodb://a/', '--from', 'mongodb://b/', '--mongodb.uri', 'mongodb://127.0.0.1:1'], '--from is given more than once'],
+    [['migrate', '--from', '--mongodb.uri', 'mongodb://127.0.0.1:1'], '--from needs a value'],
   ])('refuses a text flag %j without a single value', async (argv, message) => {
     const r = await cli(argv);
     expect(r.code).toBe(2);

@@ -33,6 +33,25 @@ describe("the Bittensor SDK's environment variables", () => {
     expect(() => loadConfig({ env: { BT_LOGGING_RECORD_LOG: 'sure' } })).toThrow(/environment variable BT_LOGGING_RECORD_LOG: invalid value "sure"; expected true or false/);
   });
 
+  it('BT_LOGGING_DEBUG, BT_LOGGING_TRACE and BT_LOGGING_INFO set logging.level as the SDK ranks them; flags and INFINITEVIBE_ win', () => {
+    const level = (env: NodeJS.ProcessEnv, flags: Record<string, unknown> = {}) => loadConfig({ env, flags }).logging.level;
+    expect(level({ BT_LOGGING_DEBUG: '1' })).toBe('debug');
+    expect(level({ BT_LOGGING_TRACE: 'true' })).toBe('trace');
+    expect(level({ BT_LOGGING_INFO: 'on' })).toBe('info');
+    // Several on: trace over debug over info, as the SDK's initial state picks them.
+    expect(level({ BT_LOGGING_INFO: '1', BT_LOGGING_DEBUG: '1', BT_LOGGING_TRACE: '1' })).toBe('trace');
+    expect(level({ BT_LOGGING_INFO: '1', BT_LOGGING_DEBUG: '1' })).toBe('debug');
+    // Empty is unset (the SDK's bool('') is False); an explicit off is off.
+    expect(level({ BT_LOGGING_DEBUG: '' })).toBe('info');
+    expect(level({ BT_LOGGING_DEBUG: '0' })).toBe('info');
+    // A flag is a later layer than the environment.
+    expect(level({ BT_LOGGING_DEBUG: '1' }, { 'logging.level': 'warn' })).toBe('warn');
+    expect(level({ BT_LOGGING_TRACE: '1' }, { 'logging.info': true })).toBe('info');
+    // An INFINITEVIBE_ variable for the level wins over the SDK's switches, as over any alias (compose always sets one).
+    expect(level({ BT_LOGGING_DEBUG: '1', INFINITEVIBE_LOGGING__LEVEL: 'warn' })).toBe('warn');
+    expect(() => loadConfig({ env: { BT_LOGGING_DEBUG: 'loud' } })).toThrow(/environment variable BT_LOGGING_DEBUG: invalid value "loud"; expected a switch/);
+  });
+
   it('an INFINITEVIBE_ variable wins over an alias of the same key, in either order', () => {
     const a = { BT_WALLET_NAME: 'bt', INFINITEVIBE_WALLET__NAME: 'ours' };
     const b = { INFINITEVIBE_WALLET__NAME: 'ours', BT_WALLET_NAME: 'bt' };
@@ -51,5 +70,8 @@ describe("the Bittensor SDK's environment variables", () => {
     expect(stdout).toMatch(/--subtensor\.chain_endpoint VALUE\s+\(no default\); env BT_SUBTENSOR_CHAIN_ENDPOINT/);
     expect(stdout).toMatch(/--logging\.record_log\s+default: false; env BT_LOGGING_RECORD_LOG/);
     expect(stdout).toMatch(/--logging\.logging_dir VALUE\s+default: ~\/\.bittensor\/miners; env BT_LOGGING_LOGGING_DIR/);
+    expect(stdout).toMatch(/--logging\.debug\s+same as --logging\.level debug; env BT_LOGGING_DEBUG/);
+    expect(stdout).toMatch(/--logging\.trace\s+same as --logging\.level trace; env BT_LOGGING_TRACE/);
+    expect(stdout).toMatch(/--logging\.info\s+same as --logging\.level info; env BT_LOGGING_INFO/);
   });
 });

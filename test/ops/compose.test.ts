@@ -6,7 +6,8 @@ import { Ajv2019 } from 'ajv/dist/2019.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseArgv } from '../../src/cli/main.js';
-import { loadConfig } from '../../src/config/load-config.js';
+import { configKeys } from '../../src/cli/help.js';
+import { ENV_ALIASES, loadConfig } from '../../src/config/load-config.js';
 
 /**
  * No Docker engine runs here, so the stack is checked for consistency instead: every command in
@@ -93,6 +94,28 @@ describe('docker compose stack', () => {
       [`platform-tracker:${String(tracker.port)}`],
       [`ai-detector:${String(detector.port)}`],
     ]);
+  });
+
+  it('sets only environment variables something reads: the config loader, or HEALTH_PORT the health check, on the served port', () => {
+    const served: Record<string, number> = {
+      validator: configOf('validator').config.metrics.port,
+      'platform-tracker': Number(configOf('platform-tracker').port),
+      'ai-detector': Number(configOf('ai-detector').port),
+    };
+    for (const [name, port] of Object.entries(served)) {
+      const environment = compose.services[name]!.environment!;
+      expect(Number(environment['HEALTH_PORT']), name).toBe(port);
+      for (const [variable, value] of Object.entries(environment)) {
+        if (variable === 'HEALTH_PORT') continue;
+        const key = ENV_ALIASES[variable] ?? (variable.startsWith('INFINITEVIBE_') ? variable.slice(13).toLowerCase().replace(/__/g, '.') : undefined);
+        expect(key, `${name} ${variable}`).toBeDefined();
+        expect(configKeys().map((k) => k.key), `${name} ${variable}`).toContain(key);
+        expect(() => loadConfig({ env: { [variable]: substitute(value) } }), `${name} ${variable}`).not.toThrow();
+      }
+    }
+    // LOG_LEVEL's values as .env.example lists them all reach logging.level.
+    const listed = /^# Log level .*\(([a-z, ]+)\)/m.exec(text('.env.example'))![1]!.split(', ');
+    for (const level of listed) expect(loadConfig({ env: { INFINITEVIBE_LOGGING__LEVEL: level } }).logging.level).toBe(level);
   });
 
   it('publishes ports on BIND_ADDRESS, loopback unless .env says otherwise, and has no top-level name', () => {

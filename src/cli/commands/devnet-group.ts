@@ -1,15 +1,21 @@
+import { ConfigError } from '../../errors.js';
 import type { FlagSpec } from '../help.js';
 import type { CommandContext } from '../main.js';
 import { flags as nodeFlags } from './devnet.js';
 
 export { configScope } from './devnet.js';
 
+/** The node's flags that not all three processes take, and which do (see TAKES). */
+const WHICH: Readonly<Record<string, string>> = Object.freeze({ port: 'node, mongo', host: 'node, mongo', 'block-time-ms': 'node', scenario: 'node' });
+
 /** The node's flags, then those only `devnet standins` and `devnet mongo` take. */
 export const flags: readonly FlagSpec[] = [
   // Two of the node's flags default differently in the sub-commands; the help says so.
-  ...nodeFlags.map((f) =>
-    f.name === 'port' ? { ...f, default: `${String(f.default)}; mongo: 27017` } : f.name === 'miners' ? { ...f, default: `${String(f.default)}; standins: 64` } : f,
-  ),
+  ...nodeFlags.map((f) => ({
+    ...f,
+    ...(WHICH[f.name] !== undefined ? { description: `${WHICH[f.name]!}: ${f.description}` } : {}),
+    ...(f.name === 'port' ? { default: `${String(f.default)}; mongo: 27017` } : f.name === 'miners' ? { default: `${String(f.default)}; standins: 64` } : {}),
+  })),
   { name: 'submissions', value: 'N', description: 'standins: submissions per miner', default: 5 },
   { name: 'latency-ms', value: 'N', description: 'standins: added latency of every upstream answer', default: 0 },
   { name: 'ai-latency-ms', value: 'N', description: 'standins: added latency of every AI detection', default: 0 },
@@ -25,8 +31,33 @@ export const description = 'run the local Subtensor stand-in node; `devnet stand
  * measure a validator process that holds nothing but the validator. Without a sub-command it is
  * the Subtensor stand-in node, as before.
  */
+/** The flags each process takes; the group's --help lists them together. */
+const TAKES: Readonly<Record<'node' | 'standins' | 'mongo', readonly string[]>> = Object.freeze({
+  node: ['port', 'host', 'miners', 'block-time-ms', 'netuid', 'seed', 'scenario'],
+  standins: ['miners', 'submissions', 'seed', 'netuid', 'latency-ms', 'ai-latency-ms', 'neurons-file', 'gist-etags'],
+  mongo: ['port', 'host', 'data-dir'],
+});
+
+/**
+ * Flags spelled with `_` or `-` alike, and one another process takes refused by name: each
+ * schema reads only its own keys, so `devnet mongo --miners 5` or `devnet standins --port 1`
+ * would otherwise start as if the flag had not been given.
+ */
+function ownFlags(name: keyof typeof TAKES, given: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const flags = Object.fromEntries(Object.entries(given).map(([k, v]) => [k.replace(/_/g, '-'), v]));
+  const takes = TAKES[name];
+  const other = Object.keys(flags).find((k) => !takes.includes(k));
+  if (other !== undefined) {
+    const command = name === 'node' ? 'devnet' : `devnet ${name}`;
+    throw new ConfigError(`${command} does not take --${other}; it takes ${takes.map((t) => `--${t}`).join(', ')}`, `--${other}`);
+  }
+  return flags;
+}
+
 export async function run(context: CommandContext): Promise<number> {
   const sub = context.args[0];
+  const which = sub === 'standins' || sub === 'mongo' ? sub : sub === undefined ? 'node' : undefined;
+  if (which !== undefined) context = { ...context, flags: ownFlags(which, context.flags) };
   const rest = { ...context, args: context.args.slice(1) };
   if (sub === 'standins') return (await import('./devnet-standins.js')).run(rest);
   if (sub === 'mongo') return (await import('./devnet-mongo.js')).run(rest);

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { ConfigError } from '../../errors.js';
 import { EmbeddedMongoServer } from '../../devnet/mongo/embedded-mongo-server.js';
+import { intFlagSchema } from '../flag-values.js';
 import type { CommandContext } from '../main.js';
 import { untilSignal } from './until-signal.js';
 
 export const description = 'run the embedded MongoDB-wire server (--port N --data-dir DIR)';
 
 const FlagsSchema = z.object({
-  port: z.coerce.number({ error: '--port must be a number' }).int('--port must be an integer').min(0, '--port must be >= 0').max(65535, '--port must be <= 65535').default(27017),
+  port: intFlagSchema('port', 0, 65535).default(27017),
   host: z.string('--host must be a string').min(1, '--host must not be empty').default('127.0.0.1'),
   'data-dir': z.string('--data-dir must be a directory path').min(1, '--data-dir must be a directory path').optional(),
 });

@@ -9,17 +9,14 @@ import { ConfigError } from '../../errors.js';
 import { EMBEDDED_HYPERPARAMETERS } from '../../runtime/embedded-network.js';
 import { createAiDetectorServer } from '../../services/ai-detector/ai-detector-server.js';
 import type { AiDetector } from '../../services/types.js';
+import { intFlagSchema } from '../flag-values.js';
 import type { CommandContext } from '../main.js';
 import { untilSignal } from './until-signal.js';
 
 export const description = 'run the HTTP stand-ins of the shared scenario (gists, YouTube, Apify, SightEngine, videos, AI detector)';
 
-const integer = (name: string, min: number, max: number) =>
-  z.coerce
-    .number({ error: `--${name} must be a number` })
-    .int(`--${name} must be an integer`)
-    .min(min, `--${name} must be >= ${min}`)
-    .max(max, `--${name} must be <= ${max}`);
+// Decimal digits only: z.coerce would read `--port 0x50` as 80 and `--port` alone as 1.
+const integer = intFlagSchema;
 
 const FlagsSchema = z.object({
   miners: integer('miners', 0, 4095).default(64),

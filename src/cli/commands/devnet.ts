@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConfigError } from '../../errors.js';
+import { intFlagSchema } from '../flag-values.js';
 import type { CommandContext } from '../main.js';
 import type { ConfigScope, FlagSpec } from '../help.js';
 import { buildScenario, scenarioNeurons } from '../../devnet/scenario.js';
@@ -33,12 +34,8 @@ export interface DevnetCommandOptions {
   readonly scenarioFile: string | undefined;
 }
 
-const integer = (name: string, min: number, max: number) =>
-  z.coerce
-    .number({ error: `--${name} must be a number` })
-    .int(`--${name} must be an integer`)
-    .min(min, `--${name} must be >= ${min}`)
-    .max(max, `--${name} must be <= ${max}`);
+// Decimal digits only: z.coerce would read `--port 0x50` as 80 and `--port` alone as 1.
+const integer = intFlagSchema;
 
 const FlagsSchema = z.object({
   port: integer('port', 0, 65535).default(9944),

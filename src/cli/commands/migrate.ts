@@ -23,8 +23,9 @@ export const flags: readonly FlagSpec[] = [
 
 export async function run({ flags: raw, stdout }: CommandContext): Promise<number> {
   const { own, config } = splitFlags(raw, ['from', 'db', 'dry-run', 'dry_run', 'json']);
-  const from = own['from'];
-  if (typeof from !== 'string' || !/^mongodb(\+srv)?:\/\//.test(from)) {
+  // Given twice or without a value, the flag is named as such, not reported missing.
+  const from = pickText(own, 'from');
+  if (from === undefined || !/^mongodb(\+srv)?:\/\//.test(from)) {
     throw new ConfigError('migrate needs --from mongodb://HOST[:PORT]/ (the original validator\'s database)', '--from');
   }
   const fromProblem = mongoUriProblem(from);

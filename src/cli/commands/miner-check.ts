@@ -2,7 +2,6 @@ import { renderTable, splitFlags, toJson } from '../../chain/inspect.js';
 import { claimKey } from '../../actors/types.js';
 import { ConfigError } from '../../errors.js';
 import { escapeUntrusted } from '../../formats/escape-untrusted.js';
-import { createLogger } from '../../log.js';
 import { checkSubmissions, type CheckReport } from '../../miner/check-submissions.js';
 import { fetchValidatorReport, type ValidatorReport } from '../../miner/validator-report-client.js';
 import { openMinerToolkit } from '../../runtime/miner-toolkit.js';
@@ -10,6 +9,7 @@ import { loadHotkey } from '../../wallet/index.js';
 import { hotkeyFlag, pickText } from '../flag-values.js';
 import { readSubmissionsFile } from '../../miner/submissions-file.js';
 import type { CommandContext } from '../main.js';
+import { minerLogger } from './miner-logger.js';
 
 export const description = "run the validator's checks on a gist or file: miner check --gist user:id | --file F [--hotkey SS58]";
 
@@ -84,7 +84,7 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
     throw new ConfigError(`--validator-url must be the validator's metrics address, such as http://127.0.0.1:9100, got ${JSON.stringify(validatorUrl)}`, 'validator-url');
   }
   const text = file === undefined ? undefined : await readSubmissionsFile(file, { flag: 'file', maxBytes: config.gist.max_bytes });
-  const logger = createLogger({ level: config.logging.level === 'info' ? 'warn' : config.logging.level }, process.stderr);
+  const logger = minerLogger(config.logging, config.logging.level === 'info' ? 'warn' : config.logging.level);
   const toolkit = await openMinerToolkit(config, { logger });
   try {
     const report = await checkSubmissions({ hotkey, ...(gist !== undefined ? { gist } : { text: text! }) }, toolkit.deps);

@@ -1,7 +1,7 @@
 import { splitFlags } from '../../chain/inspect.js';
-import { createLogger } from '../../log.js';
 import { startMinerPlayground } from '../../runtime/miner-playground.js';
 import type { CommandContext } from '../main.js';
+import { minerLogger } from './miner-logger.js';
 
 export const description = 'miner playground: stand-ins, services and a validator to try docs/MINING.md without any account';
 
@@ -9,7 +9,7 @@ const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export async function run({ flags, stdout }: CommandContext): Promise<number> {
   const { config } = splitFlags(flags, []);
-  const logger = createLogger({ level: config.logging.level }, process.stderr);
+  const logger = minerLogger(config.logging);
   const playground = await startMinerPlayground({ runValidator: true, logger });
   const lines = [
     '# the miner toolkit against the local stand-ins; paste into another shell, then follow docs/MINING.md',

@@ -1,6 +1,5 @@
 import { splitFlags } from '../../chain/inspect.js';
 import { ConfigError, WalletError } from '../../errors.js';
-import { createLogger } from '../../log.js';
 import { GistClient } from '../../miner/gist-client.js';
 import { parseGistId } from '../../miner/gist-ref.js';
 import { isLoopbackHost } from '../../miner/ui-server.js';
@@ -8,6 +7,7 @@ import { startMinerUi } from '../../runtime/miner-ui-app.js';
 import { loadHotkey } from '../../wallet/index.js';
 import { hotkeyFlag, intFlag, pickText } from '../flag-values.js';
 import type { CommandContext } from '../main.js';
+import { minerLogger } from './miner-logger.js';
 
 export const description = 'miner ui [--port 8090]: a local page to edit, sign, check and save the gist';
 
@@ -39,7 +39,7 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
   const accountId = pickText(own, 'account-id', 'account_id') ?? env['R2_ACCOUNT_ID'] ?? '';
   const publicId = pickText(own, 'public-id', 'public_id');
   const publicBaseUrl = pickText(own, 'public-base-url', 'public_base_url');
-  const logger = createLogger({ level: config.logging.level }, process.stderr);
+  const logger = minerLogger(config.logging);
   const app = await startMinerUi(config, {
     hotkey,
     ...(signer ? { signer } : {}),

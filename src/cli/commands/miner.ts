@@ -2,6 +2,7 @@ import { canonicalKey } from '../../config/load-config.js';
 import { ConfigError } from '../../errors.js';
 import type { FlagSpec, HelpTopic } from '../help.js';
 import type { CommandContext, CommandModule } from '../main.js';
+import { LOGGING_SUBCOMMANDS, MINER_LOG_FILE } from './miner-logger.js';
 
 /** `infinitevibe miner <sub>`: each subcommand is its own module, loaded on demand. */
 const SUBCOMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = Object.freeze({
@@ -86,6 +87,22 @@ function checkSubcommandFlags(sub: string, given: Readonly<Record<string, unknow
   }
 }
 
+/**
+ * sign, gist and upload write no log lines (their output is the result), so a recorded log would
+ * stay empty: the flag is refused rather than taken and ignored. BT_LOGGING_RECORD_LOG, set for a
+ * whole host's SDK processes, is left alone.
+ */
+function refuseRecordLog(sub: string, given: Readonly<Record<string, unknown>>): void {
+  if (LOGGING_SUBCOMMANDS.has(sub)) return;
+  const raw = Object.keys(given).find((k) => canonicalKey(k) === 'logging.record_log');
+  if (raw === undefined || given[raw] === false) return;
+  const takers = [...LOGGING_SUBCOMMANDS].join('|');
+  throw new ConfigError(
+    `miner ${sub} writes no log lines, so --${raw} would record nothing; it applies to validate, serve and miner ${takers} (file ${MINER_LOG_FILE})`,
+    raw,
+  );
+}
+
 export async function run(context: CommandContext): Promise<number> {
   const [sub, ...rest] = context.args;
   const loader = sub === undefined ? undefined : SUBCOMMANDS[sub];
@@ -96,6 +113,7 @@ export async function run(context: CommandContext): Promise<number> {
     );
   }
   checkSubcommandFlags(sub!, context.flags);
+  refuseRecordLog(sub!, context.flags);
   const mod = await loader();
   return mod.run({ ...context, args: rest });
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
@@ -35,6 +36,9 @@ export async function serveDetectBatch(req: IncomingMessage, res: ServerResponse
   const items = parsed.data.items;
 
   const controller = new AbortController();
+  // Every running detection listens on this one signal (its download, its ffmpeg runs), up to
+  // `concurrency` of them: more than Node's default of 10 is expected here, not a leak.
+  setMaxListeners(0, controller.signal);
   res.on('close', () => {
     if (!res.writableFinished) controller.abort(new Error('client disconnected'));
   });

@@ -22,12 +22,12 @@ describe('infinitevibe devnet', () => {
   });
 
   it('names the bad flag', async () => {
-    expect(() => parseDevnetFlags({ port: 'abc' })).toThrow(/--port must be a number/);
-    expect(() => parseDevnetFlags({ miners: 5000 })).toThrow(/--miners must be <= 4095/);
-    expect(() => parseDevnetFlags({ 'block-time-ms': 1 })).toThrow(/--block-time-ms must be >= 10/);
+    expect(() => parseDevnetFlags({ port: 'abc' })).toThrow(/--port must be an integer from 0 to 65535, got "abc"/);
+    expect(() => parseDevnetFlags({ miners: 5000 })).toThrow(/--miners must be an integer from 0 to 4095, got 5000/);
+    expect(() => parseDevnetFlags({ 'block-time-ms': 1 })).toThrow(/--block-time-ms must be an integer from 10 to 3600000, got 1/);
     const err = sink();
     expect(await main(['devnet', '--netuid', '0'], { stdout: sink().stream, stderr: err.stream })).toBe(2);
-    expect(err.text()).toMatch(/configuration error: --netuid must be >= 1/);
+    expect(err.text()).toMatch(/configuration error: --netuid must be an integer from 1 to 65535, got "0"/);
   });
 
   it('exits 2 naming the address when the port is taken', async () => {

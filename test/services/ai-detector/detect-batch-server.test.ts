@@ -126,6 +126,34 @@ describe('POST /detect/batch', () => {
     expect(detector.maxInFlight).toBe(2);
   });
 
+  it('lets every running detection of a batch listen on its abort signal without a MaxListenersExceededWarning', async () => {
+    // A real detection listens for the abort (its download, its ffmpeg runs): 16 at once by default.
+    class ListeningDetector extends ScriptedDetector {
+      override detect(u: string, options: { signal?: AbortSignal; source?: 'platform' | 'miner' } = {}): Promise<AiDetectionResult> {
+        options.signal?.addEventListener('abort', () => undefined, { once: true });
+        return super.detect(u, options);
+      }
+    }
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const detector = new ListeningDetector();
+      const base = await serve(detector);
+      const names = Array.from({ length: 16 }, (_, i) => `v${String(i)}`);
+      const response = await postBatch(base, { items: names.map((n) => ({ url: url(n) })) });
+      await detector.arrived(16);
+      expect(detector.maxInFlight).toBe(16);
+      for (const n of names) detector.score(url(n), 0.5);
+      let count = 0;
+      for await (const _ of ndjsonLines(response.body)) count++;
+      expect(count).toBe(16);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message)).toEqual([]);
+  });
+
   it('a client that hangs up aborts the detections still running and starts no more', async () => {
     const detector = new ScriptedDetector();
     const base = await serve(detector, { batchConcurrency: 1 });
