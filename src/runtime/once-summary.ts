@@ -18,6 +18,7 @@ export interface OnceSummary {
   };
   readonly snapshots: { readonly written: number; readonly unchanged: number; readonly buffered: number };
   readonly weights: {
+    /** Sent to the chain and included: never under --weights.dry_run, which sends nothing. */
     readonly committed: boolean;
     readonly mode: CommitAttemptResult['mode'];
     readonly uids: readonly number[];
@@ -27,6 +28,11 @@ export interface OnceSummary {
     readonly error: string | null;
   };
   readonly durations_ms: { readonly cycle: number; readonly collect: number; readonly persist: number; readonly score: number; readonly weights: number; readonly total: number };
+}
+
+/** Whether `validate --once` did what was asked: weights committed, or in a dry run, computed. */
+export function onceSucceeded(summary: OnceSummary): boolean {
+  return summary.weights.committed || (summary.weights.mode === 'dry_run' && summary.weights.error === null);
 }
 
 /** The cycle's and the commit's results in the shape operators and scripts read. */
@@ -54,7 +60,7 @@ export function onceSummary(input: {
     },
     snapshots: { written: cycle.snapshots.inserted, unchanged: cycle.snapshots.matched, buffered: cycle.snapshots.buffered },
     weights: {
-      committed: weights.ok,
+      committed: weights.ok && weights.mode !== 'dry_run',
       mode: weights.mode,
       uids: weights.uids,
       values: weights.values,

@@ -25,6 +25,14 @@ describe('infinitevibe validate', () => {
     expect(summary.durations_ms.total).toBeGreaterThan(0);
   }, 240_000);
 
+  it('--once --weights.dry_run exits 0 with committed false: nothing was sent', async () => {
+    const { code, stdout } = await cli(['validate', '--subtensor.network', 'embedded', '--once', '--miners', '4', '--weights.dry_run', ...QUIET]);
+    expect(code).toBe(0);
+    const summary = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    expect(summary.weights).toMatchObject({ committed: false, mode: 'dry_run', error: null });
+    expect(summary.weights.uids.length).toBeGreaterThan(0);
+  }, 240_000);
+
   it('--services embedded against a separately started node: the weights it commits are the ones `weights --json` reads', async () => {
     const scenario = await buildScenario({ miners: 16 });
     const devnet = await SubtensorDevnet.start({

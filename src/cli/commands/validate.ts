@@ -6,6 +6,7 @@ import type { CommandContext } from '../main.js';
 import { intFlag as parseIntFlag } from '../flag-values.js';
 import { listenError } from '../listen-error.js';
 import type { FlagSpec } from '../help.js';
+import { onceSucceeded } from '../../runtime/once-summary.js';
 
 export const description = 'run the validator (npm start = validate --subtensor.network embedded)';
 
@@ -76,7 +77,7 @@ async function runValidator(
     }
     // After the shutdown's log lines, so the summary is the last line of stdout (`| tail -n 1`).
     stdout.write(JSON.stringify(summary) + '\n');
-    return summary.weights.committed ? 0 : 1;
+    return onceSucceeded(summary) ? 0 : 1;
   }
 
   app.run();
