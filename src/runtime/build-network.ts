@@ -39,7 +39,8 @@ export async function resolveSigner(ctx: BuildContext, network: EmbeddedNetwork 
   if (options.signer) return options.signer;
   const devKey = () => {
     const uri = network!.scenario.validator.uri;
-    logger.info({ uri }, 'using the scenario validator dev key (embedded network, no wallet needed)');
+    const chain = config.subtensor.network === 'embedded' ? 'embedded network' : 'stand-in chain seeded from the scenario';
+    logger.info({ uri }, `using the scenario validator dev key (${chain}, no wallet needed)`);
     return new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri(uri);
   };
   if (config.subtensor.network === 'embedded' && network) return devKey();
