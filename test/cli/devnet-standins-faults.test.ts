@@ -78,7 +78,7 @@ describe('devnet standins --faults / --retry-after', () => {
       youtube: { failureRate: 1, kind: '429', latencyMs: 0, retryAfterSeconds: 7 },
       apify: { failureRate: 1, kind: '503', latencyMs: 0, retryAfterSeconds: 7 },
       gist: { failureRate: 1, kind: '503', latencyMs: 0, retryAfterSeconds: 7 },
-      sightengine: { failureRate: 1, kind: '429', latencyMs: 0, retryAfterSeconds: 7 },
+      sightengine: { failureRate: 1, kind: '429', latencyMs: 0, retryAfterSeconds: 7, maxConcurrent: null },
     });
     const youtube = await youtubeCall(String(info['youtube']));
     expect(youtube.status).toBe(429);
@@ -135,6 +135,19 @@ describe('devnet standins control: GET|PUT /faults', () => {
     // A refused body changes nothing, not even its valid parts.
     expect(await refused(JSON.stringify({ gist: { failureRate: 1 }, youtube: { failureRate: 2 } }))).toMatch(/^youtube\.failureRate: /);
     expect(await (await fetch(faults)).json()).toMatchObject({ gist: { failureRate: 0 }, youtube: { failureRate: 0 } });
+
+    // Apify's run failures (not its HTTP answers) and SightEngine's concurrency limit.
+    const runSync = () => fetch(`${String(info['apify'])}/v2/acts/RB9HEZitC8hIUXAha/run-sync-get-dataset-items?token=t`, { method: 'POST', body: '{"directUrls":[]}' });
+    expect((await put(faults, JSON.stringify({ apify: { failNextRuns: 1 }, sightengine: { maxConcurrent: 2 } }))).status).toBe(200);
+    const failedRun = await runSync();
+    expect(failedRun.status).toBe(400);
+    expect(((await failedRun.json()) as { error: { type: string } }).error.type).toBe('run-failed');
+    expect((await runSync()).status).toBe(201);
+    expect(((await (await fetch(faults)).json()) as { sightengine: { maxConcurrent: number | null } }).sightengine.maxConcurrent).toBe(2);
+    expect((await put(faults, JSON.stringify({ sightengine: { maxConcurrent: null } }))).status).toBe(200);
+    expect(((await (await fetch(faults)).json()) as { sightengine: { maxConcurrent: number | null } }).sightengine.maxConcurrent).toBeNull();
+    expect(await refused(JSON.stringify({ sightengine: { maxConcurrent: 0 } }))).toMatch(/^sightengine\.maxConcurrent: /);
+    expect(await refused(JSON.stringify({ youtube: { failNextRuns: 1 } }))).toMatch(/failNextRuns/);
 
     const big = await put(faults, JSON.stringify({ youtube: { failureRate: 0 }, pad: 'x'.repeat(20_000) }));
     expect(big.status).toBe(413);

@@ -108,7 +108,11 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
   });
   const closers: Array<() => Promise<void>> = [() => standins.close()];
   try {
-    const faultTargets: FaultTargets = { ...standins.faults, sightengine: standins.sightengine };
+    const faultTargets: FaultTargets = {
+      ...standins.faults,
+      apifyRuns: standins.apify,
+      sightengine: standins.sightengine,
+    };
     applyFaults(faultTargets, startFaults(options));
     const scores = new Map(scenario.contents.map((c) => [c.video_path, c.ai_score]));
     let detections = 0;

@@ -24,7 +24,15 @@ export interface FaultTarget {
   retryAfterSeconds: number;
 }
 
-export type FaultTargets = Readonly<Record<FaultService, FaultTarget | undefined>>;
+export interface FaultTargets {
+  readonly youtube: FaultTarget;
+  readonly apify: FaultTarget;
+  /** The Apify stand-in's run outcomes, apart from its HTTP answers. */
+  readonly apifyRuns: { failNextRuns(count: number): void };
+  readonly gist: FaultTarget;
+  /** Absent when the AI stand-ins do not run. */
+  readonly sightengine: (FaultTarget & { maxConcurrent: number }) | undefined;
+}
 
 /** A `--faults` entry: a rate and, optionally, a kind. */
 export interface FaultFlag {
@@ -70,9 +78,11 @@ const ServiceFaultsPatch = z.strictObject({
 
 export const FaultsPatch = z.strictObject({
   youtube: ServiceFaultsPatch.optional(),
-  apify: ServiceFaultsPatch.optional(),
+  // The next runs started end FAILED (run-sync answers 400 run-failed), on top of any queued.
+  apify: ServiceFaultsPatch.extend({ failNextRuns: z.number().int().min(0).max(1_000_000).optional() }).optional(),
   gist: ServiceFaultsPatch.optional(),
-  sightengine: ServiceFaultsPatch.optional(),
+  // Requests served at a time; more get the plan's concurrency 429. null: unlimited.
+  sightengine: ServiceFaultsPatch.extend({ maxConcurrent: z.number().int().min(1).max(1_000_000).nullable().optional() }).optional(),
 });
 export type FaultsPatch = z.infer<typeof FaultsPatch>;
 
@@ -97,13 +107,18 @@ export function applyFaults(targets: FaultTargets, patch: FaultsPatch): void {
     if (change.latencyMs !== undefined) target.latencyMs = change.latencyMs;
     if (change.retryAfterSeconds !== undefined) target.retryAfterSeconds = change.retryAfterSeconds;
   }
+  if (patch.apify?.failNextRuns) targets.apifyRuns.failNextRuns(patch.apify.failNextRuns);
+  const maxConcurrent = patch.sightengine?.maxConcurrent;
+  if (targets.sightengine && maxConcurrent !== undefined) targets.sightengine.maxConcurrent = maxConcurrent ?? Number.POSITIVE_INFINITY;
 }
 
-export function readFaults(targets: FaultTargets): Partial<Record<FaultService, ServiceFaults>> {
-  const out: Partial<Record<FaultService, ServiceFaults>> = {};
+export function readFaults(targets: FaultTargets): Partial<Record<FaultService, ServiceFaults & { maxConcurrent?: number | null }>> {
+  const out: Partial<Record<FaultService, ServiceFaults & { maxConcurrent?: number | null }>> = {};
   for (const service of FAULT_SERVICES) {
     const t = targets[service];
     if (t) out[service] = { failureRate: t.failureRate, kind: t.kind, latencyMs: t.latencyMs, retryAfterSeconds: t.retryAfterSeconds };
   }
+  const se = targets.sightengine;
+  if (se) out.sightengine = { ...out.sightengine!, maxConcurrent: Number.isFinite(se.maxConcurrent) ? se.maxConcurrent : null };
   return out;
 }

@@ -63,7 +63,7 @@ export class SightEngineStandin {
   #operations = 0;
   #requests = 0;
   #inFlight = 0;
-  readonly #maxConcurrent: number;
+  #maxConcurrent: number;
   #running: RunningServer | undefined;
   #url: string | undefined;
 
@@ -122,6 +122,15 @@ export class SightEngineStandin {
 
   get kind(): FaultKind {
     return this.#kind;
+  }
+
+  /** Requests handled at a time (Infinity: unlimited). */
+  set maxConcurrent(count: number) {
+    this.#maxConcurrent = checkCount(count, 'maxConcurrent');
+  }
+
+  get maxConcurrent(): number {
+    return this.#maxConcurrent;
   }
 
   set retryAfterSeconds(seconds: number) {
