@@ -1,6 +1,7 @@
 /**
  * npm run loadtest -- --miners 256,1024,4095 --submissions 5,100 --pools 1,2,4 --batch 16,64,256
  *                     [--trials 2] [--real-ai] [--ai-latency-ms N] [--latency-ms N] [--gist-etags] [--max-seconds S]
+ *                     [--faults youtube=0.05,apify=0.02:429,...] [--retry-after S]
  *                     [--out loadtest-results] [--no-cpu-path] [--set <validator option>=<value> ...]
  *
  * Sweeps every combination with interleaved trials. Each run measures a validator process that

@@ -4,6 +4,7 @@
  */
 import yargs from 'yargs';
 import { loadConfig } from '../../src/config/load-config.js';
+import { parseFaultsFlag } from '../../src/devnet/http/fault-settings.js';
 
 export interface SweepArgs {
   readonly miners: readonly number[];
@@ -20,6 +21,10 @@ export interface SweepArgs {
   /** Latency every HTTP stand-in adds to its answers. */
   readonly latencyMs: number;
   readonly gistEtags: boolean;
+  /** `--faults` for the stand-ins (`youtube=0.05,apify=0.02:429`), checked here; null: none. */
+  readonly faults: string | null;
+  /** Retry-After (seconds) on the stand-ins' injected 429s. */
+  readonly retryAfterSeconds: number;
   /** Run the CPU-path bench first, as the yardstick of the whole runtime. */
   readonly cpuPath: boolean;
   /** Validator config options for every run (`--set memory.heap_growth_percent=0`), to compare settings. */
@@ -80,6 +85,14 @@ function integer(name: string, raw: unknown, min: number, max: number): number {
   return n;
 }
 
+/** The stand-ins' own parser checks it, so a bad entry fails before any set-up, with their message. */
+function parseFaults(raw: unknown): string | null {
+  if (raw === undefined) return null;
+  if (typeof raw !== 'string') throw new RangeError('--faults must be given once, as SERVICE=RATE[:KIND],...');
+  parseFaultsFlag(raw);
+  return raw.replace(/\s+/g, '');
+}
+
 /** Parses argv (without the node and script paths); throws RangeError naming the bad flag. */
 export function parseSweepArgs(argv: readonly string[]): SweepArgs {
   const parsed = yargs([...argv])
@@ -103,6 +116,8 @@ export function parseSweepArgs(argv: readonly string[]): SweepArgs {
         default: false,
         describe: 'gists unchanged between cycles, answered 304 (the usual case in production); by default every gist is read and parsed every cycle',
       },
+      faults: { type: 'string', describe: 'random upstream faults per stand-in, SERVICE=RATE[:KIND],... (as `infinitevibe devnet standins --faults`)' },
+      'retry-after': { type: 'string', default: '0', describe: 'Retry-After seconds on the injected 429s' },
       'max-seconds': { type: 'string', default: '3600', describe: 'bound on the whole sweep' },
       out: { type: 'string', default: 'loadtest-results', describe: 'directory of the results' },
       set: { type: 'string', array: true, describe: 'a validator config option for every run, <option>=<value> (repeatable)' },
@@ -124,6 +139,8 @@ export function parseSweepArgs(argv: readonly string[]): SweepArgs {
     aiLatencyMs: integer('ai-latency-ms', parsed['ai-latency-ms'], 0, 60_000),
     latencyMs: integer('latency-ms', parsed['latency-ms'], 0, 60_000),
     gistEtags: parsed['gist-etags'],
+    faults: parseFaults(parsed.faults),
+    retryAfterSeconds: integer('retry-after', parsed['retry-after'], 0, 86_400),
     maxSeconds: integer('max-seconds', parsed['max-seconds'], 10, 7 * 86_400),
     out: parsed.out,
     cpuPath: parsed['cpu-path'],

@@ -20,6 +20,9 @@ export interface ReportContext {
   readonly aiLatencyMs: number;
   /** Gists answered 304 between cycles (`--gist-etags`); otherwise read and parsed every cycle. */
   readonly gistEtags?: boolean;
+  /** The stand-ins' `--faults` (null: none) and the Retry-After of their 429s. */
+  readonly faults?: string | null;
+  readonly retryAfterSeconds?: number;
   readonly charts: readonly string[];
 }
 
@@ -205,6 +208,7 @@ export function buildReport(rows: readonly ResultRow[], aggregates: readonly Agg
       `${ctx.cores} cores; load average ${load(ctx.loadAverage.start)} at start, ${load(ctx.loadAverage.end)} at end. ` +
       `AI detector: ${ctx.realAi ? 'in the validator, full pipeline (ffmpeg frames, SightEngine stand-in)' : `stand-in service answering after ${ctx.aiLatencyMs} ms`}. ` +
       `Gists: ${ctx.gistEtags ? 'unchanged between cycles (answered 304, parses reused)' : 'read and parsed in full every cycle'}. ` +
+      `Upstream faults: ${ctx.faults ? `\`--faults ${ctx.faults}\` (429s with Retry-After ${ctx.retryAfterSeconds ?? 0} s)` : 'none injected'}. ` +
       'The validator runs alone in its process; the chain, HTTP stand-ins and MongoDB server run in three others.',
     '',
     '## Answers',

@@ -18,6 +18,9 @@ export interface RunOptions {
   readonly latencyMs: number;
   /** Gists unchanged between cycles (the gist host answers 304); default: every read is a changed gist. */
   readonly gistEtags?: boolean;
+  /** `--faults` of the stand-ins, already checked; null or absent: no injected faults. */
+  readonly faults?: string | null;
+  readonly retryAfterSeconds?: number;
   /** The run is abandoned after this long. */
   readonly timeoutMs: number;
   /** Main-thread CPU profile of the validator's warm (or cold) cycle, written to this file. */
@@ -41,6 +44,16 @@ export interface RunOutcome {
 
 const BLOCK_TIME_MS = 500;
 
+/** The `infinitevibe devnet standins` command line of a run. */
+export function standinsArgs(c: Pick<Combination, 'miners' | 'submissions'>, options: Omit<RunOptions, 'timeoutMs' | 'realAi'>, neuronsFile: string): string[] {
+  return [
+    'devnet', 'standins', '--miners', String(c.miners), '--submissions', String(c.submissions), '--neurons-file', neuronsFile,
+    '--ai-latency-ms', String(options.aiLatencyMs), '--latency-ms', String(options.latencyMs),
+    '--gist-etags', options.gistEtags ? 'on' : 'off',
+    ...(options.faults ? ['--faults', options.faults, '--retry-after', String(options.retryAfterSeconds ?? 0)] : []),
+  ];
+}
+
 export async function runCombination(c: Combination, options: RunOptions): Promise<RunOutcome> {
   const started = performance.now();
   const dir = makeScratchDir();
@@ -50,9 +63,7 @@ export async function runCombination(c: Combination, options: RunOptions): Promi
   const setupTimeout = options.timeoutMs;
   try {
     const standins = await startChild(
-      cli('devnet', 'standins', '--miners', String(c.miners), '--submissions', String(c.submissions), '--neurons-file', neuronsFile,
-        '--ai-latency-ms', String(options.aiLatencyMs), '--latency-ms', String(options.latencyMs),
-        '--gist-etags', options.gistEtags ? 'on' : 'off'),
+      cli(...standinsArgs(c, options, neuronsFile)),
       (line) => jsonLine<StandinsInfo & { service: string }>(line),
       setupTimeout,
       'devnet standins',

@@ -90,7 +90,7 @@ export async function runSweep(args: SweepArgs, command: string): Promise<string
     say(`[${run.index}/${runs.length}] ${describe(run, args.trials)}: starting (~${formatDuration(estimate)})`);
     const runStarted = performance.now();
     try {
-      const outcome = await runCombination(run, { realAi: args.realAi, aiLatencyMs: args.aiLatencyMs, latencyMs: args.latencyMs, gistEtags: args.gistEtags, timeoutMs: left * 1000, config: args.config });
+      const outcome = await runCombination(run, { realAi: args.realAi, aiLatencyMs: args.aiLatencyMs, latencyMs: args.latencyMs, gistEtags: args.gistEtags, faults: args.faults, retryAfterSeconds: args.retryAfterSeconds, timeoutMs: left * 1000, config: args.config });
       const row = buildRow(run, ctx, outcome);
       rows.push(row);
       done.push({ key: run.key, seconds: outcome.seconds, totalSubmissions: run.miners * run.submissions });
@@ -113,7 +113,7 @@ export async function runSweep(args: SweepArgs, command: string): Promise<string
   }
 
   const final = record(loadavg()[0]!);
-  const report = await writeReport(dir, final, { realAi: args.realAi, aiLatencyMs: args.aiLatencyMs, gistEtags: args.gistEtags });
+  const report = await writeReport(dir, final, { realAi: args.realAi, aiLatencyMs: args.aiLatencyMs, gistEtags: args.gistEtags, faults: args.faults, retryAfterSeconds: args.retryAfterSeconds });
   await save(final.loadAverage!.end);
   say(`loadtest: done in ${formatDuration(elapsed())}; report: ${report}`);
   return dir;

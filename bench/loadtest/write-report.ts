@@ -30,7 +30,7 @@ export async function writeResults(dir: string, record: SweepRecord): Promise<vo
 }
 
 /** Charts and report.md for `record`; returns the report's path. */
-export async function writeReport(dir: string, record: SweepRecord, options: { realAi: boolean; aiLatencyMs: number; gistEtags?: boolean }): Promise<string> {
+export async function writeReport(dir: string, record: SweepRecord, options: { realAi: boolean; aiLatencyMs: number; gistEtags?: boolean; faults?: string | null; retryAfterSeconds?: number }): Promise<string> {
   const aggregates = aggregate(record.rows);
   const best = bestBatchByWorkload(aggregates);
   const charts: string[] = [];
@@ -52,6 +52,9 @@ export async function writeReport(dir: string, record: SweepRecord, options: { r
     aiLatencyMs: options.aiLatencyMs,
     // Records written before the flag existed read every gist in full.
     gistEtags: options.gistEtags ?? /(?:^|\s)--gist-etags(?:\s|$)/.test(record.command),
+    // A merged record has no options: its command says which faults it ran under.
+    faults: options.faults !== undefined ? options.faults : (/(?:^|\s)--faults[ =](\S+)/.exec(record.command)?.[1] ?? null),
+    retryAfterSeconds: options.retryAfterSeconds ?? Number(/(?:^|\s)--retry-after[ =](\d+)/.exec(record.command)?.[1] ?? 0),
     charts,
   };
   const path = join(dir, 'report.md');

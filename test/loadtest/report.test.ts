@@ -50,6 +50,10 @@ describe('load-test report', () => {
     expect(text).toContain('- **Per core:** 2,150 submissions/s per core');
     expect(text).not.toContain('Videos per core');
     expect(text).toContain('Gists: read and parsed in full every cycle.');
+    expect(text).toContain('Upstream faults: none injected.');
+    expect(buildReport(rows, aggregate(rows), { ...ctx, faults: 'youtube=0.05,apify=0.02:429', retryAfterSeconds: 5 })).toContain(
+      'Upstream faults: `--faults youtube=0.05,apify=0.02:429` (429s with Retry-After 5 s).',
+    );
     expect(buildReport(rows, aggregate(rows), { ...ctx, gistEtags: true })).toContain('Gists: unchanged between cycles (answered 304, parses reused).');
     expect(text).toContain('- throughput vs pool size, 256 miners × 100: knee at 2 threads (3,400 submissions/s)');
     expect(text).toContain('- 1024 × 5: pool 2 / pool 1 warm throughput 1.68× (target ≥ 1.6×) — met');

@@ -51,6 +51,8 @@ describe('merging sweeps into one report', () => {
     expect(report).toContain('load average 1.00 at start, 4.00 at end');
     const older = mergeRecords([{ ...five, loadAverage: undefined }]);
     expect(await readFile(await writeReport(dir, older, { realAi: false, aiLatencyMs: 0 }), 'utf8')).toContain('load average unknown at start, unknown at end');
+    const faulty = mergeRecords([{ ...five, command: 'npm run loadtest -- --faults youtube=0.05 --retry-after 3' }]);
+    expect(await readFile(await writeReport(dir, faulty, { realAi: false, aiLatencyMs: 0 }), 'utf8')).toContain('Upstream faults: `--faults youtube=0.05` (429s with Retry-After 3 s).');
     expect(JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')).rows).toHaveLength(4);
     const files = await readdir(dir);
     for (const f of ['results.csv', 'report.md', 'throughput-vs-pool.svg', 'throughput-vs-pool.png', 'rss-vs-submissions.png']) expect(files).toContain(f);

@@ -1,10 +1,11 @@
 import { writeFile } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { buildScenario, scenarioNeurons } from '../../devnet/scenario.js';
 import { startServiceStandins } from '../../devnet/http/service-standins.js';
-import { listenLoopback, sendJson, sleep, type RunningServer } from '../../devnet/http/standin-server.js';
+import { FAULT_SERVICES, applyFaults, parseFaultsFlag, readFaults, type FaultFlag, type FaultService, type FaultTargets, type FaultsPatch } from '../../devnet/http/fault-settings.js';
+import { handleControl } from '../../devnet/http/standins-control.js';
+import { listenLoopback, sleep, type RunningServer } from '../../devnet/http/standin-server.js';
 import { ConfigError } from '../../errors.js';
 import { EMBEDDED_HYPERPARAMETERS } from '../../runtime/embedded-network.js';
 import { createAiDetectorServer } from '../../services/ai-detector/ai-detector-server.js';
@@ -27,6 +28,8 @@ const FlagsSchema = z.object({
   'ai-latency-ms': integer('ai-latency-ms', 0, 600_000).default(0),
   'neurons-file': z.string('--neurons-file must be a file path').min(1, '--neurons-file must be a file path').optional(),
   'gist-etags': z.enum(['on', 'off'], { error: '--gist-etags must be on or off' }).default('on'),
+  faults: z.string('--faults must be SERVICE=RATE[:KIND],...').optional(),
+  'retry-after': integer('retry-after', 0, 86_400).default(0),
 });
 
 export interface DevnetStandinsOptions {
@@ -39,6 +42,10 @@ export interface DevnetStandinsOptions {
   readonly neuronsFile: string | undefined;
   /** Off: every gist read carries its whole body, as if each gist changed every cycle. */
   readonly gistEtags: boolean;
+  /** Random fault rate (and kind) per stand-in, from `--faults`. */
+  readonly faults: Partial<Record<FaultService, FaultFlag>>;
+  /** Retry-After (seconds) on the injected 429s. */
+  readonly retryAfterSeconds: number;
 }
 
 /** Parses the command's flags; ConfigError names the bad flag. */
@@ -46,6 +53,12 @@ export function parseDevnetStandinsFlags(flags: Record<string, unknown>): Devnet
   const parsed = FlagsSchema.safeParse(flags);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => i.message).join('; '));
   const f = parsed.data;
+  let faults: Partial<Record<FaultService, FaultFlag>> = {};
+  try {
+    if (f.faults !== undefined) faults = parseFaultsFlag(f.faults);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
   return {
     miners: f.miners,
     submissions: f.submissions,
@@ -55,6 +68,8 @@ export function parseDevnetStandinsFlags(flags: Record<string, unknown>): Devnet
     aiLatencyMs: f['ai-latency-ms'],
     neuronsFile: f['neurons-file'],
     gistEtags: f['gist-etags'] === 'on',
+    faults,
+    retryAfterSeconds: f['retry-after'],
   };
 }
 
@@ -62,7 +77,9 @@ export function parseDevnetStandinsFlags(flags: Record<string, unknown>): Devnet
  * `infinitevibe devnet standins`: every HTTP stand-in of the shared scenario in this process, plus
  * an AI detector service (the real `/detect` server) answering each video's scenario score after
  * `--ai-latency-ms`, and a control endpoint for the simulated clock:
- * `GET /clock`, `POST /clock/advance?ms=N`, `GET /stats` (requests served per stand-in).
+ * `GET /clock`, `POST /clock/advance?ms=N`, `GET /stats` (requests served per stand-in), and
+ * `GET|PUT /faults` (each stand-in's fault rate, kind, latency and Retry-After; see standins-control.ts).
+ * `--faults` and `--retry-after` set those at start; `--seed` also seeds the fault generators.
  * `--neurons-file` writes the scenario's neurons and the embedded network's hyperparameters in the
  * format `infinitevibe devnet --scenario` reads, so the chain stand-in agrees with these gists.
  * Prints one JSON line with every base URL once listening; stops on SIGINT/SIGTERM.
@@ -79,9 +96,21 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
     const neurons = scenarioNeurons(scenario).map((n) => ({ ...n, stake: n.stake.toString() }));
     await writeFile(options.neuronsFile, JSON.stringify({ netuid: scenario.netuid, neurons, hyperparameters: EMBEDDED_HYPERPARAMETERS }));
   }
-  const standins = await startServiceStandins({ scenario, latencyMs: options.latencyMs, gistEtags: options.gistEtags });
+  const standins = await startServiceStandins({
+    scenario,
+    latencyMs: options.latencyMs,
+    gistEtags: options.gistEtags,
+    retryAfterSeconds: options.retryAfterSeconds,
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+  });
   const closers: Array<() => Promise<void>> = [() => standins.close()];
   try {
+    const faultTargets: FaultTargets = {
+      ...standins.faults,
+      apifyRuns: standins.apify,
+      sightengine: standins.sightengine,
+    };
+    applyFaults(faultTargets, startFaults(options));
     const scores = new Map(scenario.contents.map((c) => [c.video_path, c.ai_score]));
     let detections = 0;
     // The scenario already says how AI-made each video is; answering that keeps the figures about
@@ -114,6 +143,7 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
           gist: standins.stats.gist.count(),
           ai_detector: detections,
         }),
+        faults: faultTargets,
       }),
     );
     closers.push(() => control.close());
@@ -133,6 +163,8 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
         video: standins.videoBaseUrl ?? null,
         ai_detector: ai.url,
         control: control.url,
+        faults: `${control.url}/faults`,
+        fault_settings: readFaults(faultTargets),
         neurons_file: options.neuronsFile ?? null,
         gist_etags: options.gistEtags,
       }) + '\n',
@@ -144,21 +176,12 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
   return 0;
 }
 
-interface ControlTarget {
-  now(): number;
-  advance(ms: number): number;
-  stats(): Record<string, number>;
-}
-
-function handleControl(req: IncomingMessage, res: ServerResponse, target: ControlTarget): void {
-  const url = new URL(req.url ?? '/', 'http://control.invalid');
-  req.resume();
-  if (url.pathname === '/clock' && req.method === 'GET') return sendJson(res, 200, { now: target.now() });
-  if (url.pathname === '/clock/advance' && req.method === 'POST') {
-    const ms = Number(url.searchParams.get('ms'));
-    if (!Number.isFinite(ms) || ms < 0) return sendJson(res, 422, { error: { code: 'ERR_BAD_MS', message: 'ms must be a non-negative number of milliseconds' } });
-    return sendJson(res, 200, { now: target.advance(ms) });
+/** The `--faults` entries as a control patch; a rate without a kind keeps the default mix. */
+function startFaults(options: DevnetStandinsOptions): FaultsPatch {
+  const patch: { -readonly [S in FaultService]?: NonNullable<FaultsPatch[S]> } = {};
+  for (const service of FAULT_SERVICES) {
+    const flag = options.faults[service];
+    if (flag) patch[service] = flag.kind === undefined ? { failureRate: flag.failureRate } : { failureRate: flag.failureRate, kind: flag.kind };
   }
-  if (url.pathname === '/stats' && req.method === 'GET') return sendJson(res, 200, target.stats());
-  sendJson(res, 404, { error: { code: 'ERR_NOT_FOUND', message: `no route ${req.method ?? ''} ${url.pathname}` } });
+  return patch;
 }

@@ -18,7 +18,7 @@ export const flags: readonly FlagSpec[] = [
   { name: 'miners', value: 'N', description: 'miners in the generated scenario', default: 256 },
   { name: 'block-time-ms', value: 'N', description: 'milliseconds between blocks', default: 1000 },
   { name: 'netuid', value: 'N', description: 'subnet id', default: 89 },
-  { name: 'seed', value: 'N', description: 'seed of the generated scenario (default: the scenario\'s fixed seed)' },
+  { name: 'seed', value: 'N', description: 'seed of the generated scenario, and with standins of the fault generators (default: the scenario\'s fixed seed)' },
   { name: 'scenario', value: 'FILE.json', description: 'neurons and hyperparameters to seed, instead of a generated scenario' },
 ];
 

@@ -4,7 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { PNG } from 'pngjs';
 import { Response } from 'undici';
 import { seededRandom } from '../seeded-random.js';
-import { listenLoopback, type RunningServer } from './standin-server.js';
+import { checkKind, checkRetryAfter, listenLoopback, type FaultKind, type RunningServer } from './standin-server.js';
 import { sendJson } from '../../services/http/json-server.js';
 
 /**
@@ -39,6 +39,10 @@ export interface SightEngineStandinOptions {
   /** Share of calls (0..1) answered with a transient fault (429 or 503), from a seeded generator. */
   readonly failureRate?: number;
   readonly seed?: number;
+  /** What those faults are (default both, alternately). */
+  readonly kind?: FaultKind;
+  /** Retry-After (seconds) on the throttle answers. Default 0. */
+  readonly retryAfterSeconds?: number;
   /** Largest upload accepted. Default 16 MiB. */
   readonly maxUploadBytes?: number;
   /** Requests handled at a time; more are refused with the concurrency throttle. Default unlimited. */
@@ -53,11 +57,13 @@ export class SightEngineStandin {
   #maxOperations: number;
   #latencyMs: number;
   #failureRate: number;
+  #kind: FaultKind;
+  #retryAfter: number;
   #queued: SightEngineFault[] = [];
   #operations = 0;
   #requests = 0;
   #inFlight = 0;
-  readonly #maxConcurrent: number;
+  #maxConcurrent: number;
   #running: RunningServer | undefined;
   #url: string | undefined;
 
@@ -67,6 +73,8 @@ export class SightEngineStandin {
     this.#maxOperations = checkCount(options.maxOperations ?? Number.POSITIVE_INFINITY, 'maxOperations');
     this.#latencyMs = checkLatency(options.latencyMs ?? 0);
     this.#failureRate = checkRate(options.failureRate ?? 0);
+    this.#kind = checkKind(options.kind ?? 'mixed');
+    this.#retryAfter = checkRetryAfter(options.retryAfterSeconds ?? 0);
     this.#maxUploadBytes = options.maxUploadBytes ?? 16 * 1024 * 1024;
     this.#maxConcurrent = checkCount(options.maxConcurrent ?? Number.POSITIVE_INFINITY, 'maxConcurrent');
     this.#random = seededRandom(options.seed ?? 89);
@@ -98,6 +106,39 @@ export class SightEngineStandin {
 
   set failureRate(rate: number) {
     this.#failureRate = checkRate(rate);
+  }
+
+  get failureRate(): number {
+    return this.#failureRate;
+  }
+
+  get latencyMs(): number {
+    return this.#latencyMs;
+  }
+
+  set kind(kind: FaultKind) {
+    this.#kind = checkKind(kind);
+  }
+
+  get kind(): FaultKind {
+    return this.#kind;
+  }
+
+  /** Requests handled at a time (Infinity: unlimited). */
+  set maxConcurrent(count: number) {
+    this.#maxConcurrent = checkCount(count, 'maxConcurrent');
+  }
+
+  get maxConcurrent(): number {
+    return this.#maxConcurrent;
+  }
+
+  set retryAfterSeconds(seconds: number) {
+    this.#retryAfter = checkRetryAfter(seconds);
+  }
+
+  get retryAfterSeconds(): number {
+    return this.#retryAfter;
   }
 
   /** The next calls fail like this, in order. */
@@ -171,7 +212,7 @@ export class SightEngineStandin {
       );
     }
     if (fault === 'rate_limited' || overConcurrency) {
-      return failure(res, 429, 'usage_limit', 37, 'Too many concurrent requests for your plan', { 'retry-after': '0' });
+      return failure(res, 429, 'usage_limit', 37, 'Too many concurrent requests for your plan', { 'retry-after': String(this.#retryAfter) });
     }
     if (fault === 'server_error') return failure(res, 503, 'api_error', 9, 'Service temporarily unavailable');
     if (fault === 'bad_json') {
@@ -208,7 +249,7 @@ export class SightEngineStandin {
     const queued = this.#queued.shift();
     if (queued) return queued;
     if (this.#failureRate > 0 && this.#random() < this.#failureRate)
-      return this.#random() < 0.5 ? 'rate_limited' : 'server_error';
+      return (this.#kind === 'mixed' ? this.#random() < 0.5 : this.#kind === '429') ? 'rate_limited' : 'server_error';
     return undefined;
   }
 }

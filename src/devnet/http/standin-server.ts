@@ -71,7 +71,13 @@ export interface FaultOptions {
   readonly seed?: number;
   /** Retry-After (seconds) sent with random 429s. Default 0. */
   readonly retryAfterSeconds?: number;
+  /** What the random faults are: 429 with Retry-After, 503, or both alternately (default). */
+  readonly kind?: FaultKind;
 }
+
+/** The random faults' answer: throttling (429), server error (503), or either at random. */
+export type FaultKind = 'mixed' | '429' | '503';
+export const FAULT_KINDS: readonly FaultKind[] = ['mixed', '429', '503'];
 
 /** Latency and failures for one stand-in: random by rate, or queued explicitly by tests. */
 export class FaultInjector {
@@ -79,7 +85,8 @@ export class FaultInjector {
   #failureRate: number;
   #random: () => number;
   #queued: InjectedFault[] = [];
-  readonly #retryAfter: number;
+  #retryAfter: number;
+  #kind: FaultKind;
   constructor(options: FaultOptions = {}) {
     const latency = options.latencyMs ?? 0;
     if (!Number.isFinite(latency) || latency < 0) throw new RangeError(`latencyMs must be >= 0, got ${String(latency)}`);
@@ -88,9 +95,20 @@ export class FaultInjector {
     this.#latencyMs = latency;
     this.#failureRate = rate;
     this.#random = seededRandom(options.seed ?? 89);
-    const retryAfter = options.retryAfterSeconds ?? 0;
-    if (!Number.isInteger(retryAfter) || retryAfter < 0) throw new RangeError(`retryAfterSeconds must be a non-negative integer, got ${String(retryAfter)}`);
-    this.#retryAfter = retryAfter;
+    this.#retryAfter = checkRetryAfter(options.retryAfterSeconds ?? 0);
+    this.#kind = checkKind(options.kind ?? 'mixed');
+  }
+  set retryAfterSeconds(seconds: number) {
+    this.#retryAfter = checkRetryAfter(seconds);
+  }
+  get retryAfterSeconds(): number {
+    return this.#retryAfter;
+  }
+  set kind(kind: FaultKind) {
+    this.#kind = checkKind(kind);
+  }
+  get kind(): FaultKind {
+    return this.#kind;
   }
   set latencyMs(ms: number) {
     if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`latencyMs must be >= 0, got ${String(ms)}`);
@@ -103,6 +121,9 @@ export class FaultInjector {
     if (!(rate >= 0 && rate <= 1)) throw new RangeError(`failureRate must be within [0, 1], got ${String(rate)}`);
     this.#failureRate = rate;
   }
+  get failureRate(): number {
+    return this.#failureRate;
+  }
   /** The next calls are answered with these faults, in order. */
   failNext(...faults: InjectedFault[]): void {
     this.#queued.push(...faults);
@@ -111,11 +132,22 @@ export class FaultInjector {
     const queued = this.#queued.shift();
     if (queued) return queued;
     if (this.#failureRate > 0 && this.#random() < this.#failureRate) {
-      // Alternate the two kinds of trouble real APIs give: throttling and server errors.
-      return this.#random() < 0.5 ? { status: 429, retryAfterSeconds: this.#retryAfter } : { status: 503 };
+      // By default, alternate the two kinds of trouble real APIs give: throttling and server errors.
+      const throttle = this.#kind === 'mixed' ? this.#random() < 0.5 : this.#kind === '429';
+      return throttle ? { status: 429, retryAfterSeconds: this.#retryAfter } : { status: 503 };
     }
     return undefined;
   }
+}
+
+export function checkRetryAfter(seconds: number): number {
+  if (!Number.isInteger(seconds) || seconds < 0) throw new RangeError(`retryAfterSeconds must be a non-negative integer, got ${String(seconds)}`);
+  return seconds;
+}
+
+export function checkKind(kind: string): FaultKind {
+  if (!(FAULT_KINDS as readonly string[]).includes(kind)) throw new RangeError(`kind must be one of ${FAULT_KINDS.join(', ')}, got ${kind}`);
+  return kind as FaultKind;
 }
 
 export { sendJson } from '../../services/http/json-server.js';

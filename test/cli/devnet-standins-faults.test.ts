@@ -1,0 +1,158 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseDevnetStandinsFlags } from '../../src/cli/commands/devnet-standins.js';
+import { SIGHTENGINE_STANDIN_CREDENTIALS } from '../../src/devnet/http/sightengine-standin.js';
+import { CLI_ENTRY, cli } from '../helpers/cli.js';
+
+const children: ChildProcess[] = [];
+
+/** Starts `devnet standins` in its own process and resolves with its JSON start line. */
+function startStandins(flags: string[]): Promise<{ child: ChildProcess; info: Record<string, unknown>; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'devnet', 'standins', '--miners', '2', '--submissions', '1', ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve, reject) => {
+    void exited.then((code) => reject(new Error(`exited with ${code} before printing its URLs: ${stderr}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.startsWith('{')) resolve({ child, info: JSON.parse(line) as Record<string, unknown>, exited });
+    });
+  });
+}
+
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+const youtubeCall = (base: string) => fetch(`${base}/youtube/v3/videos?part=statistics&id=none&key=k`);
+const put = (url: string, body: string) => fetch(url, { method: 'PUT', body, headers: { 'content-type': 'application/json' } });
+
+describe('devnet standins --faults / --retry-after', () => {
+  it('parses rates, kinds and the Retry-After', () => {
+    expect(parseDevnetStandinsFlags({}).faults).toEqual({});
+    expect(parseDevnetStandinsFlags({}).retryAfterSeconds).toBe(0);
+    const options = parseDevnetStandinsFlags({ faults: 'youtube=0.05,apify=0.02:429, sightengine=.1:503,gist=1', 'retry-after': '30' });
+    expect(options.faults).toEqual({ youtube: { failureRate: 0.05 }, apify: { failureRate: 0.02, kind: '429' }, sightengine: { failureRate: 0.1, kind: '503' }, gist: { failureRate: 1 } });
+    expect(options.retryAfterSeconds).toBe(30);
+    expect(parseDevnetStandinsFlags({ faults: 'youtube=0:mixed' }).faults).toEqual({ youtube: { failureRate: 0, kind: 'mixed' } });
+  });
+
+  it.each([
+    ['vimeo=0.1', 'infinitevibe: configuration error: --faults: unknown service "vimeo" in "vimeo=0.1" (expected youtube, apify, gist, sightengine)'],
+    ['youtube=1.5', 'infinitevibe: configuration error: --faults: rate "1.5" of youtube must be a number within [0, 1]'],
+    ['youtube=-0.1', 'infinitevibe: configuration error: --faults: rate "-0.1" of youtube must be a number within [0, 1]'],
+    ['youtube=1e-2', 'infinitevibe: configuration error: --faults: rate "1e-2" of youtube must be a number within [0, 1]'],
+    ['youtube=', 'infinitevibe: configuration error: --faults: rate "" of youtube must be a number within [0, 1]'],
+    ['youtube', 'infinitevibe: configuration error: --faults: "youtube" is not SERVICE=RATE[:KIND] (e.g. youtube=0.05 or apify=0.1:503)'],
+    ['youtube=0.1,,gist=0.1', 'infinitevibe: configuration error: --faults: "" is not SERVICE=RATE[:KIND] (e.g. youtube=0.05 or apify=0.1:503)'],
+    ['youtube=0.1:500', 'infinitevibe: configuration error: --faults: kind "500" of youtube must be one of mixed, 429, 503'],
+    ['gist=0.1,gist=0.2', 'infinitevibe: configuration error: --faults: gist is given twice'],
+  ])('--faults %s: exit 2, one line naming the bad entry', async (value, message) => {
+    const { code, out, err } = await cli(['devnet', 'standins', '--faults', value]);
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err).toBe(`${message}\n`);
+  });
+
+  it('--retry-after must be a whole number of seconds', async () => {
+    for (const [value, message] of [['-1', '--retry-after must be >= 0'], ['1.5', '--retry-after must be an integer'], ['soon', '--retry-after must be a number']]) {
+      const { code, err } = await cli(['devnet', 'standins', '--retry-after', value!]);
+      expect(code).toBe(2);
+      expect(err).toBe(`infinitevibe: configuration error: ${message!}\n`);
+    }
+  });
+
+  it('--help lists both flags', async () => {
+    const { code, out } = await cli(['devnet', '--help']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/--faults SVC=RATE\[:KIND\],\.\.\. .*youtube, apify, gist, sightengine/);
+    expect(out).toMatch(/--retry-after S .*Retry-After.*\(default: 0\)/);
+  });
+
+  it('the flags reach every stand-in, and the start line says where to change them', async () => {
+    const { child, info, exited } = await startStandins(['--faults', 'youtube=1:429,apify=1:503,gist=1:503,sightengine=1:429', '--retry-after', '7', '--seed', '5']);
+    expect(info['faults']).toBe(`${String(info['control'])}/faults`);
+    expect(info['fault_settings']).toEqual({
+      youtube: { failureRate: 1, kind: '429', latencyMs: 0, retryAfterSeconds: 7 },
+      apify: { failureRate: 1, kind: '503', latencyMs: 0, retryAfterSeconds: 7 },
+      gist: { failureRate: 1, kind: '503', latencyMs: 0, retryAfterSeconds: 7 },
+      sightengine: { failureRate: 1, kind: '429', latencyMs: 0, retryAfterSeconds: 7, maxConcurrent: null },
+    });
+    const youtube = await youtubeCall(String(info['youtube']));
+    expect(youtube.status).toBe(429);
+    expect(youtube.headers.get('retry-after')).toBe('7');
+    expect((await fetch(`${String(info['apify'])}/v2/acts/a/runs?token=t`, { method: 'POST', body: '{}' })).status).toBe(503);
+    expect((await fetch(`${String(info['gist'])}/someone/abc/raw`)).status).toBe(503);
+    const form = new FormData();
+    form.set('api_user', SIGHTENGINE_STANDIN_CREDENTIALS.apiUser);
+    form.set('api_secret', SIGHTENGINE_STANDIN_CREDENTIALS.apiSecret);
+    form.set('models', 'genai');
+    const sightengine = await fetch(`${String(info['sightengine'])}/1.0/check.json`, { method: 'POST', body: form });
+    expect(sightengine.status).toBe(429);
+    expect(sightengine.headers.get('retry-after')).toBe('7');
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
+
+describe('devnet standins control: GET|PUT /faults', () => {
+  it('changes a stand-in\'s faults mid-run and refuses bad bodies with 400', async () => {
+    const { child, info, exited } = await startStandins([]);
+    const faults = String(info['faults']);
+    const youtube = String(info['youtube']);
+    expect((await youtubeCall(youtube)).status).toBe(200);
+
+    const failing = await put(faults, JSON.stringify({ youtube: { failureRate: 1, kind: '503' } }));
+    expect(failing.status).toBe(200);
+    expect(((await failing.json()) as Record<string, unknown>)['youtube']).toEqual({ failureRate: 1, kind: '503', latencyMs: 0, retryAfterSeconds: 0 });
+    expect((await youtubeCall(youtube)).status).toBe(503);
+    expect((await youtubeCall(youtube)).status).toBe(503);
+
+    expect((await put(faults, JSON.stringify({ youtube: { kind: '429', retryAfterSeconds: 3 } }))).status).toBe(200);
+    const throttled = await youtubeCall(youtube);
+    expect(throttled.status).toBe(429);
+    expect(throttled.headers.get('retry-after')).toBe('3');
+
+    expect((await put(faults, JSON.stringify({ youtube: { failureRate: 0 } }))).status).toBe(200);
+    expect((await youtubeCall(youtube)).status).toBe(200);
+    expect(await (await fetch(faults)).json()).toMatchObject({ youtube: { failureRate: 0, kind: '429', retryAfterSeconds: 3 }, gist: { failureRate: 0, kind: 'mixed' } });
+
+    const refused = async (body: string): Promise<string> => {
+      const res = await put(faults, body);
+      expect(res.status).toBe(400);
+      return ((await res.json()) as { error: { code: string; message: string } }).error.message;
+    };
+    expect(await refused('{"youtube":')).toMatch(/^body is not JSON/);
+    expect(await refused('[]')).toMatch(/^body: /);
+    expect(await refused(JSON.stringify({ vimeo: { failureRate: 1 } }))).toMatch(/vimeo/);
+    expect(await refused(JSON.stringify({ youtube: { failureRate: 1.5 } }))).toMatch(/^youtube\.failureRate: /);
+    expect(await refused(JSON.stringify({ youtube: { failureRate: '1' } }))).toMatch(/^youtube\.failureRate: /);
+    expect(await refused(JSON.stringify({ youtube: { kind: '500' } }))).toMatch(/^youtube\.kind: /);
+    expect(await refused(JSON.stringify({ youtube: { latencyMs: -1 } }))).toMatch(/^youtube\.latencyMs: /);
+    expect(await refused(JSON.stringify({ youtube: { failureRate: 1, burst: 3 } }))).toMatch(/burst/);
+    // A refused body changes nothing, not even its valid parts.
+    expect(await refused(JSON.stringify({ gist: { failureRate: 1 }, youtube: { failureRate: 2 } }))).toMatch(/^youtube\.failureRate: /);
+    expect(await (await fetch(faults)).json()).toMatchObject({ gist: { failureRate: 0 }, youtube: { failureRate: 0 } });
+
+    // Apify's run failures (not its HTTP answers) and SightEngine's concurrency limit.
+    const runSync = () => fetch(`${String(info['apify'])}/v2/acts/RB9HEZitC8hIUXAha/run-sync-get-dataset-items?token=t`, { method: 'POST', body: '{"directUrls":[]}' });
+    expect((await put(faults, JSON.stringify({ apify: { failNextRuns: 1 }, sightengine: { maxConcurrent: 2 } }))).status).toBe(200);
+    const failedRun = await runSync();
+    expect(failedRun.status).toBe(400);
+    expect(((await failedRun.json()) as { error: { type: string } }).error.type).toBe('run-failed');
+    expect((await runSync()).status).toBe(201);
+    expect(((await (await fetch(faults)).json()) as { sightengine: { maxConcurrent: number | null } }).sightengine.maxConcurrent).toBe(2);
+    expect((await put(faults, JSON.stringify({ sightengine: { maxConcurrent: null } }))).status).toBe(200);
+    expect(((await (await fetch(faults)).json()) as { sightengine: { maxConcurrent: number | null } }).sightengine.maxConcurrent).toBeNull();
+    expect(await refused(JSON.stringify({ sightengine: { maxConcurrent: 0 } }))).toMatch(/^sightengine\.maxConcurrent: /);
+    expect(await refused(JSON.stringify({ youtube: { failNextRuns: 1 } }))).toMatch(/failNextRuns/);
+
+    const big = await put(faults, JSON.stringify({ youtube: { failureRate: 0 }, pad: 'x'.repeat(20_000) }));
+    expect(big.status).toBe(413);
+    expect((await youtubeCall(youtube)).status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
