@@ -57,10 +57,10 @@ describe('devnet standins --faults / --retry-after', () => {
   });
 
   it('--retry-after must be a whole number of seconds', async () => {
-    for (const [value, message] of [['-1', '--retry-after must be >= 0'], ['1.5', '--retry-after must be an integer'], ['soon', '--retry-after must be a number']]) {
-      const { code, err } = await cli(['devnet', 'standins', '--retry-after', value!]);
+    for (const value of ['-1', '1.5', 'soon', '86401']) {
+      const { code, err } = await cli(['devnet', 'standins', '--retry-after', value]);
       expect(code).toBe(2);
-      expect(err).toBe(`infinitevibe: configuration error: ${message!}\n`);
+      expect(err).toBe(`infinitevibe: configuration error: --retry-after must be an integer from 0 to 86400, got "${value}"\n`);
     }
   });
 

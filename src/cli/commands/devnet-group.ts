@@ -28,15 +28,10 @@ export const flags: readonly FlagSpec[] = [
 
 export const description = 'run the local Subtensor stand-in node; `devnet standins` / `devnet mongo`: the HTTP stand-ins / the embedded MongoDB server';
 
-/**
- * `infinitevibe devnet [standins|mongo]`: each stand-in as its own process, so a load test can
- * measure a validator process that holds nothing but the validator. Without a sub-command it is
- * the Subtensor stand-in node, as before.
- */
 /** The flags each process takes; the group's --help lists them together. */
 const TAKES: Readonly<Record<'node' | 'standins' | 'mongo', readonly string[]>> = Object.freeze({
   node: ['port', 'host', 'miners', 'block-time-ms', 'netuid', 'seed', 'scenario'],
-  standins: ['miners', 'submissions', 'seed', 'netuid', 'latency-ms', 'ai-latency-ms', 'neurons-file', 'gist-etags'],
+  standins: ['miners', 'submissions', 'seed', 'netuid', 'latency-ms', 'ai-latency-ms', 'neurons-file', 'gist-etags', 'faults', 'retry-after'],
   mongo: ['port', 'host', 'data-dir'],
 });
 
@@ -56,6 +51,11 @@ function ownFlags(name: keyof typeof TAKES, given: Readonly<Record<string, unkno
   return flags;
 }
 
+/**
+ * `infinitevibe devnet [standins|mongo]`: each stand-in as its own process, so a load test can
+ * measure a validator process that holds nothing but the validator. Without a sub-command it is
+ * the Subtensor stand-in node, as before.
+ */
 export async function run(context: CommandContext): Promise<number> {
   const sub = context.args[0];
   const which = sub === 'standins' || sub === 'mongo' ? sub : sub === undefined ? 'node' : undefined;
