@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { SpoolInUseError } from '../errors.js';
 import type { Logger } from '../log.js';
 
@@ -111,6 +111,12 @@ async function createExclusive(temporary: string, path: string, text: string): P
 }
 
 /**
+ * Lock files this process holds. A lock file with our own pid is otherwise taken for stale (a
+ * restarted container); a claim of a validator still running in this process is not.
+ */
+const claimedHere = new Set<string>();
+
+/**
  * The exclusive claim of one validator on its `--mongodb.spool_dir`. A start replays, then
  * removes, every spool file it finds there, so a second validator on the same directory (two
  * hotkeys of one subnet on one machine share the default) would take the first one's live files.
@@ -128,10 +134,22 @@ export class SpoolLock {
 
   /** Claims `dir` (made if missing, mode 0700) for `hotkey`, or throws SpoolInUseError (ERR_SPOOL_IN_USE). */
   static async acquire(dir: string, hotkey: string, logger: Logger): Promise<SpoolLock> {
+    const path = join(resolve(dir), SPOOL_LOCK_FILE);
+    // Checked and taken before the first await: two starts in one process do not both pass.
+    if (claimedHere.has(path)) throw new SpoolInUseError(dir, parseHolder(await readIfThere(path).catch(() => undefined) ?? ''));
+    claimedHere.add(path);
+    try {
+      return await SpoolLock.#claim(dir, path, hotkey, logger);
+    } catch (error) {
+      claimedHere.delete(path);
+      throw error;
+    }
+  }
+
+  static async #claim(dir: string, path: string, hotkey: string, logger: Logger): Promise<SpoolLock> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const self: SpoolLockHolder = { pid: process.pid, boot_id: await readBootId(), hostname: hostname(), hotkey, started_at: new Date().toISOString() };
     const text = JSON.stringify(self) + '\n';
-    const path = join(dir, SPOOL_LOCK_FILE);
     const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`;
     await writeSynced(temporary, text, 'wx');
     try {
@@ -166,6 +184,7 @@ export class SpoolLock {
 
   /** Removes the lock file if it is still this run's (never another validator's claim). */
   async release(): Promise<void> {
+    claimedHere.delete(this.path);
     const current = await readIfThere(this.path);
     if (current === undefined) return;
     const holder = parseHolder(current);

@@ -98,6 +98,23 @@ describe('SpoolLock: one validator per spool directory', () => {
     expect(holderOnDisk()).toEqual(theirs);
   });
 
+  it('a second claim in the same directory by this process is refused while the first holds it, at once or later', async () => {
+    // Our own pid in the lock file counts as stale (a restarted container), but not while a claim
+    // of this process holds it: two validators started in one process would share the directory.
+    const [first, second] = await Promise.allSettled([SpoolLock.acquire(dir, HOTKEY, capture().logger), SpoolLock.acquire(dir, OTHER_HOTKEY, capture().logger)]);
+    expect(first.status).toBe('fulfilled');
+    expect(second.status === 'rejected' && (second.reason as SpoolInUseError).code).toBe('ERR_SPOOL_IN_USE');
+    const lock = (first as PromiseFulfilledResult<SpoolLock>).value;
+    const later = await SpoolLock.acquire(dir, OTHER_HOTKEY, capture().logger).catch((e: unknown) => e);
+    expect((later as SpoolInUseError).code).toBe('ERR_SPOOL_IN_USE');
+    expect((later as SpoolInUseError).hotkey).toBe(HOTKEY);
+    expect(holderOnDisk()).toEqual(lock.holder);
+    await lock.release();
+    const again = await SpoolLock.acquire(dir, OTHER_HOTKEY, capture().logger);
+    expect(holderOnDisk()).toEqual(again.holder);
+    await again.release();
+  });
+
   it('a second claim in the same directory by another process is refused while the first holds it', async () => {
     const first = await SpoolLock.acquire(dir, HOTKEY, capture().logger);
     // The same pid counts as stale (a restarted container), so the second claim comes from a child.
