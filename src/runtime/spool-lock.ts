@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { link, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { SpoolInUseError } from '../errors.js';
 import type { Logger } from '../log.js';
 
@@ -16,6 +17,11 @@ export interface SpoolLockHolder {
   readonly hostname: string;
   readonly hotkey: string;
   readonly started_at: string;
+  /**
+   * The process's start time in clock ticks since boot (/proc/PID/stat), when readable: a pid
+   * reused by another process after a crash is then not taken for the holder still running.
+   */
+  readonly process_start?: string;
 }
 
 /** The lock file's holder, or undefined when it is not one written by this code. */
@@ -32,7 +38,9 @@ export function parseHolder(text: string): SpoolLockHolder | undefined {
   if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) return undefined;
   if (d['boot_id'] !== null && typeof d['boot_id'] !== 'string') return undefined;
   if (typeof d['hostname'] !== 'string' || typeof d['hotkey'] !== 'string' || typeof d['started_at'] !== 'string') return undefined;
-  return { pid, boot_id: d['boot_id'], hostname: d['hostname'], hotkey: d['hotkey'], started_at: d['started_at'] };
+  if (d['process_start'] !== undefined && typeof d['process_start'] !== 'string') return undefined;
+  const holder = { pid, boot_id: d['boot_id'], hostname: d['hostname'], hotkey: d['hotkey'], started_at: d['started_at'] };
+  return typeof d['process_start'] === 'string' ? { ...holder, process_start: d['process_start'] } : holder;
 }
 
 export type StaleReason = 'malformed' | 'other_boot' | 'own_pid' | 'process_gone';
@@ -41,23 +49,38 @@ export type StaleReason = 'malformed' | 'other_boot' | 'own_pid' | 'process_gone
  * Why the lock file `text` no longer claims the directory, or undefined while its holder runs.
  * Our own pid is stale: a container restarted after a crash runs the validator as pid 1 again.
  */
-export function staleReason(text: string, self: { pid: number; bootId: string | null }, alive: (pid: number) => boolean): StaleReason | undefined {
+export function staleReason(text: string, self: { pid: number; bootId: string | null }, alive: (pid: number, start?: string) => boolean): StaleReason | undefined {
   const holder = parseHolder(text);
   if (!holder) return 'malformed';
   if (holder.boot_id !== self.bootId) return 'other_boot';
   if (holder.pid === self.pid) return 'own_pid';
-  if (!alive(holder.pid)) return 'process_gone';
+  if (!alive(holder.pid, holder.process_start)) return 'process_gone';
   return undefined;
 }
 
-/** Signal 0 checks without signalling: ESRCH is no such process, EPERM one of another user. */
-export function processAlive(pid: number): boolean {
+/** Field 22 of /proc/PID/stat (after the command name, which may hold spaces and parentheses). */
+export function processStart(pid: number | 'self'): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Signal 0 checks without signalling: ESRCH is no such process, EPERM one of another user. A
+ * process of that pid started at another time than the holder's is another process.
+ */
+export function processAlive(pid: number, start?: string): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
   }
+  if (start === undefined) return true;
+  const now = processStart(pid);
+  return now === undefined || now === start;
 }
 
 async function readBootId(): Promise<string | null> {
@@ -111,6 +134,12 @@ async function createExclusive(temporary: string, path: string, text: string): P
 }
 
 /**
+ * Lock files this process holds. A lock file with our own pid is otherwise taken for stale (a
+ * restarted container); a claim of a validator still running in this process is not.
+ */
+const claimedHere = new Set<string>();
+
+/**
  * The exclusive claim of one validator on its `--mongodb.spool_dir`. A start replays, then
  * removes, every spool file it finds there, so a second validator on the same directory (two
  * hotkeys of one subnet on one machine share the default) would take the first one's live files.
@@ -128,10 +157,30 @@ export class SpoolLock {
 
   /** Claims `dir` (made if missing, mode 0700) for `hotkey`, or throws SpoolInUseError (ERR_SPOOL_IN_USE). */
   static async acquire(dir: string, hotkey: string, logger: Logger): Promise<SpoolLock> {
+    const path = join(resolve(dir), SPOOL_LOCK_FILE);
+    // Checked and taken before the first await: two starts in one process do not both pass.
+    if (claimedHere.has(path)) throw new SpoolInUseError(dir, parseHolder(await readIfThere(path).catch(() => undefined) ?? ''));
+    claimedHere.add(path);
+    try {
+      return await SpoolLock.#claim(dir, path, hotkey, logger);
+    } catch (error) {
+      claimedHere.delete(path);
+      throw error;
+    }
+  }
+
+  static async #claim(dir: string, path: string, hotkey: string, logger: Logger): Promise<SpoolLock> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const self: SpoolLockHolder = { pid: process.pid, boot_id: await readBootId(), hostname: hostname(), hotkey, started_at: new Date().toISOString() };
+    const start = processStart('self');
+    const self: SpoolLockHolder = {
+      pid: process.pid,
+      boot_id: await readBootId(),
+      hostname: hostname(),
+      hotkey,
+      started_at: new Date().toISOString(),
+      ...(start !== undefined ? { process_start: start } : {}),
+    };
     const text = JSON.stringify(self) + '\n';
-    const path = join(dir, SPOOL_LOCK_FILE);
     const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`;
     await writeSynced(temporary, text, 'wx');
     try {
@@ -166,6 +215,7 @@ export class SpoolLock {
 
   /** Removes the lock file if it is still this run's (never another validator's claim). */
   async release(): Promise<void> {
+    claimedHere.delete(this.path);
     const current = await readIfThere(this.path);
     if (current === undefined) return;
     const holder = parseHolder(current);

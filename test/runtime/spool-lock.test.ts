@@ -47,14 +47,17 @@ describe('SpoolLock: one validator per spool directory', () => {
 
   it('claims a missing directory with who holds it, and removes the claim at release', async () => {
     const lock = await SpoolLock.acquire(dir, HOTKEY, capture().logger);
-    expect(holderOnDisk()).toEqual({ pid: process.pid, boot_id: bootId(), hostname: expect.any(String), hotkey: HOTKEY, started_at: lock.holder.started_at });
+    expect(holderOnDisk()).toEqual({ pid: process.pid, boot_id: bootId(), hostname: expect.any(String), hotkey: HOTKEY, started_at: lock.holder.started_at, process_start: expect.stringMatching(/^\d+$/) });
     expect(readdirSync(dir)).toEqual([SPOOL_LOCK_FILE]);
     await lock.release();
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('refuses a directory a running validator holds, naming it, its pid and hotkey, and leaves its claim', async () => {
-    const theirs = { pid: process.ppid, boot_id: bootId(), hostname: 'box', hotkey: OTHER_HOTKEY, started_at: '2026-12-01T00:00:00.000Z' };
+  it.each([
+    ['', {}],
+    [' (and its start time)', { process_start: readFileSync(`/proc/${process.ppid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19]! }],
+  ])('refuses a directory a running validator holds%s, naming it, its pid and hotkey, and leaves its claim', async (_what, start) => {
+    const theirs = { pid: process.ppid, boot_id: bootId(), hostname: 'box', hotkey: OTHER_HOTKEY, started_at: '2026-12-01T00:00:00.000Z', ...start };
     writeLock(theirs);
     writeFileSync(join(dir, 'snapshots-2026-12-01T00-00-00-000Z-aabbccdd.jsonl'), '{}\n');
     const error = await SpoolLock.acquire(dir, HOTKEY, capture().logger).catch((e: unknown) => e);
@@ -72,6 +75,8 @@ describe('SpoolLock: one validator per spool directory', () => {
   });
 
   const stale: [string, () => Promise<unknown>, string][] = [
+    // A crash's pid since reused by another process (here: our parent, started at another time).
+    ['a pid now of another process', () => Promise.resolve({ pid: process.ppid, boot_id: bootId(), hostname: 'box', hotkey: OTHER_HOTKEY, started_at: 'x', process_start: '1' }), 'process_gone'],
     ['a process that is gone', async () => ({ pid: await deadPid(), boot_id: bootId(), hostname: 'box', hotkey: OTHER_HOTKEY, started_at: 'x' }), 'process_gone'],
     ['an earlier boot', () => Promise.resolve({ pid: process.ppid, boot_id: 'an-earlier-boot', hostname: 'box', hotkey: OTHER_HOTKEY, started_at: 'x' }), 'other_boot'],
     ['our own pid (a restarted container)', () => Promise.resolve({ pid: process.pid, boot_id: bootId(), hostname: 'box', hotkey: OTHER_HOTKEY, started_at: 'x' }), 'own_pid'],
@@ -96,6 +101,23 @@ describe('SpoolLock: one validator per spool directory', () => {
     writeFileSync(lockPath(), JSON.stringify(theirs));
     await lock.release();
     expect(holderOnDisk()).toEqual(theirs);
+  });
+
+  it('a second claim in the same directory by this process is refused while the first holds it, at once or later', async () => {
+    // Our own pid in the lock file counts as stale (a restarted container), but not while a claim
+    // of this process holds it: two validators started in one process would share the directory.
+    const [first, second] = await Promise.allSettled([SpoolLock.acquire(dir, HOTKEY, capture().logger), SpoolLock.acquire(dir, OTHER_HOTKEY, capture().logger)]);
+    expect(first.status).toBe('fulfilled');
+    expect(second.status === 'rejected' && (second.reason as SpoolInUseError).code).toBe('ERR_SPOOL_IN_USE');
+    const lock = (first as PromiseFulfilledResult<SpoolLock>).value;
+    const later = await SpoolLock.acquire(dir, OTHER_HOTKEY, capture().logger).catch((e: unknown) => e);
+    expect((later as SpoolInUseError).code).toBe('ERR_SPOOL_IN_USE');
+    expect((later as SpoolInUseError).hotkey).toBe(HOTKEY);
+    expect(holderOnDisk()).toEqual(lock.holder);
+    await lock.release();
+    const again = await SpoolLock.acquire(dir, OTHER_HOTKEY, capture().logger);
+    expect(holderOnDisk()).toEqual(again.holder);
+    await again.release();
   });
 
   it('a second claim in the same directory by another process is refused while the first holds it', async () => {
