@@ -24,6 +24,28 @@ export interface RawSpoolFile {
   readonly unreadable: number;
 }
 
+/** Records encoded between two turns of the event loop (a few milliseconds of work). */
+const ENCODE_SLICE = 2_000;
+
+/**
+ * The JSON lines of `docs`, a slice at a time with a turn of the event loop between slices: the
+ * spool is saved after every cycle while the store is down, and a long outage holds up to a
+ * million records, whose encoding in one go stalled the validator (its chain subscription, its
+ * metrics) for seconds at each save. Stops at the first line past `maxBytes`.
+ */
+async function encodeLines(docs: readonly unknown[], maxBytes: number, what: string): Promise<string[]> {
+  const lines: string[] = [];
+  let bytes = 0;
+  for (let i = 0; i < docs.length; i++) {
+    if (i > 0 && i % ENCODE_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const line = encodeLine(docs[i]);
+    bytes += Buffer.byteLength(line) + 1;
+    if (bytes > maxBytes) throw new StoreError(`${docs.length} ${what} need more than the spool's ${maxBytes} bytes`, 'ERR_STORE_SPOOL_FULL');
+    lines.push(line);
+  }
+  return lines;
+}
+
 function encodeLine(doc: unknown): string {
   return JSON.stringify(doc, function (this: Record<string, unknown>, key, value: unknown) {
     const raw = key === '' ? value : this[key];
@@ -57,9 +79,7 @@ export function newSpoolFileName(kind: SpoolKind): string {
  */
 export async function writeSpoolFile(dir: string, kind: SpoolKind, docs: readonly unknown[], maxBytes = DEFAULT_SPOOL_MAX_BYTES): Promise<string | undefined> {
   if (docs.length === 0) return undefined;
-  const lines = docs.map(encodeLine);
-  const bytes = lines.reduce((n, line) => n + Buffer.byteLength(line) + 1, 0);
-  if (bytes > maxBytes) throw new StoreError(`${docs.length} held ${kind} need ${bytes} bytes, over the spool's ${maxBytes}`, 'ERR_STORE_SPOOL_FULL');
+  const lines = await encodeLines(docs, maxBytes, `held ${kind}`);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, newSpoolFileName(kind));
   await writeThenRename(`${path}.tmp`, 'wx', lines, path);
@@ -97,9 +117,7 @@ export async function replaceSpoolFile(dir: string, name: string, docs: readonly
   if (docs.length === 0) {
     await rm(path, { force: true });
   } else {
-    const lines = docs.map(encodeLine);
-    const bytes = lines.reduce((n, line) => n + Buffer.byteLength(line) + 1, 0);
-    if (bytes > maxBytes) throw new StoreError(`${docs.length} records for ${name} need ${bytes} bytes, over the spool's ${maxBytes}`, 'ERR_STORE_SPOOL_FULL');
+    const lines = await encodeLines(docs, maxBytes, `records for ${name}`);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     // One temporary name per file: a write cut short by a crash is overwritten by the next one.
     await writeThenRename(`${path}.tmp`, 'w', lines, path);
