@@ -9,6 +9,18 @@ import { FAULT_KINDS, type FaultKind } from './standin-server.js';
 export const FAULT_SERVICES = ['youtube', 'apify', 'gist', 'sightengine'] as const;
 export type FaultService = (typeof FAULT_SERVICES)[number];
 
+/** The fault generators' seed when none is given (FaultInjector's own default). */
+export const DEFAULT_FAULT_SEED = 89;
+
+// Fixed per service so a run replays from its seed, and apart so that two services at one rate
+// do not fail on the same calls (equal seeds would give equal draws).
+const SEED_OFFSETS: Record<FaultService, number> = { youtube: 0, apify: 1_000, gist: 2_000, sightengine: 3_000 };
+
+/** The seed of one service's fault generator, derived from the run's seed. */
+export function faultSeed(seed: number | undefined, service: FaultService): number {
+  return ((seed ?? DEFAULT_FAULT_SEED) + SEED_OFFSETS[service]) >>> 0;
+}
+
 export interface ServiceFaults {
   readonly failureRate: number;
   readonly kind: FaultKind;
