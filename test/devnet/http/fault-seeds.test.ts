@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { FAULT_SERVICES, faultSeed } from '../../../src/devnet/http/fault-settings.js';
 import { startServiceStandins, type ServiceStandins } from '../../../src/devnet/http/service-standins.js';
 import { SimulatedClock } from '../../../src/devnet/http/standin-server.js';
 
@@ -38,5 +39,11 @@ describe('fault seeds per service', () => {
     expect(first.gist).not.toBe(first.youtube);
     expect(first.gist).not.toBe(first.apify);
     expect(await faultPattern(5)).toEqual(first);
+  });
+
+  it('every service, the AI detector service included, has a seed of its own', () => {
+    for (const seed of [undefined, 0, 5, 2 ** 31 - 1]) {
+      expect(new Set(FAULT_SERVICES.map((service) => faultSeed(seed, service))).size).toBe(FAULT_SERVICES.length);
+    }
   });
 });
