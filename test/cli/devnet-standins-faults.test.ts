@@ -3,6 +3,8 @@ import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseDevnetStandinsFlags } from '../../src/cli/commands/devnet-standins.js';
 import { SIGHTENGINE_STANDIN_CREDENTIALS } from '../../src/devnet/http/sightengine-standin.js';
+import { AiDetectionError } from '../../src/errors.js';
+import { HttpAiDetectorClient } from '../../src/services/ai-detector/http-ai-detector-client.js';
 import { CLI_ENTRY, cli } from '../helpers/cli.js';
 
 const children: ChildProcess[] = [];
@@ -27,20 +29,39 @@ afterEach(() => {
 });
 
 const youtubeCall = (base: string) => fetch(`${base}/youtube/v3/videos?part=statistics&id=none&key=k`);
+const VIDEO = 'http://127.0.0.1:9/v/none.mp4';
+const detectCall = (base: string) => fetch(`${base}/detect?url=${encodeURIComponent(VIDEO)}`, { method: 'POST' });
+
+/** What our HTTP AI detector client makes of the service's next answer, one video at a time or batched. */
+async function clientDetect(base: string, batchSize: number): Promise<unknown> {
+  const client = new HttpAiDetectorClient({ baseUrl: base, batchSize, batchWindowMs: 0 });
+  try {
+    return await client.detect(VIDEO).catch((error: unknown) => error);
+  } finally {
+    await client.close();
+  }
+}
+
 const put = (url: string, body: string) => fetch(url, { method: 'PUT', body, headers: { 'content-type': 'application/json' } });
 
 describe('devnet standins --faults / --retry-after', () => {
   it('parses rates, kinds and the Retry-After', () => {
     expect(parseDevnetStandinsFlags({}).faults).toEqual({});
     expect(parseDevnetStandinsFlags({}).retryAfterSeconds).toBe(0);
-    const options = parseDevnetStandinsFlags({ faults: 'youtube=0.05,apify=0.02:429, sightengine=.1:503,gist=1', 'retry-after': '30' });
-    expect(options.faults).toEqual({ youtube: { failureRate: 0.05 }, apify: { failureRate: 0.02, kind: '429' }, sightengine: { failureRate: 0.1, kind: '503' }, gist: { failureRate: 1 } });
+    const options = parseDevnetStandinsFlags({ faults: 'youtube=0.05,apify=0.02:429, sightengine=.1:503,gist=1,ai_detector=0.2:429', 'retry-after': '30' });
+    expect(options.faults).toEqual({
+      youtube: { failureRate: 0.05 },
+      apify: { failureRate: 0.02, kind: '429' },
+      sightengine: { failureRate: 0.1, kind: '503' },
+      gist: { failureRate: 1 },
+      ai_detector: { failureRate: 0.2, kind: '429' },
+    });
     expect(options.retryAfterSeconds).toBe(30);
     expect(parseDevnetStandinsFlags({ faults: 'youtube=0:mixed' }).faults).toEqual({ youtube: { failureRate: 0, kind: 'mixed' } });
   });
 
   it.each([
-    ['vimeo=0.1', 'infinitevibe: configuration error: --faults: unknown service "vimeo" in "vimeo=0.1" (expected youtube, apify, gist, sightengine)'],
+    ['vimeo=0.1', 'infinitevibe: configuration error: --faults: unknown service "vimeo" in "vimeo=0.1" (expected youtube, apify, gist, sightengine, ai_detector)'],
     ['youtube=1.5', 'infinitevibe: configuration error: --faults: rate "1.5" of youtube must be a number within [0, 1]'],
     ['youtube=-0.1', 'infinitevibe: configuration error: --faults: rate "-0.1" of youtube must be a number within [0, 1]'],
     ['youtube=1e-2', 'infinitevibe: configuration error: --faults: rate "1e-2" of youtube must be a number within [0, 1]'],
@@ -67,18 +88,19 @@ describe('devnet standins --faults / --retry-after', () => {
   it('--help lists both flags', async () => {
     const { code, out } = await cli(['devnet', '--help']);
     expect(code).toBe(0);
-    expect(out).toMatch(/--faults SVC=RATE\[:KIND\],\.\.\. .*youtube, apify, gist, sightengine/);
+    expect(out).toMatch(/--faults SVC=RATE\[:KIND\],\.\.\. .*youtube, apify, gist, sightengine, ai_detector/);
     expect(out).toMatch(/--retry-after S .*Retry-After.*\(default: 0\)/);
   });
 
   it('the flags reach every stand-in, and the start line says where to change them', async () => {
-    const { child, info, exited } = await startStandins(['--faults', 'youtube=1:429,apify=1:503,gist=1:503,sightengine=1:429', '--retry-after', '7', '--seed', '5']);
+    const { child, info, exited } = await startStandins(['--faults', 'youtube=1:429,apify=1:503,gist=1:503,sightengine=1:429,ai_detector=1:429', '--retry-after', '7', '--seed', '5', '--ai-latency-ms', '3']);
     expect(info['faults']).toBe(`${String(info['control'])}/faults`);
     expect(info['fault_settings']).toEqual({
       youtube: { failureRate: 1, kind: '429', latencyMs: 0, retryAfterSeconds: 7 },
       apify: { failureRate: 1, kind: '503', latencyMs: 0, retryAfterSeconds: 7 },
       gist: { failureRate: 1, kind: '503', latencyMs: 0, retryAfterSeconds: 7 },
       sightengine: { failureRate: 1, kind: '429', latencyMs: 0, retryAfterSeconds: 7, maxConcurrent: null },
+      ai_detector: { failureRate: 1, kind: '429', latencyMs: 3, retryAfterSeconds: 7 },
     });
     const youtube = await youtubeCall(String(info['youtube']));
     expect(youtube.status).toBe(429);
@@ -92,6 +114,18 @@ describe('devnet standins --faults / --retry-after', () => {
     const sightengine = await fetch(`${String(info['sightengine'])}/1.0/check.json`, { method: 'POST', body: form });
     expect(sightengine.status).toBe(429);
     expect(sightengine.headers.get('retry-after')).toBe('7');
+    const ai = String(info['ai_detector']);
+    const detect = await detectCall(ai);
+    expect(detect.status).toBe(429);
+    expect(detect.headers.get('retry-after')).toBe('7');
+    expect(await detect.json()).toEqual({ error: { code: 'ERR_AI_DETECTOR_THROTTLED', message: expect.any(String), retryable: true } });
+    // The validator's client: a retryable failure that carries the service's Retry-After.
+    for (const batchSize of [1, 64]) {
+      const error = await clientDetect(ai, batchSize);
+      expect(error).toBeInstanceOf(AiDetectionError);
+      expect(error).toMatchObject({ code: 'ERR_AI_DETECTOR_THROTTLED', retryable: true, retryAfterMs: 7000 });
+    }
+    expect(await (await fetch(`${String(info['control'])}/stats`)).json()).toMatchObject({ ai_detector: 0 });
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   });
@@ -148,6 +182,19 @@ describe('devnet standins control: GET|PUT /faults', () => {
     expect(((await (await fetch(faults)).json()) as { sightengine: { maxConcurrent: number | null } }).sightengine.maxConcurrent).toBeNull();
     expect(await refused(JSON.stringify({ sightengine: { maxConcurrent: 0 } }))).toMatch(/^sightengine\.maxConcurrent: /);
     expect(await refused(JSON.stringify({ youtube: { failNextRuns: 1 } }))).toMatch(/failNextRuns/);
+
+    // The AI detector service: failing, then answering again.
+    const ai = String(info['ai_detector']);
+    expect((await put(faults, JSON.stringify({ ai_detector: { failureRate: 1, kind: '503' } }))).status).toBe(200);
+    const unavailable = await detectCall(ai);
+    expect(unavailable.status).toBe(503);
+    expect(((await unavailable.json()) as { error: { code: string; retryable: boolean } }).error).toMatchObject({ code: 'ERR_AI_DETECTOR_UNAVAILABLE', retryable: true });
+    for (const batchSize of [1, 64]) expect(await clientDetect(ai, batchSize)).toMatchObject({ code: 'ERR_AI_DETECTOR_UNAVAILABLE', retryable: true });
+    expect((await put(faults, JSON.stringify({ ai_detector: { failureRate: 0, latencyMs: 1 } }))).status).toBe(200);
+    expect(await (await detectCall(ai)).json()).toEqual({ mean_ai_generated: 0, per_frame: [0], cached: false });
+    expect(await clientDetect(ai, 64)).toEqual({ url: VIDEO, mean_ai_generated: 0, per_frame: [0], cached: false });
+    expect(await (await fetch(faults)).json()).toMatchObject({ ai_detector: { failureRate: 0, kind: '503', latencyMs: 1, retryAfterSeconds: 0 } });
+    expect(await refused(JSON.stringify({ ai_detector: { maxConcurrent: 2 } }))).toMatch(/maxConcurrent/);
 
     const big = await put(faults, JSON.stringify({ youtube: { failureRate: 0 }, pad: 'x'.repeat(20_000) }));
     expect(big.status).toBe(413);

@@ -13,10 +13,10 @@ function flagsOf(args: readonly string[]): Record<string, string> {
 
 describe('the stand-ins of a load-test run', () => {
   it('run under the sweep\'s --faults and --retry-after', () => {
-    const sweep = parseSweepArgs(['--faults', 'youtube=0.05,sightengine=0.1:503', '--retry-after', '4']);
+    const sweep = parseSweepArgs(['--faults', 'youtube=0.05,sightengine=0.1:503,ai_detector=0.2:429', '--retry-after', '4']);
     const args = standinsArgs({ miners: 8, submissions: 2 }, { aiLatencyMs: 0, latencyMs: 0, faults: sweep.faults, retryAfterSeconds: sweep.retryAfterSeconds }, '/tmp/n.json');
     const options = parseDevnetStandinsFlags(flagsOf(args));
-    expect(options.faults).toEqual({ youtube: { failureRate: 0.05 }, sightengine: { failureRate: 0.1, kind: '503' } });
+    expect(options.faults).toEqual({ youtube: { failureRate: 0.05 }, sightengine: { failureRate: 0.1, kind: '503' }, ai_detector: { failureRate: 0.2, kind: '429' } });
     expect(options.retryAfterSeconds).toBe(4);
     expect(options.miners).toBe(8);
   });

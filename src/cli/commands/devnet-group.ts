@@ -20,7 +20,7 @@ export const flags: readonly FlagSpec[] = [
   { name: 'latency-ms', value: 'N', description: 'standins: added latency of every upstream answer', default: 0 },
   { name: 'ai-latency-ms', value: 'N', description: 'standins: added latency of every AI detection', default: 0 },
   { name: 'gist-etags', value: 'on|off', description: 'standins: entity tags and 304 answers on the gist host (off: every read is a changed gist)', default: 'on' },
-  { name: 'faults', value: 'SVC=RATE[:KIND],...', description: 'standins: random fault rate in [0,1] per stand-in (youtube, apify, gist, sightengine); KIND 429, 503 or mixed (default); change them live with PUT <control>/faults' },
+  { name: 'faults', value: 'SVC=RATE[:KIND],...', description: 'standins: random fault rate in [0,1] per stand-in (youtube, apify, gist, sightengine, ai_detector); KIND 429, 503 or mixed (default); change them live with PUT <control>/faults' },
   { name: 'retry-after', value: 'S', description: 'standins: Retry-After seconds on the injected 429s', default: 0 },
   { name: 'neurons-file', value: 'FILE', description: 'standins: write the scenario neurons for `devnet --scenario`' },
   { name: 'data-dir', value: 'DIR', description: 'mongo: keep the data in this directory' },

@@ -1,15 +1,13 @@
 import { writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { buildScenario, scenarioNeurons } from '../../devnet/scenario.js';
 import { startServiceStandins } from '../../devnet/http/service-standins.js';
-import { FAULT_SERVICES, applyFaults, parseFaultsFlag, readFaults, type FaultFlag, type FaultService, type FaultTargets, type FaultsPatch } from '../../devnet/http/fault-settings.js';
+import { startAiDetectorStandin } from '../../devnet/http/ai-detector-standin.js';
+import { FAULT_SERVICES, applyFaults, faultSeed, parseFaultsFlag, readFaults, type FaultFlag, type FaultService, type FaultTargets, type FaultsPatch } from '../../devnet/http/fault-settings.js';
 import { handleControl } from '../../devnet/http/standins-control.js';
-import { listenLoopback, sleep, type RunningServer } from '../../devnet/http/standin-server.js';
+import { listenLoopback, type RunningServer } from '../../devnet/http/standin-server.js';
 import { ConfigError } from '../../errors.js';
 import { EMBEDDED_HYPERPARAMETERS } from '../../runtime/embedded-network.js';
-import { createAiDetectorServer } from '../../services/ai-detector/ai-detector-server.js';
-import type { AiDetector } from '../../services/types.js';
 import { intFlagSchema } from '../flag-values.js';
 import type { CommandContext } from '../main.js';
 import { untilSignal } from './until-signal.js';
@@ -76,10 +74,11 @@ export function parseDevnetStandinsFlags(flags: Record<string, unknown>): Devnet
 /**
  * `infinitevibe devnet standins`: every HTTP stand-in of the shared scenario in this process, plus
  * an AI detector service (the real `/detect` server) answering each video's scenario score after
- * `--ai-latency-ms`, and a control endpoint for the simulated clock:
+ * `--ai-latency-ms` (per video; `ai_detector.latencyMs` under `/faults`), and a control endpoint:
  * `GET /clock`, `POST /clock/advance?ms=N`, `GET /stats` (requests served per stand-in), and
  * `GET|PUT /faults` (each stand-in's fault rate, kind, latency and Retry-After; see standins-control.ts).
- * `--faults` and `--retry-after` set those at start; `--seed` also seeds the fault generators.
+ * `--faults` and `--retry-after` set those at start; `--seed` also seeds the fault generators, each
+ * service's with its own seed derived from it (faultSeed), so equal rates fail on different calls.
  * `--neurons-file` writes the scenario's neurons and the embedded network's hyperparameters in the
  * format `infinitevibe devnet --scenario` reads, so the chain stand-in agrees with these gists.
  * Prints one JSON line with every base URL once listening; stops on SIGINT/SIGTERM.
@@ -105,34 +104,22 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
   });
   const closers: Array<() => Promise<void>> = [() => standins.close()];
   try {
+    // The scenario already says how AI-made each video is; answering that keeps the figures about
+    // the validator rather than about ffmpeg (the full pipeline is the validator's --real-ai run).
+    const ai = await startAiDetectorStandin({
+      scores: new Map(scenario.contents.map((c) => [c.video_path, c.ai_score])),
+      latencyMs: options.aiLatencyMs,
+      retryAfterSeconds: options.retryAfterSeconds,
+      seed: faultSeed(options.seed, 'ai_detector'),
+    });
+    closers.push(() => ai.close());
     const faultTargets: FaultTargets = {
       ...standins.faults,
       apifyRuns: standins.apify,
       sightengine: standins.sightengine,
+      ai_detector: ai.faults,
     };
     applyFaults(faultTargets, startFaults(options));
-    const scores = new Map(scenario.contents.map((c) => [c.video_path, c.ai_score]));
-    let detections = 0;
-    // The scenario already says how AI-made each video is; answering that keeps the figures about
-    // the validator rather than about ffmpeg (the full pipeline is the validator's --real-ai run).
-    const detector: AiDetector = {
-      async detect(url) {
-        detections++;
-        if (options.aiLatencyMs > 0) await sleep(options.aiLatencyMs);
-        const score = scores.get(new URL(url).pathname) ?? 0;
-        return { url, mean_ai_generated: score, per_frame: [score], cached: false };
-      },
-    };
-    const aiServer = createAiDetectorServer(detector);
-    await new Promise<void>((resolve, reject) => {
-      aiServer.once('error', reject);
-      aiServer.listen(0, '127.0.0.1', () => resolve());
-    });
-    closers.push(() => new Promise<void>((resolve) => {
-      aiServer.close(() => resolve());
-      aiServer.closeAllConnections();
-    }));
-    const ai = { url: `http://127.0.0.1:${(aiServer.address() as AddressInfo).port}` };
     const control: RunningServer = await listenLoopback((req, res) =>
       handleControl(req, res, {
         now: () => standins.clock.now(),
@@ -141,7 +128,7 @@ export async function run({ flags, stdout }: CommandContext): Promise<number> {
           youtube: standins.stats.youtube.count(),
           apify: standins.stats.apify.count(),
           gist: standins.stats.gist.count(),
-          ai_detector: detections,
+          ai_detector: ai.detections,
         }),
         faults: faultTargets,
       }),

@@ -6,8 +6,20 @@ import { FAULT_KINDS, type FaultKind } from './standin-server.js';
  * `infinitevibe devnet standins` and the body of its `PUT /faults` control route.
  */
 
-export const FAULT_SERVICES = ['youtube', 'apify', 'gist', 'sightengine'] as const;
+export const FAULT_SERVICES = ['youtube', 'apify', 'gist', 'sightengine', 'ai_detector'] as const;
 export type FaultService = (typeof FAULT_SERVICES)[number];
+
+/** The fault generators' seed when none is given (FaultInjector's own default). */
+export const DEFAULT_FAULT_SEED = 89;
+
+// Fixed per service so a run replays from its seed, and apart so that two services at one rate
+// do not fail on the same calls (equal seeds would give equal draws).
+const SEED_OFFSETS: Record<FaultService, number> = { youtube: 0, apify: 1_000, gist: 2_000, sightengine: 3_000, ai_detector: 4_000 };
+
+/** The seed of one service's fault generator, derived from the run's seed. */
+export function faultSeed(seed: number | undefined, service: FaultService): number {
+  return ((seed ?? DEFAULT_FAULT_SEED) + SEED_OFFSETS[service]) >>> 0;
+}
 
 export interface ServiceFaults {
   readonly failureRate: number;
@@ -32,6 +44,8 @@ export interface FaultTargets {
   readonly gist: FaultTarget;
   /** Absent when the AI stand-ins do not run. */
   readonly sightengine: (FaultTarget & { maxConcurrent: number }) | undefined;
+  /** The AI detector service's `POST /detect` and `/detect/batch`; its latency is per video. */
+  readonly ai_detector: FaultTarget;
 }
 
 /** A `--faults` entry: a rate and, optionally, a kind. */
@@ -83,6 +97,7 @@ export const FaultsPatch = z.strictObject({
   gist: ServiceFaultsPatch.optional(),
   // Requests served at a time; more get the plan's concurrency 429. null: unlimited.
   sightengine: ServiceFaultsPatch.extend({ maxConcurrent: z.number().int().min(1).max(1_000_000).nullable().optional() }).optional(),
+  ai_detector: ServiceFaultsPatch.optional(),
 });
 export type FaultsPatch = z.infer<typeof FaultsPatch>;
 

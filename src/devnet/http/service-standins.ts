@@ -1,4 +1,5 @@
 import { renderGistBody, type Scenario } from '../scenario.js';
+import { faultSeed } from './fault-settings.js';
 import { createApifyStandin, type ApifyStandin } from './apify-standin.js';
 import { createGistHost, type GistBody, type GistHost } from './gist-host.js';
 import { createSightEngineStandin, type SightEngineStandin } from './sightengine-standin.js';
@@ -22,6 +23,7 @@ export interface ServiceStandinsOptions {
   readonly gistEtags?: boolean;
   readonly latencyMs?: number;
   readonly failureRate?: number;
+  /** Seeds the fault generators, each service's its own (faultSeed), so a run can be replayed. */
   readonly seed?: number;
   /** Retry-After (seconds) on the random 429s. */
   readonly retryAfterSeconds?: number;
@@ -70,13 +72,13 @@ export async function startServiceStandins(options: ServiceStandinsOptions = {})
       videoHost = createVideoHost({ contents, latencyMs: options.latencyMs });
       started.push(videoHost);
       await videoHost.listen();
-      sightengine = createSightEngineStandin(fault);
+      sightengine = createSightEngineStandin({ ...fault, seed: faultSeed(options.seed, 'sightengine') });
       started.push(sightengine);
       await sightengine.listen();
     }
     const videoBaseUrl = videoHost?.url;
 
-    const youtube = createYouTubeStandin({ contents, clock, epochMs, ...fault, ...options.youtube });
+    const youtube = createYouTubeStandin({ contents, clock, epochMs, ...fault, seed: faultSeed(options.seed, 'youtube'), ...options.youtube });
     const subscriberCounts = options.youtube?.subscriberCounts;
     const apify = createApifyStandin({
       contents,
@@ -84,6 +86,7 @@ export async function startServiceStandins(options: ServiceStandinsOptions = {})
       epochMs,
       videoBaseUrl,
       ...fault,
+      seed: faultSeed(options.seed, 'apify'),
       ...options.apify,
       ...(subscriberCounts ? { youtubeSubscriberCounts: subscriberCounts } : {}),
     });
@@ -93,7 +96,7 @@ export async function startServiceStandins(options: ServiceStandinsOptions = {})
       if (body !== null) gists.set(`${miner.githubUser}/${miner.gistId}`, body);
     }
     for (const [key, body] of Object.entries(options.gists ?? {})) gists.set(key, body);
-    const gistHost = createGistHost({ gists, ...fault, ...(options.gistEtags === false ? { etags: false } : {}) });
+    const gistHost = createGistHost({ gists, ...fault, seed: faultSeed(options.seed, 'gist'), ...(options.gistEtags === false ? { etags: false } : {}) });
 
     const servers: RunningServer[] = [];
     for (const handler of [youtube.handler, apify.handler, gistHost.handler]) {
