@@ -26,7 +26,7 @@ describe('load-test flags', () => {
 
   it('passes --faults and --retry-after to the stand-ins, checked by their parser first', () => {
     expect(parseSweepArgs(['--faults', 'youtube=0.05, apify=0.02:429', '--retry-after', '5'])).toMatchObject({ faults: 'youtube=0.05,apify=0.02:429', retryAfterSeconds: 5 });
-    expect(() => parseSweepArgs(['--faults', 'vimeo=0.1'])).toThrow('--faults: unknown service "vimeo" in "vimeo=0.1" (expected youtube, apify, gist, sightengine)');
+    expect(() => parseSweepArgs(['--faults', 'vimeo=0.1'])).toThrow('--faults: unknown service "vimeo" in "vimeo=0.1" (expected youtube, apify, gist, sightengine, ai_detector)');
     expect(() => parseSweepArgs(['--faults', 'youtube=2'])).toThrow('--faults: rate "2" of youtube must be a number within [0, 1]');
     expect(() => parseSweepArgs(['--faults', 'youtube=0.1', '--faults', 'gist=0.1'])).toThrow('--faults must be given once');
     expect(() => parseSweepArgs(['--retry-after', '-1'])).toThrow('--retry-after must be an integer from 0 to 86400, got "-1"');
