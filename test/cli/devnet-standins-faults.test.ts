@@ -1,32 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseDevnetStandinsFlags } from '../../src/cli/commands/devnet-standins.js';
 import { SIGHTENGINE_STANDIN_CREDENTIALS } from '../../src/devnet/http/sightengine-standin.js';
 import { AiDetectionError } from '../../src/errors.js';
 import { HttpAiDetectorClient } from '../../src/services/ai-detector/http-ai-detector-client.js';
-import { CLI_ENTRY, cli } from '../helpers/cli.js';
+import { cli } from '../helpers/cli.js';
+import { useCliProcesses, type CliProcess } from '../helpers/cli-process.js';
 
-const children: ChildProcess[] = [];
+const processes = useCliProcesses();
 
 /** Starts `devnet standins` in its own process and resolves with its JSON start line. */
-function startStandins(flags: string[]): Promise<{ child: ChildProcess; info: Record<string, unknown>; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'devnet', 'standins', '--miners', '2', '--submissions', '1', ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve, reject) => {
-    void exited.then((code) => reject(new Error(`exited with ${code} before printing its URLs: ${stderr}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.startsWith('{')) resolve({ child, info: JSON.parse(line) as Record<string, unknown>, exited });
-    });
-  });
-}
-
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
-});
+const startStandins = (flags: string[]): Promise<CliProcess> => processes.start(['devnet', 'standins', '--miners', '2', '--submissions', '1', ...flags]);
 
 const youtubeCall = (base: string) => fetch(`${base}/youtube/v3/videos?part=statistics&id=none&key=k`);
 const VIDEO = 'http://127.0.0.1:9/v/none.mp4';

@@ -1,38 +1,20 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { PassThrough } from 'node:stream';
 import { MongoClient } from 'mongodb';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseDevnetMongoFlags } from '../../src/cli/commands/devnet-mongo.js';
 import { parseDevnetStandinsFlags } from '../../src/cli/commands/devnet-standins.js';
 import { main } from '../../src/cli/main.js';
 import { ConfigError } from '../../src/errors.js';
 import { HttpAiDetectorClient } from '../../src/services/ai-detector/http-ai-detector-client.js';
-import { CLI_ENTRY } from '../helpers/cli.js';
+import { useCliProcesses, type CliProcess } from '../helpers/cli-process.js';
 
-const children: ChildProcess[] = [];
+const processes = useCliProcesses();
 
 /** Starts the CLI in its own process and resolves with its first JSON line. */
-function startCli(args: string[]): Promise<{ child: ChildProcess; info: Record<string, unknown>; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve, reject) => {
-    void exited.then((code) => reject(new Error(`exited with ${code} before printing its URLs: ${stderr}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.startsWith('{')) resolve({ child, info: JSON.parse(line) as Record<string, unknown>, exited });
-    });
-  });
-}
-
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
-});
+const startCli = (args: string[]): Promise<CliProcess> => processes.start(args);
 
 describe('infinitevibe devnet mongo | standins', () => {
   it('checks their flags', () => {
