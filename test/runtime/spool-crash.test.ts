@@ -1,16 +1,11 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { MongoClient } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
-import { EmbeddedMongoServer } from '../../src/devnet/mongo/embedded-mongo-server.js';
-import { buildScenario, type Scenario } from '../../src/devnet/scenario.js';
-import { SubtensorDevnet } from '../../src/devnet/subtensor/index.js';
-import { EMBEDDED_HYPERPARAMETERS, scenarioNeurons } from '../../src/runtime/embedded-network.js';
 import { SPOOL_LOCK_FILE } from '../../src/runtime/spool-lock.js';
 import { startValidator } from '../../src/runtime/validator-app.js';
 import { readSpoolFiles } from '../../src/store/spool-files.js';
+import { useChainMongoSpool } from './chain-mongo-spool.js';
 import { devnetValidateFlags, spawnValidateOnce } from './validate-child.js';
 
 const MINERS = 6;
@@ -23,41 +18,25 @@ const DB = 'spool-crash';
  * reached the spool only at a graceful stop and were lost here.
  */
 describe('runtime: a validator killed during a store outage', () => {
-  let scenario: Scenario;
-  let devnet: SubtensorDevnet;
-  let mongo: EmbeddedMongoServer;
-  let spoolDir: string;
-  beforeAll(async () => {
-    scenario = await buildScenario({ miners: MINERS });
-    // Blocks only when the test makes them: once the cycle's set_weights is in the pool none
-    // comes, so the process is still waiting for it when it is killed.
-    devnet = await SubtensorDevnet.start({ port: 0, autoBlocks: false, netuid: scenario.netuid, neurons: scenarioNeurons(scenario), hyperparameters: EMBEDDED_HYPERPARAMETERS });
-    mongo = await EmbeddedMongoServer.start();
-    spoolDir = mkdtempSync(join(tmpdir(), 'iv-spool-crash-'));
-  }, 60_000);
-  afterAll(async () => {
-    await mongo?.close();
-    await devnet?.close();
-    rmSync(spoolDir, { recursive: true, force: true });
-  });
+  const fx = useChainMongoSpool(MINERS, 'iv-spool-crash-');
 
   const spooled = async () => ({
-    snapshots: (await readSpoolFiles(spoolDir, 'snapshots')).flatMap((f) => f.docs),
-    scores: (await readSpoolFiles(spoolDir, 'scores')).flatMap((f) => f.docs),
-    submissions: (await readSpoolFiles(spoolDir, 'submissions')).flatMap((f) => f.docs),
+    snapshots: (await readSpoolFiles(fx.spoolDir, 'snapshots')).flatMap((f) => f.docs),
+    scores: (await readSpoolFiles(fx.spoolDir, 'scores')).flatMap((f) => f.docs),
+    submissions: (await readSpoolFiles(fx.spoolDir, 'submissions')).flatMap((f) => f.docs),
   });
 
   it('leaves the cycle\'s held snapshots, score and submissions records in the spool; the next start stores each once', async () => {
-    const flags = devnetValidateFlags({ chainEndpoint: devnet.url, db: DB, spoolDir });
-    mongo.failCommands({ commands: ['update', 'insert'] });
-    const { child, exited, log } = spawnValidateOnce({ flags, miners: MINERS, mongoUri: mongo.uri });
+    const flags = devnetValidateFlags({ chainEndpoint: fx.devnet.url, db: DB, spoolDir: fx.spoolDir });
+    fx.mongo.failCommands({ commands: ['update', 'insert'] });
+    const { child, exited, log } = spawnValidateOnce({ flags, miners: MINERS, mongoUri: fx.mongo.uri });
     let held: Awaited<ReturnType<typeof spooled>>;
     try {
       const blocks = setInterval(() => {
-        if (devnet.pendingExtrinsics === 0) devnet.produceBlock();
+        if (fx.devnet.pendingExtrinsics === 0) fx.devnet.produceBlock();
       }, 100);
       try {
-        await vi.waitFor(() => expect(devnet.pendingExtrinsics).toBeGreaterThan(0), { timeout: 120_000, interval: 100 });
+        await vi.waitFor(() => expect(fx.devnet.pendingExtrinsics).toBeGreaterThan(0), { timeout: 120_000, interval: 100 });
       } finally {
         clearInterval(blocks);
       }
@@ -75,15 +54,15 @@ describe('runtime: a validator killed during a store outage', () => {
       child.kill('SIGKILL');
       throw new Error(`${(error as Error).message}; validator log:\n${log()}`);
     }
-    expect(readdirSync(spoolDir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    expect(readdirSync(fx.spoolDir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
 
-    mongo.failCommands(null);
-    const config = loadConfig({ env: {}, flags: { ...flags, 'mongodb.uri': mongo.uri, 'logging.level': 'silent' } });
+    fx.mongo.failCommands(null);
+    const config = loadConfig({ env: {}, flags: { ...flags, 'mongodb.uri': fx.mongo.uri, 'logging.level': 'silent' } });
     const app = await startValidator(config, { miners: MINERS, metricsServer: false });
-    const client = await MongoClient.connect(mongo.uri);
+    const client = await MongoClient.connect(fx.mongo.uri);
     try {
       // The killed run's claim taken over: only this run's is left.
-      await vi.waitFor(() => expect(readdirSync(spoolDir)).toEqual([SPOOL_LOCK_FILE]), { timeout: 30_000, interval: 100 });
+      await vi.waitFor(() => expect(readdirSync(fx.spoolDir)).toEqual([SPOOL_LOCK_FILE]), { timeout: 30_000, interval: 100 });
       const db = client.db(DB);
       expect(await db.collection('metric_snapshots').countDocuments()).toBe(held.snapshots.length);
       expect(await db.collection('scores').countDocuments()).toBe(held.scores.length);
